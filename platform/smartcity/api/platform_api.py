@@ -1,0 +1,199 @@
+"""``/platform/api/v1``: what Bandung's operators do, over JSON."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from smartcity.api.auth import require_operator
+from smartcity.api.schemas import (
+    AppState,
+    Credentials,
+    TenantCreate,
+    TenantList,
+    TenantOut,
+    TokenOut,
+)
+from smartcity.api.spec import ApiSpec
+from smartcity.auth.models import Operator
+from smartcity.auth.passwords import verify_password
+from smartcity.auth.principal import OperatorPrincipal
+from smartcity.auth.tokens import issue_token
+from smartcity.errors import ServiceError
+from smartcity.extensions import limiter
+from smartcity.state import platform_state
+from smartcity.tenancy import lifecycle
+from smartcity.tenancy.models import Tenant
+from smartcity.tenancy.provisioning import TenantRequest, provision_tenant
+from smartcity.tenantcore.users import normalize_email
+
+blueprint = Blueprint("platform_api", __name__)
+spec = ApiSpec("Smart City platform API", "/platform/api/v1", require_operator)
+
+
+class Unauthorized(ServiceError):
+    status = 401
+    code = "unauthorized"
+
+
+def tenant_out(tenant: Tenant) -> dict[str, Any]:
+    return TenantOut(
+        slug=tenant.slug,
+        name=tenant.name,
+        region_code=tenant.region_code,
+        province=tenant.province,
+        status=tenant.status.value,
+        maintenance=tenant.maintenance,
+        apps=sorted(a.app for a in tenant.apps if a.enabled),
+        domains=sorted(d.domain for d in tenant.domains),
+        created_at=tenant.created_at,
+    ).model_dump(mode="json")
+
+
+def _login_key() -> str:
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    return f"platform:{request.remote_addr}:{str(email)[:254].lower()}"
+
+
+@blueprint.post("/auth/token")
+@limiter.limit(
+    lambda: platform_state().settings.LOGIN_RATE_LIMIT,
+    key_func=_login_key,
+    deduct_when=lambda response: response.status_code == 401,
+)
+@spec.operation(
+    "POST", "/auth/token", "Exchange operator credentials for a bearer token",
+    body=Credentials, response=TokenOut, auth=False, errors=(401, 429),
+)
+def issue_operator_token(body: Credentials) -> Response:
+    session: Session = g.db
+    try:
+        email = normalize_email(body.email)
+    except ServiceError:
+        email = ""
+    operator = session.scalar(select(Operator).where(Operator.email == email))
+    if not verify_password(operator.password_hash if operator else None, body.password) or (
+        operator is None or not operator.is_active
+    ):
+        raise Unauthorized("wrong email or password")
+    operator.last_login_at = datetime.now(UTC)
+    settings = platform_state().settings
+    token = issue_token(settings.SECRET_KEY, OperatorPrincipal(operator).get_id())
+    return jsonify(TokenOut(access_token=token, expires_in=settings.TOKEN_TTL_SECONDS).model_dump())
+
+
+@blueprint.get("/tenants")
+@spec.operation("GET", "/tenants", "List tenants", response=TenantList)
+def list_tenants() -> Response:
+    require_operator()
+    tenants = g.db.scalars(
+        select(Tenant)
+        .options(selectinload(Tenant.apps), selectinload(Tenant.domains))
+        .order_by(Tenant.slug)
+    )
+    return jsonify(tenants=[tenant_out(t) for t in tenants])
+
+
+@blueprint.post("/tenants")
+@spec.operation(
+    "POST", "/tenants", "Provision a regency (role, schema, apps, first admin) in one transaction",
+    body=TenantCreate, response=TenantOut, status=201, errors=(409,),
+)
+def create_tenant(body: TenantCreate) -> tuple[Response, int, dict[str, str]]:
+    operator = require_operator()
+    state = platform_state()
+    tenant = provision_tenant(
+        g.db,
+        TenantRequest(
+            slug=body.slug,
+            name=body.name,
+            region_code=body.region_code,
+            apps=tuple(body.apps),
+            admin_email=body.admin.email,
+            admin_password=body.admin.password,
+            admin_name=body.admin.name,
+        ),
+        registry=state.registry,
+        migrations=state.migrations,
+        role_prefix=state.settings.role_prefix,
+        actor=operator.label,
+    )
+    location = url_for(".get_tenant", slug=tenant.slug)
+    return jsonify(tenant_out(tenant)), 201, {"Location": location}
+
+
+@blueprint.get("/tenants/<slug>")
+@spec.operation("GET", "/tenants/<slug>", "One tenant", response=TenantOut, errors=(404,))
+def get_tenant(slug: str) -> Response:
+    require_operator()
+    return jsonify(tenant_out(lifecycle.get_tenant(g.db, slug)))
+
+
+@blueprint.put("/tenants/<slug>/apps/<app>")
+@spec.operation(
+    "PUT", "/tenants/<slug>/apps/<app>", "Enable an app (installs its tables if missing)",
+    response=AppState, errors=(404, 409),
+)
+def enable_app(slug: str, app: str) -> Response:
+    operator = require_operator()
+    state = platform_state()
+    tenant = lifecycle.get_tenant(g.db, slug, for_update=True)
+    changed = lifecycle.enable_app(
+        g.db, tenant, app, registry=state.registry, migrations=state.migrations,
+        role_prefix=state.settings.role_prefix, actor=operator.label,
+    )
+    return jsonify(AppState(app=app, enabled=True, changed=changed).model_dump())
+
+
+@blueprint.delete("/tenants/<slug>/apps/<app>")
+@spec.operation(
+    "DELETE", "/tenants/<slug>/apps/<app>", "Disable an app (its data is kept)",
+    response=AppState, errors=(404, 409),
+)
+def disable_app(slug: str, app: str) -> Response:
+    operator = require_operator()
+    state = platform_state()
+    tenant = lifecycle.get_tenant(g.db, slug, for_update=True)
+    changed = lifecycle.disable_app(
+        g.db, tenant, app, registry=state.registry, role_prefix=state.settings.role_prefix,
+        actor=operator.label,
+    )
+    return jsonify(AppState(app=app, enabled=False, changed=changed).model_dump())
+
+
+def _status_change(slug: str, action: str) -> Response:
+    operator = require_operator()
+    tenant = lifecycle.get_tenant(g.db, slug, for_update=True)
+    lifecycle.change_status(g.db, tenant, action, actor=operator.label)
+    return jsonify(tenant_out(tenant))
+
+
+@blueprint.post("/tenants/<slug>/suspend")
+@spec.operation("POST", "/tenants/<slug>/suspend", "Suspend a tenant", response=TenantOut,
+                errors=(404, 409))
+def suspend(slug: str) -> Response:
+    return _status_change(slug, "suspend")
+
+
+@blueprint.post("/tenants/<slug>/resume")
+@spec.operation("POST", "/tenants/<slug>/resume", "Resume a suspended tenant", response=TenantOut,
+                errors=(404, 409))
+def resume(slug: str) -> Response:
+    return _status_change(slug, "resume")
+
+
+@blueprint.post("/tenants/<slug>/archive")
+@spec.operation("POST", "/tenants/<slug>/archive", "Archive a tenant (its data is kept)",
+                response=TenantOut, errors=(404, 409))
+def archive(slug: str) -> Response:
+    return _status_change(slug, "archive")
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(spec.document(request.script_root + "/platform/api/v1"))

@@ -1,0 +1,93 @@
+"""Request and response bodies of the JSON API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Credentials(Strict):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=256)
+    otp: str | None = Field(default=None, max_length=10)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class AdminIn(Strict):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=256)
+    name: str = Field(default="Administrator", max_length=200)
+
+
+class TenantCreate(Strict):
+    slug: str = Field(max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    region_code: str = Field(max_length=13)
+    apps: list[str] = Field(default_factory=list, max_length=50)
+    admin: AdminIn
+
+
+class TenantOut(BaseModel):
+    slug: str
+    name: str
+    region_code: str
+    province: str
+    status: str
+    maintenance: bool
+    apps: list[str]
+    domains: list[str]
+    created_at: datetime
+
+
+class TenantList(BaseModel):
+    tenants: list[TenantOut]
+
+
+class UserCreate(Strict):
+    email: str = Field(max_length=254)
+    name: str = Field(min_length=1, max_length=200)
+    password: str = Field(max_length=256)
+    roles: list[str] = Field(default_factory=lambda: ["member"], max_length=20)
+
+
+class UserPatch(Strict):
+    name: str | None = Field(default=None, max_length=200)
+    password: str | None = Field(default=None, max_length=256)
+    roles: list[str] | None = Field(default=None, max_length=20)
+    is_active: bool | None = None
+
+
+class UserOut(BaseModel):
+    id: int
+    email: str
+    name: str
+    roles: list[str]
+    is_active: bool
+    last_login_at: datetime | None
+
+
+class UserList(BaseModel):
+    users: list[UserOut]
+
+
+class MeOut(BaseModel):
+    user: UserOut
+    tenant: str
+    apps: list[str]
+    permissions: list[str]
+
+
+class AppState(BaseModel):
+    app: str
+    enabled: bool
+    changed: bool

@@ -1,0 +1,150 @@
+"""``<tenant>/api/v1``: the tenant's users, over JSON (also on the tenant's own host)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request, url_for
+from sqlalchemy import select
+
+from smartcity.api.auth import require_user
+from smartcity.api.schemas import (
+    Credentials,
+    MeOut,
+    TokenOut,
+    UserCreate,
+    UserList,
+    UserOut,
+    UserPatch,
+)
+from smartcity.api.spec import ApiSpec
+from smartcity.auth.principal import TenantPrincipal
+from smartcity.auth.tokens import issue_token
+from smartcity.errors import ServiceError
+from smartcity.extensions import limiter
+from smartcity.state import platform_state
+from smartcity.tenancy.resolver import current_tenant
+from smartcity.tenantcore import users
+from smartcity.tenantcore.models import User
+
+blueprint = Blueprint("tenant_api", __name__)
+spec = ApiSpec("Smart City tenant API", "/api/v1", require_user)
+
+
+class Unauthorized(ServiceError):
+    status = 401
+    code = "unauthorized"
+
+
+def user_out(user: User) -> dict[str, Any]:
+    return UserOut(
+        id=user.id, email=user.email, name=user.name, roles=sorted(user.roles),
+        is_active=user.is_active, last_login_at=user.last_login_at,
+    ).model_dump(mode="json")
+
+
+def _login_key() -> str:
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    return f"t:{current_tenant().slug}:{request.remote_addr}:{str(email)[:254].lower()}"
+
+
+@blueprint.post("/auth/token")
+@limiter.limit(
+    lambda: platform_state().settings.LOGIN_RATE_LIMIT,
+    key_func=_login_key,
+    deduct_when=lambda response: response.status_code == 401,
+)
+@spec.operation(
+    "POST", "/auth/token", "Exchange a tenant user's credentials for a bearer token",
+    body=Credentials, response=TokenOut, auth=False, errors=(401, 429),
+)
+def issue_user_token(body: Credentials) -> Response:
+    tenant = current_tenant()
+    user = users.authenticate(g.db, body.email, body.password)
+    if user is None:
+        raise Unauthorized("wrong email or password")
+    state = platform_state()
+    principal = TenantPrincipal(user, tenant, frozenset())
+    token = issue_token(state.settings.SECRET_KEY, principal.get_id())
+    return jsonify(
+        TokenOut(access_token=token, expires_in=state.settings.TOKEN_TTL_SECONDS).model_dump()
+    )
+
+
+@blueprint.get("/me")
+@spec.operation("GET", "/me", "The user behind the token, and what they may use", response=MeOut)
+def me() -> Response:
+    principal = require_user()
+    return jsonify(
+        MeOut.model_validate(
+            {
+                "user": user_out(principal.user),
+                "tenant": principal.tenant.slug,
+                "apps": sorted(principal.tenant.apps),
+                "permissions": sorted(principal.permissions),
+            }
+        ).model_dump(mode="json")
+    )
+
+
+@blueprint.get("/users")
+@spec.operation("GET", "/users", "List users (tenant admin)", response=UserList, errors=(403,))
+def list_users() -> Response:
+    require_user("users.manage")
+    return jsonify(users=[user_out(u) for u in g.db.scalars(select(User).order_by(User.id))])
+
+
+@blueprint.post("/users")
+@spec.operation(
+    "POST", "/users", "Create a user (tenant admin)", body=UserCreate, response=UserOut,
+    status=201, errors=(403, 409),
+)
+def create_user(body: UserCreate) -> tuple[Response, int, dict[str, str]]:
+    principal = require_user("users.manage")
+    state = platform_state()
+    user = users.create_user(
+        g.db, email=body.email, name=body.name, password=body.password, roles=body.roles,
+        allowed_roles=state.registry.role_names(principal.tenant.apps), actor=principal.label,
+    )
+    return jsonify(user_out(user)), 201, {"Location": url_for(".get_user", user_id=user.id)}
+
+
+@blueprint.get("/users/<int:user_id>")
+@spec.operation("GET", "/users/<int:user_id>", "One user (tenant admin)", response=UserOut,
+                errors=(403, 404))
+def get_user(user_id: int) -> Response:
+    require_user("users.manage")
+    return jsonify(user_out(users.get_user(g.db, user_id)))
+
+
+@blueprint.patch("/users/<int:user_id>")
+@spec.operation(
+    "PATCH", "/users/<int:user_id>", "Change a user (tenant admin)", body=UserPatch,
+    response=UserOut, errors=(403, 404),
+)
+def patch_user(body: UserPatch, user_id: int) -> Response:
+    principal = require_user("users.manage")
+    state = platform_state()
+    user = users.update_user(
+        g.db, users.get_user(g.db, user_id), actor=principal.label,
+        allowed_roles=state.registry.role_names(principal.tenant.apps),
+        name=body.name, roles=body.roles, password=body.password, is_active=body.is_active,
+    )
+    return jsonify(user_out(user))
+
+
+@blueprint.delete("/users/<int:user_id>")
+@spec.operation("DELETE", "/users/<int:user_id>", "Deactivate a user (tenant admin)",
+                response=UserOut, errors=(403, 404))
+def deactivate_user(user_id: int) -> Response:
+    principal = require_user("users.manage")
+    user = users.get_user(g.db, user_id)
+    if user.id == principal.user.id:
+        raise ServiceError("you cannot deactivate yourself", {"id": "yourself"})
+    return jsonify(user_out(users.deactivate_user(g.db, user, actor=principal.label)))
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(spec.document(request.script_root + "/api/v1"))

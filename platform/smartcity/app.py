@@ -1,0 +1,252 @@
+"""The application factory: one Flask app serving the platform and every tenant."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, render_template, request, session
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from smartcity.apps import AppRegistry
+from smartcity.auth.principal import Anonymous, load_principal
+from smartcity.config import Settings
+from smartcity.db import db, sqlalchemy_url
+from smartcity.errors import ServiceError
+from smartcity.extensions import babel, csrf, limiter, login_manager
+from smartcity.migrating import Migrations
+from smartcity.state import BlueprintKind, PlatformState, platform_state
+from smartcity.tenancy.cache import TenantCache
+from smartcity.tenancy.models import TenantStatus
+from smartcity.tenancy.names import SLUG_PATTERN
+from smartcity.tenancy.resolver import ENVIRON_KEY, TenantPathMiddleware, resolve
+
+log = logging.getLogger(__name__)
+API_PREFIXES = ("/api/", "/platform/api/")
+LOCALES = ("id", "en")
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    if not settings.SECRET_KEY and not settings.TESTING:
+        raise RuntimeError("SMARTCITY_SECRET_KEY must be set (python3 dev.py up generates one)")
+    app = Flask(__name__)
+    _configure_flask(app, settings)
+
+    db.configure(settings.app_database_url, settings.DB_POOL_SIZE, settings.DB_MAX_OVERFLOW)
+    registry = AppRegistry.load(settings.APPS)
+    cache = TenantCache(
+        db.engine,
+        settings.role_prefix,
+        settings.TENANT_CACHE_SECONDS,
+        listen_url=sqlalchemy_url(settings.app_database_url).replace("+psycopg", ""),
+    )
+    db.on_registry_change[:] = [cache.invalidate]
+    app.extensions["smartcity"] = PlatformState(
+        settings, registry, Migrations(settings, registry), cache
+    )
+
+    app.session_interface = TenantCookieSessions()
+    login_manager.init_app(app)
+    login_manager.user_loader(load_principal)
+    login_manager.anonymous_user = Anonymous
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    limiter.init_app(app)
+
+    _register_blueprints(app, registry)
+    app.before_request(_open_request)
+    app.after_request(_finish_request)
+    app.teardown_request(_close_request)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(ServiceError, _service_error)
+    app.context_processor(_template_context)
+
+    app.wsgi_app = TenantPathMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, frozenset({settings.BASE_DOMAIN, *settings.PLATFORM_HOSTS})
+    )
+    return app
+
+
+def _configure_flask(app: Flask, settings: Settings) -> None:
+    app.config.update(
+        SECRET_KEY=settings.SECRET_KEY or secrets.token_hex(32),
+        TESTING=settings.TESTING,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.SECURE_COOKIES,
+        REMEMBER_COOKIE_SECURE=settings.SECURE_COOKIES,
+        PREFERRED_URL_SCHEME="https" if settings.SECURE_COOKIES else "http",
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE=settings.DEFAULT_LOCALE,
+        BABEL_DEFAULT_TIMEZONE="Asia/Jakarta",
+        RATELIMIT_STORAGE_URI=settings.REDIS_URL,
+        RATELIMIT_KEY_PREFIX=f"{settings.role_prefix}:limits",
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+
+
+def _register_blueprints(app: Flask, registry: AppRegistry) -> None:
+    from smartcity.api.platform_api import blueprint as platform_api
+    from smartcity.api.tenant_api import blueprint as tenant_api
+    from smartcity.console.views import blueprint as console
+    from smartcity.health import blueprint as health
+    from smartcity.web.views import blueprint as tenant_web
+
+    state = platform_state_of(app)
+
+    def register(bp: Any, kind: BlueprintKind, app_name: str | None = None, **kw: Any) -> None:
+        app.register_blueprint(bp, **kw)
+        state.blueprint_kind[bp.name] = kind
+        if app_name is not None:
+            state.blueprint_app[bp.name] = app_name
+
+    register(health, "any")
+    register(console, "platform", url_prefix="/platform")
+    register(platform_api, "platform", url_prefix="/platform/api/v1")
+    register(tenant_web, "tenant")
+    register(tenant_api, "tenant", url_prefix="/api/v1")
+    csrf.exempt(platform_api)
+    csrf.exempt(tenant_api)
+    for manifest in registry:
+        if manifest.blueprint is not None:
+            register(manifest.blueprint(), "tenant", manifest.name, url_prefix=f"/{manifest.name}")
+        if manifest.api_blueprint is not None:
+            api_bp = manifest.api_blueprint()
+            csrf.exempt(api_bp)
+            register(api_bp, "tenant", manifest.name, url_prefix=f"/api/v1/{manifest.name}")
+
+
+def platform_state_of(app: Flask) -> PlatformState:
+    state: PlatformState = app.extensions["smartcity"]
+    return state
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(API_PREFIXES)
+
+
+def _open_request() -> Response | None:
+    g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+    state = platform_state()
+    top = request.blueprints[-1] if request.blueprints else None
+    kind = state.blueprint_kind.get(top) if top else None
+    if kind == "any" or request.endpoint == "static":
+        return None
+    tenant = resolve(state.cache, state.settings.BASE_DOMAIN)
+    g.tenant = tenant
+    if (tenant is None) != (kind == "platform"):
+        # A tenant route on the platform host, or the console on a tenant host.
+        return _error_response(404, "not_found", "Not Found")
+    if tenant is not None:
+        if tenant.status is TenantStatus.SUSPENDED:
+            return _error_response(
+                403, "tenant_suspended", f"{tenant.name} is suspended. Contact Bandung's operators."
+            )
+        if tenant.maintenance:
+            return _error_response(
+                503, "maintenance", f"{tenant.name} is under maintenance. Please try again later."
+            )
+        app_name = state.blueprint_app.get(top or "")
+        if app_name is not None and app_name not in tenant.apps:
+            return _error_response(404, "not_found", "Not Found")
+    g.db = db.session(bind=tenant.bind if tenant is not None else None)
+    return None
+
+
+def _finish_request(response: Response) -> Response:
+    session_ = g.pop("db", None)
+    if session_ is not None:
+        try:
+            if response.status_code < 400:
+                session_.commit()
+            else:
+                session_.rollback()
+        finally:
+            session_.close()
+    response.headers.setdefault("X-Request-ID", g.get("request_id", ""))
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def _close_request(_exc: BaseException | None) -> None:
+    session_ = g.pop("db", None)
+    if session_ is not None:
+        session_.rollback()
+        session_.close()
+
+
+def _error_response(
+    status: int, code: str, message: str, fields: dict[str, str] | None = None
+) -> Response:
+    if is_api_request():
+        payload = {"error": {"code": code, "message": message, "fields": fields or {}}}
+        response = jsonify(payload)
+    else:
+        response = Response(
+            render_template("error.html", status=status, code=code, message=message)
+        )
+    response.status_code = status
+    return response
+
+
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    code = (exc.name or "error").lower().replace(" ", "_")
+    response = _error_response(status, code, exc.description or exc.name)
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+def _service_error(exc: ServiceError) -> Response:
+    return _error_response(exc.status, exc.code, exc.message, exc.fields)
+
+
+def _select_locale() -> str:
+    chosen = request.args.get("lang")
+    if chosen in LOCALES:
+        session["lang"] = chosen
+        return chosen
+    stored = session.get("lang")
+    return stored if stored in LOCALES else platform_state().settings.DEFAULT_LOCALE
+
+
+def _template_context() -> dict[str, Any]:
+    state = platform_state()
+    tenant = g.get("tenant")
+    menu = []
+    if tenant is not None:
+        for manifest in state.registry:
+            if manifest.name in tenant.apps:
+                menu.extend(
+                    entry for entry in manifest.menu
+                    if entry.permission is None or current_user.can(entry.permission)
+                )
+    return {"tenant": tenant, "app_menu": menu, "registry": state.registry, "locales": LOCALES}
+
+
+class TenantCookieSessions(SecureCookieSessionInterface):
+    """One session cookie per tenant (and one for the console) on the platform host.
+
+    On the shared host, ``/t/a/`` and ``/t/b/`` would otherwise share one cookie;
+    separate names keep a login to one tenant from clobbering another's. The
+    identity inside is bound to the tenant id as well (see auth.principal).
+    """
+
+    def get_cookie_name(self, app: Flask) -> str:
+        ref = request.environ.get(ENVIRON_KEY)
+        if ref is None:
+            return "smartcity_platform"
+        kind, value = ref
+        if kind == "slug" and SLUG_PATTERN.fullmatch(value):
+            return f"smartcity_t_{value}"
+        return "smartcity"

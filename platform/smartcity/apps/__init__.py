@@ -1,0 +1,6 @@
+"""Granted apps: typed manifests and the registry that loads and checks them."""
+
+from smartcity.apps.manifest import AppManifest, BeatEntry, MenuEntry
+from smartcity.apps.registry import AppRegistry, AppRegistryError
+
+__all__ = ["AppManifest", "AppRegistry", "AppRegistryError", "BeatEntry", "MenuEntry"]

@@ -1,0 +1,75 @@
+"""What an app tells the core about itself.
+
+The core never imports an app: it reads manifests, found through the
+``smartcity.apps`` entry point group or the ``APPS`` setting, and talks to the
+app only through the fields below.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Blueprint
+    from sqlalchemy import MetaData
+    from sqlalchemy.orm import Session
+
+APP_NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
+
+
+@dataclass(frozen=True, slots=True)
+class MenuEntry:
+    """A link in the tenant's navigation, shown only while the app is enabled."""
+
+    title: str
+    endpoint: str
+    permission: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BeatEntry:
+    """A periodic task; beat fans it out to every active tenant that enabled the app."""
+
+    name: str
+    task: str
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class AppManifest:
+    """A granted app as the core sees it.
+
+    ``roles`` maps a role name to the permissions it grants; a tenant user holding
+    the role gets them only while the app is enabled for that tenant.
+    """
+
+    name: str
+    title: str
+    version: str
+    description: str = ""
+    requires: tuple[str, ...] = ()
+    roles: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    blueprint: Callable[[], Blueprint] | None = None
+    api_blueprint: Callable[[], Blueprint] | None = None
+    menu: tuple[MenuEntry, ...] = ()
+    beat: tuple[BeatEntry, ...] = ()
+    metadata: MetaData | None = None
+    migrations: Path | None = None
+    on_enable: Callable[[Session], None] | None = None
+
+    def check(self) -> list[str]:
+        """Problems with this manifest alone (the registry checks cross-references)."""
+        problems = []
+        if not APP_NAME.fullmatch(self.name):
+            problems.append(f"{self.name!r}: name must match {APP_NAME.pattern}")
+        if self.metadata is not None and self.migrations is None:
+            problems.append(f"{self.name}: has models but no migrations folder")
+        if self.migrations is not None and not self.migrations.is_dir():
+            problems.append(f"{self.name}: migrations folder {self.migrations} is missing")
+        if self.name in self.requires:
+            problems.append(f"{self.name}: requires itself")
+        return problems

@@ -1,0 +1,130 @@
+"""Loads app manifests once at start-up and refuses an inconsistent catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from importlib import import_module
+from importlib.metadata import entry_points
+
+from smartcity.apps.manifest import AppManifest
+
+ENTRY_POINT_GROUP = "smartcity.apps"
+CORE_ROLES = {"admin": frozenset({"users.manage", "tenant.manage"}), "member": frozenset()}
+
+
+class AppRegistryError(Exception):
+    """The catalogue of apps is inconsistent; the message lists every problem."""
+
+
+class AppRegistry:
+    """The apps this deployment can grant, keyed by name, in dependency order."""
+
+    def __init__(self, manifests: Iterable[AppManifest]) -> None:
+        by_name: dict[str, AppManifest] = {}
+        problems: list[str] = []
+        for manifest in manifests:
+            problems.extend(manifest.check())
+            if manifest.name in by_name:
+                problems.append(f"{manifest.name}: declared twice")
+            by_name[manifest.name] = manifest
+        for manifest in by_name.values():
+            problems.extend(
+                f"{manifest.name}: requires unknown app {dep!r}"
+                for dep in manifest.requires
+                if dep not in by_name
+            )
+            problems.extend(
+                f"{manifest.name}: role {role!r} clashes with a core role"
+                for role in manifest.roles
+                if role in CORE_ROLES
+            )
+        if problems:
+            raise AppRegistryError("; ".join(problems))
+        self._apps = {m.name: m for m in _dependency_order(by_name)}
+
+    @classmethod
+    def load(cls, specs: Iterable[str] = ()) -> AppRegistry:
+        """From ``module:attr`` specs, or from installed entry points when none given."""
+        specs = list(specs)
+        if specs:
+            return cls(_import_spec(spec) for spec in specs)
+        return cls(ep.load() for ep in entry_points(group=ENTRY_POINT_GROUP))
+
+    def __iter__(self) -> Iterator[AppManifest]:
+        return iter(self._apps.values())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._apps
+
+    def __len__(self) -> int:
+        return len(self._apps)
+
+    def get(self, name: str) -> AppManifest:
+        try:
+            return self._apps[name]
+        except KeyError:
+            raise KeyError(f"unknown app {name!r}") from None
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._apps)
+
+    def closure(self, names: Iterable[str]) -> list[str]:
+        """The apps named plus everything they require, in dependency order."""
+        wanted: set[str] = set()
+        stack = list(names)
+        while stack:
+            name = stack.pop()
+            if name not in wanted:
+                wanted.add(name)
+                stack.extend(self.get(name).requires)
+        return [n for n in self._apps if n in wanted]
+
+    def dependents(self, name: str) -> list[str]:
+        """Apps that require ``name``, directly or not."""
+        return [n for n in self._apps if n != name and name in self.closure([n])]
+
+    def permissions(self, roles: Iterable[str], enabled: Iterable[str]) -> frozenset[str]:
+        """What holders of ``roles`` may do, counting only the enabled apps' roles."""
+        granted: set[str] = set()
+        enabled_apps = [self._apps[n] for n in enabled if n in self._apps]
+        for role in roles:
+            granted |= CORE_ROLES.get(role, frozenset())
+            for app in enabled_apps:
+                granted |= app.roles.get(role, frozenset())
+        return frozenset(granted)
+
+    def role_names(self, enabled: Iterable[str]) -> list[str]:
+        names = list(CORE_ROLES)
+        for n in enabled:
+            if n in self._apps:
+                names.extend(self._apps[n].roles)
+        return names
+
+
+def _import_spec(spec: str) -> AppManifest:
+    module_name, _, attr = spec.partition(":")
+    manifest = getattr(import_module(module_name), attr or "manifest")
+    if not isinstance(manifest, AppManifest):
+        raise AppRegistryError(f"{spec}: is not an AppManifest")
+    return manifest
+
+
+def _dependency_order(by_name: dict[str, AppManifest]) -> list[AppManifest]:
+    ordered: list[AppManifest] = []
+    state: dict[str, str] = {}
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "visiting":
+            raise AppRegistryError("dependency cycle: " + " -> ".join((*trail, name)))
+        state[name] = "visiting"
+        for dep in by_name[name].requires:
+            visit(dep, (*trail, name))
+        state[name] = "done"
+        ordered.append(by_name[name])
+
+    for name in sorted(by_name):
+        visit(name, ())
+    return ordered

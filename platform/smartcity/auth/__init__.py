@@ -1,0 +1,1 @@
+"""Operators (schema ``platform``) and tenant users (tenant schema): two populations."""

@@ -1,0 +1,35 @@
+"""Password hashing with argon2id (argon2-cffi's RFC 9106 low-memory profile)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+# Compared against when the account does not exist, so a wrong email costs the
+# same time as a wrong password and reveals nothing.
+_DUMMY = _hasher.hash("not-a-real-password")
+
+MIN_LENGTH = 12
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash or _DUMMY, password) and stored_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is refused, or None."""
+    if len(password) < MIN_LENGTH:
+        return f"must be at least {MIN_LENGTH} characters"
+    if len(password) > 256:
+        return "must be at most 256 characters"
+    if password.isdigit() or password.lower() == password and password.isalpha():
+        return "is too easy to guess: mix letters with digits or symbols"
+    return None

@@ -1,0 +1,105 @@
+"""Who is making the request, bound to where they may act.
+
+A session or token names its population and, for tenant users, the tenant id:
+presented on another tenant (or on the platform) it resolves to nobody.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import g
+from flask_login import AnonymousUserMixin
+
+from smartcity.auth.models import Operator
+from smartcity.tenancy.cache import TenantInfo
+from smartcity.tenantcore.models import User
+
+
+@dataclass(frozen=True)
+class OperatorPrincipal:
+    operator: Operator
+
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.operator.is_active
+
+    @property
+    def label(self) -> str:
+        return f"operator:{self.operator.email}"
+
+    def get_id(self) -> str:
+        return f"op:{self.operator.id}:{self.operator.credential_version}"
+
+
+@dataclass(frozen=True)
+class TenantPrincipal:
+    user: User
+    tenant: TenantInfo
+    permissions: frozenset[str]
+
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.user.is_active
+
+    @property
+    def label(self) -> str:
+        return self.user.email
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def get_id(self) -> str:
+        return f"u:{self.tenant.id}:{self.user.id}:{self.user.credential_version}"
+
+
+class Anonymous(AnonymousUserMixin):  # type: ignore[misc]
+    label = "anonymous"
+
+    def can(self, _permission: str) -> bool:
+        return False
+
+
+def parse_identity(identity: str) -> tuple[str, int | None, int, int] | None:
+    """``op:<id>:<version>`` or ``u:<tenant>:<id>:<version>`` -> parts, else None."""
+    parts = identity.split(":")
+    try:
+        if parts[0] == "op" and len(parts) == 3:
+            return "op", None, int(parts[1]), int(parts[2])
+        if parts[0] == "u" and len(parts) == 4:
+            return "u", int(parts[1]), int(parts[2]), int(parts[3])
+    except ValueError:
+        return None
+    return None
+
+
+def load_principal(identity: str) -> OperatorPrincipal | TenantPrincipal | None:
+    """Resolve an identity within this request's tenant (or the platform)."""
+    from smartcity.state import platform_state
+
+    parsed = parse_identity(identity)
+    if parsed is None:
+        return None
+    kind, tenant_id, obj_id, version = parsed
+    tenant: TenantInfo | None = g.get("tenant")
+    session = g.get("db")
+    if session is None:
+        return None
+    if kind == "op" and tenant is None:
+        operator = session.get(Operator, obj_id)
+        if operator is None or not operator.is_active or operator.credential_version != version:
+            return None
+        return OperatorPrincipal(operator)
+    if kind == "u" and tenant is not None and tenant.id == tenant_id:
+        user = session.get(User, obj_id)
+        if user is None or not user.is_active or user.credential_version != version:
+            return None
+        perms = platform_state().registry.permissions(user.roles, tenant.apps)
+        return TenantPrincipal(user, tenant, perms)
+    return None

@@ -1,0 +1,1 @@
+"""The operator console: Bandung's admins provision regencies and grant their apps."""

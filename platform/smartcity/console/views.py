@@ -1,0 +1,336 @@
+"""The operator console at ``/platform/``: regencies, their apps, status and domains.
+
+Only platform operators get in; the console is served on the platform host only
+(``smartcity.app`` answers 404 for it on a tenant host). Every change goes
+through a service in ``smartcity.tenancy`` and ends in a redirect with a flash
+message (Post/Redirect/Get), so reloading a page never repeats an action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+from werkzeug.wrappers import Response
+
+from smartcity.auth.models import Operator
+from smartcity.auth.passwords import verify_password
+from smartcity.auth.principal import OperatorPrincipal
+from smartcity.console.forms import PROVISIONING_FIELDS, DomainForm, OperatorLoginForm, TenantForm
+from smartcity.errors import InvalidInput, ServiceError
+from smartcity.extensions import limiter
+from smartcity.state import platform_state
+from smartcity.tenancy import lifecycle
+from smartcity.tenancy.models import (
+    PlatformAuditEntry,
+    Region,
+    Tenant,
+    TenantMigration,
+    TenantStatus,
+)
+from smartcity.tenancy.provisioning import TenantRequest, provision_tenant
+from smartcity.tenantcore.users import normalize_email
+from smartcity.web import current_path, page_number, paginate, safe_next, translate
+from smartcity.web.forms import attach_service_errors
+
+P = ParamSpec("P")
+R = TypeVar("R")
+TENANTS_PER_PAGE = 20
+AUDIT_ENTRIES_SHOWN = 15
+
+blueprint = Blueprint("console", __name__)
+
+
+# --------------------------------------------------------------------------- access
+
+
+def console_login_key() -> str:
+    return f"console-login:{request.remote_addr or '-'}"
+
+
+def login_limit() -> str:
+    return platform_state().settings.LOGIN_RATE_LIMIT
+
+
+def operator_only(view: Callable[P, R]) -> Callable[P, R | Response]:
+    """Send anyone who is not a signed-in operator to the console's sign-in page."""
+
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response:
+        if not isinstance(current_user, OperatorPrincipal):
+            return redirect(url_for("console.login", next=current_path()))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def authenticate_operator(session: Session, email: str, password: str) -> Operator | None:
+    """The active operator with these credentials, or None.
+
+    Every failure costs one password hash, so timing does not tell a wrong
+    address from a wrong password.
+    """
+    try:
+        address = normalize_email(email)
+    except InvalidInput:
+        verify_password(None, password)
+        return None
+    operator = session.scalar(select(Operator).where(Operator.email == address))
+    if not verify_password(operator.password_hash if operator else None, password):
+        return None
+    if operator is None or not operator.is_active:
+        return None
+    operator.last_login_at = datetime.now(UTC)
+    return operator
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"], key_func=console_login_key)
+def login() -> str | Response:
+    next_path = safe_next(request.args.get("next"))
+    if isinstance(current_user, OperatorPrincipal):
+        return redirect(next_path or url_for(".tenant_list"))
+    form = OperatorLoginForm()
+    failed = False
+    if form.validate_on_submit():
+        operator = authenticate_operator(g.db, form.email.data, form.password.data)
+        if operator is not None:
+            login_user(OperatorPrincipal(operator))
+            flash(_("Welcome, %(name)s.", name=operator.name), "success")
+            return redirect(next_path or url_for(".tenant_list"))
+        failed = True
+    return render_template("console/login.html", form=form, failed=failed)
+
+
+@blueprint.post("/logout")
+def logout() -> Response:
+    logout_user()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for(".login"))
+
+
+# --------------------------------------------------------------------------- tenants
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+@blueprint.get("/")
+@operator_only
+def tenant_list() -> str:
+    q = request.args.get("q", "").strip()[:100]
+    status = request.args.get("status", "")
+    query = select(Tenant).options(selectinload(Tenant.apps)).order_by(Tenant.name, Tenant.id)
+    if q:
+        pattern = _like(q)
+        regions = select(Region.code).where(Region.name.ilike(pattern))
+        query = query.where(
+            or_(
+                Tenant.name.ilike(pattern),
+                Tenant.slug.ilike(pattern),
+                Tenant.region_code.ilike(pattern),
+                Tenant.province.ilike(pattern),
+                Tenant.region_code.in_(regions),
+            )
+        )
+    if status in {s.value for s in TenantStatus}:
+        query = query.where(Tenant.status == TenantStatus(status))
+    else:
+        status = ""
+    page = paginate(g.db, query, page_number(), TENANTS_PER_PAGE)
+    codes = {t.region_code for t in page.items}
+    rows = g.db.execute(select(Region.code, Region.name).where(Region.code.in_(codes)))
+    region_names = {code: name for code, name in rows}
+    return render_template(
+        "console/tenants.html",
+        page=page,
+        q=q,
+        status=status,
+        statuses=list(TenantStatus),
+        region_names=region_names,
+    )
+
+
+@blueprint.route("/tenants/new", methods=["GET", "POST"])
+@operator_only
+def tenant_new() -> str | Response | tuple[str, int]:
+    state = platform_state()
+    form = TenantForm()
+    # Loaded before the service runs: a refused provisioning may leave the
+    # transaction unusable, and the form must still render its choices.
+    regions = g.db.scalars(
+        select(Region).where(Region.level == "kab_kota").order_by(Region.name)
+    ).all()
+    form.region_code.choices = [("", _("Choose a regency…"))] + [
+        (r.code, f"{r.name} ({r.code})") for r in regions
+    ]
+    form.apps.choices = [(m.name, m.title) for m in state.registry]
+    if form.validate_on_submit():
+        asked = TenantRequest(
+            slug=form.slug.data.strip(),
+            name=form.name.data.strip(),
+            region_code=form.region_code.data,
+            admin_email=form.admin_email.data,
+            admin_name=form.admin_name.data.strip(),
+            admin_password=form.admin_password.data,
+            apps=tuple(form.apps.data or ()),
+        )
+        try:
+            tenant = provision_tenant(
+                g.db,
+                asked,
+                registry=state.registry,
+                migrations=state.migrations,
+                role_prefix=state.settings.role_prefix,
+                actor=current_user.label,
+            )
+        except ServiceError as exc:
+            problems = attach_service_errors(form, exc, PROVISIONING_FIELDS)
+            # Status >= 400: the request boundary rolls back every step taken.
+            page = render_template(
+                "console/tenant_new.html",
+                form=form,
+                app_notes=_app_notes(),
+                error=exc,
+                problems=problems,
+            )
+            return page, exc.status
+        flash(_("%(name)s was provisioned.", name=tenant.name), "success")
+        return redirect(url_for(".tenant_detail", slug=tenant.slug), 303)
+    return render_template(
+        "console/tenant_new.html", form=form, app_notes=_app_notes(), problems=[]
+    )
+
+
+def _app_notes() -> dict[str, str]:
+    """What to show under each app's checkbox: its description and what it requires."""
+    registry = platform_state().registry
+    notes: dict[str, str] = {}
+    for manifest in registry:
+        parts = [translate(manifest.description)] if manifest.description else []
+        if manifest.requires:
+            titles = ", ".join(translate(registry.get(dep).title) for dep in manifest.requires)
+            parts.append(_("Requires: %(apps)s", apps=titles))
+        notes[manifest.name] = " · ".join(parts)
+    return notes
+
+
+def _detail_page(
+    tenant: Tenant,
+    *,
+    domain_form: DomainForm | None = None,
+    error: ServiceError | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    registry = platform_state().registry
+    enabled = set(lifecycle.enabled_apps(tenant))
+    audit = g.db.scalars(
+        select(PlatformAuditEntry)
+        .where(PlatformAuditEntry.tenant_id == tenant.id)
+        .order_by(PlatformAuditEntry.at.desc(), PlatformAuditEntry.id.desc())
+        .limit(AUDIT_ENTRIES_SHOWN)
+    ).all()
+    page = render_template(
+        "console/tenant_detail.html",
+        t=tenant,
+        region=g.db.get(Region, tenant.region_code),
+        apps=[(manifest, manifest.name in enabled) for manifest in registry],
+        unknown_apps=sorted(enabled - set(registry.names)),
+        migration=g.db.get(TenantMigration, tenant.id),
+        audit=audit,
+        domain_form=domain_form or DomainForm(),
+        open_url=f"{request.script_root}/t/{tenant.slug}/",
+        error=error,
+    )
+    return page, status
+
+
+@blueprint.get("/tenants/<slug>")
+@operator_only
+def tenant_detail(slug: str) -> tuple[str, int]:
+    return _detail_page(lifecycle.get_tenant(g.db, slug))
+
+
+@blueprint.post("/tenants/<slug>/apps/<app>/<any(enable, disable):action>")
+@operator_only
+def tenant_app(slug: str, app: str, action: str) -> Response | tuple[str, int]:
+    state = platform_state()
+    tenant = lifecycle.get_tenant(g.db, slug, for_update=True)
+    try:
+        if action == "enable":
+            changed = lifecycle.enable_app(
+                g.db,
+                tenant,
+                app,
+                registry=state.registry,
+                migrations=state.migrations,
+                role_prefix=state.settings.role_prefix,
+                actor=current_user.label,
+            )
+        else:
+            changed = lifecycle.disable_app(
+                g.db,
+                tenant,
+                app,
+                registry=state.registry,
+                role_prefix=state.settings.role_prefix,
+                actor=current_user.label,
+            )
+    except ServiceError as exc:
+        return _detail_page(tenant, error=exc, status=exc.status)
+    title = state.registry.get(app).title
+    if not changed:
+        flash(_("Nothing to do: %(app)s was already in that state.", app=title), "info")
+    elif action == "enable":
+        flash(_("%(app)s is enabled for %(name)s.", app=title, name=tenant.name), "success")
+    else:
+        flash(
+            _("%(app)s is disabled for %(name)s; its data is kept.", app=title, name=tenant.name),
+            "success",
+        )
+    return redirect(url_for(".tenant_detail", slug=slug), 303)
+
+
+@blueprint.post("/tenants/<slug>/<any(suspend, resume, archive):action>")
+@operator_only
+def tenant_status(slug: str, action: str) -> Response | tuple[str, int]:
+    tenant = lifecycle.get_tenant(g.db, slug, for_update=True)
+    try:
+        lifecycle.change_status(g.db, tenant, action, actor=current_user.label)
+    except ServiceError as exc:
+        return _detail_page(tenant, error=exc, status=exc.status)
+    messages = {
+        "suspend": _("%(name)s is suspended: its users see a notice.", name=tenant.name),
+        "resume": _("%(name)s is active again.", name=tenant.name),
+        "archive": _(
+            "%(name)s is archived: it is no longer served; its data is kept.", name=tenant.name
+        ),
+    }
+    flash(messages[action], "success")
+    return redirect(url_for(".tenant_detail", slug=slug), 303)
+
+
+@blueprint.post("/tenants/<slug>/domains")
+@operator_only
+def tenant_domain(slug: str) -> Response | tuple[str, int]:
+    tenant = lifecycle.get_tenant(g.db, slug, for_update=True)
+    form = DomainForm()
+    if not form.validate_on_submit():
+        return _detail_page(tenant, domain_form=form, status=422)
+    try:
+        row = lifecycle.add_domain(g.db, tenant, form.domain.data, actor=current_user.label)
+    except ServiceError as exc:
+        problems = attach_service_errors(form, exc)
+        return _detail_page(
+            tenant, domain_form=form, error=None if not problems else exc, status=exc.status
+        )
+    flash(_("%(domain)s now serves %(name)s.", domain=row.domain, name=tenant.name), "success")
+    return redirect(url_for(".tenant_detail", slug=slug), 303)

@@ -1,0 +1,147 @@
+"""One engine for the whole process, and the sessions that scope it to a tenant.
+
+A tenant session is the same engine with ``schema_translate_map={None: schema}``
+and a ``tenant_role`` execution option. Its transaction opens with
+``BEGIN; SET LOCAL ROLE "<role>"`` sent in a single round trip (see
+:func:`_begin`), so the role wall costs no extra round trip and nothing survives
+the transaction: a pooled connection can never leak a tenant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import BigInteger, Connection, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from smartcity.tenancy.names import quote_ident
+
+PLATFORM_SCHEMA = "platform"
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class PlatformBase(DeclarativeBase):
+    """Models of the shared registry, always in schema ``platform``."""
+
+    metadata = MetaData(schema=PLATFORM_SCHEMA, naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {int: BigInteger}
+
+
+class TenantBase(DeclarativeBase):
+    """Models that live in every tenant schema; declared without a schema on purpose.
+
+    Statements reach the right schema only through ``schema_translate_map``.
+    Apps declare their own base from :func:`tenant_metadata` so each app's tables
+    can be created and migrated on their own.
+    """
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {int: BigInteger}
+
+
+def tenant_metadata() -> MetaData:
+    """A fresh metadata with the shared naming convention, for an app's models."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Use psycopg 3 whatever driver the URL names."""
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+def create_db_engine(url: str, pool_size: int = 10, max_overflow: int = 10) -> Engine:
+    engine = create_engine(
+        sqlalchemy_url(url),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=False,
+        pool_recycle=1800,
+    )
+    event.listen(engine, "connect", _driver_autocommit)
+    event.listen(engine, "begin", _begin)
+    return engine
+
+
+def _driver_autocommit(dbapi_connection: Any, _record: Any) -> None:
+    # We emit BEGIN ourselves (below), so the driver must not emit its own.
+    dbapi_connection.autocommit = True
+
+
+def _begin(conn: Connection) -> None:
+    role = conn.get_execution_options().get("tenant_role")
+    sql = "BEGIN" if role is None else f"BEGIN; SET LOCAL ROLE {quote_ident(role)}"
+    # psycopg sends a parameterless string with the simple query protocol, which
+    # accepts several statements: one round trip for both.
+    conn.connection.driver_connection.execute(sql)  # type: ignore[union-attr]
+
+
+def tenant_bind(engine: Engine, schema: str, role: str) -> Engine:
+    """The engine seen by one tenant: same pool, schema-qualified SQL, its role."""
+    return engine.execution_options(
+        schema_translate_map={None: schema}, tenant_role=role
+    )
+
+
+class Database:
+    """Owns the process-wide engine and hands out sessions."""
+
+    def __init__(self) -> None:
+        self._engine: Engine | None = None
+        self._factory: sessionmaker[Session] | None = None
+        self.on_registry_change: list[Callable[[str], None]] = []
+
+    def configure(self, url: str, pool_size: int, max_overflow: int = 10) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+        self._engine = create_db_engine(url, pool_size, max_overflow)
+        self._factory = sessionmaker(bind=self._engine, expire_on_commit=False)
+        event.listen(self._factory, "after_commit", self._after_commit)
+
+    def _after_commit(self, session: Session) -> None:
+        # Services record registry changes in session.info (see
+        # tenancy.cache.announce_change); only a commit makes them real.
+        for slug in session.info.pop("registry_changes", ()):
+            for callback in self.on_registry_change:
+                callback(slug)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise RuntimeError("database not configured: call create_app() first")
+        return self._engine
+
+    def session(self, bind: Engine | None = None) -> Session:
+        if self._factory is None:
+            raise RuntimeError("database not configured: call create_app() first")
+        return self._factory(bind=bind) if bind is not None else self._factory()
+
+    @contextmanager
+    def platform_transaction(self) -> Iterator[Session]:
+        """A platform session that commits at the end of the block, else rolls back."""
+        session = self.session()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+db = Database()

@@ -1,0 +1,111 @@
+"""Demo regencies of the 2018 signing, seeded idempotently with generated passwords.
+
+No password is fixed in code: they are generated on the first run, kept in a
+file readable only by its owner (so later runs print the same ones) and printed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import select
+
+from smartcity.db import db
+from smartcity.operators import upsert_operator
+from smartcity.reference import region_rows
+from smartcity.state import PlatformState
+from smartcity.tenancy.models import Tenant
+from smartcity.tenancy.provisioning import TenantRequest, provision_tenant
+from smartcity.tenancy.scope import as_tenant
+from smartcity.tenancy.names import role_name, schema_name
+from smartcity.tenantcore import users
+
+DEMO_REGENCIES = (
+    ("32.73", "bandung"),
+    ("16.05", "musi-rawas"),
+    ("13.12", "pasaman-barat"),
+    ("13.05", "padang-pariaman"),
+    ("35.19", "madiun"),
+    ("35.18", "nganjuk"),
+    ("35.21", "ngawi"),
+    ("33.18", "pati"),
+    ("19.03", "bangka-selatan"),
+    ("17.09", "bengkulu-tengah"),
+    ("76.05", "majene"),
+    ("74.11", "kolaka-timur"),
+)
+DEFAULT_OPERATOR = "operator@bandung.go.id"
+ACTOR = "demo"
+
+
+def _password() -> str:
+    return secrets.token_urlsafe(12) + "-7a"
+
+
+def _load(path: Path) -> dict[str, str]:
+    if path.exists():
+        stored: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+        return stored
+    return {}
+
+
+def _save(path: Path, creds: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(creds, handle, indent=2)
+
+
+def seed_demo(state: PlatformState, credentials_file: str, echo: Callable[[str], None]) -> None:
+    path = Path(credentials_file)
+    creds = _load(path)
+    settings = state.settings
+    operator_email = settings.OPERATOR_EMAIL or DEFAULT_OPERATOR
+    operator_password = settings.OPERATOR_PASSWORD or creds.get(operator_email) or _password()
+    if not settings.OPERATOR_PASSWORD:
+        creds[operator_email] = operator_password
+    names = {r.code: r.name for r in region_rows()}
+    app_names = state.registry.names
+    with db.platform_transaction() as session:
+        upsert_operator(
+            session, email=operator_email, name="Operator Bandung", password=operator_password,
+            actor=ACTOR,
+        )
+        existing = set(session.scalars(select(Tenant.slug)))
+        for index, (code, slug) in enumerate(DEMO_REGENCIES):
+            admin_email = f"admin@{slug}.go.id"
+            member_email = f"pegawai@{slug}.go.id"
+            creds.setdefault(admin_email, _password())
+            creds.setdefault(member_email, _password())
+            if slug in existing:
+                continue
+            # Different regencies chose different apps: rotate through the catalogue.
+            chosen = tuple(app_names[i] for i in range(len(app_names)) if (i + index) % 3 != 2)
+            provision_tenant(
+                session,
+                TenantRequest(
+                    slug=slug, name=names[code], region_code=code, apps=chosen,
+                    admin_email=admin_email, admin_password=creds[admin_email],
+                    admin_name=f"Admin Diskominfo {names[code]}",
+                ),
+                registry=state.registry, migrations=state.migrations,
+                role_prefix=settings.role_prefix, actor=ACTOR,
+            )
+            conn = session.connection()
+            with as_tenant(conn, schema_name(slug), role_name(settings.role_prefix, slug)) as ts:
+                users.create_user(
+                    ts, email=member_email, name=f"Pegawai {names[code]}",
+                    password=creds[member_email], roles=["member"],
+                    allowed_roles=["member"], actor=ACTOR,
+                )
+    _save(path, creds)
+    echo(f"Operator console: /platform/  login {operator_email} / {operator_password}")
+    for code, slug in DEMO_REGENCIES:
+        echo(
+            f"  {names[code]:28} /t/{slug}/  admin@{slug}.go.id / {creds[f'admin@{slug}.go.id']}"
+            f"   pegawai@{slug}.go.id / {creds[f'pegawai@{slug}.go.id']}"
+        )

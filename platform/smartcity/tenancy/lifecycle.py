@@ -1,0 +1,150 @@
+"""Changing a provisioned tenant: its apps, its status, its domains."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from smartcity.apps import AppRegistry
+from smartcity.errors import Conflict, InvalidInput, NotFound
+from smartcity.migrating import Migrations, install_app
+from smartcity.tenancy.cache import announce_change
+from smartcity.tenancy.models import Tenant, TenantApp, TenantDomain, TenantStatus
+from smartcity.tenancy.names import InvalidSlugError, role_name, schema_name, validate_slug
+from smartcity.tenancy.scope import as_tenant
+from smartcity.tenantcore import audit
+
+
+def get_tenant(session: Session, slug: str, *, for_update: bool = False) -> Tenant:
+    try:
+        validate_slug(slug)
+    except InvalidSlugError:
+        raise NotFound(f"no tenant '{slug}'") from None
+    query = select(Tenant).where(Tenant.slug == slug).options(selectinload(Tenant.apps))
+    if for_update:
+        query = query.with_for_update(of=Tenant)
+    tenant = session.scalar(query)
+    if tenant is None:
+        raise NotFound(f"no tenant '{slug}'")
+    return tenant
+
+
+def enabled_apps(tenant: Tenant) -> list[str]:
+    return [a.app for a in tenant.apps if a.enabled]
+
+
+def enable_app(
+    session: Session,
+    tenant: Tenant,
+    app: str,
+    *,
+    registry: AppRegistry,
+    migrations: Migrations,
+    role_prefix: str,
+    actor: str,
+) -> bool:
+    """Install the app's branch if missing, run its hook, switch it on; False if already on."""
+    if app not in registry:
+        raise NotFound(f"unknown app '{app}'", {"app": "unknown"})
+    manifest = registry.get(app)
+    enabled = set(enabled_apps(tenant))
+    if app in enabled:
+        return False
+    missing = [dep for dep in manifest.requires if dep not in enabled]
+    if missing:
+        raise Conflict(
+            f"'{app}' requires {', '.join(missing)}: enable {'it' if len(missing) == 1 else 'them'}"
+            " first",
+            {"app": f"requires {', '.join(missing)}"},
+        )
+    conn = session.connection()
+    schema, role = schema_name(tenant.slug), role_name(role_prefix, tenant.slug)
+    with as_tenant(conn, schema, role) as tenant_session:
+        install_app(conn, schema, manifest, migrations)
+        if manifest.on_enable is not None:
+            manifest.on_enable(tenant_session)
+        audit.record(
+            tenant_session, actor=actor, action="app.enable", entity="app", entity_id=app
+        )
+    row = next((a for a in tenant.apps if a.app == app), None)
+    if row is None:
+        tenant.apps.append(TenantApp(app=app, enabled=True))
+    else:
+        row.enabled = True
+    audit.record_platform(session, actor=actor, action="app.enable", tenant_id=tenant.id, app=app)
+    announce_change(session, tenant.slug)
+    session.flush()
+    return True
+
+
+def disable_app(
+    session: Session, tenant: Tenant, app: str, *, registry: AppRegistry, role_prefix: str,
+    actor: str,
+) -> bool:
+    """Hide the app from the tenant; its tables and data stay. False if already off."""
+    if app not in registry:
+        raise NotFound(f"unknown app '{app}'", {"app": "unknown"})
+    enabled = set(enabled_apps(tenant))
+    if app not in enabled:
+        return False
+    dependents = [d for d in registry.dependents(app) if d in enabled]
+    if dependents:
+        raise Conflict(
+            f"'{app}' is required by {', '.join(dependents)}: disable those first",
+            {"app": f"required by {', '.join(dependents)}"},
+        )
+    for row in tenant.apps:
+        if row.app == app:
+            row.enabled = False
+    conn = session.connection()
+    with as_tenant(conn, schema_name(tenant.slug), role_name(role_prefix, tenant.slug)) as ts:
+        audit.record(ts, actor=actor, action="app.disable", entity="app", entity_id=app)
+    audit.record_platform(session, actor=actor, action="app.disable", tenant_id=tenant.id, app=app)
+    announce_change(session, tenant.slug)
+    session.flush()
+    return True
+
+
+_TRANSITIONS = {
+    "suspend": ({TenantStatus.ACTIVE}, TenantStatus.SUSPENDED),
+    "resume": ({TenantStatus.SUSPENDED}, TenantStatus.ACTIVE),
+    "archive": ({TenantStatus.ACTIVE, TenantStatus.SUSPENDED}, TenantStatus.ARCHIVED),
+}
+
+
+def change_status(session: Session, tenant: Tenant, action: str, *, actor: str) -> Tenant:
+    """suspend (users see a notice), resume, archive (the tenant disappears; data kept)."""
+    allowed_from, target = _TRANSITIONS[action]
+    if tenant.status not in allowed_from:
+        raise Conflict(
+            f"cannot {action} a tenant that is {tenant.status.value}", {"status": tenant.status}
+        )
+    before = tenant.status
+    tenant.status = target
+    audit.record_platform(
+        session, actor=actor, action=f"tenant.{action}", tenant_id=tenant.id,
+        before=before.value, after=target.value,
+    )
+    announce_change(session, tenant.slug)
+    session.flush()
+    return tenant
+
+
+def add_domain(session: Session, tenant: Tenant, domain: str, *, actor: str) -> TenantDomain:
+    domain = domain.strip().lower().rstrip(".")
+    labels = domain.split(".")
+    if len(domain) > 253 or len(labels) < 2 or not all(
+        label and len(label) <= 63 and label.replace("-", "").isalnum() and label.isascii()
+        and not label.startswith("-") and not label.endswith("-")
+        for label in labels
+    ):
+        raise InvalidInput(f"'{domain}' is not a host name", {"domain": "not a host name"})
+    if session.scalar(select(TenantDomain.id).where(TenantDomain.domain == domain)):
+        raise Conflict(f"'{domain}' already serves a tenant", {"domain": "taken"})
+    row = TenantDomain(domain=domain)
+    tenant.domains.append(row)
+    audit.record_platform(session, actor=actor, action="domain.add", tenant_id=tenant.id,
+                          domain=domain)
+    announce_change(session, tenant.slug)
+    session.flush()
+    return row

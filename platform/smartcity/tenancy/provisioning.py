@@ -1,0 +1,195 @@
+"""Provisioning a regency: role, schema, core tables, chosen apps, first admin.
+
+Everything happens in the caller's one transaction (PostgreSQL DDL and CREATE
+ROLE are transactional), so after a failure at any step nothing exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError, ProgrammingError
+from sqlalchemy.orm import Session
+
+from smartcity.apps import AppRegistry
+from smartcity.auth.passwords import password_problem
+from smartcity.errors import Conflict, InvalidInput
+from smartcity.migrating import Migrations, install_app, install_core
+from smartcity.reference import province_of
+from smartcity.tenancy.cache import announce_change
+from smartcity.tenancy.models import Region, Tenant, TenantApp
+from smartcity.tenancy.names import InvalidSlugError, quote_ident, role_name, schema_name, validate_slug
+from smartcity.tenancy.scope import as_tenant
+from smartcity.tenantcore import audit, users
+
+
+@dataclass(frozen=True)
+class TenantRequest:
+    """What an operator asks for when provisioning a regency."""
+
+    slug: str
+    name: str
+    region_code: str
+    admin_email: str
+    admin_password: str
+    admin_name: str = "Administrator"
+    apps: tuple[str, ...] = ()
+
+
+@dataclass
+class Provisioning:
+    """The state passed from step to step."""
+
+    request: TenantRequest
+    registry: AppRegistry
+    migrations: Migrations
+    role_prefix: str
+    actor: str
+    apps: list[str] = field(default_factory=list)
+    tenant: Tenant | None = None
+
+    @property
+    def schema(self) -> str:
+        return schema_name(self.request.slug)
+
+    @property
+    def role(self) -> str:
+        return role_name(self.role_prefix, self.request.slug)
+
+
+def validate_request(session: Session, p: Provisioning) -> None:
+    req = p.request
+    problems: dict[str, str] = {}
+    try:
+        validate_slug(req.slug)
+    except InvalidSlugError as exc:
+        problems["slug"] = str(exc)
+    if not req.name.strip() or len(req.name) > 200:
+        problems["name"] = "required, at most 200 characters"
+    region = session.get(Region, req.region_code) if isinstance(req.region_code, str) else None
+    if region is None or region.level != "kab_kota":
+        problems["region_code"] = f"unknown regency code {req.region_code!r} (e.g. 33.18)"
+    unknown = [a for a in req.apps if a not in p.registry]
+    if unknown:
+        problems["apps"] = f"unknown app(s): {', '.join(map(str, unknown))}"
+    else:
+        p.apps = p.registry.closure(req.apps)
+    try:
+        users.normalize_email(req.admin_email, "admin.email")
+    except InvalidInput as exc:
+        problems.update(exc.fields)
+
+    if (problem := password_problem(req.admin_password)) is not None:
+        problems["admin.password"] = problem
+    if problems:
+        raise InvalidInput("the tenant cannot be provisioned as asked", problems)
+    if session.scalar(select(Tenant.id).where(Tenant.slug == req.slug)) is not None:
+        raise Conflict(f"a tenant with slug '{req.slug}' already exists", {"slug": "taken"})
+
+
+def register_tenant(session: Session, p: Provisioning) -> None:
+    req = p.request
+    tenant = Tenant(
+        slug=req.slug,
+        name=req.name.strip(),
+        region_code=req.region_code,
+        province=province_of(req.region_code) or "",
+        settings={},
+        apps=[TenantApp(app=name, enabled=True) for name in p.apps],
+    )
+    session.add(tenant)
+    session.flush()
+    p.tenant = tenant
+
+
+def create_role_and_schema(session: Session, p: Provisioning) -> None:
+    conn = session.connection()
+    role = quote_ident(p.role)
+    conn.execute(text(f"CREATE ROLE {role} NOLOGIN NOINHERIT"))
+    conn.execute(text(f"GRANT {role} TO CURRENT_USER"))
+    conn.execute(text(f"CREATE SCHEMA {quote_ident(p.schema)} AUTHORIZATION {role}"))
+
+
+def install_tenant_core(session: Session, p: Provisioning) -> None:
+    conn = session.connection()
+    with as_tenant(conn, p.schema, p.role):
+        install_core(conn, p.schema, p.migrations)
+        schema = quote_ident(p.schema)
+        # The fleet migration reads every tenant's versions in one query as the
+        # app's own role; this is all of a tenant it may see without the role.
+        conn.execute(text(f"GRANT USAGE ON SCHEMA {schema} TO SESSION_USER"))
+        conn.execute(text(f"GRANT SELECT ON {schema}.alembic_version TO SESSION_USER"))
+
+
+def install_apps(session: Session, p: Provisioning) -> None:
+    conn = session.connection()
+    with as_tenant(conn, p.schema, p.role) as tenant_session:
+        for name in p.apps:
+            manifest = p.registry.get(name)
+            install_app(conn, p.schema, manifest, p.migrations)
+            if manifest.on_enable is not None:
+                manifest.on_enable(tenant_session)
+                tenant_session.flush()
+
+
+def create_first_admin(session: Session, p: Provisioning) -> None:
+    req = p.request
+    conn = session.connection()
+    with as_tenant(conn, p.schema, p.role) as tenant_session:
+        users.create_user(
+            tenant_session,
+            email=req.admin_email,
+            name=req.admin_name,
+            password=req.admin_password,
+            roles=["admin"],
+            allowed_roles=p.registry.role_names(p.apps),
+            actor=p.actor,
+        )
+
+
+def record(session: Session, p: Provisioning) -> None:
+    assert p.tenant is not None  # noqa: S101 - set by register_tenant
+    audit.record_platform(
+        session, actor=p.actor, action="tenant.provision", tenant_id=p.tenant.id,
+        slug=p.request.slug, apps=p.apps,
+    )
+    announce_change(session, p.request.slug)
+
+
+Step = Callable[[Session, Provisioning], None]
+STEPS: tuple[Step, ...] = (
+    validate_request,
+    register_tenant,
+    create_role_and_schema,
+    install_tenant_core,
+    install_apps,
+    create_first_admin,
+    record,
+)
+
+
+def provision_tenant(
+    session: Session,
+    request: TenantRequest,
+    *,
+    registry: AppRegistry,
+    migrations: Migrations,
+    role_prefix: str,
+    actor: str,
+) -> Tenant:
+    """Run every step in the session's transaction; the caller commits."""
+    p = Provisioning(request, registry, migrations, role_prefix, actor)
+    try:
+        for step in STEPS:
+            step(session, p)
+    except (IntegrityError, ProgrammingError) as exc:
+        if "already exists" in str(exc.orig) or "duplicate key" in str(exc.orig):
+            raise Conflict(
+                f"a tenant, schema or role named '{request.slug}' already exists",
+                {"slug": "taken"},
+            ) from exc
+        raise
+    assert p.tenant is not None  # noqa: S101
+    return p.tenant

@@ -1,0 +1,1 @@
+"""Data every regency has, whatever apps it chose."""

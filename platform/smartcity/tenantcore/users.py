@@ -1,0 +1,139 @@
+"""Tenant users: created, changed and deactivated only through these functions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from smartcity.auth.passwords import hash_password, password_problem, verify_password
+from smartcity.errors import Conflict, InvalidInput, NotFound
+from smartcity.tenantcore import audit
+from smartcity.tenantcore.models import User
+
+
+def normalize_email(email: str, field: str = "email") -> str:
+    try:
+        return validate_email(email, check_deliverability=False).normalized.lower()
+    except (EmailNotValidError, TypeError) as exc:
+        raise InvalidInput("invalid email address", {field: str(exc)}) from exc
+
+
+def _public(user: User) -> dict[str, Any]:
+    return {
+        "email": user.email,
+        "name": user.name,
+        "roles": sorted(user.roles),
+        "is_active": user.is_active,
+    }
+
+
+def _check_roles(roles: Iterable[str], allowed: Iterable[str]) -> list[str]:
+    roles = sorted(set(roles))
+    unknown = sorted(set(roles) - set(allowed))
+    if unknown:
+        raise InvalidInput(
+            f"unknown role(s): {', '.join(unknown)}",
+            {"roles": f"allowed: {', '.join(sorted(set(allowed)))}"},
+        )
+    return roles
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    roles: Iterable[str],
+    allowed_roles: Iterable[str],
+    actor: str,
+) -> User:
+    email = normalize_email(email)
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("name is required (at most 200 characters)", {"name": "required"})
+    problem = password_problem(password)
+    if problem:
+        raise InvalidInput(f"password {problem}", {"password": problem})
+    checked_roles = _check_roles(roles, allowed_roles)
+    if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        raise Conflict(f"a user with email {email} already exists", {"email": "already used"})
+    user = User(email=email, name=name, password_hash=hash_password(password), roles=checked_roles)
+    session.add(user)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="user.create", entity="user", entity_id=user.id,
+        after=_public(user),
+    )
+    return user
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user
+
+
+def update_user(
+    session: Session,
+    user: User,
+    *,
+    actor: str,
+    allowed_roles: Iterable[str],
+    name: str | None = None,
+    roles: Iterable[str] | None = None,
+    password: str | None = None,
+    is_active: bool | None = None,
+) -> User:
+    before = _public(user)
+    if name is not None:
+        name = name.strip()
+        if not name or len(name) > 200:
+            raise InvalidInput("name is required (at most 200 characters)", {"name": "required"})
+        user.name = name
+    if roles is not None:
+        user.roles = _check_roles(roles, allowed_roles)
+    if password is not None:
+        problem = password_problem(password)
+        if problem:
+            raise InvalidInput(f"password {problem}", {"password": problem})
+        user.password_hash = hash_password(password)
+        user.credential_version += 1
+    if is_active is not None and is_active != user.is_active:
+        user.is_active = is_active
+        user.credential_version += 1
+    session.flush()
+    after = _public(user)
+    if password is not None:
+        after["password"] = "changed"
+    audit.record(
+        session, actor=actor, action="user.update", entity="user", entity_id=user.id,
+        before=before, after=after,
+    )
+    return user
+
+
+def deactivate_user(session: Session, user: User, *, actor: str) -> User:
+    """Users are never deleted: their name stays on what they signed and logged."""
+    return update_user(session, user, actor=actor, allowed_roles=user.roles, is_active=False)
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    try:
+        email = normalize_email(email)
+    except InvalidInput:
+        verify_password(None, password)
+        return None
+    user = session.scalar(select(User).where(User.email == email))
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    if user is None or not user.is_active:
+        return None
+    user.last_login_at = datetime.now(UTC)
+    return user

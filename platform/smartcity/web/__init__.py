@@ -1,0 +1,173 @@
+"""Server-rendered pages: helpers shared by the tenant web and the operator console.
+
+The pages speak Bahasa Indonesia first, but services raise their errors in
+English (the JSON API and the CLI show them as they are). The web layer
+translates the messages it knows and shows the others unchanged, so a new
+service message degrades to English instead of breaking a page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+from urllib.parse import urlencode, urlsplit
+
+from flask import request
+from flask_babel import get_locale, gettext
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import default_exceptions
+
+T = TypeVar("T")
+
+
+def N_(message: str) -> str:  # noqa: N802 - the name pybabel extracts by default
+    """Mark a message for the catalogue without translating it yet."""
+    return message
+
+
+# Messages the core services put into ServiceError.message and .fields; listed
+# here so pybabel extracts them and `translate` finds their Indonesian text.
+SERVICE_MESSAGES = (
+    N_("required"),
+    N_("already used"),
+    N_("taken"),
+    N_("unknown"),
+    N_("not a host name"),
+    N_("required, at most 200 characters"),
+    N_("name is required (at most 200 characters)"),
+    N_("must be at least 12 characters"),
+    N_("must be at most 256 characters"),
+    N_("is too easy to guess: mix letters with digits or symbols"),
+    N_(
+        "must be 2-40 characters: lowercase letters, digits and hyphens, "
+        "starting with a letter and not ending with a hyphen"
+    ),
+    N_("must not contain two hyphens in a row"),
+    N_("the tenant cannot be provisioned as asked"),
+    N_("invalid email address"),
+)
+
+# What a page says about an HTTP error raised with Werkzeug's stock description,
+# which is English and written for developers.
+_STATUS_TEXT = {
+    400: (N_("Bad request"), N_("The request could not be understood. Please try again.")),
+    401: (N_("Not signed in"), N_("Please sign in to continue.")),
+    403: (N_("Access denied"), N_("You do not have permission to open this page.")),
+    404: (N_("Page not found"), N_("The page you asked for does not exist.")),
+    405: (N_("Not allowed"), N_("This address does not accept that kind of request.")),
+    409: (N_("Conflict"), N_("The request conflicts with the current state.")),
+    422: (N_("Invalid input"), N_("Some of the data sent is not valid.")),
+    429: (
+        N_("Too many attempts"),
+        N_("Too many attempts in a short time. Please wait a minute and try again."),
+    ),
+    500: (N_("Something went wrong"), N_("An unexpected error occurred. Please try again.")),
+    503: (N_("Temporarily unavailable"), N_("The service is temporarily unavailable.")),
+}
+
+
+def translate(message: object) -> str:
+    """The catalogue's translation of a message built at run time, else the message.
+
+    Unlike ``_()`` in a template, this never %-formats, so a message that
+    happens to contain ``%`` is shown as it is.
+    """
+    text = str(message)
+    return str(gettext(text)) if text else text
+
+
+def error_title(status: int) -> str:
+    title, _ = _STATUS_TEXT.get(status, _STATUS_TEXT[500] if status >= 500 else _STATUS_TEXT[400])
+    return translate(title)
+
+
+def error_text(status: int, message: str) -> str:
+    """The message of an error page: a friendly text instead of Werkzeug's stock one."""
+    stock = default_exceptions.get(status)
+    # Flask-Limiter's description is the limit itself ("5 per 1 minute").
+    if not message or status == 429 or (stock is not None and message == stock.description):
+        _, text = _STATUS_TEXT.get(
+            status, _STATUS_TEXT[500] if status >= 500 else _STATUS_TEXT[400]
+        )
+        return translate(text)
+    return translate(message)
+
+
+def safe_next(target: str | None) -> str | None:
+    """A ``next`` path within this site, or None.
+
+    Only a path is accepted (no scheme, no host, no ``//``), so a login link
+    cannot bounce a user to another site. The path is relative to the tenant
+    root; the caller prefixes ``request.script_root``.
+    """
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in target):
+        return None
+    return target
+
+
+def current_path() -> str:
+    """This request's path and query, relative to the tenant root, for ``next``."""
+    query = request.query_string.decode("latin-1")
+    return request.path + (f"?{query}" if query else "")
+
+
+def lang_url(code: str) -> str:
+    """This page in another language (keeps the query string, changes ``lang``)."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [code]
+    return f"{request.script_root}{request.path}?{urlencode(args, doseq=True)}"
+
+
+def page_url(page: int) -> str:
+    """This page of a list with another ``page`` (keeps the search and filters)."""
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(page)]
+    return f"{request.script_root}{request.path}?{urlencode(args, doseq=True)}"
+
+
+def page_number() -> int:
+    """The ``?page=`` asked for; anything unreadable is the first page, never an error."""
+    raw = request.args.get("page", "1")
+    return max(1, min(int(raw), 100_000)) if raw.isdigit() else 1
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list, with what the pager needs."""
+
+    items: list[T]
+    number: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def paginate(session: Session, query: Select[T], number: int, per_page: int) -> Page[T]:
+    """Run ``query`` for one page; a page past the end shows the last one."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    number = min(number, max(1, -(-total // per_page)))
+    items = list(session.scalars(query.limit(per_page).offset((number - 1) * per_page)))
+    return Page(items, number, per_page, total)
+
+
+def current_locale() -> str:
+    """The page's language code, for ``<html lang>`` and the language switch."""
+    return str(get_locale() or "id")
+
+
+TEMPLATE_GLOBALS: dict[str, Callable[..., Any]] = {
+    "current_locale": current_locale,
+    "translate": translate,
+    "error_title": error_title,
+    "error_text": error_text,
+    "lang_url": lang_url,
+    "page_url": page_url,
+}

@@ -1,0 +1,108 @@
+"""Forms of the tenant pages, and the field helpers the console reuses.
+
+Forms check only the shape of the input (present, not absurdly long); the
+services decide what is valid, and their ``ServiceError.fields`` are put back
+next to the fields they name, so a rule lives in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from smartcity.apps import AppRegistry
+from smartcity.errors import ServiceError
+from smartcity.web import translate
+
+REQUIRED = _l("This field is required.")
+TOO_LONG = _l("At most %(max)d characters.")
+NOT_A_CHOICE = _l("Not one of the choices offered.")
+
+
+def required() -> DataRequired:
+    return DataRequired(message=REQUIRED)
+
+
+def at_most(limit: int) -> Length:
+    return Length(max=limit, message=TOO_LONG)
+
+
+class MultiCheckboxField(SelectMultipleField):  # type: ignore[misc]
+    """A multiple choice shown as checkboxes, which a phone handles better than a list box."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("invalid_choice_message", NOT_A_CHOICE)
+        super().__init__(*args, **kwargs)
+
+
+class LoginForm(FlaskForm):  # type: ignore[misc]
+    email = EmailField(_l("Email"), validators=[required(), at_most(254)])
+    password = PasswordField(_l("Password"), validators=[required(), at_most(256)])
+
+
+class UserCreateForm(FlaskForm):  # type: ignore[misc]
+    email = EmailField(_l("Email"), validators=[required(), at_most(254)])
+    name = StringField(_l("Full name"), validators=[required(), at_most(200)])
+    password = PasswordField(
+        _l("Initial password"),
+        validators=[required(), at_most(256)],
+        description=_l("At least 12 characters; mix letters with digits or symbols."),
+    )
+    roles = MultiCheckboxField(_l("Roles"))
+
+
+class UserEditForm(FlaskForm):  # type: ignore[misc]
+    name = StringField(_l("Full name"), validators=[required(), at_most(200)])
+    roles = MultiCheckboxField(_l("Roles"))
+    is_active = BooleanField(
+        _l("Active"), description=_l("An inactive user cannot sign in; their records stay.")
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[Optional(), at_most(256)],
+        description=_l("Leave empty to keep the current password. Saving signs the user out."),
+    )
+
+
+def role_choices(registry: AppRegistry, enabled_apps: Iterable[str]) -> list[tuple[str, str]]:
+    """The roles a tenant can grant, each labelled with what it belongs to."""
+    core = {"admin": _l("Administrator of this regency"), "member": _l("Member")}
+    owner = {
+        role: registry.get(app).title
+        for app in enabled_apps
+        if app in registry
+        for role in registry.get(app).roles
+    }
+    return [
+        (role, f"{role} — {core.get(role) or translate(owner.get(role, ''))}")
+        for role in registry.role_names(enabled_apps)
+    ]
+
+
+def attach_service_errors(
+    form: FlaskForm, error: ServiceError, aliases: Mapping[str, str] | None = None
+) -> list[str]:
+    """Put a service's field errors next to the form's fields.
+
+    ``aliases`` maps a service's field name (``admin.email``) to the form's
+    (``admin_email``). Returns the problems no field of the form shows, so the
+    page can list them above the form rather than lose them.
+    """
+    unplaced: list[str] = []
+    for key, problem in error.fields.items():
+        name = (aliases or {}).get(key, key)
+        text = translate(problem)
+        if name in form:
+            field = form[name]
+            field.errors = [*field.errors, text]
+        else:
+            unplaced.append(f"{key}: {text}")
+    return unplaced

@@ -1,0 +1,1 @@
+"""A test app that requires noticeboard, to exercise dependency checks."""

@@ -1,0 +1,5 @@
+from smartcity.apps import AppManifest
+
+manifest = AppManifest(
+    name="digest", title="Ringkasan Pengumuman", version="1", requires=("noticeboard",)
+)

@@ -1,0 +1,149 @@
+"""Fixtures on a real PostgreSQL and Redis.
+
+The database is created once per session (and dropped, with every role this
+deployment created, at the end); tenants are provisioned through the same
+service the console and API use. Tests that change a tenant provision their own,
+with a unique slug, so they never depend on each other's order.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from psycopg import sql
+
+from smartcity.app import create_app
+from smartcity.bootstrap import bootstrap_database, drop_deployment_roles, libpq_url
+from smartcity.config import Settings
+from smartcity.db import db
+from smartcity.fleet import migrate_platform
+from smartcity.operators import upsert_operator
+from smartcity.state import PlatformState
+from smartcity.tenancy.provisioning import TenantRequest, provision_tenant
+
+ADMIN_URL = os.environ.get(
+    "SMARTCITY_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("SMARTCITY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+TEST_APPS = ("tests.apps.noticeboard.manifest:manifest", "tests.apps.digest.manifest:manifest")
+PASSWORD = "Rahasia-Uji-2026"
+OPERATOR_EMAIL = "ops@bandung.go.id"
+
+
+def _url_for_db(name: str) -> str:
+    base, _, _ = libpq_url(ADMIN_URL).rpartition("/")
+    return f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Iterator[Settings]:
+    name = f"sc_test_{secrets.token_hex(4)}"
+    with psycopg.connect(libpq_url(ADMIN_URL), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    settings = Settings(
+        DATABASE_URL=_url_for_db(name),
+        REDIS_URL=REDIS_URL,
+        SECRET_KEY=secrets.token_hex(16),
+        TESTING=True,
+        APPS=TEST_APPS,
+        LOGIN_RATE_LIMIT="5 per minute",
+        LOG_JSON=False,
+        DB_POOL_SIZE=5,
+    )
+    bootstrap_database(settings)
+    try:
+        yield settings
+    finally:
+        db.dispose()
+        with psycopg.connect(libpq_url(ADMIN_URL), autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+        drop_deployment_roles(ADMIN_URL, settings.role_prefix)
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> Flask:
+    app = create_app(settings)
+    migrate_platform(app.extensions["smartcity"].migrations)
+    with db.platform_transaction() as session:
+        upsert_operator(
+            session, email=OPERATOR_EMAIL, name="Ops", password=PASSWORD, actor="tests"
+        )
+    return app
+
+
+@pytest.fixture
+def state(app: Flask) -> PlatformState:
+    return app.extensions["smartcity"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def unique_slug(stem: str = "kab") -> str:
+    return f"{stem}-{uuid.uuid4().hex[:8]}"
+
+
+Provision = Callable[..., str]
+
+
+@pytest.fixture
+def provision(app: Flask) -> Provision:
+    """Provision a tenant (committed) and return its slug."""
+    state: PlatformState = app.extensions["smartcity"]
+
+    def make(
+        slug: str | None = None, apps: tuple[str, ...] = (), region_code: str = "33.18",
+        admin_email: str = "admin@example.go.id",
+    ) -> str:
+        slug = slug or unique_slug()
+        with db.platform_transaction() as session:
+            provision_tenant(
+                session,
+                TenantRequest(
+                    slug=slug, name=f"Kabupaten {slug}", region_code=region_code, apps=apps,
+                    admin_email=admin_email, admin_password=PASSWORD,
+                ),
+                registry=state.registry, migrations=state.migrations,
+                role_prefix=state.settings.role_prefix, actor="tests",
+            )
+        return slug
+
+    return make
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def tenant_token(client: FlaskClient, slug: str, email: str = "admin@example.go.id") -> str:
+    response = client.post(
+        f"/t/{slug}/api/v1/auth/token", json={"email": email, "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    token: str = response.get_json()["access_token"]
+    return token
+
+
+def operator_token(client: FlaskClient) -> str:
+    response = client.post(
+        "/platform/api/v1/auth/token", json={"email": OPERATOR_EMAIL, "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    token: str = response.get_json()["access_token"]
+    return token
+
+
+def json_of(response: Any) -> Any:
+    return response.get_json()
