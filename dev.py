@@ -282,7 +282,7 @@ def ensure_test_packages() -> None:
 
 def devservices() -> ModuleType:
     """Import the service chooser from the installed core package (after the re-exec)."""
-    from smartcity import devservices as module  # noqa: PLC0415  (exists only in the venv)
+    from smartcity import devservices as module
 
     return module
 
@@ -436,7 +436,7 @@ def long_running_commands(port: int) -> dict[str, list[str]]:
 
 def create_database(admin_url: str, database: str) -> None:
     """Create the application database if it is missing."""
-    import psycopg  # noqa: PLC0415  (installed in the venv only)
+    import psycopg
 
     try:
         if devservices().ensure_database(admin_url, database):
@@ -447,7 +447,7 @@ def create_database(admin_url: str, database: str) -> None:
 
 def tenant_slugs(database_url: str) -> list[str]:
     """The regencies' slugs, for the banner; empty if the registry cannot be read."""
-    import psycopg  # noqa: PLC0415  (installed in the venv only)
+    import psycopg
 
     try:
         with psycopg.connect(database_url, connect_timeout=5) as conn:

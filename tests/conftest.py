@@ -19,7 +19,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from psycopg import sql
-
 from smartcity.app import create_app
 from smartcity.bootstrap import bootstrap_database, drop_deployment_roles, libpq_url
 from smartcity.config import Settings
@@ -75,9 +74,7 @@ def app(settings: Settings) -> Flask:
     app = create_app(settings)
     migrate_platform(app.extensions["smartcity"].migrations)
     with db.platform_transaction() as session:
-        upsert_operator(
-            session, email=OPERATOR_EMAIL, name="Ops", password=PASSWORD, actor="tests"
-        )
+        upsert_operator(session, email=OPERATOR_EMAIL, name="Ops", password=PASSWORD, actor="tests")
     return app
 
 
@@ -104,7 +101,9 @@ def provision(app: Flask) -> Provision:
     state: PlatformState = app.extensions["smartcity"]
 
     def make(
-        slug: str | None = None, apps: tuple[str, ...] = (), region_code: str = "33.18",
+        slug: str | None = None,
+        apps: tuple[str, ...] = (),
+        region_code: str = "33.18",
         admin_email: str = "admin@example.go.id",
     ) -> str:
         slug = slug or unique_slug()
@@ -112,11 +111,17 @@ def provision(app: Flask) -> Provision:
             provision_tenant(
                 session,
                 TenantRequest(
-                    slug=slug, name=f"Kabupaten {slug}", region_code=region_code, apps=apps,
-                    admin_email=admin_email, admin_password=PASSWORD,
+                    slug=slug,
+                    name=f"Kabupaten {slug}",
+                    region_code=region_code,
+                    apps=apps,
+                    admin_email=admin_email,
+                    admin_password=PASSWORD,
                 ),
-                registry=state.registry, migrations=state.migrations,
-                role_prefix=state.settings.role_prefix, actor="tests",
+                registry=state.registry,
+                migrations=state.migrations,
+                role_prefix=state.settings.role_prefix,
+                actor="tests",
             )
         return slug
 

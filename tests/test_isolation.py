@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.exc import ProgrammingError
-
 from smartcity.app import create_app
 from smartcity.db import db, tenant_bind
 from smartcity.tenancy.names import role_name, schema_name
+from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
 
 from .conftest import PASSWORD, bearer, tenant_token
 
@@ -89,8 +88,13 @@ def test_the_app_role_alone_cannot_read_any_tenant(pair):
             conn.execute(text(f'SELECT * FROM "{schema_name(a)}".users'))
         conn.rollback()
     with db.engine.connect() as conn:
-        assert conn.scalar(text("SELECT rolinherit FROM pg_roles WHERE rolname = current_user")) is False
-        assert conn.scalar(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")) is False
+        assert (
+            conn.scalar(text("SELECT rolinherit FROM pg_roles WHERE rolname = current_user"))
+            is False
+        )
+        assert (
+            conn.scalar(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")) is False
+        )
         conn.rollback()
 
 
@@ -130,9 +134,12 @@ def test_tenants_are_resolved_from_host_and_unknown_hosts_fail_closed(client, se
     assert client.get("/api/v1/me", headers={"Host": "evil.example.org"}).status_code == 404
     # tenant routes do not exist on the platform host, nor the console on a tenant host
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 404
-    assert client.get(
-        "/platform/api/v1/tenants", headers={"Host": f"{a}.{settings.BASE_DOMAIN}"}
-    ).status_code == 404
+    assert (
+        client.get(
+            "/platform/api/v1/tenants", headers={"Host": f"{a}.{settings.BASE_DOMAIN}"}
+        ).status_code
+        == 404
+    )
 
 
 def test_custom_domain_serves_its_tenant(client, pair):
@@ -143,8 +150,9 @@ def test_custom_domain_serves_its_tenant(client, pair):
     from smartcity.tenancy import lifecycle
 
     with db.platform_transaction() as session:
-        lifecycle.add_domain(session, lifecycle.get_tenant(session, a), f"app.{a}.go.id",
-                             actor="tests")
+        lifecycle.add_domain(
+            session, lifecycle.get_tenant(session, a), f"app.{a}.go.id", actor="tests"
+        )
     token = tenant_token(client, a)
     response = client.get("/api/v1/me", headers={**bearer(token), "Host": f"app.{a}.go.id"})
     assert response.status_code == 200 and response.get_json()["tenant"] == a

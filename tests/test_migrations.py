@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
-
 from smartcity.db import PlatformBase, TenantBase, db, tenant_bind
 from smartcity.fleet import migrate_fleet, tenant_versions
 from smartcity.tenancy.names import quote_ident, role_name, schema_name
+from sqlalchemy import text
 
 from .apps.noticeboard.models import Base as NoticeBase
 from .conftest import bearer, tenant_token
@@ -38,8 +37,7 @@ def test_platform_models_match_its_migrations(app):
     with db.engine.connect() as conn:
         context = MigrationContext.configure(
             conn,
-            opts={"include_schemas": True,
-                  "include_name": _platform_only},
+            opts={"include_schemas": True, "include_name": _platform_only},
         )
         diff = compare_metadata(context, PlatformBase.metadata)
         conn.rollback()
@@ -80,7 +78,10 @@ def test_fleet_migration_isolates_a_failing_tenant(client, state, settings, prov
     assert "n0001" in versions[bad]  # its transaction rolled back: schema as before
     state.cache.invalidate()
     assert client.get(f"/t/{bad}/api/v1/me").status_code == 503
-    assert client.get(f"/t/{good}/api/v1/me", headers=bearer(tenant_token(client, good))).status_code == 200
+    assert (
+        client.get(f"/t/{good}/api/v1/me", headers=bearer(tenant_token(client, good))).status_code
+        == 200
+    )
 
     # Once its data is fixed, the next run migrates it and lifts maintenance.
     schema, role = schema_name(bad), role_name(settings.role_prefix, bad)
@@ -90,7 +91,10 @@ def test_fleet_migration_isolates_a_failing_tenant(client, state, settings, prov
     again = migrate_fleet(settings, state.registry, parallelism=2)
     assert again.migrated == [bad] and not again.failed
     state.cache.invalidate()
-    assert client.get(f"/t/{bad}/api/v1/me", headers=bearer(tenant_token(client, bad))).status_code == 200
+    assert (
+        client.get(f"/t/{bad}/api/v1/me", headers=bearer(tenant_token(client, bad))).status_code
+        == 200
+    )
 
 
 def test_a_failing_canary_stops_the_run(state, settings, provision):

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
-
 from smartcity.db import db
+from sqlalchemy import text
 
 from .conftest import PASSWORD, bearer, operator_token, tenant_token, unique_slug
 
@@ -17,7 +16,10 @@ def op(client):
 
 def _create(client, op, slug, **extra):
     body = {
-        "slug": slug, "name": "Kabupaten Pati", "region_code": "33.18", "apps": ["noticeboard"],
+        "slug": slug,
+        "name": "Kabupaten Pati",
+        "region_code": "33.18",
+        "apps": ["noticeboard"],
         "admin": {"email": "admin@patikab.go.id", "password": PASSWORD},
     }
     body.update(extra)
@@ -40,10 +42,14 @@ def test_provision_then_read_then_list(client, op):
     assert body["province"] == "Jawa Tengah" and body["status"] == "active"
     assert created.headers["Location"].endswith(f"/platform/api/v1/tenants/{slug}")
     assert client.get(f"/platform/api/v1/tenants/{slug}", headers=op).get_json()["name"]
-    slugs = [t["slug"] for t in client.get("/platform/api/v1/tenants", headers=op).get_json()["tenants"]]
+    slugs = [
+        t["slug"] for t in client.get("/platform/api/v1/tenants", headers=op).get_json()["tenants"]
+    ]
     assert slug in slugs
     # the first admin can log into the new tenant right away
-    me = client.get(f"/t/{slug}/api/v1/me", headers=bearer(tenant_token(client, slug, "admin@patikab.go.id")))
+    me = client.get(
+        f"/t/{slug}/api/v1/me", headers=bearer(tenant_token(client, slug, "admin@patikab.go.id"))
+    )
     assert me.get_json()["user"]["roles"] == ["admin"]
 
 
@@ -73,7 +79,7 @@ def test_existing_slug_is_409(client, op):
     ],
 )
 def test_hostile_slugs_are_refused_and_nothing_is_created(client, op, slug, field):
-    before = _count("SELECT count(*) FROM pg_namespace") , _count("SELECT count(*) FROM pg_roles")
+    before = _count("SELECT count(*) FROM pg_namespace"), _count("SELECT count(*) FROM pg_roles")
     response = _create(client, op, slug)
     assert response.status_code in (400, 422)
     error = response.get_json()["error"]
@@ -108,8 +114,11 @@ def test_bad_fields_are_named(client, op, change, field):
 
 
 def test_non_json_bodies_are_a_clear_4xx(client, op):
-    for kwargs in ({"data": "not json", "content_type": "application/json"}, {"json": [1, 2]},
-                   {"data": b"\xff\xfe", "content_type": "application/json"}):
+    for kwargs in (
+        {"data": "not json", "content_type": "application/json"},
+        {"json": [1, 2]},
+        {"data": b"\xff\xfe", "content_type": "application/json"},
+    ):
         response = client.post("/platform/api/v1/tenants", headers=op, **kwargs)
         assert response.status_code == 422
         assert response.get_json()["error"]["code"] == "invalid"
@@ -128,19 +137,31 @@ def test_enable_and_disable_apps_with_dependency_checks(client, op, provision):
     assert client.delete(f"{base}/digest", headers=op).status_code == 200
     assert client.delete(f"{base}/noticeboard", headers=op).status_code == 200
     assert client.put(f"{base}/unknown", headers=op).status_code == 404
-    assert client.put(f"/platform/api/v1/tenants/nope-{slug}/apps/noticeboard", headers=op).status_code == 404
+    assert (
+        client.put(f"/platform/api/v1/tenants/nope-{slug}/apps/noticeboard", headers=op).status_code
+        == 404
+    )
 
 
 def test_disabled_app_is_gone_but_its_data_stays(client, op, provision):
     slug = provision(apps=("noticeboard",))
     token = tenant_token(client, slug)
     notices = f"/t/{slug}/api/v1/noticeboard/notices"
-    assert client.get(notices, headers=bearer(token)).get_json()["notices"][0]["title"] == "Selamat datang"
-    assert client.delete(f"/platform/api/v1/tenants/{slug}/apps/noticeboard", headers=op).status_code == 200
+    assert (
+        client.get(notices, headers=bearer(token)).get_json()["notices"][0]["title"]
+        == "Selamat datang"
+    )
+    assert (
+        client.delete(f"/platform/api/v1/tenants/{slug}/apps/noticeboard", headers=op).status_code
+        == 200
+    )
     assert client.get(notices, headers=bearer(token)).status_code == 404
     assert client.get(f"/t/{slug}/noticeboard/", headers=bearer(token)).status_code == 404
     assert client.get(f"/t/{slug}/api/v1/me", headers=bearer(token)).get_json()["apps"] == []
-    assert client.put(f"/platform/api/v1/tenants/{slug}/apps/noticeboard", headers=op).status_code == 200
+    assert (
+        client.put(f"/platform/api/v1/tenants/{slug}/apps/noticeboard", headers=op).status_code
+        == 200
+    )
     # re-enabling finds the old data, and the idempotent hook adds nothing twice
     titles = [n["title"] for n in client.get(notices, headers=bearer(token)).get_json()["notices"]]
     assert titles == ["Selamat datang"]
@@ -163,8 +184,11 @@ def test_suspend_resume_archive(client, op, provision):
 
 
 def test_operator_api_requires_a_token(client):
-    for method, path in (("get", "/platform/api/v1/tenants"), ("post", "/platform/api/v1/tenants"),
-                         ("put", "/platform/api/v1/tenants/x/apps/noticeboard")):
+    for method, path in (
+        ("get", "/platform/api/v1/tenants"),
+        ("post", "/platform/api/v1/tenants"),
+        ("put", "/platform/api/v1/tenants/x/apps/noticeboard"),
+    ):
         response = getattr(client, method)(path, headers={"Authorization": "Bearer forged"})
         assert response.status_code == 401
         assert response.get_json()["error"]["code"] == "unauthorized"
@@ -172,8 +196,10 @@ def test_operator_api_requires_a_token(client):
 
 def test_wrong_password_is_401_then_throttled_429(client):
     codes = [
-        client.post("/platform/api/v1/auth/token",
-                    json={"email": "tamu@bandung.go.id", "password": "salah-salah-123"}).status_code
+        client.post(
+            "/platform/api/v1/auth/token",
+            json={"email": "tamu@bandung.go.id", "password": "salah-salah-123"},
+        ).status_code
         for _ in range(7)
     ]
     assert codes[:5] == [401] * 5
@@ -183,7 +209,9 @@ def test_wrong_password_is_401_then_throttled_429(client):
 def test_openapi_documents_every_operation(client):
     doc = client.get("/platform/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.")
-    assert {"/tenants", "/tenants/{slug}", "/tenants/{slug}/apps/{app}", "/auth/token"} <= set(doc["paths"])
+    assert {"/tenants", "/tenants/{slug}", "/tenants/{slug}/apps/{app}", "/auth/token"} <= set(
+        doc["paths"]
+    )
     assert "TenantCreate" in doc["components"]["schemas"]
     tenant_doc = client.get("/t/x/api/v1/openapi.json")
     assert tenant_doc.status_code == 404  # unknown tenant: fail closed even for the document

@@ -5,13 +5,12 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from sqlalchemy import text
-
 from smartcity.db import db
 from smartcity.errors import Conflict, InvalidInput
 from smartcity.tenancy import provisioning
 from smartcity.tenancy.names import role_name, schema_name
 from smartcity.tenancy.provisioning import TenantRequest, provision_tenant
+from sqlalchemy import text
 
 from .conftest import PASSWORD, unique_slug
 
@@ -36,10 +35,14 @@ def _leftovers(settings, slug: str) -> dict[str, int]:
 
 
 def _request(slug: str, **kw) -> TenantRequest:
-    values = dict(
-        slug=slug, name="Kabupaten Uji", region_code="35.19", admin_email="admin@madiun.go.id",
-        admin_password=PASSWORD, apps=("noticeboard",),
-    )
+    values = {
+        "slug": slug,
+        "name": "Kabupaten Uji",
+        "region_code": "35.19",
+        "admin_email": "admin@madiun.go.id",
+        "admin_password": PASSWORD,
+        "apps": ("noticeboard",),
+    }
     values.update(kw)
     return TenantRequest(**values)
 
@@ -84,8 +87,12 @@ def test_a_failing_step_leaves_nothing_behind(state, settings, monkeypatch, fail
     monkeypatch.setattr(provisioning, "STEPS", steps)
     with pytest.raises(RuntimeError, match="forced failure"), db.platform_transaction() as s:
         provision_tenant(
-            s, _request(slug), registry=state.registry, migrations=state.migrations,
-            role_prefix=settings.role_prefix, actor="tests",
+            s,
+            _request(slug),
+            registry=state.registry,
+            migrations=state.migrations,
+            role_prefix=settings.role_prefix,
+            actor="tests",
         )
     assert _leftovers(settings, slug) == {"role": 0, "schema": 0, "tenant": 0}
 
@@ -101,8 +108,12 @@ def test_a_failing_app_hook_leaves_nothing_behind(state, settings, monkeypatch):
     monkeypatch.setitem(state.registry._apps, "noticeboard", broken)
     with pytest.raises(Exception, match="division by zero"), db.platform_transaction() as s:
         provision_tenant(
-            s, _request(slug), registry=state.registry, migrations=state.migrations,
-            role_prefix=settings.role_prefix, actor="tests",
+            s,
+            _request(slug),
+            registry=state.registry,
+            migrations=state.migrations,
+            role_prefix=settings.role_prefix,
+            actor="tests",
         )
     assert _leftovers(settings, slug) == {"role": 0, "schema": 0, "tenant": 0}
 
@@ -111,8 +122,12 @@ def test_existing_slug_is_a_conflict_and_changes_nothing(state, settings, provis
     slug = provision()
     with pytest.raises(Conflict), db.platform_transaction() as s:
         provision_tenant(
-            s, _request(slug), registry=state.registry, migrations=state.migrations,
-            role_prefix=settings.role_prefix, actor="tests",
+            s,
+            _request(slug),
+            registry=state.registry,
+            migrations=state.migrations,
+            role_prefix=settings.role_prefix,
+            actor="tests",
         )
     assert _leftovers(settings, slug) == {"role": 1, "schema": 1, "tenant": 1}
 
@@ -121,11 +136,18 @@ def test_invalid_request_names_every_bad_field(state, settings):
     with pytest.raises(InvalidInput) as caught, db.platform_transaction() as s:
         provision_tenant(
             s,
-            _request("Pati", region_code="99.99", apps=("nope",), admin_email="x",
-                     admin_password="short"),
-            registry=state.registry, migrations=state.migrations,
-            role_prefix=settings.role_prefix, actor="tests",
+            _request(
+                "Pati", region_code="99.99", apps=("nope",), admin_email="x", admin_password="short"
+            ),
+            registry=state.registry,
+            migrations=state.migrations,
+            role_prefix=settings.role_prefix,
+            actor="tests",
         )
     assert set(caught.value.fields) == {
-        "slug", "region_code", "apps", "admin.email", "admin.password"
+        "slug",
+        "region_code",
+        "apps",
+        "admin.email",
+        "admin.password",
     }

@@ -6,19 +6,18 @@ app on import; library modules never do.
 
 from __future__ import annotations
 
-from celery import Celery
 from flask import Flask
-
 from smartcity.config import Settings
 from smartcity.logconfig import configure_logging
-from worker.tasks import TenantTask, register_fanout
+
+from worker.tasks import SmartCityCelery, TenantTask, register_fanout
 
 
-def create_celery(flask_app: Flask) -> Celery:
+def create_celery(flask_app: Flask) -> SmartCityCelery:
     state = flask_app.extensions["smartcity"]
     settings: Settings = state.settings
-    celery = Celery("smartcity", task_cls=TenantTask)
-    celery.flask_app = flask_app  # type: ignore[attr-defined]
+    celery = SmartCityCelery("smartcity", task_cls=TenantTask)
+    celery.flask_app = flask_app
     celery.conf.update(
         broker_url=settings.REDIS_URL,
         result_backend=settings.REDIS_URL,
@@ -44,7 +43,7 @@ def create_celery(flask_app: Flask) -> Celery:
     return celery
 
 
-def _build() -> Celery:
+def _build() -> SmartCityCelery:
     from smartcity.app import create_app
 
     settings = Settings.from_env()

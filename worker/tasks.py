@@ -13,12 +13,12 @@ import random
 from typing import Any
 
 from celery import Celery, Task
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
+from flask import Flask
 from smartcity.db import db
 from smartcity.tenancy.cache import TenantInfo
 from smartcity.tenancy.models import Tenant, TenantApp, TenantStatus
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 TENANT_HEADER = "tenant"
@@ -28,7 +28,13 @@ class MissingTenantError(RuntimeError):
     """A tenant task was sent without its tenant header."""
 
 
-class TenantTask(Task):  # type: ignore[misc]
+class SmartCityCelery(Celery):
+    """Celery that knows the Flask app whose context its tasks run in."""
+
+    flask_app: Flask
+
+
+class TenantTask(Task):  # type: ignore[type-arg]
     """Base of every per-tenant task; ``app_name`` gates it on the tenant's apps."""
 
     abstract = True
@@ -46,7 +52,7 @@ class TenantTask(Task):  # type: ignore[misc]
         )
         if not slug:
             raise MissingTenantError(f"task {self.name} needs the '{TENANT_HEADER}' header")
-        flask_app = self.app.flask_app
+        flask_app = self.app.flask_app  # type: ignore[attr-defined]
         info: TenantInfo | None = flask_app.extensions["smartcity"].cache.by_slug(slug)
         if info is None or info.status is not TenantStatus.ACTIVE:
             log.info("task %s skipped: tenant %s is not active", self.name, slug)
@@ -57,7 +63,7 @@ class TenantTask(Task):  # type: ignore[misc]
         return info
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        with self.app.flask_app.app_context():
+        with self.app.flask_app.app_context():  # type: ignore[attr-defined]
             tenant = self.tenant()
             if tenant is None:
                 return None
@@ -76,12 +82,12 @@ class TenantTask(Task):  # type: ignore[misc]
         return self.run(session, tenant, *args, **kwargs)
 
 
-def send_to_tenant(celery: Celery, task: str, slug: str, *args: Any, **kwargs: Any) -> Any:
+def send_to_tenant(celery: SmartCityCelery, task: str, slug: str, *args: Any, **kwargs: Any) -> Any:
     """Publish a tenant task with its tenant header."""
     return celery.send_task(task, args=args, kwargs=kwargs, headers={TENANT_HEADER: slug})
 
 
-def register_fanout(celery: Celery) -> None:
+def register_fanout(celery: SmartCityCelery) -> None:
     @celery.task(name="smartcity.fanout", acks_late=True)
     def fanout(task: str, app_name: str | None, jitter: float = 30.0) -> int:
         """Send ``task`` to every active tenant that enabled ``app_name``, spread out."""
@@ -94,7 +100,8 @@ def register_fanout(celery: Celery) -> None:
             slugs = list(session.scalars(query))
         for slug in slugs:
             celery.send_task(
-                task, headers={TENANT_HEADER: slug},
+                task,
+                headers={TENANT_HEADER: slug},
                 countdown=random.uniform(0, jitter),  # noqa: S311 - jitter, not secrecy
             )
         return len(slugs)

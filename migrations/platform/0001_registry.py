@@ -9,9 +9,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
-
 from smartcity.reference import region_rows
+from sqlalchemy.dialects import postgresql
 
 revision: str = "p0001"
 down_revision: str | Sequence[str] | None = None
@@ -43,12 +42,15 @@ def upgrade() -> None:
         sa.Column("maintenance", sa.Boolean(), nullable=False),
         sa.Column("maintenance_reason", sa.Text(), nullable=True),
         sa.Column("settings", postgresql.JSONB(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
-        sa.ForeignKeyConstraint(["region_code"], [f"{S}.regions.code"],
-                                name="fk_tenants_region_code_regions"),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["region_code"], [f"{S}.regions.code"], name="fk_tenants_region_code_regions"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_tenants"),
         sa.UniqueConstraint("slug", name="uq_tenants_slug"),
         schema=S,
@@ -58,8 +60,12 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
         sa.Column("tenant_id", sa.BigInteger(), nullable=False),
         sa.Column("domain", sa.String(253), nullable=False),
-        sa.ForeignKeyConstraint(["tenant_id"], [f"{S}.tenants.id"], ondelete="CASCADE",
-                                name="fk_tenant_domains_tenant_id_tenants"),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            [f"{S}.tenants.id"],
+            ondelete="CASCADE",
+            name="fk_tenant_domains_tenant_id_tenants",
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_tenant_domains"),
         sa.UniqueConstraint("domain", name="uq_tenant_domains_domain"),
         schema=S,
@@ -69,10 +75,15 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.BigInteger(), nullable=False),
         sa.Column("app", sa.String(40), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
-        sa.Column("changed_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
-        sa.ForeignKeyConstraint(["tenant_id"], [f"{S}.tenants.id"], ondelete="CASCADE",
-                                name="fk_tenant_apps_tenant_id_tenants"),
+        sa.Column(
+            "changed_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            [f"{S}.tenants.id"],
+            ondelete="CASCADE",
+            name="fk_tenant_apps_tenant_id_tenants",
+        ),
         sa.PrimaryKeyConstraint("tenant_id", "app", name="pk_tenant_apps"),
         schema=S,
     )
@@ -82,10 +93,15 @@ def upgrade() -> None:
         sa.Column("status", sa.String(12), nullable=False),
         sa.Column("versions", postgresql.JSONB(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
-        sa.Column("finished_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
-        sa.ForeignKeyConstraint(["tenant_id"], [f"{S}.tenants.id"], ondelete="CASCADE",
-                                name="fk_tenant_migrations_tenant_id_tenants"),
+        sa.Column(
+            "finished_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            [f"{S}.tenants.id"],
+            ondelete="CASCADE",
+            name="fk_tenant_migrations_tenant_id_tenants",
+        ),
         sa.PrimaryKeyConstraint("tenant_id", name="pk_tenant_migrations"),
         schema=S,
     )
@@ -97,8 +113,9 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.String(200), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("credential_version", sa.Integer(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
         sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_operators"),
         sa.UniqueConstraint("email", name="uq_operators_email"),
@@ -118,7 +135,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("audit_log", "operators", "tenant_migrations", "tenant_apps",
-                  "tenant_domains", "tenants", "regions"):
+    for table in (
+        "audit_log",
+        "operators",
+        "tenant_migrations",
+        "tenant_apps",
+        "tenant_domains",
+        "tenants",
+        "regions",
+    ):
         op.drop_table(table, schema=S)
     postgresql.ENUM(name="tenant_status", schema=S).drop(op.get_bind())

@@ -30,8 +30,9 @@ def upgrade() -> None:
         sa.Column("roles", postgresql.ARRAY(sa.String(60)), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("credential_version", sa.Integer(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
         sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_users"),
         sa.UniqueConstraint("email", name="uq_users_email"),

@@ -12,7 +12,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from smartcity.apps import AppRegistry
+from smartcity.apps import AppRegistry, MenuEntry
 from smartcity.auth.principal import Anonymous, load_principal
 from smartcity.config import Settings
 from smartcity.db import db, sqlalchemy_url
@@ -223,12 +223,13 @@ def _select_locale() -> str:
 def _template_context() -> dict[str, Any]:
     state = platform_state()
     tenant = g.get("tenant")
-    menu = []
+    menu: list[MenuEntry] = []
     if tenant is not None:
         for manifest in state.registry:
             if manifest.name in tenant.apps:
                 menu.extend(
-                    entry for entry in manifest.menu
+                    entry
+                    for entry in manifest.menu
                     if entry.permission is None or current_user.can(entry.permission)
                 )
     return {"tenant": tenant, "app_menu": menu, "registry": state.registry, "locales": LOCALES}

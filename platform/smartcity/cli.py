@@ -109,7 +109,10 @@ def tenants_list() -> None:
 @click.option("--admin-email", required=True)
 @click.option("--admin-name", default="Administrator")
 @click.option(
-    "--admin-password", prompt=True, hide_input=True, confirmation_prompt=True,
+    "--admin-password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
     envvar="SMARTCITY_ADMIN_PASSWORD",
 )
 @with_appcontext
@@ -122,8 +125,12 @@ def tenants_create(**kw: Any) -> None:
     try:
         with db.platform_transaction() as session:
             tenant = provision_tenant(
-                session, request, registry=state.registry, migrations=state.migrations,
-                role_prefix=state.settings.role_prefix, actor=CLI_ACTOR,
+                session,
+                request,
+                registry=state.registry,
+                migrations=state.migrations,
+                role_prefix=state.settings.role_prefix,
+                actor=CLI_ACTOR,
             )
     except ServiceError as exc:
         _fail(exc)
@@ -166,8 +173,13 @@ def tenants_enable_app(slug: str, app: str) -> None:
         with db.platform_transaction() as session:
             tenant = lifecycle.get_tenant(session, slug, for_update=True)
             lifecycle.enable_app(
-                session, tenant, app, registry=state.registry, migrations=state.migrations,
-                role_prefix=state.settings.role_prefix, actor=CLI_ACTOR,
+                session,
+                tenant,
+                app,
+                registry=state.registry,
+                migrations=state.migrations,
+                role_prefix=state.settings.role_prefix,
+                actor=CLI_ACTOR,
             )
     except ServiceError as exc:
         _fail(exc)
@@ -186,8 +198,12 @@ def tenants_disable_app(slug: str, app: str) -> None:
         with db.platform_transaction() as session:
             tenant = lifecycle.get_tenant(session, slug, for_update=True)
             lifecycle.disable_app(
-                session, tenant, app, registry=state.registry,
-                role_prefix=state.settings.role_prefix, actor=CLI_ACTOR,
+                session,
+                tenant,
+                app,
+                registry=state.registry,
+                role_prefix=state.settings.role_prefix,
+                actor=CLI_ACTOR,
             )
     except ServiceError as exc:
         _fail(exc)
@@ -218,8 +234,13 @@ def operators_group() -> None:
 @operators_group.command("create")
 @click.option("--email", required=True)
 @click.option("--name", default="Operator")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              envvar="SMARTCITY_NEW_OPERATOR_PASSWORD")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="SMARTCITY_NEW_OPERATOR_PASSWORD",
+)
 @with_appcontext
 def operators_create(email: str, name: str, password: str) -> None:
     from smartcity.operators import upsert_operator
@@ -235,8 +256,12 @@ def operators_create(email: str, name: str, password: str) -> None:
 
 
 @main.command("demo")
-@click.option("--credentials-file", default="var/demo-credentials.json", show_default=True,
-              help="Where generated demo passwords are kept between runs.")
+@click.option(
+    "--credentials-file",
+    default="var/demo-credentials.json",
+    show_default=True,
+    help="Where generated demo passwords are kept between runs.",
+)
 @with_appcontext
 def demo(credentials_file: str) -> None:
     """Seed the demo regencies of the 2018 signing (idempotent) and print credentials."""
@@ -249,4 +274,6 @@ def demo(credentials_file: str) -> None:
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 def worker(celery_args: tuple[str, ...]) -> None:
     """Start a Celery worker (extra arguments go to celery)."""
-    os.execvp("celery", ["celery", "-A", "worker.celery_app", "worker", *celery_args])  # noqa: S606
+    # Replaces this process with the worker on purpose; celery is on the venv's PATH.
+    command = ["celery", "-A", "worker.celery_app", "worker", *celery_args]
+    os.execvp(command[0], command)  # noqa: S606

@@ -67,11 +67,13 @@ class Settings:
     )
     DEFAULT_LOCALE: str = _setting("id", "Language of pages when the user chose none.")
     OPERATOR_EMAIL: str = _setting(
-        "", "Demo seeding creates this operator (else one with a generated password).",
+        "",
+        "Demo seeding creates this operator (else one with a generated password).",
         env="SMARTCITY_OPERATOR_EMAIL",
     )
     OPERATOR_PASSWORD: str = _setting(
-        "", "Password of OPERATOR_EMAIL; empty means generate and print one.",
+        "",
+        "Password of OPERATOR_EMAIL; empty means generate and print one.",
         env="SMARTCITY_OPERATOR_PASSWORD",
     )
     LOG_LEVEL: str = _setting("INFO", "Root log level.")
@@ -79,9 +81,7 @@ class Settings:
     TESTING: bool = _setting(False, "Set by the test suite.")
 
     @classmethod
-    def from_env(
-        cls, environ: Mapping[str, str] | None = None, **overrides: Any
-    ) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Read every key from ``SMARTCITY_<KEY>`` (or its own name where declared)."""
         env = os.environ if environ is None else environ
         hints = get_type_hints(cls)

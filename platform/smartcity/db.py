@@ -88,9 +88,7 @@ def _begin(conn: Connection) -> None:
 
 def tenant_bind(engine: Engine, schema: str, role: str) -> Engine:
     """The engine seen by one tenant: same pool, schema-qualified SQL, its role."""
-    return engine.execution_options(
-        schema_translate_map={None: schema}, tenant_role=role
-    )
+    return engine.execution_options(schema_translate_map={None: schema}, tenant_role=role)
 
 
 class Database:

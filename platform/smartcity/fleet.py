@@ -64,7 +64,10 @@ def migrate_platform(migrations: Migrations) -> None:
 
 
 def migrate_fleet(
-    settings: Settings, registry: AppRegistry, *, canary: str | None = None,
+    settings: Settings,
+    registry: AppRegistry,
+    *,
+    canary: str | None = None,
     parallelism: int | None = None,
 ) -> FleetReport:
     migrations = Migrations(settings, registry)
@@ -72,7 +75,9 @@ def migrate_fleet(
     with db.platform_transaction() as session:
         slugs = list(
             session.scalars(
-                select(Tenant.slug).where(Tenant.status != TenantStatus.ARCHIVED).order_by(Tenant.id)
+                select(Tenant.slug)
+                .where(Tenant.status != TenantStatus.ARCHIVED)
+                .order_by(Tenant.id)
             )
         )
     report = FleetReport()
@@ -142,7 +147,7 @@ def migrate_one(
         with tenant_bind(db.engine, schema, role).connect() as conn:
             migrations.upgrade_tenant(conn, schema, branches)
             conn.commit()
-    except Exception as exc:  # noqa: BLE001 - any failure is recorded, never propagated
+    except Exception as exc:
         error = f"{type(exc).__name__}: {exc}".strip()[:2000]
         log.warning("migration of tenant %s failed: %s", slug, error)
     versions = tenant_versions([slug])[slug]
@@ -152,12 +157,20 @@ def migrate_one(
             return error
         session.execute(
             insert(TenantMigration)
-            .values(tenant_id=tenant.id, status="failed" if error else "ok",
-                    versions=versions, error=error)
+            .values(
+                tenant_id=tenant.id,
+                status="failed" if error else "ok",
+                versions=versions,
+                error=error,
+            )
             .on_conflict_do_update(
                 index_elements=[TenantMigration.tenant_id],
-                set_={"status": "failed" if error else "ok", "versions": versions,
-                      "error": error, "finished_at": text("now()")},
+                set_={
+                    "status": "failed" if error else "ok",
+                    "versions": versions,
+                    "error": error,
+                    "finished_at": text("now()"),
+                },
             )
         )
         if error is not None or tenant.maintenance:

@@ -32,7 +32,11 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
         }
         entry.update(
-            {k: v for k, v in record.__dict__.items() if k not in _STANDARD and not k.startswith("_")}
+            {
+                k: v
+                for k, v in record.__dict__.items()
+                if k not in _STANDARD and not k.startswith("_")
+            }
         )
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)

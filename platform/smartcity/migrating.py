@@ -48,8 +48,10 @@ class Migrations:
 
     @cached_property
     def folder(self) -> Path:
-        return Path(self.settings.MIGRATIONS_DIR) if self.settings.MIGRATIONS_DIR else (
-            SOURCE_MIGRATIONS
+        return (
+            Path(self.settings.MIGRATIONS_DIR)
+            if self.settings.MIGRATIONS_DIR
+            else (SOURCE_MIGRATIONS)
         )
 
     def config(self, connection: Connection | None = None, schema: str | None = None) -> Config:
@@ -133,9 +135,7 @@ def search_path(connection: Connection, schema: str) -> Iterator[None]:
     connection.execute(text("SET LOCAL search_path TO DEFAULT"))
 
 
-def install_branch(
-    connection: Connection, schema: str, metadata: MetaData, head: str
-) -> None:
+def install_branch(connection: Connection, schema: str, metadata: MetaData, head: str) -> None:
     """Create a branch's current tables in ``schema`` and stamp its head.
 
     ``connection`` must already carry the tenant's role and schema translation.

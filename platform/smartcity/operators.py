@@ -30,7 +30,10 @@ def upsert_operator(
         operator.is_active = True
     session.flush()
     record_platform(
-        session, actor=actor, action="operator.create" if created else "operator.reset",
-        tenant_id=None, email=email,
+        session,
+        actor=actor,
+        action="operator.create" if created else "operator.reset",
+        tenant_id=None,
+        email=email,
     )
     return operator, created

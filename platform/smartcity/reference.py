@@ -18,11 +18,12 @@ class RegionRow(NamedTuple):
 def region_rows() -> tuple[RegionRow, ...]:
     text = files("smartcity").joinpath("data/kode_wilayah.csv").read_text(encoding="utf-8")
     return tuple(
-        RegionRow(row["kode"], row["nama"], row["level"]) for row in csv.DictReader(text.splitlines())
+        RegionRow(row["kode"], row["nama"], row["level"])
+        for row in csv.DictReader(text.splitlines())
     )
 
 
 def province_of(code: str) -> str | None:
     """The province name of a regency code like ``33.18``."""
-    prefix = code.split(".")[0]
+    prefix = code.split(".", maxsplit=1)[0]
     return next((r.name for r in region_rows() if r.code == prefix), None)

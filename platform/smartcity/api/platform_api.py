@@ -67,8 +67,13 @@ def _login_key() -> str:
     deduct_when=lambda response: response.status_code == 401,
 )
 @spec.operation(
-    "POST", "/auth/token", "Exchange operator credentials for a bearer token",
-    body=Credentials, response=TokenOut, auth=False, errors=(401, 429),
+    "POST",
+    "/auth/token",
+    "Exchange operator credentials for a bearer token",
+    body=Credentials,
+    response=TokenOut,
+    auth=False,
+    errors=(401, 429),
 )
 def issue_operator_token(body: Credentials) -> Response:
     session: Session = g.db
@@ -101,8 +106,13 @@ def list_tenants() -> Response:
 
 @blueprint.post("/tenants")
 @spec.operation(
-    "POST", "/tenants", "Provision a regency (role, schema, apps, first admin) in one transaction",
-    body=TenantCreate, response=TenantOut, status=201, errors=(409,),
+    "POST",
+    "/tenants",
+    "Provision a regency (role, schema, apps, first admin) in one transaction",
+    body=TenantCreate,
+    response=TenantOut,
+    status=201,
+    errors=(409,),
 )
 def create_tenant(body: TenantCreate) -> tuple[Response, int, dict[str, str]]:
     operator = require_operator()
@@ -136,31 +146,46 @@ def get_tenant(slug: str) -> Response:
 
 @blueprint.put("/tenants/<slug>/apps/<app>")
 @spec.operation(
-    "PUT", "/tenants/<slug>/apps/<app>", "Enable an app (installs its tables if missing)",
-    response=AppState, errors=(404, 409),
+    "PUT",
+    "/tenants/<slug>/apps/<app>",
+    "Enable an app (installs its tables if missing)",
+    response=AppState,
+    errors=(404, 409),
 )
 def enable_app(slug: str, app: str) -> Response:
     operator = require_operator()
     state = platform_state()
     tenant = lifecycle.get_tenant(g.db, slug, for_update=True)
     changed = lifecycle.enable_app(
-        g.db, tenant, app, registry=state.registry, migrations=state.migrations,
-        role_prefix=state.settings.role_prefix, actor=operator.label,
+        g.db,
+        tenant,
+        app,
+        registry=state.registry,
+        migrations=state.migrations,
+        role_prefix=state.settings.role_prefix,
+        actor=operator.label,
     )
     return jsonify(AppState(app=app, enabled=True, changed=changed).model_dump())
 
 
 @blueprint.delete("/tenants/<slug>/apps/<app>")
 @spec.operation(
-    "DELETE", "/tenants/<slug>/apps/<app>", "Disable an app (its data is kept)",
-    response=AppState, errors=(404, 409),
+    "DELETE",
+    "/tenants/<slug>/apps/<app>",
+    "Disable an app (its data is kept)",
+    response=AppState,
+    errors=(404, 409),
 )
 def disable_app(slug: str, app: str) -> Response:
     operator = require_operator()
     state = platform_state()
     tenant = lifecycle.get_tenant(g.db, slug, for_update=True)
     changed = lifecycle.disable_app(
-        g.db, tenant, app, registry=state.registry, role_prefix=state.settings.role_prefix,
+        g.db,
+        tenant,
+        app,
+        registry=state.registry,
+        role_prefix=state.settings.role_prefix,
         actor=operator.label,
     )
     return jsonify(AppState(app=app, enabled=False, changed=changed).model_dump())
@@ -174,22 +199,33 @@ def _status_change(slug: str, action: str) -> Response:
 
 
 @blueprint.post("/tenants/<slug>/suspend")
-@spec.operation("POST", "/tenants/<slug>/suspend", "Suspend a tenant", response=TenantOut,
-                errors=(404, 409))
+@spec.operation(
+    "POST", "/tenants/<slug>/suspend", "Suspend a tenant", response=TenantOut, errors=(404, 409)
+)
 def suspend(slug: str) -> Response:
     return _status_change(slug, "suspend")
 
 
 @blueprint.post("/tenants/<slug>/resume")
-@spec.operation("POST", "/tenants/<slug>/resume", "Resume a suspended tenant", response=TenantOut,
-                errors=(404, 409))
+@spec.operation(
+    "POST",
+    "/tenants/<slug>/resume",
+    "Resume a suspended tenant",
+    response=TenantOut,
+    errors=(404, 409),
+)
 def resume(slug: str) -> Response:
     return _status_change(slug, "resume")
 
 
 @blueprint.post("/tenants/<slug>/archive")
-@spec.operation("POST", "/tenants/<slug>/archive", "Archive a tenant (its data is kept)",
-                response=TenantOut, errors=(404, 409))
+@spec.operation(
+    "POST",
+    "/tenants/<slug>/archive",
+    "Archive a tenant (its data is kept)",
+    response=TenantOut,
+    errors=(404, 409),
+)
 def archive(slug: str) -> Response:
     return _status_change(slug, "archive")
 

@@ -108,7 +108,9 @@ class ApiSpec:
             for code in sorted(codes):
                 item["responses"][str(code)] = {
                     "description": "Error",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
                 }
             if op.auth:
                 item["security"] = [{"bearer": []}]

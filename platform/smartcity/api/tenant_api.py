@@ -38,8 +38,12 @@ class Unauthorized(ServiceError):
 
 def user_out(user: User) -> dict[str, Any]:
     return UserOut(
-        id=user.id, email=user.email, name=user.name, roles=sorted(user.roles),
-        is_active=user.is_active, last_login_at=user.last_login_at,
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        roles=sorted(user.roles),
+        is_active=user.is_active,
+        last_login_at=user.last_login_at,
     ).model_dump(mode="json")
 
 
@@ -56,8 +60,13 @@ def _login_key() -> str:
     deduct_when=lambda response: response.status_code == 401,
 )
 @spec.operation(
-    "POST", "/auth/token", "Exchange a tenant user's credentials for a bearer token",
-    body=Credentials, response=TokenOut, auth=False, errors=(401, 429),
+    "POST",
+    "/auth/token",
+    "Exchange a tenant user's credentials for a bearer token",
+    body=Credentials,
+    response=TokenOut,
+    auth=False,
+    errors=(401, 429),
 )
 def issue_user_token(body: Credentials) -> Response:
     tenant = current_tenant()
@@ -97,22 +106,33 @@ def list_users() -> Response:
 
 @blueprint.post("/users")
 @spec.operation(
-    "POST", "/users", "Create a user (tenant admin)", body=UserCreate, response=UserOut,
-    status=201, errors=(403, 409),
+    "POST",
+    "/users",
+    "Create a user (tenant admin)",
+    body=UserCreate,
+    response=UserOut,
+    status=201,
+    errors=(403, 409),
 )
 def create_user(body: UserCreate) -> tuple[Response, int, dict[str, str]]:
     principal = require_user("users.manage")
     state = platform_state()
     user = users.create_user(
-        g.db, email=body.email, name=body.name, password=body.password, roles=body.roles,
-        allowed_roles=state.registry.role_names(principal.tenant.apps), actor=principal.label,
+        g.db,
+        email=body.email,
+        name=body.name,
+        password=body.password,
+        roles=body.roles,
+        allowed_roles=state.registry.role_names(principal.tenant.apps),
+        actor=principal.label,
     )
     return jsonify(user_out(user)), 201, {"Location": url_for(".get_user", user_id=user.id)}
 
 
 @blueprint.get("/users/<int:user_id>")
-@spec.operation("GET", "/users/<int:user_id>", "One user (tenant admin)", response=UserOut,
-                errors=(403, 404))
+@spec.operation(
+    "GET", "/users/<int:user_id>", "One user (tenant admin)", response=UserOut, errors=(403, 404)
+)
 def get_user(user_id: int) -> Response:
     require_user("users.manage")
     return jsonify(user_out(users.get_user(g.db, user_id)))
@@ -120,23 +140,37 @@ def get_user(user_id: int) -> Response:
 
 @blueprint.patch("/users/<int:user_id>")
 @spec.operation(
-    "PATCH", "/users/<int:user_id>", "Change a user (tenant admin)", body=UserPatch,
-    response=UserOut, errors=(403, 404),
+    "PATCH",
+    "/users/<int:user_id>",
+    "Change a user (tenant admin)",
+    body=UserPatch,
+    response=UserOut,
+    errors=(403, 404),
 )
 def patch_user(body: UserPatch, user_id: int) -> Response:
     principal = require_user("users.manage")
     state = platform_state()
     user = users.update_user(
-        g.db, users.get_user(g.db, user_id), actor=principal.label,
+        g.db,
+        users.get_user(g.db, user_id),
+        actor=principal.label,
         allowed_roles=state.registry.role_names(principal.tenant.apps),
-        name=body.name, roles=body.roles, password=body.password, is_active=body.is_active,
+        name=body.name,
+        roles=body.roles,
+        password=body.password,
+        is_active=body.is_active,
     )
     return jsonify(user_out(user))
 
 
 @blueprint.delete("/users/<int:user_id>")
-@spec.operation("DELETE", "/users/<int:user_id>", "Deactivate a user (tenant admin)",
-                response=UserOut, errors=(403, 404))
+@spec.operation(
+    "DELETE",
+    "/users/<int:user_id>",
+    "Deactivate a user (tenant admin)",
+    response=UserOut,
+    errors=(403, 404),
+)
 def deactivate_user(user_id: int) -> Response:
     principal = require_user("users.manage")
     user = users.get_user(g.db, user_id)

@@ -84,22 +84,23 @@ def load_principal(identity: str) -> OperatorPrincipal | TenantPrincipal | None:
     from smartcity.state import platform_state
 
     parsed = parse_identity(identity)
-    if parsed is None:
+    session = g.get("db")
+    if parsed is None or session is None:
         return None
     kind, tenant_id, obj_id, version = parsed
     tenant: TenantInfo | None = g.get("tenant")
-    session = g.get("db")
-    if session is None:
-        return None
     if kind == "op" and tenant is None:
         operator = session.get(Operator, obj_id)
-        if operator is None or not operator.is_active or operator.credential_version != version:
-            return None
-        return OperatorPrincipal(operator)
-    if kind == "u" and tenant is not None and tenant.id == tenant_id:
+        if _current(operator, version):
+            return OperatorPrincipal(operator)
+    elif kind == "u" and tenant is not None and tenant.id == tenant_id:
         user = session.get(User, obj_id)
-        if user is None or not user.is_active or user.credential_version != version:
-            return None
-        perms = platform_state().registry.permissions(user.roles, tenant.apps)
-        return TenantPrincipal(user, tenant, perms)
+        if _current(user, version):
+            perms = platform_state().registry.permissions(user.roles, tenant.apps)
+            return TenantPrincipal(user, tenant, perms)
     return None
+
+
+def _current(account: Operator | User | None, version: int) -> bool:
+    """Active, and the credentials it was issued for have not changed since."""
+    return account is not None and account.is_active and account.credential_version == version

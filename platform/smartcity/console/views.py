@@ -148,7 +148,7 @@ def tenant_list() -> str:
     page = paginate(g.db, query, page_number(), TENANTS_PER_PAGE)
     codes = {t.region_code for t in page.items}
     rows = g.db.execute(select(Region.code, Region.name).where(Region.code.in_(codes)))
-    region_names = {code: name for code, name in rows}
+    region_names = dict(rows)
     return render_template(
         "console/tenants.html",
         page=page,

@@ -63,9 +63,7 @@ def enable_app(
         install_app(conn, schema, manifest, migrations)
         if manifest.on_enable is not None:
             manifest.on_enable(tenant_session)
-        audit.record(
-            tenant_session, actor=actor, action="app.enable", entity="app", entity_id=app
-        )
+        audit.record(tenant_session, actor=actor, action="app.enable", entity="app", entity_id=app)
     row = next((a for a in tenant.apps if a.app == app), None)
     if row is None:
         tenant.apps.append(TenantApp(app=app, enabled=True))
@@ -78,7 +76,12 @@ def enable_app(
 
 
 def disable_app(
-    session: Session, tenant: Tenant, app: str, *, registry: AppRegistry, role_prefix: str,
+    session: Session,
+    tenant: Tenant,
+    app: str,
+    *,
+    registry: AppRegistry,
+    role_prefix: str,
     actor: str,
 ) -> bool:
     """Hide the app from the tenant; its tables and data stay. False if already off."""
@@ -122,8 +125,12 @@ def change_status(session: Session, tenant: Tenant, action: str, *, actor: str) 
     before = tenant.status
     tenant.status = target
     audit.record_platform(
-        session, actor=actor, action=f"tenant.{action}", tenant_id=tenant.id,
-        before=before.value, after=target.value,
+        session,
+        actor=actor,
+        action=f"tenant.{action}",
+        tenant_id=tenant.id,
+        before=before.value,
+        after=target.value,
     )
     announce_change(session, tenant.slug)
     session.flush()
@@ -133,18 +140,27 @@ def change_status(session: Session, tenant: Tenant, action: str, *, actor: str) 
 def add_domain(session: Session, tenant: Tenant, domain: str, *, actor: str) -> TenantDomain:
     domain = domain.strip().lower().rstrip(".")
     labels = domain.split(".")
-    if len(domain) > 253 or len(labels) < 2 or not all(
-        label and len(label) <= 63 and label.replace("-", "").isalnum() and label.isascii()
-        and not label.startswith("-") and not label.endswith("-")
-        for label in labels
+    if (
+        len(domain) > 253
+        or len(labels) < 2
+        or not all(
+            label
+            and len(label) <= 63
+            and label.replace("-", "").isalnum()
+            and label.isascii()
+            and not label.startswith("-")
+            and not label.endswith("-")
+            for label in labels
+        )
     ):
         raise InvalidInput(f"'{domain}' is not a host name", {"domain": "not a host name"})
     if session.scalar(select(TenantDomain.id).where(TenantDomain.domain == domain)):
         raise Conflict(f"'{domain}' already serves a tenant", {"domain": "taken"})
     row = TenantDomain(domain=domain)
     tenant.domains.append(row)
-    audit.record_platform(session, actor=actor, action="domain.add", tenant_id=tenant.id,
-                          domain=domain)
+    audit.record_platform(
+        session, actor=actor, action="domain.add", tenant_id=tenant.id, domain=domain
+    )
     announce_change(session, tenant.slug)
     session.flush()
     return row

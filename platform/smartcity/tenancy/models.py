@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    Identity,
     Boolean,
     DateTime,
     Enum,
     ForeignKey,
+    Identity,
     String,
     Text,
     func,

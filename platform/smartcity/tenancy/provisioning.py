@@ -20,7 +20,13 @@ from smartcity.migrating import Migrations, install_app, install_core
 from smartcity.reference import province_of
 from smartcity.tenancy.cache import announce_change
 from smartcity.tenancy.models import Region, Tenant, TenantApp
-from smartcity.tenancy.names import InvalidSlugError, quote_ident, role_name, schema_name, validate_slug
+from smartcity.tenancy.names import (
+    InvalidSlugError,
+    quote_ident,
+    role_name,
+    schema_name,
+    validate_slug,
+)
 from smartcity.tenancy.scope import as_tenant
 from smartcity.tenantcore import audit, users
 
@@ -152,8 +158,12 @@ def create_first_admin(session: Session, p: Provisioning) -> None:
 def record(session: Session, p: Provisioning) -> None:
     assert p.tenant is not None  # noqa: S101 - set by register_tenant
     audit.record_platform(
-        session, actor=p.actor, action="tenant.provision", tenant_id=p.tenant.id,
-        slug=p.request.slug, apps=p.apps,
+        session,
+        actor=p.actor,
+        action="tenant.provision",
+        tenant_id=p.tenant.id,
+        slug=p.request.slug,
+        apps=p.apps,
     )
     announce_change(session, p.request.slug)
 

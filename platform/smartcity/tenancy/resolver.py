@@ -49,7 +49,7 @@ class TenantPathMiddleware:
 def host_name(host: str) -> str:
     """The host without port, lowercased (``Pati.Example:8000`` -> ``pati.example``)."""
     if host.startswith("["):
-        return host.split("]")[0] + "]"
+        return host.split("]", maxsplit=1)[0] + "]"
     return host.rsplit(":", 1)[0].lower() if ":" in host else host.lower()
 
 

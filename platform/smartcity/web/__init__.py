@@ -86,8 +86,9 @@ def error_title(status: int) -> str:
 def error_text(status: int, message: str) -> str:
     """The message of an error page: a friendly text instead of Werkzeug's stock one."""
     stock = default_exceptions.get(status)
-    # Flask-Limiter's description is the limit itself ("5 per 1 minute").
-    if not message or status == 429 or (stock is not None and message == stock.description):
+    # A 404 says nothing more useful than "not here" (and should not echo what
+    # was asked for); Flask-Limiter's 429 description is the limit itself.
+    if not message or status in (404, 429) or (stock and message == stock.description):
         _, text = _STATUS_TEXT.get(
             status, _STATUS_TEXT[500] if status >= 500 else _STATUS_TEXT[400]
         )

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, g, jsonify, request
 from flask_login import current_user
-from sqlalchemy import select
-
 from smartcity.api.auth import require_user
+from sqlalchemy import select
 
 from .models import Notice
 

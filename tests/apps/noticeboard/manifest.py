@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from smartcity.apps import AppManifest, BeatEntry, MenuEntry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-
-from smartcity.apps import AppManifest, BeatEntry, MenuEntry
 
 from . import blueprint
 from .models import Base, Notice

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
+from smartcity.db import tenant_metadata
 from sqlalchemy import BigInteger, Identity, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-from smartcity.db import tenant_metadata
 
 
 class Base(DeclarativeBase):
