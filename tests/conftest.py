@@ -19,6 +19,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from psycopg import sql
+from sqlalchemy.engine import make_url
 from smartcity.app import create_app
 from smartcity.bootstrap import bootstrap_database, drop_deployment_roles, libpq_url
 from smartcity.config import Settings
@@ -38,8 +39,8 @@ OPERATOR_EMAIL = "ops@bandung.go.id"
 
 
 def _url_for_db(name: str) -> str:
-    base, _, _ = libpq_url(ADMIN_URL).rpartition("/")
-    return f"{base}/{name}"
+    # make_url keeps a Unix-socket ``?host=`` query (embedded PostgreSQL) intact.
+    return libpq_url(make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False))
 
 
 @pytest.fixture(scope="session")

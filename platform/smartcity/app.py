@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 import uuid
 from typing import Any
 
@@ -133,6 +134,7 @@ def is_api_request() -> bool:
 
 
 def _open_request() -> Response | None:
+    g.request_started = time.perf_counter()
     g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
     state = platform_state()
     top = request.blueprints[-1] if request.blueprints else None
@@ -171,6 +173,21 @@ def _finish_request(response: Response) -> Response:
         finally:
             session_.close()
     response.headers.setdefault("X-Request-ID", g.get("request_id", ""))
+    if "request_started" in g:
+        tenant = g.get("tenant")
+        log.info(
+            "%s %s%s %s",
+            request.method,
+            request.script_root,
+            request.full_path.rstrip("?"),
+            response.status_code,
+            extra={
+                "request_id": g.request_id,
+                "tenant": tenant.slug if tenant is not None else "-",
+                "status": response.status_code,
+                "ms": round((time.perf_counter() - g.request_started) * 1000, 1),
+            },
+        )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")

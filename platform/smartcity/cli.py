@@ -37,6 +37,13 @@ def _fail(exc: ServiceError) -> None:
     raise click.ClickException(f"{exc.message}{detail}")
 
 
+@main.command("config", with_appcontext=False)
+def config_command() -> None:
+    """List every setting: its environment variable, default and meaning."""
+    for env, description, default in Settings.describe():
+        click.echo(f"{env}\n    {description} (default: {default!r})")
+
+
 # -- database ----------------------------------------------------------------------
 
 

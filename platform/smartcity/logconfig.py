@@ -16,7 +16,7 @@ class ContextFilter(logging.Filter):
     """Adds ``request_id`` and ``tenant`` to every record made during a request."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if has_request_context():
+        if has_request_context() and not hasattr(record, "request_id"):
             record.request_id = g.get("request_id", "-")
             tenant = g.get("tenant")
             record.tenant = tenant.slug if tenant is not None else "-"

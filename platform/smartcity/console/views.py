@@ -37,7 +37,18 @@ from smartcity.tenancy.models import (
 )
 from smartcity.tenancy.provisioning import TenantRequest, provision_tenant
 from smartcity.tenantcore.users import normalize_email
-from smartcity.web import current_path, page_number, paginate, safe_next, translate
+from smartcity.web import (
+    contains_pattern,
+    current_path,
+    form_status,
+    install_template_globals,
+    login_rate_limit,
+    page_number,
+    paginate,
+    requires_titles,
+    safe_next,
+    translate,
+)
 from smartcity.web.forms import attach_service_errors
 
 P = ParamSpec("P")
@@ -46,17 +57,15 @@ TENANTS_PER_PAGE = 20
 AUDIT_ENTRIES_SHOWN = 15
 
 blueprint = Blueprint("console", __name__)
+blueprint.record_once(install_template_globals)
 
 
 # --------------------------------------------------------------------------- access
 
 
 def console_login_key() -> str:
+    """Throttle operator sign-in per client address, apart from every tenant's."""
     return f"console-login:{request.remote_addr or '-'}"
-
-
-def login_limit() -> str:
-    return platform_state().settings.LOGIN_RATE_LIMIT
 
 
 def operator_only(view: Callable[P, R]) -> Callable[P, R | Response]:
@@ -92,19 +101,20 @@ def authenticate_operator(session: Session, email: str, password: str) -> Operat
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"], key_func=console_login_key)
+@limiter.limit(login_rate_limit, methods=["POST"], key_func=console_login_key)
 def login() -> str | Response:
     next_path = safe_next(request.args.get("next"))
     if isinstance(current_user, OperatorPrincipal):
-        return redirect(next_path or url_for(".tenant_list"))
+        return redirect(request.script_root + next_path if next_path else url_for(".tenant_list"))
     form = OperatorLoginForm()
     failed = False
     if form.validate_on_submit():
         operator = authenticate_operator(g.db, form.email.data, form.password.data)
         if operator is not None:
             login_user(OperatorPrincipal(operator))
-            flash(_("Welcome, %(name)s.", name=operator.name), "success")
-            return redirect(next_path or url_for(".tenant_list"))
+            return redirect(
+                request.script_root + next_path if next_path else url_for(".tenant_list")
+            )
         failed = True
     return render_template("console/login.html", form=form, failed=failed)
 
@@ -119,10 +129,6 @@ def logout() -> Response:
 # --------------------------------------------------------------------------- tenants
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 @blueprint.get("/")
 @operator_only
 def tenant_list() -> str:
@@ -130,7 +136,7 @@ def tenant_list() -> str:
     status = request.args.get("status", "")
     query = select(Tenant).options(selectinload(Tenant.apps)).order_by(Tenant.name, Tenant.id)
     if q:
-        pattern = _like(q)
+        pattern = contains_pattern(q)
         regions = select(Region.code).where(Region.name.ilike(pattern))
         query = query.where(
             or_(
@@ -148,7 +154,8 @@ def tenant_list() -> str:
     page = paginate(g.db, query, page_number(), TENANTS_PER_PAGE)
     codes = {t.region_code for t in page.items}
     rows = g.db.execute(select(Region.code, Region.name).where(Region.code.in_(codes)))
-    region_names = dict(rows)
+    # .all(): dict() of a Result would take it for a mapping (it has .keys()).
+    region_names = dict(rows.tuples().all())
     return render_template(
         "console/tenants.html",
         page=page,
@@ -161,7 +168,7 @@ def tenant_list() -> str:
 
 @blueprint.route("/tenants/new", methods=["GET", "POST"])
 @operator_only
-def tenant_new() -> str | Response | tuple[str, int]:
+def tenant_new() -> Response | tuple[str, int]:
     state = platform_state()
     form = TenantForm()
     # Loaded before the service runs: a refused provisioning may leave the
@@ -173,6 +180,8 @@ def tenant_new() -> str | Response | tuple[str, int]:
         (r.code, f"{r.name} ({r.code})") for r in regions
     ]
     form.apps.choices = [(m.name, m.title) for m in state.registry]
+    refused: ServiceError | None = None
+    problems: list[str] = []
     if form.validate_on_submit():
         asked = TenantRequest(
             slug=form.slug.data.strip(),
@@ -193,21 +202,19 @@ def tenant_new() -> str | Response | tuple[str, int]:
                 actor=current_user.label,
             )
         except ServiceError as exc:
-            problems = attach_service_errors(form, exc, PROVISIONING_FIELDS)
-            # Status >= 400: the request boundary rolls back every step taken.
-            page = render_template(
-                "console/tenant_new.html",
-                form=form,
-                app_notes=_app_notes(),
-                error=exc,
-                problems=problems,
-            )
-            return page, exc.status
-        flash(_("%(name)s was provisioned.", name=tenant.name), "success")
-        return redirect(url_for(".tenant_detail", slug=tenant.slug), 303)
-    return render_template(
-        "console/tenant_new.html", form=form, app_notes=_app_notes(), problems=[]
+            refused, problems = exc, attach_service_errors(form, exc, PROVISIONING_FIELDS)
+        else:
+            flash(_("%(name)s was provisioned.", name=tenant.name), "success")
+            return redirect(url_for(".tenant_detail", slug=tenant.slug), 303)
+    page = render_template(
+        "console/tenant_new.html",
+        form=form,
+        app_notes=_app_notes(),
+        error=refused,
+        problems=problems,
     )
+    # Status >= 400 after a refusal: the request boundary rolls back every step taken.
+    return page, refused.status if refused else form_status()
 
 
 def _app_notes() -> dict[str, str]:
@@ -217,8 +224,7 @@ def _app_notes() -> dict[str, str]:
     for manifest in registry:
         parts = [translate(manifest.description)] if manifest.description else []
         if manifest.requires:
-            titles = ", ".join(translate(registry.get(dep).title) for dep in manifest.requires)
-            parts.append(_("Requires: %(apps)s", apps=titles))
+            parts.append(_("Requires: %(apps)s", apps=requires_titles(manifest)))
         notes[manifest.name] = " · ".join(parts)
     return notes
 
@@ -249,6 +255,7 @@ def _detail_page(
         domain_form=domain_form or DomainForm(),
         open_url=f"{request.script_root}/t/{tenant.slug}/",
         error=error,
+        lang_page=url_for(".tenant_detail", slug=tenant.slug),
     )
     return page, status
 

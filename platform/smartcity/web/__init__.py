@@ -14,10 +14,15 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from flask import request
+from flask.blueprints import BlueprintSetupState
 from flask_babel import get_locale, gettext
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import default_exceptions
+
+from smartcity.apps import AppManifest
+from smartcity.state import platform_state
+from smartcity.tenancy.resolver import ENVIRON_KEY
 
 T = TypeVar("T")
 
@@ -78,9 +83,13 @@ def translate(message: object) -> str:
     return str(gettext(text)) if text else text
 
 
+def _status_text(status: int) -> tuple[str, str]:
+    fallback = _STATUS_TEXT[500] if status >= 500 else _STATUS_TEXT[400]
+    return _STATUS_TEXT.get(status, fallback)
+
+
 def error_title(status: int) -> str:
-    title, _ = _STATUS_TEXT.get(status, _STATUS_TEXT[500] if status >= 500 else _STATUS_TEXT[400])
-    return translate(title)
+    return translate(_status_text(status)[0])
 
 
 def error_text(status: int, message: str) -> str:
@@ -89,11 +98,13 @@ def error_text(status: int, message: str) -> str:
     # A 404 says nothing more useful than "not here" (and should not echo what
     # was asked for); Flask-Limiter's 429 description is the limit itself.
     if not message or status in (404, 429) or (stock and message == stock.description):
-        _, text = _STATUS_TEXT.get(
-            status, _STATUS_TEXT[500] if status >= 500 else _STATUS_TEXT[400]
-        )
-        return translate(text)
+        return translate(_status_text(status)[1])
     return translate(message)
+
+
+def login_rate_limit() -> str:
+    """Read per request, so the limit follows the app's settings (tests set a low one)."""
+    return platform_state().settings.LOGIN_RATE_LIMIT
 
 
 def safe_next(target: str | None) -> str | None:
@@ -117,11 +128,27 @@ def current_path() -> str:
     return request.path + (f"?{query}" if query else "")
 
 
-def lang_url(code: str) -> str:
-    """This page in another language (keeps the query string, changes ``lang``)."""
+def lang_url(code: str, page: str | None = None) -> str:
+    """This page in another language (keeps the query string, changes ``lang``).
+
+    A page rendered in answer to a POST passes ``page``, the address to show it
+    again with a GET; following the link to the POST's own address would 405.
+    """
+    if page is not None:
+        return f"{page}{'&' if '?' in page else '?'}lang={code}"
     args = request.args.to_dict(flat=False)
     args["lang"] = [code]
     return f"{request.script_root}{request.path}?{urlencode(args, doseq=True)}"
+
+
+def on_tenant_address() -> bool:
+    """Whether this request came in for a tenant (its host or ``/t/<slug>``).
+
+    True even when the tenant was never resolved (unknown, or a 429 raised
+    before resolution), so an error page links to the tenant's start page and
+    not to the console under the tenant's prefix.
+    """
+    return request.environ.get(ENVIRON_KEY) is not None
 
 
 def page_url(page: int) -> str:
@@ -129,6 +156,15 @@ def page_url(page: int) -> str:
     args = request.args.to_dict(flat=False)
     args["page"] = [str(page)]
     return f"{request.script_root}{request.path}?{urlencode(args, doseq=True)}"
+
+
+def contains_pattern(text: str) -> str:
+    """An ILIKE pattern (escape ``\\``) matching ``text`` anywhere, taken literally.
+
+    A search for ``50%`` or ``t_pati`` must not turn into wildcards.
+    """
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def page_number() -> int:
@@ -159,16 +195,41 @@ def paginate(session: Session, query: Select[T], number: int, per_page: int) -> 
     return Page(items, number, per_page, total)
 
 
+def requires_titles(manifest: AppManifest) -> str:
+    """The titles of the apps ``manifest`` requires, for a note beside it."""
+    registry = platform_state().registry
+    return ", ".join(
+        translate(registry.get(dep).title) if dep in registry else dep for dep in manifest.requires
+    )
+
+
+def form_status() -> int:
+    """The status of a form page: 422 when a submitted form is sent back with errors.
+
+    Browsers show the page either way; the status tells tests and proxies that
+    nothing was saved, and makes the request boundary roll back.
+    """
+    return 422 if request.method == "POST" else 200
+
+
 def current_locale() -> str:
     """The page's language code, for ``<html lang>`` and the language switch."""
     return str(get_locale() or "id")
 
 
+# Installed on the app by both blueprints (see install_template_globals): error
+# pages need them whichever blueprint, if any, the request reached.
 TEMPLATE_GLOBALS: dict[str, Callable[..., Any]] = {
     "current_locale": current_locale,
     "translate": translate,
+    "requires_titles": requires_titles,
     "error_title": error_title,
     "error_text": error_text,
     "lang_url": lang_url,
+    "on_tenant_address": on_tenant_address,
     "page_url": page_url,
 }
+
+
+def install_template_globals(state: BlueprintSetupState) -> None:
+    state.app.jinja_env.globals.update(TEMPLATE_GLOBALS)

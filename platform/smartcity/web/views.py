@@ -26,7 +26,16 @@ from smartcity.tenancy.cache import TenantInfo
 from smartcity.tenancy.resolver import ENVIRON_KEY, current_tenant
 from smartcity.tenantcore import users
 from smartcity.tenantcore.models import User
-from smartcity.web import TEMPLATE_GLOBALS, current_path, page_number, paginate, safe_next
+from smartcity.web import (
+    contains_pattern,
+    current_path,
+    form_status,
+    install_template_globals,
+    login_rate_limit,
+    page_number,
+    paginate,
+    safe_next,
+)
 from smartcity.web.forms import (
     LoginForm,
     UserCreateForm,
@@ -40,8 +49,7 @@ R = TypeVar("R")
 USERS_PER_PAGE = 25
 
 blueprint = Blueprint("tenant_web", __name__)
-for _name, _helper in TEMPLATE_GLOBALS.items():
-    blueprint.add_app_template_global(_helper, _name)
+blueprint.record_once(install_template_globals)
 
 
 # --------------------------------------------------------------------------- access
@@ -55,10 +63,6 @@ def tenant_login_key() -> str:
     """
     ref = request.environ.get(ENVIRON_KEY) or ("", "")
     return f"tenant-login:{ref[0]}:{ref[1]}:{request.remote_addr or '-'}"
-
-
-def login_limit() -> str:
-    return platform_state().settings.LOGIN_RATE_LIMIT
 
 
 def signed_in(view: Callable[P, R]) -> Callable[P, R | Response]:
@@ -89,6 +93,7 @@ def permitted(permission: str) -> Callable[[Callable[P, R]], Callable[P, R | Res
 
 
 def principal_for(user: User, tenant: TenantInfo) -> TenantPrincipal:
+    """Permissions count only the apps enabled for this tenant right now."""
     perms = platform_state().registry.permissions(user.roles, tenant.apps)
     return TenantPrincipal(user, tenant, perms)
 
@@ -106,7 +111,7 @@ def home() -> str:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"], key_func=tenant_login_key)
+@limiter.limit(login_rate_limit, methods=["POST"], key_func=tenant_login_key)
 def login() -> str | Response | tuple[str, int]:
     tenant = current_tenant()
     next_path = safe_next(request.args.get("next"))
@@ -118,7 +123,6 @@ def login() -> str | Response | tuple[str, int]:
         user = users.authenticate(g.db, form.email.data, form.password.data)
         if user is not None:
             login_user(principal_for(user, tenant))
-            flash(_("Welcome, %(name)s.", name=user.name), "success")
             return redirect(request.script_root + next_path if next_path else url_for(".home"))
         # One message whatever was wrong, so the form does not reveal which
         # addresses have accounts.
@@ -142,7 +146,7 @@ def user_list() -> str:
     q = request.args.get("q", "").strip()[:100]
     query = select(User).order_by(User.name, User.id)
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains_pattern(q)
         query = query.where(or_(User.name.ilike(pattern), User.email.ilike(pattern)))
     page = paginate(g.db, query, page_number(), USERS_PER_PAGE)
     return render_template("tenant_web/users.html", page=page, q=q)
@@ -150,11 +154,12 @@ def user_list() -> str:
 
 @blueprint.route("/admin/users/new", methods=["GET", "POST"])
 @permitted("users.manage")
-def user_new() -> str | Response | tuple[str, int]:
+def user_new() -> Response | tuple[str, int]:
     tenant = current_tenant()
     registry = platform_state().registry
     form = UserCreateForm()
     form.roles.choices = role_choices(registry, tenant.apps)
+    refused: ServiceError | None = None
     problems: list[str] = []
     if form.validate_on_submit():
         try:
@@ -168,21 +173,19 @@ def user_new() -> str | Response | tuple[str, int]:
                 actor=current_user.label,
             )
         except ServiceError as exc:
-            problems = attach_service_errors(form, exc)
-            # A status >= 400 makes the request boundary roll back whatever
-            # the service flushed before refusing.
-            page = render_template(
-                "tenant_web/user_form.html", form=form, error=exc, problems=problems
-            )
-            return page, exc.status
-        flash(_("User %(email)s was created.", email=user.email), "success")
-        return redirect(url_for(".user_list"), 303)
-    return render_template("tenant_web/user_form.html", form=form, problems=problems)
+            refused, problems = exc, attach_service_errors(form, exc)
+        else:
+            flash(_("User %(email)s was created.", email=user.email), "success")
+            return redirect(url_for(".user_list"), 303)
+    page = render_template("tenant_web/user_form.html", form=form, error=refused, problems=problems)
+    # A status >= 400 also makes the request boundary roll back whatever the
+    # service flushed before refusing.
+    return page, refused.status if refused else form_status()
 
 
 @blueprint.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 @permitted("users.manage")
-def user_edit(user_id: int) -> str | Response | tuple[str, int]:
+def user_edit(user_id: int) -> Response | tuple[str, int]:
     tenant = current_tenant()
     registry = platform_state().registry
     user = users.get_user(g.db, user_id)  # NotFound -> 404 page: other tenants' ids do not exist
@@ -195,41 +198,42 @@ def user_edit(user_id: int) -> str | Response | tuple[str, int]:
     if request.method == "GET":
         form.roles.data = [r for r in user.roles if r in allowed]
     is_self = user.id == current_user.user.id
+    refused: ServiceError | None = None
+    problems: list[str] = []
     if form.validate_on_submit():
         roles = [*(form.roles.data or []), *dormant]
         if is_self and (not form.is_active.data or "admin" not in roles):
             # Refused here, not in the service: only the web knows who is asking,
             # and losing the last way in would need an operator to repair.
             form.roles.errors = [_("You cannot remove your own administrator access.")]
-            return render_template(
-                "tenant_web/user_form.html", form=form, user=user, dormant=dormant
-            ), 422
-        try:
-            users.update_user(
-                g.db,
-                user,
-                actor=current_user.label,
-                allowed_roles=[*allowed, *dormant],
-                name=form.name.data,
-                roles=roles,
-                is_active=form.is_active.data,
-                password=form.new_password.data or None,
-            )
-        except ServiceError as exc:
-            problems = attach_service_errors(form, exc, {"password": "new_password"})
-            page = render_template(
-                "tenant_web/user_form.html",
-                form=form,
-                user=user,
-                dormant=dormant,
-                error=exc,
-                problems=problems,
-            )
-            return page, exc.status
-        if is_self:
-            # A new password bumps the credential version, which would end this
-            # session on the next request; sign the admin in again with the new one.
-            login_user(principal_for(user, tenant))
-        flash(_("User %(email)s was saved.", email=user.email), "success")
-        return redirect(url_for(".user_list"), 303)
-    return render_template("tenant_web/user_form.html", form=form, user=user, dormant=dormant)
+        else:
+            try:
+                users.update_user(
+                    g.db,
+                    user,
+                    actor=current_user.label,
+                    allowed_roles=[*allowed, *dormant],
+                    name=form.name.data,
+                    roles=roles,
+                    is_active=form.is_active.data,
+                    password=form.new_password.data or None,
+                )
+            except ServiceError as exc:
+                refused = exc
+                problems = attach_service_errors(form, exc, {"password": "new_password"})
+            else:
+                if is_self:
+                    # A new password bumps the credential version, which would end
+                    # this session on the next request: sign in again with the new one.
+                    login_user(principal_for(user, tenant))
+                flash(_("User %(email)s was saved.", email=user.email), "success")
+                return redirect(url_for(".user_list"), 303)
+    page = render_template(
+        "tenant_web/user_form.html",
+        form=form,
+        user=user,
+        dormant=dormant,
+        error=refused,
+        problems=problems,
+    )
+    return page, refused.status if refused else form_status()

@@ -11,8 +11,8 @@
     });
   });
 
-  // Provisioning: suggest the name and the slug from the chosen regency until
-  // the operator types their own. "Kabupaten Pati (33.18)" -> "pati";
+  // Provisioning: suggest the name and the slug from the chosen regency, as long
+  // as the operator has not typed their own. "Kabupaten Pati (33.18)" -> "pati";
   // cities keep their prefix ("Kota Bandung" -> "kota-bandung") so a regency and
   // a city of the same name do not collide.
   var region = document.querySelector("select[data-slug-source]");
@@ -21,28 +21,28 @@
   if (!region || !slug) {
     return;
   }
-  [slug, name].forEach(function (input) {
-    if (input) {
-      input.addEventListener("input", function () { input.dataset.touched = "1"; });
+
+  function suggest(input, value) {
+    // Replace only what is empty or was suggested before, never the operator's own text.
+    if (input && (!input.value || input.value === input.dataset.suggested)) {
+      input.value = value;
+      input.dataset.suggested = value;
     }
-  });
+  }
+
   region.addEventListener("change", function () {
-    var label = region.options[region.selectedIndex].text.replace(/\s*\([\d.]+\)\s*$/, "");
     if (!region.value) {
       return;
     }
-    if (name && !name.value && !name.dataset.touched) {
-      name.value = label;
-    }
-    if (!slug.value || !slug.dataset.touched) {
-      slug.value = label
-        .replace(/^Kabupaten\s+/i, "")
-        .toLowerCase()
-        .normalize("NFD").replace(/[\u0300-\u036f]/g, "")
-        .replace(/[^a-z0-9]+/g, "-")
-        .replace(/^-+|-+$/g, "")
-        .slice(0, 40)
-        .replace(/-+$/, "");
-    }
+    var label = region.options[region.selectedIndex].text.replace(/\s*\([\d.]+\)\s*$/, "");
+    suggest(name, label);
+    suggest(slug, label
+      .replace(/^Kabupaten\s+/i, "")
+      .toLowerCase()
+      .normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 40)
+      .replace(/-+$/, ""));
   });
 })();
