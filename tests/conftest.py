@@ -19,7 +19,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from psycopg import sql
-from sqlalchemy.engine import make_url
 from smartcity.app import create_app
 from smartcity.bootstrap import bootstrap_database, drop_deployment_roles, libpq_url
 from smartcity.config import Settings
@@ -28,6 +27,7 @@ from smartcity.fleet import migrate_platform
 from smartcity.operators import upsert_operator
 from smartcity.state import PlatformState
 from smartcity.tenancy.provisioning import TenantRequest, provision_tenant
+from sqlalchemy.engine import make_url
 
 ADMIN_URL = os.environ.get(
     "SMARTCITY_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

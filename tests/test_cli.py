@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
-
 from smartcity.cli import main
 from smartcity.db import db
+from sqlalchemy import text
 
 from .conftest import PASSWORD, unique_slug
 

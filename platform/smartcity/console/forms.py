@@ -24,7 +24,7 @@ class TenantForm(FlaskForm):  # type: ignore[misc]
     name = StringField(
         _l("Name"),
         validators=[required(), at_most(200)],
-        description=_l("As the regency calls itself, e.g. Pemerintah Kabupaten Pati."),
+        description=_l("As the regency calls itself, e.g. Kabupaten Pati."),
     )
     region_code = SelectField(
         _l("Regency (kode wilayah)"),
