@@ -59,10 +59,11 @@ from smartcity.bootstrap import libpq_url
 from smartcity.config import Settings
 from smartcity.db import create_db_engine, db
 from smartcity.tenancy.names import schema_name
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
-from tests.apps.noticeboard.models import Notice
 from werkzeug.test import EnvironBuilder
+
+from tests.apps.noticeboard.models import Notice
 
 GOAL_RATIO = 0.90
 SLUG = "kab-bench-read"
@@ -212,7 +213,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--requests", type=int, default=2000, help="per arm and round")
     parser.add_argument(
-        "--profile", type=int, default=0, metavar="N", help="then profile N requests of arm A"
+        "--profile", type=int, default=0, metavar="N", help="then profile N requests of arms A and B"
     )
     args = parser.parse_args()
     header(
@@ -305,10 +306,10 @@ def main() -> None:
             f"{median(x / y for x, y in zip(by_key['D'].rates, by_key['B'].rates, strict=True)):.3f}"
         )
 
-        if args.profile:
+        for key in "AB" if args.profile else "":
             print()
-            print(f"cProfile of {args.profile} requests of arm A:")
-            print(profile(lambda: by_key["A"].run(args.profile)))
+            print(f"cProfile of {args.profile} requests of arm {key}:")
+            print(profile(lambda arm=by_key[key]: arm.run(args.profile)))
 
         ratio = median(ratios)
         print()

@@ -21,7 +21,7 @@ from smartcity.errors import ServiceError
 from smartcity.extensions import babel, csrf, limiter, login_manager
 from smartcity.migrating import Migrations
 from smartcity.state import BlueprintKind, PlatformState, platform_state
-from smartcity.tenancy.cache import TenantCache
+from smartcity.tenancy.cache import TenantCache, TenantInfo
 from smartcity.tenancy.models import TenantStatus
 from smartcity.tenancy.names import SLUG_PATTERN
 from smartcity.tenancy.resolver import ENVIRON_KEY, TenantPathMiddleware, resolve
@@ -143,22 +143,32 @@ def _open_request() -> Response | None:
         return None
     tenant = resolve(state.cache, state.settings.BASE_DOMAIN)
     g.tenant = tenant
+    if request.routing_exception is not None:
+        return None  # Flask raises it next: a 404 or 405 with its Allow header
+    refusal = _refusal(tenant, kind, state.blueprint_app.get(top or ""))
+    if refusal is not None:
+        return refusal
+    g.db = db.session(bind=tenant.bind if tenant is not None else None)
+    return None
+
+
+def _refusal(tenant: TenantInfo | None, kind: str | None, app_name: str | None) -> Response | None:
+    """Why this tenant may not be served this route, as a response; None if it may."""
     if (tenant is None) != (kind == "platform"):
         # A tenant route on the platform host, or the console on a tenant host.
         return _error_response(404, "not_found", "Not Found")
-    if tenant is not None:
-        if tenant.status is TenantStatus.SUSPENDED:
-            return _error_response(
-                403, "tenant_suspended", f"{tenant.name} is suspended. Contact Bandung's operators."
-            )
-        if tenant.maintenance:
-            return _error_response(
-                503, "maintenance", f"{tenant.name} is under maintenance. Please try again later."
-            )
-        app_name = state.blueprint_app.get(top or "")
-        if app_name is not None and app_name not in tenant.apps:
-            return _error_response(404, "not_found", "Not Found")
-    g.db = db.session(bind=tenant.bind if tenant is not None else None)
+    if tenant is None:
+        return None
+    if tenant.status is TenantStatus.SUSPENDED:
+        return _error_response(
+            403, "tenant_suspended", f"{tenant.name} is suspended. Contact Bandung's operators."
+        )
+    if tenant.maintenance:
+        return _error_response(
+            503, "maintenance", f"{tenant.name} is under maintenance. Please try again later."
+        )
+    if app_name is not None and app_name not in tenant.apps:
+        return _error_response(404, "not_found", "Not Found")
     return None
 
 
@@ -217,6 +227,9 @@ def _error_response(
 
 def _http_error(exc: HTTPException) -> Response:
     status = exc.code or 500
+    if status >= 500 and (session_ := g.get("db")) is not None:
+        # The page below may load the user; a failed transaction would fail it too.
+        session_.rollback()
     code = (exc.name or "error").lower().replace(" ", "_")
     response = _error_response(status, code, exc.description or exc.name)
     if isinstance(exc, MethodNotAllowed) and exc.valid_methods:

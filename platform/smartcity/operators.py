@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.auth.models import Operator
-from smartcity.auth.passwords import hash_password, password_problem
+from smartcity.auth.passwords import hash_password, password_problem, verify_password
 from smartcity.errors import InvalidInput
 from smartcity.tenantcore.audit import record_platform
 from smartcity.tenantcore.users import normalize_email
@@ -37,3 +39,23 @@ def upsert_operator(
         email=email,
     )
     return operator, created
+
+
+def authenticate_operator(session: Session, email: str, password: str) -> Operator | None:
+    """The active operator with these credentials, or None.
+
+    Every failure costs one password hash, so timing does not tell a wrong
+    address from a wrong password.
+    """
+    try:
+        address = normalize_email(email)
+    except InvalidInput:
+        verify_password(None, password)
+        return None
+    operator = session.scalar(select(Operator).where(Operator.email == address))
+    if not verify_password(operator.password_hash if operator else None, password):
+        return None
+    if operator is None or not operator.is_active:
+        return None
+    operator.last_login_at = datetime.now(UTC)
+    return operator

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from smartcity.api.auth import require_operator
 from smartcity.api.schemas import (
@@ -19,17 +18,15 @@ from smartcity.api.schemas import (
     TokenOut,
 )
 from smartcity.api.spec import ApiSpec
-from smartcity.auth.models import Operator
-from smartcity.auth.passwords import verify_password
 from smartcity.auth.principal import OperatorPrincipal
 from smartcity.auth.tokens import issue_token
 from smartcity.errors import ServiceError
 from smartcity.extensions import limiter
+from smartcity.operators import authenticate_operator
 from smartcity.state import platform_state
 from smartcity.tenancy import lifecycle
 from smartcity.tenancy.models import Tenant
 from smartcity.tenancy.provisioning import TenantRequest, provision_tenant
-from smartcity.tenantcore.users import normalize_email
 
 blueprint = Blueprint("platform_api", __name__)
 spec = ApiSpec("Smart City platform API", "/platform/api/v1", require_operator)
@@ -76,17 +73,9 @@ def _login_key() -> str:
     errors=(401, 429),
 )
 def issue_operator_token(body: Credentials) -> Response:
-    session: Session = g.db
-    try:
-        email = normalize_email(body.email)
-    except ServiceError:
-        email = ""
-    operator = session.scalar(select(Operator).where(Operator.email == email))
-    if not verify_password(operator.password_hash if operator else None, body.password) or (
-        operator is None or not operator.is_active
-    ):
+    operator = authenticate_operator(g.db, body.email, body.password)
+    if operator is None:
         raise Unauthorized("wrong email or password")
-    operator.last_login_at = datetime.now(UTC)
     settings = platform_state().settings
     token = issue_token(settings.SECRET_KEY, OperatorPrincipal(operator).get_id())
     return jsonify(TokenOut(access_token=token, expires_in=settings.TOKEN_TTL_SECONDS).model_dump())

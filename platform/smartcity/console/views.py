@@ -9,7 +9,6 @@ message (Post/Redirect/Get), so reloading a page never repeats an action.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
@@ -17,15 +16,14 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from smartcity.auth.models import Operator
-from smartcity.auth.passwords import verify_password
 from smartcity.auth.principal import OperatorPrincipal
 from smartcity.console.forms import PROVISIONING_FIELDS, DomainForm, OperatorLoginForm, TenantForm
-from smartcity.errors import InvalidInput, ServiceError
+from smartcity.errors import ServiceError
 from smartcity.extensions import limiter
+from smartcity.operators import authenticate_operator
 from smartcity.state import platform_state
 from smartcity.tenancy import lifecycle
 from smartcity.tenancy.models import (
@@ -36,7 +34,6 @@ from smartcity.tenancy.models import (
     TenantStatus,
 )
 from smartcity.tenancy.provisioning import TenantRequest, provision_tenant
-from smartcity.tenantcore.users import normalize_email
 from smartcity.web import (
     contains_pattern,
     current_path,
@@ -78,26 +75,6 @@ def operator_only(view: Callable[P, R]) -> Callable[P, R | Response]:
         return view(*args, **kwargs)
 
     return wrapper
-
-
-def authenticate_operator(session: Session, email: str, password: str) -> Operator | None:
-    """The active operator with these credentials, or None.
-
-    Every failure costs one password hash, so timing does not tell a wrong
-    address from a wrong password.
-    """
-    try:
-        address = normalize_email(email)
-    except InvalidInput:
-        verify_password(None, password)
-        return None
-    operator = session.scalar(select(Operator).where(Operator.email == address))
-    if not verify_password(operator.password_hash if operator else None, password):
-        return None
-    if operator is None or not operator.is_active:
-        return None
-    operator.last_login_at = datetime.now(UTC)
-    return operator
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
