@@ -50,7 +50,7 @@ ADMIN_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("SMARTCITY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 APPS = ("tests.apps.noticeboard.manifest:manifest", "tests.apps.digest.manifest:manifest")
-PASSWORD = "Rahasia-Bench-2026"
+PASSWORD = "Rahasia-Bench-2026"  # noqa: S105 - of throwaway tenants in a throwaway database
 ADMIN_EMAIL = "admin@example.go.id"
 REGION_CODE = "33.18"  # Kabupaten Pati
 ACTOR = "bench"
@@ -181,8 +181,10 @@ def reuse_password_hash() -> Iterator[None]:
 def _label(query: object) -> str:
     if isinstance(query, bytes):
         query = query.decode(errors="replace")
+    text = str(query)
     statements = []
-    for statement in str(query).split(";"):
+    # Split "BEGIN; SET LOCAL ROLE ..." but not a function body in dollar quotes.
+    for statement in [text] if "$$" in text else text.split(";"):
         words = statement.split()
         if words:
             keep = 3 if words[0].upper() == "SET" else 1
@@ -279,8 +281,10 @@ def header(title: str, goal: str) -> None:
         + ", ".join(f'"{a}"' for a in APPS)
         + ")), i.e. SMARTCITY_APPS)"
     )
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
-        f"python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"python {platform.python_version()}, {os.cpu_count()} CPUs, load average {load} "
+        f"(other work on the machine skews every figure), "
         f"PostgreSQL at {libpq_url(ADMIN_URL).rpartition('@')[2]}"
     )
 

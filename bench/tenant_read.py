@@ -190,8 +190,8 @@ def set_up(settings: Settings, app: Flask) -> tuple[int, str]:
     return int(row[0]), response.get_json()["access_token"]
 
 
-def count_per_request(arm: Arm, n: int) -> tuple[Counter[str], int, int]:
-    """(driver statements by kind, SQLAlchemy cursor executes, requests counted)."""
+def count_per_request(arm: Arm, n: int) -> tuple[Counter[str], int]:
+    """(driver statements by kind, SQLAlchemy cursor executes) over n requests."""
     executes = 0
 
     def before_cursor_execute(*_args: Any) -> None:
@@ -205,7 +205,93 @@ def count_per_request(arm: Arm, n: int) -> tuple[Counter[str], int, int]:
                 arm.call()
     finally:
         event.remove(Engine, "before_cursor_execute", before_cursor_execute)
-    return sent, executes, n
+    return sent, executes
+
+
+def round_ratio(top: Arm, bottom: Arm) -> float:
+    """Median over rounds of the throughput ratio top / bottom."""
+    return median(x / y for x, y in zip(top.rates, bottom.rates, strict=True))
+
+
+def build_arms(settings: Settings, app: Flask) -> list[Arm]:
+    schema = schema_name(SLUG)
+    add_tenant_route(app)
+    add_fixed_schema_route(app, db.engine.execution_options(schema_translate_map={None: schema}))
+    engine = create_db_engine(settings.app_database_url, pool_size=5)
+    baseline = baseline_app(engine.execution_options(schema_translate_map={None: schema}))
+    notice_id, token = set_up(settings, app)
+    return [
+        Arm(
+            "A", "tenancy (real app, tenant blueprint)", app, f"/t/{SLUG}/bench/notices/{notice_id}"
+        ),
+        Arm("B", "baseline (plain Flask, fixed schema)", baseline, f"/notices/{notice_id}"),
+        Arm("C", "real app, no tenancy (fixed schema)", app, f"/bench-fixed/notices/{notice_id}"),
+        Arm(
+            "D",
+            "real noticeboard API + bearer token",
+            app,
+            f"/t/{SLUG}/api/v1/noticeboard/notices/{notice_id}",
+            token,
+        ),
+    ]
+
+
+def check_and_warm(arms: list[Arm], warm_up: int) -> None:
+    bodies = {}
+    for arm in arms:
+        status, body = arm.call()
+        assert status.startswith("200"), f"arm {arm.key}: {status} {body[:300]!r}"
+        bodies[arm.key] = json.loads(body)
+        arm.run(warm_up)  # pool, prepared statements, tenant cache, compiled SQL
+    assert all(b == bodies["A"] for b in bodies.values()), bodies
+    print(f"every arm answers 200 {json.dumps(bodies['A'])}")
+
+
+def print_sql_counts(arms: list[Arm], n: int = 100) -> None:
+    print()
+    print(f"SQL per request ({n} requests each, after warm-up):")
+    for arm in arms:
+        sent, executes = count_per_request(arm, n)
+        print(
+            f"  {arm.key} {arm.title:38} driver round trips {sum(sent.values()) / n:g} "
+            f"({describe_counts(sent, n)}); SQLAlchemy before_cursor_execute {executes / n:g}"
+        )
+    print(
+        "  (BEGIN / BEGIN; SET LOCAL ROLE is sent by smartcity.db._begin through the driver "
+        "connection, outside before_cursor_execute; the driver count includes it)"
+    )
+
+
+def run_rounds(arms: list[Arm], rounds: int, requests: int) -> list[float]:
+    """Alternate the arms (a different one first each round); A/B of each round."""
+    print()
+    print(f"{rounds} rounds x {requests} requests per arm, arms alternating:")
+    a, b = arms[0], arms[1]
+    ratios = []
+    for r in range(rounds):
+        for arm in arms[r % len(arms) :] + arms[: r % len(arms)]:
+            arm.rates.append(arm.run(requests))
+        ratios.append(a.rates[-1] / b.rates[-1])
+        rates = "  ".join(f"{arm.key} {arm.rates[-1]:7.0f}/s" for arm in arms)
+        print(f"  round {r + 1}: {rates}   A/B {ratios[-1]:.3f}")
+    return ratios
+
+
+def print_summary(arms: list[Arm]) -> None:
+    a, b, c, d = arms
+    print()
+    print("median over rounds:")
+    for arm in arms:
+        rate = median(arm.rates)
+        print(f"  {arm.key} {arm.title:38} {rate:8.0f} req/s  {1e6 / rate:7.0f} us/request")
+    us = {arm.key: 1e6 / median(arm.rates) - 1e6 / median(b.rates) for arm in (a, c, d)}
+    print(
+        f"  per-request cost over B: A {us['A']:+.0f} us, C {us['C']:+.0f} us, D {us['D']:+.0f} us"
+    )
+    print("  informational ratios (median of rounds):")
+    print(f"    A/C tenant resolution + SET ROLE alone, same app   {round_ratio(a, c):.3f}")
+    print(f"    C/B the platform's hooks and extensions, no tenancy {round_ratio(c, b):.3f}")
+    print(f"    D/B the real endpoint, with bearer-token auth       {round_ratio(d, b):.3f}")
 
 
 def main() -> None:
@@ -213,111 +299,30 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--requests", type=int, default=2000, help="per arm and round")
     parser.add_argument(
-        "--profile", type=int, default=0, metavar="N", help="then profile N requests of arms A and B"
+        "--profile", type=int, default=0, metavar="N", help="then profile N requests of A and B"
     )
     args = parser.parse_args()
     header(
         "tenant read: one-row API read through the tenancy layer vs fixed schema, no tenancy",
-        f"throughput ratio tenancy / baseline >= {GOAL_RATIO:.2f}",
+        f"throughput ratio tenancy / baseline (A/B) >= {GOAL_RATIO:.2f}",
     )
     with bench_database() as settings:
         app = create_bench_app(settings)
-        schema = schema_name(SLUG)
-        add_tenant_route(app)
-        add_fixed_schema_route(
-            app, db.engine.execution_options(schema_translate_map={None: schema})
-        )
-        baseline_engine = create_db_engine(settings.app_database_url, pool_size=5)
-        baseline = baseline_app(
-            baseline_engine.execution_options(schema_translate_map={None: schema})
-        )
-        notice_id, token = set_up(settings, app)
-
-        arms = [
-            Arm(
-                "A",
-                "tenancy (real app, tenant blueprint)",
-                app,
-                f"/t/{SLUG}/bench/notices/{notice_id}",
-            ),
-            Arm("B", "baseline (plain Flask, fixed schema)", baseline, f"/notices/{notice_id}"),
-            Arm(
-                "C", "real app, no tenancy (fixed schema)", app, f"/bench-fixed/notices/{notice_id}"
-            ),
-            Arm(
-                "D",
-                "real noticeboard API + bearer token",
-                app,
-                f"/t/{SLUG}/api/v1/noticeboard/notices/{notice_id}",
-                token,
-            ),
-        ]
-        by_key = {arm.key: arm for arm in arms}
-        bodies = {}
-        for arm in arms:
-            status, body = arm.call()
-            assert status.startswith("200"), f"arm {arm.key}: {status} {body[:300]!r}"
-            bodies[arm.key] = json.loads(body)
-            arm.run(max(200, args.requests // 10))  # warm-up: pool, prepared statements, caches
-        assert all(b == bodies["A"] for b in bodies.values()), bodies
-        print(f"every arm answers 200 {json.dumps(bodies['A'])}")
-
-        print()
-        print("SQL per request (100 requests each, after warm-up):")
-        for arm in arms:
-            sent, executes, n = count_per_request(arm, 100)
-            print(
-                f"  {arm.key} {arm.title:38} driver round trips {sum(sent.values()) / n:g} "
-                f"({describe_counts(sent, n)}); SQLAlchemy before_cursor_execute {executes / n:g}"
-            )
-        print(
-            "  (BEGIN / BEGIN; SET LOCAL ROLE is sent by smartcity.db._begin through the driver "
-            "connection, outside before_cursor_execute; the driver count includes it)"
-        )
-
-        print()
-        print(f"{args.rounds} rounds x {args.requests} requests per arm, arms alternating:")
-        ratios: list[float] = []
-        for r in range(args.rounds):
-            order = arms[r % len(arms) :] + arms[: r % len(arms)]
-            for arm in order:
-                arm.rates.append(arm.run(args.requests))
-            ratio = by_key["A"].rates[-1] / by_key["B"].rates[-1]
-            ratios.append(ratio)
-            rates = "  ".join(f"{a.key} {a.rates[-1]:7.0f}/s" for a in arms)
-            print(f"  round {r + 1}: {rates}   A/B {ratio:.3f}")
-
-        print()
-        print("median over rounds:")
-        for arm in arms:
-            rate = median(arm.rates)
-            print(f"  {arm.key} {arm.title:38} {rate:8.0f} req/s  {1e6 / rate:7.0f} us/request")
-        a, b, c, d = (median(by_key[k].rates) for k in "ABCD")
-        print(
-            f"  per-request cost over B: A +{1e6 / a - 1e6 / b:.0f} us, "
-            f"C +{1e6 / c - 1e6 / b:.0f} us, D +{1e6 / d - 1e6 / b:.0f} us"
-        )
-        print(
-            f"  informational: A/C (tenant resolution + SET ROLE alone) "
-            f"{median(x / y for x, y in zip(by_key['A'].rates, by_key['C'].rates, strict=True)):.3f}, "
-            f"C/B (the platform's hooks and extensions) "
-            f"{median(x / y for x, y in zip(by_key['C'].rates, by_key['B'].rates, strict=True)):.3f}, "
-            f"D/B (real endpoint with auth) "
-            f"{median(x / y for x, y in zip(by_key['D'].rates, by_key['B'].rates, strict=True)):.3f}"
-        )
-
-        for key in "AB" if args.profile else "":
+        arms = build_arms(settings, app)
+        check_and_warm(arms, max(200, args.requests // 10))
+        print_sql_counts(arms)
+        ratios = run_rounds(arms, args.rounds, args.requests)
+        print_summary(arms)
+        for arm in arms[:2] if args.profile else []:
             print()
-            print(f"cProfile of {args.profile} requests of arm {key}:")
-            print(profile(lambda arm=by_key[key]: arm.run(args.profile)))
-
+            print(f"cProfile of {args.profile} requests of arm {arm.key}:")
+            print(profile(lambda arm=arm: arm.run(args.profile)))
         ratio = median(ratios)
         print()
         print(
             f"RESULT throughput ratio A/B (median of {args.rounds} rounds) {ratio:.3f}; "
             f"goal >= {GOAL_RATIO:.2f}: {verdict(ratio >= GOAL_RATIO)}"
         )
-        baseline_engine.dispose()
 
 
 if __name__ == "__main__":

@@ -153,3 +153,30 @@ def operator_token(client: FlaskClient) -> str:
 
 def json_of(response: Any) -> Any:
     return response.get_json()
+
+
+@pytest.fixture
+def tenant_db(app: Flask, provision: Provision) -> Callable[[str], Any]:
+    """``with tenant_db(slug) as session:`` a session under the tenant's role; commits."""
+    from contextlib import contextmanager
+
+    from smartcity.db import tenant_bind
+    from smartcity.tenancy.names import role_name, schema_name
+
+    prefix = app.extensions["smartcity"].settings.role_prefix
+
+    @contextmanager
+    def open_session(slug: str) -> Iterator[Any]:
+        session = db.session(
+            bind=tenant_bind(db.engine, schema_name(slug), role_name(prefix, slug))
+        )
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    return open_session

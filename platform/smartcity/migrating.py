@@ -24,6 +24,7 @@ from sqlalchemy import Connection, MetaData, text
 
 from smartcity.db import PLATFORM_SCHEMA, TenantBase
 from smartcity.tenancy.names import quote_ident
+from smartcity.tenantcore.audit import append_only_ddl
 
 if TYPE_CHECKING:
     from smartcity.apps import AppManifest, AppRegistry
@@ -149,6 +150,8 @@ def install_branch(connection: Connection, schema: str, metadata: MetaData, head
 
 def install_core(connection: Connection, schema: str, migrations: Migrations) -> None:
     install_branch(connection, schema, TenantBase.metadata, migrations.head_of[CORE_BRANCH])
+    for statement in append_only_ddl(schema):
+        connection.execute(text(statement))
 
 
 def install_app(

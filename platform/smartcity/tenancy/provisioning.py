@@ -29,6 +29,8 @@ from smartcity.tenancy.names import (
 )
 from smartcity.tenancy.scope import as_tenant
 from smartcity.tenantcore import audit, users
+from smartcity.tenantcore.models import TenantSettings
+from smartcity.tenantcore.settings import timezone_for_region
 
 
 @dataclass(frozen=True)
@@ -120,13 +122,22 @@ def create_role_and_schema(session: Session, p: Provisioning) -> None:
 
 def install_tenant_core(session: Session, p: Provisioning) -> None:
     conn = session.connection()
-    with as_tenant(conn, p.schema, p.role):
+    with as_tenant(conn, p.schema, p.role) as tenant_session:
         install_core(conn, p.schema, p.migrations)
         schema = quote_ident(p.schema)
         # The fleet migration reads every tenant's versions in one query as the
         # app's own role; this is all of a tenant it may see without the role.
         conn.execute(text(f"GRANT USAGE ON SCHEMA {schema} TO SESSION_USER"))
         conn.execute(text(f"GRANT SELECT ON {schema}.alembic_version TO SESSION_USER"))
+        tenant_session.add(
+            TenantSettings(
+                id=1,
+                timezone=timezone_for_region(p.request.region_code),
+                work_days=[0, 1, 2, 3, 4],
+                weekly_hours=37.5,
+                values={},
+            )
+        )
 
 
 def install_apps(session: Session, p: Provisioning) -> None:

@@ -6,10 +6,23 @@ session's ``schema_translate_map``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Identity, Integer, String, func
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Integer,
+    LargeBinary,
+    Numeric,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -45,3 +58,109 @@ class AuditEntry(TenantBase):
     entity_id: Mapped[str | None] = mapped_column(String(60))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+
+class OrgUnit(TenantBase):
+    """An OPD (regional agency) or one of its sub-units, in a tree with codes.
+
+    OPD (Organisasi Perangkat Daerah): Sekretariat Daerah, Dinas, Badan,
+    Kecamatan and the like; a child's code starts with its parent's code.
+    """
+
+    __tablename__ = "org_units"
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    region_code: Mapped[str | None] = mapped_column(String(13))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Staff(TenantBase):
+    """A pegawai (civil servant: PNS, CPNS or PPPK), identified by NIP."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(5))
+    golongan: Mapped[str | None] = mapped_column(String(6))
+    position: Mapped[str] = mapped_column(String(200))
+    position_class: Mapped[int | None] = mapped_column(SmallInteger)
+    echelon: Mapped[str | None] = mapped_column(String(5))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    sex: Mapped[str] = mapped_column(String(1))
+    birth_date: Mapped[date] = mapped_column(Date)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class Holiday(TenantBase):
+    """A day off: national (synced from the platform) or local (the regency's own)."""
+
+    __tablename__ = "holidays"
+    __table_args__ = (UniqueConstraint("day", "kind"),)
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))  # national | local
+    source_version: Mapped[str | None] = mapped_column(String(40))
+
+
+class TenantSettings(TenantBase):
+    """The regency's own settings and branding: one row, edited by its admins."""
+
+    __tablename__ = "settings"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=1)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(40), default="Asia/Jakarta")
+    primary_color: Mapped[str] = mapped_column(String(7), default="#0d6efd")
+    accent_color: Mapped[str] = mapped_column(String(7), default="#198754")
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    logo_type: Mapped[str | None] = mapped_column(String(40))
+    work_days: Mapped[list[int]] = mapped_column(
+        ARRAY(SmallInteger), default=lambda: [0, 1, 2, 3, 4]
+    )
+    weekly_hours: Mapped[float] = mapped_column(Numeric(4, 1, asdecimal=False), default=37.5)
+    values: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class RosterImport(TenantBase):
+    """An uploaded staff roster awaiting confirmation, with its validation report."""
+
+    __tablename__ = "roster_imports"
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(10))  # rejected | ready | applied
+    row_count: Mapped[int] = mapped_column(Integer)
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    uploaded_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    applied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Activity(TenantBase):
+    """Who used which part of the platform on which day: the basis of adoption figures."""
+
+    __tablename__ = "activity"
+
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    app: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,0 +1,121 @@
+"""The regency's own settings and branding (one row in its schema)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from smartcity.errors import InvalidInput
+from smartcity.tenantcore import audit
+from smartcity.tenantcore.models import TenantSettings
+
+#: Indonesia's three time zones, by the names people use.
+TIMEZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+#: Provinces (first segment of the kode wilayah) east of WIB.
+WITA_PROVINCES = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
+WIT_PROVINCES = {"81", "82", "91", "92", "93", "94", "95", "96"}
+COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+MAX_LOGO_BYTES = 512 * 1024
+WEEKDAYS = range(7)
+
+
+def timezone_for_region(region_code: str) -> str:
+    province = region_code.split(".", maxsplit=1)[0]
+    if province in WIT_PROVINCES:
+        return TIMEZONES["WIT"]
+    if province in WITA_PROVINCES:
+        return TIMEZONES["WITA"]
+    return TIMEZONES["WIB"]
+
+
+def get_settings(session: Session) -> TenantSettings:
+    settings = session.get(TenantSettings, 1)
+    if settings is None:  # provisioning writes the row; this only guards old schemas
+        settings = TenantSettings(id=1, work_days=[0, 1, 2, 3, 4], weekly_hours=37.5, values={})
+        session.add(settings)
+        session.flush()
+    return settings
+
+
+def _public(settings: TenantSettings) -> dict[str, Any]:
+    return {
+        "display_name": settings.display_name,
+        "timezone": settings.timezone,
+        "primary_color": settings.primary_color,
+        "accent_color": settings.accent_color,
+        "work_days": list(settings.work_days),
+        "weekly_hours": float(settings.weekly_hours),
+        "logo": settings.logo_type,
+    }
+
+
+def logo_type(data: bytes) -> str | None:
+    """The image type from its first bytes; SVG is refused (it can carry script)."""
+    return next((kind for magic, kind in LOGO_TYPES.items() if data.startswith(magic)), None)
+
+
+def settings_problems(
+    *,
+    display_name: str | None = None,
+    timezone: str | None = None,
+    primary_color: str | None = None,
+    accent_color: str | None = None,
+    work_days: list[int] | None = None,
+    weekly_hours: float | None = None,
+    logo: bytes | None = None,
+) -> dict[str, str]:
+    """Field -> why the new value is refused (None means unchanged)."""
+    problems: dict[str, str] = {}
+    if display_name is not None and len(display_name) > 200:
+        problems["display_name"] = "at most 200 characters"
+    if timezone is not None and timezone not in TIMEZONES.values():
+        problems["timezone"] = "WIB (Asia/Jakarta), WITA (Asia/Makassar) or WIT (Asia/Jayapura)"
+    for key, value in (("primary_color", primary_color), ("accent_color", accent_color)):
+        if value is not None and not COLOR.fullmatch(value):
+            problems[key] = "a colour like #0d6efd"
+    if work_days is not None and (not work_days or not set(work_days) <= set(WEEKDAYS)):
+        problems["work_days"] = "at least one weekday"
+    if weekly_hours is not None and not 1 <= weekly_hours <= 60:
+        problems["weekly_hours"] = "between 1 and 60 hours"
+    if logo is not None and len(logo) > MAX_LOGO_BYTES:
+        problems["logo"] = f"at most {MAX_LOGO_BYTES // 1024} KB"
+    elif logo is not None and logo_type(logo) is None:
+        problems["logo"] = "a PNG or JPEG image"
+    return problems
+
+
+def update_settings(session: Session, *, actor: str, **changes: Any) -> TenantSettings:
+    """Change the given settings (display_name, timezone, colours, work_days,
+    weekly_hours, logo); the others stay as they are."""
+    problems = settings_problems(**changes)
+    if problems:
+        raise InvalidInput("the settings are not valid", problems)
+    settings = get_settings(session)
+    before = _public(settings)
+    for key, value in changes.items():
+        if value is None:
+            continue
+        if key == "logo":
+            settings.logo, settings.logo_type = value, logo_type(value)
+        elif key == "display_name":
+            settings.display_name = value.strip() or None
+        elif key == "work_days":
+            settings.work_days = sorted(set(value))
+        elif key in ("primary_color", "accent_color"):
+            setattr(settings, key, value.lower())
+        else:
+            setattr(settings, key, value)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="settings.update",
+        entity="settings",
+        entity_id=1,
+        before=before,
+        after=_public(settings),
+    )
+    return settings
