@@ -22,6 +22,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, MetaData, text
 
+from smartcity import models as _all_models  # noqa: F401 - completes the metadatas
 from smartcity.db import PLATFORM_SCHEMA, TenantBase
 from smartcity.tenancy.names import quote_ident
 from smartcity.tenantcore.audit import append_only_ddl

@@ -1,0 +1,1 @@
+"""Tenant export, restore, archive and purge: nothing is dropped without an export."""

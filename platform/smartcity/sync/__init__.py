@@ -1,0 +1,1 @@
+"""Data sync: central reference data pushed into tenants; rosters pulled from SIASN."""
