@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from smartcity.db import db
+from smartcity.demo_data import seed_regency
 from smartcity.operators import upsert_operator
 from smartcity.reference import region_rows
 from smartcity.state import PlatformState
@@ -81,9 +82,7 @@ def seed_demo(state: PlatformState, credentials_file: str, echo: Callable[[str],
         existing = set(session.scalars(select(Tenant.slug)))
         for index, (code, slug) in enumerate(DEMO_REGENCIES):
             admin_email = f"admin@{slug}.go.id"
-            member_email = f"pegawai@{slug}.go.id"
             creds.setdefault(admin_email, _password())
-            creds.setdefault(member_email, _password())
             if slug in existing:
                 continue
             # Different regencies chose different apps: rotate through the catalogue.
@@ -106,19 +105,40 @@ def seed_demo(state: PlatformState, credentials_file: str, echo: Callable[[str],
             )
             conn = session.connection()
             with as_tenant(conn, schema_name(slug), role_name(settings.role_prefix, slug)) as ts:
-                users.create_user(
-                    ts,
-                    email=member_email,
-                    name=f"Pegawai {names[code]}",
-                    password=creds[member_email],
-                    roles=["member"],
-                    allowed_roles=["member"],
-                    actor=ACTOR,
+                counts = seed_regency(ts, code, slug)
+                echo(
+                    f"  seeded {names[code]}: {counts['units']} org units, {counts['staff']} staff"
                 )
+                for email, name, roles in _demo_users(state, slug, names[code], chosen):
+                    creds.setdefault(email, _password())
+                    users.create_user(
+                        ts,
+                        email=email,
+                        name=name,
+                        password=creds[email],
+                        roles=roles,
+                        allowed_roles=state.registry.role_names(chosen),
+                        actor=ACTOR,
+                    )
     _save(path, creds)
     echo(f"Operator console: /platform/  login {operator_email} / {operator_password}")
     for code, slug in DEMO_REGENCIES:
-        echo(
-            f"  {names[code]:28} /t/{slug}/  admin@{slug}.go.id / {creds[f'admin@{slug}.go.id']}"
-            f"   pegawai@{slug}.go.id / {creds[f'pegawai@{slug}.go.id']}"
+        logins = "   ".join(
+            f"{email} / {password}"
+            for email, password in creds.items()
+            if email.endswith(f"@{slug}.go.id")
         )
+        echo(f"  {names[code]:28} /t/{slug}/  {logins}")
+    echo(f"(kept in {path}, readable only by you)")
+
+
+def _demo_users(
+    state: PlatformState, slug: str, regency: str, apps: tuple[str, ...]
+) -> list[tuple[str, str, list[str]]]:
+    """A civil servant, and one user for every role of the regency's apps."""
+    people = [(f"pegawai@{slug}.go.id", f"Pegawai {regency}", ["member"])]
+    for app in apps:
+        for role in state.registry.get(app).roles:
+            email = f"{role.replace('_', '-')}@{slug}.go.id"
+            people.append((email, f"{role.replace('_', ' ').title()} {regency}", ["member", role]))
+    return people

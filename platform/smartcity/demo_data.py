@@ -1,0 +1,307 @@
+"""Realistic demo content for a regency: its OPD tree, kecamatan and a staff roster.
+
+Deterministic per regency (the random generator is seeded with the slug), so a
+demo looks the same on every machine. Every NIP is valid by the rules of
+``smartcity.tenantcore.nip``; names are common Indonesian names.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from smartcity.reference import region_rows
+from smartcity.tenantcore.models import OrgUnit, Staff
+from smartcity.tenantcore.nip import parse_nip
+from smartcity.tenantcore.staff import GOLONGAN
+
+#: (code, name, kind, sub-units) of a typical kabupaten's OPD.
+OPD: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    (
+        "4.01",
+        "Sekretariat Daerah",
+        "sekretariat_daerah",
+        (
+            "Bagian Pemerintahan",
+            "Bagian Hukum",
+            "Bagian Organisasi",
+            "Bagian Umum",
+            "Bagian Perekonomian",
+            "Bagian Pengadaan Barang dan Jasa",
+        ),
+    ),
+    ("4.02", "Sekretariat DPRD", "sekretariat_dprd", ("Bagian Persidangan", "Bagian Keuangan")),
+    (
+        "6.01",
+        "Inspektorat Daerah",
+        "inspektorat",
+        ("Inspektur Pembantu I", "Inspektur Pembantu II"),
+    ),
+    (
+        "1.01",
+        "Dinas Pendidikan",
+        "dinas",
+        ("Bidang Pembinaan SD", "Bidang Pembinaan SMP", "Bidang PAUD dan PNF"),
+    ),
+    (
+        "1.02",
+        "Dinas Kesehatan",
+        "dinas",
+        ("Bidang Kesehatan Masyarakat", "Bidang Pelayanan Kesehatan", "Bidang Pencegahan Penyakit"),
+    ),
+    (
+        "1.03",
+        "Dinas Pekerjaan Umum dan Penataan Ruang",
+        "dinas",
+        ("Bidang Bina Marga", "Bidang Sumber Daya Air", "Bidang Tata Ruang"),
+    ),
+    ("1.04", "Dinas Perumahan dan Kawasan Permukiman", "dinas", ("Bidang Perumahan",)),
+    ("1.05", "Satuan Polisi Pamong Praja", "satuan", ("Bidang Penegakan Perda",)),
+    ("1.06", "Dinas Sosial", "dinas", ("Bidang Rehabilitasi Sosial", "Bidang Perlindungan Sosial")),
+    ("2.07", "Dinas Tenaga Kerja", "dinas", ("Bidang Penempatan Tenaga Kerja",)),
+    ("2.08", "Dinas Pemberdayaan Perempuan dan Perlindungan Anak", "dinas", ()),
+    ("2.09", "Dinas Ketahanan Pangan", "dinas", ("Bidang Distribusi Pangan",)),
+    ("2.11", "Dinas Lingkungan Hidup", "dinas", ("Bidang Persampahan", "Bidang Pengendalian")),
+    ("2.12", "Dinas Kependudukan dan Pencatatan Sipil", "dinas", ("Bidang Pelayanan Pendaftaran",)),
+    ("2.13", "Dinas Pemberdayaan Masyarakat dan Desa", "dinas", ("Bidang Pemerintahan Desa",)),
+    ("2.14", "Dinas Pengendalian Penduduk dan Keluarga Berencana", "dinas", ()),
+    ("2.15", "Dinas Perhubungan", "dinas", ("Bidang Lalu Lintas",)),
+    (
+        "2.16",
+        "Dinas Komunikasi dan Informatika",
+        "dinas",
+        ("Bidang Aplikasi Informatika", "Bidang Persandian dan Statistik"),
+    ),
+    ("2.17", "Dinas Koperasi dan Usaha Mikro", "dinas", ()),
+    ("2.18", "Dinas Penanaman Modal dan PTSP", "dinas", ("Bidang Perizinan",)),
+    ("2.19", "Dinas Kepemudaan dan Olahraga", "dinas", ()),
+    ("2.23", "Dinas Perpustakaan dan Kearsipan", "dinas", ()),
+    ("3.25", "Dinas Perikanan", "dinas", ()),
+    ("3.26", "Dinas Kebudayaan dan Pariwisata", "dinas", ("Bidang Destinasi Wisata",)),
+    ("3.27", "Dinas Pertanian", "dinas", ("Bidang Tanaman Pangan", "Bidang Penyuluhan")),
+    ("3.30", "Dinas Perdagangan dan Perindustrian", "dinas", ("Bidang Perdagangan",)),
+    (
+        "5.01",
+        "Badan Perencanaan Pembangunan Daerah",
+        "badan",
+        ("Bidang Perencanaan Ekonomi", "Bidang Perencanaan Infrastruktur"),
+    ),
+    (
+        "5.02",
+        "Badan Pengelolaan Keuangan dan Aset Daerah",
+        "badan",
+        ("Bidang Anggaran", "Bidang Perbendaharaan", "Bidang Aset"),
+    ),
+    ("5.03", "Badan Pendapatan Daerah", "badan", ("Bidang Pajak Daerah",)),
+    (
+        "5.04",
+        "Badan Kepegawaian dan Pengembangan SDM",
+        "badan",
+        ("Bidang Mutasi", "Bidang Pengembangan Kompetensi"),
+    ),
+    ("5.05", "Badan Penanggulangan Bencana Daerah", "badan", ("Bidang Kedaruratan",)),
+    ("8.01", "Badan Kesatuan Bangsa dan Politik", "badan", ()),
+)
+JAVA_PROVINCES = {"31", "32", "33", "34", "35", "36"}
+FIRST_NAMES = (
+    "Agus",
+    "Budi",
+    "Dedi",
+    "Eko",
+    "Hendra",
+    "Iwan",
+    "Joko",
+    "Rudi",
+    "Slamet",
+    "Wahyu",
+    "Yudi",
+    "Asep",
+    "Dadang",
+    "Ujang",
+    "Andi",
+    "Arif",
+    "Bambang",
+    "Fajar",
+    "Hadi",
+    "Rizki",
+    "Siti",
+    "Sri",
+    "Dewi",
+    "Ratna",
+    "Rina",
+    "Yuni",
+    "Nur",
+    "Endang",
+    "Wati",
+    "Lestari",
+    "Fitri",
+    "Ayu",
+    "Indah",
+    "Kartika",
+    "Mega",
+    "Novi",
+    "Putri",
+    "Rahmawati",
+    "Suci",
+    "Tuti",
+)
+LAST_NAMES = (
+    "Santoso",
+    "Wijaya",
+    "Saputra",
+    "Hidayat",
+    "Kurniawan",
+    "Setiawan",
+    "Nugroho",
+    "Pratama",
+    "Gunawan",
+    "Susanto",
+    "Hermawan",
+    "Rahman",
+    "Firmansyah",
+    "Syahputra",
+    "Wibowo",
+    "Lubis",
+    "Siregar",
+    "Harahap",
+    "Nasution",
+    "Sitompul",
+    "Pane",
+    "Rangkuti",
+    "Maulana",
+    "Permana",
+)
+POSITIONS = (
+    ("Analis Kebijakan", 9),
+    ("Pengelola Keuangan", 7),
+    ("Pengadministrasi Umum", 5),
+    ("Pranata Komputer", 8),
+    ("Arsiparis", 7),
+    ("Penyusun Program", 7),
+    ("Bendahara", 7),
+    ("Pengelola Data", 6),
+    ("Perencana Ahli Muda", 9),
+    ("Auditor Ahli Pertama", 8),
+    ("Guru Ahli Pertama", 8),
+    ("Perawat Terampil", 7),
+    ("Bidan Terampil", 7),
+)
+
+
+def staff_size(region_code: str, rng: random.Random) -> int:
+    """A few hundred (outside Java) to a few thousand (Java), per DOMAIN.md's proportions."""
+    if region_code.split(".", maxsplit=1)[0] in JAVA_PROVINCES:
+        return rng.randint(1800, 3000)
+    return rng.randint(500, 1200)
+
+
+def _nip(rng: random.Random, status: str, taken: set[str]) -> str:
+    while True:
+        birth = date(rng.randint(1966, 2000), rng.randint(1, 12), rng.randint(1, 28))
+        if status == "CPNS":
+            year, month = 2024, rng.choice((3, 6))
+        else:
+            year = min(2023, birth.year + rng.randint(21, 33))
+            month = 21 if status == "PPPK" else rng.randint(1, 12)
+        value = f"{birth:%Y%m%d}{year:04d}{month:02d}{rng.choice('12')}{rng.randint(1, 999):03d}"
+        if value not in taken:
+            parse_nip(value, status)  # the generator must never produce an invalid NIP
+            taken.add(value)
+            return value
+
+
+def seed_regency(session: Session, region_code: str, slug: str) -> dict[str, int]:
+    """Org units and staff for a freshly provisioned regency (tenant session)."""
+    rng = random.Random(slug)  # noqa: S311 - demo content, not secrets
+    rows: list[dict[str, Any]] = []
+    for code, name, kind, subs in OPD:
+        rows.append({"code": code, "name": name, "kind": kind, "parent": None})
+        rows += [
+            {
+                "code": f"{code}.{i:02d}",
+                "name": sub,
+                "kind": "bagian" if sub.startswith("Bagian") else "bidang",
+                "parent": code,
+            }
+            for i, sub in enumerate(subs, start=1)
+        ]
+    kecamatan = [
+        r for r in region_rows() if r.level == "kecamatan" and r.code.startswith(region_code + ".")
+    ]
+    rows += [
+        {
+            "code": f"7.{i:02d}",
+            "name": f"Kecamatan {r.name}",
+            "kind": "kecamatan",
+            "parent": None,
+            "region_code": r.code,
+        }
+        for i, r in enumerate(kecamatan, start=1)
+    ]
+    ids: dict[str, int] = {}
+    for row in rows:  # parents come first in the list
+        unit = OrgUnit(
+            code=row["code"],
+            name=row["name"],
+            kind=row["kind"],
+            parent_id=ids.get(row["parent"] or ""),
+            region_code=row.get("region_code"),
+        )
+        session.add(unit)
+        session.flush()
+        ids[row["code"]] = unit.id
+    staff = _roster(rng, list(ids.values()), staff_size(region_code, rng))
+    session.execute(insert(Staff), staff)
+    _link_heads(session)
+    return {"units": len(ids), "staff": len(staff)}
+
+
+def _roster(rng: random.Random, unit_ids: list[int], size: int) -> list[dict[str, Any]]:
+    taken: set[str] = set()
+    staff = []
+    for i in range(size):
+        status = rng.choices(("PNS", "CPNS", "PPPK"), weights=(80, 5, 15))[0]
+        nip = _nip(rng, status, taken)
+        parsed = parse_nip(nip, status)
+        head = i < len(unit_ids)  # the first staff of each unit leads it
+        position, position_class = rng.choice(POSITIONS)
+        golongan: str | None = rng.choice(GOLONGAN[4:15])
+        if status == "CPNS":
+            golongan = rng.choice(("II/a", "III/a"))
+        elif status == "PPPK":
+            golongan = rng.choice(("V", "VII", "IX"))
+        staff.append(
+            {
+                "nip": nip,
+                "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                "status": status,
+                "golongan": "IV/b" if head and status == "PNS" else golongan,
+                "position": "Kepala Unit" if head else position,
+                "position_class": 12 if head else position_class,
+                "echelon": "III.a" if head else None,
+                "unit_id": unit_ids[i % len(unit_ids)] if head else rng.choice(unit_ids),
+                "supervisor_id": None,
+                "sex": parsed.sex,
+                "birth_date": parsed.birth_date,
+                "is_active": True,
+            }
+        )
+    return staff
+
+
+def _link_heads(session: Session) -> None:
+    """Everyone without an echelon reports to the head of their unit."""
+    heads = dict(
+        session.execute(select(Staff.unit_id, Staff.id).where(Staff.echelon.is_not(None))).all()
+    )
+    for unit_id, head_id in heads.items():
+        session.execute(
+            update(Staff)
+            .where(Staff.unit_id == unit_id, Staff.echelon.is_(None))
+            .values(supervisor_id=head_id)
+            .execution_options(synchronize_session=False)
+        )
