@@ -31,7 +31,9 @@ class ReferenceDataset(PlatformBase):
     version: Mapped[str] = mapped_column(String(40))
     checksum: Mapped[str] = mapped_column(String(64))
     data: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
-    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    published_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
 
 
 class TenantReferenceVersion(PlatformBase):

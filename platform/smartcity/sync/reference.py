@@ -1,0 +1,483 @@
+"""Reference data kept once in ``platform``, versioned, and pushed into the tenants that use it.
+
+A dataset (kode wilayah, national holidays; budget codes and price catalogues
+later) is published as an immutable :class:`ReferenceDataset` row. Publishing
+the same content again is a no-op, so a deploy, a beat task and an operator can
+all call :func:`publish` without creating noise. :func:`push` brings one tenant
+to the latest version of every dataset it uses, inside the tenant's role, and
+records the version it now holds in ``platform.tenant_reference_versions`` in
+the same transaction: either the tenant's rows and the record both change, or
+neither does. Pushing a tenant that is already current writes nothing.
+
+Which datasets a tenant uses: the core's (:data:`CORE_DATASETS`) plus those its
+enabled apps declare. An app declares them with a ``datasets`` tuple on its
+manifest object (read with ``getattr``, so :class:`~smartcity.apps.AppManifest`
+needs no field until the first app has one).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from importlib.resources import files
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session, selectinload
+
+from smartcity.apps import AppRegistry
+from smartcity.errors import InvalidInput, NotFound
+from smartcity.reference import region_rows
+from smartcity.sync.models import ReferenceDataset, TenantReferenceVersion
+from smartcity.tenancy.models import Tenant, TenantStatus
+from smartcity.tenancy.names import role_name, schema_name
+from smartcity.tenancy.scope import as_tenant
+from smartcity.tenantcore import audit
+from smartcity.tenantcore.models import Holiday
+
+log = logging.getLogger(__name__)
+
+Row = dict[str, Any]
+#: What a push changed in one tenant for one dataset (empty: nothing).
+Changes = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A centrally kept dataset: where its shipped rows come from and how a tenant takes it.
+
+    ``normalize`` checks rows and puts them in one canonical order (so the
+    checksum only changes when the content does) and raises ``InvalidInput``
+    naming the bad rows. ``apply`` runs in a tenant session and returns what it
+    changed; a dataset with no tenant-side copy returns ``{}`` and the push
+    only records the version.
+    """
+
+    name: str
+    description: str
+    shipped: Callable[[], list[Row]]
+    normalize: Callable[[Iterable[Row]], list[Row]]
+    apply: Callable[[Session, list[Row], str], Changes]
+
+
+# -- national holidays -------------------------------------------------------------
+
+
+def shipped_holidays() -> list[Row]:
+    """``data/national_holidays.csv`` (SKB 3 Menteri dates; ``#`` lines are comments)."""
+    content = files("smartcity").joinpath("data/national_holidays.csv").read_text("utf-8")
+    lines = [line for line in content.splitlines() if line.strip() and not line.startswith("#")]
+    return [dict(row) for row in csv.DictReader(lines)]
+
+
+def normalize_holidays(rows: Iterable[Row]) -> list[Row]:
+    problems: dict[str, str] = {}
+    by_day: dict[str, str] = {}
+    for number, row in enumerate(rows, start=1):
+        raw_day, name = str(row.get("day") or "").strip(), str(row.get("name") or "").strip()
+        try:
+            day = date.fromisoformat(raw_day).isoformat()
+        except ValueError:
+            problems[f"row {number}"] = f"day {raw_day!r} is not a date like 2026-08-17"
+            continue
+        if not name or len(name) > 200:
+            problems[f"row {number}"] = "name: required, at most 200 characters"
+        elif day in by_day:
+            problems[f"row {number}"] = f"{day} is listed twice (one national holiday a day)"
+        else:
+            by_day[day] = name
+    if problems:
+        raise InvalidInput("the national holidays are not valid", problems)
+    return [{"day": day, "name": by_day[day]} for day in sorted(by_day)]
+
+
+def apply_holidays(session: Session, rows: list[Row], version: str) -> Changes:
+    """Make the tenant's national holidays exactly ``rows``; local ones are never touched.
+
+    ``source_version`` is the version that last added or renamed a row, so a
+    new version that leaves a holiday alone does not rewrite it.
+    """
+    wanted = {date.fromisoformat(r["day"]): r["name"] for r in rows}
+    current = {h.day: h for h in session.scalars(select(Holiday).where(Holiday.kind == "national"))}
+    added = [{"day": d.isoformat(), "name": n} for d, n in wanted.items() if d not in current]
+    renamed = [
+        {"day": d.isoformat(), "before": current[d].name, "after": n}
+        for d, n in wanted.items()
+        if d in current and current[d].name != n
+    ]
+    removed = [
+        {"day": d.isoformat(), "name": h.name} for d, h in current.items() if d not in wanted
+    ]
+    for d in (date.fromisoformat(r["day"]) for r in removed):
+        session.delete(current[d])
+    for r in renamed:
+        holiday = current[date.fromisoformat(r["day"])]
+        holiday.name, holiday.source_version = r["after"], version
+    session.add_all(
+        Holiday(
+            day=date.fromisoformat(r["day"]),
+            name=r["name"],
+            kind="national",
+            source_version=version,
+        )
+        for r in added
+    )
+    session.flush()
+    changes: Changes = {}
+    for key, items in (("added", added), ("renamed", renamed), ("removed", removed)):
+        if items:
+            changes[key] = sorted(items, key=lambda item: str(item["day"]))
+    return changes
+
+
+# -- kode wilayah --------------------------------------------------------------------
+
+
+def shipped_regions() -> list[Row]:
+    return [r._asdict() for r in region_rows()]
+
+
+def normalize_regions(rows: Iterable[Row]) -> list[Row]:
+    problems: dict[str, str] = {}
+    by_code: dict[str, Row] = {}
+    for number, row in enumerate(rows, start=1):
+        code, name = str(row.get("code") or "").strip(), str(row.get("name") or "").strip()
+        level = str(row.get("level") or "").strip()
+        parts = code.split(".")
+        if not code or not all(p.isdigit() for p in parts) or len(code) > 13:
+            problems[f"row {number}"] = f"code {code!r} is not a kode wilayah like 33.18.01"
+        elif not name or level not in ("provinsi", "kab_kota", "kecamatan", "desa"):
+            problems[f"row {number}"] = "needs a name and a level (provinsi, kab_kota, kecamatan)"
+        elif code in by_code:
+            problems[f"row {number}"] = f"code {code} is listed twice"
+        else:
+            by_code[code] = {"code": code, "name": name, "level": level}
+    if problems:
+        raise InvalidInput("the region codes are not valid", problems)
+    return [by_code[code] for code in sorted(by_code)]
+
+
+def apply_regions(_session: Session, _rows: list[Row], _version: str) -> Changes:
+    """No tenant keeps a copy yet: org units' kecamatan codes are checked by pattern.
+
+    The push records the version the tenant holds, so the first app that needs a
+    tenant-side copy (and declares ``regions``) only has to fill this in.
+    """
+    return {}
+
+
+DATASETS: dict[str, Dataset] = {
+    "national_holidays": Dataset(
+        "national_holidays",
+        "Hari libur nasional and cuti bersama (SKB 3 Menteri)",
+        shipped_holidays,
+        normalize_holidays,
+        apply_holidays,
+    ),
+    "regions": Dataset(
+        "regions",
+        "Kode wilayah: provinces, regencies and kecamatan",
+        shipped_regions,
+        normalize_regions,
+        apply_regions,
+    ),
+}
+#: Datasets every tenant holds, whatever apps it chose.
+CORE_DATASETS = ("national_holidays", "regions")
+
+
+def get_dataset(name: str) -> Dataset:
+    if name not in DATASETS:
+        raise NotFound(
+            f"unknown reference dataset '{name}'", {"dataset": f"one of {', '.join(DATASETS)}"}
+        )
+    return DATASETS[name]
+
+
+# -- publishing ----------------------------------------------------------------------
+
+
+def checksum(rows: list[Row]) -> str:
+    canonical = json.dumps(rows, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def latest(session: Session, name: str) -> ReferenceDataset | None:
+    return session.scalar(
+        select(ReferenceDataset)
+        .where(ReferenceDataset.name == name)
+        .order_by(ReferenceDataset.id.desc())
+        .limit(1)
+    )
+
+
+def latest_versions(session: Session) -> dict[str, str]:
+    """Dataset name -> its latest version, in one query."""
+    newest = select(func.max(ReferenceDataset.id)).group_by(ReferenceDataset.name).scalar_subquery()
+    return dict(
+        session.execute(
+            select(ReferenceDataset.name, ReferenceDataset.version).where(
+                ReferenceDataset.id.in_(newest)
+            )
+        ).all()
+    )
+
+
+@dataclass(frozen=True)
+class Published:
+    dataset: ReferenceDataset
+    created: bool
+
+
+def publish(session: Session, name: str, rows: Iterable[Row], *, actor: str) -> Published:
+    """Store ``rows`` as the new version of ``name``, unless the content is unchanged.
+
+    Concurrent publishers of one dataset are serialized by a transaction-scoped
+    advisory lock, so two provisionings seeding the same data store one version.
+    """
+    dataset = get_dataset(name)
+    normalized = dataset.normalize(rows)
+    digest = checksum(normalized)
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"reference:{name}"}
+    )
+    current = latest(session, name)
+    if current is not None and current.checksum == digest:
+        return Published(current, created=False)
+    stem = f"{datetime.now(UTC):%Y%m%d}-{digest[:8]}"
+    taken = set(
+        session.scalars(
+            select(ReferenceDataset.version).where(
+                ReferenceDataset.name == name, ReferenceDataset.version.startswith(stem)
+            )
+        )
+    )
+    # The same content may come back on one day (A, B, A): the version must still be new.
+    version = next(v for n in range(1, len(taken) + 2) if (v := _numbered(stem, n)) not in taken)
+    row = ReferenceDataset(name=name, version=version, checksum=digest, data=normalized)
+    session.add(row)
+    session.flush()
+    audit.record_platform(
+        session,
+        actor=actor,
+        action="reference.publish",
+        tenant_id=None,
+        dataset=name,
+        version=version,
+        rows=len(normalized),
+        previous=None if current is None else current.version,
+    )
+    log.info("reference dataset %s published as %s (%d rows)", name, version, len(normalized))
+    return Published(row, created=True)
+
+
+def _numbered(stem: str, n: int) -> str:
+    return stem if n == 1 else f"{stem}-{n}"
+
+
+def publish_shipped(
+    session: Session, names: Sequence[str] | None = None, *, actor: str, only_unseen: bool = False
+) -> list[Published]:
+    """Publish the data files shipped with this release.
+
+    ``only_unseen`` (the daily beat) publishes a shipped file only if that exact
+    content was never published: a deploy with a corrected file reaches every
+    tenant by itself, but a file an operator published since is not overridden
+    by the shipped one.
+    """
+    results = []
+    for name in names or list(DATASETS):
+        dataset = get_dataset(name)
+        rows = dataset.normalize(dataset.shipped())
+        if only_unseen and session.scalar(
+            select(ReferenceDataset.id)
+            .where(ReferenceDataset.name == name, ReferenceDataset.checksum == checksum(rows))
+            .limit(1)
+        ):
+            continue
+        results.append(publish(session, name, rows, actor=actor))
+    return results
+
+
+def ensure_published(session: Session, names: Iterable[str], *, actor: str) -> None:
+    """Seed a dataset that was never published with the shipped data (a new platform)."""
+    missing = [n for n in names if latest(session, n) is None]
+    if missing:
+        publish_shipped(session, missing, actor=actor)
+
+
+# -- pushing -------------------------------------------------------------------------
+
+
+def app_datasets(manifest: object) -> tuple[str, ...]:
+    """The datasets an app declares (``manifest.datasets``), known ones only."""
+    declared = tuple(getattr(manifest, "datasets", ()) or ())
+    unknown = [n for n in declared if n not in DATASETS]
+    if unknown:
+        log.warning("app %s declares unknown datasets %s", getattr(manifest, "name", "?"), unknown)
+    return tuple(n for n in declared if n in DATASETS)
+
+
+def datasets_for(apps: Iterable[str], registry: AppRegistry) -> tuple[str, ...]:
+    """Every dataset a tenant with these enabled apps uses, core first, no repeats."""
+    names = list(CORE_DATASETS)
+    for app in apps:
+        if app in registry:
+            names += [n for n in app_datasets(registry.get(app)) if n not in names]
+    return tuple(names)
+
+
+@dataclass
+class PushResult:
+    """What one push did: the versions the tenant holds now, and what changed."""
+
+    slug: str
+    versions: dict[str, str] = field(default_factory=dict)
+    changes: dict[str, Changes] = field(default_factory=dict)
+    upgraded: dict[str, tuple[str | None, str]] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes or self.upgraded)
+
+
+def push(
+    session: Session,
+    tenant: Tenant,
+    *,
+    registry: AppRegistry,
+    role_prefix: str,
+    actor: str,
+    datasets: Sequence[str] | None = None,
+) -> PushResult:
+    """Bring ``tenant`` to the latest version of each dataset (default: all it uses).
+
+    ``session`` is a platform session; the tenant's rows are written under its
+    role on the same connection (:func:`~smartcity.tenancy.scope.as_tenant`),
+    so one commit covers both. The caller commits.
+    """
+    enabled = [a.app for a in tenant.apps if a.enabled]
+    names = list(datasets_for(enabled, registry) if datasets is None else datasets)
+    result = PushResult(tenant.slug)
+    if not names:
+        return result
+    for name in names:
+        get_dataset(name)
+    ensure_published(session, names, actor=actor)
+    # Everything the platform side needs is read before switching role: inside
+    # the tenant's role the platform schema is out of reach.
+    sources = {n: latest(session, n) for n in names}
+    held = {
+        v.dataset: v
+        for v in session.scalars(
+            select(TenantReferenceVersion).where(
+                TenantReferenceVersion.tenant_id == tenant.id,
+                TenantReferenceVersion.dataset.in_(names),
+            )
+        )
+    }
+    session.flush()
+    conn = session.connection()
+    schema, role = schema_name(tenant.slug), role_name(role_prefix, tenant.slug)
+    with as_tenant(conn, schema, role) as tenant_session:
+        for name, source in sources.items():
+            assert source is not None  # noqa: S101 - ensure_published seeded it
+            before = held[name].version if name in held else None
+            changes = DATASETS[name].apply(tenant_session, source.data, source.version)
+            result.versions[name] = source.version
+            if changes:
+                result.changes[name] = changes
+            if before != source.version:
+                result.upgraded[name] = (before, source.version)
+            if changes or before != source.version:
+                audit.record(
+                    tenant_session,
+                    actor=actor,
+                    action="reference.sync",
+                    entity="reference_dataset",
+                    entity_id=name,
+                    before={"version": before},
+                    after={"version": source.version, **changes},
+                )
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "tenant_id": tenant.id,
+            "dataset": name,
+            "version": result.versions[name],
+            "synced_at": now,
+        }
+        for name in names
+        if name in result.upgraded or name in result.changes
+    ]
+    if rows:
+        stmt = insert(TenantReferenceVersion).values(rows)
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["tenant_id", "dataset"],
+                set_={"version": stmt.excluded.version, "synced_at": stmt.excluded.synced_at},
+            )
+        )
+    return result
+
+
+def push_slug(
+    session: Session, slug: str, *, registry: AppRegistry, role_prefix: str, actor: str
+) -> PushResult:
+    """Push one tenant by slug; only an active tenant receives data."""
+    tenant = session.scalar(
+        select(Tenant).where(Tenant.slug == slug).options(selectinload(Tenant.apps))
+    )
+    if tenant is None:
+        raise NotFound(f"no tenant '{slug}'")
+    if tenant.status is not TenantStatus.ACTIVE or tenant.maintenance:
+        state = "in maintenance" if tenant.maintenance else tenant.status.value
+        log.info("reference push skipped: tenant %s is %s", slug, state)
+        return PushResult(slug)
+    return push(session, tenant, registry=registry, role_prefix=role_prefix, actor=actor)
+
+
+def tenants_behind(session: Session, registry: AppRegistry) -> list[str]:
+    """Slugs of active tenants holding an older version of a dataset they use (3 queries).
+
+    Tenants in maintenance (a failed migration) are left out until they are repaired.
+    """
+    newest = latest_versions(session)
+    held: dict[int, dict[str, str]] = {}
+    for tenant_id, dataset, version in session.execute(
+        select(
+            TenantReferenceVersion.tenant_id,
+            TenantReferenceVersion.dataset,
+            TenantReferenceVersion.version,
+        )
+    ):
+        held.setdefault(tenant_id, {})[dataset] = version
+    behind = []
+    tenants = session.scalars(
+        select(Tenant)
+        .where(Tenant.status == TenantStatus.ACTIVE, Tenant.maintenance.is_(False))
+        .options(selectinload(Tenant.apps))
+        .order_by(Tenant.slug)
+    )
+    for tenant in tenants:
+        used = datasets_for([a.app for a in tenant.apps if a.enabled], registry)
+        mine = held.get(tenant.id, {})
+        if any(name in newest and mine.get(name) != newest[name] for name in used):
+            behind.append(tenant.slug)
+    return behind
+
+
+def held_versions(session: Session, tenant_id: int) -> dict[str, str]:
+    return dict(
+        session.execute(
+            select(TenantReferenceVersion.dataset, TenantReferenceVersion.version).where(
+                TenantReferenceVersion.tenant_id == tenant_id
+            )
+        ).all()
+    )
