@@ -31,6 +31,7 @@ def upgrade() -> None:
         ),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("handover_nonce", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(
             ["operator_id"],
             ["platform.operators.id"],
@@ -65,6 +66,8 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("app", sa.String(length=40), nullable=False),
         sa.Column("active_users", sa.Integer(), nullable=False),
+        sa.Column("active_users_7d", sa.Integer(), nullable=False),
+        sa.Column("active_users_30d", sa.Integer(), nullable=False),
         sa.Column("hits", sa.Integer(), nullable=False),
         sa.Column("jobs", sa.Integer(), nullable=False),
         sa.Column("collected_at", sa.DateTime(timezone=True), nullable=False),
@@ -87,9 +90,15 @@ def upgrade() -> None:
         sa.Column("totp_enabled_at", sa.DateTime(timezone=True), nullable=True),
         schema="platform",
     )
+    op.add_column(
+        "operators",
+        sa.Column("totp_last_step", sa.BigInteger(), nullable=True),
+        schema="platform",
+    )
 
 
 def downgrade() -> None:
+    op.drop_column("operators", "totp_last_step", schema="platform")
     op.drop_column("operators", "totp_enabled_at", schema="platform")
     op.drop_column("operators", "totp_secret", schema="platform")
     op.drop_table("tenant_usage_daily", schema="platform")

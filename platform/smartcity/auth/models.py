@@ -28,3 +28,6 @@ class Operator(PlatformBase):
     # TOTP second factor: once enabled it is required at every sign-in (console and API).
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The last 30-second time step whose code was accepted: a code is good once
+    # (RFC 6238, section 5.2), so one seen over a shoulder cannot be replayed.
+    totp_last_step: Mapped[int | None] = mapped_column()

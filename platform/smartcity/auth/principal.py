@@ -83,6 +83,12 @@ def load_principal(identity: str) -> OperatorPrincipal | TenantPrincipal | None:
     """Resolve an identity within this request's tenant (or the platform)."""
     from smartcity.state import platform_state
 
+    if identity.startswith("s:"):
+        # An operator in a support session (see smartcity.support).
+        from smartcity.support.principal import load_support_principal
+
+        here: TenantInfo | None = g.get("tenant")
+        return None if here is None else load_support_principal(identity, here)
     parsed = parse_identity(identity)
     session = g.get("db")
     if parsed is None or session is None:

@@ -4,9 +4,26 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 
+from smartcity.web import N_
 from smartcity.web.forms import NOT_A_CHOICE, LoginForm, MultiCheckboxField, at_most, required
+
+# Messages of the operator, support and usage services that console pages show
+# (see smartcity.web.translate); listed so pybabel extracts them.
+SERVICE_MESSAGES = (
+    N_("the code is not valid"),
+    N_("not valid"),
+    N_("two-factor sign-in is already on"),
+    N_("two-factor sign-in is not on"),
+    N_("start the enrolment first"),
+    N_("the support session cannot start as asked"),
+    N_("required, at most 500 characters"),
+    N_("between 1 and 240 minutes"),
+    N_("only an active regency that is not under maintenance can be entered"),
+    N_("only the operator who started a support session can enter with it"),
+    N_("this support session has ended"),
+)
 
 # A service field name -> the form field that shows its problem.
 PROVISIONING_FIELDS = {
@@ -59,4 +76,43 @@ class DomainForm(FlaskForm):  # type: ignore[misc]
         _l("Custom domain"),
         validators=[required(), at_most(253)],
         description=_l("A host name such as smartcity.patikab.go.id, pointed at this platform."),
+    )
+
+
+class CodeForm(FlaskForm):  # type: ignore[misc]
+    """A six-digit code from the operator's authenticator app."""
+
+    code = StringField(
+        _l("Code from your authenticator app"),
+        validators=[required(), at_most(10)],
+        description=_l("Six digits; a new code appears every 30 seconds."),
+    )
+
+
+#: Support sessions last at most four hours: long enough to help, short enough
+#: that a forgotten session closes by itself the same day.
+SUPPORT_MINUTES = (15, 30, 60, 120, 240)
+
+
+class SupportForm(FlaskForm):  # type: ignore[misc]
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[required(), at_most(500)],
+        description=_l("Shown to the regency's administrators, e.g. the ticket being answered."),
+    )
+    minutes = SelectField(
+        _l("Duration"),
+        coerce=int,
+        default=60,
+        choices=[(m, _l("%(num)d minutes", num=m)) for m in SUPPORT_MINUTES],
+        invalid_choice_message=NOT_A_CHOICE,
+    )
+
+
+class ArchiveForm(FlaskForm):  # type: ignore[misc]
+    """Archiving takes the slug typed out, so it cannot be a stray click."""
+
+    confirm_slug = StringField(
+        _l("Type the slug to confirm"),
+        validators=[required(), at_most(40)],
     )

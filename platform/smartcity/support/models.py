@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Identity, Text, func
+from sqlalchemy import DateTime, ForeignKey, Identity, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smartcity.db import PlatformBase
@@ -22,3 +22,7 @@ class SupportGrant(PlatformBase):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The one hand-over token that may still be redeemed (see support.handover):
+    # set when the console issues one, cleared when the tenant redeems it, so a
+    # token works once and a newer one voids any older one.
+    handover_nonce: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,182 @@
+"""The operator console: health of each regency, domains, archiving, adoption page."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from flask import Flask
+from flask.testing import FlaskClient
+from smartcity.db import db
+from smartcity.jobs.models import Job
+from smartcity.tenancy.models import Tenant, TenantMigration, TenantStatus
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from .conftest import OPERATOR_EMAIL, PASSWORD
+from .test_migrations import _downgrade_noticeboard
+from .test_web_auth import csrf_token
+
+
+def console_client(app: Flask) -> FlaskClient:
+    """A browser of its own, from an address of its own (sign-in is throttled per address)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.7"
+    return client
+
+
+def console_sign_in(client: FlaskClient, email: str = OPERATOR_EMAIL, password: str = PASSWORD):
+    token = csrf_token(client.get("/platform/login").get_data(as_text=True))
+    return client.post(
+        "/platform/login", data={"csrf_token": token, "email": email, "password": password}
+    )
+
+
+def signed_in_console(app: Flask) -> FlaskClient:
+    client = console_client(app)
+    assert console_sign_in(client).status_code == 302
+    return client
+
+
+def page_token(client: FlaskClient, path: str) -> str:
+    return csrf_token(client.get(path).get_data(as_text=True))
+
+
+def tenant_row(slug: str) -> int:
+    with db.platform_transaction() as session:
+        return session.scalars(select(Tenant.id).where(Tenant.slug == slug)).one()
+
+
+def put_in_maintenance(slug: str, error: str) -> None:
+    """What a failed fleet migration leaves behind (see smartcity.fleet.migrate_one)."""
+    tenant_id = tenant_row(slug)
+    with db.platform_transaction() as session:
+        session.execute(
+            update(Tenant)
+            .where(Tenant.id == tenant_id)
+            .values(maintenance=True, maintenance_reason=f"migration failed: {error}")
+        )
+        session.execute(
+            insert(TenantMigration).values(
+                tenant_id=tenant_id, status="failed", versions=[], error=error
+            )
+        )
+
+
+def row_of(html: str, slug: str) -> str:
+    match = re.search(rf'<tr data-tenant="{slug}">(.*?)</tr>', html, re.S)
+    assert match, f"no row for {slug}"
+    return match.group(1)
+
+
+def archive_quietly(*slugs: str) -> None:
+    """Take test tenants out of the fleet, so later fleet migrations do not see them."""
+    with db.platform_transaction() as session:
+        session.execute(
+            update(Tenant)
+            .where(Tenant.slug.in_(slugs))
+            .values(status=TenantStatus.ARCHIVED, archived_at=func.now())
+        )
+
+
+def test_health_shows_a_tenant_in_maintenance_with_its_error(app, state, provision, tenant_db):
+    broken, behind, fine = provision(), provision(apps=("noticeboard",)), provision()
+    try:
+        _check_health_pages(app, state, tenant_db, broken=broken, behind=behind, fine=fine)
+    finally:
+        archive_quietly(broken, behind, fine)
+        state.cache.invalidate()
+
+
+def _check_health_pages(app, state, tenant_db, *, broken: str, behind: str, fine: str) -> None:
+    put_in_maintenance(broken, "UniqueViolation: could not create unique index uq_notices_title")
+    _downgrade_noticeboard(state, behind)
+    with tenant_db(fine) as session:
+        session.add(Job(kind="report.staff", status="failed", requested_by="x", error="boom"))
+        session.add(Job(kind="report.staff", status="succeeded", requested_by="x"))
+    state.cache.invalidate()
+    client = signed_in_console(app)
+
+    page = client.get("/platform/health?sort=attention").get_data(as_text=True)
+    broken_row = row_of(page, broken)
+    assert 'data-health="maintenance"' in broken_row
+    assert 'data-health="migration_failed"' in broken_row
+    assert "could not create unique index uq_notices_title" in broken_row
+    behind_row = row_of(page, behind)
+    assert 'data-health="behind"' in behind_row and "noticeboard" in behind_row
+    fine_row = row_of(page, fine)
+    assert 'data-health="jobs_failed"' in fine_row
+    assert "failed: 1" in fine_row and "succeeded: 1" in fine_row
+    # Needing attention first: the tenant in maintenance comes before the one whose jobs failed.
+    assert page.index(f'data-tenant="{broken}"') < page.index(f'data-tenant="{fine}"')
+
+    only = client.get(f"/platform/health?only=problems&q={broken}").get_data(as_text=True)
+    assert f'data-tenant="{broken}"' in only
+
+    listing = client.get(f"/platform/?q={broken}").get_data(as_text=True)
+    assert 'data-health="maintenance"' in row_of(listing, broken)
+
+    detail = client.get(f"/platform/tenants/{broken}").get_data(as_text=True)
+    assert "could not create unique index uq_notices_title" in detail
+    assert 'data-health="maintenance"' in detail
+
+
+def test_a_healthy_tenant_is_shown_as_such(app, provision):
+    slug = provision(apps=("noticeboard",))
+    client = signed_in_console(app)
+    row = row_of(client.get(f"/platform/health?q={slug}").get_data(as_text=True), slug)
+    assert 'data-health="ok"' in row
+    assert client.get("/platform/health").status_code == 200
+
+
+def test_console_pages_need_an_operator(app, provision):
+    provision()
+    client = console_client(app)
+    for path in ("/platform/health", "/platform/adoption", "/platform/account/security"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/platform/login" in response.headers["Location"]
+
+
+def test_a_custom_domain_can_be_removed(app, provision):
+    slug = provision()
+    client = signed_in_console(app)
+    detail = f"/platform/tenants/{slug}"
+    domain = f"{slug}.smartcity.example.go.id"
+    added = client.post(
+        f"{detail}/domains", data={"csrf_token": page_token(client, detail), "domain": domain}
+    )
+    assert added.status_code == 303
+    assert app.test_client().get("/", headers={"Host": domain}).status_code == 302  # served
+    page = client.get(detail).get_data(as_text=True)
+    domain_id = re.search(r"/domains/(\d+)/remove", page).group(1)
+
+    removed = client.post(
+        f"{detail}/domains/{domain_id}/remove", data={"csrf_token": csrf_token(page)}
+    )
+    assert removed.status_code == 303
+    assert f'data-domain="{domain}"' not in client.get(detail).get_data(as_text=True)
+    assert app.test_client().get("/", headers={"Host": domain}).status_code == 404
+    with db.platform_transaction() as session:
+        from smartcity.tenancy.models import PlatformAuditEntry
+
+        actions = session.scalars(
+            select(PlatformAuditEntry.action).where(
+                PlatformAuditEntry.tenant_id == tenant_row(slug)
+            )
+        ).all()
+    assert "domain.remove" in actions
+
+
+def test_archiving_asks_for_the_slug(app, provision):
+    slug = provision()
+    client = signed_in_console(app)
+    detail = f"/platform/tenants/{slug}"
+    token = page_token(client, detail)
+    refused = client.post(f"{detail}/archive", data={"csrf_token": token, "confirm_slug": "nope"})
+    assert refused.status_code == 422
+    assert slug in refused.get_data(as_text=True)
+    assert app.test_client().get(f"/t/{slug}/login").status_code == 200  # still served
+
+    archived = client.post(f"{detail}/archive", data={"csrf_token": token, "confirm_slug": slug})
+    assert archived.status_code == 303
+    assert app.test_client().get(f"/t/{slug}/login").status_code == 404
