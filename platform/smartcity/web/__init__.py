@@ -8,7 +8,8 @@ service message degrades to English instead of breaking a page.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode, urlsplit
@@ -52,6 +53,123 @@ SERVICE_MESSAGES = (
     N_("must not contain two hyphens in a row"),
     N_("the tenant cannot be provisioned as asked"),
     N_("invalid email address"),
+    # tenant core: staff, NIP, org units, calendar, settings, roster
+    N_("appointment month 21 is only allowed for PPPK"),
+    N_("sequence must be 001 or more"),
+    N_("PPPK golongan is I ... XVII"),
+    N_("one of PNS, CPNS, PPPK"),
+    N_("kelas jabatan 4-15"),
+    N_("the staff record is not valid"),
+    N_("already registered"),
+    N_("an active org unit of this regency"),
+    N_("would make a supervision cycle"),
+    N_("no such staff"),
+    N_("digits in dotted groups, e.g. 4.01 or 4.01.02"),
+    N_("a sub-unit needs its parent unit"),
+    N_("only a kecamatan carries a kode wilayah"),
+    N_("the org unit is not valid"),
+    N_("a holiday needs a name"),
+    N_("already a holiday"),
+    N_("national holidays come from the platform"),
+    N_("at most 200 characters"),
+    N_("WIB (Asia/Jakarta), WITA (Asia/Makassar) or WIT (Asia/Jayapura)"),
+    N_("a colour like #0d6efd"),
+    N_("at least one weekday"),
+    N_("between 1 and 60 hours"),
+    N_("a PNG or JPEG image"),
+    N_("the settings are not valid"),
+    N_("not a readable XLSX file"),
+    N_("upload a .csv or .xlsx file"),
+    N_("unsupported type"),
+    N_("the CSV must be UTF-8"),
+    N_("not UTF-8"),
+    N_("the file is empty"),
+    N_("empty"),
+    N_("too many rows"),
+    N_("too large"),
+    N_("must be a whole number"),
+    N_("cannot supervise themselves"),
+    N_("the roster changed since the upload; upload the file again"),
+    N_(
+        "expected columns: nip, nama, status, golongan, jabatan, kelas_jabatan,"
+        " eselon, kode_unit, nip_atasan"
+    ),
+)
+
+# Service messages that carry values (a NIP, a row, a count). Each pattern's
+# named groups fill the %-placeholders of its catalogue message, so the page
+# shows the Indonesian sentence with the service's values in it.
+SERVICE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(f"^{pattern}$"), message)
+    for pattern, message in (
+        (
+            r"must be 18 digits, got (?P<n>\d+) characters",
+            N_("must be 18 digits, got %(n)s characters"),
+        ),
+        (r"birth date (?P<d>\S+) is not a real date", N_("birth date %(d)s is not a real date")),
+        (
+            r"appointment month (?P<m>\S+) is not a month",
+            N_("appointment month %(m)s is not a month"),
+        ),
+        (
+            r"appointment (?P<a>\S+) is less than (?P<n>\d+) years after birth (?P<b>\S+)",
+            N_("appointment %(a)s is less than %(n)s years after birth %(b)s"),
+        ),
+        (r"sex digit must be 1 or 2, got (?P<d>.)", N_("sex digit must be 1 or 2, got %(d)s")),
+        (
+            r"required for (?P<status>\w+) \(I/a \.\.\. IV/e\)",
+            N_("required for %(status)s (I/a ... IV/e)"),
+        ),
+        (
+            r"(?P<g>.+) is not a golongan \(I/a \.\.\. IV/e\)",
+            N_("%(g)s is not a golongan (I/a ... IV/e)"),
+        ),
+        (r"one of (?P<choices>.+) or empty", N_("one of %(choices)s or empty")),
+        (r"NIP (?P<nip>\d+) is already registered", N_("NIP %(nip)s is already registered")),
+        (
+            r"must start with its parent's code (?P<code>[\d.]+)\.",
+            N_("must start with its parent's code %(code)s."),
+        ),
+        (
+            r"a kecamatan code of this regency \((?P<code>[\d.]+)\.NN\)",
+            N_("a kecamatan code of this regency (%(code)s.NN)"),
+        ),
+        (r"code (?P<code>\S+) is already used", N_("code %(code)s is already used")),
+        (
+            r"(?P<name>.+) still has (?P<n>\d+) active staff: move them first",
+            N_("%(name)s still has %(n)s active staff: move them first"),
+        ),
+        (r"(?P<n>\d+) active staff", N_("%(n)s active staff")),
+        (
+            r"(?P<day>[\d-]+) is already a local holiday",
+            N_("%(day)s is already a local holiday"),
+        ),
+        (r"at most (?P<n>\d+) KB", N_("at most %(n)s KB")),
+        (r"missing column\(s\): (?P<names>.+)", N_("missing column(s): %(names)s")),
+        (r"at most (?P<n>\d+) rows per file", N_("at most %(n)s rows per file")),
+        (r"files up to (?P<n>\d+) MB", N_("files up to %(n)s MB")),
+        (
+            r"no active org unit with code (?P<code>.*)",
+            N_("no active org unit with code %(code)s"),
+        ),
+        (r"NIP repeats row (?P<row>\d+)", N_("NIP repeats row %(row)s")),
+        (
+            r"no staff with NIP (?P<nip>\S+) in the file or the roster",
+            N_("no staff with NIP %(nip)s in the file or the roster"),
+        ),
+        (
+            r"this import is (?P<status>\w+) and cannot be applied",
+            N_("this import is %(status)s and cannot be applied"),
+        ),
+        (r"(?P<n>\d+) problems now", N_("%(n)s problems now")),
+        (
+            r"a user with email (?P<email>\S+) already exists",
+            N_("a user with email %(email)s already exists"),
+        ),
+        (r"unknown role\(s\): (?P<roles>.+)", N_("unknown role(s): %(roles)s")),
+        (r"allowed: (?P<roles>.*)", N_("allowed: %(roles)s")),
+        (r"password (?P<problem>.+)", N_("password %(problem)s")),
+    )
 )
 
 # What a page says about an HTTP error raised with Werkzeug's stock description,
@@ -80,7 +198,16 @@ def translate(message: object) -> str:
     happens to contain ``%`` is shown as it is.
     """
     text = str(message)
-    return str(gettext(text)) if text else text
+    if not text:
+        return text
+    translated = str(gettext(text))
+    if translated != text:
+        return translated
+    for pattern, template in SERVICE_PATTERNS:
+        if match := pattern.match(text):
+            values = {k: translate(v) for k, v in match.groupdict().items()}
+            return str(gettext(template, **values))
+    return text
 
 
 def _status_text(status: int) -> tuple[str, str]:
@@ -195,6 +322,47 @@ def paginate(session: Session, query: Select[T], number: int, per_page: int) -> 
     return Page(items, number, per_page, total)
 
 
+def page_of(items: Sequence[T], number: int, per_page: int) -> Page[T]:
+    """One page of a list already in memory (the org unit tree, a problem report)."""
+    total = len(items)
+    number = min(number, max(1, -(-total // per_page)))
+    start = (number - 1) * per_page
+    return Page(list(items[start : start + per_page]), number, per_page, total)
+
+
+@dataclass(frozen=True)
+class Sort:
+    """A list's order as ``?sort=name`` (ascending) or ``?sort=-name`` (descending)."""
+
+    key: str
+    descending: bool = False
+
+    @property
+    def token(self) -> str:
+        return f"-{self.key}" if self.descending else self.key
+
+
+def sort_order(allowed: Collection[str], default: str) -> Sort:
+    """The order asked for if it is one ``allowed``, else ``default``: never an error."""
+    raw = request.args.get("sort", "")
+    key = raw.removeprefix("-")
+    if key in allowed:
+        return Sort(key, raw.startswith("-"))
+    return Sort(default.removeprefix("-"), default.startswith("-"))
+
+
+def sort_url(key: str, current: Sort) -> str:
+    """This list ordered by ``key``; the column already in use flips its direction.
+
+    The page number is dropped: page 7 of another order shows other rows.
+    """
+    ascending_now = current.key == key and not current.descending
+    args = request.args.to_dict(flat=False)
+    args["sort"] = [f"-{key}" if ascending_now else key]
+    args.pop("page", None)
+    return f"{request.script_root}{request.path}?{urlencode(args, doseq=True)}"
+
+
 def requires_titles(manifest: AppManifest) -> str:
     """The titles of the apps ``manifest`` requires, for a note beside it."""
     registry = platform_state().registry
@@ -228,6 +396,7 @@ TEMPLATE_GLOBALS: dict[str, Callable[..., Any]] = {
     "lang_url": lang_url,
     "on_tenant_address": on_tenant_address,
     "page_url": page_url,
+    "sort_url": sort_url,
 }
 
 

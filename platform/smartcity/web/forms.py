@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import EmailField, PasswordField, SelectChoice, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from smartcity.apps import AppRegistry
@@ -48,31 +48,40 @@ class LoginForm(FlaskForm):  # type: ignore[misc]
     password = PasswordField(_l("Password"), validators=[required(), at_most(256)])
 
 
-class UserCreateForm(FlaskForm):  # type: ignore[misc]
+class UserInviteForm(FlaskForm):  # type: ignore[misc]
+    """A new user gets no password from the admin: they choose one through a link."""
+
     email = EmailField(_l("Email"), validators=[required(), at_most(254)])
     name = StringField(_l("Full name"), validators=[required(), at_most(200)])
-    password = PasswordField(
-        _l("Initial password"),
-        validators=[required(), at_most(256)],
-        description=_l("At least 12 characters; mix letters with digits or symbols."),
-    )
     roles = MultiCheckboxField(_l("Roles"))
 
 
 class UserEditForm(FlaskForm):  # type: ignore[misc]
     name = StringField(_l("Full name"), validators=[required(), at_most(200)])
     roles = MultiCheckboxField(_l("Roles"))
-    is_active = BooleanField(
-        _l("Active"), description=_l("An inactive user cannot sign in; their records stay.")
-    )
-    new_password = PasswordField(
+
+
+class SetPasswordForm(FlaskForm):  # type: ignore[misc]
+    password = PasswordField(
         _l("New password"),
-        validators=[Optional(), at_most(256)],
-        description=_l("Leave empty to keep the current password. Saving signs the user out."),
+        validators=[required(), at_most(256)],
+        description=_l("At least 12 characters; mix letters with digits or symbols."),
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[
+            required(),
+            EqualTo("password", message=_l("The two passwords are not the same.")),
+        ],
     )
 
 
-def role_choices(registry: AppRegistry, enabled_apps: Iterable[str]) -> list[tuple[str, str]]:
+def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
+    """Choices of a select from (value, label) pairs (WTForms 3.3 deprecates bare tuples)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def role_choices(registry: AppRegistry, enabled_apps: Iterable[str]) -> list[SelectChoice]:
     """The roles a tenant can grant, each labelled with what it belongs to."""
     core = {"admin": _l("Administrator of this regency"), "member": _l("Member")}
     owner = {
@@ -81,10 +90,10 @@ def role_choices(registry: AppRegistry, enabled_apps: Iterable[str]) -> list[tup
         if app in registry
         for role in registry.get(app).roles
     }
-    return [
+    return options(
         (role, f"{role} — {core.get(role) or translate(owner.get(role, ''))}")
         for role in registry.role_names(enabled_apps)
-    ]
+    )
 
 
 def attach_service_errors(
