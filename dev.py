@@ -419,7 +419,8 @@ def long_running_commands(port: int) -> dict[str, list[str]]:
             "--loglevel",
             "INFO",
             "--concurrency",
-            "2",
+            # More slots than JOBS_PER_TENANT, so one busy regency never takes them all.
+            "3",
         ],
         "beat": [
             tool("celery"),

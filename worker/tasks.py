@@ -1,27 +1,45 @@
-"""The tenant-aware task base and the beat fan-out.
+"""The tenant-aware task base, the core's tasks and the beat fan-out.
 
 A tenant task never receives ORM objects: it gets ids, and its tenant travels
 in the ``tenant`` message header. The base refuses to run without it, skips
-(and logs) a suspended or archived tenant or a disabled app, and hands the task
-a session already under the tenant's role.
+(and logs) a tenant that is not active or is in maintenance, or whose app is
+disabled, and hands the task a session already under the tenant's role.
+
+Apps declare their tasks in their own ``tasks.py`` with :func:`tenant_task`; the
+worker finds those modules by convention (see ``worker.celery_app``).
 """
 
 from __future__ import annotations
 
 import logging
 import random
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from celery import Celery, Task
+from celery import Celery, Task, shared_task
 from flask import Flask
 from smartcity.db import db
+from smartcity.jobs.broker import (
+    DISPATCH_TASK,
+    EXPIRE_TASK,
+    MONTHLY_TASK,
+    RUN_TASK,
+    TENANT_HEADER,
+)
+from smartcity.jobs.dispatch import dispatch_all
+from smartcity.jobs.retention import expire_results
+from smartcity.jobs.runner import run_job
+from smartcity.jobs.schedule import queue_monthly_reports
 from smartcity.tenancy.cache import TenantInfo
 from smartcity.tenancy.models import Tenant, TenantApp, TenantStatus
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
-TENANT_HEADER = "tenant"
+F = TypeVar("F", bound=Callable[..., Any])
+FANOUT_TASK = "smartcity.fanout"
+
+__all__ = ["TENANT_HEADER", "MissingTenantError", "SmartCityCelery", "TenantTask", "tenant_task"]
 
 
 class MissingTenantError(RuntimeError):
@@ -40,22 +58,29 @@ class TenantTask(Task):  # type: ignore[type-arg]
     abstract = True
     acks_late = True
     reject_on_worker_lost = True
-    autoretry_for = (ConnectionError, TimeoutError)
+    autoretry_for: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
     retry_backoff = True
     retry_backoff_max = 600
     max_retries = 5
     app_name: str | None = None
 
+    @property
+    def flask_app(self) -> Flask:
+        return self.app.flask_app  # type: ignore[attr-defined,no-any-return]
+
     def tenant(self) -> TenantInfo | None:
+        """The tenant to run for, or None (logged) when the task must not run now."""
         slug = (self.request.headers or {}).get(TENANT_HEADER) or getattr(
             self.request, TENANT_HEADER, None
         )
         if not slug:
             raise MissingTenantError(f"task {self.name} needs the '{TENANT_HEADER}' header")
-        flask_app = self.app.flask_app  # type: ignore[attr-defined]
-        info: TenantInfo | None = flask_app.extensions["smartcity"].cache.by_slug(slug)
+        info: TenantInfo | None = self.flask_app.extensions["smartcity"].cache.by_slug(slug)
         if info is None or info.status is not TenantStatus.ACTIVE:
             log.info("task %s skipped: tenant %s is not active", self.name, slug)
+            return None
+        if info.maintenance:
+            log.info("task %s skipped: tenant %s is in maintenance", self.name, slug)
             return None
         if self.app_name is not None and self.app_name not in info.apps:
             log.info("task %s skipped: app %s is disabled for %s", self.name, self.app_name, slug)
@@ -63,36 +88,93 @@ class TenantTask(Task):  # type: ignore[type-arg]
         return info
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        with self.app.flask_app.app_context():  # type: ignore[attr-defined]
+        with self.flask_app.app_context():
             tenant = self.tenant()
             if tenant is None:
                 return None
-            session = db.session(bind=tenant.bind)
-            try:
-                result = self.run_in_tenant(session, tenant, *args, **kwargs)
-                session.commit()
-                return result
-            except BaseException:
-                session.rollback()
-                raise
-            finally:
-                session.close()
+            return self.run_for(tenant, *args, **kwargs)
+
+    def run_for(self, tenant: TenantInfo, *args: Any, **kwargs: Any) -> Any:
+        """Run in one transaction under the tenant's role, committed at the end."""
+        session = db.session(bind=tenant.bind)
+        try:
+            result = self.run_in_tenant(session, tenant, *args, **kwargs)
+            session.commit()
+            return result
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
 
     def run_in_tenant(self, session: Session, tenant: TenantInfo, *args: Any, **kwargs: Any) -> Any:
         return self.run(session, tenant, *args, **kwargs)
 
 
-def send_to_tenant(celery: SmartCityCelery, task: str, slug: str, *args: Any, **kwargs: Any) -> Any:
+class JobTask(TenantTask):
+    """Runs one row of the tenant's ``jobs`` table, in transactions of its own.
+
+    Celery does not retry it: the job's lease and the dispatcher do, so a retry
+    can never race the run it replaces (see ``smartcity.jobs.runner``).
+    """
+
+    name = RUN_TASK
+    ignore_result = True
+    autoretry_for = ()
+
+    def run_for(self, tenant: TenantInfo, *args: Any, **kwargs: Any) -> Any:
+        if len(args) != 1 or kwargs or not str(args[0]).isdigit():
+            log.error("job message for %s without a job id: %r %r", tenant.slug, args, kwargs)
+            return None
+        return run_job(self.flask_app, tenant, int(args[0]))
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - __call__ runs it
+        raise NotImplementedError
+
+
+def tenant_task(name: str, app: str | None = None, **options: Any) -> Callable[[F], F]:
+    """Declare an app's per-tenant task: ``def f(session, tenant, *ids)``.
+
+    ``app`` gates it: for a tenant without that app enabled it does nothing.
+    """
+    return shared_task(name=name, base=TenantTask, app_name=app, **options)
+
+
+def send_to_tenant(celery: Celery, task: str, slug: str, *args: Any, **kwargs: Any) -> Any:
     """Publish a tenant task with its tenant header."""
     return celery.send_task(task, args=args, kwargs=kwargs, headers={TENANT_HEADER: slug})
 
 
-def register_fanout(celery: SmartCityCelery) -> None:
-    @celery.task(name="smartcity.fanout", acks_late=True)
+def register_core_tasks(celery: SmartCityCelery) -> None:
+    """The core's tasks: job runs, the dispatcher, result expiry, monthly reports, fan-out."""
+    celery.register_task(JobTask())
+
+    @celery.task(name=DISPATCH_TASK, ignore_result=True)
+    def dispatch() -> int:
+        """Send every active tenant's due jobs (lost messages, Redis was down, dead workers)."""
+        with celery.flask_app.app_context():
+            return sum(dispatch_all(celery.flask_app).values())
+
+    @celery.task(name=EXPIRE_TASK, base=TenantTask)
+    def expire(session: Session, tenant: TenantInfo) -> int:
+        """Delete this tenant's expired results."""
+        count = expire_results(session)
+        if count:
+            log.info("%s: %d job result(s) expired", tenant.slug, count)
+        return count
+
+    @celery.task(name=MONTHLY_TASK, base=TenantTask)
+    def monthly(session: Session, tenant: TenantInfo) -> list[int]:
+        """Queue this tenant's monthly reports if their day has come."""
+        return [job.id for job in queue_monthly_reports(session, tenant)]
+
+    @celery.task(name=FANOUT_TASK, acks_late=True)
     def fanout(task: str, app_name: str | None, jitter: float = 30.0) -> int:
         """Send ``task`` to every active tenant that enabled ``app_name``, spread out."""
         with celery.flask_app.app_context(), db.platform_transaction() as session:
-            query = select(Tenant.slug).where(Tenant.status == TenantStatus.ACTIVE)
+            query = select(Tenant.slug).where(
+                Tenant.status == TenantStatus.ACTIVE, Tenant.maintenance.is_(False)
+            )
             if app_name is not None:
                 query = query.join(TenantApp).where(
                     TenantApp.app == app_name, TenantApp.enabled.is_(True)

@@ -1,0 +1,134 @@
+"""Kinds of job: what a job of a given ``kind`` takes, who may ask for it, how it runs.
+
+A kind is declared once, in the process-wide :data:`KINDS` (as Celery keeps its
+tasks): the web validates a request against it and the worker runs it. The
+core declares its own kinds (reports, see ``smartcity.reports``); an app
+declares its kinds in its own ``reports.py`` (found by convention, see
+``smartcity.jobs.catalog``), so the core never imports an app by name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from smartcity.errors import InvalidInput
+from smartcity.tenancy.cache import TenantInfo
+
+KIND_NAME = re.compile(r"^[a-z][a-z0-9_]*(:[a-z][a-z0-9_]*)?$")
+
+
+class JobCancelled(Exception):
+    """The user cancelled the job; raised from :meth:`JobContext.progress`."""
+
+
+class LeaseLost(Exception):
+    """Another worker has taken the job over; this run must stop without writing."""
+
+
+class JobContext(Protocol):
+    """What a running job sees: its tenant, a read session, and a progress callback."""
+
+    tenant: TenantInfo
+    job_id: int
+    requested_by: str
+    session: Session
+
+    def progress(self, percent: float) -> None:
+        """Report progress (0-100); raises JobCancelled or LeaseLost when the job must stop."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileOutput:
+    name: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class JobOutput:
+    """A job's result: at most one file, and a small JSON summary."""
+
+    file: FileOutput | None = None
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+Runner = Callable[[JobContext, Any], JobOutput]
+Check = Callable[[Any], Mapping[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class JobKind:
+    """One kind of job. ``permission`` None means any user of the tenant may ask for it;
+    ``app`` gates it on the tenant having that app enabled."""
+
+    name: str
+    title: str
+    params: type[BaseModel]
+    run: Runner
+    permission: str | None = None
+    app: str | None = None
+    check: Check | None = None
+
+    def parse(self, raw: Mapping[str, Any] | None) -> BaseModel:
+        """The parameters as this kind's model, or InvalidInput naming ``params.<field>``."""
+        try:
+            parsed = self.params.model_validate(dict(raw or {}))
+        except ValidationError as exc:
+            fields = {
+                ".".join(("params", *(str(p) for p in err["loc"]))): _message(err["msg"])
+                for err in exc.errors()
+            }
+            raise InvalidInput("the job's parameters are not valid", fields) from None
+        problems = dict(self.check(parsed)) if self.check is not None else {}
+        if problems:
+            raise InvalidInput(
+                "the job's parameters are not valid",
+                {f"params.{key}": value for key, value in problems.items()},
+            )
+        return parsed
+
+    def available_to(self, apps: Iterable[str], permissions: Iterable[str] | None) -> bool:
+        """Whether a tenant with ``apps`` and a user with ``permissions`` (None: the
+        system itself) may ask for this kind."""
+        if self.app is not None and self.app not in set(apps):
+            return False
+        return permissions is None or self.permission is None or self.permission in permissions
+
+
+def _message(text: str) -> str:
+    """Pydantic's message without its "Value error, " prefix (our validators' own text)."""
+    return text.removeprefix("Value error, ")
+
+
+class JobKindRegistry:
+    """The kinds this process knows, by name."""
+
+    def __init__(self) -> None:
+        self._kinds: dict[str, JobKind] = {}
+
+    def add(self, kind: JobKind) -> JobKind:
+        if not KIND_NAME.fullmatch(kind.name) or len(kind.name) > 80:
+            raise ValueError(f"job kind {kind.name!r}: must match {KIND_NAME.pattern}")
+        known = self._kinds.get(kind.name)
+        if known is not None and known is not kind:
+            raise ValueError(f"job kind {kind.name!r} is declared twice")
+        self._kinds[kind.name] = kind
+        return kind
+
+    def get(self, name: str) -> JobKind | None:
+        return self._kinds.get(name)
+
+    def __iter__(self) -> Iterator[JobKind]:
+        return iter(sorted(self._kinds.values(), key=lambda k: k.name))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._kinds
+
+
+KINDS = JobKindRegistry()

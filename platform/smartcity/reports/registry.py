@@ -1,0 +1,113 @@
+"""Declared reports, and how one becomes a job kind and then a file."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from smartcity.jobs.kinds import KINDS, FileOutput, JobContext, JobKind, JobOutput
+from smartcity.reports.document import CONTENT_TYPES, Letterhead, ReportDocument, ReportFormat
+from smartcity.reports.pdf import render_pdf
+from smartcity.reports.tabular import render_csv, render_xlsx
+from smartcity.tenantcore.models import TenantSettings
+
+RENDERERS: dict[ReportFormat, Callable[[ReportDocument, Letterhead], bytes]] = {
+    ReportFormat.PDF: render_pdf,
+    ReportFormat.XLSX: render_xlsx,
+    ReportFormat.CSV: render_csv,
+}
+
+
+class ReportParams(BaseModel):
+    """Base of every report's parameters: the format, and nothing unknown."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: ReportFormat = Field(ReportFormat.PDF, title="Format")
+
+
+P = TypeVar("P", bound=ReportParams)
+
+
+@dataclass(frozen=True)
+class Report(Generic[P]):
+    """A report as users see it. ``permission`` None: any user of the tenant;
+    ``app``: only tenants with that app enabled."""
+
+    name: str
+    title: str
+    params: type[P]
+    build: Callable[[JobContext, P], ReportDocument]
+    formats: tuple[ReportFormat, ...] = tuple(ReportFormat)
+    permission: str | None = None
+    app: str | None = None
+    description: str = ""
+    filename: str = ""
+    #: Field name -> placeholder text for the request form (optional).
+    hints: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return f"report:{self.name}"
+
+
+REPORTS: dict[str, Report[Any]] = {}
+
+
+def declare_report(report: Report[P]) -> Report[P]:
+    """Make ``report`` known to this process, as the job kind ``report:<name>``."""
+    known = REPORTS.get(report.name)
+    if known is report:
+        return report
+    if known is not None:
+        raise ValueError(f"report {report.name!r} is declared twice")
+    KINDS.add(
+        JobKind(
+            name=report.kind,
+            title=report.title,
+            params=report.params,
+            run=functools.partial(run_report, report),
+            permission=report.permission,
+            app=report.app,
+            check=functools.partial(_check_format, report),
+        )
+    )
+    REPORTS[report.name] = report
+    return report
+
+
+def _check_format(report: Report[Any], params: ReportParams) -> dict[str, str]:
+    if params.format not in report.formats:
+        return {"format": "one of " + ", ".join(f.value for f in report.formats)}
+    return {}
+
+
+def letterhead(ctx: JobContext) -> Letterhead:
+    settings = ctx.session.get(TenantSettings, 1)
+    zone = ZoneInfo(settings.timezone if settings is not None else "Asia/Jakarta")
+    name = (settings.display_name if settings is not None else None) or ctx.tenant.name
+    return Letterhead(tenant_name=name, generated_at=datetime.now(UTC), timezone=zone)
+
+
+def run_report(report: Report[Any], ctx: JobContext, params: ReportParams) -> JobOutput:
+    """Build, render, and hand back the file (the runner stores it)."""
+    document = report.build(ctx, params)
+    ctx.progress(80)
+    head = letterhead(ctx)
+    data = RENDERERS[params.format](document, head)
+    stem = report.filename or report.name.replace("_", "-")
+    local = head.generated_at.astimezone(head.timezone)
+    return JobOutput(
+        file=FileOutput(
+            name=f"{stem}-{local:%Y%m%d-%H%M}.{params.format.value}",
+            content_type=CONTENT_TYPES[params.format],
+            data=data,
+        ),
+        result={"format": params.format.value, "rows": document.row_count},
+    )

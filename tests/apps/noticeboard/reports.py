@@ -1,0 +1,50 @@
+"""The test app's reports, found by convention (``smartcity.jobs.catalog``).
+
+``uji_lambat`` is slow on purpose, so tests can watch its progress, cancel it or
+kill the worker running it; ``fail`` makes it raise.
+"""
+
+from __future__ import annotations
+
+import time
+
+from pydantic import Field
+from smartcity.jobs.kinds import JobContext
+from smartcity.reports import (
+    Column,
+    Report,
+    ReportDocument,
+    ReportParams,
+    Section,
+    declare_report,
+)
+
+
+class SlowParams(ReportParams):
+    steps: int = Field(5, ge=1, le=200, title="Langkah")
+    step_ms: int = Field(200, ge=0, le=10_000, title="Lama tiap langkah (ms)")
+    fail: bool = Field(False, title="Gagal di akhir")
+
+
+def build_slow(ctx: JobContext, params: SlowParams) -> ReportDocument:
+    for step in range(params.steps):
+        time.sleep(params.step_ms / 1000)
+        ctx.progress((step + 1) * 70 / params.steps)
+    if params.fail:
+        raise RuntimeError("gagal sesuai permintaan")
+    rows = [(step + 1, f"langkah {step + 1} dari {params.steps}") for step in range(params.steps)]
+    return ReportDocument(
+        title="Laporan uji lambat",
+        sections=[Section("Langkah", [Column("No", kind="int"), Column("Keterangan")], rows)],
+    )
+
+
+slow = declare_report(
+    Report(
+        name="uji_lambat",
+        title="Laporan uji lambat",
+        params=SlowParams,
+        build=build_slow,
+        app="noticeboard",
+    )
+)

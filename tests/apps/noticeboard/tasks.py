@@ -1,0 +1,20 @@
+"""The test app's tasks, found by the worker by convention (``<app>.tasks``).
+
+``noticeboard.tidy`` is the manifest's beat entry: beat fans it out to every
+active tenant with the app enabled; each run leaves an audit entry, so tests can
+see which tenants it reached.
+"""
+
+from __future__ import annotations
+
+from smartcity.tenancy.cache import TenantInfo
+from smartcity.tenantcore import audit
+from sqlalchemy.orm import Session
+
+from worker.tasks import tenant_task
+
+
+@tenant_task("noticeboard.tidy", app="noticeboard")
+def tidy(session: Session, tenant: TenantInfo) -> str:
+    audit.record(session, actor="noticeboard.tidy", action="noticeboard.tidy", entity="notice")
+    return tenant.slug
