@@ -78,13 +78,16 @@ def test_existing_slug_is_409(client, op):
         ('pati"; DROP SCHEMA platform; --', "slug"),
     ],
 )
-def test_hostile_slugs_are_refused_and_nothing_is_created(client, op, slug, field):
-    before = _count("SELECT count(*) FROM pg_namespace"), _count("SELECT count(*) FROM pg_roles")
+def test_hostile_slugs_are_refused_and_nothing_is_created(client, op, settings, slug, field):
+    # Roles are cluster-wide and other test databases may share the server: count ours.
+    roles = "SELECT count(*) FROM pg_roles WHERE starts_with(rolname, :prefix)"
+    prefix = settings.role_prefix
+    before = _count("SELECT count(*) FROM pg_namespace"), _count(roles, prefix=prefix)
     response = _create(client, op, slug)
     assert response.status_code in (400, 422)
     error = response.get_json()["error"]
     assert field in error["fields"], error
-    after = _count("SELECT count(*) FROM pg_namespace"), _count("SELECT count(*) FROM pg_roles")
+    after = _count("SELECT count(*) FROM pg_namespace"), _count(roles, prefix=prefix)
     assert before == after
     assert _count("SELECT count(*) FROM platform.tenants WHERE slug = :s", s=slug) == 0
 

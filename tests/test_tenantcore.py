@@ -192,14 +192,15 @@ def test_staff_rules_and_supervision(provision, tenant_db):
 def test_working_days_skip_weekends_and_holidays(provision, tenant_db):
     slug = provision()
     with tenant_db(slug) as session:
-        calendar.add_local_holiday(session, day=date(2026, 12, 24), name="Hari Jadi", actor="t")
+        calendar.add_local_holiday(session, day=date(2026, 12, 23), name="Hari Jadi", actor="t")
         with pytest.raises(Conflict):
-            calendar.add_local_holiday(session, day=date(2026, 12, 24), name="Dup", actor="t")
+            calendar.add_local_holiday(session, day=date(2026, 12, 23), name="Dup", actor="t")
         cal = calendar.load_calendar(session, date(2026, 12, 1), date(2027, 1, 31))
-    # Tue 22 Dec + 3 working days: Wed 23, (Thu 24 holiday), Fri 25, (weekend), Mon 28
-    assert cal.add_working_days(date(2026, 12, 22), 3) == date(2026, 12, 28)
-    assert cal.working_days_between(date(2026, 12, 22), date(2026, 12, 28)) == 3
-    assert cal.add_working_days(date(2026, 12, 28), -3) == date(2026, 12, 22)
+    # Tue 22 Dec + 3 working days: (Wed 23 local holiday, Thu 24 cuti bersama, Fri 25
+    # Christmas: both national, pushed at provisioning; weekend), Mon 28, Tue 29, Wed 30
+    assert cal.add_working_days(date(2026, 12, 22), 3) == date(2026, 12, 30)
+    assert cal.working_days_between(date(2026, 12, 22), date(2026, 12, 30)) == 3
+    assert cal.add_working_days(date(2026, 12, 30), -3) == date(2026, 12, 22)
     six_day = calendar.WorkingCalendar(frozenset(range(6)), frozenset())
     assert six_day.add_working_days(date(2026, 12, 25), 1) == date(2026, 12, 26)
 

@@ -21,10 +21,12 @@ from smartcity.errors import ServiceError
 from smartcity.extensions import babel, csrf, limiter, login_manager
 from smartcity.migrating import Migrations
 from smartcity.state import BlueprintKind, PlatformState, platform_state
+from smartcity.support.principal import record_support_request
 from smartcity.tenancy.cache import TenantCache, TenantInfo
 from smartcity.tenancy.models import TenantStatus
 from smartcity.tenancy.names import SLUG_PATTERN
 from smartcity.tenancy.resolver import ENVIRON_KEY, TenantPathMiddleware, resolve
+from smartcity.usage.activity import record_activity
 
 log = logging.getLogger(__name__)
 API_PREFIXES = ("/api/", "/platform/api/")
@@ -98,6 +100,7 @@ def _register_blueprints(app: Flask, registry: AppRegistry) -> None:
     from smartcity.api.tenant_api import blueprint as tenant_api
     from smartcity.console.views import blueprint as console
     from smartcity.health import blueprint as health
+    from smartcity.support.views import blueprint as support_web
     from smartcity.web.views import blueprint as tenant_web
 
     state = platform_state_of(app)
@@ -112,6 +115,7 @@ def _register_blueprints(app: Flask, registry: AppRegistry) -> None:
     register(console, "platform", url_prefix="/platform")
     register(platform_api, "platform", url_prefix="/platform/api/v1")
     register(tenant_web, "tenant")
+    register(support_web, "tenant")
     register(tenant_api, "tenant", url_prefix="/api/v1")
     csrf.exempt(platform_api)
     csrf.exempt(tenant_api)
@@ -177,6 +181,9 @@ def _finish_request(response: Response) -> Response:
     if session_ is not None:
         try:
             if response.status_code < 400:
+                if g.get("tenant") is not None:
+                    record_activity(session_)
+                    record_support_request(session_)
                 session_.commit()
             else:
                 session_.rollback()

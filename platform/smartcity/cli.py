@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -15,6 +16,8 @@ from smartcity.db import db
 from smartcity.errors import ServiceError
 from smartcity.logconfig import configure_logging
 from smartcity.state import platform_state
+from smartcity.sync.cli import sync_group
+from smartcity.usage.cli import usage_group
 
 CLI_ACTOR = "cli"
 
@@ -156,7 +159,7 @@ def _tenant_action(slug: str, action: str) -> None:
     click.echo(f"tenant {slug}: {action} done")
 
 
-for _action in ("suspend", "resume", "archive"):
+for _action in ("suspend", "resume"):
 
     def _make(action: str) -> None:
         @tenants_group.command(action, help=f"{action.capitalize()} a tenant.")
@@ -166,6 +169,154 @@ for _action in ("suspend", "resume", "archive"):
             _tenant_action(slug, action)
 
     _make(_action)
+
+
+@tenants_group.command("archive")
+@click.argument("slug")
+@click.option("--out", type=click.Path(path_type=Path), help="Archive file or folder.")
+@with_appcontext
+def tenants_archive(slug: str, out: Path | None) -> None:
+    """Export a tenant, then archive it (hidden; its schema is purged after the retention)."""
+    from smartcity.offboarding import export
+    from smartcity.tenancy import lifecycle
+
+    state = platform_state()
+    try:
+        with db.platform_transaction() as session:
+            tenant = lifecycle.get_tenant(session, slug, for_update=True)
+            result = export.archive_tenant(
+                session,
+                tenant,
+                registry=state.registry,
+                migrations=state.migrations,
+                role_prefix=state.settings.role_prefix,
+                export_dir=state.settings.EXPORT_DIR,
+                actor=CLI_ACTOR,
+                out=out,
+            )
+    except ServiceError as exc:
+        _fail(exc)
+    _echo_export(result)
+    click.echo(
+        f"tenant {slug}: archive done; purge drops it after "
+        f"{state.settings.ARCHIVE_RETENTION_DAYS} days"
+    )
+
+
+@tenants_group.command("export")
+@click.argument("slug")
+@click.option("--out", type=click.Path(path_type=Path), help="Archive file or folder.")
+@with_appcontext
+def tenants_export(slug: str, out: Path | None) -> None:
+    """Write a tenant's schema and platform rows to one archive (default in EXPORT_DIR)."""
+    from smartcity.offboarding import export
+    from smartcity.tenancy import lifecycle
+
+    state = platform_state()
+    try:
+        with db.platform_transaction() as session:
+            tenant = lifecycle.get_tenant(session, slug)
+            result = export.export_tenant(
+                session,
+                tenant,
+                registry=state.registry,
+                migrations=state.migrations,
+                role_prefix=state.settings.role_prefix,
+                export_dir=state.settings.EXPORT_DIR,
+                actor=CLI_ACTOR,
+                out=out,
+            )
+    except ServiceError as exc:
+        _fail(exc)
+    _echo_export(result)
+
+
+def _echo_export(result: Any) -> None:
+    record = result.record
+    rows = sum(t["rows"] for t in record.tables.values())
+    click.echo(f"exported {record.slug}: {record.path}")
+    click.echo(f"  {len(record.tables)} tables, {rows} rows, {record.size} bytes")
+    click.echo(f"  sha256 {record.sha256}")
+    if result.undeclared_tables:
+        click.echo(
+            "  warning: tables no installed app declares (kept, but `import` will refuse"
+            f" them): {', '.join(result.undeclared_tables)}",
+            err=True,
+        )
+
+
+@tenants_group.command("import")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--slug", required=True, help="Slug of the new tenant.")
+@click.option("--name", help="Name of the new tenant (default: the exported one's).")
+@with_appcontext
+def tenants_import(archive: Path, slug: str, name: str | None) -> None:
+    """Restore an export as a new tenant, in one transaction."""
+    from smartcity.offboarding import restore
+
+    state = platform_state()
+    try:
+        checked = restore.check_archive(
+            archive,
+            registry=state.registry,
+            migrations=state.migrations,
+            max_bytes=state.settings.IMPORT_MAX_BYTES,
+        )
+        with db.platform_transaction() as session:
+            restore.restore_tenant(
+                session,
+                checked,
+                slug=slug,
+                name=name,
+                registry=state.registry,
+                migrations=state.migrations,
+                role_prefix=state.settings.role_prefix,
+                actor=CLI_ACTOR,
+            )
+    except ServiceError as exc:
+        _fail(exc)
+    rows = sum(t.rows for t in checked.tables)
+    click.echo(
+        f"tenant {slug} restored from {checked.manifest.slug}'s export: "
+        f"{len(checked.tables)} tables, {rows} rows, checksums identical"
+    )
+
+
+@tenants_group.command("purge")
+@click.argument("slugs", nargs=-1)
+@click.option("--dry-run", is_flag=True, help="Say what would be dropped; drop nothing.")
+@with_appcontext
+def tenants_purge(slugs: tuple[str, ...], dry_run: bool) -> None:
+    """Drop archived tenants past ARCHIVE_RETENTION_DAYS that have a verified export."""
+    from smartcity.offboarding import purge
+
+    state = platform_state()
+    days = state.settings.ARCHIVE_RETENTION_DAYS
+    with db.platform_transaction() as session:
+        decisions = purge.plan(session, retention_days=days, slugs=list(slugs))
+    refused = 0
+    for planned in decisions:
+        decision = planned
+        if planned.allowed and not dry_run:
+            with db.platform_transaction() as session:
+                decision = purge.purge_tenant(
+                    session,
+                    planned.slug,
+                    retention_days=days,
+                    role_prefix=state.settings.role_prefix,
+                    actor=CLI_ACTOR,
+                )
+        if not decision.allowed:
+            refused += 1
+            click.echo(f"{decision.slug}: refused: {'; '.join(decision.reasons)}")
+        else:
+            assert decision.export is not None  # noqa: S101 - allowed implies an export
+            verb = "would purge" if dry_run else "purged"
+            click.echo(f"{decision.slug}: {verb} (export {decision.export.path})")
+    if not decisions:
+        click.echo("no archived tenant to purge")
+    if slugs and refused:
+        sys.exit(1)
 
 
 @tenants_group.command("enable-app")
@@ -284,3 +435,7 @@ def worker(celery_args: tuple[str, ...]) -> None:
     # Replaces this process with the worker on purpose; celery is on the venv's PATH.
     command = ["celery", "-A", "worker.celery_app", "worker", *celery_args]
     os.execvp(command[0], command)  # noqa: S606
+
+
+main.add_command(sync_group)
+main.add_command(usage_group)

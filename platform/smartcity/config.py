@@ -65,6 +65,24 @@ class Settings:
     APPS: tuple[str, ...] = _setting(
         (), "Manifests to load as module:attr (comma separated); empty means entry points."
     )
+    EXPORT_DIR: str = _setting(
+        "./var/exports", "Folder `smartcity tenants export` and `archive` write archives to."
+    )
+    ARCHIVE_RETENTION_DAYS: int = _setting(
+        30, "Days an archived tenant's schema is kept before `smartcity tenants purge` drops it."
+    )
+    IMPORT_MAX_BYTES: int = _setting(
+        20 * 1024**3, "Largest uncompressed archive `smartcity tenants import` reads (bomb guard)."
+    )
+    SIASN_TIMEOUT_SECONDS: float = _setting(
+        30.0, "Seconds to wait for each answer of a regency's SIASN endpoint."
+    )
+    SIASN_ALLOW_HTTP_LOOPBACK: bool = _setting(
+        False, "Allow plain http:// SIASN addresses on 127.0.0.1 (tests' fake server only)."
+    )
+    REFERENCE_CATCH_UP_SECONDS: float = _setting(
+        300.0, "How often beat pushes a newly published reference version to tenants behind."
+    )
     DEFAULT_LOCALE: str = _setting("id", "Language of pages when the user chose none.")
     OPERATOR_EMAIL: str = _setting(
         "",
@@ -75,6 +93,23 @@ class Settings:
         "",
         "Password of OPERATOR_EMAIL; empty means generate and print one.",
         env="SMARTCITY_OPERATOR_PASSWORD",
+    )
+    JOBS_PER_TENANT: int = _setting(
+        2,
+        "Jobs of one tenant sent to the workers at once; the rest wait in its jobs table, "
+        "so one tenant's flood cannot hold up the others (keep it below the workers' slots).",
+    )
+    JOB_LEASE_SECONDS: int = _setting(
+        60, "A running job's claim lasts this long unless it reports progress; then it is retaken."
+    )
+    JOB_REPUBLISH_SECONDS: int = _setting(
+        300, "A queued job whose message is older than this is presumed lost and sent again."
+    )
+    JOB_DISPATCH_SECONDS: float = _setting(
+        20.0, "How often beat re-sends the queued jobs whose message never left or was lost."
+    )
+    JOB_MAX_ATTEMPTS: int = _setting(
+        3, "Claims of one job (worker deaths included) before it is marked failed."
     )
     LOG_LEVEL: str = _setting("INFO", "Root log level.")
     LOG_JSON: bool = _setting(True, "Write logs as one JSON object per line.")

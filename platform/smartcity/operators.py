@@ -1,15 +1,16 @@
-"""Platform operators: created and changed only here."""
+"""Platform operators: created and changed only here, second factor included."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from smartcity.auth import totp
 from smartcity.auth.models import Operator
 from smartcity.auth.passwords import hash_password, password_problem, verify_password
-from smartcity.errors import InvalidInput
+from smartcity.errors import Conflict, InvalidInput
 from smartcity.tenantcore.audit import record_platform
 from smartcity.tenantcore.users import normalize_email
 
@@ -57,5 +58,96 @@ def authenticate_operator(session: Session, email: str, password: str) -> Operat
         return None
     if operator is None or not operator.is_active:
         return None
-    operator.last_login_at = datetime.now(UTC)
     return operator
+
+
+def record_sign_in(operator: Operator) -> None:
+    """Note a completed sign-in (after the second factor, when there is one)."""
+    operator.last_login_at = datetime.now(UTC)
+
+
+# --------------------------------------------------------------------------- TOTP
+
+
+def requires_second_factor(operator: Operator) -> bool:
+    return operator.totp_enabled_at is not None and operator.totp_secret is not None
+
+
+def check_second_factor(session: Session, operator: Operator, code: str | None) -> bool:
+    """Whether ``code`` is a current code of the operator's enrolled secret, used once.
+
+    The accepted step is stored with a conditional UPDATE, so two requests
+    racing with the same code cannot both pass.
+    """
+    if not requires_second_factor(operator) or operator.totp_secret is None:
+        return False
+    return _consume(session, operator, totp.matching_step(operator.totp_secret, code))
+
+
+def _consume(session: Session, operator: Operator, step: int | None) -> bool:
+    if step is None:
+        return False
+    claimed = session.execute(
+        update(Operator)
+        .where(
+            Operator.id == operator.id,
+            or_(Operator.totp_last_step.is_(None), Operator.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    operator.totp_last_step = step
+    return True
+
+
+def start_totp_enrolment(session: Session, operator: Operator) -> str:
+    """Give the operator a new secret to scan; it counts only once confirmed.
+
+    Starting again replaces a secret that was never confirmed, so a QR code
+    shown on a screen someone else saw can be thrown away.
+    """
+    if requires_second_factor(operator):
+        raise Conflict("two-factor sign-in is already on", {"totp": "already on"})
+    operator.totp_secret = totp.new_secret()
+    operator.totp_enabled_at = None
+    operator.totp_last_step = None
+    session.flush()
+    return operator.totp_secret
+
+
+def confirm_totp(session: Session, operator: Operator, code: str | None, *, actor: str) -> None:
+    """Turn the second factor on, proving the authenticator app holds the secret.
+
+    Bumps the credential version: sessions and API tokens issued before (with
+    the password alone) stop working; the caller signs the operator in again.
+    """
+    if requires_second_factor(operator):
+        raise Conflict("two-factor sign-in is already on", {"totp": "already on"})
+    if operator.totp_secret is None:
+        raise Conflict("start the enrolment first", {"totp": "not started"})
+    step = totp.matching_step(operator.totp_secret, code, after=operator.totp_last_step)
+    if not _consume(session, operator, step):
+        raise InvalidInput("the code is not valid", {"code": "not valid"})
+    operator.totp_enabled_at = datetime.now(UTC)
+    operator.credential_version += 1
+    session.flush()
+    record_platform(
+        session, actor=actor, action="operator.totp_enable", tenant_id=None, email=operator.email
+    )
+
+
+def disable_totp(session: Session, operator: Operator, code: str | None, *, actor: str) -> None:
+    """Turn the second factor off; only with a valid code, so a stolen session cannot."""
+    if not requires_second_factor(operator):
+        raise Conflict("two-factor sign-in is not on", {"totp": "not on"})
+    if not check_second_factor(session, operator, code):
+        raise InvalidInput("the code is not valid", {"code": "not valid"})
+    operator.totp_secret = None
+    operator.totp_enabled_at = None
+    operator.totp_last_step = None
+    session.flush()
+    record_platform(
+        session, actor=actor, action="operator.totp_disable", tenant_id=None, email=operator.email
+    )

@@ -22,7 +22,12 @@ from smartcity.auth.principal import OperatorPrincipal
 from smartcity.auth.tokens import issue_token
 from smartcity.errors import ServiceError
 from smartcity.extensions import limiter
-from smartcity.operators import authenticate_operator
+from smartcity.operators import (
+    authenticate_operator,
+    check_second_factor,
+    record_sign_in,
+    requires_second_factor,
+)
 from smartcity.state import platform_state
 from smartcity.tenancy import lifecycle
 from smartcity.tenancy.models import Tenant
@@ -76,6 +81,11 @@ def issue_operator_token(body: Credentials) -> Response:
     operator = authenticate_operator(g.db, body.email, body.password)
     if operator is None:
         raise Unauthorized("wrong email or password")
+    if requires_second_factor(operator) and not check_second_factor(g.db, operator, body.otp):
+        # The same answer with no code and a wrong one; a 401 counts against the
+        # sign-in limit, so codes cannot be guessed faster than passwords.
+        raise Unauthorized("a valid one-time code (otp) is required", {"otp": "required"})
+    record_sign_in(operator)
     settings = platform_state().settings
     token = issue_token(settings.SECRET_KEY, OperatorPrincipal(operator).get_id())
     return jsonify(TokenOut(access_token=token, expires_in=settings.TOKEN_TTL_SECONDS).model_dump())

@@ -182,3 +182,7 @@ def deactivate_user(user_id: int) -> Response:
 @blueprint.get("/openapi.json")
 def openapi() -> Response:
     return jsonify(spec.document(request.script_root + "/api/v1"))
+
+
+# The job routes register themselves on this blueprint and spec.
+from smartcity.api import jobs_api as _jobs_api  # noqa: E402, F401

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from smartcity.apps import AppRegistry
 from smartcity.errors import Conflict, InvalidInput, NotFound
 from smartcity.migrating import Migrations, install_app
+from smartcity.sync import reference
 from smartcity.tenancy.cache import announce_change
 from smartcity.tenancy.models import Tenant, TenantApp, TenantDomain, TenantStatus
 from smartcity.tenancy.names import InvalidSlugError, role_name, schema_name, validate_slug
@@ -70,6 +71,14 @@ def enable_app(
     else:
         row.enabled = True
     audit.record_platform(session, actor=actor, action="app.enable", tenant_id=tenant.id, app=app)
+    reference.push(
+        session,
+        tenant,
+        registry=registry,
+        role_prefix=role_prefix,
+        actor=actor,
+        datasets=reference.app_datasets(manifest),
+    )
     announce_change(session, tenant.slug)
     session.flush()
     return True
@@ -116,7 +125,13 @@ _TRANSITIONS = {
 
 
 def change_status(session: Session, tenant: Tenant, action: str, *, actor: str) -> Tenant:
-    """suspend (users see a notice), resume, archive (the tenant disappears; data kept)."""
+    """suspend (users see a notice), resume, archive (the tenant disappears; data kept).
+
+    Archiving here only hides the tenant and records ``archived_at``; its schema is
+    dropped later by ``smartcity tenants purge``, and only if an export was taken at
+    or after that moment (``smartcity tenants archive`` exports first, in the same
+    transaction; see ``smartcity.offboarding``).
+    """
     allowed_from, target = _TRANSITIONS[action]
     if tenant.status not in allowed_from:
         raise Conflict(
@@ -124,6 +139,8 @@ def change_status(session: Session, tenant: Tenant, action: str, *, actor: str) 
         )
     before = tenant.status
     tenant.status = target
+    if target is TenantStatus.ARCHIVED:
+        tenant.archived_at = func.now()
     audit.record_platform(
         session,
         actor=actor,

@@ -18,6 +18,7 @@ from smartcity.auth.passwords import password_problem
 from smartcity.errors import Conflict, InvalidInput
 from smartcity.migrating import Migrations, install_app, install_core
 from smartcity.reference import province_of
+from smartcity.sync import reference
 from smartcity.tenancy.cache import announce_change
 from smartcity.tenancy.models import Region, Tenant, TenantApp
 from smartcity.tenancy.names import (
@@ -67,7 +68,11 @@ class Provisioning:
         return role_name(self.role_prefix, self.request.slug)
 
 
-def validate_request(session: Session, p: Provisioning) -> None:
+def tenant_problems(session: Session, p: Provisioning) -> dict[str, str]:
+    """What is wrong with the tenant part of a request (slug, name, region, apps).
+
+    Shared with restoring an export, which creates a tenant but no first admin.
+    """
     req = p.request
     problems: dict[str, str] = {}
     try:
@@ -84,6 +89,17 @@ def validate_request(session: Session, p: Provisioning) -> None:
         problems["apps"] = f"unknown app(s): {', '.join(map(str, unknown))}"
     else:
         p.apps = p.registry.closure(req.apps)
+    return problems
+
+
+def ensure_slug_free(session: Session, slug: str) -> None:
+    if session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
+        raise Conflict(f"a tenant with slug '{slug}' already exists", {"slug": "taken"})
+
+
+def validate_request(session: Session, p: Provisioning) -> None:
+    req = p.request
+    problems = tenant_problems(session, p)
     try:
         users.normalize_email(req.admin_email, "admin.email")
     except InvalidInput as exc:
@@ -93,8 +109,7 @@ def validate_request(session: Session, p: Provisioning) -> None:
         problems["admin.password"] = problem
     if problems:
         raise InvalidInput("the tenant cannot be provisioned as asked", problems)
-    if session.scalar(select(Tenant.id).where(Tenant.slug == req.slug)) is not None:
-        raise Conflict(f"a tenant with slug '{req.slug}' already exists", {"slug": "taken"})
+    ensure_slug_free(session, req.slug)
 
 
 def register_tenant(session: Session, p: Provisioning) -> None:
@@ -121,14 +136,20 @@ def create_role_and_schema(session: Session, p: Provisioning) -> None:
 
 
 def install_tenant_core(session: Session, p: Provisioning) -> None:
+    """The core's tables, stamped at head, and the grant the fleet migration reads."""
     conn = session.connection()
-    with as_tenant(conn, p.schema, p.role) as tenant_session:
+    with as_tenant(conn, p.schema, p.role):
         install_core(conn, p.schema, p.migrations)
         schema = quote_ident(p.schema)
         # The fleet migration reads every tenant's versions in one query as the
         # app's own role; this is all of a tenant it may see without the role.
         conn.execute(text(f"GRANT USAGE ON SCHEMA {schema} TO SESSION_USER"))
         conn.execute(text(f"GRANT SELECT ON {schema}.alembic_version TO SESSION_USER"))
+
+
+def seed_settings(session: Session, p: Provisioning) -> None:
+    """The one settings row, with the time zone of the regency's province."""
+    with as_tenant(session.connection(), p.schema, p.role) as tenant_session:
         tenant_session.add(
             TenantSettings(
                 id=1,
@@ -140,15 +161,31 @@ def install_tenant_core(session: Session, p: Provisioning) -> None:
         )
 
 
+def install_app_tables(session: Session, p: Provisioning) -> None:
+    """Each chosen app's tables, stamped at its head; no hook (a restore brings the data)."""
+    _install_apps(session, p, run_hooks=False)
+
+
 def install_apps(session: Session, p: Provisioning) -> None:
+    """Each chosen app's tables, then its on-enable hook (reference data and the like)."""
+    _install_apps(session, p, run_hooks=True)
+
+
+def _install_apps(session: Session, p: Provisioning, *, run_hooks: bool) -> None:
     conn = session.connection()
     with as_tenant(conn, p.schema, p.role) as tenant_session:
         for name in p.apps:
             manifest = p.registry.get(name)
             install_app(conn, p.schema, manifest, p.migrations)
-            if manifest.on_enable is not None:
+            if run_hooks and manifest.on_enable is not None:
                 manifest.on_enable(tenant_session)
                 tenant_session.flush()
+
+
+def push_reference_data(session: Session, p: Provisioning) -> None:
+    """National holidays and the other datasets the tenant uses, in this same transaction."""
+    assert p.tenant is not None  # noqa: S101 - set by register_tenant
+    reference.push(session, p.tenant, registry=p.registry, role_prefix=p.role_prefix, actor=p.actor)
 
 
 def create_first_admin(session: Session, p: Provisioning) -> None:
@@ -185,7 +222,9 @@ STEPS: tuple[Step, ...] = (
     register_tenant,
     create_role_and_schema,
     install_tenant_core,
+    seed_settings,
     install_apps,
+    push_reference_data,
     create_first_admin,
     record,
 )
@@ -206,11 +245,15 @@ def provision_tenant(
         for step in STEPS:
             step(session, p)
     except (IntegrityError, ProgrammingError) as exc:
-        if "already exists" in str(exc.orig) or "duplicate key" in str(exc.orig):
-            raise Conflict(
-                f"a tenant, schema or role named '{request.slug}' already exists",
-                {"slug": "taken"},
-            ) from exc
+        raise_if_name_taken(exc, request.slug)
         raise
     assert p.tenant is not None  # noqa: S101
     return p.tenant
+
+
+def raise_if_name_taken(exc: IntegrityError | ProgrammingError, slug: str) -> None:
+    """Turn "already exists" from PostgreSQL (a leftover role or schema) into a Conflict."""
+    if "already exists" in str(exc.orig) or "duplicate key" in str(exc.orig):
+        raise Conflict(
+            f"a tenant, schema or role named '{slug}' already exists", {"slug": "taken"}
+        ) from exc
