@@ -319,29 +319,44 @@ def tenants_purge(slugs: tuple[str, ...], dry_run: bool) -> None:
         sys.exit(1)
 
 
-@tenants_group.command("enable-app")
-@click.argument("slug")
-@click.argument("app")
-@with_appcontext
-def tenants_enable_app(slug: str, app: str) -> None:
+def _app_switch(slug: str, app: str, *, enable: bool) -> None:
     from smartcity.tenancy import lifecycle
 
     state = platform_state()
     try:
         with db.platform_transaction() as session:
             tenant = lifecycle.get_tenant(session, slug, for_update=True)
-            lifecycle.enable_app(
-                session,
-                tenant,
-                app,
-                registry=state.registry,
-                migrations=state.migrations,
-                role_prefix=state.settings.role_prefix,
-                actor=CLI_ACTOR,
-            )
+            if enable:
+                lifecycle.enable_app(
+                    session,
+                    tenant,
+                    app,
+                    registry=state.registry,
+                    migrations=state.migrations,
+                    role_prefix=state.settings.role_prefix,
+                    actor=CLI_ACTOR,
+                )
+            else:
+                lifecycle.disable_app(
+                    session,
+                    tenant,
+                    app,
+                    registry=state.registry,
+                    role_prefix=state.settings.role_prefix,
+                    actor=CLI_ACTOR,
+                )
     except ServiceError as exc:
         _fail(exc)
-    click.echo(f"tenant {slug}: {app} enabled")
+    click.echo(f"tenant {slug}: {app} {'enabled' if enable else 'disabled (data kept)'}")
+
+
+@tenants_group.command("enable-app")
+@click.argument("slug")
+@click.argument("app")
+@with_appcontext
+def tenants_enable_app(slug: str, app: str) -> None:
+    """Enable an app (installs its tables if missing)."""
+    _app_switch(slug, app, enable=True)
 
 
 @tenants_group.command("disable-app")
@@ -349,23 +364,8 @@ def tenants_enable_app(slug: str, app: str) -> None:
 @click.argument("app")
 @with_appcontext
 def tenants_disable_app(slug: str, app: str) -> None:
-    from smartcity.tenancy import lifecycle
-
-    state = platform_state()
-    try:
-        with db.platform_transaction() as session:
-            tenant = lifecycle.get_tenant(session, slug, for_update=True)
-            lifecycle.disable_app(
-                session,
-                tenant,
-                app,
-                registry=state.registry,
-                role_prefix=state.settings.role_prefix,
-                actor=CLI_ACTOR,
-            )
-    except ServiceError as exc:
-        _fail(exc)
-    click.echo(f"tenant {slug}: {app} disabled (data kept)")
+    """Disable an app; its data stays."""
+    _app_switch(slug, app, enable=False)
 
 
 # -- apps, operators, demo, worker ---------------------------------------------------------

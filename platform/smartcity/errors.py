@@ -22,6 +22,13 @@ class InvalidInput(ServiceError):
     code = "invalid"
 
 
+class Unauthorized(ServiceError):
+    """No valid credentials (401): wrong password, missing or foreign token."""
+
+    status = 401
+    code = "unauthorized"
+
+
 class Conflict(ServiceError):
     status = 409
     code = "conflict"

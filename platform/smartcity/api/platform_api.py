@@ -8,7 +8,7 @@ from flask import Blueprint, Response, g, jsonify, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from smartcity.api.auth import require_operator
+from smartcity.api.auth import require_operator, throttled_sign_in
 from smartcity.api.schemas import (
     AppState,
     Credentials,
@@ -20,8 +20,7 @@ from smartcity.api.schemas import (
 from smartcity.api.spec import ApiSpec
 from smartcity.auth.principal import OperatorPrincipal
 from smartcity.auth.tokens import issue_token
-from smartcity.errors import ServiceError
-from smartcity.extensions import limiter
+from smartcity.errors import Unauthorized
 from smartcity.operators import (
     authenticate_operator,
     check_second_factor,
@@ -35,11 +34,6 @@ from smartcity.tenancy.provisioning import TenantRequest, provision_tenant
 
 blueprint = Blueprint("platform_api", __name__)
 spec = ApiSpec("Smart City platform API", "/platform/api/v1", require_operator)
-
-
-class Unauthorized(ServiceError):
-    status = 401
-    code = "unauthorized"
 
 
 def tenant_out(tenant: Tenant) -> dict[str, Any]:
@@ -56,18 +50,8 @@ def tenant_out(tenant: Tenant) -> dict[str, Any]:
     ).model_dump(mode="json")
 
 
-def _login_key() -> str:
-    body = request.get_json(silent=True)
-    email = body.get("email") if isinstance(body, dict) else None
-    return f"platform:{request.remote_addr}:{str(email)[:254].lower()}"
-
-
 @blueprint.post("/auth/token")
-@limiter.limit(
-    lambda: platform_state().settings.LOGIN_RATE_LIMIT,
-    key_func=_login_key,
-    deduct_when=lambda response: response.status_code == 401,
-)
+@throttled_sign_in(lambda: "platform")
 @spec.operation(
     "POST",
     "/auth/token",

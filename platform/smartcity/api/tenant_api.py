@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request, url_for
 from sqlalchemy import select
 
-from smartcity.api.auth import require_user
+from smartcity.api.auth import require_user, throttled_sign_in
 from smartcity.api.schemas import (
     Credentials,
     MeOut,
@@ -20,8 +20,7 @@ from smartcity.api.schemas import (
 from smartcity.api.spec import ApiSpec
 from smartcity.auth.principal import TenantPrincipal
 from smartcity.auth.tokens import issue_token
-from smartcity.errors import ServiceError
-from smartcity.extensions import limiter
+from smartcity.errors import ServiceError, Unauthorized
 from smartcity.state import platform_state
 from smartcity.tenancy.resolver import current_tenant
 from smartcity.tenantcore import users
@@ -29,11 +28,6 @@ from smartcity.tenantcore.models import User
 
 blueprint = Blueprint("tenant_api", __name__)
 spec = ApiSpec("Smart City tenant API", "/api/v1", require_user)
-
-
-class Unauthorized(ServiceError):
-    status = 401
-    code = "unauthorized"
 
 
 def user_out(user: User) -> dict[str, Any]:
@@ -47,18 +41,8 @@ def user_out(user: User) -> dict[str, Any]:
     ).model_dump(mode="json")
 
 
-def _login_key() -> str:
-    body = request.get_json(silent=True)
-    email = body.get("email") if isinstance(body, dict) else None
-    return f"t:{current_tenant().slug}:{request.remote_addr}:{str(email)[:254].lower()}"
-
-
 @blueprint.post("/auth/token")
-@limiter.limit(
-    lambda: platform_state().settings.LOGIN_RATE_LIMIT,
-    key_func=_login_key,
-    deduct_when=lambda response: response.status_code == 401,
-)
+@throttled_sign_in(lambda: f"t:{current_tenant().slug}")
 @spec.operation(
     "POST",
     "/auth/token",
