@@ -33,7 +33,11 @@ ADMIN_URL = os.environ.get(
     "SMARTCITY_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 REDIS_URL = os.environ.get("SMARTCITY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-TEST_APPS = ("tests.apps.noticeboard.manifest:manifest", "tests.apps.digest.manifest:manifest")
+TEST_APPS = (
+    "tests.apps.noticeboard.manifest:manifest",
+    "tests.apps.digest.manifest:manifest",
+    "tenants.ebudgeting.manifest:manifest",
+)
 PASSWORD = "Rahasia-Uji-2026"
 OPERATOR_EMAIL = "ops@bandung.go.id"
 

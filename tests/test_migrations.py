@@ -9,6 +9,8 @@ from smartcity.fleet import migrate_fleet, tenant_versions
 from smartcity.tenancy.names import quote_ident, role_name, schema_name
 from sqlalchemy import text
 
+from tenants.ebudgeting.models import Base as EbudgetingBase
+
 from .apps.noticeboard.models import Base as NoticeBase
 from .conftest import bearer, tenant_token
 
@@ -53,12 +55,14 @@ def test_tenant_models_match_their_migrations(state, settings):
         conn.execute(text(f"GRANT {quote_ident(role)} TO CURRENT_USER"))
         conn.execute(text(f"CREATE SCHEMA {quote_ident(schema)} AUTHORIZATION {quote_ident(role)}"))
         conn.execute(text(f"SET LOCAL ROLE {quote_ident(role)}"))
-        state.migrations.upgrade_tenant(conn, schema, ["tenant_core", "noticeboard"])
+        state.migrations.upgrade_tenant(conn, schema, ["tenant_core", "noticeboard", "ebudgeting"])
         conn.execute(text(f"SET LOCAL search_path TO {quote_ident(schema)}"))
         context = MigrationContext.configure(
             conn, opts={"include_name": lambda name, *_: name != "alembic_version"}
         )
-        diff = compare_metadata(context, [TenantBase.metadata, NoticeBase.metadata])
+        diff = compare_metadata(
+            context, [TenantBase.metadata, NoticeBase.metadata, EbudgetingBase.metadata]
+        )
         conn.rollback()  # leaves no role or schema behind
     assert diff == []
 

@@ -120,6 +120,13 @@ def seed_demo(state: PlatformState, credentials_file: str, echo: Callable[[str],
                         allowed_roles=state.registry.role_names(chosen),
                         actor=ACTOR,
                     )
+                for app in chosen:
+                    manifest = state.registry.get(app)
+                    if manifest.demo is not None:
+                        made = manifest.demo(ts, code)
+                        if made:
+                            summary = ", ".join(f"{n} {what}" for what, n in made.items())
+                            echo(f"    {manifest.title}: {summary}")
     _save(path, creds)
     echo(f"Operator console: /platform/  login {operator_email} / {operator_password}")
     for code, slug in DEMO_REGENCIES:

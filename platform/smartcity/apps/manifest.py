@@ -60,6 +60,9 @@ class AppManifest:
     metadata: MetaData | None = None
     migrations: Path | None = None
     on_enable: Callable[[Session], None] | None = None
+    #: Fills a freshly seeded demo regency (tenant session, its region code) with the
+    #: app's demo data, after its org units, staff and users exist; idempotent.
+    demo: Callable[[Session, str], Mapping[str, int]] | None = None
 
     def check(self) -> list[str]:
         """Problems with this manifest alone (the registry checks cross-references)."""

@@ -1,0 +1,94 @@
+"""Who may do what, and for which OPD.
+
+Roles map to permissions in the manifest; on top of that an OPD user acts only
+for the OPD(s) they were assigned to (``eb_opd_members``), while TAPD and
+viewers (e.g. the DPRD) see every OPD. Services receive an :class:`Actor`, so
+the web, the API, tasks and the demo seed go through the same checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from smartcity.auth.principal import TenantPrincipal
+from smartcity.errors import Forbidden
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import OpdMember
+
+VIEW = "ebudgeting.view"
+VIEW_ALL = "ebudgeting.view_all"
+DRAFT = "ebudgeting.draft"
+SUBMIT = "ebudgeting.submit"
+REVIEW = "ebudgeting.review"
+LOCK = "ebudgeting.lock"
+CEILINGS = "ebudgeting.ceilings"
+OVERRIDE = "ebudgeting.override"
+PROPOSE_ITEM = "ebudgeting.catalogue_propose"
+APPROVE_ITEM = "ebudgeting.catalogue_approve"
+PAYMENTS = "ebudgeting.payments"
+MEMBERS = "ebudgeting.members"
+
+_OPD = frozenset({VIEW, DRAFT, PROPOSE_ITEM})
+_TAPD = frozenset(
+    {VIEW, VIEW_ALL, DRAFT, REVIEW, CEILINGS, OVERRIDE, PROPOSE_ITEM, APPROVE_ITEM, PAYMENTS}
+)
+ROLES = {
+    "opd_operator": _OPD,
+    "opd_head": _OPD | {SUBMIT},
+    "tapd_member": _TAPD,
+    "tapd_chair": _TAPD | {LOCK, MEMBERS},
+    "viewer": frozenset({VIEW, VIEW_ALL}),
+}
+ALL_PERMISSIONS = frozenset().union(*ROLES.values())
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person (or the system) acting in e-budgeting.
+
+    ``unit_ids`` is None for those who act for every OPD.
+    """
+
+    label: str
+    permissions: frozenset[str]
+    unit_ids: frozenset[int] | None
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def require(self, permission: str) -> None:
+        if permission not in self.permissions:
+            raise Forbidden(f"requires the permission {permission}", {"permission": permission})
+
+    def sees_unit(self, unit_id: int) -> bool:
+        return self.unit_ids is None or unit_id in self.unit_ids
+
+    def require_unit(self, unit_id: int) -> None:
+        if not self.sees_unit(unit_id):
+            raise Forbidden("you do not act for this OPD", {"org_unit_id": "not yours"})
+
+    @property
+    def may_override(self) -> bool:
+        return OVERRIDE in self.permissions
+
+
+def units_of(session: Session, user_id: int) -> frozenset[int]:
+    rows = session.scalars(select(OpdMember.org_unit_id).where(OpdMember.user_id == user_id))
+    return frozenset(rows)
+
+
+def actor_for(session: Session, principal: TenantPrincipal) -> Actor:
+    perms = frozenset(principal.permissions)
+    if "users.manage" in perms:
+        # The regency's admin assigns people to OPDs even without an e-budgeting role.
+        perms |= {MEMBERS}
+    unit_ids = None if VIEW_ALL in perms else units_of(session, principal.user.id)
+    return Actor(principal.label, perms, unit_ids)
+
+
+def system_actor(label: str, permissions: Iterable[str] = ALL_PERMISSIONS) -> Actor:
+    """For the demo seed, tasks and the CLI: every OPD, the permissions given."""
+    return Actor(label, frozenset(permissions), None)

@@ -1,0 +1,531 @@
+"""e-Budgeting's reports, declared through the core's report framework.
+
+Found by convention (``smartcity.jobs.catalog`` imports ``<app>.reports``); each
+runs as a job in the worker and is scoped like the pages: an OPD user's report
+covers only their OPDs.
+
+- ``ebudgeting_rka``: the RKA of one OPD (PDF, XLSX): a summary per sub
+  kegiatan, then every line.
+- ``ebudgeting_program``: the budget by program, kegiatan and sub kegiatan.
+- ``ebudgeting_realization``: realization against the DPA per OPD, program,
+  month and DPA line (XLSX; tens of thousands of lines stream through).
+
+Labels are Bahasa Indonesia: reports are the regency's official documents.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, Field
+from smartcity.jobs.kinds import KINDS, FileOutput, JobContext, JobKind, JobOutput
+from smartcity.jobs.models import Job
+from smartcity.reports import (
+    REPORTS,
+    Column,
+    Report,
+    ReportDocument,
+    ReportFormat,
+    ReportParams,
+    Section,
+    declare_report,
+)
+from smartcity.reports.document import CONTENT_TYPES, Value
+from smartcity.reports.registry import letterhead
+from smartcity.reports.tabular import render_csv
+from smartcity.state import platform_state
+from smartcity.tenantcore.models import OrgUnit, User
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import realization, rka, stages, xlsx, years
+from .access import VIEW, VIEW_ALL, Actor, system_actor, units_of
+from .codes import kegiatan_code, program_code
+from .models import Account, BudgetLine, FiscalYear, Nomenclature, SnapshotLine, SubActivity
+from .rules import number, rupiah
+
+MONTHS_ID = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+LIVE = "live"
+
+
+def report_actor(ctx: JobContext) -> Actor:
+    """Whoever asked for the job, with their OPDs; the system (a schedule) sees all."""
+    job = ctx.session.get(Job, ctx.job_id)
+    user = (
+        ctx.session.get(User, job.requested_by_user_id)
+        if job is not None and job.requested_by_user_id is not None
+        else None
+    )
+    if user is None:
+        return system_actor(ctx.requested_by, {VIEW, VIEW_ALL})
+    perms = platform_state().registry.permissions(user.roles, ctx.tenant.apps)
+    units = None if VIEW_ALL in perms else units_of(ctx.session, user.id)
+    return Actor(user.email, frozenset(perms), units)
+
+
+def _money(value: Decimal | int | None) -> float:
+    return float(value or 0)
+
+
+def _stage_label(stage: str) -> str:
+    return "rancangan berjalan" if stage == LIVE else years.STAGE_TITLES.get(stage, stage)
+
+
+def _stage_for(session: Session, fiscal_year: FiscalYear, asked: str | None) -> str:
+    """The asked stage if taken; else the newest snapshot; else the live draft."""
+    taken = [s.stage for s in stages.snapshots(session, fiscal_year)]
+    if asked and asked != LIVE:
+        if asked not in taken:
+            raise ValueError(f"tahap {asked} belum diambil untuk {fiscal_year.year}")
+        return asked
+    if asked == LIVE or not taken:
+        return LIVE
+    return taken[-1]
+
+
+class YearParams(ReportParams):
+    year: int = Field(ge=2000, le=2100, title="Tahun anggaran")
+    stage: str | None = Field(
+        None, title="Tahap (rka, apbd, dpa, rka_p, dppa; kosong: terbaru)", max_length=8
+    )
+
+
+# --------------------------------------------------------------------------- RKA per OPD
+
+
+class RkaParams(YearParams):
+    org_unit_code: str = Field(title="Kode OPD", min_length=1, max_length=40)
+
+
+def _line_rows(
+    session: Session, fiscal_year: FiscalYear, stage: str, unit: OrgUnit
+) -> list[tuple[str, str, str, str, str, Decimal, Decimal, str]]:
+    """(sub kegiatan, account, item, coefficient, unit, unit price, amount, description)."""
+    from .models import CatalogueItem
+
+    if stage == LIVE:
+        rows = session.execute(
+            select(
+                SubActivity.sub_kegiatan_code,
+                BudgetLine.account_code,
+                CatalogueItem.name,
+                BudgetLine.factors,
+                BudgetLine.unit,
+                BudgetLine.unit_price,
+                BudgetLine.amount,
+                BudgetLine.description,
+            )
+            .join(SubActivity, SubActivity.id == BudgetLine.sub_activity_id)
+            .join(CatalogueItem, CatalogueItem.id == BudgetLine.catalogue_item_id)
+            .where(SubActivity.fiscal_year_id == fiscal_year.id, SubActivity.org_unit_id == unit.id)
+            .order_by(SubActivity.sub_kegiatan_code, BudgetLine.account_code, BudgetLine.id)
+        ).all()
+    else:
+        snap = stages.snapshot_of(session, fiscal_year, stage)
+        assert snap is not None  # noqa: S101 - _stage_for checked it
+        rows = session.execute(
+            select(
+                SnapshotLine.sub_kegiatan_code,
+                SnapshotLine.account_code,
+                CatalogueItem.name,
+                SnapshotLine.factors,
+                SnapshotLine.unit,
+                SnapshotLine.unit_price,
+                SnapshotLine.amount,
+                SnapshotLine.description,
+            )
+            .join(CatalogueItem, CatalogueItem.id == SnapshotLine.catalogue_item_id)
+            .where(SnapshotLine.snapshot_id == snap.id, SnapshotLine.org_unit_id == unit.id)
+            .order_by(
+                SnapshotLine.sub_kegiatan_code, SnapshotLine.account_code, SnapshotLine.line_id
+            )
+        ).all()
+    return [
+        (code, account, item, rka.coefficient_text(factors), unit_, price, amount, text)
+        for code, account, item, factors, unit_, price, amount, text in rows
+    ]
+
+
+def build_rka(ctx: JobContext, params: RkaParams) -> ReportDocument:
+    session = ctx.session
+    actor = report_actor(ctx)
+    fiscal_year = years.get_year(session, params.year)
+    unit = session.scalar(select(OrgUnit).where(OrgUnit.code == params.org_unit_code))
+    if unit is None or not actor.sees_unit(unit.id):
+        raise ValueError(f"OPD {params.org_unit_code} tidak ditemukan")
+    stage = _stage_for(session, fiscal_year, params.stage)
+    lines = _line_rows(session, fiscal_year, stage, unit)
+    ctx.progress(40)
+    subs = {
+        s.sub_kegiatan_code: s
+        for s in session.scalars(
+            select(SubActivity).where(
+                SubActivity.fiscal_year_id == fiscal_year.id, SubActivity.org_unit_id == unit.id
+            )
+        )
+    }
+    names = dict(session.execute(select(Nomenclature.code, Nomenclature.name)).all())
+    accounts = dict(session.execute(select(Account.code, Account.name)).all())
+    per_sub: dict[str, list[Any]] = defaultdict(list)
+    for row in lines:
+        per_sub[row[0]].append(row)
+    summary: list[list[Value]] = []
+    for code in sorted(set(per_sub) | set(subs)):
+        sub = subs.get(code)
+        total = sum((r[6] for r in per_sub.get(code, [])), Decimal(0))
+        summary.append(
+            [
+                code,
+                names.get(code, ""),
+                f"{sub.output_indicator}: {number(sub.target)} {sub.target_unit}" if sub else "",
+                sub.location if sub else "",
+                sub.funding_source if sub else "",
+                _money(sub.ceiling if sub else 0),
+                _money(total),
+            ]
+        )
+    grand = sum((r[6] for r in lines), Decimal(0))
+    sections = [
+        Section(
+            "Rekapitulasi per sub kegiatan",
+            [
+                Column("Kode", width=1.6),
+                Column("Sub kegiatan", width=3.5, wrap=True),
+                Column("Keluaran", width=3, wrap=True),
+                Column("Lokasi", width=1.5, wrap=True),
+                Column("Sumber dana", width=1.2),
+                Column("Pagu (Rp)", kind="number", width=1.6),
+                Column("Jumlah (Rp)", kind="number", width=1.6),
+            ],
+            summary,
+            total=[
+                "",
+                "Jumlah",
+                "",
+                "",
+                "",
+                _money(sum((s.ceiling for s in subs.values()), Decimal(0))),
+                _money(grand),
+            ],
+        )
+    ]
+    for code, rows in per_sub.items():
+        sections.append(
+            Section(
+                f"{code} {names.get(code, '')}",
+                [
+                    Column("Kode rekening", width=1.8),
+                    Column("Uraian", width=4, wrap=True),
+                    Column("Koefisien", width=2, wrap=True),
+                    Column("Harga satuan (Rp)", kind="number", width=1.6),
+                    Column("Jumlah (Rp)", kind="number", width=1.6),
+                ],
+                [
+                    [
+                        account,
+                        f"{accounts.get(account, '')} — {item}" + (f" ({text})" if text else ""),
+                        coefficient,
+                        _money(price),
+                        _money(amount),
+                    ]
+                    for _code, account, item, coefficient, _unit, price, amount, text in rows
+                ],
+                total=["", "Jumlah", "", None, _money(sum((r[6] for r in rows), Decimal(0)))],
+            )
+        )
+    ctx.progress(70)
+    return ReportDocument(
+        title=f"Rencana Kerja dan Anggaran (RKA) {unit.name}",
+        parameters=[
+            ("Tahun anggaran", str(fiscal_year.year)),
+            ("Tahap", _stage_label(stage)),
+            ("OPD", f"{unit.code} {unit.name}"),
+            ("Jumlah", rupiah(grand)),
+        ],
+        sections=sections,
+    )
+
+
+# --------------------------------------------------------------------------- program / kegiatan
+
+
+def build_program(ctx: JobContext, params: YearParams) -> ReportDocument:
+    session = ctx.session
+    actor = report_actor(ctx)
+    fiscal_year = years.get_year(session, params.year)
+    stage = _stage_for(session, fiscal_year, params.stage)
+    if stage == LIVE:
+        query = (
+            select(SubActivity.sub_kegiatan_code, func.sum(BudgetLine.amount))
+            .join(BudgetLine, BudgetLine.sub_activity_id == SubActivity.id)
+            .where(SubActivity.fiscal_year_id == fiscal_year.id)
+            .group_by(SubActivity.sub_kegiatan_code)
+        )
+        if actor.unit_ids is not None:
+            query = query.where(SubActivity.org_unit_id.in_(actor.unit_ids))
+    else:
+        snap = stages.snapshot_of(session, fiscal_year, stage)
+        assert snap is not None  # noqa: S101
+        query = (
+            select(SnapshotLine.sub_kegiatan_code, func.sum(SnapshotLine.amount))
+            .where(SnapshotLine.snapshot_id == snap.id)
+            .group_by(SnapshotLine.sub_kegiatan_code)
+        )
+        if actor.unit_ids is not None:
+            query = query.where(SnapshotLine.org_unit_id.in_(actor.unit_ids))
+    per_sub = {code: Decimal(total) for code, total in session.execute(query)}
+    ctx.progress(40)
+    names = dict(session.execute(select(Nomenclature.code, Nomenclature.name)).all())
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for code, amount in per_sub.items():
+        totals[program_code(code)] += amount
+        totals[kegiatan_code(code)] += amount
+        totals[code] += amount
+    grand = sum(per_sub.values(), Decimal(0))
+
+    def key(code: str) -> list[int]:
+        return [int(p) for p in code.split(".")]
+
+    rows: list[list[Value]] = []
+    for code in sorted(totals, key=key):
+        level = {3: "Program", 5: "Kegiatan", 6: "Sub kegiatan"}[len(code.split("."))]
+        share = float(totals[code] * 100 / grand) if grand else 0.0
+        rows.append([code, level, names.get(code, ""), _money(totals[code]), round(share, 2)])
+    return ReportDocument(
+        title="Anggaran Belanja per Program dan Kegiatan",
+        parameters=[
+            ("Tahun anggaran", str(fiscal_year.year)),
+            ("Tahap", _stage_label(stage)),
+            ("Jumlah", rupiah(grand)),
+        ],
+        sections=[
+            Section(
+                "Program dan kegiatan",
+                [
+                    Column("Kode", width=1.7),
+                    Column("Tingkat", width=1.1),
+                    Column("Uraian", width=5, wrap=True),
+                    Column("Jumlah (Rp)", kind="number", width=1.7),
+                    Column("%", kind="number", width=0.7),
+                ],
+                rows,
+                total=["", "", "Jumlah", _money(grand), 100.0 if grand else 0.0],
+            )
+        ],
+    )
+
+
+# --------------------------------------------------------------------------- realization
+
+
+class RealizationParams(ReportParams):
+    format: ReportFormat = Field(ReportFormat.XLSX, title="Format")
+    year: int = Field(ge=2000, le=2100, title="Tahun anggaran")
+
+
+def build_realization(ctx: JobContext, params: RealizationParams) -> ReportDocument:
+    session = ctx.session
+    actor = report_actor(ctx)
+    fiscal_year = years.get_year(session, params.year)
+    basis = stages.execution_snapshot(session, fiscal_year)
+    per_opd = realization.by_opd(session, fiscal_year, actor)
+    per_program = realization.by_program(session, fiscal_year, actor)
+    months = realization.by_month(session, fiscal_year, actor)
+    ctx.progress(20)
+    detail: list[list[Value]] = []
+    for number_, line in enumerate(realization.line_realization(session, fiscal_year, actor), 1):
+        realized = line.realized
+        detail.append(
+            [
+                line.opd_code,
+                line.opd_name,
+                line.sub_kegiatan_code,
+                line.sub_kegiatan_name,
+                line.account_code,
+                line.account_name,
+                _money(line.budget),
+                *(_money(m) for m in line.months),
+                _money(realized),
+                round(float(realized * 100 / line.budget), 2) if line.budget else 0.0,
+                _money(line.budget - realized),
+            ]
+        )
+        if number_ % 10_000 == 0:
+            ctx.progress(min(60, 20 + number_ // 2500))
+
+    def summary(rows: list[realization.RealizationRow], label: str) -> Section:
+        budget = sum((r.budget for r in rows), Decimal(0))
+        paid = sum((r.realized for r in rows), Decimal(0))
+        return Section(
+            f"Per {label}",
+            [
+                Column("Kode", width=1.5),
+                Column(label.capitalize(), width=4, wrap=True),
+                Column("Anggaran (Rp)", kind="number", width=1.7),
+                Column("Realisasi (Rp)", kind="number", width=1.7),
+                Column("%", kind="number", width=0.7),
+                Column("Sisa (Rp)", kind="number", width=1.7),
+            ],
+            [
+                [
+                    r.code,
+                    r.name,
+                    _money(r.budget),
+                    _money(r.realized),
+                    float(r.percent),
+                    _money(r.remaining),
+                ]
+                for r in rows
+            ],
+            total=[
+                "",
+                "Jumlah",
+                _money(budget),
+                _money(paid),
+                round(float(paid * 100 / budget), 2) if budget else 0.0,
+                _money(budget - paid),
+            ],
+        )
+
+    return ReportDocument(
+        title="Realisasi Anggaran terhadap DPA",
+        parameters=[
+            ("Tahun anggaran", str(fiscal_year.year)),
+            ("Dasar", years.STAGE_TITLES[basis.stage] if basis else "DPA belum terbit"),
+        ],
+        sections=[
+            summary(per_opd, "OPD"),
+            summary(per_program, "program"),
+            Section(
+                "Per bulan",
+                [
+                    Column("Bulan", width=1),
+                    Column("Anggaran kas (Rp)", kind="number", width=1.7),
+                    Column("Realisasi (Rp)", kind="number", width=1.7),
+                    Column("Kumulatif anggaran kas (Rp)", kind="number", width=1.9),
+                    Column("Kumulatif realisasi (Rp)", kind="number", width=1.9),
+                ],
+                [
+                    [
+                        MONTHS_ID[m.month - 1],
+                        _money(m.planned),
+                        _money(m.realized),
+                        _money(m.planned_cumulative),
+                        _money(m.realized_cumulative),
+                    ]
+                    for m in months
+                ],
+            ),
+            Section(
+                "Rincian DPA",
+                [
+                    Column("Kode OPD", width=1.2),
+                    Column("OPD", width=2.5),
+                    Column("Sub kegiatan", width=1.8),
+                    Column("Nama sub kegiatan", width=3.5),
+                    Column("Kode rekening", width=1.8),
+                    Column("Rekening", width=3.5),
+                    Column("Anggaran (Rp)", kind="number", width=1.6),
+                    *(Column(f"{m} (Rp)", kind="number", width=1.4) for m in MONTHS_ID),
+                    Column("Realisasi (Rp)", kind="number", width=1.6),
+                    Column("%", kind="number", width=0.7),
+                    Column("Sisa (Rp)", kind="number", width=1.6),
+                ],
+                detail,
+            ),
+        ],
+    )
+
+
+rka_report = declare_report(
+    Report(
+        name="ebudgeting_rka",
+        title="RKA per OPD",
+        description="Rencana kerja dan anggaran satu OPD: rekapitulasi dan rincian belanja.",
+        params=RkaParams,
+        build=build_rka,
+        formats=(ReportFormat.PDF, ReportFormat.XLSX),
+        permission=VIEW,
+        app="ebudgeting",
+        filename="rka",
+    )
+)
+program_report = declare_report(
+    Report(
+        name="ebudgeting_program",
+        title="Anggaran per program dan kegiatan",
+        description="Jumlah anggaran per program, kegiatan dan sub kegiatan.",
+        params=YearParams,
+        build=build_program,
+        formats=(ReportFormat.PDF, ReportFormat.XLSX),
+        permission=VIEW,
+        app="ebudgeting",
+        filename="anggaran-program",
+    )
+)
+
+
+def run_realization(ctx: JobContext, params: RealizationParams) -> JobOutput:
+    """Build the document as any report does; render its XLSX with the streaming writer."""
+    document = build_realization(ctx, params)
+    ctx.progress(80)
+    head = letterhead(ctx)
+    data = (
+        xlsx.render(document, head)
+        if params.format is ReportFormat.XLSX
+        else (render_csv(document, head))
+    )
+    local = head.generated_at.astimezone(head.timezone)
+    return JobOutput(
+        file=FileOutput(
+            name=f"realisasi-{params.year}-{local:%Y%m%d-%H%M}.{params.format.value}",
+            content_type=CONTENT_TYPES[params.format],
+            data=data,
+        ),
+        result={"format": params.format.value, "rows": document.row_count},
+    )
+
+
+def _realization_format(params: BaseModel) -> dict[str, str]:
+    allowed = (ReportFormat.XLSX, ReportFormat.CSV)
+    if getattr(params, "format", None) not in allowed:
+        return {"format": "one of " + ", ".join(f.value for f in allowed)}
+    return {}
+
+
+def _declare_realization() -> Report[RealizationParams]:
+    """Declared like every report (its request form, title, permission and app gate), but
+    run by :func:`run_realization`: the framework's openpyxl renderer needs about a
+    minute for the 50,000-line detail sheet a large regency has."""
+    report = Report(
+        name="ebudgeting_realization",
+        title="Realisasi terhadap anggaran",
+        description="Realisasi SP2D terhadap DPA per OPD, program, bulan dan baris DPA.",
+        params=RealizationParams,
+        build=build_realization,
+        formats=(ReportFormat.XLSX, ReportFormat.CSV),
+        permission=VIEW,
+        app="ebudgeting",
+        filename="realisasi",
+    )
+    known = REPORTS.get(report.name)
+    if known is not None:
+        return known
+    KINDS.add(
+        JobKind(
+            name=report.kind,
+            title=report.title,
+            params=RealizationParams,
+            run=run_realization,
+            permission=VIEW,
+            app="ebudgeting",
+            check=_realization_format,
+        )
+    )
+    REPORTS[report.name] = report
+    return report
+
+
+realization_report = _declare_realization()

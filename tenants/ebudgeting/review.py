@@ -1,0 +1,205 @@
+"""TAPD review of the plans: submit, return with notes, lock, reopen.
+
+draft --submit (OPD head)--> submitted --lock (TAPD chair)--> locked
+                             submitted --return (TAPD, with notes)--> returned --submit--> ...
+locked --reopen (TAPD chair, written reason)--> returned
+
+Every step writes a review event (the history and the notes the OPD reads)
+and an audit entry. A whole OPD can be submitted or locked in one go.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from smartcity.errors import Conflict, InvalidInput
+from smartcity.tenantcore import audit
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .access import LOCK, REVIEW, SUBMIT, Actor
+from .ceilings import get_opd
+from .models import BudgetLine, FiscalYear, ReviewEvent, SubActivity
+from .rka import get_sub_activity
+from .rules import MIN_REASON
+from .years import require_drafting
+
+STATUSES = ("draft", "submitted", "returned", "locked")
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str
+    permission: str
+    min_note: int  # 0: the note is optional
+
+
+TRANSITIONS = {
+    "submit": Transition(frozenset({"draft", "returned"}), "submitted", SUBMIT, 0),
+    "return": Transition(frozenset({"submitted"}), "returned", REVIEW, 3),
+    "lock": Transition(frozenset({"submitted"}), "locked", LOCK, 0),
+    "reopen": Transition(frozenset({"locked"}), "returned", LOCK, MIN_REASON),
+}
+
+
+def _note(action: str, note: str | None) -> str | None:
+    text = (note or "").strip()
+    needed = TRANSITIONS[action].min_note
+    if len(text) < needed:
+        what = "notes for the OPD" if action == "return" else "a written reason"
+        raise InvalidInput(
+            f"to {action} a plan, TAPD writes {what} (at least {needed} characters)",
+            {"note": f"at least {needed} characters"},
+        )
+    if len(text) > 4000:
+        raise InvalidInput("the note is too long", {"note": "at most 4000 characters"})
+    return text or None
+
+
+def record_event(
+    session: Session,
+    sub: SubActivity,
+    *,
+    action: str,
+    target: str,
+    note: str | None,
+    actor: Actor,
+) -> ReviewEvent:
+    """Move ``sub`` to ``target`` and keep the step in its history and the audit log."""
+    event = ReviewEvent(
+        sub_activity_id=sub.id,
+        action=action,
+        from_status=sub.status,
+        to_status=target,
+        note=note,
+        actor=actor.label,
+    )
+    session.add(event)
+    audit.record(
+        session,
+        actor=actor.label,
+        action=f"ebudgeting.review.{action}",
+        entity="eb_sub_activity",
+        entity_id=sub.id,
+        before={"status": sub.status},
+        after={"status": target, "note": note, "code": sub.sub_kegiatan_code},
+    )
+    sub.status = target
+    return event
+
+
+def _check(session: Session, sub: SubActivity, action: str, actor: Actor) -> Transition:
+    if action not in TRANSITIONS:
+        raise InvalidInput(f"unknown review action {action!r}", {"action": "unknown"})
+    step = TRANSITIONS[action]
+    actor.require(step.permission)
+    actor.require_unit(sub.org_unit_id)
+    fiscal_year = session.get(FiscalYear, sub.fiscal_year_id)
+    assert fiscal_year is not None  # noqa: S101 - a foreign key
+    require_drafting(fiscal_year)
+    if sub.status not in step.sources:
+        raise Conflict(
+            f"cannot {action} sub-activity {sub.sub_kegiatan_code}: it is {sub.status} "
+            f"(only {' or '.join(sorted(step.sources))} plans can be)",
+            {"status": sub.status},
+        )
+    if action == "submit":
+        lines = session.scalar(
+            select(func.count()).select_from(BudgetLine).where(BudgetLine.sub_activity_id == sub.id)
+        )
+        if not lines:
+            raise Conflict(
+                f"sub-activity {sub.sub_kegiatan_code} has no budget lines to submit",
+                {"lines": "none"},
+            )
+    return step
+
+
+def transition(
+    session: Session, sub_activity_id: int, action: str, *, note: str | None, actor: Actor
+) -> SubActivity:
+    """One review step on one sub-activity."""
+    sub = get_sub_activity(session, sub_activity_id, actor, for_update=True)
+    step = _check(session, sub, action, actor)
+    record_event(
+        session, sub, action=action, target=step.target, note=_note(action, note), actor=actor
+    )
+    session.flush()
+    return sub
+
+
+def transition_opd(
+    session: Session,
+    fiscal_year: FiscalYear,
+    org_unit_id: int,
+    action: str,
+    *,
+    note: str | None,
+    actor: Actor,
+) -> list[SubActivity]:
+    """Submit or lock every sub-activity of an OPD that can take the step."""
+    if action not in ("submit", "lock"):
+        raise InvalidInput("a whole OPD can only be submitted or locked", {"action": action})
+    unit = get_opd(session, org_unit_id)
+    actor.require(TRANSITIONS[action].permission)
+    actor.require_unit(unit.id)
+    require_drafting(fiscal_year)
+    subs = list(
+        session.scalars(
+            select(SubActivity)
+            .where(
+                SubActivity.fiscal_year_id == fiscal_year.id,
+                SubActivity.org_unit_id == unit.id,
+                SubActivity.status.in_(TRANSITIONS[action].sources),
+            )
+            .order_by(SubActivity.sub_kegiatan_code)
+            .with_for_update(of=SubActivity)
+        )
+    )
+    if not subs:
+        raise Conflict(
+            f"{unit.name} has no sub-activity that can be {action}ed",
+            {"status": "nothing to " + action},
+        )
+    text = _note(action, note)
+    for sub in subs:
+        step = _check(session, sub, action, actor)
+        record_event(session, sub, action=action, target=step.target, note=text, actor=actor)
+    session.flush()
+    return subs
+
+
+def history(session: Session, sub: SubActivity) -> list[ReviewEvent]:
+    return list(
+        session.scalars(
+            select(ReviewEvent)
+            .where(ReviewEvent.sub_activity_id == sub.id)
+            .order_by(ReviewEvent.at.desc(), ReviewEvent.id.desc())
+        )
+    )
+
+
+def open_notes(
+    session: Session, fiscal_year: FiscalYear, actor: Actor
+) -> list[tuple[SubActivity, ReviewEvent]]:
+    """TAPD's latest notes on plans returned to the actor's OPDs, newest first."""
+    latest = (
+        select(func.max(ReviewEvent.id))
+        .where(ReviewEvent.action.in_(("return", "reopen")))
+        .group_by(ReviewEvent.sub_activity_id)
+        .scalar_subquery()
+    )
+    query = (
+        select(SubActivity, ReviewEvent)
+        .join(ReviewEvent, ReviewEvent.sub_activity_id == SubActivity.id)
+        .where(
+            SubActivity.fiscal_year_id == fiscal_year.id,
+            SubActivity.status == "returned",
+            ReviewEvent.id.in_(latest),
+        )
+        .order_by(ReviewEvent.id.desc())
+    )
+    if actor.unit_ids is not None:
+        query = query.where(SubActivity.org_unit_id.in_(actor.unit_ids))
+    return [(sub, event) for sub, event in session.execute(query).all()]

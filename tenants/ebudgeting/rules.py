@@ -1,0 +1,152 @@
+"""Budget rules that explain themselves, and TAPD's written override.
+
+Every refusal names its rule and the numbers involved, because automated rules
+that wrongly struck legitimate items killed earlier grants: a civil servant
+must be able to see why, and TAPD must be able to let a justified exception
+through. Only the rules marked ``overridable`` can be overridden, only by a
+holder of ``ebudgeting.override``, and only with a written reason that the
+audit log keeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from smartcity.errors import InvalidInput
+from smartcity.tenantcore import audit
+from sqlalchemy.orm import Session
+
+
+def N_(message: str) -> str:  # noqa: N802 - the name pybabel extracts
+    """Mark an English phrase for the app's catalogue; pages translate it when shown."""
+    return message
+
+
+#: rule id -> a short English title (pages translate it)
+RULES = {
+    "catalogue_price": N_("price within the catalogue maximum"),
+    "catalogue_account": N_("account allowed for the catalogue item"),
+    "code_hierarchy": N_("code nests under its parent"),
+    "government_level": N_("kegiatan level digit 2 (kabupaten/kota)"),
+    "sub_activity_ceiling": N_("sub-activity lines within its ceiling"),
+    "opd_pagu": N_("OPD total within its pagu"),
+    "locked": N_("nothing editable once locked"),
+    "realization_floor": N_("budget not below what was already paid"),
+    "dpa_line_budget": N_("payments within the DPA line"),
+    "cash_plan_total": N_("cash plan equals the DPA"),
+}
+OVERRIDABLE = frozenset(
+    {"catalogue_price", "catalogue_account", "sub_activity_ceiling", "opd_pagu"}
+)
+MIN_REASON = 10
+CENT = Decimal("0.01")
+
+
+def rupiah(value: Decimal | int | float) -> str:
+    """``Rp 1.250.000`` (Indonesian grouping); sen only when there are any."""
+    amount = Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    sign = "-" if amount < 0 else ""
+    whole, _, cents = f"{abs(amount):.2f}".partition(".")
+    grouped = f"{int(whole):,}".replace(",", ".")
+    return f"{sign}Rp {grouped}" + ("" if cents == "00" else f",{cents}")
+
+
+def number(value: Decimal | int) -> str:
+    """A quantity the Indonesian way: ``1.500`` or ``2,5`` (no trailing zeros)."""
+    text = f"{Decimal(value).normalize():f}"
+    whole, _, frac = text.partition(".")
+    grouped = f"{int(whole):,}".replace(",", ".") if whole.lstrip("-").isdigit() else whole
+    return grouped + (f",{frac}" if frac else "")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: ``template`` is English with ``%(name)s`` placeholders for
+    ``params`` (already formatted), so a page can show it translated."""
+
+    rule: str
+    template: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def overridable(self) -> bool:
+        return self.rule in OVERRIDABLE
+
+    @property
+    def text(self) -> str:
+        return f"[{self.rule}] " + (self.template % dict(self.params))
+
+
+class RuleViolation(InvalidInput):
+    """A change refused by one or more budget rules; ``fields`` maps each rule to its text."""
+
+    code = "rule_violation"
+
+    def __init__(self, violations: Sequence[Violation], note: str | None = None) -> None:
+        self.violations = list(violations)
+        self.note = note
+        message = "; ".join(v.text for v in self.violations)
+        if note:
+            message += f" ({note})"
+        super().__init__(message, {v.rule: v.text for v in self.violations})
+
+
+@dataclass(frozen=True)
+class Override:
+    """The rules TAPD let through for one change, and why."""
+
+    violations: tuple[Violation, ...]
+    reason: str
+
+    @property
+    def note(self) -> str:
+        rules = ", ".join(v.rule for v in self.violations)
+        return f"{rules}: {self.reason}"
+
+
+def enforce(
+    violations: Sequence[Violation], *, may_override: bool, reason: str | None
+) -> Override | None:
+    """Refuse the change unless every violation may be, and is, overridden.
+
+    Returns the override to record (``record_override``) once the change has
+    an id, or None when no rule was broken.
+    """
+    if not violations:
+        return None
+    reason = (reason or "").strip()
+    hard = [v for v in violations if not v.overridable]
+    if hard or not reason:
+        raise RuleViolation(violations)
+    if not may_override:
+        raise RuleViolation(violations, N_("only TAPD can override a rule, with a written reason"))
+    if len(reason) < MIN_REASON:
+        raise InvalidInput(
+            f"an override needs a written reason of at least {MIN_REASON} characters",
+            {"override_reason": f"at least {MIN_REASON} characters"},
+        )
+    return Override(tuple(violations), reason)
+
+
+def record_override(
+    session: Session, override: Override | None, *, actor: str, entity: str, entity_id: object
+) -> None:
+    """Keep TAPD's reason in the audit log, next to the numbers it overrode."""
+    if override is None:
+        return
+    detail: dict[str, Any] = {
+        "rules": [v.rule for v in override.violations],
+        "messages": [v.text for v in override.violations],
+        "reason": override.reason,
+    }
+    audit.record(
+        session,
+        actor=actor,
+        action="ebudgeting.rule_override",
+        entity=entity,
+        entity_id=entity_id,
+        after=detail,
+    )

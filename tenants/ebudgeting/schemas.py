@@ -1,0 +1,374 @@
+"""Request and response bodies of the e-budgeting JSON API.
+
+Amounts travel as strings of digits (``"1250000.00"``) so no float ever rounds a
+rupiah; requests accept a JSON number too.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+Money = Decimal
+OVERRIDE = Field(
+    default=None,
+    max_length=2000,
+    description="TAPD only: a written reason to let this change break an overridable rule",
+)
+
+
+class YearCreate(Strict):
+    year: int = Field(ge=2000, le=2100)
+
+
+class YearOut(BaseModel):
+    year: int
+    stage: str | None = Field(description="last snapshot taken: rka, apbd, dpa, rka_p, dppa")
+    revision_open: bool
+    next_stage: str | None
+    drafting_open: bool
+
+
+class YearList(BaseModel):
+    years: list[YearOut]
+
+
+class CeilingSet(Strict):
+    amount: Money = Field(ge=0, max_digits=17, decimal_places=2)
+    override_reason: str | None = OVERRIDE
+
+
+class CeilingOut(BaseModel):
+    org_unit_id: int
+    org_unit_code: str
+    org_unit_name: str
+    pagu: Money | None
+    allocated: Money = Field(description="sum of its sub-activities' ceilings")
+    planned: Money = Field(description="sum of its budget lines")
+    sub_activities: int
+
+
+class CeilingList(BaseModel):
+    year: int
+    ceilings: list[CeilingOut]
+
+
+class SubActivityCreate(Strict):
+    org_unit_id: int
+    sub_kegiatan_code: str = Field(max_length=30, examples=["1.02.02.2.02.0001"])
+    output_indicator: str | None = Field(default=None, max_length=400)
+    target: Decimal = Field(gt=0, max_digits=16, decimal_places=2)
+    target_unit: str | None = Field(default=None, max_length=60)
+    location: str = Field(min_length=1, max_length=200)
+    funding_source: str = Field(max_length=60, examples=["PAD"])
+    ceiling: Money = Field(ge=0, max_digits=17, decimal_places=2)
+    override_reason: str | None = OVERRIDE
+
+
+class SubActivityPatch(Strict):
+    output_indicator: str | None = Field(default=None, max_length=400)
+    target: Decimal | None = Field(default=None, gt=0, max_digits=16, decimal_places=2)
+    target_unit: str | None = Field(default=None, max_length=60)
+    location: str | None = Field(default=None, max_length=200)
+    funding_source: str | None = Field(default=None, max_length=60)
+    ceiling: Money | None = Field(default=None, ge=0, max_digits=17, decimal_places=2)
+    override_reason: str | None = OVERRIDE
+
+
+class SubActivityOut(BaseModel):
+    id: int
+    year: int
+    org_unit_id: int
+    sub_kegiatan_code: str
+    name: str
+    output_indicator: str
+    target: Decimal
+    target_unit: str
+    location: str
+    funding_source: str
+    ceiling: Money
+    total: Money = Field(description="sum of its lines")
+    line_count: int
+    status: str
+
+
+class SubActivityList(BaseModel):
+    sub_activities: list[SubActivityOut]
+
+
+class FactorIn(Strict):
+    quantity: Decimal = Field(gt=0, max_digits=14, decimal_places=4)
+    unit: str = Field(min_length=1, max_length=30)
+
+
+class LineCreate(Strict):
+    catalogue_item_id: int
+    account_code: str = Field(max_length=30, examples=["5.1.02.01.01.0024"])
+    factors: list[FactorIn] | None = Field(
+        default=None, min_length=1, max_length=4, description="e.g. 2 orang x 3 hari"
+    )
+    coefficient: str | None = Field(
+        default=None, max_length=200, description="instead of factors: '2 orang x 3 hari'"
+    )
+    unit_price: Money | None = Field(
+        default=None, gt=0, max_digits=17, decimal_places=2, description="default: the maximum"
+    )
+    description: str = Field(default="", max_length=500)
+    override_reason: str | None = OVERRIDE
+
+
+class LinePatch(Strict):
+    catalogue_item_id: int | None = None
+    account_code: str | None = Field(default=None, max_length=30)
+    factors: list[FactorIn] | None = Field(default=None, min_length=1, max_length=4)
+    coefficient: str | None = Field(default=None, max_length=200)
+    unit_price: Money | None = Field(default=None, gt=0, max_digits=17, decimal_places=2)
+    description: str | None = Field(default=None, max_length=500)
+    override_reason: str | None = OVERRIDE
+
+
+class LineOut(BaseModel):
+    id: int
+    sub_activity_id: int
+    catalogue_item_id: int
+    item_code: str
+    item_name: str
+    account_code: str
+    description: str
+    coefficient: str
+    factors: list[FactorIn]
+    volume: Decimal
+    unit: str
+    unit_price: Money
+    max_price: Money
+    amount: Money
+    override_note: str | None
+
+
+class ReviewEventOut(BaseModel):
+    action: str
+    from_status: str
+    to_status: str
+    note: str | None
+    actor: str
+    at: datetime
+
+
+class SubActivityDetail(SubActivityOut):
+    lines: list[LineOut]
+    reviews: list[ReviewEventOut]
+
+
+class LineList(BaseModel):
+    lines: list[LineOut]
+
+
+class ReviewIn(Strict):
+    action: str = Field(description="submit, return, lock or reopen", examples=["return"])
+    note: str | None = Field(
+        default=None, max_length=4000, description="required to return (notes) and reopen"
+    )
+
+
+class OpdReviewIn(Strict):
+    action: str = Field(description="submit or lock every sub-activity of the OPD")
+    note: str | None = Field(default=None, max_length=4000)
+
+
+class ReviewResult(BaseModel):
+    sub_activities: list[SubActivityOut]
+
+
+class NoteOut(BaseModel):
+    sub_activity_id: int
+    sub_kegiatan_code: str
+    org_unit_id: int
+    note: str | None
+    actor: str
+    at: datetime
+
+
+class NoteList(BaseModel):
+    notes: list[NoteOut]
+
+
+class StageIn(Strict):
+    stage: str = Field(description="rka, apbd, dpa, rka_p or dppa (only the next one)")
+
+
+class SnapshotOut(BaseModel):
+    stage: str
+    total: Money
+    line_count: int
+    taken_by: str
+    taken_at: datetime
+
+
+class StageList(BaseModel):
+    year: YearOut
+    snapshots: list[SnapshotOut]
+
+
+class LineValuesOut(BaseModel):
+    account_code: str
+    description: str
+    coefficient: str
+    volume: Decimal
+    unit: str
+    unit_price: Money
+    amount: Money
+
+
+class LineChangeOut(BaseModel):
+    kind: str
+    line_id: int
+    sub_activity_id: int
+    sub_kegiatan_code: str
+    before: LineValuesOut | None
+    after: LineValuesOut | None
+    delta: Money
+
+
+class SubActivityChangeOut(BaseModel):
+    sub_activity_id: int
+    org_unit_id: int
+    sub_kegiatan_code: str
+    name: str
+    before: Money
+    after: Money
+    delta: Money
+
+
+class DiffOut(BaseModel):
+    from_stage: str
+    to_stage: str
+    total_before: Money
+    total_after: Money
+    delta: Money
+    sub_activities: list[SubActivityChangeOut]
+    lines: list[LineChangeOut]
+    lines_truncated: bool
+
+
+class CatalogueItemOut(BaseModel):
+    id: int
+    year: int
+    code: str
+    kind: str
+    name: str
+    specification: str
+    unit: str
+    max_price: Money
+    account_codes: list[str]
+    source: str
+    status: str
+    decision_note: str | None
+
+
+class CatalogueList(BaseModel):
+    items: list[CatalogueItemOut]
+
+
+class CatalogueProposal(Strict):
+    year: int = Field(ge=2000, le=2100)
+    kind: str = Field(examples=["SSH"])
+    name: str = Field(min_length=1, max_length=300)
+    specification: str = Field(default="", max_length=500)
+    unit: str = Field(min_length=1, max_length=40)
+    max_price: Money = Field(gt=0, max_digits=17, decimal_places=2)
+    account_codes: list[str] = Field(min_length=1, max_length=20)
+
+
+class CatalogueDecision(Strict):
+    approve: bool
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class CashPlanIn(Strict):
+    amounts: list[Money] = Field(min_length=12, max_length=12, description="January..December")
+
+
+class CashPlanOut(BaseModel):
+    sub_activity_id: int
+    amounts: list[Money]
+    basis_stage: str | None
+    basis_amount: Money | None
+
+
+class PaymentIn(Strict):
+    sp2d_number: str = Field(min_length=1, max_length=60)
+    paid_on: date
+    sub_activity_id: int
+    account_code: str = Field(max_length=30)
+    amount: Money = Field(gt=0, max_digits=17, decimal_places=2)
+    description: str = Field(default="", max_length=300)
+
+
+class PaymentOut(BaseModel):
+    id: int
+    sp2d_number: str
+    paid_on: date
+    sub_activity_id: int
+    sub_kegiatan_code: str
+    org_unit_id: int
+    account_code: str
+    amount: Money
+    description: str
+
+
+class PaymentList(BaseModel):
+    payments: list[PaymentOut]
+
+
+class ImportOut(BaseModel):
+    import_id: int
+    rows: int
+    total: Money
+
+
+class RealizationRowOut(BaseModel):
+    code: str
+    name: str
+    budget: Money
+    realized: Money
+    percent: Decimal
+
+
+class MonthOut(BaseModel):
+    month: int
+    planned: Money
+    realized: Money
+    planned_cumulative: Money
+    realized_cumulative: Money
+
+
+class RealizationOut(BaseModel):
+    year: int
+    basis_stage: str | None
+    by_opd: list[RealizationRowOut]
+    by_program: list[RealizationRowOut]
+    by_month: list[MonthOut]
+
+
+class MemberIn(Strict):
+    user_id: int
+    org_unit_ids: list[int] = Field(max_length=50)
+
+
+class MemberOut(BaseModel):
+    user_id: int
+    email: str
+    name: str
+    roles: list[str]
+    org_unit_ids: list[int]
+
+
+class MemberList(BaseModel):
+    members: list[MemberOut]

@@ -1,0 +1,94 @@
+"""Fiscal years and the stages a budget goes through.
+
+RKA (plans drafted by the OPD, verified by TAPD) -> APBD (adopted with the
+legislature) -> DPA (execution document) -> mid-year revision RKA-P -> DPPA.
+A year's ``stage`` is the last snapshot taken. Plans can be changed while the
+RKA and APBD are prepared and, after the DPA, only once the revision (RKA-P)
+was opened; a DPA or DPPA in force freezes everything.
+"""
+
+from __future__ import annotations
+
+from smartcity.errors import Conflict, InvalidInput, NotFound
+from smartcity.tenantcore import audit
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .access import CEILINGS, Actor
+from .models import FiscalYear
+from .rules import N_, RuleViolation, Violation
+
+STAGES = ("rka", "apbd", "dpa", "rka_p", "dppa")
+STAGE_TITLES = {"rka": "RKA", "apbd": "APBD", "dpa": "DPA", "rka_p": "RKA-P", "dppa": "DPPA"}
+
+
+def create_fiscal_year(session: Session, year: int, *, actor: Actor) -> FiscalYear:
+    actor.require(CEILINGS)
+    if not 2000 <= year <= 2100:
+        raise InvalidInput(f"{year} is not a budget year", {"year": "between 2000 and 2100"})
+    if session.scalar(select(FiscalYear.id).where(FiscalYear.year == year)) is not None:
+        raise Conflict(f"fiscal year {year} already exists", {"year": "already exists"})
+    fiscal_year = FiscalYear(year=year, stage=None, revision_open=False, created_by=actor.label)
+    session.add(fiscal_year)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.label,
+        action="ebudgeting.fiscal_year.create",
+        entity="eb_fiscal_year",
+        entity_id=fiscal_year.id,
+        after={"year": year},
+    )
+    return fiscal_year
+
+
+def get_year(session: Session, year: int, *, for_update: bool = False) -> FiscalYear:
+    query = select(FiscalYear).where(FiscalYear.year == year)
+    if for_update:
+        query = query.with_for_update()
+    fiscal_year = session.scalar(query)
+    if fiscal_year is None:
+        raise NotFound(f"no fiscal year {year}", {"year": "unknown"})
+    return fiscal_year
+
+
+def list_years(session: Session) -> list[FiscalYear]:
+    return list(session.scalars(select(FiscalYear).order_by(FiscalYear.year.desc())))
+
+
+def next_stage(fiscal_year: FiscalYear) -> str | None:
+    """The snapshot to take next (None once the DPPA exists)."""
+    if fiscal_year.stage is None:
+        return STAGES[0]
+    index = STAGES.index(fiscal_year.stage)
+    return STAGES[index + 1] if index + 1 < len(STAGES) else None
+
+
+def drafting_open(fiscal_year: FiscalYear) -> bool:
+    """Whether plans of this year may change at all (each sub-activity has its own lock).
+
+    Open while the RKA is drafted and deliberated (up to the APBD), and again
+    during the revision (RKA-P) until the DPPA; frozen by the adopted APBD, the
+    DPA and the DPPA.
+    """
+    stage = fiscal_year.stage
+    return stage in (None, "rka", "rka_p") or (stage == "dpa" and fiscal_year.revision_open)
+
+
+def require_drafting(fiscal_year: FiscalYear) -> None:
+    if drafting_open(fiscal_year):
+        return
+    stage = fiscal_year.stage or "rka"
+    hint = {
+        "apbd": N_(": plans change again with the revision (RKA-P), after the DPA"),
+        "dpa": N_(": open the revision (RKA-P) to change it"),
+    }.get(stage, "")
+    raise RuleViolation(
+        [
+            Violation(
+                "locked",
+                "the %(document)s %(year)s is in force%(hint)s",
+                {"document": STAGE_TITLES[stage], "year": str(fiscal_year.year), "hint": hint},
+            )
+        ]
+    )

@@ -1,0 +1,230 @@
+"""e-Budgeting reports through the worker's report framework: RKA, program, realization."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from tenants.ebudgeting import ceilings, realization, review, rka, stages
+
+from .conftest import PASSWORD, bearer, tenant_token
+from .ebudgeting_support import (
+    CHAIR,
+    HVS,
+    MEALS_ACCOUNT,
+    PAPER_ACCOUNT,
+    SNACK,
+    SUB_MOTHERS,
+    SUB_PLANNING,
+    SYSTEM,
+    TAPD,
+    budget_year,
+    factors,
+    item,
+    make_opds,
+    make_users,
+    sub_activity,
+)
+from .test_reports import pdf_text
+from .workers import ask, broker_of, redis_server, run_now
+
+
+@pytest.fixture(scope="module", autouse=True)
+def private_broker(app):
+    with redis_server() as server, broker_of(app, server.url):
+        yield server
+
+
+@pytest.fixture
+def regency(provision, tenant_db, state):
+    """Dinas Kesehatan (two plans, paid in part) and Dinas Pendidikan (one plan), through DPA."""
+    slug = provision(apps=("ebudgeting",))
+    with tenant_db(slug) as session:
+        opds = make_opds(session)
+        make_users(session, state.registry, opds, PASSWORD)
+        fiscal_year = budget_year(session, opds)
+        ceilings.set_ceiling(session, fiscal_year, opds.disdik, Decimal(50000000), actor=TAPD)
+        planning = sub_activity(session, fiscal_year, opds)
+        mothers = sub_activity(session, fiscal_year, opds, code=SUB_MOTHERS)
+        rka.add_line(
+            session,
+            planning.id,
+            catalogue_item_id=item(session, HVS).id,
+            account_code=PAPER_ACCOUNT,
+            factors=factors(("20", "rim")),
+            description="dokumen Renja",
+            actor=opds.operator,
+        )
+        rka.add_line(
+            session,
+            mothers.id,
+            catalogue_item_id=item(session, SNACK).id,
+            account_code=MEALS_ACCOUNT,
+            factors=factors(("25", "orang"), ("4", "kali")),
+            actor=opds.operator,
+        )
+        school = rka.create_sub_activity(
+            session,
+            fiscal_year,
+            org_unit_id=opds.disdik,
+            sub_kegiatan_code="1.01.02.2.01.0002",
+            output_indicator=None,
+            target=Decimal(2),
+            target_unit=None,
+            location="SDN 3",
+            funding_source="DAK Fisik",
+            ceiling=Decimal(10000000),
+            actor=TAPD,
+        )
+        rka.add_line(
+            session,
+            school.id,
+            catalogue_item_id=item(session, HVS).id,
+            account_code=PAPER_ACCOUNT,
+            factors=factors(("100", "rim")),
+            actor=TAPD,
+        )
+        for unit in (opds.dinkes, opds.disdik):
+            review.transition_opd(session, fiscal_year, unit, "submit", note=None, actor=SYSTEM)
+            review.transition_opd(session, fiscal_year, unit, "lock", note=None, actor=CHAIR)
+        for stage in ("rka", "apbd", "dpa"):
+            stages.take_snapshot(session, fiscal_year, stage, actor=CHAIR)
+        realization.record_payment(
+            session,
+            fiscal_year,
+            sp2d_number="10/SP2D",
+            paid_on=date(2026, 3, 2),
+            sub_activity_id=planning.id,
+            account_code=PAPER_ACCOUNT,
+            amount=Decimal(550000),
+            actor=TAPD,
+        )
+        realization.record_payment(
+            session,
+            fiscal_year,
+            sp2d_number="11/SP2D",
+            paid_on=date(2026, 4, 6),
+            sub_activity_id=school.id,
+            account_code=PAPER_ACCOUNT,
+            amount=Decimal(5500000),
+            actor=TAPD,
+        )
+    return slug
+
+
+@pytest.fixture
+def report(app, client, state):
+    """``report(slug, email, kind, **params)``: ask as that user, run it, return the file."""
+
+    def make(slug, email, kind, **params):
+        token = tenant_token(client, slug, email)
+        job = ask(client, slug, token, kind, **params)
+        assert run_now(app, state, slug, job["id"]) == "succeeded"
+        response = client.get(f"/t/{slug}/api/v1/jobs/{job['id']}/result", headers=bearer(token))
+        assert response.status_code == 200
+        return response.data
+
+    return make
+
+
+def _rows(data, sheet):
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    names = {s.title: s for s in book.worksheets}
+    return [list(r) for r in names[sheet].iter_rows(values_only=True)]
+
+
+def test_rka_per_opd_in_pdf_and_xlsx(report, regency):
+    slug = regency
+    pdf = report(
+        slug,
+        "tapd@example.go.id",
+        "report:ebudgeting_rka",
+        year=2026,
+        org_unit_code="1.02.01",
+        format="pdf",
+    )
+    assert pdf.startswith(b"%PDF")
+    content = pdf_text(pdf)
+    assert "Dinas Kesehatan" in content and "1.02.01.2.01.0001" in content
+    xlsx = report(
+        slug,
+        "tapd@example.go.id",
+        "report:ebudgeting_rka",
+        year=2026,
+        org_unit_code="1.02.01",
+        format="xlsx",
+    )
+    summary = _rows(xlsx, "Rekapitulasi per sub kegiatan")
+    header = summary.index(next(r for r in summary if r and r[0] == "Kode"))
+    body = summary[header + 1 :]
+    assert [r[0] for r in body[:2]] == [SUB_PLANNING, SUB_MOTHERS]
+    assert [r[6] for r in body[:2]] == [1100000, 2000000]
+    assert body[2][1] == "Jumlah" and body[2][6] == 3100000
+    assert any(r[0] == "Tahap: DPA" for r in summary if r)
+
+
+def test_budget_by_program_and_kegiatan(report, regency):
+    xlsx = report(
+        regency,
+        "dprd@example.go.id",
+        "report:ebudgeting_program",
+        year=2026,
+        format="xlsx",
+    )
+    rows = {r[0]: r for r in _rows(xlsx, "Program dan kegiatan") if r and r[0]}
+    assert rows["1.02.01"][1:4] == [
+        "Program",
+        "PROGRAM PENUNJANG URUSAN PEMERINTAHAN DAERAH KABUPATEN/KOTA",
+        1100000,
+    ]
+    assert rows["1.02.02.2.02"][3] == 2000000 and rows["1.01.02"][3] == 5500000
+    assert rows["1.02.02.2.02.0001"][1] == "Sub kegiatan"
+
+
+def test_realization_against_the_budget_is_scoped_to_the_reader(report, regency):
+    xlsx = report(
+        regency,
+        "tapd@example.go.id",
+        "report:ebudgeting_realization",
+        year=2026,
+        format="xlsx",
+    )
+    per_opd = [r for r in _rows(xlsx, "Per OPD") if r and r[0] in ("1.01.01", "1.02.01")]
+    assert [(r[0], r[2], r[3], r[4]) for r in per_opd] == [
+        ("1.01.01", 5500000, 5500000, 100),
+        ("1.02.01", 3100000, 550000, 17.74),
+    ]
+    detail = [r for r in _rows(xlsx, "Rincian DPA") if r and r[0] in ("1.01.01", "1.02.01")]
+    assert len(detail) == 3
+    paper = next(r for r in detail if r[2] == SUB_PLANNING)
+    assert paper[6] == 1100000 and paper[9] == 550000 and paper[19] == 550000  # March, total
+    # An OPD operator's report covers their own OPD only.
+    own = report(
+        regency,
+        "operator@dinkes.go.id",
+        "report:ebudgeting_realization",
+        year=2026,
+        format="xlsx",
+    )
+    assert [r[0] for r in _rows(own, "Rincian DPA") if r and r[0] in ("1.01.01", "1.02.01")] == [
+        "1.02.01",
+        "1.02.01",
+    ]
+
+
+def test_reports_are_only_for_tenants_with_the_app(client, provision):
+    other = provision(apps=("noticeboard",))
+    token = tenant_token(client, other)
+    response = client.post(
+        f"/t/{other}/api/v1/jobs",
+        json={"kind": "report:ebudgeting_rka", "params": {"year": 2026, "org_unit_code": "1"}},
+        headers=bearer(token),
+    )
+    assert (
+        response.status_code == 422
+        and "unknown job kind" in response.get_json()["error"]["message"]
+    )
