@@ -7,7 +7,14 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 
 from smartcity.web import N_
-from smartcity.web.forms import NOT_A_CHOICE, LoginForm, MultiCheckboxField, at_most, required
+from smartcity.web.forms import (
+    NOT_A_CHOICE,
+    LoginForm,
+    MultiCheckboxField,
+    at_most,
+    options,
+    required,
+)
 
 # Messages of the operator, support and usage services that console pages show
 # (see smartcity.web.translate); listed so pybabel extracts them.
@@ -104,7 +111,7 @@ class SupportForm(FlaskForm):  # type: ignore[misc]
         _l("Duration"),
         coerce=int,
         default=60,
-        choices=[(m, _l("%(num)d minutes", num=m)) for m in SUPPORT_MINUTES],
+        choices=options((m, _l("%(num)d minutes", num=m)) for m in SUPPORT_MINUTES),
         invalid_choice_message=NOT_A_CHOICE,
     )
 

@@ -43,7 +43,7 @@ from smartcity.web import (
     requires_titles,
     translate,
 )
-from smartcity.web.forms import attach_service_errors
+from smartcity.web.forms import attach_service_errors, options
 
 TENANTS_PER_PAGE = 20
 AUDIT_ENTRIES_SHOWN = 15
@@ -106,10 +106,10 @@ def tenant_new() -> Response | tuple[str, int]:
     regions = g.db.scalars(
         select(Region).where(Region.level == "kab_kota").order_by(Region.name)
     ).all()
-    form.region_code.choices = [("", _("Choose a regency…"))] + [
-        (r.code, f"{r.name} ({r.code})") for r in regions
-    ]
-    form.apps.choices = [(m.name, m.title) for m in state.registry]
+    form.region_code.choices = options(
+        [("", _("Choose a regency…")), *((r.code, f"{r.name} ({r.code})") for r in regions)]
+    )
+    form.apps.choices = options((m.name, m.title) for m in state.registry)
     refused: ServiceError | None = None
     problems: list[str] = []
     if form.validate_on_submit():
