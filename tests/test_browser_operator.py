@@ -1,0 +1,102 @@
+"""Issue 3's walk-through in Chromium, from Bandung's console to a civil servant's home page.
+
+An operator provisions a regency through the console form and enables an app on
+its page; the regency's admin signs in, imports a roster and adds a user; that
+user signs in and sees only the regency's apps.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from smartcity.tenantcore import orgunits
+
+from .conftest import OPERATOR_EMAIL, PASSWORD
+from .test_browser_admin import DESKTOP, PHONE, shot
+from .test_web_admin import GOOD, HEADER
+
+pytestmark = pytest.mark.browser
+
+
+def test_operator_provisions_admin_imports_and_the_user_sees_only_its_apps(
+    server,
+    chromium,
+    tenant_db,
+    tmp_path,
+):
+    slug = f"ngawi-{uuid.uuid4().hex[:6]}"
+    operator = chromium.new_context(viewport=DESKTOP, locale="id-ID").new_page()
+    operator.goto(f"{server}/platform/")
+    assert "/platform/login" in operator.url
+    operator.fill("#email", OPERATOR_EMAIL)
+    operator.fill("#password", PASSWORD)
+    operator.click("button[type=submit]")
+    operator.wait_for_url(f"{server}/platform/")
+
+    operator.goto(f"{server}/platform/tenants/new")
+    operator.fill("#name", "Kabupaten Ngawi")
+    operator.select_option("#region_code", "35.21")
+    operator.fill("#slug", slug)
+    operator.fill("#admin_email", "admin@ngawikab.go.id")
+    operator.fill("#admin_name", "Admin Diskominfo Ngawi")
+    operator.fill("#admin_password", PASSWORD)
+    shot(operator, "operator-provision-form")
+    operator.click("button[type=submit]:has-text('Siapkan')")
+    operator.wait_for_url(f"{server}/platform/tenants/{slug}")
+    operator.click(f"form[action$='/tenants/{slug}/apps/noticeboard/enable'] button")
+    operator.wait_for_selector(f"form[action$='/tenants/{slug}/apps/noticeboard/disable']")
+    shot(operator, "operator-tenant-detail")
+
+    with tenant_db(slug) as session:  # the OPD the roster refers to
+        setda = orgunits.create_unit(
+            session,
+            code="4.01",
+            name="Sekretariat Daerah",
+            kind="sekretariat_daerah",
+            regency_code="35.21",
+            actor="t",
+        )
+        orgunits.create_unit(
+            session,
+            code="4.01.01",
+            name="Bagian Umum",
+            kind="bagian",
+            parent_id=setda.id,
+            regency_code="35.21",
+            actor="t",
+        )
+
+    base = f"{server}/t/{slug}"
+    admin = chromium.new_context(viewport=DESKTOP, locale="id-ID").new_page()
+    admin.goto(f"{base}/login")
+    admin.fill("#email", "admin@ngawikab.go.id")
+    admin.fill("#password", PASSWORD)
+    admin.click("button[type=submit]")
+    admin.wait_for_url(f"{base}/")
+    roster = tmp_path / "pegawai.csv"
+    roster.write_text("\n".join((HEADER, *GOOD)) + "\n")
+    admin.goto(f"{base}/admin/roster")
+    admin.set_input_files("#file", str(roster))
+    admin.click("button:has-text('Periksa berkas')")
+    admin.wait_for_selector("[data-roster-state='ready']")
+    admin.click("button:has-text('Terapkan')")
+    admin.wait_for_selector("[data-roster-state='applied']")
+    assert admin.inner_text("[data-count='created']") == "3"
+    admin.goto(f"{base}/admin/users/new")
+    admin.fill("#email", "pegawai@ngawikab.go.id")
+    admin.fill("#name", "Pegawai Ngawi")
+    admin.click("button:has-text('Undang')")
+    link = admin.input_value("#password-link")
+
+    user = chromium.new_context(viewport=PHONE, locale="id-ID", is_mobile=True).new_page()
+    user.goto(link)
+    user.fill("#password", "Kata-Sandi-Ngawi-7")
+    user.fill("#confirm", "Kata-Sandi-Ngawi-7")
+    user.click("button[type=submit]")
+    user.wait_for_url(f"{base}/")
+    assert user.eval_on_selector_all("[data-app]", "els => els.map(e => e.dataset.app)") == [
+        "noticeboard"
+    ]
+    assert user.locator(f"a[href='/t/{slug}/noticeboard/']").count() >= 1
+    shot(user, "operator-flow-user-home")
