@@ -129,7 +129,8 @@ class JobTask(TenantTask):
         return run_job(self.flask_app, tenant, int(args[0]))
 
     def run(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - __call__ runs it
-        raise NotImplementedError
+        # TenantTask.__call__ resolves the tenant and calls run_for; nothing calls run.
+        raise TypeError(f"{self.name} runs only through a worker, with its tenant header")
 
 
 def tenant_task(name: str, app: str | None = None, **options: Any) -> Callable[[F], F]:
