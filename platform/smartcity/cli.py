@@ -425,7 +425,11 @@ def demo(credentials_file: str) -> None:
     """Seed the demo regencies of the 2018 signing (idempotent) and print credentials."""
     from smartcity.demo import seed_demo
 
-    seed_demo(platform_state(), credentials_file, click.echo)
+    try:
+        seed_demo(platform_state(), credentials_file, click.echo)
+    except ServiceError as exc:
+        # e.g. roles left by an earlier database of the same name (roles are cluster-wide)
+        _fail(exc)
 
 
 @main.command("worker", context_settings={"ignore_unknown_options": True})

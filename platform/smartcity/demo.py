@@ -133,7 +133,7 @@ def seed_demo(state: PlatformState, credentials_file: str, echo: Callable[[str],
         logins = "   ".join(
             f"{email} / {password}"
             for email, password in creds.items()
-            if email.endswith(f"@{slug}.go.id")
+            if email.endswith(f"@{slug}.go.id") and email != operator_email
         )
         echo(f"  {names[code]:28} /t/{slug}/  {logins}")
     echo(f"(kept in {path}, readable only by you)")
