@@ -259,3 +259,20 @@ def test_another_tenant_sees_none_of_the_staff(provision, tenant_db):
         )
     with tenant_db(b) as session:
         assert session.scalar(select(func.count()).select_from(Staff)) == 0
+
+
+def test_dates_on_pages_use_the_regencys_time_zone(app, provision):
+    import flask_babel
+    from flask import g
+    from smartcity.db import db
+
+    slug = provision(region_code="76.05")  # Majene, Sulawesi Barat: WITA
+    with app.test_request_context("/"):
+        assert str(flask_babel.get_timezone()) == "Asia/Jakarta"  # the console: Bandung's WIB
+    with app.test_request_context("/"):
+        g.tenant = app.extensions["smartcity"].cache.by_slug(slug)
+        g.db = db.session(bind=g.tenant.bind)
+        try:
+            assert str(flask_babel.get_timezone()) == "Asia/Makassar"
+        finally:
+            g.db.close()

@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     login_manager.user_loader(load_principal)
     login_manager.anonymous_user = Anonymous
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
     limiter.init_app(app)
 
     _register_blueprints(app, registry)
@@ -255,6 +255,16 @@ def _select_locale() -> str:
         return chosen
     stored = session.get("lang")
     return stored if stored in LOCALES else platform_state().settings.DEFAULT_LOCALE
+
+
+def _select_timezone() -> str:
+    """The regency's own zone (WIB, WITA or WIT); Bandung's (WIB) on the console.
+
+    Asked only when a date is formatted, so API requests never read the settings row.
+    """
+    from smartcity.web.branding import DEFAULT, branding
+
+    return (branding() or DEFAULT).timezone
 
 
 def _template_context() -> dict[str, Any]:
