@@ -727,6 +727,12 @@ def test_branding_colours_and_logo_apply_to_the_pages(app, regency):
     )
     assert bad.status_code == 422
     assert "a PNG or JPEG image" in field_errors(bad.get_data(as_text=True), "logo_file")
+    # The logo can be removed again: the header shows the name alone.
+    removed = post_form(admin, url + "/logo/remove", {}, page=url)
+    assert removed.status_code == 303
+    login_page = app.test_client().get(f"/t/{regency}/login").get_data(as_text=True)
+    assert 'class="sc-logo' not in login_page
+    assert app.test_client().get(logo_src).status_code == 404
 
 
 def test_the_settings_row_is_read_once_per_page_and_never_by_the_api(app, regency):

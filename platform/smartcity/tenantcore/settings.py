@@ -119,3 +119,23 @@ def update_settings(session: Session, *, actor: str, **changes: Any) -> TenantSe
         after=_public(settings),
     )
     return settings
+
+
+def remove_logo(session: Session, *, actor: str) -> TenantSettings:
+    """Back to the name alone in the header."""
+    settings = get_settings(session)
+    if settings.logo is None:
+        return settings
+    before = _public(settings)
+    settings.logo, settings.logo_type = None, None
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="settings.update",
+        entity="settings",
+        entity_id=1,
+        before=before,
+        after=_public(settings),
+    )
+    return settings

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from smartcity.errors import ServiceError
 from smartcity.tenantcore.models import TenantSettings
-from smartcity.tenantcore.settings import TIMEZONES, get_settings, update_settings
+from smartcity.tenantcore.settings import TIMEZONES, get_settings, remove_logo, update_settings
 from smartcity.web import form_status
 from smartcity.web.access import TENANT_MANAGE, actor, blueprint, permitted
 from smartcity.web.admin_forms import SettingsForm
@@ -60,6 +60,14 @@ def settings_page() -> Response | tuple[str, int]:
         problems=problems,
     )
     return page, refused.status if refused else form_status()
+
+
+@blueprint.post("/admin/settings/logo/remove")
+@permitted(TENANT_MANAGE)
+def settings_remove_logo() -> Response:
+    remove_logo(g.db, actor=actor())
+    flash(_("The logo was removed."), "success")
+    return redirect(url_for(".settings_page"), 303)
 
 
 @blueprint.get("/branding/logo")
