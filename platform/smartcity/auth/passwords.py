@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-# Compared against when the account does not exist, so a wrong email costs the
-# same time as a wrong password and reveals nothing.
-_DUMMY = _hasher.hash("not-a-real-password")
 
 MIN_LENGTH = 12
 
@@ -17,9 +16,17 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+@cache
+def _dummy_hash() -> str:
+    """Compared against when the account does not exist, so a wrong email costs the
+    same time as a wrong password and reveals nothing. Made on first use, not at
+    import: every process (CLI, worker) would otherwise pay for it at start-up."""
+    return _hasher.hash("not-a-real-password")
+
+
 def verify_password(stored_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored_hash or _DUMMY, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
