@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from . import api, blueprint, demo
 from .access import ROLES, VIEW
+from .capabilities import CAPABILITIES
 from .models import Base
 from .reference import load_packaged
 from .rules import N_
@@ -44,4 +45,5 @@ manifest = AppManifest(
     migrations=Path(__file__).parent / "migrations",
     on_enable=_enable,
     demo=demo.seed,
+    provides=CAPABILITIES,
 )

@@ -1,6 +1,16 @@
 """Granted apps: typed manifests and the registry that loads and checks them."""
 
+from smartcity.apps.capabilities import Capability, CapabilityNotDeclared, SubActivityBudget
 from smartcity.apps.manifest import AppManifest, BeatEntry, MenuEntry
 from smartcity.apps.registry import AppRegistry, AppRegistryError
 
-__all__ = ["AppManifest", "AppRegistry", "AppRegistryError", "BeatEntry", "MenuEntry"]
+__all__ = [
+    "AppManifest",
+    "AppRegistry",
+    "AppRegistryError",
+    "BeatEntry",
+    "Capability",
+    "CapabilityNotDeclared",
+    "MenuEntry",
+    "SubActivityBudget",
+]

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from smartcity.apps.capabilities import CAPABILITY_NAME, Capability
+
 if TYPE_CHECKING:
     from flask import Blueprint
     from sqlalchemy import MetaData
@@ -63,6 +65,10 @@ class AppManifest:
     #: Fills a freshly seeded demo regency (tenant session, its region code) with the
     #: app's demo data, after its org units, staff and users exist; idempotent.
     demo: Callable[[Session, str], Mapping[str, int]] | None = None
+    #: Capabilities this app answers for other apps (see smartcity.apps.capabilities).
+    provides: tuple[Capability, ...] = ()
+    #: Capability names this app asks for; each may be absent for a regency.
+    uses: tuple[str, ...] = ()
 
     def check(self) -> list[str]:
         """Problems with this manifest alone (the registry checks cross-references)."""
@@ -75,4 +81,25 @@ class AppManifest:
             problems.append(f"{self.name}: migrations folder {self.migrations} is missing")
         if self.name in self.requires:
             problems.append(f"{self.name}: requires itself")
+        problems.extend(
+            f"{self.name}: capability {cap.name!r} must be named {self.name}.<what>"
+            for cap in self.provides
+            if not CAPABILITY_NAME.fullmatch(cap.name) or cap.name.split(".")[0] != self.name
+        )
+        names = [cap.name for cap in self.provides]
+        problems.extend(
+            f"{self.name}: capability {n!r} declared twice"
+            for n in sorted(set(names))
+            if names.count(n) > 1
+        )
+        problems.extend(
+            f"{self.name}: uses {n!r}, which is not a capability name"
+            for n in self.uses
+            if not CAPABILITY_NAME.fullmatch(n)
+        )
+        problems.extend(
+            f"{self.name}: uses its own capability {n!r}"
+            for n in self.uses
+            if n.split(".")[0] == self.name
+        )
         return problems

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from importlib import import_module
 from importlib.metadata import entry_points
+from typing import Any
 
+from smartcity.apps.capabilities import CapabilityNotDeclared
 from smartcity.apps.manifest import AppManifest
 
 ENTRY_POINT_GROUP = "smartcity.apps"
@@ -38,6 +40,14 @@ class AppRegistry:
                 for role in manifest.roles
                 if role in CORE_ROLES
             )
+            for name in manifest.uses:
+                provider = by_name.get(name.split(".")[0])
+                # A provider this deployment does not install is simply absent for
+                # every regency; one that is installed must really answer the name.
+                if provider is not None and name not in {c.name for c in provider.provides}:
+                    problems.append(
+                        f"{manifest.name}: uses {name!r}, which {provider.name} does not provide"
+                    )
         if problems:
             raise AppRegistryError("; ".join(problems))
         self._apps = {m.name: m for m in _dependency_order(by_name)}
@@ -93,6 +103,22 @@ class AppRegistry:
             for app in enabled_apps:
                 granted |= app.roles.get(role, frozenset())
         return frozenset(granted)
+
+    def capability(
+        self, name: str, *, consumer: str, enabled: Iterable[str]
+    ) -> Callable[..., Any] | None:
+        """The function answering ``name`` for a regency with ``enabled`` apps, or None.
+
+        None means the providing app is not installed here or not enabled for the
+        regency: the consumer shows that plainly. Asking for a name the consumer
+        never declared raises, so ``uses`` stays the true list of its links.
+        """
+        if name not in self.get(consumer).uses:
+            raise CapabilityNotDeclared(f"{consumer}: capability {name!r} is not in its uses")
+        provider = name.split(".", maxsplit=1)[0]
+        if provider not in self._apps or provider not in set(enabled):
+            return None
+        return next(c.provide for c in self._apps[provider].provides if c.name == name)
 
     def role_names(self, enabled: Iterable[str]) -> list[str]:
         names = list(CORE_ROLES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from smartcity import signals
 from smartcity.apps import AppRegistry
 from smartcity.errors import Conflict, InvalidInput, NotFound
 from smartcity.migrating import Migrations, install_app
@@ -65,6 +66,9 @@ def enable_app(
         if manifest.on_enable is not None:
             manifest.on_enable(tenant_session)
         audit.record(tenant_session, actor=actor, action="app.enable", entity="app", entity_id=app)
+        signals.app_enabled.send(
+            tenant.slug, session=session, tenant_session=tenant_session, app=app
+        )
     row = next((a for a in tenant.apps if a.app == app), None)
     if row is None:
         tenant.apps.append(TenantApp(app=app, enabled=True))
@@ -111,12 +115,14 @@ def disable_app(
     conn = session.connection()
     with as_tenant(conn, schema_name(tenant.slug), role_name(role_prefix, tenant.slug)) as ts:
         audit.record(ts, actor=actor, action="app.disable", entity="app", entity_id=app)
+        signals.app_disabled.send(tenant.slug, session=session, tenant_session=ts, app=app)
     audit.record_platform(session, actor=actor, action="app.disable", tenant_id=tenant.id, app=app)
     announce_change(session, tenant.slug)
     session.flush()
     return True
 
 
+_STATUS_SIGNALS = {"suspend": signals.tenant_suspended, "resume": signals.tenant_resumed}
 _TRANSITIONS = {
     "suspend": ({TenantStatus.ACTIVE}, TenantStatus.SUSPENDED),
     "resume": ({TenantStatus.SUSPENDED}, TenantStatus.ACTIVE),
@@ -151,6 +157,8 @@ def change_status(session: Session, tenant: Tenant, action: str, *, actor: str) 
     )
     announce_change(session, tenant.slug)
     session.flush()
+    if action in _STATUS_SIGNALS:
+        _STATUS_SIGNALS[action].send(tenant.slug, session=session)
     return tenant
 
 

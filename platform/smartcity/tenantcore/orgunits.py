@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from smartcity import signals
 from smartcity.errors import Conflict, InvalidInput, NotFound
 from smartcity.tenantcore import audit
 from smartcity.tenantcore.models import OrgUnit, Staff
@@ -142,6 +143,9 @@ def create_unit(
         entity_id=unit.id,
         after=_public(unit),
     )
+    signals.org_unit_changed.send(
+        session, session=session, org_unit_ids=(unit.id,), action="created"
+    )
     return unit
 
 
@@ -195,6 +199,9 @@ def update_unit(
         entity_id=unit.id,
         before=before,
         after=_public(unit),
+    )
+    signals.org_unit_changed.send(
+        session, session=session, org_unit_ids=(unit.id,), action="updated"
     )
     return unit
 

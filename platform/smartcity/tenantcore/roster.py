@@ -22,6 +22,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from smartcity import signals
 from smartcity.errors import Conflict, InvalidInput, NotFound
 from smartcity.tenantcore import audit
 from smartcity.tenantcore.models import OrgUnit, RosterImport, Staff
@@ -300,6 +301,9 @@ def apply(session: Session, record: RosterImport, *, actor: str) -> dict[str, in
         after={**summary, "created_nips": [c["nip"] for c in created][:MAX_PROBLEMS_KEPT]},
     )
     session.flush()
+    touched = tuple(c["nip"] for c in (*created, *changed))
+    if touched:
+        signals.staff_changed.send(session, session=session, nips=touched, action="imported")
     return summary
 
 

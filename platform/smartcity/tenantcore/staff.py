@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smartcity import signals
 from smartcity.errors import Conflict, InvalidInput, NotFound
 from smartcity.tenantcore import audit
 from smartcity.tenantcore.models import OrgUnit, Staff
@@ -163,6 +164,7 @@ def create_staff(session: Session, *, actor: str, **values: Any) -> Staff:
         entity_id=staff.id,
         after=_public(staff),
     )
+    signals.staff_changed.send(session, session=session, nips=(staff.nip,), action="created")
     return staff
 
 
@@ -201,4 +203,5 @@ def update_staff(session: Session, staff: Staff, *, actor: str, **values: Any) -
             before=before,
             after=after,
         )
+        signals.staff_changed.send(session, session=session, nips=(staff.nip,), action="updated")
     return staff

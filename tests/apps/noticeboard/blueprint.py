@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, g, jsonify, request
 from flask_login import current_user
 from smartcity.api.auth import require_user
+from smartcity.toolkit import capability
 from sqlalchemy import select
 
 from .models import Notice
@@ -37,6 +38,26 @@ def api() -> Blueprint:
         g.db.add(notice)
         g.db.flush()
         return jsonify(id=notice.id, title=notice.title), 201
+
+    @bp.get("/budget")
+    def budget() -> Response | tuple[Response, int]:
+        """Reads e-Budgeting's figures through the core; says so when it is absent."""
+        require_user()
+        try:
+            year, unit = int(request.args["year"]), int(request.args["org_unit_id"])
+        except (KeyError, ValueError):
+            return jsonify(error={"code": "invalid", "message": "year, org_unit_id"}), 400
+        sub_activities = capability("noticeboard", "ebudgeting.sub_activities")
+        if sub_activities is None:
+            return jsonify(available=False, sub_activities=[])
+        rows = sub_activities(year=year, org_unit_id=unit)
+        return jsonify(
+            available=True,
+            sub_activities=[
+                {"code": r.code, "budget": str(r.budget), "realization": str(r.realization)}
+                for r in rows
+            ],
+        )
 
     @bp.get("/notices/<int:notice_id>")
     def get_notice(notice_id: int) -> Response:

@@ -28,4 +28,5 @@ manifest = AppManifest(
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
     on_enable=_welcome,
+    uses=("ebudgeting.sub_activities",),
 )

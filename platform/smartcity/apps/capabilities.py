@@ -1,0 +1,55 @@
+"""Named capabilities: how one app offers data to another without either importing the other.
+
+An app *provides* a capability by declaring it in its manifest with the function
+that answers it; an app that wants it declares the name in ``uses``. The core
+hands the consumer the provider's function only while the provider is enabled
+for the regency, so a consumer always has to handle "absent" (and says so on its
+page) instead of failing when a regency did not take the other app.
+
+The records exchanged are declared here, in the core, like CKAN's interfaces:
+both sides type against them and neither depends on the other's models.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+CAPABILITY_NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}\.[a-z][a-z0-9_]{1,60}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Capability:
+    """One named query an app answers for others: ``provide(session, **params)``.
+
+    ``name`` is ``<app>.<what>``; the registry refuses a name outside the
+    declaring app's namespace, so two apps can never answer the same question.
+    """
+
+    name: str
+    provide: Callable[..., Any]
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SubActivityBudget:
+    """``ebudgeting.sub_activities``: a sub kegiatan of one year and OPD, with its money.
+
+    ``budget`` is the amount of its current plan (DPA/DPPA once adopted, else
+    the RKA draft); ``realization`` the SP2D payments charged to it so far.
+    """
+
+    sub_activity_id: int
+    code: str
+    name: str
+    org_unit_id: int
+    year: int
+    budget: Decimal
+    realization: Decimal
+
+
+class CapabilityNotDeclared(LookupError):
+    """An app asked for a capability it did not list in ``uses``: a programming error."""

@@ -1,0 +1,37 @@
+"""The core as a granted app sees it: the one module apps are meant to import.
+
+Modelled on CKAN's ``plugins.toolkit``: the core may move things around behind
+these names without breaking an app. It grows as apps move onto it; a name is
+added here when an app needs it, never by re-exporting the core wholesale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from flask import g
+
+from smartcity import signals
+from smartcity.apps import Capability, CapabilityNotDeclared, SubActivityBudget
+from smartcity.state import platform_state
+
+__all__ = [
+    "Capability",
+    "CapabilityNotDeclared",
+    "SubActivityBudget",
+    "capability",
+    "signals",
+]
+
+
+def capability(consumer: str, name: str) -> Callable[..., Any] | None:
+    """The capability ``name`` for this request's regency, bound to its session; or None.
+
+    None when the providing app is not enabled for the regency: the caller shows
+    that plainly ("e-Budgeting is not enabled here") instead of failing.
+    ``consumer`` is the asking app's name; it must list ``name`` in its ``uses``.
+    """
+    provide = platform_state().registry.capability(name, consumer=consumer, enabled=g.tenant.apps)
+    return None if provide is None else partial(provide, g.db)
