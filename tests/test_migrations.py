@@ -122,3 +122,35 @@ def test_tenants_at_head_are_skipped(state, settings, provision):
     slug = provision(apps=("noticeboard",))
     report = migrate_fleet(settings, state.registry)
     assert slug in report.at_head and not report.migrated
+
+
+def test_ebudgeting_opd_members_move_into_the_core_membership(state, settings, provision):
+    """A regency from before the move keeps every OPD assignment after `smartcity migrate`."""
+    slug = provision(apps=("ebudgeting",))
+    schema, role = schema_name(slug), role_name(settings.role_prefix, slug)
+    table = f"{quote_ident(schema)}"
+    with tenant_bind(db.engine, schema, role).connect() as conn:
+        unit = conn.scalar(
+            text(
+                f"INSERT INTO {table}.org_units (code, name, kind, is_active) "
+                "VALUES ('1.02.01', 'Dinas Kesehatan', 'dinas', true) RETURNING id"
+            )
+        )
+        state.migrations.downgrade_tenant(conn, schema, "ebudgeting", "eb0001")
+        conn.execute(
+            text(f"INSERT INTO {table}.eb_opd_members (user_id, org_unit_id) VALUES (1, :u)"),
+            {"u": unit},
+        )
+        conn.commit()
+
+    report = migrate_fleet(settings, state.registry, parallelism=1)
+
+    assert slug in report.migrated and not report.failed
+    with tenant_bind(db.engine, schema, role).connect() as conn:
+        rows = conn.execute(
+            text(f"SELECT user_id, org_unit_id, app FROM {table}.org_unit_members")
+        ).all()
+        old = conn.scalar(text(f"SELECT to_regclass('{schema}.eb_opd_members')"))
+        conn.rollback()
+    assert [tuple(r) for r in rows] == [(1, unit, "ebudgeting")]
+    assert old is None

@@ -1,7 +1,8 @@
 """Who may do what, and for which OPD.
 
 Roles map to permissions in the manifest; on top of that an OPD user acts only
-for the OPD(s) they were assigned to (``eb_opd_members``), while TAPD and
+for the OPD(s) they were assigned to (the core's org-unit membership, under
+this app's name), while TAPD and
 viewers (e.g. the DPRD) see every OPD. Services receive an :class:`Actor`, so
 the web, the API, tasks and the demo seed go through the same checks.
 """
@@ -13,10 +14,11 @@ from dataclasses import dataclass
 
 from smartcity.auth.principal import TenantPrincipal
 from smartcity.errors import Forbidden
-from sqlalchemy import select
+from smartcity.tenantcore import memberships
 from sqlalchemy.orm import Session
 
-from .models import OpdMember
+#: The app's name: its membership rows and permissions are kept under it.
+APP = "ebudgeting"
 
 VIEW = "ebudgeting.view"
 VIEW_ALL = "ebudgeting.view_all"
@@ -76,8 +78,7 @@ class Actor:
 
 
 def units_of(session: Session, user_id: int) -> frozenset[int]:
-    rows = session.scalars(select(OpdMember.org_unit_id).where(OpdMember.user_id == user_id))
-    return frozenset(rows)
+    return memberships.units_of(session, user_id, APP)
 
 
 def actor_for(session: Session, principal: TenantPrincipal) -> Actor:

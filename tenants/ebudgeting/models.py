@@ -158,15 +158,6 @@ class Ceiling(Base):
     )
 
 
-class OpdMember(Base):
-    """A user who drafts or submits for an OPD; TAPD and viewers see every OPD."""
-
-    __tablename__ = "eb_opd_members"
-
-    user_id: Mapped[int] = mapped_column(ForeignKey(USER_ID), primary_key=True)
-    org_unit_id: Mapped[int] = mapped_column(ForeignKey(ORG_UNIT_ID), primary_key=True)
-
-
 class SubActivity(Base):
     """A sub kegiatan an OPD budgets for in a year, with its output and ceiling.
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Identity,
+    Index,
     Integer,
     LargeBinary,
     Numeric,
@@ -77,6 +78,23 @@ class OrgUnit(TenantBase):
     region_code: Mapped[str | None] = mapped_column(String(13))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class OrgUnitMember(TenantBase):
+    """A user acting for an org unit within one app (e-Budgeting's OPD operator, say).
+
+    Roles say what a user may do; membership says for which units, per app, so
+    a budget operator of the health office can be SAKIP officer of another.
+    """
+
+    __tablename__ = "org_unit_members"
+    __table_args__ = (Index("ix_org_unit_members_app_unit", "app", "org_unit_id"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), primary_key=True)
+    app: Mapped[str] = mapped_column(String(31), primary_key=True)
 
 
 class Staff(TenantBase):
