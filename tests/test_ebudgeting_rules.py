@@ -5,17 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from smartcity.db import db
 from smartcity.errors import Conflict, Forbidden, InvalidInput, NotFound
+from smartcity.sync import reference as reference_sync
+from smartcity.tenancy import lifecycle
 from smartcity.tenantcore.models import AuditEntry
 from sqlalchemy import func, select
 
 from tenants.ebudgeting import catalogue, ceilings, codes, reference, review, rka
-from tenants.ebudgeting.models import (
-    Account,
-    CatalogueItem,
-    Nomenclature,
-    ReferenceVersion,
-)
+from tenants.ebudgeting.models import Account, CatalogueItem, Nomenclature
 from tenants.ebudgeting.rules import RuleViolation, rupiah
 
 from .ebudgeting_support import (
@@ -44,7 +42,7 @@ def regency(provision):
 # --------------------------------------------------------------------------- reference data
 
 
-def test_enabling_loads_the_versioned_reference_data(regency, tenant_db):
+def test_enabling_loads_the_versioned_reference_data(regency, tenant_db, state):
     with tenant_db(regency) as session:
         levels = dict(
             session.execute(
@@ -60,75 +58,86 @@ def test_enabling_loads_the_versioned_reference_data(regency, tenant_db):
         assert speaker.max_price == Decimal("1000000.00") and speaker.kind == "SBU"
         assert speaker.account_codes == [FEES_ACCOUNT]
         assert item(session, HVS, 2027).max_price > item(session, HVS, 2026).max_price
-        held = reference.held_versions(session)
-        assert held == {
-            "nomenclature": "kepmendagri-050-5889-2021.r1",
-            "accounts": "permendagri-90-2019.r1",
-            "catalogue": "ssh-bandung-2026.r1",
-        }
-        # Enabling again (or a second sync of the same version) changes nothing.
-        assert reference.load_packaged(session) == []
+    versions = _held(state, regency)
+    assert set(versions) >= {
+        "ebudgeting.accounts",
+        "ebudgeting.nomenclature",
+        "ebudgeting.catalogue",
+    }
+    with tenant_db(regency) as session:
+        assert item(session, HVS).source_version == versions["ebudgeting.catalogue"]
+    # A second push of the same versions changes nothing.
+    assert _push(state, regency).changed is False
 
 
-def test_a_new_dataset_version_updates_in_place_and_retires_dropped_rows(regency, tenant_db):
-    packaged = {d.name: d for d in reference.packaged_datasets()}
-    rows = [dict(r) for r in packaged["catalogue"].rows if r["code"] != "SBU.01.01.005"]
+def _held(state, slug):
+    with db.platform_transaction() as session:
+        tenant = lifecycle.get_tenant(session, slug)
+        return reference_sync.held_versions(session, tenant.id)
+
+
+def _push(state, slug):
+    with db.platform_transaction() as session:
+        return reference_sync.push_slug(
+            session,
+            slug,
+            registry=state.registry,
+            role_prefix=state.settings.role_prefix,
+            actor="tests",
+        )
+
+
+def _publish(state, name, rows):
+    with db.platform_transaction() as session:
+        return reference_sync.publish(session, name, rows, registry=state.registry, actor="tests")
+
+
+@pytest.fixture
+def restore_catalogue(state):
+    yield
+    with db.platform_transaction() as session:
+        reference_sync.publish_shipped(
+            session, ["ebudgeting.catalogue"], registry=state.registry, actor="tests"
+        )
+
+
+def test_a_new_dataset_version_updates_in_place_and_retires_dropped_rows(
+    regency, tenant_db, state, restore_catalogue
+):
+    rows = [dict(r) for r in reference.shipped("catalogue")() if r["code"] != "SBU.01.01.005"]
     for row in rows:
         if row["code"] == HVS:
             row["max_price"] = "57500.00"
-    newer = reference.Dataset("catalogue", "ssh-bandung-2026.r2", "x" * 64, tuple(rows))
     with tenant_db(regency) as session:
         before_id = item(session, HVS).id
-        assert reference.apply_dataset(session, newer) is True
-        assert reference.apply_dataset(session, newer) is False
+    newer = _publish(state, "ebudgeting.catalogue", rows).dataset.version
+    result = _push(state, regency)
+    assert "2026 SBU.01.01.005" in result.changes["ebudgeting.catalogue"]["retired"]
+    assert _push(state, regency).changed is False
     with tenant_db(regency) as session:
         hvs = item(session, HVS)
         assert hvs.id == before_id and hvs.max_price == Decimal("57500.00")
+        assert hvs.source_version == newer
         assert item(session, "SBU.01.01.005").is_active is False
-        assert session.get(ReferenceVersion, "catalogue").version == "ssh-bandung-2026.r2"
 
 
-def test_a_bad_dataset_is_refused_whole_naming_each_row(regency, tenant_db):
-    rows = (
-        {
-            "code": "1",
-            "level": "urusan",
-            "name": "URUSAN WAJIB",
-            "indicator": "",
-            "indicator_unit": "",
-        },
-        {
-            "code": "1.02",
-            "level": "bidang",
-            "name": "KESEHATAN",
-            "indicator": "",
-            "indicator_unit": "",
-        },
-        {"code": "1.02.02", "level": "program", "name": "P", "indicator": "", "indicator_unit": ""},
-        {
-            "code": "1.02.02.1.01",
-            "level": "kegiatan",
-            "name": "Provinsi",
-            "indicator": "",
-            "indicator_unit": "",
-        },
-        {
-            "code": "1.03.02.2.01",
-            "level": "kegiatan",
-            "name": "Orphan",
-            "indicator": "",
-            "indicator_unit": "",
-        },
-    )
-    bad = reference.Dataset("nomenclature", "broken.r9", "y" * 64, rows)
+def test_a_bad_dataset_is_refused_whole_naming_each_row(regency, tenant_db, state):
+    rows = [
+        {"code": "1", "level": "urusan", "name": "URUSAN WAJIB"},
+        {"code": "1.02", "level": "bidang", "name": "KESEHATAN"},
+        {"code": "1.02.02", "level": "program", "name": "P"},
+        {"code": "1.02.02.1.01", "level": "kegiatan", "name": "Provinsi"},
+        {"code": "1.03.02.2.01", "level": "kegiatan", "name": "Orphan"},
+    ]
+    held_before = _held(state, regency)
+    with pytest.raises(InvalidInput) as caught:
+        _publish(state, "ebudgeting.nomenclature", rows)
+    assert "level digit 1; a kabupaten/kota uses 2" in caught.value.fields["row 5"]
+    assert "parent 1.03.02 is not listed" in caught.value.fields["row 6"]
+    assert "2 bad row(s)" in caught.value.message
+    assert _push(state, regency).changed is False
+    assert _held(state, regency) == held_before
     with tenant_db(regency) as session:
-        with pytest.raises(InvalidInput) as caught:
-            reference.apply_dataset(session, bad)
-        assert "level digit 1; a kabupaten/kota uses 2" in caught.value.fields["row 5"]
-        assert "parent 1.03.02 is not listed" in caught.value.fields["row 6"]
-        assert "2 bad row(s)" in caught.value.message
-    with tenant_db(regency) as session:
-        assert session.get(ReferenceVersion, "nomenclature").version != "broken.r9"
         assert (
             session.scalar(select(Nomenclature.name).where(Nomenclature.code == "1.02.02")) != "P"
         )
@@ -566,18 +575,3 @@ def test_an_opd_acts_only_for_itself(regency, tenant_db):
             sub_activity(session, fiscal_year, opds, code="1.02.02.2.02.0099")
         with pytest.raises(RuleViolation, match="level digit 1"):
             sub_activity(session, fiscal_year, opds, code="1.02.02.1.02.0001")
-
-
-def test_the_daily_sync_brings_a_tenant_to_the_shipped_reference_data(regency, tenant_db, state):
-    from tenants.ebudgeting.tasks import sync_reference
-
-    with tenant_db(regency) as session:
-        session.get(ReferenceVersion, "catalogue").version = "ssh-bandung-2025.r9"
-    tenant = state.cache.by_slug(regency)
-    with tenant_db(regency) as session:
-        assert sync_reference.run(session, tenant) == ["catalogue"]
-        assert sync_reference.run(session, tenant) == []
-        entry = session.scalar(
-            select(AuditEntry).where(AuditEntry.action == "ebudgeting.reference.sync")
-        )
-        assert entry.after["catalogue"] == "ssh-bandung-2026.r1"

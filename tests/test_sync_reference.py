@@ -7,9 +7,10 @@ import re
 from datetime import date
 
 import pytest
-from smartcity.apps import AppManifest
+from smartcity.apps import AppRegistry
 from smartcity.cli import main
 from smartcity.db import db
+from smartcity.errors import InvalidInput
 from smartcity.sync import reference
 from smartcity.sync.models import TenantReferenceVersion
 from smartcity.tenancy import lifecycle
@@ -21,6 +22,10 @@ from sqlalchemy import func, select
 from worker.sync import PUSH_REFERENCE, register_sync
 from worker.tasks import SmartCityCelery, TenantTask
 
+from .apps.noticeboard.models import Notice
+from .conftest import TEST_APPS
+
+REGISTRY = AppRegistry.load(TEST_APPS)
 VERSION = re.compile(r"^\d{8}-[0-9a-f]{8}(-\d+)?$")
 
 
@@ -29,7 +34,9 @@ def restore_holidays(app):
     """Tests that publish their own holidays put the shipped ones back as the latest."""
     yield
     with db.platform_transaction() as session:
-        reference.publish_shipped(session, ["national_holidays"], actor="tests")
+        reference.publish_shipped(
+            session, ["national_holidays"], registry=app.extensions["smartcity"].registry, actor="t"
+        )
 
 
 def shipped() -> list[dict]:
@@ -66,9 +73,9 @@ def push(state, slug: str) -> reference.PushResult:
         )
 
 
-def publish(rows: list[dict]) -> reference.Published:
+def publish(rows: list[dict], name: str = "national_holidays") -> reference.Published:
     with db.platform_transaction() as session:
-        return reference.publish(session, "national_holidays", rows, actor="tests")
+        return reference.publish(session, name, rows, registry=REGISTRY, actor="tests")
 
 
 def test_the_shipped_holidays_follow_the_skb_for_2026():
@@ -228,34 +235,51 @@ def test_catch_up_finds_active_tenants_behind_only(state, provision, restore_hol
         assert current not in reference.tenants_behind(session, state.registry)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class ManifestWithDatasets(AppManifest):
-    datasets: tuple[str, ...] = ()
-
-
-def test_enabling_an_app_pushes_the_datasets_it_declares(
-    state, provision, monkeypatch, restore_holidays
+def test_an_app_dataset_reaches_only_the_regencies_that_enabled_the_app(
+    state, provision, tenant_db
 ):
-    slug = provision()
-    noticeboard = state.registry.get("noticeboard")
-    fields = {f.name: getattr(noticeboard, f.name) for f in dataclasses.fields(noticeboard)}
-    monkeypatch.setitem(
-        state.registry._apps,
-        "noticeboard",
-        ManifestWithDatasets(**fields, datasets=("national_holidays",)),
-    )
-    new = publish([*shipped(), {"day": "2026-11-10", "name": "Hari Uji"}]).dataset.version
+    plain, with_board = provision(), provision()
+    _enable(state, with_board, "noticeboard")
+    assert "noticeboard.announcements" not in held(plain)
+    shipped_version = held(with_board)["noticeboard.announcements"][0]
+    with tenant_db(with_board) as session:
+        assert "Pemeliharaan sistem Sabtu malam" in set(session.scalars(select(Notice.title)))
+
+    newer = publish(
+        [{"title": "Pemeliharaan sistem Sabtu malam"}, {"title": "Libur Hari Jadi Kota"}],
+        "noticeboard.announcements",
+    ).dataset.version
+    assert newer != shipped_version
+    with db.platform_transaction() as session:
+        behind = reference.tenants_behind(session, state.registry)
+    assert with_board in behind and plain not in behind
+    result = push(state, with_board)
+    assert result.changes == {"noticeboard.announcements": {"added": ["Libur Hari Jadi Kota"]}}
+    assert held(with_board)["noticeboard.announcements"][0] == newer
+    assert push(state, with_board).changed is False  # current: nothing rewritten
+    with db.platform_transaction() as session:
+        publish_back = reference.publish_shipped(
+            session, ["noticeboard.announcements"], registry=state.registry, actor="t"
+        )
+    assert publish_back[0].created
+
+
+def test_a_bad_app_dataset_edition_is_refused_at_publication():
+    with pytest.raises(InvalidInput, match="announcements are not valid"):
+        publish([{"title": ""}], "noticeboard.announcements")
+
+
+def _enable(state, slug: str, app: str) -> None:
     with db.platform_transaction() as session:
         lifecycle.enable_app(
             session,
             lifecycle.get_tenant(session, slug, for_update=True),
-            "noticeboard",
+            app,
             registry=state.registry,
             migrations=state.migrations,
             role_prefix=state.settings.role_prefix,
             actor="t",
         )
-    assert held(slug)["national_holidays"][0] == new
 
 
 def test_the_push_task_and_the_cli(app, state, provision, restore_holidays):
@@ -305,10 +329,13 @@ def test_the_beat_tasks_publish_and_fan_out(app, state, provision, restore_holid
     celery.conf.update(broker_url="memory://", task_default_queue="sync-tests")
     register_sync(celery)
     behind = provision()
+    daily = celery.tasks["smartcity.sync.reference_daily"]
+    daily.apply().get()  # publishes whatever shipped data was never published yet
+    assert daily.apply().get() == 0  # a second run has nothing new to publish
     _sent(celery)
     # an operator's newer file is not overridden by the shipped one it replaced
     publish([*shipped(), {"day": "2026-11-10", "name": "Hari Uji"}])
-    assert celery.tasks["smartcity.sync.reference_daily"].apply().get() == 0
+    assert daily.apply().get() == 0
     assert _sent(celery) == [("smartcity.fanout", None, ("smartcity.sync.push_reference", None))]
     # the catch-up sends the push to the tenants behind, with their tenant header
     assert celery.tasks["smartcity.sync.reference_catch_up"].apply().get() >= 1
@@ -327,3 +354,10 @@ def test_the_nightly_usage_roll_up_is_scheduled_and_runs(app, provision):
     result = celery.tasks["smartcity.usage.collect"].apply().get()
     assert result["day"] == yesterday().isoformat() and result["tenants"] >= 1
     assert result["failed"] == []
+
+
+def test_every_dataset_normalizes_idempotently(state):
+    """Publication compares checksums of normalized rows: normalizing twice must not differ."""
+    for name, dataset in reference.all_datasets(state.registry).items():
+        once = dataset.normalize(dataset.shipped())
+        assert dataset.normalize(once) == once, name

@@ -93,7 +93,9 @@ def register_sync(celery: SmartCityCelery) -> None:
     def reference_daily() -> int:
         """Publish unseen shipped data, then push every active tenant (via the fan-out)."""
         with celery.flask_app.app_context(), db.platform_transaction() as session:
-            published = reference.publish_shipped(session, actor=BEAT_ACTOR, only_unseen=True)
+            published = reference.publish_shipped(
+                session, registry=platform_state().registry, actor=BEAT_ACTOR, only_unseen=True
+            )
         for item in published:
             log.info("published %s %s", item.dataset.name, item.dataset.version)
         celery.send_task(FANOUT_TASK, args=(PUSH_REFERENCE, None))

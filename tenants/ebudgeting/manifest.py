@@ -1,28 +1,17 @@
-"""What the core knows of e-budgeting: roles, pages, API, tables and the enable hook."""
+"""What the core knows of e-budgeting: roles, pages, API, tables, reference data, links."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from smartcity.apps import AppManifest, BeatEntry, MenuEntry
-from sqlalchemy.orm import Session
+from smartcity.apps import AppManifest, MenuEntry
 
 from . import api, blueprint, demo
 from .access import ROLES, VIEW
 from .capabilities import CAPABILITIES
 from .models import Base
-from .reference import load_packaged
+from .reference import DATASETS
 from .rules import N_
-
-
-def _enable(session: Session) -> None:
-    """Load (or bring up to date) the code tree, accounts and price catalogue.
-
-    Idempotent and versioned: re-enabling, or enabling on a tenant that already
-    holds the current versions, changes nothing.
-    """
-    load_packaged(session)
-
 
 manifest = AppManifest(
     name="ebudgeting",
@@ -40,10 +29,11 @@ manifest = AppManifest(
         # The regency's admin assigns OPD users without holding an e-budgeting role.
         MenuEntry(N_("e-Budgeting users"), "ebudgeting.members_page", "users.manage"),
     ),
-    beat=(BeatEntry("sync_reference", "ebudgeting.sync_reference", 24 * 3600),),
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
-    on_enable=_enable,
+    # The code tree, accounts and price catalogue reach each regency through the
+    # core's reference sync (published once, pushed on enabling and every day).
+    datasets=DATASETS,
     demo=demo.seed,
     provides=CAPABILITIES,
 )

@@ -54,18 +54,6 @@ class Base(DeclarativeBase):
     type_annotation_map = {int: BigInteger}
 
 
-class ReferenceVersion(Base):
-    """Which version of each reference dataset (codes, accounts, catalogue) this tenant holds."""
-
-    __tablename__ = "eb_reference_versions"
-
-    dataset: Mapped[str] = mapped_column(String(40), primary_key=True)
-    version: Mapped[str] = mapped_column(String(60))
-    checksum: Mapped[str] = mapped_column(String(64))
-    row_count: Mapped[int] = mapped_column(Integer)
-    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-
 class Nomenclature(Base):
     """One node of the programme classification: urusan, bidang, program, kegiatan
     or sub kegiatan (``1.02.02.2.01.0001``); a child's code starts with its parent's."""

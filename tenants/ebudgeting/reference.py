@@ -1,25 +1,26 @@
 """Reference data: the code tree, the accounts and the standard price catalogue.
 
-Kept centrally (the CSV files in ``data/``, versioned in ``data/versions.json``)
-and applied to each tenant that enables the app. Applying is idempotent and
-versioned: a dataset already held at the same version and checksum is skipped;
-a new version updates rows in place (codes are stable identifiers that budget
-lines refer to), and rows the new version dropped are deactivated, never
-deleted. A dataset with any bad row is refused whole, naming every row.
+Declared as the core's reference datasets (``ebudgeting.accounts``,
+``ebudgeting.nomenclature``, ``ebudgeting.catalogue``): the platform publishes
+the CSV files shipped in ``data/`` (or a newer edition an operator publishes
+with ``smartcity sync publish-reference``), pushes each regency that enabled the
+app to the latest version inside its role, and records the version it holds.
+
+A bad edition is refused whole at publication, naming every bad row, before
+any regency sees it. Applying a new version updates rows in place (codes are
+stable identifiers that budget lines refer to), and rows the new version
+dropped are deactivated, never deleted.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
-import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal, InvalidOperation
-from functools import cache
 from importlib.resources import files
 from typing import Any
 
+from smartcity.apps import Changes, Dataset, Row
 from smartcity.errors import InvalidInput
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -27,9 +28,8 @@ from sqlalchemy.orm import Session
 
 from .codes import LEVELS, account_level, account_parent, account_violations, code_violations
 from .codes import parent_code as nomenclature_parent
-from .models import Account, CatalogueItem, Nomenclature, ReferenceVersion
+from .models import Account, CatalogueItem, Nomenclature
 
-DATASETS = ("accounts", "nomenclature", "catalogue")  # catalogue items name accounts
 KINDS = {
     "SSH": "Standar Satuan Harga",
     "SBU": "Standar Biaya Umum",
@@ -37,80 +37,30 @@ KINDS = {
     "ASB": "Analisis Standar Belanja",
 }
 MAX_PROBLEMS = 50
+#: The first data row of a CSV is its line 2 (line 1 is the header).
+FIRST_ROW = 2
 
 
-@dataclass(frozen=True)
-class Dataset:
-    """One version of a reference dataset, as rows of strings (the CSV's columns)."""
+def shipped(name: str) -> Callable[[], list[Row]]:
+    """Reads ``data/<name>.csv`` as shipped with this release."""
 
-    name: str
-    version: str
-    checksum: str
-    rows: tuple[dict[str, str], ...]
+    def read() -> list[Row]:
+        text = files("tenants.ebudgeting").joinpath(f"data/{name}.csv").read_text("utf-8")
+        return [dict(row) for row in csv.DictReader(text.splitlines())]
 
-
-def dataset_from_csv(name: str, version: str, text: str) -> Dataset:
-    rows = tuple(dict(row) for row in csv.DictReader(text.splitlines()))
-    checksum = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Dataset(name, version, checksum, rows)
+    return read
 
 
-@cache
-def packaged_datasets() -> tuple[Dataset, ...]:
-    """The datasets shipped with this version of the app, in the order they apply."""
-    folder = files("tenants.ebudgeting").joinpath("data")
-    versions = json.loads(folder.joinpath("versions.json").read_text(encoding="utf-8"))
-    return tuple(
-        dataset_from_csv(name, versions[name], folder.joinpath(f"{name}.csv").read_text("utf-8"))
-        for name in DATASETS
-    )
+def _text(row: Row, key: str, limit: int) -> str:
+    return str(row.get(key) or "").strip()[:limit]
 
 
-def held_versions(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(ReferenceVersion.dataset, ReferenceVersion.version)).all())
-
-
-def load_packaged(session: Session) -> list[str]:
-    """Apply every shipped dataset this tenant does not hold yet; the names applied."""
-    return [d.name for d in packaged_datasets() if apply_dataset(session, d)]
-
-
-def apply_dataset(session: Session, dataset: Dataset) -> bool:
-    """Bring the tenant to ``dataset``; False when it already holds that exact version."""
-    held = session.get(ReferenceVersion, dataset.name)
-    if held is not None and (held.version, held.checksum) == (dataset.version, dataset.checksum):
-        return False
-    appliers = {
-        "nomenclature": _apply_nomenclature,
-        "accounts": _apply_accounts,
-        "catalogue": _apply_catalogue,
-    }
-    if dataset.name not in appliers:
-        raise InvalidInput(f"unknown reference dataset {dataset.name!r}", {"dataset": "unknown"})
-    appliers[dataset.name](session, dataset)
-    values = {
-        "dataset": dataset.name,
-        "version": dataset.version,
-        "checksum": dataset.checksum,
-        "row_count": len(dataset.rows),
-    }
-    stmt = insert(ReferenceVersion).values(values)
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[ReferenceVersion.dataset],
-            set_={k: stmt.excluded[k] for k in ("version", "checksum", "row_count")},
-        )
-    )
-    session.expire_all()
-    return True
-
-
-def _refuse(dataset: Dataset, problems: dict[str, str]) -> None:
+def _refuse(name: str, problems: dict[str, str]) -> None:
     if problems:
         shown = dict(list(problems.items())[:MAX_PROBLEMS])
         first = next(iter(shown.items()))
         raise InvalidInput(
-            f"reference dataset {dataset.name} {dataset.version} is refused: "
+            f"reference dataset {name} is refused: "
             f"{len(problems)} bad row(s), first {first[0]}: {first[1]}",
             shown,
         )
@@ -131,15 +81,25 @@ def _upsert(
     )
 
 
+def _changes(before: set[Any], after: set[Any]) -> Changes:
+    """Codes a version added and retired (what the audit entry and the CLI show)."""
+    changes: Changes = {}
+    if added := sorted(map(str, after - before)):
+        changes["added"] = added
+    if retired := sorted(map(str, before - after)):
+        changes["retired"] = retired
+    return changes
+
+
 # --------------------------------------------------------------------------- code tree
 
 
-def _apply_nomenclature(session: Session, dataset: Dataset) -> None:
+def normalize_nomenclature(rows: Iterable[Row]) -> list[Row]:
     problems: dict[str, str] = {}
     seen: set[str] = set()
-    rows: list[dict[str, Any]] = []
-    for number, row in enumerate(dataset.rows, start=2):  # row 1 is the header
-        code, level, name = row.get("code", ""), row.get("level", ""), row.get("name", "")
+    clean: list[Row] = []
+    for number, row in enumerate(rows, start=FIRST_ROW):
+        code, level, name = _text(row, "code", 30), _text(row, "level", 12), _text(row, "name", 400)
         parent = nomenclature_parent(code)
         if level not in LEVELS:
             problems[f"row {number}"] = f"level {level!r} is not one of {', '.join(LEVELS)}"
@@ -149,40 +109,69 @@ def _apply_nomenclature(session: Session, dataset: Dataset) -> None:
             problems[f"row {number}"] = f"code {code}: its parent {parent} is not listed before it"
         elif code in seen:
             problems[f"row {number}"] = f"code {code} is listed twice"
-        elif not name.strip():
+        elif not name:
             problems[f"row {number}"] = f"code {code} has no name"
         seen.add(code)
-        rows.append(
+        clean.append(
             {
                 "code": code,
                 "level": level,
-                "name": name.strip()[:400],
-                "parent_code": parent,
-                "indicator": (row.get("indicator") or "").strip()[:400] or None,
-                "indicator_unit": (row.get("indicator_unit") or "").strip()[:60] or None,
-                "source": "central",
-                "source_version": dataset.version,
-                "is_active": True,
+                "name": name,
+                "indicator": _text(row, "indicator", 400),
+                "indicator_unit": _text(row, "indicator_unit", 60),
             }
         )
-    _refuse(dataset, problems)
-    _upsert(session, Nomenclature, rows, ["code"], None)
+    _refuse("ebudgeting.nomenclature", problems)
+    return clean
+
+
+def apply_nomenclature(session: Session, rows: list[Row], version: str) -> Changes:
+    held = set(
+        session.scalars(
+            select(Nomenclature.code).where(
+                Nomenclature.source == "central", Nomenclature.is_active
+            )
+        )
+    )
+    _upsert(
+        session,
+        Nomenclature,
+        [
+            {
+                "code": r["code"],
+                "level": r["level"],
+                "name": r["name"],
+                "parent_code": nomenclature_parent(r["code"]),
+                "indicator": r["indicator"] or None,
+                "indicator_unit": r["indicator_unit"] or None,
+                "source": "central",
+                "source_version": version,
+                "is_active": True,
+            }
+            for r in rows
+        ],
+        ["code"],
+        None,
+    )
+    codes = {r["code"] for r in rows}
     session.execute(
         update(Nomenclature)
-        .where(Nomenclature.source == "central", Nomenclature.code.not_in(seen))
+        .where(Nomenclature.source == "central", Nomenclature.code.not_in(codes))
         .values(is_active=False)
     )
+    session.expire_all()
+    return _changes(held, codes)
 
 
 # --------------------------------------------------------------------------- accounts
 
 
-def _apply_accounts(session: Session, dataset: Dataset) -> None:
+def normalize_accounts(rows: Iterable[Row]) -> list[Row]:
     problems: dict[str, str] = {}
     seen: set[str] = set()
-    rows: list[dict[str, Any]] = []
-    for number, row in enumerate(dataset.rows, start=2):
-        code, name = row.get("code", ""), row.get("name", "")
+    clean: list[Row] = []
+    for number, row in enumerate(rows, start=FIRST_ROW):
+        code, name = _text(row, "code", 30), _text(row, "name", 300)
         parent = account_parent(code)
         if violations := account_violations(code, parent):
             problems[f"row {number}"] = "; ".join(v.text for v in violations)
@@ -192,22 +181,37 @@ def _apply_accounts(session: Session, dataset: Dataset) -> None:
             )
         elif code in seen:
             problems[f"row {number}"] = f"account {code} is listed twice"
-        elif not name.strip():
+        elif not name:
             problems[f"row {number}"] = f"account {code} has no name"
         seen.add(code)
-        rows.append(
+        clean.append({"code": code, "name": name})
+    _refuse("ebudgeting.accounts", problems)
+    return clean
+
+
+def apply_accounts(session: Session, rows: list[Row], version: str) -> Changes:
+    held = set(session.scalars(select(Account.code).where(Account.is_active)))
+    _upsert(
+        session,
+        Account,
+        [
             {
-                "code": code,
-                "level": account_level(code) or 0,
-                "name": name.strip()[:300],
-                "parent_code": parent,
-                "source_version": dataset.version,
+                "code": r["code"],
+                "level": account_level(r["code"]) or 0,
+                "name": r["name"],
+                "parent_code": account_parent(r["code"]),
+                "source_version": version,
                 "is_active": True,
             }
-        )
-    _refuse(dataset, problems)
-    _upsert(session, Account, rows, ["code"], None)
-    session.execute(update(Account).where(Account.code.not_in(seen)).values(is_active=False))
+            for r in rows
+        ],
+        ["code"],
+        None,
+    )
+    codes = {r["code"] for r in rows}
+    session.execute(update(Account).where(Account.code.not_in(codes)).values(is_active=False))
+    session.expire_all()
+    return _changes(held, codes)
 
 
 # --------------------------------------------------------------------------- catalogue
@@ -224,63 +228,137 @@ def parse_price(text: str) -> Decimal | None:
     return value
 
 
-def _apply_catalogue(session: Session, dataset: Dataset) -> None:
-    level6 = set(session.scalars(select(Account.code).where(Account.level == 6, Account.is_active)))
+def normalize_catalogue(rows: Iterable[Row]) -> list[Row]:
+    """Every row's own rules; whether its accounts exist is checked where it applies.
+
+    Idempotent (normalizing a normalized edition gives it back unchanged), as
+    every dataset's normalize must be: the checksum that says "already
+    published" is taken over its output.
+    """
     problems: dict[str, str] = {}
     seen: set[tuple[int, str]] = set()
-    rows: list[dict[str, Any]] = []
-    for number, row in enumerate(dataset.rows, start=2):
+    clean: list[Row] = []
+    for number, row in enumerate(rows, start=FIRST_ROW):
         where = f"row {number}"
-        year_text, code = row.get("year", ""), row.get("code", "").strip()
+        year_text, code = _text(row, "year", 10), str(row.get("code") or "").strip()
         year = int(year_text) if year_text.isdigit() else 0
-        price = parse_price(row.get("max_price", ""))
-        accounts = [a.strip() for a in (row.get("accounts") or "").split(";") if a.strip()]
-        unknown = [a for a in accounts if a not in level6]
+        price = parse_price(str(row.get("max_price") or ""))
+        listed = row.get("accounts") or ""
+        # A CSV cell lists accounts "a;b"; a published row (normalized once) a JSON list.
+        parts = listed if isinstance(listed, list) else str(listed).split(";")
+        accounts = [str(a).strip() for a in parts if str(a).strip()]
+        kind = str(row.get("kind") or "")
         if not 2000 <= year <= 2100:
             problems[where] = f"year {year_text!r} is not a budget year"
         elif not code or len(code) > 60:
             problems[where] = "the code is missing or longer than 60 characters"
         elif (year, code) in seen:
             problems[where] = f"item {code} is listed twice for {year}"
-        elif row.get("kind") not in KINDS:
-            problems[where] = f"kind {row.get('kind')!r} is not one of {', '.join(KINDS)}"
+        elif kind not in KINDS:
+            problems[where] = f"kind {kind!r} is not one of {', '.join(KINDS)}"
         elif price is None:
             problems[where] = f"maximum price {row.get('max_price')!r} is not a positive amount"
-        elif not accounts or unknown:
-            problems[where] = (
-                f"item {code}: account(s) {', '.join(unknown)} are not level-6 accounts"
-                if unknown
-                else f"item {code} allows no account"
-            )
-        elif not row.get("name", "").strip() or not row.get("unit", "").strip():
+        elif not accounts:
+            problems[where] = f"item {code} allows no account"
+        elif not _text(row, "name", 300) or not _text(row, "unit", 40):
             problems[where] = f"item {code} needs a name and a unit"
         seen.add((year, code))
-        rows.append(
+        clean.append(
             {
                 "year": year,
                 "code": code,
-                "kind": row.get("kind", ""),
-                "name": row.get("name", "").strip()[:300],
-                "specification": (row.get("specification") or "").strip()[:500],
-                "unit": row.get("unit", "").strip()[:40],
-                "max_price": price,
-                "account_codes": accounts,
-                "source": "central",
-                "status": "approved",
-                "source_version": dataset.version,
-                "is_active": True,
+                "kind": kind,
+                "name": _text(row, "name", 300),
+                "specification": _text(row, "specification", 500),
+                "unit": _text(row, "unit", 40),
+                # A string in the published JSON, so the checksum never sees a float.
+                "max_price": str(price),
+                "accounts": accounts,
             }
         )
-    _refuse(dataset, problems)
-    # A regency's own item never takes a central code's place.
-    _upsert(session, CatalogueItem, rows, ["year", "code"], CatalogueItem.source == "central")
-    held = session.execute(
-        select(CatalogueItem.id, CatalogueItem.year, CatalogueItem.code).where(
-            CatalogueItem.source == "central", CatalogueItem.is_active
+    _refuse("ebudgeting.catalogue", problems)
+    return clean
+
+
+def apply_catalogue(session: Session, rows: list[Row], version: str) -> Changes:
+    level6 = set(session.scalars(select(Account.code).where(Account.level == 6, Account.is_active)))
+    problems = {
+        f"item {r['code']} ({r['year']})": f"account(s) {', '.join(unknown)} are not level-6"
+        for r in rows
+        if (unknown := [a for a in r["accounts"] if a not in level6])
+    }
+    _refuse("ebudgeting.catalogue", problems)
+    held = {
+        (year, code)
+        for year, code in session.execute(
+            select(CatalogueItem.year, CatalogueItem.code).where(
+                CatalogueItem.source == "central", CatalogueItem.is_active
+            )
         )
-    ).all()
-    gone = [item_id for item_id, year, code in held if (year, code) not in seen]
+    }
+    # A regency's own item never takes a central code's place.
+    _upsert(
+        session,
+        CatalogueItem,
+        [
+            {
+                "year": r["year"],
+                "code": r["code"],
+                "kind": r["kind"],
+                "name": r["name"],
+                "specification": r["specification"],
+                "unit": r["unit"],
+                "max_price": Decimal(r["max_price"]),
+                "account_codes": r["accounts"],
+                "source": "central",
+                "status": "approved",
+                "source_version": version,
+                "is_active": True,
+            }
+            for r in rows
+        ],
+        ["year", "code"],
+        CatalogueItem.source == "central",
+    )
+    wanted = {(r["year"], r["code"]) for r in rows}
+    gone = [
+        item_id
+        for item_id, year, code in session.execute(
+            select(CatalogueItem.id, CatalogueItem.year, CatalogueItem.code).where(
+                CatalogueItem.source == "central", CatalogueItem.is_active
+            )
+        )
+        if (year, code) not in wanted
+    ]
     if gone:
         session.execute(
             update(CatalogueItem).where(CatalogueItem.id.in_(gone)).values(is_active=False)
         )
+    session.expire_all()
+    return _changes({f"{y} {c}" for y, c in held}, {f"{y} {c}" for y, c in wanted})
+
+
+#: In the order they apply: catalogue items name accounts.
+DATASETS = (
+    Dataset(
+        "ebudgeting.accounts",
+        "Kode rekening belanja (Permendagri 90/2019 and its updates)",
+        shipped("accounts"),
+        normalize_accounts,
+        apply_accounts,
+    ),
+    Dataset(
+        "ebudgeting.nomenclature",
+        "Urusan, bidang, program, kegiatan and sub kegiatan (Kepmendagri 050-5889/2021)",
+        shipped("nomenclature"),
+        normalize_nomenclature,
+        apply_nomenclature,
+    ),
+    Dataset(
+        "ebudgeting.catalogue",
+        "Standard price catalogue: SSH, SBU, HSPK and ASB with their accounts",
+        shipped("catalogue"),
+        normalize_catalogue,
+        apply_catalogue,
+    ),
+)

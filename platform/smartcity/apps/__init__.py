@@ -1,6 +1,7 @@
 """Granted apps: typed manifests and the registry that loads and checks them."""
 
 from smartcity.apps.capabilities import Capability, CapabilityNotDeclared, SubActivityBudget
+from smartcity.apps.datasets import Changes, Dataset, Row
 from smartcity.apps.manifest import AppManifest, BeatEntry, MenuEntry
 from smartcity.apps.registry import AppRegistry, AppRegistryError
 
@@ -11,6 +12,9 @@ __all__ = [
     "BeatEntry",
     "Capability",
     "CapabilityNotDeclared",
+    "Changes",
+    "Dataset",
     "MenuEntry",
+    "Row",
     "SubActivityBudget",
 ]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from smartcity.apps.capabilities import CAPABILITY_NAME, Capability
+from smartcity.apps.datasets import Dataset
 
 if TYPE_CHECKING:
     from flask import Blueprint
@@ -69,6 +70,9 @@ class AppManifest:
     provides: tuple[Capability, ...] = ()
     #: Capability names this app asks for; each may be absent for a regency.
     uses: tuple[str, ...] = ()
+    #: Reference datasets this app keeps in every regency that enables it, in the
+    #: order they apply; pushed and versioned by the core's reference sync.
+    datasets: tuple[Dataset, ...] = ()
 
     def check(self) -> list[str]:
         """Problems with this manifest alone (the registry checks cross-references)."""
@@ -85,6 +89,11 @@ class AppManifest:
             f"{self.name}: capability {cap.name!r} must be named {self.name}.<what>"
             for cap in self.provides
             if not CAPABILITY_NAME.fullmatch(cap.name) or cap.name.split(".")[0] != self.name
+        )
+        problems.extend(
+            f"{self.name}: dataset {d.name!r} must be named {self.name}.<what>"
+            for d in self.datasets
+            if not CAPABILITY_NAME.fullmatch(d.name) or d.name.split(".")[0] != self.name
         )
         names = [cap.name for cap in self.provides]
         problems.extend(

@@ -47,6 +47,7 @@ def publish_reference(dataset: str | None, path: Path | None) -> None:
 
     if path is not None and dataset is None:
         raise click.UsageError("--file needs --dataset")
+    registry = platform_state().registry
     try:
         with db.platform_transaction() as session:
             if path is not None:
@@ -57,10 +58,12 @@ def publish_reference(dataset: str | None, path: Path | None) -> None:
                     if line.strip() and not line.startswith("#")
                 ]
                 rows = [dict(row) for row in csv.DictReader(lines)]
-                results = [reference.publish(session, dataset, rows, actor=CLI_ACTOR)]
+                results = [
+                    reference.publish(session, dataset, rows, registry=registry, actor=CLI_ACTOR)
+                ]
             else:
                 results = reference.publish_shipped(
-                    session, [dataset] if dataset else None, actor=CLI_ACTOR
+                    session, [dataset] if dataset else None, registry=registry, actor=CLI_ACTOR
                 )
     except ServiceError as exc:
         _fail(exc)
@@ -133,10 +136,11 @@ def status() -> None:
     """The latest version of each dataset and the tenants still behind it."""
     from smartcity.sync import reference
 
+    registry = platform_state().registry
     with db.platform_transaction() as session:
         latest = reference.latest_versions(session)
-        behind = reference.tenants_behind(session, platform_state().registry)
-    for name in reference.DATASETS:
+        behind = reference.tenants_behind(session, registry)
+    for name in reference.all_datasets(registry):
         click.echo(f"{name}: {latest.get(name, 'never published')}")
     click.echo(f"tenants behind: {', '.join(behind) if behind else 'none'}")
 

@@ -10,9 +10,10 @@ the same transaction: either the tenant's rows and the record both change, or
 neither does. Pushing a tenant that is already current writes nothing.
 
 Which datasets a tenant uses: the core's (:data:`CORE_DATASETS`) plus those its
-enabled apps declare. An app declares them with a ``datasets`` tuple on its
-manifest object (read with ``getattr``, so :class:`~smartcity.apps.AppManifest`
-needs no field until the first app has one).
+enabled apps declare in their manifests (``AppManifest.datasets``, named
+``<app>.<what>``). Functions that look a dataset up by name take the registry,
+so an app's datasets are found through its manifest, never by a global the app
+writes into.
 """
 
 from __future__ import annotations
@@ -21,17 +22,16 @@ import csv
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from importlib.resources import files
-from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
-from smartcity.apps import AppRegistry
+from smartcity.apps import AppManifest, AppRegistry, Changes, Dataset, Row
 from smartcity.errors import InvalidInput, NotFound
 from smartcity.reference import region_rows
 from smartcity.sync.models import ReferenceDataset, TenantReferenceVersion
@@ -43,27 +43,7 @@ from smartcity.tenantcore.models import Holiday
 
 log = logging.getLogger(__name__)
 
-Row = dict[str, Any]
-#: What a push changed in one tenant for one dataset (empty: nothing).
-Changes = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """A centrally kept dataset: where its shipped rows come from and how a tenant takes it.
-
-    ``normalize`` checks rows and puts them in one canonical order (so the
-    checksum only changes when the content does) and raises ``InvalidInput``
-    naming the bad rows. ``apply`` runs in a tenant session and returns what it
-    changed; a dataset with no tenant-side copy returns ``{}`` and the push
-    only records the version.
-    """
-
-    name: str
-    description: str
-    shipped: Callable[[], list[Row]]
-    normalize: Callable[[Iterable[Row]], list[Row]]
-    apply: Callable[[Session, list[Row], str], Changes]
+__all__ = ["Changes", "Dataset", "Row"]
 
 
 # -- national holidays -------------------------------------------------------------
@@ -192,12 +172,21 @@ DATASETS: dict[str, Dataset] = {
 CORE_DATASETS = ("national_holidays", "regions")
 
 
-def get_dataset(name: str) -> Dataset:
-    if name not in DATASETS:
+def all_datasets(registry: AppRegistry) -> dict[str, Dataset]:
+    """The core's datasets, then every installed app's, by name."""
+    found = dict(DATASETS)
+    for manifest in registry:
+        found.update((d.name, d) for d in manifest.datasets)
+    return found
+
+
+def get_dataset(name: str, registry: AppRegistry) -> Dataset:
+    known = all_datasets(registry)
+    if name not in known:
         raise NotFound(
-            f"unknown reference dataset '{name}'", {"dataset": f"one of {', '.join(DATASETS)}"}
+            f"unknown reference dataset '{name}'", {"dataset": f"one of {', '.join(known)}"}
         )
-    return DATASETS[name]
+    return known[name]
 
 
 # -- publishing ----------------------------------------------------------------------
@@ -235,13 +224,15 @@ class Published:
     created: bool
 
 
-def publish(session: Session, name: str, rows: Iterable[Row], *, actor: str) -> Published:
+def publish(
+    session: Session, name: str, rows: Iterable[Row], *, registry: AppRegistry, actor: str
+) -> Published:
     """Store ``rows`` as the new version of ``name``, unless the content is unchanged.
 
     Concurrent publishers of one dataset are serialized by a transaction-scoped
     advisory lock, so two provisionings seeding the same data store one version.
     """
-    dataset = get_dataset(name)
+    dataset = get_dataset(name, registry)
     normalized = dataset.normalize(rows)
     digest = checksum(normalized)
     session.execute(
@@ -282,7 +273,12 @@ def _numbered(stem: str, n: int) -> str:
 
 
 def publish_shipped(
-    session: Session, names: Sequence[str] | None = None, *, actor: str, only_unseen: bool = False
+    session: Session,
+    names: Sequence[str] | None = None,
+    *,
+    registry: AppRegistry,
+    actor: str,
+    only_unseen: bool = False,
 ) -> list[Published]:
     """Publish the data files shipped with this release.
 
@@ -292,8 +288,8 @@ def publish_shipped(
     by the shipped one.
     """
     results = []
-    for name in names or list(DATASETS):
-        dataset = get_dataset(name)
+    for name in names or list(all_datasets(registry)):
+        dataset = get_dataset(name, registry)
         rows = dataset.normalize(dataset.shipped())
         if only_unseen and session.scalar(
             select(ReferenceDataset.id)
@@ -301,27 +297,25 @@ def publish_shipped(
             .limit(1)
         ):
             continue
-        results.append(publish(session, name, rows, actor=actor))
+        results.append(publish(session, name, rows, registry=registry, actor=actor))
     return results
 
 
-def ensure_published(session: Session, names: Iterable[str], *, actor: str) -> None:
+def ensure_published(
+    session: Session, names: Iterable[str], *, registry: AppRegistry, actor: str
+) -> None:
     """Seed a dataset that was never published with the shipped data (a new platform)."""
     missing = [n for n in names if latest(session, n) is None]
     if missing:
-        publish_shipped(session, missing, actor=actor)
+        publish_shipped(session, missing, registry=registry, actor=actor)
 
 
 # -- pushing -------------------------------------------------------------------------
 
 
-def app_datasets(manifest: object) -> tuple[str, ...]:
-    """The datasets an app declares (``manifest.datasets``), known ones only."""
-    declared = tuple(getattr(manifest, "datasets", ()) or ())
-    unknown = [n for n in declared if n not in DATASETS]
-    if unknown:
-        log.warning("app %s declares unknown datasets %s", getattr(manifest, "name", "?"), unknown)
-    return tuple(n for n in declared if n in DATASETS)
+def app_datasets(manifest: AppManifest) -> tuple[str, ...]:
+    """The names of the datasets an app declares, in the order they apply."""
+    return tuple(d.name for d in manifest.datasets)
 
 
 def datasets_for(apps: Iterable[str], registry: AppRegistry) -> tuple[str, ...]:
@@ -367,9 +361,8 @@ def push(
     result = PushResult(tenant.slug)
     if not names:
         return result
-    for name in names:
-        get_dataset(name)
-    ensure_published(session, names, actor=actor)
+    known = {name: get_dataset(name, registry) for name in names}
+    ensure_published(session, names, registry=registry, actor=actor)
     # Everything the platform side needs is read before switching role: inside
     # the tenant's role the platform schema is out of reach.
     sources = {n: latest(session, n) for n in names}
@@ -389,7 +382,12 @@ def push(
         for name, source in sources.items():
             assert source is not None  # noqa: S101 - ensure_published seeded it
             before = held[name].version if name in held else None
-            changes = DATASETS[name].apply(tenant_session, source.data, source.version)
+            if before == source.version:
+                # Already current: applying again would rewrite nothing but cost a
+                # full pass over the rows (thousands, for a price catalogue).
+                result.versions[name] = before
+                continue
+            changes = known[name].apply(tenant_session, source.data, source.version)
             result.versions[name] = source.version
             if changes:
                 result.changes[name] = changes

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import blueprint
+from .announcements import DATASET
 from .models import Base, Notice
 
 
@@ -29,4 +30,5 @@ manifest = AppManifest(
     migrations=Path(__file__).parent / "migrations",
     on_enable=_welcome,
     uses=("ebudgeting.sub_activities",),
+    datasets=(DATASET,),
 )
