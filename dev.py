@@ -47,6 +47,15 @@ TEST_REDIS_DB = 1
 STOP_TIMEOUT_S = 10.0
 MIN_PYTHON = (3, 11)
 PYTEST_NO_TESTS_COLLECTED = 5
+#: Run a second time through a private PgBouncer in transaction mode: what a
+#: pooled deployment serves (requests, API, jobs) and the pooler's own proofs.
+POOLED_TEST_FILES = (
+    "tests/test_pgbouncer.py",
+    "tests/test_isolation.py",
+    "tests/test_web_auth.py",
+    "tests/test_web_admin.py",
+    "tests/test_jobs.py",
+)
 
 
 ENVIRONMENT_HELP = """\
@@ -61,6 +70,9 @@ environment (all optional):
                      the demo's operator login (default: generated and printed)
   SMARTCITY_TEST_DATABASE_URL, SMARTCITY_TEST_REDIS_URL
                      what `test` hands to pytest (default: chosen as above)
+  SMARTCITY_TEST_PGBOUNCER_URL
+                     set by `test` for its PgBouncer pass (postgresql://host:port,
+                     no user or database); the tests then pool through it
 """
 
 
@@ -129,14 +141,22 @@ def build_parser() -> argparse.ArgumentParser:
         "test",
         allow_abbrev=False,
         help="run ruff, mypy, import-linter, compose validation and pytest",
-        usage="python3 dev.py test [--fast] [PYTEST_ARGS ...]",
+        usage="python3 dev.py test [--fast] [--pgbouncer] [PYTEST_ARGS ...]",
         description=(
-            "Run the linters, then pytest against a real PostgreSQL and Redis. "
+            "Run the linters, then pytest against a real PostgreSQL and Redis; without "
+            "pytest arguments, then the isolation, web and job tests again through a "
+            "private PgBouncer in transaction mode. "
             "Every argument that dev.py does not know goes to pytest "
             "(e.g. `python3 dev.py test -k tenancy -x`); put pytest's own -h after `--`."
         ),
     )
     test.add_argument("--fast", action="store_true", help="skip the linters, run pytest only")
+    test.add_argument(
+        "--pgbouncer",
+        action="store_true",
+        help="run pytest only, through a private PgBouncer (on the pooled test files unless "
+        "test paths are given)",
+    )
     return parser
 
 
@@ -259,12 +279,15 @@ def apt(command: Sequence[str]) -> subprocess.CompletedProcess[str]:
 
 
 def ensure_test_packages() -> None:
-    """Chromium for the browser tests, docker-compose to validate docker-compose.yml."""
+    """Chromium for the browser tests, docker-compose to validate docker-compose.yml,
+    PgBouncer (Debian's, the version a Debian deployment runs) for the pooled pass."""
     missing = []
     if not Path("/usr/bin/chromium").exists():
         missing.append("chromium")
     if shutil.which("docker-compose") is None:
         missing.append("docker-compose")
+    if shutil.which("pgbouncer") is None and not Path("/usr/sbin/pgbouncer").exists():
+        missing.append("pgbouncer")
     if not missing:
         return
     if not can_apt():
@@ -528,8 +551,13 @@ def stop_children(children: dict[str, subprocess.Popen[bytes]]) -> None:
 # --------------------------------------------------------------------------- test
 
 
-def cmd_test(fast: bool, pytest_args: list[str]) -> int:
-    """`dev.py test`: linters, then pytest on a real PostgreSQL and Redis."""
+def cmd_test(fast: bool, pytest_args: list[str], pgbouncer_only: bool = False) -> int:
+    """`dev.py test`: linters, then pytest on a real PostgreSQL and Redis.
+
+    Without pytest arguments the pooled test files run a second time through a
+    private PgBouncer in transaction mode (`--pgbouncer` runs only that pass,
+    on the given arguments or those files).
+    """
     ensure_test_packages()
     env = child_env({})
     if not fast:
@@ -543,16 +571,62 @@ def cmd_test(fast: bool, pytest_args: list[str]) -> int:
         env["SMARTCITY_TEST_REDIS_URL"] = (
             redis_url if explicit_redis else ds.with_redis_db(redis_url, TEST_REDIS_DB)
         )
-        say(f"pytest {' '.join(pytest_args)}".rstrip())
-        returncode = subprocess.run(
-            [tool("pytest"), *pytest_args], cwd=ROOT, env=env, check=False
-        ).returncode
-    if returncode == PYTEST_NO_TESTS_COLLECTED:
-        raise StepFailedError("pytest", returncode, "pytest collected no tests")
-    if returncode != 0:
-        raise StepFailedError("pytest", returncode)
+        env.pop("SMARTCITY_TEST_PGBOUNCER_URL", None)
+        if not pgbouncer_only:
+            run_pytest("pytest", pytest_args, env)
+        if pgbouncer_only or not pytest_args:
+            pooled_args = pytest_args
+            if not any(names_tests(arg) for arg in pytest_args):
+                pooled_args = [*POOLED_TEST_FILES, *pytest_args]
+            pooler = start_test_pgbouncer(handles, admin_url, required=pgbouncer_only)
+            if pooler is not None:
+                env["SMARTCITY_TEST_PGBOUNCER_URL"] = pooler
+                run_pytest("pytest through PgBouncer (transaction mode)", pooled_args, env)
     say("all checks passed")
     return 0
+
+
+def names_tests(arg: str) -> bool:
+    """True if a pytest argument names a test file or folder (`tests/x.py::test_y`)."""
+    return not arg.startswith("-") and (ROOT / arg.split("::", 1)[0]).exists()
+
+
+def run_pytest(title: str, pytest_args: list[str], env: dict[str, str]) -> None:
+    """One pytest run; raise StepFailedError unless it passed."""
+    say(f"{title} {' '.join(pytest_args)}".rstrip())
+    returncode = subprocess.run(
+        [tool("pytest"), *pytest_args], cwd=ROOT, env=env, check=False
+    ).returncode
+    if returncode == PYTEST_NO_TESTS_COLLECTED:
+        raise StepFailedError(title, returncode, "pytest collected no tests")
+    if returncode != 0:
+        raise StepFailedError(title, returncode)
+
+
+def start_test_pgbouncer(handles: list[Any], admin_url: str, required: bool) -> str | None:
+    """Start the private PgBouncer of the pooled pass; its URL, or None if it cannot run.
+
+    Missing PgBouncer (not Debian, not root) or a password-protected admin URL
+    skips the pass with a notice, as a missing Chromium skips the browser tests;
+    with `--pgbouncer` it is an error.
+    """
+    ds = devservices()
+    binary = ds.find_pgbouncer()
+    try:
+        if binary is None:
+            raise ds.DevServiceError(
+                "pgbouncer is not installed (Debian: apt-get install pgbouncer)"
+            )
+        handle = ds.start_pgbouncer(VAR, admin_url, binary)
+    except ds.DevServiceError as error:
+        if required:
+            raise StepFailedError(f"starting PgBouncer: {error}", 1) from error
+        say(f"pytest through PgBouncer: SKIPPED ({error})")
+        return None
+    handles.append(handle)
+    say(handle.description)
+    url: str = handle.url
+    return url
 
 
 def run_linters(env: dict[str, str]) -> None:
@@ -607,7 +681,7 @@ def main(argv: Sequence[str]) -> int:
     try:
         if args.command == "up":
             return cmd_up(args.port or int(os.environ.get("PORT") or DEFAULT_PORT))
-        return cmd_test(args.fast, extra)
+        return cmd_test(args.fast, extra, pgbouncer_only=args.pgbouncer)
     except StepFailedError as failure:
         print(
             f"\ndev.py: FAILED: {failure.title} (exit code {failure.returncode})"

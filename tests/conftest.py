@@ -36,6 +36,9 @@ ADMIN_URL = os.environ.get(
     "SMARTCITY_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 REDIS_URL = os.environ.get("SMARTCITY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+#: A PgBouncer in transaction mode (postgresql://host:port) that `dev.py test`
+#: starts for its pooled pass; the app's engine then goes through it.
+PGBOUNCER_URL = os.environ.get("SMARTCITY_TEST_PGBOUNCER_URL", "")
 TEST_APPS = (
     "tests.apps.noticeboard.manifest:manifest",
     "tests.apps.digest.manifest:manifest",
@@ -65,6 +68,11 @@ def settings() -> Iterator[Settings]:
         LOG_JSON=False,
         DB_POOL_SIZE=5,
     )
+    if PGBOUNCER_URL:
+        pooled = make_url(PGBOUNCER_URL).set(username=settings.app_role, database=name)
+        settings = settings.replace(
+            POOLED_DATABASE_URL=pooled.render_as_string(hide_password=False)
+        )
     bootstrap_database(settings)
     try:
         yield settings

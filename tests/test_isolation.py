@@ -136,7 +136,7 @@ def test_one_pooled_connection_carries_nothing_from_a_to_b(settings, app, pair):
         assert role == settings.app_role
         assert schema_name(a) not in path and schema_name(b) not in path
     finally:
-        db.configure(settings.app_database_url, settings.DB_POOL_SIZE)
+        db.configure_from(settings)
         db.on_registry_change[:] = [app.extensions["smartcity"].cache.invalidate]
         app.extensions["smartcity"].cache.invalidate()
 

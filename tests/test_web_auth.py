@@ -118,7 +118,7 @@ def test_cookies_are_httponly_samesite_and_secure_when_configured(app, settings,
         )
         assert "Secure" in header and "HttpOnly" in header
     finally:
-        db.configure(settings.app_database_url, settings.DB_POOL_SIZE)
+        db.configure_from(settings)
         db.on_registry_change[:] = [app.extensions["smartcity"].cache.invalidate]
 
 

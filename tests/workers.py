@@ -134,6 +134,7 @@ def process_env(settings: Settings, redis_url: str, **overrides: str) -> dict[st
         REDIS_URL=redis_url,
         SMARTCITY_SECRET_KEY=settings.SECRET_KEY,
         SMARTCITY_APPS=",".join(TEST_APPS),
+        SMARTCITY_POOLED_DATABASE_URL=settings.POOLED_DATABASE_URL,
         SMARTCITY_LOG_JSON="false",
         SMARTCITY_LOG_LEVEL="INFO",
         PYTHONPATH=str(ROOT),

@@ -40,12 +40,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     _configure_flask(app, settings)
 
-    db.configure(settings.app_database_url, settings.DB_POOL_SIZE, settings.DB_MAX_OVERFLOW)
+    db.configure_from(settings)
     registry = AppRegistry.load(settings.APPS)
     cache = TenantCache(
         db.engine,
         settings.role_prefix,
         settings.TENANT_CACHE_SECONDS,
+        # LISTEN needs a session of its own: never through a transaction-mode pooler.
         listen_url=sqlalchemy_url(settings.app_database_url).replace("+psycopg", ""),
     )
     db.on_registry_change[:] = [cache.invalidate]

@@ -32,6 +32,11 @@ class Settings:
         "",
         "URL the app logs in with; empty means DATABASE_URL with the user <ROLE_PREFIX>_app.",
     )
+    POOLED_DATABASE_URL: str = _setting(
+        "",
+        "URL of a PgBouncer in transaction mode, as the app's user; when set, requests and jobs "
+        "go through it (prepared statements off) and LISTEN uses APP_DATABASE_URL directly.",
+    )
     DB_APP_PASSWORD: str = _setting(
         "", "Password given to the app's login role at bootstrap (empty under trust auth)."
     )
@@ -171,6 +176,15 @@ class Settings:
             netloc += f":{self.DB_APP_PASSWORD}"
         netloc += f"@{host}" + (f":{parts.port}" if parts.port else "")
         return parts._replace(netloc=netloc).geturl()
+
+    @property
+    def engine_url(self) -> str:
+        """Where requests and jobs connect: the pooler if there is one, else the database.
+
+        Whatever needs a session of its own (the tenant cache's LISTEN) keeps
+        :attr:`app_database_url`, which always reaches PostgreSQL directly.
+        """
+        return self.POOLED_DATABASE_URL or self.app_database_url
 
 
 def _parse(kind: Any, raw: str, key: str) -> Any:

