@@ -58,3 +58,9 @@ def zip_bomb(content: bytes, unpacked_mb: int) -> bytes:
     return patched(
         content, SHEET, lambda xml: xml.replace(b"<sheetData>", b"<sheetData>" + padding)
     )
+
+
+def crowded_row(content: bytes, cells: int) -> bytes:
+    """The workbook with a row 2 of ``cells`` cell elements (all ``A2``): one row, huge."""
+    row = b'<row r="2">' + b'<c r="A2"/>' * cells + b"</row>"
+    return patched(content, SHEET, lambda xml: xml.replace(b"</sheetData>", row + b"</sheetData>"))

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from tenants.ebudgeting import realization
 
 from .ebudgeting_support import TAPD, budget_year, make_opds
-from .hostile_files import with_dimension, xlsx, zip_bomb
+from .hostile_files import crowded_row, with_dimension, xlsx, zip_bomb
 from .test_web_admin import GOOD, HEADER, admin_client, field_errors, post_form
 
 NIPS = [line.split(",", 1)[0] for line in GOOD]
@@ -113,6 +113,22 @@ def test_a_value_in_column_xfd_is_refused_and_costs_one_row():
         list(reader.rows())
     assert refused.value.status == 422
     assert reader.rows_read == 1
+
+
+def test_a_row_of_a_million_cell_elements_is_refused_before_it_is_built():
+    # openpyxl builds a whole <row> before handing it over: the scan counts instead.
+    content = crowded_row(xlsx([["nip", "nama"]]), cells=1_000_000)
+    reader = TableReader("crowded.xlsx", content)
+    with pytest.raises(InvalidInput, match="row 2 has more than 50 columns"):
+        list(reader.rows())
+    assert reader.rows_read == 0
+    # The scan allows 4 elements a cell (plus 100,000 for the rest of the sheet):
+    # 30,000 rows of 2 cells are 150,000 elements, refused before any row is read.
+    many = xlsx([["a", "b"]] * 30_000)
+    scanned = TableReader("many.xlsx", many, Limits(max_cells=2000))
+    with pytest.raises(TooLarge, match="more than 2000 cells"):
+        list(scanned.rows())
+    assert scanned.rows_read == 0
 
 
 def test_a_zip_bomb_is_refused_before_it_is_unpacked():

@@ -8,6 +8,9 @@ a web worker for 30 s. So this reader trusts nothing the file says:
 * the bytes, and for an XLSX the unpacked size of its parts (read from the
   zip's directory before openpyxl opens it; Python's ``zipfile`` never returns
   more than a member's declared size), are capped: no zip bomb;
+* the sheet's XML is scanned once, element by element, before openpyxl reads
+  it: openpyxl builds a whole ``<row>`` before handing it over, so a row of
+  millions of ``<c>`` elements is refused by counting, not by building it;
 * the declared dimension is dropped (``reset_dimensions``), so a row is as wide
   as its last cell, not as the file claims;
 * every row is counted, empty ones too (a file may jump from row 2 to row
@@ -32,10 +35,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from decimal import Decimal
-from typing import TypeAlias
+from typing import Any, NoReturn, TypeAlias
+from xml.etree.ElementTree import ParseError
 
 from openpyxl import load_workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
 
 from smartcity.errors import InvalidInput
 
@@ -47,6 +53,10 @@ _PLAIN = (str, int, float, Decimal, datetime, date, clock_time, timedelta)
 #: How often (rows) the deadline is looked at; a clock read per row would cost more than the row.
 _CLOCK_EVERY = 256
 _MB = 1024 * 1024
+_ROW_TAG = f"{{{SHEET_MAIN_NS}}}row"
+_CELL_TAG = f"{{{SHEET_MAIN_NS}}}c"
+#: Column XFD: no row of a real sheet has more cell elements than this.
+_XLSX_COLUMNS = 16_384
 
 
 class TooLarge(InvalidInput):
@@ -139,10 +149,7 @@ class TableReader:
                 f"the file has more than {limits.max_cells} cells", {"file": "too many cells"}
             )
         if number % _CLOCK_EVERY == 0 and time.monotonic() > self._deadline:
-            raise TooLarge(
-                f"the file could not be read within {int(limits.seconds)} seconds",
-                {"file": "too slow to read"},
-            )
+            self._too_slow()
 
     def _check_width(self, number: int, values: Sequence[CellValue]) -> None:
         """Refuse a row with a value past the column limit (trailing empty cells are fine)."""
@@ -166,6 +173,7 @@ class TableReader:
             sheet = book.worksheets[0] if book.worksheets else None
             if not isinstance(sheet, ReadOnlyWorksheet):
                 raise InvalidInput("not a readable XLSX file", {"file": "no worksheet"})
+            self._scan_sheet(sheet)
             # The declared <dimension> is the file's word only: without it a row is as
             # wide as its last cell, and missing rows come back empty ([]), not padded.
             sheet.reset_dimensions()
@@ -187,6 +195,55 @@ class TableReader:
                 yield plain
         finally:
             book.close()
+
+    def _scan_sheet(self, sheet: ReadOnlyWorksheet) -> None:
+        """Count the sheet's XML elements, cells per row among them, keeping none in memory.
+
+        Every element is dropped from its parent when it ends (it is then the
+        parent's last child), so the scan holds only the open elements' chain.
+        A real cell is two or three elements (``<c>``, ``<v>``, maybe ``<f>``).
+        """
+        max_elements = 4 * self.limits.max_cells + 100_000
+        # The sheet's part in the zip: openpyxl knows it, its stubs do not.
+        source = vars(sheet.parent)["_archive"].open(vars(sheet)["_worksheet_path"])
+        open_elements: list[Any] = []
+        elements = row_cells = rows = 0
+        try:
+            for event, element in iterparse(source, events=("start", "end")):
+                if event == "start":
+                    open_elements.append(element)
+                    elements += 1
+                    if element.tag == _ROW_TAG:
+                        rows, row_cells = rows + 1, 0
+                    elif element.tag == _CELL_TAG:
+                        row_cells += 1
+                        if row_cells > _XLSX_COLUMNS:
+                            raise InvalidInput(
+                                f"row {rows} has more than {self.limits.max_columns} columns",
+                                {"file": "too many columns"},
+                            )
+                    if elements > max_elements:
+                        raise TooLarge(
+                            f"the file has more than {self.limits.max_cells} cells",
+                            {"file": "too many cells"},
+                        )
+                    if elements % 65_536 == 0 and time.monotonic() > self._deadline:
+                        self._too_slow()
+                    continue
+                open_elements.pop()
+                element.clear()
+                if open_elements:
+                    del open_elements[-1][-1]
+        except (ParseError, ValueError) as exc:  # defusedxml, if present, raises ValueErrors
+            raise InvalidInput("not a readable XLSX file", {"file": str(exc)[:200]}) from exc
+        finally:
+            source.close()
+
+    def _too_slow(self) -> NoReturn:
+        raise TooLarge(
+            f"the file could not be read within {int(self.limits.seconds)} seconds",
+            {"file": "too slow to read"},
+        )
 
     def _check_zip(self) -> None:
         """Refuse a zip whose parts unpack past the limit, before anything unpacks them."""
