@@ -1,8 +1,8 @@
 """Uploads are read with hard bounds: hostile spreadsheets are refused, fast, with a clear 4xx.
 
 No test here times anything (the machine is shared): each asserts how much the
-reader read, or that the request returned the refusal. ``bench/upload_isolation.py``
-prints another regency's login latency during two concurrent hostile uploads.
+reader read, or that the request returned the refusal, which is what keeps a
+hostile upload from holding a web worker and so another regency's pages.
 """
 
 from __future__ import annotations
