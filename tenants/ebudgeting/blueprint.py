@@ -845,8 +845,9 @@ def import_payments(year: int) -> Response | tuple[str, int]:
         page = _render_realization(fiscal_year, [p.as_dict() for p in exc.problems])
         return page, 422
     except ServiceError as exc:
+        # A file refused whole (too large, unreadable): the page with why, and a 4xx.
         refused(exc)
-        return back(".realization_page", year=year)
+        return _render_realization(fiscal_year), exc.status
     flash(
         _(
             "%(rows)s payments imported, %(total)s in all.",

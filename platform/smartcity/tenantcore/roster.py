@@ -9,15 +9,10 @@ twice changes nothing the second time.
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from openpyxl import load_workbook
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -28,9 +23,14 @@ from smartcity.tenantcore import audit
 from smartcity.tenantcore.models import OrgUnit, RosterImport, Staff
 from smartcity.tenantcore.nip import parse_nip
 from smartcity.tenantcore.staff import staff_problems
+from smartcity.uploads import CellValue, Limits, TableReader, TooLarge, require_text
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
+#: A roster has nine columns; the reader refuses past these (see ``smartcity.uploads``).
+LIMITS = Limits(max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_columns=50, max_cells=2_000_000)
+#: Columns holding a NIP: a number cell there has lost digits and is refused.
+NIP_FIELDS = frozenset({"nip", "supervisor_nip"})
 MAX_PROBLEMS_KEPT = 1000
 #: Column header (Indonesian first, English accepted) -> field.
 HEADERS = {
@@ -62,39 +62,23 @@ class Problem:
     message: str
 
 
-def _read_rows(filename: str, content: bytes) -> Iterator[list[str]]:
-    if filename.lower().endswith(".xlsx"):
-        try:
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise InvalidInput("not a readable XLSX file", {"file": str(exc)[:200]}) from exc
-        sheet = book.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
-            yield [
-                "" if v is None else str(int(v) if isinstance(v, float) and v.is_integer() else v)
-                for v in values
-            ]
-        book.close()
-        return
-    if not filename.lower().endswith(".csv"):
-        raise InvalidInput("upload a .csv or .xlsx file", {"file": "unsupported type"})
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput("the CSV must be UTF-8", {"file": "not UTF-8"}) from exc
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    yield from csv.reader(io.StringIO(text), delimiter=delimiter)
+def _text(value: CellValue) -> str:
+    """A cell as the text a clerk typed: a whole number cell (kelas jabatan) without ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def _records(
     filename: str, content: bytes
 ) -> tuple[list[tuple[int, dict[str, str]]], list[Problem]]:
-    rows = _read_rows(filename, content)
+    rows = TableReader(filename, content, LIMITS).rows()
     header = next(rows, None)
     if header is None:
         raise InvalidInput("the file is empty", {"file": "empty"})
-    columns = [HEADERS.get(h.strip().lower().replace(" ", "_")) for h in header]
+    columns = [HEADERS.get(_text(h).lower().replace(" ", "_")) for h in header.values]
     missing = [f for f in REQUIRED if f not in columns]
     if missing:
         names = {v: k for k, v in reversed(list(HEADERS.items()))}
@@ -106,17 +90,16 @@ def _records(
             },
         )
     records: list[tuple[int, dict[str, str]]] = []
-    for number, row in enumerate(rows, start=2):
-        if not any(cell.strip() for cell in row):
+    for row in rows:
+        if row.is_empty:
             continue
-        if len(records) >= MAX_ROWS:
-            raise InvalidInput(f"at most {MAX_ROWS} rows per file", {"file": "too many rows"})
-        records.append(
-            (
-                number,
-                {field: cell.strip() for field, cell in zip(columns, row, strict=False) if field},
-            )
-        )
+        record: dict[str, str] = {}
+        for field, value in zip(columns, row.values, strict=False):
+            if field in NIP_FIELDS:
+                record[field] = require_text(value, column=_column(field), row=row.number)
+            elif field:
+                record[field] = _text(value)
+        records.append((row.number, record))
     return records, []
 
 
@@ -183,6 +166,8 @@ def validate(
 def _column(field: str) -> str:
     return {
         "name": "nama",
+        "supervisor_nip": "nip_atasan",
+        "unit_code": "kode_unit",
         "position": "jabatan",
         "position_class": "kelas_jabatan",
         "echelon": "eselon",
@@ -192,7 +177,7 @@ def _column(field: str) -> str:
 def upload(session: Session, *, filename: str, content: bytes, actor: str) -> RosterImport:
     """Check a file and keep it with its report; writes no staff."""
     if len(content) > MAX_BYTES:
-        raise InvalidInput(f"files up to {MAX_BYTES // (1024 * 1024)} MB", {"file": "too large"})
+        raise TooLarge(f"files up to {MAX_BYTES // (1024 * 1024)} MB", {"file": "too large"})
     filename = (filename or "roster").rsplit("/", 1)[-1][:255]
     rows, problems = validate(session, filename, content)
     row_count = len(rows) + len({p.row for p in problems})

@@ -16,7 +16,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import request
 from flask.blueprints import BlueprintSetupState
-from flask_babel import get_locale, gettext
+from flask_babel import format_decimal, get_locale, gettext
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import default_exceptions
@@ -94,6 +94,12 @@ SERVICE_MESSAGES = (
         "expected columns: nip, nama, status, golongan, jabatan, kelas_jabatan,"
         " eselon, kode_unit, nip_atasan"
     ),
+    N_("too many cells"),
+    N_("too many columns"),
+    N_("too slow to read"),
+    N_("too many parts"),
+    N_("no worksheet"),
+    N_("format the column as Text"),
 )
 
 # Service messages that carry values (a NIP, a row, a count). Each pattern's
@@ -169,6 +175,38 @@ SERVICE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"unknown role\(s\): (?P<roles>.+)", N_("unknown role(s): %(roles)s")),
         (r"allowed: (?P<roles>.*)", N_("allowed: %(roles)s")),
         (r"password (?P<problem>.+)", N_("password %(problem)s")),
+        # The bounded upload reader (smartcity.uploads): limits are counts.
+        (
+            r"the file has more than (?P<count>\d+) rows below the header"
+            r" \(empty rows count too\)",
+            N_("the file has more than %(count)s rows below the header (empty rows count too)"),
+        ),
+        (
+            r"the file has more than (?P<count>\d+) cells",
+            N_("the file has more than %(count)s cells"),
+        ),
+        (
+            r"row (?P<count_row>\d+) has more than (?P<count>\d+) columns",
+            N_("row %(count_row)s has more than %(count)s columns"),
+        ),
+        (
+            r"the file could not be read within (?P<count>\d+) seconds",
+            N_("the file could not be read within %(count)s seconds"),
+        ),
+        (
+            r"the spreadsheet unpacks to more than (?P<count>\d+) MB",
+            N_("the spreadsheet unpacks to more than %(count)s MB"),
+        ),
+        (r"row (?P<count_row>\d+) is not valid CSV", N_("row %(count_row)s is not valid CSV")),
+        (
+            r"column (?P<column>\w+), row (?P<count_row>\d+) holds a number, which loses"
+            r" digits: format the (?P<column_again>\w+) column as Text and type the"
+            r" (?P<what>\w+)s again",
+            N_(
+                "column %(column)s, row %(count_row)s holds a number, which loses digits:"
+                " format the %(column_again)s column as Text and type the %(what)ss again"
+            ),
+        ),
     )
 )
 
@@ -205,7 +243,11 @@ def translate(message: object) -> str:
         return translated
     for pattern, template in SERVICE_PATTERNS:
         if match := pattern.match(text):
-            values = {k: translate(v) for k, v in match.groupdict().items()}
+            # Groups named count* are numbers a person compares: 100.000 in Indonesian.
+            values = {
+                k: format_decimal(int(v)) if k.startswith("count") else translate(v)
+                for k, v in match.groupdict().items()
+            }
             return str(gettext(template, **values))
     return text
 
