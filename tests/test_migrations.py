@@ -136,7 +136,7 @@ def test_ebudgeting_opd_members_move_into_the_core_membership(state, settings, p
                 "VALUES ('1.02.01', 'Dinas Kesehatan', 'dinas', true) RETURNING id"
             )
         )
-        state.migrations.downgrade_tenant(conn, schema, "ebudgeting", "eb0001")
+        state.migrations.downgrade_tenant(conn, schema, "ebudgeting", "eb0003")
         conn.execute(
             text(f"INSERT INTO {table}.eb_opd_members (user_id, org_unit_id) VALUES (1, :u)"),
             {"u": unit},

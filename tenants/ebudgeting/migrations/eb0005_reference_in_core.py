@@ -1,7 +1,7 @@
 """ebudgeting: reference versions are recorded by the core's reference sync.
 
-Revision ID: eb0003
-Revises: eb0002
+Revision ID: eb0005
+Revises: eb0004
 Create Date: 2026-12-06
 
 The code tree, accounts and catalogue rows stay as they are; the platform's
@@ -13,8 +13,8 @@ rows are updated in place) and records the version there.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "eb0003"
-down_revision = "eb0002"
+revision = "eb0005"
+down_revision = "eb0004"
 branch_labels = None
 depends_on = None
 

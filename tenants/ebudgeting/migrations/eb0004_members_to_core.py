@@ -1,7 +1,7 @@
 """ebudgeting: OPD membership moves to the core's org_unit_members (app 'ebudgeting').
 
-Revision ID: eb0002
-Revises: eb0001
+Revision ID: eb0004
+Revises: eb0003
 Create Date: 2026-12-06
 
 The core's tree is always upgraded before any app's, so ``org_unit_members``
@@ -11,8 +11,8 @@ exists when this runs; rows are copied, then the old table is dropped.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "eb0002"
-down_revision = "eb0001"
+revision = "eb0004"
+down_revision = "eb0003"
 branch_labels = None
 depends_on = None
 
