@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from smartcity.apps import RoleConflict
 from smartcity.auth.principal import TenantPrincipal
 from smartcity.errors import Forbidden
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .models import OpdMember
+from .rules import N_
 
 VIEW = "ebudgeting.view"
 VIEW_ALL = "ebudgeting.view_all"
@@ -43,6 +45,16 @@ ROLES = {
     "viewer": frozenset({VIEW, VIEW_ALL}),
 }
 ALL_PERMISSIONS = frozenset().union(*ROLES.values())
+#: Roles nobody may hold together. The OPD head submits a plan and the TAPD
+#: chair locks it: one person holding both approves their own plan. OPD head
+#: and TAPD member are not declared: by regulation the heads of the finance and
+#: planning OPDs (BPKAD, Bappeda) sit on the TAPD, and a member cannot lock.
+ROLE_CONFLICTS = (
+    RoleConflict(
+        ("opd_head", "tapd_chair"),
+        N_("the OPD head submits plans that the TAPD chair locks"),
+    ),
+)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from smartcity.apps import AppManifest, BeatEntry, MenuEntry
 from sqlalchemy.orm import Session
 
 from . import api, blueprint, demo
-from .access import ROLES, VIEW
+from .access import ROLE_CONFLICTS, ROLES, VIEW
 from .models import Base
 from .reference import load_packaged
 from .rules import N_
@@ -32,6 +32,7 @@ manifest = AppManifest(
         "tracked to realization."
     ),
     roles=ROLES,
+    role_conflicts=ROLE_CONFLICTS,
     blueprint=blueprint.web,
     api_blueprint=api.api,
     menu=(
