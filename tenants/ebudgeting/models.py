@@ -311,13 +311,14 @@ class PaymentImport(Base):
 
 
 class Payment(Base):
-    """An SP2D payment charged to a DPA line (a sub-activity's account code)."""
+    """An SP2D payment charged to a DPA line (a sub-activity's account code).
+
+    ``sp2d_number`` is stored in the form ``realization.normalise_sp2d`` gives;
+    one SP2D may pay several DPA lines but each line once (``uq_eb_payments_sp2d``).
+    """
 
     __tablename__ = "eb_payments"
-    __table_args__ = (
-        UniqueConstraint("fiscal_year_id", "sp2d_number", "sub_activity_id", "account_code"),
-        Index("ix_eb_payments_sub_account", "sub_activity_id", "account_code"),
-    )
+    __table_args__ = (Index("ix_eb_payments_sub_account", "sub_activity_id", "account_code"),)
 
     id: Mapped[int] = mapped_column(Identity(), primary_key=True)
     fiscal_year_id: Mapped[int] = mapped_column(ForeignKey("eb_fiscal_years.id"))
@@ -330,3 +331,25 @@ class Payment(Base):
     import_id: Mapped[int | None] = mapped_column(ForeignKey("eb_payment_imports.id"), index=True)
     created_by: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+def sp2d_key(number: Any) -> Any:
+    """The SQL twin of ``realization.normalise_sp2d``: what makes two SP2D numbers one.
+
+    Whitespace runs become one space, the ends are trimmed, spaces next to
+    ``/``, ``-`` and ``.`` go, letters are upper-cased. The unique index uses it,
+    so a number written by any path, not only the service, cannot repeat in
+    another case or spacing.
+    """
+    collapsed = func.btrim(func.regexp_replace(number, r"\s+", " ", "g"))
+    return func.upper(func.regexp_replace(collapsed, r" ?([-/.]) ?", r"\1", "g"))
+
+
+Index(
+    "uq_eb_payments_sp2d",
+    Payment.fiscal_year_id,
+    sp2d_key(Payment.sp2d_number),
+    Payment.sub_activity_id,
+    Payment.account_code,
+    unique=True,
+)
