@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from smartcity.apps import AppManifest, AppRegistry, AppRegistryError, RoleConflict
 from smartcity.db import db
-from smartcity.errors import Conflict
+from smartcity.errors import Conflict, Forbidden
 from smartcity.tenantcore import users
-from smartcity.tenantcore.models import User
+from smartcity.tenantcore.models import AuditEntry, User
 from sqlalchemy import select, text
 
+from tenants.ebudgeting import duties, review
+from tenants.ebudgeting.access import ROLES, Actor
+from tenants.ebudgeting.duties import DutyViolation
+from tenants.ebudgeting.models import FiscalYear, SubActivity
+
 from .conftest import PASSWORD, bearer, tenant_token
+from .ebudgeting_support import budget_year, make_opds, sub_activity
+from .test_ebudgeting_workflow import _paper_line
 from .test_web_admin import admin_client, field_errors, post_form
 
 ADMIN = "admin@example.go.id"
@@ -178,3 +186,81 @@ def test_two_concurrent_demotions_cannot_remove_both_last_admins(regency, tenant
             select(User.email).where(User.is_active, User.roles.contains(["admin"]))
         ).all()
     assert admins == ["wakil@example.go.id"]
+
+
+# --------------------------------------------------------------------------- submit, then lock
+
+
+@pytest.fixture
+def plan(regency, tenant_db):
+    """A Dinas Kesehatan plan with a line, and a user holding both roles from before
+    conflicts were refused; returns (slug, sub id, that user's actor, another chair)."""
+    with tenant_db(regency) as session:
+        opds = make_opds(session)
+        sub = sub_activity(session, budget_year(session, opds), opds)
+        _paper_line(session, sub, opds)
+        both = _add_user(tenant_db, regency, "rangkap@example.go.id", ["opd_head", "tapd_chair"])
+        chair = _add_user(tenant_db, regency, "sekda@example.go.id", ["tapd_chair"])
+        perms = ROLES["opd_head"] | ROLES["tapd_chair"]
+        dual = Actor("rangkap@example.go.id", perms, frozenset({opds.dinkes}), both)
+        other = Actor("sekda@example.go.id", ROLES["tapd_chair"], None, chair)
+        return regency, sub.id, dual, other
+
+
+def test_whoever_submitted_a_plan_cannot_lock_it(plan, tenant_db):
+    slug, sub_id, dual, other = plan
+    with tenant_db(slug) as session:
+        sub = review.transition(session, sub_id, "submit", note=None, actor=dual)
+        assert sub.submitted_by_id == dual.user_id
+        with pytest.raises(DutyViolation) as refused:
+            review.transition(session, sub_id, "lock", note=None, actor=dual)
+        assert refused.value.status == 403
+        assert "you submitted sub-activity 1.02.01.2.01.0001: someone else locks it" in (
+            refused.value.message
+        )
+        fiscal_year = session.get(SubActivity, sub_id).fiscal_year_id
+        with pytest.raises(DutyViolation):
+            review.transition_opd(
+                session,
+                session.get(FiscalYear, fiscal_year),
+                session.get(SubActivity, sub_id).org_unit_id,
+                "lock",
+                note=None,
+                actor=dual,
+            )
+        assert review.transition(session, sub_id, "lock", note=None, actor=other).status == (
+            "locked"
+        )
+
+
+def test_a_regency_may_let_the_submitter_lock(plan, tenant_db):
+    slug, sub_id, dual, _other = plan
+    admin = Actor(ADMIN, frozenset({"tenant.manage", "users.manage"}), None, None)
+    with tenant_db(slug) as session:
+        assert duties.submitter_may_not_lock(session)  # on by default
+        with pytest.raises(Forbidden):
+            duties.set_submitter_may_not_lock(session, False, actor=dual)
+        duties.set_submitter_may_not_lock(session, False, actor=admin)
+        review.transition(session, sub_id, "submit", note=None, actor=dual)
+        assert review.transition(session, sub_id, "lock", note=None, actor=dual).status == "locked"
+        entry = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "ebudgeting.settings.update")
+        ).one()
+        assert entry.after == {duties.SETTING: False} and entry.actor == ADMIN
+
+
+def test_the_admin_turns_the_setting_off_on_the_members_page(app, regency, tenant_db):
+    admin = admin_client(app, regency)
+    page = f"/t/{regency}/ebudgeting/members"
+    shown = admin.get(page).get_data(as_text=True)
+    assert "Pemisahan tugas" in shown and 'id="submitter_may_not_lock"' in shown
+    assert re.search(r'id="submitter_may_not_lock"[^>]* checked', shown)
+    assert post_form(admin, f"{page}/duties", {}, page=page).status_code == 303
+    with tenant_db(regency) as session:
+        assert not duties.submitter_may_not_lock(session)
+    assert (
+        post_form(admin, f"{page}/duties", {"submitter_may_not_lock": "1"}, page=page).status_code
+        == 303
+    )
+    with tenant_db(regency) as session:
+        assert duties.submitter_may_not_lock(session)

@@ -61,12 +61,14 @@ ROLE_CONFLICTS = (
 class Actor:
     """A person (or the system) acting in e-budgeting.
 
-    ``unit_ids`` is None for those who act for every OPD.
+    ``unit_ids`` is None for those who act for every OPD; ``user_id`` is the
+    tenant user acting (None for the system), for the checks on the person.
     """
 
     label: str
     permissions: frozenset[str]
     unit_ids: frozenset[int] | None
+    user_id: int | None = None
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
@@ -98,7 +100,7 @@ def actor_for(session: Session, principal: TenantPrincipal) -> Actor:
         # The regency's admin assigns people to OPDs even without an e-budgeting role.
         perms |= {MEMBERS}
     unit_ids = None if VIEW_ALL in perms else units_of(session, principal.user.id)
-    return Actor(principal.label, perms, unit_ids)
+    return Actor(principal.label, perms, unit_ids, principal.user.id)
 
 
 def system_actor(label: str, permissions: Iterable[str] = ALL_PERMISSIONS) -> Actor:

@@ -190,6 +190,8 @@ class SubActivity(Base):
     funding_source: Mapped[str] = mapped_column(String(60))
     ceiling: Mapped[Decimal] = mapped_column(MONEY)
     status: Mapped[str] = mapped_column(String(10), default="draft")
+    #: Who last submitted it: the regency may require someone else to lock it.
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey(USER_ID))
     created_by: Mapped[str] = mapped_column(String(254))
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

@@ -166,7 +166,6 @@ def normalise_sp2d(number: str) -> str:
     return _SEPARATOR_SPACE.sub(r"\1", " ".join(number.split()).upper())
 
 
-
 @dataclass
 class PaymentRow:
     """One payment before it is written; ``row`` is its line in the file (0: typed in)."""

@@ -71,5 +71,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("uq_eb_payments_sp2d", table_name="eb_payments")
     op.create_unique_constraint(
-        op.f(OLD_UNIQUE), "eb_payments", ["fiscal_year_id", "sp2d_number", "sub_activity_id", "account_code"]
+        op.f(OLD_UNIQUE),
+        "eb_payments",
+        ["fiscal_year_id", "sp2d_number", "sub_activity_id", "account_code"],
     )
