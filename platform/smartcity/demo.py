@@ -119,6 +119,7 @@ def seed_demo(state: PlatformState, credentials_file: str, echo: Callable[[str],
                         roles=roles,
                         allowed_roles=state.registry.role_names(chosen),
                         actor=ACTOR,
+                        role_conflicts=state.registry.role_conflicts(chosen),
                     )
                 for app in chosen:
                     manifest = state.registry.get(app)

@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from smartcity.apps import RoleConflict
 from smartcity.auth.principal import TenantPrincipal
 from smartcity.errors import Forbidden
 from smartcity.tenantcore import memberships
 from sqlalchemy.orm import Session
+
+from .rules import N_
 
 #: The app's name: its membership rows and permissions are kept under it.
 APP = "ebudgeting"
@@ -45,18 +48,30 @@ ROLES = {
     "viewer": frozenset({VIEW, VIEW_ALL}),
 }
 ALL_PERMISSIONS = frozenset().union(*ROLES.values())
+#: Roles nobody may hold together. The OPD head submits a plan and the TAPD
+#: chair locks it: one person holding both approves their own plan. OPD head
+#: and TAPD member are not declared: by regulation the heads of the finance and
+#: planning OPDs (BPKAD, Bappeda) sit on the TAPD, and a member cannot lock.
+ROLE_CONFLICTS = (
+    RoleConflict(
+        ("opd_head", "tapd_chair"),
+        N_("the OPD head submits plans that the TAPD chair locks"),
+    ),
+)
 
 
 @dataclass(frozen=True)
 class Actor:
     """A person (or the system) acting in e-budgeting.
 
-    ``unit_ids`` is None for those who act for every OPD.
+    ``unit_ids`` is None for those who act for every OPD; ``user_id`` is the
+    tenant user acting (None for the system), for the checks on the person.
     """
 
     label: str
     permissions: frozenset[str]
     unit_ids: frozenset[int] | None
+    user_id: int | None = None
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
@@ -87,7 +102,7 @@ def actor_for(session: Session, principal: TenantPrincipal) -> Actor:
         # The regency's admin assigns people to OPDs even without an e-budgeting role.
         perms |= {MEMBERS}
     unit_ids = None if VIEW_ALL in perms else units_of(session, principal.user.id)
-    return Actor(principal.label, perms, unit_ids)
+    return Actor(principal.label, perms, unit_ids, principal.user.id)
 
 
 def system_actor(label: str, permissions: Iterable[str] = ALL_PERMISSIONS) -> Actor:

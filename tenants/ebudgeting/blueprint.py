@@ -32,7 +32,18 @@ from smartcity.web.access import signed_in
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from . import catalogue, ceilings, members, realization, review, rka, sipd, stages, years
+from . import (
+    catalogue,
+    ceilings,
+    duties,
+    members,
+    realization,
+    review,
+    rka,
+    sipd,
+    stages,
+    years,
+)
 from .access import (
     APPROVE_ITEM,
     CEILINGS,
@@ -952,8 +963,26 @@ def _member_manager(view: Callable[P, R]) -> Callable[P, R | Response]:
 @_member_manager
 def members_page() -> str:
     return render_template(
-        "ebudgeting/members.html", members=members.members(g.db), opds=ceilings.list_opds(g.db)
+        "ebudgeting/members.html",
+        members=members.members(g.db),
+        opds=ceilings.list_opds(g.db),
+        submitter_may_not_lock=duties.submitter_may_not_lock(g.db),
+        may_change_duties=me().can(duties.MANAGE),
     )
+
+
+@blueprint.post("/members/duties")
+@_member_manager
+def set_duties() -> Response:
+    """The regency's setting: whoever submitted a plan may not lock it."""
+    try:
+        enabled = request.form.get("submitter_may_not_lock") == "1"
+        duties.set_submitter_may_not_lock(g.db, enabled, actor=me())
+    except ServiceError as exc:
+        refused(exc)
+    else:
+        flash(_("The setting was saved."), "success")
+    return back(".members_page")
 
 
 @blueprint.post("/members/<int:user_id>")

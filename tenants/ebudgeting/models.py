@@ -169,6 +169,8 @@ class SubActivity(Base):
     funding_source: Mapped[str] = mapped_column(String(60))
     ceiling: Mapped[Decimal] = mapped_column(MONEY)
     status: Mapped[str] = mapped_column(String(10), default="draft")
+    #: Who last submitted it: the regency may require someone else to lock it.
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey(USER_ID))
     created_by: Mapped[str] = mapped_column(String(254))
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -290,13 +292,14 @@ class PaymentImport(Base):
 
 
 class Payment(Base):
-    """An SP2D payment charged to a DPA line (a sub-activity's account code)."""
+    """An SP2D payment charged to a DPA line (a sub-activity's account code).
+
+    ``sp2d_number`` is stored in the form ``realization.normalise_sp2d`` gives;
+    one SP2D may pay several DPA lines but each line once (``uq_eb_payments_sp2d``).
+    """
 
     __tablename__ = "eb_payments"
-    __table_args__ = (
-        UniqueConstraint("fiscal_year_id", "sp2d_number", "sub_activity_id", "account_code"),
-        Index("ix_eb_payments_sub_account", "sub_activity_id", "account_code"),
-    )
+    __table_args__ = (Index("ix_eb_payments_sub_account", "sub_activity_id", "account_code"),)
 
     id: Mapped[int] = mapped_column(Identity(), primary_key=True)
     fiscal_year_id: Mapped[int] = mapped_column(ForeignKey("eb_fiscal_years.id"))
@@ -309,3 +312,25 @@ class Payment(Base):
     import_id: Mapped[int | None] = mapped_column(ForeignKey("eb_payment_imports.id"), index=True)
     created_by: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+def sp2d_key(number: Any) -> Any:
+    """The SQL twin of ``realization.normalise_sp2d``: what makes two SP2D numbers one.
+
+    Whitespace runs become one space, the ends are trimmed, spaces next to
+    ``/``, ``-`` and ``.`` go, letters are upper-cased. The unique index uses it,
+    so a number written by any path, not only the service, cannot repeat in
+    another case or spacing.
+    """
+    collapsed = func.btrim(func.regexp_replace(number, r"\s+", " ", "g"))
+    return func.upper(func.regexp_replace(collapsed, r" ?([-/.]) ?", r"\1", "g"))
+
+
+Index(
+    "uq_eb_payments_sp2d",
+    Payment.fiscal_year_id,
+    sp2d_key(Payment.sp2d_number),
+    Payment.sub_activity_id,
+    Payment.account_code,
+    unique=True,
+)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -149,6 +149,24 @@ def set_cash_plan(
 
 
 # --------------------------------------------------------------------------- payments
+
+_SEPARATOR_SPACE = re.compile(r" ?([-/.]) ?")
+
+
+def normalise_sp2d(number: str) -> str:
+    """The form an SP2D number is stored and compared in.
+
+    The treasury issues each number once, but people type it in their own case
+    and spacing, and spreadsheets pad it: ``0012/sp2d/ls`` and
+    ``0012 / SP2D / LS`` are one SP2D and must count once. Whitespace runs
+    (tabs, no-break spaces) become one space, the ends are trimmed, letters are
+    upper-cased, and spaces next to ``/``, ``-`` and ``.`` are dropped: these
+    separate the parts of a number, and a space beside one is a typing habit,
+    never a different document. A space between two other characters is kept
+    (``SP2D LS`` and ``SP2DLS`` are not assumed to be the same). The unique
+    index uses the same rule in SQL (``models.sp2d_key``).
+    """
+    return _SEPARATOR_SPACE.sub(r"\1", " ".join(number.split()).upper())
 
 
 @dataclass
@@ -347,7 +365,7 @@ def record_payment(
     session.refresh(fiscal_year, with_for_update=True)
     row = PaymentRow(
         0,
-        sp2d_number.strip(),
+        normalise_sp2d(sp2d_number),
         paid_on,
         sub.id,
         sub.sub_kegiatan_code,
@@ -568,6 +586,7 @@ def import_payments(
     # One import at a time per year: the budget check must see the other file's rows.
     session.refresh(fiscal_year, with_for_update=True)
     rows, problems = _parse_rows(session, fiscal_year, table, actor)
+    rows = [replace(r, sp2d_number=normalise_sp2d(r.sp2d_number)) for r in rows]
     problems += _check_rows(fiscal_year, snap, _ledger(session, fiscal_year, snap), rows)
     if problems:
         raise ImportRejected(name, sorted(problems, key=lambda p: p.row))

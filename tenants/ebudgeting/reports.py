@@ -62,7 +62,7 @@ def report_actor(ctx: JobContext) -> Actor:
         return system_actor(ctx.requested_by, {VIEW, VIEW_ALL})
     perms = platform_state().registry.permissions(user.roles, ctx.tenant.apps)
     units = None if VIEW_ALL in perms else units_of(ctx.session, user.id)
-    return Actor(user.email, frozenset(perms), units)
+    return Actor(user.email, frozenset(perms), units, user.id)
 
 
 def _money(value: Decimal | int | None) -> float:

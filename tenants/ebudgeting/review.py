@@ -4,6 +4,9 @@ draft --submit (OPD head)--> submitted --lock (TAPD chair)--> locked
                              submitted --return (TAPD, with notes)--> returned --submit--> ...
 locked --reopen (TAPD chair, written reason)--> returned
 
+The chair who locks must not be the person who submitted (``duties.py``, a
+regency setting, on by default).
+
 Every step writes a review event (the history and the notes the OPD reads)
 and an audit entry. A whole OPD can be submitted or locked in one go.
 """
@@ -19,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from .access import LOCK, REVIEW, SUBMIT, Actor
 from .ceilings import get_opd
+from .duties import require_not_submitter
 from .models import BudgetLine, FiscalYear, ReviewEvent, SubActivity
 from .rka import get_sub_activity
 from .rules import MIN_REASON
@@ -85,6 +89,8 @@ def record_event(
         before={"status": sub.status},
         after={"status": target, "note": note, "code": sub.sub_kegiatan_code},
     )
+    if action == "submit":
+        sub.submitted_by_id = actor.user_id
     sub.status = target
     return event
 
@@ -104,6 +110,8 @@ def _check(session: Session, sub: SubActivity, action: str, actor: Actor) -> Tra
             f"(only {' or '.join(sorted(step.sources))} plans can be)",
             {"status": sub.status},
         )
+    if action == "lock":
+        require_not_submitter(session, sub, actor)
     if action == "submit":
         lines = session.scalar(
             select(func.count()).select_from(BudgetLine).where(BudgetLine.sub_activity_id == sub.id)

@@ -37,6 +37,7 @@ RULES = {
     "realization_floor": N_("budget not below what was already paid"),
     "dpa_line_budget": N_("payments within the DPA line"),
     "cash_plan_total": N_("cash plan equals the DPA"),
+    "separation_of_duties": N_("whoever submits a plan does not lock it"),
 }
 OVERRIDABLE = frozenset(
     {"catalogue_price", "catalogue_account", "sub_activity_ceiling", "opd_pagu"}

@@ -109,6 +109,7 @@ def create_user(body: UserCreate) -> tuple[Response, int, dict[str, str]]:
         roles=body.roles,
         allowed_roles=state.registry.role_names(principal.tenant.apps),
         actor=principal.label,
+        role_conflicts=state.registry.role_conflicts(principal.tenant.apps),
     )
     return jsonify(user_out(user)), 201, {"Location": url_for(".get_user", user_id=user.id)}
 
@@ -143,6 +144,7 @@ def patch_user(body: UserPatch, user_id: int) -> Response:
         roles=body.roles,
         password=body.password,
         is_active=body.is_active,
+        role_conflicts=state.registry.role_conflicts(principal.tenant.apps),
     )
     return jsonify(user_out(user))
 

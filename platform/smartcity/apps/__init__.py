@@ -2,7 +2,7 @@
 
 from smartcity.apps.capabilities import Capability, CapabilityNotDeclared, SubActivityBudget
 from smartcity.apps.datasets import Changes, Dataset, Row
-from smartcity.apps.manifest import AppManifest, BeatEntry, MenuEntry
+from smartcity.apps.manifest import AppManifest, BeatEntry, MenuEntry, RoleConflict
 from smartcity.apps.registry import AppRegistry, AppRegistryError
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "Changes",
     "Dataset",
     "MenuEntry",
+    "RoleConflict",
     "Row",
     "SubActivityBudget",
 ]

@@ -43,11 +43,29 @@ class BeatEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class RoleConflict:
+    """Two of the app's roles that one person must not hold together.
+
+    Separation of duties: whoever prepares something must not also be the one
+    who approves it. ``roles`` are keys of the manifest's ``roles``, exactly as
+    declared there, and the registry turns them into the names users carry the
+    same way it turns the role keys (see ``AppRegistry.role_conflicts``), so a
+    later change of role naming (e.g. namespacing) changes the registry and
+    leaves the declaration as it is. ``reason`` is English, marked for the app's
+    catalogue; people read it when an assignment is refused.
+    """
+
+    roles: tuple[str, str]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class AppManifest:
     """A granted app as the core sees it.
 
     ``roles`` maps a role name to the permissions it grants; a tenant user holding
     the role gets them only while the app is enabled for that tenant.
+    ``role_conflicts`` lists pairs of those roles nobody may hold together.
     """
 
     name: str
@@ -56,6 +74,7 @@ class AppManifest:
     description: str = ""
     requires: tuple[str, ...] = ()
     roles: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    role_conflicts: tuple[RoleConflict, ...] = ()
     blueprint: Callable[[], Blueprint] | None = None
     api_blueprint: Callable[[], Blueprint] | None = None
     menu: tuple[MenuEntry, ...] = ()
@@ -111,4 +130,15 @@ class AppManifest:
             for n in self.uses
             if n.split(".")[0] == self.name
         )
+        for conflict in self.role_conflicts:
+            first, second = conflict.roles
+            problems.extend(
+                f"{self.name}: role conflict names unknown role {role!r}"
+                for role in conflict.roles
+                if role not in self.roles
+            )
+            if first == second:
+                problems.append(f"{self.name}: role {first!r} cannot conflict with itself")
+            if not conflict.reason.strip():
+                problems.append(f"{self.name}: role conflict {first}/{second} needs a reason")
         return problems

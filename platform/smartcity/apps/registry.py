@@ -8,7 +8,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from smartcity.apps.capabilities import CapabilityNotDeclared
-from smartcity.apps.manifest import AppManifest
+from smartcity.apps.manifest import AppManifest, RoleConflict
 
 ENTRY_POINT_GROUP = "smartcity.apps"
 CORE_ROLES = {"admin": frozenset({"users.manage", "tenant.manage"}), "member": frozenset()}
@@ -124,8 +124,34 @@ class AppRegistry:
         names = list(CORE_ROLES)
         for n in enabled:
             if n in self._apps:
-                names.extend(self._apps[n].roles)
+                names.extend(_role_name(self._apps[n], role) for role in self._apps[n].roles)
         return names
+
+    def role_conflicts(self, enabled: Iterable[str]) -> list[RoleConflict]:
+        """The pairs of roles nobody may hold together, of the enabled apps.
+
+        Named as users carry them (as ``role_names`` gives them), so the user
+        service compares them with a user's roles as they are.
+        """
+        return [
+            RoleConflict(
+                (_role_name(app, conflict.roles[0]), _role_name(app, conflict.roles[1])),
+                conflict.reason,
+            )
+            for app in (self._apps[n] for n in enabled if n in self._apps)
+            for conflict in app.role_conflicts
+        ]
+
+
+def _role_name(manifest: AppManifest, role: str) -> str:
+    """The name a user carries for ``role`` of ``manifest``: today the key as declared.
+
+    The one place that turns a manifest's role key into a user's role name, so
+    namespacing roles (``<app>.<role>``) later changes this and nothing that
+    declares roles or conflicts.
+    """
+    del manifest  # names are not namespaced yet
+    return role
 
 
 def _import_spec(spec: str) -> AppManifest:

@@ -10,10 +10,14 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from smartcity.apps.manifest import RoleConflict
 from smartcity.auth.passwords import hash_password, password_problem, verify_password
 from smartcity.errors import Conflict, InvalidInput, NotFound
 from smartcity.tenantcore import audit
 from smartcity.tenantcore.models import User
+
+#: The core role that manages the regency; at least one active user keeps it.
+ADMIN_ROLE = "admin"
 
 
 def normalize_email(email: str, field: str = "email") -> str:
@@ -32,7 +36,9 @@ def _public(user: User) -> dict[str, Any]:
     }
 
 
-def _check_roles(roles: Iterable[str], allowed: Iterable[str]) -> list[str]:
+def _check_roles(
+    roles: Iterable[str], allowed: Iterable[str], conflicts: Iterable[RoleConflict] = ()
+) -> list[str]:
     roles = sorted(set(roles))
     unknown = sorted(set(roles) - set(allowed))
     if unknown:
@@ -40,7 +46,36 @@ def _check_roles(roles: Iterable[str], allowed: Iterable[str]) -> list[str]:
             f"unknown role(s): {', '.join(unknown)}",
             {"roles": f"allowed: {', '.join(sorted(set(allowed)))}"},
         )
+    for conflict in conflicts:
+        first, second = conflict.roles
+        if first in roles and second in roles:
+            message = f"roles {first} and {second} cannot be held by one person: {conflict.reason}"
+            raise InvalidInput(message, {"roles": message})
     return roles
+
+
+def _require_another_admin(session: Session, user: User) -> None:
+    """Refuse to take the last active administrator's access away.
+
+    Nobody could then manage the regency's users: only an operator could
+    repair it. The active administrators' rows are locked (in id order, so two
+    requests cannot deadlock) before anything changes: of two concurrent
+    demotions of the last two, the second waits for the first to commit and
+    then counts one administrator fewer.
+    """
+    with session.no_autoflush:
+        admins = session.scalars(
+            select(User.id)
+            .where(User.is_active, User.roles.contains([ADMIN_ROLE]))
+            .order_by(User.id)
+            .with_for_update()
+        ).all()
+    if user.id in admins and len(admins) == 1:
+        raise Conflict(
+            "the last active administrator cannot lose the administrator role or be "
+            "deactivated: make another user an administrator first",
+            {"roles": "the last active administrator"},
+        )
 
 
 def create_user(
@@ -52,7 +87,9 @@ def create_user(
     roles: Iterable[str],
     allowed_roles: Iterable[str],
     actor: str,
+    role_conflicts: Iterable[RoleConflict] = (),
 ) -> User:
+    """A new user; ``role_conflicts`` (the registry's, for the enabled apps) are refused."""
     email = normalize_email(email)
     name = (name or "").strip()
     if not name or len(name) > 200:
@@ -60,7 +97,7 @@ def create_user(
     problem = password_problem(password)
     if problem:
         raise InvalidInput(f"password {problem}", {"password": problem})
-    checked_roles = _check_roles(roles, allowed_roles)
+    checked_roles = _check_roles(roles, allowed_roles, role_conflicts)
     if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
         raise Conflict(f"a user with email {email} already exists", {"email": "already used"})
     user = User(email=email, name=name, password_hash=hash_password(password), roles=checked_roles)
@@ -94,15 +131,26 @@ def update_user(
     roles: Iterable[str] | None = None,
     password: str | None = None,
     is_active: bool | None = None,
+    role_conflicts: Iterable[RoleConflict] = (),
 ) -> User:
+    """Change what is given (None keeps it).
+
+    Refuses roles that ``role_conflicts`` forbid together, and taking the
+    administrator role or the account away from the last active administrator.
+    """
+    new_roles = None if roles is None else _check_roles(roles, allowed_roles, role_conflicts)
+    demoted = new_roles is not None and ADMIN_ROLE not in new_roles
+    if demoted or is_active is False:
+        # Decided on the rows as committed, not on this session's copy of them.
+        _require_another_admin(session, user)
     before = _public(user)
     if name is not None:
         name = name.strip()
         if not name or len(name) > 200:
             raise InvalidInput("name is required (at most 200 characters)", {"name": "required"})
         user.name = name
-    if roles is not None:
-        user.roles = _check_roles(roles, allowed_roles)
+    if new_roles is not None:
+        user.roles = new_roles
     if password is not None:
         problem = password_problem(password)
         if problem:

@@ -91,6 +91,11 @@ SERVICE_MESSAGES = (
     N_("cannot supervise themselves"),
     N_("the roster changed since the upload; upload the file again"),
     N_(
+        "the last active administrator cannot lose the administrator role or be "
+        "deactivated: make another user an administrator first"
+    ),
+    N_("the last active administrator"),
+    N_(
         "expected columns: nip, nama, status, golongan, jabatan, kelas_jabatan,"
         " eselon, kode_unit, nip_atasan"
     ),
@@ -173,6 +178,11 @@ SERVICE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("a user with email %(email)s already exists"),
         ),
         (r"unknown role\(s\): (?P<roles>.+)", N_("unknown role(s): %(roles)s")),
+        (
+            r"roles (?P<first>\S+) and (?P<second>\S+) cannot be held by one person: "
+            r"(?P<reason>.+)",
+            N_("roles %(first)s and %(second)s cannot be held by one person: %(reason)s"),
+        ),
         (r"allowed: (?P<roles>.*)", N_("allowed: %(roles)s")),
         (r"password (?P<problem>.+)", N_("password %(problem)s")),
         # The bounded upload reader (smartcity.uploads): limits are counts.

@@ -100,6 +100,7 @@ def user_new() -> Response | tuple[str, int]:
                 roles=form.roles.data or [],
                 allowed_roles=registry.role_names(tenant.apps),
                 actor=actor(),
+                role_conflicts=registry.role_conflicts(tenant.apps),
             )
             token = issue_link_token(g.db, tenant, user, purpose="invite", actor=actor())
         except ServiceError as exc:
@@ -146,6 +147,7 @@ def user_edit(user_id: int) -> Response | tuple[str, int]:
                     allowed_roles=[*allowed, *dormant],
                     name=form.name.data,
                     roles=roles,
+                    role_conflicts=registry.role_conflicts(tenant.apps),
                 )
             except ServiceError as exc:
                 refused, problems = exc, attach_service_errors(form, exc)
