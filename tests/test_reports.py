@@ -353,3 +353,35 @@ def test_report_pages_request_follow_and_download(app, state, provision):
     sign_in(stranger, other)
     assert stranger.get(f"/t/{other}/jobs/{job_id}/download").status_code == 404
     assert stranger.get(f"/t/{other}/jobs/progress?ids={job_id}").get_json() == {"jobs": []}
+
+
+FORMULA = '=HYPERLINK("http://x","y")'
+
+
+def test_a_unit_named_like_a_formula_is_text_in_the_staff_report(
+    client, reports, provision, tenant_db
+):
+    slug = provision()
+    with tenant_db(slug) as session:
+        orgunits.create_unit(
+            session=session,
+            regency_code="33.18",
+            actor="t",
+            code="9.01",
+            name=FORMULA,
+            kind="dinas",
+        )
+    token = tenant_token(client, slug)
+    kind = "report:staff_by_unit_golongan"
+
+    xlsx = reports.build(slug, token, kind, format="xlsx").data
+    book = openpyxl.load_workbook(io.BytesIO(xlsx))
+    row = next(row for row in book.worksheets[0].iter_rows() if row[0].value == "9.01")
+    assert (row[1].value, row[1].data_type) == (FORMULA, "s")
+    assert row[1].quotePrefix
+    assert row[-1].data_type == "n" and row[-1].value == 0  # numbers stay numbers
+    assert not any(c.data_type == "f" for s in book.worksheets for r in s.iter_rows() for c in r)
+
+    raw = reports.build(slug, token, kind, format="csv").data.decode("utf-8-sig")
+    rows = [row for row in csv.reader(io.StringIO(raw)) if row and row[0] == "9.01"]
+    assert rows == [["9.01", "'" + FORMULA, "0", "0", "0", "0", "0", "0"]]

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from smartcity.jobs.kinds import KINDS, FileOutput, JobContext, JobKind, JobOutput
 from smartcity.reports.document import CONTENT_TYPES, Letterhead, ReportDocument, ReportFormat
 from smartcity.reports.pdf import render_pdf
-from smartcity.reports.tabular import render_csv, render_xlsx
+from smartcity.reports.tabular import render_csv
+from smartcity.reports.xlsx import render_xlsx
 from smartcity.tenantcore.models import TenantSettings
 
 RENDERERS: dict[ReportFormat, Callable[[ReportDocument, Letterhead], bytes]] = {
