@@ -93,7 +93,12 @@ def letterhead(ctx: JobContext) -> Letterhead:
     settings = ctx.session.get(TenantSettings, 1)
     zone = ZoneInfo(settings.timezone if settings is not None else "Asia/Jakarta")
     name = (settings.display_name if settings is not None else None) or ctx.tenant.name
-    return Letterhead(tenant_name=name, generated_at=datetime.now(UTC), timezone=zone)
+    return Letterhead(
+        tenant_name=name,
+        generated_at=datetime.now(UTC),
+        timezone=zone,
+        logo=settings.logo if settings is not None else None,
+    )
 
 
 def run_report(report: Report[Any], ctx: JobContext, params: ReportParams) -> JobOutput:
