@@ -7,25 +7,24 @@ to a private Redis nobody consumes. ``test_jobs.py`` runs them in a real worker.
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import re
-import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import openpyxl
 import pytest
-from smartcity.tenantcore import orgunits, staff
-from smartcity.tenantcore.models import AuditEntry
+from PIL import Image
+from pypdf import PdfReader
+from smartcity.tenantcore import orgunits, settings, staff
+from smartcity.tenantcore.models import AuditEntry, Staff
+from sqlalchemy import select
 
 from .conftest import bearer, tenant_token
 from .test_web_auth import csrf_token, sign_in
 from .workers import add_member, ask, broker_of, redis_server, run_now
-
-PDF_STREAM = re.compile(rb"(?<!end)stream\r?\n(.*?)\s*endstream", re.S)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -35,15 +34,9 @@ def private_broker(app):
 
 
 def pdf_text(data: bytes) -> str:
-    """The page content of a reportlab PDF (ASCII85 + Flate streams), for searching."""
-    chunks = []
-    for match in PDF_STREAM.finditer(data):
-        raw = match.group(1).strip()
-        try:
-            chunks.append(zlib.decompress(base64.a85decode(raw.removesuffix(b"~>"))))
-        except (ValueError, zlib.error):
-            chunks.append(raw)
-    return b"\n".join(chunks).decode("latin-1")
+    """The text of a PDF's pages, for searching (through the fonts' ToUnicode maps: the
+    embedded TrueType subsets write glyph numbers, not letters)."""
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 @dataclass
@@ -353,3 +346,76 @@ def test_report_pages_request_follow_and_download(app, state, provision):
     sign_in(stranger, other)
     assert stranger.get(f"/t/{other}/jobs/{job_id}/download").status_code == 404
     assert stranger.get(f"/t/{other}/jobs/progress?ids={job_id}").get_json() == {"jobs": []}
+
+
+FORMULA = '=HYPERLINK("http://x","y")'
+
+
+def test_a_unit_named_like_a_formula_is_text_in_the_staff_report(
+    client, reports, provision, tenant_db
+):
+    slug = provision()
+    with tenant_db(slug) as session:
+        orgunits.create_unit(
+            session=session,
+            regency_code="33.18",
+            actor="t",
+            code="9.01",
+            name=FORMULA,
+            kind="dinas",
+        )
+    token = tenant_token(client, slug)
+    kind = "report:staff_by_unit_golongan"
+
+    xlsx = reports.build(slug, token, kind, format="xlsx").data
+    book = openpyxl.load_workbook(io.BytesIO(xlsx))
+    row = next(row for row in book.worksheets[0].iter_rows() if row[0].value == "9.01")
+    assert (row[1].value, row[1].data_type) == (FORMULA, "s")
+    assert row[1].quotePrefix
+    assert row[-1].data_type == "n" and row[-1].value == 0  # numbers stay numbers
+    assert not any(c.data_type == "f" for s in book.worksheets for r in s.iter_rows() for c in r)
+
+    raw = reports.build(slug, token, kind, format="csv").data.decode("utf-8-sig")
+    rows = [row for row in csv.reader(io.StringIO(raw)) if row and row[0] == "9.01"]
+    assert rows == [["9.01", "'" + FORMULA, "0", "0", "0", "0", "0", "0"]]
+
+
+def test_the_staff_report_pdf_has_the_letterhead_and_the_signer(
+    client, reports, regency, tenant_db
+):
+    png = io.BytesIO()
+    Image.new("RGB", (30, 20), "#1f4e79").save(png, "PNG")
+    with tenant_db(regency) as session:
+        settings.update_settings(session, actor="t", logo=png.getvalue())
+        sri = session.scalar(select(Staff).where(Staff.nip == "197501012000031001"))
+        staff.update_staff(session, sri, actor="t", name="Ṣalāḥ Nguyễn Ōtsuka", position="Sekda")
+    token = tenant_token(client, regency)
+    kind = "report:staff_by_unit_golongan"
+    pdf = reports.build(
+        regency, token, kind, signer_nip="19750101 200003 1 001", signing_place="Soreang"
+    ).data
+    reader = PdfReader(io.BytesIO(pdf))
+    text = pdf_text(pdf)
+    assert f"Kabupaten {regency}" in text
+    assert "Ṣalāḥ Nguyễn Ōtsuka" in text and "NIP 19750101 200003 1 001" in text
+    assert re.search(r"Soreang, \d{1,2} [A-Z][a-z]+ 20\d\d", text) and "Sekda," in text
+    assert any(
+        x.get_object()["/Subtype"] == "/Image"
+        for x in reader.pages[0]["/Resources"]["/XObject"].values()
+    )
+    fonts = {
+        f.get_object()["/BaseFont"] for p in reader.pages for f in p["/Resources"]["/Font"].values()
+    }
+    assert fonts and all("SourceSans" in name for name in fonts)
+
+    def refused(**params):
+        response = client.post(
+            f"/t/{regency}/api/v1/jobs",
+            json={"kind": kind, "params": params},
+            headers=bearer(token),
+        )
+        assert response.status_code == 422
+        return set(response.get_json()["error"]["fields"])
+
+    assert refused(signer_nip="19750101", signing_place="Soreang") == {"params.signer_nip"}
+    assert refused(signer_nip="197501012000031001") == {"params.signing_place"}

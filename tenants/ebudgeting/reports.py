@@ -8,7 +8,8 @@ covers only their OPDs.
   kegiatan, then every line.
 - ``ebudgeting_program``: the budget by program, kegiatan and sub kegiatan.
 - ``ebudgeting_realization``: realization against the DPA per OPD, program,
-  month and DPA line (XLSX; tens of thousands of lines stream through).
+  month and DPA line (XLSX or CSV; tens of thousands of lines stream through the
+  core's streaming XLSX writer).
 
 Labels are Bahasa Indonesia: reports are the regency's official documents.
 """
@@ -19,11 +20,10 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, Field
-from smartcity.jobs.kinds import KINDS, FileOutput, JobContext, JobKind, JobOutput
+from pydantic import Field
+from smartcity.jobs.kinds import JobContext
 from smartcity.jobs.models import Job
 from smartcity.reports import (
-    REPORTS,
     Column,
     Report,
     ReportDocument,
@@ -32,15 +32,13 @@ from smartcity.reports import (
     Section,
     declare_report,
 )
-from smartcity.reports.document import CONTENT_TYPES, Value
-from smartcity.reports.registry import letterhead
-from smartcity.reports.tabular import render_csv
+from smartcity.reports.document import Value
 from smartcity.state import platform_state
 from smartcity.tenantcore.models import OrgUnit, User
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import realization, rka, stages, xlsx, years
+from . import realization, rka, stages, years
 from .access import VIEW, VIEW_ALL, Actor, system_actor, units_of
 from .codes import kegiatan_code, program_code
 from .models import Account, BudgetLine, FiscalYear, Nomenclature, SnapshotLine, SubActivity
@@ -467,39 +465,8 @@ program_report = declare_report(
 )
 
 
-def run_realization(ctx: JobContext, params: RealizationParams) -> JobOutput:
-    """Build the document as any report does; render its XLSX with the streaming writer."""
-    document = build_realization(ctx, params)
-    ctx.progress(80)
-    head = letterhead(ctx)
-    data = (
-        xlsx.render(document, head)
-        if params.format is ReportFormat.XLSX
-        else (render_csv(document, head))
-    )
-    local = head.generated_at.astimezone(head.timezone)
-    return JobOutput(
-        file=FileOutput(
-            name=f"realisasi-{params.year}-{local:%Y%m%d-%H%M}.{params.format.value}",
-            content_type=CONTENT_TYPES[params.format],
-            data=data,
-        ),
-        result={"format": params.format.value, "rows": document.row_count},
-    )
-
-
-def _realization_format(params: BaseModel) -> dict[str, str]:
-    allowed = (ReportFormat.XLSX, ReportFormat.CSV)
-    if getattr(params, "format", None) not in allowed:
-        return {"format": "one of " + ", ".join(f.value for f in allowed)}
-    return {}
-
-
-def _declare_realization() -> Report[RealizationParams]:
-    """Declared like every report (its request form, title, permission and app gate), but
-    run by :func:`run_realization`: the framework's openpyxl renderer needs about a
-    minute for the 50,000-line detail sheet a large regency has."""
-    report = Report(
+realization_report = declare_report(
+    Report(
         name="ebudgeting_realization",
         title="Realisasi terhadap anggaran",
         description="Realisasi SP2D terhadap DPA per OPD, program, bulan dan baris DPA.",
@@ -510,22 +477,4 @@ def _declare_realization() -> Report[RealizationParams]:
         app="ebudgeting",
         filename="realisasi",
     )
-    known = REPORTS.get(report.name)
-    if known is not None:
-        return known
-    KINDS.add(
-        JobKind(
-            name=report.kind,
-            title=report.title,
-            params=RealizationParams,
-            run=run_realization,
-            permission=VIEW,
-            app="ebudgeting",
-            check=_realization_format,
-        )
-    )
-    REPORTS[report.name] = report
-    return report
-
-
-realization_report = _declare_realization()
+)

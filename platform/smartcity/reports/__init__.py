@@ -7,6 +7,10 @@ offers, the permission it needs and a build function returning a
 it, and the file lands in the tenant's ``files`` table. The core declares its
 reports in ``smartcity.reports.core``; an app declares its own in its
 ``reports.py``, which the core finds by convention (``smartcity.jobs.catalog``).
+
+Official documents reuse :class:`Letterhead` (the regency's logo and name) and
+:class:`SignatureBlock` (position, name, NIP, place and date); in PDF they are
+drawn by :mod:`smartcity.reports.blocks`.
 """
 
 from smartcity.reports.document import (
@@ -15,6 +19,9 @@ from smartcity.reports.document import (
     ReportDocument,
     ReportFormat,
     Section,
+    SignatureBlock,
+    format_nip,
+    place_and_date,
 )
 from smartcity.reports.registry import REPORTS, Report, ReportParams, declare_report
 
@@ -27,5 +34,8 @@ __all__ = [
     "ReportFormat",
     "ReportParams",
     "Section",
+    "SignatureBlock",
     "declare_report",
+    "format_nip",
+    "place_and_date",
 ]

@@ -15,7 +15,13 @@ from pydantic import Field, ValidationInfo, field_validator
 from sqlalchemy import and_, func, select
 
 from smartcity.jobs.kinds import JobContext
-from smartcity.reports.document import Column, ReportDocument, ReportFormat, Section
+from smartcity.reports.document import (
+    Column,
+    ReportDocument,
+    ReportFormat,
+    Section,
+    SignatureBlock,
+)
 from smartcity.reports.registry import Report, ReportParams, declare_report
 from smartcity.tenantcore.models import AuditEntry, OrgUnit, Staff, TenantSettings
 from smartcity.tenantcore.staff import GOLONGAN, GOLONGAN_PPPK
@@ -49,6 +55,48 @@ def _long_date(day: date) -> str:
 
 class StaffReportParams(ReportParams):
     include_inactive: bool = Field(False, title="Sertakan pegawai nonaktif")
+    signer_nip: str | None = Field(None, title="NIP penanda tangan (PDF)", max_length=21)
+    signing_place: str | None = Field(
+        None, title="Tempat penandatanganan", max_length=100, validate_default=True
+    )
+
+    @field_validator("signer_nip")
+    @classmethod
+    def _eighteen_digits(cls, nip: str | None) -> str | None:
+        digits = (nip or "").replace(" ", "")
+        if not digits:
+            return None
+        if len(digits) != 18 or not digits.isdigit():
+            raise ValueError("a NIP has 18 digits")
+        return digits
+
+    @field_validator("signing_place")
+    @classmethod
+    def _signed_somewhere(cls, place: str | None, info: ValidationInfo) -> str | None:
+        place = (place or "").strip() or None
+        if info.data.get("signer_nip") and place is None:
+            raise ValueError("required when a signer is named")
+        return place
+
+
+def _signature(ctx: JobContext, params: StaffReportParams) -> list[SignatureBlock]:
+    """The signer the requester named, as that pegawai's position, name and NIP."""
+    if not params.signer_nip:
+        return []
+    signer = ctx.session.scalar(
+        select(Staff).where(Staff.nip == params.signer_nip, Staff.is_active.is_(True))
+    )
+    if signer is None:
+        raise ValueError(f"tidak ada pegawai aktif dengan NIP {params.signer_nip}")
+    return [
+        SignatureBlock(
+            position=signer.position,
+            name=signer.name,
+            nip=signer.nip,
+            place=params.signing_place or "",
+            day=datetime.now(_tenant_zone(ctx)).date(),
+        )
+    ]
 
 
 def _golongan_order(status: str, golongan: str | None) -> tuple[int, int]:
@@ -144,6 +192,7 @@ def build_staff_by_unit_golongan(ctx: JobContext, params: StaffReportParams) -> 
             "Gol. I-IV: PNS dan CPNS menurut golongan ruang. PPPK memakai golongan I-XVII "
             "tersendiri dan dihitung pada kolom PPPK."
         ],
+        signatures=_signature(ctx, params),
     )
 
 

@@ -1,8 +1,10 @@
-"""PDF rendering (reportlab): the tenant's name on every page, tables that paginate.
+"""PDF rendering (reportlab): the regency's letterhead, tables that paginate, signatures.
 
-A table longer than a page continues on the next with its header row
-repeated; wide tables switch the page to landscape. Numbers and dates are
-written the Indonesian way (1.234,5 and 30 Nov 2026).
+The first page opens with the letterhead (logo and name), later pages carry the
+name in a running header. A table longer than a page continues on the next with
+its header row repeated; wide tables switch the page to landscape. Numbers and
+dates are written the Indonesian way (1.234,5 and 30 Nov 2026). All text is set
+in an embedded Unicode font (:mod:`smartcity.reports.fonts`).
 """
 
 from __future__ import annotations
@@ -24,25 +26,28 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
+from smartcity.reports.blocks import letterhead_block, signature_blocks
 from smartcity.reports.document import Column, Letterhead, ReportDocument, Section, Value
+from smartcity.reports.fonts import BOLD, REGULAR, register_fonts
 
 LOCALE = "id"
 HEADER_BLUE = colors.HexColor("#1f4e79")
 ZEBRA = colors.HexColor("#f2f5f9")
 TOTAL_FILL = colors.HexColor("#dde6f0")
 MARGIN = 15 * mm
-BASE = ParagraphStyle("base", fontName="Helvetica", fontSize=8, leading=10)
-HEAD = ParagraphStyle("head", parent=BASE, fontName="Helvetica-Bold", textColor=colors.white)
+BASE = ParagraphStyle("base", fontName=REGULAR, fontSize=8, leading=10)
+HEAD = ParagraphStyle("head", parent=BASE, fontName=BOLD, textColor=colors.white)
 HEAD_NUMBER = ParagraphStyle("head_number", parent=HEAD, alignment=TA_RIGHT)
-TITLE = ParagraphStyle("title", fontName="Helvetica-Bold", fontSize=14, leading=18, spaceAfter=4)
+TITLE = ParagraphStyle("title", fontName=BOLD, fontSize=14, leading=18, spaceAfter=4)
 SECTION = ParagraphStyle(
-    "section", fontName="Helvetica-Bold", fontSize=11, leading=14, spaceBefore=8, spaceAfter=4
+    "section", fontName=BOLD, fontSize=11, leading=14, spaceBefore=8, spaceAfter=4
 )
-LABEL = ParagraphStyle("label", parent=BASE, fontName="Helvetica-Bold")
+LABEL = ParagraphStyle("label", parent=BASE, fontName=BOLD)
 NOTE = ParagraphStyle("note", parent=BASE, textColor=colors.HexColor("#555555"))
 
 
 def render_pdf(document: ReportDocument, head: Letterhead) -> bytes:
+    register_fonts()
     wide = any(len(section.columns) > 5 for section in document.sections)
     pagesize = landscape(A4) if wide else A4
     buffer = BytesIO()
@@ -57,7 +62,10 @@ def render_pdf(document: ReportDocument, head: Letterhead) -> bytes:
         author=head.tenant_name,
         creator="Smart City Bandung",
     )
-    story: list[Flowable] = [Paragraph(escape(document.title), TITLE)]
+    story: list[Flowable] = [
+        *letterhead_block(head, template.width),
+        Paragraph(escape(document.title), TITLE),
+    ]
     if document.parameters:
         story.append(_parameters(document.parameters))
     for section in document.sections:
@@ -69,24 +77,34 @@ def render_pdf(document: ReportDocument, head: Letterhead) -> bytes:
     for note in document.notes:
         story.append(Spacer(1, 4 * mm))
         story.append(Paragraph(escape(note), NOTE))
+    story.extend(signature_blocks(document.signatures, template.width))
 
-    def frame(canvas: Canvas, _doc: Any) -> None:
-        width, height = pagesize
+    printed = format_datetime(
+        head.generated_at, "d MMMM yyyy HH.mm", tzinfo=head.timezone, locale=LOCALE
+    )
+
+    def first_page(canvas: Canvas, _doc: Any) -> None:
+        # The letterhead at the top of the story heads the first page.
         canvas.saveState()
-        canvas.setFont("Helvetica-Bold", 10)
-        canvas.drawString(MARGIN, height - 12 * mm, head.tenant_name)
-        canvas.setFont("Helvetica", 9)
-        canvas.drawRightString(width - MARGIN, height - 12 * mm, document.title[:90])
-        canvas.setStrokeColor(HEADER_BLUE)
-        canvas.line(MARGIN, height - 14.5 * mm, width - MARGIN, height - 14.5 * mm)
-        canvas.setFont("Helvetica", 8)
-        printed = format_datetime(
-            head.generated_at, "d MMMM yyyy HH.mm", tzinfo=head.timezone, locale=LOCALE
-        )
+        canvas.setFont(REGULAR, 8)
         canvas.drawString(MARGIN, 9 * mm, f"Dicetak {printed}")
         canvas.restoreState()
 
-    template.build(story, onFirstPage=frame, onLaterPages=frame, canvasmaker=_NumberedCanvas)
+    def later_page(canvas: Canvas, doc: Any) -> None:
+        width, height = pagesize
+        canvas.saveState()
+        canvas.setFont(BOLD, 10)
+        canvas.drawString(MARGIN, height - 12 * mm, head.tenant_name)
+        canvas.setFont(REGULAR, 9)
+        canvas.drawRightString(width - MARGIN, height - 12 * mm, document.title[:90])
+        canvas.setStrokeColor(HEADER_BLUE)
+        canvas.line(MARGIN, height - 14.5 * mm, width - MARGIN, height - 14.5 * mm)
+        canvas.restoreState()
+        first_page(canvas, doc)
+
+    template.build(
+        story, onFirstPage=first_page, onLaterPages=later_page, canvasmaker=_NumberedCanvas
+    )
     return buffer.getvalue()
 
 
@@ -94,6 +112,9 @@ class _NumberedCanvas(Canvas):
     """Writes "Halaman X dari Y": the total is known only once every page is laid out."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Else every page starts in Helvetica, a font with no ṣ, ā or ễ, listed unused
+        # (the doc template passes None when it is not told).
+        kwargs["initialFontName"] = kwargs.get("initialFontName") or REGULAR
         super().__init__(*args, **kwargs)
         self._pages: list[dict[str, Any]] = []
 
@@ -106,7 +127,7 @@ class _NumberedCanvas(Canvas):
         for number, state in enumerate(self._pages, start=1):
             self.__dict__.update(state)
             width = self._pagesize[0]  # type: ignore[attr-defined]
-            self.setFont("Helvetica", 8)
+            self.setFont(REGULAR, 8)
             self.drawRightString(width - MARGIN, 9 * mm, f"Halaman {number} dari {total}")
             super().showPage()
         super().save()
@@ -120,6 +141,7 @@ def _parameters(pairs: Sequence[tuple[str, str]]) -> Flowable:
     table.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
@@ -145,7 +167,7 @@ def _table(section: Section, head: Letterhead, width: float) -> Flowable:
     table = LongTable(data, colWidths=widths, repeatRows=1)
     style: list[tuple[Any, ...]] = [
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_BLUE),
-        ("FONTNAME", (0, 1), (-1, -1), "Helvetica"),
+        ("FONTNAME", (0, 0), (-1, -1), REGULAR),
         ("FONTSIZE", (0, 1), (-1, -1), 8),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#9aa7b4")),
@@ -158,7 +180,7 @@ def _table(section: Section, head: Letterhead, width: float) -> Flowable:
             style.append(("ALIGN", (index, 1), (index, -1), "RIGHT"))
     if section.total is not None:
         style += [
-            ("FONTNAME", (0, -1), (-1, -1), "Helvetica-Bold"),
+            ("FONTNAME", (0, -1), (-1, -1), BOLD),
             ("BACKGROUND", (0, -1), (-1, -1), TOTAL_FILL),
         ]
     table.setStyle(TableStyle(style))

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from smartcity.jobs.kinds import KINDS, FileOutput, JobContext, JobKind, JobOutput
 from smartcity.reports.document import CONTENT_TYPES, Letterhead, ReportDocument, ReportFormat
 from smartcity.reports.pdf import render_pdf
-from smartcity.reports.tabular import render_csv, render_xlsx
+from smartcity.reports.tabular import render_csv
+from smartcity.reports.xlsx import render_xlsx
 from smartcity.tenantcore.models import TenantSettings
 
 RENDERERS: dict[ReportFormat, Callable[[ReportDocument, Letterhead], bytes]] = {
@@ -92,7 +93,12 @@ def letterhead(ctx: JobContext) -> Letterhead:
     settings = ctx.session.get(TenantSettings, 1)
     zone = ZoneInfo(settings.timezone if settings is not None else "Asia/Jakarta")
     name = (settings.display_name if settings is not None else None) or ctx.tenant.name
-    return Letterhead(tenant_name=name, generated_at=datetime.now(UTC), timezone=zone)
+    return Letterhead(
+        tenant_name=name,
+        generated_at=datetime.now(UTC),
+        timezone=zone,
+        logo=settings.logo if settings is not None else None,
+    )
 
 
 def run_report(report: Report[Any], ctx: JobContext, params: ReportParams) -> JobOutput:

@@ -1,42 +1,85 @@
-"""A streaming XLSX writer for very large report sections.
+"""XLSX rendering: SpreadsheetML streamed straight into the zip.
 
-The report framework renders XLSX with openpyxl, which costs 15-50 us a cell
-(style objects are hashed for every cell); the realization report's detail
-sheet has 50,000 DPA lines x 22 columns, over a million cells. This writer
-produces the same workbook shape (title block, styled header row frozen under
-it, numbers kept as numbers with a thousands format, a bold total row) by
-writing SpreadsheetML directly into the zip, at about 1 us a cell.
+openpyxl costs 15-50 us a cell (it hashes style objects for every cell), and
+e-Budgeting's realization report has 50,000 DPA lines x 22 columns, over a
+million cells: about a minute. This writer produces the same workbook (title
+block, a styled header row frozen under it, numbers kept as numbers with a
+thousands format, dates and times as dates, a bold total row) by writing the
+XML itself, at about 1 us a cell, and never holds a sheet's XML in memory.
 
-It renders a framework :class:`~smartcity.reports.ReportDocument`, so a report
-keeps one build function whatever renders it.
+Numbers stay numbers and dates stay dates (so people can sum and filter);
+Excel has no time zones, so a datetime is shown in the regency's wall-clock
+time. Text is always an inline string cell: it is never evaluated, and a text
+that looks like a formula also carries Excel's ``quotePrefix`` style (see
+:mod:`smartcity.reports.injection`).
 """
 
 from __future__ import annotations
 
 import io
+import math
 import zipfile
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
+from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from openpyxl.utils import get_column_letter
-from smartcity.reports import Column, Letterhead, ReportDocument, Section
+
+from smartcity.reports.document import Column, Letterhead, ReportDocument, Section
+from smartcity.reports.injection import formula_like
 
 # cellXfs in styles.xml, by role
-TITLE, BOLD, HEADER, TEXT, INT, NUMBER, DAY, TOTAL_TEXT, TOTAL_INT, TOTAL_NUMBER = range(1, 11)
+(
+    TITLE,
+    BOLD,
+    HEADER,
+    TEXT,
+    INT,
+    NUMBER,
+    DAY,
+    TOTAL_TEXT,
+    TOTAL_INT,
+    TOTAL_NUMBER,
+    MOMENT,
+) = range(1, 12)
+PLAIN = 0
 NUMERIC = {"int": (INT, TOTAL_INT), "number": (NUMBER, TOTAL_NUMBER)}
-EXCEL_EPOCH = date(1899, 12, 30)
+EXCEL_EPOCH = datetime(1899, 12, 30)  # noqa: DTZ001 - Excel's serial dates have no zone
+SECONDS_A_DAY = 86_400
 MAX_WIDTH = 60
 SHEET_NAME_BAD = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
 
 _SIDE = '<{0} style="thin"><color rgb="FF9AA7B4"/></{0}>'
 _BORDER = "<border>" + "".join(_SIDE.format(s) for s in ("left", "right", "top", "bottom"))
 _FILLED = 'applyFont="1" applyFill="1" applyBorder="1"'
+_CELL_XFS = [
+    "<xf/>",  # PLAIN
+    '<xf fontId="1" applyFont="1"/>',  # TITLE
+    '<xf fontId="2" applyFont="1"/>',  # BOLD
+    f'<xf fontId="3" fillId="2" borderId="1" {_FILLED} applyAlignment="1">'  # HEADER
+    '<alignment vertical="center" wrapText="1"/></xf>',
+    '<xf borderId="1" applyBorder="1"/>',  # TEXT
+    '<xf numFmtId="3" borderId="1" applyNumberFormat="1" applyBorder="1"/>',  # INT
+    '<xf numFmtId="4" borderId="1" applyNumberFormat="1" applyBorder="1"/>',  # NUMBER
+    '<xf numFmtId="164" borderId="1" applyNumberFormat="1" applyBorder="1"/>',  # DAY
+    f'<xf fontId="2" fillId="3" borderId="1" {_FILLED}/>',  # TOTAL_TEXT
+    f'<xf numFmtId="3" fontId="2" fillId="3" borderId="1" applyNumberFormat="1" {_FILLED}/>',
+    f'<xf numFmtId="4" fontId="2" fillId="3" borderId="1" applyNumberFormat="1" {_FILLED}/>',
+    '<xf numFmtId="165" borderId="1" applyNumberFormat="1" applyBorder="1"/>',  # MOMENT
+]
+#: Each text style's twin with ``quotePrefix``: Excel keeps such a cell text when edited.
+QUOTED = {
+    style: len(_CELL_XFS) + n
+    for n, style in enumerate((PLAIN, TITLE, BOLD, HEADER, TEXT, TOTAL_TEXT))
+}
+_CELL_XFS += [_CELL_XFS[style].replace("<xf", '<xf quotePrefix="1"', 1) for style in QUOTED]
 STYLES = "".join(
     (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
         '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">',
-        '<numFmts count="1"><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/></numFmts>',
+        '<numFmts count="2"><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/>',
+        '<numFmt numFmtId="165" formatCode="dd/mm/yyyy hh:mm"/></numFmts>',
         '<fonts count="4"><font><sz val="11"/><name val="Calibri"/></font>',
         '<font><b/><sz val="14"/><name val="Calibri"/></font>',
         '<font><b/><sz val="11"/><name val="Calibri"/></font>',
@@ -48,18 +91,8 @@ STYLES = "".join(
         "</fills>",
         f'<borders count="2"><border/>{_BORDER}</border></borders>',
         '<cellStyleXfs count="1"><xf/></cellStyleXfs>',
-        '<cellXfs count="11"><xf/>',
-        '<xf fontId="1" applyFont="1"/>',  # TITLE
-        '<xf fontId="2" applyFont="1"/>',  # BOLD
-        f'<xf fontId="3" fillId="2" borderId="1" {_FILLED} applyAlignment="1">',  # HEADER
-        '<alignment vertical="center" wrapText="1"/></xf>',
-        '<xf borderId="1" applyBorder="1"/>',  # TEXT
-        '<xf numFmtId="3" borderId="1" applyNumberFormat="1" applyBorder="1"/>',  # INT
-        '<xf numFmtId="4" borderId="1" applyNumberFormat="1" applyBorder="1"/>',  # NUMBER
-        '<xf numFmtId="164" borderId="1" applyNumberFormat="1" applyBorder="1"/>',  # DAY
-        f'<xf fontId="2" fillId="3" borderId="1" {_FILLED}/>',  # TOTAL_TEXT
-        f'<xf numFmtId="3" fontId="2" fillId="3" borderId="1" applyNumberFormat="1" {_FILLED}/>',
-        f'<xf numFmtId="4" fontId="2" fillId="3" borderId="1" applyNumberFormat="1" {_FILLED}/>',
+        f'<cellXfs count="{len(_CELL_XFS)}">',
+        *_CELL_XFS,
         "</cellXfs>",
         '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>',
         "</styleSheet>",
@@ -72,21 +105,39 @@ _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
 
 
 def _text(ref: str, value: str, style: int) -> str:
-    text = escape(value.translate(_CONTROL))
+    """An inline string cell: a string constant, never a formula, whatever it holds."""
+    if formula_like(value):
+        style = QUOTED[style]
+    # A raw CR would come back as LF (XML normalises line ends): write it as a reference.
+    text = escape(value.translate(_CONTROL), {"\r": "&#13;"})
     return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
-def _cell(ref: str, column: Column, value: object, total: bool) -> str:
+def _serial(moment: datetime, head: Letterhead) -> str:
+    """Excel's serial date-time (days since 1899-12-30) of the regency's wall-clock time."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(head.timezone).replace(tzinfo=None)
+    delta = moment - EXCEL_EPOCH
+    return repr(delta.days + (delta.seconds + delta.microseconds / 1e6) / SECONDS_A_DAY)
+
+
+def _cell(ref: str, column: Column, value: object, total: bool, head: Letterhead) -> str:
+    text_style = TOTAL_TEXT if total else TEXT
     if value is None or value == "":
-        return f'<c r="{ref}" s="{TOTAL_TEXT if total else TEXT}"/>'
+        return f'<c r="{ref}" s="{text_style}"/>'
     if isinstance(value, bool):
-        value = "ya" if value else "tidak"
-    if isinstance(value, int | float) and column.numeric:
-        style = NUMERIC[column.kind][1 if total else 0]
-        return f'<c r="{ref}" s="{style}"><v>{value!r}</v></c>'
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return f'<c r="{ref}" s="{DAY}"><v>{(value - EXCEL_EPOCH).days}</v></c>'
-    return _text(ref, str(value), TOTAL_TEXT if total else TEXT)
+        value = "Ya" if value else "Tidak"
+    elif isinstance(value, int | float | Decimal) and column.numeric:
+        number = format(value, "f") if isinstance(value, Decimal) else repr(value)
+        if isinstance(value, int) or math.isfinite(value):
+            style = NUMERIC[column.kind][1 if total else 0]
+            return f'<c r="{ref}" s="{style}"><v>{number}</v></c>'
+    elif isinstance(value, datetime):
+        return f'<c r="{ref}" s="{MOMENT}"><v>{_serial(value, head)}</v></c>'
+    elif isinstance(value, date):
+        serial = (datetime.combine(value, time.min) - EXCEL_EPOCH).days
+        return f'<c r="{ref}" s="{DAY}"><v>{serial}</v></c>'
+    return _text(ref, str(value), text_style)
 
 
 def _width(column: Column, rows: Sequence[Sequence[object]], index: int) -> float:
@@ -94,6 +145,8 @@ def _width(column: Column, rows: Sequence[Sequence[object]], index: int) -> floa
     widest = max([len(column.label), *sample])
     if column.numeric:
         widest += widest // 3  # thousands separators
+    if column.kind == "datetime":
+        widest = max(widest, 16)
     return min(MAX_WIDTH, max(8, widest + 2))
 
 
@@ -102,8 +155,8 @@ def _sheet(document: ReportDocument, section: Section, head: Letterhead) -> Iter
     letters = [get_column_letter(i) for i in range(1, len(columns) + 1)]
     preamble: list[tuple[str, int]] = [
         (document.title, TITLE),
-        (head.tenant_name, 0),
-        *((f"{label}: {value}", 0) for label, value in document.parameters),
+        (head.tenant_name, PLAIN),
+        *((f"{label}: {value}", PLAIN) for label, value in document.parameters),
         (section.title, BOLD),
     ]
     header_row = len(preamble) + 1
@@ -133,7 +186,7 @@ def _sheet(document: ReportDocument, section: Section, head: Letterhead) -> Iter
     for row in section.rows:
         row_number += 1
         cells = "".join(
-            _cell(f"{letters[i]}{row_number}", columns[i], value, False)
+            _cell(f"{letters[i]}{row_number}", columns[i], value, False, head)
             for i, value in enumerate(row[: len(columns)])
         )
         buffer.append(f'<row r="{row_number}">{cells}</row>')
@@ -144,13 +197,13 @@ def _sheet(document: ReportDocument, section: Section, head: Letterhead) -> Iter
     if section.total is not None:
         row_number += 1
         cells = "".join(
-            _cell(f"{letters[i]}{row_number}", columns[i], value, True)
+            _cell(f"{letters[i]}{row_number}", columns[i], value, True, head)
             for i, value in enumerate(list(section.total)[: len(columns)])
         )
         yield f'<row r="{row_number}">{cells}</row>'
     elif not section.rows:
         row_number += 1
-        yield f'<row r="{row_number}">{_text(f"A{row_number}", section.empty_text, 0)}</row>'
+        yield f'<row r="{row_number}">{_text(f"A{row_number}", section.empty_text, PLAIN)}</row>'
     yield "</sheetData></worksheet>"
 
 
@@ -168,7 +221,7 @@ def _sheet_names(sections: Sequence[Section]) -> list[str]:
     return names
 
 
-def render(document: ReportDocument, head: Letterhead) -> bytes:
+def render_xlsx(document: ReportDocument, head: Letterhead) -> bytes:
     """The document as an XLSX workbook, one sheet per section."""
     sections = document.sections or [Section(document.title, [Column("Keterangan")], [])]
     names = _sheet_names(sections)
