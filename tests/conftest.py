@@ -235,3 +235,18 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+def watch_csp(target: Any, refused: list[str]) -> Any:
+    """Collect what the Content-Security-Policy refused on a Playwright page or context.
+
+    Chromium reports each refusal as a console error; a page that needs an inline
+    script or style would show up here (see smartcity.security_headers).
+    """
+
+    def seen(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(message.text)
+
+    target.on("console", seen)
+    return target

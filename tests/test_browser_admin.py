@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, watch_csp
 from .test_web_admin import GOOD, HEADER
 
 pytestmark = pytest.mark.browser
@@ -32,7 +32,8 @@ def test_an_admin_imports_a_roster_and_invites_a_user_who_sees_only_the_regencys
     slug = provision(apps=("noticeboard",))
     provision(apps=("noticeboard", "digest"))  # another regency has more apps
     base = f"{server}/t/{slug}"
-    admin = chromium.new_context(viewport=DESKTOP, locale="id-ID")
+    refused: list[str] = []
+    admin = watch_csp(chromium.new_context(viewport=DESKTOP, locale="id-ID"), refused)
     page = admin.new_page()
 
     # Sign in (Indonesian by default).
@@ -131,7 +132,10 @@ def test_an_admin_imports_a_roster_and_invites_a_user_who_sees_only_the_regencys
     shot(page, "calendar")
 
     # The new user chooses a password (on a phone), and sees only this regency's apps.
-    user = chromium.new_context(viewport=PHONE, locale="id-ID", is_mobile=True, has_touch=True)
+    user = watch_csp(
+        chromium.new_context(viewport=PHONE, locale="id-ID", is_mobile=True, has_touch=True),
+        refused,
+    )
     phone = user.new_page()
     phone.goto(link)
     shot(phone, "phone-set-password")
@@ -154,7 +158,9 @@ def test_an_admin_imports_a_roster_and_invites_a_user_who_sees_only_the_regencys
     phone.wait_for_url(f"{base}/")
 
     # The admin's pages on a phone, in English.
-    admin_phone = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    admin_phone = watch_csp(
+        chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True), refused
+    )
     admin_phone.add_cookies(admin.cookies())
     small = admin_phone.new_page()
     small.goto(f"{base}/admin/staff?lang=en")
@@ -164,3 +170,4 @@ def test_an_admin_imports_a_roster_and_invites_a_user_who_sees_only_the_regencys
     shot(small, "phone-units-en")
     for context in (admin, user, admin_phone):
         context.close()
+    assert refused == []  # every page works under the Content-Security-Policy

@@ -12,7 +12,7 @@ import uuid
 import pytest
 from smartcity.tenantcore import orgunits
 
-from .conftest import OPERATOR_EMAIL, PASSWORD
+from .conftest import OPERATOR_EMAIL, PASSWORD, watch_csp
 from .test_browser_admin import DESKTOP, PHONE, shot
 from .test_web_admin import GOOD, HEADER
 
@@ -26,7 +26,8 @@ def test_operator_provisions_admin_imports_and_the_user_sees_only_its_apps(
     tmp_path,
 ):
     slug = f"ngawi-{uuid.uuid4().hex[:6]}"
-    operator = chromium.new_context(viewport=DESKTOP, locale="id-ID").new_page()
+    refused: list[str] = []
+    operator = watch_csp(chromium.new_context(viewport=DESKTOP, locale="id-ID").new_page(), refused)
     operator.goto(f"{server}/platform/")
     assert "/platform/login" in operator.url
     operator.fill("#email", OPERATOR_EMAIL)
@@ -68,7 +69,7 @@ def test_operator_provisions_admin_imports_and_the_user_sees_only_its_apps(
         )
 
     base = f"{server}/t/{slug}"
-    admin = chromium.new_context(viewport=DESKTOP, locale="id-ID").new_page()
+    admin = watch_csp(chromium.new_context(viewport=DESKTOP, locale="id-ID").new_page(), refused)
     admin.goto(f"{base}/login")
     admin.fill("#email", "admin@ngawikab.go.id")
     admin.fill("#password", PASSWORD)
@@ -89,7 +90,9 @@ def test_operator_provisions_admin_imports_and_the_user_sees_only_its_apps(
     admin.click("button:has-text('Undang')")
     link = admin.input_value("#password-link")
 
-    user = chromium.new_context(viewport=PHONE, locale="id-ID", is_mobile=True).new_page()
+    user = watch_csp(
+        chromium.new_context(viewport=PHONE, locale="id-ID", is_mobile=True).new_page(), refused
+    )
     user.goto(link)
     user.fill("#password", "Kata-Sandi-Ngawi-7")
     user.fill("#confirm", "Kata-Sandi-Ngawi-7")
@@ -100,3 +103,4 @@ def test_operator_provisions_admin_imports_and_the_user_sees_only_its_apps(
     ]
     assert user.locator(f"a[href='/t/{slug}/noticeboard/']").count() >= 1
     shot(user, "operator-flow-user-home")
+    assert refused == []  # every page works under the Content-Security-Policy

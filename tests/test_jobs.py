@@ -19,16 +19,19 @@ from datetime import date, timedelta
 
 import openpyxl
 import pytest
+from celery.signals import before_task_publish
 from smartcity.db import db
 from smartcity.errors import InvalidInput
 from smartcity.jobs import retention, schedule, service
-from smartcity.jobs.broker import MONTHLY_TASK, client_for
+from smartcity.jobs.broker import MONTHLY_TASK, RUN_TASK, broker, client_for, send_jobs
 from smartcity.jobs.dispatch import limits_of
 from smartcity.jobs.kinds import FileOutput, JobOutput
 from smartcity.jobs.models import Job, JobStatus, StoredFile
 from smartcity.jobs.runner import claim, finish, run_job
+from smartcity.tenancy.cache import announce_change
 from smartcity.tenancy.lifecycle import change_status, disable_app, get_tenant
-from smartcity.tenantcore.models import AuditEntry
+from smartcity.tenantcore.models import Activity, AuditEntry
+from smartcity.usage.activity import ledger
 from sqlalchemy import func, select, update
 
 from worker.tasks import MissingTenantError
@@ -125,6 +128,59 @@ def test_jobs_are_sent_after_commit_at_most_k_per_tenant(
     with tenant_db(flooding) as session:
         sent = session.scalars(select(Job.id).where(Job.published_at.is_not(None)))
         assert sorted(sent) == ids[1 : allowance + 1]  # the first one ran and was unstamped
+
+
+def test_a_request_that_records_activity_sends_its_job_only_after_its_commit(
+    client, provision, tenant_db
+):
+    """The request's activity is written in a savepoint just before the COMMIT; the
+    savepoint's release must not send the job (the worker would not see the row yet)."""
+    slug = provision()
+    token = tenant_token(client, slug)  # no activity yet: the job request writes the first
+    ledger.clear()
+    visible_at_send: list[tuple[int, bool]] = []
+
+    def check_visible(sender=None, body=None, headers=None, **_kwargs) -> None:
+        if sender != RUN_TASK or (headers or {}).get("tenant") != slug:
+            return
+        job_id = body[0][0]
+        with tenant_db(slug) as other_connection:
+            visible_at_send.append((job_id, other_connection.get(Job, job_id) is not None))
+
+    before_task_publish.connect(check_visible)
+    try:
+        job = ask(client, slug, token, STAFF, format="csv")
+    finally:
+        before_task_publish.disconnect(check_visible)
+    assert visible_at_send == [(job["id"], True)]
+    with tenant_db(slug) as session:  # the savepoint did write the activity
+        assert session.scalar(select(func.count()).select_from(Activity)) == 1
+
+
+def test_registry_changes_are_announced_in_process_only_after_the_outer_commit(app, provision):
+    slug = provision()
+    heard: list[str] = []
+    db.on_registry_change.append(heard.append)
+    try:
+        with db.platform_transaction() as session:
+            announce_change(session, slug)
+            with session.begin_nested():  # a savepoint released before the commit
+                session.execute(select(1))
+            assert heard == []
+        assert heard == [slug]
+
+        def announce_then_fail() -> None:
+            with db.platform_transaction() as session:
+                announce_change(session, slug)
+                with session.begin_nested():
+                    session.execute(select(1))
+                raise RuntimeError("rolled back")
+
+        with pytest.raises(RuntimeError):
+            announce_then_fail()
+        assert heard == [slug]
+    finally:
+        db.on_registry_change.remove(heard.append)
 
 
 def test_a_run_that_lost_its_lease_cannot_write_a_second_result(app, state, provision, tenant_db):
@@ -403,3 +459,32 @@ def test_the_daily_monthly_report_task_queues_once_and_the_worker_builds_them(
     for job_id in queued:
         done = wait_for_job(client, slug, token, job_id)
         assert done["status"] == "succeeded" and done["requested_by"].startswith("jadwal-bulanan:")
+
+
+def test_a_worker_that_finds_its_job_not_yet_committed_tries_again_shortly(
+    worker, app, client, provision, tenant_db
+):
+    """A message that overtakes its job's COMMIT is retried, not dropped until the
+    dispatcher's re-send (JOB_REPUBLISH_SECONDS, 5 minutes by default)."""
+    worker.wait_for_output("smartcity.jobs.dispatch[")  # its start-up dispatch is done
+    slug = provision()
+    with app.app_context(), tenant_db(slug) as session:
+        job = Job(
+            kind=STAFF,
+            params={"format": "csv"},
+            status=JobStatus.QUEUED,
+            progress=0,
+            attempts=0,
+            cancel_requested=False,
+            requested_by="t@x.id",
+            published_at=func.now(),
+        )
+        session.add(job)
+        session.flush()
+        assert send_jobs(broker(app), slug, [job.id]) == []  # sent before the COMMIT
+        wait_until(
+            lambda: f"job {job.id} of {slug}: " in worker.output(),
+            what="the worker to look for the job",
+        )
+    done = wait_for_job(client, slug, tenant_token(client, slug), job.id, timeout=30)
+    assert (done["status"], done["attempts"]) == ("succeeded", 1)

@@ -173,7 +173,7 @@ def test_a_support_token_or_cookie_for_one_tenant_is_useless_on_another(app, pro
     assert thief.get(f"/t/{a}/admin/users").status_code == 200
 
     # A's support session cookie, presented to B: nobody.
-    cookie = browser.get_cookie(f"smartcity_t_{a}")
+    cookie = browser.get_cookie(f"smartcity_t_{a}", path=f"/t/{a}")
     other = app.test_client()
     other.set_cookie(f"smartcity_t_{b}", cookie.value)
     assert other.get(f"/t/{b}/admin/users").status_code == 302

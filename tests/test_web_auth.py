@@ -46,7 +46,7 @@ def test_a_session_cookie_is_anonymous_on_another_tenant(app, provision):
     a, b = provision(), provision()
     client = app.test_client()
     sign_in(client, a)
-    cookie = client.get_cookie(f"smartcity_t_{a}")
+    cookie = client.get_cookie(f"smartcity_t_{a}", path=f"/t/{a}")  # scoped to its tenant
     assert cookie is not None
     assert client.get(f"/t/{a}/admin/users").status_code == 200
     # Present A's signed cookie under B's name, and on B's own host: nobody is signed in.

@@ -28,7 +28,7 @@ from smartcity.jobs.broker import (
 )
 from smartcity.jobs.dispatch import dispatch_all
 from smartcity.jobs.retention import expire_results
-from smartcity.jobs.runner import run_job
+from smartcity.jobs.runner import MISSING, run_job
 from smartcity.jobs.schedule import queue_monthly_reports
 from smartcity.tenancy.cache import TenantInfo
 from smartcity.tenancy.models import Tenant, TenantApp, TenantStatus
@@ -114,19 +114,38 @@ class TenantTask(Task):  # type: ignore[type-arg]
 class JobTask(TenantTask):
     """Runs one row of the tenant's ``jobs`` table, in transactions of its own.
 
-    Celery does not retry it: the job's lease and the dispatcher do, so a retry
-    can never race the run it replaces (see ``smartcity.jobs.runner``).
+    Celery does not retry a run: the job's lease and the dispatcher do, so a retry
+    can never race the run it replaces (see ``smartcity.jobs.runner``). The one
+    exception is a job whose row is not there: its message may have overtaken the
+    COMMIT that wrote it, so the message comes back a few times, sooner each time
+    than the dispatcher's re-send, before it is dropped (a claim makes a late
+    duplicate harmless).
     """
 
     name = RUN_TASK
     ignore_result = True
     autoretry_for = ()
+    #: Tries for a job not in the table yet: 0.5, 1, 2, 4, 8 s later (15.5 s in all).
+    missing_retries = 5
+    missing_delay = 0.5
 
     def run_for(self, tenant: TenantInfo, *args: Any, **kwargs: Any) -> Any:
         if len(args) != 1 or kwargs or not str(args[0]).isdigit():
             log.error("job message for %s without a job id: %r %r", tenant.slug, args, kwargs)
             return None
-        return run_job(self.flask_app, tenant, int(args[0]))
+        outcome = run_job(self.flask_app, tenant, int(args[0]))
+        if outcome != MISSING:
+            return outcome
+        tries = self.request.retries or 0
+        if tries >= self.missing_retries:
+            log.warning(
+                "job %s of %s: still not in its table after %d tries; message dropped",
+                args[0],
+                tenant.slug,
+                tries + 1,
+            )
+            return outcome
+        raise self.retry(countdown=self.missing_delay * 2**tries, max_retries=self.missing_retries)
 
     def run(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - __call__ runs it
         # TenantTask.__call__ resolves the tenant and calls run_for; nothing calls run.

@@ -13,6 +13,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from smartcity import security_headers
 from smartcity.apps import AppRegistry, MenuEntry
 from smartcity.auth.principal import Anonymous, load_principal
 from smartcity.config import Settings
@@ -29,7 +30,8 @@ from smartcity.tenancy.resolver import ENVIRON_KEY, TenantPathMiddleware, resolv
 from smartcity.usage.activity import record_activity
 
 log = logging.getLogger(__name__)
-API_PREFIXES = ("/api/", "/platform/api/")
+CONSOLE_PREFIX = "/platform"
+API_PREFIXES = ("/api/", f"{CONSOLE_PREFIX}/api/")
 LOCALES = ("id", "en")
 
 
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
 
     app.session_interface = TenantCookieSessions()
+    security_headers.init_app(app, https=settings.SECURE_COOKIES)
     login_manager.init_app(app)
     login_manager.user_loader(load_principal)
     login_manager.anonymous_user = Anonymous
@@ -113,8 +116,8 @@ def _register_blueprints(app: Flask, registry: AppRegistry) -> None:
             state.blueprint_app[bp.name] = app_name
 
     register(health, "any")
-    register(console, "platform", url_prefix="/platform")
-    register(platform_api, "platform", url_prefix="/platform/api/v1")
+    register(console, "platform", url_prefix=CONSOLE_PREFIX)
+    register(platform_api, "platform", url_prefix=f"{CONSOLE_PREFIX}/api/v1")
     register(tenant_web, "tenant")
     register(support_web, "tenant")
     register(tenant_api, "tenant", url_prefix="/api/v1")
@@ -206,9 +209,6 @@ def _finish_request(response: Response) -> Response:
                 "ms": round((time.perf_counter() - g.request_started) * 1000, 1),
             },
         )
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
 
 
@@ -289,6 +289,14 @@ class TenantCookieSessions(SecureCookieSessionInterface):
     On the shared host, ``/t/a/`` and ``/t/b/`` would otherwise share one cookie;
     separate names keep a login to one tenant from clobbering another's. The
     identity inside is bound to the tenant id as well (see auth.principal).
+
+    Each cookie's ``Path`` is its own part of the host as well: ``/t/<slug>`` for a
+    tenant, ``/platform`` for the console, so a script running in one regency's
+    pages (an XSS) does not get the others' or the operators' cookies with every
+    request, nor see them in ``document.cookie`` (they are HttpOnly anyway). A path
+    is not a security boundary within one origin (same-origin scripts can still
+    fetch the other pages), which is why the README recommends a host per regency
+    in production; there the host is the tenant and the cookie keeps ``Path=/``.
     """
 
     def get_cookie_name(self, app: Flask) -> str:
@@ -299,3 +307,13 @@ class TenantCookieSessions(SecureCookieSessionInterface):
         if kind == "slug" and SLUG_PATTERN.fullmatch(value):
             return f"smartcity_t_{value}"
         return "smartcity"
+
+    def get_cookie_path(self, app: Flask) -> str:
+        ref = request.environ.get(ENVIRON_KEY)
+        if ref is None:
+            return request.script_root + CONSOLE_PREFIX
+        if ref[0] == "slug":
+            # "/t/<slug>" without the trailing slash: it also matches "/t/<slug>"
+            # itself, and RFC 6265 never lets it match "/t/<slug>-other".
+            return request.script_root
+        return super().get_cookie_path(app)

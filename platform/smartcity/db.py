@@ -99,6 +99,18 @@ def _begin(conn: Connection) -> None:
     conn.connection.driver_connection.execute(sql)  # type: ignore[union-attr]
 
 
+def is_outer_commit(session: Session) -> bool:
+    """In an ``after_commit`` hook: did the database transaction itself commit?
+
+    SQLAlchemy fires ``after_commit`` for a savepoint's RELEASE as well (a
+    ``begin_nested()`` block, e.g. the activity a request records just before its
+    COMMIT), while the savepoint is still the session's nested transaction.
+    Whatever must wait until others can see the data (a job message, a cache
+    notice) checks this first, or it would go out before the COMMIT.
+    """
+    return session.get_nested_transaction() is None
+
+
 def tenant_bind(engine: Engine, schema: str, role: str) -> Engine:
     """The engine seen by one tenant: same pool, schema-qualified SQL, its role."""
     return engine.execution_options(schema_translate_map={None: schema}, tenant_role=role)
@@ -132,7 +144,9 @@ class Database:
 
     def _after_commit(self, session: Session) -> None:
         # Services record registry changes in session.info (see
-        # tenancy.cache.announce_change); only a commit makes them real.
+        # tenancy.cache.announce_change); only the outer commit makes them real.
+        if not is_outer_commit(session):
+            return
         for slug in session.info.pop("registry_changes", ()):
             for callback in self.on_registry_change:
                 callback(slug)

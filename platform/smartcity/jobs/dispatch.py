@@ -7,9 +7,9 @@ two messages in front of the next tenant's one, not a thousand.
 
 - :func:`reserve` picks the tenant's next jobs within its allowance and stamps
   ``published_at``, in the caller's transaction;
-- :func:`send_after_commit` sends them once that transaction commits (a
-  rolled-back request sends nothing, and a message never names a job that
-  is not in the table yet);
+- :func:`send_after_commit` sends them once that transaction commits, the
+  outer COMMIT and not a savepoint's release (a rolled-back request sends
+  nothing, and a message never names a job that is not in the table yet);
 - a finished job tops its tenant up (:func:`publish_tenant`), and the beat-driven
   dispatcher (:func:`dispatch_all`, also run when a worker starts) re-sends what
   Redis lost or never got: jobs never sent, messages older than
@@ -31,10 +31,10 @@ from datetime import timedelta
 from celery import Celery
 from flask import Flask
 from sqlalchemy import Integer, and_, cast, event, func, literal, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from smartcity.config import Settings
-from smartcity.db import db
+from smartcity.db import db, is_outer_commit
 from smartcity.jobs.broker import broker, send_jobs
 from smartcity.jobs.models import Job, JobStatus
 from smartcity.tenancy.cache import TenantInfo
@@ -154,18 +154,27 @@ def fail_abandoned(session: Session, limits: Limits) -> int:
 
 
 def send_after_commit(session: Session, tenant: TenantInfo, client: Celery, ids: list[int]) -> None:
-    """Send ``ids`` once ``session`` commits; forget them if it rolls back."""
+    """Send ``ids`` once ``session``'s transaction commits; forget them if it rolls back.
+
+    "Commits" means the outer COMMIT: a savepoint released on the way (see
+    :func:`smartcity.db.is_outer_commit`) sends nothing, since the workers could
+    not see the rows yet. Reserved inside a savepoint that rolls back, the ids
+    are forgotten with it.
+    """
     if not ids:
         return
     if not session.info.get(_LISTENING):
         session.info[_LISTENING] = True
         event.listen(session, "after_commit", _send_pending)
         event.listen(session, "after_soft_rollback", _forget_pending)
-    session.info.setdefault(_PENDING, []).append((tenant, client, ids))
+    owner = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((owner, tenant, client, ids))
 
 
 def _send_pending(session: Session) -> None:
-    for tenant, client, ids in session.info.pop(_PENDING, []):
+    if not is_outer_commit(session):
+        return
+    for _owner, tenant, client, ids in session.info.pop(_PENDING, []):
         try:
             unsent = send_jobs(client, tenant.slug, ids)
             if unsent:
@@ -175,9 +184,22 @@ def _send_pending(session: Session) -> None:
             log.exception("sending jobs %s of %s failed after commit", ids, tenant.slug)
 
 
-def _forget_pending(session: Session, previous_transaction: object) -> None:
-    if getattr(previous_transaction, "parent", None) is None:
-        session.info.pop(_PENDING, None)
+def _forget_pending(session: Session, previous_transaction: SessionTransaction) -> None:
+    """Drop what the rolled-back transaction (or a savepoint inside it) reserved."""
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    session.info[_PENDING] = [
+        entry for entry in pending if not _within(entry[0], previous_transaction)
+    ]
+
+
+def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def release(tenant: TenantInfo, ids: list[int]) -> None:

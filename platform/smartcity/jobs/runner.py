@@ -15,6 +15,10 @@ worker died) and a worker may die at any point, so a run:
    its lease to another cannot write a second result.
 
 Whatever happens, the tenant is then topped up: its next queued job is sent.
+
+A job whose row is not there at all returns :data:`MISSING`: its message may
+have overtaken the COMMIT that wrote it, so the task tries again shortly
+(``worker.tasks.JobTask``) rather than leaving it to the dispatcher's re-send.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import func, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -48,6 +52,8 @@ PROGRESS_INTERVAL = 0.5
 ERROR_LIMIT = 2000
 #: What a run writes: its final status and finish()'s keyword arguments.
 Outcome = tuple[JobStatus, dict[str, Any]]
+#: What :func:`run_job` returns when the tenant has no such job (or not visibly yet).
+MISSING = "missing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +242,9 @@ def run_job(app: Flask, tenant: TenantInfo, job_id: int) -> str:
     """Claim, run and finish one job; returns what happened (for the task's log)."""
     limits = limits_of(app)
     claimed = claim(tenant, job_id, limits)
+    if claimed is None and not _exists(tenant, job_id):
+        log.info("job %s of %s: not in its table (not committed yet?)", job_id, tenant.slug)
+        return MISSING
     if claimed is None:
         log.info(
             "job %s of %s: nothing to do (finished, cancelled, running elsewhere or unknown)",
@@ -253,6 +262,11 @@ def run_job(app: Flask, tenant: TenantInfo, job_id: int) -> str:
             log.exception("could not send the next jobs of %s", tenant.slug)
     log.info("job %s of %s: %s", job_id, tenant.slug, outcome)
     return outcome
+
+
+def _exists(tenant: TenantInfo, job_id: int) -> bool:
+    with tenant_transaction(tenant) as session:
+        return session.scalar(select(Job.id).where(Job.id == job_id)) is not None
 
 
 def _run_claimed(

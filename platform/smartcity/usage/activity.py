@@ -31,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from smartcity.auth.principal import TenantPrincipal
+from smartcity.db import is_outer_commit
 from smartcity.state import platform_state
 from smartcity.tenancy.cache import TenantInfo
 from smartcity.tenantcore.models import Activity
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 CORE_APP = "core"
 FLUSH_EVERY = 25
 CAPACITY = 50_000
+_WRITTEN = "smartcity.activity.written"
 
 Key = tuple[int, int, str, date]  # tenant id, user id, app, day
 
@@ -147,4 +149,13 @@ def record_activity(session: Session) -> None:
     except SQLAlchemyError as exc:
         log.warning("activity not recorded for tenant %s: %s", tenant.slug, exc)
         return
-    event.listen(session, "after_commit", lambda _s: ledger.written(key), once=True)
+    if not event.contains(session, "after_commit", _remember_written):
+        event.listen(session, "after_commit", _remember_written)
+    session.info.setdefault(_WRITTEN, []).append(key)
+
+
+def _remember_written(session: Session) -> None:
+    # A later savepoint's release fires after_commit too; only the COMMIT counts.
+    if is_outer_commit(session):
+        for key in session.info.pop(_WRITTEN, ()):
+            ledger.written(key)
