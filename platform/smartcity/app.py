@@ -14,7 +14,8 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from smartcity.apps import AppRegistry, MenuEntry
-from smartcity.auth.principal import Anonymous, load_principal
+from smartcity.auth import sessions as web_sessions
+from smartcity.auth.principal import Anonymous
 from smartcity.config import Settings
 from smartcity.db import db, sqlalchemy_url
 from smartcity.errors import ServiceError
@@ -55,7 +56,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app.session_interface = TenantCookieSessions()
     login_manager.init_app(app)
-    login_manager.user_loader(load_principal)
+    login_manager.user_loader(web_sessions.load_session_principal)
+    web_sessions.init_app(app)
     login_manager.anonymous_user = Anonymous
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 from smartcity.auth import totp
 from smartcity.auth.models import Operator
 from smartcity.auth.principal import OperatorPrincipal
+from smartcity.auth.sessions import end_sessions
 from smartcity.auth.throttle import (
     TOTP_LOCK_MINUTES,
     clear_wrong_codes,
@@ -143,6 +144,7 @@ def login_code() -> str | Response | tuple[str, int]:
 
 @blueprint.post("/logout")
 def logout() -> Response:
+    end_sessions(current_user)  # a copy of the cookie no longer signs anyone in
     logout_user()
     session.pop(PENDING_KEY, None)
     flash(_("You have signed out."), "info")

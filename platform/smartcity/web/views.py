@@ -19,6 +19,7 @@ from sqlalchemy.orm import defer
 from werkzeug.wrappers import Response
 
 from smartcity.auth.principal import TenantPrincipal
+from smartcity.auth.sessions import end_sessions
 from smartcity.auth.throttle import form_email, note_failed_sign_in, throttled_sign_in
 from smartcity.state import platform_state
 from smartcity.tenancy.resolver import current_tenant
@@ -81,6 +82,7 @@ def login() -> str | Response | tuple[str, int]:
 
 @blueprint.post("/logout")
 def logout() -> Response:
+    end_sessions(current_user)  # a copy of the cookie no longer signs anyone in
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for(".login"))
