@@ -20,6 +20,7 @@ from smartcity.config import Settings
 from smartcity.db import db, sqlalchemy_url
 from smartcity.errors import ServiceError
 from smartcity.extensions import babel, csrf, limiter, login_manager
+from smartcity.logconfig import redact_url
 from smartcity.migrating import Migrations
 from smartcity.state import BlueprintKind, PlatformState, platform_state
 from smartcity.support.principal import record_support_request
@@ -195,10 +196,9 @@ def _finish_request(response: Response) -> Response:
     if "request_started" in g:
         tenant = g.get("tenant")
         log.info(
-            "%s %s%s %s",
+            "%s %s %s",
             request.method,
-            request.script_root,
-            request.full_path.rstrip("?"),
+            redact_url(request.script_root + request.full_path.rstrip("?")),
             response.status_code,
             extra={
                 "request_id": g.request_id,
