@@ -23,4 +23,4 @@ USER smartcity
 
 EXPOSE 8000
 
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-", "smartcity.wsgi:app"]
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-", "--logger-class", "smartcity.gunicorn_logging.RedactingLogger", "smartcity.wsgi:app"]

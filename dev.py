@@ -432,6 +432,9 @@ def long_running_commands(port: int) -> dict[str, list[str]]:
             "2",
             "--access-logfile",
             "-",
+            # one-time tokens (invitation, reset, support hand-over) stay out of the log
+            "--logger-class",
+            "smartcity.gunicorn_logging.RedactingLogger",
             "smartcity.wsgi:app",
         ],
         "worker": [

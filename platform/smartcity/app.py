@@ -15,11 +15,13 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from smartcity import security_headers
 from smartcity.apps import AppRegistry, MenuEntry
-from smartcity.auth.principal import Anonymous, load_principal
+from smartcity.auth import sessions as web_sessions
+from smartcity.auth.principal import Anonymous
 from smartcity.config import Settings
 from smartcity.db import db, sqlalchemy_url
 from smartcity.errors import ServiceError
 from smartcity.extensions import babel, csrf, limiter, login_manager
+from smartcity.logconfig import redact_url
 from smartcity.migrating import Migrations
 from smartcity.state import BlueprintKind, PlatformState, platform_state
 from smartcity.support.principal import record_support_request
@@ -59,7 +61,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.session_interface = TenantCookieSessions()
     security_headers.init_app(app, https=settings.SECURE_COOKIES)
     login_manager.init_app(app)
-    login_manager.user_loader(load_principal)
+    login_manager.user_loader(web_sessions.load_session_principal)
+    web_sessions.init_app(app)
     login_manager.anonymous_user = Anonymous
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
@@ -197,10 +200,9 @@ def _finish_request(response: Response) -> Response:
     if "request_started" in g:
         tenant = g.get("tenant")
         log.info(
-            "%s %s%s %s",
+            "%s %s %s",
             request.method,
-            request.script_root,
-            request.full_path.rstrip("?"),
+            redact_url(request.script_root + request.full_path.rstrip("?")),
             response.status_code,
             extra={
                 "request_id": g.request_id,

@@ -29,6 +29,13 @@ class Unauthorized(ServiceError):
     code = "unauthorized"
 
 
+class TooManyRequests(ServiceError):
+    """Locked for a while after too many failures (429)."""
+
+    status = 429
+    code = "too_many_requests"
+
+
 class Conflict(ServiceError):
     status = 409
     code = "conflict"

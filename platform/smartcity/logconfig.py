@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 
 from flask import g, has_request_context
 
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+#: Where one-time tokens travel in URLs: set-password links (in the path) and
+#: support hand-overs (``?token=``, or a bare query string). Whoever reads a log
+#: must not be able to use them.
+_TOKEN_IN_URL = re.compile(r"(/set-password/|(?:^|[?&;])token=)[^/?&;#\s\"]+", re.IGNORECASE)
+REDACTED = "[redacted]"
+
+
+def redact_url(text: str) -> str:
+    """``text`` (a path, a URL or a request line) with its one-time tokens blanked out."""
+    return _TOKEN_IN_URL.sub(rf"\g<1>{REDACTED}", text)
 
 
 class ContextFilter(logging.Filter):

@@ -6,34 +6,11 @@ let any site drive it; only an ``Authorization: Bearer`` header counts.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from flask import abort, g, request
 
 from smartcity.auth.principal import OperatorPrincipal, TenantPrincipal, load_principal
 from smartcity.auth.tokens import read_token
-from smartcity.extensions import limiter
 from smartcity.state import platform_state
-
-
-def throttled_sign_in(scope: Callable[[], str]) -> Callable[[Any], Any]:
-    """Count failed sign-ins (401s) per client address and account within ``scope``.
-
-    Successful sign-ins do not count, so a busy office behind one address is not
-    locked out by its own colleagues.
-    """
-
-    def key() -> str:
-        body = request.get_json(silent=True)
-        email = body.get("email") if isinstance(body, dict) else None
-        return f"{scope()}:{request.remote_addr}:{str(email)[:254].lower()}"
-
-    return limiter.limit(
-        lambda: platform_state().settings.LOGIN_RATE_LIMIT,
-        key_func=key,
-        deduct_when=lambda response: response.status_code == 401,
-    )
 
 
 def bearer_principal() -> OperatorPrincipal | TenantPrincipal | None:

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, g, jsonify, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from smartcity.api.auth import require_operator, throttled_sign_in
+from smartcity.api.auth import require_operator
 from smartcity.api.schemas import (
     AppState,
     Credentials,
@@ -19,8 +19,17 @@ from smartcity.api.schemas import (
 )
 from smartcity.api.spec import ApiSpec
 from smartcity.auth.principal import OperatorPrincipal
+from smartcity.auth.throttle import (
+    TOO_MANY_CODES,
+    clear_wrong_codes,
+    count_wrong_code,
+    json_email,
+    note_failed_sign_in,
+    second_factor_locked,
+    throttled_sign_in,
+)
 from smartcity.auth.tokens import issue_token
-from smartcity.errors import Unauthorized
+from smartcity.errors import TooManyRequests, Unauthorized
 from smartcity.operators import (
     authenticate_operator,
     check_second_factor,
@@ -51,7 +60,7 @@ def tenant_out(tenant: Tenant) -> dict[str, Any]:
 
 
 @blueprint.post("/auth/token")
-@throttled_sign_in(lambda: "platform")
+@throttled_sign_in(json_email)
 @spec.operation(
     "POST",
     "/auth/token",
@@ -64,11 +73,19 @@ def tenant_out(tenant: Tenant) -> dict[str, Any]:
 def issue_operator_token(body: Credentials) -> Response:
     operator = authenticate_operator(g.db, body.email, body.password)
     if operator is None:
+        note_failed_sign_in()
         raise Unauthorized("wrong email or password")
-    if requires_second_factor(operator) and not check_second_factor(g.db, operator, body.otp):
-        # The same answer with no code and a wrong one; a 401 counts against the
-        # sign-in limit, so codes cannot be guessed faster than passwords.
-        raise Unauthorized("a valid one-time code (otp) is required", {"otp": "required"})
+    if requires_second_factor(operator):
+        if second_factor_locked(operator.id):
+            raise TooManyRequests(TOO_MANY_CODES, {"otp": "locked"})
+        if not check_second_factor(g.db, operator, body.otp):
+            # The same answer with no code and a wrong one; it counts against the
+            # sign-in limit and the operator's code tries, so codes cannot be guessed.
+            note_failed_sign_in()
+            if body.otp:
+                count_wrong_code(operator.id)
+            raise Unauthorized("a valid one-time code (otp) is required", {"otp": "required"})
+        clear_wrong_codes(operator.id)
     record_sign_in(operator)
     settings = platform_state().settings
     token = issue_token(settings.SECRET_KEY, OperatorPrincipal(operator).get_id())

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request, url_for
 from sqlalchemy import select
 
-from smartcity.api.auth import require_user, throttled_sign_in
+from smartcity.api.auth import require_user
 from smartcity.api.schemas import (
     Credentials,
     MeOut,
@@ -19,6 +19,7 @@ from smartcity.api.schemas import (
 )
 from smartcity.api.spec import ApiSpec
 from smartcity.auth.principal import TenantPrincipal
+from smartcity.auth.throttle import json_email, note_failed_sign_in, throttled_sign_in
 from smartcity.auth.tokens import issue_token
 from smartcity.errors import ServiceError, Unauthorized
 from smartcity.state import platform_state
@@ -42,7 +43,7 @@ def user_out(user: User) -> dict[str, Any]:
 
 
 @blueprint.post("/auth/token")
-@throttled_sign_in(lambda: f"t:{current_tenant().slug}")
+@throttled_sign_in(json_email)
 @spec.operation(
     "POST",
     "/auth/token",
@@ -56,6 +57,7 @@ def issue_user_token(body: Credentials) -> Response:
     tenant = current_tenant()
     user = users.authenticate(g.db, body.email, body.password)
     if user is None:
+        note_failed_sign_in()
         raise Unauthorized("wrong email or password")
     state = platform_state()
     principal = TenantPrincipal(user, tenant, frozenset())

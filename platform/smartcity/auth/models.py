@@ -23,6 +23,9 @@ class Operator(PlatformBase):
     # Bumped on password change or deactivation: every token and session issued
     # before then stops working.
     credential_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Bumped on sign-out: every console session (cookie) issued before then ends,
+    # while API tokens (credentials of their own) keep working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # TOTP second factor: once enabled it is required at every sign-in (console and API).

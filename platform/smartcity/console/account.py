@@ -2,8 +2,10 @@
 
 With a second factor, a correct password does not sign in: it leaves a
 "pending" note in the console's session cookie (operator id, credential version,
-time) and asks for the code on a second page. The note lasts five minutes and
-allows a few tries; codes are throttled with the same limit as passwords.
+time) and asks for the code on a second page. The note lasts five minutes. Wrong
+codes are counted on the server per operator (``smartcity.auth.throttle``): a
+count kept in the cookie was reset by replaying an older cookie. Codes are also
+throttled per address with the same limit as passwords.
 """
 
 from __future__ import annotations
@@ -19,15 +21,19 @@ from werkzeug.wrappers import Response
 from smartcity.auth import totp
 from smartcity.auth.models import Operator
 from smartcity.auth.principal import OperatorPrincipal
-from smartcity.console.blueprint import (
-    blueprint,
-    console_login_key,
-    operator_only,
-    signed_in_operator,
+from smartcity.auth.sessions import end_sessions
+from smartcity.auth.throttle import (
+    TOTP_LOCK_MINUTES,
+    clear_wrong_codes,
+    count_wrong_code,
+    form_email,
+    note_failed_sign_in,
+    second_factor_locked,
+    throttled_sign_in,
 )
+from smartcity.console.blueprint import blueprint, operator_only, signed_in_operator
 from smartcity.console.forms import CodeForm, OperatorLoginForm
 from smartcity.errors import Conflict, ServiceError
-from smartcity.extensions import limiter
 from smartcity.operators import (
     authenticate_operator,
     check_second_factor,
@@ -37,12 +43,11 @@ from smartcity.operators import (
     requires_second_factor,
     start_totp_enrolment,
 )
-from smartcity.web import form_status, login_rate_limit, safe_next
+from smartcity.web import form_status, safe_next
 from smartcity.web.forms import attach_service_errors
 
 PENDING_KEY = "console_2fa_pending"
 PENDING_SECONDS = 300
-PENDING_TRIES = 5
 
 
 def _after_sign_in(next_path: str | None) -> Response:
@@ -50,7 +55,7 @@ def _after_sign_in(next_path: str | None) -> Response:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, methods=["POST"], key_func=console_login_key)
+@throttled_sign_in(form_email)
 def login() -> str | Response:
     next_path = safe_next(request.args.get("next"))
     if isinstance(current_user, OperatorPrincipal):
@@ -64,7 +69,6 @@ def login() -> str | Response:
                 "id": operator.id,
                 "v": operator.credential_version,
                 "at": int(time.time()),
-                "tries": 0,
                 "next": next_path,
             }
             return redirect(url_for(".login_code"), 303)
@@ -73,6 +77,7 @@ def login() -> str | Response:
             login_user(OperatorPrincipal(operator))
             return _after_sign_in(next_path)
         failed = True
+        note_failed_sign_in()
     return render_template("console/login.html", form=form, failed=failed)
 
 
@@ -91,15 +96,20 @@ def _pending_operator() -> tuple[Operator, dict[str, object]] | None:
         or not operator.is_active
         or operator.credential_version != pending.get("v")
         or not requires_second_factor(operator)
-        or int(pending.get("tries", 0)) >= PENDING_TRIES
     ):
         session.pop(PENDING_KEY, None)
         return None
     return operator, pending
 
 
+def _pending_account() -> str:
+    """The code page throttles per operator awaiting a code (the cookie names them)."""
+    pending = session.get(PENDING_KEY)
+    return f"operator-{pending.get('id')}" if isinstance(pending, dict) else "-"
+
+
 @blueprint.route("/login/code", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, methods=["POST"], key_func=console_login_key)
+@throttled_sign_in(_pending_account)
 def login_code() -> str | Response | tuple[str, int]:
     found = _pending_operator()
     if found is None:
@@ -107,22 +117,34 @@ def login_code() -> str | Response | tuple[str, int]:
         return redirect(url_for(".login"), 303)
     operator, pending = found
     form = CodeForm()
-    failed = False
+    failed = locked = False
     if form.validate_on_submit():
-        if check_second_factor(g.db, operator, form.code.data):
+        if second_factor_locked(operator.id):
+            locked = True
+        elif check_second_factor(g.db, operator, form.code.data):
+            clear_wrong_codes(operator.id)
             session.pop(PENDING_KEY, None)
             record_sign_in(operator)
             login_user(OperatorPrincipal(operator))
             next_path = pending.get("next")
             return _after_sign_in(next_path if isinstance(next_path, str) else None)
-        session[PENDING_KEY] = {**pending, "tries": int(str(pending.get("tries", 0))) + 1}
-        failed = True
-    page = render_template("console/login_code.html", form=form, failed=failed)
-    return page, form_status()
+        else:
+            count_wrong_code(operator.id)
+            note_failed_sign_in()
+            failed = True
+    page = render_template(
+        "console/login_code.html",
+        form=form,
+        failed=failed,
+        locked=locked,
+        lock_minutes=TOTP_LOCK_MINUTES,
+    )
+    return page, 429 if locked else form_status()
 
 
 @blueprint.post("/logout")
 def logout() -> Response:
+    end_sessions(current_user)  # a copy of the cookie no longer signs anyone in
     logout_user()
     session.pop(PENDING_KEY, None)
     flash(_("You have signed out."), "info")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, redirect, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -23,11 +23,6 @@ R = TypeVar("R")
 
 blueprint = Blueprint("console", __name__)
 blueprint.record_once(install_template_globals)
-
-
-def console_login_key() -> str:
-    """Throttle operator sign-in per client address, apart from every tenant's."""
-    return f"console-login:{request.remote_addr or '-'}"
 
 
 def operator_only(view: Callable[P, R]) -> Callable[P, R | Response]:

@@ -42,6 +42,9 @@ class User(TenantBase):
     roles: Mapped[list[str]] = mapped_column(ARRAY(String(60)), default=list)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     credential_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Bumped on sign-out: every web session (cookie) issued before then ends,
+    # while API tokens (credentials of their own) keep working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

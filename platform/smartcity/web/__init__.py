@@ -281,11 +281,6 @@ def error_text(status: int, message: str) -> str:
     return translate(message)
 
 
-def login_rate_limit() -> str:
-    """Read per request, so the limit follows the app's settings (tests set a low one)."""
-    return platform_state().settings.LOGIN_RATE_LIMIT
-
-
 def safe_next(target: str | None) -> str | None:
     """A ``next`` path within this site, or None.
 

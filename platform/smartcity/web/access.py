@@ -11,14 +11,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, redirect, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from smartcity.auth.principal import TenantPrincipal
 from smartcity.state import platform_state
 from smartcity.tenancy.cache import TenantInfo
-from smartcity.tenancy.resolver import ENVIRON_KEY
 from smartcity.tenantcore.models import User
 from smartcity.web import current_path, install_template_globals
 from smartcity.web.branding import install_branding_globals
@@ -34,16 +33,6 @@ USERS_MANAGE = "users.manage"
 blueprint = Blueprint("tenant_web", __name__)
 blueprint.record_once(install_template_globals)
 blueprint.record_once(install_branding_globals)
-
-
-def tenant_login_key() -> str:
-    """Throttle sign-in per tenant and client address.
-
-    Flask-Limiter checks before the request's tenant is resolved, so the
-    tenant comes from the reference the WSGI middleware left in the environ.
-    """
-    ref = request.environ.get(ENVIRON_KEY) or ("", "")
-    return f"tenant-login:{ref[0]}:{ref[1]}:{request.remote_addr or '-'}"
 
 
 def signed_in(view: Callable[P, R]) -> Callable[P, R | Response]:

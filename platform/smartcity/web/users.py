@@ -41,6 +41,8 @@ from smartcity.web.password_links import MAX_AGE, issue_link_token, user_for_tok
 
 USERS_PER_PAGE = 25
 LINK_KEY = "password_link"
+#: The set-password token this browser exchanged its link for.
+SET_PASSWORD_KEY = "set_password_token"  # noqa: S105 - a session key, not a secret
 SORTS = {
     "name": (User.name, User.id),
     "email": (User.email,),
@@ -208,7 +210,7 @@ def user_link(user_id: int) -> str:
     link = purpose = None
     if isinstance(handed, dict) and handed.get("user_id") == user.id:
         session.pop(LINK_KEY)
-        link = url_for(".set_password", token=handed["token"], _external=True)
+        link = url_for(".set_password_link", token=handed["token"], _external=True)
         purpose = handed.get("purpose")
     return render_template(
         "tenant_web/user_link.html",
@@ -226,13 +228,29 @@ def _hand_over(user: User, token: str, purpose: str) -> None:
 # --------------------------------------------------------------------------- the invitee
 
 
-@blueprint.route("/set-password/<token>", methods=["GET", "POST"])
-def set_password(token: str) -> Response | tuple[str, int]:
+@blueprint.get("/set-password/<token>")
+def set_password_link(token: str) -> Response | tuple[str, int]:
+    """Exchange the link for this browser's session, then show a URL without the token.
+
+    The token would otherwise stay in the address bar, the history, every log
+    line and the Referer of each request the page makes; after the exchange it
+    lives only in this browser's signed session cookie.
+    """
+    if user_for_token(g.db, current_tenant(), token) is None:
+        # Used, superseded, expired or forged: all the same to the visitor.
+        return render_template("tenant_web/set_password_invalid.html"), 410
+    session[SET_PASSWORD_KEY] = token
+    return redirect(url_for(".set_password"), 303)
+
+
+@blueprint.route("/set-password", methods=["GET", "POST"])
+def set_password() -> Response | tuple[str, int]:
     """Where an invited (or reset) user chooses a password; no sign-in needed."""
     tenant = current_tenant()
-    user = user_for_token(g.db, tenant, token)
+    token = session.get(SET_PASSWORD_KEY)
+    user = user_for_token(g.db, tenant, token) if isinstance(token, str) else None
     if user is None:
-        # Used, superseded, expired or forged: all the same to the visitor.
+        session.pop(SET_PASSWORD_KEY, None)
         return render_template("tenant_web/set_password_invalid.html"), 410
     form = SetPasswordForm()
     refused: ServiceError | None = None
@@ -249,6 +267,7 @@ def set_password(token: str) -> Response | tuple[str, int]:
             refused = exc
             attach_service_errors(form, exc)
         else:
+            session.pop(SET_PASSWORD_KEY, None)
             login_user(principal_for(user, tenant))
             flash(_("Your password is set."), "success")
             return redirect(url_for(".home"), 303)
@@ -256,6 +275,6 @@ def set_password(token: str) -> Response | tuple[str, int]:
         "tenant_web/set_password.html",
         form=form,
         user=user,
-        lang_page=url_for(".set_password", token=token),
+        lang_page=url_for(".set_password"),
     )
     return page, refused.status if refused else form_status()

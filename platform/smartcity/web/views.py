@@ -19,7 +19,8 @@ from sqlalchemy.orm import defer
 from werkzeug.wrappers import Response
 
 from smartcity.auth.principal import TenantPrincipal
-from smartcity.extensions import limiter
+from smartcity.auth.sessions import end_sessions
+from smartcity.auth.throttle import form_email, note_failed_sign_in, throttled_sign_in
 from smartcity.state import platform_state
 from smartcity.tenancy.resolver import current_tenant
 from smartcity.tenantcore import users
@@ -28,9 +29,9 @@ from smartcity.web import apps as _apps
 from smartcity.web import audit as _audit
 from smartcity.web import calendar as _calendar
 from smartcity.web import jobs as _jobs  # noqa: F401 - registers the job pages
-from smartcity.web import login_rate_limit, safe_next
 from smartcity.web import orgunits as _orgunits
 from smartcity.web import roster as _roster
+from smartcity.web import safe_next
 from smartcity.web import settings as _settings
 from smartcity.web import staff as _staff
 from smartcity.web import users as _users
@@ -41,7 +42,6 @@ from smartcity.web.access import (
     permitted,
     principal_for,
     signed_in,
-    tenant_login_key,
 )
 from smartcity.web.forms import LoginForm
 
@@ -60,7 +60,7 @@ def home() -> str:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, methods=["POST"], key_func=tenant_login_key)
+@throttled_sign_in(form_email)
 def login() -> str | Response | tuple[str, int]:
     tenant = current_tenant()
     next_path = safe_next(request.args.get("next"))
@@ -76,11 +76,13 @@ def login() -> str | Response | tuple[str, int]:
         # One message whatever was wrong, so the form does not reveal which
         # addresses have accounts.
         failed = True
+        note_failed_sign_in()
     return render_template("tenant_web/login.html", form=form, failed=failed)
 
 
 @blueprint.post("/logout")
 def logout() -> Response:
+    end_sessions(current_user)  # a copy of the cookie no longer signs anyone in
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for(".login"))

@@ -1,7 +1,7 @@
 """Org-unit membership per app, in the core (moved from e-Budgeting's eb_opd_members).
 
-Revision ID: c0005
-Revises: c0004
+Revision ID: c0006
+Revises: c0005
 Create Date: 2026-12-06
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "c0005"
-down_revision: str | Sequence[str] | None = "c0004"
+revision: str = "c0006"
+down_revision: str | Sequence[str] | None = "c0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
