@@ -38,7 +38,7 @@ def api() -> Blueprint:
         g.db.flush()
         return jsonify(id=notice.id, title=notice.title), 201
 
-    @bp.get("/notices/<int:notice_id>")
+    @bp.get("/notices/<id:notice_id>")
     def get_notice(notice_id: int) -> Response:
         require_user()
         notice = g.db.get(Notice, notice_id)
