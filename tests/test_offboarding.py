@@ -550,3 +550,17 @@ def test_purge_refuses_when_the_export_is_changed_or_gone(cli, provision, tmp_pa
     archive.write_bytes(original)
     assert cli("tenants", "purge", slug).exit_code == 0
     assert _leftovers(settings, slug) == {"role": 0, "schema": 0, "tenant": 1}
+
+
+def test_a_manifest_nested_thousands_deep_is_refused_without_a_traceback(cli, tmp_path):
+    archive = tmp_path / "deep.tar.gz"
+    manifest = ("[" * 5000 + "]" * 5000).encode()
+    with tarfile.open(archive, "w:gz") as tar:
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(manifest)
+        tar.addfile(info, io.BytesIO(manifest))
+    slug = unique_slug("dalam")
+    result = cli("tenants", "import", str(archive), "--slug", slug)
+    assert result.exit_code != 0
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert "nested deeper than" in result.output, result.output

@@ -17,12 +17,14 @@ from smartcity import security_headers
 from smartcity.apps import AppRegistry, MenuEntry
 from smartcity.auth import sessions as web_sessions
 from smartcity.auth.principal import Anonymous
+from smartcity.bounds import CONVERTERS
 from smartcity.config import Settings
 from smartcity.db import db, sqlalchemy_url
 from smartcity.errors import ServiceError
 from smartcity.extensions import babel, csrf, limiter, login_manager
 from smartcity.logconfig import redact_url
 from smartcity.migrating import Migrations
+from smartcity.request_guard import BoundedJSONProvider, refuse_nul_bytes
 from smartcity.state import BlueprintKind, PlatformState, platform_state
 from smartcity.support.principal import record_support_request
 from smartcity.tenancy.cache import TenantCache, TenantInfo
@@ -43,6 +45,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         raise RuntimeError("SMARTCITY_SECRET_KEY must be set (python3 dev.py up generates one)")
     app = Flask(__name__)
     _configure_flask(app, settings)
+    # Bounded numbers in every route (``<id:...>``, ``<year:...>``) and bounded JSON depth,
+    # both before any blueprint is registered.
+    app.url_map.converters.update(CONVERTERS)
+    app.json = BoundedJSONProvider(app)
 
     db.configure_from(settings)
     registry = AppRegistry.load(settings.APPS)
@@ -70,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     _register_blueprints(app, registry)
     app.before_request(_open_request)
+    app.before_request(refuse_nul_bytes)  # after the tenant is known, for the error page
     app.after_request(_finish_request)
     app.teardown_request(_close_request)
     app.register_error_handler(HTTPException, _http_error)

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, g, jsonify, request, url_for
 from pydantic import BaseModel
 from smartcity.api.auth import require_user
 from smartcity.api.spec import ApiSpec
+from smartcity.bounds import query_int, query_year
 from smartcity.errors import Forbidden, InvalidInput
 from smartcity.tenancy.resolver import current_tenant
 
@@ -229,10 +230,10 @@ def create_year(body: YearCreate) -> tuple[Response, int]:
     return _json(year_out(fiscal_year), 201)
 
 
-@blueprint.get("/years/<int:year>/ceilings")
+@blueprint.get("/years/<year:year>/ceilings")
 @spec.operation(
     "GET",
-    "/years/<int:year>/ceilings",
+    "/years/<year:year>/ceilings",
     "Each OPD's pagu beside what its sub-activities were given and planned",
     response=CeilingList,
     errors=(404,),
@@ -260,10 +261,10 @@ def list_ceilings(year: int) -> tuple[Response, int]:
     )
 
 
-@blueprint.put("/years/<int:year>/ceilings/<int:org_unit_id>")
+@blueprint.put("/years/<year:year>/ceilings/<id:org_unit_id>")
 @spec.operation(
     "PUT",
-    "/years/<int:year>/ceilings/<int:org_unit_id>",
+    "/years/<year:year>/ceilings/<id:org_unit_id>",
     "Set an OPD's pagu (TAPD)",
     body=CeilingSet,
     response=CeilingOut,
@@ -297,10 +298,10 @@ def set_ceiling(body: CeilingSet, year: int, org_unit_id: int) -> tuple[Response
 # --------------------------------------------------------------------------- sub-activities
 
 
-@blueprint.get("/years/<int:year>/sub-activities")
+@blueprint.get("/years/<year:year>/sub-activities")
 @spec.operation(
     "GET",
-    "/years/<int:year>/sub-activities",
+    "/years/<year:year>/sub-activities",
     "Sub-activities the caller may see (?org_unit_id= filters one OPD)",
     response=SubActivityList,
     errors=(404,),
@@ -308,7 +309,7 @@ def set_ceiling(body: CeilingSet, year: int, org_unit_id: int) -> tuple[Response
 def list_sub_activities(year: int) -> tuple[Response, int]:
     actor = _actor()
     fiscal_year = years.get_year(g.db, year)
-    unit = request.args.get("org_unit_id", type=int)
+    unit = query_int("org_unit_id")
     rows = rka.sub_activities(g.db, fiscal_year, actor, unit)
     return _json(
         SubActivityList.model_validate(
@@ -317,10 +318,10 @@ def list_sub_activities(year: int) -> tuple[Response, int]:
     )
 
 
-@blueprint.post("/years/<int:year>/sub-activities")
+@blueprint.post("/years/<year:year>/sub-activities")
 @spec.operation(
     "POST",
-    "/years/<int:year>/sub-activities",
+    "/years/<year:year>/sub-activities",
     "Budget a sub kegiatan for an OPD",
     body=SubActivityCreate,
     response=SubActivityDetail,
@@ -348,10 +349,10 @@ def create_sub_activity(body: SubActivityCreate, year: int) -> tuple[Response, i
     return jsonify(_detail(sub, actor).model_dump(mode="json")), 201, {"Location": location}
 
 
-@blueprint.get("/sub-activities/<int:sub_activity_id>")
+@blueprint.get("/sub-activities/<id:sub_activity_id>")
 @spec.operation(
     "GET",
-    "/sub-activities/<int:sub_activity_id>",
+    "/sub-activities/<id:sub_activity_id>",
     "A sub-activity with its lines and review history",
     response=SubActivityDetail,
     errors=(404,),
@@ -361,10 +362,10 @@ def get_sub_activity(sub_activity_id: int) -> tuple[Response, int]:
     return _json(_detail(rka.get_sub_activity(g.db, sub_activity_id, actor), actor))
 
 
-@blueprint.patch("/sub-activities/<int:sub_activity_id>")
+@blueprint.patch("/sub-activities/<id:sub_activity_id>")
 @spec.operation(
     "PATCH",
-    "/sub-activities/<int:sub_activity_id>",
+    "/sub-activities/<id:sub_activity_id>",
     "Change a sub-activity's output or ceiling",
     body=SubActivityPatch,
     response=SubActivityDetail,
@@ -387,10 +388,10 @@ def patch_sub_activity(body: SubActivityPatch, sub_activity_id: int) -> tuple[Re
     return _json(_detail(sub, actor))
 
 
-@blueprint.delete("/sub-activities/<int:sub_activity_id>")
+@blueprint.delete("/sub-activities/<id:sub_activity_id>")
 @spec.operation(
     "DELETE",
-    "/sub-activities/<int:sub_activity_id>",
+    "/sub-activities/<id:sub_activity_id>",
     "Delete a draft sub-activity",
     status=204,
     errors=(403, 404, 409),
@@ -404,10 +405,10 @@ def delete_sub_activity(sub_activity_id: int) -> tuple[str, int]:
 # --------------------------------------------------------------------------- lines
 
 
-@blueprint.get("/sub-activities/<int:sub_activity_id>/lines")
+@blueprint.get("/sub-activities/<id:sub_activity_id>/lines")
 @spec.operation(
     "GET",
-    "/sub-activities/<int:sub_activity_id>/lines",
+    "/sub-activities/<id:sub_activity_id>/lines",
     "The RKA lines of a sub-activity",
     response=LineList,
     errors=(404,),
@@ -417,10 +418,10 @@ def list_lines(sub_activity_id: int) -> tuple[Response, int]:
     return _json(LineList(lines=[line_out(ln, ln.item) for ln in rka.lines_of(g.db, sub)]))
 
 
-@blueprint.post("/sub-activities/<int:sub_activity_id>/lines")
+@blueprint.post("/sub-activities/<id:sub_activity_id>/lines")
 @spec.operation(
     "POST",
-    "/sub-activities/<int:sub_activity_id>/lines",
+    "/sub-activities/<id:sub_activity_id>/lines",
     "Add a line: catalogue item x coefficient x unit price",
     body=LineCreate,
     response=LineOut,
@@ -446,10 +447,10 @@ def create_line(body: LineCreate, sub_activity_id: int) -> tuple[Response, int]:
     return _json(line_out(line, catalogue.get_item(g.db, line.catalogue_item_id)), 201)
 
 
-@blueprint.patch("/lines/<int:line_id>")
+@blueprint.patch("/lines/<id:line_id>")
 @spec.operation(
     "PATCH",
-    "/lines/<int:line_id>",
+    "/lines/<id:line_id>",
     "Change a line (every rule is checked again)",
     body=LinePatch,
     response=LineOut,
@@ -471,9 +472,9 @@ def patch_line(body: LinePatch, line_id: int) -> tuple[Response, int]:
     return _json(line_out(line, catalogue.get_item(g.db, line.catalogue_item_id)))
 
 
-@blueprint.delete("/lines/<int:line_id>")
+@blueprint.delete("/lines/<id:line_id>")
 @spec.operation(
-    "DELETE", "/lines/<int:line_id>", "Delete a line", status=204, errors=(403, 404, 409)
+    "DELETE", "/lines/<id:line_id>", "Delete a line", status=204, errors=(403, 404, 409)
 )
 def delete_line(line_id: int) -> tuple[str, int]:
     actor = _actor()
@@ -484,10 +485,10 @@ def delete_line(line_id: int) -> tuple[str, int]:
 # --------------------------------------------------------------------------- review
 
 
-@blueprint.post("/sub-activities/<int:sub_activity_id>/review")
+@blueprint.post("/sub-activities/<id:sub_activity_id>/review")
 @spec.operation(
     "POST",
-    "/sub-activities/<int:sub_activity_id>/review",
+    "/sub-activities/<id:sub_activity_id>/review",
     "Submit (OPD head), return with notes (TAPD), lock or reopen (TAPD chair)",
     body=ReviewIn,
     response=SubActivityDetail,
@@ -499,10 +500,10 @@ def review_sub_activity(body: ReviewIn, sub_activity_id: int) -> tuple[Response,
     return _json(_detail(sub, actor))
 
 
-@blueprint.post("/years/<int:year>/opds/<int:org_unit_id>/review")
+@blueprint.post("/years/<year:year>/opds/<id:org_unit_id>/review")
 @spec.operation(
     "POST",
-    "/years/<int:year>/opds/<int:org_unit_id>/review",
+    "/years/<year:year>/opds/<id:org_unit_id>/review",
     "Submit or lock every sub-activity of an OPD",
     body=OpdReviewIn,
     response=ReviewResult,
@@ -519,10 +520,10 @@ def review_opd(body: OpdReviewIn, year: int, org_unit_id: int) -> tuple[Response
     )
 
 
-@blueprint.get("/sub-activities/<int:sub_activity_id>/reviews")
+@blueprint.get("/sub-activities/<id:sub_activity_id>/reviews")
 @spec.operation(
     "GET",
-    "/sub-activities/<int:sub_activity_id>/reviews",
+    "/sub-activities/<id:sub_activity_id>/reviews",
     "The review history, newest first",
     errors=(404,),
 )
@@ -533,10 +534,10 @@ def list_reviews(sub_activity_id: int) -> Response:
     )
 
 
-@blueprint.get("/years/<int:year>/notes")
+@blueprint.get("/years/<year:year>/notes")
 @spec.operation(
     "GET",
-    "/years/<int:year>/notes",
+    "/years/<year:year>/notes",
     "TAPD's notes on plans returned to the caller's OPDs",
     response=NoteList,
     errors=(404,),
@@ -572,10 +573,10 @@ def _stage_list(fiscal_year: FiscalYear) -> StageList:
     )
 
 
-@blueprint.get("/years/<int:year>/stages")
+@blueprint.get("/years/<year:year>/stages")
 @spec.operation(
     "GET",
-    "/years/<int:year>/stages",
+    "/years/<year:year>/stages",
     "Snapshots taken (RKA, APBD, DPA, RKA-P, DPPA)",
     response=StageList,
     errors=(404,),
@@ -585,10 +586,10 @@ def list_stages(year: int) -> tuple[Response, int]:
     return _json(_stage_list(years.get_year(g.db, year)))
 
 
-@blueprint.post("/years/<int:year>/stages")
+@blueprint.post("/years/<year:year>/stages")
 @spec.operation(
     "POST",
-    "/years/<int:year>/stages",
+    "/years/<year:year>/stages",
     "Take the next stage snapshot (TAPD chair)",
     body=StageIn,
     response=StageList,
@@ -602,10 +603,10 @@ def take_stage(body: StageIn, year: int) -> tuple[Response, int]:
     return _json(_stage_list(fiscal_year), 201)
 
 
-@blueprint.post("/years/<int:year>/revision")
+@blueprint.post("/years/<year:year>/revision")
 @spec.operation(
     "POST",
-    "/years/<int:year>/revision",
+    "/years/<year:year>/revision",
     "Open the mid-year revision, RKA-P (TAPD chair)",
     response=StageList,
     errors=(403, 404, 409),
@@ -631,10 +632,10 @@ def _values(values: stages.LineValues | None) -> LineValuesOut | None:
     )
 
 
-@blueprint.get("/years/<int:year>/diff")
+@blueprint.get("/years/<year:year>/diff")
 @spec.operation(
     "GET",
-    "/years/<int:year>/diff",
+    "/years/<year:year>/diff",
     "What changed between two stages (?from=dpa&to=dppa, optional &org_unit_id=)",
     response=DiffOut,
     errors=(404,),
@@ -648,7 +649,7 @@ def stage_diff(year: int) -> tuple[Response, int]:
         request.args.get("from", "rka"),
         request.args.get("to", "apbd"),
         actor=actor,
-        org_unit_id=request.args.get("org_unit_id", type=int),
+        org_unit_id=query_int("org_unit_id"),
     )
     return _json(
         DiffOut(
@@ -686,10 +687,10 @@ def stage_diff(year: int) -> tuple[Response, int]:
     )
 
 
-@blueprint.get("/years/<int:year>/sipd")
+@blueprint.get("/years/<year:year>/sipd")
 @spec.operation(
     "GET",
-    "/years/<int:year>/sipd",
+    "/years/<year:year>/sipd",
     "The adopted budget (DPPA, else DPA, else APBD) in the shape SIPD takes",
     errors=(404, 409),
 )
@@ -719,7 +720,7 @@ def sipd_export(year: int) -> Response:
 )
 def search_catalogue() -> tuple[Response, int]:
     _actor()
-    year = request.args.get("year", type=int)
+    year = query_year()
     if year is None:
         raise InvalidInput("say which year's prices (?year=2026)", {"year": "required"})
     if request.args.get("pending") == "1":
@@ -731,7 +732,7 @@ def search_catalogue() -> tuple[Response, int]:
             q=request.args.get("q", ""),
             kind=request.args.get("kind") or None,
             account_code=request.args.get("account") or None,
-            limit=min(request.args.get("limit", 50, type=int) or 50, 500),
+            limit=query_int("limit", 50, low=1, high=500) or 50,
         )
     return _json(CatalogueList(items=[item_out(i) for i in items]))
 
@@ -761,10 +762,10 @@ def propose_item(body: CatalogueProposal) -> tuple[Response, int]:
     return _json(item_out(item), 201)
 
 
-@blueprint.post("/catalogue/<int:item_id>/decision")
+@blueprint.post("/catalogue/<id:item_id>/decision")
 @spec.operation(
     "POST",
-    "/catalogue/<int:item_id>/decision",
+    "/catalogue/<id:item_id>/decision",
     "Approve or reject a proposed item (TAPD)",
     body=CatalogueDecision,
     response=CatalogueItemOut,
@@ -796,10 +797,10 @@ def _cash_plan(sub: SubActivity) -> CashPlanOut:
     )
 
 
-@blueprint.get("/sub-activities/<int:sub_activity_id>/cash-plan")
+@blueprint.get("/sub-activities/<id:sub_activity_id>/cash-plan")
 @spec.operation(
     "GET",
-    "/sub-activities/<int:sub_activity_id>/cash-plan",
+    "/sub-activities/<id:sub_activity_id>/cash-plan",
     "The monthly cash plan (anggaran kas) and the amount it must add up to",
     response=CashPlanOut,
     errors=(404,),
@@ -808,10 +809,10 @@ def get_cash_plan(sub_activity_id: int) -> tuple[Response, int]:
     return _json(_cash_plan(rka.get_sub_activity(g.db, sub_activity_id, _actor())))
 
 
-@blueprint.put("/sub-activities/<int:sub_activity_id>/cash-plan")
+@blueprint.put("/sub-activities/<id:sub_activity_id>/cash-plan")
 @spec.operation(
     "PUT",
-    "/sub-activities/<int:sub_activity_id>/cash-plan",
+    "/sub-activities/<id:sub_activity_id>/cash-plan",
     "Set the twelve monthly amounts (they must add up to the adopted budget)",
     body=CashPlanIn,
     response=CashPlanOut,
@@ -837,10 +838,10 @@ def payment_out(payment: Any, sub: SubActivity) -> PaymentOut:
     )
 
 
-@blueprint.get("/years/<int:year>/payments")
+@blueprint.get("/years/<year:year>/payments")
 @spec.operation(
     "GET",
-    "/years/<int:year>/payments",
+    "/years/<year:year>/payments",
     "Recent SP2D payments (?limit=, at most 1000)",
     response=PaymentList,
     errors=(404,),
@@ -848,15 +849,15 @@ def payment_out(payment: Any, sub: SubActivity) -> PaymentOut:
 def list_payments(year: int) -> tuple[Response, int]:
     actor = _actor()
     fiscal_year = years.get_year(g.db, year)
-    limit = max(1, min(request.args.get("limit", 200, type=int) or 200, 1000))
+    limit = query_int("limit", 200, low=1, high=1000) or 200
     rows = realization.payments(g.db, fiscal_year, actor, limit=limit)
     return _json(PaymentList(payments=[payment_out(p, s) for p, s in rows]))
 
 
-@blueprint.post("/years/<int:year>/payments")
+@blueprint.post("/years/<year:year>/payments")
 @spec.operation(
     "POST",
-    "/years/<int:year>/payments",
+    "/years/<year:year>/payments",
     "Record one SP2D payment against a DPA line",
     body=PaymentIn,
     response=PaymentOut,
@@ -880,10 +881,10 @@ def create_payment(body: PaymentIn, year: int) -> tuple[Response, int]:
     return _json(payment_out(payment, rka.get_sub_activity(g.db, body.sub_activity_id, actor)), 201)
 
 
-@blueprint.post("/years/<int:year>/payments/import")
+@blueprint.post("/years/<year:year>/payments/import")
 @spec.operation(
     "POST",
-    "/years/<int:year>/payments/import",
+    "/years/<year:year>/payments/import",
     "Import SP2D payments: multipart/form-data with a CSV or XLSX 'file' (all rows or none)",
     response=ImportOut,
     status=201,
@@ -911,10 +912,10 @@ def import_payments(year: int) -> tuple[Response, int]:
     return _json(ImportOut(import_id=result.import_id, rows=result.rows, total=result.total), 201)
 
 
-@blueprint.get("/years/<int:year>/realization")
+@blueprint.get("/years/<year:year>/realization")
 @spec.operation(
     "GET",
-    "/years/<int:year>/realization",
+    "/years/<year:year>/realization",
     "Realization against the DPA per OPD, program and month (?org_unit_id=)",
     response=RealizationOut,
     errors=(404,),
@@ -922,7 +923,7 @@ def import_payments(year: int) -> tuple[Response, int]:
 def get_realization(year: int) -> tuple[Response, int]:
     actor = _actor()
     fiscal_year = years.get_year(g.db, year)
-    unit = request.args.get("org_unit_id", type=int)
+    unit = query_int("org_unit_id")
     basis = stages.execution_snapshot(g.db, fiscal_year)
 
     def rows(items: list[realization.RealizationRow]) -> list[RealizationRowOut]:

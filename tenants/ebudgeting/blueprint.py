@@ -23,6 +23,7 @@ from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_login import current_user
 from smartcity.auth.principal import TenantPrincipal
+from smartcity.bounds import BIGINT_MAX, YEAR_MAX, query_int, query_year, whole_number
 from smartcity.errors import InvalidInput, ServiceError
 from smartcity.jobs import service as jobs
 from smartcity.tenancy.resolver import current_tenant
@@ -174,6 +175,15 @@ def _optional_decimal(raw: str | None, field: str) -> Decimal | None:
     return None if not (raw or "").strip() else _decimal(raw, field)
 
 
+def form_number(field: str, high: int = BIGINT_MAX) -> int:
+    """A whole-number form field (an id, a year); empty is 0, which no row has.
+
+    ``abc`` or a number beyond its column is a form error naming the field,
+    not a ValueError or a database error.
+    """
+    return whole_number(request.form.get(field, "").strip() or "0", field, 0, high)
+
+
 def _year(year: int) -> FiscalYear:
     try:
         return years.get_year(g.db, year)
@@ -205,9 +215,7 @@ def index() -> str | Response:
 @viewer
 def create_year() -> Response:
     try:
-        fiscal_year = years.create_fiscal_year(
-            g.db, int(request.form.get("year", "0") or 0), actor=me()
-        )
+        fiscal_year = years.create_fiscal_year(g.db, form_number("year", YEAR_MAX), actor=me())
     except (ServiceError, ValueError) as exc:
         refused(exc if isinstance(exc, ServiceError) else InvalidInput(str(exc)))
         return back(".index", all=1)
@@ -215,7 +223,7 @@ def create_year() -> Response:
     return back(".overview", year=fiscal_year.year)
 
 
-@blueprint.get("/<int:year>/")
+@blueprint.get("/<year:year>/")
 @viewer
 def overview(year: int) -> str:
     fiscal_year = _year(year)
@@ -247,7 +255,7 @@ def overview(year: int) -> str:
     )
 
 
-@blueprint.post("/<int:year>/ceilings/<int:unit_id>")
+@blueprint.post("/<year:year>/ceilings/<id:unit_id>")
 @viewer
 def set_ceiling(year: int, unit_id: int) -> Response:
     fiscal_year = _year(year)
@@ -267,18 +275,19 @@ def set_ceiling(year: int, unit_id: int) -> Response:
     return back(".overview", year=year)
 
 
-@blueprint.post("/<int:year>/ceilings")
+@blueprint.post("/<year:year>/ceilings")
 @viewer
 def set_ceiling_override(year: int) -> Response:
     """The same service, with the OPD chosen in the form and TAPD's written reason."""
     try:
-        unit_id = int(request.form.get("unit_id", "0") or 0)
-    except ValueError:
-        abort(400)
+        unit_id = form_number("unit_id")
+    except ServiceError as exc:
+        refused(exc)
+        return back(".overview", year=year)
     return set_ceiling(year, unit_id)
 
 
-@blueprint.post("/<int:year>/stage")
+@blueprint.post("/<year:year>/stage")
 @viewer
 def take_stage(year: int) -> Response:
     fiscal_year = _year(year)
@@ -301,7 +310,7 @@ def take_stage(year: int) -> Response:
     return back(".overview", year=year)
 
 
-@blueprint.post("/<int:year>/revision")
+@blueprint.post("/<year:year>/revision")
 @viewer
 def open_revision(year: int) -> Response:
     fiscal_year = _year(year)
@@ -317,7 +326,7 @@ def open_revision(year: int) -> Response:
     return back(".overview", year=year)
 
 
-@blueprint.post("/<int:year>/reports")
+@blueprint.post("/<year:year>/reports")
 @viewer
 def request_report(year: int) -> Response:
     """Queue one of the app's reports as a job; the jobs page shows its progress."""
@@ -345,7 +354,7 @@ def request_report(year: int) -> Response:
     return back("tenant_web.job_list")
 
 
-@blueprint.get("/<int:year>/sipd.json")
+@blueprint.get("/<year:year>/sipd.json")
 @viewer
 def sipd_export(year: int) -> Response:
     from flask import jsonify
@@ -386,7 +395,7 @@ def _sub_kegiatan_choices() -> list[tuple[str, list[Nomenclature]]]:
     return [group for group in groups if group[1]]
 
 
-@blueprint.get("/<int:year>/opd/<int:unit_id>")
+@blueprint.get("/<year:year>/opd/<id:unit_id>")
 @viewer
 def opd(year: int, unit_id: int) -> str:
     fiscal_year = _year(year)
@@ -416,7 +425,7 @@ def opd(year: int, unit_id: int) -> str:
     )
 
 
-@blueprint.post("/<int:year>/opd/<int:unit_id>/sub-activities")
+@blueprint.post("/<year:year>/opd/<id:unit_id>/sub-activities")
 @viewer
 def create_sub_activity(year: int, unit_id: int) -> Response:
     fiscal_year = _year(year)
@@ -443,7 +452,7 @@ def create_sub_activity(year: int, unit_id: int) -> Response:
     return back(".sub_activity", sub_id=sub.id)
 
 
-@blueprint.post("/<int:year>/opd/<int:unit_id>/review")
+@blueprint.post("/<year:year>/opd/<id:unit_id>/review")
 @viewer
 def review_opd(year: int, unit_id: int) -> Response:
     fiscal_year = _year(year)
@@ -485,7 +494,7 @@ def _sub_or_404(sub_id: int) -> SubActivity:
         abort(404)
 
 
-@blueprint.get("/sub/<int:sub_id>")
+@blueprint.get("/sub/<id:sub_id>")
 @viewer
 def sub_activity(sub_id: int) -> str:
     sub = _sub_or_404(sub_id)
@@ -531,7 +540,7 @@ def _render_sub(sub: SubActivity, form: dict[str, str] | None = None) -> str:
     )
 
 
-@blueprint.post("/sub/<int:sub_id>")
+@blueprint.post("/sub/<id:sub_id>")
 @viewer
 def update_sub_activity(sub_id: int) -> Response:
     sub = _sub_or_404(sub_id)
@@ -556,7 +565,7 @@ def update_sub_activity(sub_id: int) -> Response:
     return back(".sub_activity", sub_id=sub_id)
 
 
-@blueprint.post("/sub/<int:sub_id>/delete")
+@blueprint.post("/sub/<id:sub_id>/delete")
 @viewer
 def delete_sub_activity(sub_id: int) -> Response:
     sub = _sub_or_404(sub_id)
@@ -571,13 +580,13 @@ def delete_sub_activity(sub_id: int) -> Response:
     return back(".opd", year=year, unit_id=unit_id)
 
 
-@blueprint.post("/sub/<int:sub_id>/lines")
+@blueprint.post("/sub/<id:sub_id>/lines")
 @viewer
 def add_line(sub_id: int) -> Response | tuple[str, int]:
     sub = _sub_or_404(sub_id)
     form = request.form
     try:
-        item_id = int(form.get("catalogue_item_id", "0") or 0)
+        item_id = form_number("catalogue_item_id")
         rka.add_line(
             g.db,
             sub.id,
@@ -599,7 +608,7 @@ def add_line(sub_id: int) -> Response | tuple[str, int]:
     return back(".sub_activity", sub_id=sub_id, _anchor="lines")
 
 
-@blueprint.route("/line/<int:line_id>", methods=["GET", "POST"])
+@blueprint.route("/line/<id:line_id>", methods=["GET", "POST"])
 @viewer
 def edit_line(line_id: int) -> str | Response | tuple[str, int]:
     try:
@@ -626,7 +635,7 @@ def edit_line(line_id: int) -> str | Response | tuple[str, int]:
                 g.db,
                 line,
                 actor=me(),
-                catalogue_item_id=int(form.get("catalogue_item_id", "0") or 0),
+                catalogue_item_id=form_number("catalogue_item_id"),
                 account_code=form.get("account_code", ""),
                 factors=parse_coefficient(form.get("coefficient", "")),
                 unit_price=_optional_decimal(form.get("unit_price"), "unit_price"),
@@ -654,7 +663,7 @@ def edit_line(line_id: int) -> str | Response | tuple[str, int]:
     return page, 422 if errors else 200
 
 
-@blueprint.post("/line/<int:line_id>/delete")
+@blueprint.post("/line/<id:line_id>/delete")
 @viewer
 def delete_line(line_id: int) -> Response:
     try:
@@ -671,7 +680,7 @@ def delete_line(line_id: int) -> Response:
     return back(".sub_activity", sub_id=sub_id, _anchor="lines")
 
 
-@blueprint.post("/sub/<int:sub_id>/review")
+@blueprint.post("/sub/<id:sub_id>/review")
 @viewer
 def review_sub(sub_id: int) -> Response:
     _sub_or_404(sub_id)
@@ -686,7 +695,7 @@ def review_sub(sub_id: int) -> Response:
     return back(".sub_activity", sub_id=sub_id)
 
 
-@blueprint.post("/sub/<int:sub_id>/cash-plan")
+@blueprint.post("/sub/<id:sub_id>/cash-plan")
 @viewer
 def cash_plan(sub_id: int) -> Response:
     _sub_or_404(sub_id)
@@ -703,7 +712,7 @@ def cash_plan(sub_id: int) -> Response:
 # --------------------------------------------------------------------------- stage differences
 
 
-@blueprint.get("/<int:year>/changes")
+@blueprint.get("/<year:year>/changes")
 @viewer
 def changes(year: int) -> str:
     fiscal_year = _year(year)
@@ -717,7 +726,7 @@ def changes(year: int) -> str:
             break
     from_stage = request.args.get("from") or default_from
     to_stage = request.args.get("to") or default_to
-    unit_id = request.args.get("opd", type=int)
+    unit_id = query_int("opd")
     result = None
     if from_stage in taken and to_stage in taken:
         try:
@@ -742,7 +751,7 @@ def changes(year: int) -> str:
 # --------------------------------------------------------------------------- realization
 
 
-@blueprint.get("/<int:year>/realization")
+@blueprint.get("/<year:year>/realization")
 @viewer
 def realization_page(year: int) -> str:
     return _render_realization(_year(year))
@@ -752,7 +761,7 @@ def _render_realization(
     fiscal_year: FiscalYear, problems: list[dict[str, Any]] | None = None
 ) -> str:
     actor = me()
-    unit_id = request.args.get("opd", type=int)
+    unit_id = query_int("opd")
     if unit_id is not None and not actor.sees_unit(unit_id):
         abort(404)
     months = realization.by_month(g.db, fiscal_year, actor, unit_id)
@@ -803,7 +812,7 @@ MONTH_NAMES = (
 )
 
 
-@blueprint.post("/<int:year>/payments")
+@blueprint.post("/<year:year>/payments")
 @viewer
 def record_payment(year: int) -> Response:
     fiscal_year = _year(year)
@@ -817,7 +826,7 @@ def record_payment(year: int) -> Response:
             fiscal_year,
             sp2d_number=form.get("sp2d_number", ""),
             paid_on=paid_on,
-            sub_activity_id=int(form.get("sub_activity_id", "0") or 0),
+            sub_activity_id=form_number("sub_activity_id"),
             account_code=form.get("account_code", ""),
             amount=_decimal(form.get("amount"), "amount"),
             description=form.get("description", ""),
@@ -830,7 +839,7 @@ def record_payment(year: int) -> Response:
     return back(".realization_page", year=year)
 
 
-@blueprint.post("/<int:year>/payments/import")
+@blueprint.post("/<year:year>/payments/import")
 @viewer
 def import_payments(year: int) -> Response | tuple[str, int]:
     fiscal_year = _year(year)
@@ -879,7 +888,7 @@ def catalogue_page() -> str:
     actor = me()
     found = years.list_years(g.db)
     default = found[0].year if found else datetime.now(JAKARTA).year
-    year = request.args.get("year", type=int) or default
+    year = query_year(default=default) or default
     q = request.args.get("q", "").strip()[:100]
     kind = request.args.get("kind") or None
     items = catalogue.search(g.db, year, q=q, kind=kind if kind in KINDS else None, limit=300)
@@ -902,8 +911,9 @@ def catalogue_page() -> str:
 @viewer
 def propose_item() -> Response:
     form = request.form
-    year = int(form.get("year", "0") or 0)
+    year: int | None = None
     try:
+        year = form_number("year", YEAR_MAX)
         item = catalogue.propose_item(
             g.db,
             year=year,
@@ -922,7 +932,7 @@ def propose_item() -> Response:
     return back(".catalogue_page", year=year)
 
 
-@blueprint.post("/catalogue/<int:item_id>/decision")
+@blueprint.post("/catalogue/<id:item_id>/decision")
 @viewer
 def decide_item(item_id: int) -> Response:
     try:
@@ -985,11 +995,11 @@ def set_duties() -> Response:
     return back(".members_page")
 
 
-@blueprint.post("/members/<int:user_id>")
+@blueprint.post("/members/<id:user_id>")
 @_member_manager
 def set_member(user_id: int) -> Response:
     try:
-        units = [int(v) for v in request.form.getlist("org_unit_ids")]
+        units = [whole_number(v, "org_unit_ids") for v in request.form.getlist("org_unit_ids")]
         members.set_units(g.db, user_id, units, actor=me())
     except (ServiceError, ValueError) as exc:
         refused(exc if isinstance(exc, ServiceError) else InvalidInput(str(exc)))

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
+from smartcity.bounds import DbId
 
 
 class Strict(BaseModel):
@@ -61,7 +62,7 @@ class CeilingList(BaseModel):
 
 
 class SubActivityCreate(Strict):
-    org_unit_id: int
+    org_unit_id: DbId
     sub_kegiatan_code: str = Field(max_length=30, examples=["1.02.02.2.02.0001"])
     output_indicator: str | None = Field(default=None, max_length=400)
     target: Decimal = Field(gt=0, max_digits=16, decimal_places=2)
@@ -109,7 +110,7 @@ class FactorIn(Strict):
 
 
 class LineCreate(Strict):
-    catalogue_item_id: int
+    catalogue_item_id: DbId
     account_code: str = Field(max_length=30, examples=["5.1.02.01.01.0024"])
     factors: list[FactorIn] | None = Field(
         default=None, min_length=1, max_length=4, description="e.g. 2 orang x 3 hari"
@@ -125,7 +126,7 @@ class LineCreate(Strict):
 
 
 class LinePatch(Strict):
-    catalogue_item_id: int | None = None
+    catalogue_item_id: DbId | None = None
     account_code: str | None = Field(default=None, max_length=30)
     factors: list[FactorIn] | None = Field(default=None, min_length=1, max_length=4)
     coefficient: str | None = Field(default=None, max_length=200)
@@ -305,7 +306,7 @@ class CashPlanOut(BaseModel):
 class PaymentIn(Strict):
     sp2d_number: str = Field(min_length=1, max_length=60)
     paid_on: date
-    sub_activity_id: int
+    sub_activity_id: DbId
     account_code: str = Field(max_length=30)
     amount: Money = Field(gt=0, max_digits=17, decimal_places=2)
     description: str = Field(default="", max_length=300)
@@ -358,8 +359,8 @@ class RealizationOut(BaseModel):
 
 
 class MemberIn(Strict):
-    user_id: int
-    org_unit_ids: list[int] = Field(max_length=50)
+    user_id: DbId
+    org_unit_ids: list[DbId] = Field(max_length=50)
 
 
 class MemberOut(BaseModel):

@@ -200,18 +200,18 @@ def create_job(body: JobCreate) -> tuple[Response, int, dict[str, str]]:
     return jsonify(job_out(job)), 201, {"Location": location}
 
 
-@blueprint.get("/jobs/<int:job_id>")
-@spec.operation("GET", "/jobs/<int:job_id>", "One job", response=JobOut, errors=(404,))
+@blueprint.get("/jobs/<id:job_id>")
+@spec.operation("GET", "/jobs/<id:job_id>", "One job", response=JobOut, errors=(404,))
 def get_job(job_id: int) -> Response:
     principal = require_user()
     job = service.get_job(g.db, job_id, viewer_of(principal))
     return jsonify(job_out(job, _files([job]).get(job.result_file_id or 0)))
 
 
-@blueprint.get("/jobs/<int:job_id>/result")
+@blueprint.get("/jobs/<id:job_id>/result")
 @spec.operation(
     "GET",
-    "/jobs/<int:job_id>/result",
+    "/jobs/<id:job_id>/result",
     "The job's file (PDF, XLSX or CSV) once it has succeeded",
     errors=(403, 404, 409, 410),
 )
@@ -223,10 +223,10 @@ def get_job_result(job_id: int) -> Response:
     return file_response(stored)
 
 
-@blueprint.post("/jobs/<int:job_id>/cancel")
+@blueprint.post("/jobs/<id:job_id>/cancel")
 @spec.operation(
     "POST",
-    "/jobs/<int:job_id>/cancel",
+    "/jobs/<id:job_id>/cancel",
     "Cancel a job: a queued one at once, a running one at its next step",
     response=JobOut,
     errors=(404, 409),

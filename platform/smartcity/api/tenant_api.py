@@ -116,19 +116,19 @@ def create_user(body: UserCreate) -> tuple[Response, int, dict[str, str]]:
     return jsonify(user_out(user)), 201, {"Location": url_for(".get_user", user_id=user.id)}
 
 
-@blueprint.get("/users/<int:user_id>")
+@blueprint.get("/users/<id:user_id>")
 @spec.operation(
-    "GET", "/users/<int:user_id>", "One user (tenant admin)", response=UserOut, errors=(403, 404)
+    "GET", "/users/<id:user_id>", "One user (tenant admin)", response=UserOut, errors=(403, 404)
 )
 def get_user(user_id: int) -> Response:
     require_user("users.manage")
     return jsonify(user_out(users.get_user(g.db, user_id)))
 
 
-@blueprint.patch("/users/<int:user_id>")
+@blueprint.patch("/users/<id:user_id>")
 @spec.operation(
     "PATCH",
-    "/users/<int:user_id>",
+    "/users/<id:user_id>",
     "Change a user (tenant admin)",
     body=UserPatch,
     response=UserOut,
@@ -151,10 +151,10 @@ def patch_user(body: UserPatch, user_id: int) -> Response:
     return jsonify(user_out(user))
 
 
-@blueprint.delete("/users/<int:user_id>")
+@blueprint.delete("/users/<id:user_id>")
 @spec.operation(
     "DELETE",
-    "/users/<int:user_id>",
+    "/users/<id:user_id>",
     "Deactivate a user (tenant admin)",
     response=UserOut,
     errors=(403, 404),

@@ -21,7 +21,9 @@ STEP_SECONDS = 30
 DRIFT_STEPS = 1
 DIGITS = 6
 ISSUER = "Bandung Smart City"
-_CODE = re.compile(rf"^\d{{{DIGITS}}}$")
+# ASCII digits only: ``\d`` also matches other scripts' digits (``١٢٣٤٥٦``), which
+# hmac.compare_digest refuses with a TypeError.
+_CODE = re.compile(rf"^[0-9]{{{DIGITS}}}$")
 
 
 def new_secret() -> str:

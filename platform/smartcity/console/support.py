@@ -65,7 +65,7 @@ def _hand_over(slug: str, token: str) -> Response:
     return redirect(target, 303)
 
 
-@blueprint.post("/tenants/<slug>/support/<int:grant_id>/enter")
+@blueprint.post("/tenants/<slug>/support/<id:grant_id>/enter")
 @operator_only
 def support_enter(slug: str, grant_id: int) -> Response | tuple[str, int]:
     """Hand the operator over to the tenant's address, signed in as support."""
@@ -81,7 +81,7 @@ def support_enter(slug: str, grant_id: int) -> Response | tuple[str, int]:
     return _hand_over(tenant.slug, token)
 
 
-@blueprint.post("/tenants/<slug>/support/<int:grant_id>/end")
+@blueprint.post("/tenants/<slug>/support/<id:grant_id>/end")
 @operator_only
 def support_end(slug: str, grant_id: int) -> Response:
     principal = signed_in_operator()

@@ -296,7 +296,7 @@ def tenant_domain(slug: str) -> Response | tuple[str, int]:
     return redirect(url_for(".tenant_detail", slug=slug), 303)
 
 
-@blueprint.post("/tenants/<slug>/domains/<int:domain_id>/remove")
+@blueprint.post("/tenants/<slug>/domains/<id:domain_id>/remove")
 @operator_only
 def tenant_domain_remove(slug: str, domain_id: int) -> Response:
     tenant = lifecycle.get_tenant(g.db, slug, for_update=True)

@@ -21,7 +21,6 @@ is exactly comparable; the restore is recorded in the platform's audit log.
 from __future__ import annotations
 
 import hashlib
-import json
 import tarfile
 import zlib
 from collections.abc import Iterator
@@ -51,6 +50,7 @@ from smartcity.offboarding.archive_format import (
     member_name,
 )
 from smartcity.offboarding.export import CHUNK, driver_connection, stable_output
+from smartcity.request_guard import loads_bounded
 from smartcity.sync.models import TenantReferenceVersion
 from smartcity.tenancy import provisioning
 from smartcity.tenancy.cache import announce_change
@@ -118,7 +118,8 @@ def _read_manifest(tar: tarfile.TarFile) -> tuple[Manifest, tarfile.TarInfo]:
     with _stream(tar, first) as file:
         raw = file.read(MAX_MANIFEST_BYTES + 1)
     try:
-        document = json.loads(raw)
+        # Bounded depth: a manifest nested thousands deep is refused, not a RecursionError.
+        document = loads_bounded(raw)
     except ValueError as exc:
         raise _refuse(f"{MANIFEST} is not JSON: {exc}") from exc
     if not isinstance(document, dict) or document.get("format") != FORMAT:

@@ -88,6 +88,7 @@ SERVICE_MESSAGES = (
     N_("too many rows"),
     N_("too large"),
     N_("must be a whole number"),
+    N_("contains a NUL byte"),
     N_("cannot supervise themselves"),
     N_("the roster changed since the upload; upload the file again"),
     N_(
@@ -216,6 +217,14 @@ SERVICE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
                 "column %(column)s, row %(count_row)s holds a number, which loses digits:"
                 " format the %(column_again)s column as Text and type the %(what)ss again"
             ),
+        ),
+        (
+            r"(?P<name>\w+) must be a whole number from (?P<low>\d+) to (?P<high>\d+)",
+            N_("%(name)s must be a whole number from %(low)s to %(high)s"),
+        ),
+        (
+            r"the request contains a NUL byte \(in (?P<where>.+)\), which no text may hold",
+            N_("the request contains a NUL byte (in %(where)s), which no text may hold"),
         ),
     )
 )

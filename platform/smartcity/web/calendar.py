@@ -103,7 +103,7 @@ def holiday_add() -> Response | tuple[str, int]:
     return _page(year, form, _week_form(filled=True), status)
 
 
-@blueprint.post("/admin/calendar/holidays/<int:holiday_id>/delete")
+@blueprint.post("/admin/calendar/holidays/<id:holiday_id>/delete")
 @permitted(TENANT_MANAGE)
 def holiday_remove(holiday_id: int) -> Response:
     holiday = g.db.get(Holiday, holiday_id)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import load_only
 from werkzeug.wrappers import Response
 
 from smartcity.auth.principal import TenantPrincipal
+from smartcity.bounds import id_or_none
 from smartcity.errors import InvalidInput, ServiceError
 from smartcity.jobs import catalog, service
 from smartcity.jobs.http import file_response
@@ -149,7 +150,8 @@ def job_list() -> str:
 @signed_in
 def job_progress() -> Response:
     """The current state of the listed jobs (``?ids=1,2,3``), for the progress bars."""
-    ids = [int(part) for part in request.args.get("ids", "").split(",") if part.isdigit()]
+    parts = request.args.get("ids", "").split(",")
+    ids = [job_id for part in parts if (job_id := id_or_none(part)) is not None]
     jobs = service.jobs_by_id(g.db, ids, _viewer())
     response = jsonify(jobs=[job_state(job) for job in jobs])
     response.headers["Cache-Control"] = "no-store"
@@ -201,7 +203,7 @@ def job_new() -> Response | tuple[str, int]:
     return page, 422 if errors else 200
 
 
-@blueprint.post("/jobs/<int:job_id>/cancel")
+@blueprint.post("/jobs/<id:job_id>/cancel")
 @signed_in
 def job_cancel(job_id: int) -> Response:
     try:
@@ -220,7 +222,7 @@ def job_cancel(job_id: int) -> Response:
     return redirect(url_for(".job_list"), 303)
 
 
-@blueprint.get("/jobs/<int:job_id>/download")
+@blueprint.get("/jobs/<id:job_id>/download")
 @signed_in
 def job_download(job_id: int) -> Response:
     viewer = _viewer()

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
+from smartcity.bounds import id_or_none
 from smartcity.errors import ServiceError
 from smartcity.reference import region_rows
 from smartcity.tenancy.resolver import current_tenant
@@ -100,9 +101,10 @@ def _prepare(form: OrgUnitForm, tree: list[tuple[int, OrgUnit]]) -> None:
 def unit_new() -> Response | tuple[str, int]:
     form = OrgUnitForm()
     _prepare(form, orgunits.unit_tree(g.db))
-    if request.method == "GET" and (parent_id := request.args.get("parent", "")).isdigit():
+    parent_id = id_or_none(request.args.get("parent"))
+    if request.method == "GET" and parent_id is not None:
         # "Add a sub-unit" from a unit: its parent chosen, its code begun.
-        parent = g.db.get(OrgUnit, int(parent_id))
+        parent = g.db.get(OrgUnit, parent_id)
         if parent is not None:
             form.parent_id.data, form.code.data = parent.id, parent.code + "."
     refused: ServiceError | None = None
@@ -128,7 +130,7 @@ def unit_new() -> Response | tuple[str, int]:
     return page, refused.status if refused else form_status()
 
 
-@blueprint.route("/admin/units/<int:unit_id>", methods=["GET", "POST"])
+@blueprint.route("/admin/units/<id:unit_id>", methods=["GET", "POST"])
 @permitted(TENANT_MANAGE)
 def unit_edit(unit_id: int) -> Response | tuple[str, int]:
     unit = orgunits.get_unit(g.db, unit_id)  # NotFound -> 404: other tenants' ids do not exist

@@ -109,7 +109,7 @@ def _preview_record(import_id: int) -> RosterImport:
     return record
 
 
-@blueprint.get("/admin/roster/<int:import_id>")
+@blueprint.get("/admin/roster/<id:import_id>")
 @permitted(TENANT_MANAGE)
 def roster_preview(import_id: int) -> str:
     record = _preview_record(import_id)
@@ -117,7 +117,7 @@ def roster_preview(import_id: int) -> str:
     return render_template("tenant_web/roster_preview.html", record=record, problems=problems)
 
 
-@blueprint.post("/admin/roster/<int:import_id>/apply")
+@blueprint.post("/admin/roster/<id:import_id>/apply")
 @permitted(TENANT_MANAGE)
 def roster_apply(import_id: int) -> Response | tuple[str, int]:
     record = roster.get_import(g.db, import_id)

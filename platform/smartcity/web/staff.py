@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, or_, select
 from werkzeug.wrappers import Response
 
+from smartcity.bounds import id_or_none
 from smartcity.errors import InvalidInput, ServiceError
 from smartcity.tenantcore import orgunits, staff
 from smartcity.tenantcore.models import OrgUnit, Staff
@@ -142,8 +143,8 @@ def staff_new() -> Response | tuple[str, int]:
     suggestions = _prepare(form)
     if request.method == "GET":
         form.is_active.data = True
-        if (unit := request.args.get("unit", "")).isdigit():
-            form.unit_id.data = int(unit)
+        if (unit := id_or_none(request.args.get("unit"))) is not None:
+            form.unit_id.data = unit
     refused: ServiceError | None = None
     problems: list[str] = []
     if form.validate_on_submit():
@@ -164,7 +165,7 @@ def staff_new() -> Response | tuple[str, int]:
     return page, refused.status if refused else form_status()
 
 
-@blueprint.route("/admin/staff/<int:staff_id>", methods=["GET", "POST"])
+@blueprint.route("/admin/staff/<id:staff_id>", methods=["GET", "POST"])
 @permitted(TENANT_MANAGE)
 def staff_edit(staff_id: int) -> Response | tuple[str, int]:
     person = staff.get_staff(g.db, staff_id)  # NotFound -> 404: other tenants' ids do not exist

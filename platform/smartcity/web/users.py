@@ -117,7 +117,7 @@ def user_new() -> Response | tuple[str, int]:
     return page, refused.status if refused else form_status()
 
 
-@blueprint.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@blueprint.route("/admin/users/<id:user_id>", methods=["GET", "POST"])
 @permitted(USERS_MANAGE)
 def user_edit(user_id: int) -> Response | tuple[str, int]:
     tenant = current_tenant()
@@ -168,7 +168,7 @@ def user_edit(user_id: int) -> Response | tuple[str, int]:
     return page, refused.status if refused else form_status()
 
 
-@blueprint.post("/admin/users/<int:user_id>/active")
+@blueprint.post("/admin/users/<id:user_id>/active")
 @permitted(USERS_MANAGE)
 def user_set_active(user_id: int) -> Response:
     """Deactivate (signs the user out everywhere) or reactivate an account."""
@@ -188,7 +188,7 @@ def user_set_active(user_id: int) -> Response:
     return redirect(url_for(".user_edit", user_id=user.id), 303)
 
 
-@blueprint.post("/admin/users/<int:user_id>/password-link")
+@blueprint.post("/admin/users/<id:user_id>/password-link")
 @permitted(USERS_MANAGE)
 def user_reset_password(user_id: int) -> Response:
     """A new link for the user to choose a password; the current one works until then."""
@@ -201,7 +201,7 @@ def user_reset_password(user_id: int) -> Response:
     return redirect(url_for(".user_link", user_id=user.id), 303)
 
 
-@blueprint.get("/admin/users/<int:user_id>/password-link")
+@blueprint.get("/admin/users/<id:user_id>/password-link")
 @permitted(USERS_MANAGE)
 def user_link(user_id: int) -> str:
     """Shows a link made by the previous POST, once; a reload shows it no more."""

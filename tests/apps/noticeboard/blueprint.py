@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, g, jsonify, request
 from flask_login import current_user
 from smartcity.api.auth import require_user
+from smartcity.bounds import query_int, query_year
 from smartcity.toolkit import capability
 from sqlalchemy import select
 
@@ -43,9 +44,8 @@ def api() -> Blueprint:
     def budget() -> Response | tuple[Response, int]:
         """Reads e-Budgeting's figures through the core; says so when it is absent."""
         require_user()
-        try:
-            year, unit = int(request.args["year"]), int(request.args["org_unit_id"])
-        except (KeyError, ValueError):
+        year, unit = query_year(), query_int("org_unit_id")
+        if year is None or unit is None:
             return jsonify(error={"code": "invalid", "message": "year, org_unit_id"}), 400
         sub_activities = capability("noticeboard", "ebudgeting.sub_activities")
         if sub_activities is None:
@@ -59,7 +59,7 @@ def api() -> Blueprint:
             ],
         )
 
-    @bp.get("/notices/<int:notice_id>")
+    @bp.get("/notices/<id:notice_id>")
     def get_notice(notice_id: int) -> Response:
         require_user()
         notice = g.db.get(Notice, notice_id)
