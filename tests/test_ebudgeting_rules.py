@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from tenants.ebudgeting import catalogue, ceilings, codes, reference, review, rka
 from tenants.ebudgeting.models import Account, CatalogueItem, Nomenclature
-from tenants.ebudgeting.rules import RuleViolation, rupiah
+from smartcity.money import rupiah
+from tenants.ebudgeting.rules import RuleViolation
 
 from .ebudgeting_support import (
     CHAIR,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -26,6 +26,7 @@ from smartcity.auth.principal import TenantPrincipal
 from smartcity.bounds import BIGINT_MAX, YEAR_MAX, query_int, query_year, whole_number
 from smartcity.errors import InvalidInput, ServiceError
 from smartcity.jobs import service as jobs
+from smartcity.money import number, parse_number, rupiah
 from smartcity.tenancy.resolver import current_tenant
 from smartcity.tenantcore.models import OrgUnit
 from smartcity.web import N_, translate
@@ -62,7 +63,7 @@ from .access import (
 from .models import Account, CatalogueItem, FiscalYear, Nomenclature, SubActivity
 from .reference import KINDS
 from .rka import FUNDING_SOURCES, coefficient_text, parse_coefficient
-from .rules import RULES, RuleViolation, number, rupiah
+from .rules import RULES, RuleViolation
 from .years import STAGE_TITLES, STAGES
 
 P = ParamSpec("P")
@@ -160,15 +161,11 @@ def back(endpoint: str, **values: Any) -> Response:
 
 
 def _decimal(raw: str | None, field: str) -> Decimal:
-    text = (raw or "").strip().replace(" ", "")
-    if "," in text:  # 1.250.000,50 as typed in Indonesia
-        text = text.replace(".", "").replace(",", ".")
-    elif text.count(".") > 1 or (text.count(".") == 1 and len(text.split(".")[1]) == 3):
-        text = text.replace(".", "")
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        raise InvalidInput(f"{field}: {raw!r} is not a number", {field: "a number"}) from None
+    """A number or amount as typed in Indonesia (``1.250.000,50``; see smartcity.money)."""
+    value = parse_number(raw, places=2, currency=True)
+    if value is None:
+        raise InvalidInput(f"{field}: {raw!r} is not a number", {field: "a number"})
+    return value
 
 
 def _optional_decimal(raw: str | None, field: str) -> Decimal | None:

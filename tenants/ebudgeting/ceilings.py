@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from smartcity.errors import Conflict, InvalidInput, NotFound
+from smartcity import money
+from smartcity.errors import Conflict, NotFound
+from smartcity.money import rupiah
 from smartcity.tenantcore import audit
 from smartcity.tenantcore.models import OrgUnit
 from sqlalchemy import func, select
@@ -19,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from .access import CEILINGS, Actor
 from .models import BudgetLine, Ceiling, FiscalYear, SubActivity
-from .rules import N_, Violation, enforce, record_override, rupiah
+from .rules import N_, Violation, enforce, record_override
 from .years import require_drafting
 
 ZERO = Decimal(0)
@@ -76,21 +78,8 @@ def planned(session: Session, fiscal_year: FiscalYear, org_unit_id: int) -> Deci
 
 
 def parse_amount(value: object, field: str = "amount") -> Decimal:
-    """A rupiah amount >= 0 with at most two decimals, else InvalidInput."""
-    try:
-        amount = Decimal(str(value).strip())
-    except ArithmeticError:
-        amount = Decimal(-1)
-    if (
-        not amount.is_finite()
-        or amount < 0
-        or amount > MAX_AMOUNT
-        or amount != amount.quantize(Decimal("0.01"))
-    ):
-        raise InvalidInput(
-            f"{field} {value!r} is not an amount in rupiah", {field: "an amount >= 0, 2 decimals"}
-        )
-    return amount
+    """A rupiah amount >= 0 with at most two decimals (smartcity.money), else InvalidInput."""
+    return money.parse_amount(value, field, maximum=MAX_AMOUNT)
 
 
 def set_ceiling(

@@ -14,11 +14,12 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from smartcity import uploads
 from smartcity.errors import Conflict, InvalidInput
+from smartcity.money import parse_number, rupiah
 from smartcity.tenantcore import audit
 from smartcity.tenantcore.models import OrgUnit
 from sqlalchemy import delete, extract, func, select
@@ -38,7 +39,7 @@ from .models import (
     SubActivity,
 )
 from .rka import get_sub_activity
-from .rules import RuleViolation, Violation, rupiah
+from .rules import RuleViolation, Violation
 from .stages import CASH_PLAN_STAGES, execution_snapshot, latest_snapshot
 from .years import STAGE_TITLES
 
@@ -412,24 +413,7 @@ def read_table(filename: str, data: bytes) -> list[list[object]]:
 
 def parse_money(value: object) -> Decimal | None:
     """``1250000``, ``1.250.000``, ``1.250.000,50``, ``Rp 1.250.000`` or a number cell."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | Decimal):
-        return Decimal(value).quantize(CENT)
-    if isinstance(value, float):
-        return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
-    text = str(value).replace("Rp", "").replace("rp", "").replace(" ", "").strip()
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
-    elif text.count(".") > 1 or re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
-        text = text.replace(".", "")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        return None
-    if not amount.is_finite() or amount != amount.quantize(CENT):
-        return None
-    return amount.quantize(CENT)
+    return parse_number(value, places=2, currency=True)
 
 
 def parse_day(value: object) -> date | None:

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from importlib.resources import files
 from typing import Any
 
 from smartcity.apps import Changes, Dataset, Row
 from smartcity.errors import InvalidInput
+from smartcity.money import parse_number
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -218,14 +219,9 @@ def apply_accounts(session: Session, rows: list[Row], version: str) -> Changes:
 
 
 def parse_price(text: str) -> Decimal | None:
-    """A positive amount with at most two decimals, or None."""
-    try:
-        value = Decimal(text.strip())
-    except (InvalidOperation, AttributeError):
-        return None
-    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
-        return None
-    return value
+    """A positive amount with at most two decimals (smartcity.money's grammar), or None."""
+    price = parse_number(text, places=2, currency=True)
+    return price if price is not None and price > 0 else None
 
 
 def normalize_catalogue(rows: Iterable[Row]) -> list[Row]:

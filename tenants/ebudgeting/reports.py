@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import Field
 from smartcity.jobs.kinds import JobContext
 from smartcity.jobs.models import Job
+from smartcity.money import number, rupiah
 from smartcity.reports import (
     Column,
     Report,
@@ -42,7 +43,6 @@ from . import realization, rka, stages, years
 from .access import VIEW, VIEW_ALL, Actor, system_actor, units_of
 from .codes import kegiatan_code, program_code
 from .models import Account, BudgetLine, FiscalYear, Nomenclature, SnapshotLine, SubActivity
-from .rules import number, rupiah
 
 MONTHS_ID = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 LIVE = "live"

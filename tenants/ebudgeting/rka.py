@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from smartcity.errors import Conflict, InvalidInput, NotFound
+from smartcity.money import number, rupiah
 from smartcity.tenantcore import audit
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload
@@ -31,7 +32,7 @@ from .models import (
     Payment,
     SubActivity,
 )
-from .rules import N_, RuleViolation, Violation, enforce, number, record_override, rupiah
+from .rules import N_, RuleViolation, Violation, enforce, record_override
 from .years import require_drafting
 
 FUNDING_SOURCES = (

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from smartcity.errors import InvalidInput
@@ -44,23 +44,6 @@ OVERRIDABLE = frozenset(
 )
 MIN_REASON = 10
 CENT = Decimal("0.01")
-
-
-def rupiah(value: Decimal | int | float) -> str:
-    """``Rp 1.250.000`` (Indonesian grouping); sen only when there are any."""
-    amount = Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-    sign = "-" if amount < 0 else ""
-    whole, _, cents = f"{abs(amount):.2f}".partition(".")
-    grouped = f"{int(whole):,}".replace(",", ".")
-    return f"{sign}Rp {grouped}" + ("" if cents == "00" else f",{cents}")
-
-
-def number(value: Decimal | int) -> str:
-    """A quantity the Indonesian way: ``1.500`` or ``2,5`` (no trailing zeros)."""
-    text = f"{Decimal(value).normalize():f}"
-    whole, _, frac = text.partition(".")
-    grouped = f"{int(whole):,}".replace(",", ".") if whole.lstrip("-").isdigit() else whole
-    return grouped + (f",{frac}" if frac else "")
 
 
 @dataclass(frozen=True)
