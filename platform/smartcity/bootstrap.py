@@ -35,8 +35,8 @@ _PROVISIONER_ATTRIBUTES = sql.SQL(
     "NOLOGIN NOINHERIT CREATEROLE NOSUPERUSER NOCREATEDB NOREPLICATION NOBYPASSRLS"
 )
 
-# The functions' bodies. {pattern}, {prefix}, {app} and {provisioner} are
-# literals baked in at bootstrap, so nothing the caller passes names a role.
+# The functions' bodies; {check} is _CHECK_SCHEMA. {pattern}, {prefix}, {app} and
+# {provisioner} are literals baked in at bootstrap, so nothing the caller passes names a role.
 # search_path is pinned (pg_temp last) so no object the app creates can stand
 # in for a built-in; identifiers reach EXECUTE only through format('%I').
 _CHECK_SCHEMA = """
@@ -48,15 +48,12 @@ _CHECK_SCHEMA = """
   tenant_role := {prefix} || '_' || tenant_schema;
 """
 
-_CREATE_TENANT = (
-    """
+_CREATE_TENANT = """
 CREATE OR REPLACE FUNCTION {schema}.create_tenant(tenant_schema text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   tenant_role text;
-BEGIN"""
-    + _CHECK_SCHEMA
-    + """
+BEGIN{check}
   EXECUTE format('CREATE ROLE %I NOLOGIN NOINHERIT', tenant_role);
   EXECUTE format('GRANT %I TO %I', tenant_role, {app});
   -- CREATE SCHEMA ... AUTHORIZATION needs membership in the owner (PostgreSQL 15).
@@ -65,17 +62,13 @@ BEGIN"""
 END
 $fn$
 """
-)
 
-_DROP_TENANT_ROLE = (
-    """
+_DROP_TENANT_ROLE = """
 CREATE OR REPLACE FUNCTION {schema}.drop_tenant_role(tenant_schema text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   tenant_role text;
-BEGIN"""
-    + _CHECK_SCHEMA
-    + """
+BEGIN{check}
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = tenant_role) THEN
     RETURN;
   END IF;
@@ -94,7 +87,6 @@ BEGIN"""
 END
 $fn$
 """
-)
 
 _FUNCTIONS = ("create_tenant(text)", "drop_tenant_role(text)")
 
@@ -185,8 +177,9 @@ def _install_provisioner(conn: psycopg.Connection[tuple[object, ...]], settings:
             "app": sql.Literal(settings.app_role),
             "provisioner": sql.Literal(settings.provisioner_role),
         }
+        check = sql.SQL(_CHECK_SCHEMA).format(**names)
         for body in (_CREATE_TENANT, _DROP_TENANT_ROLE):
-            conn.execute(sql.SQL(body).format(**names))
+            conn.execute(sql.SQL(body).format(check=check, **names))
         for function in _FUNCTIONS:
             signature = sql.SQL("{}.{}").format(schema, sql.SQL(function))
             conn.execute(sql.SQL("REVOKE ALL ON FUNCTION {} FROM PUBLIC").format(signature))
