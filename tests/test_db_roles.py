@@ -10,11 +10,12 @@ from __future__ import annotations
 import psycopg
 import pytest
 from psycopg import sql
-from smartcity.bootstrap import bootstrap_database, libpq_url
+from smartcity.bootstrap import bootstrap_database, drop_deployment_roles, libpq_url
 from smartcity.db import db, tenant_bind
 from smartcity.tenancy import roles
 from smartcity.tenancy.names import role_name, schema_name
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from .conftest import bearer, tenant_token, unique_slug
@@ -57,12 +58,14 @@ def test_the_app_role_cannot_create_roles_grant_predefined_roles_or_run_programs
     for predefined in PREDEFINED:
         error = _refused_as_app(f"GRANT {predefined} TO CURRENT_USER")
         assert error.orig.sqlstate == "42501", (predefined, error)
-    for copy in (
+    for server_side in (
         "COPY (SELECT 1) TO PROGRAM 'id'",
         "CREATE TEMP TABLE probe (line text); COPY probe FROM PROGRAM 'id'",
+        "CREATE TEMP TABLE probe (line text); COPY probe FROM '/etc/passwd'",
+        "SELECT pg_read_file('/etc/passwd')",
     ):
-        error = _refused_as_app(copy)
-        assert error.orig.sqlstate == "42501", (copy, error)
+        error = _refused_as_app(server_side)
+        assert error.orig.sqlstate == "42501", (server_side, error)
 
 
 def test_the_app_role_cannot_reach_the_provisioner_or_change_its_functions(app, settings):
@@ -199,3 +202,40 @@ def test_bootstrap_again_removes_createrole_and_earlier_tenants_keep_working(
             (role, schema_name(slug)),
         ).fetchone()
     assert left == (0, 0)
+
+
+def test_a_createrole_admin_that_is_not_a_superuser_can_bootstrap_twice(settings):
+    """DATABASE_URL may name a CREATEROLE, CREATEDB admin instead of a superuser."""
+    suffix = unique_slug("nsu").replace("-", "_")
+    admin, database = f"sc_admin_{suffix}", f"sc_{suffix}"
+    with _admin(settings) as conn:
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN CREATEROLE CREATEDB").format(sql.Identifier(admin))
+        )
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                sql.Identifier(database), sql.Identifier(admin)
+            )
+        )
+    url = make_url(settings.DATABASE_URL).set(username=admin, database=database)
+    other = settings.replace(DATABASE_URL=url.render_as_string(hide_password=False))
+    try:
+        bootstrap_database(other)
+        bootstrap_database(other)
+        with psycopg.connect(libpq_url(other.app_database_url), autocommit=True) as conn:
+            with conn.transaction():
+                conn.execute(f"SELECT {roles.SCHEMA}.create_tenant('t_uji')")
+            flags = conn.execute(
+                "SELECT rolcreaterole, pg_has_role(%s, 'MEMBER') FROM pg_roles"
+                " WHERE rolname = current_user",
+                (f"{other.role_prefix}_t_uji",),
+            ).fetchone()
+        assert flags == (False, True)
+    finally:
+        with _admin(settings) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
+            )
+        drop_deployment_roles(libpq_url(settings.DATABASE_URL), other.role_prefix)
+        with _admin(settings) as conn:
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(admin)))

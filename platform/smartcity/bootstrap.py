@@ -26,14 +26,13 @@ from smartcity.tenancy.roles import SCHEMA_PATTERN
 
 # Attributes stated in full on every run, so a re-run removes what an older
 # bootstrap (or a hand edit) gave.
-_APP_ATTRIBUTES = sql.SQL(
-    "LOGIN NOINHERIT NOCREATEROLE NOSUPERUSER NOCREATEDB NOREPLICATION NOBYPASSRLS"
-)
+_APP_ATTRIBUTES = sql.SQL("LOGIN NOINHERIT NOCREATEROLE NOCREATEDB")
 # NOINHERIT: it is a member of every tenant role (CREATE SCHEMA ... AUTHORIZATION
 # needs that) but holds none of their rights.
-_PROVISIONER_ATTRIBUTES = sql.SQL(
-    "NOLOGIN NOINHERIT CREATEROLE NOSUPERUSER NOCREATEDB NOREPLICATION NOBYPASSRLS"
-)
+_PROVISIONER_ATTRIBUTES = sql.SQL("NOLOGIN NOINHERIT CREATEROLE NOCREATEDB")
+# Only a superuser may state these, even to switch them off (PostgreSQL 15).
+_SUPERUSER_ATTRIBUTES = ("rolsuper", "rolreplication", "rolbypassrls")
+_NO_SUPERUSER_ATTRIBUTES = sql.SQL(" NOSUPERUSER NOREPLICATION NOBYPASSRLS")
 
 # The functions' bodies; {check} is _CHECK_SCHEMA. {pattern}, {prefix}, {app} and
 # {provisioner} are literals baked in at bootstrap, so nothing the caller passes names a role.
@@ -101,13 +100,18 @@ def bootstrap_database(settings: Settings) -> None:
     provisioner = sql.Identifier(settings.provisioner_role)
     database = sql.Identifier(settings.database_name)
     with psycopg.connect(libpq_url(settings.DATABASE_URL), autocommit=True) as conn:
+        superuser = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        admin_is_superuser = superuser.fetchone() == (True,)
         password = (
             sql.SQL(" PASSWORD {}").format(sql.Literal(settings.DB_APP_PASSWORD))
             if settings.DB_APP_PASSWORD
             else None
         )
-        _upsert_role(conn, settings.app_role, _APP_ATTRIBUTES, password)
-        _upsert_role(conn, settings.provisioner_role, _PROVISIONER_ATTRIBUTES)
+        for name, attributes, extra in (
+            (settings.app_role, _APP_ATTRIBUTES, password),
+            (settings.provisioner_role, _PROVISIONER_ATTRIBUTES, None),
+        ):
+            _upsert_role(conn, name, attributes, extra, admin_is_superuser=admin_is_superuser)
         if _is_member(conn, settings.app_role, settings.provisioner_role):
             conn.execute(sql.SQL("REVOKE {} FROM {}").format(provisioner, app))
         conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(database, app))
@@ -116,6 +120,10 @@ def bootstrap_database(settings: Settings) -> None:
         conn.execute(
             sql.SQL("GRANT CONNECT, CREATE ON DATABASE {} TO {}").format(database, provisioner)
         )
+        if not admin_is_superuser:
+            # A CREATEROLE admin may give a schema to, or SET ROLE to, only a role
+            # it is a member of.
+            conn.execute(sql.SQL("GRANT {}, {} TO CURRENT_USER").format(app, provisioner))
         conn.execute(
             sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION {}").format(
                 sql.Identifier(PLATFORM_SCHEMA), app
@@ -128,12 +136,25 @@ def _upsert_role(
     conn: psycopg.Connection[tuple[object, ...]],
     name: str,
     attributes: sql.SQL,
-    extra: sql.Composable | None = None,
+    extra: sql.Composable | None,
+    *,
+    admin_is_superuser: bool,
 ) -> None:
     exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone()
     verb = sql.SQL("ALTER") if exists else sql.SQL("CREATE")
     stmt = sql.SQL("{} ROLE {} {}").format(verb, sql.Identifier(name), attributes)
+    if admin_is_superuser:
+        stmt += _NO_SUPERUSER_ATTRIBUTES
     conn.execute(stmt if extra is None else stmt + extra)
+    flags = conn.execute(
+        sql.SQL("SELECT {} FROM pg_roles WHERE rolname = %s").format(
+            sql.SQL(", ").join(map(sql.Identifier, _SUPERUSER_ATTRIBUTES))
+        ),
+        (name,),
+    ).fetchone()
+    if flags is None or any(flags):
+        # A superuser role would bypass every wall; a non-superuser admin cannot undo it.
+        raise RuntimeError(f"role {name!r} is a superuser, replication or BYPASSRLS role")
 
 
 def _is_member(conn: psycopg.Connection[tuple[object, ...]], member: str, role: str) -> bool:
@@ -150,10 +171,6 @@ def _install_provisioner(conn: psycopg.Connection[tuple[object, ...]], settings:
     app = sql.Identifier(settings.app_role)
     provisioner = sql.Identifier(settings.provisioner_role)
     schema = sql.Identifier(PROVISIONER_SCHEMA)
-    superuser = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-    if superuser.fetchone() != (True,):
-        # A CREATEROLE admin may SET ROLE only to a role it is a member of.
-        conn.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(provisioner))
     with conn.transaction():
         conn.execute(sql.SQL("SET LOCAL ROLE {}").format(provisioner))
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
