@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from smartcity.db import db
 from smartcity.errors import Conflict, Forbidden, InvalidInput, NotFound
+from smartcity.money import rupiah
 from smartcity.sync import reference as reference_sync
 from smartcity.tenancy import lifecycle
 from smartcity.tenantcore.models import AuditEntry
@@ -14,7 +15,6 @@ from sqlalchemy import func, select
 
 from tenants.ebudgeting import catalogue, ceilings, codes, reference, review, rka
 from tenants.ebudgeting.models import Account, CatalogueItem, Nomenclature
-from smartcity.money import rupiah
 from tenants.ebudgeting.rules import RuleViolation
 
 from .ebudgeting_support import (

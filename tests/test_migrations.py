@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from smartcity.db import PlatformBase, TenantBase, db, tenant_bind
 from smartcity.fleet import migrate_fleet, tenant_versions
+from smartcity.tenancy import roles
 from smartcity.tenancy.names import quote_ident, role_name, schema_name
 from sqlalchemy import text
 
@@ -51,9 +52,7 @@ def test_tenant_models_match_their_migrations(state, settings):
     slug = "replay"
     schema, role = schema_name(slug), role_name(settings.role_prefix, slug)
     with db.engine.connect() as conn:
-        conn.execute(text(f"CREATE ROLE {quote_ident(role)} NOLOGIN NOINHERIT"))
-        conn.execute(text(f"GRANT {quote_ident(role)} TO CURRENT_USER"))
-        conn.execute(text(f"CREATE SCHEMA {quote_ident(schema)} AUTHORIZATION {quote_ident(role)}"))
+        roles.create_tenant(conn, schema)
         conn.execute(text(f"SET LOCAL ROLE {quote_ident(role)}"))
         state.migrations.upgrade_tenant(conn, schema, ["tenant_core", "noticeboard", "ebudgeting"])
         conn.execute(text(f"SET LOCAL search_path TO {quote_ident(schema)}"))

@@ -1,4 +1,4 @@
-"""Indonesian numbers and rupiah: one grammar for every app, refusing what it would have to guess."""
+"""Indonesian numbers and rupiah: one grammar for every app, refusing what it must guess."""
 
 from __future__ import annotations
 

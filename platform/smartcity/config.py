@@ -164,6 +164,11 @@ class Settings:
         return f"{self.role_prefix}_app"
 
     @property
+    def provisioner_role(self) -> str:
+        """Owner of the functions that create and drop tenant roles; nobody logs in as it."""
+        return f"{self.role_prefix}_provisioner"
+
+    @property
     def app_database_url(self) -> str:
         if self.APP_DATABASE_URL:
             return self.APP_DATABASE_URL

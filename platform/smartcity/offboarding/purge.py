@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smartcity.offboarding.export import file_digest
 from smartcity.offboarding.models import TenantExport
+from smartcity.tenancy import roles
 from smartcity.tenancy.cache import announce_change
 from smartcity.tenancy.models import Tenant, TenantStatus
-from smartcity.tenancy.names import quote_ident, role_name, schema_name
 from smartcity.tenantcore import audit
 
 
@@ -126,14 +126,7 @@ def purge_tenant(
         return decision
     export = decision.export
     assert export is not None  # noqa: S101 - allowed implies an export
-    conn = session.connection()
-    schema, role = schema_name(slug), role_name(role_prefix, slug)
-    if conn.scalar(text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}):
-        # The app's role is NOINHERIT: only the owner itself may drop the schema.
-        conn.execute(text(f"SET LOCAL ROLE {quote_ident(role)}"))
-        conn.execute(text(f"DROP SCHEMA {quote_ident(schema)} CASCADE"))
-        conn.execute(text("SET LOCAL ROLE NONE"))
-    conn.execute(text(f"DROP ROLE IF EXISTS {quote_ident(role)}"))
+    roles.drop_tenant(session.connection(), role_prefix, slug)
     tenant.purged_at = now
     audit.record_platform(
         session,

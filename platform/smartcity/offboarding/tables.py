@@ -93,7 +93,7 @@ def digest(conn: Connection, schema: str, shape: TableShape) -> TableDigest:
     """
     row = conn.execute(
         text(
-            f"SELECT count(*), md5(coalesce(string_agg("
+            f"SELECT count(*), md5(coalesce(string_agg("  # noqa: S608 - quote_ident identifiers only; values are bound
             f"md5(ROW({_columns_sql(sorted(shape.columns))})::text), '' "
             f"ORDER BY {row_order_sql(shape)}), '')) "
             f"FROM {quote_ident(schema)}.{quote_ident(shape.name)} AS t"
@@ -104,7 +104,7 @@ def digest(conn: Connection, schema: str, shape: TableShape) -> TableDigest:
 
 def copy_out_sql(schema: str, shape: TableShape) -> str:
     return (
-        f"COPY (SELECT {_columns_sql(shape.columns)} "
+        f"COPY (SELECT {_columns_sql(shape.columns)} "  # noqa: S608 - quote_ident identifiers only; values are bound
         f"FROM {quote_ident(schema)}.{quote_ident(shape.name)} AS t "
         f"ORDER BY {row_order_sql(shape)}) TO STDOUT WITH (FORMAT csv, HEADER true)"
     )
@@ -155,7 +155,7 @@ def reset_identity_sequences(conn: Connection, schema: str) -> list[str]:
         qualified = f"{quote_ident(schema)}.{quote_ident(table)}"
         conn.execute(
             text(
-                f"SELECT setval(pg_get_serial_sequence(:t, :c), "
+                f"SELECT setval(pg_get_serial_sequence(:t, :c), "  # noqa: S608 - quote_ident identifiers only; values are bound
                 f"coalesce(max({quote_ident(column)}), 0) + 1, false) FROM {qualified}"
             ),
             {"t": qualified, "c": column},

@@ -19,6 +19,7 @@ from smartcity.errors import Conflict, InvalidInput
 from smartcity.migrating import Migrations, install_app, install_core
 from smartcity.reference import province_of
 from smartcity.sync import reference
+from smartcity.tenancy import roles
 from smartcity.tenancy.cache import announce_change
 from smartcity.tenancy.models import Region, Tenant, TenantApp
 from smartcity.tenancy.names import (
@@ -128,11 +129,8 @@ def register_tenant(session: Session, p: Provisioning) -> None:
 
 
 def create_role_and_schema(session: Session, p: Provisioning) -> None:
-    conn = session.connection()
-    role = quote_ident(p.role)
-    conn.execute(text(f"CREATE ROLE {role} NOLOGIN NOINHERIT"))
-    conn.execute(text(f"GRANT {role} TO CURRENT_USER"))
-    conn.execute(text(f"CREATE SCHEMA {quote_ident(p.schema)} AUTHORIZATION {role}"))
+    """Through the provisioner's function: the app itself cannot create roles."""
+    roles.create_tenant(session.connection(), p.schema)
 
 
 def install_tenant_core(session: Session, p: Provisioning) -> None:
