@@ -100,14 +100,14 @@ def test_a_tenant_cookie_captured_before_sign_out_is_refused_after_it(app, provi
     slug = provision()
     client = from_address(app.test_client())
     assert sign_in(client, slug).status_code == 302
-    captured = client.get_cookie(f"smartcity_t_{slug}").value
+    captured = client.get_cookie(f"smartcity_t_{slug}", path=f"/t/{slug}").value
     assert client.get(f"/t/{slug}/admin/users").status_code == 200
     out = client.post(
         f"/t/{slug}/logout", data={"csrf_token": page_token(client, f"/t/{slug}/admin/users")}
     )
     assert out.status_code == 302
     thief = app.test_client()
-    thief.set_cookie(f"smartcity_t_{slug}", captured)
+    thief.set_cookie(f"smartcity_t_{slug}", captured, path=f"/t/{slug}")
     assert thief.get(f"/t/{slug}/admin/users").status_code == 302
     # Signing in again works, and the new session is not affected.
     assert sign_in(client, slug).status_code == 302
@@ -118,12 +118,12 @@ def test_a_console_cookie_captured_before_sign_out_is_refused_after_it(app):
     email = new_operator()
     client = console_client(app)
     assert console_sign_in(client, email).status_code == 302
-    captured = client.get_cookie("smartcity_platform").value
+    captured = client.get_cookie("smartcity_platform", path="/platform").value
     assert client.get("/platform/").status_code == 200
     out = client.post("/platform/logout", data={"csrf_token": page_token(client, "/platform/")})
     assert out.status_code == 302
     thief = console_client(app)
-    thief.set_cookie("smartcity_platform", captured)
+    thief.set_cookie("smartcity_platform", captured, path="/platform")
     assert thief.get("/platform/").status_code == 302
 
 
@@ -132,16 +132,16 @@ def test_replaying_the_code_page_cookie_does_not_reset_the_tries(app):
     secret, _ = enrol(app, email)
     client = console_client(app)
     assert console_sign_in(client, email).status_code == 303  # the code page next
-    captured = client.get_cookie("smartcity_platform").value
+    captured = client.get_cookie("smartcity_platform", path="/platform").value
     token = page_token(client, "/platform/login/code")
     for _ in range(5):
         # Each try from another address, each with the cookie from before the first try.
         from_address(client)
-        client.set_cookie("smartcity_platform", captured)
+        client.set_cookie("smartcity_platform", captured, path="/platform")
         wrong = client.post("/platform/login/code", data={"csrf_token": token, "code": "000000"})
         assert wrong.status_code in (200, 401, 422)
     from_address(client)
-    client.set_cookie("smartcity_platform", captured)
+    client.set_cookie("smartcity_platform", captured, path="/platform")
     right = client.post(
         "/platform/login/code?lang=en", data={"csrf_token": token, "code": code_at(secret)}
     )
@@ -149,7 +149,7 @@ def test_replaying_the_code_page_cookie_does_not_reset_the_tries(app):
     assert "Too many wrong codes" in right.get_data(as_text=True)
     assert client.get("/platform/").status_code == 302  # not signed in
     # The same in Indonesian, the console's default language.
-    client.set_cookie("smartcity_platform", captured)
+    client.set_cookie("smartcity_platform", captured, path="/platform")
     again = client.post("/platform/login/code", data={"csrf_token": token, "code": "000000"})
     assert again.status_code == 429 and "Terlalu banyak kode" in again.get_data(as_text=True)
 

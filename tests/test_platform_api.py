@@ -167,7 +167,7 @@ def test_disabled_app_is_gone_but_its_data_stays(client, op, provision):
     )
     # re-enabling finds the old data, and the idempotent hook adds nothing twice
     titles = [n["title"] for n in client.get(notices, headers=bearer(token)).get_json()["notices"]]
-    assert titles == ["Selamat datang"]
+    assert titles == ["Selamat datang", "Pemeliharaan sistem Sabtu malam"]
 
 
 def test_suspend_resume_archive(client, op, provision):
