@@ -228,3 +228,20 @@ def test_reports_are_only_for_tenants_with_the_app(client, provision):
         response.status_code == 422
         and "unknown job kind" in response.get_json()["error"]["message"]
     )
+
+
+def test_the_report_request_page_offers_the_year_and_named_stages(app, regency):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from .test_web_auth import sign_in
+
+    browser = app.test_client()
+    assert sign_in(browser, regency, "sekda@example.go.id").status_code == 302
+    html = browser.get(f"/t/{regency}/jobs/new").get_data(as_text=True)
+    assert "PydanticUndefined" not in html
+    this_year = datetime.now(ZoneInfo("Asia/Jakarta")).year
+    assert f'id="ebudgeting_rka-year" name="year" value="{this_year}"' in html
+    stage = html[html.index('id="ebudgeting_rka-stage"') :].split("</select>")[0]
+    assert '<option value="" selected>Terbaru</option>' in stage
+    assert '<option value="rka_p">RKA-P</option>' in stage

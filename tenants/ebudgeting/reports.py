@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 from smartcity.jobs.kinds import JobContext
@@ -85,8 +85,10 @@ def _stage_for(session: Session, fiscal_year: FiscalYear, asked: str | None) -> 
 
 class YearParams(ReportParams):
     year: int = Field(ge=2000, le=2100, title="Tahun anggaran")
-    stage: str | None = Field(
-        None, title="Tahap (rka, apbd, dpa, rka_p, dppa; kosong: terbaru)", max_length=8
+    stage: Literal["rka", "apbd", "dpa", "rka_p", "dppa"] | None = Field(
+        None,
+        title="Tahap",
+        json_schema_extra={"choice_labels": {"": "Terbaru", **years.STAGE_TITLES}},
     )
 
 

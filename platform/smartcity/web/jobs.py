@@ -12,14 +12,16 @@ from __future__ import annotations
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 from typing import Any, Literal, Union, get_args, get_origin
 
 from flask import flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
 from sqlalchemy import select
 from sqlalchemy.orm import load_only
 from werkzeug.wrappers import Response
@@ -316,6 +318,10 @@ def param_fields(
     for name, info in report.params.model_fields.items():
         annotation = _plain(info.annotation)
         default = info.get_default(call_default_factory=True)
+        if default is PydanticUndefined:
+            # A required parameter: the one people ask about most is the budget
+            # year, which is this year far more often than not.
+            default = _today().year if name == "year" and annotation is int else None
         value = submitted.get(name, default) if submitted is not None else default
         label = translate(info.title or name.replace("_", " ").capitalize())
         param = ParamField(name, label, "text", value, error=errors.get(name))
@@ -337,9 +343,27 @@ def param_fields(
             param.value = getattr(value, "value", value)
         elif get_origin(annotation) is Literal:
             param.input = "select"
-            param.choices = [(str(v), str(v)) for v in get_args(annotation)]
+            labels = _choice_labels(info)
+            param.choices = [
+                (str(v), translate(labels.get(str(v), str(v)))) for v in get_args(annotation)
+            ]
+            if info.annotation is not annotation:  # optional: an empty choice first
+                param.choices.insert(0, ("", translate(labels.get("", "")) or "-"))
+                param.value = "" if value is None else value
         fields.append(param)
     return fields
+
+
+def _choice_labels(info: FieldInfo) -> dict[str, str]:
+    """Labels a report gives its choices (``json_schema_extra={"choice_labels": ...}``)."""
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    labels = extra.get("choice_labels")
+    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+
+
+def _today() -> date:
+    """Today in the regency's own time zone (WIB, WITA or WIT)."""
+    return datetime.now(get_timezone()).date()
 
 
 def read_params(report: Report[Any], form: Mapping[str, str]) -> dict[str, Any]:
