@@ -6,14 +6,15 @@ app on import; library modules never do.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from celery.schedules import crontab
 from celery.signals import worker_ready
 from flask import Flask
+from smartcity.apps import AppRegistry
 from smartcity.config import Settings
 from smartcity.jobs.broker import DISPATCH_TASK, EXPIRE_TASK, EXTENSION, MONTHLY_TASK, celery_config
-from smartcity.jobs.catalog import app_packages
 from smartcity.logconfig import configure_logging
 
 from worker.sync import register_sync
@@ -31,12 +32,22 @@ def create_celery(flask_app: Flask) -> SmartCityCelery:
     celery.flask_app = flask_app
     celery.conf.update(celery_config(settings))
     register_core_tasks(celery)
-    # Each app's tasks.py, found by convention like its reports.py.
-    celery.autodiscover_tasks(lambda: app_packages(settings.APPS), related_name="tasks")
+    register_app_tasks(state.registry)
     celery.conf.beat_schedule = beat_schedule(flask_app)
     register_sync(celery)  # adds its tasks and beat entries
     flask_app.extensions[EXTENSION] = celery
     return celery
+
+
+def register_app_tasks(registry: AppRegistry) -> None:
+    """Import each app's declared task module (``AppManifest.tasks``), nothing by name.
+
+    The modules declare their tasks with ``worker.tasks.tenant_task`` (Celery's
+    ``shared_task``), which every Celery app of the process picks up.
+    """
+    for manifest in registry:
+        if manifest.tasks is not None:
+            importlib.import_module(manifest.tasks)
 
 
 def beat_schedule(flask_app: Flask) -> dict[str, dict[str, Any]]:
@@ -67,8 +78,9 @@ def beat_schedule(flask_app: Flask) -> dict[str, dict[str, Any]]:
         for entry in manifest.beat:
             schedule[f"{manifest.name}.{entry.name}"] = {
                 "task": FANOUT_TASK,
-                "schedule": entry.seconds,
+                "schedule": entry.schedule,
                 "args": (entry.task, manifest.name),
+                "kwargs": {"jitter": entry.jitter},
             }
     return schedule
 
