@@ -6,17 +6,16 @@ app on import; library modules never do.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from celery.schedules import crontab
 from celery.signals import worker_ready
 from flask import Flask
-from smartcity.apps import AppRegistry
 from smartcity.config import Settings
 from smartcity.jobs.broker import DISPATCH_TASK, EXPIRE_TASK, EXTENSION, MONTHLY_TASK, celery_config
 from smartcity.logconfig import configure_logging
 
+from worker.apps import app_beat_schedule, register_app_tasks
 from worker.sync import register_sync
 from worker.tasks import FANOUT_TASK, SmartCityCelery, register_core_tasks
 
@@ -37,17 +36,6 @@ def create_celery(flask_app: Flask) -> SmartCityCelery:
     register_sync(celery)  # adds its tasks and beat entries
     flask_app.extensions[EXTENSION] = celery
     return celery
-
-
-def register_app_tasks(registry: AppRegistry) -> None:
-    """Import each app's declared task module (``AppManifest.tasks``), nothing by name.
-
-    The modules declare their tasks with ``worker.tasks.tenant_task`` (Celery's
-    ``shared_task``), which every Celery app of the process picks up.
-    """
-    for manifest in registry:
-        if manifest.tasks is not None:
-            importlib.import_module(manifest.tasks)
 
 
 def beat_schedule(flask_app: Flask) -> dict[str, dict[str, Any]]:
@@ -74,14 +62,7 @@ def beat_schedule(flask_app: Flask) -> dict[str, dict[str, Any]]:
             "kwargs": {"jitter": HOUSEKEEPING_JITTER},
         },
     }
-    for manifest in state.registry:
-        for entry in manifest.beat:
-            schedule[f"{manifest.name}.{entry.name}"] = {
-                "task": FANOUT_TASK,
-                "schedule": entry.schedule,
-                "args": (entry.task, manifest.name),
-                "kwargs": {"jitter": entry.jitter},
-            }
+    schedule.update(app_beat_schedule(state.registry))
     return schedule
 
 
