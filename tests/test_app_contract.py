@@ -177,7 +177,9 @@ def test_the_public_board_needs_no_sign_in_and_guards_its_form(app, provision, t
     aged = {**fields, "form_ts": _aged(app, 10)}
     assert visitor.post(post, data={**aged, "title": "x", "csrf_token": ""}).status_code == 400
     assert visitor.post(post, data={**aged, "title": "x", "website": "spam"}).status_code == 422
-    assert visitor.post(post, data={**fields, "title": "too fast"}).status_code == 422
+    too_fast = visitor.post(post, data={**fields, "title": "too fast"})
+    assert too_fast.status_code == 422
+    assert "Formulir dikirim terlalu cepat" in too_fast.get_data(as_text=True)
     assert visitor.post(post, data={**aged, "title": "x", "form_ts": "forged"}).status_code == 422
     assert suggestions() == []
     sent = visitor.post(post, data={**aged, "title": "Kerja bakti Minggu"})

@@ -5,8 +5,8 @@ in the ``tenant`` message header. The base refuses to run without it, skips
 (and logs) a tenant that is not active or is in maintenance, or whose app is
 disabled, and hands the task a session already under the tenant's role.
 
-Apps declare their tasks in their own ``tasks.py`` with :func:`tenant_task`; the
-worker finds those modules by convention (see ``worker.celery_app``).
+Apps declare their tasks with :func:`tenant_task` in the module their manifest
+names (``AppManifest.tasks``); the worker imports it (see ``worker.apps``).
 """
 
 from __future__ import annotations
