@@ -29,10 +29,7 @@ from _ebudgeting import (
     tenant_session,
     to_dpa_with_payments,
 )
-from smartcity.jobs.kinds import KINDS
-from smartcity.reports import REPORTS
-
-from tenants.ebudgeting import reports  # noqa: F401 - declares the reports
+from smartcity.jobs import catalog
 
 GOAL_SECONDS = 10.0
 SLUG = "bench-eb"
@@ -82,11 +79,12 @@ def main() -> None:
                     payments = to_dpa_with_payments(session, 2)
                     session.commit()
             print(f"set-up: {setup.seconds:.1f} s ({payments:,} payments)")
-            report = REPORTS["ebudgeting_realization"]
+            kinds = catalog.for_app(app)
+            report = kinds.reports["ebudgeting_realization"]
             params = report.params.model_validate({"year": YEAR, "format": "xlsx"})
             tenant = state.cache.by_slug(SLUG)
             times = []
-            kind = KINDS.get(report.kind)
+            kind = kinds.kinds.get(report.kind)
             assert kind is not None
 
             def run_report(_report: object, ctx: Context, params: object) -> Any:

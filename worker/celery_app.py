@@ -13,9 +13,9 @@ from celery.signals import worker_ready
 from flask import Flask
 from smartcity.config import Settings
 from smartcity.jobs.broker import DISPATCH_TASK, EXPIRE_TASK, EXTENSION, MONTHLY_TASK, celery_config
-from smartcity.jobs.catalog import app_packages
 from smartcity.logconfig import configure_logging
 
+from worker.apps import app_beat_schedule, register_app_tasks
 from worker.sync import register_sync
 from worker.tasks import FANOUT_TASK, SmartCityCelery, register_core_tasks
 
@@ -31,8 +31,7 @@ def create_celery(flask_app: Flask) -> SmartCityCelery:
     celery.flask_app = flask_app
     celery.conf.update(celery_config(settings))
     register_core_tasks(celery)
-    # Each app's tasks.py, found by convention like its reports.py.
-    celery.autodiscover_tasks(lambda: app_packages(settings.APPS), related_name="tasks")
+    register_app_tasks(state.registry)
     celery.conf.beat_schedule = beat_schedule(flask_app)
     register_sync(celery)  # adds its tasks and beat entries
     flask_app.extensions[EXTENSION] = celery
@@ -63,13 +62,7 @@ def beat_schedule(flask_app: Flask) -> dict[str, dict[str, Any]]:
             "kwargs": {"jitter": HOUSEKEEPING_JITTER},
         },
     }
-    for manifest in state.registry:
-        for entry in manifest.beat:
-            schedule[f"{manifest.name}.{entry.name}"] = {
-                "task": FANOUT_TASK,
-                "schedule": entry.seconds,
-                "args": (entry.task, manifest.name),
-            }
+    schedule.update(app_beat_schedule(state.registry))
     return schedule
 
 

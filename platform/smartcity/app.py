@@ -13,7 +13,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from smartcity import security_headers
+from smartcity import i18n, public, security_headers
 from smartcity.apps import AppRegistry, MenuEntry
 from smartcity.auth import sessions as web_sessions
 from smartcity.auth.principal import Anonymous
@@ -21,7 +21,7 @@ from smartcity.bounds import CONVERTERS
 from smartcity.config import Settings
 from smartcity.db import db, sqlalchemy_url
 from smartcity.errors import ServiceError
-from smartcity.extensions import babel, csrf, limiter, login_manager
+from smartcity.extensions import csrf, limiter, login_manager
 from smartcity.logconfig import redact_url
 from smartcity.migrating import Migrations
 from smartcity.request_guard import BoundedJSONProvider, refuse_nul_bytes
@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     web_sessions.init_app(app)
     login_manager.anonymous_user = Anonymous
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    i18n.init_app(app, registry, locale_selector=_select_locale, timezone_selector=_select_timezone)
     limiter.init_app(app)
 
     _register_blueprints(app, registry)
@@ -140,6 +140,11 @@ def _register_blueprints(app: Flask, registry: AppRegistry) -> None:
             api_bp = manifest.api_blueprint()
             csrf.exempt(api_bp)
             register(api_bp, "tenant", manifest.name, url_prefix=f"/api/v1/{manifest.name}")
+        public.register(
+            app,
+            manifest,
+            lambda bp, prefix, name=manifest.name: register(bp, "tenant", name, url_prefix=prefix),
+        )
 
 
 def platform_state_of(app: Flask) -> PlatformState:

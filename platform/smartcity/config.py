@@ -62,6 +62,9 @@ class Settings:
     LOGIN_RATE_LIMIT: str = _setting(
         "10 per minute", "Login attempts allowed per client address and account."
     )
+    PUBLIC_RATE_LIMIT: str = _setting(
+        "60 per minute", "Requests to a regency's public pages and API per client address."
+    )
     TENANT_CACHE_SECONDS: float = _setting(
         30.0, "Longest a resolved tenant stays cached when no change notice arrives."
     )

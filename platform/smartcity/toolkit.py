@@ -15,14 +15,22 @@ from flask import g
 
 from smartcity import signals
 from smartcity.apps import Capability, CapabilityNotDeclared, SubActivityBudget
+from smartcity.i18n import AppTranslations
+from smartcity.public import HoneypotGuard, SpamGuard, check_spam, spam_fields
 from smartcity.state import platform_state
 
 __all__ = [
+    "AppTranslations",
     "Capability",
     "CapabilityNotDeclared",
+    "HoneypotGuard",
+    "SpamGuard",
     "SubActivityBudget",
     "capability",
+    "check_spam",
     "signals",
+    "spam_fields",
+    "translations",
 ]
 
 
@@ -35,3 +43,13 @@ def capability(consumer: str, name: str) -> Callable[..., Any] | None:
     """
     provide = platform_state().registry.capability(name, consumer=consumer, enabled=g.tenant.apps)
     return None if provide is None else partial(provide, g.db)
+
+
+def translations(app_name: str) -> AppTranslations:
+    """``gettext``, ``ngettext`` and ``lazy_gettext`` bound to the app's own domain.
+
+    The app declares its catalogue in its manifest (``translations``); messages it
+    lacks fall back to the core's catalogue. Typically, at the top of a module:
+    ``_ = translations("ebudgeting").gettext``.
+    """
+    return AppTranslations(app_name)

@@ -14,13 +14,10 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from functools import wraps
-from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask.blueprints import BlueprintSetupState
-from flask_babel import gettext as _
 from flask_login import current_user
 from smartcity.auth.principal import TenantPrincipal
 from smartcity.bounds import BIGINT_MAX, YEAR_MAX, query_int, query_year, whole_number
@@ -29,6 +26,7 @@ from smartcity.jobs import service as jobs
 from smartcity.money import number, parse_number, rupiah
 from smartcity.tenancy.resolver import current_tenant
 from smartcity.tenantcore.models import OrgUnit
+from smartcity.toolkit import translations
 from smartcity.web import N_, translate
 from smartcity.web.access import signed_in
 from sqlalchemy import select
@@ -69,7 +67,8 @@ from .years import STAGE_TITLES, STAGES
 P = ParamSpec("P")
 JAKARTA = ZoneInfo("Asia/Jakarta")
 R = TypeVar("R")
-TRANSLATIONS = Path(__file__).parent / "translations"
+#: Messages in e-Budgeting's own catalogue (the manifest's ``translations``).
+_ = translations("ebudgeting").gettext
 STATUS = {
     "draft": ("secondary", N_("Draft")),
     "submitted": ("primary", N_("Submitted")),
@@ -86,15 +85,6 @@ blueprint = Blueprint("ebudgeting", __name__, template_folder="templates", stati
 def web() -> Blueprint:
     """The manifest's page factory: one module-level blueprint."""
     return blueprint
-
-
-@blueprint.record_once
-def _install_translations(state: BlueprintSetupState) -> None:
-    """Add this app's catalogue to Flask-Babel's directories: the core never names apps."""
-    babel = state.app.extensions.get("babel")
-    directories = getattr(babel, "translation_directories", None)
-    if directories is not None and str(TRANSLATIONS) not in directories:
-        directories.append(str(TRANSLATIONS))
 
 
 @blueprint.context_processor

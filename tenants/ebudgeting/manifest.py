@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smartcity.apps import AppManifest, MenuEntry
+from smartcity.apps import AppManifest, MenuEntry, TranslationCatalogue
 
-from . import api, blueprint, demo
+from . import api, blueprint, demo, reports
 from .access import ROLE_CONFLICTS, ROLES, VIEW
 from .capabilities import CAPABILITIES
 from .models import Base
@@ -37,4 +37,7 @@ manifest = AppManifest(
     datasets=DATASETS,
     demo=demo.seed,
     provides=CAPABILITIES,
+    reports=reports.REPORTS,
+    # The catalogue keeps the file name ``messages`` in the app's own directory.
+    translations=TranslationCatalogue(Path(__file__).parent / "translations"),
 )

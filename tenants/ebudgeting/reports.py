@@ -1,6 +1,6 @@
 """e-Budgeting's reports, declared through the core's report framework.
 
-Found by convention (``smartcity.jobs.catalog`` imports ``<app>.reports``); each
+Listed in the manifest (``AppManifest.reports``, see ``REPORTS`` below); each
 runs as a job in the worker and is scoped like the pages: an OPD user's report
 covers only their OPDs.
 
@@ -31,7 +31,6 @@ from smartcity.reports import (
     ReportFormat,
     ReportParams,
     Section,
-    declare_report,
 )
 from smartcity.reports.document import Value
 from smartcity.state import platform_state
@@ -439,44 +438,41 @@ def build_realization(ctx: JobContext, params: RealizationParams) -> ReportDocum
     )
 
 
-rka_report = declare_report(
-    Report(
-        name="ebudgeting_rka",
-        title="RKA per OPD",
-        description="Rencana kerja dan anggaran satu OPD: rekapitulasi dan rincian belanja.",
-        params=RkaParams,
-        build=build_rka,
-        formats=(ReportFormat.PDF, ReportFormat.XLSX),
-        permission=VIEW,
-        app="ebudgeting",
-        filename="rka",
-    )
+rka_report = Report(
+    name="ebudgeting_rka",
+    title="RKA per OPD",
+    description="Rencana kerja dan anggaran satu OPD: rekapitulasi dan rincian belanja.",
+    params=RkaParams,
+    build=build_rka,
+    formats=(ReportFormat.PDF, ReportFormat.XLSX),
+    permission=VIEW,
+    app="ebudgeting",
+    filename="rka",
 )
-program_report = declare_report(
-    Report(
-        name="ebudgeting_program",
-        title="Anggaran per program dan kegiatan",
-        description="Jumlah anggaran per program, kegiatan dan sub kegiatan.",
-        params=YearParams,
-        build=build_program,
-        formats=(ReportFormat.PDF, ReportFormat.XLSX),
-        permission=VIEW,
-        app="ebudgeting",
-        filename="anggaran-program",
-    )
+program_report = Report(
+    name="ebudgeting_program",
+    title="Anggaran per program dan kegiatan",
+    description="Jumlah anggaran per program, kegiatan dan sub kegiatan.",
+    params=YearParams,
+    build=build_program,
+    formats=(ReportFormat.PDF, ReportFormat.XLSX),
+    permission=VIEW,
+    app="ebudgeting",
+    filename="anggaran-program",
 )
 
 
-realization_report = declare_report(
-    Report(
-        name="ebudgeting_realization",
-        title="Realisasi terhadap anggaran",
-        description="Realisasi SP2D terhadap DPA per OPD, program, bulan dan baris DPA.",
-        params=RealizationParams,
-        build=build_realization,
-        formats=(ReportFormat.XLSX, ReportFormat.CSV),
-        permission=VIEW,
-        app="ebudgeting",
-        filename="realisasi",
-    )
+realization_report = Report(
+    name="ebudgeting_realization",
+    title="Realisasi terhadap anggaran",
+    description="Realisasi SP2D terhadap DPA per OPD, program, bulan dan baris DPA.",
+    params=RealizationParams,
+    build=build_realization,
+    formats=(ReportFormat.XLSX, ReportFormat.CSV),
+    permission=VIEW,
+    app="ebudgeting",
+    filename="realisasi",
 )
+
+#: What the manifest lists: every e-Budgeting report, in the order pages show them.
+REPORTS = (rka_report, program_report, realization_report)

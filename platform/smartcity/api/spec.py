@@ -119,6 +119,11 @@ class ApiSpec:
                 }
             if op.auth:
                 item["security"] = [{"bearer": []}]
+            else:
+                # Public (no sign-in): an empty requirement says so in OpenAPI itself,
+                # and ``x-public`` makes it plain to a reader and to the core's checks.
+                item["security"] = []
+                item["x-public"] = True
             path, parameters = openapi_path(op.path)
             if parameters:
                 item["parameters"] = parameters

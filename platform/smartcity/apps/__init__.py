@@ -2,7 +2,13 @@
 
 from smartcity.apps.capabilities import Capability, CapabilityNotDeclared, SubActivityBudget
 from smartcity.apps.datasets import Changes, Dataset, Row
-from smartcity.apps.manifest import AppManifest, BeatEntry, MenuEntry, RoleConflict
+from smartcity.apps.manifest import (
+    AppManifest,
+    BeatEntry,
+    MenuEntry,
+    RoleConflict,
+    TranslationCatalogue,
+)
 from smartcity.apps.registry import AppRegistry, AppRegistryError
 
 __all__ = [
@@ -18,4 +24,5 @@ __all__ = [
     "RoleConflict",
     "Row",
     "SubActivityBudget",
+    "TranslationCatalogue",
 ]

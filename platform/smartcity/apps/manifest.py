@@ -11,7 +11,9 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from celery import schedules
 
 from smartcity.apps.capabilities import CAPABILITY_NAME, Capability
 from smartcity.apps.datasets import Dataset
@@ -20,6 +22,9 @@ if TYPE_CHECKING:
     from flask import Blueprint
     from sqlalchemy import MetaData
     from sqlalchemy.orm import Session
+
+    from smartcity.public import SpamGuard
+    from smartcity.reports.registry import Report
 
 APP_NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 
@@ -35,11 +40,54 @@ class MenuEntry:
 
 @dataclass(frozen=True, slots=True)
 class BeatEntry:
-    """A periodic task; beat fans it out to every active tenant that enabled the app."""
+    """A periodic task; beat fans it out to every active tenant that enabled the app.
+
+    Exactly one of ``seconds`` (an interval) and ``crontab`` (a
+    ``celery.schedules.crontab``, in the beat's time zone) says when. Each regency's
+    run is then delayed by an offset between 0 and ``jitter`` seconds derived from
+    its slug and the task (``worker.tasks.jitter_offset``): the same every time for a
+    regency, different between regencies, so a thousand regencies do not all start
+    at once and each one's runs stay evenly spaced.
+    """
 
     name: str
     task: str
-    seconds: float
+    seconds: float | None = None
+    crontab: schedules.crontab | None = None
+    jitter: float = 30.0
+
+    @property
+    def schedule(self) -> float | schedules.crontab:
+        """What Celery beat takes: the interval in seconds or the crontab."""
+        if self.crontab is not None:
+            return self.crontab
+        if self.seconds is None:
+            raise ValueError(f"beat entry {self.name!r} has neither seconds nor crontab")
+        return self.seconds
+
+    def problems(self) -> list[str]:
+        found = []
+        if (self.seconds is None) == (self.crontab is None):
+            found.append(f"beat entry {self.name!r} needs exactly one of seconds and crontab")
+        if self.seconds is not None and self.seconds <= 0:
+            found.append(f"beat entry {self.name!r}: seconds must be positive")
+        if not 0 <= self.jitter <= 24 * 3600:
+            found.append(f"beat entry {self.name!r}: jitter must be 0 to 86400 seconds")
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class TranslationCatalogue:
+    """Where an app's message catalogues are: ``<directory>/<locale>/LC_MESSAGES/<domain>.mo``.
+
+    The core configures Flask-Babel with the core's domain and every app's
+    (templates see them merged, the core's winning on a shared msgid) and gives the
+    app a ``gettext`` bound to its own domain (``smartcity.toolkit.translations``),
+    falling back to the core's.
+    """
+
+    directory: Path
+    domain: str = "messages"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +140,43 @@ class AppManifest:
     #: Reference datasets this app keeps in every regency that enables it, in the
     #: order they apply; pushed and versioned by the core's reference sync.
     datasets: tuple[Dataset, ...] = ()
+    #: The app's reports (``smartcity.reports.Report``, each naming the renderer of
+    #: any format it renders itself); the core's job catalogue reads them from here.
+    reports: tuple[Report[Any], ...] = ()
+    #: The module declaring the app's Celery tasks (``worker.tasks.tenant_task``),
+    #: imported by the worker when it starts; the core never looks for one by name.
+    tasks: str | None = None
+    #: The app's message catalogue and its Flask-Babel domain.
+    translations: TranslationCatalogue | None = None
+    #: Pages served without sign-in on the regency's host (rate limited, CSRF on
+    #: forms, spam-guarded with ``smartcity.public``); mounted at ``/p/<app>/``.
+    public_blueprint: Callable[[], Blueprint] | None = None
+    #: A JSON API served without sign-in (rate limited), mounted at
+    #: ``/api/v1/public/<app>/``; its operations are marked public in the OpenAPI.
+    public_api_blueprint: Callable[[], Blueprint] | None = None
+    #: Runs in the regency's transaction when the app is disabled (its data stays);
+    #: like ``on_enable`` it must be idempotent.
+    on_disable: Callable[[Session], None] | None = None
+    #: The public forms' spam guard; None: the core's honeypot and minimum fill time.
+    spam_guard: SpamGuard | None = None
+
+    @property
+    def required_apps(self) -> tuple[str, ...]:
+        """The apps that must be enabled first.
+
+        ``requires`` names apps (``noticeboard``) or capabilities
+        (``ebudgeting.sub_activities``); a capability is answered by the app its name
+        starts with, so requiring it means requiring that app (which the registry
+        checks really provides it). Unlike ``uses``, a required capability is never
+        absent: enabling waits for its provider, and the provider cannot be
+        disabled under the app.
+        """
+        apps: list[str] = []
+        for requirement in self.requires:
+            app = requirement.split(".", maxsplit=1)[0]
+            if app not in apps:
+                apps.append(app)
+        return tuple(apps)
 
     def check(self) -> list[str]:
         """Problems with this manifest alone (the registry checks cross-references)."""
@@ -102,8 +187,27 @@ class AppManifest:
             problems.append(f"{self.name}: has models but no migrations folder")
         if self.migrations is not None and not self.migrations.is_dir():
             problems.append(f"{self.name}: migrations folder {self.migrations} is missing")
-        if self.name in self.requires:
+        if self.name in self.required_apps:
             problems.append(f"{self.name}: requires itself")
+        problems.extend(
+            f"{self.name}: requires {r!r}, neither an app nor a capability name"
+            for r in self.requires
+            if not (APP_NAME.fullmatch(r) or CAPABILITY_NAME.fullmatch(r))
+        )
+        for entry in self.beat:
+            problems.extend(f"{self.name}: {p}" for p in entry.problems())
+        problems.extend(
+            f"{self.name}: report {r.name!r} must say app={self.name!r}"
+            for r in self.reports
+            if r.app != self.name
+        )
+        for report in self.reports:
+            problems.extend(
+                f"{self.name}: report {report.name!r} has a {fmt.value} renderer but not "
+                "that format"
+                for fmt in report.renderers
+                if fmt not in report.formats
+            )
         problems.extend(
             f"{self.name}: capability {cap.name!r} must be named {self.name}.<what>"
             for cap in self.provides

@@ -32,9 +32,16 @@ class AppRegistry:
         for manifest in by_name.values():
             problems.extend(
                 f"{manifest.name}: requires unknown app {dep!r}"
-                for dep in manifest.requires
+                for dep in manifest.required_apps
                 if dep not in by_name
             )
+            for name in manifest.requires:
+                provider = by_name.get(name.split(".")[0])
+                if "." in name and provider is not None and name not in _provided(provider):
+                    problems.append(
+                        f"{manifest.name}: requires {name!r}, "
+                        f"which {provider.name} does not provide"
+                    )
             problems.extend(
                 f"{manifest.name}: role {role!r} clashes with a core role"
                 for role in manifest.roles
@@ -87,7 +94,7 @@ class AppRegistry:
             name = stack.pop()
             if name not in wanted:
                 wanted.add(name)
-                stack.extend(self.get(name).requires)
+                stack.extend(self.get(name).required_apps)
         return [n for n in self._apps if n in wanted]
 
     def dependents(self, name: str) -> list[str]:
@@ -154,6 +161,10 @@ def _role_name(manifest: AppManifest, role: str) -> str:
     return role
 
 
+def _provided(manifest: AppManifest) -> set[str]:
+    return {c.name for c in manifest.provides}
+
+
 def _import_spec(spec: str) -> AppManifest:
     module_name, _, attr = spec.partition(":")
     manifest = getattr(import_module(module_name), attr or "manifest")
@@ -172,7 +183,7 @@ def _dependency_order(by_name: dict[str, AppManifest]) -> list[AppManifest]:
         if state.get(name) == "visiting":
             raise AppRegistryError("dependency cycle: " + " -> ".join((*trail, name)))
         state[name] = "visiting"
-        for dep in by_name[name].requires:
+        for dep in by_name[name].required_apps:
             visit(dep, (*trail, name))
         state[name] = "done"
         ordered.append(by_name[name])

@@ -1,76 +1,67 @@
 """The job kinds this deployment offers: the core's reports and the apps' own.
 
-Apps are found by convention, as Celery finds ``tasks`` modules: for every app
-package of the deployment (the modules named by the ``APPS`` setting, else the
-``smartcity.apps`` entry points) a ``reports`` module, if there is one, is
-imported once and declares its reports with ``smartcity.reports.declare_report``.
-The core thus never names an app, and the web and the worker see the same kinds.
+Read from the app registry, never found by file name: the core's reports are
+``smartcity.reports.core.CORE_REPORTS`` and each app lists its own in its
+manifest (``AppManifest.reports``). The catalogue is built once per Flask app
+from its registry, so the web and the worker (which build the same app) see the
+same kinds, and two apps in one process (tests) never share one.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import threading
-from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 
-from smartcity.apps.registry import ENTRY_POINT_GROUP
-from smartcity.jobs.kinds import KINDS, JobKind, JobKindRegistry
+from smartcity.apps import AppRegistry
+from smartcity.jobs.kinds import JobKind, JobKindRegistry
+from smartcity.reports.core import CORE_REPORTS
+from smartcity.reports.registry import Report
+from smartcity.reports.registry import job_kind as report_kind
 
-_loaded: set[tuple[str, ...]] = set()
-_lock = threading.Lock()
-
-
-def app_packages(specs: Iterable[str]) -> list[str]:
-    """The packages of the deployment's apps, from ``module:attr`` specs or entry points."""
-    from importlib.metadata import entry_points
-
-    specs = list(specs)
-    modules = (
-        [spec.partition(":")[0] for spec in specs]
-        if specs
-        else [ep.module for ep in entry_points(group=ENTRY_POINT_GROUP)]
-    )
-    packages: list[str] = []
-    for module in modules:
-        package = module.rpartition(".")[0] or module
-        if package not in packages:
-            packages.append(package)
-    return packages
+EXTENSION = "smartcity.jobs.catalog"
 
 
-def import_optional(module: str) -> bool:
-    """Import ``module`` if it exists; an error *inside* it is not hidden."""
-    try:
-        spec = importlib.util.find_spec(module)
-    except ModuleNotFoundError:
-        return False
-    if spec is None:
-        return False
-    importlib.import_module(module)
-    return True
+@dataclass(frozen=True)
+class Catalogue:
+    """Every job kind of the deployment, and the reports behind the ``report:`` ones."""
+
+    kinds: JobKindRegistry
+    reports: Mapping[str, Report[Any]]
 
 
-def load(specs: Iterable[str]) -> JobKindRegistry:
-    """Declare the core's reports and those of the apps in ``specs`` (once per process)."""
-    key = tuple(specs)
-    if key in _loaded:
-        return KINDS
-    with _lock:
-        if key not in _loaded:
-            import smartcity.reports.core  # noqa: F401 - declares the core's reports
+def build(registry: AppRegistry) -> Catalogue:
+    """The core's reports and every installed app's, as job kinds; a name twice is refused."""
+    kinds = JobKindRegistry()
+    reports: dict[str, Report[Any]] = {}
+    for report in (*CORE_REPORTS, *(r for m in registry for r in m.reports)):
+        if report.name in reports:
+            raise ValueError(f"report {report.name!r} is declared twice")
+        reports[report.name] = report
+        kinds.add(report_kind(report))
+    return Catalogue(kinds, reports)
 
-            for package in app_packages(key):
-                import_optional(f"{package}.reports")
-            _loaded.add(key)
-    return KINDS
+
+def for_app(app: Flask) -> Catalogue:
+    """The catalogue of ``app``'s deployment (built on first use; building is pure)."""
+    catalogue: Catalogue | None = app.extensions.get(EXTENSION)
+    if catalogue is None:
+        catalogue = app.extensions.setdefault(
+            EXTENSION, build(app.extensions["smartcity"].registry)
+        )
+    return catalogue
 
 
 def kinds() -> JobKindRegistry:
     """The kinds of the current app's deployment."""
-    return load(current_app.extensions["smartcity"].settings.APPS)
+    return for_app(current_app).kinds
+
+
+def reports() -> Mapping[str, Report[Any]]:
+    """The reports of the current app's deployment, by name."""
+    return for_app(current_app).reports
 
 
 def job_kind(name: str) -> JobKind | None:

@@ -1,10 +1,9 @@
 """Kinds of job: what a job of a given ``kind`` takes, who may ask for it, how it runs.
 
-A kind is declared once, in the process-wide :data:`KINDS` (as Celery keeps its
-tasks): the web validates a request against it and the worker runs it. The
-core declares its own kinds (reports, see ``smartcity.reports``); an app
-declares its kinds in its own ``reports.py`` (found by convention, see
-``smartcity.jobs.catalog``), so the core never imports an app by name.
+A kind is declared once: the job catalogue (``smartcity.jobs.catalog``) builds
+one :class:`JobKindRegistry` per deployment from the core's reports and those the
+apps' manifests list, so the core never imports an app by name. The web
+validates a request against it and the worker runs it.
 """
 
 from __future__ import annotations
@@ -129,6 +128,3 @@ class JobKindRegistry:
 
     def __contains__(self, name: object) -> bool:
         return name in self._kinds
-
-
-KINDS = JobKindRegistry()

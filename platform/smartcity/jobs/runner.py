@@ -289,7 +289,7 @@ def _outcome(
     its lease (then it writes nothing)."""
     if claimed.cancel_requested:
         return JobStatus.CANCELLED, {}
-    kind = catalog.load(app.extensions["smartcity"].settings.APPS).get(claimed.kind)
+    kind = catalog.for_app(app).kinds.get(claimed.kind)
     if kind is None or not kind.available_to(tenant.apps, None):
         error = f"the job kind {claimed.kind} is not available (its app is disabled or removed)"
         return JobStatus.FAILED, {"error": error}

@@ -2,11 +2,12 @@
 
 A report is a name, a title, a pydantic model of its parameters, the formats it
 offers, the permission it needs and a build function returning a
-:class:`ReportDocument`. :func:`declare_report` makes it a job kind
-``report:<name>``: users ask for it like any job, a worker builds and renders
-it, and the file lands in the tenant's ``files`` table. The core declares its
-reports in ``smartcity.reports.core``; an app declares its own in its
-``reports.py``, which the core finds by convention (``smartcity.jobs.catalog``).
+:class:`ReportDocument`, and optionally its own renderer for a format. The job
+catalogue (``smartcity.jobs.catalog``) makes each a job kind ``report:<name>``:
+users ask for it like any job, a worker builds and renders it, and the file
+lands in the tenant's ``files`` table. The core lists its reports in
+``smartcity.reports.core`` (``CORE_REPORTS``); an app lists its own in its
+manifest (``AppManifest.reports``).
 
 Official documents reuse :class:`Letterhead` (the regency's logo and name) and
 :class:`SignatureBlock` (position, name, NIP, place and date); in PDF they are
@@ -23,19 +24,19 @@ from smartcity.reports.document import (
     format_nip,
     place_and_date,
 )
-from smartcity.reports.registry import REPORTS, Report, ReportParams, declare_report
+from smartcity.reports.registry import RENDERERS, Renderer, Report, ReportParams
 
 __all__ = [
-    "REPORTS",
+    "RENDERERS",
     "Column",
     "Letterhead",
+    "Renderer",
     "Report",
     "ReportDocument",
     "ReportFormat",
     "ReportParams",
     "Section",
     "SignatureBlock",
-    "declare_report",
     "format_nip",
     "place_and_date",
 ]

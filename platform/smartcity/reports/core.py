@@ -22,7 +22,7 @@ from smartcity.reports.document import (
     Section,
     SignatureBlock,
 )
-from smartcity.reports.registry import Report, ReportParams, declare_report
+from smartcity.reports.registry import Report, ReportParams
 from smartcity.tenantcore.models import AuditEntry, OrgUnit, Staff, TenantSettings
 from smartcity.tenantcore.staff import GOLONGAN, GOLONGAN_PPPK
 
@@ -196,15 +196,13 @@ def build_staff_by_unit_golongan(ctx: JobContext, params: StaffReportParams) -> 
     )
 
 
-staff_by_unit_golongan = declare_report(
-    Report(
-        name="staff_by_unit_golongan",
-        title="Rekapitulasi pegawai per unit kerja dan golongan",
-        description="Jumlah pegawai setiap unit kerja menurut golongan.",
-        params=StaffReportParams,
-        build=build_staff_by_unit_golongan,
-        filename="rekap-pegawai",
-    )
+staff_by_unit_golongan = Report(
+    name="staff_by_unit_golongan",
+    title="Rekapitulasi pegawai per unit kerja dan golongan",
+    description="Jumlah pegawai setiap unit kerja menurut golongan.",
+    params=StaffReportParams,
+    build=build_staff_by_unit_golongan,
+    filename="rekap-pegawai",
 )
 
 
@@ -324,15 +322,16 @@ def build_audit_log(ctx: JobContext, params: AuditReportParams) -> ReportDocumen
     )
 
 
-audit_log = declare_report(
-    Report(
-        name="audit_log",
-        title="Log audit untuk suatu periode",
-        description="Siapa mengubah apa, dengan nilai sebelum dan sesudahnya.",
-        params=AuditReportParams,
-        build=build_audit_log,
-        permission=AUDIT_PERMISSION,
-        formats=(ReportFormat.PDF, ReportFormat.XLSX, ReportFormat.CSV),
-        filename="log-audit",
-    )
+audit_log = Report(
+    name="audit_log",
+    title="Log audit untuk suatu periode",
+    description="Siapa mengubah apa, dengan nilai sebelum dan sesudahnya.",
+    params=AuditReportParams,
+    build=build_audit_log,
+    permission=AUDIT_PERMISSION,
+    formats=(ReportFormat.PDF, ReportFormat.XLSX, ReportFormat.CSV),
+    filename="log-audit",
 )
+
+#: The reports every regency has; the job catalogue adds the enabled apps' own.
+CORE_REPORTS: tuple[Report[Any], ...] = (staff_by_unit_golongan, audit_log)

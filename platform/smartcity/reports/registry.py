@@ -1,4 +1,10 @@
-"""Declared reports, and how one becomes a job kind and then a file."""
+"""Reports as declared, and how one becomes a job kind and then a file.
+
+A report is a plain value: the core lists its own in ``smartcity.reports.core``
+and an app lists its own in its manifest (``AppManifest.reports``); the job
+catalogue (``smartcity.jobs.catalog``) turns each into a job kind. Nothing here
+is a registry that apps write into.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +17,18 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from smartcity.jobs.kinds import KINDS, FileOutput, JobContext, JobKind, JobOutput
+from smartcity.jobs.kinds import FileOutput, JobContext, JobKind, JobOutput
 from smartcity.reports.document import CONTENT_TYPES, Letterhead, ReportDocument, ReportFormat
 from smartcity.reports.pdf import render_pdf
 from smartcity.reports.tabular import render_csv
 from smartcity.reports.xlsx import render_xlsx
 from smartcity.tenantcore.models import TenantSettings
 
-RENDERERS: dict[ReportFormat, Callable[[ReportDocument, Letterhead], bytes]] = {
+#: Turns a built document and the regency's letterhead into the file's bytes.
+Renderer = Callable[[ReportDocument, Letterhead], bytes]
+
+#: The core's renderer of each format, used unless a report names its own.
+RENDERERS: dict[ReportFormat, Renderer] = {
     ReportFormat.PDF: render_pdf,
     ReportFormat.XLSX: render_xlsx,
     ReportFormat.CSV: render_csv,
@@ -52,35 +62,30 @@ class Report(Generic[P]):
     filename: str = ""
     #: Field name -> placeholder text for the request form (optional).
     hints: Mapping[str, str] = field(default_factory=dict)
+    #: The report's own renderer for some of its formats (a faster writer, a layout
+    #: the core's does not draw); the others use the core's (``RENDERERS``).
+    renderers: Mapping[ReportFormat, Renderer] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:
         return f"report:{self.name}"
 
+    def renderer(self, report_format: ReportFormat) -> Renderer:
+        """The function that writes this report in ``report_format``."""
+        return self.renderers.get(report_format) or RENDERERS[report_format]
 
-REPORTS: dict[str, Report[Any]] = {}
 
-
-def declare_report(report: Report[P]) -> Report[P]:
-    """Make ``report`` known to this process, as the job kind ``report:<name>``."""
-    known = REPORTS.get(report.name)
-    if known is report:
-        return report
-    if known is not None:
-        raise ValueError(f"report {report.name!r} is declared twice")
-    KINDS.add(
-        JobKind(
-            name=report.kind,
-            title=report.title,
-            params=report.params,
-            run=functools.partial(run_report, report),
-            permission=report.permission,
-            app=report.app,
-            check=functools.partial(_check_format, report),
-        )
+def job_kind(report: Report[Any]) -> JobKind:
+    """``report`` as the job kind ``report:<name>``: users ask for it like any job."""
+    return JobKind(
+        name=report.kind,
+        title=report.title,
+        params=report.params,
+        run=functools.partial(run_report, report),
+        permission=report.permission,
+        app=report.app,
+        check=functools.partial(_check_format, report),
     )
-    REPORTS[report.name] = report
-    return report
 
 
 def _check_format(report: Report[Any], params: ReportParams) -> dict[str, str]:
@@ -106,7 +111,7 @@ def run_report(report: Report[Any], ctx: JobContext, params: ReportParams) -> Jo
     document = report.build(ctx, params)
     ctx.progress(80)
     head = letterhead(ctx)
-    data = RENDERERS[params.format](document, head)
+    data = report.renderer(params.format)(document, head)
     stem = report.filename or report.name.replace("_", "-")
     local = head.generated_at.astimezone(head.timezone)
     return JobOutput(

@@ -52,7 +52,8 @@ def enable_app(
     enabled = set(enabled_apps(tenant))
     if app in enabled:
         return False
-    missing = [dep for dep in manifest.requires if dep not in enabled]
+    # An app, or a capability whose provider (the app its name starts with) is off.
+    missing = [dep for dep in manifest.requires if dep.split(".")[0] not in enabled]
     if missing:
         raise Conflict(
             f"'{app}' requires {', '.join(missing)}: enable {'it' if len(missing) == 1 else 'them'}"
@@ -113,7 +114,10 @@ def disable_app(
         if row.app == app:
             row.enabled = False
     conn = session.connection()
+    manifest = registry.get(app)
     with as_tenant(conn, schema_name(tenant.slug), role_name(role_prefix, tenant.slug)) as ts:
+        if manifest.on_disable is not None:
+            manifest.on_disable(ts)
         audit.record(ts, actor=actor, action="app.disable", entity="app", entity_id=app)
         signals.app_disabled.send(tenant.slug, session=session, tenant_session=ts, app=app)
     audit.record_platform(session, actor=actor, action="app.disable", tenant_id=tenant.id, app=app)

@@ -423,7 +423,8 @@ def requires_titles(manifest: AppManifest) -> str:
     """The titles of the apps ``manifest`` requires, for a note beside it."""
     registry = platform_state().registry
     return ", ".join(
-        translate(registry.get(dep).title) if dep in registry else dep for dep in manifest.requires
+        translate(registry.get(dep).title) if dep in registry else dep
+        for dep in manifest.required_apps
     )
 
 

@@ -38,7 +38,7 @@ from smartcity.jobs.retention import (
     job_preferences,
     update_job_preferences,
 )
-from smartcity.reports import REPORTS, Report, ReportFormat
+from smartcity.reports import Report, ReportFormat
 from smartcity.tenancy.resolver import current_tenant
 from smartcity.web import N_, page_number, paginate, translate
 from smartcity.web.access import TENANT_MANAGE, blueprint, permitted, signed_in
@@ -88,10 +88,9 @@ def status_label(status: str) -> str:
 
 
 def _available_reports() -> list[Report[Any]]:
-    catalog.kinds()  # declares the core's and the apps' reports
     tenant, principal = current_tenant(), _principal()
     reports = []
-    for report in REPORTS.values():
+    for report in catalog.reports().values():
         kind = catalog.job_kind(report.kind)
         if kind is not None and kind.available_to(tenant.apps, principal.permissions):
             reports.append(report)

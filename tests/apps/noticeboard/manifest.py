@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smartcity.apps import AppManifest, BeatEntry, MenuEntry
+from celery.schedules import crontab
+from smartcity.apps import AppManifest, BeatEntry, MenuEntry, TranslationCatalogue
+from smartcity.tenantcore import audit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import blueprint
+from . import blueprint, public, reports
 from .announcements import DATASET
 from .models import Base, Notice
 
@@ -17,6 +19,11 @@ def _welcome(session: Session) -> None:
         session.add(Notice(title="Selamat datang"))
 
 
+def _farewell(session: Session) -> None:
+    """Runs when a regency disables the board; its notices stay."""
+    audit.record(session, actor="noticeboard", action="noticeboard.closed", entity="app")
+
+
 manifest = AppManifest(
     name="noticeboard",
     title="Papan Pengumuman",
@@ -25,10 +32,25 @@ manifest = AppManifest(
     blueprint=blueprint.web,
     api_blueprint=blueprint.api,
     menu=(MenuEntry("Pengumuman", "noticeboard.index"),),
-    beat=(BeatEntry("tidy", "noticeboard.tidy", 3600),),
+    beat=(
+        BeatEntry("tidy", "noticeboard.tidy", 3600),
+        # Every Monday at 06:00, each regency at its own offset within ten minutes.
+        BeatEntry(
+            "weekly-digest",
+            "noticeboard.tidy",
+            crontab=crontab(minute=0, hour=6, day_of_week=1),
+            jitter=600,
+        ),
+    ),
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
     on_enable=_welcome,
     uses=("ebudgeting.sub_activities",),
     datasets=(DATASET,),
+    reports=(reports.slow,),
+    tasks="tests.apps.noticeboard.chores",
+    translations=TranslationCatalogue(Path(__file__).parent / "translations", "noticeboard"),
+    public_blueprint=public.pages,
+    public_api_blueprint=public.api,
+    on_disable=_farewell,
 )

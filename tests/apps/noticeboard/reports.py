@@ -1,7 +1,9 @@
-"""The test app's reports, found by convention (``smartcity.jobs.catalog``).
+"""The test app's reports, listed in its manifest (``AppManifest.reports``).
 
 ``uji_lambat`` is slow on purpose, so tests can watch its progress, cancel it or
-kill the worker running it; ``fail`` makes it raise.
+kill the worker running it; ``fail`` makes it raise. Its CSV is written by the
+app's own renderer (semicolons, as spreadsheets set to Indonesian expect), its
+PDF and XLSX by the core's.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from pydantic import Field
 from smartcity.jobs.kinds import JobContext
 from smartcity.reports import (
     Column,
+    Letterhead,
     Report,
     ReportDocument,
+    ReportFormat,
     ReportParams,
     Section,
-    declare_report,
 )
 
 
@@ -39,12 +42,20 @@ def build_slow(ctx: JobContext, params: SlowParams) -> ReportDocument:
     )
 
 
-slow = declare_report(
-    Report(
-        name="uji_lambat",
-        title="Laporan uji lambat",
-        params=SlowParams,
-        build=build_slow,
-        app="noticeboard",
-    )
+def render_semicolon_csv(document: ReportDocument, head: Letterhead) -> bytes:
+    """Every section's rows separated by semicolons, under the regency's name."""
+    lines = [f"# {head.tenant_name}: {document.title}"]
+    for section in document.sections:
+        lines.append(";".join(c.label for c in section.columns))
+        lines.extend(";".join(str(v) for v in row) for row in section.rows)
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+slow = Report(
+    name="uji_lambat",
+    title="Laporan uji lambat",
+    params=SlowParams,
+    build=build_slow,
+    app="noticeboard",
+    renderers={ReportFormat.CSV: render_semicolon_csv},
 )

@@ -1,4 +1,6 @@
-"""The test app's tasks, found by the worker by convention (``<app>.tasks``).
+"""The test app's tasks: the manifest names this module (``tasks=``), the worker imports it.
+
+Deliberately not called ``tasks.py``: nothing is found by file name.
 
 ``noticeboard.tidy`` is the manifest's beat entry: beat fans it out to every
 active tenant with the app enabled; each run leaves an audit entry, so tests can
