@@ -820,6 +820,25 @@ def test_the_audit_log_filters_and_shows_what_changed(app, regency):
     assert bad.status_code == 200 and "start" in bad.get_data(as_text=True)
 
 
+def test_the_audit_log_reads_in_words_not_codes(app, regency):
+    admin = admin_client(app, regency)
+    post_form(
+        admin,
+        f"/t/{regency}/admin/settings",
+        {"timezone": "Asia/Makassar", "primary_color": "#0d6efd", "accent_color": "#112233"},
+        content_type="multipart/form-data",
+    )
+    base = f"/t/{regency}/admin/audit"
+    indonesian = admin.get(f"{base}?lang=id").get_data(as_text=True)
+    assert "Unit organisasi dibuat" in indonesian and "Pengaturan diubah" in indonesian
+    assert re.search(r">Warna aksen</th>\s*<td[^>]*><del[^>]*>#198754</del> → <ins", indonesian)
+    assert ">accent_color<" not in indonesian
+    # the filter offers events in words, keeping the code as the value
+    assert '<option value="org_unit.create">Unit organisasi dibuat</option>' in indonesian
+    english = admin.get(f"{base}?lang=en").get_data(as_text=True)
+    assert "Org unit created" in english and ">Accent colour</th>" in english
+
+
 LANGUAGE_CHECKS = (
     ("/admin/units", "Unit organisasi", "Org units"),
     ("/admin/staff", "Pegawai", "Staff"),

@@ -8,6 +8,7 @@ from smartcity.apps import AppManifest, MenuEntry, TranslationCatalogue
 
 from . import api, blueprint, demo, reports
 from .access import ROLE_CONFLICTS, ROLES, VIEW
+from .audit_labels import AUDIT_LABELS
 from .capabilities import CAPABILITIES
 from .models import Base
 from .reference import DATASETS
@@ -40,4 +41,5 @@ manifest = AppManifest(
     reports=reports.REPORTS,
     # The catalogue keeps the file name ``messages`` in the app's own directory.
     translations=TranslationCatalogue(Path(__file__).parent / "translations"),
+    audit_labels=AUDIT_LABELS,
 )

@@ -159,6 +159,10 @@ class AppManifest:
     on_disable: Callable[[Session], None] | None = None
     #: The public forms' spam guard; None: the core's honeypot and minimum fill time.
     spam_guard: SpamGuard | None = None
+    #: Words for the app's audit codes (events, entities and snapshot fields, e.g.
+    #: ``"ebudgeting.line.create": N_("Budget line added")``), untranslated msgids
+    #: of the app's catalogue: the regency's audit log shows these, not the codes.
+    audit_labels: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def required_apps(self) -> tuple[str, ...]:

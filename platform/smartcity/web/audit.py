@@ -7,7 +7,7 @@ had), so a long record's one changed field stands out.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -15,10 +15,12 @@ from typing import Any
 from flask import g, render_template, request
 from sqlalchemy import select
 
+from smartcity.state import platform_state
 from smartcity.tenantcore.models import AuditEntry
-from smartcity.web import contains_pattern, page_number, paginate
+from smartcity.web import contains_pattern, page_number, paginate, translate
 from smartcity.web.access import TENANT_MANAGE, USERS_MANAGE, blueprint, permitted
 from smartcity.web.admin_forms import AuditFilterForm
+from smartcity.web.audit_words import AuditVocabulary
 from smartcity.web.branding import tenant_zone
 from smartcity.web.forms import options
 
@@ -39,42 +41,66 @@ class Change:
         return self.before != self.after
 
 
-def show_value(value: Any) -> str:
-    """A snapshot value as a person reads it; long lists and texts are cut."""
+def _plain_field(name: str) -> str:
+    return name
+
+
+def show_value(value: Any, field_words: Callable[[str], str] = _plain_field) -> str:
+    """A snapshot value as a person reads it: nested records as ``Field: value``, never JSON.
+
+    Long lists and texts are cut, so one huge import cannot flood the page.
+    """
     if value is None:
         return "—"
     if isinstance(value, bool):
         return "✓" if value else "✗"
     if isinstance(value, list):
-        items = [show_value(v) for v in value[:SHOWN_ITEMS]]
+        items = [show_value(v, field_words) for v in value[:SHOWN_ITEMS]]
         more = len(value) - SHOWN_ITEMS
-        return ", ".join(items) + (f", … (+{more})" if more > 0 else "") if items else "[]"
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        return "; ".join(items) + (f"; … (+{more})" if more > 0 else "") if items else "—"
+    if isinstance(value, dict):
+        text = ", ".join(
+            f"{field_words(k)}: {show_value(v, field_words)}" for k, v in value.items()
+        )
+    else:
+        text = str(value)
     return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
 
 
-def audit_changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[Change]:
-    """The fields that differ between two snapshots, in a stable order."""
+def audit_changes(
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    field_words: Callable[[str], str] = _plain_field,
+) -> list[Change]:
+    """The fields that differ between two snapshots, in a stable order, named in words."""
     old, new = before or {}, after or {}
     keys = [*old, *(k for k in new if k not in old)]
     changes = [
         Change(
-            key,
-            show_value(old[key]) if key in old else None,
-            show_value(new[key]) if key in new else None,
+            field_words(key),
+            show_value(old[key], field_words) if key in old else None,
+            show_value(new[key], field_words) if key in new else None,
         )
         for key in keys
     ]
     return [c for c in changes if c.changed]
 
 
+def vocabulary() -> AuditVocabulary:
+    """The core's audit words and those of every app this deployment installs."""
+    return AuditVocabulary(m.audit_labels for m in platform_state().registry)
+
+
 @blueprint.get("/admin/audit")
 @permitted(USERS_MANAGE, TENANT_MANAGE)
 def audit_log() -> str:
     form = AuditFilterForm(formdata=request.args)
+    words = vocabulary()
     pairs = g.db.execute(select(AuditEntry.entity, AuditEntry.action).distinct()).all()
-    form.action.choices = options([("", "—"), *((a, a) for a in sorted({p[1] for p in pairs}))])
-    form.entity.choices = options([("", "—"), *((e, e) for e in sorted({p[0] for p in pairs}))])
+    actions = sorted(((translate(words.action(p[1])), p[1]) for p in pairs), key=lambda t: t[0])
+    entities = sorted(((translate(words.entity(p[0])), p[0]) for p in pairs), key=lambda t: t[0])
+    form.action.choices = options([("", "—"), *((code, word) for word, code in actions)])
+    form.entity.choices = options([("", "—"), *((code, word) for word, code in entities)])
     valid = form.validate()
     query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     if valid:
@@ -96,7 +122,11 @@ def audit_log() -> str:
         "tenant_web/audit.html",
         form=form,
         page=page,
-        changes={e.id: audit_changes(e.before, e.after) for e in page.items},
+        changes={
+            e.id: audit_changes(e.before, e.after, lambda f: translate(words.field(f)))
+            for e in page.items
+        },
+        words=words,
         filtered=valid
         and any(f.data for f in (form.actor, form.action, form.entity, form.start, form.end)),
     )

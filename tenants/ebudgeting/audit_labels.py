@@ -1,0 +1,63 @@
+"""e-Budgeting's audit codes in words (msgids of the app's catalogue), for the regency's log."""
+
+from __future__ import annotations
+
+from .rules import N_
+
+AUDIT_LABELS = {
+    # events
+    "ebudgeting.fiscal_year.create": N_("Budget year opened"),
+    "ebudgeting.ceiling.set": N_("OPD pagu set"),
+    "ebudgeting.sub_activity.create": N_("Sub-activity plan created"),
+    "ebudgeting.sub_activity.update": N_("Sub-activity plan changed"),
+    "ebudgeting.sub_activity.delete": N_("Sub-activity plan deleted"),
+    "ebudgeting.line.create": N_("Budget line added"),
+    "ebudgeting.line.update": N_("Budget line changed"),
+    "ebudgeting.line.delete": N_("Budget line deleted"),
+    "ebudgeting.review.submit": N_("Plan submitted to TAPD"),
+    "ebudgeting.review.return": N_("Plan returned to the OPD"),
+    "ebudgeting.review.lock": N_("Plan locked by TAPD"),
+    "ebudgeting.review.reopen": N_("Locked plan reopened"),
+    "ebudgeting.rule_override": N_("Budget rule overridden by TAPD"),
+    "ebudgeting.stage.snapshot": N_("Budget stage adopted"),
+    "ebudgeting.stage.open_revision": N_("Budget revision opened"),
+    "ebudgeting.catalogue.propose": N_("Catalogue item proposed"),
+    "ebudgeting.catalogue.approve": N_("Catalogue item approved"),
+    "ebudgeting.catalogue.reject": N_("Catalogue item rejected"),
+    "ebudgeting.cash_plan.set": N_("Cash plan set"),
+    "ebudgeting.payment.create": N_("SP2D payment recorded"),
+    "ebudgeting.payment.import": N_("SP2D payments imported"),
+    "ebudgeting.payment.duplicate_marked": N_("Repeated SP2D number marked"),
+    "ebudgeting.settings.update": N_("e-Budgeting settings changed"),
+    # what entries are about
+    "eb_budget_line": N_("Budget line"),
+    "eb_catalogue_item": N_("Catalogue item"),
+    "eb_ceiling": N_("OPD pagu"),
+    "eb_fiscal_year": N_("Budget year"),
+    "eb_payment": N_("SP2D payment"),
+    "eb_payment_import": N_("SP2D import"),
+    "eb_sub_activity": N_("Sub-activity plan"),
+    # snapshot fields
+    "account_code": N_("Account"),
+    "amount": N_("Amount"),
+    "catalogue_item_id": N_("Catalogue item"),
+    "ceiling": N_("Ceiling"),
+    "coefficient": N_("Coefficient"),
+    "description": N_("Description"),
+    "funding_source": N_("Funding source"),
+    "location": N_("Location"),
+    "max_price": N_("Maximum price"),
+    "months": N_("Months"),
+    "note": N_("Note"),
+    "org_unit": N_("OPD"),
+    "org_unit_id": N_("OPD"),
+    "output_indicator": N_("Output indicator"),
+    "reopened": N_("Reopened"),
+    "stage": N_("Stage"),
+    "sub_activity_id": N_("Sub-activity"),
+    "target": N_("Target"),
+    "target_unit": N_("Target unit"),
+    "total": N_("Total"),
+    "unit_price": N_("Unit price"),
+    "year": N_("Year"),
+}
