@@ -7,7 +7,7 @@ from pathlib import Path
 from smartcity.apps import AppManifest, MenuEntry
 
 from . import api, blueprint, demo
-from .access import ROLE_CONFLICTS, ROLES, VIEW
+from .access import PERMISSIONS, ROLE_CONFLICTS, ROLES, VIEW
 from .capabilities import CAPABILITIES
 from .models import Base
 from .reference import DATASETS
@@ -22,6 +22,7 @@ manifest = AppManifest(
         "tracked to realization."
     ),
     roles=ROLES,
+    permissions=PERMISSIONS,
     role_conflicts=ROLE_CONFLICTS,
     blueprint=blueprint.web,
     api_blueprint=api.api,

@@ -4,6 +4,7 @@ from smartcity.apps.capabilities import Capability, CapabilityNotDeclared, SubAc
 from smartcity.apps.datasets import Changes, Dataset, Row
 from smartcity.apps.manifest import AppManifest, BeatEntry, MenuEntry, RoleConflict
 from smartcity.apps.registry import AppRegistry, AppRegistryError
+from smartcity.apps.roles import Permission, Role, RoleInfo, role_name
 
 __all__ = [
     "AppManifest",
@@ -15,7 +16,11 @@ __all__ = [
     "Changes",
     "Dataset",
     "MenuEntry",
+    "Permission",
+    "Role",
     "RoleConflict",
+    "RoleInfo",
     "Row",
     "SubActivityBudget",
+    "role_name",
 ]
