@@ -22,7 +22,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from tenants.ebudgeting import stages
-from tenants.ebudgeting.access import ROLES, system_actor
+from tenants.ebudgeting.access import ROLE_NAMES, system_actor
 from tenants.ebudgeting.models import (
     Account,
     BudgetLine,
@@ -54,8 +54,8 @@ def make_regency(state: PlatformState, slug: str) -> None:
             email=TAPD_EMAIL,
             name="TAPD",
             password=PASSWORD,
-            roles=["tapd_member"],
-            allowed_roles=list(ROLES),
+            roles=[ROLE_NAMES["tapd_member"]],
+            allowed_roles=list(ROLE_NAMES.values()),
             actor=ACTOR,
         )
         session.commit()

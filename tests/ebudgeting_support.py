@@ -10,7 +10,7 @@ from smartcity.tenantcore import orgunits
 from sqlalchemy import select
 
 from tenants.ebudgeting import ceilings, rka, years
-from tenants.ebudgeting.access import ROLES, Actor, system_actor
+from tenants.ebudgeting.access import GRANTS, Actor, system_actor
 from tenants.ebudgeting.models import CatalogueItem
 from tenants.ebudgeting.rka import Factor
 
@@ -24,8 +24,8 @@ FEES_ACCOUNT = "5.1.02.02.01.0003"
 SUB_PLANNING = "1.02.01.2.01.0001"  # Penyusunan Dokumen Perencanaan Perangkat Daerah
 SUB_MOTHERS = "1.02.02.2.02.0001"  # Pengelolaan Pelayanan Kesehatan Ibu Hamil
 
-TAPD = Actor("tapd@example.go.id", ROLES["tapd_member"], None)
-CHAIR = Actor("sekda@example.go.id", ROLES["tapd_chair"], None)
+TAPD = Actor("tapd@example.go.id", GRANTS["tapd_member"], None)
+CHAIR = Actor("sekda@example.go.id", GRANTS["tapd_chair"], None)
 SYSTEM = system_actor("tests")
 
 
@@ -58,8 +58,8 @@ def make_opds(session: Any, regency_code: str = "33.18") -> Regency:
     return Regency(
         dinkes.id,
         disdik.id,
-        Actor("operator@dinkes.go.id", ROLES["opd_operator"], mine),
-        Actor("kadis@dinkes.go.id", ROLES["opd_head"], mine),
+        Actor("operator@dinkes.go.id", GRANTS["opd_operator"], mine),
+        Actor("kadis@dinkes.go.id", GRANTS["opd_head"], mine),
     )
 
 
@@ -105,11 +105,11 @@ def sub_activity(
 
 
 USERS = {
-    "operator@dinkes.go.id": ["opd_operator"],
-    "kadis@dinkes.go.id": ["opd_head"],
-    "tapd@example.go.id": ["tapd_member"],
-    "sekda@example.go.id": ["tapd_chair"],
-    "dprd@example.go.id": ["viewer"],
+    "operator@dinkes.go.id": ["ebudgeting.opd_operator"],
+    "kadis@dinkes.go.id": ["ebudgeting.opd_head"],
+    "tapd@example.go.id": ["ebudgeting.tapd_member"],
+    "sekda@example.go.id": ["ebudgeting.tapd_chair"],
+    "dprd@example.go.id": ["ebudgeting.viewer"],
 }
 
 

@@ -328,8 +328,8 @@ def test_another_regency_sees_none_of_it(client, regency, provision, tenant_db):
             email="operator@disdik.go.id",
             name="Operator Disdik",
             password=PASSWORD,
-            roles=["opd_operator"],
-            allowed_roles=["opd_operator"],
+            roles=["ebudgeting.opd_operator"],
+            allowed_roles=["ebudgeting.opd_operator"],
             actor="tests",
         )
         from tenants.ebudgeting import members

@@ -41,7 +41,7 @@ def test_another_tenants_ids_are_not_found(client, pair):
     b_admin = client.get(f"/t/{b}/api/v1/me", headers=bearer(token_b)).get_json()
     promoted = client.patch(
         f"/t/{b}/api/v1/users/{b_admin['user']['id']}",
-        json={"roles": ["admin", "editor"]},
+        json={"roles": ["admin", "noticeboard.editor"]},
         headers=bearer(token_b),
     )
     assert promoted.status_code == 200, promoted.get_json()

@@ -91,7 +91,7 @@ def _populate(tenant_db, slug: str, state) -> None:
             email="editor@example.go.id",
             name="Editor Pengumuman",
             password=PASSWORD,
-            roles=["editor"],
+            roles=["noticeboard.editor"],
             allowed_roles=state.registry.role_names(["noticeboard"]),
             actor="t",
         )

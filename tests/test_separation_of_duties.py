@@ -7,7 +7,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from smartcity.apps import AppManifest, AppRegistry, AppRegistryError, RoleConflict
+from smartcity.apps import AppManifest, AppRegistry, AppRegistryError, Role, RoleConflict
 from smartcity.db import db
 from smartcity.errors import Conflict, Forbidden
 from smartcity.tenantcore import users
@@ -15,7 +15,7 @@ from smartcity.tenantcore.models import AuditEntry, User
 from sqlalchemy import select, text
 
 from tenants.ebudgeting import duties, review
-from tenants.ebudgeting.access import ROLES, Actor
+from tenants.ebudgeting.access import GRANTS, Actor
 from tenants.ebudgeting.duties import DutyViolation
 from tenants.ebudgeting.models import FiscalYear, SubActivity
 
@@ -25,7 +25,7 @@ from .test_ebudgeting_workflow import _paper_line
 from .test_web_admin import admin_client, field_errors, post_form
 
 ADMIN = "admin@example.go.id"
-BOTH = ["member", "opd_head", "tapd_chair"]
+BOTH = ["member", "ebudgeting.opd_head", "ebudgeting.tapd_chair"]
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def _add_user(tenant_db, slug: str, email: str, roles: list[str]) -> int:
             name=email.split("@", maxsplit=1)[0],
             password=PASSWORD,
             roles=roles,
-            allowed_roles=["admin", "member", "opd_head", "tapd_chair"],
+            allowed_roles=["admin", "member", "ebudgeting.opd_head", "ebudgeting.tapd_chair"],
             actor="tests",
         ).id
 
@@ -61,7 +61,10 @@ def test_the_registry_refuses_a_conflict_with_a_role_the_app_does_not_declare():
         name="duties",
         title="Duties",
         version="1",
-        roles={"clerk": frozenset(), "approver": frozenset()},
+        roles=(
+            Role("clerk", "Clerk", "Prepares.", frozenset()),
+            Role("approver", "Approver", "Approves.", frozenset()),
+        ),
         role_conflicts=(RoleConflict(("clerk", "auditor"), "the auditor checks the clerk"),),
     )
     with pytest.raises(
@@ -73,7 +76,7 @@ def test_the_registry_refuses_a_conflict_with_a_role_the_app_does_not_declare():
 def test_the_registry_gives_the_enabled_apps_conflicts_by_the_names_users_carry(state):
     assert state.registry.role_conflicts([]) == []
     [conflict] = state.registry.role_conflicts(["ebudgeting"])
-    assert conflict.roles == ("opd_head", "tapd_chair")
+    assert conflict.roles == ("ebudgeting.opd_head", "ebudgeting.tapd_chair")
     assert set(conflict.roles) <= set(state.registry.role_names(["ebudgeting"]))
 
 
@@ -86,18 +89,18 @@ def test_the_api_refuses_conflicting_roles_naming_both(client, regency, tenant_d
     )
     assert created.status_code == 422, created.get_json()
     error = created.get_json()["error"]
-    assert "opd_head" in error["message"] and "tapd_chair" in error["message"]
+    assert "ebudgeting.opd_head" in error["message"] and "ebudgeting.tapd_chair" in error["message"]
     assert "submits plans that the TAPD chair locks" in error["message"]
 
-    head = _add_user(tenant_db, regency, "kadis@example.go.id", ["member", "opd_head"])
+    head = _add_user(tenant_db, regency, "kadis@example.go.id", ["member", "ebudgeting.opd_head"])
     patched = client.patch(
         f"/t/{regency}/api/v1/users/{head}", json={"roles": BOTH}, headers=headers
     )
     assert patched.status_code == 422
-    assert "opd_head and tapd_chair" in patched.get_json()["error"]["message"]
+    assert "ebudgeting.opd_head and ebudgeting.tapd_chair" in patched.get_json()["error"]["message"]
     with tenant_db(regency) as session:
         assert session.scalar(select(User).where(User.email == "sekda@example.go.id")) is None
-        assert sorted(session.get(User, head).roles) == ["member", "opd_head"]
+        assert sorted(session.get(User, head).roles) == ["ebudgeting.opd_head", "member"]
 
 
 def test_an_admin_cannot_give_itself_both_roles_through_the_form(app, regency, tenant_db):
@@ -106,7 +109,10 @@ def test_an_admin_cannot_give_itself_both_roles_through_the_form(app, regency, t
     refused = post_form(admin, own, {"name": "Admin", "roles": ["admin", *BOTH]})
     assert refused.status_code == 422
     shown = field_errors(refused.get_data(as_text=True), "roles-0")
-    assert "peran opd_head dan tapd_chair tidak boleh dipegang satu orang" in shown
+    assert (
+        "peran ebudgeting.opd_head dan ebudgeting.tapd_chair tidak boleh dipegang satu orang"
+        in shown
+    )
     assert "kepala OPD mengajukan rencana yang dikunci oleh ketua TAPD" in shown
     invited = post_form(
         admin,
@@ -114,8 +120,9 @@ def test_an_admin_cannot_give_itself_both_roles_through_the_form(app, regency, t
         {"email": "kadis@example.go.id", "name": "Kadis", "roles": BOTH},
     )
     assert invited.status_code == 422
-    assert "roles opd_head and tapd_chair cannot be held by one person" in field_errors(
-        invited.get_data(as_text=True), "roles-0"
+    assert (
+        "roles ebudgeting.opd_head and ebudgeting.tapd_chair cannot be held by one person"
+        in field_errors(invited.get_data(as_text=True), "roles-0")
     )
     with tenant_db(regency) as session:
         assert session.get(User, _user_id(tenant_db, regency, ADMIN)).roles == ["admin"]
@@ -199,11 +206,16 @@ def plan(regency, tenant_db):
         opds = make_opds(session)
         sub = sub_activity(session, budget_year(session, opds), opds)
         _paper_line(session, sub, opds)
-        both = _add_user(tenant_db, regency, "rangkap@example.go.id", ["opd_head", "tapd_chair"])
-        chair = _add_user(tenant_db, regency, "sekda@example.go.id", ["tapd_chair"])
-        perms = ROLES["opd_head"] | ROLES["tapd_chair"]
+        both = _add_user(
+            tenant_db,
+            regency,
+            "rangkap@example.go.id",
+            ["ebudgeting.opd_head", "ebudgeting.tapd_chair"],
+        )
+        chair = _add_user(tenant_db, regency, "sekda@example.go.id", ["ebudgeting.tapd_chair"])
+        perms = GRANTS["opd_head"] | GRANTS["tapd_chair"]
         dual = Actor("rangkap@example.go.id", perms, frozenset({opds.dinkes}), both)
-        other = Actor("sekda@example.go.id", ROLES["tapd_chair"], None, chair)
+        other = Actor("sekda@example.go.id", GRANTS["tapd_chair"], None, chair)
         return regency, sub.id, dual, other
 
 

@@ -591,9 +591,11 @@ def test_deactivating_a_user_signs_them_out_and_admins_keep_their_own_access(
     assert MEMBER in listing and ADMIN not in listing
     # Roles: the member becomes an editor of the noticeboard app.
     assert post_form(admin, f"{edit}/active", {"active": "1"}, page=edit).status_code == 303
-    saved = post_form(admin, edit, {"name": "Anggota", "roles": ["member", "editor"]})
+    saved = post_form(admin, edit, {"name": "Anggota", "roles": ["member", "noticeboard.editor"]})
     assert saved.status_code == 303, shown_errors(saved)
-    assert MEMBER in admin.get(f"/t/{regency}/admin/users?role=editor").get_data(as_text=True)
+    assert MEMBER in admin.get(f"/t/{regency}/admin/users?role=noticeboard.editor").get_data(
+        as_text=True
+    )
     own = f"/t/{regency}/admin/users/{admin_id}"
     post_form(admin, f"{own}/active", {"active": "0"}, page=own)
     refused = post_form(admin, own, {"name": "Admin", "roles": ["member"]})

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from smartcity.apps import role_name as app_role_name
 from smartcity.db import db
 from smartcity.demo_data import seed_regency
 from smartcity.operators import upsert_operator
@@ -147,6 +148,11 @@ def _demo_users(
     people = [(f"pegawai@{slug}.go.id", f"Pegawai {regency}", ["member"])]
     for app in apps:
         for role in state.registry.get(app).roles:
-            email = f"{role.replace('_', '-')}@{slug}.go.id"
-            people.append((email, f"{role.replace('_', ' ').title()} {regency}", ["member", role]))
+            # ``opd-head@``; a key another app already used (two apps' ``viewer``)
+            # gets the app's name in front, so each role still has its demo user.
+            local = role.key.replace("_", "-")
+            if any(email == f"{local}@{slug}.go.id" for email, _, _ in people):
+                local = f"{app}-{local}"
+            name = f"{role.key.replace('_', ' ').title()} {regency}"
+            people.append((f"{local}@{slug}.go.id", name, ["member", app_role_name(app, role.key)]))
     return people

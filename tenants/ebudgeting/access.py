@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from smartcity.apps import RoleConflict
+from smartcity.apps import Permission, Role, RoleConflict, RoleInfo, role_name
 from smartcity.auth.principal import TenantPrincipal
 from smartcity.errors import Forbidden
 from smartcity.tenantcore import memberships
@@ -36,18 +36,76 @@ APPROVE_ITEM = "ebudgeting.catalogue_approve"
 PAYMENTS = "ebudgeting.payments"
 MEMBERS = "ebudgeting.members"
 
+#: What each permission allows, as the regency's admin reads it when giving roles.
+PERMISSIONS = (
+    Permission(VIEW, N_("See the budget plans of their OPDs")),
+    Permission(VIEW_ALL, N_("See the budget plans of every OPD")),
+    Permission(DRAFT, N_("Write budget plans and their lines")),
+    Permission(SUBMIT, N_("Submit a plan to the TAPD for review")),
+    Permission(REVIEW, N_("Review submitted plans: notes, return for revision, verify")),
+    Permission(LOCK, N_("Lock verified plans and move the budget to its next stage")),
+    Permission(CEILINGS, N_("Set each OPD's pagu (budget ceiling)")),
+    Permission(OVERRIDE, N_("Accept a line above the standard price, with a reason")),
+    Permission(PROPOSE_ITEM, N_("Propose items for the standard price catalogue")),
+    Permission(APPROVE_ITEM, N_("Approve or refuse proposed catalogue items")),
+    Permission(PAYMENTS, N_("Record cash plans and SP2D payments, import payment files")),
+    Permission(MEMBERS, N_("Assign users to the OPDs they act for")),
+)
 _OPD = frozenset({VIEW, DRAFT, PROPOSE_ITEM})
 _TAPD = frozenset(
     {VIEW, VIEW_ALL, DRAFT, REVIEW, CEILINGS, OVERRIDE, PROPOSE_ITEM, APPROVE_ITEM, PAYMENTS}
 )
-ROLES = {
-    "opd_operator": _OPD,
-    "opd_head": _OPD | {SUBMIT},
-    "tapd_member": _TAPD,
-    "tapd_chair": _TAPD | {LOCK, MEMBERS},
-    "viewer": frozenset({VIEW, VIEW_ALL}),
+ROLES = (
+    Role(
+        "opd_operator",
+        N_("OPD operator"),
+        N_("Drafts the budget plans of the OPDs they are assigned to."),
+        _OPD,
+    ),
+    Role(
+        "opd_head",
+        N_("OPD head"),
+        N_("Drafts and submits the budget plans of their OPDs to the TAPD."),
+        _OPD | {SUBMIT},
+    ),
+    Role(
+        "tapd_member",
+        N_("TAPD member"),
+        N_(
+            "Sees every OPD; sets pagu, reviews plans, approves catalogue items "
+            "and records payments."
+        ),
+        _TAPD,
+    ),
+    Role(
+        "tapd_chair",
+        N_("TAPD chair"),
+        N_("What a TAPD member does, and locks verified plans and assigns users to OPDs."),
+        _TAPD | {LOCK, MEMBERS},
+    ),
+    Role(
+        "viewer",
+        N_("Viewer"),
+        N_("Reads every OPD's plans and realization and changes nothing (e.g. the DPRD)."),
+        frozenset({VIEW, VIEW_ALL}),
+    ),
+)
+#: Each role's permissions by its key, for the demo seed, tasks and tests.
+GRANTS = {role.key: role.permissions for role in ROLES}
+#: The name a user carries for each role key (``ebudgeting.<key>``).
+ROLE_NAMES = {role.key: role_name(APP, role.key) for role in ROLES}
+ALL_PERMISSIONS = frozenset().union(*GRANTS.values())
+#: Each role as the members page explains it, by the name users carry.
+ROLE_DETAILS = {
+    ROLE_NAMES[role.key]: RoleInfo(
+        name=ROLE_NAMES[role.key],
+        title=role.title,
+        description=role.description,
+        owner="",
+        permissions=tuple(p for p in PERMISSIONS if p.name in role.permissions),
+    )
+    for role in ROLES
 }
-ALL_PERMISSIONS = frozenset().union(*ROLES.values())
 #: Roles nobody may hold together. The OPD head submits a plan and the TAPD
 #: chair locks it: one person holding both approves their own plan. OPD head
 #: and TAPD member are not declared: by regulation the heads of the finance and

@@ -53,6 +53,7 @@ from .access import (
     PAYMENTS,
     PROPOSE_ITEM,
     REVIEW,
+    ROLE_DETAILS,
     SUBMIT,
     VIEW,
     Actor,
@@ -962,6 +963,7 @@ def members_page() -> str:
     return render_template(
         "ebudgeting/members.html",
         members=members.members(g.db),
+        role_info=ROLE_DETAILS,
         opds=ceilings.list_opds(g.db),
         submitter_may_not_lock=duties.submitter_may_not_lock(g.db),
         may_change_duties=me().can(duties.MANAGE),

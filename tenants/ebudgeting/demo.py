@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import ceilings, members, realization, review, rka, stages, years
-from .access import ROLES, Actor, system_actor
+from .access import ROLE_NAMES, Actor, system_actor
 from .models import CatalogueItem, FiscalYear, Nomenclature, SubActivity
 from .rka import Factor
 
@@ -486,6 +486,6 @@ def _drafting(session: Session, drafted: _Drafted, ctx: _Context) -> None:
 def _assign_demo_users(session: Session, opds: list[OrgUnit]) -> None:
     """The demo's OPD users (``opd-operator@``, ``opd-head@``) act for Dinas Kesehatan."""
     health = next((u for u in opds if u.code == "1.02"), opds[0])
-    opd_roles = [r for r in ROLES if r.startswith("opd_")]
+    opd_roles = [name for key, name in ROLE_NAMES.items() if key.startswith("opd_")]
     for user in session.scalars(select(User).where(User.roles.overlap(opd_roles))):
         members.set_units(session, user.id, [health.id], actor=system_actor("demo"))

@@ -7,7 +7,7 @@ from pathlib import Path
 from smartcity.apps import AppManifest, MenuEntry, TranslationCatalogue
 
 from . import api, blueprint, demo, reports
-from .access import ROLE_CONFLICTS, ROLES, VIEW
+from .access import PERMISSIONS, ROLE_CONFLICTS, ROLES, VIEW
 from .audit_labels import AUDIT_LABELS
 from .capabilities import CAPABILITIES
 from .models import Base
@@ -23,6 +23,7 @@ manifest = AppManifest(
         "tracked to realization."
     ),
     roles=ROLES,
+    permissions=PERMISSIONS,
     role_conflicts=ROLE_CONFLICTS,
     blueprint=blueprint.web,
     api_blueprint=api.api,

@@ -13,17 +13,17 @@ from smartcity.tenantcore.models import User
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .access import APP, MEMBERS, ROLES, Actor
+from .access import APP, MEMBERS, ROLE_NAMES, Actor
 from .ceilings import get_opd
-
-OPD_ROLES = ("opd_operator", "opd_head")
 
 
 def members(session: Session) -> list[tuple[User, list[int]]]:
     """Active users holding an e-budgeting role, with the OPDs they act for."""
     units = memberships.units_by_user(session, APP)
     users = session.scalars(
-        select(User).where(User.is_active, User.roles.overlap(list(ROLES))).order_by(User.name)
+        select(User)
+        .where(User.is_active, User.roles.overlap(list(ROLE_NAMES.values())))
+        .order_by(User.name)
     )
     return [(user, units.get(user.id, [])) for user in users]
 

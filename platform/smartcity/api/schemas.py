@@ -53,17 +53,26 @@ class TenantList(BaseModel):
     tenants: list[TenantOut]
 
 
+#: How role names look, for the API's readers.
+ROLES_DESCRIPTION = (
+    "Role names: the core's `admin` and `member`, and app roles as `<app>.<role>` "
+    "(e.g. `ebudgeting.tapd_chair`) of the apps enabled for the regency."
+)
+
+
 class UserCreate(Strict):
     email: str = Field(max_length=254)
     name: str = Field(min_length=1, max_length=200)
     password: str = Field(max_length=256)
-    roles: list[str] = Field(default_factory=lambda: ["member"], max_length=20)
+    roles: list[str] = Field(
+        default_factory=lambda: ["member"], max_length=20, description=ROLES_DESCRIPTION
+    )
 
 
 class UserPatch(Strict):
     name: str | None = Field(default=None, max_length=200)
     password: str | None = Field(default=None, max_length=256)
-    roles: list[str] | None = Field(default=None, max_length=20)
+    roles: list[str] | None = Field(default=None, max_length=20, description=ROLES_DESCRIPTION)
     is_active: bool | None = None
 
 

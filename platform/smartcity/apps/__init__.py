@@ -10,6 +10,7 @@ from smartcity.apps.manifest import (
     TranslationCatalogue,
 )
 from smartcity.apps.registry import AppRegistry, AppRegistryError
+from smartcity.apps.roles import Permission, Role, RoleInfo, role_name
 
 __all__ = [
     "AppManifest",
@@ -21,8 +22,12 @@ __all__ = [
     "Changes",
     "Dataset",
     "MenuEntry",
+    "Permission",
+    "Role",
     "RoleConflict",
+    "RoleInfo",
     "Row",
     "SubActivityBudget",
     "TranslationCatalogue",
+    "role_name",
 ]

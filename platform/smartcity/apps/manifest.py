@@ -17,6 +17,7 @@ from celery import schedules
 
 from smartcity.apps.capabilities import CAPABILITY_NAME, Capability
 from smartcity.apps.datasets import Dataset
+from smartcity.apps.roles import Permission, Role
 
 if TYPE_CHECKING:
     from flask import Blueprint
@@ -111,9 +112,11 @@ class RoleConflict:
 class AppManifest:
     """A granted app as the core sees it.
 
-    ``roles`` maps a role name to the permissions it grants; a tenant user holding
-    the role gets them only while the app is enabled for that tenant.
-    ``role_conflicts`` lists pairs of those roles nobody may hold together.
+    ``roles`` are carried by users as ``<name>.<key>`` and grant their
+    permissions only while the app is enabled for that tenant; ``permissions``
+    describes every permission they grant, all named ``<name>.<what>`` (see
+    ``smartcity.apps.roles``). ``role_conflicts`` lists pairs of those roles
+    nobody may hold together.
     """
 
     name: str
@@ -121,7 +124,8 @@ class AppManifest:
     version: str
     description: str = ""
     requires: tuple[str, ...] = ()
-    roles: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    roles: tuple[Role, ...] = ()
+    permissions: tuple[Permission, ...] = ()
     role_conflicts: tuple[RoleConflict, ...] = ()
     blueprint: Callable[[], Blueprint] | None = None
     api_blueprint: Callable[[], Blueprint] | None = None
@@ -243,7 +247,7 @@ class AppManifest:
             problems.extend(
                 f"{self.name}: role conflict names unknown role {role!r}"
                 for role in conflict.roles
-                if role not in self.roles
+                if role not in {r.key for r in self.roles}
             )
             if first == second:
                 problems.append(f"{self.name}: role {first!r} cannot conflict with itself")

@@ -7,11 +7,19 @@ from importlib import import_module
 from importlib.metadata import entry_points
 from typing import Any
 
-from smartcity.apps.capabilities import CapabilityNotDeclared
+from smartcity.apps.capabilities import CAPABILITY_NAME, CapabilityNotDeclared
 from smartcity.apps.manifest import AppManifest, RoleConflict
+from smartcity.apps.roles import (
+    CORE_PERMISSIONS,
+    CORE_ROLES,
+    ROLE_KEY,
+    Permission,
+    Role,
+    RoleInfo,
+    role_name,
+)
 
 ENTRY_POINT_GROUP = "smartcity.apps"
-CORE_ROLES = {"admin": frozenset({"users.manage", "tenant.manage"}), "member": frozenset()}
 
 
 class AppRegistryError(Exception):
@@ -42,11 +50,7 @@ class AppRegistry:
                         f"{manifest.name}: requires {name!r}, "
                         f"which {provider.name} does not provide"
                     )
-            problems.extend(
-                f"{manifest.name}: role {role!r} clashes with a core role"
-                for role in manifest.roles
-                if role in CORE_ROLES
-            )
+            problems.extend(_role_problems(manifest))
             for name in manifest.uses:
                 provider = by_name.get(name.split(".")[0])
                 # A provider this deployment does not install is simply absent for
@@ -58,6 +62,12 @@ class AppRegistry:
         if problems:
             raise AppRegistryError("; ".join(problems))
         self._apps = {m.name: m for m in _dependency_order(by_name)}
+        #: Every role by the name users carry, with the app that owns it ("" for the core).
+        self._roles: dict[str, tuple[str, Role]] = {r.key: ("", r) for r in CORE_ROLES}
+        self._permissions = {p.name: p for p in CORE_PERMISSIONS}
+        for app in self._apps.values():
+            self._roles.update((role_name(app.name, r.key), (app.name, r)) for r in app.roles)
+            self._permissions.update((p.name, p) for p in app.permissions)
 
     @classmethod
     def load(cls, specs: Iterable[str] = ()) -> AppRegistry:
@@ -102,13 +112,18 @@ class AppRegistry:
         return [n for n in self._apps if n != name and name in self.closure([n])]
 
     def permissions(self, roles: Iterable[str], enabled: Iterable[str]) -> frozenset[str]:
-        """What holders of ``roles`` may do, counting only the enabled apps' roles."""
+        """What holders of ``roles`` may do, counting only the enabled apps' roles.
+
+        A role grants only its own app's permissions (the registry refuses any
+        other), and nothing while that app is disabled for the regency; a name
+        nobody declares grants nothing.
+        """
+        enabled = set(enabled)
         granted: set[str] = set()
-        enabled_apps = [self._apps[n] for n in enabled if n in self._apps]
-        for role in roles:
-            granted |= CORE_ROLES.get(role, frozenset())
-            for app in enabled_apps:
-                granted |= app.roles.get(role, frozenset())
+        for name in roles:
+            owner, role = self._roles.get(name, ("", None))
+            if role is not None and (not owner or owner in enabled):
+                granted |= role.permissions
         return frozenset(granted)
 
     def capability(
@@ -128,11 +143,36 @@ class AppRegistry:
         return next(c.provide for c in self._apps[provider].provides if c.name == name)
 
     def role_names(self, enabled: Iterable[str]) -> list[str]:
-        names = list(CORE_ROLES)
-        for n in enabled:
-            if n in self._apps:
-                names.extend(_role_name(self._apps[n], role) for role in self._apps[n].roles)
-        return names
+        """The roles a regency with ``enabled`` apps can give, as users carry them."""
+        return [info.name for info in self.roles(enabled)]
+
+    def roles(self, enabled: Iterable[str]) -> list[RoleInfo]:
+        """The roles a regency with ``enabled`` apps can give, with what each allows.
+
+        The core's first, then each enabled app's in the order it declares them;
+        permissions in the order of their declaration.
+        """
+        enabled = set(enabled)
+        return [
+            self._info(name)
+            for name, (owner, _) in self._roles.items()
+            if not owner or owner in enabled
+        ]
+
+    def role(self, name: str) -> RoleInfo | None:
+        """The role users carry as ``name``, enabled or not; None when nobody declares it."""
+        return self._info(name) if name in self._roles else None
+
+    def _info(self, name: str) -> RoleInfo:
+        owner, role = self._roles[name]
+        described = [p for p in self._permissions.values() if p.name in role.permissions]
+        return RoleInfo(
+            name=name,
+            title=role.title,
+            description=role.description,
+            owner=self._apps[owner].title if owner else "",
+            permissions=tuple(described),
+        )
 
     def role_conflicts(self, enabled: Iterable[str]) -> list[RoleConflict]:
         """The pairs of roles nobody may hold together, of the enabled apps.
@@ -142,7 +182,7 @@ class AppRegistry:
         """
         return [
             RoleConflict(
-                (_role_name(app, conflict.roles[0]), _role_name(app, conflict.roles[1])),
+                (role_name(app.name, conflict.roles[0]), role_name(app.name, conflict.roles[1])),
                 conflict.reason,
             )
             for app in (self._apps[n] for n in enabled if n in self._apps)
@@ -150,15 +190,61 @@ class AppRegistry:
         ]
 
 
-def _role_name(manifest: AppManifest, role: str) -> str:
-    """The name a user carries for ``role`` of ``manifest``: today the key as declared.
+def _role_problems(manifest: AppManifest) -> list[str]:
+    """An app's roles and permissions stay in its namespace, each described once.
 
-    The one place that turns a manifest's role key into a user's role name, so
-    namespacing roles (``<app>.<role>``) later changes this and nothing that
-    declares roles or conflicts.
+    A role key with a dot could pose as another app's role; a permission
+    outside ``<app>.`` would let the app grant the core's (``users.manage``) or
+    another app's; a permission without a description could not be explained
+    to the admin who gives the role.
     """
-    del manifest  # names are not namespaced yet
-    return role
+    app = manifest.name
+    problems: list[str] = []
+    keys = [r.key for r in manifest.roles]
+    problems.extend(
+        f"{app}: role key {k!r} must match {ROLE_KEY.pattern} (no dot: the core adds {app}.)"
+        for k in keys
+        if not ROLE_KEY.fullmatch(k)
+    )
+    problems.extend(
+        f"{app}: role {k!r} declared twice" for k in sorted(set(keys)) if keys.count(k) > 1
+    )
+    declared = [p.name for p in manifest.permissions]
+    problems.extend(
+        f"{app}: permission {n!r} declared twice"
+        for n in sorted(set(declared))
+        if declared.count(n) > 1
+    )
+    problems.extend(
+        f"{app}: permission {p.name!r} is outside its namespace ({app}.<what>)"
+        for p in manifest.permissions
+        if not _in_namespace(app, p)
+    )
+    problems.extend(
+        f"{app}: permission {p.name!r} needs a description"
+        for p in manifest.permissions
+        if not p.description.strip()
+    )
+    for role in manifest.roles:
+        if not role.title.strip() or not role.description.strip():
+            problems.append(f"{app}: role {role.key!r} needs a title and a description")
+        problems.extend(
+            f"{app}: role {role.key!r} grants {name!r}, outside its namespace ({app}.<what>)"
+            for name in sorted(role.permissions)
+            if not name.startswith(f"{app}.")
+        )
+        problems.extend(
+            f"{app}: role {role.key!r} grants {name!r}, which is not in its permissions"
+            for name in sorted(role.permissions)
+            if name.startswith(f"{app}.") and name not in declared
+        )
+    return problems
+
+
+def _in_namespace(app: str, permission: Permission) -> bool:
+    return bool(CAPABILITY_NAME.fullmatch(permission.name)) and permission.name.startswith(
+        f"{app}."
+    )
 
 
 def _provided(manifest: AppManifest) -> set[str]:

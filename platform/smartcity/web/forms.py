@@ -15,7 +15,7 @@ from wtforms import EmailField, PasswordField, SelectChoice, SelectMultipleField
 from wtforms.validators import DataRequired, EqualTo, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from smartcity.apps import AppRegistry
+from smartcity.apps import AppRegistry, RoleInfo
 from smartcity.errors import ServiceError
 from smartcity.web import translate
 
@@ -82,18 +82,25 @@ def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
 
 
 def role_choices(registry: AppRegistry, enabled_apps: Iterable[str]) -> list[SelectChoice]:
-    """The roles a tenant can grant, each labelled with what it belongs to."""
-    core = {"admin": _l("Administrator of this regency"), "member": _l("Member")}
-    owner = {
-        role: registry.get(app).title
-        for app in enabled_apps
-        if app in registry
-        for role in registry.get(app).roles
-    }
+    """The roles a tenant can grant, each labelled with its title and what it belongs to.
+
+    The page shows each role's description and permissions next to its box
+    (``macros/roles.html``, from ``role_details``); the label is what stays
+    when only the choice is shown.
+    """
     return options(
-        (role, f"{role} — {core.get(role) or translate(owner.get(role, ''))}")
-        for role in registry.role_names(enabled_apps)
+        (info.name, " — ".join(translate(t) for t in (info.title, info.owner) if t))
+        for info in registry.roles(enabled_apps)
     )
+
+
+def role_details(registry: AppRegistry) -> dict[str, RoleInfo]:
+    """Every role any app declares, by the name users carry, for pages that explain roles.
+
+    All apps, not only the enabled ones: a role kept while its app is disabled
+    is still shown in words.
+    """
+    return {info.name: info for info in registry.roles(registry.names)}
 
 
 def attach_service_errors(

@@ -36,6 +36,7 @@ from smartcity.web.forms import (
     UserInviteForm,
     attach_service_errors,
     role_choices,
+    role_details,
 )
 from smartcity.web.password_links import MAX_AGE, issue_link_token, user_for_token
 
@@ -75,6 +76,7 @@ def user_list() -> str:
         status=status,
         role=role,
         roles=roles,
+        role_info=role_details(platform_state().registry),
         sort=order,
     )
 
@@ -111,7 +113,13 @@ def user_new() -> Response | tuple[str, int]:
             _hand_over(user, token, "invite")
             flash(_("User %(email)s was invited.", email=user.email), "success")
             return redirect(url_for(".user_link", user_id=user.id), 303)
-    page = render_template("tenant_web/user_form.html", form=form, error=refused, problems=problems)
+    page = render_template(
+        "tenant_web/user_form.html",
+        form=form,
+        role_info=role_details(registry),
+        error=refused,
+        problems=problems,
+    )
     # A status >= 400 also makes the request boundary roll back whatever the
     # service flushed before refusing.
     return page, refused.status if refused else form_status()
@@ -161,6 +169,7 @@ def user_edit(user_id: int) -> Response | tuple[str, int]:
         form=form,
         user=user,
         dormant=dormant,
+        role_info=role_details(registry),
         is_self=is_self,
         error=refused,
         problems=problems,

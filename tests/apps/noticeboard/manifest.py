@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from celery.schedules import crontab
-from smartcity.apps import AppManifest, BeatEntry, MenuEntry, TranslationCatalogue
+from smartcity.apps import AppManifest, BeatEntry, MenuEntry, Permission, Role, TranslationCatalogue
 from smartcity.tenantcore import audit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,7 +28,15 @@ manifest = AppManifest(
     name="noticeboard",
     title="Papan Pengumuman",
     version="2",
-    roles={"editor": frozenset({"noticeboard.post"})},
+    # ``viewer`` is declared by digest too: each grants only its own app's permission.
+    roles=(
+        Role("editor", "Penyunting", "Menulis pengumuman.", frozenset({"noticeboard.post"})),
+        Role("viewer", "Pembaca", "Membaca pengumuman.", frozenset({"noticeboard.read"})),
+    ),
+    permissions=(
+        Permission("noticeboard.post", "Menulis pengumuman"),
+        Permission("noticeboard.read", "Membaca pengumuman"),
+    ),
     blueprint=blueprint.web,
     api_blueprint=blueprint.api,
     menu=(MenuEntry("Pengumuman", "noticeboard.index"),),
