@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import g
 
-from smartcity import signals
+from smartcity import access, signals
 from smartcity.apps import Capability, CapabilityNotDeclared, SubActivityBudget
 from smartcity.state import platform_state
 
@@ -21,6 +21,7 @@ __all__ = [
     "Capability",
     "CapabilityNotDeclared",
     "SubActivityBudget",
+    "access",
     "capability",
     "signals",
 ]
