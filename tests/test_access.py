@@ -205,3 +205,17 @@ def test_an_endpoint_without_a_rule_is_refused(app, everything, page_sign_in):
         assert client.get(f"/t/{everything}/api/v1/me", headers=token).status_code == 200
     finally:
         app.view_functions["noticeboard.index"] = declared
+
+
+def test_a_blueprint_declared_public_opens_only_its_undeclared_views():
+    """``open_blueprint`` is how a manifest's public pages get their rule in one place."""
+    from flask import Blueprint, Flask
+    from smartcity.access import PUBLIC, SIGNED_IN, open_blueprint, signed_in
+
+    bp = Blueprint("board", __name__)
+    bp.add_url_rule("/", "board", lambda: "board")
+    bp.add_url_rule("/mine", "mine", signed_in(lambda: "mine"))
+    flask_app = Flask(__name__)
+    flask_app.register_blueprint(open_blueprint(bp))
+    assert rule_of(flask_app.view_functions["board.board"]) == PUBLIC
+    assert rule_of(flask_app.view_functions["board.mine"]) == SIGNED_IN

@@ -28,9 +28,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from smartcity.auth.principal import OperatorPrincipal, TenantPrincipal
+
+if TYPE_CHECKING:
+    from flask import Blueprint
+    from flask.blueprints import BlueprintSetupState
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -106,6 +110,24 @@ def requires(*permissions: str) -> Callable[[F], F]:
         return declare(view, rule)
 
     return decorate
+
+
+def open_blueprint(blueprint: Blueprint, rule: Rule = PUBLIC) -> Blueprint:
+    """Declare ``rule`` on every view of ``blueprint`` that declares none, when it is registered.
+
+    For blueprints whose manifest field already says who may use them (an app's
+    public pages and public API): call it once the blueprint's routes are defined
+    and before it is registered, as the declaration runs after theirs.
+    """
+
+    def declare_all(state: BlueprintSetupState) -> None:
+        prefix = f"{state.name}."
+        for endpoint, view in state.app.view_functions.items():
+            if endpoint.startswith(prefix) and rule_of(view) is None:
+                declare(view, rule)
+
+    blueprint.record(declare_all)
+    return blueprint
 
 
 def rule_of(view: Callable[..., Any] | None) -> Rule | None:
