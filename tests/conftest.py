@@ -250,3 +250,26 @@ def watch_csp(target: Any, refused: list[str]) -> Any:
 
     target.on("console", seen)
     return target
+
+
+@pytest.fixture
+def page_sign_in(app: Flask) -> Callable[[str, str], FlaskClient]:
+    """``page_sign_in(slug, email)``: a test client signed in to the regency's pages
+    through its sign-in form (CSRF token and all)."""
+    import re
+
+    def sign_in(slug: str, email: str = "admin@example.go.id") -> FlaskClient:
+        client = app.test_client()
+        page = client.get(f"/t/{slug}/login").get_data(as_text=True)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+            r'value="([^"]+)"[^>]*name="csrf_token"', page
+        )
+        assert match, "the sign-in form has no CSRF token"
+        response = client.post(
+            f"/t/{slug}/login",
+            data={"csrf_token": match.group(1), "email": email, "password": PASSWORD},
+        )
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:300]
+        return client
+
+    return sign_in

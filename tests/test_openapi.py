@@ -1,5 +1,8 @@
 """The OpenAPI documents are valid OpenAPI 3, and no generated request gets a 5xx.
 
+A regency has one document: the core's operations and those of every app it
+enabled, and none of the others'; public operations say so (``security: []``).
+
 The fuzz run is property-based (Schemathesis over Hypothesis): every operation
 of the platform's and an e-Budgeting regency's documents gets a bounded number
 of valid and invalid requests, derandomized so CI sees the same requests each
@@ -21,7 +24,7 @@ from .conftest import PASSWORD, operator_token, tenant_token
 from .ebudgeting_support import HVS, budget_year, item, make_opds, make_users
 
 #: Examples per operation and mode: enough to try each parameter's edges, small
-#: enough that the three documents (about 60 operations) take about a minute on 2 cores.
+#: enough that the two documents (about 60 operations) take about a minute on 2 cores.
 EXAMPLES = 15
 
 
@@ -36,29 +39,80 @@ def regency(provision, tenant_db, state):
     return slug
 
 
-def _documents(client, slug: str) -> Iterator[tuple[str, dict]]:
+@pytest.fixture
+def every_app(provision):
+    return provision(apps=("ebudgeting", "noticeboard", "digest"))
+
+
+def _documents(client, *slugs: str) -> Iterator[tuple[str, dict]]:
     for url in (
         "/platform/api/v1/openapi.json",
-        f"/t/{slug}/api/v1/openapi.json",
-        f"/t/{slug}/api/v1/ebudgeting/openapi.json",
+        *(f"/t/{slug}/api/v1/openapi.json" for slug in slugs),
     ):
         response = client.get(url)
         assert response.status_code == 200, url
         yield url, response.get_json()
 
 
-def test_every_document_is_valid_openapi(client, regency, app):
+def test_every_document_is_valid_openapi(client, regency, every_app, provision, app):
     rules = {rule.rule for rule in app.url_map.iter_rules()}
-    for url, document in _documents(client, regency):
+    core_only = provision()
+    for url, document in _documents(client, regency, every_app, core_only):
         validate(document)  # raises with the first problem, e.g. an undeclared path parameter
         # The documented paths are the routed ones (the parameters are derived from them).
         base = document["servers"][0]["url"].removeprefix(f"/t/{regency}")
+        base = base.removeprefix(f"/t/{every_app}").removeprefix(f"/t/{core_only}")
         for path, item_ in document["paths"].items():
             for operation in item_.values():
                 declared = {p["name"] for p in operation.get("parameters", ())}
                 assert declared == set(_names(path)), (url, path)
         routed = {_openapi(rule).removeprefix(base) for rule in rules if rule.startswith(base)}
         assert set(document["paths"]) <= routed, set(document["paths"]) - routed
+
+
+def _paths(client, slug: str) -> dict[str, dict]:
+    response = client.get(f"/t/{slug}/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.get_json()["paths"]
+
+
+def test_a_regency_document_lists_the_apps_it_enabled_and_no_other(client, provision):
+    core = _paths(client, provision())
+    budgeting = _paths(client, provision(apps=("ebudgeting",)))
+    both = _paths(client, provision(apps=("ebudgeting", "noticeboard")))
+
+    def app_paths(paths: dict, app_name: str) -> set[str]:
+        return {p for p in paths if p.startswith(f"/{app_name}/")}
+
+    assert "/users" in core and "/jobs" in core
+    assert app_paths(core, "ebudgeting") == set() and app_paths(core, "noticeboard") == set()
+    assert "/ebudgeting/years" in budgeting
+    assert len(app_paths(budgeting, "ebudgeting")) > 20
+    assert app_paths(budgeting, "noticeboard") == set()
+    assert set(core) < set(budgeting) < set(both)
+    assert "/noticeboard/notices" in both
+    # The app's separate document is gone: one document per regency.
+    slug = provision(apps=("ebudgeting",))
+    assert client.get(f"/t/{slug}/api/v1/ebudgeting/openapi.json").status_code == 404
+
+
+def test_public_operations_are_marked_public(client, provision):
+    paths = _paths(client, provision(apps=("ebudgeting",)))
+    public = {
+        f"{method.upper()} {path}"
+        for path, item in paths.items()
+        for method, operation in item.items()
+        if operation["security"] == []
+    }
+    assert public == {"POST /auth/token"}
+    me = paths["/me"]["get"]
+    assert me["security"] == [{"bearer": []}] and "401" in me["responses"]
+    users = paths["/users"]["get"]
+    assert users["x-permissions"] == ["users.manage"] and "403" in users["responses"]
+    assert paths["/ebudgeting/years"]["get"]["x-permissions"] == ["ebudgeting.view"]
+    platform = client.get("/platform/api/v1/openapi.json").get_json()["paths"]
+    assert platform["/auth/token"]["post"]["security"] == []
+    assert platform["/tenants"]["get"]["security"] == [{"bearer": []}]
 
 
 def _names(path: str) -> list[str]:
@@ -109,8 +163,7 @@ def _fuzz(app, url: str, headers: dict[str, str]) -> list[str]:
 def test_no_generated_request_gets_a_server_error(app, client, regency):
     slug = regency
     tenant = {"Authorization": f"Bearer {tenant_token(client, slug, 'tapd@example.go.id')}"}
-    failures = _fuzz(app, f"/t/{slug}/api/v1/ebudgeting/openapi.json", tenant)
-    failures += _fuzz(app, f"/t/{slug}/api/v1/openapi.json", tenant)
+    failures = _fuzz(app, f"/t/{slug}/api/v1/openapi.json", tenant)
     operator = {"Authorization": f"Bearer {operator_token(client)}"}
     failures += _fuzz(app, "/platform/api/v1/openapi.json", operator)
     assert failures == []

@@ -146,9 +146,7 @@ def test_the_migration_namespaces_the_ebudgeting_roles_users_carry(state, settin
         stored = dict(
             conn.execute(
                 text(f"SELECT email, roles FROM {users_table} WHERE email LIKE '%@example%'")
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         conn.rollback()
     assert stored == {

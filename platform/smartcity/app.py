@@ -8,12 +8,24 @@ import time
 import uuid
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, render_template, request, session
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from smartcity import i18n, public, security_headers
+from smartcity import access, i18n, public, security_headers
+from smartcity.api.auth import bearer_principal
 from smartcity.apps import AppRegistry, MenuEntry
 from smartcity.auth import sessions as web_sessions
 from smartcity.auth.principal import Anonymous
@@ -32,6 +44,7 @@ from smartcity.tenancy.models import TenantStatus
 from smartcity.tenancy.names import SLUG_PATTERN
 from smartcity.tenancy.resolver import ENVIRON_KEY, TenantPathMiddleware, resolve
 from smartcity.usage.activity import record_activity
+from smartcity.web import current_path
 
 log = logging.getLogger(__name__)
 CONSOLE_PREFIX = "/platform"
@@ -77,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     _register_blueprints(app, registry)
     app.before_request(_open_request)
     app.before_request(refuse_nul_bytes)  # after the tenant is known, for the error page
+    app.before_request(_check_access)  # after the tenant's session exists: it loads principals
     app.after_request(_finish_request)
     app.teardown_request(_close_request)
     app.register_error_handler(HTTPException, _http_error)
@@ -111,7 +125,7 @@ def _configure_flask(app: Flask, settings: Settings) -> None:
 
 def _register_blueprints(app: Flask, registry: AppRegistry) -> None:
     from smartcity.api.platform_api import blueprint as platform_api
-    from smartcity.api.tenant_api import blueprint as tenant_api
+    from smartcity.api.tenant import blueprint as tenant_api
     from smartcity.console.views import blueprint as console
     from smartcity.health import blueprint as health
     from smartcity.support.views import blueprint as support_web
@@ -173,6 +187,45 @@ def _open_request() -> Response | None:
         return refusal
     g.db = db.session(bind=tenant.bind if tenant is not None else None)
     return None
+
+
+def _check_access() -> Response | None:
+    """Deny by default: the endpoint's declared rule (``smartcity.access``), before its view.
+
+    The API reads only the bearer token (never the session cookie, see
+    ``api.auth``); pages read the session. A caller nobody signed in for gets a
+    401 from the API and the sign-in page otherwise; one without the rule's
+    permission, or at an endpoint that declared no rule, gets a 403.
+    """
+    endpoint = request.endpoint
+    if endpoint is None or request.routing_exception is not None or is_static(endpoint):
+        return None
+    rule = access.rule_of(current_app.view_functions.get(endpoint))
+    api = is_api_request()
+
+    def principal() -> object:
+        if api:
+            g.api_principal = bearer_principal()
+            return g.api_principal
+        return current_user._get_current_object()
+
+    verdict = access.judge(rule, principal)
+    if verdict is access.Verdict.ALLOW:
+        return None
+    if rule is None:
+        log.error("refused %s: its view declares no access rule", endpoint)
+    if verdict is access.Verdict.SIGN_IN:
+        if api:
+            return _error_response(401, "unauthorized", "a valid bearer token is required here")
+        operator = rule is not None and rule.who is access.Who.OPERATOR
+        login = "console.login" if operator else "tenant_web.login"
+        return redirect(url_for(login, next=current_path()))  # type: ignore[return-value]
+    return _error_response(403, "forbidden", access.refusal_message(rule))
+
+
+def is_static(endpoint: str) -> bool:
+    """Flask's own file routes (the app's and a blueprint's ``static``): public by nature."""
+    return endpoint == "static" or endpoint.endswith(".static")
 
 
 def _refusal(tenant: TenantInfo | None, kind: str | None, app_name: str | None) -> Response | None:

@@ -8,6 +8,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from smartcity.access import public
 from smartcity.db import db
 from smartcity.state import platform_state
 
@@ -15,12 +16,14 @@ blueprint = Blueprint("health", __name__)
 
 
 @blueprint.get("/healthz")
+@public
 def healthz() -> Response:
     """The process is up; says nothing about its dependencies."""
     return jsonify(status="ok")
 
 
 @blueprint.get("/readyz")
+@public
 def readyz() -> tuple[Response, int]:
     """Ready to serve: the database and Redis answer."""
     checks: dict[str, str] = {}

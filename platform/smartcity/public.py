@@ -31,6 +31,7 @@ from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
 
+from smartcity import access
 from smartcity.errors import InvalidInput
 from smartcity.extensions import csrf, limiter
 
@@ -134,13 +135,13 @@ def register(app: Flask, manifest: AppManifest, register_blueprint: Callable[...
     public = routes(app)
     app.jinja_env.globals["spam_fields"] = spam_fields
     if manifest.public_blueprint is not None:
-        pages = manifest.public_blueprint()
+        pages = access.open_blueprint(manifest.public_blueprint())
         limiter.limit(_public_limit, key_func=_public_key)(pages)
         register_blueprint(pages, f"{PAGES_PREFIX}/{manifest.name}")
         public.blueprints.add(pages.name)
         public.guards[pages.name] = manifest.spam_guard or DEFAULT_GUARD
     if manifest.public_api_blueprint is not None:
-        api = manifest.public_api_blueprint()
+        api = access.open_blueprint(manifest.public_api_blueprint())
         limiter.limit(_public_limit, key_func=_public_key)(api)
         csrf.exempt(api)
         register_blueprint(api, f"{API_PREFIX}/{manifest.name}")

@@ -13,19 +13,22 @@ from typing import Any
 
 from flask import g
 
-from smartcity import signals
+from smartcity import access, signals
+from smartcity.api.spec import ApiSpec
 from smartcity.apps import Capability, CapabilityNotDeclared, SubActivityBudget
 from smartcity.i18n import AppTranslations
 from smartcity.public import HoneypotGuard, SpamGuard, check_spam, spam_fields
 from smartcity.state import platform_state
 
 __all__ = [
+    "ApiSpec",
     "AppTranslations",
     "Capability",
     "CapabilityNotDeclared",
     "HoneypotGuard",
     "SpamGuard",
     "SubActivityBudget",
+    "access",
     "capability",
     "check_spam",
     "signals",

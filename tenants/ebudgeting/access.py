@@ -35,6 +35,8 @@ PROPOSE_ITEM = "ebudgeting.catalogue_propose"
 APPROVE_ITEM = "ebudgeting.catalogue_approve"
 PAYMENTS = "ebudgeting.payments"
 MEMBERS = "ebudgeting.members"
+#: The core's permission to manage the regency's users: its holders assign OPD members too.
+USERS_MANAGE = "users.manage"
 
 #: What each permission allows, as the regency's admin reads it when giving roles.
 PERMISSIONS = (
@@ -156,7 +158,7 @@ def units_of(session: Session, user_id: int) -> frozenset[int]:
 
 def actor_for(session: Session, principal: TenantPrincipal) -> Actor:
     perms = frozenset(principal.permissions)
-    if "users.manage" in perms:
+    if USERS_MANAGE in perms:
         # The regency's admin assigns people to OPDs even without an e-budgeting role.
         perms |= {MEMBERS}
     unit_ids = None if VIEW_ALL in perms else units_of(session, principal.user.id)

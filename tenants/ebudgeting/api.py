@@ -16,11 +16,12 @@ from pydantic import BaseModel
 from smartcity.api.auth import require_user
 from smartcity.api.spec import ApiSpec
 from smartcity.bounds import query_int, query_year
-from smartcity.errors import Forbidden, InvalidInput
+from smartcity.errors import InvalidInput
 from smartcity.tenancy.resolver import current_tenant
+from smartcity.toolkit import access
 
 from . import catalogue, ceilings, members, realization, review, rka, sipd, stages, years
-from .access import MEMBERS, VIEW, Actor, actor_for
+from .access import MEMBERS, USERS_MANAGE, VIEW, Actor, actor_for
 from .models import BudgetLine, CatalogueItem, FiscalYear, ReviewEvent, Snapshot, SubActivity
 from .rka import Factor, coefficient_text, parse_coefficient, parse_factors
 from .schemas import (
@@ -72,7 +73,11 @@ from .schemas import (
 )
 
 blueprint = Blueprint("ebudgeting_api", __name__)
-spec = ApiSpec("e-Budgeting API", "/api/v1/ebudgeting", require_user)
+#: Every operation needs ``ebudgeting.view`` unless it says otherwise; finer rules
+#: (the permission of each action, the caller's OPDs) are the services'.
+spec = ApiSpec("e-Budgeting API", blueprint, default_access=access.permission(VIEW))
+#: The member assignments: the regency's admin or the TAPD chair, even without ``view``.
+MEMBER_MANAGERS = access.permission(USERS_MANAGE, MEMBERS)
 
 
 def api() -> Blueprint:
@@ -80,10 +85,9 @@ def api() -> Blueprint:
     return blueprint
 
 
-def _actor(permission: str | None = VIEW) -> Actor:
-    """The caller as an e-budgeting actor; every operation needs at least ``ebudgeting.view``
-    (the member assignments also accept the regency's admin)."""
-    return actor_for(g.db, require_user(permission))
+def _actor() -> Actor:
+    """The caller as an e-budgeting actor (the gate has checked the operation's rule)."""
+    return actor_for(g.db, require_user())
 
 
 def _json(model: BaseModel, status: int = 200) -> tuple[Response, int]:
@@ -208,15 +212,13 @@ def _factors(factors: list[FactorIn] | None, coefficient: str | None) -> list[Fa
 # --------------------------------------------------------------------------- years and pagu
 
 
-@blueprint.get("/years")
-@spec.operation("GET", "/years", "Fiscal years and their stage", response=YearList)
+@spec.route("GET", "/years", "Fiscal years and their stage", response=YearList)
 def list_years() -> tuple[Response, int]:
     _actor()
     return _json(YearList(years=[year_out(y) for y in years.list_years(g.db)]))
 
 
-@blueprint.post("/years")
-@spec.operation(
+@spec.route(
     "POST",
     "/years",
     "Open a fiscal year (TAPD)",
@@ -230,8 +232,7 @@ def create_year(body: YearCreate) -> tuple[Response, int]:
     return _json(year_out(fiscal_year), 201)
 
 
-@blueprint.get("/years/<year:year>/ceilings")
-@spec.operation(
+@spec.route(
     "GET",
     "/years/<year:year>/ceilings",
     "Each OPD's pagu beside what its sub-activities were given and planned",
@@ -261,8 +262,7 @@ def list_ceilings(year: int) -> tuple[Response, int]:
     )
 
 
-@blueprint.put("/years/<year:year>/ceilings/<id:org_unit_id>")
-@spec.operation(
+@spec.route(
     "PUT",
     "/years/<year:year>/ceilings/<id:org_unit_id>",
     "Set an OPD's pagu (TAPD)",
@@ -298,8 +298,7 @@ def set_ceiling(body: CeilingSet, year: int, org_unit_id: int) -> tuple[Response
 # --------------------------------------------------------------------------- sub-activities
 
 
-@blueprint.get("/years/<year:year>/sub-activities")
-@spec.operation(
+@spec.route(
     "GET",
     "/years/<year:year>/sub-activities",
     "Sub-activities the caller may see (?org_unit_id= filters one OPD)",
@@ -318,8 +317,7 @@ def list_sub_activities(year: int) -> tuple[Response, int]:
     )
 
 
-@blueprint.post("/years/<year:year>/sub-activities")
-@spec.operation(
+@spec.route(
     "POST",
     "/years/<year:year>/sub-activities",
     "Budget a sub kegiatan for an OPD",
@@ -349,8 +347,7 @@ def create_sub_activity(body: SubActivityCreate, year: int) -> tuple[Response, i
     return jsonify(_detail(sub, actor).model_dump(mode="json")), 201, {"Location": location}
 
 
-@blueprint.get("/sub-activities/<id:sub_activity_id>")
-@spec.operation(
+@spec.route(
     "GET",
     "/sub-activities/<id:sub_activity_id>",
     "A sub-activity with its lines and review history",
@@ -362,8 +359,7 @@ def get_sub_activity(sub_activity_id: int) -> tuple[Response, int]:
     return _json(_detail(rka.get_sub_activity(g.db, sub_activity_id, actor), actor))
 
 
-@blueprint.patch("/sub-activities/<id:sub_activity_id>")
-@spec.operation(
+@spec.route(
     "PATCH",
     "/sub-activities/<id:sub_activity_id>",
     "Change a sub-activity's output or ceiling",
@@ -388,8 +384,7 @@ def patch_sub_activity(body: SubActivityPatch, sub_activity_id: int) -> tuple[Re
     return _json(_detail(sub, actor))
 
 
-@blueprint.delete("/sub-activities/<id:sub_activity_id>")
-@spec.operation(
+@spec.route(
     "DELETE",
     "/sub-activities/<id:sub_activity_id>",
     "Delete a draft sub-activity",
@@ -405,8 +400,7 @@ def delete_sub_activity(sub_activity_id: int) -> tuple[str, int]:
 # --------------------------------------------------------------------------- lines
 
 
-@blueprint.get("/sub-activities/<id:sub_activity_id>/lines")
-@spec.operation(
+@spec.route(
     "GET",
     "/sub-activities/<id:sub_activity_id>/lines",
     "The RKA lines of a sub-activity",
@@ -418,8 +412,7 @@ def list_lines(sub_activity_id: int) -> tuple[Response, int]:
     return _json(LineList(lines=[line_out(ln, ln.item) for ln in rka.lines_of(g.db, sub)]))
 
 
-@blueprint.post("/sub-activities/<id:sub_activity_id>/lines")
-@spec.operation(
+@spec.route(
     "POST",
     "/sub-activities/<id:sub_activity_id>/lines",
     "Add a line: catalogue item x coefficient x unit price",
@@ -447,8 +440,7 @@ def create_line(body: LineCreate, sub_activity_id: int) -> tuple[Response, int]:
     return _json(line_out(line, catalogue.get_item(g.db, line.catalogue_item_id)), 201)
 
 
-@blueprint.patch("/lines/<id:line_id>")
-@spec.operation(
+@spec.route(
     "PATCH",
     "/lines/<id:line_id>",
     "Change a line (every rule is checked again)",
@@ -472,10 +464,7 @@ def patch_line(body: LinePatch, line_id: int) -> tuple[Response, int]:
     return _json(line_out(line, catalogue.get_item(g.db, line.catalogue_item_id)))
 
 
-@blueprint.delete("/lines/<id:line_id>")
-@spec.operation(
-    "DELETE", "/lines/<id:line_id>", "Delete a line", status=204, errors=(403, 404, 409)
-)
+@spec.route("DELETE", "/lines/<id:line_id>", "Delete a line", status=204, errors=(403, 404, 409))
 def delete_line(line_id: int) -> tuple[str, int]:
     actor = _actor()
     rka.delete_line(g.db, rka.get_line(g.db, line_id, actor), actor=actor)
@@ -485,8 +474,7 @@ def delete_line(line_id: int) -> tuple[str, int]:
 # --------------------------------------------------------------------------- review
 
 
-@blueprint.post("/sub-activities/<id:sub_activity_id>/review")
-@spec.operation(
+@spec.route(
     "POST",
     "/sub-activities/<id:sub_activity_id>/review",
     "Submit (OPD head), return with notes (TAPD), lock or reopen (TAPD chair)",
@@ -500,8 +488,7 @@ def review_sub_activity(body: ReviewIn, sub_activity_id: int) -> tuple[Response,
     return _json(_detail(sub, actor))
 
 
-@blueprint.post("/years/<year:year>/opds/<id:org_unit_id>/review")
-@spec.operation(
+@spec.route(
     "POST",
     "/years/<year:year>/opds/<id:org_unit_id>/review",
     "Submit or lock every sub-activity of an OPD",
@@ -520,8 +507,7 @@ def review_opd(body: OpdReviewIn, year: int, org_unit_id: int) -> tuple[Response
     )
 
 
-@blueprint.get("/sub-activities/<id:sub_activity_id>/reviews")
-@spec.operation(
+@spec.route(
     "GET",
     "/sub-activities/<id:sub_activity_id>/reviews",
     "The review history, newest first",
@@ -534,8 +520,7 @@ def list_reviews(sub_activity_id: int) -> Response:
     )
 
 
-@blueprint.get("/years/<year:year>/notes")
-@spec.operation(
+@spec.route(
     "GET",
     "/years/<year:year>/notes",
     "TAPD's notes on plans returned to the caller's OPDs",
@@ -573,8 +558,7 @@ def _stage_list(fiscal_year: FiscalYear) -> StageList:
     )
 
 
-@blueprint.get("/years/<year:year>/stages")
-@spec.operation(
+@spec.route(
     "GET",
     "/years/<year:year>/stages",
     "Snapshots taken (RKA, APBD, DPA, RKA-P, DPPA)",
@@ -586,8 +570,7 @@ def list_stages(year: int) -> tuple[Response, int]:
     return _json(_stage_list(years.get_year(g.db, year)))
 
 
-@blueprint.post("/years/<year:year>/stages")
-@spec.operation(
+@spec.route(
     "POST",
     "/years/<year:year>/stages",
     "Take the next stage snapshot (TAPD chair)",
@@ -603,8 +586,7 @@ def take_stage(body: StageIn, year: int) -> tuple[Response, int]:
     return _json(_stage_list(fiscal_year), 201)
 
 
-@blueprint.post("/years/<year:year>/revision")
-@spec.operation(
+@spec.route(
     "POST",
     "/years/<year:year>/revision",
     "Open the mid-year revision, RKA-P (TAPD chair)",
@@ -632,8 +614,7 @@ def _values(values: stages.LineValues | None) -> LineValuesOut | None:
     )
 
 
-@blueprint.get("/years/<year:year>/diff")
-@spec.operation(
+@spec.route(
     "GET",
     "/years/<year:year>/diff",
     "What changed between two stages (?from=dpa&to=dppa, optional &org_unit_id=)",
@@ -687,8 +668,7 @@ def stage_diff(year: int) -> tuple[Response, int]:
     )
 
 
-@blueprint.get("/years/<year:year>/sipd")
-@spec.operation(
+@spec.route(
     "GET",
     "/years/<year:year>/sipd",
     "The adopted budget (DPPA, else DPA, else APBD) in the shape SIPD takes",
@@ -711,8 +691,7 @@ def sipd_export(year: int) -> Response:
 # --------------------------------------------------------------------------- catalogue
 
 
-@blueprint.get("/catalogue")
-@spec.operation(
+@spec.route(
     "GET",
     "/catalogue",
     "Search the price catalogue (?year=&q=&kind=&account=&pending=1)",
@@ -737,8 +716,7 @@ def search_catalogue() -> tuple[Response, int]:
     return _json(CatalogueList(items=[item_out(i) for i in items]))
 
 
-@blueprint.post("/catalogue")
-@spec.operation(
+@spec.route(
     "POST",
     "/catalogue",
     "Propose a local item (TAPD approves it before use)",
@@ -762,8 +740,7 @@ def propose_item(body: CatalogueProposal) -> tuple[Response, int]:
     return _json(item_out(item), 201)
 
 
-@blueprint.post("/catalogue/<id:item_id>/decision")
-@spec.operation(
+@spec.route(
     "POST",
     "/catalogue/<id:item_id>/decision",
     "Approve or reject a proposed item (TAPD)",
@@ -797,8 +774,7 @@ def _cash_plan(sub: SubActivity) -> CashPlanOut:
     )
 
 
-@blueprint.get("/sub-activities/<id:sub_activity_id>/cash-plan")
-@spec.operation(
+@spec.route(
     "GET",
     "/sub-activities/<id:sub_activity_id>/cash-plan",
     "The monthly cash plan (anggaran kas) and the amount it must add up to",
@@ -809,8 +785,7 @@ def get_cash_plan(sub_activity_id: int) -> tuple[Response, int]:
     return _json(_cash_plan(rka.get_sub_activity(g.db, sub_activity_id, _actor())))
 
 
-@blueprint.put("/sub-activities/<id:sub_activity_id>/cash-plan")
-@spec.operation(
+@spec.route(
     "PUT",
     "/sub-activities/<id:sub_activity_id>/cash-plan",
     "Set the twelve monthly amounts (they must add up to the adopted budget)",
@@ -838,8 +813,7 @@ def payment_out(payment: Any, sub: SubActivity) -> PaymentOut:
     )
 
 
-@blueprint.get("/years/<year:year>/payments")
-@spec.operation(
+@spec.route(
     "GET",
     "/years/<year:year>/payments",
     "Recent SP2D payments (?limit=, at most 1000)",
@@ -854,8 +828,7 @@ def list_payments(year: int) -> tuple[Response, int]:
     return _json(PaymentList(payments=[payment_out(p, s) for p, s in rows]))
 
 
-@blueprint.post("/years/<year:year>/payments")
-@spec.operation(
+@spec.route(
     "POST",
     "/years/<year:year>/payments",
     "Record one SP2D payment against a DPA line",
@@ -881,8 +854,7 @@ def create_payment(body: PaymentIn, year: int) -> tuple[Response, int]:
     return _json(payment_out(payment, rka.get_sub_activity(g.db, body.sub_activity_id, actor)), 201)
 
 
-@blueprint.post("/years/<year:year>/payments/import")
-@spec.operation(
+@spec.route(
     "POST",
     "/years/<year:year>/payments/import",
     "Import SP2D payments: multipart/form-data with a CSV or XLSX 'file' (all rows or none)",
@@ -912,8 +884,7 @@ def import_payments(year: int) -> tuple[Response, int]:
     return _json(ImportOut(import_id=result.import_id, rows=result.rows, total=result.total), 201)
 
 
-@blueprint.get("/years/<year:year>/realization")
-@spec.operation(
+@spec.route(
     "GET",
     "/years/<year:year>/realization",
     "Realization against the DPA per OPD, program and month (?org_unit_id=)",
@@ -977,31 +948,26 @@ def _members() -> MemberList:
     )
 
 
-@blueprint.get("/members")
-@spec.operation(
-    "GET", "/members", "Users of e-budgeting and the OPDs they act for", response=MemberList
+@spec.route(
+    "GET",
+    "/members",
+    "Users of e-budgeting and the OPDs they act for",
+    access=access.permission(VIEW, USERS_MANAGE, MEMBERS),
+    response=MemberList,
 )
 def list_members() -> tuple[Response, int]:
-    actor = _actor(None)
-    if not (actor.can(VIEW) or actor.can(MEMBERS)):
-        raise Forbidden(f"requires the permission {VIEW}", {"permission": VIEW})
     return _json(_members())
 
 
-@blueprint.put("/members")
-@spec.operation(
+@spec.route(
     "PUT",
     "/members",
     "Set the OPDs a user acts for (admin or TAPD chair)",
+    access=MEMBER_MANAGERS,
     body=MemberIn,
     response=MemberList,
     errors=(403, 404),
 )
 def put_member(body: MemberIn) -> tuple[Response, int]:
-    members.set_units(g.db, body.user_id, body.org_unit_ids, actor=_actor(None))
+    members.set_units(g.db, body.user_id, body.org_unit_ids, actor=_actor())
     return _json(_members())
-
-
-@blueprint.get("/openapi.json")
-def openapi() -> Response:
-    return jsonify(spec.document(request.script_root + "/api/v1/ebudgeting"))

@@ -26,9 +26,8 @@ from smartcity.jobs import service as jobs
 from smartcity.money import number, parse_number, rupiah
 from smartcity.tenancy.resolver import current_tenant
 from smartcity.tenantcore.models import OrgUnit
-from smartcity.toolkit import translations
+from smartcity.toolkit import access, translations
 from smartcity.web import N_, translate
-from smartcity.web.access import signed_in
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -55,6 +54,7 @@ from .access import (
     REVIEW,
     ROLE_DETAILS,
     SUBMIT,
+    USERS_MANAGE,
     VIEW,
     Actor,
     actor_for,
@@ -104,18 +104,17 @@ def _helpers() -> dict[str, Any]:
 # --------------------------------------------------------------------------- access
 
 
-def viewer(view: Callable[P, R]) -> Callable[P, R | Response]:
-    """Signed in with ``ebudgeting.view``; the actor (with their OPDs) is in ``g.eb_actor``."""
+def viewer(view: Callable[P, R]) -> Callable[P, R]:
+    """Declare a page for holders of ``ebudgeting.view`` (checked by the core's gate before
+    the view runs); the actor (with their OPDs) is in ``g.eb_actor``."""
 
     @wraps(view)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response:
-        if not current_user.can(VIEW):
-            abort(403)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         principal: TenantPrincipal = current_user
         g.eb_actor = actor_for(g.db, principal)
         return view(*args, **kwargs)
 
-    return signed_in(wrapper)
+    return access.requires(VIEW)(wrapper)
 
 
 def me() -> Actor:
@@ -943,18 +942,16 @@ def decide_item(item_id: int) -> Response:
 # --------------------------------------------------------------------------- members
 
 
-def _member_manager(view: Callable[P, R]) -> Callable[P, R | Response]:
+def _member_manager(view: Callable[P, R]) -> Callable[P, R]:
     """The regency's admin or the TAPD chair, even without ``ebudgeting.view``."""
 
     @wraps(view)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         principal: TenantPrincipal = current_user
         g.eb_actor = actor_for(g.db, principal)
-        if not g.eb_actor.can(MEMBERS):
-            abort(403)
         return view(*args, **kwargs)
 
-    return signed_in(wrapper)
+    return access.requires(USERS_MANAGE, MEMBERS)(wrapper)
 
 
 @blueprint.get("/members")

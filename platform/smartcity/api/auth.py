@@ -2,6 +2,12 @@
 
 The API is exempt from CSRF, so accepting the browser's session cookie would
 let any site drive it; only an ``Authorization: Bearer`` header counts.
+
+Who may call an operation is decided before its view runs, by the app's access
+gate and the rule the operation declared (``smartcity.access``); the gate reads
+the token with :func:`bearer_principal` and keeps the caller in
+``g.api_principal``. Views get it back with :func:`require_user` or
+:func:`require_operator`, which also refuse (401) if called where no one signed in.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ def bearer_principal() -> OperatorPrincipal | TenantPrincipal | None:
 
 
 def require_operator() -> OperatorPrincipal:
+    """The operator calling this operation."""
     principal = g.get("api_principal") or bearer_principal()
     if not isinstance(principal, OperatorPrincipal):
         abort(401, "a valid operator bearer token is required")
@@ -31,11 +38,10 @@ def require_operator() -> OperatorPrincipal:
     return principal
 
 
-def require_user(permission: str | None = None) -> TenantPrincipal:
+def require_user() -> TenantPrincipal:
+    """The regency's user calling this operation (its rule was checked by the gate)."""
     principal = g.get("api_principal") or bearer_principal()
     if not isinstance(principal, TenantPrincipal):
         abort(401, "a valid bearer token for this tenant is required")
-    if permission is not None and not principal.can(permission):
-        abort(403, f"requires the permission {permission}")
     g.api_principal = principal
     return principal

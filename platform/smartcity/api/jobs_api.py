@@ -1,9 +1,10 @@
 """``<tenant>/api/v1/jobs``: ask for background jobs (reports...), follow them, fetch results.
 
-Registered on the tenant API blueprint (``smartcity.api.tenant_api`` imports
-this module), so the routes and their OpenAPI entries live with the rest of the
-tenant API. A user sees the jobs they asked for; the tenant's administrators see
-all of them. Another tenant's job id is simply not found.
+Registered on the shared tenant API blueprint (``api.tenant_blueprint``), so
+the routes and their OpenAPI entries live with the rest of the tenant API. Any
+signed-in user may use them: which kinds a user may ask for is the job
+catalogue's rule (each kind's permission). A user sees the jobs they asked
+for; the tenant's administrators see all of them. Another tenant's job id is simply not found.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from typing import Any
 from flask import Response, g, jsonify, request, url_for
 from pydantic import BaseModel, ConfigDict, Field
 
+from smartcity.access import SIGNED_IN
 from smartcity.api.auth import require_user
-from smartcity.api.tenant_api import blueprint, spec
+from smartcity.api.tenant_blueprint import spec
 from smartcity.auth.principal import TenantPrincipal
 from smartcity.errors import InvalidInput
 from smartcity.jobs import catalog, service
@@ -127,12 +129,12 @@ def _files(jobs: list[Job]) -> dict[int, StoredFile]:
     return {f.id: f for f in g.db.scalars(query)}
 
 
-@blueprint.get("/jobs")
-@spec.operation(
+@spec.route(
     "GET",
     "/jobs",
     "Jobs: the caller's own (everyone's for tenant admins), newest first; "
     "?status=queued|running|... and ?limit=1-200",
+    access=SIGNED_IN,
     response=JobList,
     errors=(422,),
 )
@@ -157,9 +159,12 @@ def list_jobs() -> Response:
     )
 
 
-@blueprint.get("/jobs/kinds")
-@spec.operation(
-    "GET", "/jobs/kinds", "The kinds of job the caller may ask for", response=JobKindList
+@spec.route(
+    "GET",
+    "/jobs/kinds",
+    "The kinds of job the caller may ask for",
+    access=SIGNED_IN,
+    response=JobKindList,
 )
 def list_job_kinds() -> Response:
     principal = require_user()
@@ -174,11 +179,11 @@ def list_job_kinds() -> Response:
     return jsonify(kinds=kinds)
 
 
-@blueprint.post("/jobs")
-@spec.operation(
+@spec.route(
     "POST",
     "/jobs",
     "Ask for a job; it runs in the background (poll GET /jobs/{job_id})",
+    access=SIGNED_IN,
     body=JobCreate,
     response=JobOut,
     status=201,
@@ -200,19 +205,18 @@ def create_job(body: JobCreate) -> tuple[Response, int, dict[str, str]]:
     return jsonify(job_out(job)), 201, {"Location": location}
 
 
-@blueprint.get("/jobs/<id:job_id>")
-@spec.operation("GET", "/jobs/<id:job_id>", "One job", response=JobOut, errors=(404,))
+@spec.route("GET", "/jobs/<id:job_id>", "One job", access=SIGNED_IN, response=JobOut, errors=(404,))
 def get_job(job_id: int) -> Response:
     principal = require_user()
     job = service.get_job(g.db, job_id, viewer_of(principal))
     return jsonify(job_out(job, _files([job]).get(job.result_file_id or 0)))
 
 
-@blueprint.get("/jobs/<id:job_id>/result")
-@spec.operation(
+@spec.route(
     "GET",
     "/jobs/<id:job_id>/result",
     "The job's file (PDF, XLSX or CSV) once it has succeeded",
+    access=SIGNED_IN,
     errors=(403, 404, 409, 410),
 )
 def get_job_result(job_id: int) -> Response:
@@ -223,11 +227,11 @@ def get_job_result(job_id: int) -> Response:
     return file_response(stored)
 
 
-@blueprint.post("/jobs/<id:job_id>/cancel")
-@spec.operation(
+@spec.route(
     "POST",
     "/jobs/<id:job_id>/cancel",
     "Cancel a job: a queued one at once, a running one at its next step",
+    access=SIGNED_IN,
     response=JobOut,
     errors=(404, 409),
 )

@@ -1,13 +1,18 @@
-"""``/platform/api/v1``: what Bandung's operators do, over JSON."""
+"""``/platform/api/v1``: what Bandung's operators do, over JSON.
+
+Every operation is for operators (the spec's default rule) except the token
+exchange and the document, which are public.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request, url_for
+from flask import Blueprint, Response, g, jsonify, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from smartcity.access import OPERATOR, PUBLIC
 from smartcity.api.auth import require_operator
 from smartcity.api.schemas import (
     AppState,
@@ -42,7 +47,8 @@ from smartcity.tenancy.models import Tenant
 from smartcity.tenancy.provisioning import TenantRequest, provision_tenant
 
 blueprint = Blueprint("platform_api", __name__)
-spec = ApiSpec("Smart City platform API", "/platform/api/v1", require_operator)
+spec = ApiSpec("Smart City platform API", blueprint, default_access=OPERATOR)
+spec.serve_document("Smart City platform API", lambda: ())
 
 
 def tenant_out(tenant: Tenant) -> dict[str, Any]:
@@ -59,16 +65,15 @@ def tenant_out(tenant: Tenant) -> dict[str, Any]:
     ).model_dump(mode="json")
 
 
-@blueprint.post("/auth/token")
-@throttled_sign_in(json_email)
-@spec.operation(
+@spec.route(
     "POST",
     "/auth/token",
     "Exchange operator credentials for a bearer token",
+    access=PUBLIC,
     body=Credentials,
     response=TokenOut,
-    auth=False,
     errors=(401, 429),
+    decorators=(throttled_sign_in(json_email),),
 )
 def issue_operator_token(body: Credentials) -> Response:
     operator = authenticate_operator(g.db, body.email, body.password)
@@ -92,8 +97,7 @@ def issue_operator_token(body: Credentials) -> Response:
     return jsonify(TokenOut(access_token=token, expires_in=settings.TOKEN_TTL_SECONDS).model_dump())
 
 
-@blueprint.get("/tenants")
-@spec.operation("GET", "/tenants", "List tenants", response=TenantList)
+@spec.route("GET", "/tenants", "List tenants", response=TenantList)
 def list_tenants() -> Response:
     require_operator()
     tenants = g.db.scalars(
@@ -104,8 +108,7 @@ def list_tenants() -> Response:
     return jsonify(tenants=[tenant_out(t) for t in tenants])
 
 
-@blueprint.post("/tenants")
-@spec.operation(
+@spec.route(
     "POST",
     "/tenants",
     "Provision a regency (role, schema, apps, first admin) in one transaction",
@@ -137,15 +140,13 @@ def create_tenant(body: TenantCreate) -> tuple[Response, int, dict[str, str]]:
     return jsonify(tenant_out(tenant)), 201, {"Location": location}
 
 
-@blueprint.get("/tenants/<slug>")
-@spec.operation("GET", "/tenants/<slug>", "One tenant", response=TenantOut, errors=(404,))
+@spec.route("GET", "/tenants/<slug>", "One tenant", response=TenantOut, errors=(404,))
 def get_tenant(slug: str) -> Response:
     require_operator()
     return jsonify(tenant_out(lifecycle.get_tenant(g.db, slug)))
 
 
-@blueprint.put("/tenants/<slug>/apps/<app>")
-@spec.operation(
+@spec.route(
     "PUT",
     "/tenants/<slug>/apps/<app>",
     "Enable an app (installs its tables if missing)",
@@ -168,8 +169,7 @@ def enable_app(slug: str, app: str) -> Response:
     return jsonify(AppState(app=app, enabled=True, changed=changed).model_dump())
 
 
-@blueprint.delete("/tenants/<slug>/apps/<app>")
-@spec.operation(
+@spec.route(
     "DELETE",
     "/tenants/<slug>/apps/<app>",
     "Disable an app (its data is kept)",
@@ -198,16 +198,14 @@ def _status_change(slug: str, action: str) -> Response:
     return jsonify(tenant_out(tenant))
 
 
-@blueprint.post("/tenants/<slug>/suspend")
-@spec.operation(
+@spec.route(
     "POST", "/tenants/<slug>/suspend", "Suspend a tenant", response=TenantOut, errors=(404, 409)
 )
 def suspend(slug: str) -> Response:
     return _status_change(slug, "suspend")
 
 
-@blueprint.post("/tenants/<slug>/resume")
-@spec.operation(
+@spec.route(
     "POST",
     "/tenants/<slug>/resume",
     "Resume a suspended tenant",
@@ -218,8 +216,7 @@ def resume(slug: str) -> Response:
     return _status_change(slug, "resume")
 
 
-@blueprint.post("/tenants/<slug>/archive")
-@spec.operation(
+@spec.route(
     "POST",
     "/tenants/<slug>/archive",
     "Archive a tenant (its data is kept)",
@@ -228,8 +225,3 @@ def resume(slug: str) -> Response:
 )
 def archive(slug: str) -> Response:
     return _status_change(slug, "archive")
-
-
-@blueprint.get("/openapi.json")
-def openapi() -> Response:
-    return jsonify(spec.document(request.script_root + "/platform/api/v1"))

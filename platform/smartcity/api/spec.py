@@ -1,21 +1,30 @@
-"""A small registry of API operations that yields the OpenAPI document.
+"""API operations declared once: route, OpenAPI entry and access rule together.
 
-Each view declares its method, path, request and response models once, with
-the decorator below; the same declaration validates the request body and
-documents it, so the OpenAPI document cannot drift from the code.
+Each view is declared with :meth:`ApiSpec.route` (method, path, summary, who may
+call it, request and response models). That one declaration registers the Flask
+route, records the access rule the app's gate checks before the view runs
+(``smartcity.access``), validates the request body, and documents the
+operation, so the OpenAPI document cannot drift from the code and no API view
+exists without its operation.
+
+Every ``ApiSpec`` is mounted with its blueprint; a regency's document
+(``<tenant>/api/v1/openapi.json``) is built from the core's tenant API and the
+spec of every app enabled for that regency, and of no other.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from flask import request
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask.blueprints import BlueprintSetupState
 from pydantic import BaseModel, ValidationError
 
+from smartcity.access import PUBLIC, Rule, Who, declare
 from smartcity.bounds import CONVERTER_SCHEMAS
 from smartcity.errors import InvalidInput
 from smartcity.request_guard import loads_bounded
@@ -23,6 +32,10 @@ from smartcity.request_guard import loads_bounded
 F = TypeVar("F", bound=Callable[..., Any])
 # ``<name>``, ``<converter:name>`` or ``<converter(args):name>``, as Werkzeug reads a rule.
 _RULE_ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
+#: Where the mounted specs are kept, in ``app.extensions``.
+EXTENSION = "smartcity.api_specs"
+#: The endpoint name of a document route (see :meth:`ApiSpec.serve_document`).
+DOCUMENT_ENDPOINT = "openapi"
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -49,95 +62,197 @@ class Operation:
     body: type[BaseModel] | None
     response: type[BaseModel] | None
     status: int
-    auth: bool
+    rule: Rule
     errors: tuple[int, ...]
+    endpoint: str
+
+
+@dataclass(frozen=True)
+class Mounted:
+    """A spec as the app registered it: its blueprint's name and URL prefix."""
+
+    spec: ApiSpec
+    blueprint: str
+    prefix: str
 
 
 @dataclass
 class ApiSpec:
-    """``authenticate`` runs before the body is read: a stranger learns nothing from 422s."""
+    """The operations of one API blueprint.
+
+    ``default_access`` is the rule of an operation that names none (the platform
+    API: operators; an app may say "every operation needs ``<app>.view``"); a
+    spec without one makes every operation declare its own.
+    """
 
     title: str
-    base_path: str
-    authenticate: Callable[[], object]
+    blueprint: Blueprint
+    default_access: Rule | None = None
     operations: list[Operation] = field(default_factory=list)
 
-    def operation(
+    def __post_init__(self) -> None:
+        self.blueprint.record(self._mounted)
+
+    def _mounted(self, state: BlueprintSetupState) -> None:
+        specs: dict[str, Mounted] = state.app.extensions.setdefault(EXTENSION, {})
+        specs[state.name] = Mounted(self, state.name, state.url_prefix or "")
+
+    def route(
         self,
         method: str,
         path: str,
         summary: str,
         *,
+        access: Rule | None = None,
         body: type[BaseModel] | None = None,
         response: type[BaseModel] | None = None,
         status: int = 200,
-        auth: bool = True,
         errors: tuple[int, ...] = (),
+        decorators: Sequence[Callable[[Any], Any]] = (),
     ) -> Callable[[F], F]:
-        """Document an operation; with ``body``, the view receives the parsed model."""
-        self.operations.append(
-            Operation(method.upper(), path, summary, body, response, status, auth, errors)
-        )
+        """Route ``path`` to the view, under ``access``, and document it.
+
+        With ``body``, the view receives the parsed model (after the gate has
+        authenticated the caller: a stranger learns nothing from 422s).
+        ``decorators`` wrap the view outside the body parsing (e.g. the sign-in
+        throttle, which must count before a body is read).
+        """
+        rule = access or self.default_access
+        if rule is None:
+            raise TypeError(f"{self.title}: {method} {path} must declare its access rule")
 
         def decorate(view: F) -> F:
-            if body is None:
-                return view
+            handler: Callable[..., Any] = view
+            if body is not None:
 
-            @functools.wraps(view)
-            def wrapper(*args: Any, **kwargs: Any) -> Any:
-                if auth:
-                    self.authenticate()
-                return view(*args, parse_body(body), **kwargs)
+                @functools.wraps(view)
+                def parsed(*args: Any, **kwargs: Any) -> Any:
+                    return view(*args, parse_body(body), **kwargs)
 
-            return wrapper  # type: ignore[return-value]
+                handler = parsed
+            for decorator in decorators:
+                handler = decorator(handler)
+            declare(handler, rule)
+            self.blueprint.add_url_rule(path, view.__name__, handler, methods=[method.upper()])
+            self.operations.append(
+                Operation(
+                    method.upper(),
+                    path,
+                    summary,
+                    body,
+                    response,
+                    status,
+                    rule,
+                    errors,
+                    f"{self.blueprint.name}.{view.__name__}",
+                )
+            )
+            return view
 
         return decorate
 
-    def document(self, server_url: str) -> dict[str, Any]:
-        schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
-        paths: dict[str, dict[str, Any]] = {}
-        for op in self.operations:
-            item: dict[str, Any] = {"summary": op.summary, "responses": {}}
-            if op.body is not None:
-                schemas[op.body.__name__] = _schema(op.body, schemas)
-                item["requestBody"] = {
-                    "required": True,
-                    "content": {"application/json": {"schema": _ref(op.body)}},
-                }
-            ok: dict[str, Any] = {"description": "OK"}
-            if op.response is not None:
-                schemas[op.response.__name__] = _schema(op.response, schemas)
-                ok["content"] = {"application/json": {"schema": _ref(op.response)}}
-            item["responses"][str(op.status)] = ok
-            codes = set(op.errors) | ({401} if op.auth else set()) | ({422} if op.body else set())
-            for code in sorted(codes):
-                item["responses"][str(code)] = {
-                    "description": "Error",
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-                    },
-                }
-            if op.auth:
-                item["security"] = [{"bearer": []}]
-            else:
-                # Public (no sign-in): an empty requirement says so in OpenAPI itself,
-                # and ``x-public`` makes it plain to a reader and to the core's checks.
-                item["security"] = []
-                item["x-public"] = True
-            path, parameters = openapi_path(op.path)
-            if parameters:
-                item["parameters"] = parameters
-            paths.setdefault(path, {})[op.method.lower()] = item
-        return {
-            "openapi": "3.1.0",
-            "info": {"title": self.title, "version": "1"},
-            "servers": [{"url": server_url}],
-            "paths": paths,
-            "components": {
-                "schemas": schemas,
-                "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            },
+    def serve_document(self, title: str, enabled_apps: Callable[[], Iterable[str]]) -> None:
+        """Serve a public ``openapi.json`` on this blueprint: this spec, then the spec of
+        every app among ``enabled_apps()`` mounted where this one is served (a regency's
+        document lists the apps it enabled, and none it did not)."""
+
+        def openapi() -> Response:
+            state = current_app.extensions["smartcity"]
+            mounted: dict[str, Mounted] = current_app.extensions.get(EXTENSION, {})
+            own = mounted[self.blueprint.name]
+            kind = state.blueprint_kind.get(own.blueprint)
+            apps = set(enabled_apps())
+            parts = [own] + [
+                m
+                for name, m in sorted(mounted.items())
+                if state.blueprint_kind.get(name) == kind and state.blueprint_app.get(name) in apps
+            ]
+            return jsonify(document(title, request.script_root, own.prefix, parts))
+
+        declare(openapi, PUBLIC)
+        self.blueprint.add_url_rule("/openapi.json", DOCUMENT_ENDPOINT, openapi, methods=["GET"])
+
+
+def document(title: str, script_root: str, base: str, parts: Sequence[Mounted]) -> dict[str, Any]:
+    """One OpenAPI 3.1 document of ``parts``, served from ``script_root + base``.
+
+    Operation paths are relative to ``base`` (an app's API mounted at
+    ``/api/v1/<app>`` appears under ``/<app>/...``). A schema name two parts
+    define differently is a programming error, raised here and caught by the tests.
+    """
+    schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
+    paths: dict[str, dict[str, Any]] = {}
+    for part in parts:
+        if not part.prefix.startswith(base):
+            raise ValueError(f"{part.blueprint} is mounted at {part.prefix}, outside {base}")
+        relative = part.prefix.removeprefix(base)
+        for op in part.spec.operations:
+            path, item = _operation(op, _Schemas(schemas))
+            paths.setdefault(relative + path, {})[op.method.lower()] = item
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": "1"},
+        "servers": [{"url": script_root + base}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+@dataclass
+class _Schemas:
+    """The document's component schemas; refuses one name with two meanings."""
+
+    known: dict[str, Any]
+
+    def add(self, name: str, schema: dict[str, Any]) -> None:
+        if name in self.known and self.known[name] != schema:
+            raise ValueError(f"two different OpenAPI schemas are named {name}")
+        self.known[name] = schema
+
+    def model(self, model: type[BaseModel]) -> dict[str, str]:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in schema.pop("$defs", {}).items():
+            self.add(name, sub)
+        self.add(model.__name__, schema)
+        return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _operation(op: Operation, schemas: _Schemas) -> tuple[str, dict[str, Any]]:
+    item: dict[str, Any] = {
+        "operationId": op.endpoint.replace(".", "_"),
+        "summary": op.summary,
+        "responses": {},
+    }
+    if op.body is not None:
+        item["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": schemas.model(op.body)}},
         }
+    ok: dict[str, Any] = {"description": "OK"}
+    if op.response is not None:
+        ok["content"] = {"application/json": {"schema": schemas.model(op.response)}}
+    item["responses"][str(op.status)] = ok
+    codes = set(op.errors) | ({422} if op.body else set())
+    if not op.rule.is_public:
+        codes.add(401)
+    if op.rule.who is Who.PERMISSION:
+        codes.add(403)
+    for code in sorted(codes):
+        item["responses"][str(code)] = {
+            "description": "Error",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+    # Explicit either way: ``[]`` marks an operation anyone may call.
+    item["security"] = [] if op.rule.is_public else [{"bearer": []}]
+    if op.rule.who is Who.PERMISSION:
+        item["x-permissions"] = list(op.rule.permissions)
+    path, parameters = openapi_path(op.path)
+    if parameters:
+        item["parameters"] = parameters
+    return path, item
 
 
 def openapi_path(rule: str) -> tuple[str, list[dict[str, Any]]]:
@@ -163,16 +278,6 @@ def openapi_path(rule: str) -> tuple[str, list[dict[str, Any]]]:
         return "{" + match["name"] + "}"
 
     return _RULE_ARGUMENT.sub(declare, rule), parameters
-
-
-def _ref(model: type[BaseModel]) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{model.__name__}"}
-
-
-def _schema(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, Any]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    schemas.update(schema.pop("$defs", {}))
-    return schema
 
 
 def parse_body(model: type[BaseModel]) -> BaseModel:

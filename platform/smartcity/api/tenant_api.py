@@ -1,12 +1,17 @@
-"""``<tenant>/api/v1``: the tenant's users, over JSON (also on the tenant's own host)."""
+"""``<tenant>/api/v1``: the tenant's users, over JSON (also on the tenant's own host).
+
+Registered on the shared tenant API blueprint (``api.tenant_blueprint``), as
+the job operations are (``api.jobs_api``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request, url_for
+from flask import Response, g, jsonify, url_for
 from sqlalchemy import select
 
+from smartcity.access import PUBLIC, SIGNED_IN, permission
 from smartcity.api.auth import require_user
 from smartcity.api.schemas import (
     Credentials,
@@ -17,7 +22,7 @@ from smartcity.api.schemas import (
     UserOut,
     UserPatch,
 )
-from smartcity.api.spec import ApiSpec
+from smartcity.api.tenant_blueprint import spec
 from smartcity.auth.principal import TenantPrincipal
 from smartcity.auth.throttle import json_email, note_failed_sign_in, throttled_sign_in
 from smartcity.auth.tokens import issue_token
@@ -27,8 +32,8 @@ from smartcity.tenancy.resolver import current_tenant
 from smartcity.tenantcore import users
 from smartcity.tenantcore.models import User
 
-blueprint = Blueprint("tenant_api", __name__)
-spec = ApiSpec("Smart City tenant API", "/api/v1", require_user)
+#: What managing the regency's user accounts needs.
+USERS_MANAGE = permission("users.manage")
 
 
 def user_out(user: User) -> dict[str, Any]:
@@ -42,16 +47,15 @@ def user_out(user: User) -> dict[str, Any]:
     ).model_dump(mode="json")
 
 
-@blueprint.post("/auth/token")
-@throttled_sign_in(json_email)
-@spec.operation(
+@spec.route(
     "POST",
     "/auth/token",
     "Exchange a tenant user's credentials for a bearer token",
+    access=PUBLIC,
     body=Credentials,
     response=TokenOut,
-    auth=False,
     errors=(401, 429),
+    decorators=(throttled_sign_in(json_email),),
 )
 def issue_user_token(body: Credentials) -> Response:
     tenant = current_tenant()
@@ -67,8 +71,13 @@ def issue_user_token(body: Credentials) -> Response:
     )
 
 
-@blueprint.get("/me")
-@spec.operation("GET", "/me", "The user behind the token, and what they may use", response=MeOut)
+@spec.route(
+    "GET",
+    "/me",
+    "The user behind the token, and what they may use",
+    access=SIGNED_IN,
+    response=MeOut,
+)
 def me() -> Response:
     principal = require_user()
     return jsonify(
@@ -83,25 +92,23 @@ def me() -> Response:
     )
 
 
-@blueprint.get("/users")
-@spec.operation("GET", "/users", "List users (tenant admin)", response=UserList, errors=(403,))
+@spec.route("GET", "/users", "List users (tenant admin)", access=USERS_MANAGE, response=UserList)
 def list_users() -> Response:
-    require_user("users.manage")
     return jsonify(users=[user_out(u) for u in g.db.scalars(select(User).order_by(User.id))])
 
 
-@blueprint.post("/users")
-@spec.operation(
+@spec.route(
     "POST",
     "/users",
     "Create a user (tenant admin)",
+    access=USERS_MANAGE,
     body=UserCreate,
     response=UserOut,
     status=201,
-    errors=(403, 409),
+    errors=(409,),
 )
 def create_user(body: UserCreate) -> tuple[Response, int, dict[str, str]]:
-    principal = require_user("users.manage")
+    principal = require_user()
     state = platform_state()
     user = users.create_user(
         g.db,
@@ -116,26 +123,29 @@ def create_user(body: UserCreate) -> tuple[Response, int, dict[str, str]]:
     return jsonify(user_out(user)), 201, {"Location": url_for(".get_user", user_id=user.id)}
 
 
-@blueprint.get("/users/<id:user_id>")
-@spec.operation(
-    "GET", "/users/<id:user_id>", "One user (tenant admin)", response=UserOut, errors=(403, 404)
+@spec.route(
+    "GET",
+    "/users/<id:user_id>",
+    "One user (tenant admin)",
+    access=USERS_MANAGE,
+    response=UserOut,
+    errors=(404,),
 )
 def get_user(user_id: int) -> Response:
-    require_user("users.manage")
     return jsonify(user_out(users.get_user(g.db, user_id)))
 
 
-@blueprint.patch("/users/<id:user_id>")
-@spec.operation(
+@spec.route(
     "PATCH",
     "/users/<id:user_id>",
     "Change a user (tenant admin)",
+    access=USERS_MANAGE,
     body=UserPatch,
     response=UserOut,
-    errors=(403, 404),
+    errors=(404,),
 )
 def patch_user(body: UserPatch, user_id: int) -> Response:
-    principal = require_user("users.manage")
+    principal = require_user()
     state = platform_state()
     user = users.update_user(
         g.db,
@@ -151,26 +161,17 @@ def patch_user(body: UserPatch, user_id: int) -> Response:
     return jsonify(user_out(user))
 
 
-@blueprint.delete("/users/<id:user_id>")
-@spec.operation(
+@spec.route(
     "DELETE",
     "/users/<id:user_id>",
     "Deactivate a user (tenant admin)",
+    access=USERS_MANAGE,
     response=UserOut,
-    errors=(403, 404),
+    errors=(404,),
 )
 def deactivate_user(user_id: int) -> Response:
-    principal = require_user("users.manage")
+    principal = require_user()
     user = users.get_user(g.db, user_id)
     if user.id == principal.user.id:
         raise ServiceError("you cannot deactivate yourself", {"id": "yourself"})
     return jsonify(user_out(users.deactivate_user(g.db, user, actor=principal.label)))
-
-
-@blueprint.get("/openapi.json")
-def openapi() -> Response:
-    return jsonify(spec.document(request.script_root + "/api/v1"))
-
-
-# The job routes register themselves on this blueprint and spec.
-from smartcity.api import jobs_api as _jobs_api  # noqa: E402, F401

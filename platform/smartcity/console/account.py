@@ -18,6 +18,7 @@ from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from smartcity.access import public
 from smartcity.auth import totp
 from smartcity.auth.models import Operator
 from smartcity.auth.principal import OperatorPrincipal
@@ -55,6 +56,7 @@ def _after_sign_in(next_path: str | None) -> Response:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
+@public
 @throttled_sign_in(form_email)
 def login() -> str | Response:
     next_path = safe_next(request.args.get("next"))
@@ -109,6 +111,7 @@ def _pending_account() -> str:
 
 
 @blueprint.route("/login/code", methods=["GET", "POST"])
+@public
 @throttled_sign_in(_pending_account)
 def login_code() -> str | Response | tuple[str, int]:
     found = _pending_operator()
@@ -143,6 +146,7 @@ def login_code() -> str | Response | tuple[str, int]:
 
 
 @blueprint.post("/logout")
+@public
 def logout() -> Response:
     end_sessions(current_user)  # a copy of the cookie no longer signs anyone in
     logout_user()

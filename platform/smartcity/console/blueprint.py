@@ -8,33 +8,25 @@ imports them all, so the app registers a complete console.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import Any, TypeVar
 
-from flask import Blueprint, abort, redirect, url_for
+from flask import Blueprint, abort
 from flask_login import current_user
-from werkzeug.wrappers import Response
 
+from smartcity import access
 from smartcity.auth.principal import OperatorPrincipal
-from smartcity.web import current_path, install_template_globals
+from smartcity.web import install_template_globals
 
-P = ParamSpec("P")
-R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., Any])
 
 blueprint = Blueprint("console", __name__)
 blueprint.record_once(install_template_globals)
 
 
-def operator_only(view: Callable[P, R]) -> Callable[P, R | Response]:
-    """Send anyone who is not a signed-in operator to the console's sign-in page."""
-
-    @wraps(view)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response:
-        if not isinstance(current_user, OperatorPrincipal):
-            return redirect(url_for("console.login", next=current_path()))
-        return view(*args, **kwargs)
-
-    return wrapper
+def operator_only(view: F) -> F:
+    """Declare a console page for operators only (``smartcity.access``); the gate sends
+    anyone else to the console's sign-in page, and back afterwards."""
+    return access.operator(view)
 
 
 def signed_in_operator() -> OperatorPrincipal:

@@ -18,6 +18,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
+from smartcity.access import public
 from smartcity.db import db
 from smartcity.state import platform_state
 from smartcity.support import grants
@@ -35,6 +36,7 @@ blueprint.record_once(install_template_globals)
 
 
 @blueprint.get("/support/enter")
+@public
 def enter() -> Response:
     """Redeem a hand-over token from the console and sign in as the support principal."""
     tenant = current_tenant()
@@ -53,6 +55,7 @@ def enter() -> Response:
 
 
 @blueprint.post("/support/end")
+@public
 def end() -> Response:
     """The operator ends their own support session from inside the tenant."""
     tenant = current_tenant()

@@ -2,28 +2,28 @@
 
 Every module of ``smartcity.web`` that serves tenant pages registers its routes
 on this one blueprint (``tenant_web``), so endpoint names stay stable however
-the views are split; ``smartcity.web.views`` imports them all.
+the views are split; ``smartcity.web.views`` imports them all. Each page
+declares its rule with the decorators below (or ``smartcity.access.public``);
+the app's gate decides before the view runs, and refuses a page that declared none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import Any, TypeVar
 
-from flask import Blueprint, abort, redirect, url_for
+from flask import Blueprint
 from flask_login import current_user
-from werkzeug.wrappers import Response
 
+from smartcity import access
 from smartcity.auth.principal import TenantPrincipal
 from smartcity.state import platform_state
 from smartcity.tenancy.cache import TenantInfo
 from smartcity.tenantcore.models import User
-from smartcity.web import current_path, install_template_globals
+from smartcity.web import install_template_globals
 from smartcity.web.branding import install_branding_globals
 
-P = ParamSpec("P")
-R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., Any])
 
 #: What a regency's admin needs for its org units, staff, calendar and settings.
 TENANT_MANAGE = "tenant.manage"
@@ -35,31 +35,16 @@ blueprint.record_once(install_template_globals)
 blueprint.record_once(install_branding_globals)
 
 
-def signed_in(view: Callable[P, R]) -> Callable[P, R | Response]:
-    """Send an anonymous visitor to this tenant's sign-in page, and back afterwards."""
-
-    @wraps(view)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response:
-        if not isinstance(current_user, TenantPrincipal):
-            return redirect(url_for("tenant_web.login", next=current_path()))
-        return view(*args, **kwargs)
-
-    return wrapper
+def signed_in(view: F) -> F:
+    """Declare a page open to any signed-in user of this regency (see ``smartcity.access``);
+    the gate sends an anonymous visitor to the sign-in page, and back afterwards."""
+    return access.signed_in(view)
 
 
-def permitted(*permissions: str) -> Callable[[Callable[P, R]], Callable[P, R | Response]]:
-    """Signed in and holding one of ``permissions`` in this tenant, else 403."""
-
-    def decorate(view: Callable[P, R]) -> Callable[P, R | Response]:
-        @wraps(view)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response:
-            if not any(current_user.can(p) for p in permissions):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return signed_in(wrapper)
-
-    return decorate
+def permitted(*permissions: str) -> Callable[[F], F]:
+    """Declare a page open to users holding one of ``permissions`` in this regency;
+    the gate answers 403 to anyone else who is signed in."""
+    return access.requires(*permissions)
 
 
 def principal_for(user: User, tenant: TenantInfo) -> TenantPrincipal:

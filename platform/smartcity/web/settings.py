@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from smartcity.access import public
 from smartcity.errors import ServiceError
 from smartcity.tenantcore.models import TenantSettings
 from smartcity.tenantcore.settings import TIMEZONES, get_settings, remove_logo, update_settings
@@ -71,6 +72,7 @@ def settings_remove_logo() -> Response:
 
 
 @blueprint.get("/branding/logo")
+@public
 def logo() -> Response:
     row = g.db.execute(
         select(TenantSettings.logo, TenantSettings.logo_type).where(TenantSettings.id == 1)

@@ -17,6 +17,7 @@ from flask_login import current_user, login_user
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
+from smartcity.access import public
 from smartcity.errors import ServiceError
 from smartcity.state import platform_state
 from smartcity.tenancy.resolver import current_tenant
@@ -238,6 +239,7 @@ def _hand_over(user: User, token: str, purpose: str) -> None:
 
 
 @blueprint.get("/set-password/<token>")
+@public
 def set_password_link(token: str) -> Response | tuple[str, int]:
     """Exchange the link for this browser's session, then show a URL without the token.
 
@@ -253,6 +255,7 @@ def set_password_link(token: str) -> Response | tuple[str, int]:
 
 
 @blueprint.route("/set-password", methods=["GET", "POST"])
+@public
 def set_password() -> Response | tuple[str, int]:
     """Where an invited (or reset) user chooses a password; no sign-in needed."""
     tenant = current_tenant()

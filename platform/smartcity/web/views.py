@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 from werkzeug.wrappers import Response
 
+from smartcity.access import public
 from smartcity.auth.principal import TenantPrincipal
 from smartcity.auth.sessions import end_sessions
 from smartcity.auth.throttle import form_email, note_failed_sign_in, throttled_sign_in
@@ -60,6 +61,7 @@ def home() -> str:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
+@public
 @throttled_sign_in(form_email)
 def login() -> str | Response | tuple[str, int]:
     tenant = current_tenant()
@@ -81,6 +83,7 @@ def login() -> str | Response | tuple[str, int]:
 
 
 @blueprint.post("/logout")
+@public
 def logout() -> Response:
     end_sessions(current_user)  # a copy of the cookie no longer signs anyone in
     logout_user()

@@ -1,49 +1,71 @@
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, g, jsonify, request
-from flask_login import current_user
+from flask import Blueprint, Response, abort, g, jsonify
+from pydantic import BaseModel, Field
 from smartcity.api.auth import require_user
+from smartcity.api.spec import ApiSpec
 from smartcity.bounds import query_int, query_year
-from smartcity.toolkit import capability
+from smartcity.toolkit import access, capability
 from sqlalchemy import select
 
 from .models import Notice
+
+POST = access.permission("noticeboard.post")
 
 
 def web() -> Blueprint:
     bp = Blueprint("noticeboard", __name__)
 
     @bp.get("/")
+    @access.signed_in
     def index() -> str:
-        if not current_user.is_authenticated:
-            abort(401)
         titles = g.db.scalars(select(Notice.title).order_by(Notice.id))
         return "<ul>" + "".join(f"<li>{t}</li>" for t in titles) + "</ul>"
 
     return bp
 
 
+class NoticeIn(BaseModel):
+    title: str = Field(max_length=200)
+
+
+class NoticeOut(BaseModel):
+    id: int
+    title: str
+
+
+class NoticeList(BaseModel):
+    notices: list[NoticeOut]
+
+
 def api() -> Blueprint:
     bp = Blueprint("noticeboard_api", __name__)
+    spec = ApiSpec("Noticeboard API", bp, default_access=access.SIGNED_IN)
 
-    @bp.get("/notices")
+    @spec.route("GET", "/notices", "Every notice", response=NoticeList)
     def notices() -> Response:
-        require_user()
         rows = g.db.scalars(select(Notice).order_by(Notice.id))
         return jsonify(notices=[{"id": n.id, "title": n.title} for n in rows])
 
-    @bp.post("/notices")
-    def post_notice() -> tuple[Response, int]:
-        require_user("noticeboard.post")
-        notice = Notice(title=str((request.get_json(silent=True) or {}).get("title", "")))
+    @spec.route(
+        "POST",
+        "/notices",
+        "Post a notice",
+        access=POST,
+        body=NoticeIn,
+        response=NoticeOut,
+        status=201,
+    )
+    def post_notice(body: NoticeIn) -> tuple[Response, int]:
+        require_user()
+        notice = Notice(title=body.title)
         g.db.add(notice)
         g.db.flush()
         return jsonify(id=notice.id, title=notice.title), 201
 
-    @bp.get("/budget")
+    @spec.route("GET", "/budget", "e-Budgeting's figures, when it is enabled here")
     def budget() -> Response | tuple[Response, int]:
         """Reads e-Budgeting's figures through the core; says so when it is absent."""
-        require_user()
         year, unit = query_year(), query_int("org_unit_id")
         if year is None or unit is None:
             return jsonify(error={"code": "invalid", "message": "year, org_unit_id"}), 400
@@ -59,9 +81,8 @@ def api() -> Blueprint:
             ],
         )
 
-    @bp.get("/notices/<id:notice_id>")
+    @spec.route("GET", "/notices/<id:notice_id>", "One notice", response=NoticeOut, errors=(404,))
     def get_notice(notice_id: int) -> Response:
-        require_user()
         notice = g.db.get(Notice, notice_id)
         if notice is None:
             abort(404)

@@ -17,9 +17,8 @@ from flask import (
     request,
     url_for,
 )
-from smartcity.api.spec import ApiSpec
 from smartcity.tenantcore import audit
-from smartcity.toolkit import check_spam, translations
+from smartcity.toolkit import ApiSpec, access, check_spam, translations
 from sqlalchemy import select
 
 from .models import Notice
@@ -35,8 +34,6 @@ PAGE = """<h1>{{ heading }}</h1>
   <input name="title" maxlength="200" required>
   <button type="submit">{{ send }}</button>
 </form>"""
-
-spec = ApiSpec("Noticeboard public API", "/api/v1/public/noticeboard", lambda: None)
 
 
 def pages() -> Blueprint:
@@ -74,16 +71,13 @@ def pages() -> Blueprint:
 
 
 def api() -> Blueprint:
+    """Listed in the regency's one OpenAPI document, under ``/public/noticeboard``."""
     bp = Blueprint("noticeboard_public_api", __name__)
+    spec = ApiSpec("Noticeboard public API", bp, default_access=access.PUBLIC)
 
-    @bp.get("/notices")
-    @spec.operation("GET", "/notices", "The board's notices, for anyone", auth=False)
+    @spec.route("GET", "/notices", "The board's notices, for anyone")
     def notices() -> Response:
         titles = g.db.scalars(select(Notice.title).order_by(Notice.id))
         return jsonify(notices=list(titles))
-
-    @bp.get("/openapi.json")
-    def openapi() -> Response:
-        return jsonify(spec.document(request.script_root + spec.base_path))
 
     return bp
