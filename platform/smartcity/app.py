@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from smartcity import security_headers
 from smartcity.apps import AppRegistry, MenuEntry
+from smartcity.auth import principal as principals
 from smartcity.auth import sessions as web_sessions
 from smartcity.auth.principal import Anonymous
 from smartcity.bounds import CONVERTERS
@@ -26,7 +27,11 @@ from smartcity.logconfig import redact_url
 from smartcity.migrating import Migrations
 from smartcity.request_guard import BoundedJSONProvider, refuse_nul_bytes
 from smartcity.state import BlueprintKind, PlatformState, platform_state
-from smartcity.support.principal import record_support_request
+from smartcity.support.principal import (
+    SUPPORT_PREFIX,
+    load_support_principal,
+    record_support_request,
+)
 from smartcity.tenancy.cache import TenantCache, TenantInfo
 from smartcity.tenancy.models import TenantStatus
 from smartcity.tenancy.names import SLUG_PATTERN
@@ -66,6 +71,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app.session_interface = TenantCookieSessions()
     security_headers.init_app(app, https=settings.SECURE_COOKIES)
+    # An operator in a support session is a principal of the regency (smartcity.support).
+    principals.init_app(app, {SUPPORT_PREFIX: load_support_principal})
     login_manager.init_app(app)
     login_manager.user_loader(web_sessions.load_session_principal)
     web_sessions.init_app(app)

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, g, jsonify, request
 from flask_login import current_user
-from smartcity.api.auth import require_user
-from smartcity.bounds import query_int, query_year
-from smartcity.toolkit import capability
+from smartcity.toolkit import capability, query_int, query_year, require_user
 from sqlalchemy import select
 
 from .models import Notice

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smartcity.apps import AppManifest, BeatEntry, MenuEntry
+from smartcity.toolkit import AppManifest, BeatEntry, MenuEntry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
