@@ -16,7 +16,9 @@ The names, by topic:
 - errors a service raises, rendered by the page or the API that shows them:
   :class:`ServiceError`, :class:`InvalidInput`, :class:`NotFound`,
   :class:`Conflict`, :class:`Forbidden`, :class:`Unauthorized`,
-  :class:`TooManyRequests`;
+  :class:`TooManyRequests`, each with a :class:`Message` (a msgid and its values,
+  translated where it is shown); an app makes its own with :func:`messages_from`
+  over its translation domain's ``gettext``;
 - the regency and its core data: :class:`TenantInfo`, :func:`current_tenant`,
   :data:`tenant_metadata` (the metadata of an app's models), :class:`OrgUnit`,
   :class:`User`, :func:`tenant_settings`, :func:`record_audit`, org-unit
@@ -63,10 +65,12 @@ from smartcity.errors import (
     Conflict,
     Forbidden,
     InvalidInput,
+    Message,
     NotFound,
     ServiceError,
     TooManyRequests,
     Unauthorized,
+    messages_from,
 )
 from smartcity.jobs.kinds import JobContext
 from smartcity.jobs.models import Job
@@ -119,6 +123,7 @@ __all__ = [
     "JobContext",
     "Letterhead",
     "MenuEntry",
+    "Message",
     "NotFound",
     "OrgUnit",
     "Report",
@@ -141,6 +146,7 @@ __all__ = [
     "declare_report",
     "member_units",
     "member_units_by_user",
+    "messages_from",
     "permissions_for",
     "query_int",
     "query_year",
