@@ -180,3 +180,22 @@ def test_archiving_asks_for_the_slug(app, provision):
     archived = client.post(f"{detail}/archive", data={"csrf_token": token, "confirm_slug": slug})
     assert archived.status_code == 303
     assert app.test_client().get(f"/t/{slug}/login").status_code == 404
+
+
+def test_a_refusal_with_values_is_shown_in_indonesian_or_english(app, provision):
+    """The service raises a msgid with its values; the page translates it as it shows it."""
+    slug = provision()
+    client = signed_in_console(app)
+    detail = f"/platform/tenants/{slug}"
+    enable = f"{detail}/apps/digest/enable"
+    refused = client.post(enable, data={"csrf_token": page_token(client, detail)})
+    assert refused.status_code == 409
+    assert "&#39;digest&#39; membutuhkan noticeboard: aktifkan dulu" in refused.get_data(
+        as_text=True
+    )
+    english = client.post(
+        f"{enable}?lang=en", data={"csrf_token": page_token(client, f"{detail}?lang=en")}
+    )
+    assert "&#39;digest&#39; requires noticeboard: enable it first" in english.get_data(
+        as_text=True
+    )

@@ -224,3 +224,24 @@ def test_unknown_api_path_is_json_404(client):
     response = client.get("/platform/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_an_error_carries_its_message_id_and_params_and_speaks_the_asked_language(
+    client, op, provision
+):
+    """English in ``message``; the msgid and its values; the same text in the reader's
+    language: ?lang= first, else Accept-Language, else Indonesian."""
+    slug = provision()
+    url = f"/platform/api/v1/tenants/{slug}/apps/digest"
+    default = client.put(url, headers=op).get_json()["error"]
+    assert default["code"] == "conflict"
+    assert default["message"] == "'digest' requires noticeboard: enable it first"
+    assert default["message_id"] == "'%(app)s' requires %(apps)s: enable it first"
+    assert default["params"] == {"app": "digest", "apps": "noticeboard"}
+    assert default["lang"] == "id"
+    assert default["localized"] == "'digest' membutuhkan noticeboard: aktifkan dulu"
+    english = client.put(url, headers={**op, "Accept-Language": "en-GB,en;q=0.8"}).get_json()
+    assert english["error"]["lang"] == "en"
+    assert english["error"]["localized"] == default["message"]
+    asked = client.put(f"{url}?lang=id", headers={**op, "Accept-Language": "en"}).get_json()
+    assert asked["error"]["localized"] == default["localized"]

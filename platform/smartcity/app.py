@@ -6,6 +6,7 @@ import logging
 import secrets
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from flask import (
@@ -21,30 +22,36 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from smartcity import access, i18n, public, security_headers
 from smartcity.api.auth import bearer_principal
 from smartcity.apps import AppRegistry, MenuEntry
+from smartcity.auth import principal as principals
 from smartcity.auth import sessions as web_sessions
 from smartcity.auth.principal import Anonymous
 from smartcity.bounds import CONVERTERS
 from smartcity.config import Settings
 from smartcity.db import db, sqlalchemy_url
-from smartcity.errors import ServiceError
+from smartcity.errors import ServiceError, as_message
 from smartcity.extensions import csrf, limiter, login_manager
 from smartcity.logconfig import redact_url
 from smartcity.migrating import Migrations
 from smartcity.request_guard import BoundedJSONProvider, refuse_nul_bytes
 from smartcity.state import BlueprintKind, PlatformState, platform_state
-from smartcity.support.principal import record_support_request
+from smartcity.support.principal import (
+    SUPPORT_PREFIX,
+    load_support_principal,
+    record_support_request,
+)
 from smartcity.tenancy.cache import TenantCache, TenantInfo
 from smartcity.tenancy.models import TenantStatus
 from smartcity.tenancy.names import SLUG_PATTERN
 from smartcity.tenancy.resolver import ENVIRON_KEY, TenantPathMiddleware, resolve
 from smartcity.usage.activity import record_activity
-from smartcity.web import current_path
+from smartcity.web import current_path, translate
 
 log = logging.getLogger(__name__)
 CONSOLE_PREFIX = "/platform"
@@ -79,6 +86,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app.session_interface = TenantCookieSessions()
     security_headers.init_app(app, https=settings.SECURE_COOKIES)
+    # An operator in a support session is a principal of the regency (smartcity.support).
+    principals.init_app(app, {SUPPORT_PREFIX: load_support_principal})
     login_manager.init_app(app)
     login_manager.user_loader(web_sessions.load_session_principal)
     web_sessions.init_app(app)
@@ -287,17 +296,33 @@ def _close_request(_exc: BaseException | None) -> None:
 
 
 def _error_response(
-    status: int, code: str, message: str, fields: dict[str, str] | None = None
+    status: int, code: str, message: str, fields: Mapping[str, str] | None = None
 ) -> Response:
     if is_api_request():
-        payload = {"error": {"code": code, "message": message, "fields": fields or {}}}
-        response = jsonify(payload)
+        response = jsonify({"error": api_error(code, message, fields or {})})
     else:
         response = Response(
             render_template("error.html", status=status, code=code, message=message)
         )
     response.status_code = status
     return response
+
+
+def api_error(code: str, message: str, fields: Mapping[str, str]) -> dict[str, Any]:
+    """The API's error body: English text with its msgid and values, and the same
+    text in the request's language (``?lang=``, else Accept-Language, else the
+    default), so a client can show it or translate it itself."""
+    text, problems = as_message(message), {k: as_message(v) for k, v in fields.items()}
+    return {
+        "code": code,
+        "message": str(text),
+        "message_id": text.msgid,
+        "params": text.json_params(),
+        "lang": str(get_locale() or platform_state().settings.DEFAULT_LOCALE),
+        "localized": translate(text),
+        "fields": {k: str(v) for k, v in problems.items()},
+        "localized_fields": {k: translate(v) for k, v in problems.items()},
+    }
 
 
 def _http_error(exc: HTTPException) -> Response:
@@ -318,6 +343,13 @@ def _service_error(exc: ServiceError) -> Response:
 
 def _select_locale() -> str:
     chosen = request.args.get("lang")
+    if is_api_request():
+        # The API keeps no session: ?lang= for this call, else the client's Accept-Language.
+        if chosen in LOCALES:
+            return chosen
+        return request.accept_languages.best_match(LOCALES) or (
+            platform_state().settings.DEFAULT_LOCALE
+        )
     if chosen in LOCALES:
         session["lang"] = chosen
         return chosen

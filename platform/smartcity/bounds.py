@@ -20,7 +20,7 @@ from flask import request
 from pydantic import Field
 from werkzeug.routing import IntegerConverter, Map
 
-from smartcity.errors import InvalidInput
+from smartcity.errors import InvalidInput, Message
 
 BIGINT_MAX = 2**63 - 1
 #: Fiscal years are stored as ``smallint``; four digits is every year anyone plans.
@@ -104,7 +104,12 @@ def whole_number(raw: object, name: str, low: int = 0, high: int = BIGINT_MAX) -
         return _bounded(str(raw), low, high)
     except ValueError:
         raise InvalidInput(
-            f"{name} must be a whole number from {low} to {high}",
+            Message(
+                "%(name)s must be a whole number from %(low)s to %(high)s",
+                name=name,
+                low=low,
+                high=high,
+            ),
             {name: "must be a whole number"},
         ) from None
 

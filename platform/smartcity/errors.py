@@ -1,20 +1,115 @@
-"""Errors services raise; the web, API and CLI each render them their own way."""
+"""Errors services raise; the web, API and CLI each render them their own way.
+
+A service says what is wrong with a :class:`Message`: a catalogue msgid with
+``%(name)s`` placeholders and their values, never a sentence formatted in one
+language. As a ``str`` it is the English sentence (the CLI, a job's error, the
+logs, the API's ``message``); :meth:`Message.localized` is the same sentence in
+the reader's language, looked up where it is shown (a page, the API's
+``localized``). An app raises its own messages from its own catalogue with
+:func:`messages_from`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask_babel import format_decimal, gettext
+
+#: Looks a msgid up in a catalogue and fills its placeholders (``gettext(msgid, **params)``).
+Gettext = Callable[..., str]
+
+
+class Message(str):
+    """A msgid with its parameters; as a ``str``, the English sentence.
+
+    A parameter named ``count`` or ``count_<x>`` is a number a person compares and
+    is shown with the reader's digit grouping (100.000 in Indonesian); others (a
+    NIP, a year, a code) are shown as they are. A parameter that is itself a
+    Message is translated too.
+    """
+
+    msgid: str
+    params: dict[str, object]
+    catalogue: Gettext | None
+
+    def __new__(cls, msgid: str, /, **params: object) -> Message:
+        return cls._make(msgid, params, None)
+
+    @classmethod
+    def _make(cls, msgid: str, params: dict[str, object], catalogue: Gettext | None) -> Message:
+        text = msgid % {k: str(v) for k, v in params.items()} if params else msgid
+        made = super().__new__(cls, text)
+        made.msgid = msgid
+        made.params = params
+        made.catalogue = catalogue
+        return made
+
+    def localized(self) -> str:
+        """The sentence in the current request's language (the English one if none)."""
+        values = {
+            k: (
+                v.localized()
+                if isinstance(v, Message)
+                else format_decimal(v)
+                if k.startswith("count") and isinstance(v, int)
+                else v
+            )
+            for k, v in self.params.items()
+        }
+        look_up = self.catalogue or gettext
+        return str(look_up(self.msgid, **values)) if values else str(look_up(self.msgid))
+
+    def json_params(self) -> dict[str, Any]:
+        """The parameters as JSON values: numbers and text stay, others become text."""
+        return {
+            k: v if isinstance(v, int | float | bool) and not isinstance(v, Message) else str(v)
+            for k, v in self.params.items()
+        }
+
+
+def messages_from(catalogue: Gettext) -> Callable[..., Message]:
+    """A :class:`Message` maker for an app's own translation domain.
+
+    ``catalogue`` is the app's ``gettext`` (e.g. ``flask_babel.Domain(...).gettext``);
+    its messages then translate from the app's catalogue wherever they are shown.
+    Extract its msgids with ``pybabel extract -k <the name you bind it to>``.
+    """
+
+    def message(msgid: str, /, **params: object) -> Message:
+        return Message._make(msgid, params, catalogue)
+
+    return message
+
+
+def as_message(text: str) -> Message:
+    """``text`` as a Message: itself if it is one, else a msgid without parameters."""
+    return text if isinstance(text, Message) else Message(text)
 
 
 class ServiceError(Exception):
-    """A request the platform refuses, with a code, a message and the fields at fault."""
+    """A request the platform refuses, with a code, a message and the fields at fault.
+
+    ``message`` and the values of ``fields`` are :class:`Message` objects (a plain
+    string is taken as a msgid without parameters): ``str`` gives English, and
+    ``localized()`` the reader's language.
+    """
 
     status = 400
     code = "bad_request"
 
     def __init__(self, message: str, fields: Mapping[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.fields = dict(fields or {})
+        super().__init__(str(message))
+        self.message = as_message(message)
+        self.fields = {k: as_message(v) for k, v in (fields or {}).items()}
+
+    @property
+    def message_id(self) -> str:
+        return self.message.msgid
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.message.json_params()
 
 
 class InvalidInput(ServiceError):

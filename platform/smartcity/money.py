@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from smartcity.errors import InvalidInput
+from smartcity.errors import InvalidInput, Message
 
 CENT = Decimal("0.01")
 #: The largest amount a ``NUMERIC(18, 2)`` column holds.
@@ -83,8 +83,12 @@ def parse_amount(
     amount = parse_number(value, places=2, currency=True)
     if amount is None or not minimum <= amount <= maximum:
         raise InvalidInput(
-            f"{field}: {value!r} is not an amount in rupiah like 1.250.000 or 1.250.000,50",
-            {field: "an amount in rupiah like 1.250.000,50"},
+            Message(
+                "%(field)s: %(value)s is not an amount in rupiah like 1.250.000 or 1.250.000,50",
+                field=field,
+                value=repr(value),
+            ),
+            {field: Message("an amount in rupiah like 1.250.000,50")},
         )
     return amount
 
@@ -96,8 +100,12 @@ def parse_quantity(
     number = parse_number(value, places=places)
     if number is None or not Decimal(0) <= number <= maximum:
         raise InvalidInput(
-            f"{field}: {value!r} is not a number like 1.500 or 2,5",
-            {field: "a number like 1.500 or 2,5"},
+            Message(
+                "%(field)s: %(value)s is not a number like 1.500 or 2,5",
+                field=field,
+                value=repr(value),
+            ),
+            {field: Message("a number like 1.500 or 2,5")},
         )
     return number
 

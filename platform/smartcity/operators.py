@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from smartcity.auth import totp
 from smartcity.auth.models import Operator
 from smartcity.auth.passwords import hash_password, password_problem, verify_password
-from smartcity.errors import Conflict, InvalidInput
+from smartcity.errors import Conflict, InvalidInput, Message, as_message
 from smartcity.tenantcore.audit import record_platform
 from smartcity.tenantcore.users import normalize_email
 
@@ -21,7 +21,9 @@ def upsert_operator(
     """Create the operator, or reset its password; True when created."""
     email = normalize_email(email)
     if (problem := password_problem(password)) is not None:
-        raise InvalidInput(f"password {problem}", {"password": problem})
+        raise InvalidInput(
+            Message("password %(problem)s", problem=as_message(problem)), {"password": problem}
+        )
     operator = session.scalar(select(Operator).where(Operator.email == email))
     created = operator is None
     if operator is None:

@@ -22,7 +22,7 @@ from typing import Any
 from flask import request
 from flask.json.provider import DefaultJSONProvider
 
-from smartcity.errors import ServiceError
+from smartcity.errors import Message, ServiceError
 
 #: Deeper than any document the platform reads; far below the parser's recursion limit.
 MAX_JSON_DEPTH = 64
@@ -71,7 +71,10 @@ def refuse_nul_bytes() -> None:
     for where, text in _request_texts():
         if "\x00" in text:
             raise NulByteInRequest(
-                f"the request contains a NUL byte (in {where}), which no text may hold",
+                Message(
+                    "the request contains a NUL byte (in %(where)s), which no text may hold",
+                    where=where,
+                ),
                 {where: "contains a NUL byte"},
             )
 

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from flask import current_app
 
 from smartcity.apps import AppRegistry
 from smartcity.config import Settings
-from smartcity.migrating import Migrations
 from smartcity.tenancy.cache import TenantCache
+
+if TYPE_CHECKING:
+    # Only the annotation: the state holds the Migrations the factory made. Importing
+    # migrating here would put every model (the metadata aggregator) under this low
+    # module, which auth and the services read.
+    from smartcity.migrating import Migrations
 
 BlueprintKind = Literal["tenant", "platform", "any"]
 

@@ -1,39 +1,198 @@
-"""The core as a granted app sees it: the one module apps are meant to import.
+"""The core as a granted app sees it: the one module an app imports from the core.
 
 Modelled on CKAN's ``plugins.toolkit``: the core may move things around behind
-these names without breaking an app. It grows as apps move onto it; a name is
-added here when an app needs it, never by re-exporting the core wholesale.
+these names without breaking an app (import-linter refuses an app that imports
+any other ``smartcity`` module). Each name here is a promise: it keeps its meaning
+and signature, and when the core's own module changes, this module adapts (a
+wrapper instead of a re-export) rather than the apps. A name is added when an app
+needs it, never by re-exporting the core wholesale.
+
+The names, by topic:
+
+- the manifest and the contract: :class:`AppManifest`, :class:`MenuEntry`,
+  :class:`BeatEntry`, :class:`Role`, :class:`Permission`, :class:`RoleConflict`
+  (with ``RoleInfo`` and :func:`role_name`, the name users carry),
+  :class:`TranslationCatalogue` (with :func:`translations`: an
+  :class:`AppTranslations`, the app's own ``gettext``), :class:`Dataset` (with
+  ``Changes`` and ``DatasetRow``),
+  :class:`Capability` (with ``CapabilityNotDeclared`` and ``SubActivityBudget``),
+  :func:`capability`, and the core's :data:`signals`;
+- errors a service raises, rendered by the page or the API that shows them:
+  :class:`ServiceError`, :class:`InvalidInput`, :class:`NotFound`,
+  :class:`Conflict`, :class:`Forbidden`, :class:`Unauthorized`,
+  :class:`TooManyRequests`, each with a :class:`Message` (a msgid and its values,
+  translated where it is shown); an app makes its own with :func:`messages_from`
+  over its translation domain's ``gettext``;
+- the regency and its core data: :class:`TenantInfo`, :func:`current_tenant`,
+  :data:`tenant_metadata` (the metadata of an app's models), :class:`OrgUnit`,
+  :class:`User`, :func:`tenant_settings`, :func:`record_audit`, org-unit
+  memberships (:func:`member_units`, :func:`member_units_by_user`,
+  :func:`set_member_units`) and :func:`permissions_for`;
+- pages and API: :data:`access` (one rule per endpoint: ``access.requires(...)``,
+  ``access.signed_in``, ``access.public``), :func:`signed_in`, :func:`require_user`,
+  :class:`TenantPrincipal`, :class:`ApiSpec`, public pages' spam guard
+  (:func:`spam_fields`, :func:`check_spam`, :class:`SpamGuard`,
+  :class:`HoneypotGuard`), money (:func:`parse_amount`, :func:`parse_number`,
+  :func:`parse_quantity`, :func:`rupiah`, :func:`number`), bounded numbers
+  (:func:`query_int`, :func:`query_year`, :func:`whole_number`, :data:`DbId`,
+  :data:`BIGINT_MAX`, :data:`YEAR_MAX`), and
+  :func:`N_` and :func:`translate` for messages;
+- uploads: :func:`read_table` within :class:`UploadLimits`;
+- jobs and reports: :func:`submit_job`, :class:`Job`, :class:`JobContext`,
+  :class:`Report` and :class:`ReportParams` (listed in the manifest), and the
+  document model (:class:`ReportDocument`, :class:`ReportFormat`, :class:`Section`,
+  :class:`Column`, :data:`CellValue`, :class:`Letterhead`, :class:`SignatureBlock`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
 from flask import g
 
 from smartcity import access, signals
+from smartcity.api.auth import require_user
 from smartcity.api.spec import ApiSpec
-from smartcity.apps import Capability, CapabilityNotDeclared, SubActivityBudget
+from smartcity.apps import (
+    AppManifest,
+    BeatEntry,
+    Capability,
+    CapabilityNotDeclared,
+    Changes,
+    Dataset,
+    MenuEntry,
+    Permission,
+    Role,
+    RoleConflict,
+    RoleInfo,
+    SubActivityBudget,
+    TranslationCatalogue,
+    role_name,
+)
+from smartcity.apps import Row as DatasetRow
+from smartcity.auth.principal import TenantPrincipal
+from smartcity.bounds import BIGINT_MAX, YEAR_MAX, DbId, query_int, query_year, whole_number
+from smartcity.db import tenant_metadata
+from smartcity.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    Message,
+    NotFound,
+    ServiceError,
+    TooManyRequests,
+    Unauthorized,
+    messages_from,
+)
 from smartcity.i18n import AppTranslations
+from smartcity.jobs.kinds import JobContext
+from smartcity.jobs.models import Job
+from smartcity.jobs.service import submit as submit_job
+from smartcity.money import number, parse_amount, parse_number, parse_quantity, rupiah
 from smartcity.public import HoneypotGuard, SpamGuard, check_spam, spam_fields
+from smartcity.reports import (
+    Column,
+    Letterhead,
+    Report,
+    ReportDocument,
+    ReportFormat,
+    ReportParams,
+    Section,
+    SignatureBlock,
+)
+from smartcity.reports.document import Value as CellValue
 from smartcity.state import platform_state
+from smartcity.tenancy.cache import TenantInfo
+from smartcity.tenancy.resolver import current_tenant
+from smartcity.tenantcore.audit import record as record_audit
+from smartcity.tenantcore.memberships import set_units as set_member_units
+from smartcity.tenantcore.memberships import units_by_user as member_units_by_user
+from smartcity.tenantcore.memberships import units_of as member_units
+from smartcity.tenantcore.models import OrgUnit, User
+from smartcity.tenantcore.settings import get_settings as tenant_settings
+from smartcity.uploads import Limits as UploadLimits
+from smartcity.uploads import read_table
+from smartcity.web import N_, translate
+from smartcity.web.access import signed_in
 
 __all__ = [
+    "BIGINT_MAX",
+    "N_",
+    "YEAR_MAX",
     "ApiSpec",
+    "AppManifest",
     "AppTranslations",
+    "BeatEntry",
     "Capability",
     "CapabilityNotDeclared",
+    "CellValue",
+    "Changes",
+    "Column",
+    "Conflict",
+    "Dataset",
+    "DatasetRow",
+    "DbId",
+    "Forbidden",
     "HoneypotGuard",
+    "InvalidInput",
+    "Job",
+    "JobContext",
+    "Letterhead",
+    "MenuEntry",
+    "Message",
+    "NotFound",
+    "OrgUnit",
+    "Permission",
+    "Report",
+    "ReportDocument",
+    "ReportFormat",
+    "ReportParams",
+    "Role",
+    "RoleConflict",
+    "RoleInfo",
+    "Section",
+    "ServiceError",
+    "SignatureBlock",
     "SpamGuard",
     "SubActivityBudget",
+    "TenantInfo",
+    "TenantPrincipal",
+    "TooManyRequests",
+    "TranslationCatalogue",
+    "Unauthorized",
+    "UploadLimits",
+    "User",
     "access",
     "capability",
     "check_spam",
+    "current_tenant",
+    "member_units",
+    "member_units_by_user",
+    "messages_from",
+    "number",
+    "parse_amount",
+    "parse_number",
+    "parse_quantity",
+    "permissions_for",
+    "query_int",
+    "query_year",
+    "read_table",
+    "record_audit",
+    "require_user",
+    "role_name",
+    "rupiah",
+    "set_member_units",
     "signals",
+    "signed_in",
     "spam_fields",
+    "submit_job",
+    "tenant_metadata",
+    "tenant_settings",
+    "translate",
     "translations",
+    "whole_number",
 ]
 
 
@@ -56,3 +215,12 @@ def translations(app_name: str) -> AppTranslations:
     ``_ = translations("ebudgeting").gettext``.
     """
     return AppTranslations(app_name)
+
+
+def permissions_for(roles: Iterable[str], enabled_apps: Iterable[str]) -> frozenset[str]:
+    """What holders of ``roles`` may do in a regency with ``enabled_apps`` switched on.
+
+    For work outside a request (a report job acting for the user who asked for
+    it); in a request, the principal's ``permissions`` already hold this.
+    """
+    return platform_state().registry.permissions(roles, enabled_apps)

@@ -43,7 +43,7 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
 
-from smartcity.errors import InvalidInput
+from smartcity.errors import InvalidInput, Message
 
 #: What a cell holds: text (every CSV cell), or an XLSX cell's own type.
 CellValue: TypeAlias = (
@@ -124,7 +124,10 @@ class TableReader:
         """Every row, the header first; raises as soon as a bound is passed."""
         limits = self.limits
         if len(self.content) > limits.max_bytes:
-            raise TooLarge(f"files up to {limits.max_bytes // _MB} MB", {"file": "too large"})
+            raise TooLarge(
+                Message("files up to %(n)s MB", n=limits.max_bytes // _MB),
+                {"file": "too large"},
+            )
         lower = self.filename.lower()
         if not self.is_xlsx and not lower.endswith((".csv", ".txt")):
             raise InvalidInput("upload a .csv or .xlsx file", {"file": "unsupported type"})
@@ -140,13 +143,16 @@ class TableReader:
         self.cells_read += width
         if number > limits.max_rows + 1:
             raise TooLarge(
-                f"the file has more than {limits.max_rows} rows below the header"
-                " (empty rows count too)",
+                Message(
+                    "the file has more than %(count)s rows below the header (empty rows count too)",
+                    count=limits.max_rows,
+                ),
                 {"file": "too many rows"},
             )
         if self.cells_read > limits.max_cells:
             raise TooLarge(
-                f"the file has more than {limits.max_cells} cells", {"file": "too many cells"}
+                Message("the file has more than %(count)s cells", count=limits.max_cells),
+                {"file": "too many cells"},
             )
         if number % _CLOCK_EVERY == 0 and time.monotonic() > self._deadline:
             self._too_slow()
@@ -157,7 +163,11 @@ class TableReader:
             return
         if any(v not in (None, "") for v in values[self.limits.max_columns :]):
             raise InvalidInput(
-                f"row {number} has more than {self.limits.max_columns} columns",
+                Message(
+                    "row %(count_row)s has more than %(count)s columns",
+                    count_row=number,
+                    count=self.limits.max_columns,
+                ),
                 {"file": "too many columns"},
             )
 
@@ -219,12 +229,19 @@ class TableReader:
                         row_cells += 1
                         if row_cells > _XLSX_COLUMNS:
                             raise InvalidInput(
-                                f"row {rows} has more than {self.limits.max_columns} columns",
+                                Message(
+                                    "row %(count_row)s has more than %(count)s columns",
+                                    count_row=rows,
+                                    count=self.limits.max_columns,
+                                ),
                                 {"file": "too many columns"},
                             )
                     if elements > max_elements:
                         raise TooLarge(
-                            f"the file has more than {self.limits.max_cells} cells",
+                            Message(
+                                "the file has more than %(count)s cells",
+                                count=self.limits.max_cells,
+                            ),
                             {"file": "too many cells"},
                         )
                     if elements % 65_536 == 0 and time.monotonic() > self._deadline:
@@ -241,7 +258,10 @@ class TableReader:
 
     def _too_slow(self) -> NoReturn:
         raise TooLarge(
-            f"the file could not be read within {int(self.limits.seconds)} seconds",
+            Message(
+                "the file could not be read within %(count)s seconds",
+                count=int(self.limits.seconds),
+            ),
             {"file": "too slow to read"},
         )
 
@@ -257,7 +277,10 @@ class TableReader:
         unpacked = sum(m.file_size for m in members)
         if unpacked > self.limits.max_unpacked_bytes:
             raise TooLarge(
-                f"the spreadsheet unpacks to more than {self.limits.max_unpacked_bytes // _MB} MB",
+                Message(
+                    "the spreadsheet unpacks to more than %(count)s MB",
+                    count=self.limits.max_unpacked_bytes // _MB,
+                ),
                 {"file": "too large"},
             )
 
@@ -276,7 +299,8 @@ class TableReader:
                 return
             except csv.Error as exc:
                 raise InvalidInput(
-                    f"row {number + 1} is not valid CSV", {"file": str(exc)[:200]}
+                    Message("row %(count_row)s is not valid CSV", count_row=number + 1),
+                    {"file": str(exc)[:200]},
                 ) from exc
             number += 1
             self._check_width(number, values)
@@ -318,8 +342,14 @@ def require_text(value: CellValue, *, column: str, row: int, what: str = "NIP") 
     """
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         raise InvalidInput(
-            f"column {column}, row {row} holds a number, which loses digits:"
-            f" format the {column} column as Text and type the {what}s again",
+            Message(
+                "column %(column)s, row %(count_row)s holds a number, which loses digits:"
+                " format the %(column_again)s column as Text and type the %(what)ss again",
+                column=column,
+                count_row=row,
+                column_again=column,
+                what=what,
+            ),
             {column: "format the column as Text"},
         )
     return "" if value is None else str(value).strip()

@@ -12,10 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from smartcity.apps import Permission, Role, RoleConflict, RoleInfo, role_name
-from smartcity.auth.principal import TenantPrincipal
-from smartcity.errors import Forbidden
-from smartcity.tenantcore import memberships
+from smartcity.toolkit import (
+    Forbidden,
+    Permission,
+    Role,
+    RoleConflict,
+    RoleInfo,
+    TenantPrincipal,
+    member_units,
+    role_name,
+)
 from sqlalchemy.orm import Session
 
 from .rules import N_
@@ -153,7 +159,7 @@ class Actor:
 
 
 def units_of(session: Session, user_id: int) -> frozenset[int]:
-    return memberships.units_of(session, user_id, APP)
+    return member_units(session, user_id, APP)
 
 
 def actor_for(session: Session, principal: TenantPrincipal) -> Actor:

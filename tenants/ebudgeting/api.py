@@ -13,12 +13,15 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request, url_for
 from pydantic import BaseModel
-from smartcity.api.auth import require_user
-from smartcity.api.spec import ApiSpec
-from smartcity.bounds import query_int, query_year
-from smartcity.errors import InvalidInput
-from smartcity.tenancy.resolver import current_tenant
-from smartcity.toolkit import access
+from smartcity.toolkit import (
+    ApiSpec,
+    InvalidInput,
+    access,
+    current_tenant,
+    query_int,
+    query_year,
+    require_user,
+)
 
 from . import catalogue, ceilings, members, realization, review, rka, sipd, stages, years
 from .access import MEMBERS, USERS_MANAGE, VIEW, Actor, actor_for

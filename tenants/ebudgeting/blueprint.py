@@ -19,15 +19,26 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from smartcity.auth.principal import TenantPrincipal
-from smartcity.bounds import BIGINT_MAX, YEAR_MAX, query_int, query_year, whole_number
-from smartcity.errors import InvalidInput, ServiceError
-from smartcity.jobs import service as jobs
-from smartcity.money import number, parse_number, rupiah
-from smartcity.tenancy.resolver import current_tenant
-from smartcity.tenantcore.models import OrgUnit
-from smartcity.toolkit import access, translations
-from smartcity.web import N_, translate
+from smartcity.toolkit import (
+    BIGINT_MAX,
+    N_,
+    YEAR_MAX,
+    InvalidInput,
+    OrgUnit,
+    ServiceError,
+    TenantPrincipal,
+    access,
+    current_tenant,
+    number,
+    parse_number,
+    query_int,
+    query_year,
+    rupiah,
+    submit_job,
+    translate,
+    translations,
+    whole_number,
+)
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -325,7 +336,7 @@ def request_report(year: int) -> Response:
         params["org_unit_code"] = request.form["org_unit_code"]
     principal: TenantPrincipal = current_user
     try:
-        jobs.submit(
+        submit_job(
             g.db,
             f"report:{name}",
             params,

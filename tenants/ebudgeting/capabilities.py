@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from smartcity.apps import Capability, SubActivityBudget
+from smartcity.toolkit import Capability, SubActivityBudget
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 

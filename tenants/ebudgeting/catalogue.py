@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from smartcity.errors import Conflict, InvalidInput, NotFound
-from smartcity.tenantcore import audit
+from smartcity.toolkit import Conflict, InvalidInput, NotFound, record_audit
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -153,7 +152,7 @@ def propose_item(
     )
     session.add(item)
     session.flush()
-    audit.record(
+    record_audit(
         session,
         actor=actor.label,
         action="ebudgeting.catalogue.propose",
@@ -177,7 +176,7 @@ def decide_item(
     item.status = "approved" if approve else "rejected"
     item.decided_by, item.decision_note = actor.label, text or None
     session.flush()
-    audit.record(
+    record_audit(
         session,
         actor=actor.label,
         action=f"ebudgeting.catalogue.{'approve' if approve else 'reject'}",

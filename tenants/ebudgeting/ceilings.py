@@ -10,11 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from smartcity import money
-from smartcity.errors import Conflict, NotFound
-from smartcity.money import rupiah
-from smartcity.tenantcore import audit
-from smartcity.tenantcore.models import OrgUnit
+from smartcity.toolkit import Conflict, NotFound, OrgUnit, record_audit, rupiah
+from smartcity.toolkit import parse_amount as parse_rupiah
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -79,7 +76,7 @@ def planned(session: Session, fiscal_year: FiscalYear, org_unit_id: int) -> Deci
 
 def parse_amount(value: object, field: str = "amount") -> Decimal:
     """A rupiah amount >= 0 with at most two decimals (smartcity.money), else InvalidInput."""
-    return money.parse_amount(value, field, maximum=MAX_AMOUNT)
+    return parse_rupiah(value, field, maximum=MAX_AMOUNT)
 
 
 def set_ceiling(
@@ -131,7 +128,7 @@ def set_ceiling(
     else:
         ceiling.amount, ceiling.updated_by = amount, actor.label
     session.flush()
-    audit.record(
+    record_audit(
         session,
         actor=actor.label,
         action="ebudgeting.ceiling.set",

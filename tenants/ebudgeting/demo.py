@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 
-from smartcity.tenantcore.models import OrgUnit, User
+from smartcity.toolkit import OrgUnit, User
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

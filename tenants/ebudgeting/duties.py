@@ -13,9 +13,7 @@ so it needs no column of the core's table and travels with the schema.
 
 from __future__ import annotations
 
-from smartcity.errors import Forbidden
-from smartcity.tenantcore import audit
-from smartcity.tenantcore.settings import get_settings
+from smartcity.toolkit import Forbidden, record_audit, tenant_settings
 from sqlalchemy.orm import Session
 
 from .access import Actor
@@ -36,7 +34,7 @@ class DutyViolation(RuleViolation):
 
 
 def submitter_may_not_lock(session: Session) -> bool:
-    value = (get_settings(session).values or {}).get(SETTING, True)
+    value = (tenant_settings(session).values or {}).get(SETTING, True)
     return value if isinstance(value, bool) else True
 
 
@@ -44,10 +42,10 @@ def set_submitter_may_not_lock(session: Session, enabled: bool, *, actor: Actor)
     if not actor.can(MANAGE):
         raise Forbidden(f"requires the permission {MANAGE}", {"permission": MANAGE})
     before = submitter_may_not_lock(session)
-    row = get_settings(session)
+    row = tenant_settings(session)
     row.values = {**(row.values or {}), SETTING: enabled}  # a new dict: JSONB sees assignment
     session.flush()
-    audit.record(
+    record_audit(
         session,
         actor=actor.label,
         action="ebudgeting.settings.update",

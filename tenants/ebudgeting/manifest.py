@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smartcity.apps import AppManifest, MenuEntry, TranslationCatalogue
+from smartcity.toolkit import AppManifest, MenuEntry, TranslationCatalogue
 
 from . import api, blueprint, demo, reports
 from .access import PERMISSIONS, ROLE_CONFLICTS, ROLES, VIEW

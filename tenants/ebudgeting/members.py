@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from smartcity.tenantcore import memberships
-from smartcity.tenantcore.models import User
+from smartcity.toolkit import User, member_units_by_user, set_member_units
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,7 +18,7 @@ from .ceilings import get_opd
 
 def members(session: Session) -> list[tuple[User, list[int]]]:
     """Active users holding an e-budgeting role, with the OPDs they act for."""
-    units = memberships.units_by_user(session, APP)
+    units = member_units_by_user(session, APP)
     users = session.scalars(
         select(User)
         .where(User.is_active, User.roles.overlap(list(ROLE_NAMES.values())))
@@ -34,4 +33,4 @@ def set_units(
     """Replace the OPDs a user acts for; only OPDs (not their sub-units) are accepted."""
     actor.require(MEMBERS)
     wanted = {get_opd(session, unit_id).id for unit_id in org_unit_ids}
-    return memberships.set_units(session, user_id, APP, wanted, actor=actor.label)
+    return set_member_units(session, user_id, APP, wanted, actor=actor.label)

@@ -20,8 +20,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from smartcity.db import tenant_metadata
-from smartcity.tenantcore.models import OrgUnit, User
+from smartcity.toolkit import OrgUnit, User, tenant_metadata
 from sqlalchemy import (
     BigInteger,
     Boolean,

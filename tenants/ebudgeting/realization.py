@@ -17,11 +17,16 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from smartcity import uploads
-from smartcity.errors import Conflict, InvalidInput
-from smartcity.money import parse_number, rupiah
-from smartcity.tenantcore import audit
-from smartcity.tenantcore.models import OrgUnit
+from smartcity.toolkit import (
+    Conflict,
+    InvalidInput,
+    OrgUnit,
+    UploadLimits,
+    parse_number,
+    record_audit,
+    rupiah,
+)
+from smartcity.toolkit import read_table as read_bounded_table
 from sqlalchemy import delete, extract, func, select
 from sqlalchemy.orm import Session
 
@@ -49,7 +54,7 @@ CENT = Decimal("0.01")
 MAX_IMPORT_ROWS = 20_000
 MAX_IMPORT_BYTES = 8 * 1024 * 1024
 #: The treasury's export has seven columns; rows are counted with the empty ones.
-IMPORT_LIMITS = uploads.Limits(
+IMPORT_LIMITS = UploadLimits(
     max_bytes=MAX_IMPORT_BYTES, max_rows=MAX_IMPORT_ROWS, max_columns=50, max_cells=1_000_000
 )
 MAX_LISTED_PROBLEMS = 200
@@ -137,7 +142,7 @@ def set_cash_plan(
         if v
     )
     session.flush()
-    audit.record(
+    record_audit(
         session,
         actor=actor.label,
         action="ebudgeting.cash_plan.set",
@@ -380,7 +385,7 @@ def record_payment(
             "; ".join(p.message for p in problems), {p.column: p.message for p in problems}
         )
     payment = _write(session, fiscal_year, [row], actor, None)[0]
-    audit.record(
+    record_audit(
         session,
         actor=actor.label,
         action="ebudgeting.payment.create",
@@ -407,7 +412,7 @@ def _header_key(text: object) -> str:
 def read_table(filename: str, data: bytes) -> list[list[object]]:
     """Rows of a CSV (comma, semicolon or tab) or of an XLSX's first sheet, read within
     :data:`IMPORT_LIMITS` by the core's bounded reader (a hostile file is refused, 4xx)."""
-    rows = uploads.read_table(filename, data, IMPORT_LIMITS, encodings=("utf-8-sig", "cp1252"))
+    rows = read_bounded_table(filename, data, IMPORT_LIMITS, encodings=("utf-8-sig", "cp1252"))
     return [list(row.values) for row in rows]
 
 
@@ -585,7 +590,7 @@ def import_payments(
     session.add(batch)
     session.flush()
     _write(session, fiscal_year, rows, actor, batch.id)
-    audit.record(
+    record_audit(
         session,
         actor=actor.label,
         action="ebudgeting.payment.import",

@@ -20,9 +20,7 @@ from decimal import Decimal
 from importlib.resources import files
 from typing import Any
 
-from smartcity.apps import Changes, Dataset, Row
-from smartcity.errors import InvalidInput
-from smartcity.money import parse_number
+from smartcity.toolkit import Changes, Dataset, DatasetRow, InvalidInput, parse_number
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -42,17 +40,17 @@ MAX_PROBLEMS = 50
 FIRST_ROW = 2
 
 
-def shipped(name: str) -> Callable[[], list[Row]]:
+def shipped(name: str) -> Callable[[], list[DatasetRow]]:
     """Reads ``data/<name>.csv`` as shipped with this release."""
 
-    def read() -> list[Row]:
+    def read() -> list[DatasetRow]:
         text = files("tenants.ebudgeting").joinpath(f"data/{name}.csv").read_text("utf-8")
         return [dict(row) for row in csv.DictReader(text.splitlines())]
 
     return read
 
 
-def _text(row: Row, key: str, limit: int) -> str:
+def _text(row: DatasetRow, key: str, limit: int) -> str:
     return str(row.get(key) or "").strip()[:limit]
 
 
@@ -95,10 +93,10 @@ def _changes(before: set[Any], after: set[Any]) -> Changes:
 # --------------------------------------------------------------------------- code tree
 
 
-def normalize_nomenclature(rows: Iterable[Row]) -> list[Row]:
+def normalize_nomenclature(rows: Iterable[DatasetRow]) -> list[DatasetRow]:
     problems: dict[str, str] = {}
     seen: set[str] = set()
-    clean: list[Row] = []
+    clean: list[DatasetRow] = []
     for number, row in enumerate(rows, start=FIRST_ROW):
         code, level, name = _text(row, "code", 30), _text(row, "level", 12), _text(row, "name", 400)
         parent = nomenclature_parent(code)
@@ -126,7 +124,7 @@ def normalize_nomenclature(rows: Iterable[Row]) -> list[Row]:
     return clean
 
 
-def apply_nomenclature(session: Session, rows: list[Row], version: str) -> Changes:
+def apply_nomenclature(session: Session, rows: list[DatasetRow], version: str) -> Changes:
     held = set(
         session.scalars(
             select(Nomenclature.code).where(
@@ -167,10 +165,10 @@ def apply_nomenclature(session: Session, rows: list[Row], version: str) -> Chang
 # --------------------------------------------------------------------------- accounts
 
 
-def normalize_accounts(rows: Iterable[Row]) -> list[Row]:
+def normalize_accounts(rows: Iterable[DatasetRow]) -> list[DatasetRow]:
     problems: dict[str, str] = {}
     seen: set[str] = set()
-    clean: list[Row] = []
+    clean: list[DatasetRow] = []
     for number, row in enumerate(rows, start=FIRST_ROW):
         code, name = _text(row, "code", 30), _text(row, "name", 300)
         parent = account_parent(code)
@@ -190,7 +188,7 @@ def normalize_accounts(rows: Iterable[Row]) -> list[Row]:
     return clean
 
 
-def apply_accounts(session: Session, rows: list[Row], version: str) -> Changes:
+def apply_accounts(session: Session, rows: list[DatasetRow], version: str) -> Changes:
     held = set(session.scalars(select(Account.code).where(Account.is_active)))
     _upsert(
         session,
@@ -224,7 +222,7 @@ def parse_price(text: str) -> Decimal | None:
     return price if price is not None and price > 0 else None
 
 
-def normalize_catalogue(rows: Iterable[Row]) -> list[Row]:
+def normalize_catalogue(rows: Iterable[DatasetRow]) -> list[DatasetRow]:
     """Every row's own rules; whether its accounts exist is checked where it applies.
 
     Idempotent (normalizing a normalized edition gives it back unchanged), as
@@ -233,7 +231,7 @@ def normalize_catalogue(rows: Iterable[Row]) -> list[Row]:
     """
     problems: dict[str, str] = {}
     seen: set[tuple[int, str]] = set()
-    clean: list[Row] = []
+    clean: list[DatasetRow] = []
     for number, row in enumerate(rows, start=FIRST_ROW):
         where = f"row {number}"
         year_text, code = _text(row, "year", 10), str(row.get("code") or "").strip()
@@ -276,7 +274,7 @@ def normalize_catalogue(rows: Iterable[Row]) -> list[Row]:
     return clean
 
 
-def apply_catalogue(session: Session, rows: list[Row], version: str) -> Changes:
+def apply_catalogue(session: Session, rows: list[DatasetRow], version: str) -> Changes:
     level6 = set(session.scalars(select(Account.code).where(Account.level == 6, Account.is_active)))
     problems = {
         f"item {r['code']} ({r['year']})": f"account(s) {', '.join(unknown)} are not level-6"

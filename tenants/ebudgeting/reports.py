@@ -21,20 +21,22 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import Field
-from smartcity.jobs.kinds import JobContext
-from smartcity.jobs.models import Job
-from smartcity.money import number, rupiah
-from smartcity.reports import (
+from smartcity.toolkit import (
+    CellValue,
     Column,
+    Job,
+    JobContext,
+    OrgUnit,
     Report,
     ReportDocument,
     ReportFormat,
     ReportParams,
     Section,
+    User,
+    number,
+    permissions_for,
+    rupiah,
 )
-from smartcity.reports.document import Value
-from smartcity.state import platform_state
-from smartcity.tenantcore.models import OrgUnit, User
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -57,7 +59,7 @@ def report_actor(ctx: JobContext) -> Actor:
     )
     if user is None:
         return system_actor(ctx.requested_by, {VIEW, VIEW_ALL})
-    perms = platform_state().registry.permissions(user.roles, ctx.tenant.apps)
+    perms = permissions_for(user.roles, ctx.tenant.apps)
     units = None if VIEW_ALL in perms else units_of(ctx.session, user.id)
     return Actor(user.email, frozenset(perms), units, user.id)
 
@@ -170,7 +172,7 @@ def build_rka(ctx: JobContext, params: RkaParams) -> ReportDocument:
     per_sub: dict[str, list[Any]] = defaultdict(list)
     for row in lines:
         per_sub[row[0]].append(row)
-    summary: list[list[Value]] = []
+    summary: list[list[CellValue]] = []
     for code in sorted(set(per_sub) | set(subs)):
         sub = subs.get(code)
         total = sum((r[6] for r in per_sub.get(code, [])), Decimal(0))
@@ -287,7 +289,7 @@ def build_program(ctx: JobContext, params: YearParams) -> ReportDocument:
     def key(code: str) -> list[int]:
         return [int(p) for p in code.split(".")]
 
-    rows: list[list[Value]] = []
+    rows: list[list[CellValue]] = []
     for code in sorted(totals, key=key):
         level = {3: "Program", 5: "Kegiatan", 6: "Sub kegiatan"}[len(code.split("."))]
         share = float(totals[code] * 100 / grand) if grand else 0.0
@@ -333,7 +335,7 @@ def build_realization(ctx: JobContext, params: RealizationParams) -> ReportDocum
     per_program = realization.by_program(session, fiscal_year, actor)
     months = realization.by_month(session, fiscal_year, actor)
     ctx.progress(20)
-    detail: list[list[Value]] = []
+    detail: list[list[CellValue]] = []
     for number_, line in enumerate(realization.line_realization(session, fiscal_year, actor), 1):
         realized = line.realized
         detail.append(

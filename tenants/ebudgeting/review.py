@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from smartcity.errors import Conflict, InvalidInput
-from smartcity.tenantcore import audit
+from smartcity.toolkit import Conflict, InvalidInput, record_audit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -80,7 +79,7 @@ def record_event(
         actor=actor.label,
     )
     session.add(event)
-    audit.record(
+    record_audit(
         session,
         actor=actor.label,
         action=f"ebudgeting.review.{action}",

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from smartcity.errors import Conflict, InvalidInput, NotFound
-from smartcity.money import number, rupiah
-from smartcity.tenantcore import audit
+from smartcity.toolkit import Conflict, InvalidInput, NotFound, number, record_audit, rupiah
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -373,7 +371,7 @@ def create_sub_activity(
     )
     session.add(sub)
     session.flush()
-    audit.record(
+    record_audit(
         session,
         actor=actor.label,
         action="ebudgeting.sub_activity.create",
@@ -463,7 +461,7 @@ def update_sub_activity(
     sub.funding_source = new_funding
     sub.ceiling = new_ceiling
     session.flush()
-    audit.record(
+    record_audit(
         session,
         actor=actor.label,
         action="ebudgeting.sub_activity.update",
@@ -491,7 +489,7 @@ def delete_sub_activity(session: Session, sub: SubActivity, *, actor: Actor) -> 
     sub_id = sub.id
     session.delete(sub)
     session.flush()
-    audit.record(
+    record_audit(
         session,
         actor=actor.label,
         action="ebudgeting.sub_activity.delete",
@@ -775,7 +773,7 @@ def add_lines(
     session.add_all(created)
     session.flush()
     for line in created:
-        audit.record(
+        record_audit(
             session,
             actor=actor.label,
             action="ebudgeting.line.create",
@@ -852,7 +850,7 @@ def update_line(
     line.description = draft.description
     line.override_note = override.note if override else None
     session.flush()
-    audit.record(
+    record_audit(
         session,
         actor=actor.label,
         action="ebudgeting.line.update",
@@ -876,7 +874,7 @@ def delete_line(session: Session, line: BudgetLine, *, actor: Actor) -> None:
     line_id = line.id
     session.execute(delete(BudgetLine).where(BudgetLine.id == line_id))
     session.expunge(line)
-    audit.record(
+    record_audit(
         session,
         actor=actor.label,
         action="ebudgeting.line.delete",

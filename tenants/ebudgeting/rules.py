@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from smartcity.errors import InvalidInput
-from smartcity.tenantcore import audit
+from smartcity.toolkit import InvalidInput, record_audit
 from sqlalchemy.orm import Session
 
 
@@ -126,7 +125,7 @@ def record_override(
         "messages": [v.text for v in override.violations],
         "reason": override.reason,
     }
-    audit.record(
+    record_audit(
         session,
         actor=actor,
         action="ebudgeting.rule_override",

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
-from smartcity.bounds import DbId
+from smartcity.toolkit import DbId
 
 
 class Strict(BaseModel):

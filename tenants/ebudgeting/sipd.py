@@ -13,8 +13,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from smartcity.errors import Conflict
-from smartcity.tenantcore.models import OrgUnit
+from smartcity.toolkit import Conflict, OrgUnit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

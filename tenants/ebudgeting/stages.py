@@ -11,9 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from smartcity.errors import Conflict, NotFound
-from smartcity.tenantcore import audit
-from smartcity.tenantcore.models import OrgUnit
+from smartcity.toolkit import Conflict, NotFound, OrgUnit, record_audit
 from sqlalchemy import func, insert, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -155,7 +153,7 @@ def take_snapshot(
     if stage == "dppa":
         fiscal_year.revision_open = False
     session.flush()
-    audit.record(
+    record_audit(
         session,
         actor=actor.label,
         action="ebudgeting.stage.snapshot",
@@ -193,7 +191,7 @@ def open_revision(session: Session, fiscal_year: FiscalYear, *, actor: Actor) ->
             actor=actor,
         )
     session.flush()
-    audit.record(
+    record_audit(
         session,
         actor=actor.label,
         action="ebudgeting.stage.open_revision",

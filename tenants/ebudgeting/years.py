@@ -9,8 +9,7 @@ was opened; a DPA or DPPA in force freezes everything.
 
 from __future__ import annotations
 
-from smartcity.errors import Conflict, InvalidInput, NotFound
-from smartcity.tenantcore import audit
+from smartcity.toolkit import Conflict, InvalidInput, NotFound, record_audit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,7 +30,7 @@ def create_fiscal_year(session: Session, year: int, *, actor: Actor) -> FiscalYe
     fiscal_year = FiscalYear(year=year, stage=None, revision_open=False, created_by=actor.label)
     session.add(fiscal_year)
     session.flush()
-    audit.record(
+    record_audit(
         session,
         actor=actor.label,
         action="ebudgeting.fiscal_year.create",

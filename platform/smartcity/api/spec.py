@@ -26,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from smartcity.access import PUBLIC, Rule, Who, declare
 from smartcity.bounds import CONVERTER_SCHEMAS
-from smartcity.errors import InvalidInput
+from smartcity.errors import InvalidInput, Message
 from smartcity.request_guard import loads_bounded
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -46,8 +46,22 @@ ERROR_SCHEMA = {
             "required": ["code", "message", "fields"],
             "properties": {
                 "code": {"type": "string"},
-                "message": {"type": "string"},
+                "message": {"type": "string", "description": "In English."},
+                "message_id": {
+                    "type": "string",
+                    "description": "The catalogue msgid; %(name)s placeholders are in params.",
+                },
+                "params": {"type": "object"},
+                "lang": {"type": "string", "enum": ["id", "en"]},
+                "localized": {
+                    "type": "string",
+                    "description": "The message in lang: ?lang=, else Accept-Language, else id.",
+                },
                 "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                "localized_fields": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string"},
+                },
             },
         }
     },
@@ -292,7 +306,8 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
             payload = loads_bounded(request.get_data(cache=True))
         except ValueError as exc:
             raise InvalidInput(
-                f"the request body is not JSON this API reads: {exc}", {"body": "not JSON"}
+                Message("the request body is not JSON this API reads: %(exc)s", exc=exc),
+                {"body": "not JSON"},
             ) from None
     if not isinstance(payload, dict):
         raise InvalidInput("the request body must be a JSON object", {"body": "not a JSON object"})

@@ -6,14 +6,19 @@ presented on another tenant (or on the platform) it resolves to nobody.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from flask import g
+from flask import Flask, current_app, g
 from flask_login import AnonymousUserMixin
 
 from smartcity.auth.models import Operator
+from smartcity.state import platform_state
 from smartcity.tenancy.cache import TenantInfo
 from smartcity.tenantcore.models import User
+
+#: Where loaders of other populations' identities are kept (see :func:`init_app`).
+LOADERS_KEY = "smartcity.identity_loaders"
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,20 @@ class Anonymous(AnonymousUserMixin):  # type: ignore[misc]
         return False
 
 
+#: Loads the principal an identity of another population names in this regency, or None.
+IdentityLoader = Callable[[str, TenantInfo], "TenantPrincipal | None"]
+
+
+def init_app(app: Flask, loaders: Mapping[str, IdentityLoader]) -> None:
+    """Register loaders for identities other modules issue, by prefix (``s`` for support).
+
+    A support session's identity is ``s:...`` and only ``smartcity.support`` knows
+    what it means; the application factory hands its loader in here, so this module
+    (a lower layer) never imports the modules built on it.
+    """
+    app.extensions[LOADERS_KEY] = dict(loaders)
+
+
 def parse_identity(identity: str) -> tuple[str, int | None, int, int] | None:
     """``op:<id>:<version>`` or ``u:<tenant>:<id>:<version>`` -> parts, else None."""
     parts = identity.split(":")
@@ -81,14 +100,11 @@ def parse_identity(identity: str) -> tuple[str, int | None, int, int] | None:
 
 def load_principal(identity: str) -> OperatorPrincipal | TenantPrincipal | None:
     """Resolve an identity within this request's tenant (or the platform)."""
-    from smartcity.state import platform_state
-
-    if identity.startswith("s:"):
-        # An operator in a support session (see smartcity.support).
-        from smartcity.support.principal import load_support_principal
-
+    prefix = identity.partition(":")[0]
+    loader: IdentityLoader | None = current_app.extensions.get(LOADERS_KEY, {}).get(prefix)
+    if loader is not None:
         here: TenantInfo | None = g.get("tenant")
-        return None if here is None else load_support_principal(identity, here)
+        return None if here is None else loader(identity, here)
     parsed = parse_identity(identity)
     session = g.get("db")
     if parsed is None or session is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from smartcity.errors import NotFound
+from smartcity.errors import Message, NotFound
 from smartcity.tenancy.cache import announce_change
 from smartcity.tenancy.models import Tenant
 from smartcity.tenantcore import audit
@@ -18,7 +18,10 @@ def remove_domain(session: Session, tenant: Tenant, domain_id: int, *, actor: st
     """
     row = next((d for d in tenant.domains if d.id == domain_id), None)
     if row is None:
-        raise NotFound(f"no domain {domain_id} for this regency", {"domain": "unknown"})
+        raise NotFound(
+            Message("no domain %(domain_id)s for this regency", domain_id=domain_id),
+            {"domain": "unknown"},
+        )
     tenant.domains.remove(row)
     audit.record_platform(
         session, actor=actor, action="domain.remove", tenant_id=tenant.id, domain=row.domain

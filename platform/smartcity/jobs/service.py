@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from smartcity.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from smartcity.errors import Conflict, Forbidden, InvalidInput, Message, NotFound, ServiceError
 from smartcity.jobs import catalog
 from smartcity.jobs.broker import broker
 from smartcity.jobs.dispatch import limits_of, reserve, send_after_commit
@@ -72,10 +72,11 @@ def submit(
     """
     spec = catalog.job_kind(kind)
     if spec is None or not spec.available_to(tenant.apps, None):
-        raise InvalidInput(f"unknown job kind '{kind}'", {"kind": "unknown"})
+        raise InvalidInput(Message("unknown job kind '%(kind)s'", kind=kind), {"kind": "unknown"})
     if not spec.available_to(tenant.apps, None if permissions is None else set(permissions)):
         raise Forbidden(
-            f"requires the permission {spec.permission}", {"kind": f"requires {spec.permission}"}
+            Message("requires the permission %(permission)s", permission=spec.permission),
+            {"kind": Message("requires %(permission)s", permission=spec.permission)},
         )
     parsed = spec.parse(params)
     job = Job(
@@ -136,7 +137,7 @@ def get_job(session: Session, job_id: int, viewer: Viewer, *, for_update: bool =
         query = query.with_for_update()
     job = session.scalar(query)
     if job is None or not (viewer.sees_all or job.requested_by_user_id == viewer.user_id):
-        raise NotFound(f"no job {job_id}")
+        raise NotFound(Message("no job %(job_id)s", job_id=job_id))
     return job
 
 
@@ -158,7 +159,9 @@ def cancel(session: Session, job_id: int, viewer: Viewer, *, actor: str, tenant:
     elif job.status == JobStatus.RUNNING:
         job.cancel_requested = True
     else:
-        raise Conflict(f"job {job_id} has already finished", {"status": job.status})
+        raise Conflict(
+            Message("job %(job_id)s has already finished", job_id=job_id), {"status": job.status}
+        )
     session.flush()
     session.refresh(job)
     audit.record(
@@ -184,16 +187,21 @@ def result_file(session: Session, job: Job, viewer: Viewer, tenant: TenantInfo) 
         and not viewer.sees_all
         and not spec.available_to(tenant.apps, viewer.permissions)
     ):
-        raise Forbidden(f"requires the permission {spec.permission}")
+        raise Forbidden(
+            Message("requires the permission %(permission)s", permission=spec.permission)
+        )
     if job.status == JobStatus.EXPIRED or (
         job.status == JobStatus.SUCCEEDED and job.result_file_id is None
     ):
-        raise Gone(f"the result of job {job.id} has expired")
+        raise Gone(Message("the result of job %(id)s has expired", id=job.id))
     if job.status != JobStatus.SUCCEEDED or job.result_file_id is None:
-        raise Conflict(f"job {job.id} has no result (it is {job.status})", {"status": job.status})
+        raise Conflict(
+            Message("job %(id)s has no result (it is %(status)s)", id=job.id, status=job.status),
+            {"status": job.status},
+        )
     stored = session.get(StoredFile, job.result_file_id)
     if stored is None:
-        raise Gone(f"the result of job {job.id} has expired")
+        raise Gone(Message("the result of job %(id)s has expired", id=job.id))
     return stored
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from smartcity.apps import AppRegistry
 from smartcity.db import db, tenant_bind
-from smartcity.errors import Conflict, InvalidInput
+from smartcity.errors import Conflict, InvalidInput, Message
 from smartcity.migrating import Migrations
 from smartcity.offboarding import tables as tbl
 from smartcity.offboarding.archive_format import FORMAT, FORMAT_VERSION, MANIFEST, member_name
@@ -95,9 +95,15 @@ def archive_path(slug: str, out: Path | None, export_dir: str, at: datetime) -> 
     else:
         target = out
         if not target.parent.is_dir():
-            raise InvalidInput(f"folder {target.parent} does not exist", {"out": "no such folder"})
+            raise InvalidInput(
+                Message("folder %(parent)s does not exist", parent=target.parent),
+                {"out": "no such folder"},
+            )
     if target.exists():
-        raise Conflict(f"{target} already exists; an export never overwrites", {"out": "exists"})
+        raise Conflict(
+            Message("%(target)s already exists; an export never overwrites", target=target),
+            {"out": "exists"},
+        )
     return target.resolve()
 
 
@@ -115,8 +121,12 @@ def export_tenant(
     """Write the tenant's archive and record it; ``session`` is a platform session."""
     if tenant.purged_at is not None:
         raise Conflict(
-            f"tenant '{tenant.slug}' was purged on {tenant.purged_at:%Y-%m-%d}: its data is only"
-            " in its earlier exports (see platform.tenant_exports)",
+            Message(
+                "tenant '%(slug)s' was purged on %(day)s: its data is only"
+                " in its earlier exports (see platform.tenant_exports)",
+                slug=tenant.slug,
+                day=tenant.purged_at.date().isoformat(),
+            ),
             {"slug": "purged"},
         )
     now = datetime.now(UTC)
@@ -185,7 +195,10 @@ def archive_tenant(
     first for a quiet cut-over.
     """
     if tenant.status is TenantStatus.ARCHIVED:
-        raise Conflict(f"tenant '{tenant.slug}' is already archived", {"status": "archived"})
+        raise Conflict(
+            Message("tenant '%(slug)s' is already archived", slug=tenant.slug),
+            {"status": "archived"},
+        )
     result = export_tenant(
         session,
         tenant,
@@ -227,15 +240,21 @@ def _snapshot(schema: str, role: str, spool_dir: Path) -> tuple[list[str], list[
             spooled = [_spool(conn, schema, name, spool_dir, i) for i, name in enumerate(names)]
             conn.rollback()
     except DBAPIError as exc:
-        raise Conflict(f"cannot read schema {schema}: {exc.orig}") from exc
+        raise Conflict(
+            Message("cannot read schema %(schema)s: %(orig)s", schema=schema, orig=exc.orig)
+        ) from exc
     except psycopg.Error as exc:  # raised by COPY, which bypasses SQLAlchemy
-        raise Conflict(f"cannot read schema {schema}: {exc}") from exc
+        raise Conflict(
+            Message("cannot read schema %(schema)s: %(exc)s", schema=schema, exc=exc)
+        ) from exc
     return versions, spooled
 
 
 def _spool(conn: Connection, schema: str, name: str, spool_dir: Path, index: int) -> _Spooled:
     if not tbl.IDENTIFIER.fullmatch(name):
-        raise Conflict(f"table {name!r} has a name an archive cannot carry safely")
+        raise Conflict(
+            Message("table %(name)s has a name an archive cannot carry safely", name=name)
+        )
     shape = tbl.table_shape(conn, schema, name)
     digest = tbl.digest(conn, schema, shape)
     path = spool_dir / f"{index:04d}.csv"  # never named after anything read from the database
@@ -346,7 +365,9 @@ def _write_archive(
             raw.seek(0)
             sha256, size = file_digest(raw)
         if target.exists():
-            raise Conflict(f"{target} appeared during the export; nothing overwritten")
+            raise Conflict(
+                Message("%(target)s appeared during the export; nothing overwritten", target=target)
+            )
         Path(temp).replace(target)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

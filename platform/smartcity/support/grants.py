@@ -26,7 +26,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from smartcity.auth.models import Operator
-from smartcity.errors import Conflict, InvalidInput, NotFound
+from smartcity.errors import Conflict, InvalidInput, Message, NotFound
 from smartcity.support.models import SupportGrant
 from smartcity.tenancy.models import Tenant, TenantStatus
 from smartcity.tenancy.names import role_name, schema_name
@@ -118,7 +118,9 @@ def get_grant(session: Session, tenant: Tenant, grant_id: int) -> SupportGrant:
         select(SupportGrant).where(SupportGrant.id == grant_id, SupportGrant.tenant_id == tenant.id)
     )
     if grant is None:
-        raise NotFound(f"no support session {grant_id} for this regency")
+        raise NotFound(
+            Message("no support session %(grant_id)s for this regency", grant_id=grant_id)
+        )
     return grant
 
 

@@ -16,11 +16,14 @@ from sqlalchemy.orm import Session
 
 from smartcity.auth.principal import TenantPrincipal
 from smartcity.db import db
+from smartcity.state import platform_state
 from smartcity.support.grants import ActiveGrant, active_grant, actor_label
 from smartcity.tenancy.cache import TenantInfo
 from smartcity.tenantcore import audit
 from smartcity.tenantcore.models import User
 
+#: The prefix of a support session's identity (``s:<tenant>:<grant>:<operator>``).
+SUPPORT_PREFIX = "s"
 #: The tenant role whose permissions a support session has.
 SUPPORT_ROLE = "admin"
 
@@ -44,13 +47,13 @@ class SupportPrincipal(TenantPrincipal):
 
 
 def support_identity(tenant_id: int, grant_id: int, operator_id: int) -> str:
-    return f"s:{tenant_id}:{grant_id}:{operator_id}"
+    return f"{SUPPORT_PREFIX}:{tenant_id}:{grant_id}:{operator_id}"
 
 
 def parse_support_identity(identity: str) -> tuple[int, int, int] | None:
     """``s:<tenant>:<grant>:<operator>`` -> the three ids, else None."""
     parts = identity.split(":")
-    if len(parts) != 4 or parts[0] != "s":
+    if len(parts) != 4 or parts[0] != SUPPORT_PREFIX:
         return None
     try:
         return int(parts[1]), int(parts[2]), int(parts[3])
@@ -66,8 +69,6 @@ def load_support_principal(identity: str, tenant: TenantInfo) -> SupportPrincipa
     session runs under the tenant's role, which cannot read ``platform``; this
     short platform transaction can. Only support sessions pay for it.
     """
-    from smartcity.state import platform_state
-
     ids = parse_support_identity(identity)
     if ids is None or ids[0] != tenant.id:
         return None

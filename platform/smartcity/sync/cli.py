@@ -16,7 +16,7 @@ import click
 from flask.cli import with_appcontext
 
 from smartcity.db import db
-from smartcity.errors import ServiceError
+from smartcity.errors import Message, ServiceError
 from smartcity.state import platform_state
 
 CLI_ACTOR = "cli"
@@ -150,9 +150,12 @@ def _tenant_session(slug: str) -> Any:
 
     info = platform_state().cache.by_slug(slug)
     if info is None:
-        raise NotFound(f"no tenant '{slug}'")
+        raise NotFound(Message("no tenant '%(slug)s'", slug=slug))
     if not info.is_active:
-        raise Conflict(f"tenant '{slug}' is {info.status.value}", {"slug": info.status.value})
+        raise Conflict(
+            Message("tenant '%(slug)s' is %(status)s", slug=slug, status=info.status.value),
+            {"slug": info.status.value},
+        )
     return db.session(bind=info.bind)
 
 

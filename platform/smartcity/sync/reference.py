@@ -32,7 +32,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
 from smartcity.apps import AppManifest, AppRegistry, Changes, Dataset, Row
-from smartcity.errors import InvalidInput, NotFound
+from smartcity.errors import InvalidInput, Message, NotFound
 from smartcity.reference import region_rows
 from smartcity.sync.models import ReferenceDataset, TenantReferenceVersion
 from smartcity.tenancy.models import Tenant, TenantStatus
@@ -184,7 +184,8 @@ def get_dataset(name: str, registry: AppRegistry) -> Dataset:
     known = all_datasets(registry)
     if name not in known:
         raise NotFound(
-            f"unknown reference dataset '{name}'", {"dataset": f"one of {', '.join(known)}"}
+            Message("unknown reference dataset '%(name)s'", name=name),
+            {"dataset": Message("one of %(names)s", names=", ".join(known))},
         )
     return known[name]
 
@@ -433,7 +434,7 @@ def push_slug(
         select(Tenant).where(Tenant.slug == slug).options(selectinload(Tenant.apps))
     )
     if tenant is None:
-        raise NotFound(f"no tenant '{slug}'")
+        raise NotFound(Message("no tenant '%(slug)s'", slug=slug))
     if tenant.status is not TenantStatus.ACTIVE or tenant.maintenance:
         state = "in maintenance" if tenant.maintenance else tenant.status.value
         log.info("reference push skipped: tenant %s is %s", slug, state)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from smartcity import signals
 from smartcity.apps import AppRegistry
-from smartcity.errors import Conflict, InvalidInput, NotFound
+from smartcity.errors import Conflict, InvalidInput, Message, NotFound
 from smartcity.migrating import Migrations, install_app
 from smartcity.sync import reference
 from smartcity.tenancy.cache import announce_change
@@ -21,13 +21,13 @@ def get_tenant(session: Session, slug: str, *, for_update: bool = False) -> Tena
     try:
         validate_slug(slug)
     except InvalidSlugError:
-        raise NotFound(f"no tenant '{slug}'") from None
+        raise NotFound(Message("no tenant '%(slug)s'", slug=slug)) from None
     query = select(Tenant).where(Tenant.slug == slug).options(selectinload(Tenant.apps))
     if for_update:
         query = query.with_for_update(of=Tenant)
     tenant = session.scalar(query)
     if tenant is None:
-        raise NotFound(f"no tenant '{slug}'")
+        raise NotFound(Message("no tenant '%(slug)s'", slug=slug))
     return tenant
 
 
@@ -47,7 +47,7 @@ def enable_app(
 ) -> bool:
     """Install the app's branch if missing, run its hook, switch it on; False if already on."""
     if app not in registry:
-        raise NotFound(f"unknown app '{app}'", {"app": "unknown"})
+        raise NotFound(Message("unknown app '%(app)s'", app=app), {"app": "unknown"})
     manifest = registry.get(app)
     enabled = set(enabled_apps(tenant))
     if app in enabled:
@@ -56,9 +56,12 @@ def enable_app(
     missing = [dep for dep in manifest.requires if dep.split(".")[0] not in enabled]
     if missing:
         raise Conflict(
-            f"'{app}' requires {', '.join(missing)}: enable {'it' if len(missing) == 1 else 'them'}"
-            " first",
-            {"app": f"requires {', '.join(missing)}"},
+            Message("'%(app)s' requires %(apps)s: enable it first", app=app, apps=missing[0])
+            if len(missing) == 1
+            else Message(
+                "'%(app)s' requires %(apps)s: enable them first", app=app, apps=", ".join(missing)
+            ),
+            {"app": Message("requires %(apps)s", apps=", ".join(missing))},
         )
     conn = session.connection()
     schema, role = schema_name(tenant.slug), role_name(role_prefix, tenant.slug)
@@ -100,15 +103,19 @@ def disable_app(
 ) -> bool:
     """Hide the app from the tenant; its tables and data stay. False if already off."""
     if app not in registry:
-        raise NotFound(f"unknown app '{app}'", {"app": "unknown"})
+        raise NotFound(Message("unknown app '%(app)s'", app=app), {"app": "unknown"})
     enabled = set(enabled_apps(tenant))
     if app not in enabled:
         return False
     dependents = [d for d in registry.dependents(app) if d in enabled]
     if dependents:
         raise Conflict(
-            f"'{app}' is required by {', '.join(dependents)}: disable those first",
-            {"app": f"required by {', '.join(dependents)}"},
+            Message(
+                "'%(app)s' is required by %(names)s: disable those first",
+                app=app,
+                names=", ".join(dependents),
+            ),
+            {"app": Message("required by %(names)s", names=", ".join(dependents))},
         )
     for row in tenant.apps:
         if row.app == app:
@@ -145,7 +152,12 @@ def change_status(session: Session, tenant: Tenant, action: str, *, actor: str) 
     allowed_from, target = _TRANSITIONS[action]
     if tenant.status not in allowed_from:
         raise Conflict(
-            f"cannot {action} a tenant that is {tenant.status.value}", {"status": tenant.status}
+            Message(
+                "cannot %(action)s a tenant that is %(status)s",
+                action=action,
+                status=tenant.status.value,
+            ),
+            {"status": tenant.status},
         )
     before = tenant.status
     tenant.status = target
@@ -182,9 +194,13 @@ def add_domain(session: Session, tenant: Tenant, domain: str, *, actor: str) -> 
             for label in labels
         )
     ):
-        raise InvalidInput(f"'{domain}' is not a host name", {"domain": "not a host name"})
+        raise InvalidInput(
+            Message("'%(domain)s' is not a host name", domain=domain), {"domain": "not a host name"}
+        )
     if session.scalar(select(TenantDomain.id).where(TenantDomain.domain == domain)):
-        raise Conflict(f"'{domain}' already serves a tenant", {"domain": "taken"})
+        raise Conflict(
+            Message("'%(domain)s' already serves a tenant", domain=domain), {"domain": "taken"}
+        )
     row = TenantDomain(domain=domain)
     tenant.domains.append(row)
     audit.record_platform(

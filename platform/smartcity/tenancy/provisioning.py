@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from smartcity.apps import AppRegistry
 from smartcity.auth.passwords import password_problem
-from smartcity.errors import Conflict, InvalidInput
+from smartcity.errors import Conflict, InvalidInput, Message
 from smartcity.migrating import Migrations, install_app, install_core
 from smartcity.reference import province_of
 from smartcity.sync import reference
@@ -95,7 +95,9 @@ def tenant_problems(session: Session, p: Provisioning) -> dict[str, str]:
 
 def ensure_slug_free(session: Session, slug: str) -> None:
     if session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
-        raise Conflict(f"a tenant with slug '{slug}' already exists", {"slug": "taken"})
+        raise Conflict(
+            Message("a tenant with slug '%(slug)s' already exists", slug=slug), {"slug": "taken"}
+        )
 
 
 def validate_request(session: Session, p: Provisioning) -> None:
@@ -253,5 +255,6 @@ def raise_if_name_taken(exc: IntegrityError | ProgrammingError, slug: str) -> No
     """Turn "already exists" from PostgreSQL (a leftover role or schema) into a Conflict."""
     if "already exists" in str(exc.orig) or "duplicate key" in str(exc.orig):
         raise Conflict(
-            f"a tenant, schema or role named '{slug}' already exists", {"slug": "taken"}
+            Message("a tenant, schema or role named '%(slug)s' already exists", slug=slug),
+            {"slug": "taken"},
         ) from exc

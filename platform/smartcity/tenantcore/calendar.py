@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartcity.errors import Conflict, InvalidInput
+from smartcity.errors import Conflict, InvalidInput, Message
 from smartcity.tenantcore import audit
 from smartcity.tenantcore.models import Holiday
 from smartcity.tenantcore.settings import get_settings
@@ -69,7 +69,8 @@ def add_local_holiday(session: Session, *, day: date, name: str, actor: str) -> 
     exists = session.scalar(select(Holiday.id).where(Holiday.day == day, Holiday.kind == "local"))
     if exists is not None:
         raise Conflict(
-            f"{day.isoformat()} is already a local holiday", {"day": "already a holiday"}
+            Message("%(day)s is already a local holiday", day=day.isoformat()),
+            {"day": "already a holiday"},
         )
     holiday = Holiday(day=day, name=name, kind="local")
     session.add(holiday)

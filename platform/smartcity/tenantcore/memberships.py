@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from smartcity.errors import NotFound
+from smartcity.errors import Message, NotFound
 from smartcity.tenantcore import audit
 from smartcity.tenantcore.models import OrgUnit, OrgUnitMember, User
 
@@ -48,11 +48,13 @@ def set_units(
     """Replace the units a user acts for in ``app``; audited with before and after."""
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"no user {user_id}", {"user_id": "unknown"})
+        raise NotFound(Message("no user %(user_id)s", user_id=user_id), {"user_id": "unknown"})
     wanted = sorted(set(org_unit_ids))
     known = set(session.scalars(select(OrgUnit.id).where(OrgUnit.id.in_(wanted))))
     if unknown := [u for u in wanted if u not in known]:
-        raise NotFound(f"no org unit {unknown[0]}", {"org_unit_ids": "unknown"})
+        raise NotFound(
+            Message("no org unit %(unit_id)s", unit_id=unknown[0]), {"org_unit_ids": "unknown"}
+        )
     before = sorted(units_of(session, user.id, app))
     session.execute(
         delete(OrgUnitMember).where(OrgUnitMember.user_id == user.id, OrgUnitMember.app == app)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smartcity import signals
-from smartcity.errors import Conflict, InvalidInput, NotFound
+from smartcity.errors import Conflict, InvalidInput, Message, NotFound
 from smartcity.tenantcore import audit
 from smartcity.tenantcore.models import OrgUnit, Staff
 
@@ -60,7 +60,7 @@ def _public(unit: OrgUnit) -> dict[str, Any]:
 def get_unit(session: Session, unit_id: int) -> OrgUnit:
     unit = session.get(OrgUnit, unit_id)
     if unit is None:
-        raise NotFound(f"no org unit {unit_id}")
+        raise NotFound(Message("no org unit %(unit_id)s", unit_id=unit_id))
     return unit
 
 
@@ -105,7 +105,9 @@ def _validate(
     if exclude_id is not None:
         clash = clash.where(OrgUnit.id != exclude_id)
     if session.scalar(clash) is not None:
-        raise Conflict(f"code {code} is already used", {"code": "already used"})
+        raise Conflict(
+            Message("code %(code)s is already used", code=code), {"code": "already used"}
+        )
 
 
 def create_unit(
@@ -181,8 +183,12 @@ def update_unit(
         )
         if staffed:
             raise Conflict(
-                f"{unit.name} still has {staffed} active staff: move them first",
-                {"is_active": f"{staffed} active staff"},
+                Message(
+                    "%(name)s still has %(n)s active staff: move them first",
+                    name=unit.name,
+                    n=staffed,
+                ),
+                {"is_active": Message("%(n)s active staff", n=staffed)},
             )
     unit.name, unit.kind, unit.region_code, unit.is_active = (
         name.strip(),

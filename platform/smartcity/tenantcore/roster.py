@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from smartcity import signals
-from smartcity.errors import Conflict, InvalidInput, NotFound
+from smartcity.errors import Conflict, InvalidInput, Message, NotFound
 from smartcity.tenantcore import audit
 from smartcity.tenantcore.models import OrgUnit, RosterImport, Staff
 from smartcity.tenantcore.nip import parse_nip
@@ -83,7 +83,7 @@ def _records(
     if missing:
         names = {v: k for k, v in reversed(list(HEADERS.items()))}
         raise InvalidInput(
-            f"missing column(s): {', '.join(names[m] for m in missing)}",
+            Message("missing column(s): %(names)s", names=", ".join(names[m] for m in missing)),
             {
                 "file": "expected columns: nip, nama, status, golongan, jabatan, kelas_jabatan,"
                 " eselon, kode_unit, nip_atasan"
@@ -177,7 +177,10 @@ def _column(field: str) -> str:
 def upload(session: Session, *, filename: str, content: bytes, actor: str) -> RosterImport:
     """Check a file and keep it with its report; writes no staff."""
     if len(content) > MAX_BYTES:
-        raise TooLarge(f"files up to {MAX_BYTES // (1024 * 1024)} MB", {"file": "too large"})
+        raise TooLarge(
+            Message("files up to %(n)s MB", n=MAX_BYTES // (1024 * 1024)),
+            {"file": "too large"},
+        )
     filename = (filename or "roster").rsplit("/", 1)[-1][:255]
     rows, problems = validate(session, filename, content)
     row_count = len(rows) + len({p.row for p in problems})
@@ -211,7 +214,7 @@ def upload(session: Session, *, filename: str, content: bytes, actor: str) -> Ro
 def get_import(session: Session, import_id: int) -> RosterImport:
     record = session.get(RosterImport, import_id)
     if record is None:
-        raise NotFound(f"no roster import {import_id}")
+        raise NotFound(Message("no roster import %(import_id)s", import_id=import_id))
     return record
 
 
@@ -219,13 +222,14 @@ def apply(session: Session, record: RosterImport, *, actor: str) -> dict[str, in
     """Upsert every row by NIP; the roster may have changed since upload, so re-check."""
     if record.status != "ready":
         raise Conflict(
-            f"this import is {record.status} and cannot be applied", {"status": record.status}
+            Message("this import is %(status)s and cannot be applied", status=record.status),
+            {"status": record.status},
         )
     rows, problems = validate(session, record.filename, record.content)
     if problems:
         raise InvalidInput(
             "the roster changed since the upload; upload the file again",
-            {"file": f"{len(problems)} problems now"},
+            {"file": Message("%(n)s problems now", n=len(problems))},
         )
     # Plain rows, not ORM objects: ten thousand of those cost more than the upsert.
     existing = {

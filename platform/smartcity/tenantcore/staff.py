@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity import signals
-from smartcity.errors import Conflict, InvalidInput, NotFound
+from smartcity.errors import Conflict, InvalidInput, Message, NotFound
 from smartcity.tenantcore import audit
 from smartcity.tenantcore.models import OrgUnit, Staff
 from smartcity.tenantcore.nip import InvalidNipError, parse_nip
@@ -104,7 +104,7 @@ def _public(staff: Staff) -> dict[str, Any]:
 def get_staff(session: Session, staff_id: int) -> Staff:
     staff = session.get(Staff, staff_id)
     if staff is None:
-        raise NotFound(f"no staff {staff_id}")
+        raise NotFound(Message("no staff %(staff_id)s", staff_id=staff_id))
     return staff
 
 
@@ -139,7 +139,10 @@ def create_staff(session: Session, *, actor: str, **values: Any) -> Staff:
         raise InvalidInput("the staff record is not valid", problems)
     nip = parse_nip(values["nip"], values["status"])
     if session.scalar(select(Staff.id).where(Staff.nip == nip.value)) is not None:
-        raise Conflict(f"NIP {nip.value} is already registered", {"nip": "already registered"})
+        raise Conflict(
+            Message("NIP %(nip)s is already registered", nip=nip.value),
+            {"nip": "already registered"},
+        )
     _check_links(session, values.get("unit_id"), values.get("supervisor_id"), None)
     staff = Staff(
         nip=nip.value,

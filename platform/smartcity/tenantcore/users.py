@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from smartcity.apps.manifest import RoleConflict
 from smartcity.auth.passwords import hash_password, password_problem, verify_password
-from smartcity.errors import Conflict, InvalidInput, NotFound
+from smartcity.errors import Conflict, InvalidInput, Message, NotFound, as_message
 from smartcity.tenantcore import audit
 from smartcity.tenantcore.models import User
 
@@ -43,8 +43,8 @@ def _check_roles(
     unknown = sorted(set(roles) - set(allowed))
     if unknown:
         raise InvalidInput(
-            f"unknown role(s): {', '.join(unknown)}",
-            {"roles": f"allowed: {', '.join(sorted(set(allowed)))}"},
+            Message("unknown role(s): %(roles)s", roles=", ".join(unknown)),
+            {"roles": Message("allowed: %(roles)s", roles=", ".join(sorted(set(allowed))))},
         )
     for conflict in conflicts:
         first, second = conflict.roles
@@ -96,10 +96,15 @@ def create_user(
         raise InvalidInput("name is required (at most 200 characters)", {"name": "required"})
     problem = password_problem(password)
     if problem:
-        raise InvalidInput(f"password {problem}", {"password": problem})
+        raise InvalidInput(
+            Message("password %(problem)s", problem=as_message(problem)), {"password": problem}
+        )
     checked_roles = _check_roles(roles, allowed_roles, role_conflicts)
     if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
-        raise Conflict(f"a user with email {email} already exists", {"email": "already used"})
+        raise Conflict(
+            Message("a user with email %(email)s already exists", email=email),
+            {"email": "already used"},
+        )
     user = User(email=email, name=name, password_hash=hash_password(password), roles=checked_roles)
     session.add(user)
     session.flush()
@@ -117,7 +122,7 @@ def create_user(
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"no user {user_id}")
+        raise NotFound(Message("no user %(user_id)s", user_id=user_id))
     return user
 
 
@@ -154,7 +159,9 @@ def update_user(
     if password is not None:
         problem = password_problem(password)
         if problem:
-            raise InvalidInput(f"password {problem}", {"password": problem})
+            raise InvalidInput(
+                Message("password %(problem)s", problem=as_message(problem)), {"password": problem}
+            )
         user.password_hash = hash_password(password)
         user.credential_version += 1
     if is_active is not None and is_active != user.is_active:

@@ -1,9 +1,10 @@
 """Server-rendered pages: helpers shared by the tenant web and the operator console.
 
-The pages speak Bahasa Indonesia first, but services raise their errors in
-English (the JSON API and the CLI show them as they are). The web layer
-translates the messages it knows and shows the others unchanged, so a new
-service message degrades to English instead of breaking a page.
+The pages speak Bahasa Indonesia first. Services raise their errors as
+``smartcity.errors.Message`` (a msgid and its values), which ``translate``
+renders in the page's language; a bare English text (from code not yet
+converted) is looked up in the catalogue and the patterns below, and shown
+unchanged if unknown, so it degrades to English instead of breaking a page.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import default_exceptions
 
 from smartcity.apps import AppManifest
+from smartcity.errors import Message
 from smartcity.state import platform_state
 from smartcity.tenancy.resolver import ENVIRON_KEY
 
@@ -108,9 +110,11 @@ SERVICE_MESSAGES = (
     N_("format the column as Text"),
 )
 
-# Service messages that carry values (a NIP, a row, a count). Each pattern's
-# named groups fill the %-placeholders of its catalogue message, so the page
-# shows the Indonesian sentence with the service's values in it.
+# Problem texts that carry values and are still built as English sentences (a
+# NIP's parts, a row of an import): each pattern's named
+# groups fill the %-placeholders of its catalogue message. Service errors raise
+# smartcity.errors.Message (a msgid and its values) instead and need no entry;
+# what is left here goes as those texts become Messages too.
 SERVICE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(f"^{pattern}$"), message)
     for pattern, message in (
@@ -137,7 +141,6 @@ SERVICE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("%(g)s is not a golongan (I/a ... IV/e)"),
         ),
         (r"one of (?P<choices>.+) or empty", N_("one of %(choices)s or empty")),
-        (r"NIP (?P<nip>\d+) is already registered", N_("NIP %(nip)s is already registered")),
         (
             r"must start with its parent's code (?P<code>[\d.]+)\.",
             N_("must start with its parent's code %(code)s."),
@@ -146,20 +149,7 @@ SERVICE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"a kecamatan code of this regency \((?P<code>[\d.]+)\.NN\)",
             N_("a kecamatan code of this regency (%(code)s.NN)"),
         ),
-        (r"code (?P<code>\S+) is already used", N_("code %(code)s is already used")),
-        (
-            r"(?P<name>.+) still has (?P<n>\d+) active staff: move them first",
-            N_("%(name)s still has %(n)s active staff: move them first"),
-        ),
-        (r"(?P<n>\d+) active staff", N_("%(n)s active staff")),
-        (
-            r"(?P<day>[\d-]+) is already a local holiday",
-            N_("%(day)s is already a local holiday"),
-        ),
         (r"at most (?P<n>\d+) KB", N_("at most %(n)s KB")),
-        (r"missing column\(s\): (?P<names>.+)", N_("missing column(s): %(names)s")),
-        (r"at most (?P<n>\d+) rows per file", N_("at most %(n)s rows per file")),
-        (r"files up to (?P<n>\d+) MB", N_("files up to %(n)s MB")),
         (
             r"no active org unit with code (?P<code>.*)",
             N_("no active org unit with code %(code)s"),
@@ -170,61 +160,9 @@ SERVICE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("no staff with NIP %(nip)s in the file or the roster"),
         ),
         (
-            r"this import is (?P<status>\w+) and cannot be applied",
-            N_("this import is %(status)s and cannot be applied"),
-        ),
-        (r"(?P<n>\d+) problems now", N_("%(n)s problems now")),
-        (
-            r"a user with email (?P<email>\S+) already exists",
-            N_("a user with email %(email)s already exists"),
-        ),
-        (r"unknown role\(s\): (?P<roles>.+)", N_("unknown role(s): %(roles)s")),
-        (
             r"roles (?P<first>\S+) and (?P<second>\S+) cannot be held by one person: "
             r"(?P<reason>.+)",
             N_("roles %(first)s and %(second)s cannot be held by one person: %(reason)s"),
-        ),
-        (r"allowed: (?P<roles>.*)", N_("allowed: %(roles)s")),
-        (r"password (?P<problem>.+)", N_("password %(problem)s")),
-        # The bounded upload reader (smartcity.uploads): limits are counts.
-        (
-            r"the file has more than (?P<count>\d+) rows below the header"
-            r" \(empty rows count too\)",
-            N_("the file has more than %(count)s rows below the header (empty rows count too)"),
-        ),
-        (
-            r"the file has more than (?P<count>\d+) cells",
-            N_("the file has more than %(count)s cells"),
-        ),
-        (
-            r"row (?P<count_row>\d+) has more than (?P<count>\d+) columns",
-            N_("row %(count_row)s has more than %(count)s columns"),
-        ),
-        (
-            r"the file could not be read within (?P<count>\d+) seconds",
-            N_("the file could not be read within %(count)s seconds"),
-        ),
-        (
-            r"the spreadsheet unpacks to more than (?P<count>\d+) MB",
-            N_("the spreadsheet unpacks to more than %(count)s MB"),
-        ),
-        (r"row (?P<count_row>\d+) is not valid CSV", N_("row %(count_row)s is not valid CSV")),
-        (
-            r"column (?P<column>\w+), row (?P<count_row>\d+) holds a number, which loses"
-            r" digits: format the (?P<column_again>\w+) column as Text and type the"
-            r" (?P<what>\w+)s again",
-            N_(
-                "column %(column)s, row %(count_row)s holds a number, which loses digits:"
-                " format the %(column_again)s column as Text and type the %(what)ss again"
-            ),
-        ),
-        (
-            r"(?P<name>\w+) must be a whole number from (?P<low>\d+) to (?P<high>\d+)",
-            N_("%(name)s must be a whole number from %(low)s to %(high)s"),
-        ),
-        (
-            r"the request contains a NUL byte \(in (?P<where>.+)\), which no text may hold",
-            N_("the request contains a NUL byte (in %(where)s), which no text may hold"),
         ),
     )
 )
@@ -252,8 +190,12 @@ def translate(message: object) -> str:
     """The catalogue's translation of a message built at run time, else the message.
 
     Unlike ``_()`` in a template, this never %-formats, so a message that
-    happens to contain ``%`` is shown as it is.
+    happens to contain ``%`` is shown as it is. A :class:`Message` with parameters,
+    or from an app's catalogue, is looked up by its msgid with its values; a bare
+    string (from code not yet raising Messages) goes through the lists above.
     """
+    if isinstance(message, Message) and (message.params or message.catalogue is not None):
+        return message.localized()
     text = str(message)
     if not text:
         return text

@@ -15,7 +15,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from smartcity.errors import NotFound, ServiceError
+from smartcity.errors import Message, NotFound, ServiceError
 from smartcity.tenantcore import calendar as working_calendar
 from smartcity.tenantcore.models import Holiday
 from smartcity.tenantcore.settings import get_settings, update_settings
@@ -108,7 +108,7 @@ def holiday_add() -> Response | tuple[str, int]:
 def holiday_remove(holiday_id: int) -> Response:
     holiday = g.db.get(Holiday, holiday_id)
     if holiday is None:
-        raise NotFound(f"no holiday {holiday_id}")
+        raise NotFound(Message("no holiday %(holiday_id)s", holiday_id=holiday_id))
     year, name = holiday.day.year, holiday.name
     working_calendar.remove_local_holiday(g.db, holiday, actor=actor())  # national: 409 page
     flash(_("%(name)s is no longer a local holiday.", name=name), "success")

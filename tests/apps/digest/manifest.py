@@ -1,4 +1,4 @@
-from smartcity.apps import AppManifest, Permission, Role
+from smartcity.toolkit import AppManifest, Permission, Role
 
 manifest = AppManifest(
     name="digest",

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from smartcity.apps import Changes, Dataset, Row
-from smartcity.errors import InvalidInput
+from smartcity.toolkit import Changes, Dataset, DatasetRow, InvalidInput
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -19,7 +18,7 @@ from .models import Notice
 SHIPPED = [{"title": "Pemeliharaan sistem Sabtu malam"}]
 
 
-def normalize(rows: Iterable[Row]) -> list[Row]:
+def normalize(rows: Iterable[DatasetRow]) -> list[DatasetRow]:
     titles = [str(r.get("title") or "").strip() for r in rows]
     problems = {
         f"row {n}": "a title of 1-200 characters"
@@ -31,7 +30,7 @@ def normalize(rows: Iterable[Row]) -> list[Row]:
     return [{"title": t} for t in sorted(set(titles))]
 
 
-def apply(session: Session, rows: list[Row], version: str) -> Changes:
+def apply(session: Session, rows: list[DatasetRow], version: str) -> Changes:
     held = set(session.scalars(select(Notice.title)))
     added = [r["title"] for r in rows if r["title"] not in held]
     if added:

@@ -2,10 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, g, jsonify
 from pydantic import BaseModel, Field
-from smartcity.api.auth import require_user
-from smartcity.api.spec import ApiSpec
-from smartcity.bounds import query_int, query_year
-from smartcity.toolkit import access, capability
+from smartcity.toolkit import ApiSpec, access, capability, query_int, query_year, require_user
 from sqlalchemy import select
 
 from .models import Notice

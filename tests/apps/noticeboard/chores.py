@@ -9,8 +9,7 @@ see which tenants it reached.
 
 from __future__ import annotations
 
-from smartcity.tenancy.cache import TenantInfo
-from smartcity.tenantcore import audit
+from smartcity.toolkit import TenantInfo, record_audit
 from sqlalchemy.orm import Session
 
 from worker.tasks import tenant_task
@@ -18,5 +17,5 @@ from worker.tasks import tenant_task
 
 @tenant_task("noticeboard.tidy", app="noticeboard")
 def tidy(session: Session, tenant: TenantInfo) -> str:
-    audit.record(session, actor="noticeboard.tidy", action="noticeboard.tidy", entity="notice")
+    record_audit(session, actor="noticeboard.tidy", action="noticeboard.tidy", entity="notice")
     return tenant.slug

@@ -3,8 +3,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from celery.schedules import crontab
-from smartcity.apps import AppManifest, BeatEntry, MenuEntry, Permission, Role, TranslationCatalogue
-from smartcity.tenantcore import audit
+from smartcity.toolkit import (
+    AppManifest,
+    BeatEntry,
+    MenuEntry,
+    Permission,
+    Role,
+    TranslationCatalogue,
+    record_audit,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,7 +28,7 @@ def _welcome(session: Session) -> None:
 
 def _farewell(session: Session) -> None:
     """Runs when a regency disables the board; its notices stay."""
-    audit.record(session, actor="noticeboard", action="noticeboard.closed", entity="app")
+    record_audit(session, actor="noticeboard", action="noticeboard.closed", entity="app")
 
 
 manifest = AppManifest(

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from smartcity.db import tenant_metadata
+from smartcity.toolkit import tenant_metadata
 from sqlalchemy import BigInteger, Identity, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 

@@ -17,8 +17,7 @@ from flask import (
     request,
     url_for,
 )
-from smartcity.tenantcore import audit
-from smartcity.toolkit import ApiSpec, access, check_spam, translations
+from smartcity.toolkit import ApiSpec, access, check_spam, record_audit, translations
 from sqlalchemy import select
 
 from .models import Notice
@@ -58,7 +57,7 @@ def pages() -> Blueprint:
         title = request.form.get("title", "").strip()
         if not 0 < len(title) <= 200:
             return Response(_("A notice needs a title of at most 200 letters."), 422)
-        audit.record(
+        record_audit(
             g.db,
             actor="public",
             action="noticeboard.suggest",

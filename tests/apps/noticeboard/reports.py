@@ -11,9 +11,9 @@ from __future__ import annotations
 import time
 
 from pydantic import Field
-from smartcity.jobs.kinds import JobContext
-from smartcity.reports import (
+from smartcity.toolkit import (
     Column,
+    JobContext,
     Letterhead,
     Report,
     ReportDocument,
