@@ -75,7 +75,12 @@ class TenantTask(Task):  # type: ignore[type-arg]
         )
         if not slug:
             raise MissingTenantError(f"task {self.name} needs the '{TENANT_HEADER}' header")
-        info: TenantInfo | None = self.flask_app.extensions["smartcity"].cache.by_slug(slug)
+        cache = self.flask_app.extensions["smartcity"].cache
+        # A fresh read, not the cache: a task may start milliseconds after an operator
+        # suspends the regency or disables the app, before this process hears the
+        # NOTIFY; one query per task is cheap next to running work that must not run.
+        cache.invalidate(slug)
+        info: TenantInfo | None = cache.by_slug(slug)
         if info is None or info.status is not TenantStatus.ACTIVE:
             log.info("task %s skipped: tenant %s is not active", self.name, slug)
             return None
@@ -201,8 +206,11 @@ def register_core_tasks(celery: SmartCityCelery) -> None:
         return [job.id for job in queue_monthly_reports(session, tenant)]
 
     @celery.task(name=FANOUT_TASK, acks_late=True)
-    def fanout(task: str, app_name: str | None, jitter: float = 30.0) -> int:
-        """Send ``task`` to every active tenant that enabled ``app_name``, each at its offset."""
+    def fanout(task: str, app_name: str | None, jitter: float = 30.0) -> list[str]:
+        """Send ``task`` to every active tenant that enabled ``app_name``, each at its offset.
+
+        Returns the slugs it sent to (the task's result, for whoever looks at beat's work).
+        """
         with celery.flask_app.app_context(), db.platform_transaction() as session:
             query = select(Tenant.slug).where(
                 Tenant.status == TenantStatus.ACTIVE, Tenant.maintenance.is_(False)
@@ -218,4 +226,4 @@ def register_core_tasks(celery: SmartCityCelery) -> None:
                 headers={TENANT_HEADER: slug},
                 countdown=jitter_offset(task, slug, jitter),
             )
-        return len(slugs)
+        return slugs
