@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import pytest
+from smartcity.errors import Conflict, Forbidden
 from smartcity.tenantcore import orgunits
 from sqlalchemy import select
 
-from tenants.ebudgeting import ceilings, rka, years
+from tenants.ebudgeting import ceilings, review, rka, stages, years
 from tenants.ebudgeting.access import GRANTS, Actor, system_actor
 from tenants.ebudgeting.models import CatalogueItem
 from tenants.ebudgeting.rka import Factor
@@ -134,3 +136,70 @@ def make_users(session: Any, registry: Any, regency: Regency, password: str) -> 
         if email.endswith("@dinkes.go.id"):
             members.set_units(session, user.id, [regency.dinkes], actor=SYSTEM)
     return ids
+
+
+# --------------------------------------------------------------------- shared set-ups
+
+
+def paper_line(session, sub, opds, rims="10"):
+    return rka.add_line(
+        session,
+        sub.id,
+        catalogue_item_id=item(session, HVS).id,
+        account_code=PAPER_ACCOUNT,
+        factors=factors((rims, "rim")),
+        actor=opds.operator,
+    )
+
+
+def lock_all(session, fiscal_year, opds):
+    review.transition_opd(session, fiscal_year, opds.dinkes, "submit", note=None, actor=opds.head)
+    review.transition_opd(session, fiscal_year, opds.dinkes, "lock", note=None, actor=CHAIR)
+
+
+def budget_through_dpa(session, opds):
+    fiscal_year = budget_year(session, opds)
+    planning = sub_activity(session, fiscal_year, opds)
+    mothers = sub_activity(session, fiscal_year, opds, code=SUB_MOTHERS)
+    paper = paper_line(session, planning, opds, "20")  # 1.100.000
+    snack = rka.add_line(
+        session,
+        planning.id,
+        catalogue_item_id=item(session, SNACK).id,
+        account_code=MEALS_ACCOUNT,
+        factors=factors(("25", "orang"), ("4", "kali")),
+        actor=opds.operator,
+    )  # 2.000.000
+    speaker = rka.add_line(
+        session,
+        mothers.id,
+        catalogue_item_id=item(session, SPEAKER).id,
+        account_code=FEES_ACCOUNT,
+        factors=factors(("1", "orang"), ("3", "jam")),
+        unit_price=Decimal(900000),
+        actor=opds.operator,
+    )  # 2.700.000
+    lock_all(session, fiscal_year, opds)
+    with pytest.raises(Conflict, match="next stage of 2026 is RKA, not APBD"):
+        stages.take_snapshot(session, fiscal_year, "apbd", actor=CHAIR)
+    with pytest.raises(Forbidden):
+        stages.take_snapshot(session, fiscal_year, "rka", actor=TAPD)
+    rka_snap = stages.take_snapshot(session, fiscal_year, "rka", actor=CHAIR)
+    assert (rka_snap.total, rka_snap.line_count) == (Decimal("5800000.00"), 3)
+    # The legislature cuts the paper: TAPD reopens, the OPD changes it, TAPD locks again.
+    review.transition(
+        session, planning.id, "reopen", note="Pemangkasan oleh Banggar DPRD", actor=CHAIR
+    )
+    with pytest.raises(Conflict, match="1 sub-activities are not locked"):
+        stages.take_snapshot(session, fiscal_year, "apbd", actor=CHAIR)
+    rka.update_line(session, paper, factors=factors(("12", "rim")), actor=opds.operator)
+    review.transition(session, planning.id, "submit", note=None, actor=opds.head)
+    review.transition(session, planning.id, "lock", note=None, actor=CHAIR)
+    stages.take_snapshot(session, fiscal_year, "apbd", actor=CHAIR)
+    stages.take_snapshot(session, fiscal_year, "dpa", actor=CHAIR)
+    return fiscal_year, planning, mothers, paper, snack, speaker
+
+
+def payments_csv(rows):
+    header = "nomor_sp2d,tanggal,kode_opd,kode_sub_kegiatan,kode_rekening,nilai,uraian\n"
+    return (header + "\n".join(rows) + "\n").encode()

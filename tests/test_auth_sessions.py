@@ -12,11 +12,9 @@ from types import SimpleNamespace
 from flask.testing import FlaskClient
 
 from .conftest import PASSWORD
-from .test_console import console_client, console_sign_in, page_token
-from .test_support import start_support
-from .test_totp import code_at, enrol, new_operator
-from .test_web_admin import post_form
-from .test_web_auth import csrf_token, sign_in
+from .support.console import console_client, console_sign_in, page_token, start_support
+from .support.totp import code_at, enrol, new_operator
+from .support.web import csrf_token, post_form, sign_in
 
 ADMIN = "admin@example.go.id"
 # The same address with a full-width "e" in the domain: IDNA maps it to "example.go.id",

@@ -15,9 +15,9 @@ import pytest
 
 from .conftest import PASSWORD, bearer, operator_token, tenant_token
 from .ebudgeting_support import HVS, budget_year, item, make_opds, make_users
-from .test_console import console_client, console_sign_in, page_token
-from .test_totp import enrol, new_operator
-from .test_web_auth import csrf_token, sign_in
+from .support.console import console_client, console_sign_in, page_token
+from .support.totp import enrol, new_operator
+from .support.web import csrf_token, sign_in
 
 HUGE = "99999999999999999999"  # beyond PostgreSQL's bigint (2^63 - 1)
 DEEP = "[" * 1500 + "]" * 1500

@@ -7,23 +7,13 @@ width) go to test-artifacts/ for a person to look at.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from .conftest import PASSWORD, watch_csp
-from .test_web_admin import GOOD, HEADER
+from .support.browser import DESKTOP, PHONE, shot
+from .support.web import GOOD, HEADER
 
 pytestmark = pytest.mark.browser
-
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"admin-{name}.png"), full_page=True)
 
 
 def test_an_admin_imports_a_roster_and_invites_a_user_who_sees_only_the_regencys_apps(

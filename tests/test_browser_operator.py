@@ -13,8 +13,8 @@ import pytest
 from smartcity.tenantcore import orgunits
 
 from .conftest import OPERATOR_EMAIL, PASSWORD, watch_csp
-from .test_browser_admin import DESKTOP, PHONE, shot
-from .test_web_admin import GOOD, HEADER
+from .support.browser import DESKTOP, PHONE, shot
+from .support.web import GOOD, HEADER
 
 pytestmark = pytest.mark.browser
 

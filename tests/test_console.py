@@ -3,48 +3,16 @@
 from __future__ import annotations
 
 import re
-import secrets
 
-from flask import Flask
-from flask.testing import FlaskClient
 from smartcity.db import db
 from smartcity.jobs.models import Job
 from smartcity.tenancy.models import Tenant, TenantMigration, TenantStatus
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from .conftest import OPERATOR_EMAIL, PASSWORD
-from .test_migrations import _downgrade_noticeboard
-from .test_web_auth import csrf_token
-
-
-def console_client(app: Flask) -> FlaskClient:
-    """A browser of its own, from an address of its own (sign-in is throttled per address)."""
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.7"
-    return client
-
-
-def console_sign_in(client: FlaskClient, email: str = OPERATOR_EMAIL, password: str = PASSWORD):
-    token = csrf_token(client.get("/platform/login").get_data(as_text=True))
-    return client.post(
-        "/platform/login", data={"csrf_token": token, "email": email, "password": password}
-    )
-
-
-def signed_in_console(app: Flask) -> FlaskClient:
-    client = console_client(app)
-    assert console_sign_in(client).status_code == 302
-    return client
-
-
-def page_token(client: FlaskClient, path: str) -> str:
-    return csrf_token(client.get(path).get_data(as_text=True))
-
-
-def tenant_row(slug: str) -> int:
-    with db.platform_transaction() as session:
-        return session.scalars(select(Tenant.id).where(Tenant.slug == slug)).one()
+from .support.console import console_client, page_token, signed_in_console, tenant_row
+from .support.migrations import downgrade_noticeboard
+from .support.web import csrf_token
 
 
 def put_in_maintenance(slug: str, error: str) -> None:
@@ -90,7 +58,7 @@ def test_health_shows_a_tenant_in_maintenance_with_its_error(app, state, provisi
 
 def _check_health_pages(app, state, tenant_db, *, broken: str, behind: str, fine: str) -> None:
     put_in_maintenance(broken, "UniqueViolation: could not create unique index uq_notices_title")
-    _downgrade_noticeboard(state, behind)
+    downgrade_noticeboard(state, behind)
     with tenant_db(fine) as session:
         session.add(Job(kind="report.staff", status="failed", requested_by="x", error="boom"))
         session.add(Job(kind="report.staff", status="succeeded", requested_by="x"))

@@ -25,7 +25,7 @@ from .ebudgeting_support import (
     make_opds,
     make_users,
 )
-from .test_web_auth import sign_in
+from .support.web import sign_in
 
 API = "/t/{slug}/api/v1/ebudgeting"
 

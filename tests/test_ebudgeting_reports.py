@@ -29,7 +29,7 @@ from .ebudgeting_support import (
     make_users,
     sub_activity,
 )
-from .test_reports import pdf_text
+from .support.documents import pdf_text
 from .workers import ask, broker_of, redis_server, run_now
 
 
@@ -234,7 +234,7 @@ def test_the_report_request_page_offers_the_year_and_named_stages(app, regency):
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from .test_web_auth import sign_in
+    from .support.web import sign_in
 
     browser = app.test_client()
     assert sign_in(browser, regency, "sekda@example.go.id").status_code == 302

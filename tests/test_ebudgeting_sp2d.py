@@ -16,8 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from tenants.ebudgeting import realization
 from tenants.ebudgeting.models import FiscalYear, Payment, SubActivity
 
-from .ebudgeting_support import PAPER_ACCOUNT, SUB_PLANNING, TAPD, make_opds
-from .test_ebudgeting_workflow import _budget_through_dpa, _csv
+from .ebudgeting_support import (
+    PAPER_ACCOUNT,
+    SUB_PLANNING,
+    TAPD,
+    budget_through_dpa,
+    make_opds,
+    payments_csv,
+)
 
 NUMBER = "0012/SP2D/LS/2026"
 
@@ -62,19 +68,19 @@ def _paid(session) -> Decimal:
 def test_the_same_sp2d_in_another_case_or_spacing_is_refused(regency, tenant_db):
     with tenant_db(regency) as session:
         opds = make_opds(session)
-        fiscal_year, planning, *_ = _budget_through_dpa(session, opds)
+        fiscal_year, planning, *_ = budget_through_dpa(session, opds)
         assert _pay(session, fiscal_year, planning, " 0012 / sp2d / LS / 2026 ").sp2d_number == (
             NUMBER
         )
         with pytest.raises(InvalidInput, match=f"SP2D {NUMBER} is already recorded"):
             _pay(session, fiscal_year, planning, "0012/sp2d/ls/2026")
         # An import sees the same number in another spelling, in the table or in the file.
-        again = _csv(
+        again = payments_csv(
             [f"0012/Sp2d/Ls/2026,2026-03-11,1.02.01,{SUB_PLANNING},{PAPER_ACCOUNT},1000,x"]
         )
         with pytest.raises(realization.ImportRejected, match="is already recorded"):
             realization.import_payments(session, fiscal_year, "again.csv", again, actor=TAPD)
-        twice = _csv(
+        twice = payments_csv(
             [
                 f"0030/SP2D/LS/2026,2026-04-01,1.02.01,{SUB_PLANNING},{PAPER_ACCOUNT},1000,a",
                 f"0030 /sp2d/ ls/2026,2026-04-01,1.02.01,{SUB_PLANNING},{PAPER_ACCOUNT},1000,b",
@@ -85,7 +91,9 @@ def test_the_same_sp2d_in_another_case_or_spacing_is_refused(regency, tenant_db)
         assert [(p.row, p.column) for p in rejected.value.problems] == [(3, "nomor_sp2d")]
         assert _paid(session) == Decimal(100000)  # counted once
 
-        once = _csv([f"0030/sp2d/ls/2026,2026-04-01,1.02.01,{SUB_PLANNING},{PAPER_ACCOUNT},1000,a"])
+        once = payments_csv(
+            [f"0030/sp2d/ls/2026,2026-04-01,1.02.01,{SUB_PLANNING},{PAPER_ACCOUNT},1000,a"]
+        )
         assert (
             realization.import_payments(session, fiscal_year, "ok.csv", once, actor=TAPD).rows == 1
         )
@@ -96,7 +104,7 @@ def test_the_same_sp2d_in_another_case_or_spacing_is_refused(regency, tenant_db)
 def test_the_database_refuses_a_repeat_written_around_the_service(regency, tenant_db):
     with tenant_db(regency) as session:
         opds = make_opds(session)
-        fiscal_year, planning, *_ = _budget_through_dpa(session, opds)
+        fiscal_year, planning, *_ = budget_through_dpa(session, opds)
         first = _pay(session, fiscal_year, planning, NUMBER)
         repeat = Payment(
             fiscal_year_id=fiscal_year.id,
@@ -116,7 +124,7 @@ def test_the_database_refuses_a_repeat_written_around_the_service(regency, tenan
 def test_the_migration_keeps_existing_repeats_marked_and_audited(state, regency, tenant_db):
     with tenant_db(regency) as session:
         opds = make_opds(session)
-        fiscal_year, planning, *_ = _budget_through_dpa(session, opds)
+        fiscal_year, planning, *_ = budget_through_dpa(session, opds)
         kept = _pay(session, fiscal_year, planning, NUMBER).id
         year_id, sub_id = fiscal_year.id, planning.id
     schema, role = schema_name(regency), role_name(state.settings.role_prefix, regency)

@@ -30,7 +30,7 @@ from .ebudgeting_support import (
     make_users,
     sub_activity,
 )
-from .test_web_auth import csrf_token, sign_in
+from .support.web import csrf_token, sign_in
 
 
 @pytest.fixture

@@ -19,18 +19,18 @@ from tenants.ebudgeting.rules import RuleViolation
 from .ebudgeting_support import (
     CHAIR,
     FEES_ACCOUNT,
-    HVS,
     MEALS_ACCOUNT,
     PAPER_ACCOUNT,
-    SNACK,
-    SPEAKER,
     SUB_MOTHERS,
     SUB_PLANNING,
     TAPD,
+    budget_through_dpa,
     budget_year,
     factors,
-    item,
+    lock_all,
     make_opds,
+    paper_line,
+    payments_csv,
     sub_activity,
 )
 
@@ -40,17 +40,6 @@ def regency(provision):
     return provision(apps=("ebudgeting",))
 
 
-def _paper_line(session, sub, opds, rims="10"):
-    return rka.add_line(
-        session,
-        sub.id,
-        catalogue_item_id=item(session, HVS).id,
-        account_code=PAPER_ACCOUNT,
-        factors=factors((rims, "rim")),
-        actor=opds.operator,
-    )
-
-
 def test_review_workflow_with_notes_the_opd_reads(regency, tenant_db):
     with tenant_db(regency) as session:
         opds = make_opds(session)
@@ -58,7 +47,7 @@ def test_review_workflow_with_notes_the_opd_reads(regency, tenant_db):
         sub = sub_activity(session, fiscal_year, opds)
         with pytest.raises(Conflict, match="no budget lines to submit"):
             review.transition(session, sub.id, "submit", note=None, actor=opds.head)
-        _paper_line(session, sub, opds)
+        paper_line(session, sub, opds)
         with pytest.raises(Forbidden):
             review.transition(session, sub.id, "submit", note=None, actor=opds.operator)
         review.transition(session, sub.id, "submit", note=None, actor=opds.head)
@@ -122,7 +111,7 @@ def test_a_whole_opd_is_submitted_and_locked_at_once(regency, tenant_db):
             sub_activity(session, fiscal_year, opds, code=SUB_MOTHERS),
         ]
         for sub in subs:
-            _paper_line(session, sub, opds)
+            paper_line(session, sub, opds)
         done = review.transition_opd(
             session, fiscal_year, opds.dinkes, "submit", note=None, actor=opds.head
         )
@@ -137,58 +126,10 @@ def test_a_whole_opd_is_submitted_and_locked_at_once(regency, tenant_db):
             review.transition_opd(session, fiscal_year, opds.dinkes, "lock", note=None, actor=CHAIR)
 
 
-def _lock_all(session, fiscal_year, opds):
-    review.transition_opd(session, fiscal_year, opds.dinkes, "submit", note=None, actor=opds.head)
-    review.transition_opd(session, fiscal_year, opds.dinkes, "lock", note=None, actor=CHAIR)
-
-
-def _budget_through_dpa(session, opds):
-    fiscal_year = budget_year(session, opds)
-    planning = sub_activity(session, fiscal_year, opds)
-    mothers = sub_activity(session, fiscal_year, opds, code=SUB_MOTHERS)
-    paper = _paper_line(session, planning, opds, "20")  # 1.100.000
-    snack = rka.add_line(
-        session,
-        planning.id,
-        catalogue_item_id=item(session, SNACK).id,
-        account_code=MEALS_ACCOUNT,
-        factors=factors(("25", "orang"), ("4", "kali")),
-        actor=opds.operator,
-    )  # 2.000.000
-    speaker = rka.add_line(
-        session,
-        mothers.id,
-        catalogue_item_id=item(session, SPEAKER).id,
-        account_code=FEES_ACCOUNT,
-        factors=factors(("1", "orang"), ("3", "jam")),
-        unit_price=Decimal(900000),
-        actor=opds.operator,
-    )  # 2.700.000
-    _lock_all(session, fiscal_year, opds)
-    with pytest.raises(Conflict, match="next stage of 2026 is RKA, not APBD"):
-        stages.take_snapshot(session, fiscal_year, "apbd", actor=CHAIR)
-    with pytest.raises(Forbidden):
-        stages.take_snapshot(session, fiscal_year, "rka", actor=TAPD)
-    rka_snap = stages.take_snapshot(session, fiscal_year, "rka", actor=CHAIR)
-    assert (rka_snap.total, rka_snap.line_count) == (Decimal("5800000.00"), 3)
-    # The legislature cuts the paper: TAPD reopens, the OPD changes it, TAPD locks again.
-    review.transition(
-        session, planning.id, "reopen", note="Pemangkasan oleh Banggar DPRD", actor=CHAIR
-    )
-    with pytest.raises(Conflict, match="1 sub-activities are not locked"):
-        stages.take_snapshot(session, fiscal_year, "apbd", actor=CHAIR)
-    rka.update_line(session, paper, factors=factors(("12", "rim")), actor=opds.operator)
-    review.transition(session, planning.id, "submit", note=None, actor=opds.head)
-    review.transition(session, planning.id, "lock", note=None, actor=CHAIR)
-    stages.take_snapshot(session, fiscal_year, "apbd", actor=CHAIR)
-    stages.take_snapshot(session, fiscal_year, "dpa", actor=CHAIR)
-    return fiscal_year, planning, mothers, paper, snack, speaker
-
-
 def test_stage_snapshots_and_their_differences(regency, tenant_db):
     with tenant_db(regency) as session:
         opds = make_opds(session)
-        fiscal_year, planning, mothers, paper, snack, speaker = _budget_through_dpa(session, opds)
+        fiscal_year, planning, mothers, paper, snack, speaker = budget_through_dpa(session, opds)
         assert fiscal_year.stage == "dpa"
         change = stages.diff(session, fiscal_year, "rka", "apbd", actor=TAPD)
         assert (change.total_before, change.total_after) == (Decimal(5800000), Decimal(5360000))
@@ -217,8 +158,8 @@ def test_stage_snapshots_and_their_differences(regency, tenant_db):
             session, snack, factors=factors(("30", "orang"), ("4", "kali")), actor=opds.operator
         )  # 2.000.000 -> 2.400.000
         rka.delete_line(session, speaker, actor=opds.operator)
-        added = _paper_line(session, mothers, opds, "2")  # 110.000
-        _lock_all(session, fiscal_year, opds)
+        added = paper_line(session, mothers, opds, "2")  # 110.000
+        lock_all(session, fiscal_year, opds)
         stages.take_snapshot(session, fiscal_year, "rka_p", actor=CHAIR)
         stages.take_snapshot(session, fiscal_year, "dppa", actor=CHAIR)
         assert fiscal_year.stage == "dppa" and fiscal_year.revision_open is False
@@ -242,15 +183,10 @@ def test_stage_snapshots_and_their_differences(regency, tenant_db):
         assert stages.diff(session, fiscal_year, "dpa", "dppa", actor=other).lines == []
 
 
-def _csv(rows):
-    header = "nomor_sp2d,tanggal,kode_opd,kode_sub_kegiatan,kode_rekening,nilai,uraian\n"
-    return (header + "\n".join(rows) + "\n").encode()
-
-
 def test_cash_plan_payments_and_realization(regency, tenant_db):
     with tenant_db(regency) as session:
         opds = make_opds(session)
-        fiscal_year, planning, mothers, _paper, snack, _speaker = _budget_through_dpa(session, opds)
+        fiscal_year, planning, mothers, _paper, snack, _speaker = budget_through_dpa(session, opds)
         # Cash plan: twelve months adding up to the DPA amount of the sub-activity (2.660.000).
         months = ["0"] * 12
         months[2], months[5] = "1000000", "1000000"
@@ -303,7 +239,7 @@ def test_cash_plan_payments_and_realization(regency, tenant_db):
         )
 
         # A file with bad rows writes nothing and names every bad row.
-        bad = _csv(
+        bad = payments_csv(
             [
                 f"0020/SP2D/LS/2026,2026-05-04,1.02.01,{SUB_PLANNING},{MEALS_ACCOUNT},500.000,snack",
                 f"0021/SP2D/LS/2026,2025-12-30,1.02.01,{SUB_PLANNING},{MEALS_ACCOUNT},100000,old",
@@ -331,7 +267,7 @@ def test_cash_plan_payments_and_realization(regency, tenant_db):
         with pytest.raises(realization.ImportRejected, match="missing column"):
             realization.import_payments(session, fiscal_year, "x.csv", missing, actor=TAPD)
 
-        good = _csv(
+        good = payments_csv(
             [
                 f"0030/SP2D/LS/2026,04/06/2026,1.02.01,{SUB_PLANNING},{MEALS_ACCOUNT},"
                 '"1.250.000,00",kudapan rapat',

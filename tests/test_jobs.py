@@ -36,7 +36,7 @@ from sqlalchemy import func, select, update
 from worker.tasks import MissingTenantError
 
 from .conftest import bearer, tenant_token
-from .test_web_auth import csrf_token, sign_in
+from .support.web import csrf_token, sign_in
 from .workers import (
     add_member,
     ask,

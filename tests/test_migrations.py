@@ -14,13 +14,7 @@ from tenants.ebudgeting.models import Base as EbudgetingBase
 
 from .apps.noticeboard.models import Base as NoticeBase
 from .conftest import bearer, tenant_token
-
-
-def _downgrade_noticeboard(state, slug: str) -> None:
-    schema, role = schema_name(slug), role_name(state.settings.role_prefix, slug)
-    with tenant_bind(db.engine, schema, role).connect() as conn:
-        state.migrations.downgrade_tenant(conn, schema, "noticeboard", "n0001")
-        conn.commit()
+from .support.migrations import downgrade_noticeboard
 
 
 def _insert_duplicates(state, slug: str) -> None:
@@ -69,7 +63,7 @@ def test_tenant_models_match_their_migrations(state, settings):
 def test_fleet_migration_isolates_a_failing_tenant(client, state, settings, provision):
     canary, good, bad = (provision(apps=("noticeboard",)) for _ in range(3))
     for slug in (canary, good, bad):
-        _downgrade_noticeboard(state, slug)
+        downgrade_noticeboard(state, slug)
     _insert_duplicates(state, bad)
 
     report = migrate_fleet(settings, state.registry, canary=canary, parallelism=2)
@@ -103,7 +97,7 @@ def test_fleet_migration_isolates_a_failing_tenant(client, state, settings, prov
 def test_a_failing_canary_stops_the_run(state, settings, provision):
     bad, other = provision(apps=("noticeboard",)), provision(apps=("noticeboard",))
     for slug in (bad, other):
-        _downgrade_noticeboard(state, slug)
+        downgrade_noticeboard(state, slug)
     _insert_duplicates(state, bad)
     report = migrate_fleet(settings, state.registry, canary=bad)
     assert list(report.failed) == [bad]

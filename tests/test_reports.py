@@ -23,7 +23,8 @@ from smartcity.tenantcore.models import AuditEntry, Staff
 from sqlalchemy import select
 
 from .conftest import bearer, tenant_token
-from .test_web_auth import csrf_token, sign_in
+from .support.documents import pdf_text
+from .support.web import csrf_token, sign_in
 from .workers import add_member, ask, broker_of, redis_server, run_now
 
 
@@ -31,12 +32,6 @@ from .workers import add_member, ask, broker_of, redis_server, run_now
 def private_broker(app):
     with redis_server() as server, broker_of(app, server.url):
         yield server
-
-
-def pdf_text(data: bytes) -> str:
-    """The text of a PDF's pages, for searching (through the fonts' ToUnicode maps: the
-    embedded TrueType subsets write glyph numbers, not letters)."""
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 @dataclass

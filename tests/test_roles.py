@@ -14,7 +14,7 @@ from smartcity.tenantcore import users
 from sqlalchemy import text
 
 from .conftest import PASSWORD, bearer, tenant_token
-from .test_web_admin import admin_client
+from .support.web import admin_client
 
 
 def _app(**fields) -> AppManifest:

@@ -19,8 +19,8 @@ from smartcity.db import db
 
 from .conftest import PASSWORD
 from .ebudgeting_support import budget_year, make_opds, make_users
-from .test_console import signed_in_console
-from .test_web_auth import sign_in
+from .support.console import signed_in_console
+from .support.web import sign_in
 
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
 HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.IGNORECASE)

@@ -20,9 +20,8 @@ from tenants.ebudgeting.duties import DutyViolation
 from tenants.ebudgeting.models import FiscalYear, SubActivity
 
 from .conftest import PASSWORD, bearer, tenant_token
-from .ebudgeting_support import budget_year, make_opds, sub_activity
-from .test_ebudgeting_workflow import _paper_line
-from .test_web_admin import admin_client, field_errors, post_form
+from .ebudgeting_support import budget_year, make_opds, paper_line, sub_activity
+from .support.web import admin_client, field_errors, post_form
 
 ADMIN = "admin@example.go.id"
 BOTH = ["member", "ebudgeting.opd_head", "ebudgeting.tapd_chair"]
@@ -205,7 +204,7 @@ def plan(regency, tenant_db):
     with tenant_db(regency) as session:
         opds = make_opds(session)
         sub = sub_activity(session, budget_year(session, opds), opds)
-        _paper_line(session, sub, opds)
+        paper_line(session, sub, opds)
         both = _add_user(
             tenant_db,
             regency,

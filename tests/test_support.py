@@ -12,23 +12,15 @@ from smartcity.tenantcore.models import AuditEntry
 from sqlalchemy import select, update
 
 from .conftest import OPERATOR_EMAIL
-from .test_console import console_client, page_token, signed_in_console, tenant_row
-from .test_web_auth import csrf_token, sign_in
-
-REASON = "Tiket #42: admin tidak bisa menambah pengguna"
-
-
-def start_support(console, slug: str, minutes: int = 60):
-    """Start a session from the tenant's console page; returns the hand-over URL."""
-    detail = f"/platform/tenants/{slug}"
-    response = console.post(
-        f"{detail}/support",
-        data={"csrf_token": page_token(console, detail), "reason": REASON, "minutes": minutes},
-    )
-    assert response.status_code == 303, response.get_data(as_text=True)
-    target = urlsplit(response.headers["Location"])
-    assert target.path == f"/t/{slug}/support/enter"
-    return f"{target.path}?{target.query}"
+from .support.console import (
+    REASON,
+    console_client,
+    page_token,
+    signed_in_console,
+    start_support,
+    tenant_row,
+)
+from .support.web import csrf_token, sign_in
 
 
 def enter_again(console, slug: str, grant_id: int) -> str:
@@ -195,7 +187,7 @@ def test_an_operator_can_only_enter_with_their_own_grant(app, provision):
             session, email="colleague@bandung.go.id", name="Colleague", password=PASSWORD, actor="t"
         )
     colleague = console_client(app)
-    from .test_console import console_sign_in
+    from .support.console import console_sign_in
 
     console_sign_in(colleague, "colleague@bandung.go.id")
     detail = f"/platform/tenants/{slug}"

@@ -20,7 +20,7 @@ from tenants.ebudgeting import realization
 
 from .ebudgeting_support import TAPD, budget_year, make_opds
 from .hostile_files import crowded_row, with_dimension, xlsx, zip_bomb
-from .test_web_admin import GOOD, HEADER, admin_client, field_errors, post_form
+from .support.web import GOOD, HEADER, admin_client, field_errors, post_form
 
 NIPS = [line.split(",", 1)[0] for line in GOOD]
 

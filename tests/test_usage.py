@@ -16,8 +16,8 @@ from smartcity.usage.models import TenantUsageDaily
 from sqlalchemy import select
 
 from .conftest import bearer, tenant_token
-from .test_console import signed_in_console, tenant_row
-from .test_web_auth import sign_in
+from .support.console import signed_in_console, tenant_row
+from .support.web import sign_in
 
 DAY = date(2026, 3, 31)
 
@@ -171,7 +171,7 @@ def test_the_cli_collects_and_the_adoption_page_shows_it(app, provision, tenant_
 
 
 def test_support_sessions_are_not_counted_as_use(app, provision, tenant_db):
-    from .test_support import start_support
+    from .support.console import start_support
 
     slug = provision()
     ledger.clear()

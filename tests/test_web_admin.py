@@ -9,23 +9,16 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask.testing import FlaskClient
 from smartcity.tenantcore import orgunits, users
 from smartcity.tenantcore.models import AuditEntry, Holiday, OrgUnit, Staff, TenantSettings, User
 from sqlalchemy import Engine, event, func, select
 
 from .conftest import PASSWORD
-from .test_web_auth import csrf_token, sign_in
+from .support.web import GOOD, HEADER, admin_client, csrf_token, field_errors, post_form, sign_in
 
 ADMIN = "admin@example.go.id"
 JAKARTA = ZoneInfo("Asia/Jakarta")
 MEMBER = "anggota@example.go.id"
-HEADER = "nip,nama,status,golongan,jabatan,kelas_jabatan,eselon,kode_unit,nip_atasan"
-GOOD = [
-    "198609262015051001,Budi Santoso,PNS,IV/a,Kepala Bagian,12,III.b,4.01.01,",
-    "199203152019032005,Sari Dewi,PNS,III/a,Analis,8,,4.01.01,198609262015051001",
-    "199001012019212002,Rina,PPPK,IX,Guru,7,,4.01.01,198609262015051001",
-]
 ADMIN_PAGES = (
     "/admin/",
     "/admin/users",
@@ -85,33 +78,6 @@ def regency(provision, tenant_db):
             actor="t",
         )
     return slug
-
-
-def admin_client(app, slug: str) -> FlaskClient:
-    client = app.test_client()
-    assert sign_in(client, slug).status_code in (302, 303)
-    return client
-
-
-def post_form(client: FlaskClient, url: str, data: dict, page: str | None = None, **kw):
-    """POST ``data`` with the CSRF token of the page the form is on (``page``, else ``url``)."""
-    token = csrf_token(client.get(page or url).get_data(as_text=True))
-    prefixed = {k: v for k, v in data.items() if "-" in k}
-    prefix = next(iter(prefixed)).split("-", 1)[0] + "-" if prefixed else ""
-    return client.post(url, data={f"{prefix}csrf_token": token, **data}, **kw)
-
-
-def field_errors(page: str, field_id: str) -> str:
-    """The error text shown with the field ``field_id`` (before the next field starts)."""
-    start = page.find(f'id="{field_id}"')
-    assert start >= 0, f"no field #{field_id}"
-    end = min(
-        (i for i in (page.find('class="mb-3"', start), page.find("</form>", start)) if i > 0),
-        default=len(page),
-    )
-    errors = re.findall(r'class="invalid-feedback d-block">(.*?)</div>', page[start:end], re.S)
-    assert errors, f"no error shown with #{field_id}"
-    return html.unescape(" ".join(errors))
 
 
 def shown_errors(response) -> list[str]:

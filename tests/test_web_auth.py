@@ -2,29 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from flask.testing import FlaskClient
 
 from .conftest import OPERATOR_EMAIL, PASSWORD
-
-
-def csrf_token(html: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', html
-    )
-    assert match, "the form has no CSRF token"
-    return match.group(1)
-
-
-def sign_in(
-    client: FlaskClient, slug: str, email: str = "admin@example.go.id", password: str = PASSWORD
-):
-    token = csrf_token(client.get(f"/t/{slug}/login").get_data(as_text=True))
-    return client.post(
-        f"/t/{slug}/login", data={"csrf_token": token, "email": email, "password": password}
-    )
+from .support.web import sign_in
 
 
 def test_sign_in_shows_the_regencys_own_apps_only(app, provision):
