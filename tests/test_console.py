@@ -10,6 +10,7 @@ from smartcity.tenancy.models import Tenant, TenantMigration, TenantStatus
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from .conftest import unique_slug
 from .support.console import console_client, page_token, signed_in_console, tenant_row
 from .support.migrations import downgrade_noticeboard
 from .support.web import csrf_token
@@ -48,15 +49,24 @@ def archive_quietly(*slugs: str) -> None:
 
 
 def test_health_shows_a_tenant_in_maintenance_with_its_error(app, state, provision, tenant_db):
-    broken, behind, fine = provision(), provision(apps=("noticeboard",)), provision()
+    # One stem for the three, so the page can be searched for them whatever else the
+    # suite's database holds (the health page shows one page of regencies at a time).
+    stem = unique_slug("health")
+    broken = provision(f"{stem}-broken")
+    behind = provision(f"{stem}-behind", apps=("noticeboard",))
+    fine = provision(f"{stem}-fine")
     try:
-        _check_health_pages(app, state, tenant_db, broken=broken, behind=behind, fine=fine)
+        _check_health_pages(
+            app, state, tenant_db, stem=stem, broken=broken, behind=behind, fine=fine
+        )
     finally:
         archive_quietly(broken, behind, fine)
         state.cache.invalidate()
 
 
-def _check_health_pages(app, state, tenant_db, *, broken: str, behind: str, fine: str) -> None:
+def _check_health_pages(
+    app, state, tenant_db, *, stem: str, broken: str, behind: str, fine: str
+) -> None:
     put_in_maintenance(broken, "UniqueViolation: could not create unique index uq_notices_title")
     downgrade_noticeboard(state, behind)
     with tenant_db(fine) as session:
@@ -65,7 +75,7 @@ def _check_health_pages(app, state, tenant_db, *, broken: str, behind: str, fine
     state.cache.invalidate()
     client = signed_in_console(app)
 
-    page = client.get("/platform/health?sort=attention").get_data(as_text=True)
+    page = client.get(f"/platform/health?sort=attention&q={stem}").get_data(as_text=True)
     broken_row = row_of(page, broken)
     assert 'data-health="maintenance"' in broken_row
     assert 'data-health="migration_failed"' in broken_row
