@@ -139,7 +139,7 @@ def test_escalations_reach_the_opd_head_of_that_opd_only(regency, tenant_db, cli
 
 def test_dispatch_to_two_opds_each_with_its_own_status_then_the_citizen_rates(regency, tenant_db):
     with tenant_db(regency.slug) as session:
-        complaint, code = complaints.submit(
+        complaint, _code = complaints.submit(
             session, submission(), [], regency_code=REGENCY, channel="web"
         )
         with pytest.raises(Forbidden):

@@ -91,8 +91,8 @@ from smartcity.jobs.kinds import JobContext
 from smartcity.jobs.models import Job
 from smartcity.jobs.service import submit as submit_job
 from smartcity.money import number, parse_amount, parse_number, parse_quantity, rupiah
-from smartcity.reference import RegionRow, region_rows
 from smartcity.public import HoneypotGuard, SpamGuard, check_spam, spam_fields
+from smartcity.reference import RegionRow, region_rows
 from smartcity.reports import (
     Column,
     Letterhead,

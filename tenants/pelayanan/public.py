@@ -51,7 +51,8 @@ EVENT_WORDS = {
 def _unit_names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(ids))))
+    rows = session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(ids)))
+    return {unit_id: name for unit_id, name in rows}
 
 
 def status_view(session: Session, complaint: Complaint) -> dict[str, Any]:

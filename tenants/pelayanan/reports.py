@@ -72,9 +72,8 @@ def build_survey(ctx: JobContext, params: SurveyParams) -> ReportDocument:
         )
     ):
         answers.setdefault(service_id, []).append(list(row))
-    names = dict(
-        ctx.session.execute(select(Service.id, Service.name).where(Service.id.in_(answers)))
-    )
+    found = ctx.session.execute(select(Service.id, Service.name).where(Service.id.in_(answers)))
+    names = {service_id: name for service_id, name in found}
     rows = []
     for number, service_id in enumerate(sorted(answers, key=lambda s: names.get(s, "")), 1):
         responses = answers[service_id]
