@@ -29,22 +29,22 @@ from sqlalchemy.orm import Session
 
 from . import complaints, standards
 from .complaints import CATEGORIES, CLASSIFICATIONS, DISPATCH_STATUSES, STATUSES, Submission
-from .messages import M
+from .messages import N_, M
 from .models import Complaint, Dispatch, Event
 
 EVENT_WORDS = {
-    "submitted": "Submitted",
-    "verify": "Verified",
-    "hold": "Put on hold",
-    "decline": "Declined: not the regency's authority",
-    "archive": "Archived",
-    "dispatched": "Dispatched to an OPD",
-    "progress": "The OPD reports progress",
-    "answered": "The OPD answered",
-    "followed_up": "Every OPD has answered",
-    "rated": "Rated by the reporter",
-    "citizen_reply": "The reporter replied",
-    "auto_closed": "Closed without a rating",
+    "submitted": N_("Submitted"),
+    "verify": N_("Verified"),
+    "hold": N_("Put on hold"),
+    "decline": N_("Declined: not the regency's authority"),
+    "archive": N_("Archived"),
+    "dispatched": N_("Dispatched to an OPD"),
+    "progress": N_("The OPD reports progress"),
+    "answered": N_("The OPD answered"),
+    "followed_up": N_("Every OPD has answered"),
+    "rated": N_("Rated by the reporter"),
+    "citizen_reply": N_("The reporter replied"),
+    "auto_closed": N_("Closed without a rating"),
 }
 
 
@@ -52,7 +52,7 @@ def _unit_names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     rows = session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(ids)))
-    return {unit_id: name for unit_id, name in rows}
+    return dict(rows.all())
 
 
 def status_view(session: Session, complaint: Complaint) -> dict[str, Any]:

@@ -73,7 +73,7 @@ def build_survey(ctx: JobContext, params: SurveyParams) -> ReportDocument:
     ):
         answers.setdefault(service_id, []).append(list(row))
     found = ctx.session.execute(select(Service.id, Service.name).where(Service.id.in_(answers)))
-    names = {service_id: name for service_id, name in found}
+    names = dict(found.all())
     rows = []
     for number, service_id in enumerate(sorted(answers, key=lambda s: names.get(s, "")), 1):
         responses = answers[service_id]
