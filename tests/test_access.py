@@ -39,8 +39,23 @@ PUBLIC_ENDPOINTS = {
     "noticeboard_public.board",  # an app's public pages and API (AppManifest.public_*)
     "noticeboard_public.suggest",
     "noticeboard_public_api.notices",
+    # Public services: citizens report, track and rate without an account.
+    "pelayanan_public.home",
+    "pelayanan_public.complaint_form",
+    "pelayanan_public.submit_complaint",
+    "pelayanan_public.track_form",
+    "pelayanan_public.track",
+    "pelayanan_public.rate",
+    "pelayanan_public.reply",
+    "pelayanan_public.catalogue",
+    "pelayanan_public.service",
+    "pelayanan_public_api.submit_complaint",
+    "pelayanan_public_api.lookup",
+    "pelayanan_public_api.rate",
+    "pelayanan_public_api.services",
+    "pelayanan_public_api.service",
 }
-ALL_APPS = ("ebudgeting", "noticeboard", "digest")
+ALL_APPS = ("ebudgeting", "noticeboard", "digest", "pelayanan")
 
 
 def _kind(state, endpoint: str) -> str:

@@ -92,6 +92,7 @@ from smartcity.jobs.models import Job
 from smartcity.jobs.service import submit as submit_job
 from smartcity.money import number, parse_amount, parse_number, parse_quantity, rupiah
 from smartcity.public import HoneypotGuard, SpamGuard, check_spam, spam_fields
+from smartcity.reference import RegionRow, region_rows
 from smartcity.reports import (
     Column,
     Letterhead,
@@ -107,6 +108,8 @@ from smartcity.state import platform_state
 from smartcity.tenancy.cache import TenantInfo
 from smartcity.tenancy.resolver import current_tenant
 from smartcity.tenantcore.audit import record as record_audit
+from smartcity.tenantcore.calendar import WorkingCalendar
+from smartcity.tenantcore.calendar import load_calendar as working_calendar
 from smartcity.tenantcore.memberships import set_units as set_member_units
 from smartcity.tenantcore.memberships import units_by_user as member_units_by_user
 from smartcity.tenantcore.memberships import units_of as member_units
@@ -145,6 +148,7 @@ __all__ = [
     "NotFound",
     "OrgUnit",
     "Permission",
+    "RegionRow",
     "Report",
     "ReportDocument",
     "ReportFormat",
@@ -164,6 +168,7 @@ __all__ = [
     "Unauthorized",
     "UploadLimits",
     "User",
+    "WorkingCalendar",
     "access",
     "capability",
     "check_spam",
@@ -180,6 +185,7 @@ __all__ = [
     "query_year",
     "read_table",
     "record_audit",
+    "regions_under",
     "require_user",
     "role_name",
     "rupiah",
@@ -193,6 +199,7 @@ __all__ = [
     "translate",
     "translations",
     "whole_number",
+    "working_calendar",
 ]
 
 
@@ -224,3 +231,14 @@ def permissions_for(roles: Iterable[str], enabled_apps: Iterable[str]) -> frozen
     it); in a request, the principal's ``permissions`` already hold this.
     """
     return platform_state().registry.permissions(roles, enabled_apps)
+
+
+def regions_under(code: str) -> tuple[RegionRow, ...]:
+    """The kode wilayah rows directly below ``code`` (a regency's kecamatan for ``33.18``).
+
+    From the platform's shipped reference list; regencies hold no copy of it yet.
+    """
+    depth = code.count(".") + 1
+    return tuple(
+        r for r in region_rows() if r.code.startswith(code + ".") and r.code.count(".") == depth
+    )

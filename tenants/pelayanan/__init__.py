@@ -1,0 +1,1 @@
+"""Pelayanan publik: service standards, complaints (SP4N-LAPOR! style) and the SKM survey."""

@@ -1,0 +1,36 @@
+"""What the core knows of public services: roles, pages, API, public pages, tables, beat."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from smartcity.toolkit import AppManifest, BeatEntry, MenuEntry, TranslationCatalogue
+
+from . import api, blueprint, public, reports
+from .access import PERMISSIONS, ROLES, VIEW
+from .messages import N_
+from .models import Base
+
+manifest = AppManifest(
+    name="pelayanan",
+    title="Pelayanan Publik",
+    version="1",
+    description=N_(
+        "Service standards, complaints from citizens without an account, and the "
+        "satisfaction survey."
+    ),
+    roles=ROLES,
+    permissions=PERMISSIONS,
+    blueprint=blueprint.web,
+    api_blueprint=api.api,
+    public_blueprint=public.pages,
+    public_api_blueprint=public.api,
+    menu=(MenuEntry(N_("Public services"), "pelayanan.index", VIEW),),
+    # Hourly: an escalation lands within the hour of entering the margin.
+    beat=(BeatEntry("deadlines", "pelayanan.deadlines", 3600, jitter=600),),
+    metadata=Base.metadata,
+    migrations=Path(__file__).parent / "migrations",
+    reports=reports.REPORTS,
+    tasks="tenants.pelayanan.deadlines",
+    translations=TranslationCatalogue(Path(__file__).parent / "translations", "pelayanan"),
+)

@@ -1,0 +1,377 @@
+"""What citizens use without an account: the complaint form, tracking, the standards.
+
+Served by the core at ``/p/pelayanan/`` and ``/api/v1/public/pelayanan/``, rate
+limited per regency and address, the pages' forms CSRF-checked and
+spam-guarded. A tracking code is the only key to a complaint: it travels in a
+POST body (never in a URL, so it stays out of logs and browser history), a wrong
+or malformed code gets the same answer, and nothing here names a reporter or a
+member of staff.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import Blueprint, Response, abort, g, jsonify, render_template, request
+from pydantic import BaseModel, Field
+from smartcity.toolkit import (
+    ApiSpec,
+    InvalidInput,
+    OrgUnit,
+    ServiceError,
+    access,
+    check_spam,
+    current_tenant,
+)
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import complaints, standards
+from .complaints import CATEGORIES, CLASSIFICATIONS, DISPATCH_STATUSES, STATUSES, Submission
+from .messages import N_, M
+from .models import Complaint, Dispatch, Event
+
+EVENT_WORDS = {
+    "submitted": N_("Submitted"),
+    "verify": N_("Verified"),
+    "hold": N_("Put on hold"),
+    "decline": N_("Declined: not the regency's authority"),
+    "archive": N_("Archived"),
+    "dispatched": N_("Dispatched to an OPD"),
+    "progress": N_("The OPD reports progress"),
+    "answered": N_("The OPD answered"),
+    "followed_up": N_("Every OPD has answered"),
+    "rated": N_("Rated by the reporter"),
+    "citizen_reply": N_("The reporter replied"),
+    "auto_closed": N_("Closed without a rating"),
+}
+
+
+def _unit_names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(ids)))
+    return dict(rows.all())
+
+
+def status_view(session: Session, complaint: Complaint) -> dict[str, Any]:
+    """The complaint as its reporter sees it: no reporter, no staff, only public steps."""
+    dispatches = list(
+        session.scalars(
+            select(Dispatch).where(Dispatch.complaint_id == complaint.id).order_by(Dispatch.id)
+        )
+    )
+    events = list(
+        session.scalars(
+            select(Event)
+            .where(Event.complaint_id == complaint.id, Event.public)
+            .order_by(Event.at, Event.id)
+        )
+    )
+    names = _unit_names(
+        session,
+        {d.org_unit_id for d in dispatches} | {e.org_unit_id for e in events if e.org_unit_id},
+    )
+    kecamatan = complaints.kecamatan_names(current_tenant().region_code)
+    return {
+        "title": complaint.title,
+        "body": complaint.body,
+        "classification": complaint.classification,
+        "category": complaint.category,
+        "kecamatan": kecamatan.get(complaint.kecamatan_code or ""),
+        "kelurahan": complaint.kelurahan,
+        "status": complaint.status,
+        "colour": complaints.colour(complaint.status, dispatches),
+        "status_note": complaint.status_note,
+        "submitted_at": complaint.submitted_at.isoformat(),
+        "verify_due": complaint.verify_due.isoformat(),
+        "close_due": complaint.close_due.isoformat() if complaint.close_due else None,
+        "rating": complaint.rating,
+        "dispatches": [
+            {
+                "opd": names.get(d.org_unit_id, ""),
+                "status": d.status,
+                "due": d.due.isoformat(),
+                "response": d.response,
+            }
+            for d in dispatches
+        ],
+        "history": [
+            {
+                "at": e.at.isoformat(),
+                "action": e.action,
+                "opd": names.get(e.org_unit_id) if e.org_unit_id else None,
+                "note": e.note,
+            }
+            for e in events
+        ],
+    }
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    if not text or not text.strip():
+        return None
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise InvalidInput(M("the position is not a number"), {"latitude": "a number"}) from None
+    if not value.is_finite():
+        raise InvalidInput(M("the position is not a number"), {"latitude": "a number"})
+    return value
+
+
+def _form_submission() -> Submission:
+    form = request.form
+    share = form.get("share_location") == "1"
+    return Submission(
+        classification=form.get("classification", ""),
+        category=form.get("category", ""),
+        title=form.get("title", "")[:400],
+        body=form.get("body", "")[: complaints.MAX_TEXT * 2],
+        kecamatan_code=form.get("kecamatan_code") or None,
+        kelurahan=form.get("kelurahan") or None,
+        anonymous=form.get("anonymous") == "1",
+        confidential=form.get("confidential") == "1",
+        reporter_name=form.get("reporter_name"),
+        reporter_contact=form.get("reporter_contact"),
+        share_location=share,
+        latitude=_decimal(form.get("latitude")) if share else None,
+        longitude=_decimal(form.get("longitude")) if share else None,
+    )
+
+
+def _choices() -> dict[str, Any]:
+    return {
+        "classifications": CLASSIFICATIONS,
+        "categories": CATEGORIES,
+        "kecamatan": complaints.kecamatan_names(current_tenant().region_code),
+        "statuses": STATUSES,
+        "dispatch_statuses": DISPATCH_STATUSES,
+        "event_words": EVENT_WORDS,
+    }
+
+
+def pages() -> Blueprint:
+    bp = Blueprint("pelayanan_public", __name__, template_folder="templates")
+
+    @bp.get("/")
+    def home() -> str:
+        return render_template("pelayanan/public_home.html")
+
+    @bp.get("/complaints/new")
+    def complaint_form() -> str:
+        return render_template("pelayanan/public_form.html", form={}, error=None, **_choices())
+
+    @bp.post("/complaints")
+    def submit_complaint() -> tuple[str, int]:
+        check_spam()
+        files = [
+            (f.read(), f.filename or "")
+            for f in request.files.getlist("attachments")
+            if f and (f.filename or f.content_length)
+        ]
+        try:
+            _complaint, code = complaints.submit(
+                g.db,
+                _form_submission(),
+                files,
+                regency_code=current_tenant().region_code,
+                channel="web",
+            )
+        except ServiceError as exc:
+            g.db.rollback()
+            page = render_template(
+                "pelayanan/public_form.html", form=request.form, error=exc, **_choices()
+            )
+            return page, exc.status
+        return render_template("pelayanan/public_sent.html", code=code), 201
+
+    @bp.get("/track")
+    def track_form() -> str:
+        return render_template("pelayanan/public_track.html", view=None, code="", missing=False)
+
+    def _tracked() -> tuple[Complaint | None, str]:
+        code = request.form.get("code", "")[:64]
+        return complaints.by_code(g.db, code), code
+
+    def _show(complaint: Complaint | None, code: str, status: int = 200) -> tuple[str, int]:
+        if complaint is None:
+            page = render_template("pelayanan/public_track.html", view=None, code="", missing=True)
+            return page, 404
+        view = status_view(g.db, complaint)
+        page = render_template(
+            "pelayanan/public_track.html", view=view, code=code, missing=False, **_choices()
+        )
+        return page, status
+
+    @bp.post("/track")
+    def track() -> tuple[str, int]:
+        complaint, code = _tracked()
+        return _show(complaint, code)
+
+    @bp.post("/track/rate")
+    def rate() -> tuple[str, int]:
+        complaint, code = _tracked()
+        if complaint is None:
+            return _show(None, code)
+        try:
+            rating = int(request.form.get("rating", ""))
+        except ValueError:
+            raise InvalidInput(M("a rating from 1 to 5"), {"rating": "1 to 5"}) from None
+        complaints.rate(g.db, complaint, rating, request.form.get("note"))
+        return _show(complaint, code)
+
+    @bp.post("/track/reply")
+    def reply() -> tuple[str, int]:
+        complaint, code = _tracked()
+        if complaint is None:
+            return _show(None, code)
+        complaints.reply(g.db, complaint, request.form.get("note"))
+        return _show(complaint, code)
+
+    @bp.get("/services")
+    def catalogue() -> str:
+        query = request.args.get("q", "")[:100]
+        found = standards.published(g.db, query)
+        return render_template("pelayanan/public_services.html", services=found, q=query)
+
+    @bp.get("/services/<int:service_id>")
+    def service(service_id: int) -> str:
+        found = standards.published_one(g.db, service_id)
+        if found is None:
+            abort(404)
+        return render_template(
+            "pelayanan/public_service.html",
+            s=found[0],
+            opd=found[1],
+            components=standards.COMPONENTS,
+        )
+
+    return bp
+
+
+# --------------------------------------------------------------------------- public API
+
+
+class ComplaintIn(BaseModel):
+    classification: str = Field(max_length=20)
+    category: str = Field(max_length=40)
+    title: str = Field(max_length=400)
+    body: str = Field(max_length=complaints.MAX_TEXT * 2)
+    kecamatan_code: str | None = Field(None, max_length=13)
+    kelurahan: str | None = Field(None, max_length=200)
+    anonymous: bool = False
+    confidential: bool = False
+    reporter_name: str | None = Field(None, max_length=400)
+    reporter_contact: str | None = Field(None, max_length=400)
+    share_location: bool = False
+    latitude: Decimal | None = Field(None, ge=-90, le=90, allow_inf_nan=False)
+    longitude: Decimal | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
+    #: The honeypot: people leave it empty; bots that fill every field do not.
+    website: str | None = Field(None, max_length=200)
+
+
+class Submitted(BaseModel):
+    tracking_code: str
+    status: str
+
+
+class LookupIn(BaseModel):
+    code: str = Field(max_length=64)
+
+
+class RateIn(LookupIn):
+    rating: int = Field(ge=1, le=5)
+    note: str | None = Field(None, max_length=complaints.MAX_TEXT)
+
+
+class ServiceOut(BaseModel):
+    id: int
+    name: str
+    opd: str
+    promised_days: int | None
+    components: dict[str, str]
+
+
+class ServiceList(BaseModel):
+    services: list[ServiceOut]
+
+
+def _not_found() -> tuple[Response, int]:
+    return jsonify(error={"code": "not_found", "message": "no complaint with this code"}), 404
+
+
+def api() -> Blueprint:
+    """Listed in the regency's one OpenAPI document, under ``/public/pelayanan``."""
+    bp = Blueprint("pelayanan_public_api", __name__)
+    spec = ApiSpec("Public services API", bp, default_access=access.PUBLIC)
+
+    @spec.route(
+        "POST",
+        "/complaints",
+        "Report a complaint (no account)",
+        body=ComplaintIn,
+        response=Submitted,
+        status=201,
+        errors=(422,),
+    )
+    def submit_complaint(body: ComplaintIn) -> tuple[Response, int]:
+        if body.website:
+            raise InvalidInput(M("the form was not sent by a person"), {"form": "spam"})
+        form = Submission(**body.model_dump(exclude={"website"}))
+        complaint, code = complaints.submit(
+            g.db, form, [], regency_code=current_tenant().region_code, channel="api"
+        )
+        return jsonify(tracking_code=code, status=complaint.status), 201
+
+    @spec.route(
+        "POST",
+        "/complaints/lookup",
+        "A complaint's status by its tracking code",
+        body=LookupIn,
+        errors=(404,),
+    )
+    def lookup(body: LookupIn) -> Response | tuple[Response, int]:
+        complaint = complaints.by_code(g.db, body.code)
+        if complaint is None:
+            return _not_found()
+        return jsonify(status_view(g.db, complaint))
+
+    @spec.route(
+        "POST",
+        "/complaints/rate",
+        "Rate the answer to one's complaint (closes it)",
+        body=RateIn,
+        errors=(404, 409),
+    )
+    def rate(body: RateIn) -> Response | tuple[Response, int]:
+        complaint = complaints.by_code(g.db, body.code)
+        if complaint is None:
+            return _not_found()
+        complaints.rate(g.db, complaint, body.rating, body.note)
+        return jsonify(status_view(g.db, complaint))
+
+    @spec.route(
+        "GET", "/services", "Published service standards (?q= searches)", response=ServiceList
+    )
+    def services() -> Response:
+        query = request.args.get("q", "")[:100]
+        return jsonify(
+            services=[standards.public_json(s) for s in standards.published(g.db, query)]
+        )
+
+    @spec.route(
+        "GET",
+        "/services/<id:service_id>",
+        "One published service standard",
+        response=ServiceOut,
+        errors=(404,),
+    )
+    def service(service_id: int) -> Response:
+        found = standards.published_one(g.db, service_id)
+        if found is None:
+            abort(404)
+        return jsonify(standards.public_json(found))
+
+    return bp
