@@ -27,7 +27,9 @@ The names, by topic:
   :data:`tenant_metadata` (the metadata of an app's models), :class:`OrgUnit`,
   :class:`User`, :func:`tenant_settings`, :func:`record_audit`, org-unit
   memberships (:func:`member_units`, :func:`member_units_by_user`,
-  :func:`set_member_units`) and :func:`permissions_for`;
+  :func:`set_member_units`), :func:`permissions_for`, the working calendar
+  (:class:`WorkingCalendar`, loaded by :func:`working_calendar`) and the region codes
+  under a regency (:func:`regions_under`, giving :class:`RegionRow`);
 - pages and API: :data:`access` (one rule per endpoint: ``access.requires(...)``,
   ``access.signed_in``, ``access.public``), :func:`signed_in`, :func:`require_user`,
   :class:`TenantPrincipal`, :class:`ApiSpec`, public pages' spam guard
