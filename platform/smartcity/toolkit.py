@@ -25,7 +25,9 @@ The names, by topic:
   over its translation domain's ``gettext``;
 - the regency and its core data: :class:`TenantInfo`, :func:`current_tenant`,
   :data:`tenant_metadata` (the metadata of an app's models), :class:`OrgUnit`,
-  :class:`User`, :func:`tenant_settings`, :func:`record_audit`, org-unit
+  :class:`User`, :class:`Staff` (the roster: NIP, unit, position class, supervisor),
+  the working calendar (:class:`WorkingCalendar`, :func:`load_calendar`: working days
+  and holidays, for attendance and SLAs), :func:`tenant_settings`, :func:`record_audit`, org-unit
   memberships (:func:`member_units`, :func:`member_units_by_user`,
   :func:`set_member_units`) and :func:`permissions_for`;
 - pages and API: :data:`access` (one rule per endpoint: ``access.requires(...)``,
@@ -107,10 +109,11 @@ from smartcity.state import platform_state
 from smartcity.tenancy.cache import TenantInfo
 from smartcity.tenancy.resolver import current_tenant
 from smartcity.tenantcore.audit import record as record_audit
+from smartcity.tenantcore.calendar import WorkingCalendar, load_calendar
 from smartcity.tenantcore.memberships import set_units as set_member_units
 from smartcity.tenantcore.memberships import units_by_user as member_units_by_user
 from smartcity.tenantcore.memberships import units_of as member_units
-from smartcity.tenantcore.models import OrgUnit, User
+from smartcity.tenantcore.models import OrgUnit, Staff, User
 from smartcity.tenantcore.settings import get_settings as tenant_settings
 from smartcity.uploads import Limits as UploadLimits
 from smartcity.uploads import read_table
@@ -156,6 +159,7 @@ __all__ = [
     "ServiceError",
     "SignatureBlock",
     "SpamGuard",
+    "Staff",
     "SubActivityBudget",
     "TenantInfo",
     "TenantPrincipal",
@@ -164,10 +168,12 @@ __all__ = [
     "Unauthorized",
     "UploadLimits",
     "User",
+    "WorkingCalendar",
     "access",
     "capability",
     "check_spam",
     "current_tenant",
+    "load_calendar",
     "member_units",
     "member_units_by_user",
     "messages_from",
