@@ -464,7 +464,7 @@ def absence_list() -> tuple[Response, int]:
     response=AbsenceOut,
     errors=(403, 404, 409, 422),
 )
-def absence_decide(absence_id: int, body: DecisionIn) -> tuple[Response, int]:
+def absence_decide(body: DecisionIn, absence_id: int) -> tuple[Response, int]:
     absence = absences.decide(
         g.db, _actor(), absence_id, approve=body.approve, note=body.note, today=_today()
     )
