@@ -24,7 +24,7 @@ from smartcity.toolkit import (
     record_audit,
     tenant_settings,
 )
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -63,10 +63,7 @@ def lock_person(session: Session, staff_id: int) -> Staff:
     person = session.scalar(
         select(Staff).where(Staff.id == staff_id).with_for_update(key_share=True)
     )
-    if person is None:
-        staff_or_404(session, staff_id)
-        raise AssertionError("unreachable")
-    return person
+    return person if person is not None else staff_or_404(session, staff_id)
 
 
 def fences_for(session: Session, unit_id: int) -> list[tuple[Office, geo.Fence]]:
@@ -240,7 +237,8 @@ def record_punch(
         return found, False
     rebuild_day(session, staff_id, day)
     stored = session.get(Punch, new_id)
-    assert stored is not None
+    if stored is None:
+        raise Conflict(M("the punch could not be recorded; try again"))
     return stored, True
 
 
@@ -292,13 +290,11 @@ def rebuild_day(session: Session, staff_id: int, day: date) -> AttendanceDay:
         .values(staff_id=staff_id, day=day, **values)
         .on_conflict_do_update(index_elements=["staff_id", "day"], set_=values)
     )
-    record = session.scalar(
+    return session.scalars(
         select(AttendanceDay)
         .where(AttendanceDay.staff_id == staff_id, AttendanceDay.day == day)
         .execution_options(populate_existing=True)
-    )
-    assert record is not None
-    return record
+    ).one()
 
 
 def review_punches(
@@ -350,10 +346,3 @@ def pending_punches(session: Session, supervisor_staff_id: int) -> list[tuple[Pu
         .limit(500)
     ).all()
     return [(p, s) for p, s in rows]
-
-
-def punch_count(session: Session, staff_id: int) -> int:
-    return (
-        session.scalar(select(func.count()).select_from(Punch).where(Punch.staff_id == staff_id))
-        or 0
-    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from smartcity.toolkit import (
     ServiceError,
     access,
@@ -14,6 +14,7 @@ from smartcity.toolkit import (
     rupiah,
     translate,
 )
+from werkzeug.wrappers import Response
 
 from . import attendance, runs, worklogs
 from .access import APPROVE, SELF, Actor, actor_for

@@ -36,7 +36,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-
 # Cross-metadata foreign keys name the core's Column objects: a string such as
 # "staff.id" would be looked up in this app's own metadata and not found.
 STAFF_ID = Staff.__table__.c.id

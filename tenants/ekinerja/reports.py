@@ -7,10 +7,9 @@ person's TPP per unit, closed by the head of the unit's signature block.
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import Field
 from smartcity.toolkit import (
+    CellValue,
     Column,
     JobContext,
     OrgUnit,
@@ -97,7 +96,8 @@ def build_tpp(ctx: JobContext, params: TppParams) -> ReportDocument:
                 )
                 for s, p, _ in unit_rows
             ]
-            total = ("", "Jumlah", "", *(sum(r[i] for r in table) for i in range(3, 7)))  # type: ignore[misc]
+            total: list[CellValue] = ["", "Jumlah", ""]
+            total += [sum(int(r[i] or 0) for r in table) for i in range(3, 7)]
             sections.append(Section(f"{unit.code} {unit.name}", columns, table, total=total))
             head = _head_of(session, unit.id)
             if head is not None:
@@ -107,7 +107,7 @@ def build_tpp(ctx: JobContext, params: TppParams) -> ReportDocument:
                         name=head.name,
                         nip=head.nip,
                         place=ctx.tenant.name,
-                        day=min(date.today(), month_end(params.year, params.month)),
+                        day=month_end(params.year, params.month),
                     )
                 )
     return ReportDocument(

@@ -284,5 +284,6 @@ def statement_of(
         )
     )
     rule_set = session.get(RuleSet, run.rule_set_id)
-    assert rule_set is not None
+    if rule_set is None:  # the foreign key keeps it; a guard for the type checker
+        raise NotFound(M("the rule set of this month is missing"))
     return run, statement, lines, rule_set

@@ -58,9 +58,8 @@ def submit(
         problems["evidence_url"] = "an https:// link of at most 500 characters"
     if day > today:
         problems["day"] = "not in the future"
-    if problems:
+    if problems or duty is None:
         raise InvalidInput(M("the work log cannot be recorded"), problems)
-    assert duty is not None
     require_open(session, day, today)
     log = WorkLog(
         staff_id=staff_id,
