@@ -393,3 +393,24 @@ def test_tokens_of_another_regency_and_accounts_without_staff(client, kab, provi
         ).status_code
         == 422
     )
+
+
+def test_pages_in_indonesian_and_refusals_localized(client, kab, page_sign_in, tenant_db):
+    slug, _ids, t = kab
+    with tenant_db(slug) as s:
+        runs.compute_month(s, system_actor("tests"), 2026, 3, today=date(2026, 4, 10))
+    worker = page_sign_in(slug, "pegawai@example.go.id")
+    page = worker.get(f"/t/{slug}/ekinerja/?year=2026&month=3")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Presensi dan TPP saya" in html and "Tidak hadir tanpa keterangan" in html
+    assert worker.get(f"/t/{slug}/ekinerja/queue").status_code == 403  # staff approve nothing
+    head = page_sign_in(slug, "kadis@example.go.id")
+    queue = head.get(f"/t/{slug}/ekinerja/queue")
+    assert queue.status_code == 200 and "Menunggu keputusan saya" in queue.get_data(as_text=True)
+    refused = client.post(
+        API.format(slug=slug) + "/punches?lang=id",
+        json=_punch("z", where=FAR),
+        headers=t["bkpsdm"],
+    )
+    assert "belum terhubung" in refused.get_json()["error"]["localized"]
