@@ -41,7 +41,7 @@ def regency(provision, tenant_db, state):
 
 @pytest.fixture
 def every_app(provision):
-    return provision(apps=("ebudgeting", "noticeboard", "digest"))
+    return provision(apps=("ebudgeting", "noticeboard", "digest", "ekinerja"))
 
 
 def _documents(client, *slugs: str) -> Iterator[tuple[str, dict]]:

@@ -52,7 +52,7 @@ def _today() -> date:
 # --------------------------------------------------------------------------- schemas
 
 
-class PunchBody(BaseModel):
+class EknPunchBody(BaseModel):
     kind: str = Field(pattern="^(in|out)$")
     idempotency_key: str = Field(min_length=1, max_length=80)
     latitude: float | None = Field(None, ge=-90, le=90)
@@ -66,7 +66,7 @@ class PunchBody(BaseModel):
         return attendance.PunchIn(**self.model_dump())
 
 
-class PunchOut(BaseModel):
+class EknPunchOut(BaseModel):
     id: int
     kind: str
     at: datetime
@@ -77,38 +77,38 @@ class PunchOut(BaseModel):
     created: bool
 
 
-class BatchIn(BaseModel):
-    punches: list[PunchBody] = Field(min_length=1, max_length=200)
+class EknBatchIn(BaseModel):
+    punches: list[EknPunchBody] = Field(min_length=1, max_length=200)
 
 
-class BatchItem(BaseModel):
+class EknBatchItem(BaseModel):
     idempotency_key: str
     status: int
-    punch: PunchOut | None = None
+    punch: EknPunchOut | None = None
     error: dict[str, Any] | None = None
 
 
-class BatchOut(BaseModel):
-    results: list[BatchItem]
+class EknBatchOut(BaseModel):
+    results: list[EknBatchItem]
 
 
-class DayOut(BaseModel):
+class EknDayOut(BaseModel):
     day: date
     check_in: datetime | None
     check_out: datetime | None
     pending: int
 
 
-class DaysOut(BaseModel):
-    days: list[DayOut]
+class EknDaysOut(BaseModel):
+    days: list[EknDayOut]
 
 
-class ReviewIn(BaseModel):
+class EknReviewIn(BaseModel):
     punch_ids: list[DbId] = Field(min_length=1, max_length=200)
     accept: bool
 
 
-class AbsenceIn(BaseModel):
+class EknAbsenceIn(BaseModel):
     kind: str = Field(max_length=12)
     start_day: date
     end_day: date
@@ -117,7 +117,7 @@ class AbsenceIn(BaseModel):
     evidence_base64: str | None = Field(None, max_length=3_000_000)
 
 
-class AbsenceOut(BaseModel):
+class EknAbsenceOut(BaseModel):
     id: int
     staff_id: int
     kind: str
@@ -128,16 +128,16 @@ class AbsenceOut(BaseModel):
     decision_note: str | None
 
 
-class AbsenceList(BaseModel):
-    absences: list[AbsenceOut]
+class EknAbsenceList(BaseModel):
+    absences: list[EknAbsenceOut]
 
 
-class DecisionIn(BaseModel):
+class EknDecisionIn(BaseModel):
     approve: bool
     note: str = Field("", max_length=2000)
 
 
-class WorkLogIn(BaseModel):
+class EknWorkLogIn(BaseModel):
     day: date
     duty_id: DbId
     start: time
@@ -147,7 +147,7 @@ class WorkLogIn(BaseModel):
     evidence_url: str | None = Field(None, max_length=500)
 
 
-class WorkLogOut(BaseModel):
+class EknWorkLogOut(BaseModel):
     id: int
     staff_id: int
     day: date
@@ -157,33 +157,33 @@ class WorkLogOut(BaseModel):
     note: str | None
 
 
-class WorkLogList(BaseModel):
-    work_logs: list[WorkLogOut]
+class EknWorkLogList(BaseModel):
+    work_logs: list[EknWorkLogOut]
 
 
-class BulkDecisionIn(BaseModel):
+class EknBulkDecisionIn(BaseModel):
     log_ids: list[DbId] = Field(min_length=1, max_length=200)
     approve: bool
     note: str = Field("", max_length=2000)
 
 
-class DutyIn(BaseModel):
+class EknDutyIn(BaseModel):
     org_unit_id: DbId
     name: str = Field(max_length=300)
     standard_minutes: int = Field(ge=1, le=1440)
     output_unit: str = Field(max_length=60)
 
 
-class IdOut(BaseModel):
+class EknIdOut(BaseModel):
     id: int
 
 
-class AccountIn(BaseModel):
+class EknAccountIn(BaseModel):
     user_id: DbId
     staff_id: DbId
 
 
-class OfficeIn(BaseModel):
+class EknOfficeIn(BaseModel):
     org_unit_id: DbId
     name: str = Field(max_length=200)
     latitude: float = Field(ge=-90, le=90)
@@ -192,7 +192,7 @@ class OfficeIn(BaseModel):
     polygon: list[list[float]] | None = Field(None, max_length=100)
 
 
-class HoursIn(BaseModel):
+class EknHoursIn(BaseModel):
     org_unit_id: DbId | None = None
     name: str = Field(max_length=200)
     weekdays: list[int] = Field(min_length=1, max_length=7)
@@ -202,25 +202,25 @@ class HoursIn(BaseModel):
     valid_to: date | None = None
 
 
-class ShiftIn(BaseModel):
+class EknShiftIn(BaseModel):
     staff_id: DbId
     day: date
     start: time
     end: time
 
 
-class RuleSetIn(BaseModel):
+class EknRuleSetIn(BaseModel):
     name: str = Field(max_length=200)
     effective_from: date
     status: str = Field(pattern="^(draft|active)$")
     rules: dict[str, Any] = Field(default_factory=dict)
 
 
-class SettingsOut(BaseModel):
+class EknSettingsOut(BaseModel):
     settings: dict[str, Any]
 
 
-class LineOut(BaseModel):
+class EknLineOut(BaseModel):
     day: date | None
     component: str
     rule: str
@@ -230,7 +230,7 @@ class LineOut(BaseModel):
     record: str | None
 
 
-class StatementOut(BaseModel):
+class EknStatementOut(BaseModel):
     year: int
     month: int
     staff_id: int
@@ -245,10 +245,10 @@ class StatementOut(BaseModel):
     discipline_deduction: int
     net: int
     approved_minutes: int
-    lines: list[LineOut]
+    lines: list[EknLineOut]
 
 
-class MonthOut(BaseModel):
+class EknMonthOut(BaseModel):
     year: int
     month: int
     locked: bool
@@ -257,8 +257,8 @@ class MonthOut(BaseModel):
 # --------------------------------------------------------------------------- converters
 
 
-def punch_out(punch: Punch, created: bool) -> PunchOut:
-    return PunchOut(
+def punch_out(punch: Punch, created: bool) -> EknPunchOut:
+    return EknPunchOut(
         id=punch.id,
         kind=punch.kind,
         at=punch.at,
@@ -270,8 +270,8 @@ def punch_out(punch: Punch, created: bool) -> PunchOut:
     )
 
 
-def absence_out(a: Absence) -> AbsenceOut:
-    return AbsenceOut(
+def absence_out(a: Absence) -> EknAbsenceOut:
+    return EknAbsenceOut(
         id=a.id,
         staff_id=a.staff_id,
         kind=a.kind,
@@ -283,8 +283,8 @@ def absence_out(a: Absence) -> AbsenceOut:
     )
 
 
-def log_out(w: WorkLog) -> WorkLogOut:
-    return WorkLogOut(
+def log_out(w: WorkLog) -> EknWorkLogOut:
+    return EknWorkLogOut(
         id=w.id,
         staff_id=w.staff_id,
         day=w.day,
@@ -311,12 +311,12 @@ def _month(year: int, month: int) -> None:
     "POST",
     "/punches",
     "Check in or out from the mobile app",
-    body=PunchBody,
-    response=PunchOut,
+    body=EknPunchBody,
+    response=EknPunchOut,
     status=201,
     errors=(403, 409, 422),
 )
-def punch(body: PunchBody) -> tuple[Response, int]:
+def punch(body: EknPunchBody) -> tuple[Response, int]:
     actor = _actor()
     stored, created = attendance.record_punch(
         g.db, actor.require_staff(), body.as_punch(), source="mobile"
@@ -328,16 +328,16 @@ def punch(body: PunchBody) -> tuple[Response, int]:
     "POST",
     "/punches/batch",
     "Upload punches kept offline",
-    body=BatchIn,
-    response=BatchOut,
+    body=EknBatchIn,
+    response=EknBatchOut,
     errors=(403, 422),
 )
-def punch_batch(body: BatchIn) -> tuple[Response, int]:
+def punch_batch(body: EknBatchIn) -> tuple[Response, int]:
     """Each punch is taken or refused on its own (a savepoint each): the phone learns
     which to keep and which to drop, and a retried batch creates nothing twice."""
     actor = _actor()
     staff_id = actor.require_staff()
-    results: list[BatchItem] = []
+    results: list[EknBatchItem] = []
     for item in body.punches:
         try:
             with g.db.begin_nested():
@@ -345,7 +345,7 @@ def punch_batch(body: BatchIn) -> tuple[Response, int]:
                     g.db, staff_id, item.as_punch(), source="offline"
                 )
             results.append(
-                BatchItem(
+                EknBatchItem(
                     idempotency_key=item.idempotency_key,
                     status=201 if created else 200,
                     punch=punch_out(stored, created),
@@ -353,7 +353,7 @@ def punch_batch(body: BatchIn) -> tuple[Response, int]:
             )
         except ServiceError as error:
             results.append(
-                BatchItem(
+                EknBatchItem(
                     idempotency_key=item.idempotency_key,
                     status=error.status,
                     error={
@@ -363,14 +363,14 @@ def punch_batch(body: BatchIn) -> tuple[Response, int]:
                     },
                 )
             )
-    return _json(BatchOut(results=results))
+    return _json(EknBatchOut(results=results))
 
 
 @spec.route(
     "GET",
     "/days/<year:year>/<id:month>",
     "My attendance records of a month",
-    response=DaysOut,
+    response=EknDaysOut,
     errors=(403, 422),
 )
 def my_days(year: int, month: int) -> tuple[Response, int]:
@@ -378,9 +378,9 @@ def my_days(year: int, month: int) -> tuple[Response, int]:
     staff_id = _actor().require_staff()
     rows = attendance.days_of(g.db, staff_id, date(year, month, 1), periods.month_end(year, month))
     return _json(
-        DaysOut(
+        EknDaysOut(
             days=[
-                DayOut(day=d.day, check_in=d.check_in, check_out=d.check_out, pending=d.pending)
+                EknDayOut(day=d.day, check_in=d.check_in, check_out=d.check_out, pending=d.pending)
                 for d in rows
             ]
         )
@@ -392,16 +392,18 @@ def my_days(year: int, month: int) -> tuple[Response, int]:
     "/punches/review",
     "Accept or reject flagged punches of one's staff",
     access=access.permission(APPROVE),
-    body=ReviewIn,
-    response=BatchOut,
+    body=EknReviewIn,
+    response=EknBatchOut,
     errors=(403, 404, 409, 422),
 )
-def review(body: ReviewIn) -> tuple[Response, int]:
+def review(body: EknReviewIn) -> tuple[Response, int]:
     done = attendance.review_punches(g.db, _actor(), list(body.punch_ids), accept=body.accept)
     return _json(
-        BatchOut(
+        EknBatchOut(
             results=[
-                BatchItem(idempotency_key=p.idempotency_key, status=200, punch=punch_out(p, False))
+                EknBatchItem(
+                    idempotency_key=p.idempotency_key, status=200, punch=punch_out(p, False)
+                )
                 for p in done
             ]
         )
@@ -415,12 +417,12 @@ def review(body: ReviewIn) -> tuple[Response, int]:
     "POST",
     "/absences",
     "Ask for leave, official travel or field duty",
-    body=AbsenceIn,
-    response=AbsenceOut,
+    body=EknAbsenceIn,
+    response=EknAbsenceOut,
     status=201,
     errors=(403, 409, 422),
 )
-def absence_create(body: AbsenceIn) -> tuple[Response, int]:
+def absence_create(body: EknAbsenceIn) -> tuple[Response, int]:
     evidence = None
     if body.evidence_base64:
         try:
@@ -443,7 +445,7 @@ def absence_create(body: AbsenceIn) -> tuple[Response, int]:
     return _json(absence_out(absence), 201)
 
 
-@spec.route("GET", "/absences", "My absences", response=AbsenceList)
+@spec.route("GET", "/absences", "My absences", response=EknAbsenceList)
 def absence_list() -> tuple[Response, int]:
     staff_id = _actor().require_staff()
     rows = (
@@ -452,7 +454,7 @@ def absence_list() -> tuple[Response, int]:
         .order_by(Absence.start_day.desc())
         .limit(200)
     )
-    return _json(AbsenceList(absences=[absence_out(a) for a in rows]))
+    return _json(EknAbsenceList(absences=[absence_out(a) for a in rows]))
 
 
 @spec.route(
@@ -460,11 +462,11 @@ def absence_list() -> tuple[Response, int]:
     "/absences/<id:absence_id>/decision",
     "Approve or refuse an absence",
     access=access.permission(APPROVE),
-    body=DecisionIn,
-    response=AbsenceOut,
+    body=EknDecisionIn,
+    response=EknAbsenceOut,
     errors=(403, 404, 409, 422),
 )
-def absence_decide(body: DecisionIn, absence_id: int) -> tuple[Response, int]:
+def absence_decide(body: EknDecisionIn, absence_id: int) -> tuple[Response, int]:
     absence = absences.decide(
         g.db, _actor(), absence_id, approve=body.approve, note=body.note, today=_today()
     )
@@ -478,12 +480,12 @@ def absence_decide(body: DecisionIn, absence_id: int) -> tuple[Response, int]:
     "POST",
     "/work-logs",
     "Log a day's activity against a duty",
-    body=WorkLogIn,
-    response=WorkLogOut,
+    body=EknWorkLogIn,
+    response=EknWorkLogOut,
     status=201,
     errors=(403, 409, 422),
 )
-def worklog_create(body: WorkLogIn) -> tuple[Response, int]:
+def worklog_create(body: EknWorkLogIn) -> tuple[Response, int]:
     log = worklogs.submit(
         g.db,
         _actor(),
@@ -504,12 +506,12 @@ def worklog_create(body: WorkLogIn) -> tuple[Response, int]:
     "/work-logs/queue",
     "Work logs waiting for my decision",
     access=access.permission(APPROVE),
-    response=WorkLogList,
+    response=EknWorkLogList,
 )
 def worklog_queue() -> tuple[Response, int]:
     actor = _actor()
     rows = worklogs.queue(g.db, actor.require_staff())
-    return _json(WorkLogList(work_logs=[log_out(w) for w, _, _ in rows]))
+    return _json(EknWorkLogList(work_logs=[log_out(w) for w, _, _ in rows]))
 
 
 @spec.route(
@@ -517,15 +519,15 @@ def worklog_queue() -> tuple[Response, int]:
     "/work-logs/decisions",
     "Approve or return work logs in bulk",
     access=access.permission(APPROVE),
-    body=BulkDecisionIn,
-    response=WorkLogList,
+    body=EknBulkDecisionIn,
+    response=EknWorkLogList,
     errors=(403, 404, 409, 422),
 )
-def worklog_decide(body: BulkDecisionIn) -> tuple[Response, int]:
+def worklog_decide(body: EknBulkDecisionIn) -> tuple[Response, int]:
     done = worklogs.decide(
         g.db, _actor(), list(body.log_ids), approve=body.approve, note=body.note, today=_today()
     )
-    return _json(WorkLogList(work_logs=[log_out(w) for w in done]))
+    return _json(EknWorkLogList(work_logs=[log_out(w) for w in done]))
 
 
 @spec.route(
@@ -533,12 +535,12 @@ def worklog_decide(body: BulkDecisionIn) -> tuple[Response, int]:
     "/duties",
     "Add a duty to a unit's list",
     access=access.permission(UNIT),
-    body=DutyIn,
-    response=IdOut,
+    body=EknDutyIn,
+    response=EknIdOut,
     status=201,
     errors=(403, 422),
 )
-def duty_create(body: DutyIn) -> tuple[Response, int]:
+def duty_create(body: EknDutyIn) -> tuple[Response, int]:
     duty = worklogs.add_duty(
         g.db,
         _actor(),
@@ -547,7 +549,7 @@ def duty_create(body: DutyIn) -> tuple[Response, int]:
         standard_minutes=body.standard_minutes,
         output_unit=body.output_unit,
     )
-    return _json(IdOut(id=duty.id), 201)
+    return _json(EknIdOut(id=duty.id), 201)
 
 
 # --------------------------------------------------------------------------- set-up
@@ -558,13 +560,13 @@ def duty_create(body: DutyIn) -> tuple[Response, int]:
     "/accounts",
     "Link a user to the staff member they are",
     access=access.permission(UNIT),
-    body=AccountIn,
-    response=IdOut,
+    body=EknAccountIn,
+    response=EknIdOut,
     errors=(403, 404),
 )
-def account_link(body: AccountIn) -> tuple[Response, int]:
+def account_link(body: EknAccountIn) -> tuple[Response, int]:
     account = link_account(g.db, _actor(), user_id=body.user_id, staff_id=body.staff_id)
-    return _json(IdOut(id=account.staff_id))
+    return _json(EknIdOut(id=account.staff_id))
 
 
 @spec.route(
@@ -572,14 +574,14 @@ def account_link(body: AccountIn) -> tuple[Response, int]:
     "/offices",
     "Add an office and its geofence",
     access=access.permission(UNIT),
-    body=OfficeIn,
-    response=IdOut,
+    body=EknOfficeIn,
+    response=EknIdOut,
     status=201,
     errors=(403, 422),
 )
-def office_create(body: OfficeIn) -> tuple[Response, int]:
+def office_create(body: EknOfficeIn) -> tuple[Response, int]:
     office = setup.add_office(g.db, _actor(), **body.model_dump())
-    return _json(IdOut(id=office.id), 201)
+    return _json(EknIdOut(id=office.id), 201)
 
 
 @spec.route(
@@ -587,14 +589,14 @@ def office_create(body: OfficeIn) -> tuple[Response, int]:
     "/hours",
     "Add office hours (a unit's, or the regency's dated rule such as Ramadan)",
     access=access.permission(UNIT),
-    body=HoursIn,
-    response=IdOut,
+    body=EknHoursIn,
+    response=EknIdOut,
     status=201,
     errors=(403, 422),
 )
-def hours_create(body: HoursIn) -> tuple[Response, int]:
+def hours_create(body: EknHoursIn) -> tuple[Response, int]:
     rule = setup.add_schedule_rule(g.db, _actor(), **body.model_dump())
-    return _json(IdOut(id=rule.id), 201)
+    return _json(EknIdOut(id=rule.id), 201)
 
 
 @spec.route(
@@ -602,13 +604,13 @@ def hours_create(body: HoursIn) -> tuple[Response, int]:
     "/shifts",
     "Set a person's shift on a day",
     access=access.permission(UNIT),
-    body=ShiftIn,
-    response=IdOut,
+    body=EknShiftIn,
+    response=EknIdOut,
     errors=(403, 404, 422),
 )
-def shift_set(body: ShiftIn) -> tuple[Response, int]:
+def shift_set(body: EknShiftIn) -> tuple[Response, int]:
     shift = setup.set_shift(g.db, _actor(), **body.model_dump())
-    return _json(IdOut(id=shift.id))
+    return _json(EknIdOut(id=shift.id))
 
 
 @spec.route(
@@ -616,19 +618,19 @@ def shift_set(body: ShiftIn) -> tuple[Response, int]:
     "/rule-sets",
     "Add a TPP rule version (a Perbup)",
     access=access.permission(REGENCY),
-    body=RuleSetIn,
-    response=IdOut,
+    body=EknRuleSetIn,
+    response=EknIdOut,
     status=201,
     errors=(403, 422),
 )
-def rule_set_create(body: RuleSetIn) -> tuple[Response, int]:
+def rule_set_create(body: EknRuleSetIn) -> tuple[Response, int]:
     rule_set = setup.add_rule_set(g.db, _actor(), **body.model_dump())
-    return _json(IdOut(id=rule_set.id), 201)
+    return _json(EknIdOut(id=rule_set.id), 201)
 
 
-@spec.route("GET", "/settings", "The regency's e-Kinerja settings", response=SettingsOut)
+@spec.route("GET", "/settings", "The regency's e-Kinerja settings", response=EknSettingsOut)
 def settings_get() -> tuple[Response, int]:
-    return _json(SettingsOut(settings=ekn_settings.load(g.db).model_dump(mode="json")))
+    return _json(EknSettingsOut(settings=ekn_settings.load(g.db).model_dump(mode="json")))
 
 
 @spec.route(
@@ -636,24 +638,24 @@ def settings_get() -> tuple[Response, int]:
     "/settings",
     "Change the regency's e-Kinerja settings",
     access=access.permission(REGENCY),
-    body=SettingsOut,
-    response=SettingsOut,
+    body=EknSettingsOut,
+    response=EknSettingsOut,
     errors=(403, 422),
 )
-def settings_patch(body: SettingsOut) -> tuple[Response, int]:
+def settings_patch(body: EknSettingsOut) -> tuple[Response, int]:
     new = ekn_settings.update(g.db, body.settings, actor=_actor().label)
-    return _json(SettingsOut(settings=new.model_dump(mode="json")))
+    return _json(EknSettingsOut(settings=new.model_dump(mode="json")))
 
 
 # --------------------------------------------------------------------------- TPP
 
 
-def statement_out(staff_id: int, year: int, month: int) -> StatementOut:
+def statement_out(staff_id: int, year: int, month: int) -> EknStatementOut:
     found = runs.statement_of(g.db, staff_id, year, month)
     if found is None:
         raise NotFound(M("no TPP statement for %(month)s yet", month=f"{month:02d}/{year}"))
     run, s, lines, rule_set = found
-    return StatementOut(
+    return EknStatementOut(
         year=year,
         month=month,
         staff_id=staff_id,
@@ -669,7 +671,7 @@ def statement_out(staff_id: int, year: int, month: int) -> StatementOut:
         net=s.net,
         approved_minutes=s.approved_minutes,
         lines=[
-            LineOut(
+            EknLineOut(
                 day=ln.day,
                 component=ln.component,
                 rule=ln.rule,
@@ -687,7 +689,7 @@ def statement_out(staff_id: int, year: int, month: int) -> StatementOut:
     "GET",
     "/tpp/<year:year>/<id:month>",
     "My TPP statement: every rupiah cut, with its day, record and rule",
-    response=StatementOut,
+    response=EknStatementOut,
     errors=(403, 404, 422),
 )
 def my_statement(year: int, month: int) -> tuple[Response, int]:
@@ -700,7 +702,7 @@ def my_statement(year: int, month: int) -> tuple[Response, int]:
     "/tpp/<year:year>/<id:month>/staff/<id:staff_id>",
     "A person's TPP statement (their supervisor, unit admin or a viewer)",
     access=access.permission(APPROVE, UNIT, VIEW_ALL),
-    response=StatementOut,
+    response=EknStatementOut,
     errors=(403, 404, 422),
 )
 def staff_statement(year: int, month: int, staff_id: int) -> tuple[Response, int]:
@@ -722,10 +724,10 @@ def staff_statement(year: int, month: int, staff_id: int) -> tuple[Response, int
     "/tpp/<year:year>/<id:month>/lock",
     "Lock a month's TPP for payment",
     access=access.permission(REGENCY),
-    response=MonthOut,
+    response=EknMonthOut,
     errors=(403, 404, 409, 422),
 )
 def lock(year: int, month: int) -> tuple[Response, int]:
     _month(year, month)
     run = runs.lock_month(g.db, _actor(), year, month)
-    return _json(MonthOut(year=run.year, month=run.month, locked=True))
+    return _json(EknMonthOut(year=run.year, month=run.month, locked=True))
