@@ -44,6 +44,7 @@ TEST_APPS = (
     "tests.apps.digest.manifest:manifest",
     "tenants.ebudgeting.manifest:manifest",
     "tenants.pelayanan.manifest:manifest",
+    "tenants.ekinerja.manifest:manifest",
 )
 PASSWORD = "Rahasia-Uji-2026"
 OPERATOR_EMAIL = "ops@bandung.go.id"

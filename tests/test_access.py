@@ -55,7 +55,7 @@ PUBLIC_ENDPOINTS = {
     "pelayanan_public_api.services",
     "pelayanan_public_api.service",
 }
-ALL_APPS = ("ebudgeting", "noticeboard", "digest", "pelayanan")
+ALL_APPS = ("ebudgeting", "noticeboard", "digest", "pelayanan", "ekinerja")
 
 
 def _kind(state, endpoint: str) -> str:

@@ -4,7 +4,7 @@ A regency has one document: the core's operations and those of every app it
 enabled, and none of the others'; public operations say so (``security: []``).
 
 The fuzz run is property-based (Schemathesis over Hypothesis): every operation
-of the platform's and an e-Budgeting regency's documents gets a bounded number
+of the platform's document and of a regency's with every granted app gets a bounded number
 of valid and invalid requests, derandomized so CI sees the same requests each
 run, sent through WSGI with a valid bearer token. A 5xx fails the test with
 the requests that caused it.
@@ -19,6 +19,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase
 from openapi_spec_validator import validate
+from smartcity.tenantcore.models import User
 
 from .conftest import PASSWORD, operator_token, tenant_token
 from .ebudgeting_support import HVS, budget_year, item, make_opds, make_users
@@ -28,12 +29,20 @@ from .ebudgeting_support import HVS, budget_year, item, make_opds, make_users
 EXAMPLES = 15
 
 
+#: Every granted app, so the fuzz run reaches each one's operations.
+GRANTED = ("ebudgeting", "ekinerja", "pelayanan")
+#: What the fuzzing user holds beside TAPD: the widest role of each other app.
+WIDEST = ("ekinerja.bkpsdm_admin", "pelayanan.coordinator")
+
+
 @pytest.fixture
 def regency(provision, tenant_db, state):
-    slug = provision(apps=("ebudgeting",))
+    slug = provision(apps=GRANTED)
     with tenant_db(slug) as session:
         opds = make_opds(session)
-        make_users(session, state.registry, opds, PASSWORD)
+        ids = make_users(session, state.registry, opds, PASSWORD)
+        tapd = session.get(User, ids["tapd@example.go.id"])
+        tapd.roles = [*tapd.roles, *WIDEST]
         budget_year(session, opds)
         item(session, HVS)
     return slug
@@ -41,7 +50,7 @@ def regency(provision, tenant_db, state):
 
 @pytest.fixture
 def every_app(provision):
-    return provision(apps=("ebudgeting", "noticeboard", "digest"))
+    return provision(apps=(*GRANTED, "noticeboard", "digest"))
 
 
 def _documents(client, *slugs: str) -> Iterator[tuple[str, dict]]:

@@ -25,11 +25,12 @@ The names, by topic:
   over its translation domain's ``gettext``;
 - the regency and its core data: :class:`TenantInfo`, :func:`current_tenant`,
   :data:`tenant_metadata` (the metadata of an app's models), :class:`OrgUnit`,
-  :class:`User`, :func:`tenant_settings`, :func:`record_audit`, org-unit
-  memberships (:func:`member_units`, :func:`member_units_by_user`,
-  :func:`set_member_units`), :func:`permissions_for`, the working calendar
-  (:class:`WorkingCalendar`, loaded by :func:`working_calendar`) and the region codes
-  under a regency (:func:`regions_under`, giving :class:`RegionRow`);
+  :class:`User`, :class:`Staff` (the roster: NIP, unit, position class, supervisor),
+  :func:`tenant_settings`, :func:`record_audit`, org-unit memberships
+  (:func:`member_units`, :func:`member_units_by_user`, :func:`set_member_units`),
+  :func:`permissions_for`, the working calendar (:class:`WorkingCalendar`, loaded by
+  :func:`working_calendar`: working days and holidays, for attendance and deadlines)
+  and the region codes under a regency (:func:`regions_under`, giving :class:`RegionRow`);
 - pages and API: :data:`access` (one rule per endpoint: ``access.requires(...)``,
   ``access.signed_in``, ``access.public``), :func:`signed_in`, :func:`require_user`,
   :class:`TenantPrincipal`, :class:`ApiSpec`, public pages' spam guard
@@ -115,7 +116,7 @@ from smartcity.tenantcore.calendar import load_calendar as working_calendar
 from smartcity.tenantcore.memberships import set_units as set_member_units
 from smartcity.tenantcore.memberships import units_by_user as member_units_by_user
 from smartcity.tenantcore.memberships import units_of as member_units
-from smartcity.tenantcore.models import OrgUnit, User
+from smartcity.tenantcore.models import OrgUnit, Staff, User
 from smartcity.tenantcore.settings import get_settings as tenant_settings
 from smartcity.uploads import Limits as UploadLimits
 from smartcity.uploads import read_table
@@ -162,6 +163,7 @@ __all__ = [
     "ServiceError",
     "SignatureBlock",
     "SpamGuard",
+    "Staff",
     "SubActivityBudget",
     "TenantInfo",
     "TenantPrincipal",

@@ -1,0 +1,163 @@
+"""Leave, official travel and field duty: asked for by the person, decided by their
+supervisor or their unit's admin; an approved absence excuses the days it covers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from smartcity.toolkit import Conflict, Forbidden, InvalidInput, NotFound, Staff, record_audit
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .access import APPROVE, Actor
+from .messages import M
+from .models import Absence
+from .people import is_supervisor_of, staff_or_404
+from .periods import require_open
+from .rules import ABSENCE_KINDS
+
+MAX_EVIDENCE_BYTES = 2 * 1024 * 1024
+EVIDENCE_TYPES = {
+    b"%PDF-": "application/pdf",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+}
+#: The longest single absence (big leave is up to three months).
+MAX_DAYS = 92
+
+
+@dataclass(frozen=True)
+class Evidence:
+    name: str
+    data: bytes
+
+
+def evidence_type(data: bytes) -> str | None:
+    return next((kind for magic, kind in EVIDENCE_TYPES.items() if data.startswith(magic)), None)
+
+
+def submit(
+    session: Session,
+    actor: Actor,
+    *,
+    kind: str,
+    start_day: date,
+    end_day: date,
+    reason: str,
+    evidence: Evidence | None = None,
+    today: date,
+) -> Absence:
+    staff_id = actor.require_staff()
+    problems: dict[str, str] = {}
+    if kind not in ABSENCE_KINDS:
+        problems["kind"] = ", ".join(ABSENCE_KINDS)
+    if end_day < start_day:
+        problems["end_day"] = "on or after the start"
+    elif (end_day - start_day).days + 1 > MAX_DAYS:
+        problems["end_day"] = f"at most {MAX_DAYS} days"
+    reason = reason.strip()
+    if not reason or len(reason) > 2000:
+        problems["reason"] = "1 to 2000 characters"
+    content_type = None
+    if evidence is not None:
+        if len(evidence.data) > MAX_EVIDENCE_BYTES:
+            problems["evidence"] = "at most 2 MB"
+        elif (content_type := evidence_type(evidence.data)) is None:
+            problems["evidence"] = "PDF, PNG or JPEG"
+    if problems:
+        raise InvalidInput(M("the absence cannot be recorded"), problems)
+    require_open(session, start_day, today)
+    overlap = session.scalar(
+        select(Absence.id).where(
+            Absence.staff_id == staff_id,
+            Absence.status != "rejected",
+            Absence.start_day <= end_day,
+            Absence.end_day >= start_day,
+        )
+    )
+    if overlap is not None:
+        raise Conflict(
+            M("these days overlap absence %(absence_id)s", absence_id=overlap),
+            {"start_day": "overlaps"},
+        )
+    absence = Absence(
+        staff_id=staff_id,
+        kind=kind,
+        start_day=start_day,
+        end_day=end_day,
+        reason=reason,
+        evidence=evidence.data if evidence else None,
+        evidence_name=evidence.name[:255] if evidence else None,
+        evidence_type=content_type,
+        status="submitted",
+    )
+    session.add(absence)
+    session.flush()
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ekinerja.absence",
+        entity="absence",
+        entity_id=absence.id,
+        after={"kind": kind, "start": start_day.isoformat(), "end": end_day.isoformat()},
+    )
+    return absence
+
+
+def decide(
+    session: Session, actor: Actor, absence_id: int, *, approve: bool, note: str, today: date
+) -> Absence:
+    actor.require(APPROVE)
+    absence = session.get(Absence, absence_id)
+    if absence is None:
+        raise NotFound(
+            M("no absence %(absence_id)s", absence_id=absence_id), {"absence_id": "unknown"}
+        )
+    person = staff_or_404(session, absence.staff_id)
+    if person.id == actor.staff_id:
+        raise Forbidden(M("nobody decides on their own absence"), {"absence_id": "your own"})
+    if not (is_supervisor_of(actor, person) or actor.manages(person.unit_id)):
+        raise Forbidden(M("you do not supervise this person"), {"absence_id": "not yours"})
+    if absence.status != "submitted":
+        raise Conflict(M("this absence was already decided"), {"status": absence.status})
+    note = note.strip()
+    if not approve and not note:
+        raise InvalidInput(M("a refusal needs a note"), {"note": "required"})
+    require_open(session, absence.start_day, today)
+    absence.status = "approved" if approve else "rejected"
+    absence.decided_by = actor.label
+    absence.decided_at = datetime.now(UTC)
+    absence.decision_note = note[:2000] or None
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ekinerja.absence_decision",
+        entity="absence",
+        entity_id=absence.id,
+        after={"status": absence.status, "note": absence.decision_note},
+    )
+    return absence
+
+
+def approved_days(absences: list[Absence]) -> dict[date, Absence]:
+    """Each day covered by an approved absence (the first one, if they overlap)."""
+    covered: dict[date, Absence] = {}
+    for absence in absences:
+        if absence.status != "approved":
+            continue
+        for offset in range((absence.end_day - absence.start_day).days + 1):
+            covered.setdefault(absence.start_day + timedelta(days=offset), absence)
+    return covered
+
+
+def pending_for(session: Session, supervisor_staff_id: int) -> list[Absence]:
+    return list(
+        session.scalars(
+            select(Absence)
+            .join(Staff, Staff.id == Absence.staff_id)
+            .where(Staff.supervisor_id == supervisor_staff_id, Absence.status == "submitted")
+            .order_by(Absence.start_day)
+            .limit(500)
+        )
+    )

@@ -1,0 +1,733 @@
+"""``<tenant>/api/v1/ekinerja``: the mobile app's check-ins, absences, work logs and TPP.
+
+Every operation is declared once with ``ApiSpec`` (route, access rule, body,
+OpenAPI entry). Views build the :class:`Actor` and call a service; the request
+boundary commits. A retried punch (same ``idempotency_key``) answers 200 with the
+first punch instead of 201 with a new one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date, datetime, time
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify
+from pydantic import BaseModel, Field
+from smartcity.toolkit import (
+    ApiSpec,
+    DbId,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    ServiceError,
+    access,
+    require_user,
+)
+
+from . import absences, attendance, periods, runs, setup, worklogs
+from . import settings as ekn_settings
+from .access import APPROVE, REGENCY, SELF, UNIT, VIEW_ALL, Actor, actor_for
+from .messages import M
+from .models import Absence, Punch, WorkLog
+from .people import is_supervisor_of, link_account, staff_or_404
+
+blueprint = Blueprint("ekinerja_api", __name__)
+spec = ApiSpec("e-Kinerja API", blueprint, default_access=access.permission(SELF))
+
+
+def api() -> Blueprint:
+    return blueprint
+
+
+def _actor() -> Actor:
+    return actor_for(g.db, require_user())
+
+
+def _today() -> date:
+    return datetime.now(attendance.zone(g.db)).date()
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+class EknPunchBody(BaseModel):
+    kind: str = Field(pattern="^(in|out)$")
+    idempotency_key: str = Field(min_length=1, max_length=80)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    accuracy_m: float | None = Field(None, ge=0, le=100_000)
+    device_id: str | None = Field(None, max_length=120)
+    device_time: datetime | None = None
+    mock_location: bool = False
+
+    def as_punch(self) -> attendance.PunchIn:
+        return attendance.PunchIn(**self.model_dump())
+
+
+class EknPunchOut(BaseModel):
+    id: int
+    kind: str
+    at: datetime
+    day: date
+    source: str
+    flags: list[str]
+    review: str
+    created: bool
+
+
+class EknBatchIn(BaseModel):
+    punches: list[EknPunchBody] = Field(min_length=1, max_length=200)
+
+
+class EknBatchItem(BaseModel):
+    idempotency_key: str
+    status: int
+    punch: EknPunchOut | None = None
+    error: dict[str, Any] | None = None
+
+
+class EknBatchOut(BaseModel):
+    results: list[EknBatchItem]
+
+
+class EknDayOut(BaseModel):
+    day: date
+    check_in: datetime | None
+    check_out: datetime | None
+    pending: int
+
+
+class EknDaysOut(BaseModel):
+    days: list[EknDayOut]
+
+
+class EknReviewIn(BaseModel):
+    punch_ids: list[DbId] = Field(min_length=1, max_length=200)
+    accept: bool
+
+
+class EknAbsenceIn(BaseModel):
+    kind: str = Field(max_length=12)
+    start_day: date
+    end_day: date
+    reason: str = Field(max_length=2000)
+    evidence_name: str | None = Field(None, max_length=255)
+    evidence_base64: str | None = Field(None, max_length=3_000_000)
+
+
+class EknAbsenceOut(BaseModel):
+    id: int
+    staff_id: int
+    kind: str
+    start_day: date
+    end_day: date
+    status: str
+    has_evidence: bool
+    decision_note: str | None
+
+
+class EknAbsenceList(BaseModel):
+    absences: list[EknAbsenceOut]
+
+
+class EknDecisionIn(BaseModel):
+    approve: bool
+    note: str = Field("", max_length=2000)
+
+
+class EknWorkLogIn(BaseModel):
+    day: date
+    duty_id: DbId
+    start: time
+    end: time
+    quantity: int = Field(ge=1, le=1000)
+    output: str = Field(max_length=2000)
+    evidence_url: str | None = Field(None, max_length=500)
+
+
+class EknWorkLogOut(BaseModel):
+    id: int
+    staff_id: int
+    day: date
+    duty_id: int
+    minutes: int
+    status: str
+    note: str | None
+
+
+class EknWorkLogList(BaseModel):
+    work_logs: list[EknWorkLogOut]
+
+
+class EknBulkDecisionIn(BaseModel):
+    log_ids: list[DbId] = Field(min_length=1, max_length=200)
+    approve: bool
+    note: str = Field("", max_length=2000)
+
+
+class EknDutyIn(BaseModel):
+    org_unit_id: DbId
+    name: str = Field(max_length=300)
+    standard_minutes: int = Field(ge=1, le=1440)
+    output_unit: str = Field(max_length=60)
+
+
+class EknIdOut(BaseModel):
+    id: int
+
+
+class EknAccountIn(BaseModel):
+    user_id: DbId
+    staff_id: DbId
+
+
+class EknOfficeIn(BaseModel):
+    org_unit_id: DbId
+    name: str = Field(max_length=200)
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    radius_m: int = Field(ge=10, le=5000)
+    polygon: list[list[float]] | None = Field(None, max_length=100)
+
+
+class EknHoursIn(BaseModel):
+    org_unit_id: DbId | None = None
+    name: str = Field(max_length=200)
+    weekdays: list[int] = Field(min_length=1, max_length=7)
+    start: time
+    end: time
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+class EknShiftIn(BaseModel):
+    staff_id: DbId
+    day: date
+    start: time
+    end: time
+
+
+class EknRuleSetIn(BaseModel):
+    name: str = Field(max_length=200)
+    effective_from: date
+    status: str = Field(pattern="^(draft|active)$")
+    rules: dict[str, Any] = Field(default_factory=dict)
+
+
+class EknSettingsOut(BaseModel):
+    settings: dict[str, Any]
+
+
+class EknLineOut(BaseModel):
+    day: date | None
+    component: str
+    rule: str
+    percent: str
+    amount: int
+    minutes: int | None
+    record: str | None
+
+
+class EknStatementOut(BaseModel):
+    year: int
+    month: int
+    staff_id: int
+    rule_set: str
+    rule_set_id: int
+    as_of: date
+    locked: bool
+    base: int
+    performance_part: int
+    discipline_part: int
+    performance_deduction: int
+    discipline_deduction: int
+    net: int
+    approved_minutes: int
+    lines: list[EknLineOut]
+
+
+class EknMonthOut(BaseModel):
+    year: int
+    month: int
+    locked: bool
+
+
+# --------------------------------------------------------------------------- converters
+
+
+def punch_out(punch: Punch, created: bool) -> EknPunchOut:
+    return EknPunchOut(
+        id=punch.id,
+        kind=punch.kind,
+        at=punch.at,
+        day=punch.day,
+        source=punch.source,
+        flags=list(punch.flags),
+        review=punch.review,
+        created=created,
+    )
+
+
+def absence_out(a: Absence) -> EknAbsenceOut:
+    return EknAbsenceOut(
+        id=a.id,
+        staff_id=a.staff_id,
+        kind=a.kind,
+        start_day=a.start_day,
+        end_day=a.end_day,
+        status=a.status,
+        has_evidence=a.evidence is not None,
+        decision_note=a.decision_note,
+    )
+
+
+def log_out(w: WorkLog) -> EknWorkLogOut:
+    return EknWorkLogOut(
+        id=w.id,
+        staff_id=w.staff_id,
+        day=w.day,
+        duty_id=w.duty_id,
+        minutes=w.minutes,
+        status=w.status,
+        note=w.note,
+    )
+
+
+def _json(model: BaseModel, status: int = 200) -> tuple[Response, int]:
+    return jsonify(model.model_dump(mode="json")), status
+
+
+def _month(year: int, month: int) -> None:
+    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+        raise InvalidInput(M("a month is 1 to 12 of a year 2000 to 2100"), {"month": "1-12"})
+
+
+# --------------------------------------------------------------------------- attendance
+
+
+@spec.route(
+    "POST",
+    "/punches",
+    "Check in or out from the mobile app",
+    body=EknPunchBody,
+    response=EknPunchOut,
+    status=201,
+    errors=(403, 409, 422),
+)
+def punch(body: EknPunchBody) -> tuple[Response, int]:
+    actor = _actor()
+    stored, created = attendance.record_punch(
+        g.db, actor.require_staff(), body.as_punch(), source="mobile"
+    )
+    return _json(punch_out(stored, created), 201 if created else 200)
+
+
+@spec.route(
+    "POST",
+    "/punches/batch",
+    "Upload punches kept offline",
+    body=EknBatchIn,
+    response=EknBatchOut,
+    errors=(403, 422),
+)
+def punch_batch(body: EknBatchIn) -> tuple[Response, int]:
+    """Each punch is taken or refused on its own (a savepoint each): the phone learns
+    which to keep and which to drop, and a retried batch creates nothing twice."""
+    actor = _actor()
+    staff_id = actor.require_staff()
+    results: list[EknBatchItem] = []
+    for item in body.punches:
+        try:
+            with g.db.begin_nested():
+                stored, created = attendance.record_punch(
+                    g.db, staff_id, item.as_punch(), source="offline"
+                )
+            results.append(
+                EknBatchItem(
+                    idempotency_key=item.idempotency_key,
+                    status=201 if created else 200,
+                    punch=punch_out(stored, created),
+                )
+            )
+        except ServiceError as error:
+            results.append(
+                EknBatchItem(
+                    idempotency_key=item.idempotency_key,
+                    status=error.status,
+                    error={
+                        "code": error.code,
+                        "message": str(error.message),
+                        "fields": {k: str(v) for k, v in error.fields.items()},
+                    },
+                )
+            )
+    return _json(EknBatchOut(results=results))
+
+
+@spec.route(
+    "GET",
+    "/days/<year:year>/<id:month>",
+    "My attendance records of a month",
+    response=EknDaysOut,
+    errors=(403, 422),
+)
+def my_days(year: int, month: int) -> tuple[Response, int]:
+    _month(year, month)
+    staff_id = _actor().require_staff()
+    rows = attendance.days_of(g.db, staff_id, date(year, month, 1), periods.month_end(year, month))
+    return _json(
+        EknDaysOut(
+            days=[
+                EknDayOut(day=d.day, check_in=d.check_in, check_out=d.check_out, pending=d.pending)
+                for d in rows
+            ]
+        )
+    )
+
+
+@spec.route(
+    "POST",
+    "/punches/review",
+    "Accept or reject flagged punches of one's staff",
+    access=access.permission(APPROVE),
+    body=EknReviewIn,
+    response=EknBatchOut,
+    errors=(403, 404, 409, 422),
+)
+def review(body: EknReviewIn) -> tuple[Response, int]:
+    done = attendance.review_punches(g.db, _actor(), list(body.punch_ids), accept=body.accept)
+    return _json(
+        EknBatchOut(
+            results=[
+                EknBatchItem(
+                    idempotency_key=p.idempotency_key, status=200, punch=punch_out(p, False)
+                )
+                for p in done
+            ]
+        )
+    )
+
+
+# --------------------------------------------------------------------------- absences
+
+
+@spec.route(
+    "POST",
+    "/absences",
+    "Ask for leave, official travel or field duty",
+    body=EknAbsenceIn,
+    response=EknAbsenceOut,
+    status=201,
+    errors=(403, 409, 422),
+)
+def absence_create(body: EknAbsenceIn) -> tuple[Response, int]:
+    evidence = None
+    if body.evidence_base64:
+        try:
+            data = base64.b64decode(body.evidence_base64, validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise InvalidInput(
+                M("the evidence is not valid base64"), {"evidence_base64": "base64"}
+            ) from error
+        evidence = absences.Evidence(body.evidence_name or "bukti", data)
+    absence = absences.submit(
+        g.db,
+        _actor(),
+        kind=body.kind,
+        start_day=body.start_day,
+        end_day=body.end_day,
+        reason=body.reason,
+        evidence=evidence,
+        today=_today(),
+    )
+    return _json(absence_out(absence), 201)
+
+
+@spec.route("GET", "/absences", "My absences", response=EknAbsenceList)
+def absence_list() -> tuple[Response, int]:
+    staff_id = _actor().require_staff()
+    rows = (
+        g.db.query(Absence)
+        .filter_by(staff_id=staff_id)
+        .order_by(Absence.start_day.desc())
+        .limit(200)
+    )
+    return _json(EknAbsenceList(absences=[absence_out(a) for a in rows]))
+
+
+@spec.route(
+    "POST",
+    "/absences/<id:absence_id>/decision",
+    "Approve or refuse an absence",
+    access=access.permission(APPROVE),
+    body=EknDecisionIn,
+    response=EknAbsenceOut,
+    errors=(403, 404, 409, 422),
+)
+def absence_decide(body: EknDecisionIn, absence_id: int) -> tuple[Response, int]:
+    absence = absences.decide(
+        g.db, _actor(), absence_id, approve=body.approve, note=body.note, today=_today()
+    )
+    return _json(absence_out(absence))
+
+
+# --------------------------------------------------------------------------- work logs
+
+
+@spec.route(
+    "POST",
+    "/work-logs",
+    "Log a day's activity against a duty",
+    body=EknWorkLogIn,
+    response=EknWorkLogOut,
+    status=201,
+    errors=(403, 409, 422),
+)
+def worklog_create(body: EknWorkLogIn) -> tuple[Response, int]:
+    log = worklogs.submit(
+        g.db,
+        _actor(),
+        day=body.day,
+        duty_id=body.duty_id,
+        start=body.start,
+        end=body.end,
+        quantity=body.quantity,
+        output=body.output,
+        evidence_url=body.evidence_url,
+        today=_today(),
+    )
+    return _json(log_out(log), 201)
+
+
+@spec.route(
+    "GET",
+    "/work-logs/queue",
+    "Work logs waiting for my decision",
+    access=access.permission(APPROVE),
+    response=EknWorkLogList,
+)
+def worklog_queue() -> tuple[Response, int]:
+    actor = _actor()
+    rows = worklogs.queue(g.db, actor.require_staff())
+    return _json(EknWorkLogList(work_logs=[log_out(w) for w, _, _ in rows]))
+
+
+@spec.route(
+    "POST",
+    "/work-logs/decisions",
+    "Approve or return work logs in bulk",
+    access=access.permission(APPROVE),
+    body=EknBulkDecisionIn,
+    response=EknWorkLogList,
+    errors=(403, 404, 409, 422),
+)
+def worklog_decide(body: EknBulkDecisionIn) -> tuple[Response, int]:
+    done = worklogs.decide(
+        g.db, _actor(), list(body.log_ids), approve=body.approve, note=body.note, today=_today()
+    )
+    return _json(EknWorkLogList(work_logs=[log_out(w) for w in done]))
+
+
+@spec.route(
+    "POST",
+    "/duties",
+    "Add a duty to a unit's list",
+    access=access.permission(UNIT),
+    body=EknDutyIn,
+    response=EknIdOut,
+    status=201,
+    errors=(403, 422),
+)
+def duty_create(body: EknDutyIn) -> tuple[Response, int]:
+    duty = worklogs.add_duty(
+        g.db,
+        _actor(),
+        org_unit_id=body.org_unit_id,
+        name=body.name,
+        standard_minutes=body.standard_minutes,
+        output_unit=body.output_unit,
+    )
+    return _json(EknIdOut(id=duty.id), 201)
+
+
+# --------------------------------------------------------------------------- set-up
+
+
+@spec.route(
+    "PUT",
+    "/accounts",
+    "Link a user to the staff member they are",
+    access=access.permission(UNIT),
+    body=EknAccountIn,
+    response=EknIdOut,
+    errors=(403, 404),
+)
+def account_link(body: EknAccountIn) -> tuple[Response, int]:
+    account = link_account(g.db, _actor(), user_id=body.user_id, staff_id=body.staff_id)
+    return _json(EknIdOut(id=account.staff_id))
+
+
+@spec.route(
+    "POST",
+    "/offices",
+    "Add an office and its geofence",
+    access=access.permission(UNIT),
+    body=EknOfficeIn,
+    response=EknIdOut,
+    status=201,
+    errors=(403, 422),
+)
+def office_create(body: EknOfficeIn) -> tuple[Response, int]:
+    office = setup.add_office(g.db, _actor(), **body.model_dump())
+    return _json(EknIdOut(id=office.id), 201)
+
+
+@spec.route(
+    "POST",
+    "/hours",
+    "Add office hours (a unit's, or the regency's dated rule such as Ramadan)",
+    access=access.permission(UNIT),
+    body=EknHoursIn,
+    response=EknIdOut,
+    status=201,
+    errors=(403, 422),
+)
+def hours_create(body: EknHoursIn) -> tuple[Response, int]:
+    rule = setup.add_schedule_rule(g.db, _actor(), **body.model_dump())
+    return _json(EknIdOut(id=rule.id), 201)
+
+
+@spec.route(
+    "PUT",
+    "/shifts",
+    "Set a person's shift on a day",
+    access=access.permission(UNIT),
+    body=EknShiftIn,
+    response=EknIdOut,
+    errors=(403, 404, 422),
+)
+def shift_set(body: EknShiftIn) -> tuple[Response, int]:
+    shift = setup.set_shift(g.db, _actor(), **body.model_dump())
+    return _json(EknIdOut(id=shift.id))
+
+
+@spec.route(
+    "POST",
+    "/rule-sets",
+    "Add a TPP rule version (a Perbup)",
+    access=access.permission(REGENCY),
+    body=EknRuleSetIn,
+    response=EknIdOut,
+    status=201,
+    errors=(403, 422),
+)
+def rule_set_create(body: EknRuleSetIn) -> tuple[Response, int]:
+    rule_set = setup.add_rule_set(g.db, _actor(), **body.model_dump())
+    return _json(EknIdOut(id=rule_set.id), 201)
+
+
+@spec.route("GET", "/settings", "The regency's e-Kinerja settings", response=EknSettingsOut)
+def settings_get() -> tuple[Response, int]:
+    return _json(EknSettingsOut(settings=ekn_settings.load(g.db).model_dump(mode="json")))
+
+
+@spec.route(
+    "PATCH",
+    "/settings",
+    "Change the regency's e-Kinerja settings",
+    access=access.permission(REGENCY),
+    body=EknSettingsOut,
+    response=EknSettingsOut,
+    errors=(403, 422),
+)
+def settings_patch(body: EknSettingsOut) -> tuple[Response, int]:
+    new = ekn_settings.update(g.db, body.settings, actor=_actor().label)
+    return _json(EknSettingsOut(settings=new.model_dump(mode="json")))
+
+
+# --------------------------------------------------------------------------- TPP
+
+
+def statement_out(staff_id: int, year: int, month: int) -> EknStatementOut:
+    found = runs.statement_of(g.db, staff_id, year, month)
+    if found is None:
+        raise NotFound(M("no TPP statement for %(month)s yet", month=f"{month:02d}/{year}"))
+    run, s, lines, rule_set = found
+    return EknStatementOut(
+        year=year,
+        month=month,
+        staff_id=staff_id,
+        rule_set=rule_set.name,
+        rule_set_id=rule_set.id,
+        as_of=run.as_of,
+        locked=run.locked_at is not None,
+        base=s.base,
+        performance_part=s.performance_part,
+        discipline_part=s.discipline_part,
+        performance_deduction=s.performance_deduction,
+        discipline_deduction=s.discipline_deduction,
+        net=s.net,
+        approved_minutes=s.approved_minutes,
+        lines=[
+            EknLineOut(
+                day=ln.day,
+                component=ln.component,
+                rule=ln.rule,
+                percent=str(ln.percent),
+                amount=ln.amount,
+                minutes=ln.minutes,
+                record=ln.record,
+            )
+            for ln in lines
+        ],
+    )
+
+
+@spec.route(
+    "GET",
+    "/tpp/<year:year>/<id:month>",
+    "My TPP statement: every rupiah cut, with its day, record and rule",
+    response=EknStatementOut,
+    errors=(403, 404, 422),
+)
+def my_statement(year: int, month: int) -> tuple[Response, int]:
+    _month(year, month)
+    return _json(statement_out(_actor().require_staff(), year, month))
+
+
+@spec.route(
+    "GET",
+    "/tpp/<year:year>/<id:month>/staff/<id:staff_id>",
+    "A person's TPP statement (their supervisor, unit admin or a viewer)",
+    access=access.permission(APPROVE, UNIT, VIEW_ALL),
+    response=EknStatementOut,
+    errors=(403, 404, 422),
+)
+def staff_statement(year: int, month: int, staff_id: int) -> tuple[Response, int]:
+    _month(year, month)
+    actor = _actor()
+    person = staff_or_404(g.db, staff_id)
+    if not (
+        VIEW_ALL in actor.permissions
+        or actor.manages(person.unit_id)
+        or is_supervisor_of(actor, person)
+        or actor.staff_id == staff_id
+    ):
+        raise Forbidden(M("you do not supervise this person"), {"staff_id": "not yours"})
+    return _json(statement_out(staff_id, year, month))
+
+
+@spec.route(
+    "POST",
+    "/tpp/<year:year>/<id:month>/lock",
+    "Lock a month's TPP for payment",
+    access=access.permission(REGENCY),
+    response=EknMonthOut,
+    errors=(403, 404, 409, 422),
+)
+def lock(year: int, month: int) -> tuple[Response, int]:
+    _month(year, month)
+    run = runs.lock_month(g.db, _actor(), year, month)
+    return _json(EknMonthOut(year=run.year, month=run.month, locked=True))

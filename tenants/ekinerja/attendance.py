@@ -1,0 +1,348 @@
+"""Check-ins and check-outs into one record per person per day.
+
+A punch arrives from the mobile app (online, or later in an offline batch), the
+web page on an office network, or a fingerprint machine's file. Each is kept as
+it came, with flags for whatever makes it suspect: outside every fence, a mock
+location, an impossible jump from the previous punch, poor accuracy, a device
+clock far from ours. A clean punch counts at once; a flagged one waits for the
+supervisor (``review``), so nothing suspect is silently trusted and nothing is
+silently lost. The day record is rebuilt from the accepted punches under a
+row lock on the person, so concurrent punches never lose each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from smartcity.toolkit import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    Staff,
+    record_audit,
+    tenant_settings,
+)
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from . import geo
+from .access import Actor
+from .messages import M
+from .models import AttendanceDay, Office, Punch, ShiftAssignment
+from .people import is_supervisor_of, staff_or_404, unit_chain
+from .schedule import attendance_day
+from .settings import EkinerjaSettings
+from .settings import load as load_settings
+
+SOURCES = ("mobile", "offline", "web", "fingerprint")
+
+
+@dataclass(frozen=True)
+class PunchIn:
+    """A punch as a client sends it."""
+
+    kind: str
+    idempotency_key: str
+    latitude: float | None = None
+    longitude: float | None = None
+    accuracy_m: float | None = None
+    device_id: str | None = None
+    device_time: datetime | None = None
+    mock_location: bool = False
+
+
+def zone(session: Session) -> ZoneInfo:
+    return ZoneInfo(tenant_settings(session).timezone)
+
+
+def lock_person(session: Session, staff_id: int) -> Staff:
+    """The person's row, locked for this transaction: their punches are taken one at a time."""
+    person = session.scalar(
+        select(Staff).where(Staff.id == staff_id).with_for_update(key_share=True)
+    )
+    return person if person is not None else staff_or_404(session, staff_id)
+
+
+def fences_for(session: Session, unit_id: int) -> list[tuple[Office, geo.Fence]]:
+    """The offices of the person's unit, else of the nearest ancestor that has some."""
+    for level in unit_chain(session, unit_id):
+        offices = session.scalars(select(Office).where(Office.org_unit_id == level)).all()
+        if offices:
+            return [
+                (
+                    o,
+                    geo.Fence(
+                        (o.latitude, o.longitude),
+                        o.radius_m,
+                        tuple((p[0], p[1]) for p in (o.polygon or [])),
+                    ),
+                )
+                for o in offices
+            ]
+    return []
+
+
+def _when(
+    punch: PunchIn, source: str, now: datetime, rules: EkinerjaSettings
+) -> tuple[datetime, list[str]]:
+    """The moment the punch counts for, and any clock flag."""
+    skew = timedelta(minutes=rules.clock_skew_minutes)
+    device = punch.device_time
+    if device is not None and device.tzinfo is None:
+        raise InvalidInput(M("the device time needs a time zone"), {"device_time": "with offset"})
+    if source == "offline":
+        if device is None:
+            raise InvalidInput(
+                M("an offline punch needs the device time"), {"device_time": "required"}
+            )
+        if device > now + skew:
+            raise InvalidInput(M("the device time is in the future"), {"device_time": "future"})
+        if now - device > timedelta(hours=rules.offline_window_hours):
+            raise InvalidInput(
+                M(
+                    "offline punches older than %(count)s hours are not accepted",
+                    count=rules.offline_window_hours,
+                ),
+                {"device_time": "too old"},
+            )
+        return device, ["offline"]
+    flags = ["clock_skew"] if device is not None and abs(device - now) > skew else []
+    return now, flags
+
+
+def _place_flags(
+    session: Session,
+    person: Staff,
+    punch: PunchIn,
+    at: datetime,
+    rules: EkinerjaSettings,
+) -> tuple[int | None, list[str]]:
+    if punch.latitude is None or punch.longitude is None:
+        raise InvalidInput(M("a mobile punch needs its location"), {"latitude": "required"})
+    point = (punch.latitude, punch.longitude)
+    flags: list[str] = []
+    if punch.mock_location:
+        flags.append("mock_location")
+    if punch.accuracy_m is not None and punch.accuracy_m > rules.max_accuracy_m:
+        flags.append("low_accuracy")
+    office_id = None
+    fences = fences_for(session, person.unit_id)
+    if not fences:
+        flags.append("no_geofence")
+    else:
+        inside = [o for o, fence in fences if fence.contains(point)]
+        if inside:
+            office_id = inside[0].id
+        elif rules.geofence_policy == "refuse":
+            nearest = min(geo.distance_m((o.latitude, o.longitude), point) for o, _ in fences)
+            raise InvalidInput(
+                M(
+                    "outside every office's geofence: %(count)s m from the nearest office",
+                    count=round(nearest),
+                ),
+                {"latitude": "outside the geofence"},
+            )
+        else:
+            flags.append("outside_geofence")
+    previous = session.execute(
+        select(Punch.latitude, Punch.longitude, Punch.at)
+        .where(
+            Punch.staff_id == person.id,
+            Punch.latitude.is_not(None),
+            Punch.review != "rejected",
+            Punch.at <= at,
+        )
+        .order_by(Punch.at.desc())
+        .limit(1)
+    ).first()
+    if previous is not None and previous.latitude is not None and previous.longitude is not None:
+        speed = geo.implied_speed_kmh(
+            (previous.latitude, previous.longitude), point, (at - previous.at).total_seconds()
+        )
+        if speed > rules.max_speed_kmh:
+            flags.append("impossible_jump")
+    return office_id, flags
+
+
+def record_punch(
+    session: Session,
+    staff_id: int,
+    punch: PunchIn,
+    *,
+    source: str,
+    now: datetime | None = None,
+    remote_addr: str | None = None,
+) -> tuple[Punch, bool]:
+    """Record ``punch`` for ``staff_id``; returns it and whether it is new.
+
+    A key seen before returns the first punch unchanged: the unique constraint on
+    (staff, key) decides, so two concurrent retries still make one punch.
+    """
+    if punch.kind not in ("in", "out"):
+        raise InvalidInput(M("a punch is a check-in or a check-out"), {"kind": "in or out"})
+    key = punch.idempotency_key.strip()
+    if not key or len(key) > 80:
+        raise InvalidInput(
+            M("an idempotency key of 1 to 80 characters is required"),
+            {"idempotency_key": "required"},
+        )
+    person = lock_person(session, staff_id)
+    if existing := _by_key(session, staff_id, key):
+        return existing, False
+    now = now or datetime.now(UTC)
+    rules = load_settings(session)
+    at, flags = _when(punch, source, now, rules)
+    office_id = None
+    if source == "web":
+        if not rules.allows_address(remote_addr):
+            raise Forbidden(
+                M("web check-in is allowed only from the office network"),
+                {"address": "not allowed"},
+            )
+    elif source in ("mobile", "offline"):
+        office_id, place = _place_flags(session, person, punch, at, rules)
+        flags += place
+    local = at.astimezone(zone(session))
+    day = attendance_day(local, punch.kind, _overnight_shift_days(session, staff_id, local.date()))
+    values = {
+        "staff_id": staff_id,
+        "idempotency_key": key,
+        "kind": punch.kind,
+        "source": source,
+        "at": at,
+        "day": day,
+        "device_at": punch.device_time,
+        "received_at": now,
+        "latitude": punch.latitude,
+        "longitude": punch.longitude,
+        "accuracy_m": punch.accuracy_m,
+        "device_id": punch.device_id,
+        "office_id": office_id,
+        "flags": flags,
+        "review": "pending" if _suspect(flags) else "accepted",
+    }
+    new_id = session.scalar(
+        insert(Punch)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["staff_id", "idempotency_key"])
+        .returning(Punch.id)
+    )
+    if new_id is None:  # a concurrent retry won the race
+        found = _by_key(session, staff_id, key)
+        if found is None:
+            raise Conflict(M("the punch could not be recorded; try again"))
+        return found, False
+    rebuild_day(session, staff_id, day)
+    stored = session.get(Punch, new_id)
+    if stored is None:
+        raise Conflict(M("the punch could not be recorded; try again"))
+    return stored, True
+
+
+def _suspect(flags: list[str]) -> bool:
+    """Flags the supervisor must look at ("offline" alone is only information)."""
+    return any(flag != "offline" for flag in flags)
+
+
+def _by_key(session: Session, staff_id: int, key: str) -> Punch | None:
+    return session.scalar(
+        select(Punch).where(Punch.staff_id == staff_id, Punch.idempotency_key == key)
+    )
+
+
+def _overnight_shift_days(session: Session, staff_id: int, day: date) -> frozenset[date]:
+    previous = day - timedelta(days=1)
+    shift = session.scalar(
+        select(ShiftAssignment).where(
+            ShiftAssignment.staff_id == staff_id, ShiftAssignment.day == previous
+        )
+    )
+    if shift is not None and shift.end_time <= shift.start_time:
+        return frozenset({previous})
+    return frozenset()
+
+
+def rebuild_day(session: Session, staff_id: int, day: date) -> AttendanceDay:
+    """The day's record from its accepted punches: the first check-in, the last check-out."""
+    session.flush()
+    punches = session.scalars(
+        select(Punch)
+        .where(Punch.staff_id == staff_id, Punch.day == day)
+        .order_by(Punch.at, Punch.id)
+    ).all()
+    accepted = [p for p in punches if p.review == "accepted"]
+    ins = [p for p in accepted if p.kind == "in"]
+    outs = [p for p in accepted if p.kind == "out"]
+    first_in = ins[0] if ins else None
+    last_out = outs[-1] if outs else None
+    values = {
+        "check_in": first_in.at if first_in else None,
+        "check_in_punch_id": first_in.id if first_in else None,
+        "check_out": last_out.at if last_out else None,
+        "check_out_punch_id": last_out.id if last_out else None,
+        "pending": sum(p.review == "pending" for p in punches),
+    }
+    session.execute(
+        insert(AttendanceDay)
+        .values(staff_id=staff_id, day=day, **values)
+        .on_conflict_do_update(index_elements=["staff_id", "day"], set_=values)
+    )
+    return session.scalars(
+        select(AttendanceDay)
+        .where(AttendanceDay.staff_id == staff_id, AttendanceDay.day == day)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def review_punches(
+    session: Session, actor: Actor, punch_ids: list[int], *, accept: bool
+) -> list[Punch]:
+    """The supervisor accepts or rejects flagged punches; all of them or none."""
+    actor.require("ekinerja.approve")
+    punches = session.scalars(select(Punch).where(Punch.id.in_(punch_ids))).all()
+    if len(punches) != len(set(punch_ids)):
+        raise InvalidInput(M("some punches do not exist"), {"punch_ids": "unknown"})
+    for punch in punches:
+        person = staff_or_404(session, punch.staff_id)
+        if not (is_supervisor_of(actor, person) or actor.manages(person.unit_id)):
+            raise Forbidden(M("you do not supervise this person"), {"punch_ids": str(punch.id)})
+        if punch.review != "pending":
+            raise Conflict(M("punch %(punch_id)s was already reviewed", punch_id=punch.id))
+    for punch in punches:
+        lock_person(session, punch.staff_id)
+        punch.review = "accepted" if accept else "rejected"
+        punch.reviewed_by = actor.label
+        rebuild_day(session, punch.staff_id, punch.day)
+        record_audit(
+            session,
+            actor=actor.label,
+            action="ekinerja.punch_review",
+            entity="punch",
+            entity_id=punch.id,
+            after={"review": punch.review, "flags": list(punch.flags)},
+        )
+    return list(punches)
+
+
+def days_of(session: Session, staff_id: int, start: date, end: date) -> list[AttendanceDay]:
+    return list(
+        session.scalars(
+            select(AttendanceDay)
+            .where(AttendanceDay.staff_id == staff_id, AttendanceDay.day.between(start, end))
+            .order_by(AttendanceDay.day)
+        )
+    )
+
+
+def pending_punches(session: Session, supervisor_staff_id: int) -> list[tuple[Punch, Staff]]:
+    rows = session.execute(
+        select(Punch, Staff)
+        .join(Staff, Staff.id == Punch.staff_id)
+        .where(Staff.supervisor_id == supervisor_staff_id, Punch.review == "pending")
+        .order_by(Punch.at)
+        .limit(500)
+    ).all()
+    return [(p, s) for p, s in rows]

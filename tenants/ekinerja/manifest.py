@@ -1,0 +1,66 @@
+"""What the core knows of e-Kinerja: roles, pages, API, tables, the TPP job."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from pathlib import Path
+
+from smartcity.toolkit import N_, AppManifest, MenuEntry, TranslationCatalogue
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import api, blueprint, reports
+from .access import APPROVE, PERMISSIONS, ROLES, SELF
+from .models import Base, RuleSet, ScheduleRule
+from .rules import TppRules
+
+
+def _enable(session: Session) -> None:
+    """Idempotent: default office hours and a default rule version, if there are none.
+
+    The defaults are the domain guide's (UNVERIFIED against any one Perbup); the
+    regency replaces them with its own Perbup as a new rule version.
+    """
+    if session.scalar(select(ScheduleRule.id).limit(1)) is None:
+        session.add(
+            ScheduleRule(
+                org_unit_id=None,
+                name="Jam kerja (bawaan)",
+                weekdays=[0, 1, 2, 3, 4],
+                start_time=time(7, 30),
+                end_time=time(16, 0),
+            )
+        )
+    if session.scalar(select(RuleSet.id).limit(1)) is None:
+        session.add(
+            RuleSet(
+                name="Aturan bawaan (belum diverifikasi)",
+                effective_from=date(2000, 1, 1),
+                status="active",
+                rules=TppRules().model_dump(mode="json"),
+                created_by="ekinerja",
+            )
+        )
+
+
+manifest = AppManifest(
+    name="ekinerja",
+    title="e-Kinerja",
+    version="1",
+    description=N_(
+        "Attendance, absences, daily work logs and the monthly TPP, every cut explained."
+    ),
+    roles=ROLES,
+    permissions=PERMISSIONS,
+    blueprint=blueprint.web,
+    api_blueprint=api.api,
+    menu=(
+        MenuEntry("e-Kinerja", "ekinerja.index", SELF),
+        MenuEntry(N_("Approval queue"), "ekinerja.queue", APPROVE),
+    ),
+    metadata=Base.metadata,
+    migrations=Path(__file__).parent / "migrations",
+    on_enable=_enable,
+    reports=reports.REPORTS,
+    translations=TranslationCatalogue(Path(__file__).parent / "translations", "ekinerja"),
+)

@@ -1,0 +1,293 @@
+"""e-Kinerja's tables, in the regency's schema (prefix ``ekn_``).
+
+The core's ``staff`` table is the roster; an account links a sign-in user to
+the staff member they are. Punches are kept as they came (with every flag);
+``ekn_attendance_days`` is the one record per person per day built from the
+punches that count.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from smartcity.toolkit import OrgUnit, Staff, User, tenant_metadata
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Integer,
+    LargeBinary,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Cross-metadata foreign keys name the core's Column objects: a string such as
+# "staff.id" would be looked up in this app's own metadata and not found.
+STAFF_ID = Staff.__table__.c.id
+ORG_UNIT_ID = OrgUnit.__table__.c.id
+USER_ID = User.__table__.c.id
+
+
+class Base(DeclarativeBase):
+    metadata = tenant_metadata()
+    type_annotation_map = {int: BigInteger}
+
+
+class Account(Base):
+    """Which staff member a user is (one each way)."""
+
+    __tablename__ = "ekn_accounts"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey(STAFF_ID), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey(USER_ID, ondelete="CASCADE"), unique=True)
+
+
+class Settings(Base):
+    """The regency's e-Kinerja settings (one row; defaults in ``settings.EkinerjaSettings``)."""
+
+    __tablename__ = "ekn_settings"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=1)
+    values: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class Office(Base):
+    """A place a unit's staff check in: a circle, or a polygon of [lat, lon] pairs."""
+
+    __tablename__ = "ekn_offices"
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey(ORG_UNIT_ID), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    radius_m: Mapped[int] = mapped_column(Integer)
+    polygon: Mapped[list[list[float]] | None] = mapped_column(JSONB)
+
+
+class ScheduleRule(Base):
+    """Office hours on some weekdays for a unit (or the regency), maybe only between dates."""
+
+    __tablename__ = "ekn_schedule_rules"
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey(ORG_UNIT_ID), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    weekdays: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger))
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+
+class ShiftAssignment(Base):
+    """A person's shift on a day (health centres, fire brigade)."""
+
+    __tablename__ = "ekn_shifts"
+    __table_args__ = (UniqueConstraint("staff_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey(STAFF_ID))
+    day: Mapped[date] = mapped_column(Date)
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+
+
+class Punch(Base):
+    """One check-in or check-out as it arrived, with what made it suspect.
+
+    ``idempotency_key`` is the client's: a retried request finds its first punch
+    through the unique constraint instead of making a second one. ``review`` is
+    ``accepted`` for a clean punch; a flagged one is ``pending`` until the
+    supervisor accepts or rejects it, and only accepted punches count.
+    """
+
+    __tablename__ = "ekn_punches"
+    __table_args__ = (
+        UniqueConstraint("staff_id", "idempotency_key"),
+        CheckConstraint("kind IN ('in', 'out')", name="kind"),
+        CheckConstraint("review IN ('accepted', 'pending', 'rejected')", name="review"),
+    )
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey(STAFF_ID), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(3))
+    source: Mapped[str] = mapped_column(String(12))  # mobile | offline | web | fingerprint
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    day: Mapped[date] = mapped_column(Date)
+    device_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    device_id: Mapped[str | None] = mapped_column(String(120))
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("ekn_offices.id"))
+    flags: Mapped[list[str]] = mapped_column(ARRAY(String(30)), default=list)
+    review: Mapped[str] = mapped_column(String(10))
+    reviewed_by: Mapped[str | None] = mapped_column(String(254))
+
+
+class AttendanceDay(Base):
+    """The one record per person per day: first accepted check-in, last accepted check-out."""
+
+    __tablename__ = "ekn_attendance_days"
+    __table_args__ = (UniqueConstraint("staff_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey(STAFF_ID))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    check_in: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    check_out: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    check_in_punch_id: Mapped[int | None] = mapped_column(ForeignKey("ekn_punches.id"))
+    check_out_punch_id: Mapped[int | None] = mapped_column(ForeignKey("ekn_punches.id"))
+    pending: Mapped[int] = mapped_column(SmallInteger, default=0)
+
+
+class Absence(Base):
+    """Leave, official travel or field duty over days, with its evidence and decision."""
+
+    __tablename__ = "ekn_absences"
+    __table_args__ = (
+        CheckConstraint("end_day >= start_day", name="span"),
+        CheckConstraint("status IN ('submitted', 'approved', 'rejected')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey(STAFF_ID), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    start_day: Mapped[date] = mapped_column(Date)
+    end_day: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[bytes | None] = mapped_column(LargeBinary)
+    evidence_name: Mapped[str | None] = mapped_column(String(255))
+    evidence_type: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10), default="submitted")
+    decided_by: Mapped[str | None] = mapped_column(String(254))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Duty(Base):
+    """An activity on a unit's duty list, with its standard minutes per unit of output."""
+
+    __tablename__ = "ekn_duties"
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey(ORG_UNIT_ID), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    standard_minutes: Mapped[int] = mapped_column(Integer)
+    output_unit: Mapped[str] = mapped_column(String(60))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class WorkLog(Base):
+    """A day's activity against a duty; its minutes count once the supervisor approves."""
+
+    __tablename__ = "ekn_work_logs"
+    __table_args__ = (
+        CheckConstraint("status IN ('submitted', 'approved', 'returned')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey(STAFF_ID), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    duty_id: Mapped[int] = mapped_column(ForeignKey("ekn_duties.id"))
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+    quantity: Mapped[int] = mapped_column(Integer)
+    minutes: Mapped[int] = mapped_column(Integer)
+    output: Mapped[str] = mapped_column(Text)
+    evidence_url: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(10), default="submitted")
+    note: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(254))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RuleSet(Base):
+    """A version of the TPP rules, named after its Perbup, in force from a month."""
+
+    __tablename__ = "ekn_rule_sets"
+    __table_args__ = (CheckConstraint("status IN ('draft', 'active')", name="status"),)
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    effective_from: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(6))
+    rules: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class TppMonth(Base):
+    """A month's TPP run: recomputed until it is locked, never after."""
+
+    __tablename__ = "ekn_tpp_months"
+    __table_args__ = (UniqueConstraint("year", "month"),)
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    year: Mapped[int] = mapped_column(SmallInteger)
+    month: Mapped[int] = mapped_column(SmallInteger)
+    rule_set_id: Mapped[int] = mapped_column(ForeignKey("ekn_rule_sets.id"))
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    as_of: Mapped[date] = mapped_column(Date)
+    locked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_by: Mapped[str | None] = mapped_column(String(254))
+
+
+class TppStatement(Base):
+    """One person's TPP for a month; its lines add up to the deduction."""
+
+    __tablename__ = "ekn_tpp_statements"
+    __table_args__ = (UniqueConstraint("month_id", "staff_id"),)
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    month_id: Mapped[int] = mapped_column(ForeignKey("ekn_tpp_months.id", ondelete="CASCADE"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey(STAFF_ID), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey(ORG_UNIT_ID))
+    position_class: Mapped[int] = mapped_column(SmallInteger)
+    base: Mapped[int] = mapped_column(BigInteger)
+    performance_part: Mapped[int] = mapped_column(BigInteger)
+    discipline_part: Mapped[int] = mapped_column(BigInteger)
+    performance_deduction: Mapped[int] = mapped_column(BigInteger)
+    discipline_deduction: Mapped[int] = mapped_column(BigInteger)
+    net: Mapped[int] = mapped_column(BigInteger)
+    approved_minutes: Mapped[int] = mapped_column(Integer)
+
+
+class TppLine(Base):
+    """One rupiah amount of a statement: the day, the record and the rule behind it."""
+
+    __tablename__ = "ekn_tpp_lines"
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("ekn_tpp_statements.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[date | None] = mapped_column(Date)
+    component: Mapped[str] = mapped_column(String(20))
+    rule: Mapped[str] = mapped_column(String(60))
+    percent: Mapped[Decimal] = mapped_column(Numeric(9, 4))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    minutes: Mapped[int | None] = mapped_column(Integer)
+    record: Mapped[str | None] = mapped_column(String(40))

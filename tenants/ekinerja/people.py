@@ -1,0 +1,58 @@
+"""The roster as e-Kinerja reads it: a person's unit chain, supervisor and account."""
+
+from __future__ import annotations
+
+from smartcity.toolkit import NotFound, OrgUnit, Staff, User, record_audit
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from .access import Actor
+from .messages import M
+from .models import Account
+
+
+def staff_or_404(session: Session, staff_id: int) -> Staff:
+    person = session.get(Staff, staff_id)
+    if person is None:
+        raise NotFound(
+            M("no staff member %(staff_id)s", staff_id=staff_id), {"staff_id": "unknown"}
+        )
+    return person
+
+
+def unit_chain(session: Session, unit_id: int) -> list[int]:
+    """The unit and its ancestors, nearest first (the tree is shallow: a few queries)."""
+    chain: list[int] = []
+    current: int | None = unit_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = session.scalar(select(OrgUnit.parent_id).where(OrgUnit.id == current))
+    return chain
+
+
+def is_supervisor_of(actor: Actor, person: Staff) -> bool:
+    return actor.staff_id is not None and person.supervisor_id == actor.staff_id
+
+
+def link_account(session: Session, actor: Actor, *, user_id: int, staff_id: int) -> Account:
+    """Link a user to the staff member they are (replacing either side's old link)."""
+    person = staff_or_404(session, staff_id)
+    actor.require_unit(person.unit_id)
+
+    if session.get(User, user_id) is None:
+        raise NotFound(M("no user %(user_id)s", user_id=user_id), {"user_id": "unknown"})
+    session.execute(
+        delete(Account).where((Account.user_id == user_id) | (Account.staff_id == staff_id))
+    )
+    account = Account(user_id=user_id, staff_id=staff_id)
+    session.add(account)
+    session.flush()
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ekinerja.account",
+        entity="staff",
+        entity_id=staff_id,
+        after={"user_id": user_id},
+    )
+    return account

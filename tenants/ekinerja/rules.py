@@ -1,0 +1,134 @@
+"""The regency's TPP rules as data: one version per Perbup, validated before use.
+
+Every number here differs between regencies or is UNVERIFIED against the legal
+text (../shared/research/apps-anchors.md, section 2b), so each is a field with
+the default the domain guide gives, and a regency's rule set overrides it:
+the split performance/discipline (60/40), the lateness and early-leave bands
+(1-30 min 0.5 %, 31-60 1 %, 61-90 1.25 %, over 90 or no record 2.5 %), absence
+without reason 4 % a day, a daily cap of 2.5 %, the monthly cap (the whole
+discipline part), 6,000 approved minutes a month, and the base per position
+class (kelas jabatan).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from smartcity.toolkit import N_
+
+Percent = Decimal
+
+#: The leave and duty kinds an absence can have (see ``absences``).
+ABSENCE_KINDS = ("annual", "sick", "maternity", "important", "big", "travel", "field_duty")
+
+
+class Band(BaseModel):
+    """``percent`` for ``from_minutes`` up to ``to_minutes`` inclusive (None: no upper end)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    from_minutes: int = Field(ge=1, le=24 * 60)
+    to_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
+    percent: Percent = Field(ge=0, le=100, max_digits=6, decimal_places=3)
+
+
+def _bands(*rows: tuple[int, int | None, str]) -> list[Band]:
+    return [Band(from_minutes=a, to_minutes=b, percent=Decimal(p)) for a, b, p in rows]
+
+
+DEFAULT_BANDS = _bands((1, 30, "0.5"), (31, 60, "1"), (61, 90, "1.25"), (91, None, "2.5"))
+#: Illustrative bases per kelas jabatan (IV-XV); every regency sets its own by Perbup.
+DEFAULT_BASES = {
+    cls: Decimal(amount)
+    for cls, amount in zip(
+        range(4, 16),
+        (
+            2_000_000,
+            2_300_000,
+            2_600_000,
+            3_000_000,
+            3_500_000,
+            4_100_000,
+            4_800_000,
+            5_700_000,
+            6_800_000,
+            8_200_000,
+            10_000_000,
+            12_500_000,
+        ),
+        strict=True,
+    )
+}
+
+
+class TppRules(BaseModel):
+    """One rule version. Percentages of deductions are of ``deduction_base``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    performance_share: Percent = Field(Decimal(60), ge=0, le=100, decimal_places=2)
+    deduction_base: Literal["discipline", "total"] = "discipline"
+    late_bands: list[Band] = Field(default_factory=lambda: list(DEFAULT_BANDS), max_length=20)
+    early_bands: list[Band] = Field(default_factory=lambda: list(DEFAULT_BANDS), max_length=20)
+    missing_check_in_percent: Percent = Field(Decimal("2.5"), ge=0, le=100, decimal_places=3)
+    missing_check_out_percent: Percent = Field(Decimal("2.5"), ge=0, le=100, decimal_places=3)
+    absent_percent: Percent = Field(Decimal(4), ge=0, le=100, decimal_places=3)
+    #: Cut per day of an approved absence of a kind (none by default; some Perbup cut sick days).
+    excused_percent: dict[str, Percent] = Field(default_factory=dict)
+    daily_cap_percent: Percent = Field(Decimal("2.5"), ge=0, le=100, decimal_places=3)
+    monthly_cap_percent: Percent = Field(Decimal(100), ge=0, le=100, decimal_places=3)
+    minutes_target: int = Field(6000, ge=1, le=100_000)
+    base_by_class: dict[int, Decimal] = Field(default_factory=lambda: dict(DEFAULT_BASES))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TppRules:
+        for name in ("late_bands", "early_bands"):
+            check_bands(getattr(self, name), name)
+        for kind, pct in self.excused_percent.items():
+            if kind not in ABSENCE_KINDS:
+                raise ValueError(f"excused_percent: unknown absence kind {kind!r}")
+            if not Decimal(0) <= pct <= Decimal(100):
+                raise ValueError("excused_percent: 0 ... 100")
+        for cls, amount in self.base_by_class.items():
+            if not 1 <= cls <= 17 or amount < 0 or amount > Decimal(1_000_000_000):
+                raise ValueError("base_by_class: class 1 ... 17, amount 0 ... 1,000,000,000")
+        return self
+
+
+def check_bands(bands: list[Band], name: str) -> None:
+    """Bands ascend without gaps or overlaps from 1 minute; only the last may be open."""
+    expected_from = 1
+    for i, band in enumerate(bands):
+        if band.from_minutes != expected_from:
+            raise ValueError(f"{name}[{i}] must start at {expected_from} minutes")
+        if band.to_minutes is None:
+            if i != len(bands) - 1:
+                raise ValueError(f"{name}[{i}]: only the last band may be open-ended")
+            return
+        if band.to_minutes < band.from_minutes:
+            raise ValueError(f"{name}[{i}] ends before it starts")
+        expected_from = band.to_minutes + 1
+
+
+def band_for(minutes: int, bands: list[Band]) -> tuple[int, Band] | None:
+    """The band (and its index) that ``minutes`` late or early fall in; None under a minute."""
+    for i, band in enumerate(bands):
+        if minutes >= band.from_minutes and (band.to_minutes is None or minutes <= band.to_minutes):
+            return i, band
+    return None
+
+
+#: How each deduction line is named to the person reading their statement.
+COMPONENT_LABELS = {
+    "late": N_("Late arrival"),
+    "early": N_("Early departure"),
+    "missing_in": N_("No check-in"),
+    "missing_out": N_("No check-out"),
+    "absent": N_("Absent without reason"),
+    "excused": N_("Approved absence"),
+    "cap_daily": N_("Daily cap"),
+    "cap_monthly": N_("Monthly cap"),
+    "performance": N_("Approved minutes below target"),
+}

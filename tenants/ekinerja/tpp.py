@@ -1,0 +1,208 @@
+"""The monthly TPP statement of one person: a pure function from facts to rupiah.
+
+Every rupiah deducted is one :class:`Line` naming its day, the record it comes
+from, the rule (a field of the rule version) and the percentage applied, so the
+answer to "why was my TPP cut?" is the list of lines, and their sum is the cut
+by construction. Caps are lines too (negative amounts), so a capped day still
+shows what each lapse would have cost and how much the cap gave back.
+
+Amounts are whole rupiah, each line rounded half up on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from .rules import TppRules, band_for
+from .schedule import Expected
+
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class Excuse:
+    """An approved absence covering the day."""
+
+    absence_id: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class DayFact:
+    """What happened on one day: expected hours (None: a day off), the punches kept
+    on the day's record, and an approved absence covering it."""
+
+    day: date
+    expected: Expected | None
+    check_in: datetime | None = None
+    check_out: datetime | None = None
+    record_id: int | None = None
+    excuse: Excuse | None = None
+
+
+@dataclass(frozen=True)
+class Line:
+    """One deduction (or cap refund, negative) traced to a day, a record and a rule."""
+
+    component: str
+    rule: str
+    percent: Decimal
+    amount: int
+    day: date | None = None
+    minutes: int | None = None
+    record: str | None = None
+
+
+@dataclass(frozen=True)
+class Statement:
+    base: int
+    performance_part: int
+    discipline_part: int
+    performance_deduction: int
+    discipline_deduction: int
+    approved_minutes: int
+    lines: tuple[Line, ...] = field(default_factory=tuple)
+
+    @property
+    def deduction(self) -> int:
+        return self.performance_deduction + self.discipline_deduction
+
+    @property
+    def net(self) -> int:
+        return self.base - self.deduction
+
+
+def rupiah_of(amount: Decimal) -> int:
+    return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def minutes_between(earlier: datetime, later: datetime) -> int:
+    """Whole minutes from ``earlier`` to ``later``, a started minute counting (0 if not later)."""
+    seconds = (later - earlier).total_seconds()
+    if seconds <= 0:
+        return 0
+    return int(-(-seconds // 60))
+
+
+def day_lines(fact: DayFact, rules: TppRules, base: Decimal) -> list[Line]:
+    """The lines of one day, before the daily cap; ``base`` is the amount percentages apply to."""
+    if fact.expected is None:
+        return []
+    record = None if fact.record_id is None else f"attendance_day:{fact.record_id}"
+
+    def line(component: str, rule: str, percent: Decimal, minutes: int | None = None) -> Line:
+        return Line(
+            component, rule, percent, rupiah_of(base * percent / HUNDRED), fact.day, minutes, record
+        )
+
+    if fact.excuse is not None:
+        percent = rules.excused_percent.get(fact.excuse.kind, Decimal(0))
+        if not percent:
+            return []
+        return [
+            Line(
+                "excused",
+                f"excused_percent.{fact.excuse.kind}",
+                percent,
+                rupiah_of(base * percent / HUNDRED),
+                fact.day,
+                None,
+                f"absence:{fact.excuse.absence_id}",
+            )
+        ]
+    if fact.check_in is None and fact.check_out is None:
+        return [line("absent", "absent_percent", rules.absent_percent)]
+    lines: list[Line] = []
+    if fact.check_in is None:
+        lines.append(line("missing_in", "missing_check_in_percent", rules.missing_check_in_percent))
+    else:
+        late = minutes_between(fact.expected.start, fact.check_in)
+        if found := band_for(late, rules.late_bands):
+            index, band = found
+            lines.append(line("late", f"late_bands[{index}]", band.percent, late))
+    if fact.check_out is None:
+        lines.append(
+            line("missing_out", "missing_check_out_percent", rules.missing_check_out_percent)
+        )
+    else:
+        early = minutes_between(fact.check_out, fact.expected.end)
+        if found := band_for(early, rules.early_bands):
+            index, band = found
+            lines.append(line("early", f"early_bands[{index}]", band.percent, early))
+    return lines
+
+
+def capped(lines: list[Line], cap_percent: Decimal, base: Decimal, day: date) -> list[Line]:
+    """A day's lines with a refund line if they exceed the daily cap (absence is not capped:
+    a day absent costs its own rate, the cap is for lapses on a day worked)."""
+    lapses = [ln for ln in lines if ln.component in {"late", "early", "missing_in", "missing_out"}]
+    cap = rupiah_of(base * cap_percent / HUNDRED)
+    total = sum(ln.amount for ln in lapses)
+    if total <= cap:
+        return lines
+    percent = cap_percent - sum((ln.percent for ln in lapses), Decimal(0))
+    return [*lines, Line("cap_daily", "daily_cap_percent", percent, cap - total, day)]
+
+
+def statement(
+    *,
+    base: Decimal,
+    rules: TppRules,
+    facts: Iterable[DayFact],
+    approved_minutes: int,
+) -> Statement:
+    """The month's statement for a person whose full TPP is ``base``."""
+    base_rp = rupiah_of(base)
+    performance_part = rupiah_of(base * rules.performance_share / HUNDRED)
+    discipline_part = base_rp - performance_part
+    deduction_base = Decimal(discipline_part if rules.deduction_base == "discipline" else base_rp)
+    lines: list[Line] = []
+    for fact in sorted(facts, key=lambda f: f.day):
+        lines.extend(
+            capped(
+                day_lines(fact, rules, deduction_base),
+                rules.daily_cap_percent,
+                deduction_base,
+                fact.day,
+            )
+        )
+    discipline = sum(ln.amount for ln in lines)
+    monthly_cap = rupiah_of(Decimal(discipline_part) * rules.monthly_cap_percent / HUNDRED)
+    if discipline > monthly_cap:
+        lines.append(
+            Line(
+                "cap_monthly",
+                "monthly_cap_percent",
+                rules.monthly_cap_percent,
+                monthly_cap - discipline,
+            )
+        )
+        discipline = monthly_cap
+    ratio = min(Decimal(1), Decimal(max(approved_minutes, 0)) / Decimal(rules.minutes_target))
+    performance_deduction = performance_part - rupiah_of(performance_part * ratio)
+    if performance_deduction:
+        lines.append(
+            Line(
+                "performance",
+                "minutes_target",
+                (Decimal(1) - ratio) * HUNDRED,
+                performance_deduction,
+                minutes=approved_minutes,
+            )
+        )
+    return Statement(
+        base=base_rp,
+        performance_part=performance_part,
+        discipline_part=discipline_part,
+        performance_deduction=performance_deduction,
+        discipline_deduction=discipline,
+        approved_minutes=approved_minutes,
+        lines=tuple(lines),
+    )
+
+
+def total_of(lines: Sequence[Line]) -> int:
+    return sum(ln.amount for ln in lines)

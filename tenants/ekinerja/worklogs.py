@@ -1,0 +1,181 @@
+"""Daily work logs against the unit's duty list, and the supervisor's queue.
+
+A log's minutes are the duty's standard minutes times the quantity of output,
+never more than the time between its start and end: nobody is credited with
+more time than they say they spent. Only approved minutes count for the TPP.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from smartcity.toolkit import Conflict, Forbidden, InvalidInput, NotFound, Staff, record_audit
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .access import APPROVE, Actor
+from .messages import M
+from .models import Duty, WorkLog
+from .people import is_supervisor_of, staff_or_404
+from .periods import require_open
+
+#: The most logs one bulk decision takes (one request, one transaction).
+MAX_BULK = 200
+
+
+def credited_minutes(standard_minutes: int, quantity: int, start: time, end: time) -> int:
+    span = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+    return max(0, min(standard_minutes * quantity, span))
+
+
+def submit(
+    session: Session,
+    actor: Actor,
+    *,
+    day: date,
+    duty_id: int,
+    start: time,
+    end: time,
+    quantity: int,
+    output: str,
+    evidence_url: str | None,
+    today: date,
+) -> WorkLog:
+    staff_id = actor.require_staff()
+    person = staff_or_404(session, staff_id)
+    problems: dict[str, str] = {}
+    duty = session.get(Duty, duty_id)
+    if duty is None or not duty.is_active or duty.org_unit_id != person.unit_id:
+        problems["duty_id"] = "a duty of your unit's list"
+    if end <= start:
+        problems["end"] = "after the start"
+    if not 1 <= quantity <= 1000:
+        problems["quantity"] = "1 to 1000"
+    output = output.strip()
+    if not output or len(output) > 2000:
+        problems["output"] = "1 to 2000 characters"
+    if evidence_url and (len(evidence_url) > 500 or not evidence_url.startswith("https://")):
+        problems["evidence_url"] = "an https:// link of at most 500 characters"
+    if day > today:
+        problems["day"] = "not in the future"
+    if problems or duty is None:
+        raise InvalidInput(M("the work log cannot be recorded"), problems)
+    require_open(session, day, today)
+    log = WorkLog(
+        staff_id=staff_id,
+        day=day,
+        duty_id=duty.id,
+        start_time=start,
+        end_time=end,
+        quantity=quantity,
+        minutes=credited_minutes(duty.standard_minutes, quantity, start, end),
+        output=output,
+        evidence_url=evidence_url or None,
+        status="submitted",
+    )
+    session.add(log)
+    session.flush()
+    return log
+
+
+def decide(
+    session: Session,
+    actor: Actor,
+    log_ids: list[int],
+    *,
+    approve: bool,
+    note: str,
+    today: date,
+) -> list[WorkLog]:
+    """Approve, or return with a note, every log listed; one refusal refuses them all."""
+    actor.require(APPROVE)
+    wanted = sorted(set(log_ids))
+    if not wanted or len(wanted) > MAX_BULK:
+        raise InvalidInput(M("choose 1 to %(count)s logs", count=MAX_BULK), {"log_ids": "1-200"})
+    note = note.strip()
+    if not approve and not note:
+        raise InvalidInput(M("returning a log needs a note"), {"note": "required"})
+    logs = session.scalars(select(WorkLog).where(WorkLog.id.in_(wanted)).with_for_update()).all()
+    if len(logs) != len(wanted):
+        raise NotFound(M("some work logs do not exist"), {"log_ids": "unknown"})
+    for log in logs:
+        person = staff_or_404(session, log.staff_id)
+        if not is_supervisor_of(actor, person):
+            raise Forbidden(M("you do not supervise this person"), {"log_ids": str(log.id)})
+        if log.status != "submitted":
+            raise Conflict(M("work log %(log_id)s was already decided", log_id=log.id))
+        require_open(session, log.day, today)
+    now = datetime.now(UTC)
+    for log in logs:
+        log.status = "approved" if approve else "returned"
+        log.note = note[:2000] or None
+        log.decided_by = actor.label
+        log.decided_at = now
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ekinerja.worklog_decision",
+        entity="work_log",
+        after={"ids": wanted, "status": "approved" if approve else "returned"},
+    )
+    return list(logs)
+
+
+def queue(session: Session, supervisor_staff_id: int) -> list[tuple[WorkLog, Staff, Duty]]:
+    rows = session.execute(
+        select(WorkLog, Staff, Duty)
+        .join(Staff, Staff.id == WorkLog.staff_id)
+        .join(Duty, Duty.id == WorkLog.duty_id)
+        .where(Staff.supervisor_id == supervisor_staff_id, WorkLog.status == "submitted")
+        .order_by(WorkLog.day, WorkLog.id)
+        .limit(500)
+    ).all()
+    return [(w, s, d) for w, s, d in rows]
+
+
+def approved_minutes_by_staff(session: Session, start: date, end: date) -> dict[int, int]:
+    rows = session.execute(
+        select(WorkLog.staff_id, func.sum(WorkLog.minutes))
+        .where(WorkLog.status == "approved", WorkLog.day.between(start, end))
+        .group_by(WorkLog.staff_id)
+    )
+    return {staff_id: int(total) for staff_id, total in rows}
+
+
+def add_duty(
+    session: Session,
+    actor: Actor,
+    *,
+    org_unit_id: int,
+    name: str,
+    standard_minutes: int,
+    output_unit: str,
+) -> Duty:
+    actor.require_unit(org_unit_id)
+    name, output_unit = name.strip(), output_unit.strip()
+    problems: dict[str, str] = {}
+    if not name or len(name) > 300:
+        problems["name"] = "1 to 300 characters"
+    if not 1 <= standard_minutes <= 24 * 60:
+        problems["standard_minutes"] = "1 to 1440"
+    if not output_unit or len(output_unit) > 60:
+        problems["output_unit"] = "1 to 60 characters"
+    if problems:
+        raise InvalidInput(M("the duty cannot be added"), problems)
+    duty = Duty(
+        org_unit_id=org_unit_id,
+        name=name,
+        standard_minutes=standard_minutes,
+        output_unit=output_unit,
+    )
+    session.add(duty)
+    session.flush()
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ekinerja.duty",
+        entity="duty",
+        entity_id=duty.id,
+        after={"name": name, "minutes": standard_minutes},
+    )
+    return duty
