@@ -414,3 +414,14 @@ def test_pages_in_indonesian_and_refusals_localized(client, kab, page_sign_in, t
         headers=t["bkpsdm"],
     )
     assert "belum terhubung" in refused.get_json()["error"]["localized"]
+
+
+def test_setting_up_an_org_unit_that_does_not_exist_is_a_404(client, kab):
+    """Found by the fuzz run: a regency-wide admin manages every unit, even a missing one,
+    and the database refused the duty with a 500."""
+    slug, _, t = kab
+    api = API.format(slug=slug)
+    duty = {"org_unit_id": 999_999, "name": "Rapat", "standard_minutes": 60, "output_unit": "x"}
+    refused = client.post(f"{api}/duties", json=duty, headers=t["bkpsdm"])
+    assert refused.status_code == 404
+    assert refused.get_json()["error"]["fields"] == {"org_unit_id": "unknown"}

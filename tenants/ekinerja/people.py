@@ -30,6 +30,19 @@ def unit_chain(session: Session, unit_id: int) -> list[int]:
     return chain
 
 
+def require_unit(session: Session, actor: Actor, unit_id: int) -> OrgUnit:
+    """The org unit ``unit_id`` if it exists and the actor manages it; else 404 or 403.
+
+    Checked before anything refers to it: a regency-wide admin manages every unit,
+    including ids that name none, which the database would refuse with a 500.
+    """
+    unit = session.get(OrgUnit, unit_id)
+    if unit is None:
+        raise NotFound(M("no org unit %(unit_id)s", unit_id=unit_id), {"org_unit_id": "unknown"})
+    actor.require_unit(unit_id)
+    return unit
+
+
 def is_supervisor_of(actor: Actor, person: Staff) -> bool:
     return actor.staff_id is not None and person.supervisor_id == actor.staff_id
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from .access import REGENCY, Actor
 from .messages import M
 from .models import Office, RuleSet, ScheduleRule, ShiftAssignment
-from .people import staff_or_404
+from .people import require_unit, staff_or_404
 from .rules import TppRules
 
 
@@ -27,7 +27,7 @@ def add_office(
     radius_m: int,
     polygon: list[list[float]] | None,
 ) -> Office:
-    actor.require_unit(org_unit_id)
+    require_unit(session, actor, org_unit_id)
     problems: dict[str, str] = {}
     if not -90 <= latitude <= 90 or not -180 <= longitude <= 180:
         problems["latitude"] = "a WGS-84 coordinate"
@@ -79,7 +79,7 @@ def add_schedule_rule(
     if org_unit_id is None:
         actor.require(REGENCY)
     else:
-        actor.require_unit(org_unit_id)
+        require_unit(session, actor, org_unit_id)
     problems: dict[str, str] = {}
     if not weekdays or not set(weekdays) <= set(range(7)):
         problems["weekdays"] = "0 (Monday) ... 6 (Sunday)"

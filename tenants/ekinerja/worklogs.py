@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from .access import APPROVE, Actor
 from .messages import M
 from .models import Duty, WorkLog
-from .people import is_supervisor_of, staff_or_404
+from .people import is_supervisor_of, require_unit, staff_or_404
 from .periods import require_open
 
 #: The most logs one bulk decision takes (one request, one transaction).
@@ -151,7 +151,7 @@ def add_duty(
     standard_minutes: int,
     output_unit: str,
 ) -> Duty:
-    actor.require_unit(org_unit_id)
+    require_unit(session, actor, org_unit_id)
     name, output_unit = name.strip(), output_unit.strip()
     problems: dict[str, str] = {}
     if not name or len(name) > 300:
