@@ -13,7 +13,8 @@ from smartcity.tenancy import lifecycle
 from smartcity.tenantcore.models import AuditEntry
 from sqlalchemy import func, select
 
-from tenants.ebudgeting import catalogue, ceilings, codes, reference, review, rka
+from tenants.ebudgeting import catalogue, ceilings, codes, reference, review
+from tenants.ebudgeting import planning as rka
 from tenants.ebudgeting.models import Account, CatalogueItem, Nomenclature
 from tenants.ebudgeting.rules import RuleViolation
 

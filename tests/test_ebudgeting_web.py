@@ -9,7 +9,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tenants.ebudgeting import review, rka, stages
+from tenants.ebudgeting import planning as rka
+from tenants.ebudgeting import review, stages
 from tenants.ebudgeting.models import Payment
 
 from .conftest import PASSWORD

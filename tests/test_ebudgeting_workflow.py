@@ -12,7 +12,9 @@ from smartcity.errors import Conflict, Forbidden, InvalidInput
 from smartcity.tenantcore.models import AuditEntry
 from sqlalchemy import func, select
 
-from tenants.ebudgeting import realization, review, rka, stages
+from tenants.ebudgeting import execution as realization
+from tenants.ebudgeting import planning as rka
+from tenants.ebudgeting import review, stages
 from tenants.ebudgeting.models import Payment, PaymentImport
 from tenants.ebudgeting.rules import RuleViolation
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from .access import CEILINGS, Actor
 from .models import BudgetLine, Ceiling, FiscalYear, SubActivity
 from .rules import N_, Violation, enforce, record_override
-from .years import require_drafting
+from .years import drafting_open, require_drafting
 
 ZERO = Decimal(0)
 MAX_AMOUNT = Decimal("999999999999999.99")
@@ -77,6 +77,11 @@ def planned(session: Session, fiscal_year: FiscalYear, org_unit_id: int) -> Deci
 def parse_amount(value: object, field: str = "amount") -> Decimal:
     """A rupiah amount >= 0 with at most two decimals (smartcity.money), else InvalidInput."""
     return parse_rupiah(value, field, maximum=MAX_AMOUNT)
+
+
+def may_set_ceilings(fiscal_year: FiscalYear, actor: Actor) -> bool:
+    """Whether ``set_ceiling`` would take a pagu from the actor for this year now."""
+    return actor.can(CEILINGS) and drafting_open(fiscal_year)
 
 
 def set_ceiling(

@@ -13,9 +13,10 @@ and an audit entry. A whole OPD can be submitted or locked in one go.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from smartcity.toolkit import Conflict, InvalidInput, record_audit
+from smartcity.toolkit import Conflict, InvalidInput, ServiceError, record_audit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -23,9 +24,9 @@ from .access import LOCK, REVIEW, SUBMIT, Actor
 from .ceilings import get_opd
 from .duties import require_not_submitter
 from .models import BudgetLine, FiscalYear, ReviewEvent, SubActivity
-from .rka import get_sub_activity
+from .planning import get_sub_activity
 from .rules import MIN_REASON
-from .years import require_drafting
+from .years import drafting_open, require_drafting
 
 STATUSES = ("draft", "submitted", "returned", "locked")
 
@@ -175,6 +176,41 @@ def transition_opd(
         record_event(session, sub, action=action, target=step.target, note=text, actor=actor)
     session.flush()
     return subs
+
+
+def available_transitions(session: Session, sub: SubActivity, actor: Actor) -> tuple[str, ...]:
+    """The review steps ``transition`` would accept from the actor on ``sub`` now.
+
+    The sub-activity page shows a button for each and no other, so the page and
+    the service cannot disagree on who may submit, return, lock or reopen.
+    """
+    allowed = []
+    for action in TRANSITIONS:
+        try:
+            _check(session, sub, action, actor)
+        except ServiceError:
+            continue
+        allowed.append(action)
+    return tuple(allowed)
+
+
+def available_opd_transitions(
+    fiscal_year: FiscalYear, org_unit_id: int, statuses: Collection[str], actor: Actor
+) -> tuple[str, ...]:
+    """The whole-OPD steps (submit, lock) the actor may take, given its plans' ``statuses``.
+
+    ``transition_opd`` checks each plan again; a step is offered when the actor
+    holds its permission for the OPD, the year is open for drafting, and some plan
+    is in a status the step starts from.
+    """
+    if not drafting_open(fiscal_year) or not actor.sees_unit(org_unit_id):
+        return ()
+    return tuple(
+        action
+        for action in ("submit", "lock")
+        if actor.can(TRANSITIONS[action].permission)
+        and any(status in TRANSITIONS[action].sources for status in statuses)
+    )
 
 
 def history(session: Session, sub: SubActivity) -> list[ReviewEvent]:

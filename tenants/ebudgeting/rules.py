@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from smartcity.toolkit import InvalidInput, record_audit
+from smartcity.toolkit import InvalidInput, record_audit, translate
 from sqlalchemy.orm import Session
 
 
@@ -75,6 +75,17 @@ class RuleViolation(InvalidInput):
         if note:
             message += f" ({note})"
         super().__init__(message, {v.rule: v.text for v in self.violations})
+
+    def localized_texts(self) -> list[str]:
+        """Each broken rule's title and message in the reader's language (and the note)."""
+        texts = [
+            f"{translate(RULES.get(v.rule, v.rule))}: "
+            + translate(v.template) % {k: translate(p) for k, p in v.params.items()}
+            for v in self.violations
+        ]
+        if self.note:
+            texts.append(translate(self.note))
+        return texts
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from .access import Actor
 from .codes import kegiatan_code, program_code
+from .coefficients import coefficient_text
 from .models import Account, CatalogueItem, FiscalYear, Nomenclature, SnapshotLine, SubActivity
-from .rka import coefficient_text
 from .stages import latest_snapshot
 
 APPROVED_STAGES = ("dppa", "dpa", "apbd")

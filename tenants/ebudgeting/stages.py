@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .access import LOCK, Actor
+from .coefficients import coefficient_text
 from .models import (
     BudgetLine,
     FiscalYear,
@@ -25,7 +26,6 @@ from .models import (
     SubActivity,
 )
 from .review import record_event
-from .rka import coefficient_text
 from .years import STAGE_TITLES, STAGES, next_stage
 
 EXECUTION_STAGES = ("dppa", "dpa")  # the document in force, newest first
@@ -69,6 +69,30 @@ def _unlocked(session: Session, fiscal_year: FiscalYear) -> list[tuple[str, str]
             .order_by(OrgUnit.code, SubActivity.sub_kegiatan_code)
         ).all()
     ]
+
+
+@dataclass(frozen=True)
+class YearSteps:
+    """What the actor may do to a year's stages now: the overview's buttons."""
+
+    snapshot: str | None  # the stage whose snapshot may be taken next
+    open_revision: bool
+
+
+def available_steps(fiscal_year: FiscalYear, actor: Actor) -> YearSteps:
+    """The stage steps ``take_snapshot`` and ``open_revision`` would consider.
+
+    Whether every plan is locked is checked when the step is taken (the page says
+    a snapshot needs it); the order of the stages and the revision are decided here.
+    """
+    if not actor.can(LOCK):
+        return YearSteps(None, open_revision=False)
+    stage = next_stage(fiscal_year)
+    if stage == "rka_p" and not fiscal_year.revision_open:
+        stage = None
+    return YearSteps(
+        stage, open_revision=fiscal_year.stage == "dpa" and not fiscal_year.revision_open
+    )
 
 
 def take_snapshot(
