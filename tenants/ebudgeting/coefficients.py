@@ -15,6 +15,8 @@ from typing import Any
 
 from smartcity.toolkit import InvalidInput, number
 
+from tenants.ebudgeting.messages import _m
+
 MAX_FACTORS = 4
 CENT = Decimal("0.01")
 VOLUME_PLACES = Decimal("0.0001")
@@ -34,7 +36,8 @@ def parse_factors(raw: Sequence[Any]) -> list[Factor]:
     """Factors from ``[{"quantity": 2, "unit": "orang"}, ...]`` (1-4 of them)."""
     if not isinstance(raw, Sequence) or isinstance(raw, str) or not 1 <= len(raw) <= MAX_FACTORS:
         raise InvalidInput(
-            f"a coefficient has 1 to {MAX_FACTORS} factors", {"factors": "1 to 4 factors"}
+            _m("a coefficient has 1 to %(count)s factors", count=MAX_FACTORS),
+            {"factors": _m("1 to %(count)s factors", count=MAX_FACTORS)},
         )
     factors = []
     for index, item in enumerate(raw, start=1):
@@ -50,13 +53,20 @@ def parse_factors(raw: Sequence[Any]) -> list[Factor]:
             or quantity != quantity.quantize(VOLUME_PLACES)
         ):
             raise InvalidInput(
-                f"factor {index}: quantity {data.get('quantity')!r} must be a positive number",
-                {f"factors.{index}": "a positive quantity, at most 4 decimals"},
+                _m(
+                    "factor %(index)s: quantity '%(quantity)s' must be a positive number",
+                    index=index,
+                    quantity=str(data.get("quantity", "")),
+                ),
+                {f"factors.{index}": _m("a positive quantity, at most 4 decimals")},
             )
         if not unit or len(unit) > 30:
             raise InvalidInput(
-                f"factor {index}: a unit (orang, hari, paket...) of at most 30 characters",
-                {f"factors.{index}": "unit required"},
+                _m(
+                    "factor %(index)s: a unit (orang, hari, paket...) of at most 30 characters",
+                    index=index,
+                ),
+                {f"factors.{index}": _m("unit required")},
             )
         factors.append(Factor(quantity.normalize(), unit))
     return factors
@@ -70,7 +80,8 @@ def parse_coefficient(text: str) -> list[Factor]:
         match = _FACTOR_TEXT.match(part)
         if match is None:
             raise InvalidInput(
-                f"{part!r} is not a factor like '2 orang'", {"coefficient": "like 2 orang x 3 hari"}
+                _m("'%(part)s' is not a factor like '2 orang'", part=part),
+                {"coefficient": _m("like 2 orang x 3 hari")},
             )
         quantity = match.group(1)
         if "," in quantity:  # Indonesian: 1.500,5 -> 1500.5

@@ -18,6 +18,7 @@ from tenants.ebudgeting.api.common import (
     json_response,
     spec,
 )
+from tenants.ebudgeting.messages import _m
 from tenants.ebudgeting.schemas import (
     CatalogueDecision,
     CatalogueItemOut,
@@ -38,7 +39,7 @@ def search_catalogue() -> tuple[Response, int]:
     caller()
     year = query_year()
     if year is None:
-        raise InvalidInput("say which year's prices (?year=2026)", {"year": "required"})
+        raise InvalidInput(_m("say which year's prices (?year=2026)"), {"year": _m("required")})
     if request.args.get("pending") == "1":
         items = catalogue.pending(g.db)
     else:

@@ -22,6 +22,7 @@ from tenants.ebudgeting.api.common import (
     json_response,
     spec,
 )
+from tenants.ebudgeting.messages import _m
 from tenants.ebudgeting.models import (
     FiscalYear,
     SubActivity,
@@ -147,7 +148,9 @@ def import_payments(year: int) -> tuple[Response, int]:
     fiscal_year = years.get_year(g.db, year)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise InvalidInput("send the payment file as the form field 'file'", {"file": "required"})
+        raise InvalidInput(
+            _m("send the payment file as the form field 'file'"), {"file": _m("required")}
+        )
     data = upload.read(execution.MAX_IMPORT_BYTES + 1)
     try:
         result = execution.import_payments(g.db, fiscal_year, upload.filename, data, actor=actor)

@@ -22,6 +22,7 @@ from tenants.ebudgeting.api.common import (
     spec,
     sub_out,
 )
+from tenants.ebudgeting.messages import _m
 from tenants.ebudgeting.schemas import (
     LineCreate,
     LineList,
@@ -167,7 +168,7 @@ def create_line(body: LineCreate, sub_activity_id: int) -> tuple[Response, int]:
     actor = caller()
     factors = factors_from(body.factors, body.coefficient)
     if factors is None:
-        raise InvalidInput("a line needs its coefficient", {"factors": "required"})
+        raise InvalidInput(_m("a line needs its coefficient"), {"factors": _m("required")})
     line = planning.add_line(
         g.db,
         sub_activity_id,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from tenants.ebudgeting.access import DRAFT, Actor
 from tenants.ebudgeting.ceilings import parse_amount
+from tenants.ebudgeting.messages import _m
 from tenants.ebudgeting.models import (
     CashPlan,
     FiscalYear,
@@ -74,12 +75,16 @@ def set_cash_plan(
     basis = cash_plan_basis(session, fiscal_year)
     if basis is None:
         raise Conflict(
-            f"the cash plan of {fiscal_year.year} follows the adopted APBD, which does not "
-            "exist yet",
-            {"stage": "no APBD"},
+            _m(
+                "the cash plan of %(year)s follows the adopted APBD, which does not exist yet",
+                year=fiscal_year.year,
+            ),
+            {"stage": _m("no APBD")},
         )
     if len(amounts) != len(MONTHS):
-        raise InvalidInput("a cash plan has twelve monthly amounts", {"amounts": "12 amounts"})
+        raise InvalidInput(
+            _m("a cash plan has twelve monthly amounts"), {"amounts": _m("12 amounts")}
+        )
     values = [parse_amount(a, f"month {m}") for m, a in zip(MONTHS, amounts, strict=True)]
     budget = snapshot_amount(session, basis, sub.id)
     total = sum(values, ZERO)

@@ -33,6 +33,7 @@ from tenants.ebudgeting.execution.payments import (
     normalise_sp2d,
     write_payments,
 )
+from tenants.ebudgeting.messages import _m
 from tenants.ebudgeting.models import (
     FiscalYear,
     PaymentImport,
@@ -69,8 +70,15 @@ class ImportRejected(InvalidInput):
         self.problems = list(problems)
         first = self.problems[0]
         super().__init__(
-            f"payment file {filename} refused: {len(self.problems)} problem(s), nothing was "
-            f"imported; first, row {first.row} {first.column}: {first.message}",
+            _m(
+                "payment file %(file)s refused: %(count)s problem(s), nothing was imported; "
+                "first, row %(row)s %(column)s: %(problem)s",
+                file=filename,
+                count=len(self.problems),
+                row=first.row,
+                column=first.column,
+                problem=first.message,
+            ),
             {f"row {p.row} {p.column}": p.message for p in self.problems[:MAX_LISTED_PROBLEMS]},
         )
 
@@ -129,7 +137,15 @@ def _columns(header_row: list[object]) -> tuple[dict[str, int], list[Problem]]:
         return position, []
     found_names = ", ".join(h for h in header if h) or "none"
     return position, [
-        Problem(1, "header", f"missing column(s): {', '.join(missing)} (found: {found_names})")
+        Problem(
+            1,
+            "header",
+            _m(
+                "missing column(s): %(missing)s (found: %(found)s)",
+                missing=", ".join(missing),
+                found=found_names,
+            ),
+        )
     ]
 
 
@@ -168,26 +184,41 @@ def _row(
     amount = parse_money(values.get("nilai"))
     if amount is None:
         problems.append(
-            Problem(number, "nilai", f"{_cell(values.get('nilai'))!r} is not an amount")
+            Problem(
+                number,
+                "nilai",
+                _m("'%(value)s' is not an amount", value=_cell(values.get("nilai"))),
+            )
         )
     day = parse_day(values.get("tanggal"))
     if day is None:
         text = _cell(values.get("tanggal"))
-        problems.append(Problem(number, "tanggal", f"{text!r} is not a date (YYYY-MM-DD)"))
+        problems.append(
+            Problem(number, "tanggal", _m("'%(value)s' is not a date (YYYY-MM-DD)", value=text))
+        )
     unit_code = _cell(values.get("kode_opd"))
     unit_id = known.units.get(unit_code)
     code = _cell(values.get("kode_sub_kegiatan"))
     sid = known.subs.get((unit_id or 0, code))
     if unit_id is None:
-        problems.append(Problem(number, "kode_opd", f"no OPD with code {unit_code!r}"))
+        problems.append(
+            Problem(number, "kode_opd", _m("no OPD with code '%(code)s'", code=unit_code))
+        )
     elif not known.actor.sees_unit(unit_id):
-        problems.append(Problem(number, "kode_opd", f"you do not act for OPD {unit_code}"))
+        problems.append(
+            Problem(number, "kode_opd", _m("you do not act for OPD %(code)s", code=unit_code))
+        )
     elif sid is None:
         problems.append(
             Problem(
                 number,
                 "kode_sub_kegiatan",
-                f"OPD {unit_code} budgets no sub kegiatan {code!r} in {known.fiscal_year.year}",
+                _m(
+                    "OPD %(opd)s budgets no sub kegiatan '%(code)s' in %(year)s",
+                    opd=unit_code,
+                    code=code,
+                    year=known.fiscal_year.year,
+                ),
             )
         )
     if problems or amount is None or day is None or sid is None:
@@ -209,15 +240,17 @@ def _parse_rows(
     session: Session, fiscal_year: FiscalYear, table: list[list[object]], actor: Actor
 ) -> tuple[list[PaymentRow], list[Problem]]:
     if not table:
-        return [], [Problem(1, "file", "the file is empty")]
+        return [], [Problem(1, "file", _m("the file is empty"))]
     position, problems = _columns(table[0])
     if problems:
         return [], problems
     numbered = [(n, r) for n, r in enumerate(table[1:], start=2) if any(_cell(v) for v in r)]
     if len(numbered) > MAX_IMPORT_ROWS:
-        return [], [Problem(1, "file", f"at most {MAX_IMPORT_ROWS} rows per file")]
+        return [], [
+            Problem(1, "file", _m("at most %(count)s rows per file", count=MAX_IMPORT_ROWS))
+        ]
     if not numbered:
-        return [], [Problem(2, "file", "the file has no payment rows")]
+        return [], [Problem(2, "file", _m("the file has no payment rows"))]
     known = _lookups(session, fiscal_year, actor)
     rows = []
     for number, raw in numbered:

@@ -16,6 +16,7 @@ from typing import Any
 from smartcity.toolkit import (
     Conflict,
     InvalidInput,
+    Message,
     record_audit,
     rupiah,
 )
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from tenants.ebudgeting.access import PAYMENTS, Actor
 from tenants.ebudgeting.ceilings import parse_amount
+from tenants.ebudgeting.messages import _m
 from tenants.ebudgeting.models import (
     FiscalYear,
     Payment,
@@ -75,12 +77,14 @@ class PaymentRow:
 
 @dataclass
 class Problem:
+    """Why one row (0: a payment typed in) cannot be a payment, and in which column."""
+
     row: int
     column: str
-    message: str
+    message: Message
 
     def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message}
+        return {"row": self.row, "column": self.column, "message": str(self.message)}
 
 
 @dataclass
@@ -131,21 +135,36 @@ def check_rows(
     for r in rows:
         line = (r.sub_activity_id, r.account_code)
         if not r.sp2d_number or len(r.sp2d_number) > 60:
-            problems.append(Problem(r.row, "nomor_sp2d", "required, at most 60 characters"))
+            problems.append(Problem(r.row, "nomor_sp2d", _m("required, at most 60 characters")))
         if r.paid_on.year != fiscal_year.year:
             problems.append(
-                Problem(r.row, "tanggal", f"{r.paid_on.isoformat()} is not in {fiscal_year.year}")
+                Problem(
+                    r.row,
+                    "tanggal",
+                    _m(
+                        "%(date)s is not in %(year)s",
+                        date=r.paid_on.isoformat(),
+                        year=fiscal_year.year,
+                    ),
+                )
             )
         if r.amount <= 0:
-            problems.append(Problem(r.row, "nilai", f"{rupiah(r.amount)} is not above zero"))
+            problems.append(
+                Problem(r.row, "nilai", _m("%(amount)s is not above zero", amount=rupiah(r.amount)))
+            )
             continue
         if line not in ledger.budget:
             problems.append(
                 Problem(
                     r.row,
                     "kode_rekening",
-                    f"the {STAGE_TITLES[snap.stage]} has no line for account {r.account_code} "
-                    f"of sub kegiatan {r.sub_kegiatan_code}",
+                    _m(
+                        "the %(stage)s has no line for account %(account)s of sub kegiatan "
+                        "%(code)s",
+                        stage=STAGE_TITLES[snap.stage],
+                        account=r.account_code,
+                        code=r.sub_kegiatan_code,
+                    ),
                 )
             )
             continue
@@ -155,8 +174,12 @@ def check_rows(
                 Problem(
                     r.row,
                     "nomor_sp2d",
-                    f"SP2D {r.sp2d_number} is already recorded for account {r.account_code} "
-                    f"of {r.sub_kegiatan_code}",
+                    _m(
+                        "SP2D %(sp2d)s is already recorded for account %(account)s of %(code)s",
+                        sp2d=r.sp2d_number,
+                        account=r.account_code,
+                        code=r.sub_kegiatan_code,
+                    ),
                 )
             )
             continue
@@ -167,9 +190,15 @@ def check_rows(
                 Problem(
                     r.row,
                     "nilai",
-                    f"[dpa_line_budget] payments to account {r.account_code} of "
-                    f"{r.sub_kegiatan_code} would reach {rupiah(paid)}, above its "
-                    f"{STAGE_TITLES[snap.stage]} amount {rupiah(budget)}",
+                    _m(
+                        "payments to account %(account)s of %(code)s would reach %(paid)s, "
+                        "above its %(stage)s amount %(budget)s",
+                        account=r.account_code,
+                        code=r.sub_kegiatan_code,
+                        paid=rupiah(paid),
+                        stage=STAGE_TITLES[snap.stage],
+                        budget=rupiah(budget),
+                    ),
                 )
             )
             continue
@@ -182,8 +211,11 @@ def execution_of(session: Session, fiscal_year: FiscalYear) -> Snapshot:
     snap = execution_snapshot(session, fiscal_year)
     if snap is None:
         raise Conflict(
-            f"payments of {fiscal_year.year} are charged to its DPA, which is not issued yet",
-            {"stage": "no DPA"},
+            _m(
+                "payments of %(year)s are charged to its DPA, which is not issued yet",
+                year=fiscal_year.year,
+            ),
+            {"stage": _m("no DPA")},
         )
     return snap
 
@@ -232,8 +264,8 @@ def record_payment(
     sub = get_sub_activity(session, sub_activity_id, actor)
     if sub.fiscal_year_id != fiscal_year.id:
         raise InvalidInput(
-            f"sub-activity {sub_activity_id} belongs to another year",
-            {"sub_activity_id": "another year"},
+            _m("sub-activity %(id)s belongs to another year", id=sub_activity_id),
+            {"sub_activity_id": _m("another year")},
         )
     # Payments of a year are checked against what was paid before them: one writer at
     # a time per year (imports take the same lock), so two cannot both fit the budget.
@@ -250,9 +282,13 @@ def record_payment(
     )
     problems = check_rows(fiscal_year, snap, ledger_of(session, fiscal_year, snap), [row])
     if problems:
-        raise InvalidInput(
-            "; ".join(p.message for p in problems), {p.column: p.message for p in problems}
+        first = problems[0].message
+        message = (
+            first
+            if len(problems) == 1
+            else _m("%(first)s; and %(count)s more", first=first, count=len(problems) - 1)
         )
+        raise InvalidInput(message, {p.column: p.message for p in problems})
     payment = write_payments(session, fiscal_year, [row], actor, None)[0]
     record_audit(
         session,

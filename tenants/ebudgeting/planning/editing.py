@@ -10,6 +10,7 @@ from __future__ import annotations
 from smartcity.toolkit import Conflict, ServiceError
 
 from tenants.ebudgeting.access import DRAFT, REVIEW, Actor
+from tenants.ebudgeting.messages import _m
 from tenants.ebudgeting.models import (
     FiscalYear,
     SubActivity,
@@ -35,9 +36,12 @@ def require_editable(fiscal_year: FiscalYear, sub: SubActivity, actor: Actor) ->
         )
     if sub.status == "submitted" and not actor.can(REVIEW):
         raise Conflict(
-            f"sub-activity {sub.sub_kegiatan_code} is submitted for TAPD's review: "
-            "it can be changed again once TAPD returns it",
-            {"status": "submitted"},
+            _m(
+                "sub-activity %(code)s is submitted for TAPD's review: it can be changed again "
+                "once TAPD returns it",
+                code=sub.sub_kegiatan_code,
+            ),
+            {"status": _m("submitted")},
         )
 
 

@@ -24,6 +24,7 @@ from tenants.ebudgeting.coefficients import (
     stored_factors,
     volume_of,
 )
+from tenants.ebudgeting.messages import _m
 from tenants.ebudgeting.models import (
     Account,
     BudgetLine,
@@ -32,7 +33,7 @@ from tenants.ebudgeting.models import (
     Payment,
     SubActivity,
 )
-from tenants.ebudgeting.rules import N_, RuleViolation, Violation, enforce, record_override
+from tenants.ebudgeting.rules import RuleViolation, Violation, enforce, record_override
 
 from .editing import require_editable
 from .lookups import get_sub_activity, line_total, year_of
@@ -45,18 +46,27 @@ def _item_for(session: Session, catalogue_item_id: int, fiscal_year: FiscalYear)
     item = session.get(CatalogueItem, catalogue_item_id)
     if item is None or not item.is_active:
         raise InvalidInput(
-            f"no catalogue item {catalogue_item_id}", {"catalogue_item_id": "unknown"}
+            _m("no catalogue item %(id)s", id=catalogue_item_id),
+            {"catalogue_item_id": _m("unknown")},
         )
     if item.status != "approved":
         raise InvalidInput(
-            f"catalogue item {item.code} {item.name} is {item.status}, not approved by TAPD",
-            {"catalogue_item_id": f"{item.status}, not approved"},
+            _m(
+                "catalogue item %(item)s is %(status)s, not approved by TAPD",
+                item=" ".join((item.code, item.name)),
+                status=_m(item.status),
+            ),
+            {"catalogue_item_id": _m("not approved")},
         )
     if item.year != fiscal_year.year:
         raise InvalidInput(
-            f"catalogue item {item.code} is priced for {item.year}; this budget is "
-            f"{fiscal_year.year}",
-            {"catalogue_item_id": f"priced for {item.year}"},
+            _m(
+                "catalogue item %(code)s is priced for %(priced)s; this budget is %(year)s",
+                code=item.code,
+                priced=item.year,
+                year=fiscal_year.year,
+            ),
+            {"catalogue_item_id": _m("priced for %(year)s", year=item.year)},
         )
     return item
 
@@ -72,8 +82,11 @@ def _require_accounts(session: Session, codes: set[str]) -> None:
     )
     for code in sorted(codes - found):
         raise InvalidInput(
-            f"{code} is not a level-6 account (kode rekening like 5.1.02.01.01.0024)",
-            {"account_code": "not a level-6 account"},
+            _m(
+                "%(code)s is not a level-6 account (kode rekening like 5.1.02.01.01.0024)",
+                code=code,
+            ),
+            {"account_code": _m("not a level-6 account")},
         )
 
 
@@ -156,7 +169,7 @@ def _line_violations(
         replacing.amount if replacing else Decimal(0)
     )
     if violation := pagu_violation(
-        session, fiscal_year, sub.org_unit_id, N_("budget lines"), opd_total + adding
+        session, fiscal_year, sub.org_unit_id, _m("budget lines"), opd_total + adding
     ):
         violations.append(violation)
     return violations
@@ -244,9 +257,13 @@ def _draft(
         _require_accounts(session, {account_code})
     price = item.max_price if unit_price is None else parse_amount(unit_price, "unit_price")
     if price <= 0:
-        raise InvalidInput("the unit price must be above zero", {"unit_price": "above zero"})
+        raise InvalidInput(
+            _m("the unit price must be above zero"), {"unit_price": _m("above zero")}
+        )
     if len(description) > 500:
-        raise InvalidInput("the description is too long", {"description": "at most 500 characters"})
+        raise InvalidInput(
+            _m("the description is too long"), {"description": _m("at most 500 characters")}
+        )
     return LineDraft(item, account_code, list(factors), price, description.strip())
 
 

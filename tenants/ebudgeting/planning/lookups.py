@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from tenants.ebudgeting.access import Actor
+from tenants.ebudgeting.messages import _m
 from tenants.ebudgeting.models import (
     Account,
     BudgetLine,
@@ -33,14 +34,16 @@ def get_sub_activity(
         query = query.with_for_update(of=SubActivity).execution_options(populate_existing=True)
     sub = session.scalar(query)
     if sub is None or not actor.sees_unit(sub.org_unit_id):
-        raise NotFound(f"no sub-activity {sub_activity_id}", {"sub_activity_id": "unknown"})
+        raise NotFound(
+            _m("no sub-activity %(id)s", id=sub_activity_id), {"sub_activity_id": _m("unknown")}
+        )
     return sub
 
 
 def get_line(session: Session, line_id: int, actor: Actor) -> BudgetLine:
     line = session.get(BudgetLine, line_id)
     if line is None:
-        raise NotFound(f"no budget line {line_id}", {"line_id": "unknown"})
+        raise NotFound(_m("no budget line %(id)s", id=line_id), {"line_id": _m("unknown")})
     get_sub_activity(session, line.sub_activity_id, actor)
     return line
 

@@ -17,13 +17,14 @@ from tenants.ebudgeting.access import DRAFT, Actor
 from tenants.ebudgeting.ceilings import allocated, ceiling_of, get_opd, parse_amount
 from tenants.ebudgeting.codes import code_violations
 from tenants.ebudgeting.coefficients import MAX_QUANTITY
+from tenants.ebudgeting.messages import _m
 from tenants.ebudgeting.models import (
     FiscalYear,
     Nomenclature,
     Payment,
     SubActivity,
 )
-from tenants.ebudgeting.rules import N_, RuleViolation, Violation, enforce, record_override
+from tenants.ebudgeting.rules import RuleViolation, Violation, enforce, record_override
 from tenants.ebudgeting.years import require_drafting
 
 from .editing import require_editable
@@ -55,17 +56,17 @@ def _check_sub_fields(
 ) -> None:
     problems: dict[str, str] = {}
     if not output_indicator.strip() or len(output_indicator) > 400:
-        problems["output_indicator"] = "required, at most 400 characters"
+        problems["output_indicator"] = _m("required, at most 400 characters")
     if not target.is_finite() or target <= 0 or target > MAX_QUANTITY:
-        problems["target"] = "a positive number"
+        problems["target"] = _m("a positive number")
     if not target_unit.strip() or len(target_unit) > 60:
-        problems["target_unit"] = "required, at most 60 characters"
+        problems["target_unit"] = _m("required, at most 60 characters")
     if not location.strip() or len(location) > 200:
-        problems["location"] = "required, at most 200 characters"
+        problems["location"] = _m("required, at most 200 characters")
     if funding_source not in FUNDING_SOURCES:
-        problems["funding_source"] = f"one of: {', '.join(FUNDING_SOURCES)}"
+        problems["funding_source"] = _m("one of: %(choices)s", choices=", ".join(FUNDING_SOURCES))
     if problems:
-        raise InvalidInput("the sub-activity is not valid", problems)
+        raise InvalidInput(_m("the sub-activity is not valid"), problems)
 
 
 def pagu_violation(
@@ -118,7 +119,8 @@ def create_sub_activity(
     node = session.scalar(select(Nomenclature).where(Nomenclature.code == code))
     if node is None or not node.is_active:
         raise InvalidInput(
-            f"sub kegiatan {code} is not in the current code tree", {"sub_kegiatan_code": "unknown"}
+            _m("sub kegiatan %(code)s is not in the current code tree", code=code),
+            {"sub_kegiatan_code": _m("unknown")},
         )
     indicator = (output_indicator or node.indicator or "").strip()
     unit_of_target = (target_unit or node.indicator_unit or "").strip()
@@ -138,14 +140,19 @@ def create_sub_activity(
     )
     if session.scalar(clash) is not None:
         raise Conflict(
-            f"{unit.name} already budgets sub kegiatan {code} in {fiscal_year.year}",
-            {"sub_kegiatan_code": "already budgeted"},
+            _m(
+                "%(opd)s already budgets sub kegiatan %(code)s in %(year)s",
+                opd=unit.name,
+                code=code,
+                year=fiscal_year.year,
+            ),
+            {"sub_kegiatan_code": _m("already budgeted")},
         )
     violation = pagu_violation(
         session,
         fiscal_year,
         unit.id,
-        N_("sub-activity ceilings"),
+        _m("sub-activity ceilings"),
         allocated(session, fiscal_year, unit.id) + ceiling,
     )
     override = enforce(
@@ -245,7 +252,7 @@ def update_sub_activity(
             )
         others = allocated(session, fiscal_year, sub.org_unit_id) - sub.ceiling
         if violation := pagu_violation(
-            session, fiscal_year, sub.org_unit_id, N_("sub-activity ceilings"), others + new_ceiling
+            session, fiscal_year, sub.org_unit_id, _m("sub-activity ceilings"), others + new_ceiling
         ):
             violations.append(violation)
     override = enforce(violations, may_override=actor.may_override, reason=override_reason)
@@ -275,8 +282,11 @@ def _require_deletable(session: Session, sub: SubActivity, actor: Actor) -> None
     require_editable(year_of(session, sub), sub, actor)
     if session.scalar(select(Payment.id).where(Payment.sub_activity_id == sub.id).limit(1)):
         raise Conflict(
-            f"sub-activity {sub.sub_kegiatan_code} has payments: it cannot be deleted",
-            {"sub_activity_id": "has payments"},
+            _m(
+                "sub-activity %(code)s has payments: it cannot be deleted",
+                code=sub.sub_kegiatan_code,
+            ),
+            {"sub_activity_id": _m("has payments")},
         )
 
 

@@ -3,8 +3,6 @@ payments typed in or imported."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import abort, flash, g, render_template, request
 from smartcity.toolkit import InvalidInput, query_int, rupiah, translate
 from werkzeug.wrappers import Response
@@ -28,7 +26,7 @@ from tenants.ebudgeting.views.common import (
 
 
 def render_realization(
-    year: int, *, problems: list[dict[str, Any]] | None = None, **_args: object
+    year: int, *, problems: list[execution.Problem] | None = None, **_args: object
 ) -> str:
     fiscal_year = year_or_404(year)
     actor = me()
@@ -117,7 +115,7 @@ def import_payments(year: int) -> Response:
         )
     except execution.ImportRejected as exc:
         # Each bad row goes to the page's table; the refusal itself is the summary.
-        g.eb_import_problems = [p.as_dict() for p in exc.problems]
+        g.eb_import_problems = exc.problems
         raise
     flash(
         _(
