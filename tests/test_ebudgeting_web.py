@@ -396,3 +396,24 @@ def test_tapd_lowers_a_pagu_on_the_page_only_with_a_written_reason(app, regency,
             select(AuditEntry).where(AuditEntry.action == "ebudgeting.rule_override")
         )
         assert entry.after["reason"] == "Rasionalisasi KUA-PPAS perubahan"
+
+
+def test_pages_offer_only_what_the_services_allow_and_a_refusal_is_a_4xx(app, regency, tenant_db):
+    """The submit button follows review.available_transitions (a plan without lines
+    cannot be submitted), and a refused action answers 4xx with why, writing nothing."""
+    slug, opds, _items, _ = regency
+    with tenant_db(slug) as session:
+        from tenants.ebudgeting.years import get_year
+
+        sub_id = sub_activity(session, get_year(session, 2026), opds).id
+    page = f"/t/{slug}/ebudgeting/sub/{sub_id}"
+    head = browser(app, slug, "kadis@dinkes.go.id")
+    assert "Ajukan ke TAPD" not in text(head.get(page))
+    refused = post(head, page, f"{page}/review", {"action": "submit"})
+    assert refused.status_code == 409
+    assert "belum memiliki rincian belanja untuk diajukan" in text(refused)
+    with tenant_db(slug) as session:
+        from tenants.ebudgeting.models import ReviewEvent, SubActivity
+
+        assert session.get(SubActivity, sub_id).status == "draft"
+        assert session.scalar(select(func.count()).select_from(ReviewEvent)) == 0
