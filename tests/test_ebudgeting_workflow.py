@@ -259,8 +259,7 @@ def test_cash_plan_payments_and_realization(regency, tenant_db):
         with pytest.raises(RuleViolation) as short:
             realization.set_cash_plan(session, planning.id, months, actor=opds.operator)
         assert short.value.message == (
-            f"cash plan of {SUB_PLANNING} totals Rp 2.000.000; its DPA amount "
-            "is Rp 2.660.000"
+            f"cash plan of {SUB_PLANNING} totals Rp 2.000.000; its DPA amount is Rp 2.660.000"
         )
         months[8] = "660000"
         realization.set_cash_plan(session, planning.id, months, actor=opds.operator)

@@ -190,7 +190,8 @@ def violation_texts(error: ServiceError) -> list[str]:
 def _refused(error: ServiceError) -> tuple[str, int]:
     """A refused action: the page its form is on, with why, and the error's status."""
     page = _REFUSAL_PAGES.get(request.endpoint or "")
-    if page is None:
+    # Refused before the view ran (a NUL byte, say): no actor, so no page of the app.
+    if page is None or "eb_actor" not in g:
         return render_template(
             "error.html", status=error.status, code=error.code, message=error.message
         ), error.status
