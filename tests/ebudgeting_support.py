@@ -11,10 +11,11 @@ from smartcity.errors import Conflict, Forbidden
 from smartcity.tenantcore import orgunits
 from sqlalchemy import select
 
-from tenants.ebudgeting import ceilings, review, rka, stages, years
+from tenants.ebudgeting import ceilings, review, stages, years
+from tenants.ebudgeting import planning as rka
 from tenants.ebudgeting.access import GRANTS, Actor, system_actor
+from tenants.ebudgeting.coefficients import Factor
 from tenants.ebudgeting.models import CatalogueItem
-from tenants.ebudgeting.rka import Factor
 
 YEAR = 2026
 HVS = "1.1.7.01.03.01.001"  # Kertas HVS A4, Rp 55.000 a rim, account ...0025

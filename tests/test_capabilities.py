@@ -85,7 +85,7 @@ def test_noticeboard_reads_ebudgeting_figures_through_the_core(client, state, pr
         opds = make_opds(session)
         fiscal_year = budget_year(session, opds)
         sub = sub_activity(session, fiscal_year, opds)
-        from tenants.ebudgeting import rka
+        from tenants.ebudgeting import planning as rka
 
         rka.add_line(
             session,

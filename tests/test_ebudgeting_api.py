@@ -248,7 +248,7 @@ def test_payment_files_are_imported_whole_or_not_at_all(client, regency, tenant_
         {
             "row": 4,
             "column": "nilai",
-            "message": "[dpa_line_budget] payments to account 5.1.02.01.01.0025 of "
+            "message": "payments to account 5.1.02.01.01.0025 of "
             "1.02.01.2.01.0001 would reach Rp 2.500.000, above its DPA amount Rp 2.200.000",
         },
     ]

@@ -8,7 +8,8 @@ from decimal import Decimal
 from smartcity.demo_data import seed_regency
 from sqlalchemy import func, select
 
-from tenants.ebudgeting import realization, stages
+from tenants.ebudgeting import execution as realization
+from tenants.ebudgeting import stages
 from tenants.ebudgeting.access import system_actor
 from tenants.ebudgeting.demo import seed
 from tenants.ebudgeting.models import Ceiling, Payment, SubActivity

@@ -9,7 +9,9 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from tenants.ebudgeting import ceilings, realization, review, rka, stages
+from tenants.ebudgeting import ceilings, review, stages
+from tenants.ebudgeting import execution as realization
+from tenants.ebudgeting import planning as rka
 
 from .conftest import PASSWORD, bearer, tenant_token
 from .ebudgeting_support import (

@@ -13,7 +13,8 @@ from smartcity.tenancy import lifecycle
 from smartcity.tenantcore.models import AuditEntry
 from sqlalchemy import func, select
 
-from tenants.ebudgeting import catalogue, ceilings, codes, reference, review, rka
+from tenants.ebudgeting import catalogue, ceilings, codes, reference, review
+from tenants.ebudgeting import planning as rka
 from tenants.ebudgeting.models import Account, CatalogueItem, Nomenclature
 from tenants.ebudgeting.rules import RuleViolation
 
@@ -200,7 +201,7 @@ def test_price_within_the_catalogue_maximum(regency, tenant_db):
                 actor=opds.operator,
             )
         assert caught.value.message == (
-            "[catalogue_price] price Rp 1.250.000 exceeds the catalogue maximum Rp 1.000.000 "
+            "price Rp 1.250.000 exceeds the catalogue maximum Rp 1.000.000 "
             "for item SBU.01.01.001 Honorarium Narasumber Pejabat Eselon II"
         )
         assert set(caught.value.fields) == {"catalogue_price"}
@@ -270,7 +271,7 @@ def test_sub_activity_lines_within_its_ceiling(regency, tenant_db):
                 actor=opds.operator,
             )
         assert caught.value.message == (
-            f"[sub_activity_ceiling] lines of sub-activity {SUB_PLANNING} would total "
+            f"lines of sub-activity {SUB_PLANNING} would total "
             "Rp 1.155.000, above its ceiling Rp 1.100.000"
         )
         with pytest.raises(RuleViolation, match=r"ceiling Rp 1\.000\.000 of sub-activity"):
@@ -288,7 +289,7 @@ def test_opd_total_within_its_pagu(regency, tenant_db):
         with pytest.raises(RuleViolation) as caught:
             sub_activity(session, fiscal_year, opds, code=SUB_MOTHERS, ceiling="60000000")
         assert caught.value.message == (
-            "[opd_pagu] sub-activity ceilings of Dinas Kesehatan would total Rp 160.000.000, "
+            "sub-activity ceilings of Dinas Kesehatan would total Rp 160.000.000, "
             "above its pagu Rp 150.000.000 for 2026"
         )
         within = sub_activity(session, fiscal_year, opds, code=SUB_MOTHERS, ceiling="50000000")

@@ -13,7 +13,7 @@ from smartcity.tenantcore.models import AuditEntry
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from tenants.ebudgeting import realization
+from tenants.ebudgeting import execution as realization
 from tenants.ebudgeting.models import FiscalYear, Payment, SubActivity
 
 from .ebudgeting_support import (

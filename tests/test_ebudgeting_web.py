@@ -9,7 +9,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tenants.ebudgeting import review, rka, stages
+from tenants.ebudgeting import planning as rka
+from tenants.ebudgeting import review, stages
 from tenants.ebudgeting.models import Payment
 
 from .conftest import PASSWORD
@@ -108,10 +109,11 @@ def test_an_opd_drafts_on_the_pages_and_reads_refusals_in_indonesian(app, regenc
     assert refused.status_code == 422
     body = text(refused)
     assert (
-        "harga tidak melebihi standar harga: harga Rp 1.250.000 melebihi harga maksimum "
-        "standar Rp 1.000.000 untuk komponen SBU.01.01.001 Honorarium Narasumber Pejabat "
-        "Eselon II"
+        "harga Rp 1.250.000 melebihi harga maksimum standar Rp 1.000.000 untuk komponen "
+        "SBU.01.01.001 Honorarium Narasumber Pejabat Eselon II"
     ) in body
+    # The refusal reads as one sentence: no rule title or id glued in front of it.
+    assert "harga tidak melebihi standar harga:" not in body and "[catalogue_price]" not in body
     assert 'value="1 orang x 2 jam"' in html(refused)  # what was typed is kept
     english = post(
         operator,
@@ -124,7 +126,8 @@ def test_an_opd_drafts_on_the_pages_and_reads_refusals_in_indonesian(app, regenc
             "unit_price": "1250000",
         },
     )
-    assert "price within the catalogue maximum: price Rp 1.250.000 exceeds" in text(english)
+    assert "price Rp 1.250.000 exceeds the catalogue maximum Rp 1.000.000" in text(english)
+    assert "price within the catalogue maximum:" not in text(english)
     operator.get(f"{rka_page}?lang=id")
 
     added = post(
@@ -185,7 +188,7 @@ def test_review_on_the_pages_with_notes_the_opd_reads(app, regency, tenant_db):
     assert "Dikunci" in locked and "Tambah rincian" not in locked
     # A refused step is explained, and nothing changes.
     refused = post(tapd, page, f"{page}/review", {"action": "lock"}, follow_redirects=True)
-    assert "requires the permission ebudgeting.lock" in text(refused)
+    assert "memerlukan izin ebudgeting.lock" in text(refused)
 
     viewer = browser(app, slug, "dprd@example.go.id")
     assert viewer.get(page).status_code == 200
@@ -242,8 +245,10 @@ def test_stage_changes_and_realization_pages(app, regency, tenant_db):
     assert refused.status_code == 422
     body = text(refused)
     assert "sp2d.csv tidak diimpor: 2 masalah" in body
-    assert "the DPA has no line for account 5.1.02.01.01.0052" in body
-    assert "would reach Rp 700.000, above its DPA amount Rp 660.000" in body
+    # Every bad row in Indonesian, without a rule id glued in front.
+    assert "DPA tidak memuat rekening 5.1.02.01.01.0052" in body
+    assert "akan mencapai Rp 700.000, melebihi anggaran DPA sebesar Rp 660.000" in body
+    assert "[dpa_line_budget]" not in body and "above its DPA amount" not in body
     with tenant_db(slug) as session:
         assert session.scalar(select(func.count()).select_from(Payment)) == 0
 
@@ -391,3 +396,24 @@ def test_tapd_lowers_a_pagu_on_the_page_only_with_a_written_reason(app, regency,
             select(AuditEntry).where(AuditEntry.action == "ebudgeting.rule_override")
         )
         assert entry.after["reason"] == "Rasionalisasi KUA-PPAS perubahan"
+
+
+def test_pages_offer_only_what_the_services_allow_and_a_refusal_is_a_4xx(app, regency, tenant_db):
+    """The submit button follows review.available_transitions (a plan without lines
+    cannot be submitted), and a refused action answers 4xx with why, writing nothing."""
+    slug, opds, _items, _ = regency
+    with tenant_db(slug) as session:
+        from tenants.ebudgeting.years import get_year
+
+        sub_id = sub_activity(session, get_year(session, 2026), opds).id
+    page = f"/t/{slug}/ebudgeting/sub/{sub_id}"
+    head = browser(app, slug, "kadis@dinkes.go.id")
+    assert "Ajukan ke TAPD" not in text(head.get(page))
+    refused = post(head, page, f"{page}/review", {"action": "submit"})
+    assert refused.status_code == 409
+    assert "belum memiliki rincian belanja untuk diajukan" in text(refused)
+    with tenant_db(slug) as session:
+        from tenants.ebudgeting.models import ReviewEvent, SubActivity
+
+        assert session.get(SubActivity, sub_id).status == "draft"
+        assert session.scalar(select(func.count()).select_from(ReviewEvent)) == 0

@@ -12,7 +12,9 @@ from smartcity.errors import Conflict, Forbidden, InvalidInput
 from smartcity.tenantcore.models import AuditEntry
 from sqlalchemy import func, select
 
-from tenants.ebudgeting import realization, review, rka, stages
+from tenants.ebudgeting import execution as realization
+from tenants.ebudgeting import planning as rka
+from tenants.ebudgeting import review, stages
 from tenants.ebudgeting.models import Payment, PaymentImport
 from tenants.ebudgeting.rules import RuleViolation
 
@@ -122,7 +124,7 @@ def test_a_whole_opd_is_submitted_and_locked_at_once(regency, tenant_db):
             )
         review.transition_opd(session, fiscal_year, opds.dinkes, "lock", note=None, actor=CHAIR)
         assert {s.status for s in subs} == {"locked"}
-        with pytest.raises(Conflict, match="no sub-activity that can be locked"):
+        with pytest.raises(Conflict, match="no sub-activity that can take the step lock"):
             review.transition_opd(session, fiscal_year, opds.dinkes, "lock", note=None, actor=CHAIR)
 
 
@@ -193,8 +195,7 @@ def test_cash_plan_payments_and_realization(regency, tenant_db):
         with pytest.raises(RuleViolation) as short:
             realization.set_cash_plan(session, planning.id, months, actor=opds.operator)
         assert short.value.message == (
-            f"[cash_plan_total] cash plan of {SUB_PLANNING} totals Rp 2.000.000; its DPA amount "
-            "is Rp 2.660.000"
+            f"cash plan of {SUB_PLANNING} totals Rp 2.000.000; its DPA amount is Rp 2.660.000"
         )
         months[8] = "660000"
         realization.set_cash_plan(session, planning.id, months, actor=opds.operator)
@@ -234,7 +235,7 @@ def test_cash_plan_payments_and_realization(regency, tenant_db):
                 actor=TAPD,
             )
         assert (
-            "[dpa_line_budget] payments to account 5.1.02.01.01.0025 of 1.02.01.2.01.0001 "
+            "payments to account 5.1.02.01.01.0025 of 1.02.01.2.01.0001 "
             "would reach Rp 700.000, above its DPA amount Rp 660.000" in over.value.message
         )
 

@@ -16,7 +16,7 @@ from smartcity.tenantcore.models import RosterImport, Staff
 from smartcity.uploads import Limits, TableReader, TooLarge, read_table, require_text
 from sqlalchemy import func, select
 
-from tenants.ebudgeting import realization
+from tenants.ebudgeting import execution as realization
 
 from .ebudgeting_support import TAPD, budget_year, make_opds
 from .hostile_files import crowded_row, with_dimension, xlsx, zip_bomb

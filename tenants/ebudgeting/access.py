@@ -24,6 +24,8 @@ from smartcity.toolkit import (
 )
 from sqlalchemy.orm import Session
 
+from tenants.ebudgeting.messages import _m
+
 from .rules import N_
 
 #: The app's name: its membership rows and permissions are kept under it.
@@ -144,14 +146,17 @@ class Actor:
 
     def require(self, permission: str) -> None:
         if permission not in self.permissions:
-            raise Forbidden(f"requires the permission {permission}", {"permission": permission})
+            raise Forbidden(
+                _m("requires the permission %(permission)s", permission=permission),
+                {"permission": _m("not held")},
+            )
 
     def sees_unit(self, unit_id: int) -> bool:
         return self.unit_ids is None or unit_id in self.unit_ids
 
     def require_unit(self, unit_id: int) -> None:
         if not self.sees_unit(unit_id):
-            raise Forbidden("you do not act for this OPD", {"org_unit_id": "not yours"})
+            raise Forbidden(_m("you do not act for this OPD"), {"org_unit_id": _m("not yours")})
 
     @property
     def may_override(self) -> bool:

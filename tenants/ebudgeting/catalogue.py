@@ -14,6 +14,8 @@ from smartcity.toolkit import Conflict, InvalidInput, NotFound, record_audit
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from tenants.ebudgeting.messages import _m
+
 from .access import APPROVE_ITEM, PROPOSE_ITEM, Actor
 from .ceilings import parse_amount
 from .models import Account, CatalogueItem
@@ -59,7 +61,9 @@ def search(
 def get_item(session: Session, item_id: int) -> CatalogueItem:
     item = session.get(CatalogueItem, item_id)
     if item is None:
-        raise NotFound(f"no catalogue item {item_id}", {"catalogue_item_id": "unknown"})
+        raise NotFound(
+            _m("no catalogue item %(id)s", id=item_id), {"catalogue_item_id": _m("unknown")}
+        )
     return item
 
 
@@ -90,15 +94,15 @@ def propose_item(
     problems: dict[str, str] = {}
     name, specification, unit = name.strip(), specification.strip(), unit.strip()
     if kind not in KINDS:
-        problems["kind"] = f"one of: {', '.join(KINDS)}"
+        problems["kind"] = _m("one of: %(choices)s", choices=", ".join(KINDS))
     if not name or len(name) > 300:
-        problems["name"] = "required, at most 300 characters"
+        problems["name"] = _m("required, at most 300 characters")
     if len(specification) > 500:
-        problems["specification"] = "at most 500 characters"
+        problems["specification"] = _m("at most 500 characters")
     if not unit or len(unit) > 40:
-        problems["unit"] = "required, at most 40 characters"
+        problems["unit"] = _m("required, at most 40 characters")
     if not 2000 <= year <= 2100:
-        problems["year"] = "a budget year"
+        problems["year"] = _m("a budget year")
     codes = sorted({c.strip() for c in account_codes if c.strip()})
     known = set(
         session.scalars(
@@ -108,14 +112,16 @@ def propose_item(
         )
     )
     if not codes:
-        problems["account_codes"] = "at least one level-6 account"
+        problems["account_codes"] = _m("at least one level-6 account")
     elif unknown := [c for c in codes if c not in known]:
-        problems["account_codes"] = f"not level-6 accounts: {', '.join(unknown)}"
+        problems["account_codes"] = _m("not level-6 accounts: %(codes)s", codes=", ".join(unknown))
     if problems:
-        raise InvalidInput("the catalogue item is not valid", problems)
+        raise InvalidInput(_m("the catalogue item is not valid"), problems)
     price = parse_amount(max_price, "max_price")
     if price <= 0:
-        raise InvalidInput("the maximum price must be above zero", {"max_price": "above zero"})
+        raise InvalidInput(
+            _m("the maximum price must be above zero"), {"max_price": _m("above zero")}
+        )
     duplicate = session.scalar(
         select(CatalogueItem.code).where(
             CatalogueItem.year == year,
@@ -128,8 +134,12 @@ def propose_item(
     )
     if duplicate is not None:
         raise Conflict(
-            f"the catalogue already has this item for {year}: {duplicate}",
-            {"name": f"already {duplicate}"},
+            _m(
+                "the catalogue already has this item for %(year)s: %(code)s",
+                year=year,
+                code=duplicate,
+            ),
+            {"name": _m("already %(code)s", code=duplicate)},
         )
     sequence = session.scalar(
         select(func.count())
@@ -169,10 +179,15 @@ def decide_item(
     """TAPD approves a proposed item (it becomes usable) or rejects it, saying why."""
     actor.require(APPROVE_ITEM)
     if item.status != "proposed":
-        raise Conflict(f"item {item.code} is already {item.status}", {"status": item.status})
+        raise Conflict(
+            _m("item %(code)s is already %(status)s", code=item.code, status=_m(item.status)),
+            {"status": _m(item.status)},
+        )
     text = (note or "").strip()
     if not approve and len(text) < 3:
-        raise InvalidInput("say why the item is rejected", {"note": "required when rejecting"})
+        raise InvalidInput(
+            _m("say why the item is rejected"), {"note": _m("required when rejecting")}
+        )
     item.status = "approved" if approve else "rejected"
     item.decided_by, item.decision_note = actor.label, text or None
     session.flush()

@@ -16,10 +16,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tenants.ebudgeting.messages import _m
+
 from .access import CEILINGS, Actor
 from .models import BudgetLine, Ceiling, FiscalYear, SubActivity
-from .rules import N_, Violation, enforce, record_override
-from .years import require_drafting
+from .rules import Violation, enforce, record_override
+from .years import drafting_open, require_drafting
 
 ZERO = Decimal(0)
 MAX_AMOUNT = Decimal("999999999999999.99")
@@ -29,7 +31,9 @@ def get_opd(session: Session, org_unit_id: int) -> OrgUnit:
     """An active top-level org unit (an OPD), else NotFound."""
     unit = session.get(OrgUnit, org_unit_id)
     if unit is None or unit.parent_id is not None or not unit.is_active:
-        raise NotFound(f"no OPD {org_unit_id}", {"org_unit_id": "not an active OPD"})
+        raise NotFound(
+            _m("no OPD %(id)s", id=org_unit_id), {"org_unit_id": _m("not an active OPD")}
+        )
     return unit
 
 
@@ -79,6 +83,11 @@ def parse_amount(value: object, field: str = "amount") -> Decimal:
     return parse_rupiah(value, field, maximum=MAX_AMOUNT)
 
 
+def may_set_ceilings(fiscal_year: FiscalYear, actor: Actor) -> bool:
+    """Whether ``set_ceiling`` would take a pagu from the actor for this year now."""
+    return actor.can(CEILINGS) and drafting_open(fiscal_year)
+
+
 def set_ceiling(
     session: Session,
     fiscal_year: FiscalYear,
@@ -97,8 +106,8 @@ def set_ceiling(
     ceiling = ceiling_of(session, fiscal_year, unit.id, for_update=True)
     violations = []
     for what, used in (
-        (N_("sub-activity ceilings"), allocated(session, fiscal_year, unit.id)),
-        (N_("budget lines"), planned(session, fiscal_year, unit.id)),
+        (_m("sub-activity ceilings"), allocated(session, fiscal_year, unit.id)),
+        (_m("budget lines"), planned(session, fiscal_year, unit.id)),
     ):
         if used > amount:
             violations.append(
@@ -122,8 +131,11 @@ def set_ceiling(
                 session.add(ceiling)
         except IntegrityError:
             raise Conflict(
-                f"the pagu of {unit.name} was just set by someone else: reload and try again",
-                {"amount": "set meanwhile"},
+                _m(
+                    "the pagu of %(opd)s was just set by someone else: reload and try again",
+                    opd=unit.name,
+                ),
+                {"amount": _m("set meanwhile")},
             ) from None
     else:
         ceiling.amount, ceiling.updated_by = amount, actor.label

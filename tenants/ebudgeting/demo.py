@@ -23,10 +23,10 @@ from smartcity.toolkit import OrgUnit, User
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import ceilings, members, realization, review, rka, stages, years
+from . import ceilings, execution, members, planning, review, stages, years
 from .access import ROLE_NAMES, Actor, system_actor
+from .coefficients import Factor
 from .models import CatalogueItem, FiscalYear, Nomenclature, SubActivity
-from .rka import Factor
 
 CURRENT, NEXT = 2026, 2027
 PAID_THROUGH = 11  # November: the demo's "today" is late November
@@ -308,7 +308,7 @@ def _draft_year(
         pagu = _round_up(sum(totals, Decimal(0)) * Decimal("1.02"), 1_000_000)
         ceilings.set_ceiling(session, fiscal_year, unit_id, pagu, actor=actor)
         for planned, total in zip(subs, totals, strict=True):
-            sub = rka.create_sub_activity(
+            sub = planning.create_sub_activity(
                 session,
                 fiscal_year,
                 org_unit_id=unit_id,
@@ -325,11 +325,11 @@ def _draft_year(
             for line in planned.lines:
                 code, _, price = line.item.partition("@")
                 batch.append(
-                    rka.LineInput(
+                    planning.LineInput(
                         items[code], line.account, line.factors, Decimal(price) if price else None
                     )
                 )
-            rka.add_lines(session, sub.id, batch, actor=actor)
+            planning.add_lines(session, sub.id, batch, actor=actor)
             created.setdefault(unit_id, []).append(sub)
     return _Drafted(fiscal_year, created)
 
@@ -353,7 +353,7 @@ def _payment_files(
     """One CSV per month: staff costs every month, the rest as work progresses."""
     snap = stages.execution_snapshot(session, fiscal_year)
     assert snap is not None  # noqa: S101 - called after the DPA
-    lines = list(realization.line_realization(session, fiscal_year, system_actor("demo")))
+    lines = list(execution.line_realization(session, fiscal_year, system_actor("demo")))
     schedule: dict[int, list[str]] = {}
     for line in lines:
         if line.account_code.startswith(MONTHLY_ACCOUNTS):
@@ -447,23 +447,23 @@ def _execute(session: Session, drafted: _Drafted, ctx: _Context) -> int:
             note="Rasionalisasi hasil pembahasan Banggar DPRD",
             actor=actor,
         )
-        line = rka.lines_of(session, cut)[0]
+        line = planning.lines_of(session, cut)[0]
         factors = [Factor(Decimal(f["quantity"]), f["unit"]) for f in line.factors]
         factors[0] = Factor(
             max(Decimal(1), (factors[0].quantity * Decimal("0.8")).to_integral_value()),
             factors[0].unit,
         )
-        rka.update_line(session, line, factors=factors, actor=actor)
+        planning.update_line(session, line, factors=factors, actor=actor)
         review.transition(session, cut.id, "submit", note=None, actor=actor)
         review.transition(session, cut.id, "lock", note=None, actor=actor)
     stages.take_snapshot(session, fiscal_year, "apbd", actor=actor)
     dpa = stages.take_snapshot(session, fiscal_year, "dpa", actor=actor)
     for subs in created.values():
         for sub in subs:
-            amount = realization.snapshot_amount(session, dpa, sub.id)
-            realization.set_cash_plan(session, sub.id, _even(amount, 12), actor=actor)
+            amount = execution.snapshot_amount(session, dpa, sub.id)
+            execution.set_cash_plan(session, sub.id, _even(amount, 12), actor=actor)
     return sum(
-        realization.import_payments(session, fiscal_year, name, data, actor=actor).rows
+        execution.import_payments(session, fiscal_year, name, data, actor=actor).rows
         for name, data in _payment_files(session, fiscal_year, ctx.rng)
     )
 

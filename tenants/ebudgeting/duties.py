@@ -16,6 +16,8 @@ from __future__ import annotations
 from smartcity.toolkit import Forbidden, record_audit, tenant_settings
 from sqlalchemy.orm import Session
 
+from tenants.ebudgeting.messages import _m
+
 from .access import Actor
 from .models import SubActivity
 from .rules import RuleViolation, Violation
@@ -40,7 +42,10 @@ def submitter_may_not_lock(session: Session) -> bool:
 
 def set_submitter_may_not_lock(session: Session, enabled: bool, *, actor: Actor) -> bool:
     if not actor.can(MANAGE):
-        raise Forbidden(f"requires the permission {MANAGE}", {"permission": MANAGE})
+        raise Forbidden(
+            _m("requires the permission %(permission)s", permission=MANAGE),
+            {"permission": _m("not held")},
+        )
     before = submitter_may_not_lock(session)
     row = tenant_settings(session)
     row.values = {**(row.values or {}), SETTING: enabled}  # a new dict: JSONB sees assignment

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from smartcity.toolkit import AppManifest, MenuEntry, TranslationCatalogue
 
-from . import api, blueprint, demo, reports
+from . import api, demo, reports, views
 from .access import PERMISSIONS, ROLE_CONFLICTS, ROLES, VIEW
 from .audit_labels import AUDIT_LABELS
 from .capabilities import CAPABILITIES
@@ -25,7 +25,7 @@ manifest = AppManifest(
     roles=ROLES,
     permissions=PERMISSIONS,
     role_conflicts=ROLE_CONFLICTS,
-    blueprint=blueprint.web,
+    blueprint=views.web,
     api_blueprint=api.api,
     menu=(
         MenuEntry("e-Budgeting", "ebudgeting.index", VIEW),

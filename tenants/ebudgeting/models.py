@@ -293,7 +293,7 @@ class PaymentImport(Base):
 class Payment(Base):
     """An SP2D payment charged to a DPA line (a sub-activity's account code).
 
-    ``sp2d_number`` is stored in the form ``realization.normalise_sp2d`` gives;
+    ``sp2d_number`` is stored in the form ``execution.normalise_sp2d`` gives;
     one SP2D may pay several DPA lines but each line once (``uq_eb_payments_sp2d``).
     """
 
@@ -314,7 +314,7 @@ class Payment(Base):
 
 
 def sp2d_key(number: Any) -> Any:
-    """The SQL twin of ``realization.normalise_sp2d``: what makes two SP2D numbers one.
+    """The SQL twin of ``execution.normalise_sp2d``: what makes two SP2D numbers one.
 
     Whitespace runs become one space, the ends are trimmed, spaces next to
     ``/``, ``-`` and ``.`` go, letters are upper-cased. The unique index uses it,

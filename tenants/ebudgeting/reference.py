@@ -25,6 +25,8 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from tenants.ebudgeting.messages import _m
+
 from .codes import LEVELS, account_level, account_parent, account_violations, code_violations
 from .codes import parent_code as nomenclature_parent
 from .models import Account, CatalogueItem, Nomenclature
@@ -59,8 +61,14 @@ def _refuse(name: str, problems: dict[str, str]) -> None:
         shown = dict(list(problems.items())[:MAX_PROBLEMS])
         first = next(iter(shown.items()))
         raise InvalidInput(
-            f"reference dataset {name} is refused: "
-            f"{len(problems)} bad row(s), first {first[0]}: {first[1]}",
+            _m(
+                "reference dataset %(name)s is refused: %(count)s bad row(s), first %(row)s: "
+                "%(problem)s",
+                name=name,
+                count=len(problems),
+                row=first[0],
+                problem=first[1],
+            ),
             shown,
         )
 

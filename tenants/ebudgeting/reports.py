@@ -40,9 +40,10 @@ from smartcity.toolkit import (
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import realization, rka, stages, years
+from . import execution, stages, years
 from .access import VIEW, VIEW_ALL, Actor, system_actor, units_of
 from .codes import kegiatan_code, program_code
+from .coefficients import coefficient_text
 from .models import Account, BudgetLine, FiscalYear, Nomenclature, SnapshotLine, SubActivity
 
 MONTHS_ID = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
@@ -144,7 +145,7 @@ def _line_rows(
             )
         ).all()
     return [
-        (code, account, item, rka.coefficient_text(factors), unit_, price, amount, text)
+        (code, account, item, coefficient_text(factors), unit_, price, amount, text)
         for code, account, item, factors, unit_, price, amount, text in rows
     ]
 
@@ -331,12 +332,12 @@ def build_realization(ctx: JobContext, params: RealizationParams) -> ReportDocum
     actor = report_actor(ctx)
     fiscal_year = years.get_year(session, params.year)
     basis = stages.execution_snapshot(session, fiscal_year)
-    per_opd = realization.by_opd(session, fiscal_year, actor)
-    per_program = realization.by_program(session, fiscal_year, actor)
-    months = realization.by_month(session, fiscal_year, actor)
+    per_opd = execution.by_opd(session, fiscal_year, actor)
+    per_program = execution.by_program(session, fiscal_year, actor)
+    months = execution.by_month(session, fiscal_year, actor)
     ctx.progress(20)
     detail: list[list[CellValue]] = []
-    for number_, line in enumerate(realization.line_realization(session, fiscal_year, actor), 1):
+    for number_, line in enumerate(execution.line_realization(session, fiscal_year, actor), 1):
         realized = line.realized
         detail.append(
             [
@@ -356,7 +357,7 @@ def build_realization(ctx: JobContext, params: RealizationParams) -> ReportDocum
         if number_ % 10_000 == 0:
             ctx.progress(min(60, 20 + number_ // 2500))
 
-    def summary(rows: list[realization.RealizationRow], label: str) -> Section:
+    def summary(rows: list[execution.RealizationRow], label: str) -> Section:
         budget = sum((r.budget for r in rows), Decimal(0))
         paid = sum((r.realized for r in rows), Decimal(0))
         return Section(

@@ -13,21 +13,29 @@ and an audit entry. A whole OPD can be submitted or locked in one go.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from smartcity.toolkit import Conflict, InvalidInput, record_audit
+from smartcity.toolkit import Conflict, InvalidInput, ServiceError, record_audit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
+from tenants.ebudgeting.messages import _m
 
 from .access import LOCK, REVIEW, SUBMIT, Actor
 from .ceilings import get_opd
 from .duties import require_not_submitter
 from .models import BudgetLine, FiscalYear, ReviewEvent, SubActivity
-from .rka import get_sub_activity
+from .planning import get_sub_activity
 from .rules import MIN_REASON
-from .years import require_drafting
+from .years import drafting_open, require_drafting
 
 STATUSES = ("draft", "submitted", "returned", "locked")
+#: Each review step as a word in a refusal (translated where it is shown).
+ACTION_WORDS = {"submit": "submit", "return": "return", "lock": "lock", "reopen": "reopen"}
+# Statuses as words in refusals, listed so pybabel extracts them (see translations/).
+STATUS_WORDS = (_m("draft"), _m("submitted"), _m("returned"), _m("locked"))
+ACTION_MESSAGES = (_m("submit"), _m("return"), _m("lock"), _m("reopen"))
 
 
 @dataclass(frozen=True)
@@ -50,13 +58,20 @@ def _note(action: str, note: str | None) -> str | None:
     text = (note or "").strip()
     needed = TRANSITIONS[action].min_note
     if len(text) < needed:
-        what = "notes for the OPD" if action == "return" else "a written reason"
-        raise InvalidInput(
-            f"to {action} a plan, TAPD writes {what} (at least {needed} characters)",
-            {"note": f"at least {needed} characters"},
+        refusal = (
+            _m(
+                "to return a plan, TAPD writes notes for the OPD (at least %(count)s characters)",
+                count=needed,
+            )
+            if action == "return"
+            else _m(
+                "to reopen a plan, TAPD writes a written reason (at least %(count)s characters)",
+                count=needed,
+            )
         )
+        raise InvalidInput(refusal, {"note": _m("at least %(count)s characters", count=needed)})
     if len(text) > 4000:
-        raise InvalidInput("the note is too long", {"note": "at most 4000 characters"})
+        raise InvalidInput(_m("the note is too long"), {"note": _m("at most 4000 characters")})
     return text or None
 
 
@@ -96,7 +111,9 @@ def record_event(
 
 def _check(session: Session, sub: SubActivity, action: str, actor: Actor) -> Transition:
     if action not in TRANSITIONS:
-        raise InvalidInput(f"unknown review action {action!r}", {"action": "unknown"})
+        raise InvalidInput(
+            _m("unknown review action %(action)s", action=action), {"action": _m("unknown")}
+        )
     step = TRANSITIONS[action]
     actor.require(step.permission)
     actor.require_unit(sub.org_unit_id)
@@ -105,9 +122,13 @@ def _check(session: Session, sub: SubActivity, action: str, actor: Actor) -> Tra
     require_drafting(fiscal_year)
     if sub.status not in step.sources:
         raise Conflict(
-            f"cannot {action} sub-activity {sub.sub_kegiatan_code}: it is {sub.status} "
-            f"(only {' or '.join(sorted(step.sources))} plans can be)",
-            {"status": sub.status},
+            _m(
+                "sub-activity %(code)s cannot take the step %(action)s: it is %(status)s",
+                code=sub.sub_kegiatan_code,
+                action=_m(ACTION_WORDS[action]),
+                status=_m(sub.status),
+            ),
+            {"status": _m(sub.status)},
         )
     if action == "lock":
         require_not_submitter(session, sub, actor)
@@ -117,8 +138,11 @@ def _check(session: Session, sub: SubActivity, action: str, actor: Actor) -> Tra
         )
         if not lines:
             raise Conflict(
-                f"sub-activity {sub.sub_kegiatan_code} has no budget lines to submit",
-                {"lines": "none"},
+                _m(
+                    "sub-activity %(code)s has no budget lines to submit",
+                    code=sub.sub_kegiatan_code,
+                ),
+                {"lines": _m("none")},
             )
     return step
 
@@ -147,7 +171,9 @@ def transition_opd(
 ) -> list[SubActivity]:
     """Submit or lock every sub-activity of an OPD that can take the step."""
     if action not in ("submit", "lock"):
-        raise InvalidInput("a whole OPD can only be submitted or locked", {"action": action})
+        raise InvalidInput(
+            _m("a whole OPD can only be submitted or locked"), {"action": _m("submit or lock")}
+        )
     unit = get_opd(session, org_unit_id)
     actor.require(TRANSITIONS[action].permission)
     actor.require_unit(unit.id)
@@ -166,8 +192,12 @@ def transition_opd(
     )
     if not subs:
         raise Conflict(
-            f"{unit.name} has no sub-activity that can be {action}ed",
-            {"status": "nothing to " + action},
+            _m(
+                "%(opd)s has no sub-activity that can take the step %(action)s",
+                opd=unit.name,
+                action=_m(ACTION_WORDS[action]),
+            ),
+            {"status": _m("nothing to do")},
         )
     text = _note(action, note)
     for sub in subs:
@@ -175,6 +205,41 @@ def transition_opd(
         record_event(session, sub, action=action, target=step.target, note=text, actor=actor)
     session.flush()
     return subs
+
+
+def available_transitions(session: Session, sub: SubActivity, actor: Actor) -> tuple[str, ...]:
+    """The review steps ``transition`` would accept from the actor on ``sub`` now.
+
+    The sub-activity page shows a button for each and no other, so the page and
+    the service cannot disagree on who may submit, return, lock or reopen.
+    """
+    allowed = []
+    for action in TRANSITIONS:
+        try:
+            _check(session, sub, action, actor)
+        except ServiceError:
+            continue
+        allowed.append(action)
+    return tuple(allowed)
+
+
+def available_opd_transitions(
+    fiscal_year: FiscalYear, org_unit_id: int, statuses: Collection[str], actor: Actor
+) -> tuple[str, ...]:
+    """The whole-OPD steps (submit, lock) the actor may take, given its plans' ``statuses``.
+
+    ``transition_opd`` checks each plan again; a step is offered when the actor
+    holds its permission for the OPD, the year is open for drafting, and some plan
+    is in a status the step starts from.
+    """
+    if not drafting_open(fiscal_year) or not actor.sees_unit(org_unit_id):
+        return ()
+    return tuple(
+        action
+        for action in ("submit", "lock")
+        if actor.can(TRANSITIONS[action].permission)
+        and any(status in TRANSITIONS[action].sources for status in statuses)
+    )
 
 
 def history(session: Session, sub: SubActivity) -> list[ReviewEvent]:

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from smartcity.toolkit import InvalidInput, record_audit
+from smartcity.toolkit import InvalidInput, Message, record_audit
 from sqlalchemy.orm import Session
+
+from tenants.ebudgeting.messages import _m
 
 
 def N_(message: str) -> str:  # noqa: N802 - the name pybabel extracts
@@ -47,8 +49,11 @@ CENT = Decimal("0.01")
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule: ``template`` is English with ``%(name)s`` placeholders for
-    ``params`` (already formatted), so a page can show it translated."""
+    """One broken rule: ``template`` is an English msgid of e-Budgeting's catalogue with
+    ``%(name)s`` placeholders for ``params`` (already formatted; a param that is itself
+    a Message is translated too), so the refusal reads naturally in either language.
+    The rule's id travels beside the sentence (the API's ``fields``, the audit log),
+    never glued into it."""
 
     rule: str
     template: str
@@ -59,22 +64,44 @@ class Violation:
         return self.rule in OVERRIDABLE
 
     @property
+    def message(self) -> Message:
+        return _m(self.template, **self.params)
+
+    @property
     def text(self) -> str:
-        return f"[{self.rule}] " + (self.template % dict(self.params))
+        """The sentence in English."""
+        return str(self.message)
 
 
 class RuleViolation(InvalidInput):
-    """A change refused by one or more budget rules; ``fields`` maps each rule to its text."""
+    """A change refused by one or more budget rules; ``fields`` maps each rule to its
+    message. The error's message is the first rule's (with how many more broke)."""
 
     code = "rule_violation"
 
     def __init__(self, violations: Sequence[Violation], note: str | None = None) -> None:
         self.violations = list(violations)
-        self.note = note
-        message = "; ".join(v.text for v in self.violations)
-        if note:
-            message += f" ({note})"
-        super().__init__(message, {v.rule: v.text for v in self.violations})
+        self.note = _m(note) if note else None
+        messages = [v.message for v in self.violations]
+        message = (
+            messages[0]
+            if len(messages) == 1
+            else _m(
+                "%(first)s; and %(count)s more budget rule(s)",
+                first=messages[0],
+                count=len(messages) - 1,
+            )
+        )
+        if self.note:
+            message = _m("%(refusal)s (%(note)s)", refusal=message, note=self.note)
+        super().__init__(message, {v.rule: v.message for v in self.violations})
+
+    def localized_texts(self) -> list[str]:
+        """Each broken rule's message in the reader's language (and the note)."""
+        texts = [v.message.localized() for v in self.violations]
+        if self.note:
+            texts.append(self.note.localized())
+        return texts
 
 
 @dataclass(frozen=True)
@@ -105,11 +132,14 @@ def enforce(
     if hard or not reason:
         raise RuleViolation(violations)
     if not may_override:
-        raise RuleViolation(violations, N_("only TAPD can override a rule, with a written reason"))
+        raise RuleViolation(violations, "only TAPD can override a rule, with a written reason")
     if len(reason) < MIN_REASON:
         raise InvalidInput(
-            f"an override needs a written reason of at least {MIN_REASON} characters",
-            {"override_reason": f"at least {MIN_REASON} characters"},
+            _m(
+                "an override needs a written reason of at least %(count)s characters",
+                count=MIN_REASON,
+            ),
+            {"override_reason": _m("at least %(count)s characters", count=MIN_REASON)},
         )
     return Override(tuple(violations), reason)
 

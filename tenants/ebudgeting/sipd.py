@@ -17,10 +17,12 @@ from smartcity.toolkit import Conflict, OrgUnit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tenants.ebudgeting.messages import _m
+
 from .access import Actor
 from .codes import kegiatan_code, program_code
+from .coefficients import coefficient_text
 from .models import Account, CatalogueItem, FiscalYear, Nomenclature, SnapshotLine, SubActivity
-from .rka import coefficient_text
 from .stages import latest_snapshot
 
 APPROVED_STAGES = ("dppa", "dpa", "apbd")
@@ -36,8 +38,8 @@ def approved_budget(
     snap = latest_snapshot(session, fiscal_year, APPROVED_STAGES)
     if snap is None:
         raise Conflict(
-            f"{fiscal_year.year} has no adopted budget (APBD) to export yet",
-            {"stage": "no APBD"},
+            _m("%(year)s has no adopted budget (APBD) to export yet", year=fiscal_year.year),
+            {"stage": _m("no APBD")},
         )
     query = select(SnapshotLine).where(SnapshotLine.snapshot_id == snap.id)
     if actor.unit_ids is not None:

@@ -15,7 +15,10 @@ from smartcity.toolkit import Conflict, NotFound, OrgUnit, record_audit
 from sqlalchemy import func, insert, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from tenants.ebudgeting.messages import _m
+
 from .access import LOCK, Actor
+from .coefficients import coefficient_text
 from .models import (
     BudgetLine,
     FiscalYear,
@@ -25,7 +28,6 @@ from .models import (
     SubActivity,
 )
 from .review import record_event
-from .rka import coefficient_text
 from .years import STAGE_TITLES, STAGES, next_stage
 
 EXECUTION_STAGES = ("dppa", "dpa")  # the document in force, newest first
@@ -71,6 +73,30 @@ def _unlocked(session: Session, fiscal_year: FiscalYear) -> list[tuple[str, str]
     ]
 
 
+@dataclass(frozen=True)
+class YearSteps:
+    """What the actor may do to a year's stages now: the overview's buttons."""
+
+    snapshot: str | None  # the stage whose snapshot may be taken next
+    open_revision: bool
+
+
+def available_steps(fiscal_year: FiscalYear, actor: Actor) -> YearSteps:
+    """The stage steps ``take_snapshot`` and ``open_revision`` would consider.
+
+    Whether every plan is locked is checked when the step is taken (the page says
+    a snapshot needs it); the order of the stages and the revision are decided here.
+    """
+    if not actor.can(LOCK):
+        return YearSteps(None, open_revision=False)
+    stage = next_stage(fiscal_year)
+    if stage == "rka_p" and not fiscal_year.revision_open:
+        stage = None
+    return YearSteps(
+        stage, open_revision=fiscal_year.stage == "dpa" and not fiscal_year.revision_open
+    )
+
+
 def take_snapshot(
     session: Session, fiscal_year: FiscalYear, stage: str, *, actor: Actor
 ) -> Snapshot:
@@ -80,15 +106,18 @@ def take_snapshot(
     expected = next_stage(fiscal_year)
     if stage != expected:
         raise Conflict(
-            f"the next stage of {fiscal_year.year} is "
-            f"{STAGE_TITLES[expected] if expected else 'none (the DPPA is issued)'}, "
-            f"not {STAGE_TITLES.get(stage, stage)}",
-            {"stage": f"expected {expected}"},
+            _m(
+                "the next stage of %(year)s is %(expected)s, not %(stage)s",
+                year=fiscal_year.year,
+                expected=STAGE_TITLES[expected] if expected else _m("none (the DPPA is issued)"),
+                stage=STAGE_TITLES.get(stage, stage),
+            ),
+            {"stage": _m("expected %(stage)s", stage=expected or "-")},
         )
     if stage == "rka_p" and not fiscal_year.revision_open:
         raise Conflict(
-            f"open the revision of {fiscal_year.year} before taking the RKA-P",
-            {"stage": "revision not open"},
+            _m("open the revision of %(year)s before taking the RKA-P", year=fiscal_year.year),
+            {"stage": _m("revision not open")},
         )
     count = session.scalar(
         select(func.count())
@@ -96,12 +125,18 @@ def take_snapshot(
         .where(SubActivity.fiscal_year_id == fiscal_year.id)
     )
     if not count:
-        raise Conflict(f"{fiscal_year.year} has no sub-activities yet", {"stage": "empty"})
+        raise Conflict(
+            _m("%(year)s has no sub-activities yet", year=fiscal_year.year), {"stage": _m("empty")}
+        )
     if unlocked := _unlocked(session, fiscal_year):
         examples = "; ".join(f"{code} ({opd})" for code, opd in unlocked[:3])
         raise Conflict(
-            f"{len(unlocked)} sub-activities are not locked by TAPD yet, e.g. {examples}",
-            {"stage": f"{len(unlocked)} not locked"},
+            _m(
+                "%(count)s sub-activities are not locked by TAPD yet, e.g. %(examples)s",
+                count=len(unlocked),
+                examples=examples,
+            ),
+            {"stage": _m("%(count)s not locked", count=len(unlocked))},
         )
     snap = Snapshot(
         fiscal_year_id=fiscal_year.id, stage=stage, total=ZERO, line_count=0, taken_by=actor.label
@@ -170,8 +205,11 @@ def open_revision(session: Session, fiscal_year: FiscalYear, *, actor: Actor) ->
     session.refresh(fiscal_year, with_for_update=True)
     if fiscal_year.stage != "dpa" or fiscal_year.revision_open:
         raise Conflict(
-            f"the revision of {fiscal_year.year} opens once, after the DPA is issued",
-            {"stage": fiscal_year.stage or "rka"},
+            _m(
+                "the revision of %(year)s opens once, after the DPA is issued",
+                year=fiscal_year.year,
+            ),
+            {"stage": _m("not after the DPA")},
         )
     fiscal_year.revision_open = True
     subs = list(
@@ -274,8 +312,12 @@ def _required(session: Session, fiscal_year: FiscalYear, stage: str) -> Snapshot
     snap = snapshot_of(session, fiscal_year, stage)
     if snap is None:
         raise NotFound(
-            f"{fiscal_year.year} has no {STAGE_TITLES.get(stage, stage)} snapshot",
-            {"stage": "not taken"},
+            _m(
+                "%(year)s has no %(stage)s snapshot",
+                year=fiscal_year.year,
+                stage=STAGE_TITLES.get(stage, stage),
+            ),
+            {"stage": _m("not taken")},
         )
     return snap
 

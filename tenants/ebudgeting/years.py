@@ -13,9 +13,11 @@ from smartcity.toolkit import Conflict, InvalidInput, NotFound, record_audit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tenants.ebudgeting.messages import _m
+
 from .access import CEILINGS, Actor
 from .models import FiscalYear
-from .rules import N_, RuleViolation, Violation
+from .rules import RuleViolation, Violation
 
 STAGES = ("rka", "apbd", "dpa", "rka_p", "dppa")
 STAGE_TITLES = {"rka": "RKA", "apbd": "APBD", "dpa": "DPA", "rka_p": "RKA-P", "dppa": "DPPA"}
@@ -24,9 +26,13 @@ STAGE_TITLES = {"rka": "RKA", "apbd": "APBD", "dpa": "DPA", "rka_p": "RKA-P", "d
 def create_fiscal_year(session: Session, year: int, *, actor: Actor) -> FiscalYear:
     actor.require(CEILINGS)
     if not 2000 <= year <= 2100:
-        raise InvalidInput(f"{year} is not a budget year", {"year": "between 2000 and 2100"})
+        raise InvalidInput(
+            _m("%(year)s is not a budget year", year=year), {"year": _m("between 2000 and 2100")}
+        )
     if session.scalar(select(FiscalYear.id).where(FiscalYear.year == year)) is not None:
-        raise Conflict(f"fiscal year {year} already exists", {"year": "already exists"})
+        raise Conflict(
+            _m("fiscal year %(year)s already exists", year=year), {"year": _m("already exists")}
+        )
     fiscal_year = FiscalYear(year=year, stage=None, revision_open=False, created_by=actor.label)
     session.add(fiscal_year)
     session.flush()
@@ -47,7 +53,7 @@ def get_year(session: Session, year: int, *, for_update: bool = False) -> Fiscal
         query = query.with_for_update()
     fiscal_year = session.scalar(query)
     if fiscal_year is None:
-        raise NotFound(f"no fiscal year {year}", {"year": "unknown"})
+        raise NotFound(_m("no fiscal year %(year)s", year=year), {"year": _m("unknown")})
     return fiscal_year
 
 
@@ -79,8 +85,8 @@ def require_drafting(fiscal_year: FiscalYear) -> None:
         return
     stage = fiscal_year.stage or "rka"
     hint = {
-        "apbd": N_(": plans change again with the revision (RKA-P), after the DPA"),
-        "dpa": N_(": open the revision (RKA-P) to change it"),
+        "apbd": _m(": plans change again with the revision (RKA-P), after the DPA"),
+        "dpa": _m(": open the revision (RKA-P) to change it"),
     }.get(stage, "")
     raise RuleViolation(
         [

@@ -1,0 +1,109 @@
+"""Fiscal years and each OPD's pagu."""
+
+from __future__ import annotations
+
+from flask import Response, g
+
+from tenants.ebudgeting import (
+    ceilings,
+    years,
+)
+from tenants.ebudgeting.api.common import (
+    caller,
+    json_response,
+    spec,
+    year_out,
+)
+from tenants.ebudgeting.schemas import (
+    CeilingList,
+    CeilingOut,
+    CeilingSet,
+    YearCreate,
+    YearList,
+    YearOut,
+)
+
+# --------------------------------------------------------------------------- years and pagu
+
+
+@spec.route("GET", "/years", "Fiscal years and their stage", response=YearList)
+def list_years() -> tuple[Response, int]:
+    caller()
+    return json_response(YearList(years=[year_out(y) for y in years.list_years(g.db)]))
+
+
+@spec.route(
+    "POST",
+    "/years",
+    "Open a fiscal year (TAPD)",
+    body=YearCreate,
+    response=YearOut,
+    status=201,
+    errors=(403, 409),
+)
+def create_year(body: YearCreate) -> tuple[Response, int]:
+    fiscal_year = years.create_fiscal_year(g.db, body.year, actor=caller())
+    return json_response(year_out(fiscal_year), 201)
+
+
+@spec.route(
+    "GET",
+    "/years/<year:year>/ceilings",
+    "Each OPD's pagu beside what its sub-activities were given and planned",
+    response=CeilingList,
+    errors=(404,),
+)
+def list_ceilings(year: int) -> tuple[Response, int]:
+    actor = caller()
+    fiscal_year = years.get_year(g.db, year)
+    rows = ceilings.opd_totals(g.db, fiscal_year, actor)
+    return json_response(
+        CeilingList(
+            year=year,
+            ceilings=[
+                CeilingOut(
+                    org_unit_id=r.unit.id,
+                    org_unit_code=r.unit.code,
+                    org_unit_name=r.unit.name,
+                    pagu=r.pagu,
+                    allocated=r.allocated,
+                    planned=r.planned,
+                    sub_activities=r.sub_activities,
+                )
+                for r in rows
+            ],
+        )
+    )
+
+
+@spec.route(
+    "PUT",
+    "/years/<year:year>/ceilings/<id:org_unit_id>",
+    "Set an OPD's pagu (TAPD)",
+    body=CeilingSet,
+    response=CeilingOut,
+    errors=(403, 404),
+)
+def set_ceiling(body: CeilingSet, year: int, org_unit_id: int) -> tuple[Response, int]:
+    actor = caller()
+    fiscal_year = years.get_year(g.db, year)
+    ceilings.set_ceiling(
+        g.db,
+        fiscal_year,
+        org_unit_id,
+        body.amount,
+        actor=actor,
+        override_reason=body.override_reason,
+    )
+    row = next(r for r in ceilings.opd_totals(g.db, fiscal_year, actor) if r.unit.id == org_unit_id)
+    return json_response(
+        CeilingOut(
+            org_unit_id=row.unit.id,
+            org_unit_code=row.unit.code,
+            org_unit_name=row.unit.name,
+            pagu=row.pagu,
+            allocated=row.allocated,
+            planned=row.planned,
+            sub_activities=row.sub_activities,
+        )
+    )

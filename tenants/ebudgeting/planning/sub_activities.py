@@ -1,0 +1,316 @@
+"""Sub-activities (sub kegiatan) an OPD budgets: their fields, ceilings and the OPD's pagu.
+
+The OPD's pagu row is locked, then the sub-activity row, before totals are
+checked, so two people drafting at once cannot together exceed a ceiling.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from smartcity.toolkit import Conflict, InvalidInput, ServiceError, record_audit, rupiah
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tenants.ebudgeting.access import DRAFT, Actor
+from tenants.ebudgeting.ceilings import allocated, ceiling_of, get_opd, parse_amount
+from tenants.ebudgeting.codes import code_violations
+from tenants.ebudgeting.coefficients import MAX_QUANTITY
+from tenants.ebudgeting.messages import _m
+from tenants.ebudgeting.models import (
+    FiscalYear,
+    Nomenclature,
+    Payment,
+    SubActivity,
+)
+from tenants.ebudgeting.rules import RuleViolation, Violation, enforce, record_override
+from tenants.ebudgeting.years import require_drafting
+
+from .editing import require_editable
+from .lookups import get_sub_activity, line_total, year_of
+
+FUNDING_SOURCES = (
+    "PAD",
+    "DAU",
+    "DAK Fisik",
+    "DAK Non Fisik",
+    "DBH",
+    "DID",
+    "Bantuan Keuangan Provinsi",
+    "BLUD",
+    "Pinjaman Daerah",
+    "Lain-lain Pendapatan yang Sah",
+)
+
+# --------------------------------------------------------------------------- sub-activities
+
+
+def _check_sub_fields(
+    *,
+    output_indicator: str,
+    target: Decimal,
+    target_unit: str,
+    location: str,
+    funding_source: str,
+) -> None:
+    problems: dict[str, str] = {}
+    if not output_indicator.strip() or len(output_indicator) > 400:
+        problems["output_indicator"] = _m("required, at most 400 characters")
+    if not target.is_finite() or target <= 0 or target > MAX_QUANTITY:
+        problems["target"] = _m("a positive number")
+    if not target_unit.strip() or len(target_unit) > 60:
+        problems["target_unit"] = _m("required, at most 60 characters")
+    if not location.strip() or len(location) > 200:
+        problems["location"] = _m("required, at most 200 characters")
+    if funding_source not in FUNDING_SOURCES:
+        problems["funding_source"] = _m("one of: %(choices)s", choices=", ".join(FUNDING_SOURCES))
+    if problems:
+        raise InvalidInput(_m("the sub-activity is not valid"), problems)
+
+
+def pagu_violation(
+    session: Session, fiscal_year: FiscalYear, org_unit_id: int, what: str, total: Decimal
+) -> Violation | None:
+    unit = get_opd(session, org_unit_id)
+    ceiling = ceiling_of(session, fiscal_year, org_unit_id)
+    pagu = ceiling.amount if ceiling is not None else Decimal(0)
+    if total <= pagu:
+        return None
+    return Violation(
+        "opd_pagu",
+        "%(what)s of %(opd)s would total %(total)s, above its pagu %(pagu)s for %(year)s",
+        {
+            "what": what,
+            "opd": unit.name,
+            "total": rupiah(total),
+            "pagu": rupiah(pagu),
+            "year": str(fiscal_year.year),
+        },
+    )
+
+
+def lock_pagu(session: Session, fiscal_year: FiscalYear, org_unit_id: int) -> None:
+    ceiling_of(session, fiscal_year, org_unit_id, for_update=True)
+
+
+def create_sub_activity(
+    session: Session,
+    fiscal_year: FiscalYear,
+    *,
+    org_unit_id: int,
+    sub_kegiatan_code: str,
+    output_indicator: str | None,
+    target: Decimal,
+    target_unit: str | None,
+    location: str,
+    funding_source: str,
+    ceiling: Decimal,
+    actor: Actor,
+    override_reason: str | None = None,
+) -> SubActivity:
+    actor.require(DRAFT)
+    actor.require_unit(org_unit_id)
+    require_drafting(fiscal_year)
+    unit = get_opd(session, org_unit_id)
+    code = sub_kegiatan_code.strip()
+    if problems := code_violations(code, "sub_kegiatan"):
+        raise RuleViolation(problems)
+    node = session.scalar(select(Nomenclature).where(Nomenclature.code == code))
+    if node is None or not node.is_active:
+        raise InvalidInput(
+            _m("sub kegiatan %(code)s is not in the current code tree", code=code),
+            {"sub_kegiatan_code": _m("unknown")},
+        )
+    indicator = (output_indicator or node.indicator or "").strip()
+    unit_of_target = (target_unit or node.indicator_unit or "").strip()
+    ceiling = parse_amount(ceiling, "ceiling")
+    _check_sub_fields(
+        output_indicator=indicator,
+        target=target,
+        target_unit=unit_of_target,
+        location=location,
+        funding_source=funding_source,
+    )
+    lock_pagu(session, fiscal_year, unit.id)
+    clash = select(SubActivity.id).where(
+        SubActivity.fiscal_year_id == fiscal_year.id,
+        SubActivity.org_unit_id == unit.id,
+        SubActivity.sub_kegiatan_code == code,
+    )
+    if session.scalar(clash) is not None:
+        raise Conflict(
+            _m(
+                "%(opd)s already budgets sub kegiatan %(code)s in %(year)s",
+                opd=unit.name,
+                code=code,
+                year=fiscal_year.year,
+            ),
+            {"sub_kegiatan_code": _m("already budgeted")},
+        )
+    violation = pagu_violation(
+        session,
+        fiscal_year,
+        unit.id,
+        _m("sub-activity ceilings"),
+        allocated(session, fiscal_year, unit.id) + ceiling,
+    )
+    override = enforce(
+        [violation] if violation else [], may_override=actor.may_override, reason=override_reason
+    )
+    sub = SubActivity(
+        fiscal_year_id=fiscal_year.id,
+        org_unit_id=unit.id,
+        sub_kegiatan_code=code,
+        output_indicator=indicator,
+        target=target,
+        target_unit=unit_of_target,
+        location=location.strip(),
+        funding_source=funding_source,
+        ceiling=ceiling,
+        status="draft",
+        created_by=actor.label,
+    )
+    session.add(sub)
+    session.flush()
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ebudgeting.sub_activity.create",
+        entity="eb_sub_activity",
+        entity_id=sub.id,
+        after=_sub_public(sub),
+    )
+    record_override(
+        session, override, actor=actor.label, entity="eb_sub_activity", entity_id=sub.id
+    )
+    return sub
+
+
+def _sub_public(sub: SubActivity) -> dict[str, Any]:
+    return {
+        "org_unit_id": sub.org_unit_id,
+        "code": sub.sub_kegiatan_code,
+        "output_indicator": sub.output_indicator,
+        "target": str(sub.target),
+        "target_unit": sub.target_unit,
+        "location": sub.location,
+        "funding_source": sub.funding_source,
+        "ceiling": str(sub.ceiling),
+        "status": sub.status,
+    }
+
+
+def update_sub_activity(
+    session: Session,
+    sub: SubActivity,
+    *,
+    actor: Actor,
+    output_indicator: str | None = None,
+    target: Decimal | None = None,
+    target_unit: str | None = None,
+    location: str | None = None,
+    funding_source: str | None = None,
+    ceiling: Decimal | None = None,
+    override_reason: str | None = None,
+) -> SubActivity:
+    """Change what was given (None keeps a field); the code and OPD never change."""
+    fiscal_year = year_of(session, sub)
+    require_editable(fiscal_year, sub, actor)
+    lock_pagu(session, fiscal_year, sub.org_unit_id)
+    sub = get_sub_activity(session, sub.id, actor, for_update=True)
+    require_editable(fiscal_year, sub, actor)  # the status may have changed meanwhile
+    before = _sub_public(sub)
+    new_ceiling = sub.ceiling if ceiling is None else parse_amount(ceiling, "ceiling")
+    new_indicator = sub.output_indicator if output_indicator is None else output_indicator
+    new_target = sub.target if target is None else target
+    new_target_unit = sub.target_unit if target_unit is None else target_unit
+    new_location = sub.location if location is None else location
+    new_funding = sub.funding_source if funding_source is None else funding_source
+    _check_sub_fields(
+        output_indicator=new_indicator,
+        target=new_target,
+        target_unit=new_target_unit,
+        location=new_location,
+        funding_source=new_funding,
+    )
+    violations = []
+    if new_ceiling != sub.ceiling:
+        lines = line_total(session, sub.id)
+        if lines > new_ceiling:
+            violations.append(
+                Violation(
+                    "sub_activity_ceiling",
+                    "ceiling %(ceiling)s of sub-activity %(code)s is below its lines' "
+                    "total %(total)s",
+                    {
+                        "ceiling": rupiah(new_ceiling),
+                        "code": sub.sub_kegiatan_code,
+                        "total": rupiah(lines),
+                    },
+                )
+            )
+        others = allocated(session, fiscal_year, sub.org_unit_id) - sub.ceiling
+        if violation := pagu_violation(
+            session, fiscal_year, sub.org_unit_id, _m("sub-activity ceilings"), others + new_ceiling
+        ):
+            violations.append(violation)
+    override = enforce(violations, may_override=actor.may_override, reason=override_reason)
+    sub.output_indicator = new_indicator.strip()
+    sub.target = new_target
+    sub.target_unit = new_target_unit.strip()
+    sub.location = new_location.strip()
+    sub.funding_source = new_funding
+    sub.ceiling = new_ceiling
+    session.flush()
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ebudgeting.sub_activity.update",
+        entity="eb_sub_activity",
+        entity_id=sub.id,
+        before=before,
+        after=_sub_public(sub),
+    )
+    record_override(
+        session, override, actor=actor.label, entity="eb_sub_activity", entity_id=sub.id
+    )
+    return sub
+
+
+def _require_deletable(session: Session, sub: SubActivity, actor: Actor) -> None:
+    require_editable(year_of(session, sub), sub, actor)
+    if session.scalar(select(Payment.id).where(Payment.sub_activity_id == sub.id).limit(1)):
+        raise Conflict(
+            _m(
+                "sub-activity %(code)s has payments: it cannot be deleted",
+                code=sub.sub_kegiatan_code,
+            ),
+            {"sub_activity_id": _m("has payments")},
+        )
+
+
+def may_delete(session: Session, sub: SubActivity, actor: Actor) -> bool:
+    """Whether ``delete_sub_activity`` would delete the plan for the actor now."""
+    try:
+        _require_deletable(session, sub, actor)
+    except ServiceError:
+        return False
+    return True
+
+
+def delete_sub_activity(session: Session, sub: SubActivity, *, actor: Actor) -> None:
+    """Only a plan nothing was paid from; its lines, notes and cash plan go with it."""
+    _require_deletable(session, sub, actor)
+    before = _sub_public(sub)
+    sub_id = sub.id
+    session.delete(sub)
+    session.flush()
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ebudgeting.sub_activity.delete",
+        entity="eb_sub_activity",
+        entity_id=sub_id,
+        before=before,
+    )
