@@ -7,7 +7,7 @@ from smartcity.cli import main
 from smartcity.db import db
 from sqlalchemy import text
 
-from .conftest import PASSWORD, unique_slug
+from .conftest import PASSWORD, take_region, unique_slug
 
 
 @pytest.fixture
@@ -31,6 +31,7 @@ def _tenant_count(slug: str) -> int:
 
 def test_create_list_suspend_and_apps(cli):
     slug = unique_slug("cli")
+    take_region("35.21")
     created = cli(
         "tenants",
         "create",

@@ -12,7 +12,7 @@ from smartcity.tenancy.names import role_name, schema_name
 from smartcity.tenancy.provisioning import TenantRequest, provision_tenant
 from sqlalchemy import text
 
-from .conftest import PASSWORD, unique_slug
+from .conftest import PASSWORD, take_region, unique_slug
 
 
 def _leftovers(settings, slug: str) -> dict[str, int]:
@@ -38,7 +38,7 @@ def _request(slug: str, **kw) -> TenantRequest:
     values = {
         "slug": slug,
         "name": "Kabupaten Uji",
-        "region_code": "35.19",
+        "region_code": take_region("35.19"),
         "admin_email": "admin@madiun.go.id",
         "admin_password": PASSWORD,
         "apps": ("noticeboard",),

@@ -20,7 +20,7 @@ from smartcity.migrating import Migrations, install_app, install_core
 from smartcity.reference import province_of
 from smartcity.sync import reference
 from smartcity.tenancy.cache import announce_change
-from smartcity.tenancy.models import Region, Tenant, TenantApp
+from smartcity.tenancy.models import Region, Tenant, TenantApp, TenantStatus
 from smartcity.tenancy.names import (
     InvalidSlugError,
     quote_ident,
@@ -45,6 +45,8 @@ class TenantRequest:
     admin_password: str
     admin_name: str = "Administrator"
     apps: tuple[str, ...] = ()
+    #: The operator's explicit choice to provision a region whose regency was archived.
+    reprovision: bool = False
 
 
 @dataclass
@@ -58,6 +60,8 @@ class Provisioning:
     actor: str
     apps: list[str] = field(default_factory=list)
     tenant: Tenant | None = None
+    #: The archived regency of the same region this one succeeds, if any.
+    replaces: str | None = None
 
     @property
     def schema(self) -> str:
@@ -97,6 +101,32 @@ def ensure_slug_free(session: Session, slug: str) -> None:
         raise Conflict(f"a tenant with slug '{slug}' already exists", {"slug": "taken"})
 
 
+def ensure_region_free(session: Session, p: Provisioning) -> None:
+    """One live regency per kode wilayah; after an archive, only when asked explicitly.
+
+    The partial unique index ``uq_tenants_live_region_code`` is the guarantee
+    (two operators at once); this check gives the refusal its words.
+    """
+    code = p.request.region_code
+    holders = session.execute(
+        select(Tenant.slug, Tenant.status).where(Tenant.region_code == code).order_by(Tenant.id)
+    ).all()
+    live = [slug for slug, status in holders if status is not TenantStatus.ARCHIVED]
+    if live:
+        raise Conflict(
+            f"region {code} already has a regency: '{live[0]}'",
+            {"region_code": f"already provisioned as '{live[0]}'"},
+        )
+    archived = [slug for slug, _status in holders]
+    if archived and not p.request.reprovision:
+        raise Conflict(
+            f"region {code} had a regency that was archived ('{archived[-1]}'):"
+            " tick re-provisioning to create a new one",
+            {"reprovision": f"'{archived[-1]}' was archived; confirm to provision again"},
+        )
+    p.replaces = archived[-1] if archived else None
+
+
 def validate_request(session: Session, p: Provisioning) -> None:
     req = p.request
     problems = tenant_problems(session, p)
@@ -110,6 +140,7 @@ def validate_request(session: Session, p: Provisioning) -> None:
     if problems:
         raise InvalidInput("the tenant cannot be provisioned as asked", problems)
     ensure_slug_free(session, req.slug)
+    ensure_region_free(session, p)
 
 
 def register_tenant(session: Session, p: Provisioning) -> None:
@@ -212,6 +243,8 @@ def record(session: Session, p: Provisioning) -> None:
         tenant_id=p.tenant.id,
         slug=p.request.slug,
         apps=p.apps,
+        region_code=p.request.region_code,
+        **({"reprovision_of": p.replaces} if p.replaces else {}),
     )
     announce_change(session, p.request.slug)
 
@@ -253,6 +286,11 @@ def provision_tenant(
 
 def raise_if_name_taken(exc: IntegrityError | ProgrammingError, slug: str) -> None:
     """Turn "already exists" from PostgreSQL (a leftover role or schema) into a Conflict."""
+    if "uq_tenants_live_region_code" in str(exc.orig):
+        raise Conflict(
+            "another regency was just provisioned for this region",
+            {"region_code": "already provisioned"},
+        ) from exc
     if "already exists" in str(exc.orig) or "duplicate key" in str(exc.orig):
         raise Conflict(
             f"a tenant, schema or role named '{slug}' already exists", {"slug": "taken"}
