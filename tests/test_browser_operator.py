@@ -12,7 +12,7 @@ import uuid
 import pytest
 from smartcity.tenantcore import orgunits
 
-from .conftest import OPERATOR_EMAIL, PASSWORD, watch_csp
+from .conftest import OPERATOR_EMAIL, PASSWORD, take_region, watch_csp
 from .test_browser_admin import DESKTOP, PHONE, shot
 from .test_web_admin import GOOD, HEADER
 
@@ -37,7 +37,8 @@ def test_operator_provisions_admin_imports_and_the_user_sees_only_its_apps(
 
     operator.goto(f"{server}/platform/tenants/new")
     operator.fill("#name", "Kabupaten Ngawi")
-    operator.select_option("#region_code", "35.21")
+    take_region("35.21")
+    operator.fill("#region_code", "Kabupaten Ngawi (35.21)")
     operator.fill("#slug", slug)
     operator.fill("#admin_email", "admin@ngawikab.go.id")
     operator.fill("#admin_name", "Admin Diskominfo Ngawi")

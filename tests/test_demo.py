@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
+from smartcity.db import db
 from smartcity.demo import DEMO_REGENCIES, seed_demo
+from smartcity.tenancy.models import Tenant
 from smartcity.tenantcore.models import OrgUnit, Staff, User
 from smartcity.tenantcore.nip import parse_nip
-from smartcity.db import db
-from smartcity.tenancy.models import Tenant
 from sqlalchemy import func, select
 
 from .conftest import take_region

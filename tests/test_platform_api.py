@@ -6,7 +6,7 @@ import pytest
 from smartcity.db import db
 from sqlalchemy import text
 
-from .conftest import PASSWORD, bearer, operator_token, tenant_token, take_region, unique_slug
+from .conftest import PASSWORD, bearer, operator_token, take_region, tenant_token, unique_slug
 
 
 @pytest.fixture

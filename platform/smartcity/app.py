@@ -22,6 +22,7 @@ from smartcity.config import Settings
 from smartcity.db import db, sqlalchemy_url
 from smartcity.errors import ServiceError
 from smartcity.extensions import babel, csrf, limiter, login_manager
+from smartcity.landing import landing_page, wants_landing_page
 from smartcity.logconfig import redact_url
 from smartcity.migrating import Migrations
 from smartcity.request_guard import BoundedJSONProvider, refuse_nul_bytes
@@ -161,6 +162,9 @@ def _open_request() -> Response | None:
         return None
     tenant = resolve(state.cache, state.settings.BASE_DOMAIN)
     g.tenant = tenant
+    on_tenant_address = request.environ.get(ENVIRON_KEY) is not None
+    if tenant is None and not on_tenant_address and wants_landing_page(request):
+        return Response(landing_page(), mimetype="text/html")
     if request.routing_exception is not None:
         return None  # Flask raises it next: a 404 or 405 with its Allow header
     refusal = _refusal(tenant, kind, state.blueprint_app.get(top or ""))

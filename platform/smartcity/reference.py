@@ -1,4 +1,4 @@
-"""Reference data shipped with the platform: the kode wilayah of every province, kab/kota and kecamatan.
+"""Reference data shipped with the platform: kode wilayah of every province, kab/kota, kecamatan.
 
 The edition and where it was read from are the ``#`` lines at the top of
 ``data/kode_wilayah.csv``; a newer edition is published with

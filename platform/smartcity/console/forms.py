@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 
 from smartcity.web import N_
 from smartcity.web.forms import (
@@ -37,6 +44,7 @@ PROVISIONING_FIELDS = {
     "admin.email": "admin_email",
     "admin.password": "admin_password",
     "admin.name": "admin_name",
+    "reprovision": "reprovision",
 }
 
 
@@ -50,10 +58,12 @@ class TenantForm(FlaskForm):  # type: ignore[misc]
         validators=[required(), at_most(200)],
         description=_l("As the regency calls itself, e.g. Kabupaten Pati."),
     )
-    region_code = SelectField(
+    # A text box with a <datalist> of the 514 kab/kota: the browser filters it as
+    # the operator types a name or a code, with no script.
+    region_code = StringField(
         _l("Regency (kode wilayah)"),
-        validators=[required()],
-        invalid_choice_message=NOT_A_CHOICE,
+        validators=[required(), at_most(160)],
+        description=_l("Type part of the name or the code (e.g. Sleman or 34.04), then choose."),
     )
     slug = StringField(
         _l("Slug"),
@@ -66,6 +76,10 @@ class TenantForm(FlaskForm):  # type: ignore[misc]
     apps = MultiCheckboxField(
         _l("Apps"),
         description=_l("Apps that another app requires are added automatically."),
+    )
+    reprovision = BooleanField(
+        _l("Provision again a region whose regency was archived"),
+        description=_l("Only after an archive; the audit log records which regency it succeeds."),
     )
     admin_email = EmailField(_l("First admin's email"), validators=[required(), at_most(254)])
     admin_name = StringField(

@@ -175,6 +175,26 @@ SERVICE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"(?P<n>\d+) problems now", N_("%(n)s problems now")),
         (
+            r"region (?P<code>\S+) already has a regency: '(?P<slug>[^']+)'",
+            N_("region %(code)s already has a regency: '%(slug)s'"),
+        ),
+        (
+            r"already provisioned as '(?P<slug>[^']+)'",
+            N_("already provisioned as '%(slug)s'"),
+        ),
+        (
+            r"region (?P<code>\S+) had a regency that was archived \('(?P<slug>[^']+)'\):"
+            r" tick re-provisioning to create a new one",
+            N_(
+                "region %(code)s had a regency that was archived ('%(slug)s'):"
+                " tick re-provisioning to create a new one"
+            ),
+        ),
+        (
+            r"'(?P<slug>[^']+)' was archived; confirm to provision again",
+            N_("'%(slug)s' was archived; confirm to provision again"),
+        ),
+        (
             r"a user with email (?P<email>\S+) already exists",
             N_("a user with email %(email)s already exists"),
         ),
