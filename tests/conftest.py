@@ -26,6 +26,7 @@ from smartcity.bootstrap import bootstrap_database, drop_deployment_roles, libpq
 from smartcity.config import Settings
 from smartcity.db import db
 from smartcity.demo import DEMO_REGENCIES
+from smartcity.devmail import MailCatcher
 from smartcity.fleet import migrate_platform
 from smartcity.operators import upsert_operator
 from smartcity.state import PlatformState
@@ -56,7 +57,17 @@ def _url_for_db(name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def settings() -> Iterator[Settings]:
+def mailbox() -> Iterator[MailCatcher]:
+    """A real SMTP server (aiosmtpd) the app sends to; tests wait for its letters."""
+    catcher = MailCatcher().start()
+    try:
+        yield catcher
+    finally:
+        catcher.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(mailbox: MailCatcher) -> Iterator[Settings]:
     name = f"sc_test_{secrets.token_hex(4)}"
     with psycopg.connect(libpq_url(ADMIN_URL), autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -69,6 +80,9 @@ def settings() -> Iterator[Settings]:
         LOGIN_RATE_LIMIT="5 per minute",
         LOG_JSON=False,
         DB_POOL_SIZE=5,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=mailbox.port,
+        MAIL_RETRY_SECONDS=0.2,
     )
     if PGBOUNCER_URL:
         pooled = make_url(PGBOUNCER_URL).set(username=settings.app_role, database=name)

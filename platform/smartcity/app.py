@@ -13,6 +13,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from smartcity import mail as outgoing_mail
 from smartcity import security_headers
 from smartcity.apps import AppRegistry, MenuEntry
 from smartcity.auth import sessions as web_sessions
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
     limiter.init_app(app)
+    outgoing_mail.init_app(app)
 
     _register_blueprints(app, registry)
     app.before_request(_open_request)

@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
-    PasswordField,
     SelectField,
     StringField,
     TextAreaField,
@@ -81,14 +80,15 @@ class TenantForm(FlaskForm):  # type: ignore[misc]
         _l("Provision again a region whose regency was archived"),
         description=_l("Only after an archive; the audit log records which regency it succeeds."),
     )
-    admin_email = EmailField(_l("First admin's email"), validators=[required(), at_most(254)])
+    admin_email = EmailField(
+        _l("First admin's email"),
+        validators=[required(), at_most(254)],
+        description=_l(
+            "The platform e-mails an invitation to choose a password; nobody else learns it."
+        ),
+    )
     admin_name = StringField(
         _l("First admin's name"), validators=[required(), at_most(200)], default="Administrator"
-    )
-    admin_password = PasswordField(
-        _l("First admin's password"),
-        validators=[required(), at_most(256)],
-        description=_l("At least 12 characters; mix letters with digits or symbols."),
     )
 
 

@@ -119,7 +119,7 @@ def tenant_new() -> Response | tuple[str, int]:
             region_code=region_code_of(form.region_code.data),
             admin_email=form.admin_email.data,
             admin_name=form.admin_name.data.strip(),
-            admin_password=form.admin_password.data,
+            admin_password="",  # invited by e-mail: the operator never knows it
             apps=tuple(form.apps.data or ()),
             reprovision=bool(form.reprovision.data),
         )
@@ -135,7 +135,14 @@ def tenant_new() -> Response | tuple[str, int]:
         except ServiceError as exc:
             refused, problems = exc, attach_service_errors(form, exc, PROVISIONING_FIELDS)
         else:
-            flash(_("%(name)s was provisioned.", name=tenant.name), "success")
+            flash(
+                _(
+                    "%(name)s was provisioned; an invitation was e-mailed to %(email)s.",
+                    name=tenant.name,
+                    email=asked.admin_email,
+                ),
+                "success",
+            )
             return redirect(url_for(".tenant_detail", slug=tenant.slug), 303)
     page = render_template(
         "console/tenant_new.html",

@@ -6,6 +6,7 @@ ROLE are transactional), so after a failure at any step nothing exists.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from smartcity.apps import AppRegistry
 from smartcity.auth.passwords import password_problem
 from smartcity.errors import Conflict, InvalidInput
+from smartcity.mail import send_after_commit, tenant_url
 from smartcity.migrating import Migrations, install_app, install_core
 from smartcity.reference import province_of
 from smartcity.sync import reference
@@ -32,6 +34,7 @@ from smartcity.tenancy.scope import as_tenant
 from smartcity.tenantcore import audit, users
 from smartcity.tenantcore.models import TenantSettings
 from smartcity.tenantcore.settings import timezone_for_region
+from smartcity.web.password_links import issue_link_token_for, password_letter
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class TenantRequest:
     name: str
     region_code: str
     admin_email: str
+    #: Empty (the console's way): the first admin is invited by e-mail to choose one.
     admin_password: str
     admin_name: str = "Administrator"
     apps: tuple[str, ...] = ()
@@ -135,7 +139,7 @@ def validate_request(session: Session, p: Provisioning) -> None:
     except InvalidInput as exc:
         problems.update(exc.fields)
 
-    if (problem := password_problem(req.admin_password)) is not None:
+    if req.admin_password and (problem := password_problem(req.admin_password)) is not None:
         problems["admin.password"] = problem
     if problems:
         raise InvalidInput("the tenant cannot be provisioned as asked", problems)
@@ -220,18 +224,34 @@ def push_reference_data(session: Session, p: Provisioning) -> None:
 
 
 def create_first_admin(session: Session, p: Provisioning) -> None:
+    """The regency's first admin; without a password, invited by e-mail after the commit."""
     req = p.request
+    assert p.tenant is not None  # noqa: S101 - set by register_tenant
     conn = session.connection()
     with as_tenant(conn, p.schema, p.role) as tenant_session:
-        users.create_user(
+        admin = users.create_user(
             tenant_session,
             email=req.admin_email,
             name=req.admin_name,
-            password=req.admin_password,
+            # Nobody knows a random one: the admin signs in after choosing their own.
+            password=req.admin_password or secrets.token_urlsafe(32),
             roles=["admin"],
             allowed_roles=p.registry.role_names(p.apps),
             actor=p.actor,
         )
+        if req.admin_password:
+            return
+        token = issue_link_token_for(
+            tenant_session, p.tenant.id, admin, purpose="invite", actor=p.actor
+        )
+        letter = password_letter(
+            to=admin.email,
+            name=admin.name,
+            regency=p.tenant.name,
+            link=tenant_url(req.slug, f"/set-password/{token}"),
+            purpose="invite",
+        )
+    send_after_commit(session, letter)
 
 
 def record(session: Session, p: Provisioning) -> None:

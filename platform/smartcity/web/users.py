@@ -18,6 +18,7 @@ from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
 from smartcity.errors import ServiceError
+from smartcity.mail import send_after_commit
 from smartcity.state import platform_state
 from smartcity.tenancy.resolver import current_tenant
 from smartcity.tenantcore import users
@@ -37,7 +38,12 @@ from smartcity.web.forms import (
     attach_service_errors,
     role_choices,
 )
-from smartcity.web.password_links import MAX_AGE, issue_link_token, user_for_token
+from smartcity.web.password_links import (
+    MAX_AGE,
+    issue_link_token,
+    password_letter,
+    user_for_token,
+)
 
 USERS_PER_PAGE = 25
 LINK_KEY = "password_link"
@@ -222,7 +228,15 @@ def user_link(user_id: int) -> str:
 
 
 def _hand_over(user: User, token: str, purpose: str) -> None:
+    """E-mail the link (after the commit) and show it once to the admin as well."""
     session[LINK_KEY] = {"user_id": user.id, "token": token, "purpose": purpose}
+    link = url_for(".set_password_link", token=token, _external=True)
+    send_after_commit(
+        g.db,
+        password_letter(
+            to=user.email, name=user.name, regency=current_tenant().name, link=link, purpose=purpose
+        ),
+    )
 
 
 # --------------------------------------------------------------------------- the invitee
