@@ -40,7 +40,9 @@ def test_operator_provisions_admin_imports_and_the_user_sees_only_its_apps(
     operator.goto(f"{server}/platform/tenants/new")
     operator.fill("#name", "Kabupaten Ngawi")
     take_region("35.21")
-    operator.fill("#region_code", "Kabupaten Ngawi (35.21)")
+    operator.fill("#region_code", "Kabupaten Ngawi (35.21)")  # as chosen from the datalist
+    operator.press("#region_code", "Tab")
+    assert operator.input_value("#slug") == "ngawi"  # suggested from the chosen region
     operator.fill("#slug", slug)
     operator.fill("#admin_email", "admin@ngawikab.go.id")
     operator.fill("#admin_name", "Admin Diskominfo Ngawi")

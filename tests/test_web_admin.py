@@ -56,7 +56,7 @@ def _csv(*rows: str) -> bytes:
 @pytest.fixture
 def regency(provision, tenant_db):
     """A regency (Pati, 33.18) with two units and a member who is no admin."""
-    slug = provision(apps=("noticeboard",))
+    slug = provision(apps=("noticeboard",), region_code="33.18")
     with tenant_db(slug) as session:
         setda = orgunits.create_unit(
             session,
