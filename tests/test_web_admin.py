@@ -467,6 +467,10 @@ def test_a_good_roster_previews_then_applies(app, regency, tenant_db):
     preview = admin.get(preview_url + "?lang=en").get_data(as_text=True)
     assert 'data-roster-state="ready"' in preview
     assert "3 rows were checked" in preview
+    # The preview shows what applying would do, with the first rows of each kind.
+    plan = dict(re.findall(r'data-plan="(\w+)">(\d+)<', preview))
+    assert plan == {"created": "3", "changed": "0", "unchanged": "0", "not_in_file": "0"}
+    assert "New staff" in preview and "Budi Santoso" in preview
     assert staff_count(tenant_db, regency) == 0  # not before Apply
     applied = post_form(admin, preview_url + "/apply", {}, page=preview_url)
     assert applied.status_code == 303, shown_errors(applied)
