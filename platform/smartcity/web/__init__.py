@@ -174,6 +174,15 @@ SERVICE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("this import is %(status)s and cannot be applied"),
         ),
         (r"(?P<n>\d+) problems now", N_("%(n)s problems now")),
+        (r"code repeats row (?P<row>\d+)", N_("code repeats row %(row)s")),
+        (
+            r"no unit with code (?P<code>\S+) above this row",
+            N_("no unit with code %(code)s above this row"),
+        ),
+        (
+            r"(?P<region>\S+) is not a kecamatan of (?P<code>\S+)",
+            N_("%(region)s is not a kecamatan of %(code)s"),
+        ),
         (
             r"region (?P<code>\S+) already has a regency: '(?P<slug>[^']+)'",
             N_("region %(code)s already has a regency: '%(slug)s'"),

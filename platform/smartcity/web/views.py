@@ -35,6 +35,7 @@ from smartcity.web import roster as _roster
 from smartcity.web import safe_next
 from smartcity.web import settings as _settings
 from smartcity.web import staff as _staff
+from smartcity.web import unit_import as _unit_import
 from smartcity.web import users as _users
 from smartcity.web.access import (
     TENANT_MANAGE,
@@ -48,7 +49,18 @@ from smartcity.web.forms import LoginForm
 
 __all__ = ["blueprint"]
 # Imported for their routes; named so the import is plainly deliberate.
-ADMIN_PAGES = (_account, _apps, _audit, _calendar, _orgunits, _roster, _settings, _staff, _users)
+ADMIN_PAGES = (
+    _account,
+    _apps,
+    _audit,
+    _calendar,
+    _orgunits,
+    _roster,
+    _settings,
+    _staff,
+    _unit_import,
+    _users,
+)
 
 
 @blueprint.get("/")
