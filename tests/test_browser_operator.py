@@ -53,24 +53,9 @@ def test_operator_provisions_admin_imports_and_the_user_sees_only_its_apps(
     operator.wait_for_selector(f"form[action$='/tenants/{slug}/apps/noticeboard/disable']")
     shot(operator, "operator-tenant-detail")
 
-    with tenant_db(slug) as session:  # the OPD the roster refers to
-        setda = orgunits.create_unit(
-            session,
-            code="4.01",
-            name="Sekretariat Daerah",
-            kind="sekretariat_daerah",
-            regency_code="35.21",
-            actor="t",
-        )
-        orgunits.create_unit(
-            session,
-            code="4.01.01",
-            name="Bagian Umum",
-            kind="bagian",
-            parent_id=setda.id,
-            regency_code="35.21",
-            actor="t",
-        )
+    # The standard list (on by default) holds the OPD the roster refers to (4.01.01).
+    with tenant_db(slug) as session:
+        assert orgunits.unit_by_code(session, "4.01.01") is not None
 
     base = f"{server}/t/{slug}"
     admin = watch_csp(chromium.new_context(viewport=DESKTOP, locale="id-ID").new_page(), refused)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import html
+import re
 
 from smartcity.db import db
 from smartcity.tenancy.models import PlatformAuditEntry, Tenant, TenantStatus
-from sqlalchemy import select
+from smartcity.tenantcore.models import OrgUnit
+from sqlalchemy import func, select
 
 from .conftest import PASSWORD, take_region, unique_slug
 from .test_console import page_token, signed_in_console
@@ -91,3 +93,17 @@ def test_the_platform_root_is_a_bilingual_landing_page(client, provision):
 
 def test_an_unknown_tenant_address_is_still_a_404(client, provision):
     assert client.get("/t/nobody-here/").status_code == 404
+
+
+def test_provisioning_can_start_the_regency_with_the_standard_org_units(app, tenant_db):
+    code = take_region("35.18")  # Kabupaten Nganjuk: 20 kecamatan
+    client = signed_in_console(app)
+    form = client.get("/platform/tenants/new").get_data(as_text=True)
+    assert re.search(r'<input checked[^>]*id="standard_units"', form)  # on unless unticked
+    slug = unique_slug("nganjuk")
+    assert _provision_form(client, slug, code, standard_units="y").status_code == 303
+    with tenant_db(slug) as session:
+        kinds = dict(
+            session.execute(select(OrgUnit.kind, func.count()).group_by(OrgUnit.kind)).all()
+        )
+    assert kinds["kecamatan"] == 20 and kinds["dinas"] >= 20

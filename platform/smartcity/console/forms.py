@@ -76,6 +76,14 @@ class TenantForm(FlaskForm):  # type: ignore[misc]
         _l("Apps"),
         description=_l("Apps that another app requires are added automatically."),
     )
+    standard_units = BooleanField(
+        _l("Start with the standard list of org units"),
+        default=True,
+        description=_l(
+            "Sekretariat, Inspektorat, the usual dinas and badan, and every kecamatan of the "
+            "region; the regency's admin edits it afterwards."
+        ),
+    )
     reprovision = BooleanField(
         _l("Provision again a region whose regency was archived"),
         description=_l("Only after an archive; the audit log records which regency it succeeds."),

@@ -122,6 +122,7 @@ def tenant_new() -> Response | tuple[str, int]:
             admin_password="",  # invited by e-mail: the operator never knows it
             apps=tuple(form.apps.data or ()),
             reprovision=bool(form.reprovision.data),
+            standard_units=bool(form.standard_units.data),
         )
         try:
             tenant = provision_tenant(

@@ -31,7 +31,7 @@ from smartcity.tenancy.names import (
     validate_slug,
 )
 from smartcity.tenancy.scope import as_tenant
-from smartcity.tenantcore import audit, users
+from smartcity.tenantcore import audit, orgunit_import, users
 from smartcity.tenantcore.models import TenantSettings
 from smartcity.tenantcore.settings import timezone_for_region
 from smartcity.web.password_links import issue_link_token_for, password_letter
@@ -51,6 +51,8 @@ class TenantRequest:
     apps: tuple[str, ...] = ()
     #: The operator's explicit choice to provision a region whose regency was archived.
     reprovision: bool = False
+    #: Start the regency with the standard perangkat daerah (its admin edits it after).
+    standard_units: bool = False
 
 
 @dataclass
@@ -254,6 +256,21 @@ def create_first_admin(session: Session, p: Provisioning) -> None:
     send_after_commit(session, letter)
 
 
+def create_standard_units(session: Session, p: Provisioning) -> None:
+    """The usual OPD of a kabupaten and the region's kecamatan, when asked for."""
+    if not p.request.standard_units:
+        return
+    with as_tenant(session.connection(), p.schema, p.role) as tenant_session:
+        orgunit_import.apply(
+            tenant_session,
+            orgunit_import.standard_rows(p.request.region_code),
+            regency_code=p.request.region_code,
+            actor=p.actor,
+            source="standard",
+            only_missing=True,
+        )
+
+
 def record(session: Session, p: Provisioning) -> None:
     assert p.tenant is not None  # noqa: S101 - set by register_tenant
     audit.record_platform(
@@ -264,6 +281,7 @@ def record(session: Session, p: Provisioning) -> None:
         slug=p.request.slug,
         apps=p.apps,
         region_code=p.request.region_code,
+        standard_units=p.request.standard_units,
         **({"reprovision_of": p.replaces} if p.replaces else {}),
     )
     announce_change(session, p.request.slug)
@@ -279,6 +297,7 @@ STEPS: tuple[Step, ...] = (
     install_apps,
     push_reference_data,
     create_first_admin,
+    create_standard_units,
     record,
 )
 
