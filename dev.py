@@ -409,6 +409,9 @@ def cmd_up(port: int) -> int:
         # Lets http://<slug>.localhost:PORT/ resolve tenants by host; browsers send
         # every *.localhost name to 127.0.0.1 without any DNS set-up.
         env.setdefault("SMARTCITY_BASE_DOMAIN", "localhost")
+        env.setdefault("SMARTCITY_PUBLIC_URL", f"http://localhost:{port}")
+        if not env.get("SMARTCITY_MAIL_SERVER"):
+            start_mail_catcher(handles, env, port)
         smartcity = tool("smartcity")
         run_step(
             "smartcity db bootstrap (login role, platform schema)",
@@ -418,6 +421,25 @@ def cmd_up(port: int) -> int:
         run_step("smartcity migrate", [smartcity, "migrate"], env)
         run_step("smartcity demo (demo regencies and credentials)", [smartcity, "demo"], env)
         return supervise(long_running_commands(port), env, port, tenant_slugs(env["DATABASE_URL"]))
+
+
+class _Stopper:
+    def __init__(self, stop: Any) -> None:
+        self.stop = stop
+
+
+def start_mail_catcher(handles: list[Any], env: dict[str, str], port: int) -> None:
+    """Catch the platform's mail locally (aiosmtpd) and show it on a page; dev only.
+
+    Production never runs this: it sets SMARTCITY_MAIL_SERVER to a real SMTP server.
+    """
+    from smartcity import devmail
+
+    smtp_port, page_port = port + 25, port + 26
+    handles.append(_Stopper(devmail.serve(smtp_port, page_port)))
+    env["SMARTCITY_MAIL_SERVER"] = "127.0.0.1"
+    env["SMARTCITY_MAIL_PORT"] = str(smtp_port)
+    say(f"mail is caught, not sent: see http://127.0.0.1:{page_port}/ (SMTP on {smtp_port})")
 
 
 def long_running_commands(port: int) -> dict[str, list[str]]:

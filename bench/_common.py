@@ -38,6 +38,7 @@ from smartcity.bootstrap import bootstrap_database, drop_deployment_roles, libpq
 from smartcity.config import Settings
 from smartcity.db import db
 from smartcity.fleet import migrate_platform
+from smartcity.reference import region_rows
 from smartcity.state import PlatformState
 from smartcity.tenancy.provisioning import TenantRequest, provision_tenant
 
@@ -52,8 +53,9 @@ REDIS_URL = os.environ.get("SMARTCITY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0
 APPS = ("tests.apps.noticeboard.manifest:manifest", "tests.apps.digest.manifest:manifest")
 PASSWORD = "Rahasia-Bench-2026"  # noqa: S105 - of throwaway tenants in a throwaway database
 ADMIN_EMAIL = "admin@example.go.id"
-REGION_CODE = "33.18"  # Kabupaten Pati
 ACTOR = "bench"
+#: One live regency per region code: each bench tenant takes the next kab/kota (514 of them).
+_REGIONS = iter(sorted(r.code for r in region_rows() if r.level == "kab_kota"))
 
 
 # -- the throwaway database --------------------------------------------------------------
@@ -135,7 +137,7 @@ def tenant_request(slug: str, apps: Iterable[str]) -> TenantRequest:
     return TenantRequest(
         slug=slug,
         name=f"Kabupaten {slug}",
-        region_code=REGION_CODE,
+        region_code=next(_REGIONS),
         admin_email=ADMIN_EMAIL,
         admin_password=PASSWORD,
         apps=tuple(apps),

@@ -25,10 +25,13 @@ from smartcity.app import create_app
 from smartcity.bootstrap import bootstrap_database, drop_deployment_roles, libpq_url
 from smartcity.config import Settings
 from smartcity.db import db
+from smartcity.demo import DEMO_REGENCIES
+from smartcity.devmail import MailCatcher
 from smartcity.fleet import migrate_platform
 from smartcity.operators import upsert_operator
 from smartcity.state import PlatformState
 from smartcity.tenancy.provisioning import TenantRequest, provision_tenant
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
@@ -56,7 +59,17 @@ def _url_for_db(name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def settings() -> Iterator[Settings]:
+def mailbox() -> Iterator[MailCatcher]:
+    """A real SMTP server (aiosmtpd) the app sends to; tests wait for its letters."""
+    catcher = MailCatcher().start()
+    try:
+        yield catcher
+    finally:
+        catcher.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(mailbox: MailCatcher) -> Iterator[Settings]:
     name = f"sc_test_{secrets.token_hex(4)}"
     with psycopg.connect(libpq_url(ADMIN_URL), autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -69,6 +82,9 @@ def settings() -> Iterator[Settings]:
         LOGIN_RATE_LIMIT="5 per minute",
         LOG_JSON=False,
         DB_POOL_SIZE=5,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=mailbox.port,
+        MAIL_RETRY_SECONDS=0.2,
     )
     if PGBOUNCER_URL:
         pooled = make_url(PGBOUNCER_URL).set(username=settings.app_role, database=name)
@@ -113,6 +129,39 @@ def unique_slug(stem: str = "kab") -> str:
 Provision = Callable[..., str]
 
 
+#: Region codes tests (and the demo) name on purpose; a tenant without a wish gets another.
+NAMED_REGIONS = (*(code for code, _slug in DEMO_REGENCIES), "76.05")
+
+
+def take_region(code: str | None = None) -> str:
+    """A kab/kota code free for a new live tenant (one live regency per region code).
+
+    The tests share one database and their tenants outlive them, so a test that
+    names a region takes it from earlier tests' tenants (moved to free codes here);
+    a test that names none gets a free code outside :data:`NAMED_REGIONS`, in a
+    WIB province (Sumatra, Java, West and Central Kalimantan) as Pati was before.
+    """
+    free = text(
+        "SELECT code FROM platform.regions WHERE level = 'kab_kota' AND code <> ALL(:named)"
+        " AND (code < '37' OR code LIKE '61.%' OR code LIKE '62.%')"
+        " AND code NOT IN (SELECT region_code FROM platform.tenants) ORDER BY random() LIMIT 1"
+    )
+    with db.platform_transaction() as session:
+        if code is None:
+            found = session.scalar(free, {"named": list(NAMED_REGIONS)})
+            assert found is not None, "every kab/kota has a test tenant"
+            return str(found)
+        holders = session.scalars(
+            text("SELECT id FROM platform.tenants WHERE region_code = :code"), {"code": code}
+        ).all()
+        for tenant_id in holders:
+            session.execute(
+                text("UPDATE platform.tenants SET region_code = :new WHERE id = :id"),
+                {"new": session.scalar(free, {"named": list(NAMED_REGIONS)}), "id": tenant_id},
+            )
+    return code
+
+
 @pytest.fixture
 def provision(app: Flask) -> Provision:
     """Provision a tenant (committed) and return its slug."""
@@ -121,10 +170,11 @@ def provision(app: Flask) -> Provision:
     def make(
         slug: str | None = None,
         apps: tuple[str, ...] = (),
-        region_code: str = "33.18",
+        region_code: str | None = None,
         admin_email: str = "admin@example.go.id",
     ) -> str:
         slug = slug or unique_slug()
+        region_code = take_region(region_code)
         with db.platform_transaction() as session:
             provision_tenant(
                 session,

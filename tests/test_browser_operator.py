@@ -7,12 +7,13 @@ user signs in and sees only the regency's apps.
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
 from smartcity.tenantcore import orgunits
 
-from .conftest import OPERATOR_EMAIL, PASSWORD, watch_csp
+from .conftest import OPERATOR_EMAIL, PASSWORD, take_region, watch_csp
 from .support.browser import DESKTOP, PHONE, shot
 from .support.web import GOOD, HEADER
 
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.browser
 
 def test_operator_provisions_admin_imports_and_the_user_sees_only_its_apps(
     server,
+    mailbox,
     chromium,
     tenant_db,
     tmp_path,
@@ -37,11 +39,13 @@ def test_operator_provisions_admin_imports_and_the_user_sees_only_its_apps(
 
     operator.goto(f"{server}/platform/tenants/new")
     operator.fill("#name", "Kabupaten Ngawi")
-    operator.select_option("#region_code", "35.21")
+    take_region("35.21")
+    operator.fill("#region_code", "Kabupaten Ngawi (35.21)")  # as chosen from the datalist
+    operator.press("#region_code", "Tab")
+    assert operator.input_value("#slug") == "ngawi"  # suggested from the chosen region
     operator.fill("#slug", slug)
     operator.fill("#admin_email", "admin@ngawikab.go.id")
     operator.fill("#admin_name", "Admin Diskominfo Ngawi")
-    operator.fill("#admin_password", PASSWORD)
     shot(operator, "operator-provision-form")
     operator.click("button[type=submit]:has-text('Siapkan')")
     operator.wait_for_url(f"{server}/platform/tenants/{slug}")
@@ -49,30 +53,19 @@ def test_operator_provisions_admin_imports_and_the_user_sees_only_its_apps(
     operator.wait_for_selector(f"form[action$='/tenants/{slug}/apps/noticeboard/disable']")
     shot(operator, "operator-tenant-detail")
 
-    with tenant_db(slug) as session:  # the OPD the roster refers to
-        setda = orgunits.create_unit(
-            session,
-            code="4.01",
-            name="Sekretariat Daerah",
-            kind="sekretariat_daerah",
-            regency_code="35.21",
-            actor="t",
-        )
-        orgunits.create_unit(
-            session,
-            code="4.01.01",
-            name="Bagian Umum",
-            kind="bagian",
-            parent_id=setda.id,
-            regency_code="35.21",
-            actor="t",
-        )
+    # The standard list (on by default) holds the OPD the roster refers to (4.01.01).
+    with tenant_db(slug) as session:
+        assert orgunits.unit_by_code(session, "4.01.01") is not None
 
     base = f"{server}/t/{slug}"
     admin = watch_csp(chromium.new_context(viewport=DESKTOP, locale="id-ID").new_page(), refused)
-    admin.goto(f"{base}/login")
-    admin.fill("#email", "admin@ngawikab.go.id")
+    # The first admin was invited by e-mail: the SMTP catcher holds the letter.
+    letter = mailbox.wait_for(lambda m: "admin@ngawikab.go.id" in m.to)
+    invitation = re.search(r"http://\S+/set-password/\S+", letter.body)
+    assert invitation is not None, letter.body
+    admin.goto(invitation.group(0).replace("http://localhost", server))
     admin.fill("#password", PASSWORD)
+    admin.fill("#confirm", PASSWORD)
     admin.click("button[type=submit]")
     admin.wait_for_url(f"{base}/")
     roster = tmp_path / "pegawai.csv"

@@ -7,7 +7,7 @@ from smartcity.cli import main
 from smartcity.db import db
 from sqlalchemy import text
 
-from .conftest import PASSWORD, unique_slug
+from .conftest import PASSWORD, take_region, unique_slug
 
 
 @pytest.fixture
@@ -31,6 +31,7 @@ def _tenant_count(slug: str) -> int:
 
 def test_create_list_suspend_and_apps(cli):
     slug = unique_slug("cli")
+    take_region("35.21")
     created = cli(
         "tenants",
         "create",
@@ -93,3 +94,19 @@ def test_bad_arguments_say_which_and_create_nothing(cli, args, expected):
 def test_unknown_tenant_is_a_clear_error(cli):
     result = cli("tenants", "resume", "no-such-regency")
     assert result.exit_code != 0 and "no tenant 'no-such-regency'" in result.output
+
+
+def test_a_region_whose_regency_was_archived_is_provisioned_again_only_when_asked(cli, tmp_path):
+    code = take_region("35.18")
+    first, second = unique_slug("nganjuk"), unique_slug("nganjuk-baru")
+    common = ["--name", "Kabupaten Nganjuk", "--region", code, "--admin-email", "a@nganjuk.go.id"]
+    assert cli("tenants", "create", "--slug", first, *common).exit_code == 0
+    taken = cli("tenants", "create", "--slug", second, *common)
+    assert taken.exit_code != 0 and "already has a regency" in taken.output
+    archived = cli("tenants", "archive", first, "--out", str(tmp_path))
+    assert archived.exit_code == 0, archived.output
+    unconfirmed = cli("tenants", "create", "--slug", second, *common)
+    assert unconfirmed.exit_code != 0 and "re-provisioning" in unconfirmed.output
+    again = cli("tenants", "create", "--slug", second, *common, "--reprovision", "--standard-units")
+    assert again.exit_code == 0, again.output
+    assert _tenant_count(second) == 1

@@ -32,7 +32,7 @@ API = "/t/{slug}/api/v1/ebudgeting"
 
 @pytest.fixture
 def regency(provision, tenant_db, state):
-    slug = provision(apps=("ebudgeting",))
+    slug = provision(apps=("ebudgeting",), region_code="33.18")  # SIPD writes kode pemda 3318
     with tenant_db(slug) as session:
         opds = make_opds(session)
         make_users(session, state.registry, opds, PASSWORD)

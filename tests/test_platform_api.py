@@ -6,7 +6,7 @@ import pytest
 from smartcity.db import db
 from sqlalchemy import text
 
-from .conftest import PASSWORD, bearer, operator_token, tenant_token, unique_slug
+from .conftest import PASSWORD, bearer, operator_token, take_region, tenant_token, unique_slug
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def _create(client, op, slug, **extra):
     body = {
         "slug": slug,
         "name": "Kabupaten Pati",
-        "region_code": "33.18",
+        "region_code": take_region("33.18"),
         "apps": ["noticeboard"],
         "admin": {"email": "admin@patikab.go.id", "password": PASSWORD},
     }

@@ -7,12 +7,14 @@ import dataclasses
 import pytest
 from smartcity.db import db
 from smartcity.errors import Conflict, InvalidInput
-from smartcity.tenancy import provisioning
+from smartcity.tenancy import lifecycle, provisioning
+from smartcity.tenancy.models import PlatformAuditEntry, Tenant
 from smartcity.tenancy.names import role_name, schema_name
 from smartcity.tenancy.provisioning import TenantRequest, provision_tenant
-from sqlalchemy import text
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
-from .conftest import PASSWORD, unique_slug
+from .conftest import PASSWORD, take_region, unique_slug
 
 
 def _leftovers(settings, slug: str) -> dict[str, int]:
@@ -38,7 +40,7 @@ def _request(slug: str, **kw) -> TenantRequest:
     values = {
         "slug": slug,
         "name": "Kabupaten Uji",
-        "region_code": "35.19",
+        "region_code": take_region("35.19"),
         "admin_email": "admin@madiun.go.id",
         "admin_password": PASSWORD,
         "apps": ("noticeboard",),
@@ -151,3 +153,73 @@ def test_invalid_request_names_every_bad_field(state, settings):
         "admin.email",
         "admin.password",
     }
+
+
+def _provision(state, settings, request: TenantRequest) -> None:
+    with db.platform_transaction() as s:
+        provision_tenant(
+            s,
+            request,
+            registry=state.registry,
+            migrations=state.migrations,
+            role_prefix=settings.role_prefix,
+            actor="tests",
+        )
+
+
+def test_every_kab_kota_of_the_2025_kepmendagri_can_be_provisioned(state, settings):
+    """Not only the 12 demo regions: 514 kab/kota, their provinces and kecamatan."""
+    with db.platform_transaction() as s:
+        levels = dict(
+            s.execute(text("SELECT level, count(*) FROM platform.regions GROUP BY level")).all()
+        )
+    assert levels["provinsi"] == 38 and levels["kab_kota"] == 514
+    assert levels["kecamatan"] >= 7000
+    slug = unique_slug("sleman")
+    # Kabupaten Sleman (34.04), Daerah Istimewa Yogyakarta: not a demo region.
+    _provision(state, settings, _request(slug, region_code=take_region("34.04")))
+    with db.platform_transaction() as s:
+        tenant = s.scalars(select(Tenant).where(Tenant.slug == slug)).one()
+        assert tenant.province == "Daerah Istimewa Yogyakarta"
+
+
+def test_a_region_has_one_live_regency_and_reprovisioning_is_explicit(state, settings):
+    code = take_region("35.21")  # Kabupaten Ngawi
+    first, second = unique_slug("ngawi"), unique_slug("ngawi-baru")
+    _provision(state, settings, _request(first, region_code=code))
+    with pytest.raises(Conflict, match="already has a regency") as refused:
+        _provision(state, settings, _request(second, region_code=code))
+    assert refused.value.fields == {"region_code": f"already provisioned as '{first}'"}
+
+    with db.platform_transaction() as s:
+        lifecycle.change_status(s, lifecycle.get_tenant(s, first), "archive", actor="tests")
+    with pytest.raises(Conflict, match="archived") as unconfirmed:
+        _provision(state, settings, _request(second, region_code=code))
+    assert "reprovision" in unconfirmed.value.fields
+    assert _leftovers(settings, second) == {"role": 0, "schema": 0, "tenant": 0}
+
+    _provision(state, settings, _request(second, region_code=code, reprovision=True))
+    with db.platform_transaction() as s:
+        entry = s.scalars(
+            select(PlatformAuditEntry)
+            .where(PlatformAuditEntry.action == "tenant.provision")
+            .order_by(PlatformAuditEntry.id.desc())
+            .limit(1)
+        ).one()
+        assert entry.detail["reprovision_of"] == first and entry.detail["slug"] == second
+
+
+def test_the_database_refuses_a_second_live_tenant_for_a_region(provision):
+    """The partial unique index holds even for a writer that skips the service's check."""
+    code = take_region("33.18")
+    provision(region_code=code)
+    refused = pytest.raises(IntegrityError, match="uq_tenants_live_region_code")
+    with refused, db.platform_transaction() as s:
+        s.execute(
+            text(
+                "INSERT INTO platform.tenants (slug, name, region_code, province, status,"
+                " maintenance, settings) VALUES (:slug, 'X', :code, 'Jawa Tengah', 'active',"
+                " false, '{}')"
+            ),
+            {"slug": unique_slug("dua"), "code": code},
+        )

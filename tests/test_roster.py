@@ -148,3 +148,44 @@ def test_unreadable_files_are_refused_clearly(regency, tenant_db, filename, cont
     with pytest.raises(InvalidInput) as caught, tenant_db(regency) as session:
         roster.upload(session, filename=filename, content=content, actor="t")
     assert field in caught.value.fields
+
+
+def test_the_preview_counts_new_changed_unchanged_and_absent_staff_with_first_rows(
+    regency, tenant_db
+):
+    with tenant_db(regency) as session:
+        first = roster.upload(session, filename="roster.csv", content=_csv(*GOOD), actor="t")
+        plan = roster.preview(session, first)
+        assert plan["counts"] == {
+            "created": 3,
+            "changed": 0,
+            "unchanged": 0,
+            "not_in_file": 0,
+            "reactivated": 0,
+        }
+        assert [s["name"] for s in plan["samples"]["created"]] == [
+            "Budi Santoso",
+            "Sari Dewi",
+            "Rina",
+        ]
+        assert plan["samples"]["created"][0]["unit"] == "4.01.01"
+        roster.apply(session, first, actor="t")
+        rina = session.scalars(select(Staff).where(Staff.nip == "199001012019212002")).one()
+        rina.is_active = False
+    promoted = [GOOD[1].replace("III/a,Analis", "III/b,Analis Ahli"), GOOD[2]]
+    with tenant_db(regency) as session:
+        second = roster.upload(session, filename="roster.csv", content=_csv(*promoted), actor="t")
+        plan = roster.preview(session, second, sample=1)
+        assert plan["counts"] == {
+            "created": 0,
+            "changed": 2,  # Sari promoted, Rina active again
+            "unchanged": 0,
+            "not_in_file": 1,  # Budi: not in this file, and the import leaves him active
+            "reactivated": 1,
+        }
+        assert [s["nip"] for s in plan["samples"]["not_in_file"]] == ["198609262015051001"]
+        assert len(plan["samples"]["changed"]) == 1
+        # Previewing writes nothing.
+        assert session.scalars(select(Staff.golongan).where(Staff.nip == GOOD[1][:18])).one() == (
+            "III/a"
+        )

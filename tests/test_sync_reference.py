@@ -14,7 +14,7 @@ from smartcity.errors import InvalidInput
 from smartcity.sync import reference
 from smartcity.sync.models import TenantReferenceVersion
 from smartcity.tenancy import lifecycle
-from smartcity.tenancy.models import PlatformAuditEntry, Tenant
+from smartcity.tenancy.models import PlatformAuditEntry, Region, Tenant
 from smartcity.tenantcore import calendar
 from smartcity.tenantcore.models import AuditEntry, Holiday
 from sqlalchemy import func, select
@@ -361,3 +361,26 @@ def test_every_dataset_normalizes_idempotently(state):
     for name, dataset in reference.all_datasets(state.registry).items():
         once = dataset.normalize(dataset.shipped())
         assert dataset.normalize(once) == once, name
+
+
+def test_a_newer_kode_wilayah_edition_from_a_file_reaches_provisioning(app, state, tmp_path):
+    """`publish-reference --dataset regions --file` adds new codes to platform.regions."""
+    rows = reference.shipped_regions()
+    newer = tmp_path / "kode_wilayah_2026.csv"
+    lines = ["# a later Kepmendagri (made up for the test)", "code,name,level"]
+    lines += [f"{r['code']},{r['name']},{r['level']}" for r in rows]
+    lines.append("99.01,Kabupaten Uji Pemekaran,kab_kota")
+    newer.write_text("\n".join(lines) + "\n")
+    runner = app.test_cli_runner()
+    try:
+        published = runner.invoke(
+            main, ["sync", "publish-reference", "--dataset", "regions", "--file", str(newer)]
+        )
+        assert published.exit_code == 0, published.output
+        assert "regions: published" in published.output
+        with db.platform_transaction() as session:
+            assert session.get(Region, "99.01").name == "Kabupaten Uji Pemekaran"
+            assert session.get(Region, "34.04").name == "Kabupaten Sleman"
+    finally:
+        with db.platform_transaction() as session:
+            reference.publish_shipped(session, ["regions"], registry=state.registry, actor="t")

@@ -14,7 +14,16 @@ from smartcity.tenantcore.models import AuditEntry, Holiday, OrgUnit, Staff, Ten
 from sqlalchemy import Engine, event, func, select
 
 from .conftest import PASSWORD
-from .support.web import GOOD, HEADER, admin_client, csrf_token, field_errors, post_form, sign_in
+from .support.web import (
+    GOOD,
+    HEADER,
+    admin_client,
+    csrf_token,
+    field_errors,
+    post_form,
+    shown_errors,
+    sign_in,
+)
 
 ADMIN = "admin@example.go.id"
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -49,7 +58,7 @@ def _csv(*rows: str) -> bytes:
 @pytest.fixture
 def regency(provision, tenant_db):
     """A regency (Pati, 33.18) with two units and a member who is no admin."""
-    slug = provision(apps=("noticeboard",))
+    slug = provision(apps=("noticeboard",), region_code="33.18")
     with tenant_db(slug) as session:
         setda = orgunits.create_unit(
             session,
@@ -78,14 +87,6 @@ def regency(provision, tenant_db):
             actor="t",
         )
     return slug
-
-
-def shown_errors(response) -> list[str]:
-    """Every error a page shows (for assertion messages)."""
-    page = response.get_data(as_text=True)
-    found = re.findall(r'class="invalid-feedback d-block">(.*?)</div>', page, re.S)
-    found += re.findall(r'class="alert alert-danger"[^>]*>(.*?)</div>', page, re.S)
-    return [html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", f))).strip() for f in found]
 
 
 def staff_count(tenant_db, slug: str) -> int:
@@ -433,6 +434,10 @@ def test_a_good_roster_previews_then_applies(app, regency, tenant_db):
     preview = admin.get(preview_url + "?lang=en").get_data(as_text=True)
     assert 'data-roster-state="ready"' in preview
     assert "3 rows were checked" in preview
+    # The preview shows what applying would do, with the first rows of each kind.
+    plan = dict(re.findall(r'data-plan="(\w+)">(\d+)<', preview))
+    assert plan == {"created": "3", "changed": "0", "unchanged": "0", "not_in_file": "0"}
+    assert "New staff" in preview and "Budi Santoso" in preview
     assert staff_count(tenant_db, regency) == 0  # not before Apply
     applied = post_form(admin, preview_url + "/apply", {}, page=preview_url)
     assert applied.status_code == 303, shown_errors(applied)

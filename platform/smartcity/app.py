@@ -27,6 +27,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from smartcity import access, i18n, public, security_headers
+from smartcity import mail as outgoing_mail
 from smartcity.api.auth import bearer_principal
 from smartcity.apps import AppRegistry, MenuEntry
 from smartcity.auth import principal as principals
@@ -37,6 +38,7 @@ from smartcity.config import Settings
 from smartcity.db import db, sqlalchemy_url
 from smartcity.errors import ServiceError, as_message
 from smartcity.extensions import csrf, limiter, login_manager
+from smartcity.landing import landing_page, wants_landing_page
 from smartcity.logconfig import redact_url
 from smartcity.migrating import Migrations
 from smartcity.request_guard import BoundedJSONProvider, refuse_nul_bytes
@@ -95,6 +97,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.init_app(app)
     i18n.init_app(app, registry, locale_selector=_select_locale, timezone_selector=_select_timezone)
     limiter.init_app(app)
+    outgoing_mail.init_app(app)
 
     _register_blueprints(app, registry)
     app.before_request(_open_request)
@@ -189,6 +192,9 @@ def _open_request() -> Response | None:
         return None
     tenant = resolve(state.cache, state.settings.BASE_DOMAIN)
     g.tenant = tenant
+    on_tenant_address = request.environ.get(ENVIRON_KEY) is not None
+    if tenant is None and not on_tenant_address and wants_landing_page(request):
+        return Response(landing_page(), mimetype="text/html")
     if request.routing_exception is not None:
         return None  # Flask raises it next: a 404 or 405 with its Allow header
     refusal = _refusal(tenant, kind, state.blueprint_app.get(top or ""))

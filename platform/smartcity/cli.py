@@ -125,6 +125,12 @@ def tenants_list() -> None:
     confirmation_prompt=True,
     envvar="SMARTCITY_ADMIN_PASSWORD",
 )
+@click.option(
+    "--reprovision",
+    is_flag=True,
+    help="The region's regency was archived: provision a new one (recorded in the audit).",
+)
+@click.option("--standard-units", is_flag=True, help="Start with the standard list of org units.")
 @with_appcontext
 def tenants_create(**kw: Any) -> None:
     """Provision a regency in one transaction."""

@@ -73,6 +73,25 @@ class Settings:
     APPS: tuple[str, ...] = _setting(
         (), "Manifests to load as module:attr (comma separated); empty means entry points."
     )
+    PUBLIC_URL: str = _setting(
+        "http://localhost:8000",
+        "The platform's address for links in e-mail sent outside a request (CLI, tasks).",
+    )
+    MAIL_SERVER: str = _setting(
+        "", "SMTP host for invitations and password resets; empty means mail is only logged."
+    )
+    MAIL_PORT: int = _setting(25, "SMTP port (587 with MAIL_USE_TLS, 465 with MAIL_USE_SSL).")
+    MAIL_USE_TLS: bool = _setting(False, "Upgrade the SMTP connection with STARTTLS.")
+    MAIL_USE_SSL: bool = _setting(False, "Connect to the SMTP server over TLS from the start.")
+    MAIL_USERNAME: str = _setting("", "SMTP user name; empty means no authentication.")
+    MAIL_PASSWORD: str = _setting("", "SMTP password.")
+    MAIL_SENDER: str = _setting(
+        "Smart City Bandung <no-reply@localhost>", "The From address of the platform's mail."
+    )
+    MAIL_ATTEMPTS: int = _setting(4, "Tries per letter before it is given up (logged).")
+    MAIL_RETRY_SECONDS: float = _setting(
+        2.0, "Pause after the first failed try; doubles after each further failure."
+    )
     EXPORT_DIR: str = _setting(
         "./var/exports", "Folder `smartcity tenants export` and `archive` write archives to."
     )

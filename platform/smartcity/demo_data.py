@@ -17,95 +17,11 @@ from sqlalchemy.orm import Session
 from smartcity.reference import region_rows
 from smartcity.tenantcore.models import OrgUnit, Staff
 from smartcity.tenantcore.nip import parse_nip
+from smartcity.tenantcore.orgunit_import import STANDARD_OPD
 from smartcity.tenantcore.staff import GOLONGAN
 
-#: (code, name, kind, sub-units) of a typical kabupaten's OPD.
-OPD: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
-    (
-        "4.01",
-        "Sekretariat Daerah",
-        "sekretariat_daerah",
-        (
-            "Bagian Pemerintahan",
-            "Bagian Hukum",
-            "Bagian Organisasi",
-            "Bagian Umum",
-            "Bagian Perekonomian",
-            "Bagian Pengadaan Barang dan Jasa",
-        ),
-    ),
-    ("4.02", "Sekretariat DPRD", "sekretariat_dprd", ("Bagian Persidangan", "Bagian Keuangan")),
-    (
-        "6.01",
-        "Inspektorat Daerah",
-        "inspektorat",
-        ("Inspektur Pembantu I", "Inspektur Pembantu II"),
-    ),
-    (
-        "1.01",
-        "Dinas Pendidikan",
-        "dinas",
-        ("Bidang Pembinaan SD", "Bidang Pembinaan SMP", "Bidang PAUD dan PNF"),
-    ),
-    (
-        "1.02",
-        "Dinas Kesehatan",
-        "dinas",
-        ("Bidang Kesehatan Masyarakat", "Bidang Pelayanan Kesehatan", "Bidang Pencegahan Penyakit"),
-    ),
-    (
-        "1.03",
-        "Dinas Pekerjaan Umum dan Penataan Ruang",
-        "dinas",
-        ("Bidang Bina Marga", "Bidang Sumber Daya Air", "Bidang Tata Ruang"),
-    ),
-    ("1.04", "Dinas Perumahan dan Kawasan Permukiman", "dinas", ("Bidang Perumahan",)),
-    ("1.05", "Satuan Polisi Pamong Praja", "satuan", ("Bidang Penegakan Perda",)),
-    ("1.06", "Dinas Sosial", "dinas", ("Bidang Rehabilitasi Sosial", "Bidang Perlindungan Sosial")),
-    ("2.07", "Dinas Tenaga Kerja", "dinas", ("Bidang Penempatan Tenaga Kerja",)),
-    ("2.08", "Dinas Pemberdayaan Perempuan dan Perlindungan Anak", "dinas", ()),
-    ("2.09", "Dinas Ketahanan Pangan", "dinas", ("Bidang Distribusi Pangan",)),
-    ("2.11", "Dinas Lingkungan Hidup", "dinas", ("Bidang Persampahan", "Bidang Pengendalian")),
-    ("2.12", "Dinas Kependudukan dan Pencatatan Sipil", "dinas", ("Bidang Pelayanan Pendaftaran",)),
-    ("2.13", "Dinas Pemberdayaan Masyarakat dan Desa", "dinas", ("Bidang Pemerintahan Desa",)),
-    ("2.14", "Dinas Pengendalian Penduduk dan Keluarga Berencana", "dinas", ()),
-    ("2.15", "Dinas Perhubungan", "dinas", ("Bidang Lalu Lintas",)),
-    (
-        "2.16",
-        "Dinas Komunikasi dan Informatika",
-        "dinas",
-        ("Bidang Aplikasi Informatika", "Bidang Persandian dan Statistik"),
-    ),
-    ("2.17", "Dinas Koperasi dan Usaha Mikro", "dinas", ()),
-    ("2.18", "Dinas Penanaman Modal dan PTSP", "dinas", ("Bidang Perizinan",)),
-    ("2.19", "Dinas Kepemudaan dan Olahraga", "dinas", ()),
-    ("2.23", "Dinas Perpustakaan dan Kearsipan", "dinas", ()),
-    ("3.25", "Dinas Perikanan", "dinas", ()),
-    ("3.26", "Dinas Kebudayaan dan Pariwisata", "dinas", ("Bidang Destinasi Wisata",)),
-    ("3.27", "Dinas Pertanian", "dinas", ("Bidang Tanaman Pangan", "Bidang Penyuluhan")),
-    ("3.30", "Dinas Perdagangan dan Perindustrian", "dinas", ("Bidang Perdagangan",)),
-    (
-        "5.01",
-        "Badan Perencanaan Pembangunan Daerah",
-        "badan",
-        ("Bidang Perencanaan Ekonomi", "Bidang Perencanaan Infrastruktur"),
-    ),
-    (
-        "5.02",
-        "Badan Pengelolaan Keuangan dan Aset Daerah",
-        "badan",
-        ("Bidang Anggaran", "Bidang Perbendaharaan", "Bidang Aset"),
-    ),
-    ("5.03", "Badan Pendapatan Daerah", "badan", ("Bidang Pajak Daerah",)),
-    (
-        "5.04",
-        "Badan Kepegawaian dan Pengembangan SDM",
-        "badan",
-        ("Bidang Mutasi", "Bidang Pengembangan Kompetensi"),
-    ),
-    ("5.05", "Badan Penanggulangan Bencana Daerah", "badan", ("Bidang Kedaruratan",)),
-    ("8.01", "Badan Kesatuan Bangsa dan Politik", "badan", ()),
-)
+#: (code, name, kind, sub-units) of a typical kabupaten's OPD: the standard list.
+OPD = STANDARD_OPD
 JAVA_PROVINCES = {"31", "32", "33", "34", "35", "36"}
 FIRST_NAMES = (
     "Agus",

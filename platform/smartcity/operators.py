@@ -153,3 +153,24 @@ def disable_totp(session: Session, operator: Operator, code: str | None, *, acto
     record_platform(
         session, actor=actor, action="operator.totp_disable", tenant_id=None, email=operator.email
     )
+
+
+# --------------------------------------------------------------------------- passwords
+
+
+def change_operator_password(
+    session: Session, operator: Operator, password: str, *, actor: str
+) -> None:
+    """A new password; every session and reset link issued before it stops working."""
+    if (problem := password_problem(password)) is not None:
+        raise InvalidInput(f"password {problem}", {"password": problem})
+    operator.password_hash = hash_password(password)
+    operator.credential_version += 1
+    session.flush()
+    record_platform(
+        session,
+        actor=actor,
+        action="operator.password_change",
+        tenant_id=None,
+        email=operator.email,
+    )

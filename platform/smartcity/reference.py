@@ -1,4 +1,9 @@
-"""Reference data shipped with the platform: kode wilayah of the 2018 regencies."""
+"""Reference data shipped with the platform: kode wilayah of every province, kab/kota, kecamatan.
+
+The edition and where it was read from are the ``#`` lines at the top of
+``data/kode_wilayah.csv``; a newer edition is published with
+``smartcity sync publish-reference --dataset regions --file ...``.
+"""
 
 from __future__ import annotations
 
@@ -17,10 +22,8 @@ class RegionRow(NamedTuple):
 @cache
 def region_rows() -> tuple[RegionRow, ...]:
     text = files("smartcity").joinpath("data/kode_wilayah.csv").read_text(encoding="utf-8")
-    return tuple(
-        RegionRow(row["kode"], row["nama"], row["level"])
-        for row in csv.DictReader(text.splitlines())
-    )
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return tuple(RegionRow(row["kode"], row["nama"], row["level"]) for row in csv.DictReader(lines))
 
 
 def province_of(code: str) -> str | None:

@@ -61,3 +61,11 @@ def sign_in(
     return client.post(
         f"/t/{slug}/login", data={"csrf_token": token, "email": email, "password": password}
     )
+
+
+def shown_errors(response) -> list[str]:
+    """Every error a page shows (for assertion messages)."""
+    page = response.get_data(as_text=True)
+    found = re.findall(r'class="invalid-feedback d-block">(.*?)</div>', page, re.S)
+    found += re.findall(r'class="alert alert-danger"[^>]*>(.*?)</div>', page, re.S)
+    return [html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", f))).strip() for f in found]

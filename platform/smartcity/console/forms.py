@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 
 from smartcity.web import N_
 from smartcity.web.forms import (
@@ -37,6 +43,7 @@ PROVISIONING_FIELDS = {
     "admin.email": "admin_email",
     "admin.password": "admin_password",
     "admin.name": "admin_name",
+    "reprovision": "reprovision",
 }
 
 
@@ -50,10 +57,12 @@ class TenantForm(FlaskForm):  # type: ignore[misc]
         validators=[required(), at_most(200)],
         description=_l("As the regency calls itself, e.g. Kabupaten Pati."),
     )
-    region_code = SelectField(
+    # A text box with a <datalist> of the 514 kab/kota: the browser filters it as
+    # the operator types a name or a code, with no script.
+    region_code = StringField(
         _l("Regency (kode wilayah)"),
-        validators=[required()],
-        invalid_choice_message=NOT_A_CHOICE,
+        validators=[required(), at_most(160)],
+        description=_l("Type part of the name or the code (e.g. Sleman or 34.04), then choose."),
     )
     slug = StringField(
         _l("Slug"),
@@ -67,14 +76,27 @@ class TenantForm(FlaskForm):  # type: ignore[misc]
         _l("Apps"),
         description=_l("Apps that another app requires are added automatically."),
     )
-    admin_email = EmailField(_l("First admin's email"), validators=[required(), at_most(254)])
+    standard_units = BooleanField(
+        _l("Start with the standard list of org units"),
+        default=True,
+        description=_l(
+            "Sekretariat, Inspektorat, the usual dinas and badan, and every kecamatan of the "
+            "region; the regency's admin edits it afterwards."
+        ),
+    )
+    reprovision = BooleanField(
+        _l("Provision again a region whose regency was archived"),
+        description=_l("Only after an archive; the audit log records which regency it succeeds."),
+    )
+    admin_email = EmailField(
+        _l("First admin's email"),
+        validators=[required(), at_most(254)],
+        description=_l(
+            "The platform e-mails an invitation to choose a password; nobody else learns it."
+        ),
+    )
     admin_name = StringField(
         _l("First admin's name"), validators=[required(), at_most(200)], default="Administrator"
-    )
-    admin_password = PasswordField(
-        _l("First admin's password"),
-        validators=[required(), at_most(256)],
-        description=_l("At least 12 characters; mix letters with digits or symbols."),
     )
 
 

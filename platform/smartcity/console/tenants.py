@@ -6,6 +6,8 @@ Every change goes through a service and ends in a redirect with a flash message
 
 from __future__ import annotations
 
+import re
+
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -106,9 +108,7 @@ def tenant_new() -> Response | tuple[str, int]:
     regions = g.db.scalars(
         select(Region).where(Region.level == "kab_kota").order_by(Region.name)
     ).all()
-    form.region_code.choices = options(
-        [("", _("Choose a regency…")), *((r.code, f"{r.name} ({r.code})") for r in regions)]
-    )
+    region_options = [f"{r.name} ({r.code})" for r in regions]
     form.apps.choices = options((m.name, m.title) for m in state.registry)
     refused: ServiceError | None = None
     problems: list[str] = []
@@ -116,11 +116,13 @@ def tenant_new() -> Response | tuple[str, int]:
         asked = TenantRequest(
             slug=form.slug.data.strip(),
             name=form.name.data.strip(),
-            region_code=form.region_code.data,
+            region_code=region_code_of(form.region_code.data),
             admin_email=form.admin_email.data,
             admin_name=form.admin_name.data.strip(),
-            admin_password=form.admin_password.data,
+            admin_password="",  # invited by e-mail: the operator never knows it
             apps=tuple(form.apps.data or ()),
+            reprovision=bool(form.reprovision.data),
+            standard_units=bool(form.standard_units.data),
         )
         try:
             tenant = provision_tenant(
@@ -134,17 +136,34 @@ def tenant_new() -> Response | tuple[str, int]:
         except ServiceError as exc:
             refused, problems = exc, attach_service_errors(form, exc, PROVISIONING_FIELDS)
         else:
-            flash(_("%(name)s was provisioned.", name=tenant.name), "success")
+            flash(
+                _(
+                    "%(name)s was provisioned; an invitation was e-mailed to %(email)s.",
+                    name=tenant.name,
+                    email=asked.admin_email,
+                ),
+                "success",
+            )
             return redirect(url_for(".tenant_detail", slug=tenant.slug), 303)
     page = render_template(
         "console/tenant_new.html",
         form=form,
         app_notes=_app_notes(),
+        region_options=region_options,
         error=refused,
         problems=problems,
     )
     # Status >= 400 after a refusal: the request boundary rolls back every step taken.
     return page, refused.status if refused else form_status()
+
+
+def region_code_of(chosen: str) -> str:
+    """The code in "Kabupaten Sleman (34.04)" as the datalist offers it, or a typed code."""
+    found = _REGION_CODE.search(chosen.strip())
+    return found.group(1) if found else chosen.strip()
+
+
+_REGION_CODE = re.compile(r"(?:^|\()(\d{2}\.\d{2})\)?$")
 
 
 def _app_notes() -> dict[str, str]:

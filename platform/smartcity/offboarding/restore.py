@@ -288,12 +288,15 @@ def restore_tenant(
         admin_email="",
         admin_password="",
         apps=tuple(archive.apps),
+        # Restoring is itself the explicit act that brings an archived region back.
+        reprovision=True,
     )
     p = Provisioning(request, registry, migrations, role_prefix, actor)
     problems = provisioning.tenant_problems(session, p)
     if problems:
         raise InvalidInput("the tenant cannot be restored as asked", problems)
     provisioning.ensure_slug_free(session, slug)
+    provisioning.ensure_region_free(session, p)
     try:
         for step in (
             provisioning.register_tenant,

@@ -35,7 +35,7 @@ from smartcity.apps import AppManifest, AppRegistry, Changes, Dataset, Row
 from smartcity.errors import InvalidInput, Message, NotFound
 from smartcity.reference import region_rows
 from smartcity.sync.models import ReferenceDataset, TenantReferenceVersion
-from smartcity.tenancy.models import Tenant, TenantStatus
+from smartcity.tenancy.models import Region, Tenant, TenantStatus
 from smartcity.tenancy.names import role_name, schema_name
 from smartcity.tenancy.scope import as_tenant
 from smartcity.tenantcore import audit
@@ -152,6 +152,26 @@ def apply_regions(_session: Session, _rows: list[Row], _version: str) -> Changes
     return {}
 
 
+def mirror_regions(session: Session, rows: list[Row]) -> None:
+    """Keep ``platform.regions`` (what provisioning checks a region against) at this edition.
+
+    Codes are added or renamed, never deleted: a tenant may still hold a code that
+    a newer Kepmendagri retired (a region split or merged), and its row must stay.
+    """
+    if not rows:
+        return
+    stmt = insert(Region).values([{k: r[k] for k in ("code", "name", "level")} for r in rows])
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["code"],
+            set_={"name": stmt.excluded.name, "level": stmt.excluded.level},
+        )
+    )
+
+
+#: Datasets the platform also keeps as a table of its own, updated by each publish.
+PLATFORM_MIRRORS = {"regions": mirror_regions}
+
 DATASETS: dict[str, Dataset] = {
     "national_holidays": Dataset(
         "national_holidays",
@@ -255,6 +275,8 @@ def publish(
     row = ReferenceDataset(name=name, version=version, checksum=digest, data=normalized)
     session.add(row)
     session.flush()
+    if name in PLATFORM_MIRRORS:
+        PLATFORM_MIRRORS[name](session, normalized)
     audit.record_platform(
         session,
         actor=actor,

@@ -12,9 +12,11 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Identity,
+    Index,
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -67,6 +69,18 @@ class Tenant(PlatformBase):
     )
     apps: Mapped[list[TenantApp]] = relationship(
         back_populates="tenant", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        # One live regency per kode wilayah: two tenants for 35.21 split its users and
+        # data and the adoption page cannot tell them apart. An archived one may have a
+        # successor (re-provisioning is an explicit, audited choice).
+        Index(
+            "uq_tenants_live_region_code",
+            "region_code",
+            unique=True,
+            postgresql_where=text("status IN ('active', 'suspended')"),
+        ),
     )
 
 

@@ -6,6 +6,7 @@ ROLE are transactional), so after a failure at any step nothing exists.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -16,12 +17,13 @@ from sqlalchemy.orm import Session
 from smartcity.apps import AppRegistry
 from smartcity.auth.passwords import password_problem
 from smartcity.errors import Conflict, InvalidInput, Message
+from smartcity.mail import send_after_commit, tenant_url
 from smartcity.migrating import Migrations, install_app, install_core
 from smartcity.reference import province_of
 from smartcity.sync import reference
 from smartcity.tenancy import roles
 from smartcity.tenancy.cache import announce_change
-from smartcity.tenancy.models import Region, Tenant, TenantApp
+from smartcity.tenancy.models import Region, Tenant, TenantApp, TenantStatus
 from smartcity.tenancy.names import (
     InvalidSlugError,
     quote_ident,
@@ -30,8 +32,9 @@ from smartcity.tenancy.names import (
     validate_slug,
 )
 from smartcity.tenancy.scope import as_tenant
-from smartcity.tenantcore import audit, users
+from smartcity.tenantcore import audit, orgunit_import, users
 from smartcity.tenantcore.models import TenantSettings
+from smartcity.tenantcore.password_links import issue_link_token_for, password_letter
 from smartcity.tenantcore.settings import timezone_for_region
 
 
@@ -43,9 +46,14 @@ class TenantRequest:
     name: str
     region_code: str
     admin_email: str
+    #: Empty (the console's way): the first admin is invited by e-mail to choose one.
     admin_password: str
     admin_name: str = "Administrator"
     apps: tuple[str, ...] = ()
+    #: The operator's explicit choice to provision a region whose regency was archived.
+    reprovision: bool = False
+    #: Start the regency with the standard perangkat daerah (its admin edits it after).
+    standard_units: bool = False
 
 
 @dataclass
@@ -59,6 +67,8 @@ class Provisioning:
     actor: str
     apps: list[str] = field(default_factory=list)
     tenant: Tenant | None = None
+    #: The archived regency of the same region this one succeeds, if any.
+    replaces: str | None = None
 
     @property
     def schema(self) -> str:
@@ -100,6 +110,32 @@ def ensure_slug_free(session: Session, slug: str) -> None:
         )
 
 
+def ensure_region_free(session: Session, p: Provisioning) -> None:
+    """One live regency per kode wilayah; after an archive, only when asked explicitly.
+
+    The partial unique index ``uq_tenants_live_region_code`` is the guarantee
+    (two operators at once); this check gives the refusal its words.
+    """
+    code = p.request.region_code
+    holders = session.execute(
+        select(Tenant.slug, Tenant.status).where(Tenant.region_code == code).order_by(Tenant.id)
+    ).all()
+    live = [slug for slug, status in holders if status is not TenantStatus.ARCHIVED]
+    if live:
+        raise Conflict(
+            f"region {code} already has a regency: '{live[0]}'",
+            {"region_code": f"already provisioned as '{live[0]}'"},
+        )
+    archived = [slug for slug, _status in holders]
+    if archived and not p.request.reprovision:
+        raise Conflict(
+            f"region {code} had a regency that was archived ('{archived[-1]}'):"
+            " tick re-provisioning to create a new one",
+            {"reprovision": f"'{archived[-1]}' was archived; confirm to provision again"},
+        )
+    p.replaces = archived[-1] if archived else None
+
+
 def validate_request(session: Session, p: Provisioning) -> None:
     req = p.request
     problems = tenant_problems(session, p)
@@ -108,11 +144,12 @@ def validate_request(session: Session, p: Provisioning) -> None:
     except InvalidInput as exc:
         problems.update(exc.fields)
 
-    if (problem := password_problem(req.admin_password)) is not None:
+    if req.admin_password and (problem := password_problem(req.admin_password)) is not None:
         problems["admin.password"] = problem
     if problems:
         raise InvalidInput("the tenant cannot be provisioned as asked", problems)
     ensure_slug_free(session, req.slug)
+    ensure_region_free(session, p)
 
 
 def register_tenant(session: Session, p: Provisioning) -> None:
@@ -189,17 +226,48 @@ def push_reference_data(session: Session, p: Provisioning) -> None:
 
 
 def create_first_admin(session: Session, p: Provisioning) -> None:
+    """The regency's first admin; without a password, invited by e-mail after the commit."""
     req = p.request
+    assert p.tenant is not None  # noqa: S101 - set by register_tenant
     conn = session.connection()
     with as_tenant(conn, p.schema, p.role) as tenant_session:
-        users.create_user(
+        admin = users.create_user(
             tenant_session,
             email=req.admin_email,
             name=req.admin_name,
-            password=req.admin_password,
+            # Nobody knows a random one: the admin signs in after choosing their own.
+            password=req.admin_password or secrets.token_urlsafe(32),
             roles=["admin"],
             allowed_roles=p.registry.role_names(p.apps),
             actor=p.actor,
+        )
+        if req.admin_password:
+            return
+        token = issue_link_token_for(
+            tenant_session, p.tenant.id, admin, purpose="invite", actor=p.actor
+        )
+        letter = password_letter(
+            to=admin.email,
+            name=admin.name,
+            regency=p.tenant.name,
+            link=tenant_url(req.slug, f"/set-password/{token}"),
+            purpose="invite",
+        )
+    send_after_commit(session, letter)
+
+
+def create_standard_units(session: Session, p: Provisioning) -> None:
+    """The usual OPD of a kabupaten and the region's kecamatan, when asked for."""
+    if not p.request.standard_units:
+        return
+    with as_tenant(session.connection(), p.schema, p.role) as tenant_session:
+        orgunit_import.apply(
+            tenant_session,
+            orgunit_import.standard_rows(p.request.region_code),
+            regency_code=p.request.region_code,
+            actor=p.actor,
+            source="standard",
+            only_missing=True,
         )
 
 
@@ -212,6 +280,9 @@ def record(session: Session, p: Provisioning) -> None:
         tenant_id=p.tenant.id,
         slug=p.request.slug,
         apps=p.apps,
+        region_code=p.request.region_code,
+        standard_units=p.request.standard_units,
+        **({"reprovision_of": p.replaces} if p.replaces else {}),
     )
     announce_change(session, p.request.slug)
 
@@ -226,6 +297,7 @@ STEPS: tuple[Step, ...] = (
     install_apps,
     push_reference_data,
     create_first_admin,
+    create_standard_units,
     record,
 )
 
@@ -253,6 +325,11 @@ def provision_tenant(
 
 def raise_if_name_taken(exc: IntegrityError | ProgrammingError, slug: str) -> None:
     """Turn "already exists" from PostgreSQL (a leftover role or schema) into a Conflict."""
+    if "uq_tenants_live_region_code" in str(exc.orig):
+        raise Conflict(
+            "another regency was just provisioned for this region",
+            {"region_code": "already provisioned"},
+        ) from exc
     if "already exists" in str(exc.orig) or "duplicate key" in str(exc.orig):
         raise Conflict(
             Message("a tenant, schema or role named '%(slug)s' already exists", slug=slug),

@@ -9,6 +9,7 @@ twice changes nothing the second time.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -231,6 +232,11 @@ def apply(session: Session, record: RosterImport, *, actor: str) -> dict[str, in
             "the roster changed since the upload; upload the file again",
             {"file": Message("%(n)s problems now", n=len(problems))},
         )
+    return _apply_rows(session, record, rows, _plan(session, rows), actor)
+
+
+def _plan(session: Session, rows: list[dict[str, Any]]) -> _Plan:
+    """Sort the valid rows into new, changed and unchanged staff; note who is not in the file."""
     # Plain rows, not ORM objects: ten thousand of those cost more than the upsert.
     existing = {
         row.nip: row
@@ -238,8 +244,7 @@ def apply(session: Session, record: RosterImport, *, actor: str) -> dict[str, in
             select(STAFF.c.nip, STAFF.c.is_active, *(STAFF.c[f] for f in FIELDS))
         )
     }
-    created: list[dict[str, Any]] = []
-    changed: list[dict[str, Any]] = []
+    plan = _Plan()
     for values in rows:
         nip = parse_nip(values["nip"], values["status"])
         target = {
@@ -256,9 +261,73 @@ def apply(session: Session, record: RosterImport, *, actor: str) -> dict[str, in
         }
         current = existing.get(nip.value)
         if current is None:
-            created.append(target)
+            plan.created.append(target)
         elif any(getattr(current, f) != target[f] for f in FIELDS) or not current.is_active:
-            changed.append({**target, "is_active": True})
+            plan.changed.append({**target, "is_active": True})
+            if not current.is_active:
+                plan.reactivated.append(target)
+        else:
+            plan.unchanged.append(target)
+    in_file = {t["nip"] for t in (*plan.created, *plan.changed, *plan.unchanged)}
+    plan.not_in_file = [
+        {"nip": nip, "name": row.name}
+        for nip, row in existing.items()
+        if row.is_active and nip not in in_file
+    ]
+    return plan
+
+
+def preview(session: Session, record: RosterImport, *, sample: int = 5) -> dict[str, Any]:
+    """What applying a ``ready`` upload would do now: counts and the first rows of each kind.
+
+    Staff missing from the file are counted, not deactivated: a file of one OPD
+    must not end everyone else's record (deactivating is done on the staff page).
+    """
+    rows, problems = validate(session, record.filename, record.content)
+    if problems:
+        return {"stale": len(problems)}
+    plan = _plan(session, rows)
+    units: dict[Any, str] = dict(session.execute(select(OrgUnit.id, OrgUnit.code)).all())
+
+    def shown(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {
+                "nip": item["nip"],
+                "name": item["name"],
+                "position": item.get("position", ""),
+                "unit": units.get(item.get("unit_id"), ""),
+            }
+            for item in items[:sample]
+        ]
+
+    kinds = {
+        "created": plan.created,
+        "changed": plan.changed,
+        "unchanged": plan.unchanged,
+        "not_in_file": plan.not_in_file,
+    }
+    return {
+        "counts": {kind: len(items) for kind, items in kinds.items()}
+        | {"reactivated": len(plan.reactivated)},
+        "samples": {kind: shown(items) for kind, items in kinds.items()},
+    }
+
+
+@dataclass
+class _Plan:
+    """Staff rows the upsert would insert or update, and what it leaves alone."""
+
+    created: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    changed: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    unchanged: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    reactivated: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    not_in_file: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+
+def _apply_rows(
+    session: Session, record: RosterImport, rows: list[dict[str, Any]], plan: _Plan, actor: str
+) -> dict[str, int]:
+    created, changed = plan.created, plan.changed
     if created:
         session.execute(insert(Staff), created)
     if changed:

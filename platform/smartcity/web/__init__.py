@@ -160,6 +160,45 @@ SERVICE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("no staff with NIP %(nip)s in the file or the roster"),
         ),
         (
+            r"this import is (?P<status>\w+) and cannot be applied",
+            N_("this import is %(status)s and cannot be applied"),
+        ),
+        (r"(?P<n>\d+) problems now", N_("%(n)s problems now")),
+        (r"code repeats row (?P<row>\d+)", N_("code repeats row %(row)s")),
+        (
+            r"no unit with code (?P<code>\S+) above this row",
+            N_("no unit with code %(code)s above this row"),
+        ),
+        (
+            r"(?P<region>\S+) is not a kecamatan of (?P<code>\S+)",
+            N_("%(region)s is not a kecamatan of %(code)s"),
+        ),
+        (
+            r"region (?P<code>\S+) already has a regency: '(?P<slug>[^']+)'",
+            N_("region %(code)s already has a regency: '%(slug)s'"),
+        ),
+        (
+            r"already provisioned as '(?P<slug>[^']+)'",
+            N_("already provisioned as '%(slug)s'"),
+        ),
+        (
+            r"region (?P<code>\S+) had a regency that was archived \('(?P<slug>[^']+)'\):"
+            r" tick re-provisioning to create a new one",
+            N_(
+                "region %(code)s had a regency that was archived ('%(slug)s'):"
+                " tick re-provisioning to create a new one"
+            ),
+        ),
+        (
+            r"'(?P<slug>[^']+)' was archived; confirm to provision again",
+            N_("'%(slug)s' was archived; confirm to provision again"),
+        ),
+        (
+            r"a user with email (?P<email>\S+) already exists",
+            N_("a user with email %(email)s already exists"),
+        ),
+        (r"unknown role\(s\): (?P<roles>.+)", N_("unknown role(s): %(roles)s")),
+        (
             r"roles (?P<first>\S+) and (?P<second>\S+) cannot be held by one person: "
             r"(?P<reason>.+)",
             N_("roles %(first)s and %(second)s cannot be held by one person: %(reason)s"),

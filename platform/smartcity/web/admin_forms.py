@@ -153,6 +153,17 @@ class RosterUploadForm(FlaskForm):  # type: ignore[misc]
     )
 
 
+class OrgUnitUploadForm(FlaskForm):  # type: ignore[misc]
+    file = FileField(
+        _l("Org-unit file"),
+        validators=[
+            FileRequired(message=REQUIRED),
+            FileAllowed(["csv", "xlsx"], message=_l("Upload a .csv or .xlsx file.")),
+        ],
+        description=_l("CSV (UTF-8, comma or semicolon) or XLSX; the first row names the columns."),
+    )
+
+
 # --------------------------------------------------------------------------- calendar
 
 

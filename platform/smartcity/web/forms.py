@@ -76,6 +76,14 @@ class SetPasswordForm(FlaskForm):  # type: ignore[misc]
     )
 
 
+class ChangePasswordForm(SetPasswordForm):
+    current = PasswordField(_l("Current password"), validators=[required(), at_most(256)])
+
+
+class ForgotPasswordForm(FlaskForm):  # type: ignore[misc]
+    email = EmailField(_l("Email"), validators=[required(), at_most(254)])
+
+
 def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
     """Choices of a select from (value, label) pairs (WTForms 3.3 deprecates bare tuples)."""
     return [SelectChoice(value, label) for value, label in pairs]

@@ -114,7 +114,15 @@ def _preview_record(import_id: int) -> RosterImport:
 def roster_preview(import_id: int) -> str:
     record = _preview_record(import_id)
     problems = page_of(record.problems or [], page_number(), PROBLEMS_PER_PAGE)
-    return render_template("tenant_web/roster_preview.html", record=record, problems=problems)
+    # What applying would do, computed now (the roster may have moved since the upload).
+    changes = (
+        roster.preview(g.db, roster.get_import(g.db, import_id))
+        if record.status == "ready"
+        else None
+    )
+    return render_template(
+        "tenant_web/roster_preview.html", record=record, problems=problems, changes=changes
+    )
 
 
 @blueprint.post("/admin/roster/<id:import_id>/apply")

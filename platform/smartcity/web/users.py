@@ -2,7 +2,7 @@
 
 Admins never choose or see a user's password. Inviting creates the account
 with a random password nobody knows and shows the admin a one-time link
-(``smartcity.web.password_links``) where the user picks their own; a reset
+(``smartcity.tenantcore.password_links``) where the user picks their own; a reset
 shows a fresh link the same way. The link is shown once: it travels from the
 POST to the next page in the session, not in a URL the browser history keeps.
 """
@@ -19,10 +19,17 @@ from werkzeug.wrappers import Response
 
 from smartcity.access import public
 from smartcity.errors import ServiceError
+from smartcity.mail import send_after_commit
 from smartcity.state import platform_state
 from smartcity.tenancy.resolver import current_tenant
 from smartcity.tenantcore import users
 from smartcity.tenantcore.models import User
+from smartcity.tenantcore.password_links import (
+    MAX_AGE,
+    issue_link_token,
+    password_letter,
+    user_for_token,
+)
 from smartcity.web import (
     contains_pattern,
     form_status,
@@ -39,7 +46,6 @@ from smartcity.web.forms import (
     role_choices,
     role_details,
 )
-from smartcity.web.password_links import MAX_AGE, issue_link_token, user_for_token
 
 USERS_PER_PAGE = 25
 LINK_KEY = "password_link"
@@ -232,7 +238,15 @@ def user_link(user_id: int) -> str:
 
 
 def _hand_over(user: User, token: str, purpose: str) -> None:
+    """E-mail the link (after the commit) and show it once to the admin as well."""
     session[LINK_KEY] = {"user_id": user.id, "token": token, "purpose": purpose}
+    link = url_for(".set_password_link", token=token, _external=True)
+    send_after_commit(
+        g.db,
+        password_letter(
+            to=user.email, name=user.name, regency=current_tenant().name, link=link, purpose=purpose
+        ),
+    )
 
 
 # --------------------------------------------------------------------------- the invitee

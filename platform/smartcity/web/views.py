@@ -26,6 +26,7 @@ from smartcity.state import platform_state
 from smartcity.tenancy.resolver import current_tenant
 from smartcity.tenantcore import users
 from smartcity.tenantcore.models import AuditEntry, OrgUnit, RosterImport, Staff, User
+from smartcity.web import account as _account
 from smartcity.web import apps as _apps
 from smartcity.web import audit as _audit
 from smartcity.web import calendar as _calendar
@@ -35,6 +36,7 @@ from smartcity.web import roster as _roster
 from smartcity.web import safe_next
 from smartcity.web import settings as _settings
 from smartcity.web import staff as _staff
+from smartcity.web import unit_import as _unit_import
 from smartcity.web import users as _users
 from smartcity.web.access import (
     TENANT_MANAGE,
@@ -48,7 +50,18 @@ from smartcity.web.forms import LoginForm
 
 __all__ = ["blueprint"]
 # Imported for their routes; named so the import is plainly deliberate.
-ADMIN_PAGES = (_apps, _audit, _calendar, _orgunits, _roster, _settings, _staff, _users)
+ADMIN_PAGES = (
+    _account,
+    _apps,
+    _audit,
+    _calendar,
+    _orgunits,
+    _roster,
+    _settings,
+    _staff,
+    _unit_import,
+    _users,
+)
 
 
 @blueprint.get("/")
