@@ -163,7 +163,9 @@ def change_operator_password(
 ) -> None:
     """A new password; every session and reset link issued before it stops working."""
     if (problem := password_problem(password)) is not None:
-        raise InvalidInput(f"password {problem}", {"password": problem})
+        raise InvalidInput(
+            Message("password %(problem)s", problem=Message(problem)), {"password": problem}
+        )
     operator.password_hash = hash_password(password)
     operator.credential_version += 1
     session.flush()

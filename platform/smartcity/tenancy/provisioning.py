@@ -123,15 +123,23 @@ def ensure_region_free(session: Session, p: Provisioning) -> None:
     live = [slug for slug, status in holders if status is not TenantStatus.ARCHIVED]
     if live:
         raise Conflict(
-            f"region {code} already has a regency: '{live[0]}'",
-            {"region_code": f"already provisioned as '{live[0]}'"},
+            Message("region %(code)s already has a regency: '%(slug)s'", code=code, slug=live[0]),
+            {"region_code": Message("already provisioned as '%(slug)s'", slug=live[0])},
         )
     archived = [slug for slug, _status in holders]
     if archived and not p.request.reprovision:
         raise Conflict(
-            f"region {code} had a regency that was archived ('{archived[-1]}'):"
-            " tick re-provisioning to create a new one",
-            {"reprovision": f"'{archived[-1]}' was archived; confirm to provision again"},
+            Message(
+                "region %(code)s had a regency that was archived ('%(slug)s'):"
+                " tick re-provisioning to create a new one",
+                code=code,
+                slug=archived[-1],
+            ),
+            {
+                "reprovision": Message(
+                    "'%(slug)s' was archived; confirm to provision again", slug=archived[-1]
+                )
+            },
         )
     p.replaces = archived[-1] if archived else None
 

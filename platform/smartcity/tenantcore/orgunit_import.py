@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity import signals
-from smartcity.errors import InvalidInput, ServiceError
+from smartcity.errors import InvalidInput, Message, ServiceError
 from smartcity.reference import region_rows
 from smartcity.tenantcore import audit
 from smartcity.tenantcore.models import OrgUnit
@@ -188,7 +188,9 @@ def _text(value: CellValue) -> str:
 def read_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
     """The file's rows as dicts (with their spreadsheet row number); refuses a bad header."""
     if len(content) > MAX_BYTES:
-        raise TooLarge(f"files up to {MAX_BYTES // (1024 * 1024)} MB", {"file": "too large"})
+        raise TooLarge(
+            Message("files up to %(n)s MB", n=MAX_BYTES // (1024 * 1024)), {"file": "too large"}
+        )
     rows = TableReader(filename, content, LIMITS).rows()
     header = next(rows, None)
     if header is None:
@@ -198,8 +200,8 @@ def read_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
     if missing:
         names = {v: k for k, v in reversed(list(HEADERS.items()))}
         raise InvalidInput(
-            f"missing column(s): {', '.join(names[m] for m in missing)}",
-            {"file": f"expected columns: {', '.join(COLUMNS)}"},
+            Message("missing column(s): %(names)s", names=", ".join(names[m] for m in missing)),
+            {"file": Message("expected columns: %(names)s", names=", ".join(COLUMNS))},
         )
     found = []
     for row in rows:
@@ -371,7 +373,7 @@ def apply(
     if plan.problems:
         raise InvalidInput(
             "the org units cannot be imported",
-            {"file": f"{len(plan.problems)} problems now"},
+            {"file": Message("%(n)s problems now", n=len(plan.problems))},
         )
     ids = dict(session.execute(select(OrgUnit.code, OrgUnit.id)).all())
     touched: list[int] = []
