@@ -138,6 +138,11 @@ class Settings:
     JOB_MAX_ATTEMPTS: int = _setting(
         3, "Claims of one job (worker deaths included) before it is marked failed."
     )
+    UPLOAD_JOB_BYTES: int = _setting(
+        1024**2,
+        "Uploads (roster, org units, payments) larger than this are stored and checked by a "
+        "job with progress instead of in the request (about 12,000 roster rows as CSV).",
+    )
     LOG_LEVEL: str = _setting("INFO", "Root log level.")
     LOG_JSON: bool = _setting(True, "Write logs as one JSON object per line.")
     TESTING: bool = _setting(False, "Set by the test suite.")

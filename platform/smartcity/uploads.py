@@ -114,7 +114,16 @@ class TableReader:
         self.encodings = encodings
         self.rows_read = 0
         self.cells_read = 0
+        #: Rows the file holds, as far as known before reading them (a job's progress).
+        self.expected_rows: int | None = None
         self._deadline = 0.0
+
+    @property
+    def fraction_read(self) -> float:
+        """How far reading has got, 0 to 1 (0 while the size is unknown)."""
+        if not self.expected_rows:
+            return 0.0
+        return min(1.0, self.rows_read / self.expected_rows)
 
     @property
     def is_xlsx(self) -> bool:
@@ -225,6 +234,7 @@ class TableReader:
                     elements += 1
                     if element.tag == _ROW_TAG:
                         rows, row_cells = rows + 1, 0
+                        self.expected_rows = rows
                     elif element.tag == _CELL_TAG:
                         row_cells += 1
                         if row_cells > _XLSX_COLUMNS:
@@ -286,6 +296,7 @@ class TableReader:
 
     def _csv_rows(self) -> Iterator[list[str]]:
         text = self._decoded()
+        self.expected_rows = text.count("\n") + 1
         first = text.split("\n", 1)[0]
         delimiter = max((",", ";", "\t"), key=first.count)
         # A field is bounded by the file anyway; the csv module's own limit would

@@ -16,7 +16,9 @@ from typing import Any
 from flask import Flask, current_app
 
 from smartcity.apps import AppRegistry
+from smartcity.jobs.core_uploads import CORE_UPLOADS
 from smartcity.jobs.kinds import JobKind, JobKindRegistry
+from smartcity.jobs.uploads import job_kind as upload_kind
 from smartcity.reports.core import CORE_REPORTS
 from smartcity.reports.registry import Report
 from smartcity.reports.registry import job_kind as report_kind
@@ -33,7 +35,8 @@ class Catalogue:
 
 
 def build(registry: AppRegistry) -> Catalogue:
-    """The core's reports and every installed app's, as job kinds; a name twice is refused."""
+    """The core's reports and every installed app's, and the core's upload checks, as job
+    kinds; a name twice is refused."""
     kinds = JobKindRegistry()
     reports: dict[str, Report[Any]] = {}
     for report in (*CORE_REPORTS, *(r for m in registry for r in m.reports)):
@@ -41,6 +44,8 @@ def build(registry: AppRegistry) -> Catalogue:
             raise ValueError(f"report {report.name!r} is declared twice")
         reports[report.name] = report
         kinds.add(report_kind(report))
+    for check in CORE_UPLOADS:
+        kinds.add(upload_kind(check))
     return Catalogue(kinds, reports)
 
 

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
-from smartcity.errors import InvalidInput
+from smartcity.errors import InvalidInput, ServiceError
 from smartcity.tenancy.cache import TenantInfo
 
 KIND_NAME = re.compile(r"^[a-z][a-z0-9_]*(:[a-z][a-z0-9_]*)?$")
@@ -49,12 +49,30 @@ class FileOutput:
     data: bytes
 
 
+#: A job's effect on the tenant's own tables, written by the runner in the transaction
+#: that records the job's outcome, and only while the run still holds the job: a run
+#: that lost its lease (or a duplicate) writes nothing, so the effect happens once.
+Writer = Callable[[Session], None]
+
+
 @dataclass(frozen=True, slots=True)
 class JobOutput:
-    """A job's result: at most one file, and a small JSON summary."""
+    """A job's result: at most one file, a small JSON summary, and its effect (if any)."""
 
     file: FileOutput | None = None
     result: dict[str, Any] = field(default_factory=dict)
+    write: Writer | None = None
+
+
+class JobRefused(Exception):
+    """The job's input is refused (a :class:`ServiceError` for the person who asked):
+    the job fails with that message, and ``write`` records the refusal where the
+    input waits (an upload marked rejected), in the outcome's transaction."""
+
+    def __init__(self, error: ServiceError, write: Writer) -> None:
+        super().__init__(str(error.message))
+        self.error = error
+        self.write = write
 
 
 Runner = Callable[[JobContext, Any], JobOutput]

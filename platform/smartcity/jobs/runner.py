@@ -41,7 +41,7 @@ from smartcity.errors import ServiceError
 from smartcity.jobs import catalog
 from smartcity.jobs.broker import broker
 from smartcity.jobs.dispatch import Limits, limits_of, publish_tenant, tenant_transaction
-from smartcity.jobs.kinds import JobCancelled, JobKind, JobOutput, LeaseLost
+from smartcity.jobs.kinds import JobCancelled, JobKind, JobOutput, JobRefused, LeaseLost, Writer
 from smartcity.jobs.models import Job, JobStatus, StoredFile
 from smartcity.jobs.retention import result_expiry
 from smartcity.tenancy.cache import TenantInfo
@@ -187,8 +187,10 @@ def finish(
     requested_by: str,
     output: JobOutput | None = None,
     error: str | None = None,
+    write: Writer | None = None,
 ) -> bool:
-    """Write the outcome in one transaction, only if this run still holds the job."""
+    """Write the outcome in one transaction, only if this run still holds the job; the
+    job's effect (``output.write``, or ``write`` for a refusal) goes in the same one."""
     session = db.session(bind=tenant.bind)
     try:
         expiry = result_expiry(session)
@@ -229,6 +231,10 @@ def finish(
         if row is None:
             session.rollback()
             return False
+        effect = output.write if output is not None else write
+        if effect is not None:
+            effect(session)
+            session.flush()
         session.commit()
         return True
     except BaseException:
@@ -318,6 +324,8 @@ def _execute(kind: JobKind, running: RunningJob, claimed: Claim) -> Outcome | No
     except LeaseLost:
         log.warning("%s: lease lost, another run finishes it", where)
         return None
+    except JobRefused as exc:
+        return JobStatus.FAILED, {"error": exc.error.message, "write": exc.write}
     except (OperationalError, InterfaceError):
         # The database went away: leave the job running; once its lease runs out the
         # dispatcher sends it again (up to JOB_MAX_ATTEMPTS).

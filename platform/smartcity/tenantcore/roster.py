@@ -10,6 +10,7 @@ twice changes nothing the second time.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -19,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from smartcity import signals
-from smartcity.errors import Conflict, InvalidInput, Message, NotFound
+from smartcity.errors import Conflict, InvalidInput, Message, NotFound, ServiceError
 from smartcity.tenantcore import audit
 from smartcity.tenantcore.models import OrgUnit, RosterImport, Staff
 from smartcity.tenantcore.nip import parse_nip
@@ -53,6 +54,10 @@ HEADERS = {
 }
 REQUIRED = ("nip", "name", "status", "position", "unit_code")
 STAFF = cast(Table, Staff.__table__)
+#: How far a check run as a job has got, 0 to 1.
+Progress = Callable[[float], None]
+#: Status of an upload stored for a job to check (see ``smartcity.jobs.uploads``).
+CHECKING = "checking"
 FIELDS = ("name", "status", "golongan", "position", "position_class", "echelon", "unit_id")
 
 
@@ -72,10 +77,17 @@ def _text(value: CellValue) -> str:
     return str(value).strip()
 
 
+#: Rows between two progress reports of a check run as a job.
+PROGRESS_EVERY = 500
+#: A check's share of reading the file; checking the rows and the preview take the rest.
+READ_SHARE = 0.7
+
+
 def _records(
-    filename: str, content: bytes
+    filename: str, content: bytes, progress: Progress | None = None
 ) -> tuple[list[tuple[int, dict[str, str]]], list[Problem]]:
-    rows = TableReader(filename, content, LIMITS).rows()
+    reader = TableReader(filename, content, LIMITS)
+    rows = reader.rows()
     header = next(rows, None)
     if header is None:
         raise InvalidInput("the file is empty", {"file": "empty"})
@@ -92,6 +104,8 @@ def _records(
         )
     records: list[tuple[int, dict[str, str]]] = []
     for row in rows:
+        if progress is not None and row.number % PROGRESS_EVERY == 0:
+            progress(READ_SHARE * reader.fraction_read)
         if row.is_empty:
             continue
         record: dict[str, str] = {}
@@ -105,10 +119,13 @@ def _records(
 
 
 def validate(
-    session: Session, filename: str, content: bytes
+    session: Session, filename: str, content: bytes, progress: Progress | None = None
 ) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """Every row as staff values, and every problem found; touches nothing."""
-    records, problems = _records(filename, content)
+    """Every row as staff values, and every problem found; touches nothing.
+
+    ``progress`` (0-1), when given, hears how far reading has got (a check run as a job).
+    """
+    records, problems = _records(filename, content, progress)
     units = dict(session.execute(select(OrgUnit.code, OrgUnit.id).where(OrgUnit.is_active)).all())
     known_nips = set(session.scalars(select(Staff.nip)))
     seen: dict[str, int] = {}
@@ -175,41 +192,146 @@ def _column(field: str) -> str:
     }.get(field, field)
 
 
-def upload(session: Session, *, filename: str, content: bytes, actor: str) -> RosterImport:
-    """Check a file and keep it with its report; writes no staff."""
+def _refuse_too_large(content: bytes) -> None:
     if len(content) > MAX_BYTES:
         raise TooLarge(
             Message("files up to %(n)s MB", n=MAX_BYTES // (1024 * 1024)),
             {"file": "too large"},
         )
-    filename = (filename or "roster").rsplit("/", 1)[-1][:255]
+
+
+def _filename(filename: str) -> str:
+    return (filename or "roster").rsplit("/", 1)[-1][:255]
+
+
+def upload(session: Session, *, filename: str, content: bytes, actor: str) -> RosterImport:
+    """Check a file and keep it with its report; writes no staff."""
+    _refuse_too_large(content)
+    filename = _filename(filename)
     rows, problems = validate(session, filename, content)
-    row_count = len(rows) + len({p.row for p in problems})
-    record = RosterImport(
-        filename=filename,
-        content=content,
-        status="rejected" if problems else "ready",
-        row_count=row_count,
-        uploaded_by=actor,
-        summary={},
-        problems=[
-            {"row": p.row, "column": p.column, "message": p.message}
-            for p in problems[:MAX_PROBLEMS_KEPT]
-        ],
-    )
-    if len(problems) > MAX_PROBLEMS_KEPT:
-        record.summary = {"problems_total": len(problems)}
+    record = RosterImport(filename=filename, content=content, uploaded_by=actor)
+    _report(record, rows, problems)
     session.add(record)
     session.flush()
+    _audit_upload(session, record, actor, len(problems))
+    return record
+
+
+def _report(record: RosterImport, rows: list[dict[str, Any]], problems: list[Problem]) -> None:
+    """Write a check's outcome into the upload: status, rows, the first problems."""
+    record.status = "rejected" if problems else "ready"
+    record.row_count = len(rows) + len({p.row for p in problems})
+    record.problems = [
+        {"row": p.row, "column": p.column, "message": p.message}
+        for p in problems[:MAX_PROBLEMS_KEPT]
+    ]
+    record.summary = {"problems_total": len(problems)} if len(problems) > MAX_PROBLEMS_KEPT else {}
+
+
+def _audit_upload(session: Session, record: RosterImport, actor: str, problems: int) -> None:
     audit.record(
         session,
         actor=actor,
         action="roster.upload",
         entity="roster_import",
         entity_id=record.id,
-        after={"filename": filename, "rows": row_count, "problems": len(problems)},
+        after={"filename": record.filename, "rows": record.row_count, "problems": problems},
     )
+
+
+def store(session: Session, *, filename: str, content: bytes, actor: str) -> RosterImport:
+    """Keep a big file unchecked (status ``checking``) for a job to check; only its
+    size is checked now. The caller submits the job and records its id with
+    :func:`note_job`."""
+    _refuse_too_large(content)
+    record = RosterImport(
+        filename=_filename(filename),
+        content=content,
+        status=CHECKING,
+        row_count=0,
+        uploaded_by=actor,
+        problems=[],
+        summary={},
+    )
+    session.add(record)
+    session.flush()
     return record
+
+
+def note_job(record: RosterImport, job_id: int) -> None:
+    """Remember which job checks the upload, so its page can follow the progress."""
+    record.summary = {**(record.summary or {}), "job_id": job_id}
+
+
+def check_stored(session: Session, import_id: int, progress: Progress) -> Callable[[Session], None]:
+    """Check a stored upload in a job: read and validate it (reporting progress) and
+    work out the preview; return the writer of the report (run in the job's final
+    transaction). Raises a ServiceError when a bound refuses the file."""
+    record = session.get(RosterImport, import_id)
+    if record is None or record.status != CHECKING:
+        return lambda _session: None  # checked already (a duplicate run) or gone
+    rows, problems = validate(session, record.filename, record.content, progress)
+    progress(0.9)
+    changes = None if problems else _preview(session, rows)
+    checked_at = datetime.now(UTC).isoformat()
+
+    def write(final: Session) -> None:
+        target = _checking(final, import_id)
+        if target is None:
+            return
+        job_id = (target.summary or {}).get("job_id")
+        _report(target, rows, problems)
+        target.summary = {
+            **target.summary,
+            "job_id": job_id,
+            "preview": changes,
+            "checked_at": checked_at,
+        }
+        _audit_upload(final, target, target.uploaded_by, len(problems))
+
+    return write
+
+
+def refuse_stored(import_id: int, error: ServiceError) -> Callable[[Session], None]:
+    """The writer of a refusal: the upload is rejected with the reason (msgid and values,
+    so its page shows it in the reader's language); no row of it is kept."""
+
+    def write(final: Session) -> None:
+        target = _checking(final, import_id)
+        if target is None:
+            return
+        message = error.message
+        refused = {
+            "message": str(message),
+            "msgid": message.msgid if isinstance(message, Message) else str(message),
+            "params": message.json_params() if isinstance(message, Message) else {},
+        }
+        target.status, target.row_count, target.problems = "rejected", 0, []
+        target.summary = {**(target.summary or {}), "refused": refused}
+        audit.record(
+            final,
+            actor=target.uploaded_by,
+            action="roster.upload",
+            entity="roster_import",
+            entity_id=target.id,
+            after={"filename": target.filename, "refused": str(message)},
+        )
+
+    return write
+
+
+def _checking(session: Session, import_id: int) -> RosterImport | None:
+    """The upload, locked, if it still waits for its check."""
+    record = session.get(RosterImport, import_id, with_for_update=True)
+    return record if record is not None and record.status == CHECKING else None
+
+
+def refusal(record: RosterImport) -> Message | None:
+    """Why a job refused the file, as a Message to show in the reader's language."""
+    refused = (record.summary or {}).get("refused")
+    if not refused:
+        return None
+    return Message(refused["msgid"], **refused.get("params", {}))
 
 
 def get_import(session: Session, import_id: int) -> RosterImport:
@@ -286,6 +408,10 @@ def preview(session: Session, record: RosterImport, *, sample: int = 5) -> dict[
     rows, problems = validate(session, record.filename, record.content)
     if problems:
         return {"stale": len(problems)}
+    return _preview(session, rows, sample=sample)
+
+
+def _preview(session: Session, rows: list[dict[str, Any]], *, sample: int = 5) -> dict[str, Any]:
     plan = _plan(session, rows)
     units: dict[Any, str] = dict(session.execute(select(OrgUnit.id, OrgUnit.code)).all())
 

@@ -4,7 +4,9 @@ Two steps, as the tenant core's ``roster`` service has them: the upload only
 checks and stores the file with its report; a file with any bad row is shown
 as the list of its problems (row, column, why) and offers no way to apply it;
 a clean file shows its row count and an "Apply" button, and applying shows
-what changed. Lists never load the stored files themselves.
+what changed. Lists never load the stored files themselves. A file above
+``UPLOAD_JOB_BYTES`` is kept unchecked and checked by a job (``smartcity.jobs.uploads``):
+its page shows the job's progress, then the same report.
 """
 
 from __future__ import annotations
@@ -15,16 +17,24 @@ import io
 from flask import Response as FlaskResponse
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import defer
 from werkzeug.wrappers import Response
 
+from smartcity.auth.principal import TenantPrincipal
 from smartcity.errors import ServiceError
+from smartcity.jobs import service
+from smartcity.jobs.core_uploads import ROSTER
+from smartcity.jobs.models import Job
+from smartcity.jobs.uploads import runs_as_job
+from smartcity.tenancy.resolver import current_tenant
 from smartcity.tenantcore import roster
 from smartcity.tenantcore.models import RosterImport
 from smartcity.web import N_, form_status, page_number, page_of, paginate, translate
 from smartcity.web.access import TENANT_MANAGE, actor, blueprint, permitted
 from smartcity.web.admin_forms import RosterUploadForm
+from smartcity.web.jobs import job_state
 
 IMPORTS_PER_PAGE = 20
 PROBLEMS_PER_PAGE = 200
@@ -60,10 +70,11 @@ def roster_index() -> Response | str | tuple[str, int]:
     refused: ServiceError | None = None
     if form.validate_on_submit():
         upload = form.file.data
+        filename, content = upload.filename or "roster", upload.read()
         try:
-            record = roster.upload(
-                g.db, filename=upload.filename or "roster", content=upload.read(), actor=actor()
-            )
+            if runs_as_job(content):
+                return _check_in_job(filename, content)
+            record = roster.upload(g.db, filename=filename, content=content, actor=actor())
         except ServiceError as exc:
             refused = exc
             form.file.errors = [*form.file.errors, *_file_problems(exc)]
@@ -76,6 +87,24 @@ def roster_index() -> Response | str | tuple[str, int]:
     if request.method == "GET":
         return _listing(form)
     return _listing(form), refused.status if refused else form_status()
+
+
+def _check_in_job(filename: str, content: bytes) -> Response:
+    """Keep a big file and let a job check it; its page follows the job's progress."""
+    principal: TenantPrincipal = current_user
+    record = roster.store(g.db, filename=filename, content=content, actor=actor())
+    job = service.submit(
+        g.db,
+        ROSTER.kind,
+        {"upload_id": record.id},
+        actor(),
+        tenant=current_tenant(),
+        user_id=principal.user.id,
+        permissions=principal.permissions,
+    )
+    roster.note_job(record, job.id)
+    flash(_("The file is large: it is checked in the background, follow it here."), "info")
+    return redirect(url_for(".roster_preview", import_id=record.id), 303)
 
 
 def _file_problems(exc: ServiceError) -> list[str]:
@@ -114,14 +143,21 @@ def _preview_record(import_id: int) -> RosterImport:
 def roster_preview(import_id: int) -> str:
     record = _preview_record(import_id)
     problems = page_of(record.problems or [], page_number(), PROBLEMS_PER_PAGE)
-    # What applying would do, computed now (the roster may have moved since the upload).
-    changes = (
-        roster.preview(g.db, roster.get_import(g.db, import_id))
-        if record.status == "ready"
-        else None
-    )
+    summary = record.summary or {}
+    changes = None
+    if record.status == "ready":
+        # What applying would do: a big file's as its job found it (recomputing it would
+        # hold the request as long as the check), a small one's now (the roster may move).
+        changes = summary.get("preview") or roster.preview(g.db, roster.get_import(g.db, import_id))
+    job = g.db.get(Job, summary["job_id"]) if summary.get("job_id") else None
     return render_template(
-        "tenant_web/roster_preview.html", record=record, problems=problems, changes=changes
+        "tenant_web/roster_preview.html",
+        record=record,
+        problems=problems,
+        changes=changes,
+        refusal=roster.refusal(record),
+        job=job,
+        job_state=job_state(job) if job is not None else None,
     )
 
 
