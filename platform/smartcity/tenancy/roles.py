@@ -15,8 +15,11 @@ nothing behind.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, text
+from functools import partial
 
+from sqlalchemy import Connection, Engine, event, text
+
+from smartcity import citus
 from smartcity.tenancy.names import quote_ident, role_name, schema_name
 
 SCHEMA = "provisioner"
@@ -26,8 +29,44 @@ SCHEMA_PATTERN = "^t_[a-z][a-z0-9_]{0,38}[a-z0-9]$"
 
 
 def create_tenant(conn: Connection, schema: str) -> None:
-    """Create the tenant's NOLOGIN role and its schema; the app may SET ROLE to it."""
-    conn.execute(text(f"SELECT {SCHEMA}.create_tenant(:schema)"), {"schema": schema})
+    """Create the tenant's NOLOGIN role and its schema; the app may SET ROLE to it.
+
+    On Citus they are committed first, in a transaction of their own: the caller's
+    next statements run on a worker over a new connection as the tenant's role,
+    which can see neither the role nor the schema before they are committed there.
+    If the caller's transaction then rolls back, both are dropped again (unless a
+    committed tenant uses the schema), so a failed provisioning still leaves nothing.
+    """
+    create = text(f"SELECT {SCHEMA}.create_tenant(:schema)")
+    if not citus.enabled(conn):
+        conn.execute(create, {"schema": schema})
+        return
+    with conn.engine.connect() as own:
+        own.execute(create, {"schema": schema})
+        own.commit()
+    event.listen(conn, "rollback", partial(_drop_uncommitted, conn.engine, schema), once=True)
+
+
+def _drop_uncommitted(engine: Engine, schema: str, _conn: Connection) -> None:
+    """Undo a committed create_tenant whose provisioning rolled back (Citus only)."""
+    with engine.connect() as conn:
+        # schema_name(slug) in SQL: this schema is in use if a committed tenant has it.
+        in_use = conn.scalar(
+            text("SELECT 1 FROM platform.tenants WHERE 't_' || replace(slug, '-', '_') = :s"),
+            {"s": schema},
+        )
+        owner = conn.scalar(
+            text("SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = :s"),
+            {"s": schema},
+        )
+        if in_use or owner is None:
+            return
+        conn.execute(text(f"SET LOCAL ROLE {owner}"))  # regrole output is quoted
+        conn.execute(text(f"DROP SCHEMA {quote_ident(schema)} CASCADE"))
+        conn.execute(text("SET LOCAL ROLE NONE"))
+        conn.commit()
+        conn.execute(text(f"SELECT {SCHEMA}.drop_tenant_role(:schema)"), {"schema": schema})
+        conn.commit()
 
 
 def drop_tenant(conn: Connection, role_prefix: str, slug: str) -> None:
