@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from functools import partial
 
-from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy import Engine, event, text
+from sqlalchemy.orm import Session
 
 from smartcity import citus
 from smartcity.tenancy.names import quote_ident, role_name, schema_name
@@ -28,7 +29,7 @@ SCHEMA = "provisioner"
 SCHEMA_PATTERN = "^t_[a-z][a-z0-9_]{0,38}[a-z0-9]$"
 
 
-def create_tenant(conn: Connection, schema: str) -> None:
+def create_tenant(session: Session, schema: str) -> None:
     """Create the tenant's NOLOGIN role and its schema; the app may SET ROLE to it.
 
     On Citus they are committed first, in a transaction of their own: the caller's
@@ -37,6 +38,7 @@ def create_tenant(conn: Connection, schema: str) -> None:
     If the caller's transaction then rolls back, both are dropped again (unless a
     committed tenant uses the schema), so a failed provisioning still leaves nothing.
     """
+    conn = session.connection()
     create = text(f"SELECT {SCHEMA}.create_tenant(:schema)")
     if not citus.enabled(conn):
         conn.execute(create, {"schema": schema})
@@ -44,10 +46,14 @@ def create_tenant(conn: Connection, schema: str) -> None:
     with conn.engine.connect() as own:
         own.execute(create, {"schema": schema})
         own.commit()
-    event.listen(conn, "rollback", partial(_drop_uncommitted, conn.engine, schema), once=True)
+    # After the rollback itself (a Connection's "rollback" event comes before it,
+    # while the caller's transaction still holds its locks).
+    event.listen(
+        session, "after_rollback", partial(_drop_uncommitted, conn.engine, schema), once=True
+    )
 
 
-def _drop_uncommitted(engine: Engine, schema: str, _conn: Connection) -> None:
+def _drop_uncommitted(engine: Engine, schema: str, _session: Session) -> None:
     """Undo a committed create_tenant whose provisioning rolled back (Citus only)."""
     with engine.connect() as conn:
         # schema_name(slug) in SQL: this schema is in use if a committed tenant has it.
@@ -65,16 +71,35 @@ def _drop_uncommitted(engine: Engine, schema: str, _conn: Connection) -> None:
         conn.execute(text(f"DROP SCHEMA {quote_ident(schema)} CASCADE"))
         conn.execute(text("SET LOCAL ROLE NONE"))
         conn.commit()
-        conn.execute(text(f"SELECT {SCHEMA}.drop_tenant_role(:schema)"), {"schema": schema})
+        conn.execute(_DROP_ROLE, {"schema": schema})
         conn.commit()
 
 
-def drop_tenant(conn: Connection, role_prefix: str, slug: str) -> None:
-    """Drop the tenant's schema (as its owner) and then its role."""
+def drop_tenant(session: Session, role_prefix: str, slug: str) -> None:
+    """Drop the tenant's schema (as its owner) and then its role.
+
+    On Citus the role goes right after the caller commits: the schema's drop on
+    the workers runs in this transaction over the tenant role's own connections,
+    and DROP ROLE reaches them over the provisioner's, which would still see the
+    schema's objects there.
+    """
+    conn = session.connection()
     schema, role = schema_name(slug), role_name(role_prefix, slug)
     if conn.scalar(text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}):
         # The app's role is NOINHERIT: only the owner itself may drop the schema.
         conn.execute(text(f"SET LOCAL ROLE {quote_ident(role)}"))
         conn.execute(text(f"DROP SCHEMA {quote_ident(schema)} CASCADE"))
         conn.execute(text("SET LOCAL ROLE NONE"))
-    conn.execute(text(f"SELECT {SCHEMA}.drop_tenant_role(:schema)"), {"schema": schema})
+    if not citus.enabled(conn):
+        conn.execute(_DROP_ROLE, {"schema": schema})
+        return
+    event.listen(session, "after_commit", partial(_drop_role, conn.engine, schema), once=True)
+
+
+_DROP_ROLE = text(f"SELECT {SCHEMA}.drop_tenant_role(:schema)")
+
+
+def _drop_role(engine: Engine, schema: str, _session: Session) -> None:
+    with engine.connect() as conn:
+        conn.execute(_DROP_ROLE, {"schema": schema})
+        conn.commit()
