@@ -146,6 +146,15 @@ def bootstrap_database(settings: Settings) -> None:
             conn.execute(
                 sql.SQL("ALTER DATABASE {} SET citus.enable_unsafe_triggers = on").format(database)
             )
+            # INSERT ... SELECT with a join inside one tenant schema (e-Budgeting's
+            # snapshots) is not pushed down to the worker by Citus 13.2 (router
+            # INSERT ... SELECT is not merged upstream); it plans the SELECT as a
+            # repartition join, which is refused unless enabled.
+            conn.execute(
+                sql.SQL("ALTER DATABASE {} SET citus.enable_repartition_joins = on").format(
+                    database
+                )
+            )
         if _is_member(conn, settings.app_role, settings.provisioner_role):
             conn.execute(sql.SQL("REVOKE {} FROM {}").format(provisioner, app))
         conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(database, app))
