@@ -617,8 +617,8 @@ def cmd_test_citus(pytest_args: list[str]) -> int:
     """`dev.py test --citus`: build Citus if missing, start the cluster, run the Citus tier.
 
     The cluster's three PostgreSQL instances keep their data in var/citus between
-    runs and are stopped at the end; each pytest session makes its own database
-    on all three nodes (tests/citus_support.py).
+    runs and are stopped at the end if this run started them; each pytest session
+    makes its own database on all three nodes (tests/citus_support.py).
     """
     env = child_env({})
     run_step(
@@ -631,6 +631,8 @@ def cmd_test_citus(pytest_args: list[str]) -> int:
     data = VAR / "citus"
     data.mkdir(parents=True, exist_ok=True)
     cluster = ["bash", str(CITUS_TOOLS / "cluster.sh")]
+    # A cluster already running (a bench, another run) is left running.
+    was_up = (data / f"n{port}" / "postmaster.pid").exists()
     try:
         run_step(
             f"Citus: coordinator on 127.0.0.1:{port}, workers on :{port + 1} and :{port + 2}",
@@ -654,7 +656,8 @@ def cmd_test_citus(pytest_args: list[str]) -> int:
                 args = [*CITUS_TEST_FILES, *pytest_args]
             run_pytest("pytest on Citus", args, env)
     finally:
-        subprocess.run([*cluster, "stop", str(data)], cwd=ROOT, env=env, check=False)
+        if not was_up:
+            subprocess.run([*cluster, "stop", str(data)], cwd=ROOT, env=env, check=False)
     say("all checks passed")
     return 0
 

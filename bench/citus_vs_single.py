@@ -80,24 +80,18 @@ def main() -> None:
         "SMARTCITY_TEST_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{args.port}/postgres",
         "SMARTCITY_TEST_CITUS_WORKERS": f"127.0.0.1:{args.port + 1},127.0.0.1:{args.port + 2}",
     }
-    figures: dict[str, dict[str, float]] = {}
+    figures: dict[str, dict[str, float]] = {"single": {}, "citus": {}}
+    envs = (("single", single), ("citus", cluster))
+    # Each figure on both back to back, so load drift weighs on both sides.
+    steps = (
+        ("read", READ, "tenant_read.py", ["--rounds", args.rounds, "--requests", args.requests]),
+        ("provision", PROVISION, "provisioning.py", ["--tenants", args.provision]),
+        ("migrate", MIGRATE, "migrate_at_head.py", ["--tenants", args.tenants, "--runs", "3"]),
+    )
     try:
-        for label, env in (("single", single), ("citus", cluster)):
-            read = run(
-                "tenant_read.py",
-                ["--rounds", args.rounds, "--requests", args.requests],
-                env,
-                label,
-            )
-            migrate = run(
-                "migrate_at_head.py", ["--tenants", args.tenants, "--runs", "3"], env, label
-            )
-            provision = run("provisioning.py", ["--tenants", args.provision], env, label)
-            figures[label] = {
-                "read": figure(READ, read, "arm A req/s"),
-                "migrate": figure(MIGRATE, migrate, "migrate_fleet time"),
-                "provision": figure(PROVISION, provision, "provisioning p50"),
-            }
+        for key, pattern, script, script_args in steps:
+            for label, env in envs:
+                figures[label][key] = figure(pattern, run(script, script_args, env, label), key)
     finally:
         if not was_up:
             subprocess.run(["bash", str(CLUSTER), "stop", str(data)], check=False)
