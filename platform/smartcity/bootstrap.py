@@ -155,6 +155,15 @@ def bootstrap_database(settings: Settings) -> None:
                     database
                 )
             )
+            # Citus caches a backend's worker connections per role: a pooled backend
+            # that serves many regencies would keep one per tenant role and worker
+            # (a bench provisioning 75 in a row ran out of file descriptors). Cached
+            # connections older than this are closed at the end of a transaction.
+            conn.execute(
+                sql.SQL(
+                    "ALTER DATABASE {} SET citus.max_cached_connection_lifetime = '10s'"
+                ).format(database)
+            )
         if _is_member(conn, settings.app_role, settings.provisioner_role):
             conn.execute(sql.SQL("REVOKE {} FROM {}").format(provisioner, app))
         conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(database, app))
