@@ -57,6 +57,21 @@ POOLED_TEST_FILES = (
     "tests/test_jobs.py",
 )
 
+#: The Citus tier (`--citus`): the same tests against a coordinator and two
+#: workers (tools/citus/cluster.sh under var/citus), every tenant a distributed schema.
+CITUS_TEST_FILES = (
+    "tests/test_citus.py",
+    "tests/test_provisioning.py",
+    "tests/test_isolation.py",
+    "tests/test_db_roles.py",
+    "tests/test_migrations.py",
+    "tests/test_ebudgeting_workflow.py",
+    "tests/test_ebudgeting_api.py",
+    "tests/test_jobs.py",
+)
+CITUS_TOOLS = ROOT / "tools" / "citus"
+CITUS_DEFAULT_PORT = 5440
+
 
 ENVIRONMENT_HELP = """\
 environment (all optional):
@@ -70,6 +85,9 @@ environment (all optional):
                      the demo's operator login (default: generated and printed)
   SMARTCITY_TEST_DATABASE_URL, SMARTCITY_TEST_REDIS_URL
                      what `test` hands to pytest (default: chosen as above)
+  SMARTCITY_CITUS_PORT
+                     `test --citus`: the coordinator's port (workers on the next two;
+                     default 5440)
   SMARTCITY_TEST_PGBOUNCER_URL
                      set by `test` for its PgBouncer pass (postgresql://host:port,
                      no user or database); the tests then pool through it
@@ -141,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
         "test",
         allow_abbrev=False,
         help="run ruff, mypy, import-linter, compose validation and pytest",
-        usage="python3 dev.py test [--fast] [--pgbouncer] [PYTEST_ARGS ...]",
+        usage="python3 dev.py test [--fast] [--pgbouncer] [--citus] [PYTEST_ARGS ...]",
         description=(
             "Run the linters, then pytest against a real PostgreSQL and Redis; without "
             "pytest arguments, then the isolation, web and job tests again through a "
@@ -156,6 +174,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run pytest only, through a private PgBouncer (on the pooled test files unless "
         "test paths are given)",
+    )
+    test.add_argument(
+        "--citus",
+        action="store_true",
+        help="pytest only, against a Citus cluster (a coordinator and two workers under "
+        "var/citus; builds Citus if missing), on the Citus test files unless paths are given",
     )
     return parser
 
@@ -611,6 +635,55 @@ def cmd_test(fast: bool, pytest_args: list[str], pgbouncer_only: bool = False) -
     return 0
 
 
+def cmd_test_citus(pytest_args: list[str]) -> int:
+    """`dev.py test --citus`: build Citus if missing, start the cluster, run the Citus tier.
+
+    The cluster's three PostgreSQL instances keep their data in var/citus between
+    runs and are stopped at the end if this run started them; each pytest session
+    makes its own database on all three nodes (tests/citus_support.py).
+    """
+    env = child_env({})
+    run_step(
+        "Citus: build and install if missing (tools/citus/build.sh)",
+        ["bash", str(CITUS_TOOLS / "build.sh")],
+        env,
+        "needs root and Debian's PostgreSQL 15 with its -dev packages",
+    )
+    port = int(os.environ.get("SMARTCITY_CITUS_PORT") or CITUS_DEFAULT_PORT)
+    data = VAR / "citus"
+    data.mkdir(parents=True, exist_ok=True)
+    cluster = ["bash", str(CITUS_TOOLS / "cluster.sh")]
+    # A cluster already running (a bench, another run) is left running.
+    was_up = (data / f"n{port}" / "postmaster.pid").exists()
+    try:
+        run_step(
+            f"Citus: coordinator on 127.0.0.1:{port}, workers on :{port + 1} and :{port + 2}",
+            [*cluster, "start", str(data), str(port)],
+            env,
+        )
+        ds = devservices()
+        explicit_redis = os.environ.get("SMARTCITY_TEST_REDIS_URL") or os.environ.get("REDIS_URL")
+        with stopping_on_exit([]) as handles:
+            _, redis_url = choose_services(
+                handles, f"postgresql://postgres@127.0.0.1:{port}/postgres", explicit_redis
+            )
+            env["SMARTCITY_TEST_DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+            env["SMARTCITY_TEST_CITUS_WORKERS"] = f"127.0.0.1:{port + 1},127.0.0.1:{port + 2}"
+            env["SMARTCITY_TEST_REDIS_URL"] = (
+                redis_url if explicit_redis else ds.with_redis_db(redis_url, TEST_REDIS_DB)
+            )
+            env.pop("SMARTCITY_TEST_PGBOUNCER_URL", None)
+            args = pytest_args
+            if not any(names_tests(arg) for arg in pytest_args):
+                args = [*CITUS_TEST_FILES, *pytest_args]
+            run_pytest("pytest on Citus", args, env)
+    finally:
+        if not was_up:
+            subprocess.run([*cluster, "stop", str(data)], cwd=ROOT, env=env, check=False)
+    say("all checks passed")
+    return 0
+
+
 def names_tests(arg: str) -> bool:
     """True if a pytest argument names a test file or folder (`tests/x.py::test_y`)."""
     return not arg.startswith("-") and (ROOT / arg.split("::", 1)[0]).exists()
@@ -706,6 +779,8 @@ def main(argv: Sequence[str]) -> int:
     try:
         if args.command == "up":
             return cmd_up(args.port or int(os.environ.get("PORT") or DEFAULT_PORT))
+        if args.command == "test" and args.citus:
+            return cmd_test_citus(extra)
         return cmd_test(args.fast, extra, pgbouncer_only=args.pgbouncer)
     except StepFailedError as failure:
         print(

@@ -46,6 +46,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `tests.apps` must be importable
     sys.path.insert(0, str(ROOT))
 
+from tests import citus_support  # noqa: E402 - needs ROOT on sys.path
+
 ADMIN_URL = os.environ.get(
     "SMARTCITY_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -77,6 +79,9 @@ def bench_database(**overrides: Any) -> Iterator[Settings]:
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     with psycopg.connect(libpq_url(ADMIN_URL), autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    if citus_support.WORKERS:  # on a Citus coordinator: the database on every node
+        citus_support.distribute_database(ADMIN_URL, name)
+        print(f"Citus: coordinator {ADMIN_URL}, workers {', '.join(citus_support.WORKERS)}")
     values: dict[str, Any] = {
         "DATABASE_URL": url_for_db(name),
         "REDIS_URL": REDIS_URL,
@@ -108,6 +113,8 @@ def _drop(name: str, prefix: str) -> None:
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
         roles = drop_deployment_roles(ADMIN_URL, prefix)
+        if citus_support.WORKERS:
+            citus_support.drop_from_workers(ADMIN_URL, name, prefix)
     except Exception as exc:
         print(
             f"CLEANUP FAILED ({type(exc).__name__}: {exc}); drop database {name} and the roles "

@@ -35,6 +35,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
+from tests import citus_support
+
 ADMIN_URL = os.environ.get(
     "SMARTCITY_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -73,6 +75,8 @@ def settings(mailbox: MailCatcher) -> Iterator[Settings]:
     name = f"sc_test_{secrets.token_hex(4)}"
     with psycopg.connect(libpq_url(ADMIN_URL), autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    if citus_support.WORKERS:
+        citus_support.distribute_database(ADMIN_URL, name)
     settings = Settings(
         DATABASE_URL=_url_for_db(name),
         REDIS_URL=REDIS_URL,
@@ -101,6 +105,8 @@ def settings(mailbox: MailCatcher) -> Iterator[Settings]:
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
         drop_deployment_roles(ADMIN_URL, settings.role_prefix)
+        if citus_support.WORKERS:
+            citus_support.drop_from_workers(ADMIN_URL, name, settings.role_prefix)
 
 
 @pytest.fixture(scope="session")

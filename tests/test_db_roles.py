@@ -196,7 +196,7 @@ def test_bootstrap_again_removes_createrole_and_earlier_tenants_keep_working(
     # And the purge path can still drop it (the row is marked as a purge marks it,
     # so the fleet migration in other tests does not look for the schema).
     with db.platform_transaction() as session:
-        roles.drop_tenant(session.connection(), settings.role_prefix, slug)
+        roles.drop_tenant(session, settings.role_prefix, slug)
         tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
         assert tenant is not None
         tenant.status = TenantStatus.ARCHIVED

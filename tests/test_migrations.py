@@ -45,8 +45,11 @@ def test_tenant_models_match_their_migrations(state, settings):
     """Provisioning creates tables from models; upgrading from base must give the same."""
     slug = "replay"
     schema, role = schema_name(slug), role_name(settings.role_prefix, slug)
-    with db.engine.connect() as conn:
-        roles.create_tenant(conn, schema)
+    # A session: on Citus create_tenant commits the role and schema first and
+    # drops them again after this session's rollback.
+    with db.session() as session:
+        conn = session.connection()
+        roles.create_tenant(session, schema)
         conn.execute(text(f"SET LOCAL ROLE {quote_ident(role)}"))
         state.migrations.upgrade_tenant(conn, schema, ["tenant_core", "noticeboard", "ebudgeting"])
         conn.execute(text(f"SET LOCAL search_path TO {quote_ident(schema)}"))
@@ -56,7 +59,7 @@ def test_tenant_models_match_their_migrations(state, settings):
         diff = compare_metadata(
             context, [TenantBase.metadata, NoticeBase.metadata, EbudgetingBase.metadata]
         )
-        conn.rollback()  # leaves no role or schema behind
+        session.rollback()  # leaves no role or schema behind
     assert diff == []
 
 

@@ -49,15 +49,15 @@ _CHECK_SCHEMA = """
 
 _CREATE_TENANT = """
 CREATE OR REPLACE FUNCTION {schema}.create_tenant(tenant_schema text) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp{citus_settings} AS $fn$
 DECLARE
   tenant_role text;
 BEGIN{check}
-  EXECUTE format('CREATE ROLE %I NOLOGIN NOINHERIT', tenant_role);
+  EXECUTE format('CREATE ROLE %I {login} NOINHERIT', tenant_role);{workers_only}
   EXECUTE format('GRANT %I TO %I', tenant_role, {app});
   -- CREATE SCHEMA ... AUTHORIZATION needs membership in the owner (PostgreSQL 15).
   EXECUTE format('GRANT %I TO %I', tenant_role, {provisioner});
-  EXECUTE format('CREATE SCHEMA %I AUTHORIZATION %I', tenant_schema, tenant_role);
+  {create_schema}
 END
 $fn$
 """
@@ -89,6 +89,32 @@ $fn$
 
 _FUNCTIONS = ("create_tenant(text)", "drop_tenant_role(text)")
 
+# On Citus the schema becomes a distributed schema (placed whole on one worker),
+# and the role logs in on the workers only: Citus connects to them as the current
+# role after SET LOCAL ROLE. CREATE ROLE ... LOGIN reaches every node; the
+# coordinator, where the app connects, then takes LOGIN back without propagating.
+# The schema is created by the provisioner and then given away: Citus records a
+# distributed schema on the workers only for its owner, and the provisioner is a
+# NOINHERIT member of the tenant role (enough for AUTHORIZATION, not for ownership).
+_SINGLE_SERVER = {
+    "citus_settings": "",
+    "login": "NOLOGIN",
+    "workers_only": "",
+    "create_schema": (
+        "EXECUTE format('CREATE SCHEMA %I AUTHORIZATION %I', tenant_schema, tenant_role);"
+    ),
+}
+_CITUS = {
+    "create_schema": """EXECUTE format('CREATE SCHEMA %I', tenant_schema);
+  EXECUTE format('ALTER SCHEMA %I OWNER TO %I', tenant_schema, tenant_role);""",
+    "citus_settings": "\n  SET citus.enable_schema_based_sharding = on",
+    "login": "LOGIN",
+    "workers_only": """
+  PERFORM set_config('citus.enable_alter_role_propagation', 'off', true);
+  EXECUTE format('ALTER ROLE %I NOLOGIN', tenant_role);
+  PERFORM set_config('citus.enable_alter_role_propagation', 'on', true);""",
+}
+
 
 def libpq_url(url: str) -> str:
     return sqlalchemy_url(url).replace("postgresql+psycopg://", "postgresql://", 1)
@@ -112,6 +138,32 @@ def bootstrap_database(settings: Settings) -> None:
             (settings.provisioner_role, _PROVISIONER_ATTRIBUTES, None),
         ):
             _upsert_role(conn, name, attributes, extra, admin_is_superuser=admin_is_superuser)
+        citus = _citus_enabled(conn)
+        if citus:
+            _login_on_workers_only(conn, settings.provisioner_role)
+            # The audit log's append-only guard is a trigger on the table itself (it
+            # touches no other shard), which Citus calls "unsafe" unless told.
+            conn.execute(
+                sql.SQL("ALTER DATABASE {} SET citus.enable_unsafe_triggers = on").format(database)
+            )
+            # INSERT ... SELECT with a join inside one tenant schema (e-Budgeting's
+            # snapshots) is not pushed down to the worker by Citus 13.2 (router
+            # INSERT ... SELECT is not merged upstream); it plans the SELECT as a
+            # repartition join, which is refused unless enabled.
+            conn.execute(
+                sql.SQL("ALTER DATABASE {} SET citus.enable_repartition_joins = on").format(
+                    database
+                )
+            )
+            # Citus caches a backend's worker connections per role: a pooled backend
+            # that serves many regencies would keep one per tenant role and worker
+            # (a bench provisioning 75 in a row ran out of file descriptors). Cached
+            # connections older than this are closed at the end of a transaction.
+            conn.execute(
+                sql.SQL(
+                    "ALTER DATABASE {} SET citus.max_cached_connection_lifetime = '10s'"
+                ).format(database)
+            )
         if _is_member(conn, settings.app_role, settings.provisioner_role):
             conn.execute(sql.SQL("REVOKE {} FROM {}").format(provisioner, app))
         conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(database, app))
@@ -129,7 +181,7 @@ def bootstrap_database(settings: Settings) -> None:
                 sql.Identifier(PLATFORM_SCHEMA), app
             )
         )
-        _install_provisioner(conn, settings)
+        _install_provisioner(conn, settings, citus=citus)
 
 
 def _upsert_role(
@@ -166,7 +218,25 @@ def _is_member(conn: psycopg.Connection[tuple[object, ...]], member: str, role: 
     return row is not None
 
 
-def _install_provisioner(conn: psycopg.Connection[tuple[object, ...]], settings: Settings) -> None:
+def _citus_enabled(conn: psycopg.Connection[tuple[object, ...]]) -> bool:
+    """True if the database runs Citus (see :mod:`smartcity.citus`)."""
+    found = conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'citus'").fetchone()
+    return found is not None
+
+
+def _login_on_workers_only(conn: psycopg.Connection[tuple[object, ...]], role: str) -> None:
+    """LOGIN on the workers (Citus runs the provisioner's DDL there as the provisioner),
+    NOLOGIN on the coordinator; the workers' pg_hba.conf trusts only the coordinator."""
+    name = sql.Identifier(role)
+    with conn.transaction():
+        conn.execute(sql.SQL("ALTER ROLE {} LOGIN").format(name))
+        conn.execute("SET LOCAL citus.enable_alter_role_propagation = off")
+        conn.execute(sql.SQL("ALTER ROLE {} NOLOGIN").format(name))
+
+
+def _install_provisioner(
+    conn: psycopg.Connection[tuple[object, ...]], settings: Settings, *, citus: bool = False
+) -> None:
     """The provisioner's schema and functions, owned by it; EXECUTE for the app alone."""
     app = sql.Identifier(settings.app_role)
     provisioner = sql.Identifier(settings.provisioner_role)
@@ -195,8 +265,9 @@ def _install_provisioner(conn: psycopg.Connection[tuple[object, ...]], settings:
             "provisioner": sql.Literal(settings.provisioner_role),
         }
         check = sql.SQL(_CHECK_SCHEMA).format(**names)
-        for body in (_CREATE_TENANT, _DROP_TENANT_ROLE):
-            conn.execute(sql.SQL(body).format(check=check, **names))
+        shape = {k: sql.SQL(v) for k, v in (_CITUS if citus else _SINGLE_SERVER).items()}
+        conn.execute(sql.SQL(_CREATE_TENANT).format(check=check, **names, **shape))
+        conn.execute(sql.SQL(_DROP_TENANT_ROLE).format(check=check, **names))
         for function in _FUNCTIONS:
             signature = sql.SQL("{}.{}").format(schema, sql.SQL(function))
             conn.execute(sql.SQL("REVOKE ALL ON FUNCTION {} FROM PUBLIC").format(signature))

@@ -177,6 +177,32 @@ for _action in ("suspend", "resume"):
     _make(_action)
 
 
+@tenants_group.command("move")
+@click.argument("slug")
+@click.argument("node")
+@with_appcontext
+def tenants_move(slug: str, node: str) -> None:
+    """Move a regency to another Citus worker (host:port) while it stays in use.
+
+    Reads and writes go on during the copy and wait only for the switch-over at
+    the end. Runs on DATABASE_URL (an admin URL), as `db bootstrap` does.
+    """
+    from smartcity import citus
+    from smartcity.bootstrap import libpq_url
+    from smartcity.tenancy import lifecycle
+    from smartcity.tenancy.names import schema_name
+
+    settings = platform_state().settings
+    try:
+        with db.platform_transaction() as session:
+            lifecycle.get_tenant(session, slug)
+        target = citus.Node.parse(node)
+        source = citus.move_schema(libpq_url(settings.DATABASE_URL), schema_name(slug), target)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"tenant {slug}: on {target}" + ("" if source == target else f" (was {source})"))
+
+
 @tenants_group.command("archive")
 @click.argument("slug")
 @click.option("--out", type=click.Path(path_type=Path), help="Archive file or folder.")

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from smartcity import citus
 from smartcity.console.blueprint import blueprint, operator_only
 from smartcity.console.domains import remove_domain
 from smartcity.console.forms import (
@@ -35,6 +36,7 @@ from smartcity.tenancy.models import (
     Tenant,
     TenantStatus,
 )
+from smartcity.tenancy.names import schema_name
 from smartcity.tenancy.provisioning import TenantRequest, provision_tenant
 from smartcity.usage.adoption import adoption
 from smartcity.web import (
@@ -95,7 +97,16 @@ def tenant_list() -> str:
         statuses=list(TenantStatus),
         region_names=region_names,
         health=health,
+        nodes=_nodes(page.items),
     )
+
+
+def _nodes(tenants: list[Tenant]) -> dict[str, str]:
+    """On Citus, the worker each regency lives on (empty on a single server)."""
+    placed = citus.placements(g.db.connection())
+    return {
+        t.slug: str(placed[schema_name(t.slug)]) for t in tenants if schema_name(t.slug) in placed
+    }
 
 
 @blueprint.route("/tenants/new", methods=["GET", "POST"])

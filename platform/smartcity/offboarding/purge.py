@@ -126,7 +126,7 @@ def purge_tenant(
         return decision
     export = decision.export
     assert export is not None  # noqa: S101 - allowed implies an export
-    roles.drop_tenant(session.connection(), role_prefix, slug)
+    roles.drop_tenant(session, role_prefix, slug)
     tenant.purged_at = now
     audit.record_platform(
         session,

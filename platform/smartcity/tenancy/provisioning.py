@@ -177,7 +177,7 @@ def register_tenant(session: Session, p: Provisioning) -> None:
 
 def create_role_and_schema(session: Session, p: Provisioning) -> None:
     """Through the provisioner's function: the app itself cannot create roles."""
-    roles.create_tenant(session.connection(), p.schema)
+    roles.create_tenant(session, p.schema)
 
 
 def install_tenant_core(session: Session, p: Provisioning) -> None:
