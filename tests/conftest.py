@@ -147,24 +147,56 @@ def take_region(code: str | None = None) -> str:
     a test that names none gets a free code outside :data:`NAMED_REGIONS`, in a
     WIB province (Sumatra, Java, West and Central Kalimantan) as Pati was before.
     """
-    free = text(
-        "SELECT code FROM platform.regions WHERE level = 'kab_kota' AND code <> ALL(:named)"
+    pool = (
+        "level = 'kab_kota' AND code <> ALL(:named)"
         " AND (code < '37' OR code LIKE '61.%' OR code LIKE '62.%')"
-        " AND code NOT IN (SELECT region_code FROM platform.tenants) ORDER BY random() LIMIT 1"
     )
+    free = text(
+        f"SELECT code FROM platform.regions WHERE {pool} AND code NOT IN"
+        " (SELECT region_code FROM platform.tenants WHERE status <> 'archived')"
+        " ORDER BY random() LIMIT 1"
+    )
+    # A full run provisions more regencies than there are WIB kab/kota: when none is
+    # free, the oldest test regency of the pool is archived (its test is long over;
+    # archiving keeps its rows and frees its code, as for a real regency).
+    oldest = text(
+        "UPDATE platform.tenants SET status = 'archived', archived_at = now() WHERE id ="
+        " (SELECT id FROM platform.tenants WHERE status <> 'archived' AND region_code IN"
+        f" (SELECT code FROM platform.regions WHERE {pool}) ORDER BY id LIMIT 1)"
+        " RETURNING region_code"
+    )
+
+    def free_code(session: Any) -> str:
+        found = session.scalar(free, {"named": list(NAMED_REGIONS)})
+        if found is None:
+            found = session.scalar(oldest, {"named": list(NAMED_REGIONS)})
+        assert found is not None, "no kab/kota left for a test tenant"
+        return str(found)
+
     with db.platform_transaction() as session:
         if code is None:
-            found = session.scalar(free, {"named": list(NAMED_REGIONS)})
-            assert found is not None, "every kab/kota has a test tenant"
-            return str(found)
+            return free_code(session)
         holders = session.scalars(
-            text("SELECT id FROM platform.tenants WHERE region_code = :code"), {"code": code}
+            text(
+                "SELECT id FROM platform.tenants WHERE region_code = :code AND status <> 'archived'"
+            ),
+            {"code": code},
         ).all()
         for tenant_id in holders:
             session.execute(
                 text("UPDATE platform.tenants SET region_code = :new WHERE id = :id"),
-                {"new": session.scalar(free, {"named": list(NAMED_REGIONS)}), "id": tenant_id},
+                {"new": free_code(session), "id": tenant_id},
             )
+        # Archived ones go too (to any code of the pool: only live regencies are unique),
+        # so the test meets the region as if it had never had a regency.
+        session.execute(
+            text(
+                "UPDATE platform.tenants SET region_code ="
+                f" (SELECT code FROM platform.regions WHERE {pool} ORDER BY code LIMIT 1)"
+                " WHERE region_code = :code AND status = 'archived'"
+            ),
+            {"code": code, "named": list(NAMED_REGIONS)},
+        )
     return code
 
 
@@ -191,6 +223,10 @@ def provision(app: Flask) -> Provision:
                     apps=apps,
                     admin_email=admin_email,
                     admin_password=PASSWORD,
+                    # Earlier tests' regencies may have been archived on this code;
+                    # only a live one stands in the way (tests of that rule call the
+                    # service themselves).
+                    reprovision=True,
                 ),
                 registry=state.registry,
                 migrations=state.migrations,

@@ -36,6 +36,10 @@ PUBLIC_ENDPOINTS = {
     "tenant_api.issue_user_token",
     "platform_api.openapi",  # the API documents
     "tenant_api.openapi",
+    "console.forgot_password",  # forgotten passwords: for visitors who cannot sign in
+    "console.reset_password_link",
+    "console.reset_password",
+    "tenant_web.forgot_password",
     "noticeboard_public.board",  # an app's public pages and API (AppManifest.public_*)
     "noticeboard_public.suggest",
     "noticeboard_public_api.notices",

@@ -55,7 +55,7 @@ def index() -> str:
     )
 
 
-@blueprint.get("/complaints/<int:complaint_id>")
+@blueprint.get("/complaints/<id:complaint_id>")
 @access.requires(VIEW)
 def complaint(complaint_id: int) -> str:
     actor = _actor()
@@ -78,7 +78,7 @@ def _back(complaint_id: int) -> Response:
     return redirect(url_for("pelayanan.complaint", complaint_id=complaint_id))
 
 
-@blueprint.post("/complaints/<int:complaint_id>/decision")
+@blueprint.post("/complaints/<id:complaint_id>/decision")
 @access.requires(VIEW)
 def decide(complaint_id: int) -> Response:
     actor = _actor()
@@ -95,7 +95,7 @@ def decide(complaint_id: int) -> Response:
     return _back(complaint_id)
 
 
-@blueprint.post("/complaints/<int:complaint_id>/dispatch")
+@blueprint.post("/complaints/<id:complaint_id>/dispatch")
 @access.requires(VIEW)
 def dispatch(complaint_id: int) -> Response:
     actor = _actor()
@@ -111,7 +111,7 @@ def dispatch(complaint_id: int) -> Response:
     return _back(complaint_id)
 
 
-@blueprint.post("/dispatches/<int:dispatch_id>/respond")
+@blueprint.post("/dispatches/<id:dispatch_id>/respond")
 @access.requires(VIEW)
 def respond(dispatch_id: int) -> Response:
     actor = _actor()

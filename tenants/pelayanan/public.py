@@ -236,7 +236,7 @@ def pages() -> Blueprint:
         found = standards.published(g.db, query)
         return render_template("pelayanan/public_services.html", services=found, q=query)
 
-    @bp.get("/services/<int:service_id>")
+    @bp.get("/services/<id:service_id>")
     def service(service_id: int) -> str:
         found = standards.published_one(g.db, service_id)
         if found is None:

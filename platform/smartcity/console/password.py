@@ -15,6 +15,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from smartcity import access
 from smartcity.auth.models import Operator
 from smartcity.auth.throttle import form_email, note_failed_sign_in, throttled_sign_in
 from smartcity.console.blueprint import blueprint, operator_only, signed_in_operator
@@ -50,6 +51,7 @@ def _operator_for(token: str) -> Operator | None:
 
 
 @blueprint.route("/forgot-password", methods=["GET", "POST"])
+@access.public  # a visitor who cannot sign in: the answer never says whether the address exists
 @throttled_sign_in(form_email)
 def forgot_password() -> tuple[str, int]:
     form = ForgotPasswordForm()
@@ -92,6 +94,7 @@ def _reset_letter(operator: Operator, link: str) -> Letter:
 
 
 @blueprint.get("/reset-password/<token>")
+@access.public  # the link's token is the credential
 def reset_password_link(token: str) -> Response | tuple[str, int]:
     if _operator_for(token) is None:
         return render_template("console/reset_invalid.html"), 410
@@ -100,6 +103,7 @@ def reset_password_link(token: str) -> Response | tuple[str, int]:
 
 
 @blueprint.route("/reset-password", methods=["GET", "POST"])
+@access.public  # the token exchanged into the session is the credential
 def reset_password() -> Response | tuple[str, int]:
     token = session.get(_RESET_KEY)
     operator = _operator_for(token) if isinstance(token, str) else None

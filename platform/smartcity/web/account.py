@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from smartcity import access
 from smartcity.auth.throttle import form_email, note_failed_sign_in, throttled_sign_in
 from smartcity.errors import InvalidInput, ServiceError
 from smartcity.mail import send_after_commit
@@ -26,6 +27,7 @@ from smartcity.web.forms import ChangePasswordForm, ForgotPasswordForm, attach_s
 
 
 @blueprint.route("/forgot-password", methods=["GET", "POST"])
+@access.public  # a visitor who cannot sign in: the answer never says whether the address exists
 @throttled_sign_in(form_email)
 def forgot_password() -> str | tuple[str, int]:
     tenant = current_tenant()
