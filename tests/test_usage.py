@@ -184,3 +184,30 @@ def test_support_sessions_are_not_counted_as_use(app, provision, tenant_db):
     sign_in(admin, slug)
     admin.get(f"/t/{slug}/")
     assert len(activity_rows(tenant_db, slug)) == 1
+
+
+def test_an_uncollected_adoption_page_says_so_and_collects_now(app, provision):
+    from .support.web import csrf_token
+
+    slug = provision()
+    ledger.clear()
+    admin = app.test_client()
+    sign_in(admin, slug)
+    assert admin.get(f"/t/{slug}/").status_code == 200  # today's activity, not yet collected
+
+    console = signed_in_console(app)
+    page = console.get(f"/platform/adoption?q={slug}").get_data(as_text=True)
+    empty = re.search(r'<div class="alert alert-info" id="adoption-empty">(.*?)</div>', page, re.S)
+    assert empty is not None and "Belum ada angka" in empty.group(1)
+    assert "/platform/adoption/collect" in empty.group(1)
+    assert "<canvas" not in page  # no empty chart without a word
+
+    collected = console.post(
+        f"/platform/adoption/collect?q={slug}", data={"csrf_token": csrf_token(page)}
+    )
+    assert collected.status_code == 303 and collected.headers["Location"].endswith(f"q={slug}")
+    after = console.get(f"/platform/adoption?q={slug}").get_data(as_text=True)
+    assert 'id="adoption-empty"' not in after and "<canvas" in after
+    body = re.search(rf'<tbody data-tenant="{slug}">(.*?)</tbody>', after, re.S).group(1)
+    total = re.search(r'<tr [^>]*data-app="\*">(.*?)</tr>', body, re.S).group(1)
+    assert re.search(r'data-col="active_7d">1<', total)
