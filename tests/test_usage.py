@@ -233,9 +233,7 @@ def test_console_figures_and_moments_read_the_indonesian_way(app, provision):
     page = console.get(f"/platform/adoption?q={slug}").get_data(as_text=True)
     body = re.search(rf'<tbody data-tenant="{slug}">(.*?)</tbody>', page, re.S).group(1)
     assert ">12.345<" in body and "12345" not in body
-    assert ">12,345<" in console.get(f"/platform/adoption?q={slug}&lang=en").get_data(
-        as_text=True
-    )
+    assert ">12,345<" in console.get(f"/platform/adoption?q={slug}&lang=en").get_data(as_text=True)
     detail = console.get(f"/platform/tenants/{slug}?lang=id").get_data(as_text=True)
     created = re.search(r"<time datetime=[^>]*>([^<]*)</time>", detail).group(1)
     # "6 Des 2026 14.05", never "06/12/26 14.05".
