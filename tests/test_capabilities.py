@@ -158,7 +158,7 @@ def test_core_signals_reach_subscribers_inside_the_changing_transaction(
         _set_enabled(state, slug, "noticeboard", on=False)
         with db.platform_transaction() as session:
             tenant = lifecycle.get_tenant(session, slug, for_update=True)
-            lifecycle.change_status(session, tenant, "suspend", actor="tests")
+            lifecycle.change_status(session, tenant, "suspend", actor="tests", reason="tests")
     assert seen == [
         ("unit", "created"),
         ("unit", "created"),

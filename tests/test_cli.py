@@ -53,8 +53,8 @@ def test_create_list_suspend_and_apps(cli):
     assert cli("tenants", "enable-app", slug, "digest").exit_code == 0
     blocked = cli("tenants", "disable-app", slug, "noticeboard")
     assert blocked.exit_code != 0 and "required by digest" in blocked.output
-    assert cli("tenants", "suspend", slug).exit_code == 0
-    again = cli("tenants", "suspend", slug)
+    assert cli("tenants", "suspend", slug, "--reason", "unpaid").exit_code == 0
+    again = cli("tenants", "suspend", slug, "--reason", "unpaid")
     assert again.exit_code != 0 and "cannot suspend a tenant that is suspended" in again.output
     assert "suspended" in next(
         r for r in cli("tenants", "list").output.splitlines() if r.startswith(slug)

@@ -160,6 +160,47 @@ def test_archiving_asks_for_the_slug(app, provision):
     assert app.test_client().get(f"/t/{slug}/login").status_code == 404
 
 
+def test_suspending_asks_why_and_the_regency_is_told_whom_to_contact(app, provision):
+    slug = provision()
+    client = signed_in_console(app)
+    detail = f"/platform/tenants/{slug}"
+    page = client.get(detail).get_data(as_text=True)
+    # The reason is asked in a step of its own, before anything happens (no inline script).
+    step = page[page.index('<details class="w-100" id="suspend"') :].split("</details>")[0]
+    assert 'name="reason"' in step and 'name="contact"' in step
+    token = csrf_token(page)
+    refused = client.post(f"{detail}/suspend", data={"csrf_token": token, "reason": " "})
+    assert refused.status_code == 422
+    assert app.test_client().get(f"/t/{slug}/login").status_code == 200  # still served
+
+    why = "Perjanjian kerja sama sedang diperbarui"
+    suspended = client.post(
+        f"{detail}/suspend",
+        data={"csrf_token": token, "reason": why, "contact": "helpdesk@bandung.go.id"},
+    )
+    assert suspended.status_code == 303
+    notice = app.test_client().get(f"/t/{slug}/login")
+    assert notice.status_code == 403
+    html = notice.get_data(as_text=True)
+    assert why in html and "helpdesk@bandung.go.id" in html and "Hubungi" in html
+    assert why in client.get(detail).get_data(as_text=True)
+    with db.platform_transaction() as session:
+        from smartcity.tenancy.models import PlatformAuditEntry
+
+        entry = session.scalars(
+            select(PlatformAuditEntry).where(
+                PlatformAuditEntry.tenant_id == tenant_row(slug),
+                PlatformAuditEntry.action == "tenant.suspend",
+            )
+        ).one()
+        assert entry.detail["reason"] == why
+        assert entry.detail["contact"] == "helpdesk@bandung.go.id"
+
+    resumed = client.post(f"{detail}/resume", data={"csrf_token": token})
+    assert resumed.status_code == 303
+    assert app.test_client().get(f"/t/{slug}/login").status_code == 200
+
+
 def test_a_refusal_with_values_is_shown_in_indonesian_or_english(app, provision):
     """The service raises a msgid with its values; the page translates it as it shows it."""
     slug = provision()

@@ -247,3 +247,32 @@ def test_the_report_request_page_offers_the_year_and_named_stages(app, regency):
     stage = html[html.index('id="ebudgeting_rka-stage"') :].split("</select>")[0]
     assert '<option value="" selected>Terbaru</option>' in stage
     assert '<option value="rka_p">RKA-P</option>' in stage
+
+
+def test_the_report_request_page_names_the_reports_in_the_page_language(app, regency):
+    from .support.web import sign_in
+
+    browser = app.test_client()
+    assert sign_in(browser, regency, "sekda@example.go.id").status_code == 302
+    english = browser.get(f"/t/{regency}/jobs/new?lang=en").get_data(as_text=True)
+    for text in (
+        "Budget by program and kegiatan",
+        "Realization against the budget",
+        "SP2D payments against the DPA by OPD, program, month and DPA line.",
+        ">OPD code</label>",
+        ">Budget year</label>",
+        ">Stage</label>",
+        '<option value="" selected>Latest</option>',
+    ):
+        assert text in english, text
+    for indonesian in ("Kode OPD", "Tahun anggaran", "Terbaru", "Realisasi terhadap anggaran"):
+        assert indonesian not in english, indonesian
+    page = browser.get(f"/t/{regency}/jobs/new?lang=id").get_data(as_text=True)
+    for text in (
+        "Anggaran per program dan kegiatan",
+        "Realisasi SP2D terhadap DPA per OPD, program, bulan dan baris DPA.",
+        ">Kode OPD</label>",
+        ">Tahun anggaran</label>",
+        ">Tahap</label>",
+    ):
+        assert text in page, text

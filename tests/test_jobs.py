@@ -389,7 +389,11 @@ def test_tenant_tasks_need_their_header_and_skip_suspended_tenants_and_disabled_
     active, suspended, disabled = (provision(apps=("noticeboard",)) for _ in range(3))
     with db.platform_transaction() as session:
         change_status(
-            session, get_tenant(session, suspended, for_update=True), "suspend", actor="t"
+            session,
+            get_tenant(session, suspended, for_update=True),
+            "suspend",
+            actor="t",
+            reason="t",
         )
         disable_app(
             session,
@@ -420,7 +424,11 @@ def test_beat_entries_fan_out_to_active_tenants_with_the_app_spread_by_jitter(
     suspended, without = provision(apps=("noticeboard",)), provision()
     with db.platform_transaction() as session:
         change_status(
-            session, get_tenant(session, suspended, for_update=True), "suspend", actor="t"
+            session,
+            get_tenant(session, suspended, for_update=True),
+            "suspend",
+            actor="t",
+            reason="t",
         )
     celery = client_for(state.settings.replace(REDIS_URL=private_broker.url))
     sent = celery.send_task(

@@ -174,12 +174,17 @@ def test_suspend_resume_archive(client, op, provision):
     slug = provision()
     token = tenant_token(client, slug)
     base = f"/platform/api/v1/tenants/{slug}"
-    assert client.post(f"{base}/suspend", headers=op).get_json()["status"] == "suspended"
+    assert client.post(f"{base}/suspend", headers=op, json={}).status_code == 422
+    why = {"reason": "Kontrak berakhir", "contact": "ops@bandung.go.id"}
+    done = client.post(f"{base}/suspend", headers=op, json=why).get_json()
+    assert done["status"] == "suspended" and done["suspension_reason"] == "Kontrak berakhir"
+    assert done["suspension_contact"] == "ops@bandung.go.id"
     suspended = client.get(f"/t/{slug}/api/v1/me", headers=bearer(token))
     assert suspended.status_code == 403
     assert suspended.get_json()["error"]["code"] == "tenant_suspended"
-    assert client.post(f"{base}/suspend", headers=op).status_code == 409
-    assert client.post(f"{base}/resume", headers=op).get_json()["status"] == "active"
+    assert client.post(f"{base}/suspend", headers=op, json=why).status_code == 409
+    resumed = client.post(f"{base}/resume", headers=op).get_json()
+    assert resumed["status"] == "active" and resumed["suspension_reason"] is None
     assert client.get(f"/t/{slug}/api/v1/me", headers=bearer(token)).status_code == 200
     assert client.post(f"{base}/archive", headers=op).get_json()["status"] == "archived"
     assert client.get(f"/t/{slug}/api/v1/me", headers=bearer(token)).status_code == 404

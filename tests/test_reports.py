@@ -343,6 +343,37 @@ def test_report_pages_request_follow_and_download(app, state, provision):
     assert stranger.get(f"/t/{other}/jobs/progress?ids={job_id}").get_json() == {"jobs": []}
 
 
+def test_report_names_and_labels_follow_the_page_language(app, provision):
+    slug = provision(apps=("noticeboard",))
+    browser = app.test_client()
+    sign_in(browser, slug)
+    english = browser.get(f"/t/{slug}/jobs/new?lang=en").get_data(as_text=True)
+    for text in (
+        "Staff by org unit and golongan",
+        "How many staff each org unit has, by golongan.",
+        ">Include inactive staff</label>",
+        ">Signer&#39;s NIP (PDF)</label>",
+        "Audit log for a period",
+        ">From date</label>",
+        ">Until date</label>",
+        "Slow test report",
+        ">Steps</label>",
+    ):
+        assert text in english, text
+    for indonesian in ("Rekapitulasi pegawai", "Sertakan pegawai", "Dari tanggal", "Langkah"):
+        assert indonesian not in english, indonesian
+    page = browser.get(f"/t/{slug}/jobs/new?lang=id").get_data(as_text=True)
+    for text in (
+        "Rekapitulasi pegawai per unit kerja dan golongan",
+        ">Sertakan pegawai nonaktif</label>",
+        "Log audit untuk suatu periode",
+        ">Dari tanggal</label>",
+        "Laporan uji lambat",
+        ">Langkah</label>",
+    ):
+        assert text in page, text
+
+
 FORMULA = '=HYPERLINK("http://x","y")'
 
 

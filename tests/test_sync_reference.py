@@ -222,7 +222,7 @@ def test_catch_up_finds_active_tenants_behind_only(state, provision, restore_hol
     current, suspended = provision(), provision()
     with db.platform_transaction() as session:
         lifecycle.change_status(
-            session, lifecycle.get_tenant(session, suspended), "suspend", actor="t"
+            session, lifecycle.get_tenant(session, suspended), "suspend", actor="t", reason="t"
         )
         assert current not in reference.tenants_behind(session, state.registry)
     publish([*shipped(), {"day": "2026-11-10", "name": "Hari Uji"}])

@@ -184,3 +184,57 @@ def test_support_sessions_are_not_counted_as_use(app, provision, tenant_db):
     sign_in(admin, slug)
     admin.get(f"/t/{slug}/")
     assert len(activity_rows(tenant_db, slug)) == 1
+
+
+def test_an_uncollected_adoption_page_says_so_and_collects_now(app, provision):
+    from .support.web import csrf_token
+
+    slug = provision()
+    ledger.clear()
+    admin = app.test_client()
+    sign_in(admin, slug)
+    assert admin.get(f"/t/{slug}/").status_code == 200  # today's activity, not yet collected
+
+    console = signed_in_console(app)
+    page = console.get(f"/platform/adoption?q={slug}").get_data(as_text=True)
+    empty = re.search(r'<div class="alert alert-info" id="adoption-empty">(.*?)</div>', page, re.S)
+    assert empty is not None and "Belum ada angka" in empty.group(1)
+    assert "/platform/adoption/collect" in empty.group(1)
+    assert "<canvas" not in page  # no empty chart without a word
+
+    collected = console.post(
+        f"/platform/adoption/collect?q={slug}", data={"csrf_token": csrf_token(page)}
+    )
+    assert collected.status_code == 303 and collected.headers["Location"].endswith(f"q={slug}")
+    after = console.get(f"/platform/adoption?q={slug}").get_data(as_text=True)
+    assert 'id="adoption-empty"' not in after and "<canvas" in after
+    body = re.search(rf'<tbody data-tenant="{slug}">(.*?)</tbody>', after, re.S).group(1)
+    total = re.search(r'<tr [^>]*data-app="\*">(.*?)</tr>', body, re.S).group(1)
+    assert re.search(r'data-col="active_7d">1<', total)
+
+
+def test_console_figures_and_moments_read_the_indonesian_way(app, provision):
+    slug = provision()
+    with db.platform_transaction() as session:
+        session.add(
+            TenantUsageDaily(
+                tenant_id=tenant_row(slug),
+                day=DAY,
+                app="*",
+                active_users=1,
+                active_users_7d=1,
+                active_users_30d=1,
+                hits=12345,
+                jobs=0,
+                collected_at=datetime.now(ZoneInfo("Asia/Jakarta")),
+            )
+        )
+    console = signed_in_console(app)
+    page = console.get(f"/platform/adoption?q={slug}").get_data(as_text=True)
+    body = re.search(rf'<tbody data-tenant="{slug}">(.*?)</tbody>', page, re.S).group(1)
+    assert ">12.345<" in body and "12345" not in body
+    assert ">12,345<" in console.get(f"/platform/adoption?q={slug}&lang=en").get_data(as_text=True)
+    detail = console.get(f"/platform/tenants/{slug}?lang=id").get_data(as_text=True)
+    created = re.search(r"<time datetime=[^>]*>([^<]*)</time>", detail).group(1)
+    # "6 Des 2026 14.05", never "06/12/26 14.05".
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}\.\d{2}", created), created

@@ -153,28 +153,38 @@ def tenants_create(**kw: Any) -> None:
     click.echo(f"tenant {tenant.slug} provisioned")
 
 
-def _tenant_action(slug: str, action: str) -> None:
+def _tenant_action(
+    slug: str, action: str, reason: str | None = None, contact: str | None = None
+) -> None:
     from smartcity.tenancy import lifecycle
 
     try:
         with db.platform_transaction() as session:
             tenant = lifecycle.get_tenant(session, slug, for_update=True)
-            lifecycle.change_status(session, tenant, action, actor=CLI_ACTOR)
+            lifecycle.change_status(
+                session, tenant, action, actor=CLI_ACTOR, reason=reason, contact=contact
+            )
     except ServiceError as exc:
         _fail(exc)
     click.echo(f"tenant {slug}: {action} done")
 
 
-for _action in ("suspend", "resume"):
+@tenants_group.command("suspend")
+@click.argument("slug")
+@click.option("--reason", required=True, help="Why; the regency's users are shown it.")
+@click.option("--contact", help="Whom its users should contact (e-mail or telephone).")
+@with_appcontext
+def tenants_suspend(slug: str, reason: str, contact: str | None) -> None:
+    """Suspend a tenant: its users see the reason and whom to contact instead of their pages."""
+    _tenant_action(slug, "suspend", reason, contact)
 
-    def _make(action: str) -> None:
-        @tenants_group.command(action, help=f"{action.capitalize()} a tenant.")
-        @click.argument("slug")
-        @with_appcontext
-        def command(slug: str) -> None:
-            _tenant_action(slug, action)
 
-    _make(_action)
+@tenants_group.command("resume")
+@click.argument("slug")
+@with_appcontext
+def tenants_resume(slug: str) -> None:
+    """Resume a suspended tenant."""
+    _tenant_action(slug, "resume")
 
 
 @tenants_group.command("move")

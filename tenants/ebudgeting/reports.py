@@ -45,6 +45,7 @@ from .access import VIEW, VIEW_ALL, Actor, system_actor, units_of
 from .codes import kegiatan_code, program_code
 from .coefficients import coefficient_text
 from .models import Account, BudgetLine, FiscalYear, Nomenclature, SnapshotLine, SubActivity
+from .rules import N_
 
 MONTHS_ID = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 LIVE = "live"
@@ -86,11 +87,11 @@ def _stage_for(session: Session, fiscal_year: FiscalYear, asked: str | None) -> 
 
 
 class YearParams(ReportParams):
-    year: int = Field(ge=2000, le=2100, title="Tahun anggaran")
+    year: int = Field(ge=2000, le=2100, title=N_("Budget year"))
     stage: Literal["rka", "apbd", "dpa", "rka_p", "dppa"] | None = Field(
         None,
-        title="Tahap",
-        json_schema_extra={"choice_labels": {"": "Terbaru", **years.STAGE_TITLES}},
+        title=N_("Stage"),
+        json_schema_extra={"choice_labels": {"": N_("Latest"), **years.STAGE_TITLES}},
     )
 
 
@@ -98,7 +99,7 @@ class YearParams(ReportParams):
 
 
 class RkaParams(YearParams):
-    org_unit_code: str = Field(title="Kode OPD", min_length=1, max_length=40)
+    org_unit_code: str = Field(title=N_("OPD code"), min_length=1, max_length=40)
 
 
 def _line_rows(
@@ -323,8 +324,8 @@ def build_program(ctx: JobContext, params: YearParams) -> ReportDocument:
 
 
 class RealizationParams(ReportParams):
-    format: ReportFormat = Field(ReportFormat.XLSX, title="Format")
-    year: int = Field(ge=2000, le=2100, title="Tahun anggaran")
+    format: ReportFormat = Field(ReportFormat.XLSX, title=N_("Format"))
+    year: int = Field(ge=2000, le=2100, title=N_("Budget year"))
 
 
 def build_realization(ctx: JobContext, params: RealizationParams) -> ReportDocument:
@@ -443,8 +444,8 @@ def build_realization(ctx: JobContext, params: RealizationParams) -> ReportDocum
 
 rka_report = Report(
     name="ebudgeting_rka",
-    title="RKA per OPD",
-    description="Rencana kerja dan anggaran satu OPD: rekapitulasi dan rincian belanja.",
+    title=N_("RKA per OPD"),
+    description=N_("One OPD's work plan and budget: the summary and every spending line."),
     params=RkaParams,
     build=build_rka,
     formats=(ReportFormat.PDF, ReportFormat.XLSX),
@@ -454,8 +455,8 @@ rka_report = Report(
 )
 program_report = Report(
     name="ebudgeting_program",
-    title="Anggaran per program dan kegiatan",
-    description="Jumlah anggaran per program, kegiatan dan sub kegiatan.",
+    title=N_("Budget by program and kegiatan"),
+    description=N_("The budget of every program, kegiatan and sub kegiatan."),
     params=YearParams,
     build=build_program,
     formats=(ReportFormat.PDF, ReportFormat.XLSX),
@@ -467,8 +468,8 @@ program_report = Report(
 
 realization_report = Report(
     name="ebudgeting_realization",
-    title="Realisasi terhadap anggaran",
-    description="Realisasi SP2D terhadap DPA per OPD, program, bulan dan baris DPA.",
+    title=N_("Realization against the budget"),
+    description=N_("SP2D payments against the DPA by OPD, program, month and DPA line."),
     params=RealizationParams,
     build=build_realization,
     formats=(ReportFormat.XLSX, ReportFormat.CSV),

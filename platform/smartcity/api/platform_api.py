@@ -20,6 +20,7 @@ from smartcity.api.schemas import (
     TenantCreate,
     TenantList,
     TenantOut,
+    TenantSuspend,
     TokenOut,
 )
 from smartcity.api.spec import ApiSpec
@@ -62,6 +63,8 @@ def tenant_out(tenant: Tenant) -> dict[str, Any]:
         apps=sorted(a.app for a in tenant.apps if a.enabled),
         domains=sorted(d.domain for d in tenant.domains),
         created_at=tenant.created_at,
+        suspension_reason=tenant.suspension_reason,
+        suspension_contact=tenant.suspension_contact,
     ).model_dump(mode="json")
 
 
@@ -191,18 +194,30 @@ def disable_app(slug: str, app: str) -> Response:
     return jsonify(AppState(app=app, enabled=False, changed=changed).model_dump())
 
 
-def _status_change(slug: str, action: str) -> Response:
+def _status_change(slug: str, action: str, body: TenantSuspend | None = None) -> Response:
     operator = require_operator()
     tenant = lifecycle.get_tenant(g.db, slug, for_update=True)
-    lifecycle.change_status(g.db, tenant, action, actor=operator.label)
+    lifecycle.change_status(
+        g.db,
+        tenant,
+        action,
+        actor=operator.label,
+        reason=body.reason if body is not None else None,
+        contact=body.contact if body is not None else None,
+    )
     return jsonify(tenant_out(tenant))
 
 
 @spec.route(
-    "POST", "/tenants/<slug>/suspend", "Suspend a tenant", response=TenantOut, errors=(404, 409)
+    "POST",
+    "/tenants/<slug>/suspend",
+    "Suspend a tenant; its users see the reason and whom to contact",
+    body=TenantSuspend,
+    response=TenantOut,
+    errors=(404, 409),
 )
-def suspend(slug: str) -> Response:
-    return _status_change(slug, "suspend")
+def suspend(body: TenantSuspend, slug: str) -> Response:
+    return _status_change(slug, "suspend", body)
 
 
 @spec.route(

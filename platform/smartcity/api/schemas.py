@@ -37,6 +37,14 @@ class TenantCreate(Strict):
     admin: AdminIn
 
 
+class TenantSuspend(Strict):
+    """Why the regency is suspended and whom its users should contact: both are shown
+    to them instead of their pages."""
+
+    reason: str = Field(min_length=1, max_length=500)
+    contact: str | None = Field(None, max_length=200)
+
+
 class TenantOut(BaseModel):
     slug: str
     name: str
@@ -47,6 +55,8 @@ class TenantOut(BaseModel):
     apps: list[str]
     domains: list[str]
     created_at: datetime
+    suspension_reason: str | None = None
+    suspension_contact: str | None = None
 
 
 class TenantList(BaseModel):

@@ -138,6 +138,22 @@ class SupportForm(FlaskForm):  # type: ignore[misc]
     )
 
 
+class SuspendForm(FlaskForm):  # type: ignore[misc]
+    """Suspending says why and whom to contact: the regency's users read both instead
+    of their pages, so the step cannot be a bare click."""
+
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[required(), at_most(500)],
+        description=_l("Shown to the regency's users on the notice that replaces their pages."),
+    )
+    contact = StringField(
+        _l("Whom to contact"),
+        validators=[at_most(200)],
+        description=_l("An e-mail address or telephone number the regency's users can reach."),
+    )
+
+
 class ArchiveForm(FlaskForm):  # type: ignore[misc]
     """Archiving takes the slug typed out, so it cannot be a stray click."""
 

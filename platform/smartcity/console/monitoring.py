@@ -8,13 +8,15 @@ live job counts of the health page).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import g, render_template, request
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
 
 from smartcity.console.blueprint import blueprint, operator_only
 from smartcity.console.health import tenant_health
@@ -23,7 +25,7 @@ from smartcity.tenancy import lifecycle
 from smartcity.tenancy.models import Tenant, TenantStatus
 from smartcity.usage.activity import CORE_APP
 from smartcity.usage.adoption import AppAdoption, TenantAdoption, adoption
-from smartcity.usage.collector import WINDOW_DAYS
+from smartcity.usage.collector import OPERATORS_ZONE, WINDOW_DAYS, collect, yesterday
 from smartcity.web import Page, contains_pattern, page_number, translate
 
 PER_PAGE = 20
@@ -127,7 +129,34 @@ def adoption_page() -> str:
         sort=sort,
         chart=_chart_data(page.items, figures),
         window=WINDOW_DAYS,
+        collected=any(figures[t.id].as_of for t in page.items),
+        anyone_active=any(figures[t.id].total.active_30d for t in page.items),
     )
+
+
+@blueprint.post("/adoption/collect")
+@operator_only
+def adoption_collect() -> Response:
+    """Collect yesterday and today so far, now, rather than wait for the night's run.
+
+    The nightly run collects yesterday again (it replaces a day's rows), so
+    today's partial figures are corrected then. The collector commits per regency
+    on its own, as it does from the CLI and the worker: one regency failing does
+    not undo the others.
+    """
+    today = datetime.now(OPERATORS_ZONE).date()
+    reports = [collect(day) for day in (yesterday(), today)]
+    failed = sorted({slug for report in reports for slug in report.failed})
+    flash(
+        _(
+            "Figures collected for %(count)s regencies, up to today.",
+            count=format_decimal(reports[-1].tenants),
+        ),
+        "success",
+    )
+    if failed:
+        flash(_("Not collected: %(slugs)s (see the log).", slugs=", ".join(failed)), "warning")
+    return redirect(url_for(".adoption_page", q=request.args.get("q") or None), 303)
 
 
 def _app_rows(tenant: Tenant, figures: TenantAdoption) -> list[tuple[str, AppAdoption, bool]]:

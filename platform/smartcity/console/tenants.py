@@ -23,6 +23,7 @@ from smartcity.console.forms import (
     ArchiveForm,
     DomainForm,
     SupportForm,
+    SuspendForm,
     TenantForm,
 )
 from smartcity.console.health import tenant_health
@@ -195,6 +196,7 @@ def detail_page(
     domain_form: DomainForm | None = None,
     support_form: SupportForm | None = None,
     archive_form: ArchiveForm | None = None,
+    suspend_form: SuspendForm | None = None,
     error: ServiceError | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
@@ -228,6 +230,7 @@ def detail_page(
         domain_form=domain_form or DomainForm(),
         support_form=support_form or SupportForm(),
         archive_form=archive_form or ArchiveForm(),
+        suspend_form=suspend_form or SuspendForm(contact=current_user.operator.email),
         open_url=f"{request.script_root}/t/{tenant.slug}/",
         error=error,
         lang_page=url_for(".tenant_detail", slug=tenant.slug),
@@ -293,8 +296,16 @@ def tenant_status(slug: str, action: str) -> Response | tuple[str, int]:
                     _("Type %(slug)s exactly to archive this regency.", slug=tenant.slug)
                 ]
             return detail_page(tenant, archive_form=form, status=422)
+    reason = contact = None
+    if action == "suspend":
+        suspend_form = SuspendForm()
+        if not suspend_form.validate_on_submit():
+            return detail_page(tenant, suspend_form=suspend_form, status=422)
+        reason, contact = suspend_form.reason.data, suspend_form.contact.data
     try:
-        lifecycle.change_status(g.db, tenant, action, actor=current_user.label)
+        lifecycle.change_status(
+            g.db, tenant, action, actor=current_user.label, reason=reason, contact=contact
+        )
     except ServiceError as exc:
         return detail_page(tenant, error=exc, status=exc.status)
     messages = {

@@ -35,6 +35,12 @@ RANKS = ("I", "II", "III", "IV")
 NO_GOLONGAN = "-"
 
 
+def N_(message: str) -> str:  # noqa: N802 - the name pybabel extracts by default
+    """Marks a report's title, description or parameter label for the core's catalogue;
+    the report pages translate it where they show it (the document itself is Indonesian)."""
+    return message
+
+
 def _today() -> date:
     return datetime.now(ZoneInfo("Asia/Jakarta")).date()
 
@@ -54,10 +60,10 @@ def _long_date(day: date) -> str:
 
 
 class StaffReportParams(ReportParams):
-    include_inactive: bool = Field(False, title="Sertakan pegawai nonaktif")
-    signer_nip: str | None = Field(None, title="NIP penanda tangan (PDF)", max_length=21)
+    include_inactive: bool = Field(False, title=N_("Include inactive staff"))
+    signer_nip: str | None = Field(None, title=N_("Signer's NIP (PDF)"), max_length=21)
     signing_place: str | None = Field(
-        None, title="Tempat penandatanganan", max_length=100, validate_default=True
+        None, title=N_("Place of signing"), max_length=100, validate_default=True
     )
 
     @field_validator("signer_nip")
@@ -198,8 +204,8 @@ def build_staff_by_unit_golongan(ctx: JobContext, params: StaffReportParams) -> 
 
 staff_by_unit_golongan = Report(
     name="staff_by_unit_golongan",
-    title="Rekapitulasi pegawai per unit kerja dan golongan",
-    description="Jumlah pegawai setiap unit kerja menurut golongan.",
+    title=N_("Staff by org unit and golongan"),
+    description=N_("How many staff each org unit has, by golongan."),
     params=StaffReportParams,
     build=build_staff_by_unit_golongan,
     filename="rekap-pegawai",
@@ -218,8 +224,8 @@ def _last_of_previous_month() -> date:
 
 
 class AuditReportParams(ReportParams):
-    start: date = Field(default_factory=_first_of_previous_month, title="Dari tanggal")
-    end: date = Field(default_factory=_last_of_previous_month, title="Sampai tanggal")
+    start: date = Field(default_factory=_first_of_previous_month, title=N_("From date"))
+    end: date = Field(default_factory=_last_of_previous_month, title=N_("Until date"))
 
     @field_validator("end")
     @classmethod
@@ -324,8 +330,8 @@ def build_audit_log(ctx: JobContext, params: AuditReportParams) -> ReportDocumen
 
 audit_log = Report(
     name="audit_log",
-    title="Log audit untuk suatu periode",
-    description="Siapa mengubah apa, dengan nilai sebelum dan sesudahnya.",
+    title=N_("Audit log for a period"),
+    description=N_("Who changed what, with the values before and after."),
     params=AuditReportParams,
     build=build_audit_log,
     permission=AUDIT_PERMISSION,

@@ -44,6 +44,8 @@ class TenantInfo:
     apps: frozenset[str]
     settings: dict[str, Any]
     bind: Engine
+    suspension_reason: str | None = None
+    suspension_contact: str | None = None
 
     @property
     def is_active(self) -> bool:
@@ -65,6 +67,8 @@ def snapshot(tenant: Tenant, engine: Engine, role_prefix: str) -> TenantInfo:
         apps=frozenset(a.app for a in tenant.apps if a.enabled),
         settings=dict(tenant.settings or {}),
         bind=tenant_bind(engine, schema, role),
+        suspension_reason=tenant.suspension_reason,
+        suspension_contact=tenant.suspension_contact,
     )
 
 

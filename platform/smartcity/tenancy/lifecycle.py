@@ -141,8 +141,41 @@ _TRANSITIONS = {
 }
 
 
-def change_status(session: Session, tenant: Tenant, action: str, *, actor: str) -> Tenant:
+SUSPENSION_REASON_MAX = 500
+SUSPENSION_CONTACT_MAX = 200
+
+
+def _suspension(reason: str | None, contact: str | None) -> tuple[str, str | None]:
+    """The reason (required: the regency's users are told why) and the contact, trimmed."""
+    reason, contact = (reason or "").strip(), (contact or "").strip() or None
+    problems: dict[str, str] = {}
+    if not reason:
+        problems["reason"] = Message("required")
+    elif len(reason) > SUSPENSION_REASON_MAX:
+        problems["reason"] = Message("at most %(count)s characters", count=SUSPENSION_REASON_MAX)
+    if contact is not None and len(contact) > SUSPENSION_CONTACT_MAX:
+        problems["contact"] = Message("at most %(count)s characters", count=SUSPENSION_CONTACT_MAX)
+    if problems:
+        raise InvalidInput(
+            Message("say why the regency is suspended (its users are shown the reason)"),
+            problems,
+        )
+    return reason, contact
+
+
+def change_status(
+    session: Session,
+    tenant: Tenant,
+    action: str,
+    *,
+    actor: str,
+    reason: str | None = None,
+    contact: str | None = None,
+) -> Tenant:
     """suspend (users see a notice), resume, archive (the tenant disappears; data kept).
+
+    Suspending takes a ``reason`` and, optionally, whom to ``contact``: the
+    regency's users see both instead of their pages, and the audit entry keeps them.
 
     Archiving here only hides the tenant and records ``archived_at``; its schema is
     dropped later by ``smartcity tenants purge``, and only if an export was taken at
@@ -159,6 +192,14 @@ def change_status(session: Session, tenant: Tenant, action: str, *, actor: str) 
             ),
             {"status": tenant.status},
         )
+    detail: dict[str, str] = {}
+    if action == "suspend":
+        detail["reason"], contact = _suspension(reason, contact)
+        if contact is not None:
+            detail["contact"] = contact
+        tenant.suspension_reason, tenant.suspension_contact = detail["reason"], contact
+    elif action == "resume":
+        tenant.suspension_reason = tenant.suspension_contact = None
     before = tenant.status
     tenant.status = target
     if target is TenantStatus.ARCHIVED:
@@ -170,6 +211,7 @@ def change_status(session: Session, tenant: Tenant, action: str, *, actor: str) 
         tenant_id=tenant.id,
         before=before.value,
         after=target.value,
+        **detail,
     )
     announce_change(session, tenant.slug)
     session.flush()

@@ -56,6 +56,10 @@ class Tenant(PlatformBase):
     )
     maintenance: Mapped[bool] = mapped_column(Boolean, default=False)
     maintenance_reason: Mapped[str | None] = mapped_column(Text)
+    # Why the operators suspended it and whom its users should contact: the notice
+    # its users see says both (cleared on resume; the audit log keeps the history).
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
+    suspension_contact: Mapped[str | None] = mapped_column(String(200))
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     settings: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)

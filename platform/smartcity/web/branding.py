@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_decimal
 from flask import g
 from flask.blueprints import BlueprintSetupState
 from sqlalchemy import select
@@ -109,18 +110,33 @@ def tenant_zone() -> ZoneInfo:
     return (branding() or DEFAULT).zone
 
 
-def local_datetime(value: datetime | None, fmt: str = "short") -> str:
-    """A moment in the regency's own time zone and the page's language."""
+def local_datetime(value: datetime | None, fmt: str | None = None) -> str:
+    """A moment in the regency's own time zone and the page's language.
+
+    By default the date with its month in words and the time to the minute
+    ("6 Des 2026 14.05"): Babel's short form ("06/12/26") reads as June to some
+    and as December to others.
+    """
     if value is None:
         return "—"
-    return format_datetime(value, fmt, tzinfo=tenant_zone(), locale=current_locale())
+    zone, locale = tenant_zone(), current_locale()
+    if fmt is not None:
+        return format_datetime(value, fmt, tzinfo=zone, locale=locale)
+    local = value.astimezone(zone) if value.tzinfo is not None else value.replace(tzinfo=zone)
+    day = format_date(local, "medium", locale=locale)
+    return f"{day} {format_time(local, 'short', locale=locale)}"
 
 
 def local_date(value: object, fmt: str = "medium") -> str:
     return format_date(value, fmt, locale=current_locale())  # type: ignore[arg-type]
 
 
+def number(value: object) -> str:
+    """A count or amount in the page's language: 12.345 in Indonesian, 12,345 in English."""
+    return format_decimal(value, locale=current_locale())  # type: ignore[arg-type]
+
+
 def install_branding_globals(state: BlueprintSetupState) -> None:
     state.app.jinja_env.globals.update(
-        branding=branding, local_datetime=local_datetime, local_date=local_date
+        branding=branding, local_datetime=local_datetime, local_date=local_date, number=number
     )

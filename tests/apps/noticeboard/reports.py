@@ -12,6 +12,7 @@ import time
 
 from pydantic import Field
 from smartcity.toolkit import (
+    N_,
     Column,
     JobContext,
     Letterhead,
@@ -24,9 +25,9 @@ from smartcity.toolkit import (
 
 
 class SlowParams(ReportParams):
-    steps: int = Field(5, ge=1, le=200, title="Langkah")
-    step_ms: int = Field(200, ge=0, le=10_000, title="Lama tiap langkah (ms)")
-    fail: bool = Field(False, title="Gagal di akhir")
+    steps: int = Field(5, ge=1, le=200, title=N_("Steps"))
+    step_ms: int = Field(200, ge=0, le=10_000, title=N_("Length of each step (ms)"))
+    fail: bool = Field(False, title=N_("Fail at the end"))
 
 
 def build_slow(ctx: JobContext, params: SlowParams) -> ReportDocument:
@@ -53,7 +54,8 @@ def render_semicolon_csv(document: ReportDocument, head: Letterhead) -> bytes:
 
 slow = Report(
     name="uji_lambat",
-    title="Laporan uji lambat",
+    title=N_("Slow test report"),
+    description=N_("Takes its time, step by step, so tests can watch it."),
     params=SlowParams,
     build=build_slow,
     app="noticeboard",
