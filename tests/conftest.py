@@ -43,6 +43,7 @@ TEST_APPS = (
     "tests.apps.noticeboard.manifest:manifest",
     "tests.apps.digest.manifest:manifest",
     "tenants.ebudgeting.manifest:manifest",
+    "tenants.sakip.manifest:manifest",
 )
 PASSWORD = "Rahasia-Uji-2026"
 OPERATOR_EMAIL = "ops@bandung.go.id"

@@ -40,7 +40,7 @@ PUBLIC_ENDPOINTS = {
     "noticeboard_public.suggest",
     "noticeboard_public_api.notices",
 }
-ALL_APPS = ("ebudgeting", "noticeboard", "digest")
+ALL_APPS = ("ebudgeting", "noticeboard", "digest", "sakip")
 
 
 def _kind(state, endpoint: str) -> str:

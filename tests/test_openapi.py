@@ -30,7 +30,7 @@ EXAMPLES = 15
 
 @pytest.fixture
 def regency(provision, tenant_db, state):
-    slug = provision(apps=("ebudgeting",))
+    slug = provision(apps=("ebudgeting", "sakip"))
     with tenant_db(slug) as session:
         opds = make_opds(session)
         make_users(session, state.registry, opds, PASSWORD)
@@ -41,7 +41,7 @@ def regency(provision, tenant_db, state):
 
 @pytest.fixture
 def every_app(provision):
-    return provision(apps=("ebudgeting", "noticeboard", "digest"))
+    return provision(apps=("ebudgeting", "noticeboard", "digest", "sakip"))
 
 
 def _documents(client, *slugs: str) -> Iterator[tuple[str, dict]]:

@@ -1,0 +1,31 @@
+"""What the core knows of SAKIP online: roles, pages, API, tables, reports, links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from smartcity.toolkit import AppManifest, TranslationCatalogue
+
+from . import api
+from .access import PERMISSIONS, ROLE_CONFLICTS, ROLES
+from .messages import N_
+from .models import Base
+
+manifest = AppManifest(
+    name="sakip",
+    title="SAKIP online",
+    version="1",
+    description=N_(
+        "Performance accountability: the RPJMD, Renstra and Renja with their indicators, "
+        "performance agreements, quarterly realization and achievement."
+    ),
+    roles=ROLES,
+    permissions=PERMISSIONS,
+    role_conflicts=ROLE_CONFLICTS,
+    api_blueprint=api.api,
+    metadata=Base.metadata,
+    migrations=Path(__file__).parent / "migrations",
+    # The PK's budget comes from e-Budgeting when the regency has it; typed otherwise.
+    uses=("ebudgeting.sub_activities",),
+    translations=TranslationCatalogue(Path(__file__).parent / "translations", "sakip"),
+)

@@ -1,0 +1,293 @@
+"""Request and response bodies of the SAKIP JSON API.
+
+Figures travel as strings of digits (``"87.5"``) so no float rounds them;
+requests accept a JSON number too.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from smartcity.toolkit import DbId
+
+#: An indicator's figure: up to 12 digits before the point and 4 after.
+Figure = Annotated[Decimal, Field(max_digits=16, decimal_places=4, ge=-(10**12), le=10**12)]
+Year = Field(ge=2000, le=2100)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PlanCreate(Strict):
+    kind: Literal["rpjmd", "renstra", "renja"]
+    org_unit_id: DbId | None = None
+    start_year: int = Year
+    year: int = Field(default=0, ge=0, le=2100, description="the Renja's year")
+    title: str = Field(min_length=1, max_length=300)
+    vision: str | None = Field(default=None, max_length=4000)
+
+
+class TargetIn(Strict):
+    year: int = Year
+    value: Figure
+    upper: Figure | None = None
+
+
+class TargetOut(BaseModel):
+    year: int
+    value: Figure
+    upper: Figure | None
+
+
+class IndicatorCreate(Strict):
+    name: str = Field(min_length=1, max_length=1000)
+    unit: str = Field(min_length=1, max_length=40)
+    baseline: Figure | None = None
+    polarity: Literal["positive", "negative", "range"] = "positive"
+    aggregation: Literal["cumulative", "average", "last_value"] = "cumulative"
+    data_source: str = Field(default="", max_length=1000)
+    formula_text: str = Field(default="", max_length=2000)
+    owner: str = Field(default="", max_length=200)
+    iku_regency: bool = False
+    iku_opd: bool = False
+    targets: list[TargetIn] = Field(default_factory=list, max_length=5)
+
+
+class IndicatorOut(BaseModel):
+    id: int
+    lineage: int
+    element_id: int
+    name: str
+    unit: str
+    baseline: Figure | None
+    polarity: str
+    aggregation: str
+    data_source: str
+    formula_text: str
+    owner: str
+    iku_regency: bool
+    iku_opd: bool
+    targets: list[TargetOut]
+
+
+class ElementCreate(Strict):
+    kind: Literal["misi", "tujuan", "sasaran", "program", "kegiatan"]
+    statement: str = Field(min_length=1, max_length=2000)
+    code: str = Field(default="", max_length=40)
+    parent_id: DbId | None = None
+    serves_lineage: DbId | None = Field(
+        default=None, description="lineage of the element of the plan above that this serves"
+    )
+
+
+class ElementOut(BaseModel):
+    id: int
+    lineage: int
+    kind: str
+    code: str
+    statement: str
+    parent_id: int | None
+    serves_lineage: int | None
+    indicators: list[IndicatorOut]
+
+
+class PlanOut(BaseModel):
+    id: int
+    kind: str
+    org_unit_id: int | None
+    start_year: int
+    end_year: int
+    year: int
+    title: str
+    version: int
+    status: str
+    change_reason: str | None
+
+
+class PlanDetail(PlanOut):
+    elements: list[ElementOut]
+    versions: list[PlanOut]
+
+
+class PlanList(BaseModel):
+    plans: list[PlanOut]
+
+
+class Reason(Strict):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class TreeChild(BaseModel):
+    element_id: int
+    org_unit_id: int | None
+    statement: str
+    indicators: list[str]
+
+
+class TreeNodeOut(BaseModel):
+    element_id: int
+    lineage: int
+    kind: str
+    statement: str
+    indicators: list[str]
+    crosscutting: bool
+    served_by: list[TreeChild]
+
+
+class TreeOut(BaseModel):
+    start_year: int
+    nodes: list[TreeNodeOut]
+
+
+class OfficialIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    position: str = Field(min_length=1, max_length=200)
+    nip: str | None = Field(default=None, pattern=r"^\d{18}$")
+
+
+class AgreementCreate(Strict):
+    org_unit_id: DbId
+    year: int = Year
+    level: Literal["head", "eselon3", "eselon4"] = "head"
+    official: OfficialIn
+    superior: OfficialIn
+    place: str = Field(min_length=1, max_length=100)
+
+
+class AgreementTargetIn(Strict):
+    indicator_lineage: DbId
+    year_target: Figure
+    upper: Figure | None = None
+    quarters: list[Figure | None] = Field(min_length=4, max_length=4)
+
+
+class BudgetIn(Strict):
+    sub_activity_id: DbId | None = Field(
+        default=None, description="e-Budgeting's sub kegiatan (when e-Budgeting is enabled)"
+    )
+    code: str = Field(default="", max_length=40, description="typed by hand without e-Budgeting")
+    name: str = Field(default="", max_length=1000)
+    amount: Decimal | None = Field(default=None, ge=0, max_digits=17, decimal_places=2)
+
+
+class BudgetOut(BaseModel):
+    id: int
+    source: str
+    sub_activity_id: int | None
+    code: str
+    name: str
+    amount: Decimal
+
+
+class AgreementTargetOut(BaseModel):
+    id: int
+    indicator_lineage: int
+    indicator: str | None
+    unit: str | None
+    year_target: Figure
+    upper: Figure | None
+    quarters: list[Figure | None]
+    budgets: list[BudgetOut]
+
+
+class AgreementOut(BaseModel):
+    id: int
+    org_unit_id: int
+    year: int
+    level: str
+    revision: int
+    status: str
+    official_name: str
+    official_position: str
+    superior_name: str
+    superior_position: str
+    supersedes_id: int | None
+    reason: str | None
+    signed_on: date | None
+    targets: list[AgreementTargetOut]
+
+
+class SignIn(Strict):
+    signed_on: date
+
+
+class SubActivityOut(BaseModel):
+    sub_activity_id: int
+    code: str
+    name: str
+    budget: Decimal
+    realization: Decimal
+
+
+class BudgetSources(BaseModel):
+    ebudgeting: bool = Field(description="false: e-Budgeting is not enabled, type budgets by hand")
+    sub_activities: list[SubActivityOut]
+
+
+class RealizationIn(Strict):
+    org_unit_id: DbId
+    indicator_lineage: DbId
+    year: int = Year
+    quarter: int = Field(ge=1, le=4)
+    value: Figure
+    note: str = Field(default="", max_length=4000)
+
+
+class RealizationOut(BaseModel):
+    id: int
+    org_unit_id: int
+    indicator_lineage: int
+    year: int
+    quarter: int
+    value: Figure
+    note: str
+    status: str
+    review_note: str | None
+
+
+class ReviewIn(Strict):
+    accept: bool
+    note: str = Field(default="", max_length=4000)
+
+
+class AchievementOut(BaseModel):
+    percent: Decimal | None
+    formula: str
+    target: Figure | None
+    realization: Figure | None
+    capped: bool
+    reason: str | None
+
+
+class ScoreOut(BaseModel):
+    indicator_lineage: int
+    indicator: str | None
+    iku: bool
+    year_target: Figure
+    quarters: list[Figure | None]
+    realizations: list[Figure | None]
+    to_date: AchievementOut
+    year: AchievementOut
+    band: str
+
+
+class ScoreList(BaseModel):
+    org_unit_id: int
+    year: int
+    through: int
+    agreement_id: int | None
+    scores: list[ScoreOut]
+
+
+class SettingsIO(Strict):
+    negative_formula: Literal["2t_minus_r", "t_over_r"]
+    cap_percent: Decimal | None = Field(
+        default=None, ge=100, le=1000, max_digits=6, decimal_places=2
+    )
+    green_from: Decimal = Field(ge=0, le=1000, max_digits=6, decimal_places=2)
+    amber_from: Decimal = Field(ge=0, le=1000, max_digits=6, decimal_places=2)
+    cutoff_days: int = Field(ge=0, le=120)
