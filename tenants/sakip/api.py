@@ -34,35 +34,35 @@ from .models import Agreement, Element, Plan
 from .planning import IndicatorIn
 from .planning import TargetIn as PlanTarget
 from .schemas import (
-    AchievementOut,
-    AgreementCreate,
-    AgreementOut,
-    AgreementTargetIn,
-    AgreementTargetOut,
-    BudgetIn,
-    BudgetOut,
-    BudgetSources,
-    ElementCreate,
-    ElementOut,
-    IndicatorCreate,
-    IndicatorOut,
-    PlanCreate,
-    PlanDetail,
-    PlanList,
-    PlanOut,
-    RealizationIn,
-    RealizationOut,
-    Reason,
-    ReviewIn,
-    ScoreList,
-    ScoreOut,
-    SettingsIO,
-    SignIn,
-    SubActivityOut,
-    TargetOut,
-    TreeChild,
-    TreeNodeOut,
-    TreeOut,
+    SakipAchievementOut,
+    SakipAgreementCreate,
+    SakipAgreementOut,
+    SakipAgreementTargetIn,
+    SakipAgreementTargetOut,
+    SakipBudgetIn,
+    SakipBudgetOut,
+    SakipBudgetSources,
+    SakipElementCreate,
+    SakipElementOut,
+    SakipIndicatorCreate,
+    SakipIndicatorOut,
+    SakipPlanCreate,
+    SakipPlanDetail,
+    SakipPlanList,
+    SakipPlanOut,
+    SakipRealizationIn,
+    SakipRealizationOut,
+    SakipReason,
+    SakipReviewIn,
+    SakipScoreList,
+    SakipScoreOut,
+    SakipSettingsIO,
+    SakipSignIn,
+    SakipSubActivityOut,
+    SakipTargetOut,
+    SakipTreeChild,
+    SakipTreeNodeOut,
+    SakipTreeOut,
 )
 
 blueprint = Blueprint("sakip_api", __name__)
@@ -90,8 +90,8 @@ def sub_activities() -> Any:
 # --------------------------------------------------------------------------- converters
 
 
-def plan_out(plan: Plan) -> PlanOut:
-    return PlanOut(
+def plan_out(plan: Plan) -> SakipPlanOut:
+    return SakipPlanOut(
         id=plan.id,
         kind=plan.kind,
         org_unit_id=plan.org_unit_id,
@@ -105,13 +105,13 @@ def plan_out(plan: Plan) -> PlanOut:
     )
 
 
-def plan_detail(plan: Plan) -> PlanDetail:
+def plan_detail(plan: Plan) -> SakipPlanDetail:
     indicators = planning.indicators_of(g.db, plan)
     targets = planning.targets_of(g.db, [i.id for i in indicators])
-    by_element: dict[int, list[IndicatorOut]] = {}
+    by_element: dict[int, list[SakipIndicatorOut]] = {}
     for i in indicators:
         by_element.setdefault(i.element_id, []).append(
-            IndicatorOut(
+            SakipIndicatorOut(
                 id=i.id,
                 lineage=i.lineage or i.id,
                 element_id=i.element_id,
@@ -126,15 +126,15 @@ def plan_detail(plan: Plan) -> PlanDetail:
                 iku_regency=i.iku_regency,
                 iku_opd=i.iku_opd,
                 targets=[
-                    TargetOut(year=t.year, value=t.value, upper=t.upper)
+                    SakipTargetOut(year=t.year, value=t.value, upper=t.upper)
                     for t in sorted(targets.get(i.id, {}).values(), key=lambda t: t.year)
                 ],
             )
         )
-    return PlanDetail(
+    return SakipPlanDetail(
         **plan_out(plan).model_dump(),
         elements=[
-            ElementOut(
+            SakipElementOut(
                 id=e.id,
                 lineage=e.lineage or e.id,
                 kind=e.kind,
@@ -150,8 +150,8 @@ def plan_detail(plan: Plan) -> PlanDetail:
     )
 
 
-def achievement_out(a: Achievement) -> AchievementOut:
-    return AchievementOut(
+def achievement_out(a: Achievement) -> SakipAchievementOut:
+    return SakipAchievementOut(
         percent=a.percent,
         formula=a.formula,
         target=a.target,
@@ -161,14 +161,14 @@ def achievement_out(a: Achievement) -> AchievementOut:
     )
 
 
-def agreement_out(agreement: Agreement) -> AgreementOut:
+def agreement_out(agreement: Agreement) -> SakipAgreementOut:
     rows = agreements.targets(g.db, agreement)
     money = agreements.budgets(g.db, [t.id for t in rows])
     out = []
     for t in rows:
         ind = planning.indicator_by_lineage(g.db, agreement.org_unit_id, t.indicator_lineage)
         out.append(
-            AgreementTargetOut(
+            SakipAgreementTargetOut(
                 id=t.id,
                 indicator_lineage=t.indicator_lineage,
                 indicator=ind.name if ind else None,
@@ -177,7 +177,7 @@ def agreement_out(agreement: Agreement) -> AgreementOut:
                 upper=t.upper,
                 quarters=t.quarters,
                 budgets=[
-                    BudgetOut(
+                    SakipBudgetOut(
                         id=b.id,
                         source=b.source,
                         sub_activity_id=b.sub_activity_id,
@@ -189,7 +189,7 @@ def agreement_out(agreement: Agreement) -> AgreementOut:
                 ],
             )
         )
-    return AgreementOut(
+    return SakipAgreementOut(
         id=agreement.id,
         org_unit_id=agreement.org_unit_id,
         year=agreement.year,
@@ -210,7 +210,9 @@ def agreement_out(agreement: Agreement) -> AgreementOut:
 # --------------------------------------------------------------------------- plans
 
 
-@spec.route("GET", "/plans", "Plans (RPJMD, Renstra, Renja) the caller may see", response=PlanList)
+@spec.route(
+    "GET", "/plans", "Plans (RPJMD, Renstra, Renja) the caller may see", response=SakipPlanList
+)
 def list_plans() -> tuple[Response, int]:
     actor = _actor()
     query = select(Plan).order_by(
@@ -222,19 +224,19 @@ def list_plans() -> tuple[Response, int]:
     plans = [
         p for p in g.db.scalars(query) if p.org_unit_id is None or actor.sees_unit(p.org_unit_id)
     ]
-    return _json(PlanList(plans=[plan_out(p) for p in plans]))
+    return _json(SakipPlanList(plans=[plan_out(p) for p in plans]))
 
 
 @spec.route(
     "POST",
     "/plans",
     "Start a plan (first draft)",
-    body=PlanCreate,
-    response=PlanDetail,
+    body=SakipPlanCreate,
+    response=SakipPlanDetail,
     status=201,
     errors=(403, 409),
 )
-def create_plan(body: PlanCreate) -> tuple[Response, int]:
+def create_plan(body: SakipPlanCreate) -> tuple[Response, int]:
     plan = planning.create_plan(
         g.db,
         _actor(),
@@ -252,7 +254,7 @@ def create_plan(body: PlanCreate) -> tuple[Response, int]:
     "GET",
     "/plans/<id:plan_id>",
     "A plan version with its elements, indicators and targets",
-    response=PlanDetail,
+    response=SakipPlanDetail,
     errors=(404,),
 )
 def get_plan(plan_id: int) -> tuple[Response, int]:
@@ -263,12 +265,12 @@ def get_plan(plan_id: int) -> tuple[Response, int]:
     "POST",
     "/plans/<id:plan_id>/elements",
     "Add a misi, tujuan, sasaran, program or kegiatan",
-    body=ElementCreate,
-    response=PlanDetail,
+    body=SakipElementCreate,
+    response=SakipPlanDetail,
     status=201,
     errors=(403, 404, 409),
 )
-def add_element(body: ElementCreate, plan_id: int) -> tuple[Response, int]:
+def add_element(body: SakipElementCreate, plan_id: int) -> tuple[Response, int]:
     actor = _actor()
     plan = planning.get_plan(g.db, actor, plan_id)
     planning.add_element(
@@ -288,12 +290,12 @@ def add_element(body: ElementCreate, plan_id: int) -> tuple[Response, int]:
     "POST",
     "/elements/<id:element_id>/indicators",
     "Add an indicator with its yearly targets",
-    body=IndicatorCreate,
-    response=PlanDetail,
+    body=SakipIndicatorCreate,
+    response=SakipPlanDetail,
     status=201,
     errors=(403, 404, 409),
 )
-def add_indicator(body: IndicatorCreate, element_id: int) -> tuple[Response, int]:
+def add_indicator(body: SakipIndicatorCreate, element_id: int) -> tuple[Response, int]:
     actor = _actor()
     element = g.db.get(Element, element_id)
     if element is None:
@@ -311,7 +313,7 @@ def add_indicator(body: IndicatorCreate, element_id: int) -> tuple[Response, int
     "POST",
     "/plans/<id:plan_id>/approve",
     "Approve a draft plan (supersedes the old version)",
-    response=PlanDetail,
+    response=SakipPlanDetail,
     errors=(403, 404, 409),
 )
 def approve_plan(plan_id: int) -> tuple[Response, int]:
@@ -324,12 +326,12 @@ def approve_plan(plan_id: int) -> tuple[Response, int]:
     "POST",
     "/plans/<id:plan_id>/revise",
     "Open a new version of an approved plan",
-    body=Reason,
-    response=PlanDetail,
+    body=SakipReason,
+    response=SakipPlanDetail,
     status=201,
     errors=(403, 404, 409),
 )
-def revise_plan(body: Reason, plan_id: int) -> tuple[Response, int]:
+def revise_plan(body: SakipReason, plan_id: int) -> tuple[Response, int]:
     actor = _actor()
     plan = planning.revise(g.db, actor, planning.get_plan(g.db, actor, plan_id), body.reason)
     return _json(plan_detail(plan), 201)
@@ -339,7 +341,7 @@ def revise_plan(body: Reason, plan_id: int) -> tuple[Response, int]:
     "GET",
     "/tree",
     "The pohon kinerja: the regency's targets and the OPD targets serving them",
-    response=TreeOut,
+    response=SakipTreeOut,
     errors=(422,),
 )
 def get_tree() -> tuple[Response, int]:
@@ -348,7 +350,7 @@ def get_tree() -> tuple[Response, int]:
     if start is None:
         raise InvalidInput(M("give the RPJMD's first year"), {"start_year": M("required")})
     nodes = [
-        TreeNodeOut(
+        SakipTreeNodeOut(
             element_id=n.element.id,
             lineage=n.element.lineage or n.element.id,
             kind=n.element.kind,
@@ -356,7 +358,7 @@ def get_tree() -> tuple[Response, int]:
             indicators=[i.name for i in n.indicators],
             crosscutting=n.crosscutting,
             served_by=[
-                TreeChild(
+                SakipTreeChild(
                     element_id=c.element.id,
                     org_unit_id=c.org_unit_id,
                     statement=c.element.statement,
@@ -367,7 +369,7 @@ def get_tree() -> tuple[Response, int]:
         )
         for n in planning.tree(g.db, start)
     ]
-    return _json(TreeOut(start_year=start, nodes=nodes))
+    return _json(SakipTreeOut(start_year=start, nodes=nodes))
 
 
 # --------------------------------------------------------------------------- agreements
@@ -377,12 +379,12 @@ def get_tree() -> tuple[Response, int]:
     "POST",
     "/agreements",
     "Prepare a performance agreement (PK)",
-    body=AgreementCreate,
-    response=AgreementOut,
+    body=SakipAgreementCreate,
+    response=SakipAgreementOut,
     status=201,
     errors=(403, 409),
 )
-def create_agreement(body: AgreementCreate) -> tuple[Response, int]:
+def create_agreement(body: SakipAgreementCreate) -> tuple[Response, int]:
     agreement = agreements.create(
         g.db,
         _actor(),
@@ -400,7 +402,7 @@ def create_agreement(body: AgreementCreate) -> tuple[Response, int]:
     "GET",
     "/agreements/<id:agreement_id>",
     "A PK with its targets and budget",
-    response=AgreementOut,
+    response=SakipAgreementOut,
     errors=(404,),
 )
 def get_agreement(agreement_id: int) -> tuple[Response, int]:
@@ -411,11 +413,11 @@ def get_agreement(agreement_id: int) -> tuple[Response, int]:
     "PUT",
     "/agreements/<id:agreement_id>/targets",
     "Set a target (yearly and quarterly)",
-    body=AgreementTargetIn,
-    response=AgreementOut,
+    body=SakipAgreementTargetIn,
+    response=SakipAgreementOut,
     errors=(403, 404, 409),
 )
-def set_agreement_target(body: AgreementTargetIn, agreement_id: int) -> tuple[Response, int]:
+def set_agreement_target(body: SakipAgreementTargetIn, agreement_id: int) -> tuple[Response, int]:
     actor = _actor()
     agreement = agreements.get(g.db, actor, agreement_id)
     agreements.set_target(
@@ -434,12 +436,14 @@ def set_agreement_target(body: AgreementTargetIn, agreement_id: int) -> tuple[Re
     "POST",
     "/agreements/<id:agreement_id>/targets/<id:target_id>/budgets",
     "Put a sub kegiatan's budget behind a target (from e-Budgeting when enabled)",
-    body=BudgetIn,
-    response=AgreementOut,
+    body=SakipBudgetIn,
+    response=SakipAgreementOut,
     status=201,
     errors=(403, 404, 409),
 )
-def add_agreement_budget(body: BudgetIn, agreement_id: int, target_id: int) -> tuple[Response, int]:
+def add_agreement_budget(
+    body: SakipBudgetIn, agreement_id: int, target_id: int
+) -> tuple[Response, int]:
     actor = _actor()
     agreement = agreements.get(g.db, actor, agreement_id)
     target = next((t for t in agreements.targets(g.db, agreement) if t.id == target_id), None)
@@ -462,11 +466,11 @@ def add_agreement_budget(body: BudgetIn, agreement_id: int, target_id: int) -> t
     "POST",
     "/agreements/<id:agreement_id>/sign",
     "Sign the PK (then it is locked)",
-    body=SignIn,
-    response=AgreementOut,
+    body=SakipSignIn,
+    response=SakipAgreementOut,
     errors=(403, 404, 409),
 )
-def sign_agreement(body: SignIn, agreement_id: int) -> tuple[Response, int]:
+def sign_agreement(body: SakipSignIn, agreement_id: int) -> tuple[Response, int]:
     actor = _actor()
     agreement = agreements.sign(
         g.db, actor, agreements.get(g.db, actor, agreement_id), body.signed_on
@@ -478,12 +482,12 @@ def sign_agreement(body: SignIn, agreement_id: int) -> tuple[Response, int]:
     "POST",
     "/agreements/<id:agreement_id>/revise",
     "Open a PK Perubahan (the signed PK stays)",
-    body=Reason,
-    response=AgreementOut,
+    body=SakipReason,
+    response=SakipAgreementOut,
     status=201,
     errors=(403, 404, 409),
 )
-def revise_agreement(body: Reason, agreement_id: int) -> tuple[Response, int]:
+def revise_agreement(body: SakipReason, agreement_id: int) -> tuple[Response, int]:
     actor = _actor()
     new = agreements.revise(g.db, actor, agreements.get(g.db, actor, agreement_id), body.reason)
     return _json(agreement_out(new), 201)
@@ -493,7 +497,7 @@ def revise_agreement(body: Reason, agreement_id: int) -> tuple[Response, int]:
     "GET",
     "/budget-sources",
     "e-Budgeting's sub kegiatan of an OPD and year, if enabled",
-    response=BudgetSources,
+    response=SakipBudgetSources,
     errors=(403, 422),
 )
 def budget_sources() -> tuple[Response, int]:
@@ -506,13 +510,13 @@ def budget_sources() -> tuple[Response, int]:
     actor.require_unit(unit)
     reader = sub_activities()
     if reader is None:
-        return _json(BudgetSources(ebudgeting=False, sub_activities=[]))
+        return _json(SakipBudgetSources(ebudgeting=False, sub_activities=[]))
     rows = reader(year=year, org_unit_id=unit)
     return _json(
-        BudgetSources(
+        SakipBudgetSources(
             ebudgeting=True,
             sub_activities=[
-                SubActivityOut(
+                SakipSubActivityOut(
                     sub_activity_id=r.sub_activity_id,
                     code=r.code,
                     name=r.name,
@@ -528,8 +532,8 @@ def budget_sources() -> tuple[Response, int]:
 # --------------------------------------------------------------------------- realization
 
 
-def realization_out(row: Any) -> RealizationOut:
-    return RealizationOut(
+def realization_out(row: Any) -> SakipRealizationOut:
+    return SakipRealizationOut(
         id=row.id,
         org_unit_id=row.org_unit_id,
         indicator_lineage=row.indicator_lineage,
@@ -546,11 +550,11 @@ def realization_out(row: Any) -> RealizationOut:
     "PUT",
     "/realizations",
     "Enter a quarter's figure for an indicator of the signed PK",
-    body=RealizationIn,
-    response=RealizationOut,
+    body=SakipRealizationIn,
+    response=SakipRealizationOut,
     errors=(403, 409),
 )
-def enter_realization(body: RealizationIn) -> tuple[Response, int]:
+def enter_realization(body: SakipRealizationIn) -> tuple[Response, int]:
     row = realization.enter(
         g.db,
         _actor(),
@@ -569,11 +573,11 @@ def enter_realization(body: RealizationIn) -> tuple[Response, int]:
     "POST",
     "/realizations/<id:realization_id>/review",
     "Verify or return a figure (officer)",
-    body=ReviewIn,
-    response=RealizationOut,
+    body=SakipReviewIn,
+    response=SakipRealizationOut,
     errors=(403, 404, 409),
 )
-def review_realization(body: ReviewIn, realization_id: int) -> tuple[Response, int]:
+def review_realization(body: SakipReviewIn, realization_id: int) -> tuple[Response, int]:
     actor = _actor()
     row = realization.review(
         g.db,
@@ -589,7 +593,7 @@ def review_realization(body: ReviewIn, realization_id: int) -> tuple[Response, i
     "GET",
     "/scores",
     "Achievement of each PK target of an OPD and year, with its formula",
-    response=ScoreList,
+    response=SakipScoreList,
     errors=(403, 422),
 )
 def get_scores() -> tuple[Response, int]:
@@ -605,13 +609,13 @@ def get_scores() -> tuple[Response, int]:
     pk = agreements.in_force(g.db, unit, year)
     scores = [] if pk is None else realization.scores(g.db, pk, through)
     return _json(
-        ScoreList(
+        SakipScoreList(
             org_unit_id=unit,
             year=year,
             through=through,
             agreement_id=pk.id if pk else None,
             scores=[
-                ScoreOut(
+                SakipScoreOut(
                     indicator_lineage=s.target.indicator_lineage,
                     indicator=s.indicator.name if s.indicator else None,
                     iku=realization.is_iku(s),
@@ -632,7 +636,7 @@ def get_scores() -> tuple[Response, int]:
     "GET",
     "/settings",
     "The regency's SAKIP rules (negative formula, cap, bands, cutoff)",
-    response=SettingsIO,
+    response=SakipSettingsIO,
 )
 def get_settings() -> tuple[Response, int]:
     _actor()
@@ -640,8 +644,8 @@ def get_settings() -> tuple[Response, int]:
     return _json(settings_out(found))
 
 
-def settings_out(found: Any) -> SettingsIO:
-    return SettingsIO(
+def settings_out(found: Any) -> SakipSettingsIO:
+    return SakipSettingsIO(
         negative_formula=found.negative_formula,
         cap_percent=found.cap_percent,
         green_from=found.green_from,
@@ -654,11 +658,11 @@ def settings_out(found: Any) -> SettingsIO:
     "PUT",
     "/settings",
     "Change the regency's SAKIP rules (SAKIP admin)",
-    body=SettingsIO,
-    response=SettingsIO,
+    body=SakipSettingsIO,
+    response=SakipSettingsIO,
     errors=(403,),
 )
-def put_settings(body: SettingsIO) -> tuple[Response, int]:
+def put_settings(body: SakipSettingsIO) -> tuple[Response, int]:
     found = realization.update_settings(
         g.db,
         _actor(),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smartcity.toolkit import AppManifest, TranslationCatalogue
+from smartcity.toolkit import AppManifest, MenuEntry, TranslationCatalogue
 
-from . import api
-from .access import PERMISSIONS, ROLE_CONFLICTS, ROLES
+from . import api, blueprint, reports
+from .access import PERMISSIONS, ROLE_CONFLICTS, ROLES, VIEW
 from .messages import N_
 from .models import Base
 
@@ -22,7 +22,10 @@ manifest = AppManifest(
     roles=ROLES,
     permissions=PERMISSIONS,
     role_conflicts=ROLE_CONFLICTS,
+    blueprint=blueprint.web,
     api_blueprint=api.api,
+    menu=(MenuEntry("SAKIP", "sakip.index", VIEW),),
+    reports=reports.REPORTS,
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
     # The PK's budget comes from e-Budgeting when the regency has it; typed otherwise.

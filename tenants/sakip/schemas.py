@@ -22,7 +22,7 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class PlanCreate(Strict):
+class SakipPlanCreate(Strict):
     kind: Literal["rpjmd", "renstra", "renja"]
     org_unit_id: DbId | None = None
     start_year: int = Year
@@ -31,19 +31,19 @@ class PlanCreate(Strict):
     vision: str | None = Field(default=None, max_length=4000)
 
 
-class TargetIn(Strict):
+class SakipTargetIn(Strict):
     year: int = Year
     value: Figure
     upper: Figure | None = None
 
 
-class TargetOut(BaseModel):
+class SakipTargetOut(BaseModel):
     year: int
     value: Figure
     upper: Figure | None
 
 
-class IndicatorCreate(Strict):
+class SakipIndicatorCreate(Strict):
     name: str = Field(min_length=1, max_length=1000)
     unit: str = Field(min_length=1, max_length=40)
     baseline: Figure | None = None
@@ -54,10 +54,10 @@ class IndicatorCreate(Strict):
     owner: str = Field(default="", max_length=200)
     iku_regency: bool = False
     iku_opd: bool = False
-    targets: list[TargetIn] = Field(default_factory=list, max_length=5)
+    targets: list[SakipTargetIn] = Field(default_factory=list, max_length=5)
 
 
-class IndicatorOut(BaseModel):
+class SakipIndicatorOut(BaseModel):
     id: int
     lineage: int
     element_id: int
@@ -71,10 +71,10 @@ class IndicatorOut(BaseModel):
     owner: str
     iku_regency: bool
     iku_opd: bool
-    targets: list[TargetOut]
+    targets: list[SakipTargetOut]
 
 
-class ElementCreate(Strict):
+class SakipElementCreate(Strict):
     kind: Literal["misi", "tujuan", "sasaran", "program", "kegiatan"]
     statement: str = Field(min_length=1, max_length=2000)
     code: str = Field(default="", max_length=40)
@@ -84,7 +84,7 @@ class ElementCreate(Strict):
     )
 
 
-class ElementOut(BaseModel):
+class SakipElementOut(BaseModel):
     id: int
     lineage: int
     kind: str
@@ -92,10 +92,10 @@ class ElementOut(BaseModel):
     statement: str
     parent_id: int | None
     serves_lineage: int | None
-    indicators: list[IndicatorOut]
+    indicators: list[SakipIndicatorOut]
 
 
-class PlanOut(BaseModel):
+class SakipPlanOut(BaseModel):
     id: int
     kind: str
     org_unit_id: int | None
@@ -108,64 +108,64 @@ class PlanOut(BaseModel):
     change_reason: str | None
 
 
-class PlanDetail(PlanOut):
-    elements: list[ElementOut]
-    versions: list[PlanOut]
+class SakipPlanDetail(SakipPlanOut):
+    elements: list[SakipElementOut]
+    versions: list[SakipPlanOut]
 
 
-class PlanList(BaseModel):
-    plans: list[PlanOut]
+class SakipPlanList(BaseModel):
+    plans: list[SakipPlanOut]
 
 
-class Reason(Strict):
+class SakipReason(Strict):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class TreeChild(BaseModel):
+class SakipTreeChild(BaseModel):
     element_id: int
     org_unit_id: int | None
     statement: str
     indicators: list[str]
 
 
-class TreeNodeOut(BaseModel):
+class SakipTreeNodeOut(BaseModel):
     element_id: int
     lineage: int
     kind: str
     statement: str
     indicators: list[str]
     crosscutting: bool
-    served_by: list[TreeChild]
+    served_by: list[SakipTreeChild]
 
 
-class TreeOut(BaseModel):
+class SakipTreeOut(BaseModel):
     start_year: int
-    nodes: list[TreeNodeOut]
+    nodes: list[SakipTreeNodeOut]
 
 
-class OfficialIn(Strict):
+class SakipOfficialIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     position: str = Field(min_length=1, max_length=200)
     nip: str | None = Field(default=None, pattern=r"^\d{18}$")
 
 
-class AgreementCreate(Strict):
+class SakipAgreementCreate(Strict):
     org_unit_id: DbId
     year: int = Year
     level: Literal["head", "eselon3", "eselon4"] = "head"
-    official: OfficialIn
-    superior: OfficialIn
+    official: SakipOfficialIn
+    superior: SakipOfficialIn
     place: str = Field(min_length=1, max_length=100)
 
 
-class AgreementTargetIn(Strict):
+class SakipAgreementTargetIn(Strict):
     indicator_lineage: DbId
     year_target: Figure
     upper: Figure | None = None
     quarters: list[Figure | None] = Field(min_length=4, max_length=4)
 
 
-class BudgetIn(Strict):
+class SakipBudgetIn(Strict):
     sub_activity_id: DbId | None = Field(
         default=None, description="e-Budgeting's sub kegiatan (when e-Budgeting is enabled)"
     )
@@ -174,7 +174,7 @@ class BudgetIn(Strict):
     amount: Decimal | None = Field(default=None, ge=0, max_digits=17, decimal_places=2)
 
 
-class BudgetOut(BaseModel):
+class SakipBudgetOut(BaseModel):
     id: int
     source: str
     sub_activity_id: int | None
@@ -183,7 +183,7 @@ class BudgetOut(BaseModel):
     amount: Decimal
 
 
-class AgreementTargetOut(BaseModel):
+class SakipAgreementTargetOut(BaseModel):
     id: int
     indicator_lineage: int
     indicator: str | None
@@ -191,10 +191,10 @@ class AgreementTargetOut(BaseModel):
     year_target: Figure
     upper: Figure | None
     quarters: list[Figure | None]
-    budgets: list[BudgetOut]
+    budgets: list[SakipBudgetOut]
 
 
-class AgreementOut(BaseModel):
+class SakipAgreementOut(BaseModel):
     id: int
     org_unit_id: int
     year: int
@@ -208,14 +208,14 @@ class AgreementOut(BaseModel):
     supersedes_id: int | None
     reason: str | None
     signed_on: date | None
-    targets: list[AgreementTargetOut]
+    targets: list[SakipAgreementTargetOut]
 
 
-class SignIn(Strict):
+class SakipSignIn(Strict):
     signed_on: date
 
 
-class SubActivityOut(BaseModel):
+class SakipSubActivityOut(BaseModel):
     sub_activity_id: int
     code: str
     name: str
@@ -223,12 +223,12 @@ class SubActivityOut(BaseModel):
     realization: Decimal
 
 
-class BudgetSources(BaseModel):
+class SakipBudgetSources(BaseModel):
     ebudgeting: bool = Field(description="false: e-Budgeting is not enabled, type budgets by hand")
-    sub_activities: list[SubActivityOut]
+    sub_activities: list[SakipSubActivityOut]
 
 
-class RealizationIn(Strict):
+class SakipRealizationIn(Strict):
     org_unit_id: DbId
     indicator_lineage: DbId
     year: int = Year
@@ -237,7 +237,7 @@ class RealizationIn(Strict):
     note: str = Field(default="", max_length=4000)
 
 
-class RealizationOut(BaseModel):
+class SakipRealizationOut(BaseModel):
     id: int
     org_unit_id: int
     indicator_lineage: int
@@ -249,12 +249,12 @@ class RealizationOut(BaseModel):
     review_note: str | None
 
 
-class ReviewIn(Strict):
+class SakipReviewIn(Strict):
     accept: bool
     note: str = Field(default="", max_length=4000)
 
 
-class AchievementOut(BaseModel):
+class SakipAchievementOut(BaseModel):
     percent: Decimal | None
     formula: str
     target: Figure | None
@@ -263,27 +263,27 @@ class AchievementOut(BaseModel):
     reason: str | None
 
 
-class ScoreOut(BaseModel):
+class SakipScoreOut(BaseModel):
     indicator_lineage: int
     indicator: str | None
     iku: bool
     year_target: Figure
     quarters: list[Figure | None]
     realizations: list[Figure | None]
-    to_date: AchievementOut
-    year: AchievementOut
+    to_date: SakipAchievementOut
+    year: SakipAchievementOut
     band: str
 
 
-class ScoreList(BaseModel):
+class SakipScoreList(BaseModel):
     org_unit_id: int
     year: int
     through: int
     agreement_id: int | None
-    scores: list[ScoreOut]
+    scores: list[SakipScoreOut]
 
 
-class SettingsIO(Strict):
+class SakipSettingsIO(Strict):
     negative_formula: Literal["2t_minus_r", "t_over_r"]
     cap_percent: Decimal | None = Field(
         default=None, ge=100, le=1000, max_digits=6, decimal_places=2
