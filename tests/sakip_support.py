@@ -14,7 +14,7 @@ from tenants.sakip.planning import IndicatorIn, TargetIn
 
 START = 2025
 YEAR = 2026
-ADMIN = Actor("bappeda@example.go.id", GRANTS["admin"], None)
+ADMIN = Actor("bappeda@example.go.id", GRANTS["coordinator"], None)
 SYSTEM = system_actor("tests")
 
 
@@ -168,7 +168,7 @@ USERS = {
     "operator@dinkes.go.id": "sakip.operator",
     "officer@dinkes.go.id": "sakip.officer",
     "kadis@dinkes.go.id": "sakip.opd_head",
-    "bappeda@example.go.id": "sakip.admin",
+    "bappeda@example.go.id": "sakip.coordinator",
     "viewer@example.go.id": "sakip.viewer",
 }
 

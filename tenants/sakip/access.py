@@ -54,8 +54,10 @@ PERMISSIONS = (
 )
 _OPERATOR = frozenset({VIEW, PLAN, AGREEMENT, REALIZE})
 ROLES = (
+    # Keyed "coordinator", not "admin": the core's role and the regency admin's
+    # demo address (admin@<slug>) already carry that word.
     Role(
-        "admin",
+        "coordinator",
         N_("SAKIP admin"),
         N_("Bappeda/Ortala: the RPJMD, approves plans, sees every OPD, sets the rules."),
         frozenset({VIEW, VIEW_ALL, PLAN, REGENCY_PLAN, APPROVE, AGREEMENT, SETTINGS}),
@@ -96,7 +98,9 @@ ROLE_NAMES = {role.key: role_name(APP, role.key) for role in ROLES}
 ALL_PERMISSIONS = frozenset().union(*GRANTS.values())
 #: The evaluator checks what the admin approved: one person holding both grades their own work.
 ROLE_CONFLICTS = (
-    RoleConflict(("admin", "evaluator"), N_("the evaluator grades the plans the admin approved")),
+    RoleConflict(
+        ("coordinator", "evaluator"), N_("the evaluator grades the plans the admin approved")
+    ),
 )
 
 

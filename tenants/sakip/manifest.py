@@ -6,7 +6,7 @@ from pathlib import Path
 
 from smartcity.toolkit import AppManifest, MenuEntry, TranslationCatalogue
 
-from . import api, blueprint, reports
+from . import api, blueprint, demo, reports
 from .access import PERMISSIONS, ROLE_CONFLICTS, ROLES, VIEW
 from .messages import N_
 from .models import Base
@@ -26,6 +26,7 @@ manifest = AppManifest(
     api_blueprint=api.api,
     menu=(MenuEntry("SAKIP", "sakip.index", VIEW),),
     reports=reports.REPORTS,
+    demo=demo.seed,
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
     # The PK's budget comes from e-Budgeting when the regency has it; typed otherwise.
