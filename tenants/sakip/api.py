@@ -26,7 +26,7 @@ from smartcity.toolkit import (
 )
 from sqlalchemy import select
 
-from . import agreements, planning, realization
+from . import agreements, lkjip, planning, realization
 from .access import VIEW, Actor, actor_for
 from .capaian import Achievement
 from .messages import M
@@ -46,6 +46,8 @@ from .schemas import (
     SakipElementOut,
     SakipIndicatorCreate,
     SakipIndicatorOut,
+    SakipNarrativeIn,
+    SakipNarrativeList,
     SakipPlanCreate,
     SakipPlanDetail,
     SakipPlanList,
@@ -673,3 +675,42 @@ def put_settings(body: SakipSettingsIO) -> tuple[Response, int]:
         cutoff_days=body.cutoff_days,
     )
     return _json(settings_out(found))
+
+
+@spec.route(
+    "PUT",
+    "/narratives",
+    "Write a chapter of the LKjIP (the officer's text)",
+    body=SakipNarrativeIn,
+    response=SakipNarrativeList,
+    errors=(403,),
+)
+def put_narrative(body: SakipNarrativeIn) -> tuple[Response, int]:
+    lkjip.set_narrative(
+        g.db,
+        _actor(),
+        year=body.year,
+        org_unit_id=body.org_unit_id,
+        section=body.section,
+        text=body.text,
+    )
+    texts = lkjip.narratives(g.db, body.year, body.org_unit_id)
+    return _json(SakipNarrativeList(year=body.year, org_unit_id=body.org_unit_id, sections=texts))
+
+
+@spec.route(
+    "GET",
+    "/narratives",
+    "The LKjIP chapters written for a year (and OPD)",
+    response=SakipNarrativeList,
+    errors=(403, 422),
+)
+def get_narratives() -> tuple[Response, int]:
+    actor = _actor()
+    year, unit = query_year(), query_int("org_unit_id")
+    if year is None:
+        raise InvalidInput(M("give the year"), {"year": M("required")})
+    if unit is not None:
+        actor.require_unit(unit)
+    texts = lkjip.narratives(g.db, year, unit)
+    return _json(SakipNarrativeList(year=year, org_unit_id=unit, sections=texts))

@@ -267,3 +267,21 @@ class Evidence(Base):
     uploaded_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+
+
+class Narrative(Base):
+    """A section of the LKjIP the officer writes (``org_unit_id`` 0 for the regency's)."""
+
+    __tablename__ = "sakip_narratives"
+    __table_args__ = (UniqueConstraint("year", "org_unit_id", "section"),)
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    year: Mapped[int] = mapped_column(SmallInteger)
+    #: 0: the regency's LKjIP (a unique key cannot hold NULLs); else the OPD's id.
+    org_unit_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    section: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text, default="")
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey(USER_ID))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )

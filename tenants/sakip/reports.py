@@ -26,13 +26,14 @@ from smartcity.toolkit import (
     Section,
     SignatureBlock,
     User,
+    job_capability,
     member_units,
     number,
     permissions_for,
     rupiah,
 )
 
-from . import agreements, planning
+from . import agreements, lkjip, planning
 from .access import APP, VIEW, VIEW_ALL, Actor
 from .messages import M
 
@@ -148,4 +149,123 @@ agreement_report = Report(
     app=APP,
     filename="perjanjian-kinerja",
 )
-REPORTS = (agreement_report,)
+
+
+class LkjipParams(ReportParams):
+    year: int = Field(ge=2000, le=2100, title="Tahun")
+    org_unit_id: int | None = Field(
+        None, ge=1, le=2**63 - 1, title="Perangkat Daerah (kosong: seluruh daerah)"
+    )
+
+
+def _pct(value: Decimal | None) -> str:
+    return "-" if value is None else number(value) + " %"
+
+
+def build_lkjip(ctx: JobContext, params: LkjipParams) -> ReportDocument:
+    """The LKjIP in the outline of DOMAIN.md; chapters' text is the officer's."""
+    actor = _actor(ctx)
+    content = lkjip.gather(
+        ctx.session,
+        actor,
+        year=params.year,
+        org_unit_id=params.org_unit_id,
+        sub_activities=job_capability(ctx, APP, "ebudgeting.sub_activities"),
+        progress=ctx.progress,
+    )
+    known = [
+        line.score.year.percent for line in content.lines if line.score.year.percent is not None
+    ]
+    mean = sum(known, Decimal(0)) / len(known) if known else None
+    bands: dict[str, int] = {}
+    for line in content.lines:
+        bands[line.score.band] = bands.get(line.score.band, 0) + 1
+    subject = content.units[0].name if params.org_unit_id and content.units else ctx.tenant.name
+    notes = [
+        f"{lkjip.SECTION_TITLES[section]}: {content.texts[section]}"
+        for section in lkjip.SECTIONS
+        if content.texts.get(section)
+    ]
+    achievement = [
+        (
+            line.unit.name,
+            line.score.indicator.name
+            if line.score.indicator
+            else str(line.score.target.indicator_lineage),
+            line.score.indicator.unit if line.score.indicator else "",
+            _figure(line.score.target.year_target),
+            _figure(line.score.year.realization),
+            _pct(line.score.year.percent),
+            line.score.year.formula,
+            _pct(line.last_year),
+            _figure(line.end_target),
+        )
+        for line in content.lines
+    ]
+    money = [
+        (
+            m.unit.name,
+            rupiah(m.budget),
+            rupiah(m.spent) if m.spent is not None else "-",
+            _pct((m.spent / m.budget * 100).quantize(Decimal("0.01")))
+            if m.spent is not None and m.budget
+            else "-",
+        )
+        for m in content.money
+    ]
+    return ReportDocument(
+        title=f"Laporan Kinerja (LKjIP) Tahun {params.year}",
+        parameters=[
+            ("Instansi", subject),
+            ("Indikator diukur", str(len(content.lines))),
+            (
+                "Rata-rata capaian",
+                _pct(mean.quantize(Decimal("0.01")) if mean is not None else None),
+            ),
+            (
+                "Hijau / kuning / merah",
+                f"{bands.get('green', 0)} / {bands.get('amber', 0)} / {bands.get('red', 0)}",
+            ),
+        ],
+        notes=notes,
+        sections=[
+            Section(
+                "Bab III A. Capaian kinerja per sasaran dan IKU",
+                [
+                    Column("Perangkat Daerah", width=1.6, wrap=True),
+                    Column("Indikator", width=2.4, wrap=True),
+                    Column("Satuan", width=0.7),
+                    Column("Target", width=0.8),
+                    Column("Realisasi", width=0.8),
+                    Column("Capaian", width=0.8),
+                    Column("Rumus", width=1.2, wrap=True),
+                    Column("Tahun lalu", width=0.8),
+                    Column("Target akhir Renstra", width=0.9),
+                ],
+                achievement,
+            ),
+            Section(
+                "Bab III B. Realisasi anggaran",
+                [
+                    Column("Perangkat Daerah", width=2, wrap=True),
+                    Column("Anggaran PK"),
+                    Column("Realisasi (e-Budgeting)"),
+                    Column("Persentase"),
+                ],
+                money,
+            ),
+        ],
+    )
+
+
+lkjip_report = Report(
+    name="sakip_lkjip",
+    title="Laporan Kinerja (LKjIP)",
+    params=LkjipParams,
+    build=build_lkjip,
+    formats=(ReportFormat.PDF, ReportFormat.XLSX),
+    permission=VIEW,
+    app=APP,
+    filename="lkjip",
+)
+REPORTS = (agreement_report, lkjip_report)

@@ -291,3 +291,16 @@ class SakipSettingsIO(Strict):
     green_from: Decimal = Field(ge=0, le=1000, max_digits=6, decimal_places=2)
     amber_from: Decimal = Field(ge=0, le=1000, max_digits=6, decimal_places=2)
     cutoff_days: int = Field(ge=0, le=120)
+
+
+class SakipNarrativeIn(Strict):
+    year: int = Year
+    org_unit_id: DbId | None = Field(default=None, description="absent: the regency's LKjIP")
+    section: Literal["summary", "introduction", "planning", "accountability", "closing"]
+    text: str = Field(max_length=20_000)
+
+
+class SakipNarrativeList(BaseModel):
+    year: int
+    org_unit_id: int | None
+    sections: dict[str, str]
