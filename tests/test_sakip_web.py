@@ -10,7 +10,7 @@ from typing import Any
 from smartcity.jobs.models import Job
 from sqlalchemy import select
 
-from tenants.sakip import agreements
+from tenants.sakip import agreements, realization
 from tenants.sakip.access import GRANTS, Actor
 from tenants.sakip.models import Evidence, Realization
 
@@ -169,4 +169,57 @@ def test_realization_form_with_evidence(
         401,
         403,
         404,
+    )
+
+
+def test_dashboard_chart_and_evaluation_pages(
+    provision: Any, tenant_db: Any, state: Any, page_sign_in: Any
+) -> None:
+    slug = provision(apps=("sakip",))
+    with tenant_db(slug) as session:
+        regency = make_regency(session)
+        make_users(session, state.registry, regency, PASSWORD, ("sakip",))
+        _signed_pk(session, regency)
+        realization.enter(
+            session,
+            Actor("op", GRANTS["operator"], None),
+            org_unit_id=regency.dinkes,
+            indicator_lineage=regency.dinkes_indicator,
+            year=YEAR,
+            quarter=1,
+            value=Decimal(200),
+            note="",
+            today=date(YEAR, 4, 2),
+        )
+    admin = page_sign_in(slug, "bappeda@example.go.id")
+    base = f"/t/{slug}/sakip"
+    page = admin.get(f"{base}/?year={YEAR}").get_data(as_text=True)
+    assert 'id="sakip-chart-data"' in page and "Dinas Pendidikan" in page
+    assert "<script>" not in page  # CSP: data as JSON, code in a file
+    assert admin.get(f"{base}/static/sakip.js").status_code == 200
+    sheet = admin.get(f"{base}/evaluations/{YEAR}").get_data(as_text=True)
+    assert "Buka lembar kerja" in sheet
+    started = admin.post(f"{base}/evaluations/{YEAR}", data={"csrf_token": _csrf(sheet)})
+    assert started.status_code == 303
+    sheet = admin.get(f"{base}/evaluations/{YEAR}").get_data(as_text=True)
+    assert "Yang menaikkan nilai kita" in sheet and "Perencanaan Kinerja" in sheet
+    with tenant_db(slug) as session:
+        from tenants.sakip.models import Evaluation, LkeCriterion
+
+        evaluation_id = session.scalars(select(Evaluation.id)).one()
+        first = session.scalars(select(LkeCriterion).order_by(LkeCriterion.code)).first()
+    saved = admin.post(
+        f"{base}/evaluation/{evaluation_id}/answers/{first.id}",
+        data={"csrf_token": _csrf(sheet), "answer": "Y", "evidence": "renstra.pdf"},
+    )
+    assert saved.status_code == 303
+    assert "renstra.pdf" in admin.get(f"{base}/evaluations/{YEAR}").get_data(as_text=True)
+    bad = admin.post(
+        f"{base}/evaluation/{evaluation_id}/answers/{first.id}",
+        data={"csrf_token": _csrf(sheet), "answer": "Z"},
+    )
+    assert bad.status_code == 303  # refused with a message
+    operator = page_sign_in(slug, "operator@dinkes.go.id")
+    assert (
+        operator.get(f"{base}/evaluations/{YEAR}?org_unit_id={regency.disdik}").status_code == 403
     )

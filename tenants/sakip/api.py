@@ -8,6 +8,7 @@ service; the request boundary commits. Refusals are the services' errors.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,11 +27,11 @@ from smartcity.toolkit import (
 )
 from sqlalchemy import select
 
-from . import agreements, lkjip, planning, realization
+from . import agreements, evaluation, lkjip, planning, realization
 from .access import VIEW, Actor, actor_for
 from .capaian import Achievement
 from .messages import M
-from .models import Agreement, Element, Plan
+from .models import Agreement, Element, Evaluation, LkeCriterion, LkeVersion, Plan
 from .planning import IndicatorIn
 from .planning import TargetIn as PlanTarget
 from .schemas import (
@@ -42,8 +43,15 @@ from .schemas import (
     SakipBudgetIn,
     SakipBudgetOut,
     SakipBudgetSources,
+    SakipCarried,
+    SakipComponentOut,
+    SakipCriterionOut,
     SakipElementCreate,
     SakipElementOut,
+    SakipEvaluationCreate,
+    SakipEvaluationOut,
+    SakipEvaluatorAnswerIn,
+    SakipGapOut,
     SakipIndicatorCreate,
     SakipIndicatorOut,
     SakipNarrativeIn,
@@ -58,10 +66,12 @@ from .schemas import (
     SakipReviewIn,
     SakipScoreList,
     SakipScoreOut,
+    SakipSelfAnswerIn,
     SakipSettingsIO,
     SakipSignIn,
     SakipSubActivityOut,
     SakipTargetOut,
+    SakipTransitionIn,
     SakipTreeChild,
     SakipTreeNodeOut,
     SakipTreeOut,
@@ -714,3 +724,173 @@ def get_narratives() -> tuple[Response, int]:
         actor.require_unit(unit)
     texts = lkjip.narratives(g.db, year, unit)
     return _json(SakipNarrativeList(year=year, org_unit_id=unit, sections=texts))
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def evaluation_out(found: Evaluation) -> SakipEvaluationOut:
+    result = evaluation.score(g.db, found)
+    components, subs, criteria = evaluation.structure(g.db, found)
+    given = evaluation.answers(g.db, found)
+    per_sub: dict[int, list[LkeCriterion]] = {}
+    for criterion in criteria:
+        per_sub.setdefault(criterion.component_id, []).append(criterion)
+    last = evaluation.previous(g.db, found)
+    last_score = evaluation.score(g.db, last) if last is not None else None
+    version = g.db.get(LkeVersion, found.version_id)
+
+    def criterion_out(c: LkeCriterion, weight: Decimal) -> SakipCriterionOut:
+        a = given.get(c.id)
+        return SakipCriterionOut(
+            id=c.id,
+            code=c.code,
+            question=c.question,
+            answer_type=c.answer_type,
+            evidence_hint=c.evidence_hint,
+            weight=weight.quantize(Decimal("0.001")),
+            self_answer=a.self_answer if a else None,
+            evidence=a.evidence if a else "",
+            carried_over=a.carried_over if a else False,
+            self_note=a.self_note if a else "",
+            evaluator_answer=a.evaluator_answer if a else None,
+            evaluator_note=a.evaluator_note if a else "",
+        )
+
+    out = []
+    for component in components:
+        mine, theirs = result.by_component.get(component.id, (Decimal(0), Decimal(0)))
+        items = [
+            criterion_out(c, s.weight / len(per_sub[s.id]))
+            for s in subs
+            if s.parent_id == component.id
+            for c in per_sub.get(s.id, [])
+        ]
+        out.append(
+            SakipComponentOut(
+                id=component.id,
+                code=component.code,
+                name=component.name,
+                weight=component.weight,
+                self_score=mine,
+                evaluator_score=theirs,
+                criteria=items,
+            )
+        )
+    return SakipEvaluationOut(
+        id=found.id,
+        year=found.year,
+        org_unit_id=found.org_unit_id or None,
+        status=found.status,
+        version=version.name if version else "",
+        self_score=result.self_total,
+        evaluator_score=result.evaluator_total,
+        grade=result.grade,
+        last_year_score=(last_score.evaluator_total if last_score else None),
+        last_year_grade=(last_score.grade if last_score else None),
+        components=out,
+        what_moves_the_grade=[
+            SakipGapOut(
+                criterion_id=gap.criterion.id,
+                code=gap.criterion.code,
+                question=gap.criterion.question,
+                evidence_hint=gap.criterion.evidence_hint,
+                gain=gap.gain.quantize(Decimal("0.001")),
+            )
+            for gap in result.gaps[:10]
+        ],
+    )
+
+
+@spec.route(
+    "POST",
+    "/evaluations",
+    "Open a year's evaluation worksheet (LKE) for the regency or an OPD",
+    body=SakipEvaluationCreate,
+    response=SakipEvaluationOut,
+    status=201,
+    errors=(403, 409),
+)
+def create_evaluation(body: SakipEvaluationCreate) -> tuple[Response, int]:
+    found = evaluation.start(g.db, _actor(), year=body.year, org_unit_id=body.org_unit_id)
+    return _json(evaluation_out(found), 201)
+
+
+@spec.route(
+    "GET",
+    "/evaluations/<id:evaluation_id>",
+    "A worksheet: answers side by side, scores, grade, last year, what moves the grade",
+    response=SakipEvaluationOut,
+    errors=(404,),
+)
+def get_evaluation(evaluation_id: int) -> tuple[Response, int]:
+    return _json(evaluation_out(evaluation.get(g.db, _actor(), evaluation_id)))
+
+
+@spec.route(
+    "PUT",
+    "/evaluations/<id:evaluation_id>/answers",
+    "The OPD's own answer and evidence for a criterion",
+    body=SakipSelfAnswerIn,
+    response=SakipEvaluationOut,
+    errors=(403, 404, 409),
+)
+def put_self_answer(body: SakipSelfAnswerIn, evaluation_id: int) -> tuple[Response, int]:
+    actor = _actor()
+    found = evaluation.get(g.db, actor, evaluation_id)
+    evaluation.answer_self(
+        g.db,
+        actor,
+        found,
+        criterion_id=body.criterion_id,
+        answer=body.answer,
+        evidence=body.evidence,
+        note=body.note,
+    )
+    return _json(evaluation_out(found))
+
+
+@spec.route(
+    "PUT",
+    "/evaluations/<id:evaluation_id>/review",
+    "The evaluator's answer and note for a criterion (Inspektorat)",
+    body=SakipEvaluatorAnswerIn,
+    response=SakipEvaluationOut,
+    errors=(403, 404, 409),
+)
+def put_evaluator_answer(body: SakipEvaluatorAnswerIn, evaluation_id: int) -> tuple[Response, int]:
+    actor = _actor()
+    found = evaluation.get(g.db, actor, evaluation_id)
+    evaluation.answer_evaluator(
+        g.db, actor, found, criterion_id=body.criterion_id, answer=body.answer, note=body.note
+    )
+    return _json(evaluation_out(found))
+
+
+@spec.route(
+    "POST",
+    "/evaluations/<id:evaluation_id>/transition",
+    "Submit to the evaluator, return with notes, or finalize",
+    body=SakipTransitionIn,
+    response=SakipEvaluationOut,
+    errors=(403, 404, 409),
+)
+def transition_evaluation(body: SakipTransitionIn, evaluation_id: int) -> tuple[Response, int]:
+    actor = _actor()
+    found = evaluation.transition(
+        g.db, actor, evaluation.get(g.db, actor, evaluation_id), body.action
+    )
+    return _json(evaluation_out(found))
+
+
+@spec.route(
+    "POST",
+    "/evaluations/<id:evaluation_id>/carry-over",
+    "Fill empty criteria with last year's evidence (one click)",
+    response=SakipCarried,
+    errors=(403, 404, 409),
+)
+def carry_over(evaluation_id: int) -> tuple[Response, int]:
+    actor = _actor()
+    count = evaluation.carry_over(g.db, actor, evaluation.get(g.db, actor, evaluation_id))
+    return _json(SakipCarried(carried_over=count))

@@ -8,6 +8,7 @@ shown translated. Every figure of achievement shows the formula that made it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import wraps
@@ -38,11 +39,11 @@ from smartcity.toolkit import (
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from . import agreements, planning, realization
+from . import agreements, evaluation, planning, realization
 from .access import VIEW, Actor, actor_for
 from .capaian import band
 from .messages import N_, M, _
-from .models import Evidence, Plan
+from .models import Agreement, Evaluation, Evidence, Plan
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -55,7 +56,7 @@ REASONS = {
     "realization_zero": N_("realization is zero and there is no cap"),
 }
 
-blueprint = Blueprint("sakip", __name__, template_folder="templates")
+blueprint = Blueprint("sakip", __name__, template_folder="templates", static_folder="static")
 
 
 def web() -> Blueprint:
@@ -125,32 +126,56 @@ def _units() -> list[OrgUnit]:
 # --------------------------------------------------------------------------- overview
 
 
+@dataclass
+class OpdRow:
+    """One OPD on the dashboard."""
+
+    unit: OrgUnit
+    pk: Agreement | None
+    draft: Agreement | None
+    mean: Decimal | None
+    band: str
+    count: int
+
+
+def _mean(values: list[Decimal | None]) -> Decimal | None:
+    known = [v for v in values if v is not None]
+    return (sum(known, Decimal(0)) / len(known)).quantize(Decimal("0.01")) if known else None
+
+
 @blueprint.get("/")
 @viewer
 def index() -> str:
-    """The year's dashboard: each OPD's PK and its IKU achievement, red/amber/green."""
+    """The year's dashboard for the Bupati: each OPD's IKU achievement, red/amber/green,
+    and the regency's trend over the quarters."""
     year = query_year() or _today().year
-    through = query_int("through") or 4
-    through = min(max(through, 1), 4)
-    rows = []
+    through = min(max(query_int("through") or 4, 1), 4)
+    found = realization.settings(g.db)
+    rows: list[OpdRow] = []
+    trend: list[list[Decimal | None]] = [[], [], [], []]
     for unit in _units():
         pk = agreements.in_force(g.db, unit.id, year)
         draft = agreements.newest(g.db, unit.id, year)
-        scores = realization.scores(g.db, pk, through) if pk else []
-        iku = [s for s in scores if realization.is_iku(s)] or scores
-        known = [s.to_date.percent for s in iku if s.to_date.percent is not None]
-        mean = (sum(known, Decimal(0)) / len(known)).quantize(Decimal("0.01")) if known else None
-        found = realization.settings(g.db)
+        iku: list[realization.Score] = []
+        if pk is not None:
+            for quarter in range(1, 5):
+                scores = realization.scores(g.db, pk, quarter)
+                chosen = [s for s in scores if realization.is_iku(s)] or scores
+                trend[quarter - 1].append(_mean([s.to_date.percent for s in chosen]))
+                if quarter == through:
+                    iku = chosen
+        mean = _mean([s.to_date.percent for s in iku])
         rows.append(
-            {
-                "unit": unit,
-                "pk": pk,
-                "draft": draft,
-                "mean": mean,
-                "band": band(mean, found.green_from, found.amber_from),
-                "count": len(iku),
-            }
+            OpdRow(unit, pk, draft, mean, band(mean, found.green_from, found.amber_from), len(iku))
         )
+    measured = [r for r in rows if r.mean is not None]
+    chart = {
+        "labels": [r.unit.name for r in measured],
+        "values": [float(r.mean or 0) for r in measured],
+        "bands": [r.band for r in measured],
+        "trend": [None if (m := _mean(q)) is None else float(m) for q in trend],
+        "text": {"achievement": _("Achievement"), "trend": _("Regency IKU achievement")},
+    }
     plans = g.db.scalars(
         select(Plan).where(Plan.kind == "rpjmd").order_by(Plan.start_year, Plan.version)
     )
@@ -160,7 +185,9 @@ def index() -> str:
         through=through,
         rows=rows,
         rpjmd=list(plans),
-        settings=realization.settings(g.db),
+        settings=found,
+        chart=chart,
+        chart_height=max(260, 40 + 28 * len(measured)),
     )
 
 
@@ -473,3 +500,112 @@ def evidence(evidence_id: int) -> Response:
         as_attachment=True,
         download_name=found.filename,
     )
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+@blueprint.get("/evaluations/<year:year>")
+@viewer
+def evaluation_page(year: int) -> str:
+    """The worksheet of the regency (no ``org_unit_id``) or an OPD, with what moves the grade."""
+    unit_id = query_int("org_unit_id") or 0
+    if unit_id:
+        me().require_unit(unit_id)
+    sheet = g.db.scalar(
+        select(Evaluation).where(Evaluation.year == year, Evaluation.org_unit_id == unit_id)
+    )
+    context: dict[str, Any] = {"year": year, "unit_id": unit_id, "sheet": sheet}
+    if sheet is not None:
+        components, subs, criteria = evaluation.structure(g.db, sheet)
+        last = evaluation.previous(g.db, sheet)
+        context.update(
+            components=components,
+            subs=subs,
+            criteria=criteria,
+            given=evaluation.answers(g.db, sheet),
+            result=evaluation.score(g.db, sheet),
+            last=evaluation.score(g.db, last) if last is not None else None,
+            count={s.id: sum(1 for c in criteria if c.component_id == s.id) for s in subs},
+        )
+    return render_template(
+        "sakip/evaluation.html",
+        unit=g.db.get(OrgUnit, unit_id) if unit_id else None,
+        **context,
+    )
+
+
+def _back_to(sheet: Evaluation) -> Response:
+    return redirect(
+        url_for("sakip.evaluation_page", year=sheet.year, org_unit_id=sheet.org_unit_id or None),
+        303,
+    )
+
+
+@blueprint.post("/evaluations/<year:year>")
+@viewer
+def start_evaluation(year: int) -> Response:
+    unit_id = query_int("org_unit_id")
+    try:
+        sheet = evaluation.start(g.db, me(), year=year, org_unit_id=unit_id)
+    except ServiceError as error:
+        refused(error)
+        return redirect(url_for("sakip.evaluation_page", year=year, org_unit_id=unit_id), 303)
+    return _back_to(sheet)
+
+
+@blueprint.post("/evaluation/<id:evaluation_id>/answers/<id:criterion_id>")
+@viewer
+def answer_criterion(evaluation_id: int, criterion_id: int) -> Response:
+    sheet = evaluation.get(g.db, me(), evaluation_id)
+    form = request.form
+    answer = form.get("answer") or None
+    try:
+        if form.get("side") == "evaluator":
+            evaluation.answer_evaluator(
+                g.db,
+                me(),
+                sheet,
+                criterion_id=criterion_id,
+                answer=answer,
+                note=form.get("note", ""),
+            )
+        else:
+            evaluation.answer_self(
+                g.db,
+                me(),
+                sheet,
+                criterion_id=criterion_id,
+                answer=answer,
+                evidence=form.get("evidence", ""),
+                note=form.get("note", ""),
+            )
+        flash(_("The answer is saved."), "success")
+    except ServiceError as error:
+        refused(error)
+    return _back_to(sheet)
+
+
+@blueprint.post("/evaluation/<id:evaluation_id>/transition")
+@viewer
+def transition_evaluation(evaluation_id: int) -> Response:
+    sheet = evaluation.get(g.db, me(), evaluation_id)
+    try:
+        evaluation.transition(g.db, me(), sheet, request.form.get("action", ""))
+    except ServiceError as error:
+        refused(error)
+    return _back_to(sheet)
+
+
+@blueprint.post("/evaluation/<id:evaluation_id>/carry-over")
+@viewer
+def carry_over(evaluation_id: int) -> Response:
+    sheet = evaluation.get(g.db, me(), evaluation_id)
+    try:
+        count = evaluation.carry_over(g.db, me(), sheet)
+        flash(
+            _("Evidence carried over from last year: %(count)s criteria.", count=count), "success"
+        )
+    except ServiceError as error:
+        refused(error)
+    return _back_to(sheet)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from smartcity.toolkit import AppManifest, MenuEntry, TranslationCatalogue
 
-from . import api, blueprint, demo, reports
+from . import api, blueprint, demo, evaluation, reports
 from .access import PERMISSIONS, ROLE_CONFLICTS, ROLES, VIEW
 from .messages import N_
 from .models import Base
@@ -27,6 +27,8 @@ manifest = AppManifest(
     menu=(MenuEntry("SAKIP", "sakip.index", VIEW),),
     reports=reports.REPORTS,
     demo=demo.seed,
+    # The default evaluation worksheet (LKE) is data, installed once per regency.
+    on_enable=evaluation.on_enable,
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
     # The PK's budget comes from e-Budgeting when the regency has it; typed otherwise.

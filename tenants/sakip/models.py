@@ -64,6 +64,9 @@ class SakipSettings(Base):
     amber_from: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal(70))
     #: Days after a quarter ends during which its figures may still be entered.
     cutoff_days: Mapped[int] = mapped_column(SmallInteger, default=15)
+    #: Whether a score equal to a grade's lower bound earns it (AA at exactly 90):
+    #: the regulation writes ">90-100"; UNVERIFIED, so the regency chooses.
+    grade_bound_inclusive: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Plan(Base):
@@ -285,3 +288,80 @@ class Narrative(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+
+
+class LkeVersion(Base):
+    """A version of the evaluation worksheet (LKE, PermenPANRB 88/2021): weights and
+    criteria are data, so a new regulation is a new version, not a code change."""
+
+    __tablename__ = "sakip_lke_versions"
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    #: What a B and a C answer are worth (A = 1, D = 0, Y = 1, T = 0): Trenggalek's
+    #: 0.66 and 0.33; whether 88/2021 says so is UNVERIFIED, so they are data here.
+    value_b: Mapped[Decimal] = mapped_column(Numeric(4, 3), default=Decimal("0.66"))
+    value_c: Mapped[Decimal] = mapped_column(Numeric(4, 3), default=Decimal("0.33"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class LkeComponent(Base):
+    """A component (``parent_id`` None, e.g. Perencanaan Kinerja 30) or a sub-component
+    (Pemenuhan, Kualitas, Pemanfaatan) carrying the weight its criteria share."""
+
+    __tablename__ = "sakip_lke_components"
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("sakip_lke_versions.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("sakip_lke_components.id"))
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    weight: Mapped[Decimal] = mapped_column(Numeric(6, 3))
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)
+
+
+class LkeCriterion(Base):
+    """A criterion answered Y/T or A/B/C/D, with the evidence it asks for."""
+
+    __tablename__ = "sakip_lke_criteria"
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    component_id: Mapped[int] = mapped_column(ForeignKey("sakip_lke_components.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    question: Mapped[str] = mapped_column(Text)
+    answer_type: Mapped[str] = mapped_column(String(4))  # yt | abcd
+    evidence_hint: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)
+
+
+class Evaluation(Base):
+    """One year's evaluation of the regency (``org_unit_id`` 0) or an OPD."""
+
+    __tablename__ = "sakip_evaluations"
+    __table_args__ = (UniqueConstraint("year", "org_unit_id"),)
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("sakip_lke_versions.id"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    org_unit_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(10), default="self")  # self|review|returned|final
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class LkeAnswer(Base):
+    """The OPD's self-assessment of a criterion beside the evaluator's (Inspektorat)."""
+
+    __tablename__ = "sakip_lke_answers"
+    __table_args__ = (UniqueConstraint("evaluation_id", "criterion_id"),)
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(
+        ForeignKey("sakip_evaluations.id", ondelete="CASCADE"), index=True
+    )
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("sakip_lke_criteria.id"))
+    self_answer: Mapped[str | None] = mapped_column(String(1))
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    carried_over: Mapped[bool] = mapped_column(Boolean, default=False)
+    self_note: Mapped[str] = mapped_column(Text, default="")
+    evaluator_answer: Mapped[str | None] = mapped_column(String(1))
+    evaluator_note: Mapped[str] = mapped_column(Text, default="")

@@ -55,6 +55,7 @@ def settings(session: Session) -> SakipSettings:
             green_from=Decimal(90),
             amber_from=Decimal(70),
             cutoff_days=15,
+            grade_bound_inclusive=True,
         )
         session.add(found)
         session.flush()

@@ -304,3 +304,79 @@ class SakipNarrativeList(BaseModel):
     year: int
     org_unit_id: int | None
     sections: dict[str, str]
+
+
+class SakipEvaluationCreate(Strict):
+    year: int = Year
+    org_unit_id: DbId | None = Field(default=None, description="absent: the regency's evaluation")
+
+
+class SakipSelfAnswerIn(Strict):
+    criterion_id: DbId
+    answer: Literal["Y", "T", "A", "B", "C", "D"] | None
+    evidence: str = Field(default="", max_length=4000)
+    note: str = Field(default="", max_length=4000)
+
+
+class SakipEvaluatorAnswerIn(Strict):
+    criterion_id: DbId
+    answer: Literal["Y", "T", "A", "B", "C", "D"] | None
+    note: str = Field(default="", max_length=4000)
+
+
+class SakipTransitionIn(Strict):
+    action: Literal["submit", "return", "finalize"]
+
+
+class SakipCriterionOut(BaseModel):
+    id: int
+    code: str
+    question: str
+    answer_type: str
+    evidence_hint: str
+    weight: Decimal
+    self_answer: str | None
+    evidence: str
+    carried_over: bool
+    self_note: str
+    evaluator_answer: str | None
+    evaluator_note: str
+
+
+class SakipComponentOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    weight: Decimal
+    self_score: Decimal
+    evaluator_score: Decimal
+    criteria: list[SakipCriterionOut]
+
+
+class SakipGapOut(BaseModel):
+    criterion_id: int
+    code: str
+    question: str
+    evidence_hint: str
+    gain: Decimal = Field(
+        description="points the score would gain if this criterion were fully met"
+    )
+
+
+class SakipEvaluationOut(BaseModel):
+    id: int
+    year: int
+    org_unit_id: int | None
+    status: str
+    version: str
+    self_score: Decimal
+    evaluator_score: Decimal
+    grade: str
+    last_year_score: Decimal | None
+    last_year_grade: str | None
+    components: list[SakipComponentOut]
+    what_moves_the_grade: list[SakipGapOut]
+
+
+class SakipCarried(BaseModel):
+    carried_over: int

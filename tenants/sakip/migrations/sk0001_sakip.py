@@ -1,4 +1,4 @@
-"""sakip: plans, indicators, agreements, realization, evidence, LKjIP narratives.
+"""sakip: plans, indicators, agreements, realization, evidence, LKjIP, LKE.
 
 Revision ID: sk0001
 Revises:
@@ -62,6 +62,21 @@ def upgrade() -> None:
     )
     op.create_index(
         op.f("ix_sakip_agreements_org_unit_id"), "sakip_agreements", ["org_unit_id"], unique=False
+    )
+    op.create_table(
+        "sakip_lke_versions",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("value_b", sa.Numeric(precision=4, scale=3), nullable=False),
+        sa.Column("value_c", sa.Numeric(precision=4, scale=3), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sakip_lke_versions")),
+        sa.UniqueConstraint("name", name=op.f("uq_sakip_lke_versions_name")),
     )
     op.create_table(
         "sakip_narratives",
@@ -179,6 +194,7 @@ def upgrade() -> None:
         sa.Column("green_from", sa.Numeric(precision=6, scale=2), nullable=False),
         sa.Column("amber_from", sa.Numeric(precision=6, scale=2), nullable=False),
         sa.Column("cutoff_days", sa.SmallInteger(), nullable=False),
+        sa.Column("grade_bound_inclusive", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sakip_settings")),
     )
     op.create_table(
@@ -236,11 +252,34 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sakip_elements")),
     )
+    op.create_index(op.f("ix_sakip_elements_plan_id"), "sakip_elements", ["plan_id"], unique=False)
     op.create_index(op.f("ix_sakip_elements_lineage"), "sakip_elements", ["lineage"], unique=False)
     op.create_index(
         op.f("ix_sakip_elements_serves_lineage"), "sakip_elements", ["serves_lineage"], unique=False
     )
-    op.create_index(op.f("ix_sakip_elements_plan_id"), "sakip_elements", ["plan_id"], unique=False)
+    op.create_table(
+        "sakip_evaluations",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("version_id", sa.BigInteger(), nullable=False),
+        sa.Column("year", sa.SmallInteger(), nullable=False),
+        sa.Column("org_unit_id", sa.BigInteger(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["version_id"],
+            ["sakip_lke_versions.id"],
+            name=op.f("fk_sakip_evaluations_version_id_sakip_lke_versions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sakip_evaluations")),
+        sa.UniqueConstraint(
+            "year", "org_unit_id", name=op.f("uq_sakip_evaluations_year_org_unit_id")
+        ),
+    )
     op.create_table(
         "sakip_evidence",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -269,6 +308,33 @@ def upgrade() -> None:
     )
     op.create_index(
         op.f("ix_sakip_evidence_realization_id"), "sakip_evidence", ["realization_id"], unique=False
+    )
+    op.create_table(
+        "sakip_lke_components",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("version_id", sa.BigInteger(), nullable=False),
+        sa.Column("parent_id", sa.BigInteger(), nullable=True),
+        sa.Column("code", sa.String(length=20), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("weight", sa.Numeric(precision=6, scale=3), nullable=False),
+        sa.Column("position", sa.SmallInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["parent_id"],
+            ["sakip_lke_components.id"],
+            name=op.f("fk_sakip_lke_components_parent_id_sakip_lke_components"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["version_id"],
+            ["sakip_lke_versions.id"],
+            name=op.f("fk_sakip_lke_components_version_id_sakip_lke_versions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sakip_lke_components")),
+    )
+    op.create_index(
+        op.f("ix_sakip_lke_components_version_id"),
+        "sakip_lke_components",
+        ["version_id"],
+        unique=False,
     )
     op.create_table(
         "sakip_agreement_budgets",
@@ -324,6 +390,28 @@ def upgrade() -> None:
         op.f("ix_sakip_indicators_lineage"), "sakip_indicators", ["lineage"], unique=False
     )
     op.create_table(
+        "sakip_lke_criteria",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("component_id", sa.BigInteger(), nullable=False),
+        sa.Column("code", sa.String(length=20), nullable=False),
+        sa.Column("question", sa.Text(), nullable=False),
+        sa.Column("answer_type", sa.String(length=4), nullable=False),
+        sa.Column("evidence_hint", sa.Text(), nullable=False),
+        sa.Column("position", sa.SmallInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["component_id"],
+            ["sakip_lke_components.id"],
+            name=op.f("fk_sakip_lke_criteria_component_id_sakip_lke_components"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sakip_lke_criteria")),
+    )
+    op.create_index(
+        op.f("ix_sakip_lke_criteria_component_id"),
+        "sakip_lke_criteria",
+        ["component_id"],
+        unique=False,
+    )
+    op.create_table(
         "sakip_indicator_targets",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
         sa.Column("indicator_id", sa.BigInteger(), nullable=False),
@@ -341,10 +429,50 @@ def upgrade() -> None:
             "indicator_id", "year", name=op.f("uq_sakip_indicator_targets_indicator_id_year")
         ),
     )
+    op.create_table(
+        "sakip_lke_answers",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("evaluation_id", sa.BigInteger(), nullable=False),
+        sa.Column("criterion_id", sa.BigInteger(), nullable=False),
+        sa.Column("self_answer", sa.String(length=1), nullable=True),
+        sa.Column("evidence", sa.Text(), nullable=False),
+        sa.Column("carried_over", sa.Boolean(), nullable=False),
+        sa.Column("self_note", sa.Text(), nullable=False),
+        sa.Column("evaluator_answer", sa.String(length=1), nullable=True),
+        sa.Column("evaluator_note", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["criterion_id"],
+            ["sakip_lke_criteria.id"],
+            name=op.f("fk_sakip_lke_answers_criterion_id_sakip_lke_criteria"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["evaluation_id"],
+            ["sakip_evaluations.id"],
+            name=op.f("fk_sakip_lke_answers_evaluation_id_sakip_evaluations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sakip_lke_answers")),
+        sa.UniqueConstraint(
+            "evaluation_id",
+            "criterion_id",
+            name=op.f("uq_sakip_lke_answers_evaluation_id_criterion_id"),
+        ),
+    )
+    op.create_index(
+        op.f("ix_sakip_lke_answers_evaluation_id"),
+        "sakip_lke_answers",
+        ["evaluation_id"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
     for table in (
+        "sakip_lke_answers",
+        "sakip_evaluations",
+        "sakip_lke_criteria",
+        "sakip_lke_components",
+        "sakip_lke_versions",
         "sakip_narratives",
         "sakip_evidence",
         "sakip_realizations",
