@@ -72,8 +72,8 @@ def test_scores_review_loop_and_what_moves_the_grade(provision: Any, tenant_db: 
                 session, officer, sheet, criterion_id=criterion.id, answer=answer,
                 evidence="dokumen.pdf", note="",
             )  # fmt: skip
+        abcd = next(c for c in criteria if c.answer_type == "abcd")
         with pytest.raises(InvalidInput):  # an A/B/C/D criterion takes no Y
-            abcd = next(c for c in criteria if c.answer_type == "abcd")
             evaluation.answer_self(
                 session, officer, sheet, criterion_id=abcd.id, answer="Y", evidence="", note=""
             )

@@ -142,13 +142,10 @@ def gather(
             else {}
         )
         scores = realization.scores(session, pk, 4)
+        yearly = planning.targets_of(session, [s.indicator.id for s in scores if s.indicator])
         for score in scores:
-            end = None
-            if score.indicator is not None:
-                targets = planning.targets_of(session, [score.indicator.id]).get(
-                    score.indicator.id, {}
-                )
-                end = targets[max(targets)].value if targets else None
+            targets = yearly.get(score.indicator.id, {}) if score.indicator else {}
+            end = targets[max(targets)].value if targets else None
             lines.append(Line(unit, score, last.get(score.target.indicator_lineage), end))
         planned = agreements.budgets(session, [s.target.id for s in scores])
         budget = sum((b.amount for rows in planned.values() for b in rows), Decimal(0))

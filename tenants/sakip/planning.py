@@ -557,3 +557,28 @@ def indicator_by_lineage(session: Session, org_unit_id: int, lineage: int) -> In
     )
     row = session.execute(query.limit(1)).first()
     return None if row is None else row[0]
+
+
+def indicators_by_lineage(
+    session: Session, org_unit_id: int, lineages: Sequence[int]
+) -> dict[int, Indicator]:
+    """:func:`indicator_by_lineage` for many lineages in one query (reports, scores)."""
+    if not lineages:
+        return {}
+    rows = session.execute(
+        select(Indicator, Plan.status, Plan.version)
+        .join(Element, Element.id == Indicator.element_id)
+        .join(Plan, Plan.id == Element.plan_id)
+        .where(
+            Indicator.lineage.in_(lineages),
+            Plan.org_unit_id == org_unit_id,
+            Plan.status != "superseded",
+        )
+    ).all()
+    best: dict[int, tuple[tuple[bool, int], Indicator]] = {}
+    for indicator, status, version in rows:
+        rank = (status == "approved", version)
+        lineage = indicator.lineage or indicator.id
+        if lineage not in best or rank > best[lineage][0]:
+            best[lineage] = (rank, indicator)
+    return {lineage: indicator for lineage, (_, indicator) in best.items()}

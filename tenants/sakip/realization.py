@@ -32,7 +32,7 @@ from .capaian import (
 )
 from .messages import M
 from .models import Agreement, AgreementTarget, Evidence, Indicator, Realization, SakipSettings
-from .planning import indicator_by_lineage
+from .planning import indicators_by_lineage
 
 #: Evidence files: what a regency's officers upload (scans, photos, spreadsheets).
 EVIDENCE_TYPES = {
@@ -136,10 +136,15 @@ def enter(
     actor.require(REALIZE)
     actor.require_unit(org_unit_id)
     _check_quarter(quarter)
-    pk = agreements.in_force(session, org_unit_id, year)
-    if pk is None or not any(
-        t.indicator_lineage == indicator_lineage for t in agreements.targets(session, pk)
-    ):
+    # The indicator must be a target of the newest signed PK of the OPD and year.
+    signed = agreements.in_force(session, org_unit_id, year)
+    listed = signed is not None and session.scalar(
+        select(AgreementTarget.id).where(
+            AgreementTarget.agreement_id == signed.id,
+            AgreementTarget.indicator_lineage == indicator_lineage,
+        )
+    )
+    if not listed:
         raise InvalidInput(
             M("the indicator is not in the OPD's signed agreement for %(year)s", year=year),
             {"indicator_lineage": M("not in the signed agreement")},
@@ -316,9 +321,12 @@ def scores(session: Session, agreement: Agreement, through: int) -> list[Score]:
             )
         )
     }
+    found_indicators = indicators_by_lineage(
+        session, agreement.org_unit_id, [t.indicator_lineage for t in pk_targets]
+    )
     out = []
     for t in pk_targets:
-        indicator = indicator_by_lineage(session, agreement.org_unit_id, t.indicator_lineage)
+        indicator = found_indicators.get(t.indicator_lineage)
         polarity = Polarity(indicator.polarity if indicator else "positive")
         aggregation = Aggregation(indicator.aggregation if indicator else "cumulative")
         rows = [figures.get((t.indicator_lineage, q)) for q in range(1, 5)]
