@@ -223,3 +223,35 @@ def test_dashboard_chart_and_evaluation_pages(
     assert (
         operator.get(f"{base}/evaluations/{YEAR}?org_unit_id={regency.disdik}").status_code == 403
     )
+
+
+def test_lkjip_page_text_and_file(
+    provision: Any, tenant_db: Any, state: Any, page_sign_in: Any
+) -> None:
+    slug = provision(apps=("sakip",))
+    with tenant_db(slug) as session:
+        regency = make_regency(session)
+        make_users(session, state.registry, regency, PASSWORD, ("sakip",))
+    officer = page_sign_in(slug, "officer@dinkes.go.id")
+    url = f"/t/{slug}/sakip/lkjip/{YEAR}?org_unit_id={regency.dinkes}"
+    page = officer.get(url).get_data(as_text=True)
+    assert "Bab IV Penutup" in page
+    saved = officer.post(url, data={"csrf_token": _csrf(page), "closing": "Target tercapai."})
+    assert saved.status_code == 303
+    assert "Target tercapai." in officer.get(url).get_data(as_text=True)
+    asked = officer.post(
+        f"/t/{slug}/sakip/lkjip/{YEAR}/file?org_unit_id={regency.dinkes}",
+        data={"csrf_token": _csrf(page), "format": "xlsx"},
+    )
+    assert asked.status_code == 303
+    with tenant_db(slug) as session:
+        job = session.scalars(select(Job)).one()
+        assert job.kind == "report:sakip_lkjip" and job.params["format"] == "xlsx"
+    foreign = f"/t/{slug}/sakip/lkjip/{YEAR}?org_unit_id={regency.disdik}"
+    assert officer.get(foreign).status_code == 403
+    refused = officer.post(foreign, data={"csrf_token": _csrf(page), "closing": "x"})
+    assert refused.status_code == 303  # refused with a message, nothing saved
+    with tenant_db(slug) as session:
+        from tenants.sakip.models import Narrative
+
+        assert [n.org_unit_id for n in session.scalars(select(Narrative))] == [regency.dinkes]

@@ -39,7 +39,7 @@ from smartcity.toolkit import (
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from . import agreements, evaluation, planning, realization
+from . import agreements, evaluation, lkjip, planning, realization
 from .access import VIEW, Actor, actor_for
 from .capaian import band
 from .messages import N_, M, _
@@ -609,3 +609,68 @@ def carry_over(evaluation_id: int) -> Response:
     except ServiceError as error:
         refused(error)
     return _back_to(sheet)
+
+
+# --------------------------------------------------------------------------- LKjIP
+
+
+@blueprint.get("/lkjip/<year:year>")
+@viewer
+def lkjip_page(year: int) -> str:
+    """The officer writes the LKjIP's chapters here and asks for the PDF or XLSX."""
+    unit_id = query_int("org_unit_id")
+    if unit_id is not None:
+        me().require_unit(unit_id)
+    return render_template(
+        "sakip/lkjip.html",
+        year=year,
+        unit=g.db.get(OrgUnit, unit_id) if unit_id else None,
+        unit_id=unit_id,
+        texts=lkjip.narratives(g.db, year, unit_id),
+        sections=[(key, lkjip.SECTION_TITLES[key]) for key in lkjip.SECTIONS],
+    )
+
+
+@blueprint.post("/lkjip/<year:year>")
+@viewer
+def save_lkjip(year: int) -> Response:
+    unit_id = query_int("org_unit_id")
+    try:
+        for section in lkjip.SECTIONS:
+            if section in request.form:
+                lkjip.set_narrative(
+                    g.db,
+                    me(),
+                    year=year,
+                    org_unit_id=unit_id,
+                    section=section,
+                    text=request.form.get(section, ""),
+                )
+        flash(_("The report's text is saved."), "success")
+    except ServiceError as error:
+        refused(error)
+    return redirect(url_for("sakip.lkjip_page", year=year, org_unit_id=unit_id), 303)
+
+
+@blueprint.post("/lkjip/<year:year>/file")
+@viewer
+def lkjip_file(year: int) -> Response:
+    unit_id = query_int("org_unit_id")
+    if unit_id is not None:
+        me().require_unit(unit_id)
+    file_format = "xlsx" if request.form.get("format") == "xlsx" else "pdf"
+    principal: TenantPrincipal = current_user
+    params: dict[str, Any] = {"year": year, "format": file_format}
+    if unit_id is not None:
+        params["org_unit_id"] = unit_id
+    submit_job(
+        g.db,
+        "report:sakip_lkjip",
+        params,
+        principal.label,
+        tenant=current_tenant(),
+        user_id=principal.user.id,
+        permissions=principal.permissions,
+    )
+    flash(_("The report is being prepared: find it under Jobs."), "success")
+    return redirect(url_for("sakip.lkjip_page", year=year, org_unit_id=unit_id), 303)
