@@ -118,9 +118,15 @@ def _today() -> Any:
 
 
 def _units() -> list[OrgUnit]:
+    """The OPDs on the dashboard: the top of the org tree (a PK is an OPD head's), and
+    any unit the user was assigned to."""
     actor = me()
-    units = g.db.scalars(select(OrgUnit).where(OrgUnit.kind != "kelurahan").order_by(OrgUnit.code))
-    return [u for u in units if actor.sees_unit(u.id)]
+    query = select(OrgUnit).where(OrgUnit.is_active).order_by(OrgUnit.code)
+    if actor.unit_ids is None:
+        query = query.where(OrgUnit.parent_id.is_(None))
+    else:
+        query = query.where(OrgUnit.id.in_(actor.unit_ids))
+    return list(g.db.scalars(query))
 
 
 # --------------------------------------------------------------------------- overview
