@@ -255,3 +255,51 @@ def test_lkjip_page_text_and_file(
         from tenants.sakip.models import Narrative
 
         assert [n.org_unit_id for n in session.scalars(select(Narrative))] == [regency.dinkes]
+
+
+def test_admin_page_assigns_opds_and_sets_the_rules(
+    provision: Any, tenant_db: Any, state: Any, page_sign_in: Any
+) -> None:
+    slug = provision(apps=("sakip",))
+    with tenant_db(slug) as session:
+        regency = make_regency(session)
+        ids = make_users(session, state.registry, regency, PASSWORD, ("sakip",))
+    admin = page_sign_in(slug, "admin@example.go.id")  # the regency's admin, no SAKIP role
+    page = admin.get(f"/t/{slug}/sakip/admin")
+    assert page.status_code == 200
+    token = _csrf(page.get_data(as_text=True))
+    user = ids["operator@dinkes.go.id"]
+    moved = admin.post(
+        f"/t/{slug}/sakip/admin/members/{user}",
+        data={"csrf_token": token, "org_unit_ids": [str(regency.disdik)]},
+    )
+    assert moved.status_code == 303
+    with tenant_db(slug) as session:
+        from smartcity.tenantcore.memberships import units_of
+
+        assert units_of(session, user, "sakip") == {regency.disdik}
+    rules = {
+        "csrf_token": token,
+        "negative_formula": "t_over_r",
+        "cap_percent": "",
+        "green_from": "85",
+        "amber_from": "60",
+        "cutoff_days": "20",
+    }
+    assert admin.post(f"/t/{slug}/sakip/admin/settings", data=rules).status_code == 303
+    with tenant_db(slug) as session:
+        from tenants.sakip.models import SakipSettings
+
+        found = session.get(SakipSettings, 1)
+        assert (found.negative_formula, found.cap_percent, found.cutoff_days) == (
+            "t_over_r",
+            None,
+            20,
+        )
+        assert found.grade_bound_inclusive is False
+    bad = dict(rules, negative_formula="t_minus_r", cutoff_days="999")
+    assert admin.post(f"/t/{slug}/sakip/admin/settings", data=bad).status_code == 303
+    with tenant_db(slug) as session:
+        assert session.get(SakipSettings, 1).negative_formula == "t_over_r"  # nothing half-written
+    operator = page_sign_in(slug, "operator@dinkes.go.id")
+    assert operator.get(f"/t/{slug}/sakip/admin").status_code == 403

@@ -663,6 +663,7 @@ def settings_out(found: Any) -> SakipSettingsIO:
         green_from=found.green_from,
         amber_from=found.amber_from,
         cutoff_days=found.cutoff_days,
+        grade_bound_inclusive=found.grade_bound_inclusive,
     )
 
 
@@ -683,6 +684,7 @@ def put_settings(body: SakipSettingsIO) -> tuple[Response, int]:
         green_from=body.green_from,
         amber_from=body.amber_from,
         cutoff_days=body.cutoff_days,
+        grade_bound_inclusive=body.grade_bound_inclusive,
     )
     return _json(settings_out(found))
 

@@ -24,14 +24,17 @@ from smartcity.toolkit import (
     OrgUnit,
     ServiceError,
     TenantPrincipal,
+    User,
     access,
     capability,
     current_tenant,
+    member_units_by_user,
     number,
     parse_number,
     query_int,
     query_year,
     rupiah,
+    set_member_units,
     submit_job,
     tenant_settings,
     translate,
@@ -40,7 +43,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from . import agreements, evaluation, lkjip, planning, realization
-from .access import VIEW, Actor, actor_for
+from .access import APP, ROLE_NAMES, SETTINGS, USERS_MANAGE, VIEW, Actor, actor_for
 from .capaian import band
 from .messages import N_, M, _
 from .models import Agreement, Evaluation, Evidence, Plan
@@ -88,6 +91,7 @@ def _helpers() -> dict[str, Any]:
         "percent": lambda a: (number(a.percent) + " %") if a.percent is not None else "—",
         "why": lambda a: _(REASONS[a.reason]) if a.reason in REASONS else (a.reason or ""),
         "sk": g.get("sakip_actor"),
+        "role_names": list(ROLE_NAMES.values()),
     }
 
 
@@ -680,3 +684,76 @@ def lkjip_file(year: int) -> Response:
     )
     flash(_("The report is being prepared: find it under Jobs."), "success")
     return redirect(url_for("sakip.lkjip_page", year=year, org_unit_id=unit_id), 303)
+
+
+# --------------------------------------------------------------------------- administration
+
+
+def manager(view: Callable[P, R]) -> Callable[P, R]:
+    """A page for the SAKIP admin or the regency's admin (who assigns users to OPDs)."""
+
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        principal: TenantPrincipal = current_user
+        g.sakip_actor = actor_for(g.db, principal)
+        return view(*args, **kwargs)
+
+    return access.requires(SETTINGS, USERS_MANAGE)(wrapper)
+
+
+@blueprint.get("/admin")
+@manager
+def admin_page() -> str:
+    units = member_units_by_user(g.db, APP)
+    people = g.db.scalars(
+        select(User)
+        .where(User.is_active, User.roles.overlap(list(ROLE_NAMES.values())))
+        .order_by(User.name)
+    )
+    opds = g.db.scalars(
+        select(OrgUnit).where(OrgUnit.parent_id.is_(None), OrgUnit.is_active).order_by(OrgUnit.code)
+    )
+    return render_template(
+        "sakip/admin.html",
+        members=[(user, units.get(user.id, [])) for user in people],
+        opds=list(opds),
+        settings=realization.settings(g.db),
+    )
+
+
+@blueprint.post("/admin/members/<id:user_id>")
+@manager
+def set_member(user_id: int) -> Response:
+    me().require(SETTINGS)
+    raw = request.form.getlist("org_unit_ids")
+    wanted = [int(v) for v in raw if v.isdigit() and len(v) < 19]
+    try:
+        if len(wanted) != len(raw):
+            raise InvalidInput(M("pick OPDs from the list"), {"org_unit_ids": M("unknown")})
+        set_member_units(g.db, user_id, APP, wanted, actor=me().label)
+        flash(_("The assignment is saved."), "success")
+    except ServiceError as error:
+        refused(error)
+    return back("sakip.admin_page")
+
+
+@blueprint.post("/admin/settings")
+@manager
+def save_settings() -> Response:
+    form = request.form
+    try:
+        cutoff = form.get("cutoff_days", "")
+        realization.update_settings(
+            g.db,
+            me(),
+            negative_formula=form.get("negative_formula", ""),
+            cap_percent=_figure("cap_percent", required=False),
+            green_from=_figure("green_from") or Decimal(0),
+            amber_from=_figure("amber_from") or Decimal(0),
+            cutoff_days=int(cutoff) if cutoff.isdigit() and len(cutoff) < 4 else -1,
+            grade_bound_inclusive=form.get("grade_bound_inclusive") == "1",
+        )
+        flash(_("The settings are saved."), "success")
+    except ServiceError as error:
+        refused(error)
+    return back("sakip.admin_page")

@@ -24,7 +24,12 @@ manifest = AppManifest(
     role_conflicts=ROLE_CONFLICTS,
     blueprint=blueprint.web,
     api_blueprint=api.api,
-    menu=(MenuEntry("SAKIP", "sakip.index", VIEW),),
+    menu=(
+        MenuEntry("SAKIP", "sakip.index", VIEW),
+        # The regency's admin assigns OPD users without holding a SAKIP role; the
+        # SAKIP admin reaches the page from the dashboard.
+        MenuEntry(N_("SAKIP users and rules"), "sakip.admin_page", "users.manage"),
+    ),
     reports=reports.REPORTS,
     demo=demo.seed,
     # The default evaluation worksheet (LKE) is data, installed once per regency.

@@ -75,7 +75,9 @@ def update_settings(
     green_from: Decimal,
     amber_from: Decimal,
     cutoff_days: int,
+    grade_bound_inclusive: bool | None = None,
 ) -> SakipSettings:
+    """Change the regency's rules; ``grade_bound_inclusive`` None keeps it as it is."""
     actor.require(SETTINGS)
     problems: dict[str, str] = {}
     if negative_formula not in set(NegativeFormula):
@@ -95,6 +97,8 @@ def update_settings(
     found.green_from = green_from
     found.amber_from = amber_from
     found.cutoff_days = cutoff_days
+    if grade_bound_inclusive is not None:
+        found.grade_bound_inclusive = grade_bound_inclusive
     session.flush()
     record_audit(
         session,

@@ -291,6 +291,9 @@ class SakipSettingsIO(Strict):
     green_from: Decimal = Field(ge=0, le=1000, max_digits=6, decimal_places=2)
     amber_from: Decimal = Field(ge=0, le=1000, max_digits=6, decimal_places=2)
     cutoff_days: int = Field(ge=0, le=120)
+    grade_bound_inclusive: bool = Field(
+        default=True, description="a score on a grade's lower bound earns it (AA at exactly 90)"
+    )
 
 
 class SakipNarrativeIn(Strict):
