@@ -50,6 +50,7 @@ TEST_APPS = (
     "tenants.ebudgeting.manifest:manifest",
     "tenants.pelayanan.manifest:manifest",
     "tenants.ekinerja.manifest:manifest",
+    "tenants.sakip.manifest:manifest",
 )
 PASSWORD = "Rahasia-Uji-2026"
 OPERATOR_EMAIL = "ops@bandung.go.id"

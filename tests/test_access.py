@@ -59,7 +59,7 @@ PUBLIC_ENDPOINTS = {
     "pelayanan_public_api.services",
     "pelayanan_public_api.service",
 }
-ALL_APPS = ("ebudgeting", "noticeboard", "digest", "pelayanan", "ekinerja")
+ALL_APPS = ("ebudgeting", "noticeboard", "digest", "pelayanan", "ekinerja", "sakip")
 
 
 def _kind(state, endpoint: str) -> str:

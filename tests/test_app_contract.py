@@ -232,12 +232,12 @@ def test_disabling_runs_the_apps_hook_and_keeps_its_data(state, provision, tenan
 
 def test_a_required_capability_needs_its_provider_enabled(state, provision):
     needs = AppManifest(
-        name="sakip", title="SAKIP", version="1", requires=("ebudgeting.sub_activities",)
+        name="pkdemo", title="PK demo", version="1", requires=("ebudgeting.sub_activities",)
     )
     registry = AppRegistry([*state.registry, needs])
-    assert registry.closure(["sakip"]) == ["ebudgeting", "sakip"]
-    assert "sakip" in registry.dependents("ebudgeting")
-    wrong = AppManifest(name="sakip", title="S", version="1", requires=("ebudgeting.nothing",))
+    assert registry.closure(["pkdemo"]) == ["ebudgeting", "pkdemo"]
+    assert "pkdemo" in registry.dependents("ebudgeting")
+    wrong = AppManifest(name="pkdemo", title="S", version="1", requires=("ebudgeting.nothing",))
     with pytest.raises(AppRegistryError, match=r"requires 'ebudgeting\.nothing', which"):
         AppRegistry([*state.registry, wrong])
     provider = AppManifest(
@@ -250,4 +250,4 @@ def test_a_required_capability_needs_its_provider_enabled(state, provision):
     with db.platform_transaction() as session:
         tenant = lifecycle.get_tenant(session, slug, for_update=True)
         with pytest.raises(Conflict, match=r"requires ebudgeting\.sub_activities"):
-            lifecycle.enable_app(session, tenant, "sakip", migrations=state.migrations, **kwargs)
+            lifecycle.enable_app(session, tenant, "pkdemo", migrations=state.migrations, **kwargs)

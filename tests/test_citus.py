@@ -20,7 +20,7 @@ from smartcity.tenancy.names import role_name, schema_name
 from tests import citus_support
 
 from .conftest import PASSWORD, bearer, tenant_token
-from .test_console import row_of, signed_in_console
+from .support.console import row_of, signed_in_console
 
 pytestmark = pytest.mark.skipif(
     not citus_support.WORKERS, reason="needs the Citus tier (python3 dev.py test --citus)"

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from .conftest import unique_slug
-from .support.console import console_client, page_token, signed_in_console, tenant_row
+from .support.console import console_client, page_token, row_of, signed_in_console, tenant_row
 from .support.migrations import downgrade_noticeboard
 from .support.web import csrf_token
 
@@ -30,12 +30,6 @@ def put_in_maintenance(slug: str, error: str) -> None:
                 tenant_id=tenant_id, status="failed", versions=[], error=error
             )
         )
-
-
-def row_of(html: str, slug: str) -> str:
-    match = re.search(rf'<tr data-tenant="{slug}">(.*?)</tr>', html, re.S)
-    assert match, f"no row for {slug}"
-    return match.group(1)
 
 
 def archive_quietly(*slugs: str) -> None:

@@ -30,9 +30,9 @@ EXAMPLES = 15
 
 
 #: Every granted app, so the fuzz run reaches each one's operations.
-GRANTED = ("ebudgeting", "ekinerja", "pelayanan")
+GRANTED = ("ebudgeting", "ekinerja", "pelayanan", "sakip")
 #: What the fuzzing user holds beside TAPD: the widest role of each other app.
-WIDEST = ("ekinerja.bkpsdm_admin", "pelayanan.coordinator")
+WIDEST = ("ekinerja.bkpsdm_admin", "pelayanan.coordinator", "sakip.coordinator")
 
 
 @pytest.fixture

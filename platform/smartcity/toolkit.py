@@ -16,7 +16,8 @@ The names, by topic:
   :class:`AppTranslations`, the app's own ``gettext``), :class:`Dataset` (with
   ``Changes`` and ``DatasetRow``),
   :class:`Capability` (with ``CapabilityNotDeclared`` and ``SubActivityBudget``),
-  :func:`capability`, and the core's :data:`signals`;
+  :func:`capability` (in a request) and :func:`job_capability` (in a report job),
+  and the core's :data:`signals`;
 - errors a service raises, rendered by the page or the API that shows them:
   :class:`ServiceError`, :class:`InvalidInput`, :class:`NotFound`,
   :class:`Conflict`, :class:`Forbidden`, :class:`Unauthorized`,
@@ -177,6 +178,7 @@ __all__ = [
     "capability",
     "check_spam",
     "current_tenant",
+    "job_capability",
     "member_units",
     "member_units_by_user",
     "messages_from",
@@ -216,6 +218,13 @@ def capability(consumer: str, name: str) -> Callable[..., Any] | None:
     """
     provide = platform_state().registry.capability(name, consumer=consumer, enabled=g.tenant.apps)
     return None if provide is None else partial(provide, g.db)
+
+
+def job_capability(ctx: JobContext, consumer: str, name: str) -> Callable[..., Any] | None:
+    """:func:`capability` for a job (a report built by a worker): the job's regency
+    and session instead of the request's; None when the provider is not enabled."""
+    provide = platform_state().registry.capability(name, consumer=consumer, enabled=ctx.tenant.apps)
+    return None if provide is None else partial(provide, ctx.session)
 
 
 def translations(app_name: str) -> AppTranslations:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from urllib.parse import urlsplit
 
@@ -58,3 +59,9 @@ def start_support(console, slug: str, minutes: int = 60):
     target = urlsplit(response.headers["Location"])
     assert target.path == f"/t/{slug}/support/enter"
     return f"{target.path}?{target.query}"
+
+
+def row_of(html: str, slug: str) -> str:
+    match = re.search(rf'<tr data-tenant="{slug}">(.*?)</tr>', html, re.S)
+    assert match, f"no row for {slug}"
+    return match.group(1)

@@ -1,0 +1,1 @@
+"""SAKIP online: performance accountability from the RPJMD to the evaluation grade."""

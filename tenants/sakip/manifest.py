@@ -1,0 +1,42 @@
+"""What the core knows of SAKIP online: roles, pages, API, tables, reports, links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from smartcity.toolkit import AppManifest, MenuEntry, TranslationCatalogue
+
+from . import api, blueprint, demo, evaluation, reports
+from .access import PERMISSIONS, ROLE_CONFLICTS, ROLES, VIEW
+from .messages import N_
+from .models import Base
+
+manifest = AppManifest(
+    name="sakip",
+    title="SAKIP online",
+    version="1",
+    description=N_(
+        "Performance accountability: the RPJMD, Renstra and Renja with their indicators, "
+        "performance agreements, quarterly realization and achievement."
+    ),
+    roles=ROLES,
+    permissions=PERMISSIONS,
+    role_conflicts=ROLE_CONFLICTS,
+    blueprint=blueprint.web,
+    api_blueprint=api.api,
+    menu=(
+        MenuEntry("SAKIP", "sakip.index", VIEW),
+        # The regency's admin assigns OPD users without holding a SAKIP role; the
+        # SAKIP admin reaches the page from the dashboard.
+        MenuEntry(N_("SAKIP users and rules"), "sakip.admin_page", "users.manage"),
+    ),
+    reports=reports.REPORTS,
+    demo=demo.seed,
+    # The default evaluation worksheet (LKE) is data, installed once per regency.
+    on_enable=evaluation.on_enable,
+    metadata=Base.metadata,
+    migrations=Path(__file__).parent / "migrations",
+    # The PK's budget comes from e-Budgeting when the regency has it; typed otherwise.
+    uses=("ebudgeting.sub_activities",),
+    translations=TranslationCatalogue(Path(__file__).parent / "translations", "sakip"),
+)
