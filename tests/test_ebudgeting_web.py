@@ -94,6 +94,8 @@ def test_an_opd_drafts_on_the_pages_and_reads_refusals_in_indonesian(app, regenc
     page = text(operator.get(rka_page))
     assert "Pengelolaan Pelayanan Kesehatan Ibu Hamil" in page and "Draf" in page
     assert "1.200 Orang" in page
+    # The edit form offers the target as it is typed in Indonesia, never 1.2E+3.
+    assert 'name="target" value="1.200" inputmode="decimal"' in html(operator.get(rka_page))
 
     refused = post(
         operator,
