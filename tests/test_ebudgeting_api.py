@@ -155,11 +155,17 @@ def test_the_api_takes_a_plan_from_pagu_to_lock(client, regency):
     assert [s["total"] for s in seen["sub_activities"]] == ["2400000.00"]
     assert (
         client.post(
-            f"{api}/years/2026/stages", json={"stage": "rka"}, headers=who["viewer"]
+            f"{api}/years/2026/stages",
+            json={"stage": "rka", "document_number": "900/1", "document_date": "2025-08-01"},
+            headers=who["viewer"],
         ).status_code
         == 403
     )
-    stage = client.post(f"{api}/years/2026/stages", json={"stage": "rka"}, headers=who["chair"])
+    stage = client.post(
+        f"{api}/years/2026/stages",
+        json={"stage": "rka", "document_number": "900/1/KUA-PPAS", "document_date": "2025-08-01"},
+        headers=who["chair"],
+    )
     assert stage.status_code == 201 and stage.get_json()["year"]["stage"] == "rka"
     ceilings = client.get(f"{api}/years/2026/ceilings", headers=who["viewer"]).get_json()
     dinkes = next(c for c in ceilings["ceilings"] if c["org_unit_id"] == opds.dinkes)
@@ -220,13 +226,37 @@ def test_payment_files_are_imported_whole_or_not_at_all(client, regency, tenant_
         ).status_code
         == 200
     )
-    for stage in ("rka", "apbd", "dpa"):
-        assert (
-            client.post(
-                f"{api}/years/2026/stages", json={"stage": stage}, headers=who["chair"]
-            ).status_code
-            == 201
+    # A stage is taken on its document: without its number and date it is refused.
+    bare = client.post(f"{api}/years/2026/stages", json={"stage": "rka"}, headers=who["chair"])
+    assert bare.status_code == 422
+    documents = {
+        "rka": {"document_number": "900/12/KUA-PPAS/2025", "document_date": "2025-08-14"},
+        "apbd": {"document_number": "Perda 5/2025", "document_date": "2025-11-28"},
+        "dpa": {"document_number": "DPA/1.02.01/001/2026", "document_date": "2026-01-02"},
+    }
+    no_perkada = client.post(
+        f"{api}/years/2026/stages", json={"stage": "rka", **documents["rka"]}, headers=who["chair"]
+    )
+    assert no_perkada.status_code == 201
+    refused = client.post(
+        f"{api}/years/2026/stages",
+        json={"stage": "apbd", **documents["apbd"]},
+        headers=who["chair"],
+    )
+    assert refused.status_code == 422
+    assert "elaboration_number" in refused.get_json()["error"]["fields"]
+    documents["apbd"]["elaboration_number"] = "Perbup 60/2025"
+    for stage in ("apbd", "dpa"):
+        taken = client.post(
+            f"{api}/years/2026/stages",
+            json={"stage": stage, **documents[stage]},
+            headers=who["chair"],
         )
+        assert taken.status_code == 201
+    snapshots = {s["stage"]: s for s in taken.get_json()["snapshots"]}
+    assert snapshots["dpa"]["document_number"] == "DPA/1.02.01/001/2026"
+    assert snapshots["apbd"]["elaboration_number"] == "Perbup 60/2025"
+    assert snapshots["rka"]["document_date"] == "2025-08-14"
 
     bad = (
         "nomor_sp2d;tanggal;kode_opd;kode_sub_kegiatan;kode_rekening;nilai\n"

@@ -29,6 +29,7 @@ from .ebudgeting_support import (
     item,
     make_opds,
     make_users,
+    stage_document,
     sub_activity,
 )
 from .support.documents import pdf_text
@@ -94,7 +95,9 @@ def regency(provision, tenant_db, state):
             review.transition_opd(session, fiscal_year, unit, "submit", note=None, actor=SYSTEM)
             review.transition_opd(session, fiscal_year, unit, "lock", note=None, actor=CHAIR)
         for stage in ("rka", "apbd", "dpa"):
-            stages.take_snapshot(session, fiscal_year, stage, actor=CHAIR)
+            stages.take_snapshot(
+                session, fiscal_year, stage, document=stage_document(stage), actor=CHAIR
+            )
         realization.record_payment(
             session,
             fiscal_year,

@@ -29,6 +29,7 @@ from .ebudgeting_support import (
     item,
     make_opds,
     make_users,
+    stage_document,
     sub_activity,
 )
 from .support.web import csrf_token, sign_in
@@ -218,13 +219,38 @@ def test_stage_changes_and_realization_pages(app, regency, tenant_db):
         )
         review.transition(session, sub.id, "submit", note=None, actor=opds.head)
         review.transition(session, sub.id, "lock", note=None, actor=CHAIR)
-        stages.take_snapshot(session, fiscal_year, "rka", actor=CHAIR)
+        stages.take_snapshot(
+            session, fiscal_year, "rka", document=stage_document("rka"), actor=CHAIR
+        )
         review.transition(session, sub.id, "reopen", note="Pembahasan Banggar DPRD", actor=CHAIR)
         rka.update_line(session, line, factors=factors(("12", "rim")), actor=opds.operator)
         review.transition(session, sub.id, "submit", note=None, actor=opds.head)
         review.transition(session, sub.id, "lock", note=None, actor=CHAIR)
-        stages.take_snapshot(session, fiscal_year, "apbd", actor=CHAIR)
-        stages.take_snapshot(session, fiscal_year, "dpa", actor=CHAIR)
+        stages.take_snapshot(
+            session, fiscal_year, "apbd", document=stage_document("apbd"), actor=CHAIR
+        )
+
+    # The chair takes the DPA on the page: its number and date, after confirming.
+    chair = browser(app, slug, "sekda@example.go.id")
+    overview = f"{base}/2026/"
+    form = text(chair.get(overview))
+    assert "Nomor DPA" in form and "tidak dapat dibatalkan" in form
+    dpa = {"stage": "dpa", "document_number": "DPA/1.02.01/001/2026", "document_date": "2026-01-02"}
+    unconfirmed = post(chair, overview, f"{base}/2026/stage", dpa)
+    assert unconfirmed.status_code == 422
+    assert "tidak dapat dibatalkan" in text(unconfirmed)
+    undated = post(
+        chair, overview, f"{base}/2026/stage", {**dpa, "document_date": "", "confirm": "yes"}
+    )
+    assert undated.status_code == 422 and "DPA memerlukan dokumennya" in text(undated)
+    taken = post(chair, overview, f"{base}/2026/stage", {**dpa, "confirm": "yes"})
+    assert taken.status_code == 303, text(taken)
+    with tenant_db(slug) as session:
+        snap = stages.snapshot_of(session, get_year(session, 2026), "dpa")
+        assert (snap.document_number, str(snap.document_date)) == (
+            "DPA/1.02.01/001/2026",
+            "2026-01-02",
+        )
 
     tapd = browser(app, slug, "tapd@example.go.id")
     changes = text(tapd.get(f"{base}/2026/changes?from=rka&to=apbd"))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 
 from smartcity.toolkit import OrgUnit, User
@@ -436,7 +437,13 @@ def _execute(session: Session, drafted: _Drafted, ctx: _Context) -> int:
     """RKA, the legislature's cut, APBD, DPA, cash plans and payments; returns how many."""
     fiscal_year, created, actor = drafted.fiscal_year, drafted.created, ctx.actor
     _lock(session, fiscal_year, list(created), actor)
-    stages.take_snapshot(session, fiscal_year, "rka", actor=actor)
+    stages.take_snapshot(
+        session,
+        fiscal_year,
+        "rka",
+        document=stages.document_for("rka", fiscal_year.year, date(fiscal_year.year - 1, 8, 14)),
+        actor=actor,
+    )
     # The legislature trims one programme plan of the first OPD with one.
     cut = next((subs[-1] for subs in created.values() if len(subs) > 3), None)
     if cut is not None:
@@ -456,8 +463,20 @@ def _execute(session: Session, drafted: _Drafted, ctx: _Context) -> int:
         planning.update_line(session, line, factors=factors, actor=actor)
         review.transition(session, cut.id, "submit", note=None, actor=actor)
         review.transition(session, cut.id, "lock", note=None, actor=actor)
-    stages.take_snapshot(session, fiscal_year, "apbd", actor=actor)
-    dpa = stages.take_snapshot(session, fiscal_year, "dpa", actor=actor)
+    stages.take_snapshot(
+        session,
+        fiscal_year,
+        "apbd",
+        document=stages.document_for("apbd", fiscal_year.year, date(fiscal_year.year - 1, 11, 28)),
+        actor=actor,
+    )
+    dpa = stages.take_snapshot(
+        session,
+        fiscal_year,
+        "dpa",
+        document=stages.document_for("dpa", fiscal_year.year, date(fiscal_year.year, 1, 2)),
+        actor=actor,
+    )
     for subs in created.values():
         for sub in subs:
             amount = execution.snapshot_amount(session, dpa, sub.id)

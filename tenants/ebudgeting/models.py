@@ -166,6 +166,9 @@ class SubActivity(Base):
     target_unit: Mapped[str] = mapped_column(String(60))
     location: Mapped[str] = mapped_column(String(200))
     funding_source: Mapped[str] = mapped_column(String(60))
+    #: Kelompok sasaran and waktu pelaksanaan, as the RKA's header block prints them.
+    target_group: Mapped[str] = mapped_column(String(200), server_default="", default="")
+    implementation_period: Mapped[str] = mapped_column(String(100), server_default="", default="")
     ceiling: Mapped[Decimal] = mapped_column(MONEY)
     status: Mapped[str] = mapped_column(String(10), default="draft")
     #: Who last submitted it: the regency may require someone else to lock it.
@@ -228,7 +231,9 @@ class ReviewEvent(Base):
 
 
 class Snapshot(Base):
-    """The budget frozen at a stage (RKA, APBD, DPA, RKA-P, DPPA) of a year."""
+    """The budget frozen at a stage (RKA, APBD, DPA, RKA-P, DPPA) of a year, on the
+    strength of a document: its number and date (the KUA-PPAS agreement, the Perda
+    APBD with the Perkada on its elaboration in ``elaboration_number``, the DPA)."""
 
     __tablename__ = "eb_snapshots"
     __table_args__ = (UniqueConstraint("fiscal_year_id", "stage"),)
@@ -240,6 +245,9 @@ class Snapshot(Base):
     line_count: Mapped[int] = mapped_column(Integer)
     taken_by: Mapped[str] = mapped_column(String(254))
     taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    document_number: Mapped[str | None] = mapped_column(String(100))
+    document_date: Mapped[date | None] = mapped_column(Date)
+    elaboration_number: Mapped[str | None] = mapped_column(String(100))
 
 
 class SnapshotLine(Base):

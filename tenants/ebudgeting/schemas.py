@@ -202,6 +202,15 @@ class NoteList(BaseModel):
 
 class StageIn(Strict):
     stage: str = Field(description="rka, apbd, dpa, rka_p or dppa (only the next one)")
+    document_number: str = Field(
+        max_length=100,
+        description="number of the document the stage is taken on (KUA-PPAS agreement, "
+        "Perda APBD, DPA number, KUPA-PPAS agreement, DPPA number)",
+    )
+    document_date: date = Field(description="its date, in the budget year or the one before")
+    elaboration_number: str | None = Field(
+        None, max_length=100, description="APBD only: the Perkada on its elaboration"
+    )
 
 
 class SnapshotOut(BaseModel):
@@ -210,6 +219,9 @@ class SnapshotOut(BaseModel):
     line_count: int
     taken_by: str
     taken_at: datetime
+    document_number: str | None
+    document_date: date | None
+    elaboration_number: str | None
 
 
 class StageList(BaseModel):

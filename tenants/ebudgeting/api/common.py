@@ -156,6 +156,9 @@ def snapshot_out(snap: Snapshot) -> SnapshotOut:
         line_count=snap.line_count,
         taken_by=snap.taken_by,
         taken_at=snap.taken_at,
+        document_number=snap.document_number,
+        document_date=snap.document_date,
+        elaboration_number=snap.elaboration_number,
     )
 
 

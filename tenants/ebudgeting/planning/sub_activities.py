@@ -69,6 +69,17 @@ def _check_sub_fields(
         raise InvalidInput(_m("the sub-activity is not valid"), problems)
 
 
+def _check_header_fields(target_group: str, implementation_period: str) -> None:
+    """Kelompok sasaran and waktu pelaksanaan: optional, printed in the RKA's header."""
+    problems: dict[str, str] = {}
+    if len(target_group) > 200:
+        problems["target_group"] = _m("at most %(count)s characters", count=200)
+    if len(implementation_period) > 100:
+        problems["implementation_period"] = _m("at most %(count)s characters", count=100)
+    if problems:
+        raise InvalidInput(_m("the sub-activity is not valid"), problems)
+
+
 def pagu_violation(
     session: Session, fiscal_year: FiscalYear, org_unit_id: int, what: str, total: Decimal
 ) -> Violation | None:
@@ -108,6 +119,8 @@ def create_sub_activity(
     ceiling: Decimal,
     actor: Actor,
     override_reason: str | None = None,
+    target_group: str = "",
+    implementation_period: str = "",
 ) -> SubActivity:
     actor.require(DRAFT)
     actor.require_unit(org_unit_id)
@@ -132,6 +145,7 @@ def create_sub_activity(
         location=location,
         funding_source=funding_source,
     )
+    _check_header_fields(target_group, implementation_period)
     lock_pagu(session, fiscal_year, unit.id)
     clash = select(SubActivity.id).where(
         SubActivity.fiscal_year_id == fiscal_year.id,
@@ -167,6 +181,8 @@ def create_sub_activity(
         target_unit=unit_of_target,
         location=location.strip(),
         funding_source=funding_source,
+        target_group=target_group.strip(),
+        implementation_period=implementation_period.strip(),
         ceiling=ceiling,
         status="draft",
         created_by=actor.label,
@@ -196,6 +212,8 @@ def _sub_public(sub: SubActivity) -> dict[str, Any]:
         "target_unit": sub.target_unit,
         "location": sub.location,
         "funding_source": sub.funding_source,
+        "target_group": sub.target_group,
+        "implementation_period": sub.implementation_period,
         "ceiling": str(sub.ceiling),
         "status": sub.status,
     }
@@ -213,6 +231,8 @@ def update_sub_activity(
     funding_source: str | None = None,
     ceiling: Decimal | None = None,
     override_reason: str | None = None,
+    target_group: str | None = None,
+    implementation_period: str | None = None,
 ) -> SubActivity:
     """Change what was given (None keeps a field); the code and OPD never change."""
     fiscal_year = year_of(session, sub)
@@ -234,6 +254,11 @@ def update_sub_activity(
         location=new_location,
         funding_source=new_funding,
     )
+    new_group = sub.target_group if target_group is None else target_group
+    new_period = (
+        sub.implementation_period if implementation_period is None else implementation_period
+    )
+    _check_header_fields(new_group, new_period)
     violations = []
     if new_ceiling != sub.ceiling:
         lines = line_total(session, sub.id)
@@ -261,6 +286,8 @@ def update_sub_activity(
     sub.target_unit = new_target_unit.strip()
     sub.location = new_location.strip()
     sub.funding_source = new_funding
+    sub.target_group = new_group.strip()
+    sub.implementation_period = new_period.strip()
     sub.ceiling = new_ceiling
     session.flush()
     record_audit(
