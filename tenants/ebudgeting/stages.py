@@ -113,7 +113,7 @@ def document_for(stage: str, year: int, day: date) -> StageDocument:
 
 def _check_document(fiscal_year: FiscalYear, stage: str, document: StageDocument) -> None:
     """Every stage names its document and date, within the budget year or the one before."""
-    problems: dict[str, object] = {}
+    problems: dict[str, str] = {}
     if not document.number.strip() or len(document.number) > DOCUMENT_NUMBER_MAX:
         problems["document_number"] = _m(
             "required, at most %(count)s characters", count=DOCUMENT_NUMBER_MAX
