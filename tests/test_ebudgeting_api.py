@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
+from pathlib import Path
 
+import jsonschema
 import pytest
 from smartcity.db import db
 from smartcity.tenancy.lifecycle import disable_app, enable_app, get_tenant
@@ -27,6 +30,7 @@ from .ebudgeting_support import (
 )
 from .support.web import sign_in
 
+SIPD_SCHEMA = Path(__file__).parents[1] / "tenants/ebudgeting/data/sipd_apbd.schema.json"
 API = "/t/{slug}/api/v1/ebudgeting"
 
 
@@ -306,14 +310,47 @@ def test_payment_files_are_imported_whole_or_not_at_all(client, regency, tenant_
         }
     ]
     assert report["by_month"][1]["realized"] == "1500000.00"  # February
-    sipd = client.get(f"{api}/years/2026/sipd", headers=who["viewer"]).get_json()
-    assert sipd["kode_pemda"] == "3318" and sipd["tahapan"] == "dpa"
-    rincian = sipd["skpd"][0]["sub_kegiatan"][0]["rincian"][0]
-    assert (rincian["kode_rekening"], rincian["koefisien"], rincian["total"]) == (
-        PAPER_ACCOUNT,
-        "40 rim",
-        "2200000.00",
+    # SIPD names the OPD by its long code: TAPD enters it, or the export says so (409).
+    missing = client.get(f"{api}/years/2026/sipd", headers=who["viewer"])
+    assert missing.status_code == 409 and "1.02.01" in missing.get_json()["error"]["message"]
+    code_url = f"{api}/opds/{opds.dinkes}/skpd-code"
+    for bad in ("1.02.01", "1.02.0.00.0.00.00.0000", "9.99.0.00.0.00.01.0000"):
+        refused = client.put(code_url, json={"skpd_code": bad}, headers=who["tapd"])
+        assert refused.status_code == 422, bad
+    assert (
+        client.put(
+            code_url, json={"skpd_code": "1.02.0.00.0.00.01.0000"}, headers=who["operator"]
+        ).status_code
+        == 403
     )
+    assert (
+        client.put(
+            code_url, json={"skpd_code": "1.02.0.00.0.00.01.0000"}, headers=who["tapd"]
+        ).get_json()["skpd_code"]
+        == "1.02.0.00.0.00.01.0000"
+    )
+    clash = client.put(
+        f"{api}/opds/{opds.disdik}/skpd-code",
+        json={"skpd_code": "1.02.0.00.0.00.01.0000"},
+        headers=who["tapd"],
+    )
+    assert clash.status_code == 409
+    sipd = client.get(f"{api}/years/2026/sipd", headers=who["viewer"]).get_json()
+    jsonschema.validate(sipd, json.loads(SIPD_SCHEMA.read_text()))
+    assert sipd["kode_pemda"] == "3318" and sipd["tahapan"] == "dpa"
+    opd = sipd["skpd"][0]
+    assert (opd["kode_skpd"], opd["kode_sub_skpd"]) == ("1.02.0.00.0.00.01.0000",) * 2
+    assert opd["pagu"] == 2200000 and sipd["total"] == 2200000
+    sub = opd["sub_kegiatan"][0]
+    assert (sub["kode_sumber_dana"], sub["nama_sumber_dana"]) == ("1.1", "PAD")
+    rincian = sub["rincian"][0]
+    assert (
+        rincian["kode_rekening"],
+        rincian["koefisien"],
+        rincian["volume"],
+        rincian["harga_satuan"],
+        rincian["total"],
+    ) == (PAPER_ACCOUNT, "40 rim", 40, 55000, 2200000)
 
 
 def test_another_regency_sees_none_of_it(client, regency, provision, tenant_db):

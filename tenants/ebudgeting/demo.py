@@ -24,7 +24,7 @@ from smartcity.toolkit import OrgUnit, User
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import ceilings, execution, members, planning, review, stages, years
+from . import ceilings, execution, members, planning, review, stages, unit_codes, years
 from .access import ROLE_NAMES, Actor, system_actor
 from .coefficients import Factor
 from .models import CatalogueItem, FiscalYear, Nomenclature, SubActivity
@@ -430,7 +430,21 @@ def seed(session: Session, region_code: str) -> dict[str, int]:
         else:
             _drafting(session, drafted, ctx)
     _assign_demo_users(session, opds)
+    _assign_skpd_codes(session, opds, actor)
     return counts
+
+
+def _assign_skpd_codes(session: Session, opds: list[OrgUnit], actor: Actor) -> None:
+    """Each OPD's SIPD code: its bidang, numbered in order within the bidang."""
+    bidang = set(session.scalars(select(Nomenclature.code).where(Nomenclature.level == "bidang")))
+    numbers: dict[str, int] = {}
+    for unit in sorted(opds, key=lambda u: u.code):
+        served = _bidang(unit)
+        if served not in bidang:
+            continue
+        numbers[served] = numbers.get(served, 0) + 1
+        code = f"{served}.0.00.0.00.{numbers[served]:02d}.0000"
+        unit_codes.set_skpd_code(session, unit.id, code, actor=actor)
 
 
 def _execute(session: Session, drafted: _Drafted, ctx: _Context) -> int:
