@@ -24,6 +24,7 @@ from .ebudgeting_support import (
     SPEAKER,
     SUB_MOTHERS,
     SUB_PLANNING,
+    TAPD,
     budget_year,
     factors,
     item,
@@ -298,6 +299,22 @@ def test_stage_changes_and_realization_pages(app, regency, tenant_db):
     assert chart["realized"][1] == 600000.0 and chart["labels"][4] == "Mei"
     assert "90.91" in page  # 600.000 of 660.000 paid
     assert 'id="eb-chart"' in page
+    # The payment form offers the DPA's lines (sub-activity and account) and nothing else.
+    form = html(tapd.get(f"{base}/2026/realization"))
+    offered = re.findall(r'name="dpa_line"[^>]*>(.*?)</select>', form, re.S)[0]
+    assert re.findall(r'<option value="([^"]+)"', offered) == [f"{sub.id}:{PAPER_ACCOUNT}"]
+    paid = post(
+        tapd,
+        f"{base}/2026/realization",
+        f"{base}/2026/payments",
+        {
+            "sp2d_number": "9/SP2D",
+            "paid_on": "2026-02-02",
+            "dpa_line": f"{sub.id}:{PAPER_ACCOUNT}",
+            "amount": "10.000",
+        },
+    )
+    assert paid.status_code == 303, text(paid)
 
 
 def test_catalogue_proposals_and_member_assignment_pages(app, regency, tenant_db):
@@ -445,3 +462,36 @@ def test_pages_offer_only_what_the_services_allow_and_a_refusal_is_a_4xx(app, re
 
         assert session.get(SubActivity, sub_id).status == "draft"
         assert session.scalar(select(func.count()).select_from(ReviewEvent)) == 0
+
+
+def test_the_sub_kegiatan_list_offers_the_opds_own_bidang_with_a_search(app, regency, tenant_db):
+    """714 codes from every urusan are no pick-list: once TAPD entered the OPD's SIPD code,
+    the health office sees health's sub kegiatan only, can search them, and a code of
+    another bidang posted by hand is refused."""
+    from tenants.ebudgeting import unit_codes
+
+    slug, opds, _items, _ = regency
+    base = f"/t/{slug}/ebudgeting"
+    page = f"{base}/2026/opd/{opds.dinkes}"
+    operator = browser(app, slug, "operator@dinkes.go.id")
+    with tenant_db(slug) as session:
+        unit_codes.set_skpd_code(session, opds.dinkes, "1.02.0.00.0.00.01.0000", actor=TAPD)
+    options = re.findall(r'<option value="([^"]+)"', html(operator.get(page)))
+    assert SUB_MOTHERS in options and len(options) > 5
+    assert all(code.startswith("1.02.") for code in options)
+    found = re.findall(r'<option value="([^"]+)"', html(operator.get(f"{page}?q=ibu+hamil")))
+    assert found == [SUB_MOTHERS]
+    refused = post(
+        operator,
+        page,
+        f"{page}/sub-activities",
+        {
+            "sub_kegiatan_code": "1.01.02.2.01.0002",
+            "target": "2",
+            "location": "SDN 3",
+            "funding_source": "PAD",
+            "ceiling": "1.000.000",
+        },
+    )
+    assert refused.status_code == 422
+    assert "bukan sub kegiatan bidang yang dilayani Dinas Kesehatan (1.02)" in text(refused)

@@ -89,6 +89,12 @@ def set_skpd_code(session: Session, org_unit_id: int, code: str, *, actor: Actor
     return row
 
 
+def bidang_of_opd(session: Session, org_unit_id: int) -> list[str] | None:
+    """The bidang an OPD serves, from its SIPD code; None while it has none."""
+    row = session.get(UnitCode, org_unit_id)
+    return bidang_of(row.skpd_code) if row is not None else None
+
+
 def skpd_codes(session: Session, org_unit_ids: set[int]) -> dict[int, str]:
     return dict(
         session.execute(

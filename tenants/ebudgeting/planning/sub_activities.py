@@ -25,6 +25,7 @@ from tenants.ebudgeting.models import (
     SubActivity,
 )
 from tenants.ebudgeting.rules import RuleViolation, Violation, enforce, record_override
+from tenants.ebudgeting.unit_codes import bidang_of_opd
 from tenants.ebudgeting.years import require_drafting
 
 from .editing import require_editable
@@ -134,6 +135,17 @@ def create_sub_activity(
         raise InvalidInput(
             _m("sub kegiatan %(code)s is not in the current code tree", code=code),
             {"sub_kegiatan_code": _m("unknown")},
+        )
+    served = bidang_of_opd(session, unit.id)
+    if served is not None and code[:4] not in served:
+        raise InvalidInput(
+            _m(
+                "sub kegiatan %(code)s is not of the bidang %(opd)s serves (%(bidang)s)",
+                code=code,
+                opd=unit.name,
+                bidang=", ".join(served),
+            ),
+            {"sub_kegiatan_code": _m("another bidang")},
         )
     indicator = (output_indicator or node.indicator or "").strip()
     unit_of_target = (target_unit or node.indicator_unit or "").strip()
