@@ -213,6 +213,7 @@ def _detail(
     extra += [
         ("BACKGROUND", (0, -1), (-1, -1), SUBTOTAL),
         ("FONTNAME", (0, -1), (-1, -1), st.bold),
+        ("NOSPLIT", (0, -2), (-1, -1)),  # the total never stands alone on a page
     ]
     weights = [1.9, 4.6, 1.8, 0.9, 1.1, 1.4, 1.5]
     widths = [width * w / sum(weights) for w in weights]
