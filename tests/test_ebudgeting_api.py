@@ -79,11 +79,21 @@ def test_the_api_takes_a_plan_from_pagu_to_lock(client, regency):
             "location": "25 Puskesmas",
             "funding_source": "DAK Non Fisik",
             "ceiling": "150000000",
+            "target_group": "Ibu hamil",
         },
         headers=who["operator"],
     )
     assert created.status_code == 201, created.get_json()
     sub = created.get_json()
+    # Kelompok sasaran and waktu pelaksanaan, for the RKA's header block.
+    assert (sub["target_group"], sub["implementation_period"]) == ("Ibu hamil", "")
+    period = client.patch(
+        f"{api}/sub-activities/{sub['id']}",
+        json={"implementation_period": "Januari - Desember"},
+        headers=who["operator"],
+    )
+    assert period.get_json()["implementation_period"] == "Januari - Desember"
+    assert period.get_json()["target_group"] == "Ibu hamil"
     assert sub["name"] == "Pengelolaan Pelayanan Kesehatan Ibu Hamil" and sub["status"] == "draft"
     assert sub["output_indicator"].startswith("Jumlah Ibu Hamil") and sub["target_unit"] == "Orang"
     lines = f"{api}/sub-activities/{sub['id']}/lines"

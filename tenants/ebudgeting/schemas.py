@@ -71,6 +71,10 @@ class SubActivityCreate(Strict):
     funding_source: str = Field(max_length=60, examples=["PAD"])
     ceiling: Money = Field(ge=0, max_digits=17, decimal_places=2)
     override_reason: str | None = OVERRIDE
+    target_group: str = Field("", max_length=200, description="kelompok sasaran")
+    implementation_period: str = Field(
+        "", max_length=100, description="waktu pelaksanaan", examples=["Januari - Desember"]
+    )
 
 
 class SubActivityPatch(Strict):
@@ -81,6 +85,8 @@ class SubActivityPatch(Strict):
     funding_source: str | None = Field(default=None, max_length=60)
     ceiling: Money | None = Field(default=None, ge=0, max_digits=17, decimal_places=2)
     override_reason: str | None = OVERRIDE
+    target_group: str | None = Field(default=None, max_length=200)
+    implementation_period: str | None = Field(default=None, max_length=100)
 
 
 class SubActivityOut(BaseModel):
@@ -94,6 +100,8 @@ class SubActivityOut(BaseModel):
     target_unit: str
     location: str
     funding_source: str
+    target_group: str
+    implementation_period: str
     ceiling: Money
     total: Money = Field(description="sum of its lines")
     line_count: int

@@ -94,6 +94,8 @@ def sub_out(sub: SubActivity, total: Any = 0, count: int = 0, year: int = 0) -> 
         target_unit=sub.target_unit,
         location=sub.location,
         funding_source=sub.funding_source,
+        target_group=sub.target_group,
+        implementation_period=sub.implementation_period,
         ceiling=sub.ceiling,
         total=total,
         line_count=count,

@@ -118,6 +118,8 @@ def create_sub_activity(year: int, unit_id: int) -> Response:
         ceiling=form_amount(form.get("ceiling"), "ceiling"),
         actor=me(),
         override_reason=form.get("override_reason") or None,
+        target_group=form.get("target_group", ""),
+        implementation_period=form.get("implementation_period", ""),
     )
     flash(_("Sub-activity %(code)s was added.", code=sub.sub_kegiatan_code), "success")
     return back(".sub_activity", sub_id=sub.id)
@@ -197,6 +199,8 @@ def update_sub_activity(sub_id: int) -> Response:
         funding_source=form.get("funding_source"),
         ceiling=optional_amount(form.get("ceiling"), "ceiling"),
         override_reason=form.get("override_reason") or None,
+        target_group=form.get("target_group"),
+        implementation_period=form.get("implementation_period"),
     )
     flash(_("The sub-activity was saved."), "success")
     return back(".sub_activity", sub_id=sub_id)
