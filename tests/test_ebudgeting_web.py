@@ -236,6 +236,7 @@ def test_stage_changes_and_realization_pages(app, regency, tenant_db):
     overview = f"{base}/2026/"
     form = text(chair.get(overview))
     assert "Nomor DPA" in form and "tidak dapat dibatalkan" in form
+    assert "membekukan 1 sub kegiatan dengan 1 baris, seluruhnya Rp 660.000" in form
     dpa = {"stage": "dpa", "document_number": "DPA/1.02.01/001/2026", "document_date": "2026-01-02"}
     unconfirmed = post(chair, overview, f"{base}/2026/stage", dpa)
     assert unconfirmed.status_code == 422

@@ -4,6 +4,7 @@ pagu, the stage steps (RKA -> APBD -> DPA, the revision), reports and the SIPD e
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
@@ -67,9 +68,13 @@ def render_overview(year: int, **_args: object) -> str:
     actor = me()
     totals = ceilings.opd_totals(g.db, fiscal_year, actor)
     statuses: dict[int, dict[str, int]] = {}
-    for sub, _total, _count in planning.sub_activities(g.db, fiscal_year, actor):
+    freezes = {"subs": 0, "lines": 0, "total": Decimal(0)}  # what the next stage freezes
+    for sub, total, count in planning.sub_activities(g.db, fiscal_year, actor):
         per_unit = statuses.setdefault(sub.org_unit_id, {})
         per_unit[sub.status] = per_unit.get(sub.status, 0) + 1
+        freezes["subs"] += 1
+        freezes["lines"] += count
+        freezes["total"] += total
     totals_by_stage = stages.stage_totals(g.db, fiscal_year, actor)
     return render_template(
         "ebudgeting/overview.html",
@@ -83,6 +88,7 @@ def render_overview(year: int, **_args: object) -> str:
         snapshots=stages.snapshots(g.db, fiscal_year),
         steps=stages.available_steps(fiscal_year, actor),
         legal_basis=stages.LEGAL_BASIS,
+        freezes=freezes,
         elaboration=stages.ELABORATION,
         drafting=years.drafting_open(fiscal_year),
         notes=review.open_notes(g.db, fiscal_year, actor),
