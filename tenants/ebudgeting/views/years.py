@@ -68,13 +68,16 @@ def render_overview(year: int, **_args: object) -> str:
     actor = me()
     totals = ceilings.opd_totals(g.db, fiscal_year, actor)
     statuses: dict[int, dict[str, int]] = {}
-    freezes = {"subs": 0, "lines": 0, "total": Decimal(0)}  # what the next stage freezes
-    for sub, total, count in planning.sub_activities(g.db, fiscal_year, actor):
+    subs = planning.sub_activities(g.db, fiscal_year, actor)
+    for sub, _total, _count in subs:
         per_unit = statuses.setdefault(sub.org_unit_id, {})
         per_unit[sub.status] = per_unit.get(sub.status, 0) + 1
-        freezes["subs"] += 1
-        freezes["lines"] += count
-        freezes["total"] += total
+    # What the next stage freezes, said next to its confirmation.
+    freezes = {
+        "subs": len(subs),
+        "lines": sum(count for _s, _t, count in subs),
+        "total": sum((total for _s, total, _c in subs), Decimal(0)),
+    }
     totals_by_stage = stages.stage_totals(g.db, fiscal_year, actor)
     return render_template(
         "ebudgeting/overview.html",
