@@ -167,7 +167,8 @@ def to_dpa_with_payments(session: Session, payments_per_line: int) -> int:
     assert fiscal_year is not None
     actor = system_actor(ACTOR)
     for stage in ("rka", "apbd", "dpa"):
-        stages.take_snapshot(session, fiscal_year, stage, actor=actor)
+        document = stages.document_for(stage, fiscal_year.year, date(fiscal_year.year, 1, 2))
+        stages.take_snapshot(session, fiscal_year, stage, document=document, actor=actor)
     lines = session.execute(
         select(BudgetLine.sub_activity_id, BudgetLine.account_code, BudgetLine.amount)
     ).all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -182,25 +183,38 @@ def budget_through_dpa(session, opds):
     )  # 2.700.000
     lock_all(session, fiscal_year, opds)
     with pytest.raises(Conflict, match="next stage of 2026 is RKA, not APBD"):
-        stages.take_snapshot(session, fiscal_year, "apbd", actor=CHAIR)
+        stages.take_snapshot(
+            session, fiscal_year, "apbd", document=stage_document("apbd"), actor=CHAIR
+        )
     with pytest.raises(Forbidden):
-        stages.take_snapshot(session, fiscal_year, "rka", actor=TAPD)
-    rka_snap = stages.take_snapshot(session, fiscal_year, "rka", actor=CHAIR)
+        stages.take_snapshot(
+            session, fiscal_year, "rka", document=stage_document("rka"), actor=TAPD
+        )
+    rka_snap = stages.take_snapshot(
+        session, fiscal_year, "rka", document=stage_document("rka"), actor=CHAIR
+    )
     assert (rka_snap.total, rka_snap.line_count) == (Decimal("5800000.00"), 3)
     # The legislature cuts the paper: TAPD reopens, the OPD changes it, TAPD locks again.
     review.transition(
         session, planning.id, "reopen", note="Pemangkasan oleh Banggar DPRD", actor=CHAIR
     )
     with pytest.raises(Conflict, match="1 sub-activities are not locked"):
-        stages.take_snapshot(session, fiscal_year, "apbd", actor=CHAIR)
+        stages.take_snapshot(
+            session, fiscal_year, "apbd", document=stage_document("apbd"), actor=CHAIR
+        )
     rka.update_line(session, paper, factors=factors(("12", "rim")), actor=opds.operator)
     review.transition(session, planning.id, "submit", note=None, actor=opds.head)
     review.transition(session, planning.id, "lock", note=None, actor=CHAIR)
-    stages.take_snapshot(session, fiscal_year, "apbd", actor=CHAIR)
-    stages.take_snapshot(session, fiscal_year, "dpa", actor=CHAIR)
+    stages.take_snapshot(session, fiscal_year, "apbd", document=stage_document("apbd"), actor=CHAIR)
+    stages.take_snapshot(session, fiscal_year, "dpa", document=stage_document("dpa"), actor=CHAIR)
     return fiscal_year, planning, mothers, paper, snack, speaker
 
 
 def payments_csv(rows):
     header = "nomor_sp2d,tanggal,kode_opd,kode_sub_kegiatan,kode_rekening,nilai,uraian\n"
     return (header + "\n".join(rows) + "\n").encode()
+
+
+def stage_document(stage: str, year: int = YEAR) -> stages.StageDocument:
+    """The document a test takes ``stage`` on (dated 2 January of the year)."""
+    return stages.document_for(stage, year, date(year, 1, 2))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
+from pathlib import Path
 
+import jsonschema
 import pytest
 from smartcity.db import db
 from smartcity.tenancy.lifecycle import disable_app, enable_app, get_tenant
@@ -27,6 +30,7 @@ from .ebudgeting_support import (
 )
 from .support.web import sign_in
 
+SIPD_SCHEMA = Path(__file__).parents[1] / "tenants/ebudgeting/data/sipd_apbd.schema.json"
 API = "/t/{slug}/api/v1/ebudgeting"
 
 
@@ -75,11 +79,21 @@ def test_the_api_takes_a_plan_from_pagu_to_lock(client, regency):
             "location": "25 Puskesmas",
             "funding_source": "DAK Non Fisik",
             "ceiling": "150000000",
+            "target_group": "Ibu hamil",
         },
         headers=who["operator"],
     )
     assert created.status_code == 201, created.get_json()
     sub = created.get_json()
+    # Kelompok sasaran and waktu pelaksanaan, for the RKA's header block.
+    assert (sub["target_group"], sub["implementation_period"]) == ("Ibu hamil", "")
+    period = client.patch(
+        f"{api}/sub-activities/{sub['id']}",
+        json={"implementation_period": "Januari - Desember"},
+        headers=who["operator"],
+    )
+    assert period.get_json()["implementation_period"] == "Januari - Desember"
+    assert period.get_json()["target_group"] == "Ibu hamil"
     assert sub["name"] == "Pengelolaan Pelayanan Kesehatan Ibu Hamil" and sub["status"] == "draft"
     assert sub["output_indicator"].startswith("Jumlah Ibu Hamil") and sub["target_unit"] == "Orang"
     lines = f"{api}/sub-activities/{sub['id']}/lines"
@@ -155,11 +169,17 @@ def test_the_api_takes_a_plan_from_pagu_to_lock(client, regency):
     assert [s["total"] for s in seen["sub_activities"]] == ["2400000.00"]
     assert (
         client.post(
-            f"{api}/years/2026/stages", json={"stage": "rka"}, headers=who["viewer"]
+            f"{api}/years/2026/stages",
+            json={"stage": "rka", "document_number": "900/1", "document_date": "2025-08-01"},
+            headers=who["viewer"],
         ).status_code
         == 403
     )
-    stage = client.post(f"{api}/years/2026/stages", json={"stage": "rka"}, headers=who["chair"])
+    stage = client.post(
+        f"{api}/years/2026/stages",
+        json={"stage": "rka", "document_number": "900/1/KUA-PPAS", "document_date": "2025-08-01"},
+        headers=who["chair"],
+    )
     assert stage.status_code == 201 and stage.get_json()["year"]["stage"] == "rka"
     ceilings = client.get(f"{api}/years/2026/ceilings", headers=who["viewer"]).get_json()
     dinkes = next(c for c in ceilings["ceilings"] if c["org_unit_id"] == opds.dinkes)
@@ -220,13 +240,37 @@ def test_payment_files_are_imported_whole_or_not_at_all(client, regency, tenant_
         ).status_code
         == 200
     )
-    for stage in ("rka", "apbd", "dpa"):
-        assert (
-            client.post(
-                f"{api}/years/2026/stages", json={"stage": stage}, headers=who["chair"]
-            ).status_code
-            == 201
+    # A stage is taken on its document: without its number and date it is refused.
+    bare = client.post(f"{api}/years/2026/stages", json={"stage": "rka"}, headers=who["chair"])
+    assert bare.status_code == 422
+    documents = {
+        "rka": {"document_number": "900/12/KUA-PPAS/2025", "document_date": "2025-08-14"},
+        "apbd": {"document_number": "Perda 5/2025", "document_date": "2025-11-28"},
+        "dpa": {"document_number": "DPA/1.02.01/001/2026", "document_date": "2026-01-02"},
+    }
+    no_perkada = client.post(
+        f"{api}/years/2026/stages", json={"stage": "rka", **documents["rka"]}, headers=who["chair"]
+    )
+    assert no_perkada.status_code == 201
+    refused = client.post(
+        f"{api}/years/2026/stages",
+        json={"stage": "apbd", **documents["apbd"]},
+        headers=who["chair"],
+    )
+    assert refused.status_code == 422
+    assert "elaboration_number" in refused.get_json()["error"]["fields"]
+    documents["apbd"]["elaboration_number"] = "Perbup 60/2025"
+    for stage in ("apbd", "dpa"):
+        taken = client.post(
+            f"{api}/years/2026/stages",
+            json={"stage": stage, **documents[stage]},
+            headers=who["chair"],
         )
+        assert taken.status_code == 201
+    snapshots = {s["stage"]: s for s in taken.get_json()["snapshots"]}
+    assert snapshots["dpa"]["document_number"] == "DPA/1.02.01/001/2026"
+    assert snapshots["apbd"]["elaboration_number"] == "Perbup 60/2025"
+    assert snapshots["rka"]["document_date"] == "2025-08-14"
 
     bad = (
         "nomor_sp2d;tanggal;kode_opd;kode_sub_kegiatan;kode_rekening;nilai\n"
@@ -276,14 +320,47 @@ def test_payment_files_are_imported_whole_or_not_at_all(client, regency, tenant_
         }
     ]
     assert report["by_month"][1]["realized"] == "1500000.00"  # February
-    sipd = client.get(f"{api}/years/2026/sipd", headers=who["viewer"]).get_json()
-    assert sipd["kode_pemda"] == "3318" and sipd["tahapan"] == "dpa"
-    rincian = sipd["skpd"][0]["sub_kegiatan"][0]["rincian"][0]
-    assert (rincian["kode_rekening"], rincian["koefisien"], rincian["total"]) == (
-        PAPER_ACCOUNT,
-        "40 rim",
-        "2200000.00",
+    # SIPD names the OPD by its long code: TAPD enters it, or the export says so (409).
+    missing = client.get(f"{api}/years/2026/sipd", headers=who["viewer"])
+    assert missing.status_code == 409 and "1.02.01" in missing.get_json()["error"]["message"]
+    code_url = f"{api}/opds/{opds.dinkes}/skpd-code"
+    for bad in ("1.02.01", "1.02.0.00.0.00.00.0000", "9.99.0.00.0.00.01.0000"):
+        refused = client.put(code_url, json={"skpd_code": bad}, headers=who["tapd"])
+        assert refused.status_code == 422, bad
+    assert (
+        client.put(
+            code_url, json={"skpd_code": "1.02.0.00.0.00.01.0000"}, headers=who["operator"]
+        ).status_code
+        == 403
     )
+    assert (
+        client.put(
+            code_url, json={"skpd_code": "1.02.0.00.0.00.01.0000"}, headers=who["tapd"]
+        ).get_json()["skpd_code"]
+        == "1.02.0.00.0.00.01.0000"
+    )
+    clash = client.put(
+        f"{api}/opds/{opds.disdik}/skpd-code",
+        json={"skpd_code": "1.02.0.00.0.00.01.0000"},
+        headers=who["tapd"],
+    )
+    assert clash.status_code == 409
+    sipd = client.get(f"{api}/years/2026/sipd", headers=who["viewer"]).get_json()
+    jsonschema.validate(sipd, json.loads(SIPD_SCHEMA.read_text()))
+    assert sipd["kode_pemda"] == "3318" and sipd["tahapan"] == "dpa"
+    opd = sipd["skpd"][0]
+    assert (opd["kode_skpd"], opd["kode_sub_skpd"]) == ("1.02.0.00.0.00.01.0000",) * 2
+    assert opd["pagu"] == 2200000 and sipd["total"] == 2200000
+    sub = opd["sub_kegiatan"][0]
+    assert (sub["kode_sumber_dana"], sub["nama_sumber_dana"]) == ("1.1", "PAD")
+    rincian = sub["rincian"][0]
+    assert (
+        rincian["kode_rekening"],
+        rincian["koefisien"],
+        rincian["volume"],
+        rincian["harga_satuan"],
+        rincian["total"],
+    ) == (PAPER_ACCOUNT, "40 rim", 40, 55000, 2200000)
 
 
 def test_another_regency_sees_none_of_it(client, regency, provision, tenant_db):

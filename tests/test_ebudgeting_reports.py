@@ -29,6 +29,7 @@ from .ebudgeting_support import (
     item,
     make_opds,
     make_users,
+    stage_document,
     sub_activity,
 )
 from .support.documents import pdf_text
@@ -94,7 +95,9 @@ def regency(provision, tenant_db, state):
             review.transition_opd(session, fiscal_year, unit, "submit", note=None, actor=SYSTEM)
             review.transition_opd(session, fiscal_year, unit, "lock", note=None, actor=CHAIR)
         for stage in ("rka", "apbd", "dpa"):
-            stages.take_snapshot(session, fiscal_year, stage, actor=CHAIR)
+            stages.take_snapshot(
+                session, fiscal_year, stage, document=stage_document(stage), actor=CHAIR
+            )
         realization.record_payment(
             session,
             fiscal_year,
@@ -139,6 +142,129 @@ def _rows(data, sheet):
     return [list(r) for r in names[sheet].iter_rows(values_only=True)]
 
 
+@pytest.fixture
+def heads(regency, tenant_db):
+    """The head of Dinas Kesehatan on the roster, and the TAPD chair's NIP."""
+    from datetime import date as day
+
+    from smartcity.tenantcore.models import OrgUnit, Staff
+    from sqlalchemy import select
+
+    with tenant_db(regency) as session:
+        dinkes = session.scalar(select(OrgUnit).where(OrgUnit.code == "1.02.01"))
+        disdik = session.scalar(select(OrgUnit).where(OrgUnit.code == "1.01.01"))
+        for nip, name, echelon, position in (
+            ("197001101992011001", "dr. Siti Rahmawati, M.Kes", "II.b", "Kepala Dinas"),
+            ("198503152010012002", "Budi Santoso", None, "Analis Keuangan"),
+            ("196805121990031003", "Sekda", "II.a", "Sekretaris Daerah"),
+        ):
+            session.add(
+                Staff(
+                    nip=nip,
+                    name=name,
+                    status="PNS",
+                    golongan="IV/c",
+                    position=position,
+                    echelon=echelon,
+                    unit_id=disdik.id if name == "Sekda" else dinkes.id,
+                    sex="P",
+                    birth_date=day(1970, 1, 10),
+                )
+            )
+    return regency
+
+
+def test_the_dpa_of_an_opd_is_the_regulations_document(report, heads):
+    """Permendagri 77/2020: title and number by stage, header block, indicators, account
+    hierarchy with subtotals equal to the lines, TAPD table, the head's signature."""
+    slug = heads
+    dpa = pdf_text(
+        report(
+            slug,
+            "tapd@example.go.id",
+            "report:ebudgeting_rka",
+            year=2026,
+            org_unit_code="1.02.01",
+            signing_place="Sukamaju",
+            format="pdf",
+        )
+    )
+    flat = " ".join(dpa.split())
+    assert "DOKUMEN PELAKSANAAN ANGGARAN SATUAN KERJA PERANGKAT DAERAH (DPA-SKPD)" in flat
+    assert "Nomor: DPA/2026/001" in flat and "RENCANA KERJA DAN ANGGARAN" not in flat
+    assert "DPA-RINCIAN BELANJA SKPD" in flat and "RKA-RINCIAN" not in flat
+    for label in (
+        "Urusan Pemerintahan",
+        "Bidang Urusan",
+        "Program",
+        "Kegiatan",
+        "Sub Kegiatan",
+        "Capaian Program",
+        "Masukan",
+        "Keluaran",
+        "Hasil",
+        "Kelompok Sasaran",
+        "Lokasi",
+        "Waktu Pelaksanaan",
+        "Sumber Pendanaan",
+        "Alokasi 2025",
+        "Alokasi 2027",
+    ):
+        assert label in flat, label
+    assert "1.02.02.2.02.0001 Pengelolaan Pelayanan Kesehatan Ibu Hamil" in flat
+    # 25 orang x 4 kali boxes of snacks at Rp 20.000: volume and unit apart, and every
+    # account level above the line carries the line's 2.000.000.
+    assert "25 orang x 4 kali 100 orang x kali 20.000 2.000.000" in flat
+    for account in ("5 ", "5.1 ", "5.1.02 ", "5.1.02.01 ", "5.1.02.01.01 ", MEALS_ACCOUNT):
+        assert f"{account.strip()} " in flat
+    assert "5.1.02.01.01.0052 Belanja Makanan dan Minuman Rapat 2.000.000" in flat
+    # The TAPD table and the head of the SKPD's signature.
+    assert "Tim Anggaran Pemerintah Daerah" in flat and "Ketua TAPD" in flat
+    assert "Sekda 196805121990031003" in flat.replace(" Ketua", "")
+    assert "Sukamaju, 2 Januari 2026" in flat
+    assert "Kepala Dinas Kesehatan," in flat and "dr. Siti Rahmawati, M.Kes" in flat
+    assert "NIP 19700110 199201 1 001" in flat
+
+    rka = " ".join(
+        pdf_text(
+            report(
+                slug,
+                "tapd@example.go.id",
+                "report:ebudgeting_rka",
+                year=2026,
+                org_unit_code="1.02.01",
+                stage="rka",
+                format="pdf",
+            )
+        ).split()
+    )
+    assert "RENCANA KERJA DAN ANGGARAN SATUAN KERJA PERANGKAT DAERAH (RKA-SKPD)" in rka
+    assert "Nomor DPA" not in rka and "RKA-RINCIAN BELANJA SKPD" in rka
+
+
+def test_the_dpa_spreadsheet_keeps_the_hierarchy_with_subtotals(report, heads):
+    xlsx = report(
+        heads,
+        "tapd@example.go.id",
+        "report:ebudgeting_rka",
+        year=2026,
+        org_unit_code="1.02.01",
+        format="xlsx",
+    )
+    rows = _rows(xlsx, "DPA-RINCIAN BELANJA SKPD")
+    header = rows.index(next(r for r in rows if r and r[0] == "Sub kegiatan"))
+    body = [r for r in rows[header + 1 :] if r and r[0]]
+    mothers = [r for r in body if r[0] == SUB_MOTHERS]
+    lines = [r for r in mothers if r[2] == 7]
+    assert [(r[5], r[6], r[7], r[8]) for r in lines] == [(100, "orang x kali", 20000, 2000000)]
+    levels = {r[2]: r for r in mothers if r[2] < 7}
+    assert sorted(levels) == [1, 2, 3, 4, 5, 6]
+    assert all(r[8] == sum(ln[8] for ln in lines) for r in levels.values())
+    summary = _rows(xlsx, "DPA-BELANJA SKPD")
+    total = next(r for r in summary if len(r) > 1 and r[1] == "Jumlah")
+    assert total[5] == 3100000
+
+
 def test_rka_per_opd_in_pdf_and_xlsx(report, regency):
     slug = regency
     pdf = report(
@@ -160,13 +286,13 @@ def test_rka_per_opd_in_pdf_and_xlsx(report, regency):
         org_unit_code="1.02.01",
         format="xlsx",
     )
-    summary = _rows(xlsx, "Rekapitulasi per sub kegiatan")
+    summary = _rows(xlsx, "DPA-BELANJA SKPD")
     header = summary.index(next(r for r in summary if r and r[0] == "Kode"))
     body = summary[header + 1 :]
     assert [r[0] for r in body[:2]] == [SUB_PLANNING, SUB_MOTHERS]
-    assert [r[6] for r in body[:2]] == [1100000, 2000000]
-    assert body[2][1] == "Jumlah" and body[2][6] == 3100000
-    assert any(r[0] == "Tahap: DPA" for r in summary if r)
+    assert [r[5] for r in body[:2]] == [1100000, 2000000]
+    assert body[2][1] == "Jumlah" and body[2][5] == 3100000
+    assert any(r[0] == "Nomor DPA: DPA/2026/001" for r in summary if r)
 
 
 def test_budget_by_program_and_kegiatan(report, regency):

@@ -577,3 +577,46 @@ def test_an_opd_acts_only_for_itself(regency, tenant_db):
             sub_activity(session, fiscal_year, opds, code="1.02.02.2.02.0099")
         with pytest.raises(RuleViolation, match="level digit 1"):
             sub_activity(session, fiscal_year, opds, code="1.02.02.1.02.0001")
+
+
+def test_coefficient_units_must_count_what_the_item_is_priced_per(regency, tenant_db):
+    """A box of snacks is not paper by the rim: a factor in another catalogue unit
+    is refused (TAPD may override it); people and days only multiply."""
+    with tenant_db(regency) as session:
+        opds = make_opds(session)
+        fiscal_year = budget_year(session, opds)
+        sub = sub_activity(session, fiscal_year, opds)
+        paper = item(session, HVS)  # priced per Rim
+        with pytest.raises(RuleViolation) as caught:
+            rka.add_line(
+                session,
+                sub.id,
+                catalogue_item_id=paper.id,
+                account_code=PAPER_ACCOUNT,
+                factors=factors(("2.5", "kotak")),
+                actor=opds.operator,
+            )
+        assert set(caught.value.fields) == {"coefficient_unit"}
+        assert caught.value.message == (
+            f"the coefficient counts kotak but item {HVS} Kertas HVS is priced per Rim"
+        )
+        # The item's own unit (any case), and multipliers that are no catalogue unit, pass.
+        ok = rka.add_line(
+            session,
+            sub.id,
+            catalogue_item_id=paper.id,
+            account_code=PAPER_ACCOUNT,
+            factors=factors(("3", "bidang"), ("2", "RIM")),
+            actor=opds.operator,
+        )
+        assert ok.volume == Decimal(6)
+        # TAPD may let it through with a written reason.
+        rka.add_line(
+            session,
+            sub.id,
+            catalogue_item_id=paper.id,
+            account_code=PAPER_ACCOUNT,
+            factors=factors(("1", "paket")),
+            override_reason="paket kertas dari penyedia, setara satu rim",
+            actor=TAPD,
+        )

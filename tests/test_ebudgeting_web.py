@@ -24,11 +24,13 @@ from .ebudgeting_support import (
     SPEAKER,
     SUB_MOTHERS,
     SUB_PLANNING,
+    TAPD,
     budget_year,
     factors,
     item,
     make_opds,
     make_users,
+    stage_document,
     sub_activity,
 )
 from .support.web import csrf_token, sign_in
@@ -94,6 +96,8 @@ def test_an_opd_drafts_on_the_pages_and_reads_refusals_in_indonesian(app, regenc
     page = text(operator.get(rka_page))
     assert "Pengelolaan Pelayanan Kesehatan Ibu Hamil" in page and "Draf" in page
     assert "1.200 Orang" in page
+    # The edit form offers the target as it is typed in Indonesia, never 1.2E+3.
+    assert 'name="target" value="1.200" inputmode="decimal"' in html(operator.get(rka_page))
 
     refused = post(
         operator,
@@ -216,13 +220,39 @@ def test_stage_changes_and_realization_pages(app, regency, tenant_db):
         )
         review.transition(session, sub.id, "submit", note=None, actor=opds.head)
         review.transition(session, sub.id, "lock", note=None, actor=CHAIR)
-        stages.take_snapshot(session, fiscal_year, "rka", actor=CHAIR)
+        stages.take_snapshot(
+            session, fiscal_year, "rka", document=stage_document("rka"), actor=CHAIR
+        )
         review.transition(session, sub.id, "reopen", note="Pembahasan Banggar DPRD", actor=CHAIR)
         rka.update_line(session, line, factors=factors(("12", "rim")), actor=opds.operator)
         review.transition(session, sub.id, "submit", note=None, actor=opds.head)
         review.transition(session, sub.id, "lock", note=None, actor=CHAIR)
-        stages.take_snapshot(session, fiscal_year, "apbd", actor=CHAIR)
-        stages.take_snapshot(session, fiscal_year, "dpa", actor=CHAIR)
+        stages.take_snapshot(
+            session, fiscal_year, "apbd", document=stage_document("apbd"), actor=CHAIR
+        )
+
+    # The chair takes the DPA on the page: its number and date, after confirming.
+    chair = browser(app, slug, "sekda@example.go.id")
+    overview = f"{base}/2026/"
+    form = text(chair.get(overview))
+    assert "Nomor DPA" in form and "tidak dapat dibatalkan" in form
+    assert "membekukan 1 sub kegiatan dengan 1 baris, seluruhnya Rp 660.000" in form
+    dpa = {"stage": "dpa", "document_number": "DPA/1.02.01/001/2026", "document_date": "2026-01-02"}
+    unconfirmed = post(chair, overview, f"{base}/2026/stage", dpa)
+    assert unconfirmed.status_code == 422
+    assert "tidak dapat dibatalkan" in text(unconfirmed)
+    undated = post(
+        chair, overview, f"{base}/2026/stage", {**dpa, "document_date": "", "confirm": "yes"}
+    )
+    assert undated.status_code == 422 and "DPA memerlukan dokumennya" in text(undated)
+    taken = post(chair, overview, f"{base}/2026/stage", {**dpa, "confirm": "yes"})
+    assert taken.status_code == 303, text(taken)
+    with tenant_db(slug) as session:
+        snap = stages.snapshot_of(session, get_year(session, 2026), "dpa")
+        assert (snap.document_number, str(snap.document_date)) == (
+            "DPA/1.02.01/001/2026",
+            "2026-01-02",
+        )
 
     tapd = browser(app, slug, "tapd@example.go.id")
     changes = text(tapd.get(f"{base}/2026/changes?from=rka&to=apbd"))
@@ -270,6 +300,22 @@ def test_stage_changes_and_realization_pages(app, regency, tenant_db):
     assert chart["realized"][1] == 600000.0 and chart["labels"][4] == "Mei"
     assert "90.91" in page  # 600.000 of 660.000 paid
     assert 'id="eb-chart"' in page
+    # The payment form offers the DPA's lines (sub-activity and account) and nothing else.
+    form = html(tapd.get(f"{base}/2026/realization"))
+    offered = re.findall(r'name="dpa_line"[^>]*>(.*?)</select>', form, re.S)[0]
+    assert re.findall(r'<option value="([^"]+)"', offered) == [f"{sub.id}:{PAPER_ACCOUNT}"]
+    paid = post(
+        tapd,
+        f"{base}/2026/realization",
+        f"{base}/2026/payments",
+        {
+            "sp2d_number": "9/SP2D",
+            "paid_on": "2026-02-02",
+            "dpa_line": f"{sub.id}:{PAPER_ACCOUNT}",
+            "amount": "10.000",
+        },
+    )
+    assert paid.status_code == 303, text(paid)
 
 
 def test_catalogue_proposals_and_member_assignment_pages(app, regency, tenant_db):
@@ -417,3 +463,36 @@ def test_pages_offer_only_what_the_services_allow_and_a_refusal_is_a_4xx(app, re
 
         assert session.get(SubActivity, sub_id).status == "draft"
         assert session.scalar(select(func.count()).select_from(ReviewEvent)) == 0
+
+
+def test_the_sub_kegiatan_list_offers_the_opds_own_bidang_with_a_search(app, regency, tenant_db):
+    """714 codes from every urusan are no pick-list: once TAPD entered the OPD's SIPD code,
+    the health office sees health's sub kegiatan only, can search them, and a code of
+    another bidang posted by hand is refused."""
+    from tenants.ebudgeting import unit_codes
+
+    slug, opds, _items, _ = regency
+    base = f"/t/{slug}/ebudgeting"
+    page = f"{base}/2026/opd/{opds.dinkes}"
+    operator = browser(app, slug, "operator@dinkes.go.id")
+    with tenant_db(slug) as session:
+        unit_codes.set_skpd_code(session, opds.dinkes, "1.02.0.00.0.00.01.0000", actor=TAPD)
+    options = re.findall(r'<option value="([^"]+)"', html(operator.get(page)))
+    assert SUB_MOTHERS in options and len(options) > 5
+    assert all(code.startswith("1.02.") for code in options)
+    found = re.findall(r'<option value="([^"]+)"', html(operator.get(f"{page}?q=ibu+hamil")))
+    assert found == [SUB_MOTHERS]
+    refused = post(
+        operator,
+        page,
+        f"{page}/sub-activities",
+        {
+            "sub_kegiatan_code": "1.01.02.2.01.0002",
+            "target": "2",
+            "location": "SDN 3",
+            "funding_source": "PAD",
+            "ceiling": "1.000.000",
+        },
+    )
+    assert refused.status_code == 422
+    assert "bukan sub kegiatan bidang yang dilayani Dinas Kesehatan (1.02)" in text(refused)

@@ -33,6 +33,7 @@ from .ebudgeting_support import (
     make_opds,
     paper_line,
     payments_csv,
+    stage_document,
     sub_activity,
 )
 
@@ -152,7 +153,9 @@ def test_stage_snapshots_and_their_differences(regency, tenant_db):
         with pytest.raises(RuleViolation, match="in force"):
             review.transition(session, planning.id, "reopen", note="x" * 20, actor=CHAIR)
         with pytest.raises(Conflict, match="open the revision of 2026 before taking the RKA-P"):
-            stages.take_snapshot(session, fiscal_year, "rka_p", actor=CHAIR)
+            stages.take_snapshot(
+                session, fiscal_year, "rka_p", document=stage_document("rka_p"), actor=CHAIR
+            )
 
         assert stages.open_revision(session, fiscal_year, actor=CHAIR) == 2
         assert planning.status == mothers.status == "draft"
@@ -162,8 +165,12 @@ def test_stage_snapshots_and_their_differences(regency, tenant_db):
         rka.delete_line(session, speaker, actor=opds.operator)
         added = paper_line(session, mothers, opds, "2")  # 110.000
         lock_all(session, fiscal_year, opds)
-        stages.take_snapshot(session, fiscal_year, "rka_p", actor=CHAIR)
-        stages.take_snapshot(session, fiscal_year, "dppa", actor=CHAIR)
+        stages.take_snapshot(
+            session, fiscal_year, "rka_p", document=stage_document("rka_p"), actor=CHAIR
+        )
+        stages.take_snapshot(
+            session, fiscal_year, "dppa", document=stage_document("dppa"), actor=CHAIR
+        )
         assert fiscal_year.stage == "dppa" and fiscal_year.revision_open is False
 
         revision = stages.diff(session, fiscal_year, "dpa", "dppa", actor=TAPD)

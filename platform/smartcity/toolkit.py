@@ -45,7 +45,10 @@ The names, by topic:
 - jobs and reports: :func:`submit_job`, :class:`Job`, :class:`JobContext`,
   :class:`Report` and :class:`ReportParams` (listed in the manifest), and the
   document model (:class:`ReportDocument`, :class:`ReportFormat`, :class:`Section`,
-  :class:`Column`, :data:`CellValue`, :class:`Letterhead`, :class:`SignatureBlock`).
+  :class:`Column`, :data:`CellValue`, :class:`Letterhead`, :class:`SignatureBlock`),
+  and for a report drawing its own PDF layout with reportlab: :func:`letterhead_block`,
+  :func:`signature_blocks` (the kop and the signatures as flowables) and :func:`pdf_fonts`
+  (the embedded Unicode font's regular and bold names, registered).
 """
 
 from __future__ import annotations
@@ -107,7 +110,11 @@ from smartcity.reports import (
     Section,
     SignatureBlock,
 )
+from smartcity.reports.blocks import letterhead_block, signature_blocks
 from smartcity.reports.document import Value as CellValue
+from smartcity.reports.fonts import BOLD as _PDF_BOLD
+from smartcity.reports.fonts import REGULAR as _PDF_REGULAR
+from smartcity.reports.fonts import register_fonts as _register_fonts
 from smartcity.state import platform_state
 from smartcity.tenancy.cache import TenantInfo
 from smartcity.tenancy.resolver import current_tenant
@@ -179,6 +186,7 @@ __all__ = [
     "check_spam",
     "current_tenant",
     "job_capability",
+    "letterhead_block",
     "member_units",
     "member_units_by_user",
     "messages_from",
@@ -186,6 +194,7 @@ __all__ = [
     "parse_amount",
     "parse_number",
     "parse_quantity",
+    "pdf_fonts",
     "permissions_for",
     "query_int",
     "query_year",
@@ -197,6 +206,7 @@ __all__ = [
     "rupiah",
     "set_member_units",
     "signals",
+    "signature_blocks",
     "signed_in",
     "spam_fields",
     "submit_job",
@@ -225,6 +235,13 @@ def job_capability(ctx: JobContext, consumer: str, name: str) -> Callable[..., A
     and session instead of the request's; None when the provider is not enabled."""
     provide = platform_state().registry.capability(name, consumer=consumer, enabled=ctx.tenant.apps)
     return None if provide is None else partial(provide, ctx.session)
+
+
+def pdf_fonts() -> tuple[str, str]:
+    """The embedded Unicode font's (regular, bold) names, registered with reportlab:
+    a report's own PDF layout sets every text in them (Helvetica lacks ṣ, ā, ễ)."""
+    _register_fonts()
+    return _PDF_REGULAR, _PDF_BOLD
 
 
 def translations(app_name: str) -> AppTranslations:

@@ -8,7 +8,7 @@ plan reads as it was typed. Quantities take Indonesian decimals (``2,5``).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -99,6 +99,38 @@ def coefficient_text(factors: Sequence[dict[str, Any]] | Sequence[Factor]) -> st
         for f in factors
     ]
     return " x ".join(f"{number(q)} {u}" for q, u in pairs)
+
+
+#: Catalogue units that are a product of two counts: a factor in either part counts them.
+COMPOSITE_UNITS = {
+    "oh": frozenset({"orang", "hari", "malam"}),  # orang hari (also a night of lodging)
+    "ob": frozenset({"orang", "bulan"}),  # orang bulan
+    "oj": frozenset({"orang", "jam"}),  # orang jam
+    "ok": frozenset({"orang", "kali"}),  # orang kali
+    "unit/tahun": frozenset({"unit", "tahun"}),
+}
+#: People and time multiply any item (``50 orang x 2 kali`` boxes of snacks), even
+#: where the catalogue also prices something per person or per month.
+MULTIPLIERS = frozenset({"orang", "kali", "hari", "malam", "minggu", "bulan", "jam", "tahun"})
+
+
+def foreign_units(
+    factors: Sequence[Factor], item_unit: str, catalogue_units: Iterable[str]
+) -> list[str]:
+    """The factors' units that count something other than what the item is priced per.
+
+    A factor in another unit of the catalogue (``2,5 kotak`` of paper sold by the
+    ``Rim``) prices the wrong thing; words that are no catalogue unit (``ruas``,
+    ``lokal``) and people or time (``orang``, ``kali``) only multiply and pass.
+    """
+    own = item_unit.strip().lower()
+    accepted = {own} | COMPOSITE_UNITS.get(own, frozenset())
+    known = {u.strip().lower() for u in catalogue_units} - MULTIPLIERS
+    return [
+        f.unit
+        for f in factors
+        if (unit := f.unit.strip().lower()) in known and unit not in accepted
+    ]
 
 
 def stored_factors(factors: Sequence[Factor]) -> list[dict[str, str]]:

@@ -17,13 +17,14 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 
 from smartcity.toolkit import OrgUnit, User
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import ceilings, execution, members, planning, review, stages, years
+from . import ceilings, execution, members, planning, review, stages, unit_codes, years
 from .access import ROLE_NAMES, Actor, system_actor
 from .coefficients import Factor
 from .models import CatalogueItem, FiscalYear, Nomenclature, SubActivity
@@ -429,14 +430,34 @@ def seed(session: Session, region_code: str) -> dict[str, int]:
         else:
             _drafting(session, drafted, ctx)
     _assign_demo_users(session, opds)
+    _assign_skpd_codes(session, opds, actor)
     return counts
+
+
+def _assign_skpd_codes(session: Session, opds: list[OrgUnit], actor: Actor) -> None:
+    """Each OPD's SIPD code: its bidang, numbered in order within the bidang."""
+    bidang = set(session.scalars(select(Nomenclature.code).where(Nomenclature.level == "bidang")))
+    numbers: dict[str, int] = {}
+    for unit in sorted(opds, key=lambda u: u.code):
+        served = _bidang(unit)
+        if served not in bidang:
+            continue
+        numbers[served] = numbers.get(served, 0) + 1
+        code = f"{served}.0.00.0.00.{numbers[served]:02d}.0000"
+        unit_codes.set_skpd_code(session, unit.id, code, actor=actor)
 
 
 def _execute(session: Session, drafted: _Drafted, ctx: _Context) -> int:
     """RKA, the legislature's cut, APBD, DPA, cash plans and payments; returns how many."""
     fiscal_year, created, actor = drafted.fiscal_year, drafted.created, ctx.actor
     _lock(session, fiscal_year, list(created), actor)
-    stages.take_snapshot(session, fiscal_year, "rka", actor=actor)
+    stages.take_snapshot(
+        session,
+        fiscal_year,
+        "rka",
+        document=stages.document_for("rka", fiscal_year.year, date(fiscal_year.year - 1, 8, 14)),
+        actor=actor,
+    )
     # The legislature trims one programme plan of the first OPD with one.
     cut = next((subs[-1] for subs in created.values() if len(subs) > 3), None)
     if cut is not None:
@@ -456,8 +477,20 @@ def _execute(session: Session, drafted: _Drafted, ctx: _Context) -> int:
         planning.update_line(session, line, factors=factors, actor=actor)
         review.transition(session, cut.id, "submit", note=None, actor=actor)
         review.transition(session, cut.id, "lock", note=None, actor=actor)
-    stages.take_snapshot(session, fiscal_year, "apbd", actor=actor)
-    dpa = stages.take_snapshot(session, fiscal_year, "dpa", actor=actor)
+    stages.take_snapshot(
+        session,
+        fiscal_year,
+        "apbd",
+        document=stages.document_for("apbd", fiscal_year.year, date(fiscal_year.year - 1, 11, 28)),
+        actor=actor,
+    )
+    dpa = stages.take_snapshot(
+        session,
+        fiscal_year,
+        "dpa",
+        document=stages.document_for("dpa", fiscal_year.year, date(fiscal_year.year, 1, 2)),
+        actor=actor,
+    )
     for subs in created.values():
         for sub in subs:
             amount = execution.snapshot_amount(session, dpa, sub.id)

@@ -129,6 +129,20 @@ class FiscalYear(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class UnitCode(Base):
+    """The long code SIPD knows an OPD by: three urusan/bidang pairs, the unit and the
+    sub-unit (``1.02.0.00.0.00.01.0000``), kept by TAPD (``unit_codes.py``)."""
+
+    __tablename__ = "eb_unit_codes"
+
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey(ORG_UNIT_ID), primary_key=True)
+    skpd_code: Mapped[str] = mapped_column(String(30), unique=True)
+    updated_by: Mapped[str] = mapped_column(String(254))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
 class Ceiling(Base):
     """The pagu of one OPD for one year: the most its sub-activities may add up to."""
 
@@ -166,6 +180,9 @@ class SubActivity(Base):
     target_unit: Mapped[str] = mapped_column(String(60))
     location: Mapped[str] = mapped_column(String(200))
     funding_source: Mapped[str] = mapped_column(String(60))
+    #: Kelompok sasaran and waktu pelaksanaan, as the RKA's header block prints them.
+    target_group: Mapped[str] = mapped_column(String(200), server_default="", default="")
+    implementation_period: Mapped[str] = mapped_column(String(100), server_default="", default="")
     ceiling: Mapped[Decimal] = mapped_column(MONEY)
     status: Mapped[str] = mapped_column(String(10), default="draft")
     #: Who last submitted it: the regency may require someone else to lock it.
@@ -228,7 +245,9 @@ class ReviewEvent(Base):
 
 
 class Snapshot(Base):
-    """The budget frozen at a stage (RKA, APBD, DPA, RKA-P, DPPA) of a year."""
+    """The budget frozen at a stage (RKA, APBD, DPA, RKA-P, DPPA) of a year, on the
+    strength of a document: its number and date (the KUA-PPAS agreement, the Perda
+    APBD with the Perkada on its elaboration in ``elaboration_number``, the DPA)."""
 
     __tablename__ = "eb_snapshots"
     __table_args__ = (UniqueConstraint("fiscal_year_id", "stage"),)
@@ -240,6 +259,9 @@ class Snapshot(Base):
     line_count: Mapped[int] = mapped_column(Integer)
     taken_by: Mapped[str] = mapped_column(String(254))
     taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    document_number: Mapped[str | None] = mapped_column(String(100))
+    document_date: Mapped[date | None] = mapped_column(Date)
+    elaboration_number: Mapped[str | None] = mapped_column(String(100))
 
 
 class SnapshotLine(Base):

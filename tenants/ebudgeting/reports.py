@@ -17,8 +17,10 @@ Labels are Bahasa Indonesia: reports are the regency's official documents.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 from smartcity.toolkit import (
@@ -33,18 +35,19 @@ from smartcity.toolkit import (
     ReportParams,
     Section,
     User,
-    number,
     permissions_for,
     rupiah,
+    tenant_settings,
 )
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import execution, stages, years
 from .access import VIEW, VIEW_ALL, Actor, system_actor, units_of
+from .budget_documents import build_document
+from .budget_pdf import render_budget_pdf
 from .codes import kegiatan_code, program_code
-from .coefficients import coefficient_text
-from .models import Account, BudgetLine, FiscalYear, Nomenclature, SnapshotLine, SubActivity
+from .models import BudgetLine, FiscalYear, Nomenclature, SnapshotLine, SubActivity
 from .rules import N_
 
 MONTHS_ID = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
@@ -100,58 +103,13 @@ class YearParams(ReportParams):
 
 class RkaParams(YearParams):
     org_unit_code: str = Field(title=N_("OPD code"), min_length=1, max_length=40)
-
-
-def _line_rows(
-    session: Session, fiscal_year: FiscalYear, stage: str, unit: OrgUnit
-) -> list[tuple[str, str, str, str, str, Decimal, Decimal, str]]:
-    """(sub kegiatan, account, item, coefficient, unit, unit price, amount, description)."""
-    from .models import CatalogueItem
-
-    if stage == LIVE:
-        rows = session.execute(
-            select(
-                SubActivity.sub_kegiatan_code,
-                BudgetLine.account_code,
-                CatalogueItem.name,
-                BudgetLine.factors,
-                BudgetLine.unit,
-                BudgetLine.unit_price,
-                BudgetLine.amount,
-                BudgetLine.description,
-            )
-            .join(SubActivity, SubActivity.id == BudgetLine.sub_activity_id)
-            .join(CatalogueItem, CatalogueItem.id == BudgetLine.catalogue_item_id)
-            .where(SubActivity.fiscal_year_id == fiscal_year.id, SubActivity.org_unit_id == unit.id)
-            .order_by(SubActivity.sub_kegiatan_code, BudgetLine.account_code, BudgetLine.id)
-        ).all()
-    else:
-        snap = stages.snapshot_of(session, fiscal_year, stage)
-        assert snap is not None  # noqa: S101 - _stage_for checked it
-        rows = session.execute(
-            select(
-                SnapshotLine.sub_kegiatan_code,
-                SnapshotLine.account_code,
-                CatalogueItem.name,
-                SnapshotLine.factors,
-                SnapshotLine.unit,
-                SnapshotLine.unit_price,
-                SnapshotLine.amount,
-                SnapshotLine.description,
-            )
-            .join(CatalogueItem, CatalogueItem.id == SnapshotLine.catalogue_item_id)
-            .where(SnapshotLine.snapshot_id == snap.id, SnapshotLine.org_unit_id == unit.id)
-            .order_by(
-                SnapshotLine.sub_kegiatan_code, SnapshotLine.account_code, SnapshotLine.line_id
-            )
-        ).all()
-    return [
-        (code, account, item, coefficient_text(factors), unit_, price, amount, text)
-        for code, account, item, factors, unit_, price, amount, text in rows
-    ]
+    signing_place: str = Field(
+        "", title=N_("Place of signing"), max_length=100, description="Kota tempat SKPD berada"
+    )
 
 
 def build_rka(ctx: JobContext, params: RkaParams) -> ReportDocument:
+    """The RKA-SKPD of one OPD, or its DPA-SKPD (DPPA) once issued: Permendagri 77/2020."""
     session = ctx.session
     actor = report_actor(ctx)
     fiscal_year = years.get_year(session, params.year)
@@ -159,96 +117,22 @@ def build_rka(ctx: JobContext, params: RkaParams) -> ReportDocument:
     if unit is None or not actor.sees_unit(unit.id):
         raise ValueError(f"OPD {params.org_unit_code} tidak ditemukan")
     stage = _stage_for(session, fiscal_year, params.stage)
-    lines = _line_rows(session, fiscal_year, stage, unit)
-    ctx.progress(40)
-    subs = {
-        s.sub_kegiatan_code: s
-        for s in session.scalars(
-            select(SubActivity).where(
-                SubActivity.fiscal_year_id == fiscal_year.id, SubActivity.org_unit_id == unit.id
-            )
-        )
-    }
-    names = dict(session.execute(select(Nomenclature.code, Nomenclature.name)).all())
-    accounts = dict(session.execute(select(Account.code, Account.name)).all())
-    per_sub: dict[str, list[Any]] = defaultdict(list)
-    for row in lines:
-        per_sub[row[0]].append(row)
-    summary: list[list[CellValue]] = []
-    for code in sorted(set(per_sub) | set(subs)):
-        sub = subs.get(code)
-        total = sum((r[6] for r in per_sub.get(code, [])), Decimal(0))
-        summary.append(
-            [
-                code,
-                names.get(code, ""),
-                f"{sub.output_indicator}: {number(sub.target)} {sub.target_unit}" if sub else "",
-                sub.location if sub else "",
-                sub.funding_source if sub else "",
-                _money(sub.ceiling if sub else 0),
-                _money(total),
-            ]
-        )
-    grand = sum((r[6] for r in lines), Decimal(0))
-    sections = [
-        Section(
-            "Rekapitulasi per sub kegiatan",
-            [
-                Column("Kode", width=1.6),
-                Column("Sub kegiatan", width=3.5, wrap=True),
-                Column("Keluaran", width=3, wrap=True),
-                Column("Lokasi", width=1.5, wrap=True),
-                Column("Sumber dana", width=1.2),
-                Column("Pagu (Rp)", kind="number", width=1.6),
-                Column("Jumlah (Rp)", kind="number", width=1.6),
-            ],
-            summary,
-            total=[
-                "",
-                "Jumlah",
-                "",
-                "",
-                "",
-                _money(sum((s.ceiling for s in subs.values()), Decimal(0))),
-                _money(grand),
-            ],
-        )
-    ]
-    for code, rows in per_sub.items():
-        sections.append(
-            Section(
-                f"{code} {names.get(code, '')}",
-                [
-                    Column("Kode rekening", width=1.8),
-                    Column("Uraian", width=4, wrap=True),
-                    Column("Koefisien", width=2, wrap=True),
-                    Column("Harga satuan (Rp)", kind="number", width=1.6),
-                    Column("Jumlah (Rp)", kind="number", width=1.6),
-                ],
-                [
-                    [
-                        account,
-                        f"{accounts.get(account, '')} — {item}" + (f" ({text})" if text else ""),
-                        coefficient,
-                        _money(price),
-                        _money(amount),
-                    ]
-                    for _code, account, item, coefficient, _unit, price, amount, text in rows
-                ],
-                total=["", "Jumlah", "", None, _money(sum((r[6] for r in rows), Decimal(0)))],
-            )
-        )
-    ctx.progress(70)
-    return ReportDocument(
-        title=f"Rencana Kerja dan Anggaran (RKA) {unit.name}",
-        parameters=[
-            ("Tahun anggaran", str(fiscal_year.year)),
-            ("Tahap", _stage_label(stage)),
-            ("OPD", f"{unit.code} {unit.name}"),
-            ("Jumlah", rupiah(grand)),
-        ],
-        sections=sections,
+    ctx.progress(20)
+    settings = tenant_settings(session)
+    region = (settings.display_name if settings is not None else None) or ctx.tenant.name
+    zone = ZoneInfo(settings.timezone if settings is not None else "Asia/Jakarta")
+    document = build_document(
+        session,
+        fiscal_year,
+        stage,
+        unit,
+        region_name=region,
+        signing_place=params.signing_place.strip() or region,
+        today=datetime.now(zone).date(),
+        actor=actor,
     )
+    ctx.progress(70)
+    return document
 
 
 # --------------------------------------------------------------------------- program / kegiatan
@@ -444,11 +328,15 @@ def build_realization(ctx: JobContext, params: RealizationParams) -> ReportDocum
 
 rka_report = Report(
     name="ebudgeting_rka",
-    title=N_("RKA per OPD"),
-    description=N_("One OPD's work plan and budget: the summary and every spending line."),
+    title=N_("RKA / DPA per OPD"),
+    description=N_(
+        "An OPD's RKA-SKPD (its DPA-SKPD or DPPA-SKPD once issued): the spending summary,"
+        " the lines of each sub kegiatan, TAPD's verification and the signature."
+    ),
     params=RkaParams,
     build=build_rka,
     formats=(ReportFormat.PDF, ReportFormat.XLSX),
+    renderers={ReportFormat.PDF: render_budget_pdf},
     permission=VIEW,
     app="ebudgeting",
     filename="rka",

@@ -30,6 +30,7 @@ def N_(message: str) -> str:  # noqa: N802 - the name pybabel extracts
 RULES = {
     "catalogue_price": N_("price within the catalogue maximum"),
     "catalogue_account": N_("account allowed for the catalogue item"),
+    "coefficient_unit": N_("coefficient counts the unit the item is priced per"),
     "code_hierarchy": N_("code nests under its parent"),
     "government_level": N_("kegiatan level digit 2 (kabupaten/kota)"),
     "sub_activity_ceiling": N_("sub-activity lines within its ceiling"),
@@ -41,7 +42,13 @@ RULES = {
     "separation_of_duties": N_("whoever submits a plan does not lock it"),
 }
 OVERRIDABLE = frozenset(
-    {"catalogue_price", "catalogue_account", "sub_activity_ceiling", "opd_pagu"}
+    {
+        "catalogue_price",
+        "catalogue_account",
+        "coefficient_unit",
+        "sub_activity_ceiling",
+        "opd_pagu",
+    }
 )
 MIN_REASON = 10
 CENT = Decimal("0.01")

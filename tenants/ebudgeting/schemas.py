@@ -71,6 +71,10 @@ class SubActivityCreate(Strict):
     funding_source: str = Field(max_length=60, examples=["PAD"])
     ceiling: Money = Field(ge=0, max_digits=17, decimal_places=2)
     override_reason: str | None = OVERRIDE
+    target_group: str = Field("", max_length=200, description="kelompok sasaran")
+    implementation_period: str = Field(
+        "", max_length=100, description="waktu pelaksanaan", examples=["Januari - Desember"]
+    )
 
 
 class SubActivityPatch(Strict):
@@ -81,6 +85,8 @@ class SubActivityPatch(Strict):
     funding_source: str | None = Field(default=None, max_length=60)
     ceiling: Money | None = Field(default=None, ge=0, max_digits=17, decimal_places=2)
     override_reason: str | None = OVERRIDE
+    target_group: str | None = Field(default=None, max_length=200)
+    implementation_period: str | None = Field(default=None, max_length=100)
 
 
 class SubActivityOut(BaseModel):
@@ -94,6 +100,8 @@ class SubActivityOut(BaseModel):
     target_unit: str
     location: str
     funding_source: str
+    target_group: str
+    implementation_period: str
     ceiling: Money
     total: Money = Field(description="sum of its lines")
     line_count: int
@@ -200,8 +208,31 @@ class NoteList(BaseModel):
     notes: list[NoteOut]
 
 
+class SkpdCodeIn(Strict):
+    skpd_code: str = Field(
+        max_length=30,
+        description="SIPD's long code of the OPD: three urusan/bidang pairs, unit and "
+        "sub-unit, e.g. 1.02.0.00.0.00.01.0000",
+    )
+
+
+class SkpdCodeOut(BaseModel):
+    org_unit_id: int
+    org_unit_code: str
+    skpd_code: str
+
+
 class StageIn(Strict):
     stage: str = Field(description="rka, apbd, dpa, rka_p or dppa (only the next one)")
+    document_number: str = Field(
+        max_length=100,
+        description="number of the document the stage is taken on (KUA-PPAS agreement, "
+        "Perda APBD, DPA number, KUPA-PPAS agreement, DPPA number)",
+    )
+    document_date: date = Field(description="its date, in the budget year or the one before")
+    elaboration_number: str | None = Field(
+        None, max_length=100, description="APBD only: the Perkada on its elaboration"
+    )
 
 
 class SnapshotOut(BaseModel):
@@ -210,6 +241,9 @@ class SnapshotOut(BaseModel):
     line_count: int
     taken_by: str
     taken_at: datetime
+    document_number: str | None
+    document_date: date | None
+    elaboration_number: str | None
 
 
 class StageList(BaseModel):

@@ -1,16 +1,19 @@
 """The approved budget in the shape SIPD (Kemendagri) takes.
 
-SIPD receives a regency's budget as JSON: per SKPD (OPD), its sub kegiatan with
-the programme codes, output, location and funding, and the rincian belanja
-(account, item, coefficient, unit price, total). Codes keep their dots except
-the regency's, which SIPD writes without one (``3318``). Only an adopted
-budget is exported: the DPPA if issued, else the DPA, else the APBD.
+SIPD receives a regency's budget as JSON: per SKPD (OPD, named by its long SIPD code,
+``unit_codes.py``) and sub-unit, its sub kegiatan with the programme codes, output,
+location and funding source (a code of SIPD's sumber dana list), and the rincian belanja
+(account, item, coefficient, volume, unit price, total). Amounts, volumes and targets
+are JSON numbers. Codes keep their dots except the regency's, which SIPD writes without
+one (``3318``). Only an adopted budget is exported: the DPPA if issued, else the DPA,
+else the APBD. The shape is kept as a JSON Schema in ``data/sipd_apbd.schema.json``.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from smartcity.toolkit import Conflict, OrgUnit
@@ -24,12 +27,29 @@ from .codes import kegiatan_code, program_code
 from .coefficients import coefficient_text
 from .models import Account, CatalogueItem, FiscalYear, Nomenclature, SnapshotLine, SubActivity
 from .stages import latest_snapshot
+from .unit_codes import skpd_codes
 
 APPROVED_STAGES = ("dppa", "dpa", "apbd")
+SCHEMA = Path(__file__).parent / "data" / "sipd_apbd.schema.json"
+#: The funding sources a sub-activity names -> their code in SIPD's sumber dana list
+#: (Kepmendagri 050-5889/2021 as SIPD lists it: 1 dana umum, 2 dana khusus).
+FUNDING_CODES = {
+    "PAD": "1.1",
+    "DAU": "1.2.01.01.02",
+    "DAK Fisik": "2.2.01.01.03",
+    "DAK Non Fisik": "2.2.01.01.04",
+    "DBH": "1.2.01.01.01",
+    "DID": "2.2.01.02",
+    "Bantuan Keuangan Provinsi": "1.2.02.02",
+    "BLUD": "1.1.04.16",
+    "Pinjaman Daerah": "1.4.04",
+    "Lain-lain Pendapatan yang Sah": "1.3",
+}
 
 
-def _money(value: Decimal) -> str:
-    return f"{value:.2f}"
+def _money(value: Decimal) -> int | float:
+    """A JSON number: whole rupiah as an integer, else with its sen."""
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def approved_budget(
@@ -69,6 +89,15 @@ def approved_budget(
             select(OrgUnit).where(OrgUnit.id.in_({ln.org_unit_id for ln in lines}))
         )
     }
+    codes = skpd_codes(session, set(units))
+    if missing := sorted(unit.code for unit_id, unit in units.items() if unit_id not in codes):
+        raise Conflict(
+            _m(
+                "OPD %(codes)s has no SKPD code for SIPD yet: TAPD enters it first",
+                codes=", ".join(missing),
+            ),
+            {"skpd_code": _m("missing")},
+        )
     grouped: dict[int, dict[int, list[SnapshotLine]]] = defaultdict(lambda: defaultdict(list))
     for line in lines:
         grouped[line.org_unit_id][line.sub_activity_id].append(line)
@@ -90,10 +119,11 @@ def approved_budget(
                     "kode_sub_kegiatan": code,
                     "nama_sub_kegiatan": names.get(code, ""),
                     "indikator": sub.output_indicator if sub else "",
-                    "target": f"{sub.target.normalize():f}" if sub else "",
+                    "target": _money(sub.target) if sub else 0,
                     "satuan": sub.target_unit if sub else "",
                     "lokasi": sub.location if sub else "",
-                    "sumber_dana": sub.funding_source if sub else "",
+                    "kode_sumber_dana": FUNDING_CODES.get(sub.funding_source, "") if sub else "",
+                    "nama_sumber_dana": sub.funding_source if sub else "",
                     "pagu": _money(sum((ln.amount for ln in sub_lines), Decimal(0))),
                     "rincian": [
                         {
@@ -110,7 +140,7 @@ def approved_budget(
                             else "",
                             "uraian": ln.description,
                             "koefisien": coefficient_text(ln.factors),
-                            "volume": f"{ln.volume.normalize():f}",
+                            "volume": _money(ln.volume),
                             "satuan": ln.unit,
                             "harga_satuan": _money(ln.unit_price),
                             "total": _money(ln.amount),
@@ -121,8 +151,11 @@ def approved_budget(
             )
         skpd.append(
             {
-                "kode_skpd": unit.code,
+                "kode_skpd": codes[unit_id],
                 "nama_skpd": unit.name,
+                # The OPD budgets at its own level: it is its own (first) sub-unit.
+                "kode_sub_skpd": codes[unit_id],
+                "nama_sub_skpd": unit.name,
                 "pagu": _money(unit_total),
                 "sub_kegiatan": entries,
             }

@@ -9,9 +9,10 @@ or changed, and by how much per sub-activity.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from smartcity.toolkit import Conflict, NotFound, OrgUnit, record_audit
+from smartcity.toolkit import Conflict, InvalidInput, NotFound, OrgUnit, record_audit
 from sqlalchemy import func, insert, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -73,6 +74,70 @@ def _unlocked(session: Session, fiscal_year: FiscalYear) -> list[tuple[str, str]
     ]
 
 
+#: The document each stage is taken on (printed on the RKA/DPA and asked for by the page).
+LEGAL_BASIS = {
+    "rka": "Nota Kesepakatan KUA-PPAS",
+    "apbd": "Peraturan Daerah tentang APBD",
+    "dpa": "Nomor DPA",
+    "rka_p": "Nota Kesepakatan Perubahan KUA-PPAS",
+    "dppa": "Nomor DPPA",
+}
+#: The Perkada on the APBD's elaboration (penjabaran) comes with the Perda.
+ELABORATION = "Peraturan Kepala Daerah tentang Penjabaran APBD"
+DOCUMENT_NUMBER_MAX = 100
+
+
+@dataclass(frozen=True)
+class StageDocument:
+    """The number and date of the document a stage is taken on; for the APBD also
+    the Perkada on its elaboration."""
+
+    number: str
+    day: date | None
+    elaboration_number: str | None = None
+
+
+def document_for(stage: str, year: int, day: date) -> StageDocument:
+    """A plausible document for ``stage`` of ``year``, numbered the way regencies do:
+    for the demo and the benchmarks, which take every stage without a person asking."""
+    numbers = {
+        "rka": f"900/{year - 1}/KUA-PPAS",
+        "apbd": f"Perda Nomor 1 Tahun {year}",
+        "dpa": f"DPA/{year}/001",
+        "rka_p": f"900/{year}/KUPA-PPAS",
+        "dppa": f"DPPA/{year}/001",
+    }
+    elaboration = f"Perbup Nomor 1 Tahun {year}" if stage == "apbd" else None
+    return StageDocument(numbers[stage], day, elaboration)
+
+
+def _check_document(fiscal_year: FiscalYear, stage: str, document: StageDocument) -> None:
+    """Every stage names its document and date, within the budget year or the one before."""
+    problems: dict[str, str] = {}
+    if not document.number.strip() or len(document.number) > DOCUMENT_NUMBER_MAX:
+        problems["document_number"] = _m(
+            "required, at most %(count)s characters", count=DOCUMENT_NUMBER_MAX
+        )
+    if document.day is None or not (fiscal_year.year - 1 <= document.day.year <= fiscal_year.year):
+        problems["document_date"] = _m(
+            "a date in %(before)s or %(year)s", before=fiscal_year.year - 1, year=fiscal_year.year
+        )
+    elaboration = (document.elaboration_number or "").strip()
+    if stage == "apbd" and (not elaboration or len(elaboration) > DOCUMENT_NUMBER_MAX):
+        problems["elaboration_number"] = _m(
+            "required, at most %(count)s characters", count=DOCUMENT_NUMBER_MAX
+        )
+    if problems:
+        raise InvalidInput(
+            _m(
+                "the %(stage)s needs its document: %(basis)s, number and date",
+                stage=STAGE_TITLES[stage],
+                basis=LEGAL_BASIS[stage],
+            ),
+            problems,
+        )
+
+
 @dataclass(frozen=True)
 class YearSteps:
     """What the actor may do to a year's stages now: the overview's buttons."""
@@ -98,9 +163,15 @@ def available_steps(fiscal_year: FiscalYear, actor: Actor) -> YearSteps:
 
 
 def take_snapshot(
-    session: Session, fiscal_year: FiscalYear, stage: str, *, actor: Actor
+    session: Session,
+    fiscal_year: FiscalYear,
+    stage: str,
+    *,
+    document: StageDocument,
+    actor: Actor,
 ) -> Snapshot:
-    """Freeze the year's lines as ``stage``; only the next stage, once all is locked."""
+    """Freeze the year's lines as ``stage`` on ``document``; only the next stage, once
+    all is locked. Irreversible: the page asks for a confirmation first."""
     actor.require(LOCK)
     session.refresh(fiscal_year, with_for_update=True)
     expected = next_stage(fiscal_year)
@@ -138,8 +209,16 @@ def take_snapshot(
             ),
             {"stage": _m("%(count)s not locked", count=len(unlocked))},
         )
+    _check_document(fiscal_year, stage, document)
     snap = Snapshot(
-        fiscal_year_id=fiscal_year.id, stage=stage, total=ZERO, line_count=0, taken_by=actor.label
+        fiscal_year_id=fiscal_year.id,
+        stage=stage,
+        total=ZERO,
+        line_count=0,
+        taken_by=actor.label,
+        document_number=document.number.strip(),
+        document_date=document.day,
+        elaboration_number=(document.elaboration_number or "").strip() or None,
     )
     session.add(snap)
     session.flush()
@@ -194,7 +273,15 @@ def take_snapshot(
         action="ebudgeting.stage.snapshot",
         entity="eb_fiscal_year",
         entity_id=fiscal_year.id,
-        after={"year": fiscal_year.year, "stage": stage, "total": str(snap.total), "lines": lines},
+        after={
+            "year": fiscal_year.year,
+            "stage": stage,
+            "total": str(snap.total),
+            "lines": lines,
+            "document_number": snap.document_number,
+            "document_date": str(snap.document_date),
+            "elaboration_number": snap.elaboration_number,
+        },
     )
     return snap
 

@@ -94,6 +94,8 @@ def sub_out(sub: SubActivity, total: Any = 0, count: int = 0, year: int = 0) -> 
         target_unit=sub.target_unit,
         location=sub.location,
         funding_source=sub.funding_source,
+        target_group=sub.target_group,
+        implementation_period=sub.implementation_period,
         ceiling=sub.ceiling,
         total=total,
         line_count=count,
@@ -156,6 +158,9 @@ def snapshot_out(snap: Snapshot) -> SnapshotOut:
         line_count=snap.line_count,
         taken_by=snap.taken_by,
         taken_at=snap.taken_at,
+        document_number=snap.document_number,
+        document_date=snap.document_date,
+        elaboration_number=snap.elaboration_number,
     )
 
 

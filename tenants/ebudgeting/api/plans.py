@@ -81,6 +81,8 @@ def create_sub_activity(body: SubActivityCreate, year: int) -> tuple[Response, i
         ceiling=body.ceiling,
         actor=actor,
         override_reason=body.override_reason,
+        target_group=body.target_group,
+        implementation_period=body.implementation_period,
     )
     location = url_for(".get_sub_activity", sub_activity_id=sub.id)
     return jsonify(detail_of(sub, actor).model_dump(mode="json")), 201, {"Location": location}
@@ -119,6 +121,8 @@ def patch_sub_activity(body: SubActivityPatch, sub_activity_id: int) -> tuple[Re
         funding_source=body.funding_source,
         ceiling=body.ceiling,
         override_reason=body.override_reason,
+        target_group=body.target_group,
+        implementation_period=body.implementation_period,
     )
     return json_response(detail_of(sub, actor))
 

@@ -66,7 +66,10 @@ def list_stages(year: int) -> tuple[Response, int]:
 def take_stage(body: StageIn, year: int) -> tuple[Response, int]:
     actor = caller()
     fiscal_year = years.get_year(g.db, year)
-    stages.take_snapshot(g.db, fiscal_year, body.stage, actor=actor)
+    document = stages.StageDocument(
+        body.document_number, body.document_date, body.elaboration_number
+    )
+    stages.take_snapshot(g.db, fiscal_year, body.stage, document=document, actor=actor)
     return json_response(_stage_list(fiscal_year), 201)
 
 

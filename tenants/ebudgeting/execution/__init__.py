@@ -32,18 +32,21 @@ from tenants.ebudgeting.execution.payments import (
     record_payment,
 )
 from tenants.ebudgeting.execution.realization import (
+    DpaLine,
     LineRealization,
     MonthRow,
     RealizationRow,
     by_month,
     by_opd,
     by_program,
+    dpa_lines,
     line_realization,
 )
 
 __all__ = [
     "MAX_IMPORT_BYTES",
     "MAX_IMPORT_ROWS",
+    "DpaLine",
     "ImportRejected",
     "ImportResult",
     "LineRealization",
@@ -55,6 +58,7 @@ __all__ = [
     "by_program",
     "cash_plan_basis",
     "cash_plan_of",
+    "dpa_lines",
     "import_payments",
     "line_realization",
     "normalise_sp2d",

@@ -252,3 +252,50 @@ def line_realization(
             Decimal(total),
             tuple(paid.get((sid, account), [ZERO] * 12)),
         )
+
+
+@dataclass(frozen=True)
+class DpaLine:
+    """A line payments may be charged to: one account of one sub-activity in the DPA."""
+
+    sub_activity_id: int
+    sub_kegiatan_code: str
+    account_code: str
+    account_name: str
+    budget: Decimal
+
+    @property
+    def key(self) -> str:
+        """How the payment form names it: ``<sub-activity id>:<account>``."""
+        return f"{self.sub_activity_id}:{self.account_code}"
+
+
+def dpa_lines(session: Session, fiscal_year: FiscalYear, actor: Actor) -> list[DpaLine]:
+    """The DPA (DPPA once issued) lines the actor may charge, in code order: the payment
+    form offers these and nothing else."""
+    snap = execution_snapshot(session, fiscal_year)
+    if snap is None:
+        return []
+    query = (
+        select(
+            SnapshotLine.sub_activity_id,
+            SnapshotLine.sub_kegiatan_code,
+            SnapshotLine.account_code,
+            func.coalesce(Account.name, ""),
+            func.sum(SnapshotLine.amount),
+        )
+        .outerjoin(Account, Account.code == SnapshotLine.account_code)
+        .where(SnapshotLine.snapshot_id == snap.id)
+        .group_by(
+            SnapshotLine.sub_activity_id,
+            SnapshotLine.sub_kegiatan_code,
+            SnapshotLine.account_code,
+            Account.name,
+        )
+        .order_by(SnapshotLine.sub_kegiatan_code, SnapshotLine.account_code)
+    )
+    query = _scoped(query, SnapshotLine.org_unit_id, actor, None)
+    return [
+        DpaLine(sid, code, account, name, Decimal(total))
+        for sid, code, account, name, total in session.execute(query)
+    ]

@@ -38,6 +38,7 @@ from tenants.ebudgeting.planning.sub_activities import (
     may_delete,
     update_sub_activity,
 )
+from tenants.ebudgeting.unit_codes import bidang_of_opd
 
 __all__ = [
     "FUNDING_SOURCES",
@@ -46,6 +47,7 @@ __all__ = [
     "account_names",
     "add_line",
     "add_lines",
+    "bidang_of_opd",
     "coefficient_text",
     "create_sub_activity",
     "delete_line",

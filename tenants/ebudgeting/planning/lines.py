@@ -21,6 +21,7 @@ from tenants.ebudgeting.coefficients import (
     CENT,
     Factor,
     coefficient_text,
+    foreign_units,
     stored_factors,
     volume_of,
 )
@@ -109,11 +110,26 @@ class LineDraft:
         return (self.volume * self.unit_price).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _item_violations(draft: LineDraft) -> list[Violation]:
-    """The catalogue's rules for one line: its price and its account."""
+def _catalogue_units(session: Session, year: int) -> set[str]:
+    """Every unit the year's catalogue prices by (``Rim``, ``Kotak``, ``OH``)."""
+    return set(
+        session.scalars(select(CatalogueItem.unit).where(CatalogueItem.year == year).distinct())
+    )
+
+
+def _item_violations(draft: LineDraft, catalogue_units: set[str]) -> list[Violation]:
+    """The catalogue's rules for one line: its price, its account and its units."""
     item = draft.item
     label = f"{item.code} {item.name}"
     violations = []
+    if foreign := foreign_units(draft.factors, item.unit, catalogue_units):
+        violations.append(
+            Violation(
+                "coefficient_unit",
+                "the coefficient counts %(units)s but item %(item)s is priced per %(unit)s",
+                {"units": ", ".join(foreign), "item": label, "unit": item.unit},
+            )
+        )
     if draft.unit_price > item.max_price:
         violations.append(
             Violation(
@@ -149,7 +165,8 @@ def _line_violations(
     replacing: BudgetLine | None,
 ) -> list[Violation]:
     """Every rule for lines about to be written (or one replacing ``replacing``)."""
-    violations = [v for draft in drafts for v in _item_violations(draft)]
+    units = _catalogue_units(session, fiscal_year.year)
+    violations = [v for draft in drafts for v in _item_violations(draft, units)]
     adding = sum((d.amount for d in drafts), Decimal(0))
     others = line_total(session, sub.id, replacing.id if replacing else None)
     if others + adding > sub.ceiling:

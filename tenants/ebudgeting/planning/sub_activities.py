@@ -25,6 +25,7 @@ from tenants.ebudgeting.models import (
     SubActivity,
 )
 from tenants.ebudgeting.rules import RuleViolation, Violation, enforce, record_override
+from tenants.ebudgeting.unit_codes import bidang_of_opd
 from tenants.ebudgeting.years import require_drafting
 
 from .editing import require_editable
@@ -69,6 +70,17 @@ def _check_sub_fields(
         raise InvalidInput(_m("the sub-activity is not valid"), problems)
 
 
+def _check_header_fields(target_group: str, implementation_period: str) -> None:
+    """Kelompok sasaran and waktu pelaksanaan: optional, printed in the RKA's header."""
+    problems: dict[str, str] = {}
+    if len(target_group) > 200:
+        problems["target_group"] = _m("at most %(count)s characters", count=200)
+    if len(implementation_period) > 100:
+        problems["implementation_period"] = _m("at most %(count)s characters", count=100)
+    if problems:
+        raise InvalidInput(_m("the sub-activity is not valid"), problems)
+
+
 def pagu_violation(
     session: Session, fiscal_year: FiscalYear, org_unit_id: int, what: str, total: Decimal
 ) -> Violation | None:
@@ -108,6 +120,8 @@ def create_sub_activity(
     ceiling: Decimal,
     actor: Actor,
     override_reason: str | None = None,
+    target_group: str = "",
+    implementation_period: str = "",
 ) -> SubActivity:
     actor.require(DRAFT)
     actor.require_unit(org_unit_id)
@@ -122,6 +136,17 @@ def create_sub_activity(
             _m("sub kegiatan %(code)s is not in the current code tree", code=code),
             {"sub_kegiatan_code": _m("unknown")},
         )
+    served = bidang_of_opd(session, unit.id)
+    if served is not None and code[:4] not in served:
+        raise InvalidInput(
+            _m(
+                "sub kegiatan %(code)s is not of the bidang %(opd)s serves (%(bidang)s)",
+                code=code,
+                opd=unit.name,
+                bidang=", ".join(served),
+            ),
+            {"sub_kegiatan_code": _m("another bidang")},
+        )
     indicator = (output_indicator or node.indicator or "").strip()
     unit_of_target = (target_unit or node.indicator_unit or "").strip()
     ceiling = parse_amount(ceiling, "ceiling")
@@ -132,6 +157,7 @@ def create_sub_activity(
         location=location,
         funding_source=funding_source,
     )
+    _check_header_fields(target_group, implementation_period)
     lock_pagu(session, fiscal_year, unit.id)
     clash = select(SubActivity.id).where(
         SubActivity.fiscal_year_id == fiscal_year.id,
@@ -167,6 +193,8 @@ def create_sub_activity(
         target_unit=unit_of_target,
         location=location.strip(),
         funding_source=funding_source,
+        target_group=target_group.strip(),
+        implementation_period=implementation_period.strip(),
         ceiling=ceiling,
         status="draft",
         created_by=actor.label,
@@ -196,6 +224,8 @@ def _sub_public(sub: SubActivity) -> dict[str, Any]:
         "target_unit": sub.target_unit,
         "location": sub.location,
         "funding_source": sub.funding_source,
+        "target_group": sub.target_group,
+        "implementation_period": sub.implementation_period,
         "ceiling": str(sub.ceiling),
         "status": sub.status,
     }
@@ -213,6 +243,8 @@ def update_sub_activity(
     funding_source: str | None = None,
     ceiling: Decimal | None = None,
     override_reason: str | None = None,
+    target_group: str | None = None,
+    implementation_period: str | None = None,
 ) -> SubActivity:
     """Change what was given (None keeps a field); the code and OPD never change."""
     fiscal_year = year_of(session, sub)
@@ -234,6 +266,11 @@ def update_sub_activity(
         location=new_location,
         funding_source=new_funding,
     )
+    new_group = sub.target_group if target_group is None else target_group
+    new_period = (
+        sub.implementation_period if implementation_period is None else implementation_period
+    )
+    _check_header_fields(new_group, new_period)
     violations = []
     if new_ceiling != sub.ceiling:
         lines = line_total(session, sub.id)
@@ -261,6 +298,8 @@ def update_sub_activity(
     sub.target_unit = new_target_unit.strip()
     sub.location = new_location.strip()
     sub.funding_source = new_funding
+    sub.target_group = new_group.strip()
+    sub.implementation_period = new_period.strip()
     sub.ceiling = new_ceiling
     session.flush()
     record_audit(

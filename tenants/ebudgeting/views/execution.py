@@ -4,10 +4,10 @@ payments typed in or imported."""
 from __future__ import annotations
 
 from flask import abort, flash, g, render_template, request
-from smartcity.toolkit import InvalidInput, query_int, rupiah, translate
+from smartcity.toolkit import BIGINT_MAX, InvalidInput, query_int, rupiah, translate, whole_number
 from werkzeug.wrappers import Response
 
-from tenants.ebudgeting import ceilings, execution, planning, stages
+from tenants.ebudgeting import ceilings, execution, stages
 from tenants.ebudgeting.access import PAYMENTS
 from tenants.ebudgeting.messages import _m
 from tenants.ebudgeting.views.common import (
@@ -17,7 +17,6 @@ from tenants.ebudgeting.views.common import (
     blueprint,
     form_amount,
     form_number,
-    level6_accounts,
     me,
     refusal_shows,
     viewer,
@@ -46,7 +45,7 @@ def render_realization(
     }
     snapshot = stages.execution_snapshot(g.db, fiscal_year)
     may_pay = actor.can(PAYMENTS) and snapshot is not None
-    subs = planning.sub_activities(g.db, fiscal_year, actor) if may_pay else []
+    lines = execution.dpa_lines(g.db, fiscal_year, actor) if may_pay else []
     return render_template(
         "ebudgeting/realization.html",
         fiscal_year=fiscal_year,
@@ -60,8 +59,7 @@ def render_realization(
         chart=chart,
         payments=execution.payments(g.db, fiscal_year, actor, limit=50),
         can_pay=may_pay,
-        subs=subs,
-        accounts=level6_accounts() if subs else [],
+        dpa_lines=lines,
         problems=problems or [],
     )
 
@@ -86,13 +84,20 @@ def record_payment(year: int) -> Response:
     paid_on = execution.parse_day(form.get("paid_on"))
     if paid_on is None:
         raise InvalidInput(_m("the SP2D date is not a date"), {"paid_on": _m("a date")})
+    # The form names a DPA line ("<sub-activity id>:<account>"); the service checks it.
+    sub_id, _sep, account = form.get("dpa_line", "").partition(":")
+    sub_activity_id = (
+        whole_number(sub_id, "dpa_line", 0, BIGINT_MAX)
+        if sub_id
+        else form_number("sub_activity_id")
+    )
     execution.record_payment(
         g.db,
         year_or_404(year),
         sp2d_number=form.get("sp2d_number", ""),
         paid_on=paid_on,
-        sub_activity_id=form_number("sub_activity_id"),
-        account_code=form.get("account_code", ""),
+        sub_activity_id=sub_activity_id,
+        account_code=account or form.get("account_code", ""),
         amount=form_amount(form.get("amount"), "amount"),
         description=form.get("description", ""),
         actor=me(),

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from flask import abort, flash, g, render_template, request
 from smartcity.toolkit import OrgUnit, ServiceError, translate
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
 from tenants.ebudgeting import ceilings, execution, planning, review, years
@@ -39,18 +39,23 @@ from tenants.ebudgeting.views.common import (
 # --------------------------------------------------------------------------- OPD
 
 
-def _sub_kegiatan_choices() -> list[tuple[str, list[Nomenclature]]]:
-    """Sub kegiatan grouped under their program, for the 'new sub-activity' form."""
-    nodes = g.db.scalars(
-        select(Nomenclature)
-        .where(Nomenclature.is_active, Nomenclature.level.in_(("program", "sub_kegiatan")))
-        .order_by(Nomenclature.code)
-    ).all()
+def _sub_kegiatan_choices(
+    bidang: list[str] | None, search: str
+) -> list[tuple[str, list[Nomenclature]]]:
+    """Sub kegiatan grouped under their program, for the 'new sub-activity' form: those of
+    the OPD's own bidang (when its SIPD code names them) matching ``search`` (code or name)."""
+    query = select(Nomenclature).where(
+        Nomenclature.is_active, Nomenclature.level.in_(("program", "sub_kegiatan"))
+    )
+    if bidang:
+        query = query.where(or_(*(Nomenclature.code.startswith(f"{b}.") for b in bidang)))
+    nodes = g.db.scalars(query.order_by(Nomenclature.code)).all()
+    words = search.strip().lower()
     groups: list[tuple[str, list[Nomenclature]]] = []
     for node in nodes:
         if node.level == "program":
             groups.append((f"{node.code} {node.name}", []))
-        elif groups:
+        elif groups and (not words or node.code.startswith(words) or words in node.name.lower()):
             groups[-1][1].append(node)
     return [group for group in groups if group[1]]
 
@@ -65,6 +70,8 @@ def render_opd(year: int, unit_id: int, **_args: object) -> str:
         (s, e) for s, e in review.open_notes(g.db, fiscal_year, actor) if s.org_unit_id == unit.id
     ]
     may_draft = actor.can(DRAFT) and years.drafting_open(fiscal_year)
+    bidang = planning.bidang_of_opd(g.db, unit.id)
+    search = request.args.get("q", "")[:100]
     return render_template(
         "ebudgeting/opd.html",
         fiscal_year=fiscal_year,
@@ -80,7 +87,9 @@ def render_opd(year: int, unit_id: int, **_args: object) -> str:
         ),
         may_draft=may_draft,
         may_override=actor.may_override,
-        choices=_sub_kegiatan_choices() if may_draft else [],
+        choices=_sub_kegiatan_choices(bidang, search) if may_draft else [],
+        bidang=bidang,
+        search=search,
         funding_sources=FUNDING_SOURCES,
     )
 
@@ -109,6 +118,8 @@ def create_sub_activity(year: int, unit_id: int) -> Response:
         ceiling=form_amount(form.get("ceiling"), "ceiling"),
         actor=me(),
         override_reason=form.get("override_reason") or None,
+        target_group=form.get("target_group", ""),
+        implementation_period=form.get("implementation_period", ""),
     )
     flash(_("Sub-activity %(code)s was added.", code=sub.sub_kegiatan_code), "success")
     return back(".sub_activity", sub_id=sub.id)
@@ -188,6 +199,8 @@ def update_sub_activity(sub_id: int) -> Response:
         funding_source=form.get("funding_source"),
         ceiling=optional_amount(form.get("ceiling"), "ceiling"),
         override_reason=form.get("override_reason") or None,
+        target_group=form.get("target_group"),
+        implementation_period=form.get("implementation_period"),
     )
     flash(_("The sub-activity was saved."), "success")
     return back(".sub_activity", sub_id=sub_id)

@@ -4,12 +4,14 @@ pagu, the stage steps (RKA -> APBD -> DPA, the revision), reports and the SIPD e
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from smartcity.toolkit import (
     YEAR_MAX,
+    InvalidInput,
     TenantPrincipal,
     current_tenant,
     rupiah,
@@ -17,8 +19,9 @@ from smartcity.toolkit import (
 )
 from werkzeug.wrappers import Response
 
-from tenants.ebudgeting import catalogue, ceilings, planning, review, sipd, stages, years
+from tenants.ebudgeting import catalogue, ceilings, execution, planning, review, sipd, stages, years
 from tenants.ebudgeting.access import APPROVE_ITEM, CEILINGS
+from tenants.ebudgeting.messages import _m
 from tenants.ebudgeting.views.common import (
     JAKARTA,
     _,
@@ -65,9 +68,16 @@ def render_overview(year: int, **_args: object) -> str:
     actor = me()
     totals = ceilings.opd_totals(g.db, fiscal_year, actor)
     statuses: dict[int, dict[str, int]] = {}
-    for sub, _total, _count in planning.sub_activities(g.db, fiscal_year, actor):
+    subs = planning.sub_activities(g.db, fiscal_year, actor)
+    for sub, _total, _count in subs:
         per_unit = statuses.setdefault(sub.org_unit_id, {})
         per_unit[sub.status] = per_unit.get(sub.status, 0) + 1
+    # What the next stage freezes, said next to its confirmation.
+    freezes = {
+        "subs": len(subs),
+        "lines": sum(count for _s, _t, count in subs),
+        "total": sum((total for _s, total, _c in subs), Decimal(0)),
+    }
     totals_by_stage = stages.stage_totals(g.db, fiscal_year, actor)
     return render_template(
         "ebudgeting/overview.html",
@@ -80,6 +90,9 @@ def render_overview(year: int, **_args: object) -> str:
         latest_stage=next((s for s in reversed(STAGES) if s in totals_by_stage), None),
         snapshots=stages.snapshots(g.db, fiscal_year),
         steps=stages.available_steps(fiscal_year, actor),
+        legal_basis=stages.LEGAL_BASIS,
+        freezes=freezes,
+        elaboration=stages.ELABORATION,
         drafting=years.drafting_open(fiscal_year),
         notes=review.open_notes(g.db, fiscal_year, actor),
         unit_names={row.unit.id: row.unit.name for row in totals},
@@ -129,7 +142,21 @@ def _save_ceiling(year: int, unit_id: int) -> Response:
 @viewer
 @refusal_shows(render_overview)
 def take_stage(year: int) -> Response:
-    snap = stages.take_snapshot(g.db, year_or_404(year), request.form.get("stage", ""), actor=me())
+    """Take the next stage on its document, once the chair confirmed it freezes the plans."""
+    form = request.form
+    if form.get("confirm") != "yes":
+        raise InvalidInput(
+            _m("confirm that the stage freezes every plan: it cannot be undone"),
+            {"confirm": _m("required")},
+        )
+    document = stages.StageDocument(
+        number=form.get("document_number", ""),
+        day=execution.parse_day(form.get("document_date")),
+        elaboration_number=form.get("elaboration_number") or None,
+    )
+    snap = stages.take_snapshot(
+        g.db, year_or_404(year), form.get("stage", ""), document=document, actor=me()
+    )
     flash(
         _(
             "The %(stage)s of %(year)s was taken: %(lines)s lines, %(total)s.",
