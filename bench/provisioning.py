@@ -141,7 +141,7 @@ def run_series(state: PlatformState, label: str, apps: tuple[str, ...], count: i
     """Provision ``count`` regencies with ``apps``; print the figures; return the p50 (ms)."""
     totals: list[float] = []
     commits: list[float] = []
-    slug = label.split()[-1].replace(",", "")[:6] or "core"
+    slug = label.rsplit(maxsplit=1)[-1].replace(",", "")[:6] or "core"
     with timed_steps() as steps, count_round_trips() as sent:
         for i in range(count):
             total, commit = provision_one(state, f"{slug}-{i:04d}", apps)
