@@ -214,7 +214,7 @@ def problems(upload: PaymentUpload) -> list[dict[str, Any]]:
 
 PAYMENT_UPLOADS = UploadCheck(
     name="ebudgeting_payments",
-    title="SP2D payment file import",
+    title=_m("SP2D payment file import"),
     permission=PAYMENTS,
     check=check_stored,
     refuse=refuse_stored,
