@@ -25,6 +25,7 @@ from smartcity.tenancy import lifecycle
 from smartcity.tenantcore.models import AuditEntry
 from sqlalchemy import select
 
+from tenants.ebudgeting.execution.payment_jobs import PAYMENT_UPLOADS
 from tests.apps.noticeboard.manifest import manifest as noticeboard
 from tests.apps.noticeboard.reports import render_semicolon_csv
 from worker.apps import app_beat_schedule, register_app_tasks
@@ -51,6 +52,15 @@ def test_reports_are_read_from_the_manifests_of_the_deployment(app):
     twice = AppManifest(name="copycat", title="C", version="1", reports=noticeboard.reports)
     with pytest.raises(AppRegistryError, match="must say app='copycat'"):
         AppRegistry([twice])
+
+
+def test_an_apps_upload_checks_are_read_from_its_manifest(app):
+    """An app's big-file importer is a job kind of the deployments that install it."""
+    assert catalog.for_app(app).kinds.get("upload:ebudgeting_payments") is not None
+    assert "upload:ebudgeting_payments" not in catalog.build(AppRegistry([])).kinds
+    borrowed = AppManifest(name="copycat", title="C", version="1", upload_checks=(PAYMENT_UPLOADS,))
+    with pytest.raises(AppRegistryError, match="upload check 'ebudgeting_payments' must say"):
+        AppRegistry([borrowed])
 
 
 @dataclass

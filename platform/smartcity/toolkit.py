@@ -41,7 +41,10 @@ The names, by topic:
   (:func:`query_int`, :func:`query_year`, :func:`whole_number`, :data:`DbId`,
   :data:`BIGINT_MAX`, :data:`YEAR_MAX`), and
   :func:`N_` and :func:`translate` for messages;
-- uploads: :func:`read_table` within :class:`UploadLimits`;
+- uploads: :func:`read_table` within :class:`UploadLimits` (or :class:`TableReader`,
+  which says how far it has read), and for an importer whose big files a job checks
+  (listed in the manifest's ``upload_checks``): :class:`UploadCheck`,
+  :func:`upload_runs_as_job`;
 - jobs and reports: :func:`submit_job`, :class:`Job`, :class:`JobContext`,
   :class:`Report` and :class:`ReportParams` (listed in the manifest), and the
   document model (:class:`ReportDocument`, :class:`ReportFormat`, :class:`Section`,
@@ -97,6 +100,8 @@ from smartcity.i18n import AppTranslations
 from smartcity.jobs.kinds import JobContext
 from smartcity.jobs.models import Job
 from smartcity.jobs.service import submit as submit_job
+from smartcity.jobs.uploads import UploadCheck
+from smartcity.jobs.uploads import runs_as_job as upload_runs_as_job
 from smartcity.money import number, parse_amount, parse_number, parse_quantity, rupiah
 from smartcity.public import HoneypotGuard, SpamGuard, check_spam, spam_fields
 from smartcity.reference import RegionRow, region_rows
@@ -127,7 +132,7 @@ from smartcity.tenantcore.memberships import units_of as member_units
 from smartcity.tenantcore.models import OrgUnit, Staff, User
 from smartcity.tenantcore.settings import get_settings as tenant_settings
 from smartcity.uploads import Limits as UploadLimits
-from smartcity.uploads import read_table
+from smartcity.uploads import TableReader, read_table
 from smartcity.web import N_, translate
 from smartcity.web.access import signed_in
 
@@ -173,11 +178,13 @@ __all__ = [
     "SpamGuard",
     "Staff",
     "SubActivityBudget",
+    "TableReader",
     "TenantInfo",
     "TenantPrincipal",
     "TooManyRequests",
     "TranslationCatalogue",
     "Unauthorized",
+    "UploadCheck",
     "UploadLimits",
     "User",
     "WorkingCalendar",
@@ -214,6 +221,7 @@ __all__ = [
     "tenant_settings",
     "translate",
     "translations",
+    "upload_runs_as_job",
     "whole_number",
     "working_calendar",
 ]

@@ -10,6 +10,7 @@ from . import api, demo, reports, views
 from .access import PERMISSIONS, ROLE_CONFLICTS, ROLES, VIEW
 from .audit_labels import AUDIT_LABELS
 from .capabilities import CAPABILITIES
+from .execution.payment_jobs import PAYMENT_UPLOADS
 from .models import Base
 from .reference import DATASETS
 from .rules import N_
@@ -40,6 +41,8 @@ manifest = AppManifest(
     demo=demo.seed,
     provides=CAPABILITIES,
     reports=reports.REPORTS,
+    # Big SP2D files are imported by a job with progress (``execution.payment_jobs``).
+    upload_checks=(PAYMENT_UPLOADS,),
     # The catalogue keeps the file name ``messages`` in the app's own directory.
     translations=TranslationCatalogue(Path(__file__).parent / "translations"),
     audit_labels=AUDIT_LABELS,

@@ -30,6 +30,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     SmallInteger,
     String,
@@ -309,6 +310,32 @@ class PaymentImport(Base):
     row_count: Mapped[int] = mapped_column(Integer)
     total: Mapped[Decimal] = mapped_column(Numeric(20, 2))
     imported_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PaymentUpload(Base):
+    """A payment file too big to check in the request, kept for a job to import.
+
+    ``checking`` until the job ends; then ``imported`` (``import_id`` names the batch),
+    ``rejected`` with every bad row in ``problems``, or ``refused`` when a bound of
+    the reader refused the file (``refusal``: its msgid and values). The job writes
+    the payments and this outcome in one transaction, so nothing is half-imported.
+    """
+
+    __tablename__ = "eb_payment_uploads"
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    fiscal_year_id: Mapped[int] = mapped_column(ForeignKey("eb_fiscal_years.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    status: Mapped[str] = mapped_column(String(12), default="checking")
+    uploaded_by: Mapped[str] = mapped_column(String(254))
+    #: Who uploaded it: the job imports as that person (their permissions and OPDs).
+    uploaded_by_user_id: Mapped[int] = mapped_column(ForeignKey(USER_ID))
+    job_id: Mapped[int | None] = mapped_column(BigInteger)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("eb_payment_imports.id"))
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    refusal: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -368,6 +368,25 @@ class ImportOut(BaseModel):
     total: Money
 
 
+class ImportProblemOut(BaseModel):
+    row: int
+    column: str
+    message: str
+
+
+class PaymentUploadOut(BaseModel):
+    """A big payment file a job imports: ``checking`` (follow ``job_id``), then
+    ``imported`` (``import_id``), ``rejected`` (every bad row in ``problems``) or
+    ``refused`` (a bound of the reader; ``message`` says which)."""
+
+    upload_id: int
+    status: str
+    job_id: int | None
+    import_id: int | None
+    message: str | None
+    problems: list[ImportProblemOut]
+
+
 class RealizationRowOut(BaseModel):
     code: str
     name: str

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from sqlalchemy import MetaData
     from sqlalchemy.orm import Session
 
+    from smartcity.jobs.uploads import UploadCheck
     from smartcity.public import SpamGuard
     from smartcity.reports.registry import Report
 
@@ -147,6 +148,9 @@ class AppManifest:
     #: The app's reports (``smartcity.reports.Report``, each naming the renderer of
     #: any format it renders itself); the core's job catalogue reads them from here.
     reports: tuple[Report[Any], ...] = ()
+    #: The app's importers whose big files a job checks (``smartcity.jobs.uploads``,
+    #: kind ``upload:<name>``); the core's job catalogue reads them from here.
+    upload_checks: tuple[UploadCheck, ...] = ()
     #: The module declaring the app's Celery tasks (``worker.tasks.tenant_task``),
     #: imported by the worker when it starts; the core never looks for one by name.
     tasks: str | None = None
@@ -208,6 +212,12 @@ class AppManifest:
             f"{self.name}: report {r.name!r} must say app={self.name!r}"
             for r in self.reports
             if r.app != self.name
+        )
+        problems.extend(
+            f"{self.name}: upload check {c.name!r} must say app={self.name!r} and be "
+            f"named {self.name}_<what>"
+            for c in self.upload_checks
+            if c.app != self.name or not c.name.startswith(f"{self.name}_")
         )
         for report in self.reports:
             problems.extend(

@@ -2,7 +2,8 @@
 
 Read from the app registry, never found by file name: the core's reports are
 ``smartcity.reports.core.CORE_REPORTS`` and each app lists its own in its
-manifest (``AppManifest.reports``). The catalogue is built once per Flask app
+manifest (``AppManifest.reports``), as it lists the importers whose big files a
+job checks (``AppManifest.upload_checks``). The catalogue is built once per Flask app
 from its registry, so the web and the worker (which build the same app) see the
 same kinds, and two apps in one process (tests) never share one.
 """
@@ -35,8 +36,8 @@ class Catalogue:
 
 
 def build(registry: AppRegistry) -> Catalogue:
-    """The core's reports and every installed app's, and the core's upload checks, as job
-    kinds; a name twice is refused."""
+    """The core's reports and every installed app's, and the upload checks of the core and
+    of each app (``AppManifest.upload_checks``), as job kinds; a name twice is refused."""
     kinds = JobKindRegistry()
     reports: dict[str, Report[Any]] = {}
     for report in (*CORE_REPORTS, *(r for m in registry for r in m.reports)):
@@ -44,7 +45,7 @@ def build(registry: AppRegistry) -> Catalogue:
             raise ValueError(f"report {report.name!r} is declared twice")
         reports[report.name] = report
         kinds.add(report_kind(report))
-    for check in CORE_UPLOADS:
+    for check in (*CORE_UPLOADS, *(c for m in registry for c in m.upload_checks)):
         kinds.add(upload_kind(check))
     return Catalogue(kinds, reports)
 

@@ -8,6 +8,8 @@ from flask import Response, g, jsonify, request
 from smartcity.toolkit import (
     InvalidInput,
     query_int,
+    translate,
+    upload_runs_as_job,
 )
 
 from tenants.ebudgeting import (
@@ -17,24 +19,29 @@ from tenants.ebudgeting import (
     stages,
     years,
 )
+from tenants.ebudgeting.access import PAYMENTS
 from tenants.ebudgeting.api.common import (
     caller,
     json_response,
     spec,
 )
+from tenants.ebudgeting.execution import payment_jobs
 from tenants.ebudgeting.messages import _m
 from tenants.ebudgeting.models import (
     FiscalYear,
+    PaymentUpload,
     SubActivity,
 )
 from tenants.ebudgeting.schemas import (
     CashPlanIn,
     CashPlanOut,
     ImportOut,
+    ImportProblemOut,
     MonthOut,
     PaymentIn,
     PaymentList,
     PaymentOut,
+    PaymentUploadOut,
     RealizationOut,
     RealizationRowOut,
 )
@@ -138,10 +145,12 @@ def create_payment(body: PaymentIn, year: int) -> tuple[Response, int]:
 @spec.route(
     "POST",
     "/years/<year:year>/payments/import",
-    "Import SP2D payments: multipart/form-data with a CSV or XLSX 'file' (all rows or none)",
+    "Import SP2D payments: multipart/form-data with a CSV or XLSX 'file' (all rows or none). "
+    "A file above UPLOAD_JOB_BYTES is imported by a job: the answer is 202 with the "
+    "PaymentUploadOut to follow at /years/<year>/payments/uploads/<upload_id>",
     response=ImportOut,
     status=201,
-    errors=(403, 404, 409, 422),
+    errors=(403, 404, 409, 413, 422),
 )
 def import_payments(year: int) -> tuple[Response, int]:
     actor = caller()
@@ -152,6 +161,9 @@ def import_payments(year: int) -> tuple[Response, int]:
             _m("send the payment file as the form field 'file'"), {"file": _m("required")}
         )
     data = upload.read(execution.MAX_IMPORT_BYTES + 1)
+    if upload_runs_as_job(data):
+        stored = payment_jobs.start(g.db, fiscal_year, upload.filename, data, actor=actor)
+        return json_response(_upload_out(stored), 202)
     try:
         result = execution.import_payments(g.db, fiscal_year, upload.filename, data, actor=actor)
     except execution.ImportRejected as exc:
@@ -167,6 +179,34 @@ def import_payments(year: int) -> tuple[Response, int]:
     return json_response(
         ImportOut(import_id=result.import_id, rows=result.rows, total=result.total), 201
     )
+
+
+def _upload_out(stored: PaymentUpload) -> PaymentUploadOut:
+    refusal = payment_jobs.refusal(stored)
+    return PaymentUploadOut(
+        upload_id=stored.id,
+        status=stored.status,
+        job_id=stored.job_id,
+        import_id=stored.import_id,
+        message=translate(refusal) if refusal is not None else None,
+        problems=[
+            ImportProblemOut(row=p["row"], column=p["column"], message=translate(p["message"]))
+            for p in payment_jobs.problems(stored)
+        ],
+    )
+
+
+@spec.route(
+    "GET",
+    "/years/<year:year>/payments/uploads/<id:upload_id>",
+    "A big payment file a job imports: checking, then imported, rejected or refused",
+    response=PaymentUploadOut,
+    errors=(403, 404),
+)
+def get_payment_upload(year: int, upload_id: int) -> tuple[Response, int]:
+    caller().require(PAYMENTS)
+    fiscal_year = years.get_year(g.db, year)
+    return json_response(_upload_out(payment_jobs.get_upload(g.db, fiscal_year, upload_id)), 200)
 
 
 @spec.route(

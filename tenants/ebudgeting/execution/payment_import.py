@@ -7,7 +7,7 @@ bad row with its column and the reason.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,11 +15,11 @@ from decimal import Decimal
 from smartcity.toolkit import (
     InvalidInput,
     OrgUnit,
+    TableReader,
     UploadLimits,
     parse_number,
     record_audit,
 )
-from smartcity.toolkit import read_table as read_bounded_table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -48,6 +48,8 @@ IMPORT_LIMITS = UploadLimits(
     max_bytes=MAX_IMPORT_BYTES, max_rows=MAX_IMPORT_ROWS, max_columns=50, max_cells=1_000_000
 )
 MAX_LISTED_PROBLEMS = 200
+#: Rows between two progress reports of an import run as a job.
+PROGRESS_EVERY = 500
 COLUMNS = {
     "nomor_sp2d": ("nomor_sp2d", "no_sp2d", "sp2d", "sp2d_number"),
     "tanggal": ("tanggal", "tanggal_sp2d", "tgl_sp2d", "paid_on", "date"),
@@ -90,11 +92,20 @@ def _header_key(text: object) -> str:
     return re.sub(r"[^a-z0-9]+", "_", str(text or "").strip().lower()).strip("_")
 
 
-def read_table(filename: str, data: bytes) -> list[list[object]]:
+def read_table(
+    filename: str, data: bytes, progress: Callable[[float], None] | None = None
+) -> list[list[object]]:
     """Rows of a CSV (comma, semicolon or tab) or of an XLSX's first sheet, read within
-    :data:`IMPORT_LIMITS` by the core's bounded reader (a hostile file is refused, 4xx)."""
-    rows = read_bounded_table(filename, data, IMPORT_LIMITS, encodings=("utf-8-sig", "cp1252"))
-    return [list(row.values) for row in rows]
+    :data:`IMPORT_LIMITS` by the core's bounded reader (a hostile file is refused, 4xx).
+
+    ``progress`` (0-1), when given, hears how far reading has got (a job's import)."""
+    reader = TableReader(filename, data, IMPORT_LIMITS, encodings=("utf-8-sig", "cp1252"))
+    table: list[list[object]] = []
+    for row in reader.rows():
+        if progress is not None and row.number % PROGRESS_EVERY == 0:
+            progress(reader.fraction_read)
+        table.append(list(row.values))
+    return table
 
 
 def parse_money(value: object) -> Decimal | None:
@@ -274,9 +285,20 @@ def import_payments(
 ) -> ImportResult:
     """Import a whole file of SP2D payments, or nothing (``ImportRejected`` lists why)."""
     actor.require(PAYMENTS)
-    name = (filename or "payments").rsplit("/", 1)[-1][:255]
+    name = file_name(filename)
     # Read (bounded) before the year's lock is taken: a refused file holds up no one.
-    table = read_table(name, data)
+    return import_table(session, fiscal_year, name, read_table(name, data), actor=actor)
+
+
+def file_name(filename: str) -> str:
+    return (filename or "payments").rsplit("/", 1)[-1][:255]
+
+
+def import_table(
+    session: Session, fiscal_year: FiscalYear, name: str, table: list[list[object]], *, actor: Actor
+) -> ImportResult:
+    """Import the rows of a file already read, or nothing (``ImportRejected`` lists why)."""
+    actor.require(PAYMENTS)
     snap = execution_of(session, fiscal_year)
     # One import at a time per year: the budget check must see the other file's rows.
     session.refresh(fiscal_year, with_for_update=True)

@@ -4,12 +4,24 @@ payments typed in or imported."""
 from __future__ import annotations
 
 from flask import abort, flash, g, render_template, request
-from smartcity.toolkit import BIGINT_MAX, InvalidInput, query_int, rupiah, translate, whole_number
+from smartcity.toolkit import (
+    BIGINT_MAX,
+    InvalidInput,
+    Job,
+    ServiceError,
+    query_int,
+    rupiah,
+    translate,
+    upload_runs_as_job,
+    whole_number,
+)
 from werkzeug.wrappers import Response
 
 from tenants.ebudgeting import ceilings, execution, stages
 from tenants.ebudgeting.access import PAYMENTS
+from tenants.ebudgeting.execution import payment_jobs
 from tenants.ebudgeting.messages import _m
+from tenants.ebudgeting.models import PaymentImport
 from tenants.ebudgeting.views.common import (
     MONTH_NAMES,
     _,
@@ -114,10 +126,13 @@ def import_payments(year: int) -> Response:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise InvalidInput(_m("Choose a CSV or XLSX file."), {"file": _m("a CSV or XLSX file")})
+    data = upload.read()
+    if upload_runs_as_job(data):
+        stored = payment_jobs.start(g.db, fiscal_year, upload.filename, data, actor=me())
+        flash(_("The file is large: it is imported in the background, follow it here."), "info")
+        return back(".payment_upload_page", year=year, upload_id=stored.id)
     try:
-        result = execution.import_payments(
-            g.db, fiscal_year, upload.filename, upload.read(), actor=me()
-        )
+        result = execution.import_payments(g.db, fiscal_year, upload.filename, data, actor=me())
     except execution.ImportRejected as exc:
         # Each bad row goes to the page's table; the refusal itself is the summary.
         g.eb_import_problems = exc.problems
@@ -131,3 +146,24 @@ def import_payments(year: int) -> Response:
         "success",
     )
     return back(".realization_page", year=year)
+
+
+@blueprint.get("/<year:year>/payments/uploads/<id:upload_id>")
+@viewer
+def payment_upload_page(year: int, upload_id: int) -> str:
+    """A big payment file: the job's progress while it runs, then what became of it."""
+    fiscal_year = year_or_404(year)
+    try:
+        stored = payment_jobs.get_upload(g.db, fiscal_year, upload_id)
+    except ServiceError:
+        abort(404)
+    job = g.db.get(Job, stored.job_id) if stored.job_id is not None else None
+    return render_template(
+        "ebudgeting/payment_upload.html",
+        fiscal_year=fiscal_year,
+        upload=stored,
+        job=job,
+        refusal=payment_jobs.refusal(stored),
+        problems=payment_jobs.problems(stored),
+        batch=g.db.get(PaymentImport, stored.import_id) if stored.import_id else None,
+    )
