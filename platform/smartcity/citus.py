@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import psycopg
 from sqlalchemy import Connection, text
 
-from smartcity.errors import InvalidInput, NotFound
+from smartcity.errors import InvalidInput, Message, NotFound
 
 # The node of each distributed schema: metadata tables the app may read; unlike
 # the citus_shards view they ask no worker for sizes.
@@ -51,7 +51,10 @@ class Node:
     def parse(cls, value: str) -> Node:
         host, sep, port = value.rpartition(":")
         if not sep or not host or not port.isascii() or not port.isdigit():
-            raise InvalidInput("a node is host:port", {"node": f"not host:port: {value!r}"})
+            raise InvalidInput(
+                Message("a node is host:port"),
+                {"node": Message("not host:port: %(value)s", value=repr(value))},
+            )
         return cls(host, int(port))
 
 
@@ -91,7 +94,11 @@ def move_schema(admin_url: str, schema: str, target: Node) -> Node:
             _PLACEMENTS + " WHERE s.schemaid::regnamespace::text = %s", (schema,)
         ).fetchone()
         if found is None:
-            raise NotFound(f"schema {schema!r} is not a distributed schema with tables")
+            raise NotFound(
+                Message(
+                    "schema %(schema)s is not a distributed schema with tables", schema=repr(schema)
+                )
+            )
         source = Node(found[1], found[2])
         active = conn.execute(
             "SELECT 1 FROM pg_dist_node WHERE nodename = %s AND nodeport = %s"
@@ -99,7 +106,10 @@ def move_schema(admin_url: str, schema: str, target: Node) -> Node:
             (target.host, target.port),
         ).fetchone()
         if active is None:
-            raise InvalidInput("unknown node", {"node": f"{target} is not an active worker"})
+            raise InvalidInput(
+                Message("unknown node"),
+                {"node": Message("%(node)s is not an active worker", node=str(target))},
+            )
         if source != target:
             conn.execute(
                 "SELECT citus_schema_move(%s::regnamespace, %s, %s)",

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from .access import AGREEMENT, SIGN, Actor
 from .messages import M
 from .models import Agreement, AgreementBudget, AgreementTarget
-from .planning import indicator_by_lineage
+from .planning import indicator_by_lineage, require_opd
 
 LEVELS = ("head", "eselon3", "eselon4")
 MIN_REASON = 10
@@ -73,7 +73,7 @@ def create(
     level: str = "head",
 ) -> Agreement:
     actor.require(AGREEMENT)
-    actor.require_unit(org_unit_id)
+    require_opd(session, actor, org_unit_id)
     problems: dict[str, str] = {}
     if level not in LEVELS:
         problems["level"] = M("head, eselon3 or eselon4")

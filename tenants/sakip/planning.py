@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from smartcity.toolkit import Conflict, InvalidInput, NotFound, record_audit
+from smartcity.toolkit import Conflict, InvalidInput, NotFound, OrgUnit, record_audit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -67,6 +67,16 @@ def get_plan(session: Session, actor: Actor, plan_id: int) -> Plan:
     return plan
 
 
+def require_opd(session: Session, actor: Actor, org_unit_id: int) -> None:
+    """The OPD must exist and the actor act for it: a regency-wide actor "acts for"
+    every id, even one naming no OPD, which the database would refuse with a 500."""
+    if session.get(OrgUnit, org_unit_id) is None:
+        raise NotFound(
+            M("no OPD %(org_unit_id)s", org_unit_id=org_unit_id), {"org_unit_id": M("unknown")}
+        )
+    actor.require_unit(org_unit_id)
+
+
 def _require_author(actor: Actor, kind: str, org_unit_id: int | None) -> None:
     if kind == "rpjmd":
         actor.require(REGENCY_PLAN)
@@ -102,6 +112,8 @@ def create_plan(
             M("an RPJMD belongs to the regency, a Renstra or Renja to one OPD"),
             {"org_unit_id": M("required for a Renstra or Renja, absent for the RPJMD")},
         )
+    if org_unit_id is not None:
+        require_opd(session, actor, org_unit_id)
     if kind == "renja" and not start_year <= year <= start_year + 4:
         raise InvalidInput(
             M("the Renja's year must fall in its period"), {"year": M("outside the period")}
