@@ -50,24 +50,24 @@ PYTEST_NO_TESTS_COLLECTED = 5
 #: Run a second time through a private PgBouncer in transaction mode: what a
 #: pooled deployment serves (requests, API, jobs) and the pooler's own proofs.
 POOLED_TEST_FILES = (
-    "tests/test_pgbouncer.py",
-    "tests/test_isolation.py",
-    "tests/test_web_auth.py",
-    "tests/test_web_admin.py",
-    "tests/test_jobs.py",
+    "tests/smartcity/test_pgbouncer.py",
+    "tests/smartcity/tenancy/test_isolation.py",
+    "tests/smartcity/web/test_web_auth.py",
+    "tests/smartcity/web/test_web_admin.py",
+    "tests/smartcity/jobs/test_jobs.py",
 )
 
 #: The Citus tier (`--citus`): the same tests against a coordinator and two
 #: workers (tools/citus/cluster.sh under var/citus), every tenant a distributed schema.
 CITUS_TEST_FILES = (
-    "tests/test_citus.py",
-    "tests/test_provisioning.py",
-    "tests/test_isolation.py",
-    "tests/test_db_roles.py",
-    "tests/test_migrations.py",
-    "tests/test_ebudgeting_workflow.py",
-    "tests/test_ebudgeting_api.py",
-    "tests/test_jobs.py",
+    "tests/smartcity/test_citus.py",
+    "tests/smartcity/tenancy/test_provisioning.py",
+    "tests/smartcity/tenancy/test_isolation.py",
+    "tests/smartcity/test_db_roles.py",
+    "tests/smartcity/test_migrations.py",
+    "tests/tenants/ebudgeting/test_workflow.py",
+    "tests/tenants/ebudgeting/test_api.py",
+    "tests/smartcity/jobs/test_jobs.py",
 )
 CITUS_TOOLS = ROOT / "tools" / "citus"
 CITUS_DEFAULT_PORT = 5440

@@ -1,0 +1,152 @@
+"""Org-unit import (two steps, a report of every problem, idempotent) and the standard list."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from smartcity.errors import InvalidInput
+from smartcity.reference import region_rows
+from smartcity.tenantcore import orgunit_import
+from smartcity.tenantcore.models import OrgUnit
+from sqlalchemy import func, select
+
+from tests.support.web import admin_client, post_form, shown_errors
+
+SLEMAN = "34.04"
+HEADER = "kode,nama,jenis,kode_induk,kode_wilayah"
+GOOD = [
+    "1.02,Dinas Kesehatan,Dinas,,",
+    "1.02.01,Bidang Pelayanan Kesehatan,bidang,,",
+    "7.01,Kecamatan Gamping,kecamatan,,34.04.01",
+]
+
+
+def _csv(*rows: str) -> bytes:
+    return ("\n".join((HEADER, *rows)) + "\n").encode()
+
+
+def _rows(*rows: str):
+    return orgunit_import.read_rows("units.csv", _csv(*rows))
+
+
+def _units(tenant_db, slug) -> dict[str, tuple[str, str]]:
+    with tenant_db(slug) as session:
+        return {u.code: (u.name, u.kind) for u in session.scalars(select(OrgUnit))}
+
+
+@pytest.fixture
+def sleman(provision):
+    return provision(region_code=SLEMAN)
+
+
+def test_a_file_with_problems_is_reported_row_by_row_and_writes_nothing(sleman, tenant_db):
+    rows = _rows(
+        GOOD[0],
+        "1.02,Dua Kali,dinas,,",
+        "9.01.01,Tanpa Induk,bidang,,",
+        "1.03,Jenis Salah,kantor,,",
+        "7.02,Kecamatan Lain,kecamatan,,35.21.01",
+        "x.1,Kode Salah,dinas,,",
+    )
+    with tenant_db(sleman) as session:
+        plan = orgunit_import.check(session, rows, regency_code=SLEMAN)
+        found = {(p.row, p.column) for p in plan.problems}
+        assert found == {
+            (3, "kode"),
+            (4, "kode_induk"),
+            (5, "jenis"),
+            (6, "kode_wilayah"),
+            (7, "kode"),
+        }, plan.problems
+        with pytest.raises(InvalidInput):
+            orgunit_import.apply(session, rows, regency_code=SLEMAN, actor="t", source="t")
+    assert _units(tenant_db, sleman) == {}
+
+
+def test_applying_a_file_upserts_by_code_and_twice_changes_nothing(sleman, tenant_db):
+    with tenant_db(sleman) as session:
+        counts = orgunit_import.apply(
+            session, _rows(*GOOD), regency_code=SLEMAN, actor="t", source="t"
+        )
+        assert counts == {"created": 3, "updated": 0, "unchanged": 0}
+    with tenant_db(sleman) as session:
+        again = orgunit_import.apply(
+            session, _rows(*GOOD), regency_code=SLEMAN, actor="t", source="t"
+        )
+        assert again == {"created": 0, "updated": 0, "unchanged": 3}
+        renamed = [GOOD[0].replace("Dinas Kesehatan", "Dinas Kesehatan dan KB"), *GOOD[1:]]
+        assert orgunit_import.apply(
+            session, _rows(*renamed), regency_code=SLEMAN, actor="t", source="t"
+        ) == {"created": 0, "updated": 1, "unchanged": 2}
+        child = session.scalars(select(OrgUnit).where(OrgUnit.code == "1.02.01")).one()
+        parent = session.scalars(select(OrgUnit).where(OrgUnit.code == "1.02")).one()
+        assert child.parent_id == parent.id  # the parent came from the code
+    assert _units(tenant_db, sleman)["1.02"] == ("Dinas Kesehatan dan KB", "dinas")
+
+
+def test_the_standard_list_has_the_opd_and_every_kecamatan_of_the_region(sleman, tenant_db):
+    kecamatan = [r for r in region_rows() if r.level == "kecamatan" and r.code.startswith("34.04.")]
+    assert len(kecamatan) == 17
+    rows = orgunit_import.standard_rows(SLEMAN)
+    with tenant_db(sleman) as session:
+        counts = orgunit_import.apply(
+            session, rows, regency_code=SLEMAN, actor="t", source="standard", only_missing=True
+        )
+        assert counts["created"] == len(rows) and counts["updated"] == 0
+        kinds = dict(
+            session.execute(select(OrgUnit.kind, func.count()).group_by(OrgUnit.kind)).all()
+        )
+        assert kinds["kecamatan"] == 17
+        assert {"sekretariat_daerah", "sekretariat_dprd", "inspektorat", "dinas", "badan"} <= set(
+            kinds
+        )
+        # The admin edits; applying the standard list again keeps the edit.
+        setda = session.scalars(select(OrgUnit).where(OrgUnit.code == "4.01")).one()
+        setda.name = "Sekretariat Daerah Kabupaten Sleman"
+    with tenant_db(sleman) as session:
+        again = orgunit_import.apply(
+            session, rows, regency_code=SLEMAN, actor="t", source="standard", only_missing=True
+        )
+        assert again["created"] == 0
+    assert _units(tenant_db, sleman)["4.01"][0] == "Sekretariat Daerah Kabupaten Sleman"
+
+
+def test_the_admin_uploads_checks_and_applies_an_org_unit_file(app, sleman, tenant_db):
+    admin = admin_client(app, sleman)
+    base = f"/t/{sleman}/admin/units/import"
+    bad = post_form(
+        admin,
+        base,
+        {"file": (io.BytesIO(_csv(GOOD[0], "1.03,Jenis Salah,kantor,,")), "opd.csv")},
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 303, shown_errors(bad)
+    report = admin.get(bad.headers["Location"]).get_data(as_text=True)
+    assert 'data-unit-import="rejected"' in report and "jenis" in report
+
+    good = post_form(
+        admin,
+        base,
+        {"file": (io.BytesIO(_csv(*GOOD)), "opd.csv")},
+        content_type="multipart/form-data",
+    )
+    preview_url = good.headers["Location"]
+    preview = admin.get(preview_url).get_data(as_text=True)
+    assert dict(re.findall(r'data-plan="(\w+)">(\d+)<', preview)) == {
+        "created": "3",
+        "updated": "0",
+        "unchanged": "0",
+    }
+    assert _units(tenant_db, sleman) == {}  # not before Apply
+    applied = post_form(admin, preview_url + "/apply", {}, page=preview_url)
+    assert applied.status_code == 303, shown_errors(applied)
+    assert set(_units(tenant_db, sleman)) == {"1.02", "1.02.01", "7.01"}
+    assert admin.get(preview_url).status_code == 404  # the stored file is gone once applied
+
+    standard = post_form(admin, f"/t/{sleman}/admin/units/standard", {}, page=base)
+    assert standard.status_code == 303
+    assert len(_units(tenant_db, sleman)) > 40
+    template = admin.get(f"{base}/template.csv").get_data(as_text=True)
+    assert template.lstrip("\ufeff").startswith(HEADER) and "34.04.01" in template
