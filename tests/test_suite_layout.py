@@ -19,3 +19,20 @@ def test_no_test_module_imports_another():
         and (node.module or "").split(".")[-1].startswith("test_")
     ]
     assert offending == []
+
+
+def test_test_modules_mirror_the_source_tree():
+    """A module's tests sit where the module does: tests/smartcity/<package>/,
+    tests/tenants/<app>/, tests/worker/; only the suite-wide checks stay at the top."""
+    root = TESTS.parent
+    misplaced = []
+    for path in sorted(TESTS.rglob("test_*.py")):
+        relative = path.relative_to(TESTS)
+        if len(relative.parts) == 1:
+            if path.stem not in {"test_import_contracts", "test_suite_layout"}:
+                misplaced.append(str(relative))
+            continue
+        source = root / ("platform" if relative.parts[0] == "smartcity" else "")
+        if not (source / Path(*relative.parts[:-1])).is_dir():
+            misplaced.append(str(relative))
+    assert misplaced == []

@@ -18,9 +18,8 @@ from smartcity.jobs.models import Job
 from sqlalchemy import func, select
 
 from tenants.ebudgeting.models import Payment, PaymentImport, PaymentUpload
-
-from .conftest import PASSWORD, bearer, tenant_token
-from .ebudgeting_support import (
+from tests.conftest import PASSWORD, bearer, tenant_token
+from tests.ebudgeting_support import (
     PAPER_ACCOUNT,
     SUB_PLANNING,
     budget_through_dpa,
@@ -28,8 +27,8 @@ from .ebudgeting_support import (
     make_users,
     payments_csv,
 )
-from .support.web import csrf_token, sign_in
-from .workers import broker_of, redis_server, running_worker, wait_until
+from tests.support.web import csrf_token, sign_in
+from tests.workers import broker_of, redis_server, running_worker, wait_until
 
 TAPD = "tapd@example.go.id"
 NOTE = "Belanja kertas HVS untuk penyusunan dokumen perencanaan, " + "x" * 40
