@@ -193,9 +193,9 @@ def test_one_regencys_queued_checks_do_not_hold_up_anothers(
     wait_until(lambda: done(other, other_id), timeout=60)
     other_job = job_of(tenant_db, other, record_of(tenant_db, other, other_id)[1]["job_id"])
     last = job_of(tenant_db, busy, record_of(tenant_db, busy, busy_ids[-1])[1]["job_id"])
-    # The busy regency's third check waited in its own table (JOBS_PER_TENANT is 2):
-    # the other regency's check never waited behind it. Either it started first, or
-    # it was asked for only after the third had started (a fast machine ends the
-    # first checks while the later files are still being uploaded).
+    # The busy regency's third check waited in its own table (JOBS_PER_TENANT is 2), so
+    # the other regency's check was not queued behind all of the busy one's: it started
+    # before the busy regency's last check ended. (Which of two wake-ups a worker takes
+    # first is the broker's business; bench/job_fairness.py measures the waits.)
     assert other_job.status == last.status == "succeeded"
-    assert other_job.started_at <= last.started_at or other_job.created_at >= last.started_at
+    assert other_job.started_at <= last.finished_at
