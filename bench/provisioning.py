@@ -164,3 +164,7 @@ def run_series(state: PlatformState, label: str, apps: tuple[str, ...], count: i
         f"({describe_counts(sent, len(ms))})"
     )
     return p50
+
+
+if __name__ == "__main__":
+    main()
