@@ -282,3 +282,84 @@ def test_an_opd_user_cannot_edit_another_opds_or_the_regencys_plan(
             is None
         )
         assert session.get(Indicator, disdik_indicator) is not None
+
+
+def test_an_officer_cannot_verify_their_own_entry_on_the_page(
+    provision: Any, tenant_db: Any, state: Any, page_sign_in: Any
+) -> None:
+    from datetime import date
+
+    from tenants.sakip import agreements, realization
+    from tenants.sakip.access import GRANTS, Actor
+    from tenants.sakip.models import Realization
+    from tests.sakip_support import YEAR
+
+    slug = provision(apps=("sakip",))
+    with tenant_db(slug) as session:
+        regency = make_regency(session)
+        ids = make_users(session, state.registry, regency, PASSWORD, ("sakip",))
+        pk = agreements.create(
+            session,
+            ADMIN,
+            org_unit_id=regency.dinkes,
+            year=YEAR,
+            official=agreements.Official("dr. Sri", "Kepala Dinas Kesehatan"),
+            superior=agreements.Official("H. Bupati", "Bupati"),
+            place="Pati",
+        )
+        agreements.set_target(
+            session,
+            ADMIN,
+            pk,
+            indicator_lineage=regency.dinkes_indicator,
+            year_target=Decimal(1000),
+            quarters=[Decimal(250)] * 4,
+        )
+        agreements.sign(session, Actor("kadis", GRANTS["opd_head"], None), pk, date(2026, 2, 1))
+        officer = Actor(
+            "officer", GRANTS["officer"], frozenset({regency.dinkes}), ids["officer@dinkes.go.id"]
+        )
+        row = realization.enter(
+            session,
+            officer,
+            org_unit_id=regency.dinkes,
+            indicator_lineage=regency.dinkes_indicator,
+            year=YEAR,
+            quarter=1,
+            value=Decimal(300),
+            note="",
+            today=date(2026, 4, 2),
+        )
+        row_id = row.id
+    web = page_sign_in(slug, "officer@dinkes.go.id")
+    url = f"/t/{slug}/sakip/opd/{regency.dinkes}/{YEAR}"
+    token = _csrf(web.get(url).get_data(as_text=True))
+    answer = web.post(
+        f"/t/{slug}/sakip/realizations/{row_id}/review",
+        data={"csrf_token": token, "verdict": "verify"},
+        follow_redirects=True,
+    )
+    assert "pengisi realisasi tidak boleh memverifikasinya sendiri" in answer.get_data(as_text=True)
+    with tenant_db(slug) as session:
+        found = session.get(Realization, row_id)
+        assert found is not None and found.status == "entered"
+    # The regency switches to monthly reporting: the page then asks for a month.
+    admin = page_sign_in(slug, "bappeda@example.go.id")
+    form = _csrf(admin.get(f"/t/{slug}/sakip/admin").get_data(as_text=True))
+    saved = admin.post(
+        f"/t/{slug}/sakip/admin/settings",
+        data={
+            "csrf_token": form,
+            "negative_formula": "2t_minus_r",
+            "cap_percent": "120",
+            "green_from": "90",
+            "amber_from": "70",
+            "cutoff_days": "15",
+            "grade_bound_inclusive": "1",
+            "monthly_realization": "1",
+        },
+    )
+    assert saved.status_code == 303
+    page = web.get(url).get_data(as_text=True)
+    assert 'name="month"' in page and 'name="quarter"' not in page
+    assert "Pelaporan bulanan" in page
