@@ -267,3 +267,65 @@ def test_lke_consistency_warnings_come_from_the_worksheet_version(
         session.flush()
         sheet2 = evaluation.get(session, ADMIN, sheet_id)
         assert evaluation.consistency(session, sheet2) == []
+
+
+def test_api_monthly_figures_and_settings(
+    client: Any, provision: Any, tenant_db: Any, state: Any
+) -> None:
+    today = date.today()  # noqa: DTZ011 - the API enters figures for "today" in the regency
+    slug = provision(apps=("sakip",))
+    with tenant_db(slug) as session:
+        regency = make_regency(session)
+        make_users(session, state.registry, regency, PASSWORD, ("sakip",))
+        pk = agreements.create(
+            session,
+            ADMIN,
+            org_unit_id=regency.dinkes,
+            year=today.year,
+            official=agreements.Official("dr. Sri", "Kepala Dinas"),
+            superior=agreements.Official("Bupati", "Bupati"),
+            place="Pati",
+        )
+        agreements.set_target(
+            session,
+            ADMIN,
+            pk,
+            indicator_lineage=regency.dinkes_indicator,
+            year_target=Decimal(1000),
+            quarters=[Decimal(250)] * 4,
+        )
+        agreements.sign(session, Actor("kadis", GRANTS["opd_head"], None), pk, today)
+    base = f"/t/{slug}/api/v1/sakip"
+    admin = bearer(tenant_token(client, slug, "bappeda@example.go.id"))
+    op = bearer(tenant_token(client, slug, "operator@dinkes.go.id"))
+    body = {
+        "org_unit_id": regency.dinkes,
+        "indicator_lineage": regency.dinkes_indicator,
+        "year": today.year,
+        "month": today.month,
+        "value": "40",
+    }
+    refused = client.put(f"{base}/realizations/months", headers=op, json=body)
+    assert refused.status_code == 409  # quarterly by default
+    settings = client.get(f"{base}/settings", headers=admin).get_json()
+    assert settings["monthly_realization"] is False
+    # An OPD operator does not change the regency's rules.
+    settings["monthly_realization"] = True
+    assert client.put(f"{base}/settings", headers=op, json=settings).status_code == 403
+    changed = client.put(f"{base}/settings", headers=admin, json=settings)
+    assert changed.status_code == 200 and changed.get_json()["monthly_realization"] is True
+    entered = client.put(f"{base}/realizations/months", headers=op, json=body)
+    assert entered.status_code == 200, entered.get_data(as_text=True)
+    quarter = entered.get_json()
+    assert quarter["quarter"] == (today.month - 1) // 3 + 1
+    assert Decimal(quarter["value"]) == Decimal(40)
+    foreign = client.put(
+        f"{base}/realizations/months", headers=op, json={**body, "org_unit_id": regency.disdik}
+    )
+    assert foreign.status_code == 403
+    assert (
+        client.put(
+            f"{base}/realizations/months", headers=op, json={**body, "month": 13}
+        ).status_code
+        == 422
+    )
