@@ -163,11 +163,11 @@ def build_regency(session: Any, opds: int, indicators: int) -> int:
     return figures
 
 
-def engine_run() -> float:
+def engine_run(cpu: list[float] | None = None) -> float:
     rules = Rules(NegativeFormula.TWO_T_MINUS_R, Decimal(120))
     targets = [Decimal(25)] * 4
     reals = [[Decimal(i % 30), Decimal(20), Decimal(30), Decimal(10)] for i in range(2500)]
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     for i, real in enumerate(reals):
         polarity = Polarity.POSITIVE if i % 2 else Polarity.NEGATIVE
         for quarter in range(1, 5):
@@ -179,6 +179,8 @@ def engine_run() -> float:
                 through=quarter,
                 rules=rules,
             )
+    if cpu is not None:
+        cpu.append(time.process_time() - started_cpu)
     return time.perf_counter() - started
 
 
@@ -197,9 +199,13 @@ def main() -> None:
         f"python {platform.python_version()}, {os.cpu_count()} CPUs, load average "
         + ", ".join(f"{x:.2f}" for x in os.getloadavg())
     )
-    engine = [engine_run() for _ in range(5)]
+    engine_cpu: list[float] = []
+    engine = [engine_run(engine_cpu) for _ in range(5)]
     engine_median = statistics.median(engine)
     print("engine: " + ", ".join(f"{t * 1000:.0f} ms" for t in engine))
+    # On a shared, loaded machine the wall clock includes waiting for a CPU; the
+    # process's own CPU time says what the engine costs (the verdict stays on wall time).
+    print("engine CPU time: " + ", ".join(f"{t * 1000:.0f} ms" for t in engine_cpu))
     with bench_database(APPS=BENCH_APPS) as settings:
         app = create_bench_app(settings)
         state = state_of(app)
@@ -219,13 +225,16 @@ def main() -> None:
             tenant = state.cache.by_slug(SLUG)
             times = []
             for run in range(args.runs):
+                cpu = time.process_time()
                 with tenant_session(state, SLUG) as session, Timer() as t:
                     output = kind.run(Context(tenant, session), params)  # type: ignore[arg-type]
                     session.rollback()
+                cpu = time.process_time() - cpu
                 times.append(t.seconds)
                 size = len(output.file.data) if output.file else 0
                 print(
-                    f"run {run + 1}: {t.seconds:.2f} s, {output.result['rows']:,} rows, {size:,} B"
+                    f"run {run + 1}: {t.seconds:.2f} s (this process's CPU {cpu:.2f} s), "
+                    f"{output.result['rows']:,} rows, {size:,} B"
                 )
             if os.environ.get("SAKIP_PROFILE"):
                 with tenant_session(state, SLUG) as session:

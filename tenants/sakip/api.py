@@ -24,6 +24,7 @@ from smartcity.toolkit import (
     query_year,
     require_user,
     tenant_settings,
+    translate,
 )
 from sqlalchemy import select
 
@@ -54,6 +55,7 @@ from .schemas import (
     SakipGapOut,
     SakipIndicatorCreate,
     SakipIndicatorOut,
+    SakipMonthIn,
     SakipNarrativeIn,
     SakipNarrativeList,
     SakipPlanCreate,
@@ -75,6 +77,7 @@ from .schemas import (
     SakipTreeChild,
     SakipTreeNodeOut,
     SakipTreeOut,
+    SakipWarningOut,
 )
 
 blueprint = Blueprint("sakip_api", __name__)
@@ -582,6 +585,29 @@ def enter_realization(body: SakipRealizationIn) -> tuple[Response, int]:
 
 
 @spec.route(
+    "PUT",
+    "/realizations/months",
+    "Enter a month's figure (regencies reporting monthly); answers the quarter it rolls up into",
+    body=SakipMonthIn,
+    response=SakipRealizationOut,
+    errors=(403, 409),
+)
+def enter_month(body: SakipMonthIn) -> tuple[Response, int]:
+    row = realization.enter_month(
+        g.db,
+        _actor(),
+        org_unit_id=body.org_unit_id,
+        indicator_lineage=body.indicator_lineage,
+        year=body.year,
+        month=body.month,
+        value=body.value,
+        note=body.note,
+        today=datetime.now(ZoneInfo(tenant_settings(g.db).timezone)).date(),
+    )
+    return _json(realization_out(row))
+
+
+@spec.route(
     "POST",
     "/realizations/<id:realization_id>/review",
     "Verify or return a figure (officer)",
@@ -664,6 +690,7 @@ def settings_out(found: Any) -> SakipSettingsIO:
         amber_from=found.amber_from,
         cutoff_days=found.cutoff_days,
         grade_bound_inclusive=found.grade_bound_inclusive,
+        monthly_realization=found.monthly_realization,
     )
 
 
@@ -685,6 +712,7 @@ def put_settings(body: SakipSettingsIO) -> tuple[Response, int]:
         amber_from=body.amber_from,
         cutoff_days=body.cutoff_days,
         grade_bound_inclusive=body.grade_bound_inclusive,
+        monthly_realization=body.monthly_realization,
     )
     return _json(settings_out(found))
 
@@ -800,6 +828,15 @@ def evaluation_out(found: Evaluation) -> SakipEvaluationOut:
                 gain=gap.gain.quantize(Decimal("0.001")),
             )
             for gap in result.gaps[:10]
+        ],
+        warnings=[
+            SakipWarningOut(
+                criterion_id=w.criterion.id,
+                code=w.criterion.code,
+                side="self" if w.side == "self" else "evaluator",
+                message=translate(w.message),
+            )
+            for w in evaluation.consistency(g.db, found)
         ],
     )
 

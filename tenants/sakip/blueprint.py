@@ -91,6 +91,7 @@ def _helpers() -> dict[str, Any]:
         "percent": lambda a: (number(a.percent) + " %") if a.percent is not None else "—",
         "why": lambda a: _(REASONS[a.reason]) if a.reason in REASONS else (a.reason or ""),
         "sk": g.get("sakip_actor"),
+        "tr": translate,
         "role_names": list(ROLE_NAMES.values()),
     }
 
@@ -146,6 +147,7 @@ class OpdRow:
     mean: Decimal | None
     band: str
     count: int
+    warnings: list[realization.EarlyWarning]
 
 
 def _mean(values: list[Decimal | None]) -> Decimal | None:
@@ -175,8 +177,17 @@ def index() -> str:
                 if quarter == through:
                     iku = chosen
         mean = _mean([s.to_date.percent for s in iku])
+        warned = realization.early_warnings(g.db, pk, through) if pk is not None else []
         rows.append(
-            OpdRow(unit, pk, draft, mean, band(mean, found.green_from, found.amber_from), len(iku))
+            OpdRow(
+                unit,
+                pk,
+                draft,
+                mean,
+                band(mean, found.green_from, found.amber_from),
+                len(iku),
+                warned,
+            )
         )
     measured = [r for r in rows if r.mean is not None]
     chart = {
@@ -231,11 +242,12 @@ def plan(plan_id: int) -> str:
         elements=planning.elements(g.db, found),
         by_element=by_element,
         targets=planning.targets_of(g.db, [i.id for i in indicators]),
-        years=list(range(found.start_year, found.end_year + 1))
-        if found.kind != "renja"
-        else [found.year],
+        years=planning.plan_years(found),
         versions=planning.versions(g.db, found),
         unit=g.db.get(OrgUnit, found.org_unit_id) if found.org_unit_id else None,
+        editable=planning.can_edit(me(), found),
+        kinds=planning.ELEMENT_KINDS[found.kind],
+        serves=planning.serves_choices(g.db, found),
     )
 
 
@@ -262,6 +274,227 @@ def revise_plan(plan_id: int) -> Response:
         return back("sakip.plan", plan_id=plan_id)
     flash(_("A new version is open for drafting; the approved one stays in force."), "success")
     return back("sakip.plan", plan_id=new.id)
+
+
+# --------------------------------------------------------------------------- plan editing
+#: Plain-text bounds of the plan forms (the columns are text; a page keeps them sane).
+MAX_TEXT = 4000
+
+
+def _text(field: str, limit: int = MAX_TEXT) -> str:
+    return (request.form.get(field) or "").strip()[:limit]
+
+
+def _lineage(field: str) -> int | None:
+    """An id picked from a list; anything else is refused, not cut to a wrong id."""
+    raw = (request.form.get(field) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise InvalidInput(M("pick a target from the list"), {field: M("unknown")})
+    return int(raw)
+
+
+def _indicator_in(found: Plan) -> planning.IndicatorIn:
+    """The indicator form as a service input; every unreadable number is named at once."""
+    problems: dict[str, str] = {}
+    years = planning.plan_years(found)
+
+    def figure(name: str) -> Decimal | None:
+        raw = (request.form.get(name) or "").strip()
+        if not raw:
+            return None
+        value = parse_number(raw, places=4)
+        if value is None:
+            problems[name] = M("a number")
+        return value
+
+    baseline = figure("baseline")
+    targets = []
+    for year in years:
+        value, upper = figure(f"target_{year}"), figure(f"upper_{year}")
+        if value is not None:
+            targets.append(planning.TargetIn(year, value, upper))
+        elif upper is not None:
+            problems[f"target_{year}"] = M("an upper bound needs a target")
+    if problems:
+        raise InvalidInput(M("the indicator has problems"), problems)
+    return planning.IndicatorIn(
+        name=_text("name"),
+        unit=_text("unit", 40),
+        baseline=baseline,
+        polarity=request.form.get("polarity", ""),
+        aggregation=request.form.get("aggregation", ""),
+        data_source=_text("data_source"),
+        formula_text=_text("formula_text"),
+        owner=_text("owner", 200),
+        iku_regency=request.form.get("iku_regency") == "1",
+        iku_opd=request.form.get("iku_opd") == "1",
+        targets=targets,
+    )
+
+
+def _indicator_form(
+    found: Plan,
+    element: Any,
+    indicator: Any = None,
+    error: ServiceError | None = None,
+) -> tuple[str, int]:
+    values: dict[str, Any] = {}
+    if error is not None:
+        values = request.form.to_dict()
+    elif indicator is not None:
+        values = {
+            "name": indicator.name,
+            "unit": indicator.unit,
+            "baseline": "" if indicator.baseline is None else number(indicator.baseline),
+            "polarity": indicator.polarity,
+            "aggregation": indicator.aggregation,
+            "data_source": indicator.data_source,
+            "formula_text": indicator.formula_text,
+            "owner": indicator.owner,
+            "iku_regency": "1" if indicator.iku_regency else "",
+            "iku_opd": "1" if indicator.iku_opd else "",
+        }
+        for year, t in planning.targets_of(g.db, [indicator.id]).get(indicator.id, {}).items():
+            values[f"target_{year}"] = number(t.value)
+            values[f"upper_{year}"] = "" if t.upper is None else number(t.upper)
+    problems = []
+    if error is not None:
+        problems = [translate(error.message)] + [
+            f"{key}: {translate(value)}" for key, value in error.fields.items()
+        ]
+    return render_template(
+        "sakip/indicator_form.html",
+        plan=found,
+        element=element,
+        indicator=indicator,
+        values=values,
+        years=planning.plan_years(found),
+        problems=problems,
+    ), (200 if error is None else error.status)
+
+
+@blueprint.post("/plans/<id:plan_id>/edit")
+@viewer
+def edit_plan(plan_id: int) -> Response:
+    found = planning.get_plan(g.db, me(), plan_id)
+    try:
+        planning.update_plan(
+            g.db, me(), found, title=_text("title", 300), vision=_text("vision") or None
+        )
+        flash(_("The plan is saved."), "success")
+    except ServiceError as error:
+        refused(error)
+    return back("sakip.plan", plan_id=plan_id)
+
+
+@blueprint.post("/plans/<id:plan_id>/elements")
+@viewer
+def add_element(plan_id: int) -> Response:
+    found = planning.get_plan(g.db, me(), plan_id)
+    try:
+        parent = _lineage("parent_id")
+        planning.add_element(
+            g.db,
+            me(),
+            found,
+            kind=request.form.get("kind", ""),
+            statement=_text("statement"),
+            code=_text("code", 40),
+            parent_id=parent,
+            serves_lineage=_lineage("serves_lineage"),
+        )
+        flash(_("The element is added."), "success")
+    except ServiceError as error:
+        refused(error)
+    return back("sakip.plan", plan_id=plan_id)
+
+
+@blueprint.post("/elements/<id:element_id>")
+@viewer
+def edit_element(element_id: int) -> Response:
+    element, found = planning.get_element(g.db, me(), element_id)
+    try:
+        planning.update_element(
+            g.db,
+            me(),
+            element,
+            statement=_text("statement"),
+            code=_text("code", 40),
+            serves_lineage=_lineage("serves_lineage"),
+        )
+        flash(_("The element is saved."), "success")
+    except ServiceError as error:
+        refused(error)
+    return back("sakip.plan", plan_id=found.id)
+
+
+@blueprint.post("/elements/<id:element_id>/delete")
+@viewer
+def delete_element(element_id: int) -> Response:
+    element, found = planning.get_element(g.db, me(), element_id)
+    try:
+        planning.delete_element(g.db, me(), element)
+        flash(_("The element is removed."), "success")
+    except ServiceError as error:
+        refused(error)
+    return back("sakip.plan", plan_id=found.id)
+
+
+@blueprint.get("/elements/<id:element_id>/indicators/new")
+@viewer
+def new_indicator(element_id: int) -> tuple[str, int]:
+    element, found = planning.get_element(g.db, me(), element_id)
+    planning.require_editable(me(), found)
+    return _indicator_form(found, element)
+
+
+@blueprint.post("/elements/<id:element_id>/indicators")
+@viewer
+def create_indicator(element_id: int) -> Response | tuple[str, int]:
+    element, found = planning.get_element(g.db, me(), element_id)
+    try:
+        planning.add_indicator(g.db, me(), element, _indicator_in(found))
+    except ServiceError as error:
+        g.db.rollback()
+        return _indicator_form(found, element, error=error)
+    flash(_("The indicator is saved."), "success")
+    return back("sakip.plan", plan_id=found.id)
+
+
+@blueprint.get("/indicators/<id:indicator_id>/edit")
+@viewer
+def edit_indicator_page(indicator_id: int) -> tuple[str, int]:
+    indicator, element, found = planning.get_indicator(g.db, me(), indicator_id)
+    planning.require_editable(me(), found)
+    return _indicator_form(found, element, indicator)
+
+
+@blueprint.post("/indicators/<id:indicator_id>")
+@viewer
+def edit_indicator(indicator_id: int) -> Response | tuple[str, int]:
+    indicator, element, found = planning.get_indicator(g.db, me(), indicator_id)
+    try:
+        planning.update_indicator(g.db, me(), indicator, _indicator_in(found))
+    except ServiceError as error:
+        g.db.rollback()
+        indicator, element, found = planning.get_indicator(g.db, me(), indicator_id)
+        return _indicator_form(found, element, indicator, error=error)
+    flash(_("The indicator is saved."), "success")
+    return back("sakip.plan", plan_id=found.id)
+
+
+@blueprint.post("/indicators/<id:indicator_id>/delete")
+@viewer
+def delete_indicator(indicator_id: int) -> Response:
+    indicator, _element, found = planning.get_indicator(g.db, me(), indicator_id)
+    try:
+        planning.delete_indicator(g.db, me(), indicator)
+        flash(_("The indicator is removed."), "success")
+    except ServiceError as error:
+        refused(error)
+    return back("sakip.plan", plan_id=found.id)
 
 
 @blueprint.get("/tree/<year:start_year>")
@@ -445,6 +678,8 @@ def realization_page(org_unit_id: int, year: int) -> str:
         evidence=realization.evidence_of(g.db, ids),
         settings=found,
         closes=[realization.closes_on(found, year, q) for q in range(1, 5)],
+        warnings=realization.early_warnings(g.db, pk, through) if pk else [],
+        months=realization.months_of(g.db, org_unit_id, year) if found.monthly_realization else {},
     )
 
 
@@ -453,20 +688,34 @@ def realization_page(org_unit_id: int, year: int) -> str:
 def enter_realization(org_unit_id: int, year: int) -> Response:
     form = request.form
     try:
-        quarter = int(form.get("quarter", "0")) if form.get("quarter", "").isdigit() else 0
+        raw_quarter, raw_month = form.get("quarter", ""), form.get("month", "")
+        quarter = int(raw_quarter) if raw_quarter.isdigit() and len(raw_quarter) < 3 else 0
         raw_lineage = form.get("indicator_lineage", "")
         lineage = int(raw_lineage) if raw_lineage.isdigit() and len(raw_lineage) < 19 else 0
-        row = realization.enter(
-            g.db,
-            me(),
-            org_unit_id=org_unit_id,
-            indicator_lineage=lineage,
-            year=year,
-            quarter=quarter,
-            value=_figure("value") or Decimal(0),
-            note=form.get("note", ""),
-            today=_today(),
-        )
+        if "month" in form:
+            row = realization.enter_month(
+                g.db,
+                me(),
+                org_unit_id=org_unit_id,
+                indicator_lineage=lineage,
+                year=year,
+                month=int(raw_month) if raw_month.isdigit() and len(raw_month) < 3 else 0,
+                value=_figure("value") or Decimal(0),
+                note=form.get("note", ""),
+                today=_today(),
+            )
+        else:
+            row = realization.enter(
+                g.db,
+                me(),
+                org_unit_id=org_unit_id,
+                indicator_lineage=lineage,
+                year=year,
+                quarter=quarter,
+                value=_figure("value") or Decimal(0),
+                note=form.get("note", ""),
+                today=_today(),
+            )
         upload = request.files.get("evidence")
         if upload is not None and upload.filename:
             data = upload.stream.read(realization.MAX_EVIDENCE_BYTES + 1)
@@ -529,6 +778,7 @@ def evaluation_page(year: int) -> str:
     if sheet is not None:
         components, subs, criteria = evaluation.structure(g.db, sheet)
         last = evaluation.previous(g.db, sheet)
+        warnings = evaluation.consistency(g.db, sheet)
         context.update(
             components=components,
             subs=subs,
@@ -537,6 +787,8 @@ def evaluation_page(year: int) -> str:
             result=evaluation.score(g.db, sheet),
             last=evaluation.score(g.db, last) if last is not None else None,
             count={s.id: sum(1 for c in criteria if c.component_id == s.id) for s in subs},
+            warnings=warnings,
+            warned={w.criterion.id for w in warnings},
         )
     return render_template(
         "sakip/evaluation.html",
@@ -752,6 +1004,7 @@ def save_settings() -> Response:
             amber_from=_figure("amber_from") or Decimal(0),
             cutoff_days=int(cutoff) if cutoff.isdigit() and len(cutoff) < 4 else -1,
             grade_bound_inclusive=form.get("grade_bound_inclusive") == "1",
+            monthly_realization=form.get("monthly_realization") == "1",
         )
         flash(_("The settings are saved."), "success")
     except ServiceError as error:

@@ -17,13 +17,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from smartcity.toolkit import Conflict, InvalidInput, NotFound, record_audit
+from smartcity.toolkit import Conflict, InvalidInput, Message, NotFound, record_audit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .access import EVALUATE, PLAN, Actor
 from .messages import M
-from .models import Evaluation, LkeAnswer, LkeComponent, LkeCriterion, LkeVersion, SakipSettings
+from .models import (
+    Evaluation,
+    LkeAnswer,
+    LkeComponent,
+    LkeCriterion,
+    LkeRule,
+    LkeVersion,
+    SakipSettings,
+)
 
 GRADES = (
     (Decimal(90), "AA"),
@@ -216,6 +224,22 @@ DEFAULT = (
 )
 
 
+#: The default worksheet's consistency rules (kind, criterion, prerequisite, answers):
+#: each pemanfaatan criterion is worth no more than the pemenuhan criterion it rests
+#: on (monitoring targets needs a signed PK; acting on the LKjIP needs an LKjIP), and
+#: a Y or A answer needs evidence. A regency's own version carries its own rules.
+DEFAULT_RULES = (
+    ("not_above", "1.3.1", "1.1.2", ""),
+    ("not_above", "1.3.2", "1.1.2", ""),
+    ("not_above", "2.3.1", "2.1.2", ""),
+    ("not_above", "2.3.2", "2.1.2", ""),
+    ("not_above", "3.3.1", "3.1.1", ""),
+    ("not_above", "4.3.1", "4.1.1", ""),
+    ("evidence", "", "", "Y,A"),
+)
+RULE_KINDS = ("not_above", "evidence")
+
+
 def on_enable(session: Session) -> None:
     """The app's on-enable hook: the default worksheet, once."""
     install_default(session)
@@ -225,6 +249,7 @@ def install_default(session: Session) -> LkeVersion:
     """The default worksheet, once (idempotent: the app's on-enable hook calls it)."""
     found = session.scalar(select(LkeVersion).where(LkeVersion.name == DEFAULT_VERSION))
     if found is not None:
+        _install_rules(session, found)
         return found
     version = LkeVersion(name=DEFAULT_VERSION, value_b=Decimal("0.66"), value_c=Decimal("0.33"))
     session.add(version)
@@ -258,7 +283,118 @@ def install_default(session: Session) -> LkeVersion:
                     )
                 )
     session.flush()
+    _install_rules(session, version)
     return version
+
+
+def _install_rules(session: Session, version: LkeVersion) -> None:
+    """The default rules on the default version, once."""
+    if session.scalar(select(LkeRule.id).where(LkeRule.version_id == version.id).limit(1)):
+        return
+    for position, (kind, code, prerequisite, given) in enumerate(DEFAULT_RULES):
+        session.add(
+            LkeRule(
+                version_id=version.id,
+                kind=kind,
+                criterion_code=code,
+                prerequisite_code=prerequisite,
+                answers=given,
+                position=position,
+            )
+        )
+    session.flush()
+
+
+@dataclass(frozen=True)
+class Inconsistency:
+    """A warning the evaluator (and the OPD) sees beside a criterion; it blocks nothing."""
+
+    criterion: LkeCriterion
+    side: str  # self | evaluator
+    message: Message
+
+
+def rules_of(session: Session, version_id: int) -> list[LkeRule]:
+    return list(
+        session.scalars(
+            select(LkeRule)
+            .where(LkeRule.version_id == version_id)
+            .order_by(LkeRule.position, LkeRule.id)
+        )
+    )
+
+
+def consistency(session: Session, evaluation: Evaluation) -> list[Inconsistency]:
+    """Each answer that contradicts another (or lacks the evidence it needs), by the
+    worksheet version's rules: data, so a new version brings its own checks."""
+    version = session.get(LkeVersion, evaluation.version_id)
+    if version is None:  # pragma: no cover - the foreign key keeps this from happening
+        raise NotFound(M("no such evaluation"))
+    _, _, criteria = structure(session, evaluation)
+    by_code = {c.code: c for c in criteria}
+    given = answers(session, evaluation)
+    out: list[Inconsistency] = []
+
+    def answer(criterion: LkeCriterion, side: str) -> str | None:
+        row = given.get(criterion.id)
+        if row is None:
+            return None
+        return row.self_answer if side == "self" else row.evaluator_answer
+
+    for rule in rules_of(session, version.id):
+        if rule.kind == "not_above":
+            criterion = by_code.get(rule.criterion_code)
+            prerequisite = by_code.get(rule.prerequisite_code)
+            if criterion is None or prerequisite is None:
+                continue
+            for side in ("self", "evaluator"):
+                mine = answer(criterion, side)
+                base = answer(prerequisite, side)
+                if mine is None or base is None:
+                    continue
+                worth = value_of(mine, criterion.answer_type, version)
+                floor = value_of(base, prerequisite.answer_type, version)
+                if worth is not None and floor is not None and worth > floor:
+                    out.append(
+                        Inconsistency(
+                            criterion,
+                            side,
+                            M(
+                                "%(code)s scores above its prerequisite %(prerequisite)s"
+                                " (%(answer)s over %(base)s)",
+                                code=criterion.code,
+                                prerequisite=prerequisite.code,
+                                answer=mine,
+                                base=base,
+                            ),
+                        )
+                    )
+        elif rule.kind == "evidence":
+            wanted = {a.strip() for a in rule.answers.split(",") if a.strip()}
+            targets = (
+                ([by_code[rule.criterion_code]] if rule.criterion_code in by_code else [])
+                if rule.criterion_code
+                else criteria
+            )
+            for criterion in targets:
+                row = given.get(criterion.id)
+                if row is None or row.evidence.strip():
+                    continue
+                for side in ("self", "evaluator"):
+                    mine = answer(criterion, side)
+                    if mine in wanted:
+                        out.append(
+                            Inconsistency(
+                                criterion,
+                                side,
+                                M(
+                                    "%(code)s is answered %(answer)s without evidence",
+                                    code=criterion.code,
+                                    answer=mine,
+                                ),
+                            )
+                        )
+    return out
 
 
 def grade(score: Decimal, inclusive: bool = True) -> str:

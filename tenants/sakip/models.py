@@ -34,6 +34,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -67,6 +68,10 @@ class SakipSettings(Base):
     #: Whether a score equal to a grade's lower bound earns it (AA at exactly 90):
     #: the regulation writes ">90-100"; UNVERIFIED, so the regency chooses.
     grade_bound_inclusive: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Whether the OPDs enter monthly figures that roll up into the quarter.
+    monthly_realization: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
 
 class Plan(Base):
@@ -253,6 +258,33 @@ class Realization(Base):
     review_note: Mapped[str | None] = mapped_column(Text)
 
 
+class MonthlyRealization(Base):
+    """A month's figure, when the regency reports monthly: the quarter's
+    :class:`Realization` is rolled up from its months by the capaian engine."""
+
+    __tablename__ = "sakip_realization_months"
+    __table_args__ = (
+        # Named: the convention's name would pass PostgreSQL's 63 characters.
+        UniqueConstraint(
+            "org_unit_id",
+            "indicator_lineage",
+            "year",
+            "month",
+            name="uq_sakip_realization_months_unit_lineage_month",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey(ORG_UNIT_ID), index=True)
+    indicator_lineage: Mapped[int] = mapped_column(BigInteger)
+    year: Mapped[int] = mapped_column(SmallInteger)
+    month: Mapped[int] = mapped_column(SmallInteger)
+    value: Mapped[Decimal] = mapped_column(FIGURE)
+    note: Mapped[str] = mapped_column(Text, default="")
+    entered_by: Mapped[int | None] = mapped_column(ForeignKey(USER_ID))
+    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 class Evidence(Base):
     """A file supporting a realization (bukti dukung), kept in the regency's schema."""
 
@@ -331,6 +363,26 @@ class LkeCriterion(Base):
     question: Mapped[str] = mapped_column(Text)
     answer_type: Mapped[str] = mapped_column(String(4))  # yt | abcd
     evidence_hint: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)
+
+
+class LkeRule(Base):
+    """A logic-consistency check between answers of one worksheet version (data, not code).
+
+    ``not_above``: ``criterion_code`` may not be worth more than ``prerequisite_code``
+    (a pemanfaatan criterion above its pemenuhan prerequisite); ``evidence``: an
+    answer listed in ``answers`` (comma separated, e.g. ``Y,A``) needs evidence;
+    ``criterion_code`` empty means every criterion of the version.
+    """
+
+    __tablename__ = "sakip_lke_rules"
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("sakip_lke_versions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))  # not_above | evidence
+    criterion_code: Mapped[str] = mapped_column(String(20), default="")
+    prerequisite_code: Mapped[str] = mapped_column(String(20), default="")
+    answers: Mapped[str] = mapped_column(String(20), default="")
     position: Mapped[int] = mapped_column(SmallInteger, default=0)
 
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from smartcity.toolkit import Conflict, InvalidInput, NotFound, OrgUnit, record_audit
-from sqlalchemy import select
+from smartcity.toolkit import Conflict, Forbidden, InvalidInput, NotFound, OrgUnit, record_audit
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .access import APPROVE, PLAN, REGENCY_PLAN, Actor
@@ -83,6 +83,25 @@ def _require_author(actor: Actor, kind: str, org_unit_id: int | None) -> None:
     else:
         actor.require(PLAN)
         actor.require_unit(org_unit_id)
+
+
+def plan_years(plan: Plan) -> list[int]:
+    """The years a plan's indicators carry targets for: five, or the Renja's one."""
+    return [plan.year] if plan.kind == "renja" else list(range(plan.start_year, plan.end_year + 1))
+
+
+def can_edit(actor: Actor, plan: Plan) -> bool:
+    """Whether ``actor`` may change ``plan`` now (a page shows its forms then)."""
+    try:
+        require_editable(actor, plan)
+    except (Conflict, Forbidden):
+        return False
+    return True
+
+
+def require_editable(actor: Actor, plan: Plan) -> None:
+    _require_author(actor, plan.kind, plan.org_unit_id)
+    _require_draft(plan)
 
 
 def _require_draft(plan: Plan) -> None:
@@ -312,6 +331,201 @@ def add_indicator(session: Session, actor: Actor, element: Element, data: Indica
         after={"element_id": element.id, "name": indicator.name},
     )
     return indicator
+
+
+def _plan_of(session: Session, element: Element) -> Plan:
+    plan = session.get(Plan, element.plan_id)
+    if plan is None:  # the element's foreign key keeps this from happening
+        raise NotFound(M("no such plan"))
+    return plan
+
+
+def get_element(session: Session, actor: Actor, element_id: int) -> tuple[Element, Plan]:
+    """An element of a plan the actor sees (else NotFound)."""
+    element = session.get(Element, element_id)
+    if element is None:
+        raise NotFound(M("no such element"))
+    return element, get_plan(session, actor, element.plan_id)
+
+
+def get_indicator(
+    session: Session, actor: Actor, indicator_id: int
+) -> tuple[Indicator, Element, Plan]:
+    """An indicator of a plan the actor sees (else NotFound)."""
+    indicator = session.get(Indicator, indicator_id)
+    if indicator is None:
+        raise NotFound(M("no such indicator"))
+    element, plan = get_element(session, actor, indicator.element_id)
+    return indicator, element, plan
+
+
+def update_plan(
+    session: Session, actor: Actor, plan: Plan, *, title: str, vision: str | None
+) -> Plan:
+    """A draft's title and (for the RPJMD) vision."""
+    _require_author(actor, plan.kind, plan.org_unit_id)
+    _require_draft(plan)
+    if not title.strip():
+        raise InvalidInput(M("a plan needs a title"), {"title": M("required")})
+    before = {"title": plan.title}
+    plan.title = title.strip()[:300]
+    plan.vision = (vision or "").strip() or None
+    session.flush()
+    record_audit(
+        session,
+        actor=actor.label,
+        action="sakip.plan.update",
+        entity="sakip_plan",
+        entity_id=plan.id,
+        before=before,
+        after={"title": plan.title},
+    )
+    return plan
+
+
+def update_element(
+    session: Session,
+    actor: Actor,
+    element: Element,
+    *,
+    statement: str,
+    code: str = "",
+    serves_lineage: int | None = None,
+) -> Element:
+    """Change a draft's element: its statement, code and the target above it serves."""
+    plan = _plan_of(session, element)
+    _require_author(actor, plan.kind, plan.org_unit_id)
+    _require_draft(plan)
+    if not statement.strip():
+        raise InvalidInput(M("the statement is empty"), {"statement": M("required")})
+    if serves_lineage is not None and (
+        plan.kind == "rpjmd" or not _serves_ok(session, plan, serves_lineage)
+    ):
+        raise InvalidInput(
+            M("an element serves a target of the plan above it"),
+            {"serves_lineage": M("not a target of the plan above")},
+        )
+    before = {"statement": element.statement, "serves_lineage": element.serves_lineage}
+    element.statement = statement.strip()
+    element.code = code.strip()[:40]
+    element.serves_lineage = serves_lineage
+    session.flush()
+    record_audit(
+        session,
+        actor=actor.label,
+        action="sakip.element.update",
+        entity="sakip_element",
+        entity_id=element.id,
+        before=before,
+        after={"statement": element.statement, "serves_lineage": serves_lineage},
+    )
+    return element
+
+
+def delete_element(session: Session, actor: Actor, element: Element) -> None:
+    """Remove a draft's element with its indicators; one with elements below it stays."""
+    plan = _plan_of(session, element)
+    _require_author(actor, plan.kind, plan.org_unit_id)
+    _require_draft(plan)
+    if session.scalar(select(Element.id).where(Element.parent_id == element.id).limit(1)):
+        raise Conflict(
+            M("remove the elements below it first"), {"element": M("has elements below it")}
+        )
+    record_audit(
+        session,
+        actor=actor.label,
+        action="sakip.element.delete",
+        entity="sakip_element",
+        entity_id=element.id,
+        before={"statement": element.statement, "plan_id": plan.id},
+    )
+    for indicator in session.scalars(select(Indicator).where(Indicator.element_id == element.id)):
+        _drop_indicator(session, indicator)
+    session.execute(delete(Element).where(Element.id == element.id))
+    session.flush()
+
+
+def _drop_indicator(session: Session, indicator: Indicator) -> None:
+    session.execute(delete(IndicatorTarget).where(IndicatorTarget.indicator_id == indicator.id))
+    session.execute(delete(Indicator).where(Indicator.id == indicator.id))
+
+
+def update_indicator(
+    session: Session, actor: Actor, indicator: Indicator, data: IndicatorIn
+) -> Indicator:
+    """Change a draft's indicator; its yearly targets are replaced by ``data.targets``."""
+    element = session.get(Element, indicator.element_id)
+    if element is None:  # the foreign key keeps this from happening
+        raise NotFound(M("no such element"))
+    plan = _plan_of(session, element)
+    _require_author(actor, plan.kind, plan.org_unit_id)
+    _require_draft(plan)
+    _check_indicator(plan, actor, data)
+    if indicator.iku_regency and not data.iku_regency:
+        actor.require(REGENCY_PLAN)
+    before = {"name": indicator.name, "unit": indicator.unit}
+    indicator.name = data.name.strip()
+    indicator.unit = data.unit.strip()[:40]
+    indicator.baseline = data.baseline
+    indicator.polarity = data.polarity
+    indicator.aggregation = data.aggregation
+    indicator.data_source = data.data_source.strip()
+    indicator.formula_text = data.formula_text.strip()
+    indicator.owner = data.owner.strip()[:200]
+    indicator.iku_regency = data.iku_regency
+    indicator.iku_opd = data.iku_opd
+    session.execute(delete(IndicatorTarget).where(IndicatorTarget.indicator_id == indicator.id))
+    session.flush()
+    for t in data.targets:
+        session.add(
+            IndicatorTarget(indicator_id=indicator.id, year=t.year, value=t.value, upper=t.upper)
+        )
+    session.flush()
+    record_audit(
+        session,
+        actor=actor.label,
+        action="sakip.indicator.update",
+        entity="sakip_indicator",
+        entity_id=indicator.id,
+        before=before,
+        after={"name": indicator.name, "unit": indicator.unit},
+    )
+    return indicator
+
+
+def delete_indicator(session: Session, actor: Actor, indicator: Indicator) -> None:
+    element = session.get(Element, indicator.element_id)
+    if element is None:  # the foreign key keeps this from happening
+        raise NotFound(M("no such element"))
+    plan = _plan_of(session, element)
+    _require_author(actor, plan.kind, plan.org_unit_id)
+    _require_draft(plan)
+    if indicator.iku_regency:
+        actor.require(REGENCY_PLAN)
+    record_audit(
+        session,
+        actor=actor.label,
+        action="sakip.indicator.delete",
+        entity="sakip_indicator",
+        entity_id=indicator.id,
+        before={"name": indicator.name, "element_id": element.id},
+    )
+    _drop_indicator(session, indicator)
+    session.flush()
+
+
+def serves_choices(session: Session, plan: Plan) -> list[Element]:
+    """The targets of the plan above ``plan`` its elements may serve (the pohon kinerja)."""
+    above = SERVES.get(plan.kind)
+    if above is None:
+        return []
+    upper = current(
+        session,
+        above,
+        None if above == "rpjmd" else plan.org_unit_id,
+        plan.start_year,
+    )
+    return [] if upper is None else elements(session, upper)
 
 
 def approve(session: Session, actor: Actor, plan: Plan) -> Plan:

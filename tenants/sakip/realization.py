@@ -26,12 +26,22 @@ from .capaian import (
     NegativeFormula,
     Polarity,
     Rules,
+    achievement,
+    aggregate,
     band,
     to_date,
     year_end,
 )
 from .messages import M
-from .models import Agreement, AgreementTarget, Evidence, Indicator, Realization, SakipSettings
+from .models import (
+    Agreement,
+    AgreementTarget,
+    Evidence,
+    Indicator,
+    MonthlyRealization,
+    Realization,
+    SakipSettings,
+)
 from .planning import indicators_by_lineage
 
 #: Evidence files: what a regency's officers upload (scans, photos, spreadsheets).
@@ -56,6 +66,7 @@ def settings(session: Session) -> SakipSettings:
             amber_from=Decimal(70),
             cutoff_days=15,
             grade_bound_inclusive=True,
+            monthly_realization=False,
         )
         session.add(found)
         session.flush()
@@ -76,8 +87,10 @@ def update_settings(
     amber_from: Decimal,
     cutoff_days: int,
     grade_bound_inclusive: bool | None = None,
+    monthly_realization: bool | None = None,
 ) -> SakipSettings:
-    """Change the regency's rules; ``grade_bound_inclusive`` None keeps it as it is."""
+    """Change the regency's rules; ``grade_bound_inclusive`` or ``monthly_realization``
+    None keeps it as it is."""
     actor.require(SETTINGS)
     problems: dict[str, str] = {}
     if negative_formula not in set(NegativeFormula):
@@ -99,6 +112,8 @@ def update_settings(
     found.cutoff_days = cutoff_days
     if grade_bound_inclusive is not None:
         found.grade_bound_inclusive = grade_bound_inclusive
+    if monthly_realization is not None:
+        found.monthly_realization = monthly_realization
     session.flush()
     record_audit(
         session,
@@ -107,7 +122,11 @@ def update_settings(
         entity="sakip_settings",
         entity_id=1,
         before=before,
-        after={"negative_formula": negative_formula, "cap_percent": str(cap_percent)},
+        after={
+            "negative_formula": negative_formula,
+            "cap_percent": str(cap_percent),
+            "monthly_realization": found.monthly_realization,
+        },
     )
     return found
 
@@ -117,6 +136,148 @@ def closes_on(found: SakipSettings, year: int, quarter: int) -> date:
     month = quarter * 3
     last = date(year, month, calendar.monthrange(year, month)[1])
     return last + timedelta(days=found.cutoff_days)
+
+
+def closes_on_month(found: SakipSettings, year: int, month: int) -> date:
+    """The last day a month's figures may be entered (monthly reporting)."""
+    last = date(year, month, calendar.monthrange(year, month)[1])
+    return last + timedelta(days=found.cutoff_days)
+
+
+def _require_listed(session: Session, org_unit_id: int, indicator_lineage: int, year: int) -> None:
+    signed = agreements.in_force(session, org_unit_id, year)
+    listed = signed is not None and session.scalar(
+        select(AgreementTarget.id).where(
+            AgreementTarget.agreement_id == signed.id,
+            AgreementTarget.indicator_lineage == indicator_lineage,
+        )
+    )
+    if not listed:
+        raise InvalidInput(
+            M("the indicator is not in the OPD's signed agreement for %(year)s", year=year),
+            {"indicator_lineage": M("not in the signed agreement")},
+        )
+
+
+def enter_month(
+    session: Session,
+    actor: Actor,
+    *,
+    org_unit_id: int,
+    indicator_lineage: int,
+    year: int,
+    month: int,
+    value: Decimal,
+    note: str,
+    today: date,
+) -> Realization:
+    """Enter (or correct) a month's figure where the regency reports monthly.
+
+    The month has its own cutoff (its last day plus ``cutoff_days``); its quarter's
+    figure is then rolled up from the quarter's months by the capaian engine
+    (:func:`~.capaian.aggregate` with the indicator's rule: a cumulative indicator
+    sums its months, an average one takes their mean, a last-value one the latest
+    month), and that quarter figure is what the officer verifies and what every
+    achievement reads. A verified quarter locks its months.
+    """
+    actor.require(REALIZE)
+    actor.require_unit(org_unit_id)
+    if not 1 <= month <= 12:
+        raise InvalidInput(M("a month is 1 to 12"), {"month": M("1 to 12")})
+    found = settings(session)
+    if not found.monthly_realization:
+        raise Conflict(
+            M("this regency reports quarterly: enter the quarter's figure"),
+            {"month": M("quarterly reporting")},
+        )
+    _require_listed(session, org_unit_id, indicator_lineage, year)
+    closing = closes_on_month(found, year, month)
+    if today > closing:
+        raise Conflict(
+            M(
+                "month %(month)s of %(year)s closed on %(day)s",
+                month=month,
+                year=year,
+                day=closing.isoformat(),
+            ),
+            {"month": M("closed")},
+        )
+    if today < date(year, month, 1):
+        raise InvalidInput(M("this month has not started"), {"month": M("not started")})
+    quarter = (month - 1) // 3 + 1
+    row = session.scalar(
+        select(Realization).where(
+            Realization.org_unit_id == org_unit_id,
+            Realization.indicator_lineage == indicator_lineage,
+            Realization.year == year,
+            Realization.quarter == quarter,
+        )
+    )
+    if row is not None and row.status == "verified":
+        raise Conflict(M("a verified figure is locked"), {"value": M("verified")})
+    monthly = session.scalar(
+        select(MonthlyRealization).where(
+            MonthlyRealization.org_unit_id == org_unit_id,
+            MonthlyRealization.indicator_lineage == indicator_lineage,
+            MonthlyRealization.year == year,
+            MonthlyRealization.month == month,
+        )
+    )
+    before = None if monthly is None else {"value": str(monthly.value)}
+    if monthly is None:
+        monthly = MonthlyRealization(
+            org_unit_id=org_unit_id, indicator_lineage=indicator_lineage, year=year, month=month
+        )
+        session.add(monthly)
+    monthly.value = value
+    monthly.note = note.strip()
+    monthly.entered_by = actor.user_id
+    monthly.entered_at = datetime.now(UTC)
+    session.flush()
+    indicator = indicators_by_lineage(session, org_unit_id, [indicator_lineage]).get(
+        indicator_lineage
+    )
+    aggregation = Aggregation(indicator.aggregation if indicator else "cumulative")
+    figures = months_of(session, org_unit_id, year, [indicator_lineage])
+    in_quarter = [
+        figures[(indicator_lineage, m)].value if (indicator_lineage, m) in figures else None
+        for m in range(quarter * 3 - 2, quarter * 3 + 1)
+    ]
+    rolled = aggregate(aggregation, in_quarter, 3)
+    if row is None:
+        row = Realization(
+            org_unit_id=org_unit_id, indicator_lineage=indicator_lineage, year=year, quarter=quarter
+        )
+        session.add(row)
+        row.note = ""
+    row.value = rolled if rolled is not None else value
+    row.status = "entered"
+    row.entered_by = actor.user_id
+    row.entered_at = datetime.now(UTC)
+    row.review_note = None
+    session.flush()
+    record_audit(
+        session,
+        actor=actor.label,
+        action="sakip.realization.month",
+        entity="sakip_realization",
+        entity_id=row.id,
+        before=before,
+        after={"value": str(value), "month": month, "year": year, "quarter": str(row.value)},
+    )
+    return row
+
+
+def months_of(
+    session: Session, org_unit_id: int, year: int, lineages: list[int] | None = None
+) -> dict[tuple[int, int], MonthlyRealization]:
+    """(indicator lineage, month) -> the month's figure, for an OPD and year."""
+    query = select(MonthlyRealization).where(
+        MonthlyRealization.org_unit_id == org_unit_id, MonthlyRealization.year == year
+    )
+    if lineages is not None:
+        query = query.where(MonthlyRealization.indicator_lineage.in_(lineages))
+    return {(m.indicator_lineage, m.month): m for m in session.scalars(query)}
 
 
 def _check_quarter(quarter: int) -> None:
@@ -141,19 +302,13 @@ def enter(
     actor.require_unit(org_unit_id)
     _check_quarter(quarter)
     # The indicator must be a target of the newest signed PK of the OPD and year.
-    signed = agreements.in_force(session, org_unit_id, year)
-    listed = signed is not None and session.scalar(
-        select(AgreementTarget.id).where(
-            AgreementTarget.agreement_id == signed.id,
-            AgreementTarget.indicator_lineage == indicator_lineage,
-        )
-    )
-    if not listed:
-        raise InvalidInput(
-            M("the indicator is not in the OPD's signed agreement for %(year)s", year=year),
-            {"indicator_lineage": M("not in the signed agreement")},
-        )
+    _require_listed(session, org_unit_id, indicator_lineage, year)
     found = settings(session)
+    if found.monthly_realization:
+        raise Conflict(
+            M("this regency reports monthly: enter the month's figure"),
+            {"quarter": M("monthly reporting")},
+        )
     closing = closes_on(found, year, quarter)
     if today > closing:
         raise Conflict(
@@ -371,3 +526,61 @@ def scores(session: Session, agreement: Agreement, through: int) -> list[Score]:
 
 def is_iku(score: Score) -> bool:
     return score.indicator is not None and (score.indicator.iku_opd or score.indicator.iku_regency)
+
+
+@dataclass
+class EarlyWarning:
+    """An indicator whose figures so far project a year-end achievement in the amber
+    or red band: the year's target at the pace of the quarters reported."""
+
+    score: Score
+    quarters: int  # how many quarters were reported
+    projected: Decimal  # the year-end figure at this pace
+    achievement: Achievement  # the engine's verdict on the projection
+    band: str  # amber | red
+
+
+def early_warnings(session: Session, agreement: Agreement, through: int) -> list[EarlyWarning]:
+    """The PK's targets heading below target by the end of the year.
+
+    A cumulative indicator is projected at its pace against the quarterly targets
+    (reported so far / their targets x the year's target; quarters without targets
+    count evenly); an average or last-value one is its current level. The projection
+    then goes through the one engine against the year's target and the regency's
+    bands: amber and red are warnings, most behind first.
+    """
+    found = settings(session)
+    engine_rules = rules(found)
+    out: list[EarlyWarning] = []
+    for s in scores(session, agreement, through):
+        t = s.target
+        reported = [
+            (q, r.value)
+            for q, r in enumerate(s.realizations[:through])
+            if r is not None and r.status != "returned"
+        ]
+        if not reported:
+            continue
+        aggregation = Aggregation(s.indicator.aggregation if s.indicator else "cumulative")
+        polarity = Polarity(s.indicator.polarity if s.indicator else "positive")
+        figure = aggregate(aggregation, [v for _, v in reported], len(reported))
+        if figure is None:  # pragma: no cover - reported is not empty
+            continue
+        if aggregation is Aggregation.CUMULATIVE:
+            planned = [t.quarters[q] for q, _ in reported]
+            planned_sum = sum((p for p in planned if p is not None), Decimal(0))
+            if None not in planned and planned_sum > 0 and t.year_target > 0:
+                share = planned_sum / t.year_target
+            else:
+                share = Decimal(len(reported)) / 4
+            projected = figure / share
+        else:
+            projected = figure
+        verdict = achievement(polarity, t.year_target, projected, engine_rules, t.upper)
+        colour = band(verdict.percent, found.green_from, found.amber_from)
+        if colour in ("amber", "red"):
+            out.append(
+                EarlyWarning(s, len(reported), projected.quantize(Decimal("0.01")), verdict, colour)
+            )
+    out.sort(key=lambda w: (w.achievement.percent or Decimal(0), w.score.target.position))
+    return out

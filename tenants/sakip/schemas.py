@@ -237,6 +237,15 @@ class SakipRealizationIn(Strict):
     note: str = Field(default="", max_length=4000)
 
 
+class SakipMonthIn(Strict):
+    org_unit_id: DbId
+    indicator_lineage: DbId
+    year: int = Year
+    month: int = Field(ge=1, le=12)
+    value: Figure
+    note: str = Field(default="", max_length=4000)
+
+
 class SakipRealizationOut(BaseModel):
     id: int
     org_unit_id: int
@@ -293,6 +302,10 @@ class SakipSettingsIO(Strict):
     cutoff_days: int = Field(ge=0, le=120)
     grade_bound_inclusive: bool = Field(
         default=True, description="a score on a grade's lower bound earns it (AA at exactly 90)"
+    )
+    monthly_realization: bool | None = Field(
+        default=None,
+        description="OPDs enter monthly figures rolled up into the quarter (absent: unchanged)",
     )
 
 
@@ -366,6 +379,13 @@ class SakipGapOut(BaseModel):
     )
 
 
+class SakipWarningOut(BaseModel):
+    criterion_id: int
+    code: str
+    side: Literal["self", "evaluator"]
+    message: str
+
+
 class SakipEvaluationOut(BaseModel):
     id: int
     year: int
@@ -379,6 +399,10 @@ class SakipEvaluationOut(BaseModel):
     last_year_grade: str | None
     components: list[SakipComponentOut]
     what_moves_the_grade: list[SakipGapOut]
+    warnings: list[SakipWarningOut] = Field(
+        default_factory=list,
+        description="answers that contradict the worksheet version's consistency rules",
+    )
 
 
 class SakipCarried(BaseModel):

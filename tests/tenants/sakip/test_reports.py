@@ -163,3 +163,79 @@ def test_lkjip_pdf_and_xlsx_with_the_officers_text(
         c for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row
     ]
     assert "Dinas Kesehatan" in cells and "Rp 250.000.000" in cells
+
+
+def test_lkjip_sets_ebudgetings_realization_beside_performance(
+    app: Any, client: Any, provision: Any, tenant_db: Any, state: Any
+) -> None:
+    """With e-Budgeting enabled, the LKjIP's chapter III B reads the SP2D payments of the
+    PK's sub kegiatan through the capability (the job's own, not a request's)."""
+    from functools import partial
+
+    from tenants.ebudgeting import capabilities, ceilings, years
+    from tenants.ebudgeting.models import Payment
+    from tests.ebudgeting_support import PAPER_ACCOUNT, TAPD, sub_activity
+
+    slug = provision(apps=("ebudgeting", "sakip"))
+    with tenant_db(slug) as session:
+        reg = make_regency(session)
+        make_users(session, state.registry, reg, PASSWORD, ("ebudgeting", "sakip"))
+        fiscal_year = years.create_fiscal_year(session, YEAR, actor=TAPD)
+        ceilings.set_ceiling(session, fiscal_year, reg.dinkes, Decimal(500_000_000), actor=TAPD)
+        holder = type("R", (), {"dinkes": reg.dinkes, "operator": TAPD})()
+        sub = sub_activity(session, fiscal_year, holder)
+        pk = agreements.create(
+            session,
+            ADMIN,
+            org_unit_id=reg.dinkes,
+            year=YEAR,
+            official=agreements.Official("dr. Sri Wahyuni", "Kepala Dinas Kesehatan"),
+            superior=agreements.Official("H. Budi Santoso", "Bupati Pati"),
+            place="Pati",
+        )
+        target = agreements.set_target(
+            session,
+            ADMIN,
+            pk,
+            indicator_lineage=reg.dinkes_indicator,
+            year_target=Decimal(1000),
+            quarters=[Decimal(250)] * 4,
+        )
+        agreements.add_budget(
+            session,
+            ADMIN,
+            target,
+            sub_activities=partial(capabilities.sub_activities, session),
+            sub_activity_id=sub.id,
+            code="",
+            name="",
+            amount=None,
+        )
+        agreements.sign(session, Actor("kadis", GRANTS["opd_head"], None), pk, date(2026, 2, 2))
+        session.add(
+            Payment(
+                fiscal_year_id=fiscal_year.id,
+                sp2d_number="0001/SP2D/LS/2026",
+                paid_on=date(2026, 3, 10),
+                sub_activity_id=sub.id,
+                account_code=PAPER_ACCOUNT,
+                amount=Decimal(1_234_000),
+                description="Kertas",
+                created_by="tests",
+            )
+        )
+    xlsx = _file(
+        app,
+        client,
+        state,
+        slug,
+        "bappeda@example.go.id",
+        "report:sakip_lkjip",
+        year=YEAR,
+        format="xlsx",
+    )
+    book = openpyxl.load_workbook(io.BytesIO(xlsx), read_only=True)
+    cells = [
+        c for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row
+    ]
+    assert "Rp 1.234.000" in cells  # the SP2D paid on the PK's sub kegiatan
