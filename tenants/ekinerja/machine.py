@@ -50,14 +50,14 @@ from smartcity.toolkit import (
     record_audit,
     submit_job,
 )
-from sqlalchemy import select, text
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from .access import APP, UNIT, VIEW_ALL, Actor
 from .attendance import lock_person, zone
 from .messages import M
-from .models import MachineId, MachineImport, Punch, ShiftAssignment
+from .models import AttendanceDay, MachineId, MachineImport, Punch, ShiftAssignment
 from .people import staff_or_404
 from .periods import cutoff, is_locked
 from .schedule import attendance_day
@@ -81,6 +81,13 @@ PROBLEM_KINDS = (
     "outside_window",
 )
 Progress = Callable[[float], None]
+#: How each state of a machine file is named.
+STATUS_LABELS = {
+    CHECKING: M("being checked"),
+    READY: M("ready to apply"),
+    REJECTED: M("nothing to apply"),
+    APPLIED: M("applied"),
+}
 Writer = Callable[[Session], None]
 
 _ATTLOG_TIME = re.compile(r"^\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2}(:\d{2})?$")
@@ -576,7 +583,10 @@ def apply(
         raise NotFound(M("no machine file %(import_id)s", import_id=import_id))
     if record.status != READY:
         raise Conflict(
-            M("this file is %(status)s and cannot be applied", status=record.status),
+            M(
+                "this file is %(status)s and cannot be applied",
+                status=STATUS_LABELS.get(record.status, record.status),
+            ),
             {"status": record.status},
         )
     now = now or datetime.now(UTC)
@@ -597,32 +607,51 @@ def apply(
 #: Rows per INSERT statement.
 _CHUNK = 2000
 
-_REBUILD = text(
-    """
-    INSERT INTO ekn_attendance_days
-        (staff_id, day, check_in, check_in_punch_id, check_out, check_out_punch_id, pending)
-    SELECT p.staff_id, p.day,
-        (array_agg(p.at ORDER BY p.at, p.id)
-            FILTER (WHERE p.review = 'accepted' AND p.kind = 'in'))[1],
-        (array_agg(p.id ORDER BY p.at, p.id)
-            FILTER (WHERE p.review = 'accepted' AND p.kind = 'in'))[1],
-        (array_agg(p.at ORDER BY p.at DESC, p.id DESC)
-            FILTER (WHERE p.review = 'accepted' AND p.kind = 'out'))[1],
-        (array_agg(p.id ORDER BY p.at DESC, p.id DESC)
-            FILTER (WHERE p.review = 'accepted' AND p.kind = 'out'))[1],
-        count(*) FILTER (WHERE p.review = 'pending')
-    FROM ekn_punches p
-    JOIN unnest(CAST(:staff AS bigint[]), CAST(:days AS date[])) AS t(staff_id, day)
-        ON p.staff_id = t.staff_id AND p.day = t.day
-    GROUP BY p.staff_id, p.day
-    ON CONFLICT (staff_id, day) DO UPDATE SET
-        check_in = EXCLUDED.check_in,
-        check_in_punch_id = EXCLUDED.check_in_punch_id,
-        check_out = EXCLUDED.check_out,
-        check_out_punch_id = EXCLUDED.check_out_punch_id,
-        pending = EXCLUDED.pending
-    """
-)
+
+def rebuild_days(session: Session, pairs: list[tuple[int, date]]) -> None:
+    """``attendance.rebuild_day`` for many (person, day) pairs in a few statements: the
+    first accepted check-in and the last accepted check-out of each, and its pending count."""
+    for i in range(0, len(pairs), _CHUNK):
+        chunk = pairs[i : i + _CHUNK]
+        found: dict[tuple[int, date], list[Any]] = {pair: [] for pair in chunk}
+        for row in session.execute(
+            select(Punch.id, Punch.staff_id, Punch.day, Punch.kind, Punch.at, Punch.review)
+            .where(tuple_(Punch.staff_id, Punch.day).in_(chunk))
+            .order_by(Punch.at, Punch.id)
+        ):
+            found[(row.staff_id, row.day)].append(row)
+        values = []
+        for (staff_id, day), rows in found.items():
+            accepted = [r for r in rows if r.review == "accepted"]
+            ins = [r for r in accepted if r.kind == "in"]
+            outs = [r for r in accepted if r.kind == "out"]
+            values.append(
+                {
+                    "staff_id": staff_id,
+                    "day": day,
+                    "check_in": ins[0].at if ins else None,
+                    "check_in_punch_id": ins[0].id if ins else None,
+                    "check_out": outs[-1].at if outs else None,
+                    "check_out_punch_id": outs[-1].id if outs else None,
+                    "pending": sum(r.review == "pending" for r in rows),
+                }
+            )
+        statement = insert(AttendanceDay).values(values)
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["staff_id", "day"],
+                set_={
+                    name: statement.excluded[name]
+                    for name in (
+                        "check_in",
+                        "check_in_punch_id",
+                        "check_out",
+                        "check_out_punch_id",
+                        "pending",
+                    )
+                },
+            )
+        )
 
 
 def record_lines(session: Session, good: list[tuple[Line, int]], *, now: datetime) -> int:
@@ -670,8 +699,7 @@ def record_lines(session: Session, good: list[tuple[Line, int]], *, now: datetim
         added += len(inserted)
         touched.update((s, d) for s, d in inserted)
     if touched:
-        pairs = sorted(touched)
-        session.execute(_REBUILD, {"staff": [s for s, _ in pairs], "days": [d for _, d in pairs]})
+        rebuild_days(session, sorted(touched))
     session.expire_all()
     return added
 
@@ -829,7 +857,7 @@ def id_rows(
     if actor.unit_ids is not None:
         q = q.where(Staff.unit_id.in_(sorted(actor.unit_ids)))
     q = q.where(Staff.id == staff_id) if staff_id is not None else q.where(Staff.is_active)
-    return [IdRow(*row) for row in session.execute(q).tuples()]
+    return [IdRow(*row) for row in session.execute(q).all()]
 
 
 ID_LIMITS = UploadLimits(max_bytes=2 * 1024 * 1024, max_rows=50_000, max_columns=20)

@@ -45,6 +45,8 @@ PROBLEM_LABELS = {
     "outside_window": M("in the future or in a closed month"),
 }
 
+STATUS_LABELS = machine.STATUS_LABELS
+
 
 def _actor() -> Actor:
     return actor_for(g.db, current_user)
@@ -125,6 +127,7 @@ def machine_files() -> str:
     return render_template(
         "ekinerja/machine_files.html",
         records=machine.recent(g.db),
+        statuses={k: translate(v) for k, v in STATUS_LABELS.items()},
         number=number,
         max_mb=machine.MAX_BYTES // (1024 * 1024),
     )
