@@ -46,14 +46,14 @@ def clean(data: bytes) -> tuple[str, bytes]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.format != fmt:
+            opened = Image.open(io.BytesIO(data))
+            if opened.format != fmt:
                 raise InvalidInput(M("the selfie must be a JPEG or PNG image"), {"selfie": "type"})
-            width, height = image.size
+            width, height = opened.size
             if width * height > MAX_PIXELS:
                 raise InvalidInput(M("the selfie has too many pixels"), {"selfie": "pixels"})
-            image.load()
-            image = ImageOps.exif_transpose(image)
+            opened.load()
+            image: Image.Image = ImageOps.exif_transpose(opened)
     except (
         UnidentifiedImageError,
         OSError,
