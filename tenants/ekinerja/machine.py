@@ -886,7 +886,7 @@ def import_ids(session: Session, actor: Actor, filename: str, content: bytes) ->
     for value, staff_id in owner_of.items():
         holder = held.get(value)
         if holder is not None and holder != staff_id and holder not in wanted:
-            problems[f"id_mesin {value}"] = "already belongs to someone not in the file"
+            problems[f"id_mesin {value}"] = M("already belongs to someone not in the file")
     if problems:
         shown = dict(list(problems.items())[:50])
         raise InvalidInput(
@@ -914,13 +914,13 @@ def import_ids(session: Session, actor: Actor, filename: str, content: bytes) ->
 
 def _id_rows(
     session: Session, actor: Actor, rows: Iterator[Any], nip_col: int, id_col: int
-) -> tuple[dict[str, str], dict[int, str], dict[str, int]]:
+) -> tuple[dict[str, Message], dict[int, str], dict[str, int]]:
     """The file's rows as wanted ids per staff member, and every problem."""
     by_nip = {
         nip: (sid, unit)
         for nip, sid, unit in session.execute(select(Staff.nip, Staff.id, Staff.unit_id)).all()
     }
-    problems: dict[str, str] = {}
+    problems: dict[str, Message] = {}
     wanted: dict[int, str] = {}
     owner_of: dict[str, int] = {}
     for row in rows:
@@ -930,21 +930,23 @@ def _id_rows(
         nip_cell = values[nip_col] if nip_col < len(values) else None
         if not isinstance(nip_cell, str):
             # A NIP typed into a number cell has lost digits to Excel: never guess them.
-            problems[f"row {row.number}"] = "nip: a text cell (a number cell loses digits)"
+            problems[f"row {row.number}"] = M("nip: a text cell (a number cell loses digits)")
             continue
         nip = nip_cell
         value = _cell_text(values[id_col] if id_col < len(values) else None)
         found = by_nip.get(nip.strip())
         if found is None:
-            problems[f"row {row.number}"] = f"no staff with NIP {nip.strip()[:30]}"
+            problems[f"row {row.number}"] = M("no staff with NIP %(nip)s", nip=nip.strip()[:30])
         elif not actor.manages(found[1]):
-            problems[f"row {row.number}"] = "not in your units"
+            problems[f"row {row.number}"] = M("not in your units")
         elif not _USER_ID.match(value):
-            problems[f"row {row.number}"] = "id_mesin: 1 to 20 letters or digits"
+            problems[f"row {row.number}"] = M("id_mesin: 1 to 20 letters or digits")
         else:
             value = value.lstrip("0") or "0"
             if value in owner_of and owner_of[value] != found[0]:
-                problems[f"row {row.number}"] = f"id_mesin {value} repeats an earlier row"
+                problems[f"row {row.number}"] = M(
+                    "id_mesin %(value)s repeats an earlier row", value=value
+                )
             else:
                 owner_of[value] = found[0]
                 wanted[found[0]] = value

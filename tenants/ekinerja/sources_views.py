@@ -240,7 +240,7 @@ def machine_ids_import() -> Response:
         )
     except ServiceError as error:
         g.db.rollback()
-        problems = "; ".join(f"{k}: {v}" for k, v in list(error.fields.items())[:20])
+        problems = "; ".join(f"{k}: {translate(v)}" for k, v in list(error.fields.items())[:20])
         flash(translate(error.message) + (f" ({problems})" if problems else ""), "danger")
     else:
         flash(_("%(count)s machine ids imported.", count=number(rows)), "success")
