@@ -333,3 +333,24 @@ def test_applied_punches_feed_the_day_even_with_a_clock_at_utc(client, kab, tena
         at = s.scalar(select(Punch.at))
     expected = datetime(d.year, d.month, d.day, 7, 45, tzinfo=tz)
     assert at.astimezone(UTC) == expected.astimezone(UTC)
+
+
+def test_a_big_file_the_job_refuses_is_rejected_with_the_reason(  # noqa: PLR0917
+    app, state, settings, client, kab, tenant_db
+):
+    content = b"Nama;Jabatan\r\n" + b"Pegawai;Analis\r\n" * (settings.UPLOAD_JOB_BYTES // 16 + 10)
+    response = upload(client, kab, content, "rekap.csv")
+    assert response.status_code == 202
+    queued = response.get_json()
+    assert run_now(app, state, kab.slug, queued["job_id"]) == "failed"
+    report = client.get(
+        f"{kab.api}/machine-files/{queued['id']}",
+        headers={**kab.tokens["bkpsdm"], "Accept-Language": "id"},
+    ).get_json()
+    assert report["status"] == "rejected"
+    assert report["refusal"].startswith("bukan ekspor mesin sidik jari")
+    applied = client.post(
+        f"{kab.api}/machine-files/{queued['id']}/apply", headers=kab.tokens["bkpsdm"]
+    )
+    assert applied.status_code == 409
+    assert punches(tenant_db, kab.slug) == 0
