@@ -26,7 +26,7 @@ from smartcity.toolkit import (
     require_user,
 )
 
-from . import absences, attendance, periods, runs, setup, worklogs
+from . import absences, attendance, periods, photos, runs, setup, worklogs
 from . import settings as ekn_settings
 from .access import APPROVE, REGENCY, SELF, UNIT, VIEW_ALL, Actor, actor_for
 from .messages import M
@@ -63,7 +63,13 @@ class EknPunchBody(BaseModel):
     mock_location: bool = False
 
     def as_punch(self) -> attendance.PunchIn:
-        return attendance.PunchIn(**self.model_dump())
+        return attendance.PunchIn(**self.model_dump(exclude={"selfie_base64"}))
+
+
+class EknCheckinBody(EknPunchBody):
+    """A punch from the mobile app, with an optional selfie (JPEG or PNG, base64)."""
+
+    selfie_base64: str | None = Field(None, max_length=2_800_000)
 
 
 class EknPunchOut(BaseModel):
@@ -75,6 +81,7 @@ class EknPunchOut(BaseModel):
     flags: list[str]
     review: str
     created: bool
+    selfie: bool = False
 
 
 class EknBatchIn(BaseModel):
@@ -311,17 +318,32 @@ def _month(year: int, month: int) -> None:
     "POST",
     "/punches",
     "Check in or out from the mobile app",
-    body=EknPunchBody,
+    body=EknCheckinBody,
     response=EknPunchOut,
     status=201,
-    errors=(403, 409, 422),
+    errors=(403, 409, 413, 422),
 )
-def punch(body: EknPunchBody) -> tuple[Response, int]:
+def punch(body: EknCheckinBody) -> tuple[Response, int]:
+    """The selfie is checked before anything is recorded, and kept only with a new
+    punch (a retry does not replace it)."""
     actor = _actor()
+    selfie = None
+    if body.selfie_base64:
+        try:
+            raw = base64.b64decode(body.selfie_base64, validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise InvalidInput(
+                M("the selfie is not valid base64"), {"selfie_base64": "base64"}
+            ) from error
+        selfie = photos.clean(raw)
     stored, created = attendance.record_punch(
         g.db, actor.require_staff(), body.as_punch(), source="mobile"
     )
-    return _json(punch_out(stored, created), 201 if created else 200)
+    out = punch_out(stored, created)
+    if created and selfie is not None:
+        photos.keep(g.db, stored, *selfie)
+        out.selfie = True
+    return _json(out, 201 if created else 200)
 
 
 @spec.route(

@@ -37,7 +37,7 @@ from .schedule import attendance_day
 from .settings import EkinerjaSettings
 from .settings import load as load_settings
 
-SOURCES = ("mobile", "offline", "web", "fingerprint")
+SOURCES = ("mobile", "offline", "web", "machine")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from smartcity.toolkit import (
 )
 from werkzeug.wrappers import Response
 
-from . import attendance, runs, worklogs
+from . import attendance, photos, runs, worklogs
 from .access import APPROVE, SELF, Actor, actor_for
 from .messages import _
 from .periods import month_end
@@ -74,7 +74,12 @@ def queue() -> str:
     rows = worklogs.queue(g.db, actor.staff_id) if actor.staff_id is not None else []
     punches = attendance.pending_punches(g.db, actor.staff_id) if actor.staff_id is not None else []
     return render_template(
-        "ekinerja/queue.html", actor=actor, rows=rows, punches=punches, tz=attendance.zone(g.db)
+        "ekinerja/queue.html",
+        actor=actor,
+        rows=rows,
+        punches=punches,
+        tz=attendance.zone(g.db),
+        photo_ids=photos.with_photo(g.db, [punch.id for punch, _person in punches]),
     )
 
 

@@ -9,10 +9,14 @@ from smartcity.toolkit import N_, AppManifest, MenuEntry, TranslationCatalogue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import api, blueprint, reports
-from .access import APPROVE, PERMISSIONS, ROLES, SELF
+from . import api, blueprint, reports, sources_api, sources_views
+from .access import APPROVE, PERMISSIONS, ROLES, SELF, UNIT
+from .machine import MACHINE_UPLOADS
 from .models import Base, RuleSet, ScheduleRule
 from .rules import TppRules
+
+#: Imported for their routes: they add themselves to the app's blueprints.
+_SOURCES = (sources_api, sources_views)
 
 
 def _enable(session: Session) -> None:
@@ -57,10 +61,13 @@ manifest = AppManifest(
     menu=(
         MenuEntry("e-Kinerja", "ekinerja.index", SELF),
         MenuEntry(N_("Approval queue"), "ekinerja.queue", APPROVE),
+        MenuEntry(N_("Office check-in"), "ekinerja.checkin_page", SELF),
+        MenuEntry(N_("Fingerprint machine files"), "ekinerja.machine_files", UNIT),
     ),
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
     on_enable=_enable,
     reports=reports.REPORTS,
+    upload_checks=(MACHINE_UPLOADS,),
     translations=TranslationCatalogue(Path(__file__).parent / "translations", "ekinerja"),
 )

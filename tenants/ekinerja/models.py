@@ -131,7 +131,7 @@ class Punch(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey(STAFF_ID), index=True)
     idempotency_key: Mapped[str] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(3))
-    source: Mapped[str] = mapped_column(String(12))  # mobile | offline | web | fingerprint
+    source: Mapped[str] = mapped_column(String(12))  # mobile | offline | web | machine
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     day: Mapped[date] = mapped_column(Date)
     device_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -291,3 +291,54 @@ class TppLine(Base):
     amount: Mapped[int] = mapped_column(BigInteger)
     minutes: Mapped[int | None] = mapped_column(Integer)
     record: Mapped[str | None] = mapped_column(String(40))
+
+
+class MachineId(Base):
+    """Which fingerprint-machine user id a staff member is enrolled under (one each way)."""
+
+    __tablename__ = "ekn_machine_ids"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey(STAFF_ID), primary_key=True)
+    machine_user_id: Mapped[str] = mapped_column(String(20), unique=True)
+
+
+class MachineImport(Base):
+    """A fingerprint machine's attendance file: kept with its report, then applied.
+
+    ``status``: ``checking`` (a job reads a big file), ``ready`` (some lines can be
+    applied), ``rejected`` (none can, or the file was refused), ``applied``.
+    ``counts`` are the report's totals; ``problems`` its first listed problems.
+    """
+
+    __tablename__ = "ekn_machine_imports"
+    __table_args__ = (
+        CheckConstraint("status IN ('checking', 'ready', 'rejected', 'applied')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(10))
+    uploaded_by: Mapped[str] = mapped_column(String(254))
+    uploaded_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey(USER_ID, ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    counts: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    refusal: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    job_id: Mapped[int | None] = mapped_column(BigInteger)
+    applied_by: Mapped[str | None] = mapped_column(String(254))
+    applied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PunchPhoto(Base):
+    """The selfie sent with a mobile check-in (EXIF stripped), for the supervisor only."""
+
+    __tablename__ = "ekn_punch_photos"
+
+    punch_id: Mapped[int] = mapped_column(
+        ForeignKey("ekn_punches.id", ondelete="CASCADE"), primary_key=True
+    )
+    media_type: Mapped[str] = mapped_column(String(20))
+    content: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,0 +1,123 @@
+"""Schedules in the day evaluation, on the real database: a health centre's night shift
+(on a Sunday, its check-out the next morning) and Ramadan hours as the regency's dated
+rule (Monday to Thursday, and Friday's own), as the monthly TPP run reads them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from smartcity.toolkit import tenant_settings
+from sqlalchemy import select
+
+from tenants.ekinerja import runs, tpp
+from tenants.ekinerja.machine import Line, record_lines
+from tenants.ekinerja.models import ScheduleRule
+from tenants.ekinerja.rules import TppRules
+from tests.support.ekinerja import make_regency
+
+SUNDAY = date(2026, 3, 8)
+MONDAY = date(2026, 3, 9)
+FRIDAY = date(2026, 3, 13)
+AFTER = date(2026, 3, 30)  # a Monday after Ramadan 1447 H and its leave days
+
+
+def wall(day: date, hour: int, minute: int) -> datetime:
+    """A machine's wall-clock time (it knows no zone)."""
+    return datetime.combine(day, time(hour, minute))
+
+
+@pytest.fixture
+def kab(provision, tenant_db, client):
+    regency = make_regency(provision, tenant_db, client)
+    admin = regency.tokens["bkpsdm"]
+    hours = [
+        ("Ramadan 1447 H", [0, 1, 2, 3], "08:00", "15:00"),
+        ("Ramadan 1447 H, Jumat", [4], "08:00", "15:30"),
+    ]
+    regency.ids["ramadan"] = []
+    for name, weekdays, start, end in hours:
+        response = client.post(
+            f"{regency.api}/hours",
+            json={
+                "name": name,
+                "weekdays": weekdays,
+                "start": start,
+                "end": end,
+                "valid_from": "2026-02-18",
+                "valid_to": "2026-03-19",
+            },
+            headers=admin,
+        )
+        assert response.status_code == 201, response.get_json()
+        regency.ids["ramadan"].append(response.get_json()["id"])
+    shift = client.put(
+        f"{regency.api}/shifts",
+        json={
+            "staff_id": regency.ids["worker"],
+            "day": str(SUNDAY),
+            "start": "21:00",
+            "end": "07:00",
+        },
+        headers=admin,
+    )
+    assert shift.status_code == 200, shift.get_json()
+    # A unit admin may not set hours for the whole regency (Ramadan is BKPSDM's).
+    refused = client.post(
+        f"{regency.api}/hours",
+        json={"name": "x", "weekdays": [0], "start": "08:00", "end": "12:00"},
+        headers=regency.tokens["admin-dinkes"],
+    )
+    assert refused.status_code == 403
+    return regency
+
+
+def test_shift_and_ramadan_hours_drive_the_day_evaluation(kab, tenant_db):
+    with tenant_db(kab.slug) as s:
+        tz = ZoneInfo(tenant_settings(s).timezone)
+        worker = kab.ids["worker"]
+        lines = [
+            Line(1, "101", wall(date(2026, 3, 8), 20, 55), "in"),
+            Line(2, "101", wall(date(2026, 3, 9), 7, 5), "out"),  # ends Sunday's night shift
+            Line(3, "101", wall(date(2026, 3, 9), 8, 10), "in"),
+            Line(4, "101", wall(date(2026, 3, 9), 15, 0), "out"),
+            Line(5, "101", wall(date(2026, 3, 30), 8, 10), "in"),
+            Line(6, "101", wall(date(2026, 3, 30), 16, 0), "out"),
+        ]
+        assert record_lines(s, [(line, worker) for line in lines], now=datetime.now(UTC)) == 6
+        default_rule = s.scalar(
+            select(ScheduleRule.id).where(
+                ScheduleRule.org_unit_id.is_(None), ScheduleRule.valid_from.is_(None)
+            )
+        )
+        facts = {
+            f.day: f for f in runs.facts_for_month(s, 2026, 3, date(2026, 3, 31), [worker])[worker]
+        }
+    night = facts[SUNDAY]
+    assert night.expected is not None and night.expected.source == "shift"
+    assert night.check_out is not None
+    assert night.check_out.astimezone(tz).replace(tzinfo=None) == wall(date(2026, 3, 9), 7, 5)
+
+    monday = facts[MONDAY]
+    assert monday.expected.source == f"rule:{kab.ids['ramadan'][0]}"
+    assert monday.expected.start.time() == time(8) and monday.expected.end.time() == time(15)
+    friday = facts[FRIDAY]
+    assert friday.expected.source == f"rule:{kab.ids['ramadan'][1]}"
+    assert friday.expected.end.time() == time(15, 30)
+    after = facts[AFTER]
+    assert after.expected.source == f"rule:{default_rule}"
+    assert after.expected.start.time() == time(7, 30)
+    # Saturday without a shift is a day off; the other Sunday too.
+    assert facts[date(2026, 3, 14)].expected is None
+    assert facts[date(2026, 3, 15)].expected is None
+
+    rules = TppRules()
+    base = Decimal(1_000_000)
+    late = [ln for ln in tpp.day_lines(monday, rules, base) if ln.component == "late"]
+    assert [ln.minutes for ln in late] == [10]  # against Ramadan's 08:00, not 07:30
+    late_after = [ln for ln in tpp.day_lines(after, rules, base) if ln.component == "late"]
+    assert [ln.minutes for ln in late_after] == [40]
+    # The night shift was worked in full: no line at all for Sunday.
+    assert tpp.day_lines(night, rules, base) == []
