@@ -703,8 +703,13 @@ def test_branding_colours_and_logo_apply_to_the_pages(app, regency):
     )
     assert bad.status_code == 422
     assert "a PNG or JPEG image" in field_errors(bad.get_data(as_text=True), "logo_file")
-    # The logo can be removed again: the header shows the name alone.
-    removed = post_form(admin, url + "/logo/remove", {}, page=url)
+    # Removing the logo asks first: without the box ticked, the logo stays...
+    kept = post_form(admin, url + "/logo/remove", {}, page=url)
+    assert kept.status_code == 303
+    assert app.test_client().get(logo_src).status_code == 200
+    assert "tick the box" in admin.get(url + "?lang=en").get_data(as_text=True)
+    # ...ticked, it goes: the header shows the name alone.
+    removed = post_form(admin, url + "/logo/remove", {"confirm": "yes"}, page=url)
     assert removed.status_code == 303
     login_page = app.test_client().get(f"/t/{regency}/login").get_data(as_text=True)
     assert 'class="sc-logo' not in login_page
