@@ -835,3 +835,22 @@ def test_admin_pages_speak_indonesian_and_english_on_request(app, regency):
         assert indonesian in page and english not in page, path
         page = admin.get(f"/t/{regency}{path}?lang=en").get_data(as_text=True)
         assert english in page and indonesian not in page, path
+
+
+def test_audit_values_read_the_indonesian_way(app):
+    from smartcity.web.audit import show_value
+
+    snapshot = {
+        "amount": "250000000.50",
+        "total": 1500000,
+        "year": 2026,
+        "code": "1.02",
+        "nip": "198602302015051001",
+        "paid_on": "2026-01-02",
+        "ok": True,
+    }
+    with app.test_request_context("/?lang=id", headers={"Accept-Language": "id"}):
+        assert show_value(snapshot) == (
+            "amount: 250.000.000,50, total: 1.500.000, year: 2026, code: 1.02,"
+            " nip: 198602302015051001, paid_on: 2 Jan 2026, ok: ✓"
+        )
