@@ -299,7 +299,7 @@ def test_stage_changes_and_realization_pages(app, regency, tenant_db):
         ).group(1)
     )
     assert chart["realized"][1] == 600000.0 and chart["labels"][4] == "Mei"
-    assert "90.91" in page  # 600.000 of 660.000 paid
+    assert "90,91" in page  # 600.000 of 660.000 paid, the Indonesian way
     assert 'id="eb-chart"' in page
     # The payment form offers the DPA's lines (sub-activity and account) and nothing else.
     form = html(tapd.get(f"{base}/2026/realization"))
