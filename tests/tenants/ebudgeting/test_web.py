@@ -554,3 +554,18 @@ def test_deleting_a_line_or_a_plan_and_opening_the_revision_ask_first(app, regen
     assert opened.status_code == 303, text(opened)
     with tenant_db(slug) as session:
         assert session.get(SubActivity, plan_id).status == "draft"
+
+
+def test_a_pagu_keeps_its_sen_in_its_row_as_in_the_total(app, regency):
+    slug, opds, _items, _ = regency
+    base = f"/t/{slug}/ebudgeting"
+    tapd = browser(app, slug, "tapd@example.go.id")
+    overview = f"{base}/2026/"
+    saved = post(tapd, overview, f"{base}/2026/ceilings/{opds.dinkes}", {"amount": "1500000000,50"})
+    assert saved.status_code == 303, text(saved)
+    page = html(tapd.get(overview))
+    # The field holds what was typed (sen and all), ready to edit; the total agrees.
+    assert f'id="pagu-{opds.dinkes}" name="amount" inputmode="decimal" value="1500000000,50"' in (
+        page
+    )
+    assert "Rp 1.500.000.000,50" in text(tapd.get(overview))  # the pagu total
