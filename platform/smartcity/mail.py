@@ -21,6 +21,7 @@ import os
 import queue
 import threading
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, has_request_context, request
 from flask_mail import Mail, Message
@@ -70,8 +71,17 @@ def site_url() -> str:
 
 
 def tenant_url(slug: str, path: str) -> str:
-    """A regency's page on the shared host (``/t/<slug>/...``), valid from any request."""
-    return f"{site_url()}/t/{slug}{path}"
+    """A page on the regency's own host, ``<slug>.<BASE_DOMAIN>``, valid from any request.
+
+    An invitation leads the regency's people to their own address (the one its
+    branding, cookies and sign-in live on), never through the console's or the
+    API's host, whichever of them provisioned it; the scheme and port are this
+    site's (``site_url``).
+    """
+    site = urlsplit(site_url())
+    port = f":{site.port}" if site.port else ""
+    base_domain = current_app.extensions["smartcity"].settings.BASE_DOMAIN
+    return f"{site.scheme}://{slug}.{base_domain}{port}{path}"
 
 
 def send_after_commit(session: Session, letter: Letter) -> None:

@@ -114,7 +114,8 @@ def list_tenants() -> Response:
 @spec.route(
     "POST",
     "/tenants",
-    "Provision a regency (role, schema, apps, first admin) in one transaction",
+    "Provision a regency (role, schema, apps, first admin) in one transaction; the first "
+    "admin is e-mailed an invitation on the regency's own host",
     body=TenantCreate,
     response=TenantOut,
     status=201,
@@ -131,8 +132,10 @@ def create_tenant(body: TenantCreate) -> tuple[Response, int, dict[str, str]]:
             region_code=body.region_code,
             apps=tuple(body.apps),
             admin_email=body.admin.email,
-            admin_password=body.admin.password,
+            admin_password="",  # invited by e-mail, as from the console
             admin_name=body.admin.name,
+            reprovision=body.reprovision,
+            standard_units=body.standard_units,
         ),
         registry=state.registry,
         migrations=state.migrations,

@@ -24,8 +24,10 @@ class TokenOut(BaseModel):
 
 
 class AdminIn(Strict):
+    """The regency's first admin: e-mailed an invitation (a link on the regency's own
+    host) to choose a password that nobody else learns; no password is accepted."""
+
     email: str = Field(max_length=254)
-    password: str = Field(max_length=256)
     name: str = Field(default="Administrator", max_length=200)
 
 
@@ -35,6 +37,16 @@ class TenantCreate(Strict):
     region_code: str = Field(max_length=13)
     apps: list[str] = Field(default_factory=list, max_length=50)
     admin: AdminIn
+    reprovision: bool = Field(
+        default=False,
+        description="Provision a region whose regency was archived (refused otherwise); "
+        "the audit log records which regency this one succeeds.",
+    )
+    standard_units: bool = Field(
+        default=False,
+        description="Start with the standard list of org units: sekretariat, inspektorat, "
+        "the usual dinas and badan, and every kecamatan of the region.",
+    )
 
 
 class TenantSuspend(Strict):

@@ -21,7 +21,7 @@ from smartcity.errors import ServiceError
 from smartcity.state import platform_state
 from smartcity.support import grants
 from smartcity.tenancy import lifecycle
-from smartcity.web.forms import attach_service_errors
+from smartcity.web.forms import attach_service_errors, confirmed, flash_unconfirmed
 
 
 @blueprint.post("/tenants/<slug>/support")
@@ -87,6 +87,9 @@ def support_end(slug: str, grant_id: int) -> Response:
     principal = signed_in_operator()
     tenant = lifecycle.get_tenant(g.db, slug)
     grant = grants.get_grant(g.db, tenant, grant_id)
+    if not confirmed():
+        flash_unconfirmed()
+        return redirect(url_for(".tenant_detail", slug=slug), 303)
     ended = grants.end_support(
         g.db,
         tenant,

@@ -28,6 +28,7 @@ from smartcity.tenancy.resolver import current_tenant
 from smartcity.tenantcore.models import AuditEntry
 from smartcity.web import install_template_globals
 from smartcity.web.access import TENANT_MANAGE, USERS_MANAGE, permitted
+from smartcity.web.forms import confirmed, flash_unconfirmed
 
 SESSIONS_SHOWN = 50
 
@@ -60,6 +61,9 @@ def end() -> Response:
     """The operator ends their own support session from inside the tenant."""
     tenant = current_tenant()
     if not isinstance(current_user, SupportPrincipal):
+        return redirect(url_for("tenant_web.home"), 303)
+    if not confirmed():
+        flash_unconfirmed()
         return redirect(url_for("tenant_web.home"), 303)
     with db.platform_transaction() as session:
         row = get_tenant(session, tenant.slug)

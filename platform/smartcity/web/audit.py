@@ -7,12 +7,15 @@ had), so a long record's one changed field stands out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from flask import g, render_template, request
+from flask_babel import format_date, format_datetime, format_decimal
 from sqlalchemy import select
 
 from smartcity.state import platform_state
@@ -28,6 +31,13 @@ ENTRIES_PER_PAGE = 50
 #: Longest list or text shown whole; the rest is summarised.
 SHOWN_ITEMS = 10
 SHOWN_CHARS = 300
+#: Snapshot values stored as text that are figures or moments (``"250000000.00"``,
+#: ``"2026-01-02"``, ``"2026-01-02T08:00:00+07:00"``). An amount has three digits or
+#: more before its point, so codes such as ``1.02`` stay as they are.
+_GROUPED_FROM = 100_000
+_AMOUNT = re.compile(r"-?\d{3,}\.\d{1,2}")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
 
 
 @dataclass(frozen=True)
@@ -63,8 +73,35 @@ def show_value(value: Any, field_words: Callable[[str], str] = _plain_field) -> 
             f"{field_words(k)}: {show_value(v, field_words)}" for k, v in value.items()
         )
     else:
-        text = str(value)
+        text = _figure(value)
     return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
+
+
+def _figure(value: Any) -> str:
+    """Numbers and moments the Indonesian way (``250.000.000``, ``2 Jan 2026``).
+
+    Small whole numbers stay as they are: a year (2026) or a class (8) is no amount.
+    """
+    small = isinstance(value, int) and abs(value) < _GROUPED_FROM
+    if isinstance(value, int | float | Decimal) and not small and not isinstance(value, bool):
+        return _grouped(Decimal(str(value)))
+    if not isinstance(value, str):
+        return str(value)
+    try:
+        if _AMOUNT.fullmatch(value):
+            return _grouped(Decimal(value))
+        if _DAY.fullmatch(value):
+            return str(format_date(date.fromisoformat(value), "medium"))
+        if _MOMENT.fullmatch(value):
+            return str(format_datetime(datetime.fromisoformat(value), "medium"))
+    except ValueError:  # shaped like one, but no real day or moment
+        pass
+    return value
+
+
+def _grouped(value: Decimal) -> str:
+    """``250.000.000``, or with its sen ``250.000.000,50``."""
+    return str(format_decimal(value, format="#,##0.00" if value % 1 else "#,##0"))
 
 
 def audit_changes(

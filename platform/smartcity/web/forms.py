@@ -130,3 +130,21 @@ def attach_service_errors(
         else:
             unplaced.append(f"{key}: {text}")
     return unplaced
+
+
+def confirmed() -> bool:
+    """Whether the form's "I confirm" box was ticked (macros/ui.html ``confirm_step``).
+
+    A step that cannot be undone does nothing without it, whatever sent the form;
+    the view says so with ``flash_unconfirmed`` and changes nothing.
+    """
+    from flask import request
+
+    return request.form.get("confirm") == "yes"
+
+
+def flash_unconfirmed() -> None:
+    from flask import flash
+    from flask_babel import gettext
+
+    flash(gettext("Nothing was done: tick the box to confirm the step first."), "warning")

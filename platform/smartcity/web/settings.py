@@ -23,7 +23,7 @@ from smartcity.tenantcore.settings import TIMEZONES, get_settings, remove_logo, 
 from smartcity.web import form_status
 from smartcity.web.access import TENANT_MANAGE, actor, blueprint, permitted
 from smartcity.web.admin_forms import SettingsForm
-from smartcity.web.forms import attach_service_errors, options
+from smartcity.web.forms import attach_service_errors, confirmed, flash_unconfirmed, options
 
 LOGO_MAX_AGE = 24 * 3600
 
@@ -66,6 +66,9 @@ def settings_page() -> Response | tuple[str, int]:
 @blueprint.post("/admin/settings/logo/remove")
 @permitted(TENANT_MANAGE)
 def settings_remove_logo() -> Response:
+    if not confirmed():
+        flash_unconfirmed()
+        return redirect(url_for(".settings_page"), 303)
     remove_logo(g.db, actor=actor())
     flash(_("The logo was removed."), "success")
     return redirect(url_for(".settings_page"), 303)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import abort, flash, g, render_template, request
-from smartcity.toolkit import OrgUnit, ServiceError, translate
+from smartcity.toolkit import InvalidInput, OrgUnit, ServiceError, translate
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
@@ -16,6 +16,7 @@ from tenants.ebudgeting import ceilings, execution, planning, review, years
 from tenants.ebudgeting.access import DRAFT
 from tenants.ebudgeting.actions import plan_actions
 from tenants.ebudgeting.coefficients import coefficient_text, parse_coefficient
+from tenants.ebudgeting.messages import _m
 from tenants.ebudgeting.models import FiscalYear, Nomenclature, SubActivity
 from tenants.ebudgeting.planning import FUNDING_SOURCES
 from tenants.ebudgeting.views.common import (
@@ -212,6 +213,11 @@ def update_sub_activity(sub_id: int) -> Response:
 def delete_sub_activity(sub_id: int) -> Response:
     sub = sub_or_404(sub_id)
     year, unit_id = planning.year_of(g.db, sub).year, sub.org_unit_id
+    if request.form.get("confirm") != "yes":
+        raise InvalidInput(
+            _m("confirm that the sub-activity and its lines are deleted"),
+            {"confirm": _m("required")},
+        )
     planning.delete_sub_activity(g.db, sub, actor=me())
     flash(_("The sub-activity was deleted."), "success")
     return back(".opd", year=year, unit_id=unit_id)
@@ -311,6 +317,8 @@ def delete_line(line_id: int) -> Response:
     except ServiceError:
         abort(404)
     sub_id = line.sub_activity_id
+    if request.form.get("confirm") != "yes":
+        raise InvalidInput(_m("confirm that the line is deleted"), {"confirm": _m("required")})
     planning.delete_line(g.db, line, actor=me())
     flash(_("The line was deleted."), "success")
     return back(".sub_activity", sub_id=sub_id, _anchor="lines")

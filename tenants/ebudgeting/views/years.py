@@ -174,6 +174,11 @@ def take_stage(year: int) -> Response:
 @viewer
 @refusal_shows(render_overview)
 def open_revision(year: int) -> Response:
+    if request.form.get("confirm") != "yes":
+        raise InvalidInput(
+            _m("confirm that the revision puts every plan back in draft: it cannot be undone"),
+            {"confirm": _m("required")},
+        )
     count = stages.open_revision(g.db, year_or_404(year), actor=me())
     flash(
         _("The revision (RKA-P) is open: %(count)s plans are back in draft.", count=count),

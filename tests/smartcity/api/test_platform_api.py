@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+
 import pytest
 from smartcity.db import db
 from sqlalchemy import text
 
 from tests.conftest import PASSWORD, bearer, operator_token, take_region, tenant_token, unique_slug
+from tests.support.console import page_token
 
 
 @pytest.fixture
@@ -20,7 +24,7 @@ def _create(client, op, slug, **extra):
         "name": "Kabupaten Pati",
         "region_code": take_region("33.18"),
         "apps": ["noticeboard"],
-        "admin": {"email": "admin@patikab.go.id", "password": PASSWORD},
+        "admin": {"email": "admin@patikab.go.id"},
     }
     body.update(extra)
     return client.post("/platform/api/v1/tenants", json=body, headers=op)
@@ -33,9 +37,10 @@ def _count(sql: str, **params) -> int:
     return int(value)
 
 
-def test_provision_then_read_then_list(client, op):
+def test_provision_then_read_then_list(app, client, op, mailbox, settings):
     slug = unique_slug("pati")
-    created = _create(client, op, slug)
+    email = f"admin-{secrets.token_hex(3)}@patikab.go.id"
+    created = _create(client, op, slug, admin={"email": email, "name": "Admin Pati"})
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
     assert body["slug"] == slug and body["apps"] == ["noticeboard"]
@@ -46,11 +51,36 @@ def test_provision_then_read_then_list(client, op):
         t["slug"] for t in client.get("/platform/api/v1/tenants", headers=op).get_json()["tenants"]
     ]
     assert slug in slugs
-    # the first admin can log into the new tenant right away
-    me = client.get(
-        f"/t/{slug}/api/v1/me", headers=bearer(tenant_token(client, slug, "admin@patikab.go.id"))
+    # The first admin is invited, as from the console: a link on the regency's own
+    # host (not the API's), to choose a password nobody else learns.
+    letter = mailbox.wait_for(lambda m: email in m.to)
+    link = re.search(r"http://(\S+?)(/set-password/\S+)", letter.body)
+    assert link is not None, letter.body
+    assert link.group(1) == f"{slug}.{settings.BASE_DOMAIN}"
+    invitee = app.test_client()
+    own = f"http://{link.group(1)}"
+    assert invitee.get(own + link.group(2)).status_code == 303
+    token = page_token(invitee, f"{own}/set-password")
+    chosen = invitee.post(
+        f"{own}/set-password",
+        data={"csrf_token": token, "password": PASSWORD, "confirm": PASSWORD},
     )
+    assert chosen.status_code == 303, chosen.get_data(as_text=True)
+    me = client.get(f"/t/{slug}/api/v1/me", headers=bearer(tenant_token(client, slug, email)))
     assert me.get_json()["user"]["roles"] == ["admin"]
+
+
+def test_an_archived_regions_reprovisioning_is_an_explicit_choice(client, op):
+    first, second = unique_slug("kab"), unique_slug("kab")
+    code = take_region()  # not Pati's: every _create takes 33.18 for itself
+    assert _create(client, op, first, region_code=code).status_code == 201
+    assert client.post(f"/platform/api/v1/tenants/{first}/archive", headers=op).status_code == 200
+    refused = _create(client, op, second, region_code=code)
+    assert refused.status_code == 409
+    assert "reprovision" in refused.get_json()["error"]["fields"]
+    again = _create(client, op, second, region_code=code, reprovision=True)
+    assert again.status_code == 201, again.get_json()
+    assert again.get_json()["region_code"] == code
 
 
 def test_existing_slug_is_409(client, op):
@@ -100,9 +130,11 @@ def test_hostile_slugs_are_refused_and_nothing_is_created(client, op, settings, 
         ({"region_code": "99.99"}, "region_code"),
         ({"region_code": "33"}, "region_code"),  # a province, not a regency
         ({"region_code": "33.18.01"}, "region_code"),  # a kecamatan
-        ({"admin": {"email": "not-an-email", "password": PASSWORD}}, "admin.email"),
-        ({"admin": {"email": "a@b.go.id", "password": "short"}}, "admin.password"),
-        ({"admin": {"email": "a@b.go.id"}}, "admin.password"),
+        ({"admin": {"email": "not-an-email"}}, "admin.email"),
+        # Invited, never given a password by the operator.
+        ({"admin": {"email": "a@b.go.id", "password": PASSWORD}}, "admin.password"),
+        ({"admin": {"name": "Admin"}}, "admin.email"),
+        ({"reprovision": "maybe"}, "reprovision"),
         ({"name": ""}, "name"),
         ({"unexpected": 1}, "unexpected"),
         ({"apps": "noticeboard"}, "apps"),

@@ -80,8 +80,14 @@ def test_support_access_within_its_time_and_audited_on_both_sides(app, provision
     assert f'data-grant="{grant.id}" data-state="active"' in sessions
     assert REASON in sessions and OPERATOR_EMAIL in sessions
 
+    # Ending it asks first: a stray click on the banner changes nothing...
+    kept = browser.post(f"/t/{slug}/support/end", data={"csrf_token": csrf_token(home)})
+    assert kept.status_code == 303
+    assert browser.get(f"/t/{slug}/admin/users").status_code == 200  # still in
     # What the operator does in the tenant is recorded as support:<email>.
-    ended = browser.post(f"/t/{slug}/support/end", data={"csrf_token": csrf_token(home)})
+    ended = browser.post(
+        f"/t/{slug}/support/end", data={"csrf_token": csrf_token(home), "confirm": "yes"}
+    )
     assert ended.status_code == 303
     assert browser.get(f"/t/{slug}/admin/users").status_code == 302  # signed out
     with tenant_db(slug) as session:
@@ -139,8 +145,15 @@ def test_the_operator_can_end_it_from_the_console(app, provision, tenant_db):
     browser.get(start_support(console, slug))
     grant = latest_grant(slug)
     detail = f"/platform/tenants/{slug}"
-    response = console.post(
+    # Without the box ticked the session goes on.
+    kept = console.post(
         f"{detail}/support/{grant.id}/end", data={"csrf_token": page_token(console, detail)}
+    )
+    assert kept.status_code == 303
+    assert browser.get(f"/t/{slug}/admin/users").status_code == 200
+    response = console.post(
+        f"{detail}/support/{grant.id}/end",
+        data={"csrf_token": page_token(console, detail), "confirm": "yes"},
     )
     assert response.status_code == 303
     assert browser.get(f"/t/{slug}/admin/users").status_code == 302

@@ -703,8 +703,13 @@ def test_branding_colours_and_logo_apply_to_the_pages(app, regency):
     )
     assert bad.status_code == 422
     assert "a PNG or JPEG image" in field_errors(bad.get_data(as_text=True), "logo_file")
-    # The logo can be removed again: the header shows the name alone.
-    removed = post_form(admin, url + "/logo/remove", {}, page=url)
+    # Removing the logo asks first: without the box ticked, the logo stays...
+    kept = post_form(admin, url + "/logo/remove", {}, page=url)
+    assert kept.status_code == 303
+    assert app.test_client().get(logo_src).status_code == 200
+    assert "tick the box" in admin.get(url + "?lang=en").get_data(as_text=True)
+    # ...ticked, it goes: the header shows the name alone.
+    removed = post_form(admin, url + "/logo/remove", {"confirm": "yes"}, page=url)
     assert removed.status_code == 303
     login_page = app.test_client().get(f"/t/{regency}/login").get_data(as_text=True)
     assert 'class="sc-logo' not in login_page
@@ -830,3 +835,22 @@ def test_admin_pages_speak_indonesian_and_english_on_request(app, regency):
         assert indonesian in page and english not in page, path
         page = admin.get(f"/t/{regency}{path}?lang=en").get_data(as_text=True)
         assert english in page and indonesian not in page, path
+
+
+def test_audit_values_read_the_indonesian_way(app):
+    from smartcity.web.audit import show_value
+
+    snapshot = {
+        "amount": "250000000.50",
+        "total": 1500000,
+        "year": 2026,
+        "code": "1.02",
+        "nip": "198602302015051001",
+        "paid_on": "2026-01-02",
+        "ok": True,
+    }
+    with app.test_request_context("/?lang=id", headers={"Accept-Language": "id"}):
+        assert show_value(snapshot) == (
+            "amount: 250.000.000,50, total: 1.500.000, year: 2026, code: 1.02,"
+            " nip: 198602302015051001, paid_on: 2 Jan 2026, ok: ✓"
+        )

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from tenants.ebudgeting import planning as rka
 from tenants.ebudgeting import review, stages
-from tenants.ebudgeting.models import Payment
+from tenants.ebudgeting.models import BudgetLine, Payment, SubActivity
+from tenants.ebudgeting.years import get_year
 from tests.conftest import PASSWORD
 from tests.ebudgeting_support import (
     CHAIR,
@@ -29,6 +30,7 @@ from tests.ebudgeting_support import (
     item,
     make_opds,
     make_users,
+    paper_line,
     stage_document,
     sub_activity,
 )
@@ -297,7 +299,7 @@ def test_stage_changes_and_realization_pages(app, regency, tenant_db):
         ).group(1)
     )
     assert chart["realized"][1] == 600000.0 and chart["labels"][4] == "Mei"
-    assert "90.91" in page  # 600.000 of 660.000 paid
+    assert "90,91" in page  # 600.000 of 660.000 paid, the Indonesian way
     assert 'id="eb-chart"' in page
     # The payment form offers the DPA's lines (sub-activity and account) and nothing else.
     form = html(tapd.get(f"{base}/2026/realization"))
@@ -495,3 +497,75 @@ def test_the_sub_kegiatan_list_offers_the_opds_own_bidang_with_a_search(app, reg
     )
     assert refused.status_code == 422
     assert "bukan sub kegiatan bidang yang dilayani Dinas Kesehatan (1.02)" in text(refused)
+
+
+def test_deleting_a_line_or_a_plan_and_opening_the_revision_ask_first(app, regency, tenant_db):
+    slug, opds, _items, _ = regency
+    base = f"/t/{slug}/ebudgeting"
+    with tenant_db(slug) as session:
+        fiscal_year = get_year(session, 2026)
+        plan = sub_activity(session, fiscal_year, opds, code=SUB_PLANNING)
+        kept_line = paper_line(session, plan, opds, "10")
+        extra = paper_line(session, plan, opds, "2")
+        other = sub_activity(session, fiscal_year, opds, code=SUB_MOTHERS)
+        plan_id, kept_id, extra_id, other_id = plan.id, kept_line.id, extra.id, other.id
+
+    operator = browser(app, slug, "operator@dinkes.go.id")
+    page = f"{base}/sub/{plan_id}"
+    shown = html(operator.get(page))
+    assert f'action="{base}/line/{extra_id}/delete"' in shown
+    assert 'name="confirm" value="yes" required' in shown
+    # A line: a stray click deletes nothing; the ticked box does.
+    stray = post(operator, page, f"{base}/line/{extra_id}/delete", {})
+    assert stray.status_code == 422 and "konfirmasikan penghapusan rincian" in text(stray)
+    with tenant_db(slug) as session:
+        assert session.get(BudgetLine, extra_id) is not None
+    gone = post(operator, page, f"{base}/line/{extra_id}/delete", {"confirm": "yes"})
+    assert gone.status_code == 303
+    with tenant_db(slug) as session:
+        assert session.get(BudgetLine, extra_id) is None
+        assert session.get(BudgetLine, kept_id) is not None
+
+    # A whole plan, likewise.
+    other_page = f"{base}/sub/{other_id}"
+    stray = post(operator, other_page, f"{other_page}/delete", {})
+    assert stray.status_code == 422
+    with tenant_db(slug) as session:
+        assert session.get(SubActivity, other_id) is not None
+    assert post(operator, other_page, f"{other_page}/delete", {"confirm": "yes"}).status_code == 303
+    with tenant_db(slug) as session:
+        assert session.get(SubActivity, other_id) is None
+        # Through the DPA, then the revision, which puts every plan back in draft.
+        fiscal_year = get_year(session, 2026)
+        review.transition(session, plan_id, "submit", note=None, actor=opds.head)
+        review.transition(session, plan_id, "lock", note=None, actor=CHAIR)
+        for stage in ("rka", "apbd", "dpa"):
+            stages.take_snapshot(
+                session, fiscal_year, stage, document=stage_document(stage), actor=CHAIR
+            )
+    chair = browser(app, slug, "sekda@example.go.id")
+    overview = f"{base}/2026/"
+    assert 'id="confirm-revision"' in html(chair.get(overview))
+    stray = post(chair, overview, f"{base}/2026/revision", {})
+    assert stray.status_code == 422 and "tidak dapat dibatalkan" in text(stray)
+    with tenant_db(slug) as session:
+        assert session.get(SubActivity, plan_id).status == "locked"
+    opened = post(chair, overview, f"{base}/2026/revision", {"confirm": "yes"})
+    assert opened.status_code == 303, text(opened)
+    with tenant_db(slug) as session:
+        assert session.get(SubActivity, plan_id).status == "draft"
+
+
+def test_a_pagu_keeps_its_sen_in_its_row_as_in_the_total(app, regency):
+    slug, opds, _items, _ = regency
+    base = f"/t/{slug}/ebudgeting"
+    tapd = browser(app, slug, "tapd@example.go.id")
+    overview = f"{base}/2026/"
+    saved = post(tapd, overview, f"{base}/2026/ceilings/{opds.dinkes}", {"amount": "1500000000,50"})
+    assert saved.status_code == 303, text(saved)
+    page = html(tapd.get(overview))
+    # The field holds what was typed (sen and all), ready to edit; the total agrees.
+    assert f'id="pagu-{opds.dinkes}" name="amount" inputmode="decimal" value="1500000000,50"' in (
+        page
+    )
+    assert "Rp 1.500.000.000,50" in text(tapd.get(overview))  # the pagu total
