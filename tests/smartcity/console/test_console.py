@@ -78,7 +78,10 @@ def _check_health_pages(
     assert 'data-health="behind"' in behind_row and "noticeboard" in behind_row
     fine_row = row_of(page, fine)
     assert 'data-health="jobs_failed"' in fine_row
-    assert "failed: 1" in fine_row and "succeeded: 1" in fine_row
+    # Job statuses in words, in the page's language, not the stored codes.
+    assert "Gagal: 1" in fine_row and "Selesai: 1" in fine_row
+    english = client.get(f"/platform/health?sort=attention&q={stem}&lang=en").get_data(as_text=True)
+    assert "Failed: 1" in row_of(english, fine) and "failed: 1" not in english
     # Needing attention first: the tenant in maintenance comes before the one whose jobs failed.
     assert page.index(f'data-tenant="{broken}"') < page.index(f'data-tenant="{fine}"')
 
