@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from . import attachments, codes, config
 from .access import COORDINATE, IDENTITY, RESPOND, Actor
 from .messages import N_, M
-from .models import Attachment, Complaint, Dispatch, Event
+from .models import Attachment, Complaint, Dispatch, Event, Service
 
 CLASSIFICATIONS = {
     "complaint": N_("Complaint"),
@@ -137,6 +137,8 @@ class Submission:
     share_location: bool = False
     latitude: Decimal | None = None
     longitude: Decimal | None = None
+    #: The published service the complaint is about (optional).
+    service_id: int | None = None
 
 
 def _clean_text(value: str | None, limit: int) -> str | None:
@@ -185,6 +187,13 @@ def submit(
     """Record a complaint; returns it and its tracking code (shown once, never stored)."""
     rules = config.rules(session)
     problems = _problems(form, regency_code)
+    if form.service_id is not None and (
+        session.scalar(
+            select(Service.id).where(Service.id == form.service_id, Service.status == "published")
+        )
+        is None
+    ):
+        problems["service_id"] = "a published service of this regency"
     if len(files) > rules.max_attachments:
         problems["attachments"] = f"at most {rules.max_attachments} files"
     if problems:
@@ -221,6 +230,7 @@ def submit(
         status="new",
         submitted_at=moment,
         verify_due=due_after(session, moment, rules.verify_days),
+        service_id=form.service_id,
     )
     session.add(complaint)
     session.flush()
