@@ -31,7 +31,8 @@ The names, by topic:
   (:func:`member_units`, :func:`member_units_by_user`, :func:`set_member_units`),
   :func:`permissions_for`, the working calendar (:class:`WorkingCalendar`, loaded by
   :func:`working_calendar`: working days and holidays, for attendance and deadlines)
-  and the region codes under a regency (:func:`regions_under`, giving :class:`RegionRow`);
+  and the region codes under a regency (:func:`regions_under`, giving :class:`RegionRow`),
+  and :func:`regency_url` (a page's address on the regency's own host, for print);
 - pages and API: :data:`access` (one rule per endpoint: ``access.requires(...)``,
   ``access.signed_in``, ``access.public``), :func:`signed_in`, :func:`require_user`,
   :class:`TenantPrincipal`, :class:`ApiSpec`, public pages' spam guard
@@ -102,6 +103,7 @@ from smartcity.jobs.models import Job
 from smartcity.jobs.service import submit as submit_job
 from smartcity.jobs.uploads import UploadCheck
 from smartcity.jobs.uploads import runs_as_job as upload_runs_as_job
+from smartcity.mail import regency_url
 from smartcity.money import number, parse_amount, parse_number, parse_quantity, rupiah
 from smartcity.public import HoneypotGuard, SpamGuard, check_spam, spam_fields
 from smartcity.reference import RegionRow, region_rows
@@ -207,6 +209,7 @@ __all__ = [
     "query_year",
     "read_table",
     "record_audit",
+    "regency_url",
     "regions_under",
     "require_user",
     "role_name",

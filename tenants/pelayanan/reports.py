@@ -21,6 +21,7 @@ from smartcity.toolkit import (
     ReportFormat,
     ReportParams,
     Section,
+    regency_url,
 )
 from sqlalchemy import select
 
@@ -28,6 +29,7 @@ from . import ikm
 from .access import VIEW
 from .messages import M
 from .models import Service, SurveyResponse
+from .poster import PosterDocument, render_poster
 from .standards import COMPONENTS
 
 
@@ -40,11 +42,12 @@ def build_poster(ctx: JobContext, params: PosterParams) -> ReportDocument:
     if service is None or service.status != "published":
         raise InvalidInput(M("only a published standard has a poster"), {"service_id": "unknown"})
     opd = ctx.session.get_one(OrgUnit, service.org_unit_id)
+    survey_url = regency_url(ctx.tenant.slug, f"/p/pelayanan/services/{service.id}/survey")
     rows = [
         (number, label, service.components.get(key, ""))
         for number, (key, label) in enumerate(COMPONENTS.items(), start=1)
     ]
-    return ReportDocument(
+    return PosterDocument(
         title=f"Standar Pelayanan: {service.name}",
         parameters=[("OPD", opd.name)],
         sections=[
@@ -54,6 +57,7 @@ def build_poster(ctx: JobContext, params: PosterParams) -> ReportDocument:
                 rows,
             )
         ],
+        survey_url=survey_url,
     )
 
 
@@ -113,6 +117,7 @@ poster = Report(
     formats=(ReportFormat.PDF,),
     permission=VIEW,
     app="pelayanan",
+    renderers={ReportFormat.PDF: render_poster},
 )
 survey = Report(
     name="pelayanan_skm",
