@@ -292,7 +292,7 @@ def results(session: Session, when: Period, *, published_only: bool = False) -> 
     )
     if published_only:
         stmt = stmt.where(Service.status == "published")
-    services = list(session.execute(stmt).tuples())
+    services = [(row[0], row[1]) for row in session.execute(stmt)]
     by_service = {s.id: Score(s.name) for s, _ in services}
     regency = Score("")
     opds: dict[int, Score] = {}
