@@ -20,16 +20,14 @@ import logging
 import os
 import queue
 import threading
-from urllib.parse import urlsplit
 from dataclasses import dataclass
 
 from flask import Flask, current_app, has_request_context, request
 from flask_mail import Mail, Message
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from smartcity.db import db, is_outer_commit
-from smartcity.tenancy.models import Tenant, TenantDomain
+from smartcity.db import is_outer_commit
 
 log = logging.getLogger(__name__)
 
@@ -74,27 +72,6 @@ def site_url() -> str:
 def tenant_url(slug: str, path: str) -> str:
     """A regency's page on the shared host (``/t/<slug>/...``), valid from any request."""
     return f"{site_url()}/t/{slug}{path}"
-
-
-def regency_url(slug: str, path: str) -> str:
-    """A regency's page on its own host, for print (a poster's QR code): its first custom
-    domain (``tenant_domains``, alphabetical), else ``<slug>.<BASE_DOMAIN>``; the scheme
-    comes from ``PUBLIC_URL`` (and its port, on the ``BASE_DOMAIN`` form only)."""
-    settings = current_app.extensions["smartcity"].settings
-    with db.platform_transaction() as session:
-        domain = session.scalar(
-            select(TenantDomain.domain)
-            .join(Tenant, Tenant.id == TenantDomain.tenant_id)
-            .where(Tenant.slug == slug)
-            .order_by(TenantDomain.domain)
-            .limit(1)
-        )
-    public = urlsplit(str(settings.PUBLIC_URL))
-    scheme = public.scheme or "https"
-    if domain:
-        return f"{scheme}://{domain}{path}"
-    port = f":{public.port}" if public.port else ""
-    return f"{scheme}://{slug}.{settings.BASE_DOMAIN}{port}{path}"
 
 
 def send_after_commit(session: Session, letter: Letter) -> None:

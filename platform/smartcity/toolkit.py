@@ -103,7 +103,6 @@ from smartcity.jobs.models import Job
 from smartcity.jobs.service import submit as submit_job
 from smartcity.jobs.uploads import UploadCheck
 from smartcity.jobs.uploads import runs_as_job as upload_runs_as_job
-from smartcity.mail import regency_url
 from smartcity.money import number, parse_amount, parse_number, parse_quantity, rupiah
 from smartcity.public import HoneypotGuard, SpamGuard, check_spam, spam_fields
 from smartcity.reference import RegionRow, region_rows
@@ -124,7 +123,7 @@ from smartcity.reports.fonts import REGULAR as _PDF_REGULAR
 from smartcity.reports.fonts import register_fonts as _register_fonts
 from smartcity.state import platform_state
 from smartcity.tenancy.cache import TenantInfo
-from smartcity.tenancy.resolver import current_tenant
+from smartcity.tenancy.resolver import current_tenant, regency_url
 from smartcity.tenantcore.audit import record as record_audit
 from smartcity.tenantcore.calendar import WorkingCalendar
 from smartcity.tenantcore.calendar import load_calendar as working_calendar

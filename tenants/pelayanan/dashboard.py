@@ -103,9 +103,7 @@ def _local(moment: datetime, zone: ZoneInfo) -> date:
     return moment.astimezone(zone).date()
 
 
-def dispatch_times(
-    session: Session, when: survey.Period, today: date
-) -> list[DispatchTime]:
+def dispatch_times(session: Session, when: survey.Period, today: date) -> list[DispatchTime]:
     """Every dispatch of a complaint submitted in ``when``, with its first answer's timing."""
     zone = ZoneInfo(tenant_settings(session).timezone)
     first_answer = (
@@ -160,9 +158,7 @@ def build(session: Session, when: survey.Period) -> Dashboard:
     times = dispatch_times(session, when, today)
     names = dict(
         session.execute(
-            select(OrgUnit.id, OrgUnit.name).where(
-                OrgUnit.id.in_({t.org_unit_id for t in times})
-            )
+            select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_({t.org_unit_id for t in times}))
         ).all()
     )
     opds: dict[int, OpdRow] = {}

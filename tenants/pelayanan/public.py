@@ -289,6 +289,13 @@ def pages() -> Blueprint:
             components=standards.COMPONENTS,
         )
 
+    _survey_pages(bp)
+    return bp
+
+
+def _survey_pages(bp: Blueprint) -> None:
+    """The SKM survey form, the published SKM results and the complaints dashboard."""
+
     @bp.get("/services/<id:service_id>/survey")
     def survey_form(service_id: int) -> str:
         return _survey_page(survey.published_service(g.db, service_id))
@@ -321,8 +328,6 @@ def pages() -> Blueprint:
             colours=dashboard.COLOURS,
             **period_page(),
         )
-
-    return bp
 
 
 # --------------------------------------------------------------------------- public API

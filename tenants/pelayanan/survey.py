@@ -311,8 +311,8 @@ def results(session: Session, when: Period, *, published_only: bool = False) -> 
             SurveyResponse.service_id.in_(list(by_service)),
         )
     )
-    for service_id, answers, *given in rows:
-        answers = list(answers)
+    for service_id, stored, *given in rows:
+        answers = list(stored)
         by_service[service_id].responses.append(answers)
         unit_id, opd_name = unit_of[service_id]
         opds.setdefault(unit_id, Score(opd_name)).responses.append(answers)

@@ -1,30 +1,16 @@
-"""The public dashboard and SKM results against figures worked out by hand.
-
-Every date is in March 2025, a fortnight without a national holiday (Isra Mi'raj
-was 27 January, Nyepi 29 March, Idul Fitri 31 March), Monday to Friday working.
-"""
+"""The public dashboard and SKM results against figures worked out by hand
+(the quarter is ``known_quarter`` in tests/pelayanan_support.py)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, update
 
-from tenants.pelayanan import complaints, dashboard, standards, survey
-from tenants.pelayanan.access import GRANTS, Actor
-from tenants.pelayanan.models import Complaint, Dispatch, Event, SurveyResponse
+from tenants.pelayanan import dashboard, survey
 from tests.conftest import PASSWORD
-from tests.pelayanan_support import REGENCY, make_regency, submission
-
-WIB = ZoneInfo("Asia/Jakarta")
-COORDINATOR = Actor("koordinator@pati.go.id", GRANTS["coordinator"], None)
-
-
-def at(day: int, hour: int = 10) -> datetime:
-    return datetime(2025, 3, day, hour, tzinfo=WIB)
+from tests.pelayanan_support import known_quarter, make_regency
 
 
 @pytest.fixture
@@ -32,96 +18,13 @@ def regency(provision, tenant_db, state):
     return make_regency(provision, tenant_db, state, PASSWORD)
 
 
-def _service(session, unit, name, promised, *, publish=True):
-    editor = Actor("editor@dinkes.go.id", GRANTS["standards_editor"], None)
-    head = Actor("kadis@dinkes.go.id", GRANTS["opd_head"], None)
-    service = standards.create(
-        session,
-        editor,
-        org_unit_id=unit,
-        name=name,
-        components={k: f"Uraian {k}" for k in standards.COMPONENTS},
-        promised_days=promised,
-    )
-    if publish:
-        standards.approve(session, head, service)
-        standards.publish(session, head, service)
-    return service
-
-
-def _case(session, unit, *, dispatched, due, answers, service_id=None):
-    """One complaint dispatched to ``unit`` on March ``dispatched``, due March ``due``;
-    ``answers`` are (day, final) in order. Returns the complaint."""
-    complaint, _code = complaints.submit(
-        session,
-        submission(service_id=service_id),
-        [],
-        regency_code=REGENCY,
-        channel="web",
-    )
-    (row,) = complaints.dispatch(session, COORDINATOR, complaint, [unit], "Mohon ditindaklanjuti")
-    staff = Actor("petugas.rahasia@opd.go.id", GRANTS["opd_liaison"], frozenset({unit}))
-    for _day, final in answers:
-        complaints.respond(session, staff, row, "Sedang ditangani petugas", final=final)
-    session.flush()
-    session.execute(
-        update(Complaint).where(Complaint.id == complaint.id).values(submitted_at=at(dispatched, 8))
-    )
-    session.execute(
-        update(Dispatch)
-        .where(Dispatch.id == row.id)
-        .values(dispatched_at=at(dispatched), due=date(2025, 3, due))
-    )
-    events = session.scalars(
-        select(Event)
-        .where(Event.complaint_id == complaint.id, Event.action.in_(("progress", "answered")))
-        .order_by(Event.id)
-    ).all()
-    for event, (day, _final) in zip(events, answers, strict=True):
-        event.at = at(day, 11)
-    session.flush()
-    return complaint
-
-
 @pytest.fixture
 def known(regency, tenant_db):
-    """Five dispatches and one complaint still waiting, with survey answers."""
-    with tenant_db(regency.slug) as session:
-        skd = _service(session, regency.dinkes, "Surat Keterangan Sehat", 3)
-        ppdb = _service(session, regency.disdik, "Legalisir Ijazah", 2)
-        draft = _service(session, regency.disdik, "Masih Draf", 5, publish=False)
-        # Dinas Kesehatan: first answers after 2, 5 and 2 working days; one late.
-        _case(session, regency.dinkes, dispatched=10, due=17, answers=[(12, False), (14, True)],
-              service_id=skd.id)
-        _case(session, regency.dinkes, dispatched=10, due=14, answers=[(17, True)],
-              service_id=skd.id)
-        _case(session, regency.dinkes, dispatched=11, due=18, answers=[(13, False)])
-        # Dinas Pendidikan: one unanswered past its deadline, one answered after 7 days.
-        _case(session, regency.disdik, dispatched=10, due=17, answers=[])
-        _case(session, regency.disdik, dispatched=12, due=19, answers=[(21, True)],
-              service_id=ppdb.id)
-        waiting, _ = complaints.submit(session, submission(), [], regency_code=REGENCY,
-                                       channel="web")
-        waiting.submitted_at = at(20)
-        for service, answers, day in (
-            (skd, [4, 4, 4, 4, 3, 3, 3, 3, 3], 3),
-            (skd, [3, 3, 3, 3, 3, 3, 3, 3, 3], 4),
-            (ppdb, [2, 2, 2, 2, 2, 2, 2, 2, 2], 5),
-            (ppdb, [3, 3, 3, 3, 3, 3, 3, 3, 2], 6),
-            (draft, [1, 1, 1, 1, 1, 1, 1, 1, 1], 6),  # not published: staff page only
-        ):
-            session.add(
-                SurveyResponse(service_id=service.id, answered_on=date(2025, 3, day),
-                               answers=answers, sex="L")
-            )
-        # Outside the first quarter: counted in the year, not in 2025-Q1.
-        session.add(SurveyResponse(service_id=skd.id, answered_on=date(2025, 4, 2),
-                                   answers=[1] * 9))
-        return skd.id, ppdb.id
+    return known_quarter(tenant_db, regency)
 
 
 def test_the_dashboard_counts_medians_and_colours_per_opd(app, regency, tenant_db, known):
-    skd, ppdb = known
+    skd, _ppdb = known
     with tenant_db(regency.slug) as session:
         board = dashboard.build(session, survey.period("2025-Q1", date(2026, 1, 1)))
         assert board.statuses == {"followed_up": 3, "dispatched": 2, "new": 1}
@@ -156,9 +59,7 @@ def test_the_dashboard_counts_medians_and_colours_per_opd(app, regency, tenant_d
     (skd_json,) = [s for s in data["services"] if s["service_id"] == skd]
     assert skd_json["median_days_to_first_answer"] == "3.5" and skd_json["skm_index"] == "80.56"
     assert "petugas" not in str(data)
-    assert visitor.get(
-        f"/t/{regency.slug}/p/pelayanan/dashboard?period=2025-Q9"
-    ).status_code == 422
+    assert visitor.get(f"/t/{regency.slug}/p/pelayanan/dashboard?period=2025-Q9").status_code == 422
 
 
 def test_skm_per_service_opd_and_regency_match_the_hand_computed_index(

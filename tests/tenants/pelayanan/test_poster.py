@@ -7,12 +7,12 @@ from types import SimpleNamespace
 import pytest
 from smartcity.db import db
 from smartcity.tenancy.models import Tenant, TenantDomain
+from smartcity.toolkit import Letterhead
 from sqlalchemy import select
 
 from tenants.pelayanan import poster, standards
 from tenants.pelayanan.access import GRANTS, Actor
 from tenants.pelayanan.reports import PosterParams, build_poster
-from smartcity.toolkit import Letterhead
 from tests.conftest import PASSWORD
 from tests.pelayanan_support import make_regency
 from tests.support.documents import pdf_text

@@ -1,4 +1,4 @@
-"""The public SKM survey (PermenPANRB 14/2017): answered without an account, hostile input refused."""
+"""The public SKM survey (PermenPANRB 14/2017): no account needed, hostile input refused."""
 
 from __future__ import annotations
 
@@ -105,7 +105,11 @@ def test_hostile_survey_answers_are_refused_without_writing(app, regency, tenant
 
     with tenant_db(other) as session:
         unit = orgunits.create_unit(
-            session, code="1.02.01", name="Dinkes Jepara", kind="dinas", regency_code="33.19",
+            session,
+            code="1.02.01",
+            name="Dinkes Jepara",
+            kind="dinas",
+            regency_code="33.19",
             actor="tests",
         )
         unit_id = unit.id
@@ -115,21 +119,28 @@ def test_hostile_survey_answers_are_refused_without_writing(app, regency, tenant
     api = f"/t/{regency.slug}/api/v1/public/pelayanan/services"
     numbers = {f"q{i}": 3 for i in range(1, 10)}
     for bad in ({"q1": 0}, {"q1": 5}, {"q1": "3"}, {"q1": 3.5}, {"q1": True}, {"q1": None}):
-        assert visitor.post(f"{api}/{service_id}/survey", json={**numbers, **bad}).status_code == 422
+        assert (
+            visitor.post(f"{api}/{service_id}/survey", json={**numbers, **bad}).status_code == 422
+        )
     assert visitor.post(f"{api}/{service_id}/survey", json={"q1": 3}).status_code == 422
     assert (
         visitor.post(f"{api}/{service_id}/survey", json={**numbers, "website": "x"}).status_code
         == 422
     )
     assert (
-        visitor.post(f"{api}/{service_id}/survey", json={**numbers, "education": "x" * 9}).status_code
+        visitor.post(
+            f"{api}/{service_id}/survey", json={**numbers, "education": "x" * 9}
+        ).status_code
         == 422
     )
     assert visitor.post(f"{api}/{draft_id}/survey", json=numbers).status_code == 404
     assert visitor.post(f"{api}/{service_id}/survey", data="x" * 100).status_code in (400, 415, 422)
     assert _count(tenant_db, regency.slug) == 0
     made = visitor.post(f"{api}/{service_id}/survey", json={**numbers, "occupation": "pelajar"})
-    assert made.status_code == 201 and made.get_json() == {"service_id": service_id, "recorded": True}
+    assert made.status_code == 201 and made.get_json() == {
+        "service_id": service_id,
+        "recorded": True,
+    }
     assert _count(tenant_db, regency.slug) == 1
 
 
