@@ -161,8 +161,13 @@ def _choices() -> dict[str, Any]:
         "statuses": STATUSES,
         "dispatch_statuses": DISPATCH_STATUSES,
         "event_words": EVENT_WORDS,
-        "services": [(svc.id, svc.name, opd) for svc, opd in standards.published(g.db)],
     }
+
+
+def _form_choices() -> dict[str, Any]:
+    """The complaint form's choices: the services it may be about, too."""
+    services = [(svc.id, svc.name, opd) for svc, opd in standards.published(g.db)]
+    return {**_choices(), "services": services}
 
 
 def _period() -> survey.Period:
@@ -202,7 +207,7 @@ def pages() -> Blueprint:
 
     @bp.get("/complaints/new")
     def complaint_form() -> str:
-        return render_template("pelayanan/public_form.html", form={}, error=None, **_choices())
+        return render_template("pelayanan/public_form.html", form={}, error=None, **_form_choices())
 
     @bp.post("/complaints")
     def submit_complaint() -> tuple[str, int]:
@@ -223,7 +228,7 @@ def pages() -> Blueprint:
         except ServiceError as exc:
             g.db.rollback()
             page = render_template(
-                "pelayanan/public_form.html", form=request.form, error=exc, **_choices()
+                "pelayanan/public_form.html", form=request.form, error=exc, **_form_choices()
             )
             return page, exc.status
         return render_template("pelayanan/public_sent.html", code=code), 201
@@ -282,11 +287,19 @@ def pages() -> Blueprint:
         found = standards.published_one(g.db, service_id)
         if found is None:
             abort(404)
+        today = complaints.now(g.db).date()
+        year = survey.period(str(today.year), today)
+        shown = next(
+            (row for row in dashboard.build(g.db, year).services if row.service_id == service_id),
+            None,
+        )
         return render_template(
             "pelayanan/public_service.html",
             s=found[0],
             opd=found[1],
             components=standards.COMPONENTS,
+            performance=shown,
+            **period_page(),
         )
 
     _survey_pages(bp)

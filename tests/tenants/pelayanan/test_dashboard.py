@@ -60,6 +60,9 @@ def test_the_dashboard_counts_medians_and_colours_per_opd(app, regency, tenant_d
     assert skd_json["median_days_to_first_answer"] == "3.5" and skd_json["skm_index"] == "80.56"
     assert "petugas" not in str(data)
     assert visitor.get(f"/t/{regency.slug}/p/pelayanan/dashboard?period=2025-Q9").status_code == 422
+    # The standard's own public page sets this year's practice beside the promise.
+    page = visitor.get(f"/t/{regency.slug}/p/pelayanan/services/{skd}").get_data(as_text=True)
+    assert 'id="service-performance"' in page and "Layanan ini dalam kenyataan" in page
 
 
 def test_skm_per_service_opd_and_regency_match_the_hand_computed_index(

@@ -60,6 +60,10 @@ def test_a_citizen_answers_the_nine_elements_on_the_public_form(app, regency, te
     # The regulation's wording of each answer, in Indonesian on the Indonesian page.
     assert "Sangat sesuai" in text and "Dikelola dengan baik" in text and "Gratis" in text
     assert all(f'name="q{i}"' in text for i in range(1, 10))
+    english = visitor.get(f"{url}?lang=en").get_data(as_text=True)
+    assert (
+        "Very suitable" in english and "Well managed" in english and "Sangat sesuai" not in english
+    )
     answers = {f"q{i}": str(a) for i, a in enumerate([4, 4, 3, 4, 3, 3, 4, 2, 3], start=1)}
     sent = visitor.post(
         url, data={**guard, **answers, "age_group": "30-39", "sex": "P", "education": "s1"}
