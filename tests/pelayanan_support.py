@@ -5,13 +5,19 @@ from __future__ import annotations
 import io
 import time
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PIL import Image
 from smartcity.public import HoneypotGuard
 from smartcity.tenantcore import memberships, orgunits, users
+from sqlalchemy import select, update
 
+from tenants.pelayanan import complaints, standards
+from tenants.pelayanan.access import GRANTS, Actor
 from tenants.pelayanan.complaints import Submission
+from tenants.pelayanan.models import Complaint, Dispatch, Event, SurveyResponse
 
 REGENCY = "33.18"  # Kabupaten Pati
 KECAMATAN = "33.18.01"
@@ -103,3 +109,113 @@ def jpeg_with_gps(
     out = io.BytesIO()
     image.save(out, "JPEG", exif=exif)
     return out.getvalue()
+
+
+# --------------------------------------------------------------------------- a known quarter
+# Every date is in March 2025, a fortnight without a national holiday (Isra Mi'raj
+# was 27 January, Nyepi 29 March, Idul Fitri 31 March), Monday to Friday working.
+
+WIB = ZoneInfo("Asia/Jakarta")
+_COORDINATOR = Actor("koordinator@pati.go.id", GRANTS["coordinator"], None)
+
+
+def at(day: int, hour: int = 10) -> datetime:
+    return datetime(2025, 3, day, hour, tzinfo=WIB)
+
+
+def _service(session, unit, name, promised, *, publish=True):
+    editor = Actor("editor@dinkes.go.id", GRANTS["standards_editor"], None)
+    head = Actor("kadis@dinkes.go.id", GRANTS["opd_head"], None)
+    service = standards.create(
+        session,
+        editor,
+        org_unit_id=unit,
+        name=name,
+        components={k: f"Uraian {k}" for k in standards.COMPONENTS},
+        promised_days=promised,
+    )
+    if publish:
+        standards.approve(session, head, service)
+        standards.publish(session, head, service)
+    return service
+
+
+def _case(session, unit, *, dispatched, due, answers, service_id=None):
+    """One complaint dispatched to ``unit`` on March ``dispatched``, due March ``due``;
+    ``answers`` are (day, final) in order. Returns the complaint."""
+    complaint, _code = complaints.submit(
+        session,
+        submission(service_id=service_id),
+        [],
+        regency_code=REGENCY,
+        channel="web",
+    )
+    (row,) = complaints.dispatch(session, _COORDINATOR, complaint, [unit], "Mohon ditindaklanjuti")
+    staff = Actor("petugas.rahasia@opd.go.id", GRANTS["opd_liaison"], frozenset({unit}))
+    for _day, final in answers:
+        complaints.respond(session, staff, row, "Sedang ditangani petugas", final=final)
+    session.flush()
+    session.execute(
+        update(Complaint).where(Complaint.id == complaint.id).values(submitted_at=at(dispatched, 8))
+    )
+    session.execute(
+        update(Dispatch)
+        .where(Dispatch.id == row.id)
+        .values(dispatched_at=at(dispatched), due=date(2025, 3, due))
+    )
+    events = session.scalars(
+        select(Event)
+        .where(Event.complaint_id == complaint.id, Event.action.in_(("progress", "answered")))
+        .order_by(Event.id)
+    ).all()
+    for event, (day, _final) in zip(events, answers, strict=True):
+        event.at = at(day, 11)
+    session.flush()
+    return complaint
+
+
+def known_quarter(tenant_db: Any, regency: Regency) -> tuple[int, int]:
+    """Five dispatches and one complaint still waiting, with survey answers."""
+    with tenant_db(regency.slug) as session:
+        skd = _service(session, regency.dinkes, "Surat Keterangan Sehat", 3)
+        ppdb = _service(session, regency.disdik, "Legalisir Ijazah", 2)
+        draft = _service(session, regency.disdik, "Masih Draf", 5, publish=False)
+        # Dinas Kesehatan: first answers after 2, 5 and 2 working days; one late.
+        _case(
+            session,
+            regency.dinkes,
+            dispatched=10,
+            due=17,
+            answers=[(12, False), (14, True)],
+            service_id=skd.id,
+        )
+        _case(
+            session, regency.dinkes, dispatched=10, due=14, answers=[(17, True)], service_id=skd.id
+        )
+        _case(session, regency.dinkes, dispatched=11, due=18, answers=[(13, False)])
+        # Dinas Pendidikan: one unanswered past its deadline, one answered after 7 days.
+        _case(session, regency.disdik, dispatched=10, due=17, answers=[])
+        _case(
+            session, regency.disdik, dispatched=12, due=19, answers=[(21, True)], service_id=ppdb.id
+        )
+        waiting, _ = complaints.submit(
+            session, submission(), [], regency_code=REGENCY, channel="web"
+        )
+        waiting.submitted_at = at(20)
+        for service, answers, day in (
+            (skd, [4, 4, 4, 4, 3, 3, 3, 3, 3], 3),
+            (skd, [3, 3, 3, 3, 3, 3, 3, 3, 3], 4),
+            (ppdb, [2, 2, 2, 2, 2, 2, 2, 2, 2], 5),
+            (ppdb, [3, 3, 3, 3, 3, 3, 3, 3, 2], 6),
+            (draft, [1, 1, 1, 1, 1, 1, 1, 1, 1], 6),  # not published: staff page only
+        ):
+            session.add(
+                SurveyResponse(
+                    service_id=service.id, answered_on=date(2025, 3, day), answers=answers, sex="L"
+                )
+            )
+        # Outside the first quarter: counted in the year, not in 2025-Q1.
+        session.add(
+            SurveyResponse(service_id=skd.id, answered_on=date(2025, 4, 2), answers=[1] * 9)
+        )
+        return skd.id, ppdb.id

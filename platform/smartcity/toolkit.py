@@ -31,7 +31,8 @@ The names, by topic:
   (:func:`member_units`, :func:`member_units_by_user`, :func:`set_member_units`),
   :func:`permissions_for`, the working calendar (:class:`WorkingCalendar`, loaded by
   :func:`working_calendar`: working days and holidays, for attendance and deadlines)
-  and the region codes under a regency (:func:`regions_under`, giving :class:`RegionRow`);
+  and the region codes under a regency (:func:`regions_under`, giving :class:`RegionRow`),
+  and :func:`regency_url` (a page's address on the regency's own host, for print);
 - pages and API: :data:`access` (one rule per endpoint: ``access.requires(...)``,
   ``access.signed_in``, ``access.public``), :func:`signed_in`, :func:`require_user`,
   :class:`TenantPrincipal`, :class:`ApiSpec`, public pages' spam guard
@@ -122,7 +123,7 @@ from smartcity.reports.fonts import REGULAR as _PDF_REGULAR
 from smartcity.reports.fonts import register_fonts as _register_fonts
 from smartcity.state import platform_state
 from smartcity.tenancy.cache import TenantInfo
-from smartcity.tenancy.resolver import current_tenant
+from smartcity.tenancy.resolver import current_tenant, regency_url
 from smartcity.tenantcore.audit import record as record_audit
 from smartcity.tenantcore.calendar import WorkingCalendar
 from smartcity.tenantcore.calendar import load_calendar as working_calendar
@@ -207,6 +208,7 @@ __all__ = [
     "query_year",
     "read_table",
     "record_audit",
+    "regency_url",
     "regions_under",
     "require_user",
     "role_name",

@@ -12,7 +12,7 @@ from smartcity.toolkit import OrgUnit, ServiceError, TenantPrincipal, access, cu
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from . import api, complaints, standards
+from . import api, complaints, public, standards, survey
 from .access import VIEW, Actor, actor_for
 from .messages import _
 from .models import Service
@@ -143,3 +143,13 @@ def services() -> str:
         statuses=standards.STATUSES,
         missing=standards.missing,
     )
+
+
+@blueprint.get("/skm")
+@access.requires(VIEW)
+def skm() -> str:
+    """Every service's satisfaction index (published or not), per OPD and the regency."""
+    today = complaints.now(g.db).date()
+    when = survey.period(request.args.get("period", "")[:10] or None, today)
+    found = survey.results(g.db, when)
+    return render_template("pelayanan/skm.html", r=found, **public.period_page())

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,7 +40,7 @@ from sqlalchemy.orm import Session
 from . import attachments, codes, config
 from .access import COORDINATE, IDENTITY, RESPOND, Actor
 from .messages import N_, M
-from .models import Attachment, Complaint, Dispatch, Event
+from .models import Attachment, Complaint, Dispatch, Event, Service
 
 CLASSIFICATIONS = {
     "complaint": N_("Complaint"),
@@ -137,6 +138,8 @@ class Submission:
     share_location: bool = False
     latitude: Decimal | None = None
     longitude: Decimal | None = None
+    #: The published service the complaint is about (optional).
+    service_id: int | None = None
 
 
 def _clean_text(value: str | None, limit: int) -> str | None:
@@ -154,7 +157,7 @@ def _problems(form: Submission, regency_code: str) -> dict[str, str]:
         problems["title"] = "5 to 200 characters"
     if not 20 <= len(form.body.strip()) <= MAX_TEXT:
         problems["body"] = f"20 to {MAX_TEXT} characters"
-    kecamatan = {r.code for r in regions_under(regency_code)}
+    kecamatan = kecamatan_names(regency_code)
     if form.kecamatan_code and form.kecamatan_code not in kecamatan:
         problems["kecamatan_code"] = "a kecamatan of this regency"
     if form.kelurahan and len(form.kelurahan.strip()) > 120:
@@ -185,6 +188,13 @@ def submit(
     """Record a complaint; returns it and its tracking code (shown once, never stored)."""
     rules = config.rules(session)
     problems = _problems(form, regency_code)
+    if form.service_id is not None and (
+        session.scalar(
+            select(Service.id).where(Service.id == form.service_id, Service.status == "published")
+        )
+        is None
+    ):
+        problems["service_id"] = "a published service of this regency"
     if len(files) > rules.max_attachments:
         problems["attachments"] = f"at most {rules.max_attachments} files"
     if problems:
@@ -221,6 +231,7 @@ def submit(
         status="new",
         submitted_at=moment,
         verify_due=due_after(session, moment, rules.verify_days),
+        service_id=form.service_id,
     )
     session.add(complaint)
     session.flush()
@@ -562,4 +573,12 @@ def reporter_visible(actor: Actor, complaint: Complaint) -> bool:
 
 
 def kecamatan_names(regency_code: str) -> dict[str, str]:
-    return {r.code: r.name for r in regions_under(regency_code)}
+    """Code -> name of the regency's kecamatan (a fresh dict: callers may change it)."""
+    return dict(_kecamatan(regency_code))
+
+
+@lru_cache(maxsize=1024)
+def _kecamatan(regency_code: str) -> tuple[tuple[str, str], ...]:
+    # The region table is fixed for the process (reference data); scanning it took
+    # ~5 ms a call, twice per public tracking page.
+    return tuple((r.code, r.name) for r in regions_under(regency_code))

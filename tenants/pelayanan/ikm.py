@@ -11,25 +11,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
+from .messages import N_
+
 #: The nine elements (unsur), in the regulation's order, as English msgids.
 ELEMENTS = (
-    "Requirements",
-    "Procedure",
-    "Service time",
-    "Cost or tariff",
-    "Product specification",
-    "Staff competence",
-    "Staff conduct",
-    "Complaint handling, suggestions and feedback",
-    "Facilities and infrastructure",
+    N_("Requirements"),
+    N_("Procedure"),
+    N_("Service time"),
+    N_("Cost or tariff"),
+    N_("Product specification"),
+    N_("Staff competence"),
+    N_("Staff conduct"),
+    N_("Complaint handling, suggestions and feedback"),
+    N_("Facilities and infrastructure"),
 )
 CONVERSION = Decimal(25)
-#: (lowest index, grade, English meaning), highest band first.
+#: (lowest index, grade, the unit's performance as the regulation words it), highest first.
 GRADES = (
-    (Decimal("88.31"), "A", "Very good"),
-    (Decimal("76.61"), "B", "Good"),
-    (Decimal("65.00"), "C", "Fair"),
-    (Decimal("25.00"), "D", "Poor"),
+    (Decimal("88.31"), "A", N_("Very good")),
+    (Decimal("76.61"), "B", N_("Good")),
+    (Decimal("65.00"), "C", N_("Less than good")),
+    (Decimal("25.00"), "D", N_("Not good")),
 )
 TWO = Decimal("0.01")
 
@@ -65,3 +67,11 @@ def grade(value: Decimal | None) -> str | None:
         if value >= lowest:
             return letter
     return "D"
+
+
+def performance(letter: str | None) -> str | None:
+    """The unit's performance (kinerja unit pelayanan) of a grade, as an English msgid."""
+    for _lowest, known, meaning in GRADES:
+        if known == letter:
+            return meaning
+    return None

@@ -83,6 +83,8 @@ class Complaint(Base):
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     rating_note: Mapped[str | None] = mapped_column(Text)
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The published service the complaint is about, when the citizen named one.
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("pl_services.id"), index=True)
 
 
 class Dispatch(Base):
@@ -166,3 +168,9 @@ class SurveyResponse(Base):
     service_id: Mapped[int] = mapped_column(ForeignKey("pl_services.id"), index=True)
     answered_on: Mapped[date] = mapped_column(Date, index=True)
     answers: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger))
+    #: The respondent's profile as the regulation asks it, in groups that identify
+    #: nobody (see ``survey.PROFILE``); each optional.
+    age_group: Mapped[str | None] = mapped_column(String(10))
+    sex: Mapped[str | None] = mapped_column(String(1))
+    education: Mapped[str | None] = mapped_column(String(10))
+    occupation: Mapped[str | None] = mapped_column(String(20))

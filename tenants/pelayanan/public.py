@@ -17,17 +17,19 @@ from flask import Blueprint, Response, abort, g, jsonify, render_template, reque
 from pydantic import BaseModel, Field
 from smartcity.toolkit import (
     ApiSpec,
+    DbId,
     InvalidInput,
     OrgUnit,
     ServiceError,
     access,
     check_spam,
     current_tenant,
+    number,
 )
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import complaints, standards
+from . import complaints, dashboard, ikm, standards, survey
 from .complaints import CATEGORIES, CLASSIFICATIONS, DISPATCH_STATUSES, STATUSES, Submission
 from .messages import N_, M
 from .models import Complaint, Dispatch, Event
@@ -138,7 +140,17 @@ def _form_submission() -> Submission:
         share_location=share,
         latitude=_decimal(form.get("latitude")) if share else None,
         longitude=_decimal(form.get("longitude")) if share else None,
+        service_id=_service_id(form.get("service_id")),
     )
+
+
+def _service_id(text: str | None) -> int | None:
+    if not text or not text.strip():
+        return None
+    value = text.strip()
+    if not value.isdigit() or len(value) > 18:
+        raise InvalidInput(M("the complaint is not complete"), {"service_id": "a service"})
+    return int(value)
 
 
 def _choices() -> dict[str, Any]:
@@ -152,6 +164,40 @@ def _choices() -> dict[str, Any]:
     }
 
 
+def _form_choices() -> dict[str, Any]:
+    """The complaint form's choices: the services it may be about, too."""
+    services = [(svc.id, svc.name, opd) for svc, opd in standards.published(g.db)]
+    return {**_choices(), "services": services}
+
+
+def _period() -> survey.Period:
+    today = complaints.now(g.db).date()
+    return survey.period(request.args.get("period", "")[:10] or None, today)
+
+
+def period_page() -> dict[str, Any]:
+    """What the period picker and the SKM tables need (public and staff pages)."""
+    today = complaints.now(g.db).date()
+    return {
+        "periods": survey.period_choices(today),
+        "ikm": ikm,
+        "label_of": lambda key: survey.period_label(survey.period(key, today)),
+        "figure": survey.decimal_text,
+        "number": number,
+    }
+
+
+def _survey_page(found: tuple[Any, str], **extra: Any) -> str:
+    return render_template(
+        "pelayanan/public_survey.html",
+        s=found[0],
+        opd=found[1],
+        questions=list(zip(ikm.ELEMENTS, survey.QUESTIONS, survey.ANSWER_FIELDS, strict=True)),
+        profile=survey.PROFILE,
+        **{"form": {}, "error": None, **extra},
+    )
+
+
 def pages() -> Blueprint:
     bp = Blueprint("pelayanan_public", __name__, template_folder="templates")
 
@@ -161,7 +207,7 @@ def pages() -> Blueprint:
 
     @bp.get("/complaints/new")
     def complaint_form() -> str:
-        return render_template("pelayanan/public_form.html", form={}, error=None, **_choices())
+        return render_template("pelayanan/public_form.html", form={}, error=None, **_form_choices())
 
     @bp.post("/complaints")
     def submit_complaint() -> tuple[str, int]:
@@ -182,7 +228,7 @@ def pages() -> Blueprint:
         except ServiceError as exc:
             g.db.rollback()
             page = render_template(
-                "pelayanan/public_form.html", form=request.form, error=exc, **_choices()
+                "pelayanan/public_form.html", form=request.form, error=exc, **_form_choices()
             )
             return page, exc.status
         return render_template("pelayanan/public_sent.html", code=code), 201
@@ -241,14 +287,60 @@ def pages() -> Blueprint:
         found = standards.published_one(g.db, service_id)
         if found is None:
             abort(404)
+        today = complaints.now(g.db).date()
+        year = survey.period(str(today.year), today)
+        shown = next(
+            (row for row in dashboard.build(g.db, year).services if row.service_id == service_id),
+            None,
+        )
         return render_template(
             "pelayanan/public_service.html",
             s=found[0],
             opd=found[1],
             components=standards.COMPONENTS,
+            performance=shown,
+            **period_page(),
         )
 
+    _survey_pages(bp)
     return bp
+
+
+def _survey_pages(bp: Blueprint) -> None:
+    """The SKM survey form, the published SKM results and the complaints dashboard."""
+
+    @bp.get("/services/<id:service_id>/survey")
+    def survey_form(service_id: int) -> str:
+        return _survey_page(survey.published_service(g.db, service_id))
+
+    @bp.post("/services/<id:service_id>/survey")
+    def survey_submit(service_id: int) -> tuple[str, int]:
+        found = survey.published_service(g.db, service_id)
+        check_spam()
+        values = {k: request.form.get(k, "")[:20] for k in (*survey.ANSWER_FIELDS, *survey.PROFILE)}
+        try:
+            survey.submit(g.db, service_id, values)
+        except ServiceError as exc:
+            g.db.rollback()
+            return _survey_page(found, form=request.form, error=exc), exc.status
+        return render_template("pelayanan/public_survey_sent.html", s=found[0], opd=found[1]), 201
+
+    @bp.get("/skm")
+    def skm() -> str:
+        found = survey.results(g.db, _period(), published_only=True)
+        return render_template("pelayanan/public_skm.html", r=found, **period_page())
+
+    @bp.get("/dashboard")
+    def board() -> str:
+        found = dashboard.build(g.db, _period())
+        return render_template(
+            "pelayanan/public_dashboard.html",
+            d=found,
+            statuses=STATUSES,
+            dispatch_statuses=DISPATCH_STATUSES,
+            colours=dashboard.COLOURS,
+            **period_page(),
+        )
 
 
 # --------------------------------------------------------------------------- public API
@@ -268,6 +360,7 @@ class ComplaintIn(BaseModel):
     share_location: bool = False
     latitude: Decimal | None = Field(None, ge=-90, le=90, allow_inf_nan=False)
     longitude: Decimal | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
+    service_id: DbId | None = None
     #: The honeypot: people leave it empty; bots that fill every field do not.
     website: str | None = Field(None, max_length=200)
 
@@ -284,6 +377,90 @@ class LookupIn(BaseModel):
 class RateIn(LookupIn):
     rating: int = Field(ge=1, le=5)
     note: str | None = Field(None, max_length=complaints.MAX_TEXT)
+
+
+class SurveyIn(BaseModel):
+    """One respondent's answers (1-4) to the nine elements, and an optional profile."""
+
+    q1: int = Field(ge=1, le=4, strict=True)
+    q2: int = Field(ge=1, le=4, strict=True)
+    q3: int = Field(ge=1, le=4, strict=True)
+    q4: int = Field(ge=1, le=4, strict=True)
+    q5: int = Field(ge=1, le=4, strict=True)
+    q6: int = Field(ge=1, le=4, strict=True)
+    q7: int = Field(ge=1, le=4, strict=True)
+    q8: int = Field(ge=1, le=4, strict=True)
+    q9: int = Field(ge=1, le=4, strict=True)
+    age_group: str | None = Field(None, max_length=10)
+    sex: str | None = Field(None, max_length=1)
+    education: str | None = Field(None, max_length=10)
+    occupation: str | None = Field(None, max_length=20)
+    #: The honeypot, as on the complaint form.
+    website: str | None = Field(None, max_length=200)
+
+
+class SurveyOut(BaseModel):
+    service_id: int
+    recorded: bool
+
+
+class ScoreOut(BaseModel):
+    name: str
+    respondents: int
+    element_means: list[str]
+    index: str | None
+    grade: str | None
+
+
+class SkmOut(BaseModel):
+    period: str
+    regency: ScoreOut
+    opds: list[ScoreOut]
+    services: list[ScoreOut]
+
+
+class OpdTimes(BaseModel):
+    opd: str
+    statuses: dict[str, int]
+    median_days_to_first_answer: str | None
+    on_time: int
+    late: int
+    overdue: int
+    colour: str
+
+
+class ServiceTimes(BaseModel):
+    service_id: int
+    name: str
+    opd: str
+    promised_days: int | None
+    complaints: int
+    median_days_to_first_answer: str | None
+    skm_index: str | None
+    skm_grade: str | None
+    skm_respondents: int
+
+
+class DashboardOut(BaseModel):
+    period: str
+    respond_days: int
+    statuses: dict[str, int]
+    opds: list[OpdTimes]
+    services: list[ServiceTimes]
+
+
+def _score(score: survey.Score) -> dict[str, Any]:
+    return {
+        "name": score.name,
+        "respondents": score.count,
+        "element_means": [str(m.quantize(Decimal("0.01"))) for m in score.means],
+        "index": None if score.index is None else str(score.index),
+        "grade": score.grade,
+    }
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 class ServiceOut(BaseModel):
@@ -373,5 +550,77 @@ def api() -> Blueprint:
         if found is None:
             abort(404)
         return jsonify(standards.public_json(found))
+
+    @spec.route(
+        "POST",
+        "/services/<id:service_id>/survey",
+        "Answer the satisfaction survey (SKM) for a published service (no account)",
+        body=SurveyIn,
+        response=SurveyOut,
+        status=201,
+        errors=(404, 422),
+    )
+    def survey_submit(body: SurveyIn, service_id: int) -> tuple[Response, int]:
+        if body.website:
+            raise InvalidInput(M("the form was not sent by a person"), {"form": "spam"})
+        survey.submit(g.db, service_id, body.model_dump(exclude={"website"}))
+        return jsonify(service_id=service_id, recorded=True), 201
+
+    @spec.route(
+        "GET",
+        "/skm",
+        "The published services' satisfaction index (?period=2026, 2026-S1 or 2026-Q3)",
+        response=SkmOut,
+        errors=(422,),
+    )
+    def skm() -> Response:
+        found = survey.results(g.db, _period(), published_only=True)
+        return jsonify(
+            period=found.period.key,
+            regency=_score(found.regency),
+            opds=[_score(score) for _unit, score in found.opds],
+            services=[{**_score(score), "name": s.name} for s, _opd, score in found.services],
+        )
+
+    @spec.route(
+        "GET",
+        "/dashboard",
+        "Complaint handling per OPD and per service (?period=2026, 2026-S1 or 2026-Q3)",
+        response=DashboardOut,
+        errors=(422,),
+    )
+    def board() -> Response:
+        found = dashboard.build(g.db, _period())
+        return jsonify(
+            period=found.period.key,
+            respond_days=found.respond_days,
+            statuses=found.statuses,
+            opds=[
+                {
+                    "opd": row.name,
+                    "statuses": row.statuses,
+                    "median_days_to_first_answer": _text(row.median),
+                    "on_time": row.on_time,
+                    "late": row.late,
+                    "overdue": row.overdue,
+                    "colour": row.colour,
+                }
+                for row in found.opds
+            ],
+            services=[
+                {
+                    "service_id": row.service_id,
+                    "name": row.name,
+                    "opd": row.opd,
+                    "promised_days": row.promised_days,
+                    "complaints": row.complaints,
+                    "median_days_to_first_answer": _text(row.median),
+                    "skm_index": _text(row.skm.index),
+                    "skm_grade": row.skm.grade,
+                    "skm_respondents": row.skm.count,
+                }
+                for row in found.services
+            ],
+        )
 
     return bp

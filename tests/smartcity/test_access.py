@@ -58,6 +58,13 @@ PUBLIC_ENDPOINTS = {
     "pelayanan_public_api.rate",
     "pelayanan_public_api.services",
     "pelayanan_public_api.service",
+    "pelayanan_public.survey_form",
+    "pelayanan_public.survey_submit",
+    "pelayanan_public.skm",
+    "pelayanan_public.board",
+    "pelayanan_public_api.survey_submit",
+    "pelayanan_public_api.skm",
+    "pelayanan_public_api.board",
 }
 ALL_APPS = ("ebudgeting", "noticeboard", "digest", "pelayanan", "ekinerja", "sakip")
 

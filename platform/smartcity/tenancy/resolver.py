@@ -7,12 +7,15 @@ a clear 403 page, one in maintenance a 503; there is never a fallback tenant.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import abort, g, request
+from flask import abort, current_app, g, request
+from sqlalchemy import select
 from werkzeug.wrappers import Request as WerkzeugRequest
 
+from smartcity.db import db
 from smartcity.tenancy.cache import TenantCache, TenantInfo
-from smartcity.tenancy.models import TenantStatus
+from smartcity.tenancy.models import Tenant, TenantDomain, TenantStatus
 from smartcity.tenancy.names import InvalidSlugError, validate_slug
 
 ENVIRON_KEY = "smartcity.tenant_ref"
@@ -84,3 +87,25 @@ def current_tenant() -> TenantInfo:
     if tenant is None:
         abort(404)
     return tenant
+
+
+def regency_url(slug: str, path: str) -> str:
+    """A regency's page on its own host, for print (a poster's QR code): its first custom
+    domain (``tenant_domains``, alphabetical), else ``<slug>.<BASE_DOMAIN>``, the two
+    forms :func:`resolve` serves. The scheme comes from ``PUBLIC_URL`` (and its port,
+    on the ``BASE_DOMAIN`` form only). Works in a request and in a job."""
+    settings = current_app.extensions["smartcity"].settings
+    with db.platform_transaction() as session:
+        domain = session.scalar(
+            select(TenantDomain.domain)
+            .join(Tenant, Tenant.id == TenantDomain.tenant_id)
+            .where(Tenant.slug == slug)
+            .order_by(TenantDomain.domain)
+            .limit(1)
+        )
+    public = urlsplit(str(settings.PUBLIC_URL))
+    scheme = public.scheme or "https"
+    if domain:
+        return f"{scheme}://{domain}{path}"
+    port = f":{public.port}" if public.port else ""
+    return f"{scheme}://{slug}.{settings.BASE_DOMAIN}{port}{path}"

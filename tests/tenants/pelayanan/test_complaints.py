@@ -12,7 +12,7 @@ from smartcity.tenantcore import calendar as core_calendar
 from smartcity.toolkit import Forbidden, InvalidInput, NotFound
 from sqlalchemy import select
 
-from tenants.pelayanan import codes, complaints, config
+from tenants.pelayanan import codes, complaints, config, standards
 from tenants.pelayanan.access import GRANTS, Actor
 from tenants.pelayanan.models import Attachment, Complaint, Dispatch, Event
 from tests.conftest import PASSWORD, bearer, tenant_token
@@ -358,3 +358,27 @@ def test_dispatch_refuses_unknown_or_sub_units(regency, tenant_db):
             with pytest.raises(InvalidInput):
                 complaints.dispatch(session, COORDINATOR, complaint, units, None)
         assert complaint.status == "new"
+
+
+def test_a_complaint_may_name_a_published_service_only(regency, tenant_db):
+    editor = Actor("editor@dinkes.go.id", GRANTS["standards_editor"], None)
+    with tenant_db(regency.slug) as session:
+        draft = standards.create(
+            session,
+            editor,
+            org_unit_id=regency.dinkes,
+            name="Belum Terbit",
+            components={},
+            promised_days=2,
+        )
+        for service_id in (draft.id, 987654321):
+            with pytest.raises(InvalidInput) as refused:
+                complaints.submit(
+                    session,
+                    submission(service_id=service_id),
+                    [],
+                    regency_code=REGENCY,
+                    channel="web",
+                )
+            assert "service_id" in refused.value.fields
+        assert session.scalar(select(Complaint.id)) is None

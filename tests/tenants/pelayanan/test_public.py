@@ -226,8 +226,9 @@ def test_a_standard_reaches_the_public_catalogue_only_once_approved_and_publishe
     class Ctx:
         def __init__(self, session):
             self.session = session
+            self.tenant = type("T", (), {"slug": regency.slug})
 
-    with tenant_db(regency.slug) as session:
+    with app.app_context(), tenant_db(regency.slug) as session:
         poster = build_poster(Ctx(session), PosterParams(service_id=service_id))
         assert len(poster.sections[0].rows) == 14 and "Surat Keterangan Sehat" in poster.title
         # Changing a published standard takes it off the catalogue until approved again.
