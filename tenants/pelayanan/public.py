@@ -27,7 +27,7 @@ from smartcity.toolkit import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import complaints, standards
+from . import complaints, duplicates, standards
 from .complaints import CATEGORIES, CLASSIFICATIONS, DISPATCH_STATUSES, STATUSES, Submission
 from .messages import N_, M
 from .models import Complaint, Dispatch, Event
@@ -45,6 +45,7 @@ EVENT_WORDS = {
     "rated": N_("Rated by the reporter"),
     "citizen_reply": N_("The reporter replied"),
     "auto_closed": N_("Closed without a rating"),
+    "duplicate": N_("Handled under another report of the same matter"),
 }
 
 
@@ -74,7 +75,22 @@ def status_view(session: Session, complaint: Complaint) -> dict[str, Any]:
         {d.org_unit_id for d in dispatches} | {e.org_unit_id for e in events if e.org_unit_id},
     )
     kecamatan = complaints.kecamatan_names(current_tenant().region_code)
+    original = duplicates.handled_under(session, complaint)
+    handled_under = None
+    if original is not None:
+        # The other report's progress only: never its text, answers or reporter.
+        others = list(session.scalars(select(Dispatch).where(Dispatch.complaint_id == original.id)))
+        other_names = _unit_names(session, {d.org_unit_id for d in others})
+        handled_under = {
+            "status": original.status,
+            "colour": complaints.colour(original.status, others),
+            "opds": [
+                {"opd": other_names.get(d.org_unit_id, ""), "status": d.status}
+                for d in sorted(others, key=lambda d: d.id)
+            ],
+        }
     return {
+        "handled_under": handled_under,
         "title": complaint.title,
         "body": complaint.body,
         "classification": complaint.classification,
