@@ -20,7 +20,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from . import api, complaints, duplicates, standards
-from .access import COORDINATE, VIEW, Actor, actor_for
+from .access import COORDINATE, SETTINGS, STANDARDS_EDIT, VIEW, Actor, actor_for
 from .messages import N_, M, _
 from .models import Service
 
@@ -59,6 +59,8 @@ def index() -> str:
         statuses=complaints.STATUSES,
         status=status,
         colour=complaints.colour,
+        can_settings=actor.can(SETTINGS),
+        can_coordinate=actor.can(COORDINATE),
     )
 
 
@@ -184,4 +186,5 @@ def services() -> str:
         opds=names,
         statuses=standards.STATUSES,
         missing=standards.missing,
+        can_edit=actor.can(STANDARDS_EDIT),
     )

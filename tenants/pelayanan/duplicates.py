@@ -40,16 +40,15 @@ MAX_CANDIDATES = 200
 #: Statuses a complaint may be marked a duplicate from: not once an OPD works on it.
 MARKABLE = {"new", "verified", "on_hold"}
 #: Words that say nothing about the matter (Indonesian function words and complaint filler).
-STOPWORDS = frozenset(
-    """
+_STOP_TEXT = """
     yang dan di ke dari ini itu untuk dengan pada adalah ada tidak sudah belum akan
     juga atau karena oleh dalam sebagai saat agar bisa dapat kami saya kita mereka
     kepada bapak ibu mohon tolong segera terima kasih hari minggu bulan sejak lebih
     sangat sekali masih para pak bu sdh blm tdk yg utk dgn apa kapan bagaimana
     mengapa kenapa tersebut sampai hingga lagi banyak warga masyarakat kami
     laporan lapor keluhan pengaduan the and
-    """.split()
-)
+"""
+STOPWORDS = frozenset(_STOP_TEXT.split())
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -89,9 +88,13 @@ def _place(a: Complaint, b: Complaint, metres: int | None) -> tuple[str, float]:
     if metres is not None and metres <= NEAR_METRES:
         return "nearby", 1.0
     same_kecamatan = a.kecamatan_code is not None and a.kecamatan_code == b.kecamatan_code
-    if same_kecamatan and a.kelurahan and b.kelurahan:
-        if a.kelurahan.strip().lower() == b.kelurahan.strip().lower():
-            return "kelurahan", 1.0
+    if (
+        same_kecamatan
+        and a.kelurahan
+        and b.kelurahan
+        and a.kelurahan.strip().lower() == b.kelurahan.strip().lower()
+    ):
+        return "kelurahan", 1.0
     if same_kecamatan:
         return "kecamatan", 0.6
     return "", 0.0

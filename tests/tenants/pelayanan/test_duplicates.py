@@ -107,7 +107,7 @@ def test_shared_positions_a_few_metres_apart_count_as_the_same_place(regency, te
             session,
             submission(
                 title="Jembatan kayu rusak",
-                body="Jembatan kayu di desa kami rusak dan papan jembatan patah, anak sekolah takut.",
+                body="Jembatan kayu di desa kami rusak, papan jembatan patah, anak sekolah takut.",
                 latitude=Decimal("-6.854210"),
                 longitude=Decimal("111.138120"),
                 **position,
