@@ -206,7 +206,7 @@ class Records:
         self.session = session
         self.region_code = region_code
         self.kecamatan = {r.code: r.name for r in regions_under(region_code)}
-        self.units = dict(session.execute(select(OrgUnit.id, OrgUnit.name)).tuples().all())
+        self.units: dict[int, str] = dict(session.execute(select(OrgUnit.id, OrgUnit.name)).all())
 
     def record(self, complaint: Complaint, dispatches: list[Dispatch]) -> dict[str, Any]:
         hidden = complaint.anonymous or complaint.confidential

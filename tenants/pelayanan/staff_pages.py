@@ -95,11 +95,11 @@ def _field_errors(exc: ServiceError) -> dict[str, str]:
     errors: dict[str, str] = {}
     for key, problem in (exc.fields or {}).items():
         if key in standards.COMPONENTS:
-            errors[f"c_{key}"] = _(
-                HINTS["required"] if problem == "required" else HINTS["component"]
-            )
+            hint = HINTS["required"] if problem == "required" else HINTS["component"]
+            errors[f"c_{key}"] = _(hint)
         elif key == "name":
-            errors["name"] = _(HINTS["taken"] if problem == "taken" else HINTS["name"])
+            hint = HINTS["taken"] if problem == "taken" else HINTS["name"]
+            errors["name"] = _(hint)
         elif key in ("org_unit_id", "promised_days"):
             errors[key] = _(HINTS[key])
     return errors
@@ -286,7 +286,8 @@ def save_lapor() -> tuple[str, int] | Response:
         errors: dict[str, str] = {}
         if "base_url" in fields:
             required = str(fields["base_url"]).startswith("required")
-            errors["base_url"] = _(HINTS["base_url_required" if required else "base_url"])
+            hint = HINTS["base_url_required"] if required else HINTS["base_url"]
+            errors["base_url"] = _(hint)
         if "token" in fields:
             errors["token"] = _(HINTS["token"])
         flash(exc.message.localized(), "danger")
