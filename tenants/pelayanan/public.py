@@ -18,8 +18,10 @@ from pydantic import BaseModel, Field
 from smartcity.toolkit import (
     ApiSpec,
     InvalidInput,
+    MissCounter,
     OrgUnit,
     ServiceError,
+    TooManyRequests,
     access,
     check_spam,
     current_tenant,
@@ -47,6 +49,22 @@ EVENT_WORDS = {
     "auto_closed": N_("Closed without a rating"),
     "duplicate": N_("Handled under another report of the same matter"),
 }
+
+
+#: Wrong tracking codes before look-ups stop: per address, and per regency from any
+#: address. A citizen with the right code is never counted; a guesser (80-bit codes)
+#: gets 10 tries per 10 minutes, a botnet 300 per hour for the whole regency.
+WRONG_CODES = MissCounter("pelayanan.tracking", "10 per 10 minutes", "300 per hour")
+
+
+def find_by_code(session: Session, code: str) -> Complaint | None:
+    """The complaint a tracking code opens, counting wrong codes; 429 once they are used up."""
+    if WRONG_CODES.exhausted():
+        raise TooManyRequests(M("too many wrong tracking codes; try again later"), {"code": "wait"})
+    complaint = complaints.by_code(session, code)
+    if complaint is None:
+        WRONG_CODES.count()
+    return complaint
 
 
 def _unit_names(session: Session, ids: set[int]) -> dict[int, str]:
@@ -209,7 +227,7 @@ def pages() -> Blueprint:
 
     def _tracked() -> tuple[Complaint | None, str]:
         code = request.form.get("code", "")[:64]
-        return complaints.by_code(g.db, code), code
+        return find_by_code(g.db, code), code
 
     def _show(complaint: Complaint | None, code: str, status: int = 200) -> tuple[str, int]:
         if complaint is None:
@@ -346,10 +364,10 @@ def api() -> Blueprint:
         "/complaints/lookup",
         "A complaint's status by its tracking code",
         body=LookupIn,
-        errors=(404,),
+        errors=(404, 429),
     )
     def lookup(body: LookupIn) -> Response | tuple[Response, int]:
-        complaint = complaints.by_code(g.db, body.code)
+        complaint = find_by_code(g.db, body.code)
         if complaint is None:
             return _not_found()
         return jsonify(status_view(g.db, complaint))
@@ -359,10 +377,10 @@ def api() -> Blueprint:
         "/complaints/rate",
         "Rate the answer to one's complaint (closes it)",
         body=RateIn,
-        errors=(404, 409),
+        errors=(404, 409, 429),
     )
     def rate(body: RateIn) -> Response | tuple[Response, int]:
-        complaint = complaints.by_code(g.db, body.code)
+        complaint = find_by_code(g.db, body.code)
         if complaint is None:
             return _not_found()
         complaints.rate(g.db, complaint, body.rating, body.note)
