@@ -7,7 +7,7 @@ from pathlib import Path
 from smartcity.toolkit import AppManifest, BeatEntry, MenuEntry, TranslationCatalogue
 
 # staff_pages adds the editing pages to the staff blueprint when imported.
-from . import api, blueprint, public, reports, staff_pages  # noqa: F401
+from . import api, blueprint, demo, public, reports, staff_pages  # noqa: F401
 from .access import PERMISSIONS, ROLES, VIEW
 from .messages import N_
 from .models import Base
@@ -36,6 +36,7 @@ manifest = AppManifest(
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
     reports=reports.REPORTS,
+    demo=demo.seed,
     tasks="tenants.pelayanan.tasks",
     translations=TranslationCatalogue(Path(__file__).parent / "translations", "pelayanan"),
 )
