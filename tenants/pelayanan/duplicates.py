@@ -71,11 +71,10 @@ def words(text: str) -> set[str]:
 
 
 def distance_m(a: Complaint, b: Complaint) -> int | None:
-    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+    if a.latitude is None or a.longitude is None or b.latitude is None or b.longitude is None:
         return None
     lat1, lon1, lat2, lon2 = (
-        math.radians(float(v))
-        for v in (a.latitude, a.longitude, b.latitude, b.longitude)  # type: ignore[arg-type]
+        math.radians(float(v)) for v in (a.latitude, a.longitude, b.latitude, b.longitude)
     )
     h = (
         math.sin((lat2 - lat1) / 2) ** 2

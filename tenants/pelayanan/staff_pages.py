@@ -90,6 +90,15 @@ def _form_values() -> dict[str, Any]:
     }
 
 
+def _stored_values(service: Service) -> dict[str, Any]:
+    return {
+        "org_unit_id": str(service.org_unit_id),
+        "name": service.name,
+        "promised_days": "" if service.promised_days is None else str(service.promised_days),
+        "components": dict(service.components),
+    }
+
+
 def _field_errors(exc: ServiceError) -> dict[str, str]:
     """The service's field problems in the page's language."""
     errors: dict[str, str] = {}
@@ -144,13 +153,7 @@ def edit_service(service_id: int) -> tuple[str, int] | Response:
     actor = _actor()
     service = standards.get(g.db, actor, service_id)
     if request.method == "GET":
-        values = {
-            "org_unit_id": str(service.org_unit_id),
-            "name": service.name,
-            "promised_days": "" if service.promised_days is None else str(service.promised_days),
-            "components": dict(service.components),
-        }
-        return _standard_form(service, values, {})
+        return _standard_form(service, _stored_values(service), {})
     values = {**_form_values(), "org_unit_id": str(service.org_unit_id), "name": service.name}
     days, days_ok = _int_or_none(values["promised_days"])
     if not days_ok:
@@ -176,13 +179,7 @@ def _step(service_id: int, step: str) -> tuple[str, int] | Response:
         g.db.rollback()
         flash(exc.message.localized(), "danger")
         service = standards.get(g.db, actor, service_id)
-        values = {
-            "org_unit_id": str(service.org_unit_id),
-            "name": service.name,
-            "promised_days": "" if service.promised_days is None else str(service.promised_days),
-            "components": dict(service.components),
-        }
-        return _standard_form(service, values, _field_errors(exc), exc.status)
+        return _standard_form(service, _stored_values(service), _field_errors(exc), exc.status)
     flash(_("Approved.") if step == "approve" else _("Published."), "success")
     return redirect(url_for("pelayanan.edit_service", service_id=service_id))
 
@@ -268,15 +265,14 @@ def save_settings() -> tuple[str, int] | Response:
 @access.requires(SETTINGS)
 def save_lapor() -> tuple[str, int] | Response:
     actor = _actor()
-    values = {
-        "enabled": request.form.get("enabled") == "1",
-        "base_url": request.form.get("base_url", "")[:600],
-    }
+    enabled = request.form.get("enabled") == "1"
+    base_url = request.form.get("base_url", "")[:600]
+    values: dict[str, Any] = {"enabled": enabled, "base_url": base_url}
     try:
         lapor.update_settings(
             g.db,
-            enabled=values["enabled"],
-            base_url=values["base_url"],
+            enabled=enabled,
+            base_url=base_url,
             token=request.form.get("token", "")[:1100],
             actor=actor.label,
         )
