@@ -37,6 +37,6 @@ manifest = AppManifest(
     migrations=Path(__file__).parent / "migrations",
     reports=reports.REPORTS,
     demo=demo.seed,
-    tasks="tenants.pelayanan.tasks",
+    tasks="tenants.pelayanan.periodic",
     translations=TranslationCatalogue(Path(__file__).parent / "translations", "pelayanan"),
 )

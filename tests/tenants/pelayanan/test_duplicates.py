@@ -139,7 +139,7 @@ def test_marking_a_duplicate_archives_it_and_its_reporter_follows_the_other_repo
     # The coordinator sees the suggestion on the complaint's page and acts on it.
     client = app.test_client()
     assert sign_in(client, regency.slug, "koordinator@pati.go.id").status_code in (302, 303)
-    page = client.get(f"/t/{regency.slug}/pelayanan/complaints/{again_id}")
+    page = client.get(f"/t/{regency.slug}/pelayanan/complaints/{again_id}?lang=en")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Possible duplicates" in html
     assert f'name="original_id" value="{first_id}"' in html

@@ -105,7 +105,7 @@ def test_settings_need_an_https_address_and_a_token_that_is_never_shown_back(
         assert len(audits) == 2 and all(TOKEN not in json.dumps(a.after) for a in audits)
     client = app.test_client()
     sign_in(client, regency.slug, "koordinator@pati.go.id")
-    page = client.get(f"/t/{regency.slug}/pelayanan/settings").get_data(as_text=True)
+    page = client.get(f"/t/{regency.slug}/pelayanan/settings?lang=en").get_data(as_text=True)
     assert "https://lapor.example/api" in page and TOKEN not in page
     assert "A token is stored" in page
     # The page shows why a form is refused, under the field, and keeps the stored values.
@@ -232,7 +232,7 @@ def test_the_celery_task_syncs_the_regency_in_its_header_and_skips_one_with_it_o
         _enable(session, fake)
     celery = SmartCityCelery("tests", task_cls=TenantTask)
     celery.flask_app = app
-    import tenants.pelayanan.tasks  # noqa: F401 - declares the task on every Celery app
+    import tenants.pelayanan.periodic  # noqa: F401 - declares the task on every Celery app
 
     task = celery.tasks["pelayanan.lapor_sync"]
     result = task.apply(headers={"tenant": regency.slug}).get()

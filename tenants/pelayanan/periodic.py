@@ -1,4 +1,4 @@
-"""The app's Celery tasks, named in the manifest (``tasks=``).
+"""The app's periodic Celery tasks, the module the manifest names (``tasks=``).
 
 ``pelayanan.deadlines`` (hourly: escalations and auto-close) lives in
 ``deadlines``; ``pelayanan.lapor_sync`` pushes to and pulls from SP4N-LAPOR!
