@@ -17,6 +17,14 @@ signed-in principal; nothing else makes a tenant route public.
 field people never see (bots fill it in) and a signed time stamp (a form sent
 back faster than a person could fill it is refused). An app may plug in its own
 guard (``AppManifest.spam_guard``), e.g. a CAPTCHA, with the same two methods.
+
+**Secrets looked up in public.** A page that opens something by a secret the
+visitor types (a complaint's tracking code) counts the wrong ones with a
+:class:`MissCounter`: per regency and address, and per regency whatever the
+address (a crowd of addresses guessing together), in the limiter's storage
+(Redis). Right ones are not counted, so a citizen checking their report is never
+held back by the count; once either budget is spent, every look-up is refused
+until the window passes, so guessing cannot go on from any address.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from typing import TYPE_CHECKING, Protocol
 from flask import Flask, current_app, request
 from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, URLSafeSerializer
+from limits import parse as parse_limit
 from markupsafe import Markup
 
 from smartcity import access
@@ -164,3 +173,34 @@ def check_spam() -> None:
     reason = guard().refusal()
     if reason is not None:
         raise InvalidInput(reason, {"form": reason})
+
+
+@dataclass(frozen=True)
+class MissCounter:
+    """Wrong secrets typed on a regency's public pages, e.g. ``"10 per 10 minutes"``.
+
+    Call :meth:`exhausted` before the look-up (refuse when it says so) and
+    :meth:`count` after a miss. ``name`` separates an app's counters.
+    """
+
+    name: str
+    per_address: str
+    per_regency: str
+
+    def _buckets(self) -> list[tuple[object, tuple[str, ...]]]:
+        from smartcity.state import platform_state
+
+        prefix = f"{platform_state().settings.role_prefix}:public-miss:{self.name}"
+        regency = request.host + request.script_root
+        return [
+            (parse_limit(self.per_address), (prefix, regency, get_remote_address() or "-")),
+            (parse_limit(self.per_regency), (prefix, regency)),
+        ]
+
+    def exhausted(self) -> bool:
+        """Whether this address, or the regency as a whole, has used up its misses."""
+        return any(not limiter.limiter.test(item, *keys) for item, keys in self._buckets())  # type: ignore[arg-type]
+
+    def count(self) -> None:
+        for item, keys in self._buckets():
+            limiter.limiter.hit(item, *keys)  # type: ignore[arg-type]

@@ -37,7 +37,8 @@ The names, by topic:
   ``access.signed_in``, ``access.public``), :func:`signed_in`, :func:`require_user`,
   :class:`TenantPrincipal`, :class:`ApiSpec`, public pages' spam guard
   (:func:`spam_fields`, :func:`check_spam`, :class:`SpamGuard`,
-  :class:`HoneypotGuard`), money (:func:`parse_amount`, :func:`parse_number`,
+  :class:`HoneypotGuard`) and their counter of wrong secrets typed in
+  (:class:`MissCounter`), money (:func:`parse_amount`, :func:`parse_number`,
   :func:`parse_quantity`, :func:`rupiah`, :func:`number`), bounded numbers
   (:func:`query_int`, :func:`query_year`, :func:`whole_number`, :data:`DbId`,
   :data:`BIGINT_MAX`, :data:`YEAR_MAX`), and
@@ -104,7 +105,7 @@ from smartcity.jobs.service import submit as submit_job
 from smartcity.jobs.uploads import UploadCheck
 from smartcity.jobs.uploads import runs_as_job as upload_runs_as_job
 from smartcity.money import number, parse_amount, parse_number, parse_quantity, rupiah
-from smartcity.public import HoneypotGuard, SpamGuard, check_spam, spam_fields
+from smartcity.public import HoneypotGuard, MissCounter, SpamGuard, check_spam, spam_fields
 from smartcity.reference import RegionRow, region_rows
 from smartcity.reports import (
     Column,
@@ -162,6 +163,7 @@ __all__ = [
     "Letterhead",
     "MenuEntry",
     "Message",
+    "MissCounter",
     "NotFound",
     "OrgUnit",
     "Permission",

@@ -15,8 +15,8 @@ from pydantic import BaseModel, Field
 from smartcity.toolkit import ApiSpec, DbId, access, require_user
 from sqlalchemy import select
 
-from . import complaints, config, standards
-from .access import ESCALATIONS, SETTINGS, VIEW, Actor, actor_for
+from . import complaints, config, duplicates, standards
+from .access import COORDINATE, ESCALATIONS, SETTINGS, VIEW, Actor, actor_for
 from .models import Attachment, Complaint, Dispatch, Event, Service
 
 blueprint = Blueprint("pelayanan_api", __name__)
@@ -64,6 +64,7 @@ def staff_view(actor: Actor, complaint: Complaint) -> dict[str, Any]:
         "close_due": complaint.close_due.isoformat() if complaint.close_due else None,
         "rating": complaint.rating,
         "escalated": complaint.escalated_at is not None,
+        "duplicate_of_id": complaint.duplicate_of_id,
         "dispatches": [
             {
                 "id": d.id,
@@ -101,6 +102,10 @@ def visible(actor: Actor, status: str | None = None, limit: int = PAGE) -> list[
 class DecisionIn(BaseModel):
     decision: str = Field(max_length=10)
     note: str | None = Field(None, max_length=complaints.MAX_TEXT)
+
+
+class DuplicateIn(BaseModel):
+    original_id: DbId
 
 
 class DispatchIn(BaseModel):
@@ -173,6 +178,48 @@ def dispatch(body: DispatchIn, complaint_id: int) -> Response:
     actor = _actor()
     complaint = complaints.get(g.db, actor, complaint_id)
     complaints.dispatch(g.db, actor, complaint, body.org_unit_ids, body.instruction)
+    return jsonify(staff_view(actor, complaint))
+
+
+@spec.route(
+    "GET",
+    "/complaints/<id:complaint_id>/duplicates",
+    "Likely duplicates of a complaint, with their score (0-100)",
+    access=access.permission(COORDINATE),
+    errors=(404,),
+)
+def list_duplicates(complaint_id: int) -> Response:
+    actor = _actor()
+    complaint = complaints.get(g.db, actor, complaint_id)
+    return jsonify(
+        duplicates=[
+            {
+                "id": c.complaint.id,
+                "title": c.complaint.title,
+                "status": c.complaint.status,
+                "submitted_at": c.complaint.submitted_at.isoformat(),
+                "score": c.score,
+                "text": c.text,
+                "place": c.place,
+                "distance_m": c.distance_m,
+            }
+            for c in duplicates.suggest(g.db, actor, complaint)
+        ]
+    )
+
+
+@spec.route(
+    "POST",
+    "/complaints/<id:complaint_id>/duplicate",
+    "Mark a complaint as a duplicate of another (archives it)",
+    access=access.permission(COORDINATE),
+    body=DuplicateIn,
+    errors=(404, 409, 422),
+)
+def mark_duplicate(body: DuplicateIn, complaint_id: int) -> Response:
+    actor = _actor()
+    complaint = complaints.get(g.db, actor, complaint_id)
+    duplicates.mark(g.db, actor, complaint, body.original_id)
     return jsonify(staff_view(actor, complaint))
 
 

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from smartcity.toolkit import OrgUnit, ServiceError, TenantPrincipal, access, current_tenant
+from smartcity.toolkit import (
+    NotFound,
+    OrgUnit,
+    ServiceError,
+    TenantPrincipal,
+    access,
+    current_tenant,
+)
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from . import api, complaints, public, standards, survey
-from .access import VIEW, Actor, actor_for
-from .messages import _
+from . import api, complaints, duplicates, public, standards, survey
+from .access import COORDINATE, SETTINGS, STANDARDS_EDIT, VIEW, Actor, actor_for
+from .messages import N_, M, _
 from .models import Service
 
 blueprint = Blueprint("pelayanan", __name__, template_folder="templates")
@@ -52,6 +59,8 @@ def index() -> str:
         statuses=complaints.STATUSES,
         status=status,
         colour=complaints.colour,
+        can_settings=actor.can(SETTINGS),
+        can_coordinate=actor.can(COORDINATE),
     )
 
 
@@ -61,10 +70,19 @@ def complaint(complaint_id: int) -> str:
     actor = _actor()
     found = complaints.get(g.db, actor, complaint_id)
     names = {u.id: u.name for u in _opds()}
+    suggested = (
+        duplicates.suggest(g.db, actor, found)
+        if actor.can(COORDINATE)
+        and found.status in duplicates.MARKABLE
+        and found.duplicate_of_id is None
+        else []
+    )
     return render_template(
         "pelayanan/complaint.html",
         c=api.staff_view(actor, found),
         actor=actor,
+        suggested=suggested,
+        places=PLACES,
         opds=names,
         statuses=complaints.STATUSES,
         dispatch_statuses=complaints.DISPATCH_STATUSES,
@@ -72,6 +90,32 @@ def complaint(complaint_id: int) -> str:
         categories=complaints.CATEGORIES,
         kecamatan=complaints.kecamatan_names(current_tenant().region_code),
     )
+
+
+PLACES = {
+    "kelurahan": N_("same kelurahan"),
+    "nearby": N_("nearby"),
+    "kecamatan": N_("same kecamatan"),
+    "": N_("elsewhere"),
+}
+
+
+@blueprint.post("/complaints/<id:complaint_id>/duplicate")
+@access.requires(VIEW)
+def mark_duplicate(complaint_id: int) -> Response:
+    actor = _actor()
+    found = complaints.get(g.db, actor, complaint_id)
+    original = request.form.get("original_id", "")
+    try:
+        if not original.isdigit() or len(original) > 18:
+            raise NotFound(M("no such complaint"))
+        duplicates.mark(g.db, actor, found, int(original))
+    except ServiceError as exc:
+        g.db.rollback()
+        flash(exc.message.localized(), "danger")
+        return _back(complaint_id)
+    flash(_("Marked as a duplicate."), "success")
+    return _back(complaint_id)
 
 
 def _back(complaint_id: int) -> Response:
@@ -142,6 +186,7 @@ def services() -> str:
         opds=names,
         statuses=standards.STATUSES,
         missing=standards.missing,
+        can_edit=actor.can(STANDARDS_EDIT),
     )
 
 

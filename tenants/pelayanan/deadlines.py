@@ -1,6 +1,6 @@
 """The complaint deadlines' periodic work: escalate before a deadline, close after the window.
 
-The manifest names this module (``tasks=``); beat fans ``pelayanan.deadlines``
+The manifest names ``periodic`` (``tasks=``), which imports this; beat fans ``pelayanan.deadlines``
 out to every active regency with the app enabled, each at its own offset. Both
 steps are idempotent, so a second run in the same hour changes nothing.
 """

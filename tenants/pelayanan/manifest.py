@@ -6,7 +6,8 @@ from pathlib import Path
 
 from smartcity.toolkit import AppManifest, BeatEntry, MenuEntry, TranslationCatalogue
 
-from . import api, blueprint, public, reports
+# staff_pages adds the editing pages to the staff blueprint when imported.
+from . import api, blueprint, demo, public, reports, staff_pages  # noqa: F401
 from .access import PERMISSIONS, ROLES, VIEW
 from .messages import N_
 from .models import Base
@@ -27,10 +28,15 @@ manifest = AppManifest(
     public_api_blueprint=public.api,
     menu=(MenuEntry(N_("Public services"), "pelayanan.index", VIEW),),
     # Hourly: an escalation lands within the hour of entering the margin.
-    beat=(BeatEntry("deadlines", "pelayanan.deadlines", 3600, jitter=600),),
+    beat=(
+        BeatEntry("deadlines", "pelayanan.deadlines", 3600, jitter=600),
+        # Every 30 minutes: LAPOR sees a new complaint within the half hour.
+        BeatEntry("lapor_sync", "pelayanan.lapor_sync", 1800, jitter=900),
+    ),
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
     reports=reports.REPORTS,
-    tasks="tenants.pelayanan.deadlines",
+    demo=demo.seed,
+    tasks="tenants.pelayanan.periodic",
     translations=TranslationCatalogue(Path(__file__).parent / "translations", "pelayanan"),
 )

@@ -25,6 +25,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Identity,
+    Index,
     Integer,
     LargeBinary,
     Numeric,
@@ -33,6 +34,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -52,6 +54,14 @@ class Complaint(Base):
     """A citizen's report: aspiration, complaint, information request or whistleblowing."""
 
     __tablename__ = "pl_complaints"
+    __table_args__ = (
+        # The duplicate finder's full-text search ('simple': no Indonesian stemmer ships).
+        Index(
+            "ix_pl_complaints_fts",
+            text("to_tsvector('simple'::regconfig, title || ' ' || body)"),
+            postgresql_using="gin",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Identity(), primary_key=True)
     #: SHA-256 (hex) of the citizen's tracking code; the code itself is shown once.
@@ -73,7 +83,7 @@ class Complaint(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     #: The coordinator's reason for holding, declining or archiving (shown to the citizen).
     status_note: Mapped[str | None] = mapped_column(Text)
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     verify_due: Mapped[date] = mapped_column(Date)
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     followed_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -85,6 +95,8 @@ class Complaint(Base):
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: The published service the complaint is about, when the citizen named one.
     service_id: Mapped[int | None] = mapped_column(ForeignKey("pl_services.id"), index=True)
+    #: The earlier report this one repeats; the coordinator handles that one instead.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("pl_complaints.id"), index=True)
 
 
 class Dispatch(Base):
@@ -174,3 +186,34 @@ class SurveyResponse(Base):
     sex: Mapped[str | None] = mapped_column(String(1))
     education: Mapped[str | None] = mapped_column(String(10))
     occupation: Mapped[str | None] = mapped_column(String(20))
+
+
+class LaporLink(Base):
+    """A complaint as pushed to SP4N-LAPOR!: its id there and what was last sent."""
+
+    __tablename__ = "pl_lapor_links"
+
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("pl_complaints.id"), primary_key=True)
+    lapor_id: Mapped[str] = mapped_column(String(64), unique=True)
+    #: SHA-256 of the record last pushed: a complaint is pushed again only when it changed.
+    pushed_hash: Mapped[str] = mapped_column(String(64))
+    pushed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    remote_status: Mapped[str | None] = mapped_column(String(40))
+    remote_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SyncRun(Base):
+    """One SP4N-LAPOR! sync: what it pushed and pulled, and every error on the way."""
+
+    __tablename__ = "pl_sync_runs"
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: ``ok``, ``partial`` (some complaints failed; the next run retries them) or ``failed``.
+    status: Mapped[str] = mapped_column(String(10))
+    pushed: Mapped[int] = mapped_column(Integer, default=0)
+    pulled: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    actor: Mapped[str] = mapped_column(String(254))

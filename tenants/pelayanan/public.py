@@ -19,8 +19,10 @@ from smartcity.toolkit import (
     ApiSpec,
     DbId,
     InvalidInput,
+    MissCounter,
     OrgUnit,
     ServiceError,
+    TooManyRequests,
     access,
     check_spam,
     current_tenant,
@@ -29,7 +31,7 @@ from smartcity.toolkit import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import complaints, dashboard, ikm, standards, survey
+from . import complaints, dashboard, duplicates, ikm, standards, survey
 from .complaints import CATEGORIES, CLASSIFICATIONS, DISPATCH_STATUSES, STATUSES, Submission
 from .messages import N_, M
 from .models import Complaint, Dispatch, Event
@@ -47,7 +49,24 @@ EVENT_WORDS = {
     "rated": N_("Rated by the reporter"),
     "citizen_reply": N_("The reporter replied"),
     "auto_closed": N_("Closed without a rating"),
+    "duplicate": N_("Handled under another report of the same matter"),
 }
+
+
+#: Wrong tracking codes before look-ups stop: per address, and per regency from any
+#: address. A citizen with the right code is never counted; a guesser (80-bit codes)
+#: gets 10 tries per 10 minutes, a botnet 300 per hour for the whole regency.
+WRONG_CODES = MissCounter("pelayanan.tracking", "10 per 10 minutes", "300 per hour")
+
+
+def find_by_code(session: Session, code: str) -> Complaint | None:
+    """The complaint a tracking code opens, counting wrong codes; 429 once they are used up."""
+    if WRONG_CODES.exhausted():
+        raise TooManyRequests(M("too many wrong tracking codes; try again later"), {"code": "wait"})
+    complaint = complaints.by_code(session, code)
+    if complaint is None:
+        WRONG_CODES.count()
+    return complaint
 
 
 def _unit_names(session: Session, ids: set[int]) -> dict[int, str]:
@@ -76,7 +95,22 @@ def status_view(session: Session, complaint: Complaint) -> dict[str, Any]:
         {d.org_unit_id for d in dispatches} | {e.org_unit_id for e in events if e.org_unit_id},
     )
     kecamatan = complaints.kecamatan_names(current_tenant().region_code)
+    original = duplicates.handled_under(session, complaint)
+    handled_under = None
+    if original is not None:
+        # The other report's progress only: never its text, answers or reporter.
+        others = list(session.scalars(select(Dispatch).where(Dispatch.complaint_id == original.id)))
+        other_names = _unit_names(session, {d.org_unit_id for d in others})
+        handled_under = {
+            "status": original.status,
+            "colour": complaints.colour(original.status, others),
+            "opds": [
+                {"opd": other_names.get(d.org_unit_id, ""), "status": d.status}
+                for d in sorted(others, key=lambda d: d.id)
+            ],
+        }
     return {
+        "handled_under": handled_under,
         "title": complaint.title,
         "body": complaint.body,
         "classification": complaint.classification,
@@ -239,7 +273,7 @@ def pages() -> Blueprint:
 
     def _tracked() -> tuple[Complaint | None, str]:
         code = request.form.get("code", "")[:64]
-        return complaints.by_code(g.db, code), code
+        return find_by_code(g.db, code), code
 
     def _show(complaint: Complaint | None, code: str, status: int = 200) -> tuple[str, int]:
         if complaint is None:
@@ -507,10 +541,10 @@ def api() -> Blueprint:
         "/complaints/lookup",
         "A complaint's status by its tracking code",
         body=LookupIn,
-        errors=(404,),
+        errors=(404, 429),
     )
     def lookup(body: LookupIn) -> Response | tuple[Response, int]:
-        complaint = complaints.by_code(g.db, body.code)
+        complaint = find_by_code(g.db, body.code)
         if complaint is None:
             return _not_found()
         return jsonify(status_view(g.db, complaint))
@@ -520,10 +554,10 @@ def api() -> Blueprint:
         "/complaints/rate",
         "Rate the answer to one's complaint (closes it)",
         body=RateIn,
-        errors=(404, 409),
+        errors=(404, 409, 429),
     )
     def rate(body: RateIn) -> Response | tuple[Response, int]:
-        complaint = complaints.by_code(g.db, body.code)
+        complaint = find_by_code(g.db, body.code)
         if complaint is None:
             return _not_found()
         complaints.rate(g.db, complaint, body.rating, body.note)
