@@ -97,7 +97,7 @@ def render_overview(year: int, **_args: object) -> str:
         notes=review.open_notes(g.db, fiscal_year, actor),
         unit_names={row.unit.id: row.unit.name for row in totals},
         pending_items=len(catalogue.pending(g.db)) if actor.can(APPROVE_ITEM) else 0,
-        may_set_pagu=ceilings.may_set_ceilings(fiscal_year, actor),
+        may_set_pagu=ceilings.may_set_ceilings(g.db, fiscal_year, actor),
         can_ceilings=actor.can(CEILINGS),
         may_override=actor.may_override,
         reports=REPORT_NAMES,
