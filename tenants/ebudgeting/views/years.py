@@ -90,6 +90,7 @@ def render_overview(year: int, **_args: object) -> str:
         latest_stage=next((s for s in reversed(STAGES) if s in totals_by_stage), None),
         snapshots=stages.snapshots(g.db, fiscal_year),
         steps=stages.available_steps(fiscal_year, actor),
+        kua_ppas=years.agreement_of(g.db, fiscal_year),
         legal_basis=stages.LEGAL_BASIS,
         freezes=freezes,
         elaboration=stages.ELABORATION,

@@ -27,6 +27,7 @@ from tests.ebudgeting_support import (
     paper_line,
     sub_activity,
 )
+from tests.support.web import csrf_token, sign_in
 
 API = "/t/{slug}/api/v1/ebudgeting"
 PROGRAM = "1.02.02"  # SUB_MOTHERS's program
@@ -228,3 +229,32 @@ def test_indicators_print_in_the_header_block_and_reach_other_apps_by_id(
     assert client.get(url, headers=token).get_json() == {"available": False, "indicators": []}
     with tenant_db(slug) as session:
         assert session.scalar(select(OrgUnit.id).where(OrgUnit.id == opds.dinkes))
+
+
+def test_the_opd_sets_its_indicators_on_a_page(app, regency):
+    slug, opds = regency
+    page = f"/t/{slug}/ebudgeting/2026/opd/{opds.dinkes}/indicators"
+    operator = app.test_client()
+    assert sign_in(operator, slug, "operator@dinkes.go.id", PASSWORD).status_code in (302, 303)
+    opd_page = operator.get(f"/t/{slug}/ebudgeting/2026/opd/{opds.dinkes}").get_data(as_text=True)
+    assert page.split(f"/t/{slug}")[1] in opd_page
+    shown = operator.get(page).get_data(as_text=True)
+    assert "Keluaran" in shown and "Masukan" in shown and "masukan-" in shown
+
+    def post(url, data):
+        token = csrf_token(operator.get(page).get_data(as_text=True))
+        return operator.post(url, data={"csrf_token": token, **data}, follow_redirects=True)
+
+    refused = post(
+        page, {"code": SUB_MOTHERS, "indicator": "x", "target": "banyak", "unit": "persen"}
+    )
+    assert refused.status_code == 422
+    saved = post(
+        page,
+        {"code": PROGRAM, "indicator": "Angka kematian ibu", "target": "85,5", "unit": "per KH"},
+    )
+    body = saved.get_data(as_text=True)
+    assert saved.status_code == 200 and "Indikator disimpan." in body
+    assert "Angka kematian ibu" in body and "85,5" in body and "capaian_program-" in body
+    other = operator.get(f"/t/{slug}/ebudgeting/2026/opd/{opds.disdik}/indicators")
+    assert other.status_code == 404

@@ -339,6 +339,8 @@ def test_the_kua_ppas_page(app, regency):
     assert saved.status_code == 200 and "Plafon program disimpan." in saved.get_data(as_text=True)
     assert "Rp 2.500.000" in saved.get_data(as_text=True)
 
+    overview = chair.get(f"{base}/2026/").get_data(as_text=True)
+    assert "RKA diambil setelah kesepakatan KUA-PPAS" in overview
     form = chair.get(page).get_data(as_text=True)
     assert "Nota Kesepakatan KUA-PPAS: nomor" in form
     wrong = post(
@@ -353,6 +355,7 @@ def test_the_kua_ppas_page(app, regency):
     body = agreed.get_data(as_text=True)
     assert agreed.status_code == 200 and "KUA-PPAS 2026 dicatat: 900/7/KUA-PPAS/2025" in body
     assert "31 Juli 2025" in body
+    assert "RKA diambil setelah" not in chair.get(f"{base}/2026/").get_data(as_text=True)
     late = post(
         tapd,
         f"{base}/2026/kua-ppas/programs",
