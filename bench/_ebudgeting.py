@@ -21,7 +21,7 @@ from smartcity.tenantcore.models import OrgUnit
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from tenants.ebudgeting import stages
+from tenants.ebudgeting import kua_ppas, stages
 from tenants.ebudgeting.access import ROLE_NAMES, system_actor
 from tenants.ebudgeting.models import (
     Account,
@@ -166,6 +166,9 @@ def to_dpa_with_payments(session: Session, payments_per_line: int) -> int:
     fiscal_year = session.scalar(select(FiscalYear).where(FiscalYear.year == YEAR))
     assert fiscal_year is not None
     actor = system_actor(ACTOR)
+    kua_ppas.agree(
+        session, fiscal_year, f"900/{YEAR - 1}/KUA-PPAS", date(YEAR - 1, 8, 1), actor=actor
+    )
     for stage in ("rka", "apbd", "dpa"):
         document = stages.document_for(stage, fiscal_year.year, date(fiscal_year.year, 1, 2))
         stages.take_snapshot(session, fiscal_year, stage, document=document, actor=actor)

@@ -17,6 +17,7 @@ import argparse
 import io
 import os
 import platform
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -65,9 +66,11 @@ def main() -> None:
                 to_dpa_with_payments(session, payments_per_line=0)
                 session.commit()
             head = Letterhead("Kabupaten Bench", datetime.now(UTC), ZoneInfo("Asia/Jakarta"))
-            times = []
+            times: list[float] = []
+            cpu: list[float] = []
             data = b""
             for _ in range(3):
+                started_cpu = time.process_time()
                 with tenant_session(state, SLUG) as session, Timer() as t:
                     unit = session.scalar(select(OrgUnit).where(OrgUnit.code == "9.000"))
                     assert unit is not None
@@ -83,11 +86,15 @@ def main() -> None:
                     )
                     data = render_budget_pdf(document, head)
                 times.append(t.seconds)
+                cpu.append(time.process_time() - started_cpu)
     pages = len(PdfReader(io.BytesIO(data)).pages)
     if args.out:
         args.out.write_bytes(data)
     best = min(times)
     print("runs: " + ", ".join(f"{s:.2f} s" for s in times) + f"; {pages} pages")
+    # On a shared machine the wall time waits for the CPU; this process's own CPU time
+    # (the database's is not in it) says what the build and the drawing cost.
+    print("this process's CPU per run: " + ", ".join(f"{s:.2f} s" for s in cpu))
     print(f"RESULT best {best:.2f} s, goal < {GOAL_S:.0f} s: {verdict(best < GOAL_S)}")
 
 

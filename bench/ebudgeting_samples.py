@@ -3,7 +3,9 @@
 Set-up: a throwaway database, one regency (Kabupaten Pati, 33.18) seeded as ``smartcity
 demo`` seeds it (OPDs, staff, e-Budgeting's 2026 through the DPA and 2027 in review).
 Writes, for Dinas Kesehatan (1.02), the DPA-SKPD 2026 and the RKA-SKPD 2027 as PDF and
-XLSX into docs/samples/ through the report's own build and renderers.
+XLSX into docs/samples/ through the report's own build and renderers. The PNGs beside
+them are pages of those PDFs at 72 dpi (``pdftoppm -f N -l N -r 72 -png``): the last
+page shows the TAPD table and who signs (the PPKD on the DPA, the head on the RKA).
 
     .venv/bin/python bench/ebudgeting_samples.py
 """

@@ -12,7 +12,7 @@ from smartcity.errors import Conflict, Forbidden
 from smartcity.tenantcore import orgunits
 from sqlalchemy import select
 
-from tenants.ebudgeting import ceilings, review, stages, years
+from tenants.ebudgeting import ceilings, kua_ppas, review, stages, years
 from tenants.ebudgeting import planning as rka
 from tenants.ebudgeting.access import GRANTS, Actor, system_actor
 from tenants.ebudgeting.coefficients import Factor
@@ -190,6 +190,11 @@ def budget_through_dpa(session, opds):
         stages.take_snapshot(
             session, fiscal_year, "rka", document=stage_document("rka"), actor=TAPD
         )
+    with pytest.raises(Conflict, match="KUA-PPAS 2026 is not agreed yet"):
+        stages.take_snapshot(
+            session, fiscal_year, "rka", document=stage_document("rka"), actor=CHAIR
+        )
+    agree_kua_ppas(session, fiscal_year)
     rka_snap = stages.take_snapshot(
         session, fiscal_year, "rka", document=stage_document("rka"), actor=CHAIR
     )
@@ -213,6 +218,17 @@ def budget_through_dpa(session, opds):
 def payments_csv(rows):
     header = "nomor_sp2d,tanggal,kode_opd,kode_sub_kegiatan,kode_rekening,nilai,uraian\n"
     return (header + "\n".join(rows) + "\n").encode()
+
+
+def agree_kua_ppas(session: Any, fiscal_year: Any, actor: Any = CHAIR) -> Any:
+    """The KUA-PPAS agreement the RKA waits for, on the ceilings set so far."""
+    return kua_ppas.agree(
+        session,
+        fiscal_year,
+        f"900/1/KUA-PPAS/{fiscal_year.year - 1}",
+        date(fiscal_year.year - 1, 8, 1),
+        actor=actor,
+    )
 
 
 def stage_document(stage: str, year: int = YEAR) -> stages.StageDocument:

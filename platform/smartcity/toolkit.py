@@ -15,7 +15,8 @@ The names, by topic:
   :class:`TranslationCatalogue` (with :func:`translations`: an
   :class:`AppTranslations`, the app's own ``gettext``), :class:`Dataset` (with
   ``Changes`` and ``DatasetRow``),
-  :class:`Capability` (with ``CapabilityNotDeclared`` and ``SubActivityBudget``),
+  :class:`Capability` (with ``CapabilityNotDeclared``, and the records exchanged:
+  ``SubActivityBudget`` and ``PerformanceIndicator``),
   :func:`capability` (in a request) and :func:`job_capability` (in a report job),
   and the core's :data:`signals`;
 - errors a service raises, rendered by the page or the API that shows them:
@@ -75,6 +76,7 @@ from smartcity.apps import (
     Changes,
     Dataset,
     MenuEntry,
+    PerformanceIndicator,
     Permission,
     Role,
     RoleConflict,
@@ -166,6 +168,7 @@ __all__ = [
     "MissCounter",
     "NotFound",
     "OrgUnit",
+    "PerformanceIndicator",
     "Permission",
     "RegionRow",
     "Report",

@@ -7,7 +7,8 @@ the year after), one rincian belanja form per sub kegiatan (the header block of 
 bidang / program / kegiatan / sub kegiatan, the performance indicators capaian program,
 masukan, keluaran and hasil, kelompok sasaran, lokasi, waktu pelaksanaan, sumber dana, then
 the lines under their account hierarchy with a subtotal at every level, volume and unit
-apart), the TAPD verification table and the signature of the head of the SKPD. The title and
+apart), the TAPD verification table (the TAPD the regency keeps, ``tapd.py``) and the
+signature of the head of the SKPD on the RKA, of the PPKD on the DPA/DPPA. The title and
 the form codes follow the stage: RKA while planned, DPA with its number once issued, RKPA and
 DPPA for the revision. ``budget_pdf`` draws it; the spreadsheet is the same content as
 tables (``as_sections``).
@@ -30,14 +31,13 @@ from smartcity.toolkit import (
     Section,
     SignatureBlock,
     Staff,
-    User,
     number,
     rupiah,
 )
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import stages
+from . import indicators, stages, tapd
 from .access import Actor
 from .codes import kegiatan_code, program_code
 from .coefficients import coefficient_text
@@ -65,7 +65,6 @@ TITLES = {
 }
 #: The adopted budget of a year, newest first: what "the year before" amounts to.
 ADOPTED = ("dppa", "dpa", "apbd")
-TAPD_ROLES = {"ebudgeting.tapd_chair": "Ketua TAPD", "ebudgeting.tapd_member": "Anggota TAPD"}
 ACCOUNT_LEVELS = 6
 LINE_LEVEL = 7
 
@@ -265,25 +264,9 @@ def head_of(session: Session, unit: OrgUnit) -> Staff | None:
 
 
 def tapd_members(session: Session) -> list[tuple[str, str, str]]:
-    """(name, NIP, position) of the regency's TAPD: the chair first, then the members."""
-    users = session.scalars(
-        select(User)
-        .where(User.is_active.is_(True), User.roles.overlap(list(TAPD_ROLES)))
-        .order_by(User.name)
-    ).all()
-    staff = {
-        s.name: s
-        for s in session.scalars(
-            select(Staff).where(Staff.name.in_([u.name for u in users]), Staff.is_active)
-        )
-    }
-    members = []
-    for user in users:
-        role = next(r for r in TAPD_ROLES if r in user.roles)
-        found = staff.get(user.name)
-        members.append((user.name, found.nip if found else "", TAPD_ROLES[role]))
-    members.sort(key=lambda m: m[2] != "Ketua TAPD")
-    return members
+    """(name, NIP, position) of the regency's TAPD as it keeps it (``tapd.py``):
+    the chair, the secretary, then the members; NIPs from the core's roster."""
+    return [(m.name, m.nip, m.position) for m in tapd.members(session)]
 
 
 def _review(session: Session, sub_ids: list[int]) -> dict[int, tuple[str, list[str]]]:
@@ -302,6 +285,34 @@ def _review(session: Session, sub_ids: list[int]) -> dict[int, tuple[str, list[s
             notes = [*notes, event.note]
         found[event.sub_activity_id] = (day, notes)
     return found
+
+
+def _signatures(
+    session: Session, unit: OrgUnit, *, issued: bool, place: str, day: date
+) -> list[SignatureBlock]:
+    """The DPA/DPPA is approved and signed by the PPKD; the RKA by the head of the SKPD."""
+    if issued:
+        officer = tapd.ppkd(session)
+        return [
+            SignatureBlock(
+                position=tapd.PPKD,
+                name=officer.name if officer else "",
+                nip=officer.nip if officer else None,
+                place=place,
+                day=day,
+                caption="Mengesahkan,",
+            )
+        ]
+    head = head_of(session, unit)
+    return [
+        SignatureBlock(
+            position=f"Kepala {unit.name}",
+            name=head.name if head else "",
+            nip=head.nip if head else None,
+            place=place,
+            day=day,
+        )
+    ]
 
 
 def build_document(
@@ -357,6 +368,7 @@ def build_document(
 
     summary: list[SummaryRow] = []
     forms: list[DetailForm] = []
+    own_indicators = indicators.of_unit(session, fiscal_year, unit.id)
     for code in codes:
         sub = subs.get(code)
         sub_lines = per_sub.get(code, [])
@@ -391,19 +403,14 @@ def build_document(
             (f"Alokasi {fiscal_year.year}", rupiah(total)),
             (f"Alokasi {fiscal_year.year + 1}", rupiah(after.get(code, Decimal(0)))),
         ]
-        indicators = [
-            (
-                "Capaian Program",
-                (program.indicator if program and program.indicator else "-"),
-                (program.indicator_unit if program and program.indicator_unit else "-"),
-            ),
+        # The OPD's own capaian program and hasil (with targets), else the standard ones.
+        outcome = indicators.printed(own_indicators, program_code(code), program)
+        result = indicators.printed(own_indicators, kegiatan_code(code), kegiatan)
+        indicator_rows = [
+            ("Capaian Program", outcome.text, outcome.target),
             ("Masukan", "Dana yang dibutuhkan", rupiah(total)),
             ("Keluaran", sub.output_indicator if sub else "-", output or "-"),
-            (
-                "Hasil",
-                (kegiatan.indicator if kegiatan and kegiatan.indicator else "-"),
-                (kegiatan.indicator_unit if kegiatan and kegiatan.indicator_unit else "-"),
-            ),
+            ("Hasil", result.text, result.target),
         ]
         day, notes = review.get(sub.id, ("", [])) if sub else ("", [])
         forms.append(
@@ -411,24 +418,15 @@ def build_document(
                 code,
                 nodes[code].name if code in nodes else "",
                 header,
-                indicators,
+                indicator_rows,
                 detail_rows(sub_lines, accounts),
                 total,
                 day,
                 notes,
             )
         )
-    head = head_of(session, unit)
     signed_on = snap.document_date if snap is not None and snap.document_date else today
-    signatures = [
-        SignatureBlock(
-            position=f"Kepala {unit.name}",
-            name=head.name if head else "",
-            nip=head.nip if head else None,
-            place=signing_place,
-            day=signed_on,
-        )
-    ]
+    signatures = _signatures(session, unit, issued=issued, place=signing_place, day=signed_on)
     first_code = codes[0] if codes else unit.code
     opd_block = [
         ("Urusan Pemerintahan", label(first_code[:1]) if codes else "-"),

@@ -2,7 +2,9 @@
 
 ``ebudgeting.sub_activities``: SAKIP's performance agreement (PK) puts the budget
 behind each target, and e-Kinerja may show an OPD's realization; both read it
-here instead of reaching into e-Budgeting's tables.
+here instead of reaching into e-Budgeting's tables. ``ebudgeting.indicators``: the
+performance indicators of an OPD's plans (capaian program, hasil, keluaran, masukan)
+with target, unit and a stable id SAKIP's targets can refer to (``indicators.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from smartcity.toolkit import Capability, SubActivityBudget
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .indicators import for_year as indicators
 from .models import BudgetLine, FiscalYear, Payment, SnapshotLine, SubActivity
 from .stages import CASH_PLAN_STAGES, latest_snapshot
 
@@ -78,5 +81,11 @@ CAPABILITIES = (
         "ebudgeting.sub_activities",
         sub_activities,
         "Sub kegiatan of a year and OPD with code, name, current budget and realization.",
+    ),
+    Capability(
+        "ebudgeting.indicators",
+        indicators,
+        "Performance indicators of a year and OPD (capaian program, hasil, keluaran, "
+        "masukan) with target, unit and a stable id.",
     ),
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from smartcity.toolkit import Conflict, NotFound, OrgUnit, record_audit, rupiah
+from smartcity.toolkit import Conflict, InvalidInput, NotFound, OrgUnit, record_audit, rupiah
 from smartcity.toolkit import parse_amount as parse_rupiah
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from tenants.ebudgeting.messages import _m
 
 from .access import CEILINGS, Actor
-from .models import BudgetLine, Ceiling, FiscalYear, SubActivity
+from .models import BudgetLine, Ceiling, FiscalYear, ProgramCeiling, SubActivity
 from .rules import Violation, enforce, record_override
-from .years import drafting_open, require_drafting
+from .years import ceilings_fixed, drafting_open, require_ceilings_open, require_drafting
 
 ZERO = Decimal(0)
 MAX_AMOUNT = Decimal("999999999999999.99")
@@ -83,9 +83,14 @@ def parse_amount(value: object, field: str = "amount") -> Decimal:
     return parse_rupiah(value, field, maximum=MAX_AMOUNT)
 
 
-def may_set_ceilings(fiscal_year: FiscalYear, actor: Actor) -> bool:
-    """Whether ``set_ceiling`` would take a pagu from the actor for this year now."""
-    return actor.can(CEILINGS) and drafting_open(fiscal_year)
+def may_set_ceilings(session: Session, fiscal_year: FiscalYear, actor: Actor) -> bool:
+    """Whether ``set_ceiling`` would take a pagu from the actor for this year now
+    (not once the KUA-PPAS fixed the ceilings)."""
+    return (
+        actor.can(CEILINGS)
+        and drafting_open(fiscal_year)
+        and ceilings_fixed(session, fiscal_year) is None
+    )
 
 
 def set_ceiling(
@@ -101,10 +106,30 @@ def set_ceiling(
     breaks ``opd_pagu`` (TAPD may override with a reason)."""
     actor.require(CEILINGS)
     require_drafting(fiscal_year)
+    require_ceilings_open(session, fiscal_year)
     unit = get_opd(session, org_unit_id)
     amount = parse_amount(amount)
     ceiling = ceiling_of(session, fiscal_year, unit.id, for_update=True)
     violations = []
+    programs = Decimal(
+        session.scalar(
+            select(func.coalesce(func.sum(ProgramCeiling.amount), 0)).where(
+                ProgramCeiling.fiscal_year_id == fiscal_year.id,
+                ProgramCeiling.org_unit_id == unit.id,
+            )
+        )
+        or 0
+    )
+    if programs > amount:
+        raise InvalidInput(
+            _m(
+                "pagu %(pagu)s of %(opd)s is below its program ceilings %(programs)s",
+                pagu=rupiah(amount),
+                opd=unit.name,
+                programs=rupiah(programs),
+            ),
+            {"amount": _m("at least %(amount)s", amount=rupiah(programs))},
+        )
     for what, used in (
         (_m("sub-activity ceilings"), allocated(session, fiscal_year, unit.id)),
         (_m("budget lines"), planned(session, fiscal_year, unit.id)),

@@ -24,8 +24,21 @@ from smartcity.toolkit import OrgUnit, User
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import ceilings, execution, members, planning, review, stages, unit_codes, years
+from . import (
+    ceilings,
+    execution,
+    kua_ppas,
+    members,
+    planning,
+    review,
+    stages,
+    tapd,
+    unit_codes,
+    years,
+)
 from .access import ROLE_NAMES, Actor, system_actor
+from .budget_documents import head_of
+from .codes import program_code
 from .coefficients import Factor
 from .models import CatalogueItem, FiscalYear, Nomenclature, SubActivity
 
@@ -332,6 +345,21 @@ def _draft_year(
                 )
             planning.add_lines(session, sub.id, batch, actor=actor)
             created.setdefault(unit_id, []).append(sub)
+        # The PPAS ceiling of each program: what its sub-activities were given.
+        programs: dict[str, Decimal] = {}
+        for sub in created.get(unit_id, []):
+            code = program_code(sub.sub_kegiatan_code)
+            programs[code] = programs.get(code, Decimal(0)) + sub.ceiling
+        for code, amount in sorted(programs.items()):
+            kua_ppas.set_program_ceiling(session, fiscal_year, unit_id, code, amount, actor=actor)
+    # The KUA-PPAS is agreed on these ceilings before the RKA is taken.
+    kua_ppas.agree(
+        session,
+        fiscal_year,
+        f"900/{year - 1}/KUA-PPAS",
+        date(year - 1, 7, 31),
+        actor=actor,
+    )
     return _Drafted(fiscal_year, created)
 
 
@@ -380,6 +408,21 @@ def _payment_files(
         yield f"sp2d-{fiscal_year.year}-{month:02d}.csv", body.encode()
 
 
+#: The TAPD as regencies form it: the Sekda chairs, the head of the BPKAD (the PPKD)
+#: is its secretary, the heads of Bappeda and Bapenda sit on it.
+TAPD = (("4.01", "chair", False), ("5.02", "secretary", True), ("5.01", "member", False))
+TAPD_MEMBERS = (("5.03", "member", False),)
+
+
+def _seed_tapd(session: Session, opds: list[OrgUnit], actor: Actor) -> None:
+    by_code = {unit.code: unit for unit in opds}
+    for code, role, is_ppkd in (*TAPD, *TAPD_MEMBERS):
+        unit = by_code.get(code)
+        head = head_of(session, unit) if unit is not None else None
+        if head is not None:
+            tapd.set_member(session, head.id, role, is_ppkd=is_ppkd, actor=actor)
+
+
 def seed(session: Session, region_code: str) -> dict[str, int]:
     """Fill a demo regency; returns what was created (empty when it already had data)."""
     if session.scalar(select(FiscalYear.id).limit(1)) is not None:
@@ -396,6 +439,7 @@ def seed(session: Session, region_code: str) -> dict[str, int]:
         session.scalars(select(Nomenclature.code).where(Nomenclature.level == "sub_kegiatan"))
     )
 
+    _seed_tapd(session, opds, actor)
     # Each OPD's share of the APBD, with a regency's own variation around the typical one.
     shares = {
         unit.id: (

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from smartcity.toolkit import OrgUnit, User, tenant_metadata
+from smartcity.toolkit import OrgUnit, Staff, User, tenant_metadata
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -37,6 +37,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -47,6 +48,7 @@ QUANTITY = Numeric(20, 4)
 # "org_units.id" would be looked up in this app's own metadata and not found.
 ORG_UNIT_ID = OrgUnit.__table__.c.id
 USER_ID = User.__table__.c.id
+STAFF_ID = Staff.__table__.c.id
 
 
 class Base(DeclarativeBase):
@@ -154,6 +156,88 @@ class Ceiling(Base):
     fiscal_year_id: Mapped[int] = mapped_column(ForeignKey("eb_fiscal_years.id"))
     org_unit_id: Mapped[int] = mapped_column(ForeignKey(ORG_UNIT_ID), index=True)
     amount: Mapped[Decimal] = mapped_column(MONEY)
+    updated_by: Mapped[str] = mapped_column(String(254))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class KuaPpas(Base):
+    """The KUA-PPAS agreement of a year (Nota Kesepakatan between the regent and the
+    DPRD): its number and date, and the PPAS ceilings it fixed (``total``, the sum of
+    the OPDs' pagu when agreed). The RKA is taken only after it (``kua_ppas.py``)."""
+
+    __tablename__ = "eb_kua_ppas"
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    fiscal_year_id: Mapped[int] = mapped_column(ForeignKey("eb_fiscal_years.id"), unique=True)
+    document_number: Mapped[str] = mapped_column(String(100))
+    document_date: Mapped[date] = mapped_column(Date)
+    total: Mapped[Decimal] = mapped_column(Numeric(20, 2))
+    agreed_by: Mapped[str] = mapped_column(String(254))
+    agreed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ProgramCeiling(Base):
+    """The PPAS ceiling of one program of one OPD in a year (plafon per program);
+    an OPD's program ceilings add up to at most its pagu."""
+
+    __tablename__ = "eb_program_ceilings"
+    __table_args__ = (UniqueConstraint("fiscal_year_id", "org_unit_id", "program_code"),)
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    fiscal_year_id: Mapped[int] = mapped_column(ForeignKey("eb_fiscal_years.id"))
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey(ORG_UNIT_ID), index=True)
+    program_code: Mapped[str] = mapped_column(ForeignKey("eb_nomenclature.code"))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    updated_by: Mapped[str] = mapped_column(String(254))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class TapdMember(Base):
+    """A member of the regency's TAPD as the documents print it: a person of the core's
+    roster (name and NIP come from ``staff``), their place in the team, and whether
+    they are the PPKD, who signs the DPA (at most one; ``tapd.py``)."""
+
+    __tablename__ = "eb_tapd_members"
+    __table_args__ = (
+        Index(
+            "uq_eb_tapd_members_ppkd",
+            "is_ppkd",
+            unique=True,
+            postgresql_where=text("is_ppkd"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey(STAFF_ID), unique=True)
+    role: Mapped[str] = mapped_column(String(10))
+    is_ppkd: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_by: Mapped[str] = mapped_column(String(254))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class Indicator(Base):
+    """A performance indicator an OPD sets for one of its programs (capaian program) or
+    kegiatan (hasil) in a year, with its target and unit; the sub kegiatan's own
+    output (keluaran) stays on ``SubActivity``. Its id is the stable reference other
+    apps keep (capability ``ebudgeting.indicators``, ``indicators.py``)."""
+
+    __tablename__ = "eb_indicators"
+    __table_args__ = (Index("ix_eb_indicators_year_unit", "fiscal_year_id", "org_unit_id"),)
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    fiscal_year_id: Mapped[int] = mapped_column(ForeignKey("eb_fiscal_years.id"))
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey(ORG_UNIT_ID))
+    code: Mapped[str] = mapped_column(ForeignKey("eb_nomenclature.code"))
+    level: Mapped[str] = mapped_column(String(12))
+    indicator: Mapped[str] = mapped_column(String(400))
+    target: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    unit: Mapped[str] = mapped_column(String(60))
     updated_by: Mapped[str] = mapped_column(String(254))
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

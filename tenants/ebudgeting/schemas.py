@@ -226,8 +226,8 @@ class StageIn(Strict):
     stage: str = Field(description="rka, apbd, dpa, rka_p or dppa (only the next one)")
     document_number: str = Field(
         max_length=100,
-        description="number of the document the stage is taken on (KUA-PPAS agreement, "
-        "Perda APBD, DPA number, KUPA-PPAS agreement, DPPA number)",
+        description="number of the document the stage is taken on (the circular on drafting "
+        "the RKA, Perda APBD, DPA number, KUPA-PPAS agreement, DPPA number)",
     )
     document_date: date = Field(description="its date, in the budget year or the one before")
     elaboration_number: str | None = Field(
@@ -426,3 +426,80 @@ class MemberOut(BaseModel):
 
 class MemberList(BaseModel):
     members: list[MemberOut]
+
+
+class KuaPpasIn(Strict):
+    document_number: str = Field(
+        max_length=100, description="number of the Nota Kesepakatan KUA-PPAS"
+    )
+    document_date: date = Field(description="its date, in the budget year or the one before")
+
+
+class ProgramCeilingSet(Strict):
+    org_unit_id: DbId
+    program_code: str = Field(max_length=30, description="a program of the nomenclature")
+    amount: Money = Field(ge=0, max_digits=17, decimal_places=2, description="0 removes it")
+
+
+class ProgramCeilingOut(BaseModel):
+    org_unit_id: int
+    org_unit_name: str
+    program_code: str
+    program_name: str
+    ceiling: Money | None = Field(description="its PPAS ceiling; null: none set")
+    planned: Money = Field(description="sum of its budget lines")
+
+
+class KuaPpasOut(BaseModel):
+    year: int
+    agreed: bool
+    document_number: str | None
+    document_date: date | None
+    total: Money | None = Field(description="the OPDs' pagu added up when agreed")
+    agreed_by: str | None
+    agreed_at: datetime | None
+    ceilings_fixed: bool = Field(description="true once agreed, until the revision opens")
+    programs: list[ProgramCeilingOut]
+
+
+class TapdMemberIn(Strict):
+    nip: str = Field(max_length=30, description="the NIP of a person of the regency's roster")
+    role: str = Field(description="chair, secretary or member")
+    is_ppkd: bool = Field(False, description="the PPKD, who signs the DPA (takes the mark)")
+
+
+class TapdMemberOut(BaseModel):
+    staff_id: int
+    name: str
+    nip: str
+    role: str
+    position: str
+    is_ppkd: bool
+
+
+class TapdList(BaseModel):
+    members: list[TapdMemberOut]
+
+
+class IndicatorIn(Strict):
+    org_unit_id: DbId
+    code: str = Field(max_length=30, description="a program or kegiatan code of the OPD's plans")
+    indicator: str = Field(max_length=400, description="capaian program or hasil")
+    target: Decimal = Field(ge=0, max_digits=18, decimal_places=2)
+    unit: str = Field(max_length=60)
+
+
+class IndicatorOut(BaseModel):
+    id: str = Field(description="stable: capaian_program-<n>, hasil-<n>, keluaran-<n>, masukan-<n>")
+    kind: str = Field(description="capaian_program, hasil, keluaran or masukan")
+    code: str
+    name: str
+    indicator: str
+    target: Decimal
+    unit: str
+
+
+class IndicatorList(BaseModel):
+    year: int
+    org_unit_id: int
+    indicators: list[IndicatorOut]

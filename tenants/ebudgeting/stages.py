@@ -20,6 +20,7 @@ from tenants.ebudgeting.messages import _m
 
 from .access import LOCK, Actor
 from .coefficients import coefficient_text
+from .kua_ppas import require_within_ceilings
 from .models import (
     BudgetLine,
     FiscalYear,
@@ -76,7 +77,7 @@ def _unlocked(session: Session, fiscal_year: FiscalYear) -> list[tuple[str, str]
 
 #: The document each stage is taken on (printed on the RKA/DPA and asked for by the page).
 LEGAL_BASIS = {
-    "rka": "Nota Kesepakatan KUA-PPAS",
+    "rka": "Surat Edaran Kepala Daerah tentang Pedoman Penyusunan RKA-SKPD",
     "apbd": "Peraturan Daerah tentang APBD",
     "dpa": "Nomor DPA",
     "rka_p": "Nota Kesepakatan Perubahan KUA-PPAS",
@@ -101,7 +102,7 @@ def document_for(stage: str, year: int, day: date) -> StageDocument:
     """A plausible document for ``stage`` of ``year``, numbered the way regencies do:
     for the demo and the benchmarks, which take every stage without a person asking."""
     numbers = {
-        "rka": f"900/{year - 1}/KUA-PPAS",
+        "rka": f"900/{year - 1}/SE-RKA",
         "apbd": f"Perda Nomor 1 Tahun {year}",
         "dpa": f"DPA/{year}/001",
         "rka_p": f"900/{year}/KUPA-PPAS",
@@ -209,6 +210,8 @@ def take_snapshot(
             ),
             {"stage": _m("%(count)s not locked", count=len(unlocked))},
         )
+    if stage == "rka":  # on an agreed KUA-PPAS, within its ceilings
+        require_within_ceilings(session, fiscal_year, actor)
     _check_document(fiscal_year, stage, document)
     snap = Snapshot(
         fiscal_year_id=fiscal_year.id,

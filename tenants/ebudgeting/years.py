@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from tenants.ebudgeting.messages import _m
 
 from .access import CEILINGS, Actor
-from .models import FiscalYear
+from .models import FiscalYear, KuaPpas
 from .rules import RuleViolation, Violation
 
 STAGES = ("rka", "apbd", "dpa", "rka_p", "dppa")
@@ -97,3 +97,30 @@ def require_drafting(fiscal_year: FiscalYear) -> None:
             )
         ]
     )
+
+
+def agreement_of(session: Session, fiscal_year: FiscalYear) -> KuaPpas | None:
+    """The year's KUA-PPAS agreement, once recorded (``kua_ppas.agree``)."""
+    return session.scalar(select(KuaPpas).where(KuaPpas.fiscal_year_id == fiscal_year.id))
+
+
+def ceilings_fixed(session: Session, fiscal_year: FiscalYear) -> KuaPpas | None:
+    """The agreement that fixes this year's ceilings now (None: they may change):
+    once the KUA-PPAS is agreed, until the revision (KUA-PPAS Perubahan) opens."""
+    if fiscal_year.revision_open:
+        return None
+    return agreement_of(session, fiscal_year)
+
+
+def require_ceilings_open(session: Session, fiscal_year: FiscalYear) -> None:
+    """Refuse a ceiling (pagu, program ceiling) change once the KUA-PPAS fixed them."""
+    if (agreed := ceilings_fixed(session, fiscal_year)) is not None:
+        raise Conflict(
+            _m(
+                "the KUA-PPAS %(year)s was agreed (%(number)s): "
+                "its ceilings change only with the revision",
+                year=fiscal_year.year,
+                number=agreed.document_number,
+            ),
+            {"amount": _m("fixed by the KUA-PPAS")},
+        )

@@ -1,6 +1,11 @@
 """Granted apps: typed manifests and the registry that loads and checks them."""
 
-from smartcity.apps.capabilities import Capability, CapabilityNotDeclared, SubActivityBudget
+from smartcity.apps.capabilities import (
+    Capability,
+    CapabilityNotDeclared,
+    PerformanceIndicator,
+    SubActivityBudget,
+)
 from smartcity.apps.datasets import Changes, Dataset, Row
 from smartcity.apps.manifest import (
     AppManifest,
@@ -22,6 +27,7 @@ __all__ = [
     "Changes",
     "Dataset",
     "MenuEntry",
+    "PerformanceIndicator",
     "Permission",
     "Role",
     "RoleConflict",

@@ -51,5 +51,27 @@ class SubActivityBudget:
     realization: Decimal
 
 
+@dataclass(frozen=True, slots=True)
+class PerformanceIndicator:
+    """``ebudgeting.indicators``: a performance indicator of one year and OPD, as the
+    RKA/DPA print them (Permendagri 77/2020), for SAKIP's targets to refer to.
+
+    ``kind`` is ``capaian_program`` (of a program), ``hasil`` (of a kegiatan),
+    ``keluaran`` (of a sub kegiatan: its output) or ``masukan`` (of a sub kegiatan:
+    the money it needs, ``unit`` ``Rupiah``). ``id`` is stable for as long as the
+    indicator exists (``<kind>-<number>``): a consumer keeps it to refer to it later.
+    """
+
+    id: str
+    year: int
+    org_unit_id: int
+    kind: str
+    code: str
+    name: str
+    indicator: str
+    target: Decimal
+    unit: str
+
+
 class CapabilityNotDeclared(LookupError):
     """An app asked for a capability it did not list in ``uses``: a programming error."""

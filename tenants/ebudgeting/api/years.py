@@ -6,6 +6,7 @@ from flask import Response, g
 
 from tenants.ebudgeting import (
     ceilings,
+    kua_ppas,
     unit_codes,
     years,
 )
@@ -15,10 +16,15 @@ from tenants.ebudgeting.api.common import (
     spec,
     year_out,
 )
+from tenants.ebudgeting.models import FiscalYear
 from tenants.ebudgeting.schemas import (
     CeilingList,
     CeilingOut,
     CeilingSet,
+    KuaPpasIn,
+    KuaPpasOut,
+    ProgramCeilingOut,
+    ProgramCeilingSet,
     SkpdCodeIn,
     SkpdCodeOut,
     YearCreate,
@@ -126,3 +132,74 @@ def set_skpd_code(body: SkpdCodeIn, org_unit_id: int) -> tuple[Response, int]:
     return json_response(
         SkpdCodeOut(org_unit_id=unit.id, org_unit_code=unit.code, skpd_code=row.skpd_code)
     )
+
+
+# --------------------------------------------------------------------------- KUA-PPAS
+
+
+def _kua_ppas_out(fiscal_year: FiscalYear) -> KuaPpasOut:
+    actor = caller()
+    agreement = years.agreement_of(g.db, fiscal_year)
+    return KuaPpasOut(
+        year=fiscal_year.year,
+        agreed=agreement is not None,
+        document_number=agreement.document_number if agreement else None,
+        document_date=agreement.document_date if agreement else None,
+        total=agreement.total if agreement else None,
+        agreed_by=agreement.agreed_by if agreement else None,
+        agreed_at=agreement.agreed_at if agreement else None,
+        ceilings_fixed=years.ceilings_fixed(g.db, fiscal_year) is not None,
+        programs=[
+            ProgramCeilingOut(
+                org_unit_id=row.org_unit_id,
+                org_unit_name=row.org_unit_name,
+                program_code=row.program_code,
+                program_name=row.program_name,
+                ceiling=row.ceiling,
+                planned=row.planned,
+            )
+            for row in kua_ppas.program_rows(g.db, fiscal_year, actor)
+        ],
+    )
+
+
+@spec.route(
+    "GET",
+    "/years/<year:year>/kua-ppas",
+    "The KUA-PPAS agreement and each program's PPAS ceiling beside its planned lines",
+    response=KuaPpasOut,
+    errors=(404,),
+)
+def get_kua_ppas(year: int) -> tuple[Response, int]:
+    return json_response(_kua_ppas_out(years.get_year(g.db, year)))
+
+
+@spec.route(
+    "POST",
+    "/years/<year:year>/kua-ppas",
+    "Record the KUA-PPAS agreement: its number and date fix the ceilings (TAPD chair)",
+    body=KuaPpasIn,
+    response=KuaPpasOut,
+    status=201,
+    errors=(403, 404, 409),
+)
+def agree_kua_ppas(body: KuaPpasIn, year: int) -> tuple[Response, int]:
+    fiscal_year = years.get_year(g.db, year)
+    kua_ppas.agree(g.db, fiscal_year, body.document_number, body.document_date, actor=caller())
+    return json_response(_kua_ppas_out(fiscal_year), 201)
+
+
+@spec.route(
+    "PUT",
+    "/years/<year:year>/program-ceilings",
+    "Set the PPAS ceiling of one program of an OPD; 0 removes it (TAPD)",
+    body=ProgramCeilingSet,
+    response=KuaPpasOut,
+    errors=(403, 404, 409),
+)
+def set_program_ceiling(body: ProgramCeilingSet, year: int) -> tuple[Response, int]:
+    fiscal_year = years.get_year(g.db, year)
+    kua_ppas.set_program_ceiling(
+        g.db, fiscal_year, body.org_unit_id, body.program_code, body.amount, actor=caller()
+    )
+    return json_response(_kua_ppas_out(fiscal_year))

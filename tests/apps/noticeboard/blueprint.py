@@ -78,6 +78,31 @@ def api() -> Blueprint:
             ],
         )
 
+    @spec.route("GET", "/indicators", "e-Budgeting's indicators, when it is enabled here")
+    def indicators() -> Response | tuple[Response, int]:
+        """Reads an OPD's performance indicators through the core, as SAKIP would."""
+        year, unit = query_year(), query_int("org_unit_id")
+        if year is None or unit is None:
+            return jsonify(error={"code": "invalid", "message": "year, org_unit_id"}), 400
+        provide = capability("noticeboard", "ebudgeting.indicators")
+        if provide is None:
+            return jsonify(available=False, indicators=[])
+        rows = provide(year=year, org_unit_id=unit)
+        return jsonify(
+            available=True,
+            indicators=[
+                {
+                    "id": r.id,
+                    "kind": r.kind,
+                    "code": r.code,
+                    "indicator": r.indicator,
+                    "target": str(r.target),
+                    "unit": r.unit,
+                }
+                for r in rows
+            ],
+        )
+
     @spec.route("GET", "/notices/<id:notice_id>", "One notice", response=NoticeOut, errors=(404,))
     def get_notice(notice_id: int) -> Response:
         notice = g.db.get(Notice, notice_id)

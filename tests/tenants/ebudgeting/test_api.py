@@ -174,9 +174,15 @@ def test_the_api_takes_a_plan_from_pagu_to_lock(client, regency):
         ).status_code
         == 403
     )
+    agreed = client.post(
+        f"{api}/years/2026/kua-ppas",
+        json={"document_number": "900/1/KUA-PPAS", "document_date": "2025-08-01"},
+        headers=who["chair"],
+    )
+    assert agreed.status_code == 201 and agreed.get_json()["total"] == "250000000.00"
     stage = client.post(
         f"{api}/years/2026/stages",
-        json={"stage": "rka", "document_number": "900/1/KUA-PPAS", "document_date": "2025-08-01"},
+        json={"stage": "rka", "document_number": "900/2/SE-RKA", "document_date": "2025-08-02"},
         headers=who["chair"],
     )
     assert stage.status_code == 201 and stage.get_json()["year"]["stage"] == "rka"
@@ -247,6 +253,11 @@ def test_payment_files_are_imported_whole_or_not_at_all(client, regency, tenant_
         "apbd": {"document_number": "Perda 5/2025", "document_date": "2025-11-28"},
         "dpa": {"document_number": "DPA/1.02.01/001/2026", "document_date": "2026-01-02"},
     }
+    client.post(
+        f"{api}/years/2026/kua-ppas",
+        json={"document_number": "900/1/KUA-PPAS", "document_date": "2025-08-01"},
+        headers=who["chair"],
+    )
     no_perkada = client.post(
         f"{api}/years/2026/stages", json={"stage": "rka", **documents["rka"]}, headers=who["chair"]
     )

@@ -9,7 +9,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from tenants.ebudgeting import ceilings, review, stages
+from tenants.ebudgeting import ceilings, review, stages, tapd
 from tenants.ebudgeting import execution as realization
 from tenants.ebudgeting import planning as rka
 from tests.conftest import PASSWORD, bearer, tenant_token
@@ -23,6 +23,7 @@ from tests.ebudgeting_support import (
     SUB_PLANNING,
     SYSTEM,
     TAPD,
+    agree_kua_ppas,
     budget_year,
     factors,
     item,
@@ -93,6 +94,7 @@ def regency(provision, tenant_db, state):
         for unit in (opds.dinkes, opds.disdik):
             review.transition_opd(session, fiscal_year, unit, "submit", note=None, actor=SYSTEM)
             review.transition_opd(session, fiscal_year, unit, "lock", note=None, actor=CHAIR)
+        agree_kua_ppas(session, fiscal_year)
         for stage in ("rka", "apbd", "dpa"):
             stages.take_snapshot(
                 session, fiscal_year, stage, document=stage_document(stage), actor=CHAIR
@@ -156,6 +158,7 @@ def heads(regency, tenant_db):
             ("197001101992011001", "dr. Siti Rahmawati, M.Kes", "II.b", "Kepala Dinas"),
             ("198503152010012002", "Budi Santoso", None, "Analis Keuangan"),
             ("196805121990031003", "Sekda", "II.a", "Sekretaris Daerah"),
+            ("197205151995031002", "Drs. Bambang Wibowo", "II.b", "Kepala BPKAD"),
         ):
             session.add(
                 Staff(
@@ -170,6 +173,14 @@ def heads(regency, tenant_db):
                     birth_date=day(1970, 1, 10),
                 )
             )
+        session.flush()
+        # The TAPD the regency keeps: the Sekda chairs, the head of BPKAD is the PPKD.
+        for nip, role, is_ppkd in (
+            ("196805121990031003", "chair", False),
+            ("197205151995031002", "secretary", True),
+        ):
+            person = tapd.staff_by_nip(session, nip)
+            tapd.set_member(session, person.id, role, is_ppkd=is_ppkd, actor=CHAIR)
     return regency
 
 
@@ -217,12 +228,14 @@ def test_the_dpa_of_an_opd_is_the_regulations_document(report, heads):
     for account in ("5 ", "5.1 ", "5.1.02 ", "5.1.02.01 ", "5.1.02.01.01 ", MEALS_ACCOUNT):
         assert f"{account.strip()} " in flat
     assert "5.1.02.01.01.0052 Belanja Makanan dan Minuman Rapat 2.000.000" in flat
-    # The TAPD table and the head of the SKPD's signature.
+    # The TAPD table from the list the regency keeps, and the PPKD's signature on the DPA.
     assert "Tim Anggaran Pemerintah Daerah" in flat and "Ketua TAPD" in flat
     assert "Sekda 196805121990031003" in flat.replace(" Ketua", "")
+    assert "Drs. Bambang Wibowo 197205151995031002 Sekretaris TAPD" in flat
     assert "Sukamaju, 2 Januari 2026" in flat
-    assert "Kepala Dinas Kesehatan," in flat and "dr. Siti Rahmawati, M.Kes" in flat
-    assert "NIP 19700110 199201 1 001" in flat
+    assert "Mengesahkan," in flat and "Pejabat Pengelola Keuangan Daerah" in flat
+    assert "NIP 19720515 199503 1 002" in flat
+    assert "dr. Siti Rahmawati, M.Kes" not in flat  # the RKA is the head's to sign
 
     rka = " ".join(
         pdf_text(
@@ -239,6 +252,8 @@ def test_the_dpa_of_an_opd_is_the_regulations_document(report, heads):
     )
     assert "RENCANA KERJA DAN ANGGARAN SATUAN KERJA PERANGKAT DAERAH (RKA-SKPD)" in rka
     assert "Nomor DPA" not in rka and "RKA-RINCIAN BELANJA SKPD" in rka
+    assert "Kepala Dinas Kesehatan," in rka and "dr. Siti Rahmawati, M.Kes" in rka
+    assert "NIP 19700110 199201 1 001" in rka and "Pejabat Pengelola Keuangan" not in rka
 
 
 def test_the_dpa_spreadsheet_keeps_the_hierarchy_with_subtotals(report, heads):

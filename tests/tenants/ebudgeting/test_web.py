@@ -25,6 +25,7 @@ from tests.ebudgeting_support import (
     SUB_MOTHERS,
     SUB_PLANNING,
     TAPD,
+    agree_kua_ppas,
     budget_year,
     factors,
     item,
@@ -221,6 +222,7 @@ def test_stage_changes_and_realization_pages(app, regency, tenant_db):
         )
         review.transition(session, sub.id, "submit", note=None, actor=opds.head)
         review.transition(session, sub.id, "lock", note=None, actor=CHAIR)
+        agree_kua_ppas(session, fiscal_year)
         stages.take_snapshot(
             session, fiscal_year, "rka", document=stage_document("rka"), actor=CHAIR
         )
