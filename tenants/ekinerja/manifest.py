@@ -5,14 +5,18 @@ from __future__ import annotations
 from datetime import date, time
 from pathlib import Path
 
-from smartcity.toolkit import N_, AppManifest, MenuEntry, TranslationCatalogue
+from smartcity.toolkit import N_, AppManifest, BeatEntry, MenuEntry, TranslationCatalogue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import api, blueprint, reports
-from .access import APPROVE, PERMISSIONS, ROLES, SELF
+from . import api, api_tpp, blueprint, pages_tpp, payroll, reports, tppmodels
+from .access import APPROVE, PERMISSIONS, REGENCY, ROLES, SELF, UNIT
 from .models import Base, RuleSet, ScheduleRule
 from .rules import TppRules
+
+# Imported for their side effects: the TPP follow-ups' tables on the app's metadata,
+# their API routes on ``api.spec`` and their pages on ``blueprint.blueprint``.
+_ = (api_tpp, pages_tpp, tppmodels)
 
 
 def _enable(session: Session) -> None:
@@ -57,10 +61,14 @@ manifest = AppManifest(
     menu=(
         MenuEntry("e-Kinerja", "ekinerja.index", SELF),
         MenuEntry(N_("Approval queue"), "ekinerja.queue", APPROVE),
+        MenuEntry(N_("TPP objections"), "ekinerja.objection_queue", UNIT),
+        MenuEntry(N_("TPP what-if"), "ekinerja.what_if", REGENCY),
     ),
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
     on_enable=_enable,
-    reports=reports.REPORTS,
+    reports=reports.REPORTS + payroll.REPORTS,
+    tasks="tenants.ekinerja.tasks",
+    beat=(BeatEntry("skp_sync", "ekinerja.skp_sync", 24 * 3600, jitter=3600),),
     translations=TranslationCatalogue(Path(__file__).parent / "translations", "ekinerja"),
 )

@@ -36,6 +36,7 @@ from .models import (
 )
 from .periods import month_end
 from .rules import TppRules
+from .tppmodels import Skp
 from .worklogs import approved_minutes_by_staff
 
 
@@ -174,22 +175,7 @@ def compute_month(
     session.add(run)
     session.flush()
     session.execute(delete(TppStatement).where(TppStatement.month_id == run.id))
-    minutes = approved_minutes_by_staff(session, first, month_end(year, month))
-    people = {
-        s.id: s
-        for s in session.scalars(select(Staff).where(Staff.is_active.is_(True)))
-        if s.position_class is not None and s.position_class in rules.base_by_class
-    }
-    facts = facts_for_month(session, year, month, as_of, list(people))
-    results = {
-        staff_id: tpp.statement(
-            base=Decimal(rules.base_by_class[person.position_class or 0]),
-            rules=rules,
-            facts=facts.get(staff_id, []),
-            approved_minutes=minutes.get(staff_id, 0),
-        )
-        for staff_id, person in people.items()
-    }
+    people, results = compute_results(session, rules, year, month, as_of)
     store_statements(session, run.id, people, results)
     record_audit(
         session,
@@ -200,6 +186,55 @@ def compute_month(
         after={"year": year, "month": month, "rule_set": rule_set.id, "people": len(results)},
     )
     return run
+
+
+def compute_results(
+    session: Session,
+    rules: TppRules,
+    year: int,
+    month: int,
+    as_of: date,
+    *,
+    staff_ids: list[int] | None = None,
+) -> tuple[dict[int, Staff], dict[int, tpp.Statement]]:
+    """The statements of the month under ``rules``, in memory (nothing is written):
+    every active person with a position class the rules pay, or only ``staff_ids``."""
+    first = date(year, month, 1)
+    minutes = approved_minutes_by_staff(session, first, month_end(year, month))
+    query = select(Staff).where(Staff.is_active.is_(True))
+    if staff_ids is not None:
+        query = query.where(Staff.id.in_(staff_ids))
+    people = {
+        s.id: s
+        for s in session.scalars(query)
+        if s.position_class is not None and s.position_class in rules.base_by_class
+    }
+    facts = facts_for_month(session, year, month, as_of, list(people))
+    predicates = (
+        predicates_for_month(session, year, month) if rules.performance_basis == "predicate" else {}
+    )
+    results = {
+        staff_id: tpp.statement(
+            base=Decimal(rules.base_by_class[person.position_class or 0]),
+            rules=rules,
+            facts=facts.get(staff_id, []),
+            approved_minutes=minutes.get(staff_id, 0),
+            predicate=predicates.get(staff_id),
+        )
+        for staff_id, person in people.items()
+    }
+    return people, results
+
+
+def predicates_for_month(session: Session, year: int, month: int) -> dict[int, tpp.Predicate]:
+    """Each person's SKP predicate whose period covers the month (the latest pulled wins)."""
+    first, last = date(year, month, 1), month_end(year, month)
+    rows = session.execute(
+        select(Skp.staff_id, Skp.id, Skp.predicate)
+        .where(Skp.period_start <= last, Skp.period_end >= first)
+        .order_by(Skp.synced_at, Skp.id)
+    )
+    return {staff_id: tpp.Predicate(skp_id, predicate) for staff_id, skp_id, predicate in rows}
 
 
 def store_statements(
