@@ -21,6 +21,7 @@ its statements say, locked or not (the notes say which).
 from __future__ import annotations
 
 from io import BytesIO
+from typing import Any
 from xml.sax.saxutils import escape
 
 from pydantic import Field
@@ -39,6 +40,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 from smartcity.toolkit import (
+    CellValue,
     Column,
     DbId,
     JobContext,
@@ -135,7 +137,7 @@ def build_signed(ctx: JobContext, params: PayrollParams) -> ReportDocument:
     day = month_end(params.year, params.month)
     for unit_rows in by_unit.values():
         unit = unit_rows[0][2]
-        table = [
+        table: list[list[CellValue]] = [
             [
                 p.nip,
                 p.name,
@@ -147,7 +149,11 @@ def build_signed(ctx: JobContext, params: PayrollParams) -> ReportDocument:
             ]
             for s, p, _ in unit_rows
         ]
-        total = ["", "Jumlah", ""] + [sum(int(r[i] or 0) for r in table) for i in range(3, 7)]
+        sums = [sum(st.base for st, _, _ in unit_rows)]
+        sums += [sum(st.performance_deduction for st, _, _ in unit_rows)]
+        sums += [sum(st.discipline_deduction for st, _, _ in unit_rows)]
+        sums += [sum(st.net for st, _, _ in unit_rows)]
+        total: list[CellValue] = ["", "Jumlah", "", *sums]
         sections.append(Section(f"{unit.code} {unit.name}", columns, table, total=total))
         head = head_of(ctx.session, unit.id)
         signatures.append(
@@ -232,7 +238,7 @@ def _money_table(
         colWidths=[width * w / sum(weights) for w in weights],
         repeatRows=1,
     )
-    style = [
+    style: list[Any] = [
         ("FONTNAME", (0, 0), (-1, -1), regular),
         ("FONTSIZE", (0, 0), (-1, -1), 8),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -262,7 +268,7 @@ def build_payroll(ctx: JobContext, params: PayrollParams) -> ReportDocument:
         Column("Potongan kinerja", kind="int"),
         Column("TPP bersih", kind="int"),
     ]
-    table = [
+    table: list[list[CellValue]] = [
         [
             p.nip,
             p.name,

@@ -94,10 +94,17 @@ def facts_for_month(
     if staff_ids is not None:
         people_q = people_q.where(Staff.id.in_(staff_ids))
     people = session.execute(people_q).tuples().all()
-    days: dict[tuple[int, date], AttendanceDay] = {
-        (d.staff_id, d.day): d
-        for d in session.scalars(
-            select(AttendanceDay).where(AttendanceDay.day.between(first, last))
+    # Plain rows, not ORM objects: a regency's month is some 100,000 day records.
+    days: dict[tuple[int, date], tuple[int, datetime | None, datetime | None]] = {
+        (staff_id, day): (record_id, check_in, check_out)
+        for staff_id, day, record_id, check_in, check_out in session.execute(
+            select(
+                AttendanceDay.staff_id,
+                AttendanceDay.day,
+                AttendanceDay.id,
+                AttendanceDay.check_in,
+                AttendanceDay.check_out,
+            ).where(AttendanceDay.day.between(first, last))
         )
     }
     shifts: dict[tuple[int, date], schedule.Shift] = {
@@ -117,34 +124,39 @@ def facts_for_month(
     span = (
         [first + timedelta(days=i) for i in range((last - first).days + 1)] if last >= first else []
     )
+    # Expected hours depend on the unit chain and the day alone (unless on a shift):
+    # computed once per unit and day, not once per person and day.
+    hours: dict[tuple[int, date], schedule.Expected | None] = {}
+
+    def expected_for(staff_id: int, unit_id: int, day: date) -> schedule.Expected | None:
+        shift = shifts.get((staff_id, day))
+        if shift is None and (unit_id, day) in hours:
+            return hours[(unit_id, day)]
+        expected = schedule.expected_hours(
+            day, unit_chain=chain(unit_id), rules=rules, calendar=calendar, shift=shift
+        )
+        if expected is not None:
+            # Expected hours are local wall-clock times: compare them in the regency's zone.
+            expected = schedule.Expected(
+                expected.start.replace(tzinfo=tz), expected.end.replace(tzinfo=tz), expected.source
+            )
+        if shift is None:
+            hours[(unit_id, day)] = expected
+        return expected
+
     for staff_id, unit_id in people:
-        units = chain(unit_id)
         covered = approved_days(absences.get(staff_id, []))
         person_facts = []
         for day in span:
-            expected = schedule.expected_hours(
-                day,
-                unit_chain=units,
-                rules=rules,
-                calendar=calendar,
-                shift=shifts.get((staff_id, day)),
-            )
-            if expected is not None:
-                # Expected hours are local wall-clock times: compare them in the regency's zone.
-                expected = schedule.Expected(
-                    expected.start.replace(tzinfo=tz),
-                    expected.end.replace(tzinfo=tz),
-                    expected.source,
-                )
             record = days.get((staff_id, day))
             excuse = covered.get(day)
             person_facts.append(
                 tpp.DayFact(
                     day=day,
-                    expected=expected,
-                    check_in=record.check_in if record else None,
-                    check_out=record.check_out if record else None,
-                    record_id=record.id if record else None,
+                    expected=expected_for(staff_id, unit_id, day),
+                    check_in=record[1] if record else None,
+                    check_out=record[2] if record else None,
+                    record_id=record[0] if record else None,
                     excuse=tpp.Excuse(excuse.id, excuse.kind) if excuse else None,
                 )
             )
@@ -258,9 +270,12 @@ def store_statements(
         }
         for staff_id, s in results.items()
     ]
+    # Core inserts, not the ORM's bulk path: the ORM sent these one row at a time
+    # (some 45,000 round trips for a regency of 5,000); Core batches them.
+    statements = TppStatement.metadata.tables[TppStatement.__tablename__]
     ids = session.execute(
-        insert(TppStatement).returning(
-            TppStatement.id, TppStatement.staff_id, sort_by_parameter_order=True
+        insert(statements).returning(
+            statements.c.id, statements.c.staff_id, sort_by_parameter_order=True
         ),
         rows,
     ).all()
@@ -279,7 +294,7 @@ def store_statements(
         for ln in results[staff_id].lines
     ]
     if lines:
-        session.execute(insert(TppLine), lines)
+        session.execute(insert(TppLine.metadata.tables[TppLine.__tablename__]), lines)
 
 
 def lock_month(session: Session, actor: Actor, year: int, month: int) -> TppMonth:

@@ -349,11 +349,12 @@ def sync(
     run = SkpSyncRun(
         year=year, started_at=datetime.now(UTC), requested_by=actor.label, asked=0, stored=0
     )
-    people = list(
-        session.execute(
+    people = [
+        (staff_id, nip)
+        for staff_id, nip in session.execute(
             select(Staff.id, Staff.nip).where(Staff.is_active.is_(True)).order_by(Staff.id)
         )
-    )
+    ]
     records: dict[int, SkpRecord] = {}
     problems: dict[str, Any] = {}
     error: str | None = None
