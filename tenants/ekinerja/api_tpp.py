@@ -358,7 +358,7 @@ def whatif_out(result: whatif.WhatIf) -> EknWhatIfOut:
     "A draft rule set over a past month against the rule set in force (nothing is stored)",
     access=access.permission(REGENCY),
     response=EknWhatIfOut,
-    errors=(403, 404, 422),
+    errors=(403, 404, 409, 422),
 )
 def rule_set_what_if(rule_set_id: int, year: int, month: int) -> tuple[Response, int]:
     _month(year, month)

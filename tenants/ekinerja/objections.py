@@ -381,3 +381,21 @@ def for_units(
     if status is not None:
         query = query.where(Objection.status == status)
     return [(o, s) for o, s in session.execute(query.order_by(Objection.created_at).limit(500))]
+
+
+def evidence_of(session: Session, actor: Actor, objection_id: int) -> Objection:
+    """The objection whose evidence the actor may read: their own, or of a unit they manage.
+
+    Anyone else is told it does not exist, as for an id that names nothing.
+    """
+    objection = session.get(Objection, objection_id)
+    if (
+        objection is None
+        or objection.evidence is None
+        or not (actor.staff_id == objection.staff_id or actor.manages(objection.org_unit_id))
+    ):
+        raise NotFound(
+            M("no objection %(objection_id)s", objection_id=objection_id),
+            {"objection_id": "unknown"},
+        )
+    return objection

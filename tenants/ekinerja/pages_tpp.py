@@ -86,6 +86,19 @@ def objection_submit() -> Response:
     return redirect(url_for(".objections_mine", year=year, month=month), 303)
 
 
+@blueprint.get("/objections/<id:objection_id>/evidence")
+@access.requires(SELF)
+def objection_evidence(objection_id: int) -> Response:
+    """The evidence file, to the person who objected and to their unit's admins."""
+    objection = objections.evidence_of(g.db, _actor(), objection_id)
+    response = Response(
+        objection.evidence, mimetype=objection.evidence_type or "application/octet-stream"
+    )
+    response.headers["Content-Disposition"] = f"attachment; filename=keberatan-{objection.id}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @blueprint.get("/objections/queue")
 @access.requires(UNIT)
 def objection_queue() -> str:

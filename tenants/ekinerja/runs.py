@@ -68,7 +68,9 @@ def _schedule_rules(session: Session) -> list[schedule.ScheduleRule]:
 
 
 def _chains(session: Session) -> Callable[[int], list[int]]:
-    parents = dict(session.execute(select(OrgUnit.id, OrgUnit.parent_id)).tuples().all())
+    parents: dict[int, int | None] = dict(
+        session.execute(select(OrgUnit.id, OrgUnit.parent_id)).all()
+    )
 
     def chain(unit_id: int) -> list[int]:
         out: list[int] = []
@@ -93,7 +95,7 @@ def facts_for_month(
     people_q = select(Staff.id, Staff.unit_id).where(Staff.is_active.is_(True))
     if staff_ids is not None:
         people_q = people_q.where(Staff.id.in_(staff_ids))
-    people = session.execute(people_q).tuples().all()
+    people = [(staff_id, unit_id) for staff_id, unit_id in session.execute(people_q)]
     # Plain rows, not ORM objects: a regency's month is some 100,000 day records.
     days: dict[tuple[int, date], tuple[int, datetime | None, datetime | None]] = {
         (staff_id, day): (record_id, check_in, check_out)

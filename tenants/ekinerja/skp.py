@@ -83,12 +83,17 @@ def allow_http_loopback() -> bool:
 
 
 def url_problem(url: str, *, allow_loopback: bool) -> str | None:
-    parts = urllib.parse.urlsplit(url)
-    if parts.username or parts.password:
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname
+        credentials = parts.username or parts.password
+    except ValueError:  # e.g. an unclosed IPv6 bracket or a bad port
+        return "is not a valid address"
+    if credentials:
         return "must not carry credentials"
-    if parts.scheme == "https" and parts.hostname:
+    if parts.scheme == "https" and host:
         return None
-    if parts.scheme == "http" and parts.hostname == "127.0.0.1" and allow_loopback:
+    if parts.scheme == "http" and host == "127.0.0.1" and allow_loopback:
         return None
     return "must be an https:// address"
 

@@ -271,14 +271,21 @@ def test_the_pages_to_object_and_to_decide(
     page = worker.get(f"/t/{slug}/ekinerja/objections?year=2026&month=3")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "Keberatan TPP saya" in html and "Terlambat datang" in html
+    assert "Keberatan TPP saya" in html and "Terlambat masuk" in html
     assert worker.get(f"/t/{slug}/ekinerja/objections/queue").status_code == 403
     assert worker.get(f"/t/{slug}/ekinerja/what-if").status_code == 403
-    client.post(
+    sent = client.post(
         API.format(slug=slug) + "/tpp/2026/3/objections",
-        json={"reason": "Mohon ditinjau"},
+        json={"reason": "Mohon ditinjau", "evidence_base64": b64(PNG), "evidence_name": "a.png"},
         headers=t["pegawai"],
-    )
+    ).get_json()
     admin = page_sign_in(slug, "opd@example.go.id")
     queue = admin.get(f"/t/{slug}/ekinerja/objections/queue")
     assert queue.status_code == 200 and "Mohon ditinjau" in queue.get_data(as_text=True)
+    # The evidence file: to the person and their unit's admin, to nobody else.
+    path = f"/t/{slug}/ekinerja/objections/{sent['id']}/evidence"
+    got = admin.get(path)
+    assert got.status_code == 200 and got.data == PNG and got.mimetype == "image/png"
+    assert worker.get(path).status_code == 200
+    assert page_sign_in(slug, "guru@example.go.id").get(path).status_code == 404
+    assert page_sign_in(slug, "admdik@example.go.id").get(path).status_code == 404

@@ -69,6 +69,10 @@ def test_settings_keep_the_secret_and_never_show_it(client: Any, kab: Any, tenan
             headers=t["bkpsdm"],
         )
         assert plain.status_code == 422
+        broken = client.put(
+            url + "/bkn", json={"base_url": "https://[bkn", "client_id": "x"}, headers=t["bkpsdm"]
+        )
+        assert broken.status_code == 422
     with tenant_db(slug) as s:
         audits = s.scalars(select(AuditEntry).where(AuditEntry.action == "ekinerja.bkn_settings"))
         assert all("rahasia" not in str(a.before) + str(a.after) for a in audits)
