@@ -26,7 +26,7 @@ from smartcity.toolkit import (
     require_user,
 )
 
-from . import absences, attendance, periods, photos, runs, setup, worklogs
+from . import absences, attendance, objections, periods, photos, runs, setup, worklogs
 from . import settings as ekn_settings
 from .access import APPROVE, REGENCY, SELF, UNIT, VIEW_ALL, Actor, actor_for
 from .messages import M
@@ -228,6 +228,7 @@ class EknSettingsOut(BaseModel):
 
 
 class EknLineOut(BaseModel):
+    id: int
     day: date | None
     component: str
     rule: str
@@ -235,6 +236,18 @@ class EknLineOut(BaseModel):
     amount: int
     minutes: int | None
     record: str | None
+
+
+class EknStatementObjection(BaseModel):
+    """An objection to the statement and what its decision changed (net before, after)."""
+
+    id: int
+    status: str
+    line_day: date | None
+    line_rule: str | None
+    decision_note: str | None
+    net_before: int | None
+    net_after: int | None
 
 
 class EknStatementOut(BaseModel):
@@ -253,6 +266,7 @@ class EknStatementOut(BaseModel):
     net: int
     approved_minutes: int
     lines: list[EknLineOut]
+    objections: list[EknStatementObjection] = []
 
 
 class EknMonthOut(BaseModel):
@@ -694,6 +708,7 @@ def statement_out(staff_id: int, year: int, month: int) -> EknStatementOut:
         approved_minutes=s.approved_minutes,
         lines=[
             EknLineOut(
+                id=ln.id,
                 day=ln.day,
                 component=ln.component,
                 rule=ln.rule,
@@ -703,6 +718,18 @@ def statement_out(staff_id: int, year: int, month: int) -> EknStatementOut:
                 record=ln.record,
             )
             for ln in lines
+        ],
+        objections=[
+            EknStatementObjection(
+                id=o.id,
+                status=o.status,
+                line_day=o.line_day,
+                line_rule=o.line_rule,
+                decision_note=o.decision_note,
+                net_before=(o.before or {}).get("net"),
+                net_after=(o.after or {}).get("net"),
+            )
+            for o in objections.of_person(g.db, staff_id, year, month)
         ],
     )
 

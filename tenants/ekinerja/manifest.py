@@ -5,18 +5,29 @@ from __future__ import annotations
 from datetime import date, time
 from pathlib import Path
 
-from smartcity.toolkit import N_, AppManifest, MenuEntry, TranslationCatalogue
+from smartcity.toolkit import N_, AppManifest, BeatEntry, MenuEntry, TranslationCatalogue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import api, blueprint, reports, sources_api, sources_views
-from .access import APPROVE, PERMISSIONS, ROLES, SELF, UNIT
+from . import (
+    api,
+    api_tpp,
+    blueprint,
+    pages_tpp,
+    payroll,
+    reports,
+    sources_api,
+    sources_views,
+    tppmodels,
+)
+from .access import APPROVE, PERMISSIONS, REGENCY, ROLES, SELF, UNIT
 from .machine import MACHINE_UPLOADS
 from .models import Base, RuleSet, ScheduleRule
 from .rules import TppRules
 
-#: Imported for their routes: they add themselves to the app's blueprints.
-_SOURCES = (sources_api, sources_views)
+# Imported for their side effects: their tables on the app's metadata, their API
+# routes on ``api.spec`` and their pages on ``blueprint.blueprint``.
+_ = (api_tpp, pages_tpp, sources_api, sources_views, tppmodels)
 
 
 def _enable(session: Session) -> None:
@@ -63,11 +74,15 @@ manifest = AppManifest(
         MenuEntry(N_("Approval queue"), "ekinerja.queue", APPROVE),
         MenuEntry(N_("Office check-in"), "ekinerja.checkin_page", SELF),
         MenuEntry(N_("Fingerprint machine files"), "ekinerja.machine_files", UNIT),
+        MenuEntry(N_("TPP objections"), "ekinerja.objection_queue", UNIT),
+        MenuEntry(N_("TPP what-if"), "ekinerja.what_if", REGENCY),
     ),
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
     on_enable=_enable,
-    reports=reports.REPORTS,
+    reports=reports.REPORTS + payroll.REPORTS,
     upload_checks=(MACHINE_UPLOADS,),
+    tasks="tenants.ekinerja.tasks",
+    beat=(BeatEntry("skp_sync", "ekinerja.skp_sync", 24 * 3600, jitter=3600),),
     translations=TranslationCatalogue(Path(__file__).parent / "translations", "ekinerja"),
 )

@@ -20,6 +20,18 @@ from smartcity.toolkit import N_
 
 Percent = Decimal
 
+#: The five SKP predicates of PermenPANRB 6/2022, best first.
+PREDICATES = ("Sangat Baik", "Baik", "Butuh Perbaikan", "Kurang", "Sangat Kurang")
+#: Share of the performance part paid per predicate: UNVERIFIED illustration, each
+#: regency's Perbup sets its own.
+DEFAULT_PREDICATE_PERCENT = {
+    "Sangat Baik": Decimal(100),
+    "Baik": Decimal(100),
+    "Butuh Perbaikan": Decimal(75),
+    "Kurang": Decimal(50),
+    "Sangat Kurang": Decimal(25),
+}
+
 #: The leave and duty kinds an absence can have (see ``absences``).
 ABSENCE_KINDS = ("annual", "sick", "maternity", "important", "big", "travel", "field_duty")
 
@@ -80,6 +92,14 @@ class TppRules(BaseModel):
     daily_cap_percent: Percent = Field(Decimal("2.5"), ge=0, le=100, decimal_places=3)
     monthly_cap_percent: Percent = Field(Decimal(100), ge=0, le=100, decimal_places=3)
     minutes_target: int = Field(6000, ge=1, le=100_000)
+    #: What the performance part follows: approved work-log minutes, or the SKP predicate.
+    performance_basis: Literal["minutes", "predicate"] = "minutes"
+    #: Share of the performance part paid per predicate (basis "predicate").
+    predicate_percent: dict[str, Percent] = Field(
+        default_factory=lambda: dict(DEFAULT_PREDICATE_PERCENT)
+    )
+    #: Share paid when BKN has no predicate for the person's month (basis "predicate").
+    predicate_missing_percent: Percent = Field(Decimal(0), ge=0, le=100, decimal_places=3)
     base_by_class: dict[int, Decimal] = Field(default_factory=lambda: dict(DEFAULT_BASES))
 
     @model_validator(mode="after")
@@ -91,6 +111,11 @@ class TppRules(BaseModel):
                 raise ValueError(f"excused_percent: unknown absence kind {kind!r}")
             if not Decimal(0) <= pct <= Decimal(100):
                 raise ValueError("excused_percent: 0 ... 100")
+        for predicate, pct in self.predicate_percent.items():
+            if predicate not in PREDICATES:
+                raise ValueError(f"predicate_percent: unknown predicate {predicate!r}")
+            if not Decimal(0) <= pct <= Decimal(100):
+                raise ValueError("predicate_percent: 0 ... 100")
         for cls, amount in self.base_by_class.items():
             if not 1 <= cls <= 17 or amount < 0 or amount > Decimal(1_000_000_000):
                 raise ValueError("base_by_class: class 1 ... 17, amount 0 ... 1,000,000,000")
@@ -131,4 +156,5 @@ COMPONENT_LABELS = {
     "cap_daily": N_("Daily cap"),
     "cap_monthly": N_("Monthly cap"),
     "performance": N_("Approved minutes below target"),
+    "predicate": N_("SKP predicate"),
 }

@@ -44,6 +44,14 @@ class DayFact:
 
 
 @dataclass(frozen=True)
+class Predicate:
+    """The person's SKP predicate for the month, as pulled from BKN."""
+
+    skp_id: int
+    predicate: str
+
+
+@dataclass(frozen=True)
 class Line:
     """One deduction (or cap refund, negative) traced to a day, a record and a rule."""
 
@@ -153,8 +161,13 @@ def statement(
     rules: TppRules,
     facts: Iterable[DayFact],
     approved_minutes: int,
+    predicate: Predicate | None = None,
 ) -> Statement:
-    """The month's statement for a person whose full TPP is ``base``."""
+    """The month's statement for a person whose full TPP is ``base``.
+
+    The performance part follows the approved minutes, or, when the rule version
+    says ``performance_basis: predicate``, the SKP predicate (``predicate``).
+    """
     base_rp = rupiah_of(base)
     performance_part = rupiah_of(base * rules.performance_share / HUNDRED)
     discipline_part = base_rp - performance_part
@@ -181,18 +194,22 @@ def statement(
             )
         )
         discipline = monthly_cap
-    ratio = min(Decimal(1), Decimal(max(approved_minutes, 0)) / Decimal(rules.minutes_target))
-    performance_deduction = performance_part - rupiah_of(performance_part * ratio)
-    if performance_deduction:
-        lines.append(
-            Line(
-                "performance",
-                "minutes_target",
-                (Decimal(1) - ratio) * HUNDRED,
-                performance_deduction,
-                minutes=approved_minutes,
+    if rules.performance_basis == "predicate":
+        lines.extend(_predicate_lines(rules, performance_part, predicate))
+        performance_deduction = sum(ln.amount for ln in lines if ln.component == "predicate")
+    else:
+        ratio = min(Decimal(1), Decimal(max(approved_minutes, 0)) / Decimal(rules.minutes_target))
+        performance_deduction = performance_part - rupiah_of(performance_part * ratio)
+        if performance_deduction:
+            lines.append(
+                Line(
+                    "performance",
+                    "minutes_target",
+                    (Decimal(1) - ratio) * HUNDRED,
+                    performance_deduction,
+                    minutes=approved_minutes,
+                )
             )
-        )
     return Statement(
         base=base_rp,
         performance_part=performance_part,
@@ -202,6 +219,22 @@ def statement(
         approved_minutes=approved_minutes,
         lines=tuple(lines),
     )
+
+
+def _predicate_lines(
+    rules: TppRules, performance_part: int, predicate: Predicate | None
+) -> list[Line]:
+    """The performance cut by the SKP predicate: one line naming the SKP record and rule."""
+    if predicate is None:
+        paid, rule, record = rules.predicate_missing_percent, "predicate_missing_percent", None
+    else:
+        paid = rules.predicate_percent.get(predicate.predicate, rules.predicate_missing_percent)
+        rule, record = f"predicate_percent.{predicate.predicate}", f"skp:{predicate.skp_id}"
+    cut = HUNDRED - paid
+    amount = performance_part - rupiah_of(Decimal(performance_part) * paid / HUNDRED)
+    if not amount:
+        return []
+    return [Line("predicate", rule[:60], cut, amount, record=record)]
 
 
 def total_of(lines: Sequence[Line]) -> int:

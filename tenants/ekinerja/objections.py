@@ -1,0 +1,401 @@
+"""Objections (sanggahan) to a month's TPP statement, decided by the unit's admin.
+
+A person objects to one line of their statement, or to the whole of it, while
+the month is not locked, with a reason and maybe an evidence file. The admin of
+the unit the person belonged to when objecting decides: rejects with a note, or
+accepts with a correction of the facts (days excused as an approved absence, a
+check-in or check-out corrected) and the person's statement is recalculated
+under the month's rule version. The objection keeps the line it was about and
+the statement's totals before and after, so the person sees what changed; every
+step is in the audit log. Nobody decides their own objection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any, Literal
+
+from smartcity.toolkit import Conflict, Forbidden, InvalidInput, NotFound, Staff, record_audit
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from . import runs
+from .absences import MAX_EVIDENCE_BYTES, Evidence, evidence_type
+from .access import Actor
+from .attendance import rebuild_day, zone
+from .messages import M
+from .models import Absence, Punch, RuleSet, TppLine, TppMonth, TppStatement
+from .periods import month_end
+from .rules import ABSENCE_KINDS, TppRules
+from .tppmodels import Objection
+
+MAX_REASON = 2000
+
+
+@dataclass(frozen=True)
+class Excuse:
+    """Accepting excuses these days as an approved absence of ``kind``."""
+
+    kind: str
+    start_day: date
+    end_day: date
+
+
+@dataclass(frozen=True)
+class PunchFix:
+    """Accepting sets the day's check-in and/or check-out to these local times."""
+
+    day: date
+    check_in: time | None = None
+    check_out: time | None = None
+
+
+Correction = Excuse | PunchFix | None
+
+
+def _label(year: int, month: int) -> str:
+    return f"{month:02d}/{year}"
+
+
+def _open_month(session: Session, year: int, month: int, *, lock: bool = False) -> TppMonth:
+    query = select(TppMonth).where(TppMonth.year == year, TppMonth.month == month)
+    run = session.scalar(query.with_for_update() if lock else query)
+    if run is None:
+        raise NotFound(M("no TPP statement for %(month)s yet", month=_label(year, month)))
+    if run.locked_at is not None:
+        raise Conflict(
+            M("%(month)s is locked; its TPP no longer changes", month=_label(year, month)),
+            {"month": "locked"},
+        )
+    return run
+
+
+def _statement(session: Session, run: TppMonth, staff_id: int) -> TppStatement:
+    found = session.scalar(
+        select(TppStatement).where(
+            TppStatement.month_id == run.id, TppStatement.staff_id == staff_id
+        )
+    )
+    if found is None:
+        raise NotFound(M("no TPP statement for %(month)s yet", month=_label(run.year, run.month)))
+    return found
+
+
+def totals(statement: TppStatement) -> dict[str, int]:
+    return {
+        "base": statement.base,
+        "performance_deduction": statement.performance_deduction,
+        "discipline_deduction": statement.discipline_deduction,
+        "net": statement.net,
+    }
+
+
+def submit(
+    session: Session,
+    actor: Actor,
+    *,
+    year: int,
+    month: int,
+    line_id: int | None,
+    reason: str,
+    evidence: Evidence | None = None,
+) -> Objection:
+    """The signed-in person's objection to their own statement (a line of it, or all)."""
+    staff_id = actor.require_staff()
+    reason = reason.strip()
+    problems: dict[str, str] = {}
+    if not reason or len(reason) > MAX_REASON:
+        problems["reason"] = f"1 to {MAX_REASON} characters"
+    kind = None
+    if evidence is not None:
+        kind = evidence_type(evidence.data)
+        if len(evidence.data) > MAX_EVIDENCE_BYTES:
+            problems["evidence"] = f"at most {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB"
+        elif kind is None:
+            problems["evidence"] = "PDF, PNG or JPEG"
+    if problems:
+        raise InvalidInput(M("the objection is incomplete"), problems)
+    run = _open_month(session, year, month)
+    statement = _statement(session, run, staff_id)
+    line = None
+    if line_id is not None:
+        line = session.get(TppLine, line_id)
+        if line is None or line.statement_id != statement.id:
+            # Another person's line is as unknown as a line that does not exist.
+            raise NotFound(
+                M("no line %(line_id)s on your statement", line_id=line_id), {"line_id": "unknown"}
+            )
+    duplicate = session.scalar(
+        select(Objection.id).where(
+            Objection.staff_id == staff_id,
+            Objection.year == year,
+            Objection.month == month,
+            Objection.status == "submitted",
+            Objection.line_day.is_(None)
+            if line is None or line.day is None
+            else Objection.line_day == line.day,
+            Objection.line_rule.is_(None) if line is None else Objection.line_rule == line.rule,
+        )
+    )
+    if duplicate is not None:
+        raise Conflict(
+            M("you already objected to this and await the decision"), {"objection": "open"}
+        )
+    person = session.get(Staff, staff_id)
+    objection = Objection(
+        staff_id=staff_id,
+        org_unit_id=person.unit_id if person is not None else statement.org_unit_id,
+        year=year,
+        month=month,
+        line_day=line.day if line else None,
+        line_component=line.component if line else None,
+        line_rule=line.rule if line else None,
+        line_amount=line.amount if line else None,
+        line_record=line.record if line else None,
+        reason=reason,
+        evidence=evidence.data if evidence else None,
+        evidence_name=evidence.name[:255] if evidence else None,
+        evidence_type=kind,
+        status="submitted",
+        before=totals(statement),
+    )
+    session.add(objection)
+    session.flush()
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ekinerja.objection",
+        entity="objection",
+        entity_id=objection.id,
+        after={"year": year, "month": month, "line": line.rule if line else None},
+    )
+    return objection
+
+
+def parse_correction(data: dict[str, Any] | None, year: int, month: int) -> Correction:
+    """A correction from its JSON form, every day inside the objection's month."""
+    if not data:
+        return None
+    first, last = date(year, month, 1), month_end(year, month)
+    kind: Literal["excuse", "punch"] | None = data.get("kind")
+    try:
+        if kind == "excuse":
+            absence_kind = str(data.get("absence_kind", ""))
+            start = date.fromisoformat(str(data.get("start_day")))
+            end = date.fromisoformat(str(data.get("end_day", data.get("start_day"))))
+            if absence_kind not in ABSENCE_KINDS:
+                raise InvalidInput(
+                    M("the correction is not valid"),
+                    {"correction.absence_kind": ", ".join(ABSENCE_KINDS)},
+                )
+            if not first <= start <= end <= last:
+                raise InvalidInput(
+                    M("the correction is not valid"), {"correction.day": "within the month"}
+                )
+            return Excuse(absence_kind, start, end)
+        if kind == "punch":
+            day = date.fromisoformat(str(data.get("day")))
+            check_in = data.get("check_in")
+            check_out = data.get("check_out")
+            fix = PunchFix(
+                day,
+                time.fromisoformat(str(check_in)) if check_in else None,
+                time.fromisoformat(str(check_out)) if check_out else None,
+            )
+            if not first <= day <= last:
+                raise InvalidInput(
+                    M("the correction is not valid"), {"correction.day": "within the month"}
+                )
+            if fix.check_in is None and fix.check_out is None:
+                raise InvalidInput(
+                    M("the correction is not valid"),
+                    {"correction.check_in": "a check-in, a check-out or both"},
+                )
+            return fix
+    except ValueError as error:
+        raise InvalidInput(
+            M("the correction is not valid"), {"correction": "dates YYYY-MM-DD, times HH:MM"}
+        ) from error
+    raise InvalidInput(M("the correction is not valid"), {"correction.kind": "excuse or punch"})
+
+
+def _apply(session: Session, actor: Actor, objection: Objection, fix: Correction) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    if isinstance(fix, Excuse):
+        absence = Absence(
+            staff_id=objection.staff_id,
+            kind=fix.kind,
+            start_day=fix.start_day,
+            end_day=fix.end_day,
+            reason=f"Keberatan TPP #{objection.id}: {objection.reason}"[:2000],
+            status="approved",
+            decided_by=actor.label,
+            decided_at=now,
+            decision_note=objection.decision_note,
+        )
+        session.add(absence)
+        session.flush()
+        return {
+            "kind": "excuse",
+            "absence_id": absence.id,
+            "absence_kind": fix.kind,
+            "start_day": fix.start_day.isoformat(),
+            "end_day": fix.end_day.isoformat(),
+        }
+    if isinstance(fix, PunchFix):
+        tz = zone(session)
+        out: dict[str, Any] = {"kind": "punch", "day": fix.day.isoformat()}
+        for kind, at in (("in", fix.check_in), ("out", fix.check_out)):
+            if at is None:
+                continue
+            # The corrected punch replaces the day's accepted punches of its kind.
+            session.execute(
+                update(Punch)
+                .where(
+                    Punch.staff_id == objection.staff_id,
+                    Punch.day == fix.day,
+                    Punch.kind == kind,
+                    Punch.review == "accepted",
+                )
+                .values(review="rejected", reviewed_by=actor.label)
+            )
+            punch = Punch(
+                staff_id=objection.staff_id,
+                idempotency_key=f"objection:{objection.id}:{kind}",
+                kind=kind,
+                source="correction",
+                at=datetime.combine(fix.day, at, tz),
+                day=fix.day,
+                received_at=now,
+                flags=["correction"],
+                review="accepted",
+                reviewed_by=actor.label,
+            )
+            session.add(punch)
+            session.flush()
+            out["check_" + kind] = at.strftime("%H:%M")
+            out[f"punch_{kind}_id"] = punch.id
+        rebuild_day(session, objection.staff_id, fix.day)
+        return out
+    return {"kind": "none"}
+
+
+def recompute_person(session: Session, run: TppMonth, staff_id: int) -> TppStatement | None:
+    """The person's statement of ``run`` again, under the month's own rule version."""
+    rule_set = session.get(RuleSet, run.rule_set_id)
+    if rule_set is None:
+        raise NotFound(M("the rule set of this month is missing"))
+    rules = TppRules.model_validate(rule_set.rules)
+    people, results = runs.compute_results(
+        session, rules, run.year, run.month, run.as_of, staff_ids=[staff_id]
+    )
+    session.execute(
+        delete(TppStatement).where(
+            TppStatement.month_id == run.id, TppStatement.staff_id == staff_id
+        )
+    )
+    runs.store_statements(session, run.id, people, results)
+    return session.scalar(
+        select(TppStatement).where(
+            TppStatement.month_id == run.id, TppStatement.staff_id == staff_id
+        )
+    )
+
+
+def decide(
+    session: Session,
+    actor: Actor,
+    objection_id: int,
+    *,
+    accept: bool,
+    note: str,
+    correction: dict[str, Any] | None = None,
+) -> Objection:
+    """Accept (with a correction, then recalculate) or reject (with a note) an objection."""
+    objection = session.get(Objection, objection_id, with_for_update=True)
+    if objection is None:
+        raise NotFound(
+            M("no objection %(objection_id)s", objection_id=objection_id),
+            {"objection_id": "unknown"},
+        )
+    actor.require_unit(objection.org_unit_id)
+    if actor.staff_id is not None and actor.staff_id == objection.staff_id:
+        raise Forbidden(M("nobody decides their own objection"), {"objection_id": "your own"})
+    if objection.status != "submitted":
+        raise Conflict(M("this objection has been decided"), {"status": objection.status})
+    note = note.strip()
+    if len(note) > MAX_REASON:
+        raise InvalidInput(M("the note is too long"), {"note": f"at most {MAX_REASON}"})
+    if not accept and not note:
+        raise InvalidInput(M("say why the objection is rejected"), {"note": "required"})
+    run = _open_month(session, objection.year, objection.month, lock=True)
+    fix = parse_correction(correction, objection.year, objection.month) if accept else None
+    objection.decision_note = note or None
+    objection.decided_by, objection.decided_at = actor.label, datetime.now(UTC)
+    if accept:
+        objection.status = "accepted"
+        objection.correction = _apply(session, actor, objection, fix)
+        objection.before = totals(_statement(session, run, objection.staff_id))
+        after = recompute_person(session, run, objection.staff_id)
+        objection.after = totals(after) if after is not None else None
+    else:
+        objection.status = "rejected"
+    session.flush()
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ekinerja.objection_decision",
+        entity="objection",
+        entity_id=objection.id,
+        before=objection.before,
+        after={
+            "status": objection.status,
+            "correction": objection.correction,
+            "totals": objection.after,
+        },
+    )
+    return objection
+
+
+def of_person(
+    session: Session, staff_id: int, year: int | None = None, month: int | None = None
+) -> list[Objection]:
+    query = select(Objection).where(Objection.staff_id == staff_id)
+    if year is not None and month is not None:
+        query = query.where(Objection.year == year, Objection.month == month)
+    return list(session.scalars(query.order_by(Objection.created_at.desc()).limit(200)))
+
+
+def for_units(
+    session: Session, actor: Actor, *, status: str | None = "submitted"
+) -> list[tuple[Objection, Staff]]:
+    """The objections of the units the actor manages (every unit for the regency's admin)."""
+    query = select(Objection, Staff).join(Staff, Staff.id == Objection.staff_id)
+    if actor.unit_ids is not None:
+        if not actor.can("ekinerja.unit_manage"):
+            return []
+        query = query.where(Objection.org_unit_id.in_(actor.unit_ids))
+    elif not actor.can("ekinerja.unit_manage"):
+        return []
+    if status is not None:
+        query = query.where(Objection.status == status)
+    return [(o, s) for o, s in session.execute(query.order_by(Objection.created_at).limit(500))]
+
+
+def evidence_of(session: Session, actor: Actor, objection_id: int) -> Objection:
+    """The objection whose evidence the actor may read: their own, or of a unit they manage.
+
+    Anyone else is told it does not exist, as for an id that names nothing.
+    """
+    objection = session.get(Objection, objection_id)
+    if (
+        objection is None
+        or objection.evidence is None
+        or not (actor.staff_id == objection.staff_id or actor.manages(objection.org_unit_id))
+    ):
+        raise NotFound(
+            M("no objection %(objection_id)s", objection_id=objection_id),
+            {"objection_id": "unknown"},
+        )
+    return objection

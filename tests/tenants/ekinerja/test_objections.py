@@ -1,0 +1,291 @@
+"""Objections to a TPP statement: the person objects, their unit's admin decides, the
+statement is recalculated; and what a hostile user of the regency would try."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+import pytest
+from smartcity.tenantcore.models import AuditEntry
+from sqlalchemy import select
+
+from tenants.ekinerja import attendance, runs
+from tenants.ekinerja.access import system_actor
+from tenants.ekinerja.models import Absence, Office
+from tests.conftest import bearer, tenant_token
+from tests.support.ekinerja_tpp import API, b64, two_units, user
+
+OFFICE = (-6.9175, 107.6191)
+MONDAY = date(2026, 3, 2)
+TUESDAY = date(2026, 3, 3)
+PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+
+
+def _setup(provision: Any, tenant_db: Any, client: Any) -> tuple[str, dict[str, int], dict]:
+    from smartcity.tenantcore.models import Staff
+
+    slug = provision(apps=("ekinerja",))
+    with tenant_db(slug) as s:
+        ids = two_units(s)
+        staff = {k: s.get(Staff, v) for k, v in ids.items() if k not in ("dinkes", "disdik")}
+        user(s, "pegawai@example.go.id", "ekinerja.staff", staff["worker"])
+        user(s, "guru@example.go.id", "ekinerja.staff", staff["guru"])
+        user(s, "kadis@example.go.id", "ekinerja.supervisor", staff["head"])
+        user(s, "opd@example.go.id", "ekinerja.unit_admin", staff["admin"], (ids["dinkes"],))
+        user(s, "admdik@example.go.id", "ekinerja.unit_admin", staff["guru_head"], (ids["disdik"],))
+        user(s, "bkpsdm@example.go.id", "ekinerja.bkpsdm_admin")
+        s.add(
+            Office(
+                org_unit_id=ids["dinkes"],
+                name="Kantor",
+                latitude=OFFICE[0],
+                longitude=OFFICE[1],
+                radius_m=150,
+            )
+        )
+        s.flush()
+        tz = attendance.zone(s)
+        for key, kind, at in (
+            ("in-1", "in", datetime.combine(MONDAY, time(8, 15), tz)),  # 45 minutes late
+            ("out-1", "out", datetime.combine(MONDAY, time(16, 5), tz)),
+        ):
+            attendance.record_punch(
+                s,
+                ids["worker"],
+                attendance.PunchIn(kind, key, OFFICE[0], OFFICE[1], 10, "hp", None),
+                source="mobile",
+                now=at,
+            )
+        runs.compute_month(s, system_actor("tests"), 2026, 3, today=date(2026, 4, 10))
+    tokens = {
+        who: bearer(tenant_token(client, slug, f"{who}@example.go.id"))
+        for who in ("pegawai", "guru", "kadis", "opd", "admdik", "bkpsdm")
+    }
+    return slug, ids, tokens
+
+
+@pytest.fixture
+def kab(provision: Any, tenant_db: Any, client: Any) -> tuple[str, dict[str, int], dict]:
+    return _setup(provision, tenant_db, client)
+
+
+def _statement(client: Any, slug: str, token: Any) -> dict[str, Any]:
+    got = client.get(API.format(slug=slug) + "/tpp/2026/3", headers=token)
+    assert got.status_code == 200, got.get_json()
+    return got.get_json()  # type: ignore[no-any-return]
+
+
+def _line(st: dict[str, Any], day: date, component: str) -> dict[str, Any]:
+    (found,) = [
+        ln for ln in st["lines"] if ln["day"] == day.isoformat() and ln["component"] == component
+    ]
+    return found
+
+
+def test_an_accepted_objection_corrects_the_punch_and_recalculates(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    slug, ids, t = kab
+    url = API.format(slug=slug)
+    before = _statement(client, slug, t["pegawai"])
+    late = _line(before, MONDAY, "late")
+    sent = client.post(
+        url + "/tpp/2026/3/objections",
+        json={
+            "line_id": late["id"],
+            "reason": "Mesin sidik jari mati, saya hadir 07.25",
+            "evidence_name": "surat.png",
+            "evidence_base64": b64(PNG),
+        },
+        headers=t["pegawai"],
+    )
+    assert sent.status_code == 201, sent.get_json()
+    objection = sent.get_json()
+    assert objection["status"] == "submitted" and objection["has_evidence"] is True
+    assert (
+        objection["line"]["rule"] == "late_bands[1]"
+        and objection["line"]["amount"] == late["amount"]
+    )
+    # The same line twice while the first awaits its decision: refused.
+    again = client.post(
+        url + "/tpp/2026/3/objections",
+        json={"line_id": late["id"], "reason": "lagi"},
+        headers=t["pegawai"],
+    )
+    assert again.status_code == 409
+    # Only the admin of the person's unit sees and decides it.
+    queue = client.get(url + "/objections/queue", headers=t["opd"]).get_json()
+    assert [o["id"] for o in queue["objections"]] == [objection["id"]]
+    assert client.get(url + "/objections/queue", headers=t["admdik"]).get_json() == {
+        "objections": []
+    }
+    decision = f"{url}/objections/{objection['id']}/decision"
+    accept = {
+        "accept": True,
+        "note": "Sesuai laporan kerusakan mesin",
+        "correction": {"kind": "punch", "day": MONDAY.isoformat(), "check_in": "07:25"},
+    }
+    assert client.post(decision, json=accept, headers=t["admdik"]).status_code == 403
+    assert client.post(decision, json=accept, headers=t["pegawai"]).status_code == 403
+    assert client.post(decision, json=accept, headers=t["kadis"]).status_code == 403
+    done = client.post(decision, json=accept, headers=t["opd"])
+    assert done.status_code == 200, done.get_json()
+    decided = done.get_json()
+    assert decided["status"] == "accepted"
+    assert decided["correction"]["kind"] == "punch" and decided["correction"]["check_in"] == "07:25"
+    assert decided["after"]["net"] - decided["before"]["net"] == late["amount"]
+    # The statement is recalculated: no late line that day, and more TPP.
+    after = _statement(client, slug, t["pegawai"])
+    assert not [ln for ln in after["lines"] if ln["day"] == MONDAY.isoformat()]
+    assert after["net"] == before["net"] + late["amount"]
+    # The person sees the decision; deciding twice is refused.
+    mine = client.get(url + "/objections", headers=t["pegawai"]).get_json()["objections"]
+    assert mine[0]["status"] == "accepted" and mine[0]["decision_note"].startswith("Sesuai")
+    assert client.post(decision, json=accept, headers=t["opd"]).status_code == 409
+    with tenant_db(slug) as s:
+        actions = set(
+            s.scalars(select(AuditEntry.action).where(AuditEntry.entity == "objection")).all()
+        )
+        assert actions == {"ekinerja.objection", "ekinerja.objection_decision"}
+        day = attendance.days_of(s, ids["worker"], MONDAY, MONDAY)[0]
+        assert day.check_in.astimezone(attendance.zone(s)).time() == time(7, 25)
+
+
+def test_an_excused_day_and_a_rejection_with_its_note(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    slug, ids, t = kab
+    url = API.format(slug=slug)
+    before = _statement(client, slug, t["pegawai"])
+    absent = _line(before, TUESDAY, "absent")
+    first = client.post(
+        url + "/tpp/2026/3/objections",
+        json={"line_id": absent["id"], "reason": "Sakit, surat dokter terlampir"},
+        headers=t["pegawai"],
+    ).get_json()
+    whole = client.post(
+        url + "/tpp/2026/3/objections",
+        json={"reason": "Potongan kinerja terlalu besar"},
+        headers=t["pegawai"],
+    ).get_json()
+    assert whole["line"] is None
+    excuse = {
+        "accept": True,
+        "correction": {
+            "kind": "excuse",
+            "absence_kind": "sick",
+            "start_day": TUESDAY.isoformat(),
+            "end_day": TUESDAY.isoformat(),
+        },
+    }
+    # A correction outside the objection's month is refused whole.
+    outside = {"accept": True, "correction": {**excuse["correction"], "end_day": "2026-04-01"}}
+    refused = client.post(
+        f"{url}/objections/{first['id']}/decision", json=outside, headers=t["bkpsdm"]
+    )
+    assert refused.status_code == 422
+    ok = client.post(f"{url}/objections/{first['id']}/decision", json=excuse, headers=t["bkpsdm"])
+    assert ok.status_code == 200, ok.get_json()
+    after = _statement(client, slug, t["pegawai"])
+    assert not [ln for ln in after["lines"] if ln["day"] == TUESDAY.isoformat()]
+    assert after["net"] == before["net"] + absent["amount"]
+    with tenant_db(slug) as s:
+        absence = s.scalar(select(Absence).where(Absence.staff_id == ids["worker"]))
+        assert absence.status == "approved" and absence.kind == "sick"
+    # A rejection needs its note; the person reads it.
+    reject = f"{url}/objections/{whole['id']}/decision"
+    assert client.post(reject, json={"accept": False}, headers=t["opd"]).status_code == 422
+    no = client.post(
+        reject, json={"accept": False, "note": "Menit kerja belum disetujui"}, headers=t["opd"]
+    )
+    assert no.status_code == 200 and no.get_json()["status"] == "rejected"
+    assert no.get_json()["after"] is None
+    assert _statement(client, slug, t["pegawai"])["net"] == after["net"]
+
+
+def test_what_an_attacker_in_the_regency_tries(client: Any, kab: Any, tenant_db: Any) -> None:
+    slug, ids, t = kab
+    url = API.format(slug=slug)
+    worker_line = _statement(client, slug, t["pegawai"])["lines"][0]
+    # Objecting to someone else's line: as unknown as a line that does not exist.
+    stolen = client.post(
+        url + "/tpp/2026/3/objections",
+        json={"line_id": worker_line["id"], "reason": "bukan punya saya"},
+        headers=t["guru"],
+    )
+    assert stolen.status_code == 404
+    # Naming another person in the body is refused, not ignored.
+    named = client.post(
+        url + "/tpp/2026/3/objections",
+        json={"reason": "x", "staff_id": ids["worker"]},
+        headers=t["guru"],
+    )
+    assert named.status_code == 422
+    # A unit admin deciding their own objection.
+    own = client.post(
+        url + "/tpp/2026/3/objections", json={"reason": "punya saya"}, headers=t["opd"]
+    ).get_json()
+    refused = client.post(
+        f"{url}/objections/{own['id']}/decision",
+        json={"accept": True},
+        headers=t["opd"],
+    )
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["fields"] == {"objection_id": "your own"}
+    # A month not computed, and a malformed evidence file.
+    assert (
+        client.post(
+            url + "/tpp/2026/2/objections", json={"reason": "x"}, headers=t["guru"]
+        ).status_code
+        == 404
+    )
+    bad = client.post(
+        url + "/tpp/2026/3/objections",
+        json={"reason": "x", "evidence_base64": b64(b"MZ not a document")},
+        headers=t["guru"],
+    )
+    assert bad.status_code == 422
+    # Objecting to (or deciding on) a locked month.
+    pending = client.post(
+        url + "/tpp/2026/3/objections", json={"reason": "lihat lagi"}, headers=t["pegawai"]
+    ).get_json()
+    assert client.post(url + "/tpp/2026/3/lock", headers=t["bkpsdm"]).status_code == 200
+    locked = client.post(
+        url + "/tpp/2026/3/objections", json={"reason": "terlambat"}, headers=t["guru"]
+    )
+    assert locked.status_code == 409 and locked.get_json()["error"]["fields"] == {"month": "locked"}
+    late = client.post(
+        f"{url}/objections/{pending['id']}/decision",
+        json={"accept": False, "note": "x"},
+        headers=t["opd"],
+    )
+    assert late.status_code == 409
+
+
+def test_the_pages_to_object_and_to_decide(
+    client: Any, kab: Any, page_sign_in: Any, tenant_db: Any
+) -> None:
+    slug, _ids, t = kab
+    worker = page_sign_in(slug, "pegawai@example.go.id")
+    page = worker.get(f"/t/{slug}/ekinerja/objections?year=2026&month=3")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Keberatan TPP saya" in html and "Terlambat masuk" in html
+    assert worker.get(f"/t/{slug}/ekinerja/objections/queue").status_code == 403
+    assert worker.get(f"/t/{slug}/ekinerja/what-if").status_code == 403
+    sent = client.post(
+        API.format(slug=slug) + "/tpp/2026/3/objections",
+        json={"reason": "Mohon ditinjau", "evidence_base64": b64(PNG), "evidence_name": "a.png"},
+        headers=t["pegawai"],
+    ).get_json()
+    admin = page_sign_in(slug, "opd@example.go.id")
+    queue = admin.get(f"/t/{slug}/ekinerja/objections/queue")
+    assert queue.status_code == 200 and "Mohon ditinjau" in queue.get_data(as_text=True)
+    # The evidence file: to the person and their unit's admin, to nobody else.
+    path = f"/t/{slug}/ekinerja/objections/{sent['id']}/evidence"
+    got = admin.get(path)
+    assert got.status_code == 200 and got.data == PNG and got.mimetype == "image/png"
+    assert worker.get(path).status_code == 200
+    assert page_sign_in(slug, "guru@example.go.id").get(path).status_code == 404
+    assert page_sign_in(slug, "admdik@example.go.id").get(path).status_code == 404
