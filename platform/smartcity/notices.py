@@ -112,13 +112,17 @@ def notify(
     """
     if link is not None and (not link.startswith("/") or link.startswith("//") or len(link) > 500):
         raise InvalidInput(Message("a notice links to a path within the regency"), {"link": link})
+    if dedup_key is not None and not 0 < len(dedup_key) <= 200:
+        raise InvalidInput(
+            Message("a notice's key has 1 to 200 characters"), {"dedup_key": "length"}
+        )
     tenant = tenant_of(session)
     users = recipient_ids(session, recipients)
     if dedup_key is not None and users:
         session.execute(
             select(
                 func.pg_advisory_xact_lock(
-                    LOCK_NAMESPACE, cast(func.hashtext(literal(f"{app}\x00{dedup_key}")), Integer)
+                    LOCK_NAMESPACE, cast(func.hashtext(literal(f"{app}/{dedup_key}")), Integer)
                 )
             )
         )
