@@ -18,7 +18,9 @@ The same notice (same app and ``dedup_key``) reaches a person at most once
 within ``window``.
 
 What it does not do: re-send a message Redis lost (the notice stays
-``pending`` on the user's page; the next notice does not carry it).
+``pending`` on the user's page; the next notice does not carry it), nor e-mail
+a notice written outside the Flask app (a bare script's session: recorded and
+listed, logged as not e-mailed).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from celery import Celery
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import force_locale
 from flask_babel import gettext as core_gettext
 from sqlalchemy import Integer, cast, event, func, literal, select, update
@@ -116,7 +118,7 @@ def notify(
         raise InvalidInput(
             Message("a notice's key has 1 to 200 characters"), {"dedup_key": "length"}
         )
-    tenant = tenant_of(session)
+    slug = slug_of(session)
     users = recipient_ids(session, recipients)
     if dedup_key is not None and users:
         session.execute(
@@ -154,46 +156,47 @@ def notify(
     session.add_all(notices)
     session.flush()
     ids = [n.id for n in notices]
-    if ids:
-        _send_after_commit(session, tenant, broker(current_app), ids)
+    if ids and has_app_context():
+        _send_after_commit(session, slug, broker(current_app), ids)
+    elif ids:  # a script without the Flask app: recorded and listed, not e-mailed
+        log.warning("notices %s of %s recorded without an app: no e-mail", ids, slug)
     return ids
 
 
-def tenant_of(session: Session) -> TenantInfo:
+def slug_of(session: Session) -> str:
     """The regency whose schema ``session`` works in (a slug never has an underscore)."""
     options = session.get_bind().get_execution_options()
     schema = (options.get("schema_translate_map") or {}).get(None)
     if not schema or not schema.startswith("t_"):
         raise RuntimeError("notices are written in a regency's session")
-    info = current_app.extensions["smartcity"].cache.by_slug(schema[2:].replace("_", "-"))
-    if info is None:
-        raise RuntimeError(f"no regency for schema {schema}")
-    return info  # type: ignore[no-any-return]
+    return str(schema[2:].replace("_", "-"))
 
 
 # -- after the COMMIT: one message to the workers --------------------------------------
 
 
-def _send_after_commit(
-    session: Session, tenant: TenantInfo, client: Celery, ids: list[int]
-) -> None:
+def _send_after_commit(session: Session, slug: str, client: Celery, ids: list[int]) -> None:
     if not session.info.get(_LISTENING):
         session.info[_LISTENING] = True
         event.listen(session, "after_commit", _send_pending)
         event.listen(session, "after_soft_rollback", _forget_pending)
     owner = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(_PENDING, []).append((owner, tenant, client, ids))
+    session.info.setdefault(_PENDING, []).append((owner, slug, client, ids))
 
 
 def _send_pending(session: Session) -> None:
     if not is_outer_commit(session):
         return
-    for _owner, tenant, client, ids in session.info.pop(_PENDING, []):
+    # One message per regency for the whole transaction, however many notify() calls.
+    batches: dict[tuple[str, int], tuple[Celery, list[int]]] = {}
+    for _owner, slug, client, ids in session.info.pop(_PENDING, []):
+        batches.setdefault((slug, id(client)), (client, []))[1].extend(ids)
+    for (slug, _client_id), (client, ids) in batches.items():
         try:
             client.send_task(
                 SEND_TASK,
                 args=(ids,),
-                headers={TENANT_HEADER: tenant.slug},
+                headers={TENANT_HEADER: slug},
                 ignore_result=True,
                 add_to_parent=False,
                 retry=True,
@@ -201,7 +204,7 @@ def _send_pending(session: Session) -> None:
             )
         except Exception:
             # The notices are committed and listed; only their e-mail is lost.
-            log.exception("notices %s of %s not sent to the workers", ids, tenant.slug)
+            log.exception("notices %s of %s not sent to the workers", ids, slug)
 
 
 def _forget_pending(session: Session, previous_transaction: SessionTransaction) -> None:
