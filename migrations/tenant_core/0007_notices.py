@@ -1,5 +1,5 @@
-"""Notices: what an app tells a user, listed on their page and e-mailed after commit;
-users' notice language and opt-out.
+"""Notices (table user_notices): what an app tells a user, listed on their page and
+e-mailed after commit; users' notice language and opt-out.
 
 Revision ID: 0007_notices
 Revises: c0006
@@ -27,7 +27,7 @@ def upgrade() -> None:
     )
     op.alter_column("users", "notices_muted", server_default=None)
     op.create_table(
-        "notices",
+        "user_notices",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
         sa.Column("app", sa.String(length=31), nullable=False),
@@ -47,17 +47,22 @@ def upgrade() -> None:
         sa.Column("mailed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("read_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_notices_user_id_users"), ondelete="CASCADE"
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_user_notices_user_id_users"),
+            ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_notices")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_user_notices")),
     )
-    op.create_index(op.f("ix_notices_user_id"), "notices", ["user_id"], unique=False)
-    op.create_index("ix_notices_user_key", "notices", ["user_id", "app", "dedup_key"], unique=False)
+    op.create_index(op.f("ix_user_notices_user_id"), "user_notices", ["user_id"], unique=False)
+    op.create_index(
+        "ix_user_notices_user_key", "user_notices", ["user_id", "app", "dedup_key"], unique=False
+    )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_notices_user_key", table_name="notices")
-    op.drop_index(op.f("ix_notices_user_id"), table_name="notices")
-    op.drop_table("notices")
+    op.drop_index("ix_user_notices_user_key", table_name="user_notices")
+    op.drop_index(op.f("ix_user_notices_user_id"), table_name="user_notices")
+    op.drop_table("user_notices")
     op.drop_column("users", "notices_muted")
     op.drop_column("users", "locale")

@@ -112,8 +112,9 @@ class Notice(TenantBase):
     values, translated when shown (so each reader sees their own language).
     """
 
-    __tablename__ = "notices"
-    __table_args__ = (Index("ix_notices_user_key", "user_id", "app", "dedup_key"),)
+    # Not "notices": an app's table may carry a plain name (the test noticeboard's does).
+    __tablename__ = "user_notices"
+    __table_args__ = (Index("ix_user_notices_user_key", "user_id", "app", "dedup_key"),)
 
     id: Mapped[int] = mapped_column(Identity(), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
