@@ -30,6 +30,8 @@ from smartcity.jobs.dispatch import dispatch_all
 from smartcity.jobs.retention import expire_results
 from smartcity.jobs.runner import MISSING, run_job
 from smartcity.jobs.schedule import queue_monthly_reports
+from smartcity.notices import SEND_TASK as NOTICE_TASK
+from smartcity.notices import deliver, give_up
 from smartcity.tenancy.cache import TenantInfo
 from smartcity.tenancy.models import Tenant, TenantApp, TenantStatus
 from sqlalchemy import select
@@ -38,6 +40,8 @@ from sqlalchemy.orm import Session
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 FANOUT_TASK = "smartcity.fanout"
+#: How often a notice's e-mail is tried again after SMTP failed.
+NOTICE_RETRIES = 5
 
 __all__ = ["TENANT_HEADER", "MissingTenantError", "SmartCityCelery", "TenantTask", "tenant_task"]
 
@@ -204,6 +208,24 @@ def register_core_tasks(celery: SmartCityCelery) -> None:
     def monthly(session: Session, tenant: TenantInfo) -> list[int]:
         """Queue this tenant's monthly reports if their day has come."""
         return [job.id for job in queue_monthly_reports(session, tenant)]
+
+    @celery.task(name=NOTICE_TASK, base=TenantTask, bind=True, max_retries=5, ignore_result=True)
+    def send_notices(self: TenantTask, session: Session, tenant: TenantInfo, ids: list[int]) -> int:
+        """E-mail notices written by a committed transaction; SMTP failures try again
+        later (30 s, doubling), then the notices say their mail failed."""
+        failed = deliver(session, tenant, ids)
+        if not failed:
+            return 0
+        tries = self.request.retries or 0
+        if tries >= NOTICE_RETRIES:
+            give_up(session, failed)
+            return len(failed)
+        raise self.retry(
+            args=(failed,),
+            countdown=30 * 2**tries,
+            max_retries=NOTICE_RETRIES,
+            headers={TENANT_HEADER: tenant.slug},
+        )
 
     @celery.task(name=FANOUT_TASK, acks_late=True)
     def fanout(task: str, app_name: str | None, jitter: float = 30.0) -> list[str]:

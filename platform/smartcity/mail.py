@@ -94,6 +94,19 @@ def send_after_commit(session: Session, letter: Letter) -> None:
     session.info.setdefault(_PENDING, []).append((app, letter))
 
 
+def send_now(letter: Letter) -> None:
+    """Send ``letter`` at once, in this thread (a worker's task); raises if SMTP fails.
+
+    Without ``MAIL_SERVER`` the letter is only logged, as the postman does.
+    """
+    settings = current_app.extensions["smartcity"].settings
+    if not settings.MAIL_SERVER:
+        log.warning("mail to %s not sent: MAIL_SERVER is not set (%s)", letter.to, letter.subject)
+        return
+    mail.send(Message(subject=letter.subject, recipients=[letter.to], body=letter.body))
+    log.info("mail sent to %s: %s", letter.to, letter.subject)
+
+
 def _post_pending(session: Session) -> None:
     if not is_outer_commit(session):
         return

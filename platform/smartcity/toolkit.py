@@ -28,7 +28,9 @@ The names, by topic:
 - the regency and its core data: :class:`TenantInfo`, :func:`current_tenant`,
   :data:`tenant_metadata` (the metadata of an app's models), :class:`OrgUnit`,
   :class:`User`, :class:`Staff` (the roster: NIP, unit, position class, supervisor),
-  :func:`tenant_settings`, :func:`record_audit`, org-unit memberships
+  :func:`tenant_settings`, :func:`record_audit`, notices to people (:func:`notify`
+  to user ids or a :class:`RoleRecipients`: recorded on their Notices page and
+  e-mailed after the COMMIT, in their language), org-unit memberships
   (:func:`member_units`, :func:`member_units_by_user`, :func:`set_member_units`),
   :func:`permissions_for`, the working calendar (:class:`WorkingCalendar`, loaded by
   :func:`working_calendar`: working days and holidays, for attendance and deadlines)
@@ -107,6 +109,7 @@ from smartcity.jobs.service import submit as submit_job
 from smartcity.jobs.uploads import UploadCheck
 from smartcity.jobs.uploads import runs_as_job as upload_runs_as_job
 from smartcity.money import number, parse_amount, parse_number, parse_quantity, rupiah
+from smartcity.notices import RoleRecipients, notify
 from smartcity.public import HoneypotGuard, MissCounter, SpamGuard, check_spam, spam_fields
 from smartcity.reference import RegionRow, region_rows
 from smartcity.reports import (
@@ -178,6 +181,7 @@ __all__ = [
     "Role",
     "RoleConflict",
     "RoleInfo",
+    "RoleRecipients",
     "Section",
     "ServiceError",
     "SignatureBlock",
@@ -203,6 +207,7 @@ __all__ = [
     "member_units",
     "member_units_by_user",
     "messages_from",
+    "notify",
     "number",
     "parse_amount",
     "parse_number",

@@ -28,7 +28,9 @@ from smartcity.toolkit import (
     InvalidInput,
     NotFound,
     OrgUnit,
+    RoleRecipients,
     WorkingCalendar,
+    notify,
     record_audit,
     regions_under,
     tenant_settings,
@@ -512,6 +514,7 @@ def escalate_due(session: Session) -> int:
     ):
         complaint.escalated_at = moment
         _event(session, complaint, "system", "escalated", note=str(complaint.verify_due))
+        _notify_escalation(session, complaint, complaint.verify_due, None)
         count += 1
     for row in session.scalars(
         select(Dispatch).where(
@@ -530,6 +533,7 @@ def escalate_due(session: Session) -> int:
             note=str(row.due),
             org_unit_id=row.org_unit_id,
         )
+        _notify_escalation(session, complaint, row.due, row.org_unit_id)
         count += 1
     if count:
         record_audit(
@@ -540,6 +544,25 @@ def escalate_due(session: Session) -> int:
             after={"count": count},
         )
     return count
+
+
+def _notify_escalation(
+    session: Session, complaint: Complaint, due: date, unit_id: int | None
+) -> None:
+    """Notice to the coordinators (and the OPD's heads), once per complaint and deadline."""
+    to = [RoleRecipients("pelayanan.coordinator")]
+    if unit_id is not None:
+        to.append(RoleRecipients("pelayanan.opd_head", unit_id))
+    notify(
+        session,
+        "pelayanan",
+        to,
+        M("Complaint %(number)s is escalated", number=complaint.id),
+        M("Complaint %(number)s must be handled by %(due)s.", number=complaint.id, due=str(due)),
+        link=f"/pelayanan/complaints/{complaint.id}",
+        dedup_key=f"escalation:{complaint.id}:{unit_id or 'verify'}:{due}",
+        window=timedelta(days=90),
+    )
 
 
 def close_expired(session: Session) -> int:

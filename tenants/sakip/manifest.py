@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smartcity.toolkit import AppManifest, MenuEntry, TranslationCatalogue
+from smartcity.toolkit import AppManifest, BeatEntry, MenuEntry, TranslationCatalogue
 
 from . import api, blueprint, demo, evaluation, reports
 from .access import PERMISSIONS, ROLE_CONFLICTS, ROLES, VIEW
@@ -31,6 +31,10 @@ manifest = AppManifest(
         MenuEntry(N_("SAKIP users and rules"), "sakip.admin_page", "users.manage"),
     ),
     reports=reports.REPORTS,
+    # Daily: each OPD's SAKIP officers hear of indicators projected in the red band
+    # (once per quarter per indicator; see tenants/sakip/warnings.py).
+    beat=(BeatEntry("early-warnings", "sakip.early_warnings", 86400, jitter=1800),),
+    tasks="tenants.sakip.warnings",
     demo=demo.seed,
     # The default evaluation worksheet (LKE) is data, installed once per regency.
     on_enable=evaluation.on_enable,

@@ -47,6 +47,10 @@ class User(TenantBase):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The language of their notices by e-mail ("id" or "en"); None: the platform's default.
+    locale: Mapped[str | None] = mapped_column(String(5))
+    #: They asked for no notices by e-mail (the Notices page still lists them).
+    notices_muted: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AuditEntry(TenantBase):
@@ -98,6 +102,35 @@ class OrgUnitMember(TenantBase):
     )
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), primary_key=True)
     app: Mapped[str] = mapped_column(String(31), primary_key=True)
+
+
+class Notice(TenantBase):
+    """Something an app told one user (see ``smartcity.notices``): listed on their
+    Notices page, and e-mailed after the COMMIT that wrote it, in their language.
+
+    The subject and body are msgids of the app's translation domain with their
+    values, translated when shown (so each reader sees their own language).
+    """
+
+    # Not "notices": an app's table may carry a plain name (the test noticeboard's does).
+    __tablename__ = "user_notices"
+    __table_args__ = (Index("ix_user_notices_user_key", "user_id", "app", "dedup_key"),)
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    app: Mapped[str] = mapped_column(String(31))
+    subject: Mapped[str] = mapped_column(String(500))
+    subject_params: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    body: Mapped[str] = mapped_column(String(4000))
+    body_params: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    #: A path under the regency (``/sakip/...``); the e-mail makes it a full address.
+    link: Mapped[str | None] = mapped_column(String(500))
+    dedup_key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    #: pending (to be e-mailed) | sent | muted (the user opted out) | failed
+    mail_status: Mapped[str] = mapped_column(String(10), default="pending")
+    mailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Staff(TenantBase):

@@ -31,6 +31,7 @@ from smartcity.web import apps as _apps
 from smartcity.web import audit as _audit
 from smartcity.web import calendar as _calendar
 from smartcity.web import jobs as _jobs  # noqa: F401 - registers the job pages
+from smartcity.web import notices as _notices  # noqa: F401 - registers the notice pages
 from smartcity.web import orgunits as _orgunits
 from smartcity.web import roster as _roster
 from smartcity.web import safe_next

@@ -94,6 +94,7 @@ def test_the_worker_imports_the_declared_task_module_not_one_named_tasks(state):
     assert register_app_tasks(state.registry) == [
         "tests.apps.noticeboard.chores",
         "tenants.pelayanan.periodic",
+        "tenants.sakip.warnings",
     ]
     celery = SmartCityCelery("contract-tests")
     assert "noticeboard.tidy" in celery.tasks
