@@ -188,6 +188,9 @@ def submit(
     actor: str = "public",
 ) -> tuple[Complaint, str]:
     """Record a complaint; returns it and its tracking code (shown once, never stored)."""
+    # Held for the whole call: the session keeps only weak references to unchanged rows,
+    # so without it the rules, the time zone and the working days re-read the row.
+    settings = tenant_settings(session)
     rules = config.rules(session)
     problems = _problems(form, regency_code)
     if form.service_id is not None and (
@@ -213,7 +216,7 @@ def submit(
     # Anonymous: the identity is not even kept, so no one can be made to reveal it.
     name = None if form.anonymous else _clean_text(form.reporter_name, 200)
     contact = None if form.anonymous else _clean_text(form.reporter_contact, 254)
-    moment = now(session)
+    moment = datetime.now(ZoneInfo(settings.timezone))
     code = codes.new_code()
     complaint = Complaint(
         tracking_hash=codes.code_hash(code),

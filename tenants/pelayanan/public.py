@@ -69,45 +69,39 @@ def find_by_code(session: Session, code: str) -> Complaint | None:
     return complaint
 
 
-def _unit_names(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(ids)))
-    return dict(rows.all())
-
-
 def status_view(session: Session, complaint: Complaint) -> dict[str, Any]:
     """The complaint as its reporter sees it: no reporter, no staff, only public steps."""
-    dispatches = list(
-        session.scalars(
-            select(Dispatch).where(Dispatch.complaint_id == complaint.id).order_by(Dispatch.id)
-        )
-    )
-    events = list(
-        session.scalars(
-            select(Event)
-            .where(Event.complaint_id == complaint.id, Event.public)
-            .order_by(Event.at, Event.id)
-        )
-    )
-    names = _unit_names(
-        session,
-        {d.org_unit_id for d in dispatches} | {e.org_unit_id for e in events if e.org_unit_id},
-    )
+    # The OPDs' names come with the rows (one query each for dispatches and events), and
+    # of an event only what the page shows is read: never its actor.
+    dispatched = session.execute(
+        select(Dispatch, OrgUnit.name)
+        .outerjoin(OrgUnit, OrgUnit.id == Dispatch.org_unit_id)
+        .where(Dispatch.complaint_id == complaint.id)
+        .order_by(Dispatch.id)
+    ).all()
+    dispatches = [d for d, _name in dispatched]
+    events = session.execute(
+        select(Event.at, Event.action, Event.note, OrgUnit.name)
+        .outerjoin(OrgUnit, OrgUnit.id == Event.org_unit_id)
+        .where(Event.complaint_id == complaint.id, Event.public)
+        .order_by(Event.at, Event.id)
+    ).all()
     kecamatan = complaints.kecamatan_names(current_tenant().region_code)
     original = duplicates.handled_under(session, complaint)
     handled_under = None
     if original is not None:
         # The other report's progress only: never its text, answers or reporter.
-        others = list(session.scalars(select(Dispatch).where(Dispatch.complaint_id == original.id)))
-        other_names = _unit_names(session, {d.org_unit_id for d in others})
+        other_rows = session.execute(
+            select(Dispatch, OrgUnit.name)
+            .outerjoin(OrgUnit, OrgUnit.id == Dispatch.org_unit_id)
+            .where(Dispatch.complaint_id == original.id)
+            .order_by(Dispatch.id)
+        ).all()
+        others = [d for d, _name in other_rows]
         handled_under = {
             "status": original.status,
             "colour": complaints.colour(original.status, others),
-            "opds": [
-                {"opd": other_names.get(d.org_unit_id, ""), "status": d.status}
-                for d in sorted(others, key=lambda d: d.id)
-            ],
+            "opds": [{"opd": name or "", "status": d.status} for d, name in other_rows],
         }
     return {
         "handled_under": handled_under,
@@ -126,21 +120,21 @@ def status_view(session: Session, complaint: Complaint) -> dict[str, Any]:
         "rating": complaint.rating,
         "dispatches": [
             {
-                "opd": names.get(d.org_unit_id, ""),
+                "opd": name or "",
                 "status": d.status,
                 "due": d.due.isoformat(),
                 "response": d.response,
             }
-            for d in dispatches
+            for d, name in dispatched
         ],
         "history": [
             {
-                "at": e.at.isoformat(),
-                "action": e.action,
-                "opd": names.get(e.org_unit_id) if e.org_unit_id else None,
-                "note": e.note,
+                "at": at.isoformat(),
+                "action": action,
+                "opd": name,
+                "note": note,
             }
-            for e in events
+            for at, action, note, name in events
         ],
     }
 
