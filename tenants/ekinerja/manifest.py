@@ -1,4 +1,4 @@
-"""What the core knows of e-Kinerja: roles, pages, API, tables, the TPP job."""
+"""What the core knows of e-Kinerja: roles, pages, API, tables, the TPP job, the demo."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from smartcity.toolkit import N_, AppManifest, MenuEntry, TranslationCatalogue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import api, blueprint, reports
-from .access import APPROVE, PERMISSIONS, ROLES, SELF
+from . import api, demo, pages, reports
+from .access import APPROVE, PERMISSIONS, ROLES, SELF, VIEW_ALL
 from .models import Base, RuleSet, ScheduleRule
 from .rules import TppRules
 
@@ -52,15 +52,22 @@ manifest = AppManifest(
     ),
     roles=ROLES,
     permissions=PERMISSIONS,
-    blueprint=blueprint.web,
+    blueprint=pages.web,
     api_blueprint=api.api,
     menu=(
         MenuEntry("e-Kinerja", "ekinerja.index", SELF),
+        MenuEntry(N_("My TPP"), "ekinerja.my_tpp", SELF),
+        MenuEntry(N_("Leave and duty travel"), "ekinerja.absences_page", SELF),
+        MenuEntry(N_("Work logs"), "ekinerja.worklogs_page", SELF),
         MenuEntry(N_("Approval queue"), "ekinerja.queue", APPROVE),
+        MenuEntry(N_("Absence requests"), "ekinerja.absence_requests", APPROVE),
+        MenuEntry(N_("Attendance recap"), "ekinerja.recap", APPROVE),
+        MenuEntry(N_("Discipline dashboard"), "ekinerja.dashboard", VIEW_ALL),
     ),
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
     on_enable=_enable,
     reports=reports.REPORTS,
+    demo=demo.seed,
     translations=TranslationCatalogue(Path(__file__).parent / "translations", "ekinerja"),
 )

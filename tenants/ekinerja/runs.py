@@ -93,24 +93,25 @@ def facts_for_month(
     if staff_ids is not None:
         people_q = people_q.where(Staff.id.in_(staff_ids))
     people = session.execute(people_q).tuples().all()
+    # Only the people asked for: a page about one person or one unit reads their rows alone.
+    days_q = select(AttendanceDay).where(AttendanceDay.day.between(first, last))
+    shifts_q = select(ShiftAssignment).where(ShiftAssignment.day.between(first, last))
+    absences_q = select(Absence).where(
+        Absence.status == "approved", Absence.start_day <= last, Absence.end_day >= first
+    )
+    if staff_ids is not None:
+        days_q = days_q.where(AttendanceDay.staff_id.in_(staff_ids))
+        shifts_q = shifts_q.where(ShiftAssignment.staff_id.in_(staff_ids))
+        absences_q = absences_q.where(Absence.staff_id.in_(staff_ids))
     days: dict[tuple[int, date], AttendanceDay] = {
-        (d.staff_id, d.day): d
-        for d in session.scalars(
-            select(AttendanceDay).where(AttendanceDay.day.between(first, last))
-        )
+        (d.staff_id, d.day): d for d in session.scalars(days_q)
     }
     shifts: dict[tuple[int, date], schedule.Shift] = {
         (s.staff_id, s.day): schedule.Shift(s.day, s.start_time, s.end_time)
-        for s in session.scalars(
-            select(ShiftAssignment).where(ShiftAssignment.day.between(first, last))
-        )
+        for s in session.scalars(shifts_q)
     }
     absences: dict[int, list[Absence]] = defaultdict(list)
-    for a in session.scalars(
-        select(Absence).where(
-            Absence.status == "approved", Absence.start_day <= last, Absence.end_day >= first
-        )
-    ):
+    for a in session.scalars(absences_q):
         absences[a.staff_id].append(a)
     facts: dict[int, list[tpp.DayFact]] = {}
     span = (
