@@ -526,7 +526,7 @@ def dashboard() -> str:
         "bands": [r.band for r in measured],
         "trend_labels": [label for label, _r in trend],
         "trend": [None if r is None else float(r) for _l, r in trend],
-        "text": {"rate": _("Lateness rate (%)"), "trend": _("Regency lateness rate (%)")},
+        "text": {"rate": _("Lateness rate per unit"), "trend": _("Regency lateness rate")},
     }
     return render_template(
         "ekinerja/dashboard.html",
