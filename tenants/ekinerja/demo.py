@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from psycopg import sql
 from smartcity.toolkit import OrgUnit, Staff, User, set_member_units
-from sqlalchemy import func, insert, select
+from sqlalchemy import any_, func, insert, select
 from sqlalchemy.orm import Session
 
 from . import absences, runs, setup, tpp, worklogs
@@ -156,7 +157,9 @@ def _link_demo_users(
     the biggest OPD and is sometimes late, reporting to the supervisor user."""
     by_role: dict[str, User] = {}
     for key, name in ROLE_NAMES.items():
-        user = session.scalar(select(User).where(User.roles.any(name)).order_by(User.id).limit(1))
+        user = session.scalar(
+            select(User).where(any_(User.roles) == name).order_by(User.id).limit(1)
+        )
         if user is not None:
             by_role[key] = user
     if not people:
@@ -295,6 +298,8 @@ def _copy(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
         table, sql.SQL(", ").join(sql.Identifier(c) for c in columns)
     )
     raw = connection.connection.driver_connection
+    if raw is None:  # a live transaction always has its driver connection
+        raise RuntimeError("no database connection")
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row([row[c] for c in columns])
@@ -349,7 +354,7 @@ def _day_punches(
     return rows
 
 
-def _day_records(session: Session, made: list[Any], punches: list[dict[str, Any]]) -> None:
+def _day_records(session: Session, made: Sequence[Any], punches: list[dict[str, Any]]) -> None:
     """One record per person per day, as ``attendance.rebuild_day`` builds it."""
     at_of = {(p["staff_id"], p["idempotency_key"]): p["at"] for p in punches}
     days: dict[tuple[int, date], dict[str, Any]] = {}

@@ -447,8 +447,9 @@ def worklog_submit() -> Response:
         _refused(error)
     else:
         flash(_("The work log is sent to your supervisor."), "success")
-    kw = {"year": day.year, "month": day.month} if day else {}
-    return redirect(url_for(".worklogs_page", **kw), 303)
+    if day is None:
+        return redirect(url_for(".worklogs_page"), 303)
+    return redirect(url_for(".worklogs_page", year=day.year, month=day.month), 303)
 
 
 # --------------------------------------------------------------------------- recap
