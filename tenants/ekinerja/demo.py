@@ -19,18 +19,18 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from psycopg import sql
 from smartcity.toolkit import OrgUnit, Staff, User, set_member_units
-from sqlalchemy import any_, func, insert, select
+from sqlalchemy import ARRAY, BigInteger, and_, any_, func, insert, select, type_coerce
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from . import absences, runs, setup, tpp, worklogs
 from .access import APP, GRANTS, ROLE_NAMES, Actor, system_actor
-from .models import Account, AttendanceDay, Duty, Office, Punch, TppStatement, WorkLog
+from .models import Absence, Account, AttendanceDay, Duty, Office, Punch, TppStatement, WorkLog
 from .periods import month_end
 
 YEAR, MONTH = 2026, 11
@@ -252,10 +252,27 @@ def _month(  # noqa: PLR0917 - one private step of seed()
     roots: dict[int, int],
     duties: dict[int, list[Duty]],
 ) -> dict[str, int]:
-    """November and December 1-3: punches, day records and work logs, in bulk."""
-    ids = [p.id for p in people]
-    facts = runs.facts_for_month(session, YEAR, MONTH, month_end(YEAR, MONTH), ids)
-    december = runs.facts_for_month(session, 2026, 12, TODAY, ids)
+    """November and December 1-3: punches, day records and work logs, in bulk.
+
+    The demo's office hours are the regency's for everyone, so one person's day facts
+    give every day's expected hours; each person's approved absences excuse theirs.
+    """
+    if not people:
+        return {"punches": 0, "logs": 0}
+    sample = people[0].id
+    days = [
+        f
+        for f in [
+            *runs.facts_for_month(session, YEAR, MONTH, month_end(YEAR, MONTH), [sample])[sample],
+            *runs.facts_for_month(session, 2026, 12, TODAY, [sample])[sample],
+        ]
+        if f.expected is not None
+    ]
+    excused = {
+        (a.staff_id, day)
+        for a in session.scalars(select(Absence).where(Absence.status == "approved"))
+        for day in absences.approved_days([a])
+    }
     punches: list[dict[str, Any]] = []
     logs: list[dict[str, Any]] = []
     for person in people:
@@ -263,18 +280,13 @@ def _month(  # noqa: PLR0917 - one private step of seed()
         _share, p_late, p_absent, (lo, hi) = HABITS[habit]
         office = offices[roots[person.unit_id]]
         unit_duties = duties[person.unit_id]
-        for fact in [*facts.get(person.id, []), *december.get(person.id, [])]:
-            if fact.expected is None or fact.excuse is not None:
-                continue
-            if rng.random() < p_absent:
+        for fact in days:
+            if (person.id, fact.day) in excused or rng.random() < p_absent:
                 continue
             punches += _day_punches(rng, person.id, fact, p_late, office)
             logs += _day_logs(rng, person.id, fact.day, unit_duties, rng.randint(lo, hi))
     _copy(session, Punch, punches)
-    made = session.execute(
-        select(Punch.id, Punch.staff_id, Punch.day, Punch.kind, Punch.review)
-    ).all()
-    _day_records(session, made, punches)
+    _day_records(session)
     _copy(session, WorkLog, logs)
     return {"punches": len(punches), "logs": len(logs)}
 
@@ -354,31 +366,47 @@ def _day_punches(
     return rows
 
 
-def _day_records(session: Session, made: Sequence[Any], punches: list[dict[str, Any]]) -> None:
-    """One record per person per day, as ``attendance.rebuild_day`` builds it."""
-    at_of = {(p["staff_id"], p["idempotency_key"]): p["at"] for p in punches}
-    days: dict[tuple[int, date], dict[str, Any]] = {}
-    for row in made:
-        key = (row.staff_id, row.day)
-        record = days.setdefault(
-            key,
-            {
-                "staff_id": row.staff_id,
-                "day": row.day,
-                "check_in": None,
-                "check_in_punch_id": None,
-                "check_out": None,
-                "check_out_punch_id": None,
-                "pending": 0,
-            },
+def _day_records(session: Session) -> None:
+    """One record per person per day, as ``attendance.rebuild_day`` builds it: the first
+    accepted check-in, the last accepted check-out, the count waiting for review."""
+    accepted_in = and_(Punch.kind == "in", Punch.review == "accepted")
+    accepted_out = and_(Punch.kind == "out", Punch.review == "accepted")
+    ids = ARRAY(BigInteger)
+    first_in = type_coerce(
+        func.array_agg(aggregate_order_by(Punch.id, Punch.at.asc(), Punch.id.asc())).filter(
+            accepted_in
+        ),
+        ids,
+    )[1]
+    last_out = type_coerce(
+        func.array_agg(aggregate_order_by(Punch.id, Punch.at.desc(), Punch.id.desc())).filter(
+            accepted_out
+        ),
+        ids,
+    )[1]
+    rows = select(
+        Punch.staff_id,
+        Punch.day,
+        func.min(Punch.at).filter(accepted_in),
+        first_in,
+        func.max(Punch.at).filter(accepted_out),
+        last_out,
+        func.count().filter(Punch.review == "pending"),
+    ).group_by(Punch.staff_id, Punch.day)
+    session.execute(
+        insert(AttendanceDay).from_select(
+            [
+                "staff_id",
+                "day",
+                "check_in",
+                "check_in_punch_id",
+                "check_out",
+                "check_out_punch_id",
+                "pending",
+            ],
+            rows,
         )
-        if row.review == "pending":
-            record["pending"] += 1
-            continue
-        at = at_of[(row.staff_id, f"demo-{row.day.isoformat()}-{row.kind}")]
-        prefix = "check_in" if row.kind == "in" else "check_out"
-        record[prefix], record[f"{prefix}_punch_id"] = at, row.id
-    _copy(session, AttendanceDay, list(days.values()))
+    )
 
 
 def _day_logs(
@@ -392,7 +420,7 @@ def _day_logs(
     december = day >= date(2026, 12, 1)
     while budget > 0 and clock < 16 * 60:
         duty = rng.choice(duties)
-        quantity = max(1, min(budget // duty.standard_minutes, rng.randint(1, 6)))
+        quantity = max(1, min(budget // duty.standard_minutes, rng.randint(3, 24)))
         minutes = min(duty.standard_minutes * quantity, 16 * 60 - clock)
         start = time(clock // 60, clock % 60)
         clock += minutes

@@ -45,8 +45,10 @@ def test_a_demo_regency_gets_a_month_of_attendance_and_a_computed_tpp(
         found = runs.statement_of(session, account.staff_id, YEAR, MONTH)
         assert found is not None
         _run, statement, lines, _rules = found
-        assert any(ln.component == "excused" or ln.record for ln in lines) or lines == []
-        assert statement.net <= statement.base
+        # ...sometimes late, and the leave the demo gave them excuses two days.
+        late = [ln for ln in lines if ln.component == "late"]
+        assert late and all(ln.day and ln.record.startswith("attendance_day:") for ln in late)
+        assert statement.net < statement.base
         # Lateness is realistic: some late lines across the regency, most days on time.
         components = dict(
             session.execute(
