@@ -27,7 +27,6 @@ from smartcity.toolkit import (
     access,
     number,
     query_int,
-    query_year,
     rupiah,
     translate,
 )
@@ -96,7 +95,8 @@ def _today() -> date:
 
 def _month() -> tuple[int, int]:
     today = _today()
-    year = query_year("year") or today.year
+    # Years the rules and the calendar can hold (the API's bounds): anything else is a 422.
+    year = query_int("year", today.year, low=2000, high=2100) or today.year
     month = query_int("month", today.month, low=1, high=12) or today.month
     return year, month
 

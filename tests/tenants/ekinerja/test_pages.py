@@ -90,6 +90,10 @@ def test_another_persons_pages_are_refused_to_anyone_not_over_them(kab, as_user)
     assert me.get(f"{base}/people/{ids['teacher']}/tpp").status_code == 403
     assert me.get(f"{base}/recap?unit={ids['disdik']}").status_code == 403
     assert me.get(f"{base}/dashboard").status_code == 403
+    # Months the calendar cannot hold are a clear 422, never a 500.
+    for query in ("year=9999&month=12", "year=2026&month=13", "year=x"):
+        assert me.get(f"{base}/?{query}").status_code == 422
+        assert me.get(f"{base}/tpp?{query}").status_code == 422
     # A supervisor of another unit, and that unit's admin, cannot read the worker.
     for who in ("kadisdik", "adminunit"):
         other = as_user(slug, who)
