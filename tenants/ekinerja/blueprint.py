@@ -1,29 +1,30 @@
-"""e-Kinerja's pages: my attendance and TPP (phone-first), and the supervisor's queue."""
+"""e-Kinerja's blueprint and the supervisor's queue (the other pages: ``pages``)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
+from babel.dates import format_date
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 from smartcity.toolkit import (
+    InvalidInput,
     ServiceError,
     TenantPrincipal,
     access,
-    query_int,
-    query_year,
-    rupiah,
+    number,
     translate,
 )
 from werkzeug.wrappers import Response
 
-from . import attendance, photos, runs, worklogs
-from .access import APPROVE, SELF, Actor, actor_for
-from .messages import _
-from .periods import month_end
-from .rules import COMPONENT_LABELS
+from . import attendance, photos, worklogs
+from .access import APPROVE, Actor, actor_for
+from .messages import M, _
+from .periods import cutoff
+from .settings import load as load_settings
 
-blueprint = Blueprint("ekinerja", __name__, template_folder="templates")
+blueprint = Blueprint("ekinerja", __name__, template_folder="templates", static_folder="static")
 
 
 def web() -> Blueprint:
@@ -36,43 +37,19 @@ def _actor() -> Actor:
     return actor_for(g.db, principal)
 
 
-@blueprint.get("/")
-@access.requires(SELF)
-def index() -> str:
-    """The person's month: each day's check-in and check-out, and why the TPP was cut."""
-    actor = _actor()
-    today = datetime.now(attendance.zone(g.db)).date()
-    year = query_year("year") or today.year
-    month = query_int("month") or today.month
-    if not 1 <= month <= 12:
-        month = today.month
-    tz = attendance.zone(g.db)
-    days = []
-    found = None
-    if actor.staff_id is not None:
-        days = attendance.days_of(
-            g.db, actor.staff_id, date(year, month, 1), month_end(year, month)
-        )
-        found = runs.statement_of(g.db, actor.staff_id, year, month)
-    return render_template(
-        "ekinerja/index.html",
-        actor=actor,
-        year=year,
-        month=month,
-        days=days,
-        tz=tz,
-        found=found,
-        labels={k: translate(v) for k, v in COMPONENT_LABELS.items()},
-        rupiah=rupiah,
-    )
-
-
 @blueprint.get("/queue")
 @access.requires(APPROVE)
 def queue() -> str:
+    """The supervisor's queue: work logs to approve or return, flagged punches to review.
+
+    Each month's cutoff is shown: after it (or once the month's TPP is locked) a
+    log can no longer be decided.
+    """
     actor = _actor()
     rows = worklogs.queue(g.db, actor.staff_id) if actor.staff_id is not None else []
     punches = attendance.pending_punches(g.db, actor.staff_id) if actor.staff_id is not None else []
+    cutoff_day = load_settings(g.db).cutoff_day
+    months = sorted({(log.day.year, log.day.month) for log, _p, _d in rows})
     return render_template(
         "ekinerja/queue.html",
         actor=actor,
@@ -80,6 +57,10 @@ def queue() -> str:
         punches=punches,
         tz=attendance.zone(g.db),
         photo_ids=photos.with_photo(g.db, [punch.id for punch, _person in punches]),
+        cutoffs={(y, m): cutoff(y, m, cutoff_day) for y, m in months},
+        today=datetime.now(attendance.zone(g.db)).date(),
+        fmt_day=lambda day: format_date(day, "EEE d MMM y", locale=str(get_locale() or "id")),
+        number=number,
     )
 
 
@@ -104,4 +85,24 @@ def decide() -> Response:
         flash(translate(error.message), "danger")
     else:
         flash(_("%(count)s work logs decided.", count=len(done)), "success")
+    return redirect(url_for(".queue"), 303)
+
+
+@blueprint.post("/queue/punches")
+@access.requires(APPROVE)
+def review_punches() -> Response:
+    """Accept or reject the ticked flagged punches (all of them or none)."""
+    actor = _actor()
+    ids = [int(v) for v in request.form.getlist("punch_id") if v.isdigit() and len(v) < 19]
+    try:
+        if not ids:
+            raise InvalidInput(M("choose the punches to review"), {"punch_id": "required"})
+        done = attendance.review_punches(
+            g.db, actor, ids, accept=request.form.get("action") == "accept"
+        )
+    except ServiceError as error:
+        g.db.rollback()
+        flash(translate(error.message), "danger")
+    else:
+        flash(_("%(count)s punches reviewed.", count=len(done)), "success")
     return redirect(url_for(".queue"), 303)

@@ -1,4 +1,4 @@
-"""What the core knows of e-Kinerja: roles, pages, API, tables, the TPP job."""
+"""What the core knows of e-Kinerja: roles, pages, API, tables, the TPP job, the demo."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from . import (
     api,
     api_tpp,
-    blueprint,
+    demo,
+    pages,
     pages_tpp,
     payroll,
     reports,
@@ -20,7 +21,7 @@ from . import (
     sources_views,
     tppmodels,
 )
-from .access import APPROVE, PERMISSIONS, REGENCY, ROLES, SELF, UNIT
+from .access import APPROVE, PERMISSIONS, REGENCY, ROLES, SELF, UNIT, VIEW_ALL
 from .machine import MACHINE_UPLOADS
 from .models import Base, RuleSet, ScheduleRule
 from .rules import TppRules
@@ -67,15 +68,21 @@ manifest = AppManifest(
     ),
     roles=ROLES,
     permissions=PERMISSIONS,
-    blueprint=blueprint.web,
+    blueprint=pages.web,
     api_blueprint=api.api,
     menu=(
         MenuEntry("e-Kinerja", "ekinerja.index", SELF),
+        MenuEntry(N_("My TPP"), "ekinerja.my_tpp", SELF),
+        MenuEntry(N_("Leave and duty travel"), "ekinerja.absences_page", SELF),
+        MenuEntry(N_("Work logs"), "ekinerja.worklogs_page", SELF),
         MenuEntry(N_("Approval queue"), "ekinerja.queue", APPROVE),
         MenuEntry(N_("Office check-in"), "ekinerja.checkin_page", SELF),
         MenuEntry(N_("Fingerprint machine files"), "ekinerja.machine_files", UNIT),
         MenuEntry(N_("TPP objections"), "ekinerja.objection_queue", UNIT),
         MenuEntry(N_("TPP what-if"), "ekinerja.what_if", REGENCY),
+        MenuEntry(N_("Absence requests"), "ekinerja.absence_requests", APPROVE),
+        MenuEntry(N_("Attendance recap"), "ekinerja.recap", APPROVE),
+        MenuEntry(N_("Discipline dashboard"), "ekinerja.dashboard", VIEW_ALL),
     ),
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
@@ -84,5 +91,6 @@ manifest = AppManifest(
     upload_checks=(MACHINE_UPLOADS,),
     tasks="tenants.ekinerja.tasks",
     beat=(BeatEntry("skp_sync", "ekinerja.skp_sync", 24 * 3600, jitter=3600),),
+    demo=demo.seed,
     translations=TranslationCatalogue(Path(__file__).parent / "translations", "ekinerja"),
 )

@@ -96,31 +96,33 @@ def facts_for_month(
     if staff_ids is not None:
         people_q = people_q.where(Staff.id.in_(staff_ids))
     people = [(staff_id, unit_id) for staff_id, unit_id in session.execute(people_q)]
+    # Only the people asked for: a page about one person or one unit reads their rows alone.
     # Plain rows, not ORM objects: a regency's month is some 100,000 day records.
+    days_q = select(
+        AttendanceDay.staff_id,
+        AttendanceDay.day,
+        AttendanceDay.id,
+        AttendanceDay.check_in,
+        AttendanceDay.check_out,
+    ).where(AttendanceDay.day.between(first, last))
+    shifts_q = select(ShiftAssignment).where(ShiftAssignment.day.between(first, last))
+    absences_q = select(Absence).where(
+        Absence.status == "approved", Absence.start_day <= last, Absence.end_day >= first
+    )
+    if staff_ids is not None:
+        days_q = days_q.where(AttendanceDay.staff_id.in_(staff_ids))
+        shifts_q = shifts_q.where(ShiftAssignment.staff_id.in_(staff_ids))
+        absences_q = absences_q.where(Absence.staff_id.in_(staff_ids))
     days: dict[tuple[int, date], tuple[int, datetime | None, datetime | None]] = {
         (staff_id, day): (record_id, check_in, check_out)
-        for staff_id, day, record_id, check_in, check_out in session.execute(
-            select(
-                AttendanceDay.staff_id,
-                AttendanceDay.day,
-                AttendanceDay.id,
-                AttendanceDay.check_in,
-                AttendanceDay.check_out,
-            ).where(AttendanceDay.day.between(first, last))
-        )
+        for staff_id, day, record_id, check_in, check_out in session.execute(days_q)
     }
     shifts: dict[tuple[int, date], schedule.Shift] = {
         (s.staff_id, s.day): schedule.Shift(s.day, s.start_time, s.end_time)
-        for s in session.scalars(
-            select(ShiftAssignment).where(ShiftAssignment.day.between(first, last))
-        )
+        for s in session.scalars(shifts_q)
     }
     absences: dict[int, list[Absence]] = defaultdict(list)
-    for a in session.scalars(
-        select(Absence).where(
-            Absence.status == "approved", Absence.start_day <= last, Absence.end_day >= first
-        )
-    ):
+    for a in session.scalars(absences_q):
         absences[a.staff_id].append(a)
     facts: dict[int, list[tpp.DayFact]] = {}
     span = (

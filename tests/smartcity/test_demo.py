@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from smartcity.db import db
 from smartcity.demo import DEMO_REGENCIES, seed_demo
 from smartcity.tenancy.models import Tenant
@@ -19,6 +20,9 @@ def _exists(slug: str) -> bool:
         return session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None
 
 
+# The demo seeds each app's data too, e-Kinerja a month of attendance for every civil
+# servant (about 100,000 rows in a Java regency): minutes on a loaded machine.
+@pytest.mark.timeout(900)
 def test_demo_seeds_twelve_regencies_with_valid_staff_once(state, tenant_db, tmp_path):
     for code, slug in DEMO_REGENCIES:
         if not _exists(slug):

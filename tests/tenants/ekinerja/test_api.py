@@ -402,7 +402,7 @@ def test_pages_in_indonesian_and_refusals_localized(client, kab, page_sign_in, t
     page = worker.get(f"/t/{slug}/ekinerja/?year=2026&month=3")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "Presensi dan TPP saya" in html and "Tidak hadir tanpa keterangan" in html
+    assert "Kehadiran saya" in html and "Tidak hadir tanpa keterangan" in html
     assert worker.get(f"/t/{slug}/ekinerja/queue").status_code == 403  # staff approve nothing
     head = page_sign_in(slug, "kadis@example.go.id")
     queue = head.get(f"/t/{slug}/ekinerja/queue")

@@ -1,0 +1,449 @@
+"""Demo data: offices with geofences, office hours, duty lists, November 2026's
+attendance and work logs, a few absences, and November's TPP run.
+
+The demo's "today" is 3 December 2026 (as in the other apps' demos): November is
+complete and computed, its cutoff (the 5th) not yet passed; December's first days
+are logged and wait in the supervisors' queues. Each person has a habit: most
+arrive on time, some are often late, a few are late most days, and a few log
+fewer minutes than the target, so the recap and the dashboard show green, amber
+and red, and the statements have lines to explain.
+
+Offices, hours, absences, their decisions and the TPP run go through the services;
+the month's punches, day records and work logs (tens of thousands of rows) are
+written in bulk, exactly as the services would have built them.
+
+Idempotent: a regency that already has an office is left alone.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from psycopg import sql
+from smartcity.toolkit import OrgUnit, Staff, User, set_member_units
+from sqlalchemy import ARRAY, BigInteger, and_, any_, func, insert, select, type_coerce
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import Session
+
+from . import absences, runs, setup, tpp, worklogs
+from .access import APP, GRANTS, ROLE_NAMES, Actor, system_actor
+from .models import Absence, Account, AttendanceDay, Duty, Office, Punch, TppStatement, WorkLog
+from .periods import month_end
+
+YEAR, MONTH = 2026, 11
+TODAY = date(2026, 12, 3)
+#: Approximate centres of the demo regencies' seats (the geofences sit around them).
+CENTRES = {
+    "32.73": (-6.9147, 107.6098),
+    "16.05": (-3.2700, 103.0600),
+    "13.12": (0.3300, 99.8800),
+    "13.05": (-0.5900, 100.2200),
+    "35.19": (-7.5500, 111.6600),
+    "35.18": (-7.6000, 111.9000),
+    "35.21": (-7.4000, 111.4400),
+    "33.18": (-6.7500, 111.0400),
+    "19.03": (-3.0100, 106.4500),
+    "17.09": (-3.6800, 102.4000),
+    "76.05": (-3.5400, 118.9700),
+    "74.11": (-3.9700, 121.6900),
+}
+DEFAULT_CENTRE = (-6.9175, 107.6191)
+#: (name, standard minutes per unit of output, output unit)
+DUTIES = (
+    ("Menyusun laporan kegiatan", 60, "laporan"),
+    ("Melayani konsultasi dan pengaduan masyarakat", 20, "layanan"),
+    ("Mengikuti rapat koordinasi", 90, "rapat"),
+    ("Menginput data ke aplikasi", 10, "entri"),
+    ("Menyusun konsep surat dinas", 30, "surat"),
+    ("Memverifikasi dokumen administrasi", 15, "dokumen"),
+)
+#: habit: (share of people, chance late, chance absent without reason, minutes logged a day)
+HABITS = {
+    "punctual": (0.65, 0.04, 0.003, (300, 420)),
+    "sometimes_late": (0.22, 0.22, 0.01, (270, 400)),
+    "often_late": (0.08, 0.5, 0.03, (240, 360)),
+    "under_target": (0.05, 0.1, 0.02, (120, 240)),
+}
+
+
+def _habit(rng: random.Random) -> str:
+    names = list(HABITS)
+    return rng.choices(names, weights=[HABITS[n][0] for n in names])[0]
+
+
+def _roots(session: Session) -> dict[int, int]:
+    """Each unit's top-level unit (the OPD whose office its staff check in at)."""
+    parents = dict(session.execute(select(OrgUnit.id, OrgUnit.parent_id)).tuples().all())
+    roots = {}
+    for unit_id in parents:
+        current = unit_id
+        while parents.get(current) is not None:
+            current = parents[current]  # type: ignore[assignment]
+        roots[unit_id] = current
+    return roots
+
+
+def seed(session: Session, region_code: str) -> dict[str, int]:
+    if session.scalar(select(Office.id).limit(1)) is not None:
+        return {}
+    rng = random.Random(f"ekinerja-{region_code}")  # noqa: S311 - demo content, not secrets
+    admin = system_actor("demo")
+    lat0, lon0 = CENTRES.get(region_code, DEFAULT_CENTRE)
+    roots = _roots(session)
+    offices: dict[int, Office] = {}
+    for i, root in enumerate(sorted(set(roots.values()))):
+        unit = session.get(OrgUnit, root)
+        if unit is None:  # the ids came from the table a moment ago
+            continue
+        # OPD offices a few hundred metres apart around the regency's seat.
+        offices[root] = setup.add_office(
+            session,
+            admin,
+            org_unit_id=root,
+            name=f"Kantor {unit.name}"[:200],
+            latitude=round(lat0 + 0.004 * ((i % 7) - 3), 6),
+            longitude=round(lon0 + 0.004 * ((i // 7) - 3), 6),
+            radius_m=rng.choice((100, 120, 150)),
+            polygon=None,
+        )
+    setup.add_schedule_rule(
+        session,
+        admin,
+        org_unit_id=None,
+        name="Jumat (jam kerja lebih panjang)",
+        weekdays=[4],
+        start=time(7, 30),
+        end=time(16, 30),
+        valid_from=None,
+        valid_to=None,
+    )
+    people = list(session.scalars(select(Staff).where(Staff.is_active.is_(True))))
+    unit_ids = sorted({p.unit_id for p in people})
+    duty_rows = [
+        {"org_unit_id": u, "name": n, "standard_minutes": m, "output_unit": o, "is_active": True}
+        for u in unit_ids
+        for n, m, o in DUTIES
+    ]
+    session.execute(insert(Duty), duty_rows)
+    duties: dict[int, list[Duty]] = defaultdict(list)
+    for duty in session.scalars(select(Duty)):
+        duties[duty.org_unit_id].append(duty)
+    habits = {p.id: _habit(rng) for p in people}
+    demo_people = _link_demo_users(session, people, habits)
+    made_absences = _absences(session, rng, people, demo_people)
+    session.flush()
+    counts = _month(session, rng, people, habits, offices, roots, duties)
+    run = runs.compute_month(session, admin, YEAR, MONTH, today=TODAY)
+    statements = session.scalar(
+        select(func.count()).select_from(TppStatement).where(TppStatement.month_id == run.id)
+    )
+    return {
+        "offices": len(offices),
+        "duties": len(duty_rows),
+        "punches": counts["punches"],
+        "work logs": counts["logs"],
+        "absences": made_absences,
+        "TPP statements": statements or 0,
+    }
+
+
+def _link_demo_users(
+    session: Session, people: list[Staff], habits: dict[int, str]
+) -> dict[str, Staff]:
+    """The demo users with e-Kinerja roles become staff members: the staff user works in
+    the biggest OPD and is sometimes late, reporting to the supervisor user."""
+    by_role: dict[str, User] = {}
+    for key, name in ROLE_NAMES.items():
+        user = session.scalar(
+            select(User).where(any_(User.roles) == name).order_by(User.id).limit(1)
+        )
+        if user is not None:
+            by_role[key] = user
+    if not people:
+        return {}
+    size: dict[int, int] = defaultdict(int)
+    for p in people:
+        size[p.unit_id] += 1
+    heads = {p.unit_id: p for p in people if p.echelon is not None}
+    unit = max((u for u in size if u in heads), key=lambda u: (size[u], -u), default=None)
+    if unit is None:
+        return {}
+    team = [p for p in people if p.unit_id == unit and p.echelon is None]
+    chosen: dict[str, Staff] = {"supervisor": heads[unit]}
+    if team:
+        chosen["staff"] = team[0]
+        habits[team[0].id] = "sometimes_late"
+    if len(team) > 1:
+        chosen["unit_admin"] = team[1]
+    others = [p for p in people if p.unit_id != unit and p.echelon is None]
+    if others:
+        chosen["bkpsdm_admin"] = others[0]
+    for key, person in chosen.items():
+        user = by_role.get(key)
+        if user is None:
+            continue
+        session.add(Account(staff_id=person.id, user_id=user.id))
+        if key == "unit_admin":
+            set_member_units(session, user.id, APP, [unit], actor="demo")
+    return chosen
+
+
+def _absences(
+    session: Session, rng: random.Random, people: list[Staff], demo: dict[str, Staff]
+) -> int:
+    """A few approved leaves and trips in November, one returned, two waiting in December."""
+    decider = system_actor("demo")
+    team = [p for p in people if p.echelon is None]
+    picks = rng.sample(team, min(len(team), 12))
+    if "staff" in demo:
+        picks = [demo["staff"], *[p for p in picks if p.id != demo["staff"].id]][:12]
+    plan = (
+        ("annual", date(2026, 11, 9), date(2026, 11, 10), "Cuti tahunan: keperluan keluarga"),
+        ("travel", date(2026, 11, 18), date(2026, 11, 20), "Perjalanan dinas ke provinsi"),
+        ("sick", date(2026, 11, 24), date(2026, 11, 24), "Sakit, surat keterangan dokter"),
+        ("field_duty", date(2026, 11, 12), date(2026, 11, 13), "Tugas lapangan pendataan"),
+    )
+    made = 0
+    for i, person in enumerate(picks):
+        actor = Actor(f"demo:{person.nip}", GRANTS["staff"], person.id, frozenset())
+        kind, start, end, reason = plan[i % len(plan)]
+        if i >= 10:  # two requests still waiting for December
+            kind, start, end, reason = (
+                "annual",
+                date(2026, 12, 7 + i),
+                date(2026, 12, 7 + i),
+                "Cuti tahunan",
+            )
+        evidence = None if kind == "annual" else absences.Evidence("surat.pdf", b"%PDF-1.4\n")
+        absence = absences.submit(
+            session,
+            actor,
+            kind=kind,
+            start_day=start,
+            end_day=end,
+            reason=reason,
+            evidence=evidence,
+            today=TODAY,
+        )
+        made += 1
+        if i >= 10:
+            continue
+        approve = i != 9
+        absences.decide(
+            session,
+            decider,
+            absence.id,
+            approve=approve,
+            note="" if approve else "Lampirkan surat tugas",
+            today=TODAY,
+        )
+    return made
+
+
+def _month(  # noqa: PLR0917 - one private step of seed()
+    session: Session,
+    rng: random.Random,
+    people: list[Staff],
+    habits: dict[int, str],
+    offices: dict[int, Office],
+    roots: dict[int, int],
+    duties: dict[int, list[Duty]],
+) -> dict[str, int]:
+    """November and December 1-3: punches, day records and work logs, in bulk.
+
+    The demo's office hours are the regency's for everyone, so one person's day facts
+    give every day's expected hours; each person's approved absences excuse theirs.
+    """
+    if not people:
+        return {"punches": 0, "logs": 0}
+    sample = people[0].id
+    days = [
+        f
+        for f in [
+            *runs.facts_for_month(session, YEAR, MONTH, month_end(YEAR, MONTH), [sample])[sample],
+            *runs.facts_for_month(session, 2026, 12, TODAY, [sample])[sample],
+        ]
+        if f.expected is not None
+    ]
+    excused = {
+        (a.staff_id, day)
+        for a in session.scalars(select(Absence).where(Absence.status == "approved"))
+        for day in absences.approved_days([a])
+    }
+    punches: list[dict[str, Any]] = []
+    logs: list[dict[str, Any]] = []
+    for person in people:
+        habit = habits[person.id]
+        _share, p_late, p_absent, (lo, hi) = HABITS[habit]
+        office = offices[roots[person.unit_id]]
+        unit_duties = duties[person.unit_id]
+        for fact in days:
+            if (person.id, fact.day) in excused or rng.random() < p_absent:
+                continue
+            punches += _day_punches(rng, person.id, fact, p_late, office)
+            logs += _day_logs(rng, person.id, fact.day, unit_duties, rng.randint(lo, hi))
+    _copy(session, Punch, punches)
+    _day_records(session)
+    _copy(session, WorkLog, logs)
+    return {"punches": len(punches), "logs": len(logs)}
+
+
+def _copy(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Write ``rows`` with COPY: a month of a regency is ~100,000 rows, which inserts
+    would take minutes to write on a busy database and COPY takes seconds."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    session.flush()
+    connection = session.connection()
+    # The regency's schema, as the session's own statements are translated to it.
+    schema = (connection.get_execution_options().get("schema_translate_map") or {}).get(None)
+    table = (
+        sql.Identifier(schema, model.__table__.name)
+        if schema
+        else sql.Identifier(model.__table__.name)
+    )
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        table, sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    )
+    raw = connection.connection.driver_connection
+    if raw is None:  # a live transaction always has its driver connection
+        raise RuntimeError("no database connection")
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
+def _day_punches(
+    rng: random.Random, staff_id: int, fact: tpp.DayFact, p_late: float, office: Office
+) -> list[dict[str, Any]]:
+    if fact.expected is None:
+        return []
+    start, end = fact.expected.start, fact.expected.end
+    if rng.random() < p_late:
+        late = rng.randint(1, 30) if rng.random() < 0.75 else rng.randint(31, 100)
+        at_in = start + timedelta(minutes=late, seconds=rng.randint(0, 59))
+    else:
+        at_in = start - timedelta(minutes=rng.randint(2, 35), seconds=rng.randint(0, 59))
+    out_roll = rng.random()
+    at_out: datetime | None
+    if out_roll < 0.02:
+        at_out = None  # forgot to check out
+    elif out_roll < 0.06:
+        at_out = end - timedelta(minutes=rng.randint(5, 70))
+    else:
+        at_out = end + timedelta(minutes=rng.randint(0, 45), seconds=rng.randint(0, 59))
+    flagged = rng.random() < 0.004
+    rows = []
+    for kind, at in (("in", at_in), ("out", at_out)):
+        if at is None:
+            continue
+        outside = flagged and kind == "in"
+        jitter = 0.02 if outside else 0.0004
+        rows.append(
+            {
+                "staff_id": staff_id,
+                "idempotency_key": f"demo-{fact.day.isoformat()}-{kind}",
+                "kind": kind,
+                "source": "mobile",
+                "at": at.astimezone(UTC),
+                "day": fact.day,
+                "device_at": at.astimezone(UTC),
+                "received_at": at.astimezone(UTC),
+                "latitude": round(office.latitude + rng.uniform(-jitter, jitter), 6),
+                "longitude": round(office.longitude + rng.uniform(-jitter, jitter), 6),
+                "accuracy_m": float(rng.randint(6, 35)),
+                "device_id": f"demo-hp-{staff_id}",
+                "office_id": None if outside else office.id,
+                "flags": ["outside_geofence"] if outside else [],
+                "review": "pending" if outside else "accepted",
+                "reviewed_by": None,
+            }
+        )
+    return rows
+
+
+def _day_records(session: Session) -> None:
+    """One record per person per day, as ``attendance.rebuild_day`` builds it: the first
+    accepted check-in, the last accepted check-out, the count waiting for review."""
+    accepted_in = and_(Punch.kind == "in", Punch.review == "accepted")
+    accepted_out = and_(Punch.kind == "out", Punch.review == "accepted")
+    ids = ARRAY(BigInteger)
+    first_in = type_coerce(
+        func.array_agg(aggregate_order_by(Punch.id, Punch.at.asc(), Punch.id.asc())).filter(
+            accepted_in
+        ),
+        ids,
+    )[1]
+    last_out = type_coerce(
+        func.array_agg(aggregate_order_by(Punch.id, Punch.at.desc(), Punch.id.desc())).filter(
+            accepted_out
+        ),
+        ids,
+    )[1]
+    rows = select(
+        Punch.staff_id,
+        Punch.day,
+        func.min(Punch.at).filter(accepted_in),
+        first_in,
+        func.max(Punch.at).filter(accepted_out),
+        last_out,
+        func.count().filter(Punch.review == "pending"),
+    ).group_by(Punch.staff_id, Punch.day)
+    session.execute(
+        insert(AttendanceDay).from_select(
+            [
+                "staff_id",
+                "day",
+                "check_in",
+                "check_in_punch_id",
+                "check_out",
+                "check_out_punch_id",
+                "pending",
+            ],
+            rows,
+        )
+    )
+
+
+def _day_logs(
+    rng: random.Random, staff_id: int, day: date, duties: list[Duty], budget: int
+) -> list[dict[str, Any]]:
+    """A day's activities from 08.00, standard minutes times output, up to ``budget``."""
+    rows: list[dict[str, Any]] = []
+    if not duties:
+        return rows
+    clock = 8 * 60
+    december = day >= date(2026, 12, 1)
+    while budget > 0 and clock < 16 * 60:
+        duty = rng.choice(duties)
+        quantity = max(1, min(budget // duty.standard_minutes, rng.randint(3, 24)))
+        minutes = min(duty.standard_minutes * quantity, 16 * 60 - clock)
+        start = time(clock // 60, clock % 60)
+        clock += minutes
+        end = time(clock // 60, clock % 60) if clock < 24 * 60 else time(23, 59)
+        credited = worklogs.credited_minutes(duty.standard_minutes, quantity, start, end)
+        returned = not december and rng.random() < 0.01
+        rows.append(
+            {
+                "staff_id": staff_id,
+                "day": day,
+                "duty_id": duty.id,
+                "start_time": start,
+                "end_time": end,
+                "quantity": quantity,
+                "minutes": credited,
+                "output": f"{quantity} {duty.output_unit} selesai",
+                "evidence_url": None,
+                "status": "submitted" if december else ("returned" if returned else "approved"),
+                "note": "Lengkapi bukti dukung" if returned else None,
+                "decided_by": None if december else "demo",
+                "decided_at": None if december else datetime.combine(day, time(17, 0), UTC),
+            }
+        )
+        budget -= credited
+        clock += rng.choice((0, 10, 15))
+    return rows

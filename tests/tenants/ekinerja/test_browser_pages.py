@@ -1,0 +1,53 @@
+"""My attendance and my TPP on a phone (390 x 844) in Chromium: nothing wider than the
+screen, and the deduction lines are there to read."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import PASSWORD, watch_csp
+from tests.support.browser import PHONE, shot
+from tests.support.ekinerja_pages import build
+
+pytestmark = pytest.mark.browser
+WIDER = "document.documentElement.scrollWidth <= window.innerWidth"
+
+
+def test_my_attendance_and_my_tpp_fit_a_phone(server, chromium, provision, tenant_db):
+    slug = provision(apps=("ekinerja",))
+    with tenant_db(slug) as session:
+        build(session)
+    base = f"{server}/t/{slug}"
+    refused: list[str] = []
+    context = watch_csp(chromium.new_context(viewport=PHONE, locale="id-ID"), refused)
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.fill("#email", "pegawai@example.go.id")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+    page.goto(f"{base}/ekinerja/?year=2026&month=11")
+    page.wait_for_selector("#ekn-days")
+    assert page.locator("tr[data-state='present']").count() == 4
+    assert page.locator("tr[data-state='excused']").count() == 2
+    shot(page, "ekinerja-attendance-phone")
+    assert page.evaluate(WIDER), page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right"
+        " > window.innerWidth).slice(0, 5).map(e => e.tagName + '.' + e.className + ' '"
+        " + Math.round(e.getBoundingClientRect().right))"
+    )
+
+    page.click("text=Mengapa TPP saya dipotong?")
+    page.wait_for_selector("#ekn-lines")
+    late = page.locator("#ekn-lines li[data-component='late']").first
+    assert late.is_visible()
+    assert "Senin, 2 November 2026" in late.inner_text()
+    assert "late_bands[0]" in late.inner_text()
+    for item in page.locator("#ekn-lines li").all():
+        assert item.is_visible()
+        box = item.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert page.evaluate(WIDER), page.evaluate("document.documentElement.scrollWidth")
+    shot(page, "ekinerja-tpp-phone")
+    assert refused == []
