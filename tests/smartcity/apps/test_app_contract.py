@@ -93,6 +93,7 @@ def test_a_report_renders_a_format_with_its_own_renderer(state, provision, tenan
 def test_the_worker_imports_the_declared_task_module_not_one_named_tasks(state):
     assert register_app_tasks(state.registry) == [
         "tests.apps.noticeboard.chores",
+        "tenants.ekinerja.tasks",
         "tenants.pelayanan.periodic",
         "tenants.sakip.warnings",
     ]

@@ -541,6 +541,7 @@ def test_deleting_a_line_or_a_plan_and_opening_the_revision_ask_first(app, regen
         fiscal_year = get_year(session, 2026)
         review.transition(session, plan_id, "submit", note=None, actor=opds.head)
         review.transition(session, plan_id, "lock", note=None, actor=CHAIR)
+        agree_kua_ppas(session, fiscal_year)
         for stage in ("rka", "apbd", "dpa"):
             stages.take_snapshot(
                 session, fiscal_year, stage, document=stage_document(stage), actor=CHAIR
