@@ -18,9 +18,13 @@ import pstats
 import sys
 import time
 import uuid
+from collections import defaultdict
+from collections.abc import Callable
 
 from _common import APPS, ROOT, bench_database, count_round_trips, create_bench_app, percentile
 from ekinerja_checkin import EKINERJA, OFFICE, set_up
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(ROOT))
 
@@ -31,6 +35,8 @@ def main() -> None:
     parser.add_argument("--staff", type=int, default=5)
     parser.add_argument("--punches", type=int, default=200)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--timing", action="store_true", help="time per statement")
+    parser.add_argument("--sort", default="cumulative", help="cProfile order (e.g. tottime)")
     parser.add_argument("--show", action="store_true", help="print one check-in's SQL")
     args = parser.parse_args()
     with bench_database(APPS=(*APPS, EKINERJA), DB_POOL_SIZE=2) as settings:
@@ -76,25 +82,58 @@ def main() -> None:
         for label, n in sent.most_common():
             print(f"  {n / args.punches:5g}  {label}")
         if args.show:
-            from sqlalchemy import event
-            from sqlalchemy.engine import Engine
-
-            def show(*args: object) -> None:
-                statement = str(args[2])
-                print("SQL:", " ".join(statement.split())[:300])
-
-            event.listen(Engine, "before_cursor_execute", show)
-            one(0)
-            event.remove(Engine, "before_cursor_execute", show)
+            show_statements(lambda: one(0))
+        if args.timing:
+            time_statements(lambda: [one(i) for i in range(args.punches)], args.punches)
         if args.profile:
-            profiler = cProfile.Profile()
-            profiler.enable()
-            for i in range(args.punches):
-                one(i)
-            profiler.disable()
-            out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
-            print(out.getvalue())
+            profile(lambda: [one(i) for i in range(args.punches)], args.sort)
+
+
+def show_statements(run: Callable[[], object]) -> None:
+    """Print each statement ``run`` sends."""
+
+    def show(*args: object) -> None:
+        print("SQL:", " ".join(str(args[2]).split())[:300])
+
+    event.listen(Engine, "before_cursor_execute", show)
+    try:
+        run()
+    finally:
+        event.remove(Engine, "before_cursor_execute", show)
+
+
+def time_statements(run: Callable[[], object], per: int) -> None:
+    """Time in the driver per statement kind (its first words), per check-in."""
+    spent: dict[str, float] = defaultdict(float)
+    began: list[float] = []
+
+    def before(*_args: object) -> None:
+        began.append(time.perf_counter())
+
+    def after(*args: object) -> None:
+        words = str(args[2]).split()
+        spent[" ".join(words[:4])[:90]] += time.perf_counter() - began.pop()
+
+    event.listen(Engine, "before_cursor_execute", before)
+    event.listen(Engine, "after_cursor_execute", after)
+    try:
+        run()
+    finally:
+        event.remove(Engine, "before_cursor_execute", before)
+        event.remove(Engine, "after_cursor_execute", after)
+    print("time in the driver per check-in, by statement:")
+    for label, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+        print(f"  {seconds / per * 1000:6.2f} ms  {label}")
+
+
+def profile(run: Callable[[], object], sort: str) -> None:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run()
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats(sort).print_stats(45)
+    print(out.getvalue())
 
 
 if __name__ == "__main__":

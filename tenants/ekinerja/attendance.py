@@ -6,8 +6,10 @@ it came, with flags for whatever makes it suspect: outside every fence, a mock
 location, an impossible jump from the previous punch, poor accuracy, a device
 clock far from ours. A clean punch counts at once; a flagged one waits for the
 supervisor (``review``), so nothing suspect is silently trusted and nothing is
-silently lost. The day record is rebuilt from the accepted punches under a
-row lock on the person, so concurrent punches never lose each other.
+silently lost. Under a row lock on the person (so concurrent punches never lose
+each other) a new punch is folded into its day record in the statement that
+inserts it; a review rebuilds the day from its accepted punches, which gives the
+same record.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ def fences_for(session: Session, unit_id: int) -> list[tuple[Office, geo.Fence]]
         .cte("chain", recursive=True)
     )
     parent = aliased(OrgUnit)
-    chain = chain.union(
+    chain = chain.union_all(
         select(parent.id, parent.parent_id, chain.c.depth + 1)
         .join(chain, parent.id == chain.c.parent_id)
         .where(chain.c.depth < _MAX_DEPTH)
