@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,7 +29,20 @@ from smartcity.toolkit import (
     record_audit,
     tenant_settings,
 )
-from sqlalchemy import and_, case, exists, literal, or_, select, tuple_
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    Select,
+    and_,
+    bindparam,
+    case,
+    exists,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, aliased
 
@@ -76,22 +90,7 @@ def fences_for(session: Session, unit_id: int) -> list[tuple[Office, geo.Fence]]
     One statement: the unit's chain of ancestors (a recursive query, nearest first)
     joined to the offices; the nearest level that has any wins.
     """
-    chain = (
-        select(OrgUnit.id.label("unit_id"), OrgUnit.parent_id, literal(0).label("depth"))
-        .where(OrgUnit.id == unit_id)
-        .cte("chain", recursive=True)
-    )
-    parent = aliased(OrgUnit)
-    chain = chain.union_all(
-        select(parent.id, parent.parent_id, chain.c.depth + 1)
-        .join(chain, parent.id == chain.c.parent_id)
-        .where(chain.c.depth < _MAX_DEPTH)
-    )
-    rows = session.execute(
-        select(Office, chain.c.depth)
-        .join(chain, Office.org_unit_id == chain.c.unit_id)
-        .order_by(chain.c.depth, Office.id)
-    ).all()
+    rows = session.execute(_fences_statement(), {"unit_id": unit_id}).all()
     if not rows:
         return []
     nearest = rows[0].depth
@@ -111,6 +110,27 @@ def fences_for(session: Session, unit_id: int) -> list[tuple[Office, geo.Fence]]
 
 #: A unit tree deeper than this is a cycle in the data, not a real hierarchy.
 _MAX_DEPTH = 64
+
+
+@cache
+def _fences_statement() -> Select[Any]:
+    """Built once (a check-in is frequent; building costs more than running)."""
+    chain = (
+        select(OrgUnit.id.label("unit_id"), OrgUnit.parent_id, literal(0).label("depth"))
+        .where(OrgUnit.id == bindparam("unit_id"))
+        .cte("chain", recursive=True)
+    )
+    parent = aliased(OrgUnit)
+    chain = chain.union_all(
+        select(parent.id, parent.parent_id, chain.c.depth + 1)
+        .join(chain, parent.id == chain.c.parent_id)
+        .where(chain.c.depth < _MAX_DEPTH)
+    )
+    return (
+        select(Office, chain.c.depth)
+        .join(chain, Office.org_unit_id == chain.c.unit_id)
+        .order_by(chain.c.depth, Office.id)
+    )
 
 
 def _when(
@@ -201,38 +221,10 @@ def _before(session: Session, staff_id: int, key: str, at: datetime, local_day: 
     runs overnight. Read after the person's row lock, so a punch committed meanwhile
     is seen."""
 
-    def last(column: Any) -> Any:
-        return (
-            select(column)
-            .where(
-                Punch.staff_id == staff_id,
-                Punch.latitude.is_not(None),
-                Punch.review != "rejected",
-                Punch.at <= at,
-            )
-            .order_by(Punch.at.desc(), Punch.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-
     previous_day = local_day - timedelta(days=1)
     row = session.execute(
-        select(
-            select(Punch.id)
-            .where(Punch.staff_id == staff_id, Punch.idempotency_key == key)
-            .scalar_subquery()
-            .label("existing_id"),
-            last(Punch.latitude).label("latitude"),
-            last(Punch.longitude).label("longitude"),
-            last(Punch.at).label("at"),
-            exists()
-            .where(
-                ShiftAssignment.staff_id == staff_id,
-                ShiftAssignment.day == previous_day,
-                ShiftAssignment.end_time <= ShiftAssignment.start_time,
-            )
-            .label("overnight"),
-        )
+        _before_statement(),
+        {"staff_id": staff_id, "key": key, "at": at, "previous_day": previous_day},
     ).one()
     previous = (
         (row.latitude, row.longitude, row.at)
@@ -241,6 +233,43 @@ def _before(session: Session, staff_id: int, key: str, at: datetime, local_day: 
     )
     return _Before(
         row.existing_id, previous, frozenset({previous_day}) if row.overnight else frozenset()
+    )
+
+
+@cache
+def _before_statement() -> Select[Any]:
+    """Built once, with bound parameters (see :func:`_fences_statement`)."""
+    staff_id = bindparam("staff_id", type_=BigInteger)
+
+    def last(column: Any) -> Any:
+        return (
+            select(column)
+            .where(
+                Punch.staff_id == staff_id,
+                Punch.latitude.is_not(None),
+                Punch.review != "rejected",
+                Punch.at <= bindparam("at", type_=DateTime(timezone=True)),
+            )
+            .order_by(Punch.at.desc(), Punch.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    return select(
+        select(Punch.id)
+        .where(Punch.staff_id == staff_id, Punch.idempotency_key == bindparam("key"))
+        .scalar_subquery()
+        .label("existing_id"),
+        last(Punch.latitude).label("latitude"),
+        last(Punch.longitude).label("longitude"),
+        last(Punch.at).label("at"),
+        exists()
+        .where(
+            ShiftAssignment.staff_id == staff_id,
+            ShiftAssignment.day == bindparam("previous_day", type_=Date),
+            ShiftAssignment.end_time <= ShiftAssignment.start_time,
+        )
+        .label("overnight"),
     )
 
 
@@ -340,6 +369,26 @@ def record_punch(
     return stored, True
 
 
+#: The columns a new punch is inserted with.
+_PUNCH_COLUMNS = (
+    "staff_id",
+    "idempotency_key",
+    "kind",
+    "source",
+    "at",
+    "day",
+    "device_at",
+    "received_at",
+    "latitude",
+    "longitude",
+    "accuracy_m",
+    "device_id",
+    "office_id",
+    "flags",
+    "review",
+)
+
+
 def _insert_with_day(session: Session, values: dict[str, Any]) -> Punch | None:
     """Insert the punch and fold it into its day record, in one statement; None if the
     key was taken meanwhile (then nothing changes).
@@ -350,10 +399,24 @@ def _insert_with_day(session: Session, values: dict[str, Any]) -> Punch | None:
     check-out if it comes after; a pending one adds to the count. The person's row
     lock keeps the day record and its punches in step.
     """
+    params = {f"p_{name}": value for name, value in values.items()}
+    return session.scalars(
+        _insert_with_day_statement(), params, execution_options={"populate_existing": True}
+    ).first()
+
+
+@cache
+def _insert_with_day_statement() -> Any:
+    """Built once, with a bound parameter ``p_<column>`` per punch column."""
     punch_table = Punch.__table__
     new = (
         insert(Punch)
-        .values(**values)
+        .values(
+            {
+                name: bindparam(f"p_{name}", type_=punch_table.c[name].type)
+                for name in _PUNCH_COLUMNS
+            }
+        )
         .on_conflict_do_nothing(index_elements=["staff_id", "idempotency_key"])
         .returning(*punch_table.c)
         .cte("new_punch")
@@ -414,7 +477,7 @@ def _insert_with_day(session: Session, values: dict[str, Any]) -> Punch | None:
         },
     )
     statement = select(Punch).from_statement(select(*new.c).add_cte(day_row.cte("new_day")))
-    return session.scalars(statement, execution_options={"populate_existing": True}).first()
+    return statement
 
 
 def _suspect(flags: list[str]) -> bool:
