@@ -112,6 +112,13 @@ class Actor:
             raise Forbidden(M("you do not manage this unit"), {"org_unit_id": "not yours"})
 
 
+def own_staff_id(session: Session, principal: TenantPrincipal) -> int:
+    """The staff member the signed-in user is (what recording one's own punch needs,
+    without the unit memberships an :class:`Actor` also reads); 403 without one."""
+    staff_id = session.scalar(select(Account.staff_id).where(Account.user_id == principal.user.id))
+    return Actor(principal.label, frozenset(principal.permissions), staff_id, None).require_staff()
+
+
 def actor_for(session: Session, principal: TenantPrincipal) -> Actor:
     perms = frozenset(principal.permissions)
     staff_id = session.scalar(select(Account.staff_id).where(Account.user_id == principal.user.id))

@@ -28,7 +28,7 @@ from smartcity.toolkit import (
 
 from . import absences, attendance, objections, periods, photos, runs, setup, worklogs
 from . import settings as ekn_settings
-from .access import APPROVE, REGENCY, SELF, UNIT, VIEW_ALL, Actor, actor_for
+from .access import APPROVE, REGENCY, SELF, UNIT, VIEW_ALL, Actor, actor_for, own_staff_id
 from .messages import M
 from .models import Absence, Punch, WorkLog
 from .people import is_supervisor_of, link_account, staff_or_404
@@ -340,7 +340,7 @@ def _month(year: int, month: int) -> None:
 def punch(body: EknCheckinBody) -> tuple[Response, int]:
     """The selfie is checked before anything is recorded, and kept only with a new
     punch (a retry does not replace it)."""
-    actor = _actor()
+    staff_id = own_staff_id(g.db, require_user())
     selfie = None
     if body.selfie_base64:
         try:
@@ -350,9 +350,7 @@ def punch(body: EknCheckinBody) -> tuple[Response, int]:
                 M("the selfie is not valid base64"), {"selfie_base64": "base64"}
             ) from error
         selfie = photos.clean(raw)
-    stored, created = attendance.record_punch(
-        g.db, actor.require_staff(), body.as_punch(), source="mobile"
-    )
+    stored, created = attendance.record_punch(g.db, staff_id, body.as_punch(), source="mobile")
     out = punch_out(stored, created)
     if created and selfie is not None:
         photos.keep(g.db, stored, *selfie)
@@ -371,8 +369,7 @@ def punch(body: EknCheckinBody) -> tuple[Response, int]:
 def punch_batch(body: EknBatchIn) -> tuple[Response, int]:
     """Each punch is taken or refused on its own (a savepoint each): the phone learns
     which to keep and which to drop, and a retried batch creates nothing twice."""
-    actor = _actor()
-    staff_id = actor.require_staff()
+    staff_id = own_staff_id(g.db, require_user())
     results: list[EknBatchItem] = []
     for item in body.punches:
         try:

@@ -6,33 +6,51 @@ it came, with flags for whatever makes it suspect: outside every fence, a mock
 location, an impossible jump from the previous punch, poor accuracy, a device
 clock far from ours. A clean punch counts at once; a flagged one waits for the
 supervisor (``review``), so nothing suspect is silently trusted and nothing is
-silently lost. The day record is rebuilt from the accepted punches under a
-row lock on the person, so concurrent punches never lose each other.
+silently lost. Under a row lock on the person (so concurrent punches never lose
+each other) a new punch is folded into its day record in the statement that
+inserts it; a review rebuilds the day from its accepted punches, which gives the
+same record.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from smartcity.toolkit import (
     Conflict,
     Forbidden,
     InvalidInput,
+    OrgUnit,
     Staff,
     record_audit,
     tenant_settings,
 )
-from sqlalchemy import select
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    Select,
+    and_,
+    bindparam,
+    case,
+    exists,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from . import geo
 from .access import Actor
 from .messages import M
-from .models import AttendanceDay, Office, Punch, ShiftAssignment
-from .people import is_supervisor_of, staff_or_404, unit_chain
+from .models import AttendanceDay, Office, Punch, Settings, ShiftAssignment
+from .people import is_supervisor_of, staff_or_404
 from .schedule import attendance_day
 from .settings import EkinerjaSettings
 from .settings import load as load_settings
@@ -67,22 +85,52 @@ def lock_person(session: Session, staff_id: int) -> Staff:
 
 
 def fences_for(session: Session, unit_id: int) -> list[tuple[Office, geo.Fence]]:
-    """The offices of the person's unit, else of the nearest ancestor that has some."""
-    for level in unit_chain(session, unit_id):
-        offices = session.scalars(select(Office).where(Office.org_unit_id == level)).all()
-        if offices:
-            return [
-                (
-                    o,
-                    geo.Fence(
-                        (o.latitude, o.longitude),
-                        o.radius_m,
-                        tuple((p[0], p[1]) for p in (o.polygon or [])),
-                    ),
-                )
-                for o in offices
-            ]
-    return []
+    """The offices of the person's unit, else of the nearest ancestor that has some.
+
+    One statement: the unit's chain of ancestors (a recursive query, nearest first)
+    joined to the offices; the nearest level that has any wins.
+    """
+    rows = session.execute(_fences_statement(), {"unit_id": unit_id}).all()
+    if not rows:
+        return []
+    nearest = rows[0].depth
+    return [
+        (
+            o,
+            geo.Fence(
+                (o.latitude, o.longitude),
+                o.radius_m,
+                tuple((p[0], p[1]) for p in (o.polygon or [])),
+            ),
+        )
+        for o, depth in rows
+        if depth == nearest
+    ]
+
+
+#: A unit tree deeper than this is a cycle in the data, not a real hierarchy.
+_MAX_DEPTH = 64
+
+
+@cache
+def _fences_statement() -> Select[Any]:
+    """Built once (a check-in is frequent; building costs more than running)."""
+    chain = (
+        select(OrgUnit.id.label("unit_id"), OrgUnit.parent_id, literal(0).label("depth"))
+        .where(OrgUnit.id == bindparam("unit_id"))
+        .cte("chain", recursive=True)
+    )
+    parent = aliased(OrgUnit)
+    chain = chain.union_all(
+        select(parent.id, parent.parent_id, chain.c.depth + 1)
+        .join(chain, parent.id == chain.c.parent_id)
+        .where(chain.c.depth < _MAX_DEPTH)
+    )
+    return (
+        select(Office, chain.c.depth)
+        .join(chain, Office.org_unit_id == chain.c.unit_id)
+        .order_by(chain.c.depth, Office.id)
+    )
 
 
 def _when(
@@ -119,6 +167,8 @@ def _place_flags(
     punch: PunchIn,
     at: datetime,
     rules: EkinerjaSettings,
+    *,
+    previous: tuple[float, float, datetime] | None,
 ) -> tuple[int | None, list[str]]:
     if punch.latitude is None or punch.longitude is None:
         raise InvalidInput(M("a mobile punch needs its location"), {"latitude": "required"})
@@ -147,24 +197,95 @@ def _place_flags(
             )
         else:
             flags.append("outside_geofence")
-    previous = session.execute(
-        select(Punch.latitude, Punch.longitude, Punch.at)
-        .where(
-            Punch.staff_id == person.id,
-            Punch.latitude.is_not(None),
-            Punch.review != "rejected",
-            Punch.at <= at,
-        )
-        .order_by(Punch.at.desc())
-        .limit(1)
-    ).first()
-    if previous is not None and previous.latitude is not None and previous.longitude is not None:
+    if previous is not None:
         speed = geo.implied_speed_kmh(
-            (previous.latitude, previous.longitude), point, (at - previous.at).total_seconds()
+            (previous[0], previous[1]), point, (at - previous[2]).total_seconds()
         )
         if speed > rules.max_speed_kmh:
             flags.append("impossible_jump")
     return office_id, flags
+
+
+@dataclass(frozen=True)
+class _Before:
+    """What the database holds that a new punch is judged against (read under the lock)."""
+
+    existing_id: int | None
+    previous: tuple[float, float, datetime] | None
+    overnight: frozenset[date]
+
+
+def _before(session: Session, staff_id: int, key: str, at: datetime, local_day: date) -> _Before:
+    """In one statement: the punch this key already made, the person's last located
+    punch up to ``at`` (for the impossible-jump check) and whether yesterday's shift
+    runs overnight. Read after the person's row lock, so a punch committed meanwhile
+    is seen."""
+
+    previous_day = local_day - timedelta(days=1)
+    row = session.execute(
+        _before_statement(),
+        {"staff_id": staff_id, "key": key, "at": at, "previous_day": previous_day},
+    ).one()
+    previous = (
+        (row.latitude, row.longitude, row.at)
+        if row.at is not None and row.latitude is not None and row.longitude is not None
+        else None
+    )
+    return _Before(
+        row.existing_id, previous, frozenset({previous_day}) if row.overnight else frozenset()
+    )
+
+
+@cache
+def _before_statement() -> Select[Any]:
+    """Built once, with bound parameters (see :func:`_fences_statement`)."""
+    staff_id = bindparam("staff_id", type_=BigInteger)
+
+    def last(column: Any) -> Any:
+        return (
+            select(column)
+            .where(
+                Punch.staff_id == staff_id,
+                Punch.latitude.is_not(None),
+                Punch.review != "rejected",
+                Punch.at <= bindparam("at", type_=DateTime(timezone=True)),
+            )
+            .order_by(Punch.at.desc(), Punch.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    return select(
+        select(Punch.id)
+        .where(Punch.staff_id == staff_id, Punch.idempotency_key == bindparam("key"))
+        .scalar_subquery()
+        .label("existing_id"),
+        last(Punch.latitude).label("latitude"),
+        last(Punch.longitude).label("longitude"),
+        last(Punch.at).label("at"),
+        exists()
+        .where(
+            ShiftAssignment.staff_id == staff_id,
+            ShiftAssignment.day == bindparam("previous_day", type_=Date),
+            ShiftAssignment.end_time <= ShiftAssignment.start_time,
+        )
+        .label("overnight"),
+    )
+
+
+def lock_with_settings(session: Session, staff_id: int) -> tuple[Staff, EkinerjaSettings]:
+    """The person's row locked (as :func:`lock_person`) and the regency's e-Kinerja
+    settings, in one statement."""
+    row = session.execute(
+        select(Staff, Settings)
+        .outerjoin(Settings, Settings.id == 1)
+        .where(Staff.id == staff_id)
+        .with_for_update(of=Staff, key_share=True)
+    ).first()
+    if row is None:
+        return staff_or_404(session, staff_id), load_settings(session)
+    person, stored = row
+    return person, EkinerjaSettings.model_validate(stored.values if stored is not None else {})
 
 
 def record_punch(
@@ -180,6 +301,11 @@ def record_punch(
 
     A key seen before returns the first punch unchanged: the unique constraint on
     (staff, key) decides, so two concurrent retries still make one punch.
+
+    The round trips are few on purpose (the morning peak): the lock with the
+    settings, the regency's time zone, one look at what came before (key, last
+    punch, overnight shift), the offices, and one statement that inserts the punch
+    and brings its day record up to date.
     """
     if punch.kind not in ("in", "out"):
         raise InvalidInput(M("a punch is a check-in or a check-out"), {"kind": "in or out"})
@@ -189,11 +315,21 @@ def record_punch(
             M("an idempotency key of 1 to 80 characters is required"),
             {"idempotency_key": "required"},
         )
-    person = lock_person(session, staff_id)
-    if existing := _by_key(session, staff_id, key):
-        return existing, False
+    person, rules = lock_with_settings(session, staff_id)
     now = now or datetime.now(UTC)
-    rules = load_settings(session)
+    tz = zone(session)
+    device = punch.device_time
+    # The moment the punch would count for (``_when`` decides, and refuses, below;
+    # a refused punch never uses what was read for this guess).
+    guess = (
+        device if source == "offline" and device is not None and device.tzinfo is not None else now
+    )
+    local_guess = guess.astimezone(tz)
+    before = _before(session, staff_id, key, guess, local_guess.date())
+    if before.existing_id is not None:
+        existing = session.get(Punch, before.existing_id)
+        if existing is not None:
+            return existing, False
     at, flags = _when(punch, source, now, rules)
     office_id = None
     if source == "web":
@@ -203,10 +339,10 @@ def record_punch(
                 {"address": "not allowed"},
             )
     elif source in ("mobile", "offline"):
-        office_id, place = _place_flags(session, person, punch, at, rules)
+        office_id, place = _place_flags(session, person, punch, at, rules, previous=before.previous)
         flags += place
-    local = at.astimezone(zone(session))
-    day = attendance_day(local, punch.kind, _overnight_shift_days(session, staff_id, local.date()))
+    local = at.astimezone(tz)
+    day = attendance_day(local, punch.kind, before.overnight)
     values = {
         "staff_id": staff_id,
         "idempotency_key": key,
@@ -224,22 +360,124 @@ def record_punch(
         "flags": flags,
         "review": "pending" if _suspect(flags) else "accepted",
     }
-    new_id = session.scalar(
-        insert(Punch)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["staff_id", "idempotency_key"])
-        .returning(Punch.id)
-    )
-    if new_id is None:  # a concurrent retry won the race
+    stored = _insert_with_day(session, values)
+    if stored is None:  # a concurrent retry won the race
         found = _by_key(session, staff_id, key)
         if found is None:
             raise Conflict(M("the punch could not be recorded; try again"))
         return found, False
-    rebuild_day(session, staff_id, day)
-    stored = session.get(Punch, new_id)
-    if stored is None:
-        raise Conflict(M("the punch could not be recorded; try again"))
     return stored, True
+
+
+#: The columns a new punch is inserted with.
+_PUNCH_COLUMNS = (
+    "staff_id",
+    "idempotency_key",
+    "kind",
+    "source",
+    "at",
+    "day",
+    "device_at",
+    "received_at",
+    "latitude",
+    "longitude",
+    "accuracy_m",
+    "device_id",
+    "office_id",
+    "flags",
+    "review",
+)
+
+
+def _insert_with_day(session: Session, values: dict[str, Any]) -> Punch | None:
+    """Insert the punch and fold it into its day record, in one statement; None if the
+    key was taken meanwhile (then nothing changes).
+
+    Folding one new punch in is the same as rebuilding the day from all its punches
+    (``rebuild_day``): an accepted check-in becomes the day's check-in if it comes
+    before the current one (by time, then id), an accepted check-out the day's
+    check-out if it comes after; a pending one adds to the count. The person's row
+    lock keeps the day record and its punches in step.
+    """
+    params = {f"p_{name}": value for name, value in values.items()}
+    return session.scalars(
+        _insert_with_day_statement(), params, execution_options={"populate_existing": True}
+    ).first()
+
+
+@cache
+def _insert_with_day_statement() -> Any:
+    """Built once, with a bound parameter ``p_<column>`` per punch column."""
+    punch_table = Punch.__table__
+    new = (
+        insert(Punch)
+        .values(
+            {
+                name: bindparam(f"p_{name}", type_=punch_table.c[name].type)
+                for name in _PUNCH_COLUMNS
+            }
+        )
+        .on_conflict_do_nothing(index_elements=["staff_id", "idempotency_key"])
+        .returning(*punch_table.c)
+        .cte("new_punch")
+    )
+    accepted = new.c.review == "accepted"
+    is_in = and_(accepted, new.c.kind == "in")
+    is_out = and_(accepted, new.c.kind == "out")
+    day_row = insert(AttendanceDay).from_select(
+        [
+            "staff_id",
+            "day",
+            "check_in",
+            "check_in_punch_id",
+            "check_out",
+            "check_out_punch_id",
+            "pending",
+        ],
+        select(
+            new.c.staff_id,
+            new.c.day,
+            case((is_in, new.c.at)),
+            case((is_in, new.c.id)),
+            case((is_out, new.c.at)),
+            case((is_out, new.c.id)),
+            case((new.c.review == "pending", 1), else_=0),
+        ),
+    )
+    days = AttendanceDay.__table__
+    incoming = day_row.excluded
+    first_in = and_(
+        incoming.check_in.is_not(None),
+        or_(
+            days.c.check_in.is_(None),
+            tuple_(incoming.check_in, incoming.check_in_punch_id)
+            < tuple_(days.c.check_in, days.c.check_in_punch_id),
+        ),
+    )
+    last_out = and_(
+        incoming.check_out.is_not(None),
+        or_(
+            days.c.check_out.is_(None),
+            tuple_(incoming.check_out, incoming.check_out_punch_id)
+            > tuple_(days.c.check_out, days.c.check_out_punch_id),
+        ),
+    )
+    day_row = day_row.on_conflict_do_update(
+        index_elements=["staff_id", "day"],
+        set_={
+            "check_in": case((first_in, incoming.check_in), else_=days.c.check_in),
+            "check_in_punch_id": case(
+                (first_in, incoming.check_in_punch_id), else_=days.c.check_in_punch_id
+            ),
+            "check_out": case((last_out, incoming.check_out), else_=days.c.check_out),
+            "check_out_punch_id": case(
+                (last_out, incoming.check_out_punch_id), else_=days.c.check_out_punch_id
+            ),
+            "pending": days.c.pending + incoming.pending,
+        },
+    )
+    statement = select(Punch).from_statement(select(*new.c).add_cte(day_row.cte("new_day")))
+    return statement
 
 
 def _suspect(flags: list[str]) -> bool:
@@ -251,18 +489,6 @@ def _by_key(session: Session, staff_id: int, key: str) -> Punch | None:
     return session.scalar(
         select(Punch).where(Punch.staff_id == staff_id, Punch.idempotency_key == key)
     )
-
-
-def _overnight_shift_days(session: Session, staff_id: int, day: date) -> frozenset[date]:
-    previous = day - timedelta(days=1)
-    shift = session.scalar(
-        select(ShiftAssignment).where(
-            ShiftAssignment.staff_id == staff_id, ShiftAssignment.day == previous
-        )
-    )
-    if shift is not None and shift.end_time <= shift.start_time:
-        return frozenset({previous})
-    return frozenset()
 
 
 def rebuild_day(session: Session, staff_id: int, day: date) -> AttendanceDay:

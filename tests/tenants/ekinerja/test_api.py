@@ -424,3 +424,66 @@ def test_setting_up_an_org_unit_that_does_not_exist_is_a_404(client, kab):
     refused = client.post(f"{api}/duties", json=duty, headers=t["bkpsdm"])
     assert refused.status_code == 404
     assert refused.get_json()["error"]["fields"] == {"org_unit_id": "unknown"}
+
+
+def test_the_day_record_kept_up_per_punch_equals_a_rebuild_from_all_punches(kab, tenant_db):
+    """A check-in updates the day record in the statement that inserts it; in any order
+    (late offline uploads, ties, flagged punches) it must match a rebuild from scratch."""
+    slug, ids, _ = kab
+    monday = date(2026, 3, 2)
+    with tenant_db(slug) as s:
+        tz = attendance.zone(s)
+
+        def at(hour, minute):
+            return datetime.combine(monday, time(hour, minute), tz)
+
+        def mobile(key, kind, when, where=OFFICE):
+            point = attendance.PunchIn(kind, key, where[0], where[1], 10, "hp", None)
+            return attendance.record_punch(s, ids["worker"], point, source="mobile", now=when)
+
+        def offline(key, kind, device, now):
+            point = attendance.PunchIn(kind, key, OFFICE[0], OFFICE[1], 10, "hp", device)
+            return attendance.record_punch(s, ids["worker"], point, source="offline", now=now)
+
+        def kept():
+            day = attendance.days_of(s, ids["worker"], monday, monday)[0]
+            s.refresh(day)
+            return (
+                day.check_in,
+                day.check_in_punch_id,
+                day.check_out,
+                day.check_out_punch_id,
+                day.pending,
+            )
+
+        steps = [
+            lambda: mobile("a", "out", at(16, 0)),
+            lambda: offline("b", "in", at(7, 30), at(16, 10)),
+            lambda: offline("c", "out", at(12, 0), at(16, 20)),
+            lambda: mobile("d", "in", at(16, 30)),
+            lambda: mobile("e", "in", at(16, 40), where=FAR),  # outside, impossible jump
+            lambda: offline("f", "in", at(7, 30), at(16, 50)),  # ties with "b": "b" stays
+            lambda: mobile("g", "out", at(17, 0)),
+            lambda: offline("h", "out", at(17, 0), at(17, 5)),  # ties with "g": the later id
+        ]
+        punches = {}
+        for key, step in zip("abcdefgh", steps, strict=True):
+            punch, created = step()
+            assert created
+            punches[key] = punch
+            incremental = kept()
+            attendance.rebuild_day(s, ids["worker"], monday)
+            assert kept() == incremental, key
+        assert kept() == (
+            at(7, 30),
+            punches["b"].id,
+            at(17, 0),
+            punches["h"].id,
+            2,
+        )
+        # "e" is far off, and "g" back at the office 20 minutes after it: both wait.
+        assert [punches[k].review for k in "eg"] == ["pending", "pending"]
+        # A retry changes nothing, the day record included.
+        again, created = offline("c", "out", at(12, 0), at(17, 10))
+        assert not created and again.id == punches["c"].id
+        assert kept()[2:4] == (at(17, 0), punches["h"].id)

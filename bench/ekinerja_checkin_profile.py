@@ -1,0 +1,140 @@
+"""One e-Kinerja check-in, taken apart: time in-process, round trips by kind, a profile.
+
+The same set-up as ``ekinerja_checkin.py`` (regencies with one office and staff with
+bearer tokens), then ``--punches`` check-ins through the real app in this process
+(Flask's test client: the whole request path, token auth to commit, without HTTP
+and gunicorn). Prints the mean and median time per check-in, what psycopg sent
+per check-in by statement kind, and with ``--profile`` the top of a cProfile
+sorted by cumulative time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import sys
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+
+from _common import APPS, ROOT, bench_database, count_round_trips, create_bench_app, percentile
+from ekinerja_checkin import EKINERJA, OFFICE, set_up
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--regencies", type=int, default=2)
+    parser.add_argument("--staff", type=int, default=5)
+    parser.add_argument("--punches", type=int, default=200)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--timing", action="store_true", help="time per statement")
+    parser.add_argument("--sort", default="cumulative", help="cProfile order (e.g. tottime)")
+    parser.add_argument("--show", action="store_true", help="print one check-in's SQL")
+    args = parser.parse_args()
+    with bench_database(APPS=(*APPS, EKINERJA), DB_POOL_SIZE=2) as settings:
+        app = create_bench_app(settings)
+        people = set_up(app, settings, args.regencies, args.staff)
+        client = app.test_client()
+
+        def one(i: int) -> int:
+            slug, token = people[i % len(people)]
+            response = client.post(
+                f"/t/{slug}/api/v1/ekinerja/punches",
+                data=json.dumps(
+                    {
+                        "kind": ("in", "out")[(i // len(people)) % 2],
+                        "idempotency_key": uuid.uuid4().hex,
+                        "latitude": OFFICE[0] + 0.0001,
+                        "longitude": OFFICE[1] - 0.0001,
+                        "accuracy_m": 12,
+                        "device_id": "bench",
+                    }
+                ),
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            )
+            if response.status_code not in (200, 201):
+                raise SystemExit(f"check-in answered {response.status_code}: {response.data!r}")
+            return response.status_code
+
+        for i in range(len(people)):  # warm: imports, pools, caches
+            one(i)
+        times = []
+        with count_round_trips() as sent:
+            for i in range(args.punches):
+                started = time.perf_counter()
+                one(i)
+                times.append(time.perf_counter() - started)
+        mean = sum(times) / len(times) * 1000
+        print(
+            f"{args.punches} check-ins in-process: mean {mean:.1f} ms, "
+            f"p50 {percentile(times, 50) * 1000:.1f} ms, p99 {percentile(times, 99) * 1000:.1f} ms"
+        )
+        total = sum(sent.values())
+        print(f"round trips per check-in: {total / args.punches:g}")
+        for label, n in sent.most_common():
+            print(f"  {n / args.punches:5g}  {label}")
+        if args.show:
+            show_statements(lambda: one(0))
+        if args.timing:
+            time_statements(lambda: [one(i) for i in range(args.punches)], args.punches)
+        if args.profile:
+            profile(lambda: [one(i) for i in range(args.punches)], args.sort)
+
+
+def show_statements(run: Callable[[], object]) -> None:
+    """Print each statement ``run`` sends."""
+
+    def show(*args: object) -> None:
+        print("SQL:", " ".join(str(args[2]).split())[:300])
+
+    event.listen(Engine, "before_cursor_execute", show)
+    try:
+        run()
+    finally:
+        event.remove(Engine, "before_cursor_execute", show)
+
+
+def time_statements(run: Callable[[], object], per: int) -> None:
+    """Time in the driver per statement kind (its first words), per check-in."""
+    spent: dict[str, float] = defaultdict(float)
+    began: list[float] = []
+
+    def before(*_args: object) -> None:
+        began.append(time.perf_counter())
+
+    def after(*args: object) -> None:
+        words = str(args[2]).split()
+        spent[" ".join(words[:4])[:90]] += time.perf_counter() - began.pop()
+
+    event.listen(Engine, "before_cursor_execute", before)
+    event.listen(Engine, "after_cursor_execute", after)
+    try:
+        run()
+    finally:
+        event.remove(Engine, "before_cursor_execute", before)
+        event.remove(Engine, "after_cursor_execute", after)
+    print("time in the driver per check-in, by statement:")
+    for label, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+        print(f"  {seconds / per * 1000:6.2f} ms  {label}")
+
+
+def profile(run: Callable[[], object], sort: str) -> None:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run()
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats(sort).print_stats(45)
+    print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()
