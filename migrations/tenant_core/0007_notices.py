@@ -20,12 +20,12 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("users", sa.Column("locale", sa.String(length=5), nullable=True))
-    # The server default fills existing rows; the model sets the value itself.
+    # The server default fills existing rows and keeps any writer that does not name
+    # the column (an older worker during a rolling deploy, a SQL import) working.
     op.add_column(
         "users",
         sa.Column("notices_muted", sa.Boolean(), server_default=sa.false(), nullable=False),
     )
-    op.alter_column("users", "notices_muted", server_default=None)
     op.create_table(
         "user_notices",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),

@@ -22,6 +22,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -50,7 +51,7 @@ class User(TenantBase):
     #: The language of their notices by e-mail ("id" or "en"); None: the platform's default.
     locale: Mapped[str | None] = mapped_column(String(5))
     #: They asked for no notices by e-mail (the Notices page still lists them).
-    notices_muted: Mapped[bool] = mapped_column(Boolean, default=False)
+    notices_muted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class AuditEntry(TenantBase):
