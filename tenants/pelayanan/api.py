@@ -8,6 +8,7 @@ dispatch answers 404, as if it did not exist.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
@@ -128,6 +129,22 @@ class ServiceIn(BaseModel):
 class ServicePatch(BaseModel):
     components: dict[str, str] = Field(default_factory=dict, max_length=len(standards.COMPONENTS))
     promised_days: int | None = Field(None, ge=1, le=365)
+
+
+class ConsultIn(BaseModel):
+    opens: date
+    closes: date
+
+
+class ConsultRecordIn(BaseModel):
+    held_on: date
+    place: str = Field(max_length=200)
+    participants: int = Field(ge=0, le=100_000)
+    summary: str = Field(max_length=standards.MAX_TEXT)
+
+
+class ApproveIn(BaseModel):
+    response: str = Field(max_length=standards.MAX_TEXT)
 
 
 class SettingsIn(BaseModel):
@@ -310,7 +327,20 @@ def service_json(service: Service) -> dict[str, Any]:
         "promised_days": service.promised_days,
         "components": service.components,
         "missing": standards.missing(service),
+        "consultation": {
+            "opens": _iso(service.consult_opens),
+            "closes": _iso(service.consult_closes),
+            "held_on": _iso(service.consult_held_on),
+            "place": service.consult_place,
+            "participants": service.consult_participants,
+            "summary": service.consult_summary,
+            "response": service.consult_response,
+        },
     }
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 @spec.route("GET", "/services", "Service standards the caller may see")
@@ -361,15 +391,71 @@ def update_service(body: ServicePatch, service_id: int) -> Response:
 
 @spec.route(
     "POST",
-    "/services/<id:service_id>/approve",
-    "Approve a complete draft",
+    "/services/<id:service_id>/consultation",
+    "Put a complete draft to public consultation (opening and closing day)",
+    body=ConsultIn,
     errors=(403, 404, 409, 422),
 )
-def approve_service(service_id: int) -> Response:
+def consult_service(body: ConsultIn, service_id: int) -> Response:
     actor = _actor()
-    return jsonify(
-        service_json(standards.approve(g.db, actor, standards.get(g.db, actor, service_id)))
+    service = standards.get(g.db, actor, service_id)
+    standards.consult(g.db, actor, service, opens=body.opens, closes=body.closes)
+    return jsonify(service_json(service))
+
+
+@spec.route(
+    "PUT",
+    "/services/<id:service_id>/consultation/record",
+    "Record the consultation forum: date, place or medium, participants, summary",
+    body=ConsultRecordIn,
+    errors=(403, 404, 409, 422),
+)
+def record_consultation(body: ConsultRecordIn, service_id: int) -> Response:
+    actor = _actor()
+    service = standards.get(g.db, actor, service_id)
+    standards.record_consultation(
+        g.db,
+        actor,
+        service,
+        held_on=body.held_on,
+        place=body.place,
+        participants=body.participants,
+        summary=body.summary,
     )
+    return jsonify(service_json(service))
+
+
+@spec.route(
+    "GET",
+    "/services/<id:service_id>/comments",
+    "Citizens' comments on a standard's public consultation, with counts",
+    errors=(404,),
+)
+def consultation_comments(service_id: int) -> Response:
+    service = standards.get(g.db, _actor(), service_id)
+    found = standards.comments(g.db, service)
+    return jsonify(
+        count=len(found),
+        named=sum(1 for c in found if c.name),
+        anonymous=sum(1 for c in found if not c.name),
+        comments=[
+            {"id": c.id, "name": c.name, "body": c.body, "at": c.submitted_at.isoformat()}
+            for c in found
+        ],
+    )
+
+
+@spec.route(
+    "POST",
+    "/services/<id:service_id>/approve",
+    "Approve a standard whose public consultation closed, saying how comments were answered",
+    body=ApproveIn,
+    errors=(403, 404, 409, 422),
+)
+def approve_service(body: ApproveIn, service_id: int) -> Response:
+    actor = _actor()
+    service = standards.get(g.db, actor, service_id)
+    return jsonify(service_json(standards.approve(g.db, actor, service, body.response)))
 
 
 @spec.route(

@@ -312,11 +312,34 @@ def _standards(session: Session, admin: Any, units: dict[str, OrgUnit]) -> list[
             )
             # The last service of the first OPDs stays a draft or an approved one.
             if not (code == "2.18" and index == 1):
-                standards.approve(session, admin, service)
+                _consulted(session, admin, service)
                 if not (code == "2.12" and index == 2):
                     standards.publish(session, admin, service)
             made.append(service)
     return made
+
+
+def _consulted(session: Session, admin: Any, service: Service) -> None:
+    """The draft went through a public consultation last month, then was approved."""
+    day = standards.today(session)
+    standards.consult(
+        session, admin, service, opens=day - timedelta(days=45), closes=day - timedelta(days=31)
+    )
+    standards.record_consultation(
+        session,
+        admin,
+        service,
+        held_on=day - timedelta(days=35),
+        place="Forum konsultasi publik di aula OPD",
+        participants=30,
+        summary="Perwakilan warga, tokoh masyarakat dan akademisi membahas rancangan standar.",
+    )
+    standards.approve(
+        session,
+        admin,
+        service,
+        "Masukan warga telah dibahas dan dituangkan dalam komponen standar.",
+    )
 
 
 def _submission(rng: random.Random, category: str, kecamatan: list[tuple[str, str]]) -> Submission:

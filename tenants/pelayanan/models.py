@@ -166,8 +166,36 @@ class Service(Base):
     approved_by: Mapped[str | None] = mapped_column(String(254))
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The public consultation of the draft (konsultasi publik): the days citizens may
+    #: comment on the public page, inclusive, in the regency's time zone.
+    consult_opens: Mapped[date | None] = mapped_column(Date)
+    consult_closes: Mapped[date | None] = mapped_column(Date)
+    #: The record of the consultation forum: when, where or by what medium, how many
+    #: took part, what was said; and how the comments were answered (set on approval).
+    consult_held_on: Mapped[date | None] = mapped_column(Date)
+    consult_place: Mapped[str | None] = mapped_column(String(200))
+    consult_participants: Mapped[int | None] = mapped_column(Integer)
+    consult_summary: Mapped[str | None] = mapped_column(Text)
+    consult_response: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class ConsultComment(Base):
+    """A citizen's comment on a draft standard during its public consultation.
+
+    No account; ``name`` only when the citizen gave one.
+    """
+
+    __tablename__ = "pl_consult_comments"
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("pl_services.id"), index=True)
+    name: Mapped[str | None] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
     )
 
 

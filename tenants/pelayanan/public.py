@@ -331,7 +331,57 @@ def pages() -> Blueprint:
         )
 
     _survey_pages(bp)
+    _consultation_pages(bp)
     return bp
+
+
+def _consultation_page(found: tuple[Any, str], status: int = 200, **extra: Any) -> tuple[str, int]:
+    service = found[0]
+    page = render_template(
+        "pelayanan/public_consultation.html",
+        s=service,
+        opd=found[1],
+        components=standards.COMPONENTS,
+        is_open=service.consult_closes is not None
+        and standards.today(g.db) <= service.consult_closes,
+        max_name=standards.MAX_NAME,
+        max_comment=standards.MAX_COMMENT,
+        **{"form": {}, "error": None, "sent": False, **extra},
+    )
+    return page, status
+
+
+def _consultation_pages(bp: Blueprint) -> None:
+    """Draft standards in public consultation: read them, comment without an account."""
+
+    @bp.get("/consultations")
+    def consultations() -> str:
+        found = standards.in_consultation(g.db)
+        return render_template("pelayanan/public_consultations.html", found=found)
+
+    @bp.get("/consultations/<id:service_id>")
+    def consultation(service_id: int) -> tuple[str, int]:
+        found = standards.consultation_one(g.db, service_id)
+        if found is None:
+            abort(404)
+        return _consultation_page(found)
+
+    @bp.post("/consultations/<id:service_id>")
+    def comment(service_id: int) -> tuple[str, int]:
+        found = standards.consultation_one(g.db, service_id)
+        if found is None:
+            abort(404)
+        check_spam()
+        form = {
+            "name": request.form.get("name", "")[: standards.MAX_NAME + 1],
+            "body": request.form.get("body", "")[: standards.MAX_COMMENT + 1],
+        }
+        try:
+            standards.add_comment(g.db, service_id, name=form["name"], body=form["body"])
+        except ServiceError as exc:
+            g.db.rollback()
+            return _consultation_page(found, exc.status, form=form, error=exc)
+        return _consultation_page(found, 201, sent=True)
 
 
 def _survey_pages(bp: Blueprint) -> None:

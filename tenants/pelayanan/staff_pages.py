@@ -43,7 +43,22 @@ HINTS = {
     "base_url": N_("An https:// address, without query or credentials."),
     "base_url_required": N_("Required to enable the sync."),
     "token": N_("Required to enable the sync; no spaces, at most 1000 characters."),
+    "date": N_("A date as YYYY-MM-DD."),
+    "closes": N_("The consultation runs 1 to 90 days, within a year of today."),
+    "held_on": N_("A date within the past year."),
+    "place": N_("3 to 200 characters."),
+    "participants": N_("A whole number from 0 to 100000."),
+    "summary": N_("10 to 4000 characters."),
+    "response": N_("Say in 10 to 4000 characters how the comments were answered."),
+    "consult_record": N_("Record the consultation forum first."),
 }
+
+
+def _date_or_none(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat((text or "").strip()[:10])
+    except ValueError:
+        return None
 
 
 def _int_or_none(text: str | None) -> tuple[int | None, bool]:
@@ -60,7 +75,11 @@ def _int_or_none(text: str | None) -> tuple[int | None, bool]:
 
 
 def _standard_form(
-    service: Service | None, values: dict[str, Any], errors: dict[str, str], status: int = 200
+    service: Service | None,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
+    consult_values: dict[str, Any] | None = None,
 ) -> tuple[str, int]:
     actor = _actor()
     opds = [u for u in _opds() if actor.sees_unit(u.id)]
@@ -74,6 +93,10 @@ def _standard_form(
         statuses=standards.STATUSES,
         actor=actor,
         max_component=standards.MAX_COMPONENT,
+        comments=standards.comments(g.db, service) if service else [],
+        consult_open=bool(service and standards.is_open_or_pending(g.db, service)),
+        cv=consult_values or {},
+        today=standards.today(g.db),
     )
     return page, status
 
@@ -109,7 +132,11 @@ def _field_errors(exc: ServiceError) -> dict[str, str]:
         elif key == "name":
             hint = HINTS["taken"] if problem == "taken" else HINTS["name"]
             errors["name"] = _(hint)
-        elif key in ("org_unit_id", "promised_days"):
+        elif key in ("org_unit_id", "promised_days", "closes", "held_on", "place"):
+            errors[key] = _(HINTS[key])
+        elif key == "opens":
+            errors["closes"] = _(HINTS["closes"])
+        elif key in ("participants", "summary", "response", "consult_record"):
             errors[key] = _(HINTS[key])
     return errors
 
@@ -170,30 +197,92 @@ def edit_service(service_id: int) -> tuple[str, int] | Response:
     return redirect(url_for("pelayanan.edit_service", service_id=service.id))
 
 
-def _step(service_id: int, step: str) -> tuple[str, int] | Response:
+def _refused(service_id: int, exc: ServiceError, cv: dict[str, Any]) -> tuple[str, int]:
+    g.db.rollback()
+    flash(exc.message.localized(), "danger")
+    service = standards.get(g.db, _actor(), service_id)
+    return _standard_form(service, _stored_values(service), _field_errors(exc), exc.status, cv)
+
+
+@blueprint.post("/services/<id:service_id>/consult")
+@access.requires(STANDARDS_APPROVE)
+def consult_service(service_id: int) -> tuple[str, int] | Response:
     actor = _actor()
     service = standards.get(g.db, actor, service_id)
+    cv = {k: request.form.get(k, "")[:10] for k in ("opens", "closes")}
+    opens, closes = _date_or_none(cv["opens"]), _date_or_none(cv["closes"])
+    if opens is None or closes is None:
+        errors = {k: _(HINTS["date"]) for k, v in (("opens", opens), ("closes", closes)) if not v}
+        return _standard_form(service, _stored_values(service), errors, 422, cv)
     try:
-        (standards.approve if step == "approve" else standards.publish)(g.db, actor, service)
+        standards.consult(g.db, actor, service, opens=opens, closes=closes)
     except ServiceError as exc:
-        g.db.rollback()
-        flash(exc.message.localized(), "danger")
-        service = standards.get(g.db, actor, service_id)
-        return _standard_form(service, _stored_values(service), _field_errors(exc), exc.status)
-    flash(_("Approved.") if step == "approve" else _("Published."), "success")
+        return _refused(service_id, exc, cv)
+    flash(_("Put to public consultation."), "success")
+    return redirect(url_for("pelayanan.edit_service", service_id=service_id))
+
+
+@blueprint.post("/services/<id:service_id>/consult/record")
+@access.requires(STANDARDS_APPROVE)
+def record_consultation(service_id: int) -> tuple[str, int] | Response:
+    actor = _actor()
+    service = standards.get(g.db, actor, service_id)
+    cv = {
+        "held_on": request.form.get("held_on", "")[:10],
+        "place": request.form.get("place", "")[:300],
+        "participants": request.form.get("participants", "")[:10],
+        "summary": request.form.get("summary", "")[: standards.MAX_TEXT + 1],
+    }
+    held_on = _date_or_none(cv["held_on"])
+    participants, ok = _int_or_none(cv["participants"])
+    errors: dict[str, str] = {}
+    if held_on is None:
+        errors["held_on"] = _(HINTS["date"])
+    if not ok or participants is None:
+        errors["participants"] = _(HINTS["participants"])
+    if errors or held_on is None or participants is None:
+        return _standard_form(service, _stored_values(service), errors, 422, cv)
+    try:
+        standards.record_consultation(
+            g.db,
+            actor,
+            service,
+            held_on=held_on,
+            place=cv["place"],
+            participants=participants,
+            summary=cv["summary"],
+        )
+    except ServiceError as exc:
+        return _refused(service_id, exc, cv)
+    flash(_("Saved."), "success")
     return redirect(url_for("pelayanan.edit_service", service_id=service_id))
 
 
 @blueprint.post("/services/<id:service_id>/approve")
 @access.requires(STANDARDS_APPROVE)
 def approve_service(service_id: int) -> tuple[str, int] | Response:
-    return _step(service_id, "approve")
+    actor = _actor()
+    service = standards.get(g.db, actor, service_id)
+    cv = {"response": request.form.get("response", "")[: standards.MAX_TEXT + 1]}
+    try:
+        standards.approve(g.db, actor, service, cv["response"])
+    except ServiceError as exc:
+        return _refused(service_id, exc, cv)
+    flash(_("Approved."), "success")
+    return redirect(url_for("pelayanan.edit_service", service_id=service_id))
 
 
 @blueprint.post("/services/<id:service_id>/publish")
 @access.requires(STANDARDS_APPROVE)
 def publish_service(service_id: int) -> tuple[str, int] | Response:
-    return _step(service_id, "publish")
+    actor = _actor()
+    service = standards.get(g.db, actor, service_id)
+    try:
+        standards.publish(g.db, actor, service)
+    except ServiceError as exc:
+        return _refused(service_id, exc, {})
+    flash(_("Published."), "success")
+    return redirect(url_for("pelayanan.edit_service", service_id=service_id))
 
 
 # --------------------------------------------------------------------------- settings

@@ -65,6 +65,9 @@ PUBLIC_ENDPOINTS = {
     "pelayanan_public_api.survey_submit",
     "pelayanan_public_api.skm",
     "pelayanan_public_api.board",
+    "pelayanan_public.consultations",
+    "pelayanan_public.consultation",
+    "pelayanan_public.comment",
 }
 ALL_APPS = ("ebudgeting", "noticeboard", "digest", "pelayanan", "ekinerja", "sakip")
 

@@ -14,7 +14,7 @@ from tenants.pelayanan import poster, standards
 from tenants.pelayanan.access import GRANTS, Actor
 from tenants.pelayanan.reports import PosterParams, build_poster
 from tests.conftest import PASSWORD
-from tests.pelayanan_support import make_regency
+from tests.pelayanan_support import consulted, make_regency
 from tests.support.documents import pdf_text
 
 
@@ -35,7 +35,7 @@ def _published(tenant_db, slug, unit):
             components={k: f"Uraian {k}" for k in standards.COMPONENTS},
             promised_days=3,
         )
-        standards.approve(session, head, service)
+        consulted(session, head, service)
         standards.publish(session, head, service)
         return service.id
 

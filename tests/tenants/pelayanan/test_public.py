@@ -18,6 +18,7 @@ from tests.pelayanan_support import (
     KECAMATAN,
     REGENCY,
     aged_stamp,
+    consulted,
     jpeg_with_gps,
     make_regency,
     submission,
@@ -204,11 +205,11 @@ def test_a_standard_reaches_the_public_catalogue_only_once_approved_and_publishe
                 promised_days=None,
             )
         with pytest.raises(Exception, match="every component"):
-            standards.approve(session, head, service)
+            consulted(session, head, service)
         standards.update(session, editor, service, components=_complete(), promised_days=1)
         with pytest.raises(Exception, match="OPD"):
-            standards.approve(session, other_head, service)
-        standards.approve(session, head, service)
+            consulted(session, other_head, service)
+        consulted(session, head, service)
         service_id = service.id
     visitor = app.test_client()
     catalogue = f"/t/{regency.slug}/p/pelayanan/services"

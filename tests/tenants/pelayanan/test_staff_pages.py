@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from smartcity.tenantcore.models import AuditEntry
 from sqlalchemy import select
@@ -75,12 +77,21 @@ def test_an_editor_drafts_all_fourteen_components_and_the_head_approves_and_publ
         assert service.status == "draft" and service.components["time"] == "3 hari kerja"
         service_id = service.id
     edit = f"{base}/{service_id}/edit"
-    # The head cannot approve an incomplete draft: the page names the missing components.
+    # The head cannot consult on an incomplete draft: the page names the missing components.
     head = _client(app, regency.slug, "kadis@dinkes.go.id")
     page = head.get(edit).get_data(as_text=True)
-    refused = head.post(f"{base}/{service_id}/approve", data={"csrf_token": csrf_token(page)})
+    refused = head.post(
+        f"{base}/{service_id}/consult",
+        data={"csrf_token": csrf_token(page), "opens": "2026-01-01", "closes": "2026-01-10"},
+    )
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422 and html.count("Required before approval.") == 7
+    # Nor approve a draft that skipped the public consultation.
+    skipped = head.post(
+        f"{base}/{service_id}/approve",
+        data={"csrf_token": csrf_token(page), "response": "Tidak ada konsultasi."},
+    )
+    assert skipped.status_code == 409
     # The editor completes it; then approve and publish.
     page = editor.get(edit).get_data(as_text=True)
     saved = editor.post(
@@ -88,11 +99,36 @@ def test_an_editor_drafts_all_fourteen_components_and_the_head_approves_and_publ
         data={"csrf_token": csrf_token(page), "promised_days": "3", **_fields(**COMPONENT_TEXT)},
     )
     assert saved.status_code == 302
+    # A consultation held last month is recorded, then the head approves.
+    with tenant_db(regency.slug) as session:
+        day = standards.today(session)
     page = head.get(edit).get_data(as_text=True)
-    assert (
-        head.post(f"{base}/{service_id}/approve", data={"csrf_token": csrf_token(page)}).status_code
-        == 302
+    token = csrf_token(page)
+    consulted = head.post(
+        f"{base}/{service_id}/consult",
+        data={
+            "csrf_token": token,
+            "opens": (day - timedelta(days=30)).isoformat(),
+            "closes": (day - timedelta(days=16)).isoformat(),
+        },
     )
+    assert consulted.status_code == 302
+    recorded = head.post(
+        f"{base}/{service_id}/consult/record",
+        data={
+            "csrf_token": token,
+            "held_on": (day - timedelta(days=20)).isoformat(),
+            "place": "Aula Dinas Kesehatan",
+            "participants": "40",
+            "summary": "Warga meminta loket dibuka lebih pagi.",
+        },
+    )
+    assert recorded.status_code == 302
+    approved = head.post(
+        f"{base}/{service_id}/approve",
+        data={"csrf_token": token, "response": "Loket dibuka pukul 07.30 sesuai masukan."},
+    )
+    assert approved.status_code == 302
     page = head.get(edit).get_data(as_text=True)
     assert "Publish" in page
     assert (
@@ -122,6 +158,8 @@ def test_an_editor_drafts_all_fourteen_components_and_the_head_approves_and_publ
     assert actions == [
         "pelayanan.service.create",
         "pelayanan.service.update",
+        "pelayanan.service.consult",
+        "pelayanan.service.consult_record",
         "pelayanan.service.approve",
         "pelayanan.service.publish",
         "pelayanan.service.update",

@@ -13,7 +13,7 @@ from tenants.pelayanan import standards, survey
 from tenants.pelayanan.access import GRANTS, Actor
 from tenants.pelayanan.models import SurveyResponse
 from tests.conftest import PASSWORD
-from tests.pelayanan_support import aged_stamp, make_regency
+from tests.pelayanan_support import aged_stamp, consulted, make_regency
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def _service(tenant_db, slug, unit, name="Surat Keterangan Sehat", *, publish=Tr
             promised_days=3,
         )
         if publish:
-            standards.approve(session, head, service)
+            consulted(session, head, service)
             standards.publish(session, head, service)
         return service.id
 
