@@ -82,7 +82,7 @@ def _bounded(raw: str, low: int, high: int) -> int:
     text = raw.strip()
     # Only ASCII digits: int() also reads Arabic-Indic and other scripts' digits.
     digits = text.removeprefix("-")
-    if not digits.isascii() or not digits.isdigit() or len(digits) > 19:
+    if not digits.isascii() or not digits.isdecimal() or len(digits) > 19:
         raise ValueError(f"{raw!r} is not a whole number")
     value = int(text)
     if not low <= value <= high:

@@ -50,7 +50,7 @@ class Node:
     @classmethod
     def parse(cls, value: str) -> Node:
         host, sep, port = value.rpartition(":")
-        if not sep or not host or not port.isascii() or not port.isdigit():
+        if not sep or not host or not port.isascii() or not port.isdecimal():
             raise InvalidInput(
                 Message("a node is host:port"),
                 {"node": Message("not host:port: %(value)s", value=repr(value))},

@@ -125,5 +125,5 @@ def number(value: Decimal | int) -> str:
     """A quantity the Indonesian way: ``1.500`` or ``2,5`` (no trailing zeros, never ``1E+2``)."""
     text = f"{Decimal(value).normalize():f}"
     whole, _, frac = text.partition(".")
-    grouped = f"{int(whole):,}".replace(",", ".") if whole.lstrip("-").isdigit() else whole
+    grouped = f"{int(whole):,}".replace(",", ".") if whole.lstrip("-").isdecimal() else whole
     return grouped + (f",{frac}" if frac else "")

@@ -282,7 +282,7 @@ def letter_for(notice: Notice, user: User, regency: str, tenant: TenantInfo) -> 
 def deliver(session: Session, tenant: TenantInfo, ids: Iterable[Any]) -> list[int]:
     """E-mail the pending notices among ``ids``, committing each; returns the ids
     whose e-mail failed (still pending, for the task to try again)."""
-    wanted = [int(i) for i in ids if str(i).isdigit()]
+    wanted = [int(i) for i in ids if str(i).isdecimal()]
     row = session.get(TenantSettings, 1)
     regency = (row.display_name if row is not None else None) or tenant.name
     failed: list[int] = []

@@ -102,7 +102,7 @@ def account_level(code: str) -> int | None:
     if not 1 <= len(parts) <= 6:
         return None
     for part, width in zip(parts, _ACCOUNT_WIDTHS, strict=False):
-        if len(part) != width or not part.isdigit():
+        if len(part) != width or not part.isdecimal():
             return None
     return len(parts)
 

@@ -243,7 +243,7 @@ def normalize_catalogue(rows: Iterable[DatasetRow]) -> list[DatasetRow]:
     for number, row in enumerate(rows, start=FIRST_ROW):
         where = f"row {number}"
         year_text, code = _text(row, "year", 10), str(row.get("code") or "").strip()
-        year = int(year_text) if year_text.isdigit() else 0
+        year = int(year_text) if year_text.isdecimal() else 0
         price = parse_price(str(row.get("max_price") or ""))
         listed = row.get("accounts") or ""
         # A CSV cell lists accounts "a;b"; a published row (normalized once) a JSON list.

@@ -126,7 +126,7 @@ def staff_by_nip(session: Session, nip: str) -> Staff:
     """The roster's active person with this NIP (the page and the API add a member by
     NIP), else NotFound."""
     nip = "".join(str(nip or "").split())
-    if len(nip) != 18 or not nip.isdigit():
+    if len(nip) != 18 or not (nip.isascii() and nip.isdecimal()):
         raise InvalidInput(
             _m("a NIP has 18 digits, not %(value)s", value=nip[:40]),
             {"nip": _m("18 digits")},

@@ -69,7 +69,7 @@ def queue() -> str:
 def decide() -> Response:
     """Bulk approve, or return with a note, the ticked logs."""
     actor = _actor()
-    ids = [int(v) for v in request.form.getlist("log_id") if v.isdigit() and len(v) < 19]
+    ids = [int(v) for v in request.form.getlist("log_id") if v.isdecimal() and len(v) < 19]
     approve = request.form.get("action") == "approve"
     try:
         done = worklogs.decide(
@@ -93,7 +93,7 @@ def decide() -> Response:
 def review_punches() -> Response:
     """Accept or reject the ticked flagged punches (all of them or none)."""
     actor = _actor()
-    ids = [int(v) for v in request.form.getlist("punch_id") if v.isdigit() and len(v) < 19]
+    ids = [int(v) for v in request.form.getlist("punch_id") if v.isdecimal() and len(v) < 19]
     try:
         if not ids:
             raise InvalidInput(M("choose the punches to review"), {"punch_id": "required"})

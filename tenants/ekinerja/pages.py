@@ -369,7 +369,7 @@ def _parse_time(raw: str | None, field: str) -> time:
 
 def _parse_int(raw: str | None, field: str, high: int) -> int:
     text = (raw or "").strip()
-    if not text.isdigit() or len(text) > 9 or int(text) > high:
+    if not text.isdecimal() or len(text) > 9 or int(text) > high:
         raise InvalidInput(M("the work log cannot be recorded"), {field: f"1 to {high}"})
     return int(text)
 

@@ -74,7 +74,7 @@ def objection_submit() -> Response:
             actor,
             year=year,
             month=month,
-            line_id=int(raw_line) if raw_line.isdigit() and len(raw_line) < 19 else None,
+            line_id=int(raw_line) if raw_line.isdecimal() and len(raw_line) < 19 else None,
             reason=request.form.get("reason", "")[:4000],
             evidence=evidence,
         )

@@ -107,7 +107,7 @@ def mark_duplicate(complaint_id: int) -> Response:
     found = complaints.get(g.db, actor, complaint_id)
     original = request.form.get("original_id", "")
     try:
-        if not original.isdigit() or len(original) > 18:
+        if not original.isdecimal() or len(original) > 18:
             raise NotFound(M("no such complaint"))
         duplicates.mark(g.db, actor, found, int(original))
     except ServiceError as exc:
@@ -144,7 +144,7 @@ def decide(complaint_id: int) -> Response:
 def dispatch(complaint_id: int) -> Response:
     actor = _actor()
     found = complaints.get(g.db, actor, complaint_id)
-    units = [int(u) for u in request.form.getlist("org_unit_ids") if u.isdigit() and len(u) < 19]
+    units = [int(u) for u in request.form.getlist("org_unit_ids") if u.isdecimal() and len(u) < 19]
     try:
         complaints.dispatch(g.db, actor, found, units, request.form.get("instruction"))
     except ServiceError as exc:

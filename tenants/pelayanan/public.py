@@ -176,7 +176,7 @@ def _service_id(text: str | None) -> int | None:
     if not text or not text.strip():
         return None
     value = text.strip()
-    if not value.isdigit() or len(value) > 18:
+    if not value.isdecimal() or len(value) > 18:
         raise InvalidInput(M("the complaint is not complete"), {"service_id": "a service"})
     return int(value)
 

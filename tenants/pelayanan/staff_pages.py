@@ -66,7 +66,7 @@ def _int_or_none(text: str | None) -> tuple[int | None, bool]:
     raw = (text or "").strip()
     if not raw:
         return None, True
-    if not raw.isdigit() or len(raw) > 6:
+    if not raw.isdecimal() or len(raw) > 6:
         return None, False
     return int(raw), True
 

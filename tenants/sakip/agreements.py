@@ -57,7 +57,7 @@ def _require_draft(agreement: Agreement) -> None:
 
 
 def _check_nip(field: str, nip: str | None, problems: dict[str, str]) -> None:
-    if nip is not None and (len(nip) != 18 or not nip.isdigit()):
+    if nip is not None and (len(nip) != 18 or not (nip.isascii() and nip.isdecimal())):
         problems[field] = M("a NIP is 18 digits")
 
 

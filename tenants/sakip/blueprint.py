@@ -290,7 +290,7 @@ def _lineage(field: str) -> int | None:
     raw = (request.form.get(field) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    if not raw.isdecimal() or len(raw) > 18:
         raise InvalidInput(M("pick a target from the list"), {field: M("unknown")})
     return int(raw)
 
@@ -544,7 +544,7 @@ def set_target(agreement_id: int) -> Response:
     try:
         found = agreements.get(g.db, me(), agreement_id)
         raw = request.form.get("indicator_lineage", "")
-        lineage = int(raw) if raw.isdigit() and len(raw) < 19 else 0
+        lineage = int(raw) if raw.isdecimal() and len(raw) < 19 else 0
         agreements.set_target(
             g.db,
             me(),
@@ -574,7 +574,7 @@ def add_budget(agreement_id: int, target_id: int) -> Response:
             me(),
             target,
             sub_activities=capability("sakip", CAPABILITY),
-            sub_activity_id=int(raw_sub) if raw_sub.isdigit() and len(raw_sub) < 19 else None,
+            sub_activity_id=int(raw_sub) if raw_sub.isdecimal() and len(raw_sub) < 19 else None,
             code=request.form.get("code", ""),
             name=request.form.get("name", ""),
             amount=parse_number(request.form.get("amount"), places=2, currency=True),
@@ -689,9 +689,9 @@ def enter_realization(org_unit_id: int, year: int) -> Response:
     form = request.form
     try:
         raw_quarter, raw_month = form.get("quarter", ""), form.get("month", "")
-        quarter = int(raw_quarter) if raw_quarter.isdigit() and len(raw_quarter) < 3 else 0
+        quarter = int(raw_quarter) if raw_quarter.isdecimal() and len(raw_quarter) < 3 else 0
         raw_lineage = form.get("indicator_lineage", "")
-        lineage = int(raw_lineage) if raw_lineage.isdigit() and len(raw_lineage) < 19 else 0
+        lineage = int(raw_lineage) if raw_lineage.isdecimal() and len(raw_lineage) < 19 else 0
         if "month" in form:
             row = realization.enter_month(
                 g.db,
@@ -699,7 +699,7 @@ def enter_realization(org_unit_id: int, year: int) -> Response:
                 org_unit_id=org_unit_id,
                 indicator_lineage=lineage,
                 year=year,
-                month=int(raw_month) if raw_month.isdigit() and len(raw_month) < 3 else 0,
+                month=int(raw_month) if raw_month.isdecimal() and len(raw_month) < 3 else 0,
                 value=_figure("value") or Decimal(0),
                 note=form.get("note", ""),
                 today=_today(),
@@ -978,7 +978,7 @@ def admin_page() -> str:
 def set_member(user_id: int) -> Response:
     me().require(SETTINGS)
     raw = request.form.getlist("org_unit_ids")
-    wanted = [int(v) for v in raw if v.isdigit() and len(v) < 19]
+    wanted = [int(v) for v in raw if v.isdecimal() and len(v) < 19]
     try:
         if len(wanted) != len(raw):
             raise InvalidInput(M("pick OPDs from the list"), {"org_unit_ids": M("unknown")})
@@ -1002,7 +1002,7 @@ def save_settings() -> Response:
             cap_percent=_figure("cap_percent", required=False),
             green_from=_figure("green_from") or Decimal(0),
             amber_from=_figure("amber_from") or Decimal(0),
-            cutoff_days=int(cutoff) if cutoff.isdigit() and len(cutoff) < 4 else -1,
+            cutoff_days=int(cutoff) if cutoff.isdecimal() and len(cutoff) < 4 else -1,
             grade_bound_inclusive=form.get("grade_bound_inclusive") == "1",
             monthly_realization=form.get("monthly_realization") == "1",
         )

@@ -145,7 +145,7 @@ def list_jobs() -> Response:
     problems = {}
     if status is not None and status not in set(JobStatus):
         problems["status"] = "one of " + ", ".join(JobStatus)
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIST:
+    if not raw_limit.isdecimal() or not 1 <= int(raw_limit) <= MAX_LIST:
         problems["limit"] = f"a number from 1 to {MAX_LIST}"
     if problems:
         raise InvalidInput("the query has invalid fields", problems)

@@ -37,6 +37,6 @@ def password_problem(password: str) -> str | None:
         return f"must be at least {MIN_LENGTH} characters"
     if len(password) > 256:
         return "must be at most 256 characters"
-    if password.isdigit() or (password.lower() == password and password.isalpha()):
+    if password.isdecimal() or (password.lower() == password and password.isalpha()):
         return "is too easy to guess: mix letters with digits or symbols"
     return None

@@ -72,7 +72,7 @@ class StaffReportParams(ReportParams):
         digits = (nip or "").replace(" ", "")
         if not digits:
             return None
-        if len(digits) != 18 or not digits.isdigit():
+        if len(digits) != 18 or not digits.isdecimal():
             raise ValueError("a NIP has 18 digits")
         return digits
 

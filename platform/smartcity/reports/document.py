@@ -63,7 +63,7 @@ def format_nip(nip: str) -> str:
     """A NIP as it is printed: ``19700110 199201 1 001`` (birth date, appointment
     month, sex digit, sequence); anything not 18 digits is printed as given."""
     digits = nip.replace(" ", "")
-    if len(digits) != 18 or not digits.isdigit():
+    if len(digits) != 18 or not digits.isdecimal():
         return nip
     return f"{digits[:8]} {digits[8:14]} {digits[14]} {digits[15:]}"
 

@@ -130,7 +130,7 @@ def normalize_regions(rows: Iterable[Row]) -> list[Row]:
         code, name = str(row.get("code") or "").strip(), str(row.get("name") or "").strip()
         level = str(row.get("level") or "").strip()
         parts = code.split(".")
-        if not code or not all(p.isdigit() for p in parts) or len(code) > 13:
+        if not code or not all(p.isascii() and p.isdecimal() for p in parts) or len(code) > 13:
             problems[f"row {number}"] = f"code {code!r} is not a kode wilayah like 33.18.01"
         elif not name or level not in ("provinsi", "kab_kota", "kecamatan", "desa"):
             problems[f"row {number}"] = "needs a name and a level (provinsi, kab_kota, kecamatan)"

@@ -32,7 +32,7 @@ class Nip:
 def parse_nip(raw: object, status: str | None = None) -> Nip:
     """Validate a NIP; ``status`` PPPK allows month 21 in the appointment slot."""
     value = str(raw or "").strip().replace(" ", "")
-    if len(value) != 18 or not value.isdigit():
+    if len(value) != 18 or not value.isdecimal():
         raise InvalidNipError(f"must be 18 digits, got {len(value)} characters")
     try:
         birth = date(int(value[0:4]), int(value[4:6]), int(value[6:8]))

@@ -334,7 +334,7 @@ def contains_pattern(text: str) -> str:
 def page_number() -> int:
     """The ``?page=`` asked for; anything unreadable is the first page, never an error."""
     raw = request.args.get("page", "1")
-    return max(1, min(int(raw), 100_000)) if raw.isdigit() else 1
+    return max(1, min(int(raw), 100_000)) if raw.isdecimal() else 1
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ def weekday_names() -> list[str]:
 
 def _year() -> int:
     raw = request.args.get("year", "")
-    if raw.isdigit() and FIRST_YEAR <= int(raw) <= LAST_YEAR:
+    if raw.isdecimal() and FIRST_YEAR <= int(raw) <= LAST_YEAR:
         return int(raw)
     return datetime.now(tenant_zone()).year
 

@@ -242,7 +242,7 @@ def job_settings() -> Response | tuple[str, int]:
         }
         numbers = {}
         for key, raw in values.items():
-            if raw.isdigit():
+            if raw.isdecimal():
                 numbers[key] = int(raw)
             else:
                 errors[key] = _("Enter a whole number.")

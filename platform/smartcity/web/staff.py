@@ -48,7 +48,7 @@ def _filtered(query: Select[Any]) -> tuple[Select[Any], dict[str, str]]:
     if args["q"]:
         digits = args["q"].replace(" ", "")
         clauses: list[ColumnElement[bool]] = [Staff.name.ilike(contains_pattern(args["q"]))]
-        if digits.isdigit():
+        if digits.isdecimal():
             clauses.append(Staff.nip.startswith(digits, autoescape=True))
         query = query.where(or_(*clauses))
     if args["unit"]:
