@@ -120,6 +120,22 @@ def app(settings: Settings) -> Flask:
 
 
 @pytest.fixture
+def app_with(app: Flask, settings: Settings) -> Iterator[Callable[..., Flask]]:
+    """``app_with(KEY=value, ...)``: a second app on the same database with some settings
+    changed (secure cookies, a proxy in front, a one-connection pool).
+
+    ``create_app`` points the process-wide engine at the new settings, so the session's
+    app gets its engine and its tenant cache's hook back afterwards.
+    """
+    try:
+        yield lambda **changes: create_app(settings.replace(**changes))
+    finally:
+        db.configure_from(settings)
+        db.on_registry_change[:] = [app.extensions["smartcity"].cache.invalidate]
+        app.extensions["smartcity"].cache.invalidate()
+
+
+@pytest.fixture
 def state(app: Flask) -> PlatformState:
     return app.extensions["smartcity"]  # type: ignore[no-any-return]
 

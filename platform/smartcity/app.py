@@ -25,6 +25,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from smartcity import access, i18n, public, security_headers
 from smartcity import mail as outgoing_mail
@@ -59,12 +60,16 @@ log = logging.getLogger(__name__)
 CONSOLE_PREFIX = "/platform"
 API_PREFIXES = ("/api/", f"{CONSOLE_PREFIX}/api/")
 LOCALES = ("id", "en")
+# More proxies than this in front of one deployment is a misconfiguration, not a topology.
+MAX_PROXY_HOPS = 5
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     if not settings.SECRET_KEY and not settings.TESTING:
         raise RuntimeError("SMARTCITY_SECRET_KEY must be set (python3 dev.py up generates one)")
+    if not 0 <= settings.PROXY_HOPS <= MAX_PROXY_HOPS:
+        raise RuntimeError(f"SMARTCITY_PROXY_HOPS must be 0 to {MAX_PROXY_HOPS}")
     app = Flask(__name__)
     _configure_flask(app, settings)
     # Bounded numbers in every route (``<id:...>``, ``<year:...>``) and bounded JSON depth,
@@ -112,6 +117,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.wsgi_app = TenantPathMiddleware(  # type: ignore[method-assign]
         app.wsgi_app, frozenset({settings.BASE_DOMAIN, *settings.PLATFORM_HOSTS})
     )
+    if settings.PROXY_HOPS:
+        # Outermost, so that everything below (rate limits per address, sign-in
+        # throttles, e-Kinerja's office networks) sees the client, not the proxy.
+        # The host is never taken from a header: it picks the regency.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.PROXY_HOPS, x_proto=settings.PROXY_HOPS
+        )
     return app
 
 

@@ -58,6 +58,12 @@ class Settings:
     SECURE_COOKIES: bool = _setting(
         False, "Mark cookies Secure (set true behind HTTPS in production)."
     )
+    PROXY_HOPS: int = _setting(
+        0,
+        "Reverse proxies in front of the web server that append to X-Forwarded-For and set "
+        "X-Forwarded-Proto; the client's address is read that many hops from the right. "
+        "0 trusts no forwarded header (any client could forge one).",
+    )
     TOKEN_TTL_SECONDS: int = _setting(3600, "Lifetime of an API bearer token.")
     LOGIN_RATE_LIMIT: str = _setting(
         "10 per minute", "Login attempts allowed per client address and account."

@@ -3,8 +3,9 @@ the office network, fingerprint machine files (upload, report, apply) and the st
 machine user ids, and the selfie of a flagged punch for its reviewer.
 
 The client address is the one the core uses everywhere (``request.remote_addr``):
-the platform trusts no forwarded header, so an ``X-Forwarded-For`` a client sends
-changes nothing (a deployment behind a proxy sets the address in the WSGI server).
+by default the platform trusts no forwarded header, so an ``X-Forwarded-For`` a client
+sends changes nothing; a deployment behind its own proxies says how many with
+``SMARTCITY_PROXY_HOPS``, and then only the entries those proxies appended count.
 """
 
 from __future__ import annotations

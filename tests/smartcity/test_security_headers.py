@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from smartcity.app import create_app
-from smartcity.db import db
 
 from tests.conftest import PASSWORD
 from tests.ebudgeting_support import budget_year, make_opds, make_users
@@ -153,13 +151,8 @@ def test_a_regency_on_its_own_host_keeps_the_whole_host(app, provision):
 
 
 @pytest.fixture
-def secure_app(app, settings):
-    secure = create_app(settings.replace(SECURE_COOKIES=True))
-    try:
-        yield secure
-    finally:
-        db.configure(settings.app_database_url, settings.DB_POOL_SIZE)
-        db.on_registry_change[:] = [app.extensions["smartcity"].cache.invalidate]
+def secure_app(app_with):
+    return app_with(SECURE_COOKIES=True)
 
 
 def test_hsts_is_sent_once_cookies_are_secure(secure_app, provision):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from smartcity.app import create_app
 from smartcity.db import db, tenant_bind
 from smartcity.tenancy.names import role_name, schema_name
 from sqlalchemy import text
@@ -117,28 +116,21 @@ def test_the_app_role_alone_cannot_read_any_tenant(pair):
         conn.rollback()
 
 
-def test_one_pooled_connection_carries_nothing_from_a_to_b(settings, app, pair):
+def test_one_pooled_connection_carries_nothing_from_a_to_b(settings, app_with, pair):
     a, b = pair
-    single = create_app(settings.replace(DB_POOL_SIZE=1, DB_MAX_OVERFLOW=0))
-    try:
-        client = single.test_client()
-        token_a, token_b = tenant_token(client, a), tenant_token(client, b)
-        me_a = client.get(f"/t/{a}/api/v1/noticeboard/notices", headers=bearer(token_a))
-        assert me_a.status_code == 200
-        me_b = client.get(f"/t/{b}/api/v1/me", headers=bearer(token_b)).get_json()
-        assert me_b["tenant"] == b
-        with db.engine.connect() as conn:
-            assert db.engine.pool.size() == 1
-            role, path = conn.execute(
-                text("SELECT current_user, current_setting('search_path')")
-            ).one()
-            conn.rollback()
-        assert role == settings.app_role
-        assert schema_name(a) not in path and schema_name(b) not in path
-    finally:
-        db.configure_from(settings)
-        db.on_registry_change[:] = [app.extensions["smartcity"].cache.invalidate]
-        app.extensions["smartcity"].cache.invalidate()
+    single = app_with(DB_POOL_SIZE=1, DB_MAX_OVERFLOW=0)
+    client = single.test_client()
+    token_a, token_b = tenant_token(client, a), tenant_token(client, b)
+    me_a = client.get(f"/t/{a}/api/v1/noticeboard/notices", headers=bearer(token_a))
+    assert me_a.status_code == 200
+    me_b = client.get(f"/t/{b}/api/v1/me", headers=bearer(token_b)).get_json()
+    assert me_b["tenant"] == b
+    with db.engine.connect() as conn:
+        assert db.engine.pool.size() == 1
+        role, path = conn.execute(text("SELECT current_user, current_setting('search_path')")).one()
+        conn.rollback()
+    assert role == settings.app_role
+    assert schema_name(a) not in path and schema_name(b) not in path
 
 
 def test_tenants_are_resolved_from_host_and_unknown_hosts_fail_closed(client, settings, pair):

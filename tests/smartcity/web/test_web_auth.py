@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import OPERATOR_EMAIL, PASSWORD
-from tests.support.web import sign_in
+from tests.support.web import csrf_token, sign_in
 
 
 def test_sign_in_shows_the_regencys_own_apps_only(app, provision):
@@ -79,10 +79,7 @@ def test_repeated_failed_sign_ins_are_throttled(app, provision):
     assert codes[-1] == 429
 
 
-def test_cookies_are_httponly_samesite_and_secure_when_configured(app, settings, provision):
-    from smartcity.app import create_app
-    from smartcity.db import db
-
+def test_cookies_are_httponly_samesite_and_secure_when_configured(app, app_with, provision):
     slug = provision()
     client = app.test_client()
     response = sign_in(client, slug)
@@ -90,17 +87,54 @@ def test_cookies_are_httponly_samesite_and_secure_when_configured(app, settings,
         h for h in response.headers.getlist("Set-Cookie") if h.startswith(f"smartcity_t_{slug}=")
     )
     assert "HttpOnly" in header and "SameSite=Lax" in header and "Secure" not in header
-    secure = create_app(settings.replace(SECURE_COOKIES=True))
-    try:
-        header = next(
-            h
-            for h in sign_in(secure.test_client(), slug).headers.getlist("Set-Cookie")
-            if h.startswith(f"smartcity_t_{slug}=")
-        )
-        assert "Secure" in header and "HttpOnly" in header
-    finally:
-        db.configure_from(settings)
-        db.on_registry_change[:] = [app.extensions["smartcity"].cache.invalidate]
+    secure = app_with(SECURE_COOKIES=True)
+    header = next(
+        h
+        for h in sign_in(secure.test_client(), slug).headers.getlist("Set-Cookie")
+        if h.startswith(f"smartcity_t_{slug}=")
+    )
+    assert "Secure" in header and "HttpOnly" in header
+
+
+def test_behind_a_proxy_each_citizen_is_throttled_apart(app, app_with, provision):
+    """With PROXY_HOPS=1 the sign-in throttle counts the client the proxy saw; without it,
+    X-Forwarded-For is the client's own word and everyone shares the proxy's address."""
+    slug = provision()
+    proxied = app_with(PROXY_HOPS=1)
+
+    def attempts(flask_app, forwarded_for: str, times: int) -> list[int]:
+        client = flask_app.test_client()
+        client.environ_base["REMOTE_ADDR"] = "10.0.0.2"  # the proxy
+        headers = {"X-Forwarded-For": forwarded_for}
+        return [
+            client.post(
+                f"/t/{slug}/login",
+                data={
+                    "csrf_token": csrf_token(
+                        client.get(f"/t/{slug}/login", headers=headers).get_data(as_text=True)
+                    ),
+                    "email": "admin@example.go.id",
+                    "password": "salah-salah-123",
+                },
+                headers=headers,
+            ).status_code
+            for _ in range(times)
+        ]
+
+    assert attempts(proxied, "198.51.100.1", 7)[-1] == 429
+    # Another citizen behind the same proxy is not locked out by the first one ...
+    assert attempts(proxied, "198.51.100.2", 1) == [200]
+    # ... and a forged left-hand entry does not buy a fresh address: the proxy appended
+    # the real one on the right, and that is the one counted.
+    assert attempts(proxied, "203.0.113.50, 198.51.100.1", 1) == [429]
+    # Without the setting the header is ignored: every request is the proxy's.
+    assert attempts(app, "198.51.100.3", 7)[-1] == 429
+    assert attempts(app, "198.51.100.4", 1) == [429]
+
+
+def test_a_proxy_chain_longer_than_any_deployment_is_refused_at_start(app_with):
+    with pytest.raises(RuntimeError, match="SMARTCITY_PROXY_HOPS"):
+        app_with(PROXY_HOPS=9)
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])

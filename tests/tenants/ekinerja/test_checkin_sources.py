@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from tenants.ekinerja.models import Punch, PunchPhoto
 from tests.support.ekinerja import OFFICE, make_regency
-from tests.support.web import csrf_token
+from tests.support.web import csrf_token, sign_in
 
 INSIDE = "10.20.3.4"
 OUTSIDE = "203.0.113.9"
@@ -205,3 +205,29 @@ def test_hostile_selfies_are_refused_and_nothing_is_recorded(client, kab, tenant
     png = _png(300, 200)
     response = _checkin(client, kab, "ok-png", png)
     assert response.status_code == 201 and response.get_json()["selfie"] is True
+
+
+def test_behind_the_regencys_proxy_the_office_network_is_read_from_the_proxy(
+    kab, tenant_db, app_with
+):
+    """With SMARTCITY_PROXY_HOPS=1 the address the proxy appended counts: an office PC
+    checks in through it, and a forged X-Forwarded-For from outside buys nothing."""
+    proxied = app_with(PROXY_HOPS=1)
+    browser = proxied.test_client()
+    browser.environ_base["REMOTE_ADDR"] = "10.99.0.1"  # the proxy, outside the office range
+    assert sign_in(browser, kab.slug, "pegawai@example.go.id").status_code in (302, 303)
+    url = f"/t/{kab.slug}/ekinerja/checkin"
+    token = csrf_token(browser.get(url).get_data(as_text=True))
+    forged = browser.post(
+        url,
+        data={"csrf_token": token, "form_key": "p1", "kind": "in"},
+        headers={"X-Forwarded-For": f"{INSIDE}, {OUTSIDE}"},
+    )
+    assert forged.status_code == 403
+    office = browser.post(
+        url,
+        data={"csrf_token": token, "form_key": "p2", "kind": "in"},
+        headers={"X-Forwarded-For": INSIDE},
+    )
+    assert office.status_code == 303
+    assert punches(tenant_db, kab.slug, "web") == 1
