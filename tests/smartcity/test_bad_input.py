@@ -216,13 +216,52 @@ def test_non_numeric_form_fields_are_a_form_error(app, regency):
     )
     # A refused form is the page again with why, and a 4xx (nothing is written).
     assert payment.status_code == 422
-    for year in ("abc", HUGE):
+    for year in ("abc", HUGE, "²"):
         proposal = browser.post(
             f"{base}/catalogue",
             data={"csrf_token": token, "year": year, "kind": "ssh", "name": "Kertas"},
         )
         assert proposal.status_code == 422, year
         assert "bilangan bulat" in proposal.get_data(as_text=True)
+
+
+def test_superscript_digits_are_a_form_error_not_a_crash(app, client, regency):
+    """'²' is a digit to ``str.isdigit`` but not to ``int()``: every check that let it
+    through then raised, a 500. Pages, query strings and list ids try it."""
+    slug = regency
+    browser = app.test_client()
+    assert sign_in(browser, slug, "tapd@example.go.id").status_code in (302, 303)
+    base = f"/t/{slug}/ebudgeting"
+    token = csrf_token(browser.get(f"{base}/2026/realization").get_data(as_text=True))
+    payment = browser.post(
+        f"{base}/2026/payments",
+        data={
+            "csrf_token": token,
+            "sp2d_number": "SP2D/2",
+            "paid_on": "2026-03-02",
+            "sub_activity_id": "²",
+            "account_code": "5.1.02.01.01.0024",
+            "amount": "1000",
+        },
+    )
+    assert payment.status_code == 422
+    listing = client.get(
+        f"/t/{slug}/api/v1/jobs?limit=²", headers=bearer(tenant_token(client, slug))
+    )
+    _clear_4xx(listing)
+
+
+def test_no_check_lets_superscripts_through_to_int():
+    """``isdigit`` is true for '²' and '①', which ``int()`` refuses: numbers typed by people
+    are checked with ``isdecimal`` (and ``isascii`` where only 0-9 may stand)."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for folder in ("platform/smartcity", "tenants")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if ".isdigit()" in line
+    ]
+    assert offenders == []
 
 
 # -- TOTP codes in other scripts' digits ---------------------------------------------------
