@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from smartcity.apps import role_name as app_role_name
 from smartcity.db import db
@@ -106,29 +107,16 @@ def seed_demo(state: PlatformState, credentials_file: str, echo: Callable[[str],
             )
             conn = session.connection()
             with as_tenant(conn, schema_name(slug), role_name(settings.role_prefix, slug)) as ts:
-                counts = seed_regency(ts, code, slug)
-                echo(
-                    f"  seeded {names[code]}: {counts['units']} org units, {counts['staff']} staff"
+                seed_regency_demo(
+                    ts,
+                    state,
+                    code,
+                    slug,
+                    regency=names[code],
+                    apps=chosen,
+                    password_for=lambda email: creds.setdefault(email, _password()),
+                    echo=echo,
                 )
-                for email, name, roles in _demo_users(state, slug, names[code], chosen):
-                    creds.setdefault(email, _password())
-                    users.create_user(
-                        ts,
-                        email=email,
-                        name=name,
-                        password=creds[email],
-                        roles=roles,
-                        allowed_roles=state.registry.role_names(chosen),
-                        actor=ACTOR,
-                        role_conflicts=state.registry.role_conflicts(chosen),
-                    )
-                for app in chosen:
-                    manifest = state.registry.get(app)
-                    if manifest.demo is not None:
-                        made = manifest.demo(ts, code)
-                        if made:
-                            summary = ", ".join(f"{n} {what}" for what, n in made.items())
-                            echo(f"    {manifest.title}: {summary}")
     _save(path, creds)
     echo(f"Operator console: /platform/  login {operator_email} / {operator_password}")
     for code, slug in DEMO_REGENCIES:
@@ -139,6 +127,45 @@ def seed_demo(state: PlatformState, credentials_file: str, echo: Callable[[str],
         )
         echo(f"  {names[code]:28} /t/{slug}/  {logins}")
     echo(f"(kept in {path}, readable only by you)")
+
+
+def seed_regency_demo(
+    session: Session,
+    state: PlatformState,
+    code: str,
+    slug: str,
+    *,
+    regency: str,
+    apps: tuple[str, ...],
+    password_for: Callable[[str], str],
+    echo: Callable[[str], None],
+) -> None:
+    """One provisioned regency's demo: its org units and staff, a user for every role of
+    its apps, then each app's own demo data (run in the regency's session and role).
+
+    Apart from :func:`seed_demo` so that tests can fill a regency of their own exactly
+    as the demo does, with their own passwords.
+    """
+    counts = seed_regency(session, code, slug)
+    echo(f"  seeded {regency}: {counts['units']} org units, {counts['staff']} staff")
+    for email, name, roles in _demo_users(state, slug, regency, apps):
+        users.create_user(
+            session,
+            email=email,
+            name=name,
+            password=password_for(email),
+            roles=roles,
+            allowed_roles=state.registry.role_names(apps),
+            actor=ACTOR,
+            role_conflicts=state.registry.role_conflicts(apps),
+        )
+    for app in apps:
+        manifest = state.registry.get(app)
+        if manifest.demo is not None:
+            made = manifest.demo(session, code)
+            if made:
+                summary = ", ".join(f"{n} {what}" for what, n in made.items())
+                echo(f"    {manifest.title}: {summary}")
 
 
 def _demo_users(
