@@ -83,9 +83,15 @@ def find(
     )
 
 
+#: The years Pelayanan Publik answers for; a SAKIP page of another year gets no offer.
+SOURCE_YEARS = range(2000, 2101)
+
+
 def choices(provide: Provider | None, org_unit_id: int, year: int) -> list[ServicePerformance]:
     """What an OPD's indicator may be linked to: the OPD itself and each of its services."""
-    return [] if provide is None else provide(year=year, org_unit_id=org_unit_id)
+    if provide is None or year not in SOURCE_YEARS:
+        return []
+    return provide(year=year, org_unit_id=org_unit_id)
 
 
 def links(session: Session, org_unit_id: int) -> list[IndicatorLink]:
@@ -244,7 +250,7 @@ def views(
     """Indicator lineage -> its link, with the source's figure of every period begun."""
     found = links(session, org_unit_id)
     out = {f.indicator_lineage: LinkView(f, provide is not None) for f in found}
-    if provide is None or not found:
+    if provide is None or not found or year not in SOURCE_YEARS:
         return out
     for period in range(1, 13 if monthly else 5):
         if not _started(year, period, monthly, today):
@@ -289,7 +295,7 @@ def take(
         raise InvalidInput(M("a quarter is 1 to 4"), {"quarter": M("1 to 4")})
     if month is not None and not 1 <= month <= 12:
         raise InvalidInput(M("a month is 1 to 12"), {"month": M("1 to 12")})
-    if not 2000 <= year <= 2100:
+    if year not in SOURCE_YEARS:
         raise InvalidInput(M("give the year"), {"year": M("2000 to 2100")})
     found = session.scalar(
         select(IndicatorLink).where(

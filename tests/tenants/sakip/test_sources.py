@@ -309,11 +309,17 @@ def test_pages_and_api_link_offer_and_take_in_both_languages(
         "key": f"{today.year}-Q{quarter}",
         "value": "1",
     }
+    # A year Pelayanan does not answer for offers nothing and breaks nothing.
+    old = client.get(
+        f"{api}/indicator-links?org_unit_id={regency.dinkes}&year=1999", headers=operator
+    )
+    assert old.status_code == 200 and old.get_json()["links"][0]["offers"] == []
     # The page offers it, in Indonesian by default and in English.
     web = page_sign_in(slug, "operator@dinkes.go.id")
     page_url = f"/t/{slug}/sakip/opd/{regency.dinkes}/{today.year}"
     page = web.get(page_url).get_data(as_text=True)
     assert "Angka dari Pelayanan Publik" in page and "Ambil dari Pelayanan Publik" in page
+    assert web.get(f"/t/{slug}/sakip/opd/{regency.dinkes}/1999").status_code == 200
     english = web.get(f"{page_url}?lang=en").get_data(as_text=True)
     assert "Figures from Pelayanan Publik" in english and "Take from Pelayanan Publik" in english
     taken = web.post(
