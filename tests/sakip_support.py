@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from smartcity.tenantcore import memberships, orgunits, users
+from smartcity.tenantcore.models import TenantSettings
+from sqlalchemy import select
 
-from tenants.sakip import planning
+from tenants.pelayanan import complaints, standards
+from tenants.pelayanan.access import GRANTS as PELAYANAN_GRANTS
+from tenants.pelayanan.access import Actor as PelayananActor
+from tenants.pelayanan.models import SurveyResponse
+from tenants.sakip import agreements, planning
 from tenants.sakip.access import GRANTS, Actor, system_actor
 from tenants.sakip.planning import IndicatorIn, TargetIn
+from tests.pelayanan_support import consulted, submission
 
 START = 2025
 YEAR = 2026
@@ -191,3 +200,80 @@ def make_users(
         if email.endswith("@dinkes.go.id"):
             memberships.set_units(session, user.id, "sakip", [regency.dinkes], actor="tests")
     return ids
+
+
+def today_in(session: Any) -> date:
+    """Today in the regency's own time zone (what its pages and cutoffs use)."""
+    zone = session.scalar(select(TenantSettings.timezone))
+    return datetime.now(ZoneInfo(zone)).date()
+
+
+def signed_pk(session: Any, regency: Regency, year: int) -> Any:
+    """Dinas Kesehatan's PK of ``year``, signed: both its Renstra indicators as targets."""
+    pk = agreements.create(
+        session,
+        ADMIN,
+        org_unit_id=regency.dinkes,
+        year=year,
+        official=agreements.Official("dr. Sri", "Kepala Dinas Kesehatan"),
+        superior=agreements.Official("H. Bupati", "Bupati"),
+        place="Pati",
+    )
+    for lineage, target in ((regency.dinkes_indicator, 1000), (regency.dinkes_negative, 16)):
+        agreements.set_target(
+            session,
+            ADMIN,
+            pk,
+            indicator_lineage=lineage,
+            year_target=Decimal(target),
+            quarters=[None] * 4,
+        )
+    agreements.sign(session, Actor("kadis", GRANTS["opd_head"], None), pk, date(year, 1, 15))
+    return pk
+
+
+@dataclass
+class PublicServices:
+    dinkes_service: int  # Surat Keterangan Sehat (Dinas Kesehatan), published
+    disdik_service: int  # Legalisir Ijazah (Dinas Pendidikan), published
+
+
+def public_services(session: Any, regency: Regency, region_code: str, on: date) -> PublicServices:
+    """Pelayanan Publik beside SAKIP: a published service of each OPD; for Dinas
+    Kesehatan's, two SKM answers on ``on`` (index 81.94, grade B) and a complaint
+    answered for good."""
+    editor = PelayananActor("editor@dinkes.go.id", PELAYANAN_GRANTS["standards_editor"], None)
+    head = PelayananActor("kadis@dinkes.go.id", PELAYANAN_GRANTS["opd_head"], None)
+    made = []
+    for unit, name in (
+        (regency.dinkes, "Surat Keterangan Sehat"),
+        (regency.disdik, "Legalisir Ijazah"),
+    ):
+        service = standards.create(
+            session,
+            editor,
+            org_unit_id=unit,
+            name=name,
+            components={k: f"Uraian {k}" for k in standards.COMPONENTS},
+            promised_days=3,
+        )
+        consulted(session, head, service)
+        standards.publish(session, head, service)
+        made.append(service.id)
+    for answers in ([4, 4, 4, 4, 3, 3, 3, 3, 3], [3, 3, 3, 3, 3, 3, 3, 3, 4]):
+        session.add(SurveyResponse(service_id=made[0], answered_on=on, answers=answers))
+    complaint, _code = complaints.submit(
+        session,
+        submission(service_id=made[0], kecamatan_code=None),
+        [],
+        regency_code=region_code,
+        channel="web",
+    )
+    coordinator = PelayananActor("koordinator", PELAYANAN_GRANTS["coordinator"], None)
+    (row,) = complaints.dispatch(session, coordinator, complaint, [regency.dinkes], "Mohon")
+    liaison = PelayananActor(
+        "liaison", PELAYANAN_GRANTS["opd_liaison"], frozenset({regency.dinkes})
+    )
+    complaints.respond(session, liaison, row, "Sudah diselesaikan", final=True)
+    session.flush()
+    return PublicServices(made[0], made[1])

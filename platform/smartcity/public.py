@@ -25,6 +25,12 @@ address (a crowd of addresses guessing together), in the limiter's storage
 (Redis). Right ones are not counted, so a citizen checking their report is never
 held back by the count; once either budget is spent, every look-up is refused
 until the window passes, so guessing cannot go on from any address.
+
+**Repeats that are the abuse.** Some public actions are harmless once and harmful a
+hundred times from one address (stuffing one service's satisfaction survey): an
+:class:`AddressQuota` counts successful uses per regency, address and scope (a
+service's id, a day) within a limit the caller reads from the regency's settings,
+tighter than the page limit every public route has.
 """
 
 from __future__ import annotations
@@ -204,3 +210,27 @@ class MissCounter:
     def count(self) -> None:
         for item, keys in self._buckets():
             limiter.limiter.hit(item, *keys)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class AddressQuota:
+    """How often one address may do one thing on a regency's public pages.
+
+    :meth:`take` counts one use for this regency, client address and ``scope``
+    (e.g. a service's id and the regency's date) against ``limit`` (a limits string
+    such as ``"10 per day"``, passed per call because a regency sets it) and says
+    whether it was within it. Call it after the input was checked and before
+    acting, so a refused form costs nothing and a counted one is always acted on
+    (the increment is atomic in the limiter's storage: concurrent requests cannot
+    both take the last use). ``name`` separates an app's quotas.
+    """
+
+    name: str
+
+    def take(self, limit: str, *scope: str) -> bool:
+        from smartcity.state import platform_state
+
+        prefix = f"{platform_state().settings.role_prefix}:public-quota:{self.name}"
+        regency = request.host + request.script_root
+        keys = (prefix, regency, get_remote_address() or "-", *scope)
+        return bool(limiter.limiter.hit(parse_limit(limit), *keys))

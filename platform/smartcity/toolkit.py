@@ -16,7 +16,7 @@ The names, by topic:
   :class:`AppTranslations`, the app's own ``gettext``), :class:`Dataset` (with
   ``Changes`` and ``DatasetRow``),
   :class:`Capability` (with ``CapabilityNotDeclared``, and the records exchanged:
-  ``SubActivityBudget`` and ``PerformanceIndicator``),
+  ``SubActivityBudget``, ``PerformanceIndicator`` and ``ServicePerformance``),
   :func:`capability` (in a request) and :func:`job_capability` (in a report job),
   and the core's :data:`signals`;
 - errors a service raises, rendered by the page or the API that shows them:
@@ -40,8 +40,9 @@ The names, by topic:
   ``access.signed_in``, ``access.public``), :func:`signed_in`, :func:`require_user`,
   :class:`TenantPrincipal`, :class:`ApiSpec`, public pages' spam guard
   (:func:`spam_fields`, :func:`check_spam`, :class:`SpamGuard`,
-  :class:`HoneypotGuard`) and their counter of wrong secrets typed in
-  (:class:`MissCounter`), money (:func:`parse_amount`, :func:`parse_number`,
+  :class:`HoneypotGuard`), their counter of wrong secrets typed in
+  (:class:`MissCounter`) and their quota of repeats per address
+  (:class:`AddressQuota`), money (:func:`parse_amount`, :func:`parse_number`,
   :func:`parse_quantity`, :func:`rupiah`, :func:`number`), bounded numbers
   (:func:`query_int`, :func:`query_year`, :func:`whole_number`, :data:`DbId`,
   :data:`BIGINT_MAX`, :data:`YEAR_MAX`), and
@@ -83,6 +84,7 @@ from smartcity.apps import (
     Role,
     RoleConflict,
     RoleInfo,
+    ServicePerformance,
     SubActivityBudget,
     TranslationCatalogue,
     role_name,
@@ -110,7 +112,14 @@ from smartcity.jobs.uploads import UploadCheck
 from smartcity.jobs.uploads import runs_as_job as upload_runs_as_job
 from smartcity.money import number, parse_amount, parse_number, parse_quantity, rupiah
 from smartcity.notices import RoleRecipients, notify
-from smartcity.public import HoneypotGuard, MissCounter, SpamGuard, check_spam, spam_fields
+from smartcity.public import (
+    AddressQuota,
+    HoneypotGuard,
+    MissCounter,
+    SpamGuard,
+    check_spam,
+    spam_fields,
+)
 from smartcity.reference import RegionRow, region_rows
 from smartcity.reports import (
     Column,
@@ -147,6 +156,7 @@ __all__ = [
     "BIGINT_MAX",
     "N_",
     "YEAR_MAX",
+    "AddressQuota",
     "ApiSpec",
     "AppManifest",
     "AppTranslations",
@@ -184,6 +194,7 @@ __all__ = [
     "RoleRecipients",
     "Section",
     "ServiceError",
+    "ServicePerformance",
     "SignatureBlock",
     "SpamGuard",
     "Staff",

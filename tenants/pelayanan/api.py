@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from smartcity.toolkit import ApiSpec, DbId, access, require_user
 from sqlalchemy import select
 
-from . import complaints, config, duplicates, standards
+from . import complaints, config, duplicates, public, standards
 from .access import COORDINATE, ESCALATIONS, SETTINGS, VIEW, Actor, actor_for
 from .models import Attachment, Complaint, Dispatch, Event, Service
 
@@ -154,6 +154,7 @@ class SettingsIn(BaseModel):
     escalate_before_days: int | None = None
     max_attachments: int | None = None
     max_attachment_kb: int | None = None
+    survey_answers_per_day: int | None = None
 
 
 @spec.route("GET", "/complaints", "Complaints the caller may see (?status=)")
@@ -296,7 +297,9 @@ def escalations() -> Response:
     )
 
 
-@spec.route("GET", "/settings", "The complaint deadlines and attachment limits")
+@spec.route(
+    "GET", "/settings", "The complaint deadlines, attachment limits and the survey's daily quota"
+)
 def get_settings() -> Response:
     return jsonify(config.rules(g.db).__dict__)
 
@@ -304,7 +307,7 @@ def get_settings() -> Response:
 @spec.route(
     "PUT",
     "/settings",
-    "Change the complaint deadlines and attachment limits",
+    "Change the complaint deadlines, attachment limits and the survey's daily quota",
     access=access.permission(SETTINGS),
     body=SettingsIn,
     errors=(422,),
@@ -456,6 +459,18 @@ def approve_service(body: ApproveIn, service_id: int) -> Response:
     actor = _actor()
     service = standards.get(g.db, actor, service_id)
     return jsonify(service_json(standards.approve(g.db, actor, service, body.response)))
+
+
+@spec.route(
+    "GET",
+    "/services/<id:service_id>/performance",
+    "A service beside its standard: complaints and SKM (?period=2026, 2026-S1 or 2026-Q3; "
+    "the current year by default)",
+    errors=(404, 422),
+)
+def service_performance(service_id: int) -> Response:
+    service = standards.get(g.db, _actor(), service_id)
+    return jsonify(public.performance_json(service.id, public.chosen_period()))
 
 
 @spec.route(

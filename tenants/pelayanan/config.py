@@ -1,4 +1,4 @@
-"""The regency's own rules for complaints, with DOMAIN.md's defaults.
+"""The regency's own rules for complaints (and the survey's quota), with DOMAIN.md's defaults.
 
 The deadlines of SP4N-LAPOR! (verify in 3 working days, OPD answers in 5,
 close 10 working days after the answer) are not verified against the
@@ -24,6 +24,7 @@ BOUNDS = {
     "escalate_before_days": (0, 10),
     "max_attachments": (0, 10),
     "max_attachment_kb": (50, 10_240),
+    "survey_answers_per_day": (1, 1000),
 }
 
 
@@ -36,6 +37,11 @@ class ComplaintRules:
     escalate_before_days: int = 1
     max_attachments: int = 3
     max_attachment_kb: int = 2048
+    #: SKM answers one address may give one service in a day (the regency's date).
+    #: Ten lets a family or a few neighbours behind one home connection answer, and
+    #: stops one person stuffing a service's index; a regency whose offices collect
+    #: answers on one kiosk or one public Wi-Fi (one address for everyone) raises it.
+    survey_answers_per_day: int = 10
 
     @property
     def max_attachment_bytes(self) -> int:

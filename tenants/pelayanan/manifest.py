@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smartcity.toolkit import AppManifest, BeatEntry, MenuEntry, TranslationCatalogue
+from smartcity.toolkit import AppManifest, BeatEntry, Capability, MenuEntry, TranslationCatalogue
 
 # staff_pages adds the editing pages to the staff blueprint when imported.
-from . import api, blueprint, demo, public, reports, staff_pages  # noqa: F401
+from . import api, blueprint, demo, performance, public, reports, staff_pages  # noqa: F401
 from .access import PERMISSIONS, ROLES, VIEW
 from .messages import N_
 from .models import Base
@@ -39,4 +39,15 @@ manifest = AppManifest(
     demo=demo.seed,
     tasks="tenants.pelayanan.periodic",
     translations=TranslationCatalogue(Path(__file__).parent / "translations", "pelayanan"),
+    # SAKIP (or any app) reads a service's or an OPD's complaint and SKM figures of a
+    # period here, to fill performance indicators with them.
+    provides=(
+        Capability(
+            performance.CAPABILITY,
+            performance.service_performance,
+            "Per OPD and per service, for a year, quarter or month: SKM index, grade and "
+            "respondents; complaints received and finished, the share finished on time, "
+            "the median working days to the final answer.",
+        ),
+    ),
 )

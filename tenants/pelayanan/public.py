@@ -16,6 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, g, jsonify, render_template, request
 from pydantic import BaseModel, Field
 from smartcity.toolkit import (
+    AddressQuota,
     ApiSpec,
     DbId,
     InvalidInput,
@@ -31,10 +32,10 @@ from smartcity.toolkit import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import complaints, dashboard, duplicates, ikm, standards, survey
+from . import complaints, config, dashboard, duplicates, ikm, performance, standards, survey
 from .complaints import CATEGORIES, CLASSIFICATIONS, DISPATCH_STATUSES, STATUSES, Submission
 from .messages import N_, M
-from .models import Complaint, Dispatch, Event
+from .models import Complaint, Dispatch, Event, Service
 
 EVENT_WORDS = {
     "submitted": N_("Submitted"),
@@ -57,6 +58,25 @@ EVENT_WORDS = {
 #: address. A citizen with the right code is never counted; a guesser (80-bit codes)
 #: gets 10 tries per 10 minutes, a botnet 300 per hour for the whole regency.
 WRONG_CODES = MissCounter("pelayanan.tracking", "10 per 10 minutes", "300 per hour")
+#: SKM answers per address, per service, per day of the regency's calendar, within the
+#: regency's ``survey_answers_per_day``: on top of the page limit every public route has,
+#: so one citizen cannot stuff one service's index.
+SURVEY_ANSWERS = AddressQuota("pelayanan.skm")
+
+
+def admit_answer(service: Service) -> None:
+    """Count one valid SKM answer of this address for ``service``; 429 past the quota."""
+    per_day = config.rules(g.db).survey_answers_per_day
+    today = complaints.now(g.db).date()
+    if not SURVEY_ANSWERS.take(f"{per_day} per day", str(service.id), today.isoformat()):
+        raise TooManyRequests(
+            M(
+                "this address has already answered the survey of this service %(count)s "
+                "times today; please try again tomorrow",
+                count=per_day,
+            ),
+            {"service_id": "daily limit per address"},
+        )
 
 
 def find_by_code(session: Session, code: str) -> Complaint | None:
@@ -198,9 +218,27 @@ def _form_choices() -> dict[str, Any]:
     return {**_choices(), "services": services}
 
 
-def _period() -> survey.Period:
+def _period(*, default_year: bool = False) -> survey.Period:
+    """``?period=``; by default the current quarter, or the current year."""
     today = complaints.now(g.db).date()
-    return survey.period(request.args.get("period", "")[:10] or None, today)
+    chosen = request.args.get("period", "")[:10] or (str(today.year) if default_year else None)
+    return survey.period(chosen, today)
+
+
+def chosen_period() -> survey.Period:
+    """A standard's page: ``?period=``, the current year by default."""
+    return _period(default_year=True)
+
+
+def service_figures(service_id: int, when: survey.Period) -> dict[str, Any]:
+    """What ``_service_figures.html`` needs (a standard's public and staff pages)."""
+    found = performance.figures(g.db, when, service_ids=[service_id])
+    return {
+        "figures": found.service(service_id),
+        "period_key": when.key,
+        "respond_days": config.rules(g.db).respond_days,
+        **period_page(),
+    }
 
 
 def period_page() -> dict[str, Any]:
@@ -315,19 +353,13 @@ def pages() -> Blueprint:
         found = standards.published_one(g.db, service_id)
         if found is None:
             abort(404)
-        today = complaints.now(g.db).date()
-        year = survey.period(str(today.year), today)
-        shown = next(
-            (row for row in dashboard.build(g.db, year).services if row.service_id == service_id),
-            None,
-        )
+        when = chosen_period()
         return render_template(
             "pelayanan/public_service.html",
             s=found[0],
             opd=found[1],
             components=standards.COMPONENTS,
-            performance=shown,
-            **period_page(),
+            **service_figures(service_id, when),
         )
 
     _survey_pages(bp)
@@ -397,7 +429,7 @@ def _survey_pages(bp: Blueprint) -> None:
         check_spam()
         values = {k: request.form.get(k, "")[:20] for k in (*survey.ANSWER_FIELDS, *survey.PROFILE)}
         try:
-            survey.submit(g.db, service_id, values)
+            survey.submit(g.db, service_id, values, admit=admit_answer)
         except ServiceError as exc:
             g.db.rollback()
             return _survey_page(found, form=request.form, error=exc), exc.status
@@ -507,16 +539,34 @@ class OpdTimes(BaseModel):
     colour: str
 
 
-class ServiceTimes(BaseModel):
+class ServiceFiguresOut(BaseModel):
+    """A service beside its standard for one period (see ``performance``)."""
+
     service_id: int
     name: str
+    org_unit_id: int
     opd: str
     promised_days: int | None
-    complaints: int
+    complaints_received: int
+    complaints_finished: int
+    complaints_finished_on_time: int
+    complaints_overdue: int
+    on_time_percent: str | None
+    median_days_to_finish: str | None
     median_days_to_first_answer: str | None
     skm_index: str | None
     skm_grade: str | None
     skm_respondents: int
+
+
+class ServiceTimes(ServiceFiguresOut):
+    complaints: int = Field(description="complaints received (kept for older clients)")
+
+
+class ServicePerformanceOut(BaseModel):
+    period: str
+    respond_days: int
+    service: ServiceFiguresOut
 
 
 class DashboardOut(BaseModel):
@@ -539,6 +589,18 @@ def _score(score: survey.Score) -> dict[str, Any]:
 
 def _text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
+
+
+def performance_json(service_id: int, when: survey.Period) -> dict[str, Any]:
+    """One service's figures for ``when`` (public and staff API); 404 when it is not found."""
+    found = performance.figures(g.db, when, service_ids=[service_id]).service(service_id)
+    if found is None:
+        abort(404)
+    return {
+        "period": when.key,
+        "respond_days": config.rules(g.db).respond_days,
+        "service": performance.as_json(found),
+    }
 
 
 class ServiceOut(BaseModel):
@@ -630,18 +692,31 @@ def api() -> Blueprint:
         return jsonify(standards.public_json(found))
 
     @spec.route(
+        "GET",
+        "/services/<id:service_id>/performance",
+        "A published service beside its standard: complaints and SKM (?period=2026, "
+        "2026-S1 or 2026-Q3; the current year by default)",
+        response=ServicePerformanceOut,
+        errors=(404, 422),
+    )
+    def performance_of(service_id: int) -> Response:
+        if standards.published_one(g.db, service_id) is None:
+            abort(404)
+        return jsonify(performance_json(service_id, chosen_period()))
+
+    @spec.route(
         "POST",
         "/services/<id:service_id>/survey",
         "Answer the satisfaction survey (SKM) for a published service (no account)",
         body=SurveyIn,
         response=SurveyOut,
         status=201,
-        errors=(404, 422),
+        errors=(404, 422, 429),
     )
     def survey_submit(body: SurveyIn, service_id: int) -> tuple[Response, int]:
         if body.website:
             raise InvalidInput(M("the form was not sent by a person"), {"form": "spam"})
-        survey.submit(g.db, service_id, body.model_dump(exclude={"website"}))
+        survey.submit(g.db, service_id, body.model_dump(exclude={"website"}), admit=admit_answer)
         return jsonify(service_id=service_id, recorded=True), 201
 
     @spec.route(
@@ -686,17 +761,7 @@ def api() -> Blueprint:
                 for row in found.opds
             ],
             services=[
-                {
-                    "service_id": row.service_id,
-                    "name": row.name,
-                    "opd": row.opd,
-                    "promised_days": row.promised_days,
-                    "complaints": row.complaints,
-                    "median_days_to_first_answer": _text(row.median),
-                    "skm_index": _text(row.skm.index),
-                    "skm_grade": row.skm.grade,
-                    "skm_respondents": row.skm.count,
-                }
+                {**performance.as_json(row), "complaints": row.complaints.received}
                 for row in found.services
             ],
         )

@@ -25,7 +25,7 @@ from smartcity.toolkit import (
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from . import config, lapor, standards
+from . import config, lapor, public, standards
 from .access import COORDINATE, SETTINGS, STANDARDS_APPROVE, STANDARDS_EDIT, VIEW
 from .blueprint import _actor, _opds, blueprint
 from .messages import N_, M, _
@@ -83,8 +83,11 @@ def _standard_form(
 ) -> tuple[str, int]:
     actor = _actor()
     opds = [u for u in _opds() if actor.sees_unit(u.id)]
+    # The standard beside its complaints and SKM (?period=, this year by default).
+    shown = {} if service is None else public.service_figures(service.id, public.chosen_period())
     page = render_template(
         "pelayanan/service_form.html",
+        **shown,
         service=service,
         values=values,
         errors=errors,
@@ -316,6 +319,10 @@ SETTING_LABELS = {
     "escalate_before_days": N_("Escalate this many working days before a deadline"),
     "max_attachments": N_("Files per complaint"),
     "max_attachment_kb": N_("Largest file (KB)"),
+    "survey_answers_per_day": N_(
+        "Survey answers one address may give one service in a day (an office kiosk or "
+        "public Wi-Fi shares one address: raise it there)"
+    ),
 }
 
 

@@ -15,7 +15,7 @@ answers about its services, not a mean of its services' indexes).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -174,12 +174,23 @@ def parse_profile(values: Mapping[str, Any]) -> dict[str, str | None]:
 
 
 def submit(
-    session: Session, service_id: int, values: Mapping[str, Any]
+    session: Session,
+    service_id: int,
+    values: Mapping[str, Any],
+    *,
+    admit: Callable[[Service], None] | None = None,
 ) -> tuple[SurveyResponse, Service]:
-    """Store one respondent's answers for a published service (checked before anything)."""
+    """Store one respondent's answers for a published service (checked before anything).
+
+    ``admit`` is called once the answers are valid and before they are stored: the
+    public pages count the address's answers there (and refuse past the regency's
+    daily quota), so an invalid form costs no quota and a counted one is stored.
+    """
     service, _opd = published_service(session, service_id)
     answers = parse_answers(values)
     profile = parse_profile(values)
+    if admit is not None:
+        admit(service)
     response = SurveyResponse(
         service_id=service.id,
         answered_on=complaints.now(session).date(),
@@ -283,8 +294,19 @@ class Results:
     profile: dict[str, dict[str | None, int]]
 
 
-def results(session: Session, when: Period, *, published_only: bool = False) -> Results:
-    """Every service's, OPD's and the regency's index over the respondents of ``when``."""
+def results(
+    session: Session,
+    when: Period,
+    *,
+    published_only: bool = False,
+    org_unit_id: int | None = None,
+    service_ids: Collection[int] | None = None,
+) -> Results:
+    """Every service's, OPD's and the regency's index over the respondents of ``when``.
+
+    ``org_unit_id`` and ``service_ids`` narrow it to one OPD's or some services (the
+    "regency" then pools only those: a page about one service reads no other answers).
+    """
     stmt = (
         select(Service, OrgUnit.name)
         .join(OrgUnit, OrgUnit.id == Service.org_unit_id)
@@ -292,6 +314,10 @@ def results(session: Session, when: Period, *, published_only: bool = False) -> 
     )
     if published_only:
         stmt = stmt.where(Service.status == "published")
+    if org_unit_id is not None:
+        stmt = stmt.where(Service.org_unit_id == org_unit_id)
+    if service_ids is not None:
+        stmt = stmt.where(Service.id.in_(list(service_ids)))
     services = [(row[0], row[1]) for row in session.execute(stmt)]
     by_service = {s.id: Score(s.name) for s, _ in services}
     regency = Score("")

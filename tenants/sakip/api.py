@@ -28,7 +28,7 @@ from smartcity.toolkit import (
 )
 from sqlalchemy import select
 
-from . import agreements, evaluation, lkjip, planning, realization
+from . import agreements, evaluation, lkjip, planning, realization, sources
 from .access import VIEW, Actor, actor_for
 from .capaian import Achievement
 from .messages import M
@@ -55,9 +55,14 @@ from .schemas import (
     SakipGapOut,
     SakipIndicatorCreate,
     SakipIndicatorOut,
+    SakipLinkIn,
+    SakipLinkOut,
+    SakipLinksOut,
+    SakipMeasureOut,
     SakipMonthIn,
     SakipNarrativeIn,
     SakipNarrativeList,
+    SakipOfferOut,
     SakipPlanCreate,
     SakipPlanDetail,
     SakipPlanList,
@@ -69,9 +74,12 @@ from .schemas import (
     SakipScoreList,
     SakipScoreOut,
     SakipSelfAnswerIn,
+    SakipServiceChoice,
     SakipSettingsIO,
     SakipSignIn,
+    SakipSourceRef,
     SakipSubActivityOut,
+    SakipTakeIn,
     SakipTargetOut,
     SakipTransitionIn,
     SakipTreeChild,
@@ -558,6 +566,7 @@ def realization_out(row: Any) -> SakipRealizationOut:
         note=row.note,
         status=row.status,
         review_note=row.review_note,
+        source=SakipSourceRef.model_validate(row.source) if row.source else None,
     )
 
 
@@ -603,6 +612,134 @@ def enter_month(body: SakipMonthIn) -> tuple[Response, int]:
         value=body.value,
         note=body.note,
         today=datetime.now(ZoneInfo(tenant_settings(g.db).timezone)).date(),
+    )
+    return _json(realization_out(row))
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def pelayanan() -> Any:
+    """Public services' figures for this regency, or None when it is not enabled."""
+    return capability("sakip", sources.CAPABILITY)
+
+
+def _today() -> Any:
+    return datetime.now(ZoneInfo(tenant_settings(g.db).timezone)).date()
+
+
+def link_out(view: sources.LinkView) -> SakipLinkOut:
+    found = view.link
+    return SakipLinkOut(
+        id=found.id,
+        org_unit_id=found.org_unit_id,
+        indicator_lineage=found.indicator_lineage,
+        measure=found.measure,
+        service_id=found.service_id,
+        label=found.label,
+        available=view.available,
+        found=view.found,
+        offers=[
+            SakipOfferOut(period=o.period, key=o.key, value=o.value) for o in view.offers.values()
+        ],
+    )
+
+
+@spec.route(
+    "GET",
+    "/indicator-links",
+    "An OPD's indicators linked to Pelayanan Publik, with the figures it gives per quarter "
+    "(?org_unit_id=, ?year=: this year by default); what may be linked",
+    response=SakipLinksOut,
+    errors=(403, 422),
+)
+def get_links() -> tuple[Response, int]:
+    actor = _actor()
+    unit, year = query_int("org_unit_id"), query_year() or _today().year
+    if unit is None:
+        raise InvalidInput(M("give the OPD"), {"org_unit_id": M("required")})
+    actor.require_unit(unit)
+    provide = pelayanan()
+    monthly = realization.settings(g.db).monthly_realization
+    views = sources.views(
+        g.db, provide, org_unit_id=unit, year=year, monthly=monthly, today=_today()
+    )
+    return _json(
+        SakipLinksOut(
+            pelayanan=provide is not None,
+            org_unit_id=unit,
+            year=year,
+            measures=[
+                SakipMeasureOut(key=key, label=translate(label), unit=translate(unit_name))
+                for key, (label, unit_name) in sources.MEASURES.items()
+            ],
+            choices=[
+                SakipServiceChoice(
+                    service_id=r.service_id, name=r.name, promised_days=r.promised_days
+                )
+                for r in sources.choices(provide, unit, year)
+            ],
+            links=[link_out(v) for v in views.values()],
+        )
+    )
+
+
+@spec.route(
+    "PUT",
+    "/indicator-links",
+    "Link an OPD's indicator to a measure of the OPD or one of its services in Pelayanan "
+    "Publik (replaces the indicator's link)",
+    body=SakipLinkIn,
+    response=SakipLinkOut,
+    errors=(403, 409, 422),
+)
+def put_link(body: SakipLinkIn) -> tuple[Response, int]:
+    provide = pelayanan()
+    found = sources.link(
+        g.db,
+        _actor(),
+        provide,
+        org_unit_id=body.org_unit_id,
+        indicator_lineage=body.indicator_lineage,
+        measure=body.measure,
+        service_id=body.service_id,
+        today=_today(),
+    )
+    return _json(link_out(sources.LinkView(found, provide is not None)))
+
+
+@spec.route(
+    "DELETE",
+    "/indicator-links/<id:link_id>",
+    "Remove a link (figures taken from it stay, with their source)",
+    status=204,
+    errors=(403, 404),
+)
+def delete_link(link_id: int) -> tuple[str, int]:
+    actor = _actor()
+    sources.unlink(g.db, actor, sources.get(g.db, actor, link_id))
+    return "", 204
+
+
+@spec.route(
+    "POST",
+    "/realizations/take",
+    "Enter the linked Pelayanan Publik figure as a quarter's (or month's) realization",
+    body=SakipTakeIn,
+    response=SakipRealizationOut,
+    errors=(403, 404, 409, 422),
+)
+def take_realization(body: SakipTakeIn) -> tuple[Response, int]:
+    row = sources.take(
+        g.db,
+        _actor(),
+        pelayanan(),
+        org_unit_id=body.org_unit_id,
+        indicator_lineage=body.indicator_lineage,
+        year=body.year,
+        quarter=body.quarter,
+        month=body.month,
+        today=_today(),
     )
     return _json(realization_out(row))
 

@@ -42,7 +42,7 @@ from smartcity.toolkit import (
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from . import agreements, evaluation, lkjip, planning, realization
+from . import agreements, evaluation, lkjip, planning, realization, sources
 from .access import APP, ROLE_NAMES, SETTINGS, USERS_MANAGE, VIEW, Actor, actor_for
 from .capaian import band
 from .messages import N_, M, _
@@ -667,8 +667,33 @@ def realization_page(org_unit_id: int, year: int) -> str:
     scores = realization.scores(g.db, pk, through) if pk else []
     ids = [r.id for s in scores for r in s.realizations if r is not None]
     found = realization.settings(g.db)
+    today = _today()
+    provide = capability("sakip", sources.CAPABILITY)
+    monthly = found.monthly_realization
+    periods = range(1, 13 if monthly else 5)
+    closing = [
+        realization.closes_on_month(found, year, p)
+        if monthly
+        else realization.closes_on(found, year, p)
+        for p in periods
+    ]
+    months = realization.months_of(g.db, org_unit_id, year) if monthly else {}
+    views = sources.views(
+        g.db, provide, org_unit_id=org_unit_id, year=year, monthly=monthly, today=today
+    )
     return render_template(
         "sakip/realization.html",
+        pelayanan=provide is not None,
+        link_rows=_link_rows(
+            views,
+            scores,
+            months,
+            monthly=monthly,
+            open_periods={p for p, day in zip(periods, closing, strict=True) if today <= day},
+        ),
+        link_choices=sources.choices(provide, org_unit_id, year) if pk else [],
+        measures=sources.MEASURES,
+        source_text=sources.described,
         unit=g.db.get(OrgUnit, org_unit_id),
         year=year,
         through=through,
@@ -679,8 +704,69 @@ def realization_page(org_unit_id: int, year: int) -> str:
         settings=found,
         closes=[realization.closes_on(found, year, q) for q in range(1, 5)],
         warnings=realization.early_warnings(g.db, pk, through) if pk else [],
-        months=realization.months_of(g.db, org_unit_id, year) if found.monthly_realization else {},
+        months=months,
     )
+
+
+@dataclass
+class OfferRow:
+    """One period's figure from Pelayanan Publik beside the figure recorded."""
+
+    period: int
+    key: str
+    value: Decimal | None
+    recorded: Decimal | None
+    taken: bool  # the recorded figure is this source's, unchanged since
+    locked: bool  # verified: nothing may replace it
+    open: bool  # within its cutoff
+
+
+@dataclass
+class LinkRow:
+    indicator: str
+    view: sources.LinkView
+    offers: list[OfferRow]
+
+
+def _link_rows(
+    views: dict[int, sources.LinkView],
+    scores: list[realization.Score],
+    months: dict[tuple[int, int], Any],
+    *,
+    monthly: bool,
+    open_periods: set[int],
+) -> list[LinkRow]:
+    """Each linked indicator with the source's figure of every period begun, and ours."""
+    by_lineage = {s.target.indicator_lineage: s for s in scores}
+    rows = []
+    for lineage, view in views.items():
+        score = by_lineage.get(lineage)
+        name = score.indicator.name if score and score.indicator else str(lineage)
+        offers = []
+        for offer in view.offers.values():
+            if monthly:
+                row = months.get((lineage, offer.period))
+                quarter_row = score.realizations[(offer.period - 1) // 3] if score else None
+                locked = quarter_row is not None and quarter_row.status == "verified"
+            else:
+                row = score.realizations[offer.period - 1] if score else None
+                locked = row is not None and row.status == "verified"
+            recorded = None if row is None else row.value
+            source = None if row is None else row.source
+            taken = bool(source) and offer.value is not None and recorded == offer.value
+            offers.append(
+                OfferRow(
+                    offer.period,
+                    offer.key,
+                    offer.value,
+                    recorded,
+                    taken,
+                    locked,
+                    offer.period in open_periods and score is not None,
+                )
+            )
+        rows.append(LinkRow(name, view, offers))
+    return rows
 
 
 @blueprint.post("/opd/<id:org_unit_id>/<year:year>/realizations")
@@ -723,6 +809,69 @@ def enter_realization(org_unit_id: int, year: int) -> Response:
                 g.db, me(), row, filename=upload.filename, content_type=upload.mimetype, data=data
             )
         flash(_("The figure is saved."), "success")
+    except ServiceError as error:
+        refused(error)
+    return back("sakip.realization_page", org_unit_id=org_unit_id, year=year)
+
+
+@blueprint.post("/opd/<id:org_unit_id>/<year:year>/links")
+@viewer
+def link_indicator(org_unit_id: int, year: int) -> Response:
+    form = request.form
+    try:
+        raw_lineage, raw_service = form.get("indicator_lineage", ""), form.get("service_id", "")
+        sources.link(
+            g.db,
+            me(),
+            capability("sakip", sources.CAPABILITY),
+            org_unit_id=org_unit_id,
+            indicator_lineage=_whole(raw_lineage) or 0,
+            measure=form.get("measure", "")[:40],
+            service_id=_whole(raw_service),
+            today=_today(),
+        )
+        flash(_("The indicator is linked to Pelayanan Publik."), "success")
+    except ServiceError as error:
+        refused(error)
+    return back("sakip.realization_page", org_unit_id=org_unit_id, year=year)
+
+
+def _whole(raw: str) -> int | None:
+    """A whole number typed in a form (ASCII digits, at most 18), else None."""
+    raw = raw.strip()
+    return int(raw) if raw.isascii() and raw.isdecimal() and len(raw) < 19 else None
+
+
+@blueprint.post("/links/<id:link_id>/delete")
+@viewer
+def unlink_indicator(link_id: int) -> Response:
+    found = sources.get(g.db, me(), link_id)
+    unit, year = found.org_unit_id, query_year() or _today().year
+    try:
+        sources.unlink(g.db, me(), found)
+        flash(_("The link is removed; figures taken from it stay."), "success")
+    except ServiceError as error:
+        refused(error)
+    return back("sakip.realization_page", org_unit_id=unit, year=year)
+
+
+@blueprint.post("/opd/<id:org_unit_id>/<year:year>/take")
+@viewer
+def take_figure(org_unit_id: int, year: int) -> Response:
+    form = request.form
+    try:
+        sources.take(
+            g.db,
+            me(),
+            capability("sakip", sources.CAPABILITY),
+            org_unit_id=org_unit_id,
+            indicator_lineage=_whole(form.get("indicator_lineage", "")) or 0,
+            year=year,
+            quarter=_whole(form.get("quarter", "")) if "quarter" in form else None,
+            month=_whole(form.get("month", "")) if "month" in form else None,
+            today=_today(),
+        )
+        flash(_("The figure from Pelayanan Publik is entered; it awaits verification."), "success")
     except ServiceError as error:
         refused(error)
     return back("sakip.realization_page", org_unit_id=org_unit_id, year=year)

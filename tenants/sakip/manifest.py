@@ -41,6 +41,7 @@ manifest = AppManifest(
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
     # The PK's budget comes from e-Budgeting when the regency has it; typed otherwise.
-    uses=("ebudgeting.sub_activities",),
+    # Indicators linked to public services take their figures from Pelayanan Publik.
+    uses=("ebudgeting.sub_activities", "pelayanan.service_performance"),
     translations=TranslationCatalogue(Path(__file__).parent / "translations", "sakip"),
 )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from smartcity.toolkit import OrgUnit, User, tenant_metadata
 from sqlalchemy import (
@@ -37,6 +38,7 @@ from sqlalchemy import (
     false,
     func,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 MONEY = Numeric(18, 2)
@@ -256,6 +258,34 @@ class Realization(Base):
     verified_by: Mapped[int | None] = mapped_column(ForeignKey(USER_ID))
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     review_note: Mapped[str | None] = mapped_column(Text)
+    #: Where the figure came from when it was taken from another app (see
+    #: ``sources``): the capability, measure, service or OPD, period and value as
+    #: they were when taken; None when it was typed (or rolled up from months).
+    source: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+
+class IndicatorLink(Base):
+    """An OPD's indicator whose realization can be taken from another app's figures.
+
+    Today the one source is public services (capability
+    ``pelayanan.service_performance``): a ``measure`` of one of the OPD's services
+    (``service_id`` is that app's id, not a foreign key: apps do not share tables)
+    or of the OPD as a whole (``service_id`` None). ``label`` keeps the name it had
+    when linked, so the link still reads when the source is switched off.
+    """
+
+    __tablename__ = "sakip_indicator_links"
+    __table_args__ = (UniqueConstraint("org_unit_id", "indicator_lineage"),)
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey(ORG_UNIT_ID), index=True)
+    indicator_lineage: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(80))
+    measure: Mapped[str] = mapped_column(String(40))
+    service_id: Mapped[int | None] = mapped_column(BigInteger)
+    label: Mapped[str] = mapped_column(String(300))
+    linked_by: Mapped[int | None] = mapped_column(ForeignKey(USER_ID))
+    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class MonthlyRealization(Base):
@@ -283,6 +313,8 @@ class MonthlyRealization(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     entered_by: Mapped[int | None] = mapped_column(ForeignKey(USER_ID))
     entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    #: As :attr:`Realization.source`: where a month's figure was taken from.
+    source: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class Evidence(Base):

@@ -13,6 +13,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from smartcity.toolkit import Conflict, Forbidden, InvalidInput, NotFound, record_audit
 from sqlalchemy import select
@@ -170,6 +171,7 @@ def enter_month(
     value: Decimal,
     note: str,
     today: date,
+    source: dict[str, Any] | None = None,
 ) -> Realization:
     """Enter (or correct) a month's figure where the regency reports monthly.
 
@@ -223,7 +225,11 @@ def enter_month(
             MonthlyRealization.month == month,
         )
     )
-    before = None if monthly is None else {"value": str(monthly.value)}
+    before = (
+        None
+        if monthly is None
+        else {"value": str(monthly.value)} | ({"source": monthly.source} if monthly.source else {})
+    )
     if monthly is None:
         monthly = MonthlyRealization(
             org_unit_id=org_unit_id, indicator_lineage=indicator_lineage, year=year, month=month
@@ -231,6 +237,7 @@ def enter_month(
         session.add(monthly)
     monthly.value = value
     monthly.note = note.strip()
+    monthly.source = source
     monthly.entered_by = actor.user_id
     monthly.entered_at = datetime.now(UTC)
     session.flush()
@@ -251,19 +258,26 @@ def enter_month(
         session.add(row)
         row.note = ""
     row.value = rolled if rolled is not None else value
+    row.source = None  # rolled up from its months, which keep their own sources
     row.status = "entered"
     row.entered_by = actor.user_id
     row.entered_at = datetime.now(UTC)
     row.review_note = None
     session.flush()
+    after: dict[str, Any] = {
+        "value": str(value),
+        "month": month,
+        "year": year,
+        "quarter": str(row.value),
+    }
     record_audit(
         session,
         actor=actor.label,
-        action="sakip.realization.month",
+        action="sakip.realization.take" if source else "sakip.realization.month",
         entity="sakip_realization",
         entity_id=row.id,
         before=before,
-        after={"value": str(value), "month": month, "year": year, "quarter": str(row.value)},
+        after=after | ({"source": source} if source else {}),
     )
     return row
 
@@ -296,8 +310,13 @@ def enter(
     value: Decimal,
     note: str,
     today: date,
+    source: dict[str, Any] | None = None,
 ) -> Realization:
-    """Enter (or correct, until verified) a quarter's figure for an indicator of the signed PK."""
+    """Enter (or correct, until verified) a quarter's figure for an indicator of the signed PK.
+
+    ``source``: where the figure was taken from (``sources.take``), kept with it and in
+    the audit; None for a figure typed by hand, which clears an earlier source.
+    """
     actor.require(REALIZE)
     actor.require_unit(org_unit_id)
     _check_quarter(quarter)
@@ -337,22 +356,28 @@ def enter(
             org_unit_id=org_unit_id, indicator_lineage=indicator_lineage, year=year, quarter=quarter
         )
         session.add(row)
-    before = None if row.value is None else {"value": str(row.value)}
+    before = (
+        None
+        if row.value is None
+        else {"value": str(row.value)} | ({"source": row.source} if row.source else {})
+    )
     row.value = value
     row.note = note.strip()
+    row.source = source
     row.status = "entered"
     row.entered_by = actor.user_id
     row.entered_at = datetime.now(UTC)
     row.review_note = None
     session.flush()
+    after: dict[str, Any] = {"value": str(value), "quarter": quarter, "year": year}
     record_audit(
         session,
         actor=actor.label,
-        action="sakip.realization.enter",
+        action="sakip.realization.take" if source else "sakip.realization.enter",
         entity="sakip_realization",
         entity_id=row.id,
         before=before,
-        after={"value": str(value), "quarter": quarter, "year": year},
+        after=after | ({"source": source} if source else {}),
     )
     return row
 

@@ -246,6 +246,17 @@ class SakipMonthIn(Strict):
     note: str = Field(default="", max_length=4000)
 
 
+class SakipSourceRef(BaseModel):
+    """Where a figure was taken from (another app's capability), as it was then."""
+
+    capability: str
+    measure: str
+    service_id: int | None
+    name: str
+    period: str
+    value: str
+
+
 class SakipRealizationOut(BaseModel):
     id: int
     org_unit_id: int
@@ -256,6 +267,63 @@ class SakipRealizationOut(BaseModel):
     note: str
     status: str
     review_note: str | None
+    source: SakipSourceRef | None = Field(
+        default=None, description="null: typed by hand (or rolled up from months)"
+    )
+
+
+class SakipMeasureOut(BaseModel):
+    key: str
+    label: str
+    unit: str
+
+
+class SakipServiceChoice(BaseModel):
+    service_id: int | None = Field(description="null: the OPD as a whole")
+    name: str
+    promised_days: int | None
+
+
+class SakipOfferOut(BaseModel):
+    period: int = Field(description="the quarter (1-4), or the month where reporting is monthly")
+    key: str
+    value: Figure | None
+
+
+class SakipLinkOut(BaseModel):
+    id: int
+    org_unit_id: int
+    indicator_lineage: int
+    measure: str
+    service_id: int | None
+    label: str
+    available: bool = Field(description="false: Pelayanan Publik is not enabled any more")
+    found: bool = Field(description="false: the service is no longer in Pelayanan Publik")
+    offers: list[SakipOfferOut]
+
+
+class SakipLinksOut(BaseModel):
+    pelayanan: bool = Field(description="false: Pelayanan Publik is not enabled here")
+    org_unit_id: int
+    year: int
+    measures: list[SakipMeasureOut]
+    choices: list[SakipServiceChoice]
+    links: list[SakipLinkOut]
+
+
+class SakipLinkIn(Strict):
+    org_unit_id: DbId
+    indicator_lineage: DbId
+    measure: str = Field(max_length=40)
+    service_id: DbId | None = Field(default=None, description="null: the OPD as a whole")
+
+
+class SakipTakeIn(Strict):
+    org_unit_id: DbId
+    indicator_lineage: DbId
+    year: int = Year
+    quarter: int | None = Field(default=None, ge=1, le=4)
+    month: int | None = Field(default=None, ge=1, le=12, description="monthly reporting")
 
 
 class SakipReviewIn(Strict):

@@ -68,6 +68,7 @@ PUBLIC_ENDPOINTS = {
     "pelayanan_public.consultations",
     "pelayanan_public.consultation",
     "pelayanan_public.comment",
+    "pelayanan_public_api.performance_of",  # a published service beside its standard
 }
 ALL_APPS = ("ebudgeting", "noticeboard", "digest", "pelayanan", "ekinerja", "sakip")
 

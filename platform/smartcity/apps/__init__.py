@@ -4,6 +4,7 @@ from smartcity.apps.capabilities import (
     Capability,
     CapabilityNotDeclared,
     PerformanceIndicator,
+    ServicePerformance,
     SubActivityBudget,
 )
 from smartcity.apps.datasets import Changes, Dataset, Row
@@ -33,6 +34,7 @@ __all__ = [
     "RoleConflict",
     "RoleInfo",
     "Row",
+    "ServicePerformance",
     "SubActivityBudget",
     "TranslationCatalogue",
     "role_name",

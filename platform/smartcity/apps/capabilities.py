@@ -73,5 +73,34 @@ class PerformanceIndicator:
     unit: str
 
 
+@dataclass(frozen=True, slots=True)
+class ServicePerformance:
+    """``pelayanan.service_performance``: how one public service (or an OPD's services
+    together, ``service_id`` None) did in one period, as its public figures say.
+
+    ``period`` is ``2026``, ``2026-Q3`` or ``2026-07``. The SKM index (25-100, two
+    decimals) and grade are PermenPANRB 14/2017's over the period's respondents, None
+    without any. Complaints are those submitted in the period (a service's: naming it;
+    an OPD's: dispatched to it); *finished* is the OPD's final answer, *on time* by the
+    deadline the regency set when dispatching; ``on_time_percent`` is on time over those
+    finished or already past their deadline (None when none is), ``median_days`` the
+    working days from dispatch to the final answer. ``promised_days`` is the completion
+    time the service's standard promises (None for an OPD or a standard without one).
+    """
+
+    org_unit_id: int
+    service_id: int | None
+    name: str
+    period: str
+    skm_index: Decimal | None
+    skm_grade: str | None
+    skm_respondents: int
+    complaints_received: int
+    complaints_finished: int
+    on_time_percent: Decimal | None
+    median_days: Decimal | None
+    promised_days: int | None = None
+
+
 class CapabilityNotDeclared(LookupError):
     """An app asked for a capability it did not list in ``uses``: a programming error."""

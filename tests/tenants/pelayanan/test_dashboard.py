@@ -39,9 +39,14 @@ def test_the_dashboard_counts_medians_and_colours_per_opd(app, regency, tenant_d
         rows = {row.name: row for row in board.services}
         assert "Masih Draf" not in rows
         skd_row = rows["Surat Keterangan Sehat"]
-        assert (skd_row.promised_days, skd_row.complaints, skd_row.median) == (3, 2, Decimal("3.5"))
+        skd_complaints = skd_row.complaints
+        assert (skd_row.promised_days, skd_complaints.received) == (3, 2)
+        assert skd_complaints.median_first_answer == Decimal("3.5")
+        # Final answers after 4 (on time) and 5 (late) working days: promised 3, median 4.5.
+        assert skd_complaints.median_days == Decimal("4.5")
+        assert skd_complaints.on_time_percent == Decimal("50.00")
         assert skd_row.skm.index == Decimal("80.56") and skd_row.skm.grade == "B"
-        assert rows["Legalisir Ijazah"].median == Decimal("7")
+        assert rows["Legalisir Ijazah"].complaints.median_first_answer == Decimal("7")
     visitor = app.test_client()
     page = visitor.get(f"/t/{regency.slug}/p/pelayanan/dashboard?period=2025-Q1")
     html = page.get_data(as_text=True)
@@ -58,6 +63,8 @@ def test_the_dashboard_counts_medians_and_colours_per_opd(app, regency, tenant_d
     assert by_opd["Dinas Kesehatan"]["median_days_to_first_answer"] == "2"
     (skd_json,) = [s for s in data["services"] if s["service_id"] == skd]
     assert skd_json["median_days_to_first_answer"] == "3.5" and skd_json["skm_index"] == "80.56"
+    assert skd_json["complaints"] == skd_json["complaints_received"] == 2
+    assert skd_json["median_days_to_finish"] == "4.5" and skd_json["on_time_percent"] == "50.00"
     assert "petugas" not in str(data)
     assert visitor.get(f"/t/{regency.slug}/p/pelayanan/dashboard?period=2025-Q9").status_code == 422
     # The standard's own public page sets this year's practice beside the promise.

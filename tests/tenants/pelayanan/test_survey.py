@@ -7,9 +7,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from smartcity.errors import InvalidInput
 from sqlalchemy import func, select
 
-from tenants.pelayanan import standards, survey
+from tenants.pelayanan import config, standards, survey
 from tenants.pelayanan.access import GRANTS, Actor
 from tenants.pelayanan.models import SurveyResponse
 from tests.conftest import PASSWORD
@@ -150,12 +151,14 @@ def test_hostile_survey_answers_are_refused_without_writing(app, regency, tenant
 
 def test_the_survey_is_rate_limited_per_address(app, regency, tenant_db, state):
     service_id = _service(tenant_db, regency.slug, regency.dinkes)
+    with tenant_db(regency.slug) as session:  # the page limit, not the daily quota, stops it
+        config.update(session, {"survey_answers_per_day": 1000}, actor="t")
     visitor = app.test_client()
     api = f"/t/{regency.slug}/api/v1/public/pelayanan/services/{service_id}/survey"
     limit = int(state.settings.PUBLIC_RATE_LIMIT.split()[0])
     numbers = {f"q{i}": 4 for i in range(1, 10)}
     statuses = [visitor.post(api, json=numbers).status_code for _ in range(limit + 1)]
-    assert statuses[-1] == 429 and statuses.count(201) <= limit
+    assert statuses[-1] == 429 and 10 < statuses.count(201) <= limit
 
 
 def test_periods_are_quarters_semesters_and_years():
@@ -172,3 +175,61 @@ def test_periods_are_quarters_semesters_and_years():
             survey.period(bad, today)
     assert survey.decimal_text(Decimal("80.5")) == "80,50"
     assert survey.decimal_text(None) == "—"
+
+
+def test_one_address_gives_one_service_at_most_the_regencys_daily_quota(app, regency, tenant_db):
+    """Stuffing one service's index from one address stops at the regency's setting."""
+    assert config.ComplaintRules().survey_answers_per_day == 10
+    service_id = _service(tenant_db, regency.slug, regency.dinkes)
+    other_id = _service(tenant_db, regency.slug, regency.dinkes, "Legalisir Ijazah")
+    with tenant_db(regency.slug) as session:
+        for bad in (0, 1001, "5", True):
+            with pytest.raises(InvalidInput):
+                config.update(session, {"survey_answers_per_day": bad}, actor="t")
+        config.update(session, {"survey_answers_per_day": 3}, actor="t")
+    visitor = app.test_client()
+    api = f"/t/{regency.slug}/api/v1/public/pelayanan/services"
+    stuffer = {"REMOTE_ADDR": "10.20.30.40"}
+    numbers = {f"q{i}": 4 for i in range(1, 10)}
+    # Refused answers cost nothing: the quota counts answers that are stored.
+    for _ in range(4):
+        bad = visitor.post(
+            f"{api}/{service_id}/survey", json={**numbers, "q1": 9}, environ_base=stuffer
+        )
+        assert bad.status_code == 422
+    sent = [
+        visitor.post(f"{api}/{service_id}/survey", json=numbers, environ_base=stuffer).status_code
+        for _ in range(3)
+    ]
+    assert sent == [201, 201, 201]
+    refused = visitor.post(f"{api}/{service_id}/survey?lang=id", json=numbers, environ_base=stuffer)
+    assert refused.status_code == 429
+    error = refused.get_json()["error"]
+    assert error["code"] == "too_many_requests" and error["params"] == {"count": 3}
+    assert "try again tomorrow" in error["message"]
+    assert "sudah 3 kali mengisi survei layanan ini hari ini" in error["localized"]
+    # Another service from the same address, and the same service from another address.
+    assert (
+        visitor.post(f"{api}/{other_id}/survey", json=numbers, environ_base=stuffer).status_code
+        == 201
+    )
+    neighbour = {"REMOTE_ADDR": "10.20.30.41"}
+    assert (
+        visitor.post(f"{api}/{service_id}/survey", json=numbers, environ_base=neighbour).status_code
+        == 201
+    )
+    # The public form says so on its own page, in the visitor's language.
+    url = f"/t/{regency.slug}/p/pelayanan/services/{service_id}/survey"
+    answers = {f"q{i}": "3" for i in range(1, 10)}
+    for lang, text in (
+        ("id", "silakan coba lagi besok"),
+        ("en", "has already answered the survey of this service 3 times today"),
+    ):
+        page = visitor.get(f"{url}?lang={lang}", environ_base=stuffer)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+        assert token is not None
+        guard = {"csrf_token": token.group(1), "website": "", "form_ts": aged_stamp(app)}
+        shown = visitor.post(url, data={**guard, **answers}, environ_base=stuffer)
+        assert shown.status_code == 429 and text in shown.get_data(as_text=True)
+        assert 'name="q1"' in shown.get_data(as_text=True)  # the form, not an error page
+    assert _count(tenant_db, regency.slug) == 5
