@@ -40,6 +40,8 @@ from _common import (
     state_of,
 )
 from pelayanan_public import CODE, PELAYANAN, STAMP, TOKEN, photo
+from smartcity.jobs.dispatch import tenant_transaction
+from smartcity.tenantcore.settings import get_settings
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -101,11 +103,19 @@ def main() -> None:
     parser.add_argument("--sort", default="cumulative", help="cProfile order (e.g. tottime)")
     parser.add_argument("--top", type=int, default=45)
     parser.add_argument("--dump", help="also write the profile's stats to this file (pstats)")
+    parser.add_argument(
+        "--logo-kb", type=int, default=0, help="give the regency a logo of this size first"
+    )
     args = parser.parse_args()
     image = photo()
     with bench_database(APPS=(PELAYANAN,), PUBLIC_RATE_LIMIT="1000000 per minute") as settings:
         app = create_bench_app(settings)
         provision_batch(state_of(app), [SLUG], ("pelayanan",))
+        if args.logo_kb:
+            with tenant_transaction(state_of(app).cache.by_slug(SLUG)) as session:
+                stored = get_settings(session)
+                stored.logo, stored.logo_type = photo(args.logo_kb * 1024), "image/jpeg"
+            print(f"the regency has a {args.logo_kb} KB logo")
         client = app.test_client()
         page = client.get(f"{BASE}/complaints/new").get_data(as_text=True)
         token = TOKEN.search(page).group(1)  # type: ignore[union-attr]
