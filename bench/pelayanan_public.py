@@ -18,6 +18,12 @@ public tracking page (POST, the code in the body), ``--lookups`` in all
 (default 3000); every answer must be a 200. Prints lookups/s and the latency
 median, p95, p99.
 
+Each phase also prints the CPU time it cost per request, read from /proc (user +
+system, 10 ms ticks) before and after it: the gunicorn workers', the PostgreSQL
+backends' of the bench database, and this process's (the clients). On a machine
+shared with other work the rates swing with the load; the CPU per request does not
+(much), so it is the figure to compare between changes.
+
 Goal: >= 100 submissions/s and tracking p99 < 200 ms on this machine.
 """
 
@@ -36,8 +42,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import requests
 from _common import (
+    ADMIN_URL,
     ROOT,
     bench_database,
     create_bench_app,
@@ -49,6 +57,7 @@ from _common import (
     verdict,
 )
 from PIL import Image
+from smartcity.bootstrap import libpq_url
 
 PELAYANAN = "tenants.pelayanan.manifest:manifest"
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -175,6 +184,64 @@ def serve(settings: Any, workers: int, limit: str) -> tuple[subprocess.Popen[byt
             time.sleep(0.2)  # the server is starting: nothing to wait on but its port
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(pids: list[int]) -> dict[int, float]:
+    """Each process's CPU seconds so far (user + system); processes gone or unreadable left out."""
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+    return found
+
+
+def workers(server: subprocess.Popen[bytes]) -> list[int]:
+    try:
+        text = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(pid) for pid in text.split()]
+
+
+def backends(settings: Any) -> list[int]:
+    """The PostgreSQL server processes serving the bench database (when on this machine)."""
+    name = settings.DATABASE_URL.rpartition("/")[2]
+    with psycopg.connect(libpq_url(ADMIN_URL), autocommit=True) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (name,))
+        return [int(pid) for (pid,) in rows]
+
+
+class CpuMeter:
+    """CPU seconds spent by the app's workers, its database backends and this process."""
+
+    def __init__(self, server: subprocess.Popen[bytes], settings: Any) -> None:
+        self.server, self.settings = server, settings
+
+    def snapshot(self) -> tuple[dict[int, float], dict[int, float], float]:
+        return (
+            cpu_of(workers(self.server)),
+            cpu_of(backends(self.settings)),
+            time.process_time(),
+        )
+
+    def since(self, before: tuple[dict[int, float], dict[int, float], float], n: int) -> str:
+        app, db, client = self.snapshot()
+
+        def spent(now: dict[int, float], then: dict[int, float]) -> float:
+            return sum(cpu - then.get(pid, 0.0) for pid, cpu in now.items())
+
+        parts = (
+            ("app workers", spent(app, before[0])),
+            ("PostgreSQL", spent(db, before[1])),
+            ("clients", client - before[2]),
+        )
+        return "CPU per request: " + ", ".join(f"{k} {v / n * 1000:.1f} ms" for k, v in parts)
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms"
 
@@ -206,6 +273,8 @@ def main() -> None:
             time.sleep(3.2)  # the spam guard's minimum fill time, once, before the clock
             warm = [c.submit(image, -1) for c in citizens[:2]]
             assert all(status == 201 for status, _t, _c in warm), warm
+            meter = CpuMeter(server, settings)
+            before = meter.snapshot()
             wall, sent = run(citizens, args.submissions, lambda c, i: c.submit(image, i))
             statuses = [s for s, _t, _c in sent]  # type: ignore[misc]
             times = [t for _s, t, _c in sent]  # type: ignore[misc]
@@ -217,7 +286,9 @@ def main() -> None:
                 f"not 201: {bad}; latency median {ms(median(times))}, "
                 f"p95 {ms(percentile(times, 95))}, p99 {ms(percentile(times, 99))}"
             )
+            print("  " + meter.since(before, len(sent)))
             pick = random.Random(7)
+            before = meter.snapshot()
             wall2, looked = run(citizens, args.lookups, lambda c, i: c.track(pick.choice(codes)))
             t_statuses = [s for s, _t in looked]  # type: ignore[misc]
             t_times = [t for _s, t in looked]  # type: ignore[misc]
@@ -228,6 +299,7 @@ def main() -> None:
                 f"not 200: {t_bad}; latency median {ms(median(t_times))}, "
                 f"p95 {ms(percentile(t_times, 95))}, p99 {ms(p99)}"
             )
+            print("  " + meter.since(before, len(looked)))
         finally:
             server.terminate()
             server.wait(timeout=30)

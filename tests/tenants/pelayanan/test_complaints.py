@@ -239,6 +239,8 @@ def test_images_lose_their_metadata_and_keep_the_position_only_when_shared(regen
             assert "/" not in stored.filename
             with Image.open(io.BytesIO(stored.content)) as kept:
                 assert not kept.getexif() and "exif" not in kept.info
+            # Not even a trace in the bytes kept: no EXIF block, no camera, no GPS tags.
+            assert b"Exif" not in stored.content and b"Kamera Warga" not in stored.content
         assert private.latitude is None and private.longitude is None
         assert shared.latitude is not None and float(shared.latitude) == pytest.approx(-6.75)
         assert float(shared.longitude) == pytest.approx(111.033333, abs=1e-5)
