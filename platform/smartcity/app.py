@@ -30,7 +30,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from smartcity import access, i18n, public, security_headers
 from smartcity import mail as outgoing_mail
 from smartcity.api.auth import bearer_principal
-from smartcity.apps import AppRegistry, MenuEntry
+from smartcity.apps import AppManifest, AppRegistry, MenuEntry
 from smartcity.auth import principal as principals
 from smartcity.auth import sessions as web_sessions
 from smartcity.auth.principal import Anonymous
@@ -388,16 +388,26 @@ def _select_timezone() -> str:
 def _template_context() -> dict[str, Any]:
     state = platform_state()
     tenant = g.get("tenant")
-    menu: list[MenuEntry] = []
+    # Per app, so that the navigation bar can fold an app's pages under its name: a
+    # regency admin with four apps would otherwise get a bar wider than a laptop screen.
+    groups: list[tuple[AppManifest, list[MenuEntry]]] = []
     if tenant is not None:
         for manifest in state.registry:
             if manifest.name in tenant.apps:
-                menu.extend(
+                entries = [
                     entry
                     for entry in manifest.menu
                     if entry.permission is None or current_user.can(entry.permission)
-                )
-    return {"tenant": tenant, "app_menu": menu, "registry": state.registry, "locales": LOCALES}
+                ]
+                if entries:
+                    groups.append((manifest, entries))
+    return {
+        "tenant": tenant,
+        "app_menu": [entry for _manifest, entries in groups for entry in entries],
+        "app_menu_groups": groups,
+        "registry": state.registry,
+        "locales": LOCALES,
+    }
 
 
 class TenantCookieSessions(SecureCookieSessionInterface):

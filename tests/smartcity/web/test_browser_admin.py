@@ -8,6 +8,7 @@ width) go to test-artifacts/ for a person to look at.
 from __future__ import annotations
 
 import pytest
+from smartcity.tenantcore import users
 
 from tests.conftest import PASSWORD, watch_csp
 from tests.support.browser import DESKTOP, PHONE, shot
@@ -161,3 +162,51 @@ def test_an_admin_imports_a_roster_and_invites_a_user_who_sees_only_the_regencys
     for context in (admin, user, admin_phone):
         context.close()
     assert refused == []  # every page works under the Content-Security-Policy
+
+
+def test_the_menu_of_someone_in_every_app_fits_a_laptop_and_opens(
+    server, chromium, provision, tenant_db, state
+):
+    """Each app's pages fold under its name: with the four granted apps and the widest
+    role in each, the bar still fits 1366 px, and a folded page is two clicks away."""
+    apps = ("ebudgeting", "ekinerja", "pelayanan", "sakip")
+    slug = provision(apps=apps)
+    with tenant_db(slug) as session:
+        users.create_user(
+            session,
+            email="kepala@example.go.id",
+            name="Kepala Bagian",
+            password=PASSWORD,
+            roles=[
+                "admin",
+                "ebudgeting.tapd_chair",
+                "ekinerja.bkpsdm_admin",
+                "pelayanan.coordinator",
+                "sakip.coordinator",
+            ],
+            allowed_roles=state.registry.role_names(apps),
+            actor="tests",
+        )
+    refused: list[str] = []
+    context = watch_csp(chromium.new_context(viewport=DESKTOP, locale="en-GB"), refused)
+    page = context.new_page()
+    base = f"{server}/t/{slug}"
+    page.goto(f"{base}/login?lang=en")
+    page.fill("#email", "kepala@example.go.id")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    wide, screen = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
+    assert wide <= screen, f"the page is {wide} px wide on a {screen} px screen"
+    nav = page.locator("#main-nav")
+    assert nav.locator(".dropdown-toggle").count() >= 2  # e-Kinerja has a dozen pages
+    shot(page, "menu-every-app")
+    nav.locator(".dropdown-toggle", has_text="e-Kinerja").click()
+    entry = nav.locator(".dropdown-menu.show .dropdown-item").last
+    href = entry.get_attribute("href")
+    entry.click()
+    page.wait_for_url(f"{server}{href}")
+    assert "active" in (
+        nav.locator(".dropdown-toggle", has_text="e-Kinerja").get_attribute("class") or ""
+    )
+    assert refused == []
