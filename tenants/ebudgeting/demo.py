@@ -33,7 +33,6 @@ from . import (
     review,
     stages,
     tapd,
-    unit_codes,
     years,
 )
 from .access import ROLE_NAMES, Actor, system_actor
@@ -41,6 +40,7 @@ from .budget_documents import head_of
 from .codes import program_code
 from .coefficients import Factor
 from .models import CatalogueItem, FiscalYear, Nomenclature, SubActivity
+from .unit_codes import bidang_of
 
 CURRENT, NEXT = 2026, 2027
 PAID_THROUGH = 11  # November: the demo's "today" is late November
@@ -48,8 +48,9 @@ PAID_THROUGH = 11  # November: the demo's "today" is late November
 MONTHLY_ACCOUNTS = ("5.1.01", "5.1.02.02.02", "5.1.02.02.01.006")
 JAVA = {"31", "32", "33", "34", "35", "36"}
 STAFF_SHARE = Decimal("0.45")
-#: OPD code -> the bidang its support programme is budgeted under (the demo's
-#: codes follow the bidang except where the nomenclature files them elsewhere)
+#: OPD code -> the bidang its support programme is budgeted under when it has no SIPD
+#: code (the demo's codes follow the bidang except where the nomenclature files them
+#: elsewhere); with one, the first bidang the code names.
 BIDANG_OF = {"5.04": "5.03", "5.05": "1.05"}
 WEIGHTS = {
     "1.01": 30, "1.02": 14, "1.03": 12, "4.01": 5, "5.02": 4, "4.02": 3, "1.04": 2,
@@ -204,6 +205,8 @@ def _product(factors: list[Factor]) -> Decimal:
 
 
 def _bidang(unit: OrgUnit) -> str:
+    if unit.sipd_code and (served := bidang_of(unit.sipd_code)):
+        return served[0]
     if unit.kind == "kecamatan":
         return "7.01"
     return BIDANG_OF.get(unit.code, unit.code)
@@ -474,21 +477,7 @@ def seed(session: Session, region_code: str) -> dict[str, int]:
         else:
             _drafting(session, drafted, ctx)
     _assign_demo_users(session, opds)
-    _assign_skpd_codes(session, opds, actor)
     return counts
-
-
-def _assign_skpd_codes(session: Session, opds: list[OrgUnit], actor: Actor) -> None:
-    """Each OPD's SIPD code: its bidang, numbered in order within the bidang."""
-    bidang = set(session.scalars(select(Nomenclature.code).where(Nomenclature.level == "bidang")))
-    numbers: dict[str, int] = {}
-    for unit in sorted(opds, key=lambda u: u.code):
-        served = _bidang(unit)
-        if served not in bidang:
-            continue
-        numbers[served] = numbers.get(served, 0) + 1
-        code = f"{served}.0.00.0.00.{numbers[served]:02d}.0000"
-        unit_codes.set_skpd_code(session, unit.id, code, actor=actor)
 
 
 def _execute(session: Session, drafted: _Drafted, ctx: _Context) -> int:

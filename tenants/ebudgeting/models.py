@@ -132,20 +132,6 @@ class FiscalYear(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class UnitCode(Base):
-    """The long code SIPD knows an OPD by: three urusan/bidang pairs, the unit and the
-    sub-unit (``1.02.0.00.0.00.01.0000``), kept by TAPD (``unit_codes.py``)."""
-
-    __tablename__ = "eb_unit_codes"
-
-    org_unit_id: Mapped[int] = mapped_column(ForeignKey(ORG_UNIT_ID), primary_key=True)
-    skpd_code: Mapped[str] = mapped_column(String(30), unique=True)
-    updated_by: Mapped[str] = mapped_column(String(254))
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
-
-
 class Ceiling(Base):
     """The pagu of one OPD for one year: the most its sub-activities may add up to."""
 

@@ -208,20 +208,6 @@ class NoteList(BaseModel):
     notes: list[NoteOut]
 
 
-class SkpdCodeIn(Strict):
-    skpd_code: str = Field(
-        max_length=30,
-        description="SIPD's long code of the OPD: three urusan/bidang pairs, unit and "
-        "sub-unit, e.g. 1.02.0.00.0.00.01.0000",
-    )
-
-
-class SkpdCodeOut(BaseModel):
-    org_unit_id: int
-    org_unit_code: str
-    skpd_code: str
-
-
 class StageIn(Strict):
     stage: str = Field(description="rka, apbd, dpa, rka_p or dppa (only the next one)")
     document_number: str = Field(

@@ -1,12 +1,13 @@
 """The approved budget in the shape SIPD (Kemendagri) takes.
 
 SIPD receives a regency's budget as JSON: per SKPD (OPD, named by its long SIPD code,
-``unit_codes.py``) and sub-unit, its sub kegiatan with the programme codes, output,
-location and funding source (a code of SIPD's sumber dana list), and the rincian belanja
-(account, item, coefficient, volume, unit price, total). Amounts, volumes and targets
-are JSON numbers. Codes keep their dots except the regency's, which SIPD writes without
-one (``3318``). Only an adopted budget is exported: the DPPA if issued, else the DPA,
-else the APBD. The shape is kept as a JSON Schema in ``data/sipd_apbd.schema.json``.
+which the core keeps on the org unit: ``unit_codes.py``) and sub-unit, its sub
+kegiatan with the programme codes, output, location and funding source (a code of
+SIPD's sumber dana list), and the rincian belanja (account, item, coefficient, volume,
+unit price, total). Amounts, volumes and targets are JSON numbers. Codes keep their
+dots except the regency's, which SIPD writes without one (``3318``). Only an adopted
+budget is exported: the DPPA if issued, else the DPA, else the APBD. The shape is kept
+as a JSON Schema in ``data/sipd_apbd.schema.json``.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def approved_budget(
     if missing := sorted(unit.code for unit_id, unit in units.items() if unit_id not in codes):
         raise Conflict(
             _m(
-                "OPD %(codes)s has no SKPD code for SIPD yet: TAPD enters it first",
+                "OPD %(codes)s has no SIPD code yet: the regency's admin enters it on the org unit",
                 codes=", ".join(missing),
             ),
             {"skpd_code": _m("missing")},

@@ -330,30 +330,30 @@ def test_payment_files_are_imported_whole_or_not_at_all(client, regency, tenant_
         }
     ]
     assert report["by_month"][1]["realized"] == "1500000.00"  # February
-    # SIPD names the OPD by its long code: TAPD enters it, or the export says so (409).
+    # SIPD names the OPD by its long code, kept on the core's org unit: until the
+    # regency's admin enters it there, the export says so (409).
     missing = client.get(f"{api}/years/2026/sipd", headers=who["viewer"])
     assert missing.status_code == 409 and "1.02.01" in missing.get_json()["error"]["message"]
-    code_url = f"{api}/opds/{opds.dinkes}/skpd-code"
-    for bad in ("1.02.01", "1.02.0.00.0.00.00.0000", "9.99.0.00.0.00.01.0000"):
-        refused = client.put(code_url, json={"skpd_code": bad}, headers=who["tapd"])
-        assert refused.status_code == 422, bad
-    assert (
-        client.put(
-            code_url, json={"skpd_code": "1.02.0.00.0.00.01.0000"}, headers=who["operator"]
-        ).status_code
-        == 403
-    )
-    assert (
-        client.put(
-            code_url, json={"skpd_code": "1.02.0.00.0.00.01.0000"}, headers=who["tapd"]
-        ).get_json()["skpd_code"]
-        == "1.02.0.00.0.00.01.0000"
-    )
-    clash = client.put(
-        f"{api}/opds/{opds.disdik}/skpd-code",
+    assert "admin" in missing.get_json()["error"]["message"]
+    # e-Budgeting no longer keeps a code of its own: one place to edit it.
+    gone = client.put(
+        f"{api}/opds/{opds.dinkes}/skpd-code",
         json={"skpd_code": "1.02.0.00.0.00.01.0000"},
         headers=who["tapd"],
     )
+    assert gone.status_code in (404, 405)
+    unit_url = f"/t/{slug}/api/v1/org-units/{opds.dinkes}"
+    body = {"sipd_code": "1.02.0.00.0.00.01.0000"}
+    assert client.patch(unit_url, json=body, headers=who["tapd"]).status_code == 403
+    admin = bearer(tenant_token(client, slug))
+    for bad in ("1.02.01", "1.02.0.00.0.00.00.0000", "9.99.0.00.0.00.01.0000"):
+        refused = client.patch(unit_url, json={"sipd_code": bad}, headers=admin)
+        assert refused.status_code == 422, bad
+    assert (
+        client.patch(unit_url, json=body, headers=admin).get_json()["sipd_code"]
+        == (body["sipd_code"])
+    )
+    clash = client.patch(f"/t/{slug}/api/v1/org-units/{opds.disdik}", json=body, headers=admin)
     assert clash.status_code == 409
     sipd = client.get(f"{api}/years/2026/sipd", headers=who["viewer"]).get_json()
     jsonschema.validate(sipd, json.loads(SIPD_SCHEMA.read_text()))

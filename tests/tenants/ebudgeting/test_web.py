@@ -24,7 +24,6 @@ from tests.ebudgeting_support import (
     SPEAKER,
     SUB_MOTHERS,
     SUB_PLANNING,
-    TAPD,
     agree_kua_ppas,
     budget_year,
     factors,
@@ -469,17 +468,29 @@ def test_pages_offer_only_what_the_services_allow_and_a_refusal_is_a_4xx(app, re
 
 
 def test_the_sub_kegiatan_list_offers_the_opds_own_bidang_with_a_search(app, regency, tenant_db):
-    """714 codes from every urusan are no pick-list: once TAPD entered the OPD's SIPD code,
-    the health office sees health's sub kegiatan only, can search them, and a code of
-    another bidang posted by hand is refused."""
-    from tenants.ebudgeting import unit_codes
+    """714 codes from every urusan are no pick-list: once the OPD carries its SIPD code
+    (on the core's org unit), the health office sees health's sub kegiatan only, can
+    search them, and a code of another bidang posted by hand is refused."""
+    from smartcity.tenantcore import orgunits
 
     slug, opds, _items, _ = regency
     base = f"/t/{slug}/ebudgeting"
     page = f"{base}/2026/opd/{opds.dinkes}"
     operator = browser(app, slug, "operator@dinkes.go.id")
+    assert "belum mempunyai kode SIPD" in text(operator.get(page))
     with tenant_db(slug) as session:
-        unit_codes.set_skpd_code(session, opds.dinkes, "1.02.0.00.0.00.01.0000", actor=TAPD)
+        unit = orgunits.get_unit(session, opds.dinkes)
+        orgunits.update_unit(
+            session,
+            unit,
+            name=unit.name,
+            kind=unit.kind,
+            region_code=None,
+            is_active=True,
+            sipd_code="1.02.0.00.0.00.01.0000",
+            regency_code="33.18",
+            actor="admin",
+        )
     options = re.findall(r'<option value="([^"]+)"', html(operator.get(page)))
     assert SUB_MOTHERS in options and len(options) > 5
     assert all(code.startswith("1.02.") for code in options)
