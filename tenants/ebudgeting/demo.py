@@ -57,6 +57,9 @@ WEIGHTS = {
     "2.16": 1.5, "5.01": 1.5, "6.01": 1, "3.27": 1.5, "2.12": 1, "2.15": 1,
 }  # fmt: skip
 DEFAULT_WEIGHT = 0.8
+#: The sub-unit that budgets an OPD's office running costs and supplies, where SIPD
+#: knows one by that name (the Setda's bagian are its sub-units in the demo).
+GENERAL_AFFAIRS = "Bagian Umum"
 KECAMATAN_WEIGHT = 0.25
 #: sub kegiatan of each OPD's own programmes: (code suffix, share of its non-staff
 #: budget, [(item code, account, per-unit factors)])
@@ -169,6 +172,8 @@ class PlannedSub:
     funding: str
     target: Decimal
     lines: list[PlannedLine] = field(default_factory=list)
+    #: The name of the OPD's sub-unit (with a SIPD code) that carries it, if it has one.
+    sub_unit: str | None = None
 
 
 @dataclass
@@ -265,6 +270,9 @@ def _plan_opd(unit: OrgUnit, budget: Decimal, ctx: _Context) -> list[PlannedSub]
         return [*subs, office]
     subs.append(office)
     supplies = PlannedSub(f"{bidang}.01.2.06.0004", location, "PAD", Decimal(1))
+    # Where an OPD's general affairs are a sub-unit SIPD knows (the Setda's Bagian Umum),
+    # the office's running costs and supplies are budgeted there.
+    office.sub_unit = supplies.sub_unit = GENERAL_AFFAIRS
     for item, account, per_person, unit_name in (
         ("1.1.7.01.03.01.001", "5.1.02.01.01.0025", Decimal("0.5"), "rim"),
         ("1.1.7.01.01.02.001", "5.1.02.01.01.0024", Decimal(2), "buah"),
@@ -321,6 +329,7 @@ def _draft_year(
     )
     created: dict[int, list[SubActivity]] = {}
     for unit_id, subs in plans.items():
+        sub_units = {u.name: u.id for u in planning.sub_units_of(session, unit_id)}
         totals = [sum((_line_total(ln, prices) for ln in s.lines), Decimal(0)) for s in subs]
         pagu = _round_up(sum(totals, Decimal(0)) * Decimal("1.02"), 1_000_000)
         ceilings.set_ceiling(session, fiscal_year, unit_id, pagu, actor=actor)
@@ -337,6 +346,7 @@ def _draft_year(
                 funding_source=planned.funding,
                 ceiling=_round_up(total * Decimal("1.01"), 1000),
                 actor=actor,
+                sub_unit_id=sub_units.get(planned.sub_unit or ""),
             )
             batch = []
             for line in planned.lines:

@@ -245,6 +245,9 @@ class SubActivity(Base):
     id: Mapped[int] = mapped_column(Identity(), primary_key=True)
     fiscal_year_id: Mapped[int] = mapped_column(ForeignKey("eb_fiscal_years.id"))
     org_unit_id: Mapped[int] = mapped_column(ForeignKey(ORG_UNIT_ID))
+    #: The OPD's sub-unit that carries it (SIPD's unit SKPD: a UPTD, a puskesmas, a
+    #: bagian of the Setda), one with a SIPD code; None: the OPD itself.
+    sub_unit_id: Mapped[int | None] = mapped_column(ForeignKey(ORG_UNIT_ID))
     sub_kegiatan_code: Mapped[str] = mapped_column(ForeignKey("eb_nomenclature.code"))
     output_indicator: Mapped[str] = mapped_column(String(400))
     target: Mapped[Decimal] = mapped_column(Numeric(18, 2))
@@ -346,6 +349,8 @@ class SnapshotLine(Base):
     line_id: Mapped[int] = mapped_column(BigInteger)
     sub_activity_id: Mapped[int] = mapped_column(BigInteger)
     org_unit_id: Mapped[int] = mapped_column(BigInteger)
+    #: The sub-activity's sub-unit when the snapshot was taken (None: the OPD itself).
+    sub_unit_id: Mapped[int | None] = mapped_column(BigInteger)
     sub_kegiatan_code: Mapped[str] = mapped_column(String(30))
     account_code: Mapped[str] = mapped_column(String(30))
     catalogue_item_id: Mapped[int] = mapped_column(BigInteger)

@@ -502,3 +502,62 @@ def test_disabling_the_app_hides_it_and_keeps_its_data(app, client, regency, sta
     state.cache.invalidate()
     back = client.get(f"{api}/sub-activities/{sub['id']}", headers=who["tapd"]).get_json()
     assert back["total"] == "220000.00" and len(back["lines"]) == 1
+
+
+def test_a_sub_activity_is_placed_at_a_sub_unit_over_the_api(client, regency, tenant_db):
+    from smartcity.tenantcore import orgunits
+
+    slug, opds, _items = regency
+    api = API.format(slug=slug)
+    who = _tokens(client, slug)
+    admin = bearer(tenant_token(client, slug))
+    core = f"/t/{slug}/api/v1/org-units"
+    client.patch(
+        f"{core}/{opds.dinkes}", json={"sipd_code": "1.02.0.00.0.00.01.0000"}, headers=admin
+    )
+    puskesmas = client.post(
+        core,
+        json={
+            "code": "1.02.01.01",
+            "name": "UPTD Puskesmas Kayen",
+            "kind": "uptd",
+            "parent_id": opds.dinkes,
+            "sipd_code": "1.02.0.00.0.00.01.0001",
+        },
+        headers=admin,
+    ).get_json()["id"]
+    with tenant_db(slug) as session:
+        other = orgunits.create_unit(
+            session, code="9.01", name="Unit Lain", kind="dinas", regency_code="33.18", actor="t"
+        ).id
+    client.post(f"{api}/years", json={"year": 2026}, headers=who["tapd"])
+    client.put(
+        f"{api}/years/2026/ceilings/{opds.dinkes}", json={"amount": 9000000}, headers=who["tapd"]
+    )
+    body = {
+        "org_unit_id": opds.dinkes,
+        "sub_kegiatan_code": SUB_PLANNING,
+        "target": 1,
+        "location": "Kayen",
+        "funding_source": "PAD",
+        "ceiling": 1000000,
+    }
+    for wrong, status in ((other, 422), (2**63, 422), ("x", 422), (-1, 422), (1.5, 422)):
+        refused = client.post(
+            f"{api}/years/2026/sub-activities",
+            json={**body, "sub_unit_id": wrong},
+            headers=who["operator"],
+        )
+        assert refused.status_code == status, (wrong, refused.get_json())
+        assert "sub_unit_id" in refused.get_json()["error"]["fields"]
+    created = client.post(
+        f"{api}/years/2026/sub-activities",
+        json={**body, "sub_unit_id": puskesmas},
+        headers=who["operator"],
+    )
+    assert created.status_code == 201 and created.get_json()["sub_unit_id"] == puskesmas
+    url = f"{api}/sub-activities/{created.get_json()['id']}"
+    kept = client.patch(url, json={"location": "Kayen Kidul"}, headers=who["operator"]).get_json()
+    assert kept["sub_unit_id"] == puskesmas
+    moved = client.patch(url, json={"sub_unit_id": None}, headers=who["operator"]).get_json()
+    assert moved["sub_unit_id"] is None
