@@ -2,7 +2,9 @@
 
 Deterministic per regency (the random generator is seeded with the slug), so a
 demo looks the same on every machine. Every NIP is valid by the rules of
-``smartcity.tenantcore.nip``; names are common Indonesian names.
+``smartcity.tenantcore.nip``; names are common Indonesian names. Every OPD and
+kecamatan carries its SIPD code, and the Sekretariat Daerah's bagian are its SIPD
+sub-units (as regencies register them), all valid by ``tenantcore.sipd_codes``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from smartcity.reference import region_rows
+from smartcity.tenantcore import sipd_codes
 from smartcity.tenantcore.models import OrgUnit, Staff
 from smartcity.tenantcore.nip import parse_nip
 from smartcity.tenantcore.orgunit_import import STANDARD_OPD
@@ -23,6 +26,23 @@ from smartcity.tenantcore.staff import GOLONGAN
 #: (code, name, kind, sub-units) of a typical kabupaten's OPD: the standard list.
 OPD = STANDARD_OPD
 JAVA_PROVINCES = {"31", "32", "33", "34", "35", "36"}
+#: The urusan/bidang pairs of a standard OPD's SIPD code where they are not its own code
+#: alone: OPDs serving more than one bidang, and those filed under another bidang
+#: (Bapenda under keuangan, BKPSDM under kepegawaian, BPBD under trantibum).
+SIPD_BIDANG = {
+    "1.04": ("1.04", "2.10"),
+    "2.07": ("2.07", "3.32"),
+    "2.16": ("2.16", "2.20", "2.21"),
+    "2.23": ("2.23", "2.24"),
+    "3.26": ("3.26", "2.22"),
+    "3.30": ("3.30", "3.31"),
+    "5.01": ("5.01", "5.05"),
+    "5.03": ("5.02",),
+    "5.04": ("5.03", "5.04"),
+    "5.05": ("1.05",),
+}
+#: The OPD whose sub-units SIPD budgets apart in the demo: the Sekretariat Daerah's bagian.
+SIPD_SUB_UNITS_OF = {"4.01"}
 FIRST_NAMES = (
     "Agus",
     "Budi",
@@ -170,10 +190,44 @@ def seed_regency(session: Session, region_code: str, slug: str) -> dict[str, int
         session.add(unit)
         session.flush()
         ids[row["code"]] = unit.id
+    _give_sipd_codes(session, rows, ids)
     staff = _roster(rng, list(ids.values()), staff_size(region_code, rng))
     session.execute(insert(Staff), staff)
     _link_heads(session)
     return {"units": len(ids), "staff": len(staff)}
+
+
+def sipd_code_of(code: str, kind: str, numbers: dict[str, int]) -> str:
+    """A standard OPD's SIPD code: its bidang pairs, numbered within the first bidang
+    in the order met (``numbers`` counts them)."""
+    pairs = ("7.01",) if kind == "kecamatan" else SIPD_BIDANG.get(code, (code,))
+    numbers[pairs[0]] = numbers.get(pairs[0], 0) + 1
+    filled = [*pairs, *[sipd_codes.NO_BIDANG] * (3 - len(pairs))]
+    return f"{'.'.join(filled)}.{numbers[pairs[0]]:02d}.{sipd_codes.SKPD_ITSELF}"
+
+
+def _give_sipd_codes(session: Session, rows: list[dict[str, Any]], ids: dict[str, int]) -> None:
+    numbers: dict[str, int] = {}
+    given: dict[str, str] = {}
+    sub_numbers: dict[str, int] = {}
+    for row in rows:  # parents first
+        parent = row.get("parent")
+        if parent is None:
+            code = sipd_code_of(row["code"], row["kind"], numbers)
+        elif parent in SIPD_SUB_UNITS_OF and parent in given:
+            sub_numbers[parent] = sub_numbers.get(parent, 0) + 1
+            code = f"{given[parent][:-5]}.{sub_numbers[parent]:04d}"
+        else:
+            continue
+        # The generator must never produce a code the service would refuse.
+        wrong = sipd_codes.problem(
+            code, parent_code=given.get(parent or ""), is_sub_unit=parent is not None
+        )
+        if wrong is not None:
+            raise ValueError(f"demo SIPD code {code}: {wrong}")
+        given[row["code"]] = code
+    for code, sipd in given.items():
+        session.execute(update(OrgUnit).where(OrgUnit.id == ids[code]).values(sipd_code=sipd))
 
 
 def _roster(rng: random.Random, unit_ids: list[int], size: int) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ AUDIT_LABELS = {
     "ebudgeting.review.reopen": N_("Locked plan reopened"),
     "ebudgeting.rule_override": N_("Budget rule overridden by TAPD"),
     "ebudgeting.stage.snapshot": N_("Budget stage adopted"),
+    # Entries from before the code moved to the core's org units (eb0010) still read well.
     "ebudgeting.unit_code.set": N_("SIPD code of an OPD set"),
     "ebudgeting.stage.open_revision": N_("Budget revision opened"),
     "ebudgeting.catalogue.propose": N_("Catalogue item proposed"),

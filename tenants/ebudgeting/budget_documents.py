@@ -315,6 +315,17 @@ def _signatures(
     ]
 
 
+def _named(unit: OrgUnit) -> str:
+    """A unit as the regulation's header names it: by its SIPD code when it has one."""
+    return f"{unit.sipd_code or unit.code} {unit.name}"
+
+
+def _sub_units(session: Session, subs: list[SubActivity]) -> dict[int, OrgUnit]:
+    """The sub-units these sub-activities sit at (SIPD's unit SKPD), by id."""
+    wanted = {s.sub_unit_id for s in subs if s.sub_unit_id is not None}
+    return {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(wanted)))}
+
+
 def build_document(
     session: Session,
     fiscal_year: FiscalYear,
@@ -352,6 +363,7 @@ def build_document(
         n.code: n
         for n in session.scalars(select(Nomenclature).where(Nomenclature.code.in_(wanted)))
     }
+    sub_units = _sub_units(session, list(subs.values()))
     account_codes = {c for line in lines for c in account_chain(line.account)}
     accounts = dict(
         session.execute(
@@ -389,11 +401,14 @@ def build_document(
         program = nodes.get(program_code(code))
         kegiatan = nodes.get(kegiatan_code(code))
         output = f"{number(sub.target)} {sub.target_unit}" if sub else ""
+        at = sub_units.get(sub.sub_unit_id or 0, unit) if sub else unit
         header = [
             ("Urusan Pemerintahan", label(code[:1])),
             ("Bidang Urusan", label(code[:4])),
             ("Program", label(program_code(code))),
             ("Kegiatan", label(kegiatan_code(code))),
+            ("Organisasi", _named(unit)),
+            ("Unit", _named(at)),
             ("Sub Kegiatan", label(code)),
             ("Sumber Pendanaan", funding),
             ("Lokasi", location),
@@ -431,7 +446,7 @@ def build_document(
     opd_block = [
         ("Urusan Pemerintahan", label(first_code[:1]) if codes else "-"),
         ("Bidang Urusan", label(first_code[:4]) if codes else "-"),
-        ("Organisasi", f"{unit.code} {unit.name}"),
+        ("Organisasi", _named(unit)),
         ("Pemerintah", region_name),
         ("Tahun Anggaran", str(fiscal_year.year)),
     ]

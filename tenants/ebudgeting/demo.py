@@ -33,7 +33,6 @@ from . import (
     review,
     stages,
     tapd,
-    unit_codes,
     years,
 )
 from .access import ROLE_NAMES, Actor, system_actor
@@ -41,6 +40,7 @@ from .budget_documents import head_of
 from .codes import program_code
 from .coefficients import Factor
 from .models import CatalogueItem, FiscalYear, Nomenclature, SubActivity
+from .unit_codes import bidang_of
 
 CURRENT, NEXT = 2026, 2027
 PAID_THROUGH = 11  # November: the demo's "today" is late November
@@ -48,14 +48,18 @@ PAID_THROUGH = 11  # November: the demo's "today" is late November
 MONTHLY_ACCOUNTS = ("5.1.01", "5.1.02.02.02", "5.1.02.02.01.006")
 JAVA = {"31", "32", "33", "34", "35", "36"}
 STAFF_SHARE = Decimal("0.45")
-#: OPD code -> the bidang its support programme is budgeted under (the demo's
-#: codes follow the bidang except where the nomenclature files them elsewhere)
+#: OPD code -> the bidang its support programme is budgeted under when it has no SIPD
+#: code (the demo's codes follow the bidang except where the nomenclature files them
+#: elsewhere); with one, the first bidang the code names.
 BIDANG_OF = {"5.04": "5.03", "5.05": "1.05"}
 WEIGHTS = {
     "1.01": 30, "1.02": 14, "1.03": 12, "4.01": 5, "5.02": 4, "4.02": 3, "1.04": 2,
     "2.16": 1.5, "5.01": 1.5, "6.01": 1, "3.27": 1.5, "2.12": 1, "2.15": 1,
 }  # fmt: skip
 DEFAULT_WEIGHT = 0.8
+#: The sub-unit that budgets an OPD's office running costs and supplies, where SIPD
+#: knows one by that name (the Setda's bagian are its sub-units in the demo).
+GENERAL_AFFAIRS = "Bagian Umum"
 KECAMATAN_WEIGHT = 0.25
 #: sub kegiatan of each OPD's own programmes: (code suffix, share of its non-staff
 #: budget, [(item code, account, per-unit factors)])
@@ -168,6 +172,8 @@ class PlannedSub:
     funding: str
     target: Decimal
     lines: list[PlannedLine] = field(default_factory=list)
+    #: The name of the OPD's sub-unit (with a SIPD code) that carries it, if it has one.
+    sub_unit: str | None = None
 
 
 @dataclass
@@ -204,6 +210,8 @@ def _product(factors: list[Factor]) -> Decimal:
 
 
 def _bidang(unit: OrgUnit) -> str:
+    if unit.sipd_code and (served := bidang_of(unit.sipd_code)):
+        return served[0]
     if unit.kind == "kecamatan":
         return "7.01"
     return BIDANG_OF.get(unit.code, unit.code)
@@ -262,6 +270,9 @@ def _plan_opd(unit: OrgUnit, budget: Decimal, ctx: _Context) -> list[PlannedSub]
         return [*subs, office]
     subs.append(office)
     supplies = PlannedSub(f"{bidang}.01.2.06.0004", location, "PAD", Decimal(1))
+    # Where an OPD's general affairs are a sub-unit SIPD knows (the Setda's Bagian Umum),
+    # the office's running costs and supplies are budgeted there.
+    office.sub_unit = supplies.sub_unit = GENERAL_AFFAIRS
     for item, account, per_person, unit_name in (
         ("1.1.7.01.03.01.001", "5.1.02.01.01.0025", Decimal("0.5"), "rim"),
         ("1.1.7.01.01.02.001", "5.1.02.01.01.0024", Decimal(2), "buah"),
@@ -318,6 +329,7 @@ def _draft_year(
     )
     created: dict[int, list[SubActivity]] = {}
     for unit_id, subs in plans.items():
+        sub_units = {u.name: u.id for u in planning.sub_units_of(session, unit_id)}
         totals = [sum((_line_total(ln, prices) for ln in s.lines), Decimal(0)) for s in subs]
         pagu = _round_up(sum(totals, Decimal(0)) * Decimal("1.02"), 1_000_000)
         ceilings.set_ceiling(session, fiscal_year, unit_id, pagu, actor=actor)
@@ -334,6 +346,7 @@ def _draft_year(
                 funding_source=planned.funding,
                 ceiling=_round_up(total * Decimal("1.01"), 1000),
                 actor=actor,
+                sub_unit_id=sub_units.get(planned.sub_unit or ""),
             )
             batch = []
             for line in planned.lines:
@@ -474,21 +487,7 @@ def seed(session: Session, region_code: str) -> dict[str, int]:
         else:
             _drafting(session, drafted, ctx)
     _assign_demo_users(session, opds)
-    _assign_skpd_codes(session, opds, actor)
     return counts
-
-
-def _assign_skpd_codes(session: Session, opds: list[OrgUnit], actor: Actor) -> None:
-    """Each OPD's SIPD code: its bidang, numbered in order within the bidang."""
-    bidang = set(session.scalars(select(Nomenclature.code).where(Nomenclature.level == "bidang")))
-    numbers: dict[str, int] = {}
-    for unit in sorted(opds, key=lambda u: u.code):
-        served = _bidang(unit)
-        if served not in bidang:
-            continue
-        numbers[served] = numbers.get(served, 0) + 1
-        code = f"{served}.0.00.0.00.{numbers[served]:02d}.0000"
-        unit_codes.set_skpd_code(session, unit.id, code, actor=actor)
 
 
 def _execute(session: Session, drafted: _Drafted, ctx: _Context) -> int:

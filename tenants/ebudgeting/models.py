@@ -132,20 +132,6 @@ class FiscalYear(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class UnitCode(Base):
-    """The long code SIPD knows an OPD by: three urusan/bidang pairs, the unit and the
-    sub-unit (``1.02.0.00.0.00.01.0000``), kept by TAPD (``unit_codes.py``)."""
-
-    __tablename__ = "eb_unit_codes"
-
-    org_unit_id: Mapped[int] = mapped_column(ForeignKey(ORG_UNIT_ID), primary_key=True)
-    skpd_code: Mapped[str] = mapped_column(String(30), unique=True)
-    updated_by: Mapped[str] = mapped_column(String(254))
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
-
-
 class Ceiling(Base):
     """The pagu of one OPD for one year: the most its sub-activities may add up to."""
 
@@ -259,6 +245,9 @@ class SubActivity(Base):
     id: Mapped[int] = mapped_column(Identity(), primary_key=True)
     fiscal_year_id: Mapped[int] = mapped_column(ForeignKey("eb_fiscal_years.id"))
     org_unit_id: Mapped[int] = mapped_column(ForeignKey(ORG_UNIT_ID))
+    #: The OPD's sub-unit that carries it (SIPD's unit SKPD: a UPTD, a puskesmas, a
+    #: bagian of the Setda), one with a SIPD code; None: the OPD itself.
+    sub_unit_id: Mapped[int | None] = mapped_column(ForeignKey(ORG_UNIT_ID))
     sub_kegiatan_code: Mapped[str] = mapped_column(ForeignKey("eb_nomenclature.code"))
     output_indicator: Mapped[str] = mapped_column(String(400))
     target: Mapped[Decimal] = mapped_column(Numeric(18, 2))
@@ -360,6 +349,8 @@ class SnapshotLine(Base):
     line_id: Mapped[int] = mapped_column(BigInteger)
     sub_activity_id: Mapped[int] = mapped_column(BigInteger)
     org_unit_id: Mapped[int] = mapped_column(BigInteger)
+    #: The sub-activity's sub-unit when the snapshot was taken (None: the OPD itself).
+    sub_unit_id: Mapped[int | None] = mapped_column(BigInteger)
     sub_kegiatan_code: Mapped[str] = mapped_column(String(30))
     account_code: Mapped[str] = mapped_column(String(30))
     catalogue_item_id: Mapped[int] = mapped_column(BigInteger)

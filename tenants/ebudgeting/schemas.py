@@ -75,6 +75,11 @@ class SubActivityCreate(Strict):
     implementation_period: str = Field(
         "", max_length=100, description="waktu pelaksanaan", examples=["Januari - Desember"]
     )
+    sub_unit_id: DbId | None = Field(
+        default=None,
+        description="The OPD's sub-unit with a SIPD code that carries it (a puskesmas, a "
+        "UPTD): SIPD takes it under that sub-unit; empty: the OPD itself",
+    )
 
 
 class SubActivityPatch(Strict):
@@ -87,12 +92,18 @@ class SubActivityPatch(Strict):
     override_reason: str | None = OVERRIDE
     target_group: str | None = Field(default=None, max_length=200)
     implementation_period: str | None = Field(default=None, max_length=100)
+    sub_unit_id: DbId | None = Field(
+        default=None,
+        description="The OPD's sub-unit with a SIPD code that carries it; null: the OPD "
+        "itself; left out, it stays",
+    )
 
 
 class SubActivityOut(BaseModel):
     id: int
     year: int
     org_unit_id: int
+    sub_unit_id: int | None = Field(description="null: the OPD itself")
     sub_kegiatan_code: str
     name: str
     output_indicator: str
@@ -206,20 +217,6 @@ class NoteOut(BaseModel):
 
 class NoteList(BaseModel):
     notes: list[NoteOut]
-
-
-class SkpdCodeIn(Strict):
-    skpd_code: str = Field(
-        max_length=30,
-        description="SIPD's long code of the OPD: three urusan/bidang pairs, unit and "
-        "sub-unit, e.g. 1.02.0.00.0.00.01.0000",
-    )
-
-
-class SkpdCodeOut(BaseModel):
-    org_unit_id: int
-    org_unit_code: str
-    skpd_code: str
 
 
 class StageIn(Strict):

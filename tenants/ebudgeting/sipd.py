@@ -1,12 +1,19 @@
 """The approved budget in the shape SIPD (Kemendagri) takes.
 
 SIPD receives a regency's budget as JSON: per SKPD (OPD, named by its long SIPD code,
-``unit_codes.py``) and sub-unit, its sub kegiatan with the programme codes, output,
-location and funding source (a code of SIPD's sumber dana list), and the rincian belanja
-(account, item, coefficient, volume, unit price, total). Amounts, volumes and targets
-are JSON numbers. Codes keep their dots except the regency's, which SIPD writes without
-one (``3318``). Only an adopted budget is exported: the DPPA if issued, else the DPA,
-else the APBD. The shape is kept as a JSON Schema in ``data/sipd_apbd.schema.json``.
+which the core keeps on the org unit: ``unit_codes.py``) and sub-unit, its sub
+kegiatan with the programme codes, output, location and funding source (a code of
+SIPD's sumber dana list), and the rincian belanja (account, item, coefficient, volume,
+unit price, total). Amounts, volumes and targets are JSON numbers. Codes keep their
+dots except the regency's, which SIPD writes without one (``3318``). Only an adopted
+budget is exported: the DPPA if issued, else the DPA, else the APBD. The shape is kept
+as a JSON Schema in ``data/sipd_apbd.schema.json``.
+
+One entry per SKPD and sub-unit, as SIPD lists them: the OPD's own sub-activities under
+its own code twice (an SKPD is its own sub-unit 0000), those it budgets at a sub-unit
+(a puskesmas, a UPTD, a Setda bagian) under that sub-unit's code as ``kode_sub_skpd``,
+which shares the OPD's first seven groups. The sub-unit is the one the plan had when
+the stage was taken.
 """
 
 from __future__ import annotations
@@ -83,27 +90,33 @@ def approved_budget(
             select(SubActivity).where(SubActivity.id.in_({ln.sub_activity_id for ln in lines}))
         )
     }
+    unit_ids = {ln.org_unit_id for ln in lines} | {
+        ln.sub_unit_id for ln in lines if ln.sub_unit_id is not None
+    }
     units = {
-        unit.id: unit
-        for unit in session.scalars(
-            select(OrgUnit).where(OrgUnit.id.in_({ln.org_unit_id for ln in lines}))
-        )
+        unit.id: unit for unit in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(unit_ids)))
     }
     codes = skpd_codes(session, set(units))
     if missing := sorted(unit.code for unit_id, unit in units.items() if unit_id not in codes):
         raise Conflict(
             _m(
-                "OPD %(codes)s has no SKPD code for SIPD yet: TAPD enters it first",
+                "unit %(codes)s has no SIPD code yet: the regency's admin enters it on the "
+                "org unit",
                 codes=", ".join(missing),
             ),
             {"skpd_code": _m("missing")},
         )
-    grouped: dict[int, dict[int, list[SnapshotLine]]] = defaultdict(lambda: defaultdict(list))
+    grouped: dict[tuple[int, int], dict[int, list[SnapshotLine]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for line in lines:
-        grouped[line.org_unit_id][line.sub_activity_id].append(line)
+        where = line.sub_unit_id if line.sub_unit_id is not None else line.org_unit_id
+        grouped[line.org_unit_id, where][line.sub_activity_id].append(line)
     skpd = []
-    for unit_id, per_sub in grouped.items():
-        unit = units[unit_id]
+    for (unit_id, at_id), per_sub in sorted(
+        grouped.items(), key=lambda kv: (codes[kv[0][0]], codes[kv[0][1]])
+    ):
+        unit, at = units[unit_id], units[at_id]
         entries: list[dict[str, Any]] = []
         unit_total = Decimal(0)
         for sub_id, sub_lines in per_sub.items():
@@ -153,9 +166,8 @@ def approved_budget(
             {
                 "kode_skpd": codes[unit_id],
                 "nama_skpd": unit.name,
-                # The OPD budgets at its own level: it is its own (first) sub-unit.
-                "kode_sub_skpd": codes[unit_id],
-                "nama_sub_skpd": unit.name,
+                "kode_sub_skpd": codes[at_id],
+                "nama_sub_skpd": at.name,
                 "pagu": _money(unit_total),
                 "sub_kegiatan": entries,
             }

@@ -149,3 +149,57 @@ def test_ebudgeting_opd_members_move_into_the_core_membership(state, settings, p
         conn.rollback()
     assert [tuple(r) for r in rows] == [(1, unit, "ebudgeting")]
     assert old is None
+
+
+def test_ebudgeting_sipd_codes_move_onto_the_core_org_units(state, settings, provision):
+    """A regency from before eb0010 keeps every OPD's SIPD code, now on the org unit;
+    a code the core already has for another unit wins, and e-Budgeting's table goes."""
+    slug = provision(apps=("ebudgeting",))
+    schema, role = schema_name(slug), role_name(settings.role_prefix, slug)
+    table = f"{quote_ident(schema)}"
+    with tenant_bind(db.engine, schema, role).connect() as conn:
+        dinkes, disdik, setda = (
+            conn.scalar(
+                text(
+                    f"INSERT INTO {table}.org_units (code, name, kind, is_active) "
+                    "VALUES (:c, :n, 'dinas', true) RETURNING id"
+                ),
+                {"c": code, "n": name},
+            )
+            for code, name in (
+                ("1.02", "Dinas Kesehatan"),
+                ("1.01", "Dinas Pendidikan"),
+                ("4.01", "Setda"),
+            )
+        )
+        state.migrations.downgrade_tenant(conn, schema, "ebudgeting", "eb0009_ebkua")
+        conn.execute(
+            text(
+                f"INSERT INTO {table}.eb_unit_codes (org_unit_id, skpd_code, updated_by) "
+                "VALUES (:a, '1.02.0.00.0.00.01.0000', 'tapd'), "
+                "(:b, '1.01.0.00.0.00.01.0001', 'tapd'), (:c, '4.01.0.00.0.00.01.0000', 'tapd')"
+            ),
+            {"a": dinkes, "b": disdik, "c": setda},
+        )
+        # Entered on the org unit meanwhile: the core's code stays.
+        conn.execute(
+            text(
+                f"UPDATE {table}.org_units SET sipd_code = '4.01.0.00.0.00.02.0000' WHERE id = :c"
+            ),
+            {"c": setda},
+        )
+        conn.commit()
+
+    report = migrate_fleet(settings, state.registry, parallelism=1)
+
+    assert slug in report.migrated and not report.failed
+    with tenant_bind(db.engine, schema, role).connect() as conn:
+        codes = dict(conn.execute(text(f"SELECT id, sipd_code FROM {table}.org_units")).all())
+        old = conn.scalar(text(f"SELECT to_regclass('{schema}.eb_unit_codes')"))
+        conn.rollback()
+    assert codes == {
+        dinkes: "1.02.0.00.0.00.01.0000",
+        disdik: "1.01.0.00.0.00.01.0001",  # as kept, though the core now wants 0000
+        setda: "4.01.0.00.0.00.02.0000",
+    }
+    assert old is None

@@ -74,6 +74,8 @@ class OrgUnit(TenantBase):
 
     OPD (Organisasi Perangkat Daerah): Sekretariat Daerah, Dinas, Badan,
     Kecamatan and the like; a child's code starts with its parent's code.
+    ``sipd_code`` is the long code SIPD knows the unit by (``1.02.0.00.0.00.01.0000``,
+    see ``tenantcore.sipd_codes``): unique in the regency, None until entered.
     """
 
     __tablename__ = "org_units"
@@ -84,6 +86,7 @@ class OrgUnit(TenantBase):
     kind: Mapped[str] = mapped_column(String(30))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     region_code: Mapped[str | None] = mapped_column(String(13))
+    sipd_code: Mapped[str | None] = mapped_column(String(22), unique=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -7,6 +7,12 @@ children. A unit is keyed by its code: a known code gets its name, kind and kode
 wilayah updated (its parent never changes: staff and budgets hang on the tree),
 so applying the same file twice changes nothing the second time.
 
+The optional ``kode_sipd`` column sets SIPD's long code of the unit
+(``tenantcore.sipd_codes``); an empty cell keeps the code the unit has (a code is
+cleared on the unit's page or through the API). Codes are checked on the tree as it
+would stand after the file: a sub-unit's against its parent's code, in the file or
+already kept, and none twice in the regency.
+
 :func:`standard_rows` is the perangkat daerah of a typical kabupaten
 (Sekretariat Daerah, Sekretariat DPRD, Inspektorat, the dinas and badan, and one
 kecamatan per kecamatan of the region in the shipped kode wilayah), for an
@@ -25,7 +31,7 @@ from sqlalchemy.orm import Session
 from smartcity import signals
 from smartcity.errors import InvalidInput, Message, ServiceError
 from smartcity.reference import region_rows
-from smartcity.tenantcore import audit
+from smartcity.tenantcore import audit, sipd_codes
 from smartcity.tenantcore.models import OrgUnit
 from smartcity.tenantcore.orgunits import KINDS, TOP_KINDS, _validate
 from smartcity.uploads import CellValue, Limits, TableReader, TooLarge
@@ -139,8 +145,10 @@ HEADERS = {
     "parent_code": "parent_code",
     "kode_wilayah": "region_code",
     "region_code": "region_code",
+    "kode_sipd": "sipd_code",
+    "sipd_code": "sipd_code",
 }
-COLUMNS = ("kode", "nama", "jenis", "kode_induk", "kode_wilayah")
+COLUMNS = ("kode", "nama", "jenis", "kode_induk", "kode_wilayah", "kode_sipd")
 REQUIRED = ("code", "name", "kind")
 #: "Dinas", "Sekretariat Daerah", "dinas" all name the kind ``dinas``.
 KIND_NAMES = {**{k: k for k in KINDS}, **{v.lower(): k for k, v in KINDS.items()}}
@@ -174,6 +182,7 @@ class UnitPlan:
 @dataclass(frozen=True)
 class _Parent:
     code: str
+    sipd_code: str | None = None
 
 
 def _text(value: CellValue) -> str:
@@ -271,8 +280,10 @@ def check(session: Session, rows: list[dict[str, Any]], *, regency_code: str) ->
         },
     )
     plan = UnitPlan()
+    targets = []
     for raw in rows:
         target, problems = _check_row(ctx, raw)
+        targets.append(target)
         if problems:
             plan.problems += problems
             continue
@@ -280,16 +291,81 @@ def check(session: Session, rows: list[dict[str, Any]], *, regency_code: str) ->
         current = existing.get(target["code"])
         if current is None:
             plan.created.append(target)
-        elif (current.name, current.kind, current.region_code) != (
+        elif (current.name, current.kind, current.region_code, current.sipd_code) != (
             target["name"],
             target["kind"],
             target["region_code"],
+            target["sipd_code"],
         ):
             plan.changed.append(target)
         else:
             plan.unchanged.append(target)
+    plan.problems += _sipd_problems(ctx, targets)
     plan.problems.sort(key=lambda p: (p.row, p.column))
     return plan
+
+
+def _sipd_problems(ctx: _Context, targets: list[dict[str, Any]]) -> list[Problem]:
+    """SIPD codes on the tree as the file would leave it: each new code in its place
+    (an OPD's ends in 0000, a sub-unit takes its parent's unit part), the sub-units
+    kept under a parent whose code the file changes, and no code twice."""
+    final = {code: unit.sipd_code for code, unit in ctx.existing.items()}
+    parent_of = {code: ctx.code_of.get(unit.parent_id or 0) for code, unit in ctx.existing.items()}
+    row_of: dict[str, int] = {}
+    changed: set[str] = set()
+    for target in targets:
+        code = target["code"]
+        row_of.setdefault(code, target["row"])
+        parent_of.setdefault(code, target["parent_code"] or None)
+        if target["sipd_code"] != final.get(code):
+            changed.add(code)
+        final[code] = target["sipd_code"]
+    problems: list[Problem] = []
+    for code, sipd in final.items():
+        parent = parent_of.get(code)
+        if sipd is None or (code not in changed and parent not in changed):
+            continue
+        wrong = sipd_codes.problem(
+            sipd, parent_code=final.get(parent) if parent else None, is_sub_unit=bool(parent)
+        )
+        if wrong is None:
+            continue
+        if code in row_of:
+            problems.append(Problem(row_of[code], "kode_sipd", wrong))
+        elif parent is not None:
+            problems.append(
+                Problem(
+                    row_of[parent],
+                    "kode_sipd",
+                    Message(
+                        "sub-unit %(unit)s keeps SIPD code %(code)s, which would no longer "
+                        "fit (%(why)s): give it its new code in the file too",
+                        unit=code,
+                        code=sipd,
+                        why=wrong,
+                    ),
+                )
+            )
+    holders: dict[str, list[str]] = {}
+    for code, sipd in final.items():
+        if sipd is not None:
+            holders.setdefault(sipd, []).append(code)
+    for sipd, codes in holders.items():
+        for code in codes:
+            if len(codes) > 1 and code in changed:
+                others = ", ".join(c for c in codes if c != code)
+                problems.append(
+                    Problem(
+                        row_of[code],
+                        "kode_sipd",
+                        Message(
+                            "SIPD code %(code)s is also that of unit %(units)s",
+                            code=sipd,
+                            units=others,
+                        ),
+                    )
+                )
+    return problems
 
 
 def _check_row(ctx: _Context, raw: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
@@ -299,6 +375,16 @@ def _check_row(ctx: _Context, raw: dict[str, Any]) -> tuple[dict[str, Any], list
     region = str(raw.get("region_code") or "") or None
     if "\x00number" in (code, raw.get("parent_code"), region):
         problems.append(Problem(number, "kode", "type codes as text: a number cell drops zeros"))
+    current = ctx.existing.get(code)
+    # An empty kode_sipd (or none at all) keeps the unit's code.
+    sipd = sipd_codes.clean(raw.get("sipd_code"))
+    if sipd == "\x00number":
+        problems.append(
+            Problem(number, "kode_sipd", "type codes as text: a number cell drops zeros")
+        )
+        sipd = None
+    if sipd is None:
+        sipd = current.sipd_code if current is not None else None
     parent_code = str(raw.get("parent_code") or "")
     if not parent_code and "." in code and kind not in TOP_KINDS:
         parent_code = code.rsplit(".", 1)[0]
@@ -309,7 +395,6 @@ def _check_row(ctx: _Context, raw: dict[str, Any]) -> tuple[dict[str, Any], list
         problems.append(
             Problem(number, "kode_induk", f"no unit with code {parent_code} above this row")
         )
-    current = ctx.existing.get(code)
     try:
         _validate(
             ctx.session,
@@ -338,6 +423,8 @@ def _check_row(ctx: _Context, raw: dict[str, Any]) -> tuple[dict[str, Any], list
         "kind": kind,
         "parent_code": parent_code,
         "region_code": region,
+        "sipd_code": sipd,
+        "row": number,
     }
     return target, problems
 
@@ -349,6 +436,7 @@ def _column(field: str) -> str:
         "kind": "jenis",
         "parent": "kode_induk",
         "region_code": "kode_wilayah",
+        "sipd_code": "kode_sipd",
     }.get(field, field)
 
 
@@ -377,6 +465,7 @@ def apply(
         )
     ids = dict(session.execute(select(OrgUnit.code, OrgUnit.id)).all())
     touched: list[int] = []
+    created: list[tuple[OrgUnit, str | None]] = []
     # Codes sort parents before children ("4.01" < "4.01.01").
     for target in sorted(plan.created, key=lambda t: [int(p) for p in t["code"].split(".")]):
         unit = OrgUnit(
@@ -390,22 +479,32 @@ def apply(
         session.flush()
         ids[unit.code] = unit.id
         touched.append(unit.id)
-    if plan.changed:
-        by_code = {
-            u.code: u
-            for u in session.scalars(
-                select(OrgUnit).where(OrgUnit.code.in_([t["code"] for t in plan.changed]))
-            )
-        }
-        for target in plan.changed:
-            unit = by_code[target["code"]]
-            unit.name, unit.kind, unit.region_code = (
-                target["name"],
-                target["kind"],
-                target["region_code"],
-            )
-            touched.append(unit.id)
-        session.flush()
+        created.append((unit, target["sipd_code"]))
+    by_code = {
+        u.code: u
+        for u in session.scalars(
+            select(OrgUnit).where(OrgUnit.code.in_([t["code"] for t in plan.changed]))
+        )
+    }
+    moving = [
+        (by_code[t["code"]], t["sipd_code"])
+        for t in plan.changed
+        if by_code[t["code"]].sipd_code != t["sipd_code"]
+    ]
+    for unit, _sipd in moving:  # two units may swap codes: let go of them all first
+        unit.sipd_code = None
+    session.flush()
+    for target in plan.changed:
+        unit = by_code[target["code"]]
+        unit.name, unit.kind, unit.region_code = (
+            target["name"],
+            target["kind"],
+            target["region_code"],
+        )
+        touched.append(unit.id)
+    for unit, sipd in [*created, *moving]:
+        unit.sipd_code = sipd
+    session.flush()
     counts = plan.counts()
     if touched:
         audit.record(

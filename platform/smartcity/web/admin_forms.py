@@ -88,6 +88,15 @@ class OrgUnitForm(FlaskForm):  # type: ignore[misc]
         default="",
         description=_l("Only a kecamatan carries the kode wilayah of its area."),
     )
+    sipd_code = StringField(
+        _l("SIPD code"),
+        validators=[at_most(60)],
+        description=_l(
+            "The long code SIPD knows the unit by, e.g. 1.02.0.00.0.00.01.0000: three "
+            "urusan/bidang pairs, the unit, and the sub-unit (0000 for an OPD, 0001 and up "
+            "for its sub-units, which share the OPD's first seven groups). Empty: none yet."
+        ),
+    )
     is_active = BooleanField(
         _l("Active"), description=_l("An inactive unit takes no new staff; its records stay.")
     )

@@ -59,7 +59,13 @@ def unit_list() -> str:
         tree = [(d, u) for d, u in tree if u.is_active]
     if q:
         needle = q.casefold()
-        tree = [(d, u) for d, u in tree if needle in u.name.casefold() or u.code.startswith(q)]
+        tree = [
+            (d, u)
+            for d, u in tree
+            if needle in u.name.casefold()
+            or u.code.startswith(q)
+            or (u.sipd_code or "").startswith(q)
+        ]
     staff_counts = dict(
         g.db.execute(
             select(Staff.unit_id, func.count())
@@ -103,10 +109,12 @@ def unit_new() -> Response | tuple[str, int]:
     _prepare(form, orgunits.unit_tree(g.db))
     parent_id = id_or_none(request.args.get("parent"))
     if request.method == "GET" and parent_id is not None:
-        # "Add a sub-unit" from a unit: its parent chosen, its code begun.
+        # "Add a sub-unit" from a unit: its parent chosen, its codes begun.
         parent = g.db.get(OrgUnit, parent_id)
         if parent is not None:
             form.parent_id.data, form.code.data = parent.id, parent.code + "."
+            if parent.sipd_code:
+                form.sipd_code.data = parent.sipd_code[: -len("0000")]
     refused: ServiceError | None = None
     problems: list[str] = []
     if form.validate_on_submit():
@@ -118,6 +126,7 @@ def unit_new() -> Response | tuple[str, int]:
                 kind=form.kind.data,
                 parent_id=form.parent_id.data,
                 region_code=form.region_code.data or None,
+                sipd_code=form.sipd_code.data,
                 regency_code=current_tenant().region_code,
                 actor=actor(),
             )
@@ -158,6 +167,7 @@ def unit_edit(unit_id: int) -> Response | tuple[str, int]:
                 kind=form.kind.data,
                 region_code=form.region_code.data or None,
                 is_active=form.is_active.data,
+                sipd_code=form.sipd_code.data,
                 regency_code=current_tenant().region_code,
                 actor=actor(),
             )

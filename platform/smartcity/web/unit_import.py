@@ -36,6 +36,15 @@ COLUMNS = (
     ("jenis", True, N_("Kind: dinas, badan, bidang, kecamatan ..."), "bidang"),
     ("kode_induk", False, N_("Parent's code (default: the code without its last part)"), "1.02"),
     ("kode_wilayah", False, N_("A kecamatan's kode wilayah"), ""),
+    (
+        "kode_sipd",
+        False,
+        N_(
+            "SIPD's long code of the unit: 0000 at the end for an OPD, 0001 and up for "
+            "its sub-units (empty: the unit keeps its code)"
+        ),
+        "1.02.0.00.0.00.01.0001",
+    ),
 )
 
 
@@ -87,6 +96,7 @@ def unit_import_template() -> FlaskResponse:
                 row["kind"],
                 row.get("parent_code", ""),
                 row.get("region_code", ""),
+                row.get("sipd_code", ""),
             ]
         )
     return FlaskResponse(

@@ -87,6 +87,7 @@ def sub_out(sub: SubActivity, total: Any = 0, count: int = 0, year: int = 0) -> 
         id=sub.id,
         year=year,
         org_unit_id=sub.org_unit_id,
+        sub_unit_id=sub.sub_unit_id,
         sub_kegiatan_code=sub.sub_kegiatan_code,
         name=sub.nomenclature.name,
         output_indicator=sub.output_indicator,

@@ -83,6 +83,7 @@ def create_sub_activity(body: SubActivityCreate, year: int) -> tuple[Response, i
         override_reason=body.override_reason,
         target_group=body.target_group,
         implementation_period=body.implementation_period,
+        sub_unit_id=body.sub_unit_id,
     )
     location = url_for(".get_sub_activity", sub_activity_id=sub.id)
     return jsonify(detail_of(sub, actor).model_dump(mode="json")), 201, {"Location": location}
@@ -103,7 +104,7 @@ def get_sub_activity(sub_activity_id: int) -> tuple[Response, int]:
 @spec.route(
     "PATCH",
     "/sub-activities/<id:sub_activity_id>",
-    "Change a sub-activity's output or ceiling",
+    "Change a sub-activity's output, ceiling or sub-unit",
     body=SubActivityPatch,
     response=SubActivityDetail,
     errors=(403, 404, 409),
@@ -123,6 +124,7 @@ def patch_sub_activity(body: SubActivityPatch, sub_activity_id: int) -> tuple[Re
         override_reason=body.override_reason,
         target_group=body.target_group,
         implementation_period=body.implementation_period,
+        sub_unit_id=body.sub_unit_id if "sub_unit_id" in body.model_fields_set else ...,
     )
     return json_response(detail_of(sub, actor))
 

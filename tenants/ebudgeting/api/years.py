@@ -7,7 +7,6 @@ from flask import Response, g
 from tenants.ebudgeting import (
     ceilings,
     kua_ppas,
-    unit_codes,
     years,
 )
 from tenants.ebudgeting.api.common import (
@@ -25,8 +24,6 @@ from tenants.ebudgeting.schemas import (
     KuaPpasOut,
     ProgramCeilingOut,
     ProgramCeilingSet,
-    SkpdCodeIn,
-    SkpdCodeOut,
     YearCreate,
     YearList,
     YearOut,
@@ -115,22 +112,6 @@ def set_ceiling(body: CeilingSet, year: int, org_unit_id: int) -> tuple[Response
             planned=row.planned,
             sub_activities=row.sub_activities,
         )
-    )
-
-
-@spec.route(
-    "PUT",
-    "/opds/<id:org_unit_id>/skpd-code",
-    "Set the long code SIPD knows an OPD by (TAPD)",
-    body=SkpdCodeIn,
-    response=SkpdCodeOut,
-    errors=(403, 404, 409),
-)
-def set_skpd_code(body: SkpdCodeIn, org_unit_id: int) -> tuple[Response, int]:
-    row = unit_codes.set_skpd_code(g.db, org_unit_id, body.skpd_code, actor=caller())
-    unit = ceilings.get_opd(g.db, org_unit_id)
-    return json_response(
-        SkpdCodeOut(org_unit_id=unit.id, org_unit_code=unit.code, skpd_code=row.skpd_code)
     )
 
 

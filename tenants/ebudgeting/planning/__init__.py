@@ -36,6 +36,7 @@ from tenants.ebudgeting.planning.sub_activities import (
     create_sub_activity,
     delete_sub_activity,
     may_delete,
+    sub_units_of,
     update_sub_activity,
 )
 from tenants.ebudgeting.unit_codes import bidang_of_opd
@@ -62,6 +63,7 @@ __all__ = [
     "parse_factors",
     "require_editable",
     "sub_activities",
+    "sub_units_of",
     "update_line",
     "update_sub_activity",
     "year_of",

@@ -2,14 +2,27 @@
 
 The OPD's pagu row is locked, then the sub-activity row, before totals are
 checked, so two people drafting at once cannot together exceed a ceiling.
+
+A sub-activity may sit at one of its OPD's sub-units that SIPD knows (one with a SIPD
+code, anywhere below the OPD in the tree: a puskesmas, a UPTD, a bagian of the Setda);
+SIPD then takes it under that sub-unit's code (kode sub SKPD). The OPD stays the one
+whose pagu, members and review it falls under.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from types import EllipsisType
 from typing import Any
 
-from smartcity.toolkit import Conflict, InvalidInput, ServiceError, record_audit, rupiah
+from smartcity.toolkit import (
+    Conflict,
+    InvalidInput,
+    OrgUnit,
+    ServiceError,
+    record_audit,
+    rupiah,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -106,6 +119,40 @@ def lock_pagu(session: Session, fiscal_year: FiscalYear, org_unit_id: int) -> No
     ceiling_of(session, fiscal_year, org_unit_id, for_update=True)
 
 
+def sub_units_of(session: Session, org_unit_id: int) -> list[OrgUnit]:
+    """The OPD's active units below it that carry a SIPD code, in code order: where its
+    sub-activities may sit."""
+    below = select(OrgUnit.id).where(OrgUnit.parent_id == org_unit_id).cte(recursive=True)
+    below = below.union_all(select(OrgUnit.id).where(OrgUnit.parent_id == below.c.id))
+    return list(
+        session.scalars(
+            select(OrgUnit)
+            .where(
+                OrgUnit.id.in_(select(below.c.id)),
+                OrgUnit.is_active.is_(True),
+                OrgUnit.sipd_code.is_not(None),
+            )
+            .order_by(OrgUnit.sipd_code)
+        )
+    )
+
+
+def _sub_unit(session: Session, unit: OrgUnit, sub_unit_id: int | None) -> int | None:
+    """``sub_unit_id`` if it is one of the OPD's sub-units SIPD knows; None for the OPD."""
+    if sub_unit_id is None or sub_unit_id == unit.id:
+        return None
+    if sub_unit_id not in {u.id for u in sub_units_of(session, unit.id)}:
+        raise InvalidInput(
+            _m(
+                "%(opd)s has no active sub-unit %(id)s with a SIPD code",
+                opd=unit.name,
+                id=sub_unit_id,
+            ),
+            {"sub_unit_id": _m("not a sub-unit of the OPD")},
+        )
+    return sub_unit_id
+
+
 def create_sub_activity(
     session: Session,
     fiscal_year: FiscalYear,
@@ -122,11 +169,13 @@ def create_sub_activity(
     override_reason: str | None = None,
     target_group: str = "",
     implementation_period: str = "",
+    sub_unit_id: int | None = None,
 ) -> SubActivity:
     actor.require(DRAFT)
     actor.require_unit(org_unit_id)
     require_drafting(fiscal_year)
     unit = get_opd(session, org_unit_id)
+    sub_unit = _sub_unit(session, unit, sub_unit_id)
     code = sub_kegiatan_code.strip()
     if problems := code_violations(code, "sub_kegiatan"):
         raise RuleViolation(problems)
@@ -187,6 +236,7 @@ def create_sub_activity(
     sub = SubActivity(
         fiscal_year_id=fiscal_year.id,
         org_unit_id=unit.id,
+        sub_unit_id=sub_unit,
         sub_kegiatan_code=code,
         output_indicator=indicator,
         target=target,
@@ -218,6 +268,7 @@ def create_sub_activity(
 def _sub_public(sub: SubActivity) -> dict[str, Any]:
     return {
         "org_unit_id": sub.org_unit_id,
+        "sub_unit_id": sub.sub_unit_id,
         "code": sub.sub_kegiatan_code,
         "output_indicator": sub.output_indicator,
         "target": str(sub.target),
@@ -245,8 +296,10 @@ def update_sub_activity(
     override_reason: str | None = None,
     target_group: str | None = None,
     implementation_period: str | None = None,
+    sub_unit_id: int | EllipsisType | None = ...,
 ) -> SubActivity:
-    """Change what was given (None keeps a field); the code and OPD never change."""
+    """Change what was given (None keeps a field, ``...`` the sub-unit, whose None is the
+    OPD itself); the code and OPD never change."""
     fiscal_year = year_of(session, sub)
     require_editable(fiscal_year, sub, actor)
     lock_pagu(session, fiscal_year, sub.org_unit_id)
@@ -271,6 +324,12 @@ def update_sub_activity(
         sub.implementation_period if implementation_period is None else implementation_period
     )
     _check_header_fields(new_group, new_period)
+    # Checked when it changes: a sub-unit whose code was dropped since stays until then.
+    new_sub_unit = (
+        sub.sub_unit_id
+        if sub_unit_id is ... or sub_unit_id == sub.sub_unit_id
+        else _sub_unit(session, session.get_one(OrgUnit, sub.org_unit_id), sub_unit_id)
+    )
     violations = []
     if new_ceiling != sub.ceiling:
         lines = line_total(session, sub.id)
@@ -301,6 +360,7 @@ def update_sub_activity(
     sub.target_group = new_group.strip()
     sub.implementation_period = new_period.strip()
     sub.ceiling = new_ceiling
+    sub.sub_unit_id = new_sub_unit
     session.flush()
     record_audit(
         session,

@@ -6,9 +6,10 @@ services say the reader may take now (``actions.plan_actions``,
 from __future__ import annotations
 
 from decimal import Decimal
+from types import EllipsisType
 
 from flask import abort, flash, g, render_template, request
-from smartcity.toolkit import InvalidInput, OrgUnit, ServiceError, translate
+from smartcity.toolkit import InvalidInput, OrgUnit, ServiceError, translate, whole_number
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
@@ -38,6 +39,14 @@ from tenants.ebudgeting.views.common import (
 )
 
 # --------------------------------------------------------------------------- OPD
+
+
+def _sub_unit_field() -> int | EllipsisType | None:
+    """The sub-unit select: absent keeps it (``...``), empty is the OPD itself."""
+    raw = request.form.get("sub_unit_id")
+    if raw is None:
+        return ...
+    return whole_number(raw, "sub_unit_id") if raw else None
 
 
 def _sub_kegiatan_choices(
@@ -92,6 +101,7 @@ def render_opd(year: int, unit_id: int, **_args: object) -> str:
         bidang=bidang,
         search=search,
         funding_sources=FUNDING_SOURCES,
+        sub_units=planning.sub_units_of(g.db, unit.id) if may_draft else [],
     )
 
 
@@ -121,6 +131,7 @@ def create_sub_activity(year: int, unit_id: int) -> Response:
         override_reason=form.get("override_reason") or None,
         target_group=form.get("target_group", ""),
         implementation_period=form.get("implementation_period", ""),
+        sub_unit_id=None if (chosen := _sub_unit_field()) is ... else chosen,
     )
     flash(_("Sub-activity %(code)s was added.", code=sub.sub_kegiatan_code), "success")
     return back(".sub_activity", sub_id=sub.id)
@@ -152,10 +163,16 @@ def render_sub(sub_id: int, *, form: dict[str, str] | None = None, **_args: obje
     lines = planning.lines_of(g.db, sub)
     actions = plan_actions(g.db, sub, actor)
     basis = execution.cash_plan_basis(g.db, fiscal_year)
+    sub_unit = g.db.get(OrgUnit, sub.sub_unit_id) if sub.sub_unit_id else None
+    sub_units = planning.sub_units_of(g.db, sub.org_unit_id) if actions.edit else []
+    if sub_units and sub_unit is not None and sub_unit not in sub_units:
+        sub_units.append(sub_unit)  # its code was dropped since: kept until changed
     return render_template(
         "ebudgeting/sub_activity.html",
         sub=sub,
         unit=g.db.get(OrgUnit, sub.org_unit_id),
+        sub_unit=sub_unit,
+        sub_units=sub_units,
         fiscal_year=fiscal_year,
         lines=lines,
         total=sum((ln.amount for ln in lines), Decimal(0)),
@@ -202,6 +219,7 @@ def update_sub_activity(sub_id: int) -> Response:
         override_reason=form.get("override_reason") or None,
         target_group=form.get("target_group"),
         implementation_period=form.get("implementation_period"),
+        sub_unit_id=_sub_unit_field(),
     )
     flash(_("The sub-activity was saved."), "success")
     return back(".sub_activity", sub_id=sub_id)

@@ -12,6 +12,7 @@ from smartcity.tenantcore import orgunit_import
 from smartcity.tenantcore.models import OrgUnit
 from sqlalchemy import func, select
 
+from tests.hostile_files import xlsx
 from tests.support.web import admin_client, post_form, shown_errors
 
 SLEMAN = "34.04"
@@ -150,3 +151,166 @@ def test_the_admin_uploads_checks_and_applies_an_org_unit_file(app, sleman, tena
     assert len(_units(tenant_db, sleman)) > 40
     template = admin.get(f"{base}/template.csv").get_data(as_text=True)
     assert template.lstrip("\ufeff").startswith(HEADER) and "34.04.01" in template
+
+
+# --------------------------------------------------------------------------- SIPD codes
+
+SIPD_HEADER = HEADER + ",kode_sipd"
+SIPD_GOOD = [
+    "1.02,Dinas Kesehatan,dinas,,,1.02.0.00.0.00.01.0000",
+    "1.02.01,UPTD Puskesmas Gamping I,uptd,1.02,,1.02.0.00.0.00.01.0001",
+    "1.02.02,Bidang Pelayanan Kesehatan,bidang,1.02,,",
+    "7.01,Kecamatan Gamping,kecamatan,,34.04.01,7.01.0.00.0.00.01.0000",
+]
+
+
+def _sipd_rows(*rows: str):
+    content = ("\n".join((SIPD_HEADER, *rows)) + "\n").encode()
+    return orgunit_import.read_rows("units.csv", content)
+
+
+def _sipd_of(tenant_db, slug) -> dict[str, str | None]:
+    with tenant_db(slug) as session:
+        return dict(session.execute(select(OrgUnit.code, OrgUnit.sipd_code)).all())
+
+
+def test_a_file_gives_units_their_sipd_codes_and_keeps_them(sleman, tenant_db):
+    with tenant_db(sleman) as session:
+        counts = orgunit_import.apply(
+            session, _sipd_rows(*SIPD_GOOD), regency_code=SLEMAN, actor="t", source="t"
+        )
+        assert counts == {"created": 4, "updated": 0, "unchanged": 0}
+    assert _sipd_of(tenant_db, sleman) == {
+        "1.02": "1.02.0.00.0.00.01.0000",
+        "1.02.01": "1.02.0.00.0.00.01.0001",
+        "1.02.02": None,
+        "7.01": "7.01.0.00.0.00.01.0000",
+    }
+    with tenant_db(sleman) as session:
+        # The same file again, and a file without the column (or empty cells): no change.
+        for rows in (
+            _sipd_rows(*SIPD_GOOD),
+            _rows(*(r.rsplit(",", 1)[0] for r in SIPD_GOOD)),
+            _sipd_rows(*(r[: r.rfind(",") + 1] for r in SIPD_GOOD)),
+        ):
+            plan = orgunit_import.check(session, rows, regency_code=SLEMAN)
+            assert not plan.problems and not plan.changed, plan.problems
+        # Two sub-units swap their numbers, and a bidang gets one: three changes.
+        swapped = orgunit_import.apply(
+            session,
+            _sipd_rows(
+                "1.02.01,UPTD Puskesmas Gamping I,uptd,1.02,,1.02.0.00.0.00.01.0002",
+                "1.02.02,Bidang Pelayanan Kesehatan,bidang,1.02,,1.02.0.00.0.00.01.0001",
+            ),
+            regency_code=SLEMAN,
+            actor="t",
+            source="t",
+        )
+        assert swapped == {"created": 0, "updated": 2, "unchanged": 0}
+    assert _sipd_of(tenant_db, sleman)["1.02.01"] == "1.02.0.00.0.00.01.0002"
+
+
+def test_sipd_codes_in_a_file_are_checked_on_the_tree_it_would_make(sleman, tenant_db):
+    with tenant_db(sleman) as session:
+        orgunit_import.apply(
+            session, _sipd_rows(*SIPD_GOOD), regency_code=SLEMAN, actor="t", source="t"
+        )
+    rows = _sipd_rows(
+        "1.03,Dinas PUPR,dinas,,,1.03.0.00.0.00.01.0001",  # an OPD's ends in 0000
+        "1.03.01,UPTD Jalan,uptd,1.03,,1.03.0.00.0.00.02.0001",  # not its OPD's unit part
+        "1.04,Dinas Perkim,dinas,,,1.04.0.00.0.00.01.0000",
+        "1.04.01,UPTD Air,uptd,1.04,,1.04.0.00.0.00.02.0001",  # not its OPD's unit part
+        "1.04.02,UPTD Taman,uptd,1.04,,1.04.0.00.0.00.01.0000",  # 0000 is the OPD
+        "1.05,Satpol PP,satuan,,,1.02.0.00.0.00.01.0000",  # Dinas Kesehatan's already
+        "1.06,Dinas Sosial,dinas,,,1.06.0.00.0.00.01.0000",
+        "2.07,Dinas Tenaga Kerja,dinas,,,1.06.0.00.0.00.01.0000",  # the row above's
+        "2.08,Dinas PPPA,dinas,,,2.08.0.00.0.00.01.²000",
+        "2.09,Dinas Pangan,dinas,,, 2.09.0.00.0.00.01.0000 ",  # spaces around: fine
+        "3.25,Dinas Perikanan,dinas,,,3.25.0.00.0.00.01.0000 lama",
+    )
+    with tenant_db(sleman) as session:
+        plan = orgunit_import.check(session, rows, regency_code=SLEMAN)
+        assert {p.column for p in plan.problems} == {"kode_sipd"}
+        found: dict[int, str] = {}
+        for p in plan.problems:
+            found[p.row] = found.get(p.row, "") + str(p.message) + "|"
+        assert set(found) == {2, 3, 4, 5, 6, 7, 8, 9, 10, 12}, found
+        assert "an OPD's code ends in .0000" in found[2]
+        assert "starts with its OPD's 1.03.0.00.0.00.01." in found[3]  # its OPD's, wrong or not
+        assert "starts with its OPD's 1.04.0.00.0.00.01." in found[5]
+        assert "0000 is the OPD itself" in found[6]
+        assert "also that of unit 1.04.02" in found[4]  # both rows that would share it
+        assert "also that of unit 1.04|" in found[6]
+        assert "also that of unit 1.02|" in found[7]
+        assert "also that of unit 2.07" in found[8]
+        assert "also that of unit 1.06" in found[9]
+        assert found[10].startswith("like 1.02.0.00.0.00.01.0000")
+        assert found[12].startswith("like 1.02.0.00.0.00.01.0000")
+        with pytest.raises(InvalidInput):
+            orgunit_import.apply(session, rows, regency_code=SLEMAN, actor="t", source="t")
+        # The OPD moves to another unit part but its kept sub-unit is not in the file.
+        moved = orgunit_import.check(
+            session,
+            _sipd_rows("1.02,Dinas Kesehatan,dinas,,,1.02.0.00.0.00.02.0000"),
+            regency_code=SLEMAN,
+        )
+        assert [(p.row, p.column) for p in moved.problems] == [(2, "kode_sipd")]
+        assert "sub-unit 1.02.01 keeps SIPD code 1.02.0.00.0.00.01.0001" in str(
+            moved.problems[0].message
+        )
+        # With its sub-unit's new code in the file, it moves.
+        assert orgunit_import.apply(
+            session,
+            _sipd_rows(
+                "1.02,Dinas Kesehatan,dinas,,,1.02.0.00.0.00.02.0000",
+                "1.02.01,UPTD Puskesmas Gamping I,uptd,1.02,,1.02.0.00.0.00.02.0001",
+            ),
+            regency_code=SLEMAN,
+            actor="t",
+            source="t",
+        ) == {"created": 0, "updated": 2, "unchanged": 0}
+    assert _sipd_of(tenant_db, sleman)["1.02.01"] == "1.02.0.00.0.00.02.0001"
+
+
+def test_an_xlsx_sipd_code_typed_as_a_number_is_refused(sleman, tenant_db):
+    content = xlsx(
+        [
+            ["kode", "nama", "jenis", "kode_induk", "kode_wilayah", "kode_sipd"],
+            ["1.02", "Dinas Kesehatan", "dinas", None, None, 1.02],
+        ]
+    )
+    with tenant_db(sleman) as session:
+        plan = orgunit_import.check(
+            session, orgunit_import.read_rows("units.xlsx", content), regency_code=SLEMAN
+        )
+    assert [(p.row, p.column, p.message) for p in plan.problems] == [
+        (2, "kode_sipd", "type codes as text: a number cell drops zeros")
+    ]
+
+
+def test_the_import_page_reports_sipd_problems_in_indonesian(app, sleman, tenant_db):
+    admin = admin_client(app, sleman)
+    base = f"/t/{sleman}/admin/units/import"
+    bad = post_form(
+        admin,
+        base,
+        {
+            "file": (
+                io.BytesIO(
+                    (
+                        "\n".join(
+                            (SIPD_HEADER, "1.02,Dinas Kesehatan,dinas,,,1.02.0.00.0.00.01.0009")
+                        )
+                        + "\n"
+                    ).encode()
+                ),
+                "opd.csv",
+            )
+        },
+        content_type="multipart/form-data",
+    )
+    report = admin.get(bad.headers["Location"]).get_data(as_text=True)
+    assert 'data-unit-import="rejected"' in report
+    assert "kode OPD berakhir .0000" in report
+    page = admin.get(base).get_data(as_text=True)
+    assert "kode_sipd" in page

@@ -239,6 +239,86 @@ def test_an_org_unit_is_renamed_and_deactivated_but_not_while_staffed(app, regen
         )
 
 
+def test_the_sipd_code_is_entered_on_the_unit_form_and_checked(app, regency, tenant_db):
+    admin = admin_client(app, regency)
+    base = f"/t/{regency}/admin/units"
+    with tenant_db(regency) as session:
+        setda, bagian = (
+            session.scalar(select(OrgUnit.id).where(OrgUnit.code == code))
+            for code in ("4.01", "4.01.01")
+        )
+    setda_form = {"name": "Sekretariat Daerah", "kind": "sekretariat_daerah", "is_active": "y"}
+    # A sub-unit's code before its OPD has one: refused, the reason by the field.
+    early = post_form(
+        admin,
+        f"{base}/{bagian}",
+        {
+            "name": "Bagian Umum",
+            "kind": "bagian",
+            "is_active": "y",
+            "sipd_code": "4.01.0.00.0.00.01.0001",
+        },
+    )
+    assert early.status_code == 422
+    assert "unit induknya belum memiliki kode SIPD" in field_errors(
+        early.get_data(as_text=True), "sipd_code"
+    )
+    for bad, why in (
+        ("4.01.0.00.0.00.01.0001", "kode OPD berakhir .0000"),
+        ("4.0².0.00.0.00.01.0000", "seperti 1.02.0.00.0.00.01.0000"),
+        ("9.99.0.00.0.00.01.0000", "bidang 9.99 tidak ada dalam daftar urusan"),
+    ):
+        refused = post_form(admin, f"{base}/{setda}", {**setda_form, "sipd_code": bad})
+        assert refused.status_code == 422, bad
+        assert why in field_errors(refused.get_data(as_text=True), "sipd_code"), bad
+    saved = post_form(
+        admin, f"{base}/{setda}", {**setda_form, "sipd_code": " 4.01.0.00.0.00.01.0000 "}
+    )
+    assert saved.status_code == 303, shown_errors(saved)
+    # "Add a sub-unit" begins the sub-unit's SIPD code with the OPD's unit part.
+    new_page = admin.get(f"{base}/new?parent={setda}").get_data(as_text=True)
+    assert 'value="4.01.0.00.0.00.01."' in new_page
+    created = post_form(
+        admin,
+        f"{base}/new",
+        {
+            "code": "4.01.02",
+            "name": "Bagian Hukum",
+            "kind": "bagian",
+            "parent_id": setda,
+            "sipd_code": "4.01.0.00.0.00.01.0002",
+        },
+    )
+    assert created.status_code == 303, shown_errors(created)
+    taken = post_form(
+        admin,
+        f"{base}/new?lang=en",
+        {
+            "code": "4.01.03",
+            "name": "Bagian Organisasi",
+            "kind": "bagian",
+            "parent_id": setda,
+            "sipd_code": "4.01.0.00.0.00.01.0002",
+        },
+    )
+    assert taken.status_code == 409
+    assert "already used" in field_errors(taken.get_data(as_text=True), "sipd_code")
+    tree = admin.get(base).get_data(as_text=True)
+    assert re.findall(r"<code data-sipd-code>([\d.]+)</code>", tree) == [
+        "4.01.0.00.0.00.01.0000",
+        "4.01.0.00.0.00.01.0002",
+    ]
+    found = admin.get(f"{base}?q=4.01.0.00.0.00.01.0002").get_data(as_text=True)
+    assert re.findall(r'data-unit="([\d.]+)"', found) == ["4.01.02"]  # searched by SIPD code
+    with tenant_db(regency) as session:
+        codes = dict(session.execute(select(OrgUnit.code, OrgUnit.sipd_code)).all())
+    assert codes == {
+        "4.01": "4.01.0.00.0.00.01.0000",
+        "4.01.01": None,
+        "4.01.02": "4.01.0.00.0.00.01.0002",
+    }
+
+
 # --------------------------------------------------------------------------- staff
 
 

@@ -330,30 +330,30 @@ def test_payment_files_are_imported_whole_or_not_at_all(client, regency, tenant_
         }
     ]
     assert report["by_month"][1]["realized"] == "1500000.00"  # February
-    # SIPD names the OPD by its long code: TAPD enters it, or the export says so (409).
+    # SIPD names the OPD by its long code, kept on the core's org unit: until the
+    # regency's admin enters it there, the export says so (409).
     missing = client.get(f"{api}/years/2026/sipd", headers=who["viewer"])
     assert missing.status_code == 409 and "1.02.01" in missing.get_json()["error"]["message"]
-    code_url = f"{api}/opds/{opds.dinkes}/skpd-code"
-    for bad in ("1.02.01", "1.02.0.00.0.00.00.0000", "9.99.0.00.0.00.01.0000"):
-        refused = client.put(code_url, json={"skpd_code": bad}, headers=who["tapd"])
-        assert refused.status_code == 422, bad
-    assert (
-        client.put(
-            code_url, json={"skpd_code": "1.02.0.00.0.00.01.0000"}, headers=who["operator"]
-        ).status_code
-        == 403
-    )
-    assert (
-        client.put(
-            code_url, json={"skpd_code": "1.02.0.00.0.00.01.0000"}, headers=who["tapd"]
-        ).get_json()["skpd_code"]
-        == "1.02.0.00.0.00.01.0000"
-    )
-    clash = client.put(
-        f"{api}/opds/{opds.disdik}/skpd-code",
+    assert "admin" in missing.get_json()["error"]["message"]
+    # e-Budgeting no longer keeps a code of its own: one place to edit it.
+    gone = client.put(
+        f"{api}/opds/{opds.dinkes}/skpd-code",
         json={"skpd_code": "1.02.0.00.0.00.01.0000"},
         headers=who["tapd"],
     )
+    assert gone.status_code in (404, 405)
+    unit_url = f"/t/{slug}/api/v1/org-units/{opds.dinkes}"
+    body = {"sipd_code": "1.02.0.00.0.00.01.0000"}
+    assert client.patch(unit_url, json=body, headers=who["tapd"]).status_code == 403
+    admin = bearer(tenant_token(client, slug))
+    for bad in ("1.02.01", "1.02.0.00.0.00.00.0000", "9.99.0.00.0.00.01.0000"):
+        refused = client.patch(unit_url, json={"sipd_code": bad}, headers=admin)
+        assert refused.status_code == 422, bad
+    assert (
+        client.patch(unit_url, json=body, headers=admin).get_json()["sipd_code"]
+        == (body["sipd_code"])
+    )
+    clash = client.patch(f"/t/{slug}/api/v1/org-units/{opds.disdik}", json=body, headers=admin)
     assert clash.status_code == 409
     sipd = client.get(f"{api}/years/2026/sipd", headers=who["viewer"]).get_json()
     jsonschema.validate(sipd, json.loads(SIPD_SCHEMA.read_text()))
@@ -502,3 +502,62 @@ def test_disabling_the_app_hides_it_and_keeps_its_data(app, client, regency, sta
     state.cache.invalidate()
     back = client.get(f"{api}/sub-activities/{sub['id']}", headers=who["tapd"]).get_json()
     assert back["total"] == "220000.00" and len(back["lines"]) == 1
+
+
+def test_a_sub_activity_is_placed_at_a_sub_unit_over_the_api(client, regency, tenant_db):
+    from smartcity.tenantcore import orgunits
+
+    slug, opds, _items = regency
+    api = API.format(slug=slug)
+    who = _tokens(client, slug)
+    admin = bearer(tenant_token(client, slug))
+    core = f"/t/{slug}/api/v1/org-units"
+    client.patch(
+        f"{core}/{opds.dinkes}", json={"sipd_code": "1.02.0.00.0.00.01.0000"}, headers=admin
+    )
+    puskesmas = client.post(
+        core,
+        json={
+            "code": "1.02.01.01",
+            "name": "UPTD Puskesmas Kayen",
+            "kind": "uptd",
+            "parent_id": opds.dinkes,
+            "sipd_code": "1.02.0.00.0.00.01.0001",
+        },
+        headers=admin,
+    ).get_json()["id"]
+    with tenant_db(slug) as session:
+        other = orgunits.create_unit(
+            session, code="9.01", name="Unit Lain", kind="dinas", regency_code="33.18", actor="t"
+        ).id
+    client.post(f"{api}/years", json={"year": 2026}, headers=who["tapd"])
+    client.put(
+        f"{api}/years/2026/ceilings/{opds.dinkes}", json={"amount": 9000000}, headers=who["tapd"]
+    )
+    body = {
+        "org_unit_id": opds.dinkes,
+        "sub_kegiatan_code": SUB_PLANNING,
+        "target": 1,
+        "location": "Kayen",
+        "funding_source": "PAD",
+        "ceiling": 1000000,
+    }
+    for wrong, status in ((other, 422), (2**63, 422), ("x", 422), (-1, 422), (1.5, 422)):
+        refused = client.post(
+            f"{api}/years/2026/sub-activities",
+            json={**body, "sub_unit_id": wrong},
+            headers=who["operator"],
+        )
+        assert refused.status_code == status, (wrong, refused.get_json())
+        assert "sub_unit_id" in refused.get_json()["error"]["fields"]
+    created = client.post(
+        f"{api}/years/2026/sub-activities",
+        json={**body, "sub_unit_id": puskesmas},
+        headers=who["operator"],
+    )
+    assert created.status_code == 201 and created.get_json()["sub_unit_id"] == puskesmas
+    url = f"{api}/sub-activities/{created.get_json()['id']}"
+    kept = client.patch(url, json={"location": "Kayen Kidul"}, headers=who["operator"]).get_json()
+    assert kept["sub_unit_id"] == puskesmas
+    moved = client.patch(url, json={"sub_unit_id": None}, headers=who["operator"]).get_json()
+    assert moved["sub_unit_id"] is None

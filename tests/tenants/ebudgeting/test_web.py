@@ -24,7 +24,6 @@ from tests.ebudgeting_support import (
     SPEAKER,
     SUB_MOTHERS,
     SUB_PLANNING,
-    TAPD,
     agree_kua_ppas,
     budget_year,
     factors,
@@ -469,17 +468,29 @@ def test_pages_offer_only_what_the_services_allow_and_a_refusal_is_a_4xx(app, re
 
 
 def test_the_sub_kegiatan_list_offers_the_opds_own_bidang_with_a_search(app, regency, tenant_db):
-    """714 codes from every urusan are no pick-list: once TAPD entered the OPD's SIPD code,
-    the health office sees health's sub kegiatan only, can search them, and a code of
-    another bidang posted by hand is refused."""
-    from tenants.ebudgeting import unit_codes
+    """714 codes from every urusan are no pick-list: once the OPD carries its SIPD code
+    (on the core's org unit), the health office sees health's sub kegiatan only, can
+    search them, and a code of another bidang posted by hand is refused."""
+    from smartcity.tenantcore import orgunits
 
     slug, opds, _items, _ = regency
     base = f"/t/{slug}/ebudgeting"
     page = f"{base}/2026/opd/{opds.dinkes}"
     operator = browser(app, slug, "operator@dinkes.go.id")
+    assert "belum mempunyai kode SIPD" in text(operator.get(page))
     with tenant_db(slug) as session:
-        unit_codes.set_skpd_code(session, opds.dinkes, "1.02.0.00.0.00.01.0000", actor=TAPD)
+        unit = orgunits.get_unit(session, opds.dinkes)
+        orgunits.update_unit(
+            session,
+            unit,
+            name=unit.name,
+            kind=unit.kind,
+            region_code=None,
+            is_active=True,
+            sipd_code="1.02.0.00.0.00.01.0000",
+            regency_code="33.18",
+            actor="admin",
+        )
     options = re.findall(r'<option value="([^"]+)"', html(operator.get(page)))
     assert SUB_MOTHERS in options and len(options) > 5
     assert all(code.startswith("1.02.") for code in options)
@@ -499,6 +510,81 @@ def test_the_sub_kegiatan_list_offers_the_opds_own_bidang_with_a_search(app, reg
     )
     assert refused.status_code == 422
     assert "bukan sub kegiatan bidang yang dilayani Dinas Kesehatan (1.02)" in text(refused)
+
+
+def test_a_sub_kegiatan_is_budgeted_at_a_sub_unit_sipd_knows(app, regency, tenant_db):
+    """The OPD page offers the OPD's sub-units with a SIPD code; the plan's page names its
+    unit by SIPD code and moves it back to the OPD; a sub-unit of another OPD is refused."""
+    from smartcity.tenantcore import orgunits
+
+    slug, opds, _items, _ = regency
+    page = f"/t/{slug}/ebudgeting/2026/opd/{opds.dinkes}"
+    with tenant_db(slug) as session:
+        for unit_id, sipd_code in (
+            (opds.dinkes, "1.02.0.00.0.00.01.0000"),
+            (opds.disdik, "1.01.0.00.0.00.01.0000"),
+        ):
+            unit = orgunits.get_unit(session, unit_id)
+            orgunits.update_unit(
+                session,
+                unit,
+                name=unit.name,
+                kind=unit.kind,
+                region_code=None,
+                is_active=True,
+                sipd_code=sipd_code,
+                regency_code="33.18",
+                actor="admin",
+            )
+        puskesmas, uptd_sd = (
+            orgunits.create_unit(
+                session,
+                code=code,
+                name=name,
+                kind="uptd",
+                parent_id=parent,
+                sipd_code=sipd_code,
+                regency_code="33.18",
+                actor="admin",
+            ).id
+            for code, name, parent, sipd_code in (
+                ("1.02.01.01", "UPTD Puskesmas Kayen", opds.dinkes, "1.02.0.00.0.00.01.0001"),
+                ("1.01.01.01", "UPTD SD Kayen", opds.disdik, "1.01.0.00.0.00.01.0001"),
+            )
+        )
+    operator = browser(app, slug, "operator@dinkes.go.id")
+    form = html(operator.get(page))
+    offered = re.findall(r'<select[^>]*name="sub_unit_id".*?</select>', form, re.S)[0]
+    assert re.findall(r'<option value="(\d*)"', offered) == ["", str(puskesmas)]
+    assert "1.02.0.00.0.00.01.0001 UPTD Puskesmas Kayen" in offered
+    fields = {
+        "sub_kegiatan_code": SUB_MOTHERS,
+        "target": "40",
+        "location": "Kayen",
+        "funding_source": "PAD",
+        "ceiling": "2.000.000",
+    }
+    for wrong in (str(uptd_sd), "²", "99999999999999999999"):
+        refused = post(operator, page, f"{page}/sub-activities", {**fields, "sub_unit_id": wrong})
+        assert refused.status_code == 422, wrong
+    assert "bukan subunit OPD ini" in text(
+        post(operator, page, f"{page}/sub-activities", {**fields, "sub_unit_id": str(uptd_sd)})
+    )
+    created = post(
+        operator, page, f"{page}/sub-activities", {**fields, "sub_unit_id": str(puskesmas)}
+    )
+    assert created.status_code == 303, text(created)[:2000]
+    sub_page = created.headers["Location"]
+    shown = text(operator.get(sub_page))
+    assert "Unit (SIPD) 1.02.0.00.0.00.01.0001 UPTD Puskesmas Kayen" in shown
+    moved = post(operator, sub_page, sub_page, {"location": "Kayen", "sub_unit_id": ""})
+    assert moved.status_code == 303
+    assert "Unit (SIPD) 1.02.0.00.0.00.01.0000 Dinas Kesehatan" in text(operator.get(sub_page))
+    with tenant_db(slug) as session:
+        sub = session.scalar(
+            select(SubActivity).where(SubActivity.sub_kegiatan_code == SUB_MOTHERS)
+        )
+        assert sub.sub_unit_id is None
 
 
 def test_deleting_a_line_or_a_plan_and_opening_the_revision_ask_first(app, regency, tenant_db):
