@@ -15,12 +15,13 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from . import objections, runs, whatif
-from .absences import MAX_EVIDENCE_BYTES, Evidence
 from .access import REGENCY, SELF, UNIT
+from .api import file_response
 from .attendance import zone
 from .blueprint import _actor, blueprint
 from .messages import _
 from .models import RuleSet
+from .pages import uploaded_evidence
 from .rules import ABSENCE_KINDS, COMPONENT_LABELS
 
 
@@ -64,10 +65,6 @@ def objection_submit() -> Response:
     actor = _actor()
     year, month = _month_args()
     raw_line = request.form.get("line_id", "")
-    upload = request.files.get("evidence")
-    evidence = None
-    if upload is not None and upload.filename:
-        evidence = Evidence(upload.filename, upload.read(MAX_EVIDENCE_BYTES + 1))
     try:
         objections.submit(
             g.db,
@@ -76,7 +73,7 @@ def objection_submit() -> Response:
             month=month,
             line_id=int(raw_line) if raw_line.isdecimal() and len(raw_line) < 19 else None,
             reason=request.form.get("reason", "")[:4000],
-            evidence=evidence,
+            evidence=uploaded_evidence(),
         )
     except ServiceError as error:
         g.db.rollback()
@@ -91,12 +88,9 @@ def objection_submit() -> Response:
 def objection_evidence(objection_id: int) -> Response:
     """The evidence file, to the person who objected and to their unit's admins."""
     objection = objections.evidence_of(g.db, _actor(), objection_id)
-    response = Response(
-        objection.evidence, mimetype=objection.evidence_type or "application/octet-stream"
+    return file_response(
+        objection.evidence or b"", objection.evidence_type, objection.evidence_name
     )
-    response.headers["Content-Disposition"] = f"attachment; filename=keberatan-{objection.id}"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @blueprint.get("/objections/queue")

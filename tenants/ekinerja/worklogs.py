@@ -3,17 +3,30 @@
 A log's minutes are the duty's standard minutes times the quantity of output,
 never more than the time between its start and end: nobody is credited with
 more time than they say they spent. Only approved minutes count for the TPP.
+
+Its evidence is a link or a file (``evidence.check``: PDF, or an image cleaned of
+its EXIF block), added with the log or later while it waits, never once the
+month is closed. The file goes to the person, their supervisor and the admins of
+their unit (BKPSDM's admin is one of every unit); to anyone else it does not exist.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from smartcity.toolkit import Conflict, Forbidden, InvalidInput, NotFound, Staff, record_audit
+from smartcity.toolkit import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Staff,
+    record_audit,
+)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .access import APPROVE, Actor
+from .evidence import Evidence, Stored, check
 from .messages import M
 from .models import Duty, WorkLog
 from .people import is_supervisor_of, require_unit, staff_or_404
@@ -40,6 +53,7 @@ def submit(
     output: str,
     evidence_url: str | None,
     today: date,
+    evidence: Evidence | None = None,
 ) -> WorkLog:
     staff_id = actor.require_staff()
     person = staff_or_404(session, staff_id)
@@ -58,6 +72,11 @@ def submit(
         problems["evidence_url"] = "an https:// link of at most 500 characters"
     if day > today:
         problems["day"] = "not in the future"
+    stored: Stored | None = None
+    if evidence is not None:
+        stored, problem = check(evidence)
+        if problem is not None:
+            problems["evidence"] = problem
     if problems or duty is None:
         raise InvalidInput(M("the work log cannot be recorded"), problems)
     require_open(session, day, today)
@@ -73,8 +92,63 @@ def submit(
         evidence_url=evidence_url or None,
         status="submitted",
     )
+    if stored is not None:
+        _keep(log, stored)
     session.add(log)
     session.flush()
+    return log
+
+
+def _keep(log: WorkLog, stored: Stored) -> None:
+    log.evidence = stored.data
+    log.evidence_name = stored.name
+    log.evidence_type = stored.media_type
+
+
+def attach_evidence(
+    session: Session, actor: Actor, log_id: int, evidence: Evidence, *, today: date
+) -> WorkLog:
+    """Add (or replace) the evidence file of one's own log while it waits for a decision."""
+    staff_id = actor.require_staff()
+    log = session.scalar(select(WorkLog).where(WorkLog.id == log_id).with_for_update())
+    if log is None or log.staff_id != staff_id:
+        # Another person's log is as unknown as one that does not exist.
+        raise NotFound(M("no work log %(log_id)s", log_id=log_id), {"log_id": "unknown"})
+    if log.status != "submitted":
+        raise Conflict(M("work log %(log_id)s was already decided", log_id=log.id))
+    stored, problem = check(evidence)
+    if stored is None:
+        raise InvalidInput(M("the evidence file is refused"), {"evidence": problem or ""})
+    require_open(session, log.day, today)
+    _keep(log, stored)
+    session.flush()
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ekinerja.worklog_evidence",
+        entity="work_log",
+        entity_id=log.id,
+        after={"name": stored.name, "type": stored.media_type, "bytes": len(stored.data)},
+    )
+    return log
+
+
+def evidence_of(session: Session, actor: Actor, log_id: int) -> WorkLog:
+    """The log whose evidence file the actor may download: their own, their staff's,
+    or one of a unit they manage; NotFound for anyone else, as for an unknown id."""
+    log = session.get(WorkLog, log_id)
+    person = session.get(Staff, log.staff_id) if log is not None else None
+    if (
+        log is None
+        or person is None
+        or log.evidence_type is None
+        or not (
+            actor.staff_id == person.id
+            or is_supervisor_of(actor, person)
+            or actor.manages(person.unit_id)
+        )
+    ):
+        raise NotFound(M("no evidence file for work log %(log_id)s", log_id=log_id))
     return log
 
 
