@@ -38,6 +38,9 @@ The names, by topic:
   and :func:`regency_url` (a page's address on the regency's own host, for print);
 - pages and API: :data:`access` (one rule per endpoint: ``access.requires(...)``,
   ``access.signed_in``, ``access.public``), :func:`signed_in`, :func:`require_user`,
+  a step that cannot be undone asked first (the ``confirm_step`` macro of
+  ``macros/ui.html``; the view checks :func:`confirmed` and else says so with
+  :func:`flash_unconfirmed`),
   :class:`TenantPrincipal`, :class:`ApiSpec`, public pages' spam guard
   (:func:`spam_fields`, :func:`check_spam`, :class:`SpamGuard`,
   :class:`HoneypotGuard`) and their counter of wrong secrets typed in
@@ -142,6 +145,7 @@ from smartcity.uploads import Limits as UploadLimits
 from smartcity.uploads import TableReader, read_table
 from smartcity.web import N_, translate
 from smartcity.web.access import signed_in
+from smartcity.web.forms import confirmed, flash_unconfirmed
 
 __all__ = [
     "BIGINT_MAX",
@@ -201,7 +205,9 @@ __all__ = [
     "access",
     "capability",
     "check_spam",
+    "confirmed",
     "current_tenant",
+    "flash_unconfirmed",
     "job_capability",
     "letterhead_block",
     "member_units",

@@ -27,7 +27,7 @@ from smartcity.toolkit import (
     require_user,
 )
 
-from . import absences, attendance, objections, periods, photos, runs, setup, worklogs
+from . import absences, attendance, objections, periods, photos, rulesets, runs, setup, worklogs
 from . import settings as ekn_settings
 from .access import APPROVE, REGENCY, SELF, UNIT, VIEW_ALL, Actor, actor_for, own_staff_id
 from .evidence import MAX_IMAGE_BYTES, Evidence, clean_name
@@ -725,10 +725,10 @@ def shift_set(body: EknShiftIn) -> tuple[Response, int]:
     body=EknRuleSetIn,
     response=EknIdOut,
     status=201,
-    errors=(403, 422),
+    errors=(403, 409, 422),
 )
 def rule_set_create(body: EknRuleSetIn) -> tuple[Response, int]:
-    rule_set = setup.add_rule_set(g.db, _actor(), **body.model_dump())
+    rule_set = rulesets.add(g.db, _actor(), **body.model_dump())
     return _json(EknIdOut(id=rule_set.id), 201)
 
 

@@ -19,6 +19,7 @@ from smartcity.toolkit import (
     Forbidden,
     InvalidInput,
     NotFound,
+    OrgUnit,
     Staff,
     record_audit,
 )
@@ -227,13 +228,7 @@ def add_duty(
 ) -> Duty:
     require_unit(session, actor, org_unit_id)
     name, output_unit = name.strip(), output_unit.strip()
-    problems: dict[str, str] = {}
-    if not name or len(name) > 300:
-        problems["name"] = "1 to 300 characters"
-    if not 1 <= standard_minutes <= 24 * 60:
-        problems["standard_minutes"] = "1 to 1440"
-    if not output_unit or len(output_unit) > 60:
-        problems["output_unit"] = "1 to 60 characters"
+    problems = _duty_problems(name, standard_minutes, output_unit)
     if problems:
         raise InvalidInput(M("the duty cannot be added"), problems)
     duty = Duty(
@@ -251,5 +246,67 @@ def add_duty(
         entity="duty",
         entity_id=duty.id,
         after={"name": name, "minutes": standard_minutes},
+    )
+    return duty
+
+
+def _duty_problems(name: str, standard_minutes: int, output_unit: str) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if not name or len(name) > 300:
+        problems["name"] = M("1 to %(count)s characters", count=300)
+    if not 1 <= standard_minutes <= 24 * 60:
+        problems["standard_minutes"] = M("1 to %(count)s minutes", count=24 * 60)
+    if not output_unit or len(output_unit) > 60:
+        problems["output_unit"] = M("1 to %(count)s characters", count=60)
+    return problems
+
+
+def duties_of(session: Session, actor: Actor, unit_id: int) -> list[Duty]:
+    """A unit's duty list: the active duties for its own people, every duty (retired
+    ones too) for whoever manages the unit; anyone else is refused."""
+    unit = session.get(OrgUnit, unit_id)
+    if unit is None:
+        raise NotFound(M("no org unit %(unit_id)s", unit_id=unit_id), {"org_unit_id": "unknown"})
+    query = select(Duty).where(Duty.org_unit_id == unit_id).order_by(Duty.name, Duty.id)
+    if not actor.manages(unit_id):
+        own = session.get(Staff, actor.staff_id) if actor.staff_id is not None else None
+        if own is None or own.unit_id != unit_id:
+            raise Forbidden(M("you do not manage this unit"), {"org_unit_id": "not yours"})
+        query = query.where(Duty.is_active.is_(True))
+    return list(session.scalars(query.limit(2000)))
+
+
+def update_duty(
+    session: Session,
+    actor: Actor,
+    duty_id: int,
+    *,
+    name: str,
+    standard_minutes: int,
+    output_unit: str,
+    is_active: bool,
+) -> Duty:
+    """Change a duty of a unit one manages, or retire it (``is_active`` False: no new log
+    names it). Logs already sent keep the minutes they were credited with."""
+    duty = session.get(Duty, duty_id)
+    if duty is None:
+        raise NotFound(M("no duty %(duty_id)s", duty_id=duty_id), {"duty_id": "unknown"})
+    actor.require_unit(duty.org_unit_id)
+    name, output_unit = name.strip(), output_unit.strip()
+    problems = _duty_problems(name, standard_minutes, output_unit)
+    if problems:
+        raise InvalidInput(M("the duty cannot be changed"), problems)
+    before = {"name": duty.name, "minutes": duty.standard_minutes, "active": duty.is_active}
+    duty.name, duty.standard_minutes, duty.output_unit = name, standard_minutes, output_unit
+    duty.is_active = is_active
+    session.flush()
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ekinerja.duty_edit",
+        entity="duty",
+        entity_id=duty.id,
+        before=before,
+        after={"name": name, "minutes": standard_minutes, "active": is_active},
     )
     return duty
