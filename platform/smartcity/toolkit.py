@@ -54,7 +54,9 @@ The names, by topic:
   (listed in the manifest's ``upload_checks``): :class:`UploadCheck`,
   :func:`upload_runs_as_job`;
 - jobs and reports: :func:`submit_job`, :class:`Job`, :class:`JobContext`,
-  :class:`Report` and :class:`ReportParams` (listed in the manifest), and the
+  :class:`Report` and :class:`ReportParams` (listed in the manifest; a report's
+  ``authorize`` receives the asking :class:`JobRequester` to refuse parameters
+  this user may not have, another unit's say), and the
   document model (:class:`ReportDocument`, :class:`ReportFormat`, :class:`Section`,
   :class:`Column`, :data:`CellValue`, :class:`Letterhead`, :class:`SignatureBlock`),
   and for a report drawing its own PDF layout with reportlab: :func:`letterhead_block`,
@@ -107,6 +109,7 @@ from smartcity.errors import (
 )
 from smartcity.i18n import AppTranslations
 from smartcity.jobs.kinds import JobContext
+from smartcity.jobs.kinds import Requester as JobRequester
 from smartcity.jobs.models import Job
 from smartcity.jobs.service import submit as submit_job
 from smartcity.jobs.uploads import UploadCheck
@@ -169,6 +172,7 @@ __all__ = [
     "InvalidInput",
     "Job",
     "JobContext",
+    "JobRequester",
     "Letterhead",
     "MenuEntry",
     "Message",

@@ -81,6 +81,7 @@ manifest = AppManifest(
         MenuEntry(N_("Office check-in"), "ekinerja.checkin_page", SELF),
         MenuEntry(N_("Fingerprint machine files"), "ekinerja.machine_files", UNIT),
         MenuEntry(N_("TPP objections"), "ekinerja.objection_queue", UNIT),
+        MenuEntry(N_("TPP lists for payment"), "ekinerja.tpp_lists", UNIT),
         MenuEntry(N_("TPP what-if"), "ekinerja.what_if", REGENCY),
         MenuEntry(N_("Offices, hours and duties"), "ekinerja.setup_offices", UNIT),
         MenuEntry(N_("TPP rule versions"), "ekinerja.rule_versions", REGENCY),
