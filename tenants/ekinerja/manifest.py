@@ -83,8 +83,8 @@ manifest = AppManifest(
         MenuEntry(N_("TPP objections"), "ekinerja.objection_queue", UNIT),
         MenuEntry(N_("TPP lists for payment"), "ekinerja.tpp_lists", UNIT),
         MenuEntry(N_("TPP what-if"), "ekinerja.what_if", REGENCY),
-        MenuEntry(N_("Offices, hours and duties"), "ekinerja.setup_offices", UNIT),
-        MenuEntry(N_("TPP rule versions"), "ekinerja.rule_versions", REGENCY),
+        # One entry for the set-up: its pages link each other (and the rule versions).
+        MenuEntry(N_("Set-up"), "ekinerja.setup_offices", UNIT),
         MenuEntry(N_("Absence requests"), "ekinerja.absence_requests", APPROVE),
         MenuEntry(N_("Attendance recap"), "ekinerja.recap", APPROVE),
         MenuEntry(N_("Discipline dashboard"), "ekinerja.dashboard", VIEW_ALL),
