@@ -43,7 +43,6 @@ from smartcity.toolkit import (
     query_int,
     rupiah,
     translate,
-    whole_number,
 )
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -94,14 +93,13 @@ def _text(name: str) -> str:
 
 
 def _whole(name: str, low: int = 0, high: int = BIGINT_MAX) -> int:
-    """A whole number typed in ``name`` (ASCII digits; ``1.440`` grouped is read too)."""
-    raw = _text(name).strip().replace(".", "")
-    try:
-        return whole_number(raw, name, low, high)
-    except InvalidInput:
-        raise _refuse(
-            name, M("a whole number from %(low)s to %(high)s", low=low, high=high)
-        ) from None
+    """A whole number typed in ``name``: ASCII digits, maybe grouped the Indonesian way
+    (``1.440``); ``1.5`` or ``1,5`` is no whole number, not fifteen."""
+    raw = _text(name).strip()[:40]
+    value = parse_number(raw, places=0) if raw.isascii() else None
+    if value is None or not low <= value <= high:
+        raise _refuse(name, M("a whole number from %(low)s to %(high)s", low=low, high=high))
+    return int(value)
 
 
 def _coordinate(name: str, low: int, high: int) -> float:

@@ -164,6 +164,7 @@ def test_an_office_is_added_drawn_changed_and_removed_with_numbers_typed_the_ind
         ("radius_m", "99999999999999999999999999", "radius_m"),
         ("radius_m", "5", "radius_m"),
         ("radius_m", "-10", "radius_m"),
+        ("radius_m", "1.5", "radius_m"),  # not fifteen
         ("polygon", "-6,9; 107,6\n-6,91", "polygon"),  # half a corner
         ("polygon", "-6,9; 107,6\n-6,91; 107,61", "polygon"),  # two corners
         ("polygon", "a; b\nc; d\ne; f", "polygon"),
