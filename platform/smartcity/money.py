@@ -67,9 +67,11 @@ def parse_number(value: object, *, places: int = 2, currency: bool = False) -> D
         number = -number if negative else number
     if not number.is_finite():
         return None
-    if number != number.quantize(step, rounding=ROUND_HALF_UP):
+    try:
+        kept = number.quantize(step, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the context's precision: no amount of ours
         return None
-    return number.quantize(step)
+    return kept if number == kept else None
 
 
 def parse_amount(

@@ -38,6 +38,9 @@ The names, by topic:
   and :func:`regency_url` (a page's address on the regency's own host, for print);
 - pages and API: :data:`access` (one rule per endpoint: ``access.requires(...)``,
   ``access.signed_in``, ``access.public``), :func:`signed_in`, :func:`require_user`,
+  a step that cannot be undone asked first (the ``confirm_step`` macro of
+  ``macros/ui.html``; the view checks :func:`confirmed` and else says so with
+  :func:`flash_unconfirmed`),
   :class:`TenantPrincipal`, :class:`ApiSpec`, public pages' spam guard
   (:func:`spam_fields`, :func:`check_spam`, :class:`SpamGuard`,
   :class:`HoneypotGuard`), their counter of wrong secrets typed in
@@ -52,7 +55,9 @@ The names, by topic:
   (listed in the manifest's ``upload_checks``): :class:`UploadCheck`,
   :func:`upload_runs_as_job`;
 - jobs and reports: :func:`submit_job`, :class:`Job`, :class:`JobContext`,
-  :class:`Report` and :class:`ReportParams` (listed in the manifest), and the
+  :class:`Report` and :class:`ReportParams` (listed in the manifest; a report's
+  ``authorize`` receives the asking :class:`JobRequester` to refuse parameters
+  this user may not have, another unit's say), and the
   document model (:class:`ReportDocument`, :class:`ReportFormat`, :class:`Section`,
   :class:`Column`, :data:`CellValue`, :class:`Letterhead`, :class:`SignatureBlock`),
   and for a report drawing its own PDF layout with reportlab: :func:`letterhead_block`,
@@ -106,6 +111,7 @@ from smartcity.errors import (
 )
 from smartcity.i18n import AppTranslations
 from smartcity.jobs.kinds import JobContext
+from smartcity.jobs.kinds import Requester as JobRequester
 from smartcity.jobs.models import Job
 from smartcity.jobs.service import submit as submit_job
 from smartcity.jobs.uploads import UploadCheck
@@ -151,6 +157,7 @@ from smartcity.uploads import Limits as UploadLimits
 from smartcity.uploads import TableReader, read_table
 from smartcity.web import N_, translate
 from smartcity.web.access import signed_in
+from smartcity.web.forms import confirmed, flash_unconfirmed
 
 __all__ = [
     "BIGINT_MAX",
@@ -175,6 +182,7 @@ __all__ = [
     "InvalidInput",
     "Job",
     "JobContext",
+    "JobRequester",
     "Letterhead",
     "MenuEntry",
     "Message",
@@ -212,7 +220,9 @@ __all__ = [
     "access",
     "capability",
     "check_spam",
+    "confirmed",
     "current_tenant",
+    "flash_unconfirmed",
     "job_capability",
     "letterhead_block",
     "member_units",

@@ -1,9 +1,9 @@
 """Leave, official travel and field duty: asked for by the person, decided by their
-supervisor or their unit's admin; an approved absence excuses the days it covers."""
+supervisor or their unit's admin; an approved absence excuses the days it covers.
+Its evidence file is checked (and an image cleaned) by ``evidence.check``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from smartcity.toolkit import Conflict, Forbidden, InvalidInput, NotFound, Staff, record_audit
@@ -11,30 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .access import APPROVE, Actor
+from .evidence import Evidence, Stored, check
 from .messages import M
 from .models import Absence
 from .people import is_supervisor_of, staff_or_404
 from .periods import require_open
 from .rules import ABSENCE_KINDS
 
-MAX_EVIDENCE_BYTES = 2 * 1024 * 1024
-EVIDENCE_TYPES = {
-    b"%PDF-": "application/pdf",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-}
 #: The longest single absence (big leave is up to three months).
 MAX_DAYS = 92
-
-
-@dataclass(frozen=True)
-class Evidence:
-    name: str
-    data: bytes
-
-
-def evidence_type(data: bytes) -> str | None:
-    return next((kind for magic, kind in EVIDENCE_TYPES.items() if data.startswith(magic)), None)
 
 
 def submit(
@@ -59,12 +44,11 @@ def submit(
     reason = reason.strip()
     if not reason or len(reason) > 2000:
         problems["reason"] = "1 to 2000 characters"
-    content_type = None
+    stored: Stored | None = None
     if evidence is not None:
-        if len(evidence.data) > MAX_EVIDENCE_BYTES:
-            problems["evidence"] = "at most 2 MB"
-        elif (content_type := evidence_type(evidence.data)) is None:
-            problems["evidence"] = "PDF, PNG or JPEG"
+        stored, problem = check(evidence)
+        if problem is not None:
+            problems["evidence"] = problem
     if problems:
         raise InvalidInput(M("the absence cannot be recorded"), problems)
     require_open(session, start_day, today)
@@ -87,9 +71,9 @@ def submit(
         start_day=start_day,
         end_day=end_day,
         reason=reason,
-        evidence=evidence.data if evidence else None,
-        evidence_name=evidence.name[:255] if evidence else None,
-        evidence_type=content_type,
+        evidence=stored.data if stored else None,
+        evidence_name=stored.name if stored else None,
+        evidence_type=stored.media_type if stored else None,
         status="submitted",
     )
     session.add(absence)

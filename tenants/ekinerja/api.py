@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 from datetime import date, datetime, time
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify
+from flask import Blueprint, Response, g, jsonify, send_file
 from pydantic import BaseModel, Field
 from smartcity.toolkit import (
     ApiSpec,
@@ -26,9 +27,10 @@ from smartcity.toolkit import (
     require_user,
 )
 
-from . import absences, attendance, objections, periods, photos, runs, setup, worklogs
+from . import absences, attendance, objections, periods, photos, rulesets, runs, setup, worklogs
 from . import settings as ekn_settings
 from .access import APPROVE, REGENCY, SELF, UNIT, VIEW_ALL, Actor, actor_for, own_staff_id
+from .evidence import MAX_IMAGE_BYTES, Evidence, clean_name
 from .messages import M
 from .models import Absence, Punch, WorkLog
 from .people import is_supervisor_of, link_account, staff_or_404
@@ -47,6 +49,41 @@ def _actor() -> Actor:
 
 def _today() -> date:
     return datetime.now(attendance.zone(g.db)).date()
+
+
+#: The longest evidence file in base64 (the largest photo accepted, 4 characters per 3 bytes).
+EVIDENCE_BASE64 = (MAX_IMAGE_BYTES + 2) // 3 * 4
+
+
+def evidence_in(name: str | None, data: str | None) -> Evidence | None:
+    """An evidence file sent in base64 (``evidence_base64``), or None if none was sent."""
+    if not data:
+        return None
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise InvalidInput(
+            M("the evidence is not valid base64"), {"evidence_base64": "base64"}
+        ) from error
+    return Evidence(name or "bukti", raw)
+
+
+def file_response(data: bytes, media_type: str | None, name: str | None) -> Response:
+    """An evidence file as a download: never shown inline, never sniffed, never cached.
+
+    The name is cleaned again here: rows kept before names were cleaned may hold a
+    line break, which no header can carry.
+    """
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=media_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=clean_name(name or ""),
+        etag=False,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --------------------------------------------------------------------------- schemas
@@ -121,7 +158,7 @@ class EknAbsenceIn(BaseModel):
     end_day: date
     reason: str = Field(max_length=2000)
     evidence_name: str | None = Field(None, max_length=255)
-    evidence_base64: str | None = Field(None, max_length=3_000_000)
+    evidence_base64: str | None = Field(None, max_length=EVIDENCE_BASE64)
 
 
 class EknAbsenceOut(BaseModel):
@@ -152,6 +189,15 @@ class EknWorkLogIn(BaseModel):
     quantity: int = Field(ge=1, le=1000)
     output: str = Field(max_length=2000)
     evidence_url: str | None = Field(None, max_length=500)
+    evidence_name: str | None = Field(None, max_length=255)
+    evidence_base64: str | None = Field(None, max_length=EVIDENCE_BASE64)
+
+
+class EknEvidenceIn(BaseModel):
+    """An evidence file: PDF (2 MB), or a PNG or JPEG photo (8 MB, kept without EXIF)."""
+
+    evidence_name: str | None = Field(None, max_length=255)
+    evidence_base64: str = Field(min_length=1, max_length=EVIDENCE_BASE64)
 
 
 class EknWorkLogOut(BaseModel):
@@ -162,6 +208,8 @@ class EknWorkLogOut(BaseModel):
     minutes: int
     status: str
     note: str | None
+    evidence_url: str | None = None
+    has_evidence: bool = False
 
 
 class EknWorkLogList(BaseModel):
@@ -313,6 +361,8 @@ def log_out(w: WorkLog) -> EknWorkLogOut:
         minutes=w.minutes,
         status=w.status,
         note=w.note,
+        evidence_url=w.evidence_url,
+        has_evidence=w.evidence_type is not None,
     )
 
 
@@ -456,15 +506,7 @@ def review(body: EknReviewIn) -> tuple[Response, int]:
     errors=(403, 409, 422),
 )
 def absence_create(body: EknAbsenceIn) -> tuple[Response, int]:
-    evidence = None
-    if body.evidence_base64:
-        try:
-            data = base64.b64decode(body.evidence_base64, validate=True)
-        except (binascii.Error, ValueError) as error:
-            raise InvalidInput(
-                M("the evidence is not valid base64"), {"evidence_base64": "base64"}
-            ) from error
-        evidence = absences.Evidence(body.evidence_name or "bukti", data)
+    evidence = evidence_in(body.evidence_name, body.evidence_base64)
     absence = absences.submit(
         g.db,
         _actor(),
@@ -530,8 +572,37 @@ def worklog_create(body: EknWorkLogIn) -> tuple[Response, int]:
         output=body.output,
         evidence_url=body.evidence_url,
         today=_today(),
+        evidence=evidence_in(body.evidence_name, body.evidence_base64),
     )
     return _json(log_out(log), 201)
+
+
+@spec.route(
+    "PUT",
+    "/work-logs/<id:log_id>/evidence",
+    "Add or replace the evidence file of my work log while it waits for a decision",
+    body=EknEvidenceIn,
+    response=EknWorkLogOut,
+    errors=(403, 404, 409, 422),
+)
+def worklog_evidence_put(body: EknEvidenceIn, log_id: int) -> tuple[Response, int]:
+    evidence = evidence_in(body.evidence_name, body.evidence_base64)
+    assert evidence is not None  # noqa: S101 - the body requires the file
+    log = worklogs.attach_evidence(g.db, _actor(), log_id, evidence, today=_today())
+    return _json(log_out(log))
+
+
+@spec.route(
+    "GET",
+    "/work-logs/<id:log_id>/evidence",
+    "The evidence file of a work log (PDF, PNG or JPEG): to the person, their supervisor "
+    "and their unit's admins",
+    access=access.permission(SELF, APPROVE, UNIT),
+    errors=(403, 404),
+)
+def worklog_evidence_get(log_id: int) -> Response:
+    log = worklogs.evidence_of(g.db, _actor(), log_id)
+    return file_response(log.evidence or b"", log.evidence_type, log.evidence_name)
 
 
 @spec.route(
@@ -654,10 +725,10 @@ def shift_set(body: EknShiftIn) -> tuple[Response, int]:
     body=EknRuleSetIn,
     response=EknIdOut,
     status=201,
-    errors=(403, 422),
+    errors=(403, 409, 422),
 )
 def rule_set_create(body: EknRuleSetIn) -> tuple[Response, int]:
-    rule_set = setup.add_rule_set(g.db, _actor(), **body.model_dump())
+    rule_set = rulesets.add(g.db, _actor(), **body.model_dump())
     return _json(EknIdOut(id=rule_set.id), 201)
 
 

@@ -6,20 +6,16 @@ the attendance API and these change apart; the manifest imports it.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import date, datetime
 from typing import Any
 
 from flask import Response, g
 from pydantic import BaseModel, ConfigDict, Field
-from smartcity.toolkit import DbId, InvalidInput, access
+from smartcity.toolkit import DbId, access
 
 from . import objections, skp, whatif
-from .absences import Evidence
 from .access import REGENCY, UNIT
-from .api import _actor, _json, _month, _today, spec
-from .messages import M
+from .api import EVIDENCE_BASE64, _actor, _json, _month, _today, evidence_in, spec
 from .tppmodels import Objection, SkpSyncRun
 
 
@@ -29,7 +25,7 @@ class EknObjectionIn(BaseModel):
     line_id: DbId | None = None
     reason: str = Field(max_length=2000)
     evidence_name: str | None = Field(None, max_length=255)
-    evidence_base64: str | None = Field(None, max_length=3_000_000)
+    evidence_base64: str | None = Field(None, max_length=EVIDENCE_BASE64)
 
 
 class EknObjectionLine(BaseModel):
@@ -183,18 +179,6 @@ def _totals(t: whatif.Totals) -> EknWhatIfTotals:
     return EknWhatIfTotals(people=t.people, base=t.base, deduction=t.deduction, net=t.net)
 
 
-def evidence_of(name: str | None, data: str | None) -> Evidence | None:
-    if not data:
-        return None
-    try:
-        raw = base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError) as error:
-        raise InvalidInput(
-            M("the evidence is not valid base64"), {"evidence_base64": "base64"}
-        ) from error
-    return Evidence(name or "bukti", raw)
-
-
 # --------------------------------------------------------------------------- objections
 
 
@@ -216,7 +200,7 @@ def objection_create(body: EknObjectionIn, year: int, month: int) -> tuple[Respo
         month=month,
         line_id=body.line_id,
         reason=body.reason,
-        evidence=evidence_of(body.evidence_name, body.evidence_base64),
+        evidence=evidence_in(body.evidence_name, body.evidence_base64),
     )
     return _json(objection_out(objection), 201)
 

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from . import absences, runs, setup, tpp, worklogs
 from .access import APP, GRANTS, ROLE_NAMES, Actor, system_actor
+from .evidence import Evidence
 from .models import Absence, Account, AttendanceDay, Duty, Office, Punch, TppStatement, WorkLog
 from .periods import month_end
 
@@ -217,7 +218,7 @@ def _absences(
                 date(2026, 12, 7 + i),
                 "Cuti tahunan",
             )
-        evidence = None if kind == "annual" else absences.Evidence("surat.pdf", b"%PDF-1.4\n")
+        evidence = None if kind == "annual" else Evidence("surat.pdf", b"%PDF-1.4\n")
         absence = absences.submit(
             session,
             actor,

@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from . import (
     api,
+    api_setup,
     api_tpp,
     demo,
     pages,
+    pages_setup,
     pages_tpp,
     payroll,
     reports,
@@ -28,7 +30,7 @@ from .rules import TppRules
 
 # Imported for their side effects: their tables on the app's metadata, their API
 # routes on ``api.spec`` and their pages on ``blueprint.blueprint``.
-_ = (api_tpp, pages_tpp, sources_api, sources_views, tppmodels)
+_ = (api_setup, api_tpp, pages_setup, pages_tpp, sources_api, sources_views, tppmodels)
 
 
 def _enable(session: Session) -> None:
@@ -79,7 +81,10 @@ manifest = AppManifest(
         MenuEntry(N_("Office check-in"), "ekinerja.checkin_page", SELF),
         MenuEntry(N_("Fingerprint machine files"), "ekinerja.machine_files", UNIT),
         MenuEntry(N_("TPP objections"), "ekinerja.objection_queue", UNIT),
+        MenuEntry(N_("TPP lists for payment"), "ekinerja.tpp_lists", UNIT),
         MenuEntry(N_("TPP what-if"), "ekinerja.what_if", REGENCY),
+        # One entry for the set-up: its pages link each other (and the rule versions).
+        MenuEntry(N_("Set-up"), "ekinerja.setup_offices", UNIT),
         MenuEntry(N_("Absence requests"), "ekinerja.absence_requests", APPROVE),
         MenuEntry(N_("Attendance recap"), "ekinerja.recap", APPROVE),
         MenuEntry(N_("Discipline dashboard"), "ekinerja.dashboard", VIEW_ALL),

@@ -201,7 +201,12 @@ class Duty(Base):
 
 
 class WorkLog(Base):
-    """A day's activity against a duty; its minutes count once the supervisor approves."""
+    """A day's activity against a duty; its minutes count once the supervisor approves.
+
+    Its evidence is a link, or a file kept like an absence's (``evidence.check``);
+    the bytes are loaded only when the file is asked for (``deferred``), not with
+    every list of logs.
+    """
 
     __tablename__ = "ekn_work_logs"
     __table_args__ = (
@@ -218,6 +223,9 @@ class WorkLog(Base):
     minutes: Mapped[int] = mapped_column(Integer)
     output: Mapped[str] = mapped_column(Text)
     evidence_url: Mapped[str | None] = mapped_column(String(500))
+    evidence: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    evidence_name: Mapped[str | None] = mapped_column(String(255))
+    evidence_type: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(10), default="submitted")
     note: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(254))

@@ -21,9 +21,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from . import runs
-from .absences import MAX_EVIDENCE_BYTES, Evidence, evidence_type
 from .access import Actor
 from .attendance import rebuild_day, zone
+from .evidence import Evidence, Stored, check
 from .messages import M
 from .models import Absence, Punch, RuleSet, TppLine, TppMonth, TppStatement
 from .periods import month_end
@@ -107,13 +107,11 @@ def submit(
     problems: dict[str, str] = {}
     if not reason or len(reason) > MAX_REASON:
         problems["reason"] = f"1 to {MAX_REASON} characters"
-    kind = None
+    stored: Stored | None = None
     if evidence is not None:
-        kind = evidence_type(evidence.data)
-        if len(evidence.data) > MAX_EVIDENCE_BYTES:
-            problems["evidence"] = f"at most {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB"
-        elif kind is None:
-            problems["evidence"] = "PDF, PNG or JPEG"
+        stored, problem = check(evidence)
+        if problem is not None:
+            problems["evidence"] = problem
     if problems:
         raise InvalidInput(M("the objection is incomplete"), problems)
     run = _open_month(session, year, month)
@@ -154,9 +152,9 @@ def submit(
         line_amount=line.amount if line else None,
         line_record=line.record if line else None,
         reason=reason,
-        evidence=evidence.data if evidence else None,
-        evidence_name=evidence.name[:255] if evidence else None,
-        evidence_type=kind,
+        evidence=stored.data if stored else None,
+        evidence_name=stored.name if stored else None,
+        evidence_type=stored.media_type if stored else None,
         status="submitted",
         before=totals(statement),
     )

@@ -9,12 +9,11 @@ Another person's id in the URL is checked against exactly that, on every page.
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime, time
 from typing import Any
 
 from babel.dates import format_date
-from flask import flash, g, redirect, render_template, request, send_file, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from smartcity.toolkit import (
     N_,
@@ -35,7 +34,9 @@ from werkzeug.wrappers import Response
 
 from . import absences, attendance, discipline, runs, worklogs
 from .access import APPROVE, SELF, UNIT, VIEW_ALL, Actor
+from .api import file_response
 from .blueprint import _actor, blueprint, web
+from .evidence import MAX_BYTES, MAX_IMAGE_BYTES, MB, Evidence
 from .messages import M, _
 from .models import Absence, Duty, WorkLog
 from .people import is_supervisor_of, staff_or_404
@@ -99,6 +100,15 @@ def _month() -> tuple[int, int]:
     year = query_int("year", today.year, low=2000, high=2100) or today.year
     month = query_int("month", today.month, low=1, high=12) or today.month
     return year, month
+
+
+def uploaded_evidence() -> Evidence | None:
+    """The form's ``evidence`` file, read up to one byte over the largest accepted (so the
+    service can say it is too big without the page reading a huge upload)."""
+    upload = request.files.get("evidence")
+    if upload is None or not upload.filename:
+        return None
+    return Evidence(upload.filename, upload.read(MAX_IMAGE_BYTES + 1))
 
 
 def _refused(error: ServiceError) -> None:
@@ -266,12 +276,7 @@ def absences_page() -> str:
 @access.requires(SELF)
 def absence_submit() -> Response:
     actor = _actor()
-    upload = request.files.get("evidence")
     try:
-        evidence = None
-        if upload is not None and upload.filename:
-            data = upload.read(absences.MAX_EVIDENCE_BYTES + 1)
-            evidence = absences.Evidence(upload.filename, data)
         absences.submit(
             g.db,
             actor,
@@ -279,7 +284,7 @@ def absence_submit() -> Response:
             start_day=_parse_day(request.form.get("start_day"), "start_day"),
             end_day=_parse_day(request.form.get("end_day"), "end_day"),
             reason=request.form.get("reason", "")[:4000],
-            evidence=evidence,
+            evidence=uploaded_evidence(),
             today=_today(),
         )
     except ServiceError as error:
@@ -300,11 +305,8 @@ def absence_evidence(absence_id: int) -> Response:
             M("no absence %(absence_id)s", absence_id=absence_id), {"absence_id": "unknown"}
         )
     _person(actor, absence.staff_id)
-    return send_file(
-        io.BytesIO(absence.evidence),
-        mimetype=absence.evidence_type or "application/octet-stream",
-        download_name=absence.evidence_name or f"bukti-{absence_id}",
-        as_attachment=True,
+    return file_response(
+        absence.evidence, absence.evidence_type, absence.evidence_name or f"bukti-{absence_id}"
     )
 
 
@@ -419,6 +421,7 @@ def worklogs_page() -> str:
         closed=_today() > closes or is_locked(g.db, year, month),
         today=_today(),
         nav=_month_nav("ekinerja.worklogs_page", year, month),
+        evidence_mb={"pdf": MAX_BYTES // MB, "photo": MAX_IMAGE_BYTES // MB},
         **_helpers(),
     )
 
@@ -442,6 +445,7 @@ def worklog_submit() -> Response:
             output=form.get("output", "")[:4000],
             evidence_url=(form.get("evidence_url") or "").strip()[:1000] or None,
             today=_today(),
+            evidence=uploaded_evidence(),
         )
     except ServiceError as error:
         _refused(error)
@@ -450,6 +454,33 @@ def worklog_submit() -> Response:
     if day is None:
         return redirect(url_for(".worklogs_page"), 303)
     return redirect(url_for(".worklogs_page", year=day.year, month=day.month), 303)
+
+
+@blueprint.post("/worklogs/<id:log_id>/evidence")
+@access.requires(SELF)
+def worklog_attach(log_id: int) -> Response:
+    """Add or replace the evidence file of one's own log while it waits."""
+    evidence = uploaded_evidence()
+    log = None
+    try:
+        if evidence is None:
+            raise InvalidInput(M("the evidence file is refused"), {"evidence": "required"})
+        log = worklogs.attach_evidence(g.db, _actor(), log_id, evidence, today=_today())
+    except ServiceError as error:
+        _refused(error)
+    else:
+        flash(_("The evidence file is kept with the work log."), "success")
+    if log is None:
+        return redirect(url_for(".worklogs_page"), 303)
+    return redirect(url_for(".worklogs_page", year=log.day.year, month=log.day.month), 303)
+
+
+@blueprint.get("/worklogs/<id:log_id>/evidence")
+@access.requires(SELF, APPROVE, UNIT)
+def worklog_evidence(log_id: int) -> Response:
+    """The file: to the person, their supervisor and their unit's admins (404 to others)."""
+    log = worklogs.evidence_of(g.db, _actor(), log_id)
+    return file_response(log.evidence or b"", log.evidence_type, log.evidence_name)
 
 
 # --------------------------------------------------------------------------- recap

@@ -1,4 +1,5 @@
-"""Pages of the TPP follow-ups: my objections, the unit's objection queue, "what if".
+"""Pages of the TPP follow-ups: my objections, the unit's objection queue, "what if", and
+asking for the month's signed list or payroll export of a unit.
 
 Routes on the app's one blueprint (``blueprint.blueprint``), kept in their own
 module; the manifest imports it.
@@ -10,17 +11,30 @@ from datetime import datetime
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
-from smartcity.toolkit import ServiceError, access, query_int, query_year, rupiah, translate
+from flask_login import current_user
+from smartcity.toolkit import (
+    OrgUnit,
+    ServiceError,
+    TenantPrincipal,
+    access,
+    current_tenant,
+    query_int,
+    query_year,
+    rupiah,
+    submit_job,
+    translate,
+)
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from . import objections, runs, whatif
-from .absences import MAX_EVIDENCE_BYTES, Evidence
+from . import objections, payroll, runs, whatif
 from .access import REGENCY, SELF, UNIT
+from .api import file_response
 from .attendance import zone
 from .blueprint import _actor, blueprint
 from .messages import _
 from .models import RuleSet
+from .pages import uploaded_evidence
 from .rules import ABSENCE_KINDS, COMPONENT_LABELS
 
 
@@ -64,10 +78,6 @@ def objection_submit() -> Response:
     actor = _actor()
     year, month = _month_args()
     raw_line = request.form.get("line_id", "")
-    upload = request.files.get("evidence")
-    evidence = None
-    if upload is not None and upload.filename:
-        evidence = Evidence(upload.filename, upload.read(MAX_EVIDENCE_BYTES + 1))
     try:
         objections.submit(
             g.db,
@@ -76,7 +86,7 @@ def objection_submit() -> Response:
             month=month,
             line_id=int(raw_line) if raw_line.isdecimal() and len(raw_line) < 19 else None,
             reason=request.form.get("reason", "")[:4000],
-            evidence=evidence,
+            evidence=uploaded_evidence(),
         )
     except ServiceError as error:
         g.db.rollback()
@@ -91,12 +101,9 @@ def objection_submit() -> Response:
 def objection_evidence(objection_id: int) -> Response:
     """The evidence file, to the person who objected and to their unit's admins."""
     objection = objections.evidence_of(g.db, _actor(), objection_id)
-    response = Response(
-        objection.evidence, mimetype=objection.evidence_type or "application/octet-stream"
+    return file_response(
+        objection.evidence or b"", objection.evidence_type, objection.evidence_name
     )
-    response.headers["Content-Disposition"] = f"attachment; filename=keberatan-{objection.id}"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @blueprint.get("/objections/queue")
@@ -179,3 +186,66 @@ def what_if() -> str:
         error=error,
         rupiah=rupiah,
     )
+
+
+#: The documents of a month's TPP a unit's admin asks for: (report, format), by choice.
+DOCUMENTS = {
+    "signed": (payroll.SIGNED, "pdf"),
+    "csv": (payroll.PAYROLL, "csv"),
+    "xlsx": (payroll.PAYROLL, "xlsx"),
+}
+
+
+@blueprint.route("/tpp-lists", methods=["GET", "POST"])
+@access.requires(UNIT)
+def tpp_lists() -> Response | tuple[str, int]:
+    """Ask for a month's signed TPP list or payroll export of a unit one manages (BKPSDM:
+    any unit, or all): a job of the core's framework, whose ``authorize`` decides; the
+    file appears on the jobs page."""
+    actor = _actor()
+    query = select(OrgUnit).order_by(OrgUnit.code, OrgUnit.id)
+    if actor.unit_ids is not None:
+        query = query.where(OrgUnit.id.in_(sorted(actor.unit_ids)))
+    units = list(g.db.scalars(query.limit(2000)))
+    last_year, last_month = whatif.previous_month(_today())
+    values = {"year": str(last_year), "month": str(last_month), "document": "signed"}
+    error = None
+    status = 200
+    if request.method == "POST":
+        form = request.form
+        values = {k: form.get(k, "")[:20] for k in ("year", "month", "document", "org_unit_id")}
+        report, fmt = DOCUMENTS.get(values["document"], DOCUMENTS["signed"])
+        raw_unit = values["org_unit_id"].strip()
+        params: dict[str, Any] = {
+            "year": values["year"],
+            "month": values["month"],
+            "format": fmt,
+            "org_unit_id": raw_unit or None,
+        }
+        principal: TenantPrincipal = current_user
+        try:
+            submit_job(
+                g.db,
+                report.kind,
+                params,
+                principal.label,
+                tenant=current_tenant(),
+                user_id=principal.user.id,
+                permissions=principal.permissions,
+            )
+        except ServiceError as failure:
+            g.db.rollback()
+            problems = [translate(v) for v in failure.fields.values()]
+            error = "; ".join([translate(failure.message), *problems])
+            status = failure.status if 400 <= failure.status < 500 else 422
+        else:
+            flash(_("The list is being prepared; download it from Reports and jobs."), "success")
+            return redirect(url_for("tenant_web.job_list"), 303)
+    page = render_template(
+        "ekinerja/tpp_lists.html",
+        units=units,
+        regency=actor.can(REGENCY),
+        values=values,
+        error=error,
+    )
+    return page, status

@@ -16,6 +16,11 @@ too: the core's roster has no bank account field.
 
 Both read the month as computed (they never recompute): a month is paid as
 its statements say, locked or not (the notes say which).
+
+Who may ask: BKPSDM's admin for every unit or one; a unit's admin for one unit
+they manage, never another's and never the whole regency (``scope``: checked
+when the job is asked for, a 403 naming ``org_unit_id``, and again when it runs,
+since their units may have changed meanwhile).
 """
 
 from __future__ import annotations
@@ -43,7 +48,11 @@ from smartcity.toolkit import (
     CellValue,
     Column,
     DbId,
+    Forbidden,
+    InvalidInput,
+    Job,
     JobContext,
+    JobRequester,
     Letterhead,
     OrgUnit,
     Report,
@@ -53,15 +62,19 @@ from smartcity.toolkit import (
     Section,
     SignatureBlock,
     Staff,
+    User,
     letterhead_block,
+    member_units,
     pdf_fonts,
+    permissions_for,
     rupiah,
     signature_blocks,
 )
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .access import REGENCY
+from .access import APP, REGENCY, UNIT
+from .messages import M
 from .models import TppMonth, TppStatement
 from .periods import month_end
 
@@ -75,6 +88,47 @@ class PayrollParams(ReportParams):
     year: int = Field(ge=2000, le=2100, title="Tahun")
     month: int = Field(ge=1, le=12, title="Bulan")
     org_unit_id: DbId | None = Field(None, title="Unit (kosong: semua unit)")
+
+
+def scope(session: Session, requester: JobRequester, params: PayrollParams) -> None:
+    """Refuse a unit (or all of them) the asking user may not have the TPP list of."""
+    unit_id = params.org_unit_id
+    if unit_id is not None and session.get(OrgUnit, unit_id) is None:
+        raise InvalidInput(
+            M("no org unit %(unit_id)s", unit_id=unit_id), {"params.org_unit_id": "unknown"}
+        )
+    if REGENCY in requester.permissions:
+        return
+    if unit_id is None:
+        raise Forbidden(
+            M("choose one of the units you manage"),
+            {"params.org_unit_id": M("one of the units you manage")},
+        )
+    managed = (
+        member_units(session, requester.user_id, APP)
+        if requester.user_id is not None
+        else frozenset()
+    )
+    if UNIT not in requester.permissions or unit_id not in managed:
+        raise Forbidden(
+            M("you do not manage this unit"),
+            {"params.org_unit_id": M("one of the units you manage")},
+        )
+
+
+def _scope_of_job(ctx: JobContext, params: PayrollParams) -> None:
+    """The same rule when the job runs, with the asking user's roles and units as they
+    are now (the system's own jobs, without a user, see every unit)."""
+    job = ctx.session.get(Job, ctx.job_id)
+    user = (
+        ctx.session.get(User, job.requested_by_user_id)
+        if job is not None and job.requested_by_user_id is not None
+        else None
+    )
+    if user is None:
+        return
+    permissions = frozenset(permissions_for(user.roles, ctx.tenant.apps))
+    scope(ctx.session, JobRequester(user.id, permissions), params)
 
 
 def head_of(session: Session, unit_id: int) -> Staff | None:
@@ -119,6 +173,7 @@ def _notes(run: TppMonth | None) -> list[str]:
 
 def build_signed(ctx: JobContext, params: PayrollParams) -> ReportDocument:
     """One section and one signature per unit (the renderer pairs them by position)."""
+    _scope_of_job(ctx, params)
     run, rows = _rows(ctx.session, params)
     by_unit: dict[int, list[tuple[TppStatement, Staff, OrgUnit]]] = {}
     for row in rows:
@@ -256,6 +311,7 @@ def _money_table(
 
 def build_payroll(ctx: JobContext, params: PayrollParams) -> ReportDocument:
     """One flat table, a row per person, plain numbers (the spreadsheet renderers' way)."""
+    _scope_of_job(ctx, params)
     run, rows = _rows(ctx.session, params)
     columns = [
         Column("NIP"),
@@ -297,7 +353,8 @@ SIGNED = Report(
     build=build_signed,
     formats=(ReportFormat.PDF,),
     renderers={ReportFormat.PDF: render_signed},
-    permission=REGENCY,
+    permission=UNIT,
+    authorize=scope,
     app="ekinerja",
     description="The month's TPP per unit, each closed by its head's signature block.",
 )
@@ -307,7 +364,8 @@ PAYROLL = Report(
     params=PayrollParams,
     build=build_payroll,
     formats=(ReportFormat.CSV, ReportFormat.XLSX),
-    permission=REGENCY,
+    permission=UNIT,
+    authorize=scope,
     app="ekinerja",
     description="NIP, name, class, unit, gross, deductions and net for the payroll clerk.",
 )

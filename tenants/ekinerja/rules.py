@@ -15,7 +15,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from smartcity.toolkit import N_
 
 Percent = Decimal
@@ -102,38 +103,89 @@ class TppRules(BaseModel):
     predicate_missing_percent: Percent = Field(Decimal(0), ge=0, le=100, decimal_places=3)
     base_by_class: dict[int, Decimal] = Field(default_factory=lambda: dict(DEFAULT_BASES))
 
-    @model_validator(mode="after")
-    def _consistent(self) -> TppRules:
-        for name in ("late_bands", "early_bands"):
-            check_bands(getattr(self, name), name)
-        for kind, pct in self.excused_percent.items():
+    # Each check is on its own field, so a refusal names the field (``late_bands``) and
+    # its error type says what is wrong (``rules.refusal`` turns both into words).
+
+    @field_validator("late_bands", "early_bands")
+    @classmethod
+    def _bands(cls, bands: list[Band], info: ValidationInfo) -> list[Band]:
+        check_bands(bands, str(info.field_name))
+        return bands
+
+    @field_validator("excused_percent")
+    @classmethod
+    def _excused(cls, value: dict[str, Percent]) -> dict[str, Percent]:
+        for kind, pct in value.items():
             if kind not in ABSENCE_KINDS:
-                raise ValueError(f"excused_percent: unknown absence kind {kind!r}")
-            if not Decimal(0) <= pct <= Decimal(100):
-                raise ValueError("excused_percent: 0 ... 100")
-        for predicate, pct in self.predicate_percent.items():
+                raise PydanticCustomError(
+                    "unknown_key", "excused_percent: unknown absence kind '{key}'", {"key": kind}
+                )
+            _percent("excused_percent", pct)
+        return value
+
+    @field_validator("predicate_percent")
+    @classmethod
+    def _predicates(cls, value: dict[str, Percent]) -> dict[str, Percent]:
+        for predicate, pct in value.items():
             if predicate not in PREDICATES:
-                raise ValueError(f"predicate_percent: unknown predicate {predicate!r}")
-            if not Decimal(0) <= pct <= Decimal(100):
-                raise ValueError("predicate_percent: 0 ... 100")
-        for cls, amount in self.base_by_class.items():
-            if not 1 <= cls <= 17 or amount < 0 or amount > Decimal(1_000_000_000):
-                raise ValueError("base_by_class: class 1 ... 17, amount 0 ... 1,000,000,000")
-        return self
+                raise PydanticCustomError(
+                    "unknown_key",
+                    "predicate_percent: unknown predicate '{key}'",
+                    {"key": predicate},
+                )
+            _percent("predicate_percent", pct)
+        return value
+
+    @field_validator("base_by_class")
+    @classmethod
+    def _bases(cls, value: dict[int, Decimal]) -> dict[int, Decimal]:
+        for cls_, amount in value.items():
+            if not 1 <= cls_ <= MAX_CLASS or amount < 0 or amount > MAX_BASE:
+                raise PydanticCustomError(
+                    "base_range",
+                    "base_by_class: class 1 ... 17, amount 0 ... 1,000,000,000",
+                    {"max_class": MAX_CLASS, "max_amount": int(MAX_BASE)},
+                )
+        return value
+
+
+#: The highest kelas jabatan, and the largest base a rule may set.
+MAX_CLASS = 17
+MAX_BASE = Decimal(1_000_000_000)
+
+
+def _percent(name: str, pct: Decimal) -> None:
+    if not Decimal(0) <= pct <= Decimal(100):
+        raise PydanticCustomError("percent_range", "{name}: 0 ... 100", {"name": name})
 
 
 def check_bands(bands: list[Band], name: str) -> None:
-    """Bands ascend without gaps or overlaps from 1 minute; only the last may be open."""
+    """Bands ascend without gaps or overlaps from 1 minute; only the last may be open.
+
+    Refusals are ``PydanticCustomError`` (a ``ValueError``) of type ``bands_start``,
+    ``bands_open`` or ``bands_order`` with the band's ``index``, so a page can say
+    which row of its table is wrong.
+    """
     expected_from = 1
     for i, band in enumerate(bands):
         if band.from_minutes != expected_from:
-            raise ValueError(f"{name}[{i}] must start at {expected_from} minutes")
+            raise PydanticCustomError(
+                "bands_start",
+                "{name}[{index}] must start at {minutes} minutes",
+                {"name": name, "index": i, "minutes": expected_from},
+            )
         if band.to_minutes is None:
             if i != len(bands) - 1:
-                raise ValueError(f"{name}[{i}]: only the last band may be open-ended")
+                raise PydanticCustomError(
+                    "bands_open",
+                    "{name}[{index}]: only the last band may be open-ended",
+                    {"name": name, "index": i},
+                )
             return
         if band.to_minutes < band.from_minutes:
-            raise ValueError(f"{name}[{i}] ends before it starts")
+            raise PydanticCustomError(
+                "bands_order", "{name}[{index}] ends before it starts", {"name": name, "index": i}
+            )
         expected_from = band.to_minutes + 1
 
 

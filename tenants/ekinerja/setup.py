@@ -1,19 +1,52 @@
-"""Offices, office hours, shifts and TPP rule versions: what a unit or the regency sets up."""
+"""Offices, office hours and shifts: what a unit (or the regency) sets up, listed, added,
+changed and removed by the same functions for the API and the pages.
+
+A unit admin manages the offices, hours and shifts of their units; BKPSDM's admin
+those of every unit and the regency's own hours (no unit: the default, Ramadan).
+What a person does not manage is refused (403), an id that names nothing is a
+404, whatever the id. Removing an office that punches point at, or the regency's
+last undated hours, is refused (409): the records would lose what they were
+measured against. A shift of a month locked for payment no longer changes.
+"""
 
 from __future__ import annotations
 
 from datetime import date, time
-from typing import Any
 
-from pydantic import ValidationError
-from smartcity.toolkit import InvalidInput, record_audit
+from smartcity.toolkit import Conflict, InvalidInput, NotFound, OrgUnit, Staff, record_audit
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .access import REGENCY, Actor
 from .messages import M
-from .models import Office, RuleSet, ScheduleRule, ShiftAssignment
+from .models import Office, Punch, ScheduleRule, ShiftAssignment
 from .people import require_unit, staff_or_404
-from .rules import TppRules
+from .periods import is_locked, month_end
+
+#: The most corners a drawn geofence may have.
+MAX_CORNERS = 100
+
+
+def _office_problems(
+    name: str, latitude: float, longitude: float, radius_m: int, polygon: list[list[float]] | None
+) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if not -90 <= latitude <= 90:
+        problems["latitude"] = M("a latitude from -90 to 90")
+    if not -180 <= longitude <= 180:
+        problems["longitude"] = M("a longitude from -180 to 180")
+    if not 10 <= radius_m <= 5000:
+        problems["radius_m"] = M("10 to 5000 metres")
+    if polygon is not None and (
+        not 3 <= len(polygon) <= MAX_CORNERS
+        or any(len(p) != 2 or not -90 <= p[0] <= 90 or not -180 <= p[1] <= 180 for p in polygon)
+    ):
+        problems["polygon"] = M(
+            "3 to %(count)s corners, each a latitude and a longitude", count=MAX_CORNERS
+        )
+    if not name.strip() or len(name) > 200:
+        problems["name"] = M("1 to %(count)s characters", count=200)
+    return problems
 
 
 def add_office(
@@ -28,18 +61,7 @@ def add_office(
     polygon: list[list[float]] | None,
 ) -> Office:
     require_unit(session, actor, org_unit_id)
-    problems: dict[str, str] = {}
-    if not -90 <= latitude <= 90 or not -180 <= longitude <= 180:
-        problems["latitude"] = "a WGS-84 coordinate"
-    if not 10 <= radius_m <= 5000:
-        problems["radius_m"] = "10 to 5000 metres"
-    if polygon is not None and (
-        not 3 <= len(polygon) <= 100
-        or any(len(p) != 2 or not -90 <= p[0] <= 90 or not -180 <= p[1] <= 180 for p in polygon)
-    ):
-        problems["polygon"] = "3 to 100 [latitude, longitude] pairs"
-    if not name.strip() or len(name) > 200:
-        problems["name"] = "1 to 200 characters"
+    problems = _office_problems(name, latitude, longitude, radius_m, polygon)
     if problems:
         raise InvalidInput(M("the office cannot be added"), problems)
     office = Office(
@@ -63,6 +85,83 @@ def add_office(
     return office
 
 
+def office_of(session: Session, actor: Actor, office_id: int) -> Office:
+    """The office ``office_id`` if the actor manages its unit (404, else 403)."""
+    office = session.get(Office, office_id)
+    if office is None:
+        raise NotFound(M("no office %(office_id)s", office_id=office_id), {"office_id": "unknown"})
+    actor.require_unit(office.org_unit_id)
+    return office
+
+
+def offices_for(session: Session, actor: Actor) -> list[tuple[Office, OrgUnit]]:
+    """The offices of the units the actor manages (every unit's for BKPSDM)."""
+    query = (
+        select(Office, OrgUnit)
+        .join(OrgUnit, OrgUnit.id == Office.org_unit_id)
+        .order_by(OrgUnit.code, Office.name, Office.id)
+    )
+    if actor.unit_ids is not None:
+        query = query.where(Office.org_unit_id.in_(sorted(actor.unit_ids)))
+    return [(o, u) for o, u in session.execute(query.limit(2000))]
+
+
+def update_office(
+    session: Session,
+    actor: Actor,
+    office_id: int,
+    *,
+    org_unit_id: int,
+    name: str,
+    latitude: float,
+    longitude: float,
+    radius_m: int,
+    polygon: list[list[float]] | None,
+) -> Office:
+    """Move or redraw an office's fence (and maybe give it to another unit one manages)."""
+    office = office_of(session, actor, office_id)
+    require_unit(session, actor, org_unit_id)
+    problems = _office_problems(name, latitude, longitude, radius_m, polygon)
+    if problems:
+        raise InvalidInput(M("the office cannot be changed"), problems)
+    before = {"unit": office.org_unit_id, "lat": office.latitude, "lon": office.longitude}
+    office.org_unit_id, office.name = org_unit_id, name.strip()
+    office.latitude, office.longitude, office.radius_m = latitude, longitude, radius_m
+    office.polygon = polygon
+    session.flush()
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ekinerja.office_edit",
+        entity="office",
+        entity_id=office.id,
+        before=before,
+        after={"unit": org_unit_id, "lat": latitude, "lon": longitude, "radius_m": radius_m},
+    )
+    return office
+
+
+def remove_office(session: Session, actor: Actor, office_id: int) -> None:
+    """Remove an office no punch was placed at (the punches keep pointing at theirs)."""
+    office = office_of(session, actor, office_id)
+    used = session.scalar(select(Punch.id).where(Punch.office_id == office.id).limit(1))
+    if used is not None:
+        raise Conflict(
+            M("punches were placed at this office; change its fence instead"),
+            {"office_id": "in use"},
+        )
+    name = office.name
+    session.execute(delete(Office).where(Office.id == office.id))
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ekinerja.office_remove",
+        entity="office",
+        entity_id=office_id,
+        before={"name": name},
+    )
+
+
 def add_schedule_rule(
     session: Session,
     actor: Actor,
@@ -82,13 +181,13 @@ def add_schedule_rule(
         require_unit(session, actor, org_unit_id)
     problems: dict[str, str] = {}
     if not weekdays or not set(weekdays) <= set(range(7)):
-        problems["weekdays"] = "0 (Monday) ... 6 (Sunday)"
+        problems["weekdays"] = M("days from 0 (Monday) to 6 (Sunday)")
     if end <= start:
-        problems["end"] = "after the start"
+        problems["end"] = M("after the start")
     if valid_from and valid_to and valid_to < valid_from:
-        problems["valid_to"] = "on or after valid_from"
+        problems["valid_to"] = M("on or after the first day")
     if not name.strip() or len(name) > 200:
-        problems["name"] = "1 to 200 characters"
+        problems["name"] = M("1 to %(count)s characters", count=200)
     if problems:
         raise InvalidInput(M("the office hours cannot be added"), problems)
     rule = ScheduleRule(
@@ -113,13 +212,113 @@ def add_schedule_rule(
     return rule
 
 
+def hours_for(session: Session, actor: Actor) -> list[tuple[ScheduleRule, OrgUnit | None]]:
+    """The regency's own hours, then those of the units the actor manages."""
+    query = (
+        select(ScheduleRule, OrgUnit)
+        .outerjoin(OrgUnit, OrgUnit.id == ScheduleRule.org_unit_id)
+        .order_by(
+            OrgUnit.code.nulls_first(), ScheduleRule.valid_from.nulls_first(), ScheduleRule.id
+        )
+    )
+    if actor.unit_ids is not None:
+        query = query.where(
+            ScheduleRule.org_unit_id.is_(None)
+            | ScheduleRule.org_unit_id.in_(sorted(actor.unit_ids))
+        )
+    return [(r, u) for r, u in session.execute(query.limit(2000))]
+
+
+def remove_schedule_rule(session: Session, actor: Actor, rule_id: int) -> None:
+    """Remove office hours; the regency keeps at least one undated rule of its own."""
+    rule = session.get(ScheduleRule, rule_id)
+    if rule is None:
+        raise NotFound(M("no office hours %(rule_id)s", rule_id=rule_id), {"rule_id": "unknown"})
+    if rule.org_unit_id is None:
+        actor.require(REGENCY)
+        if rule.valid_from is None and rule.valid_to is None:
+            others = session.scalar(
+                select(ScheduleRule.id).where(
+                    ScheduleRule.org_unit_id.is_(None),
+                    ScheduleRule.valid_from.is_(None),
+                    ScheduleRule.valid_to.is_(None),
+                    ScheduleRule.id != rule.id,
+                )
+            )
+            if others is None:
+                raise Conflict(
+                    M("the regency keeps at least one rule of office hours without dates"),
+                    {"rule_id": "last"},
+                )
+    else:
+        actor.require_unit(rule.org_unit_id)
+    name = rule.name
+    session.execute(delete(ScheduleRule).where(ScheduleRule.id == rule.id))
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ekinerja.hours_remove",
+        entity="schedule_rule",
+        entity_id=rule_id,
+        before={"unit": rule.org_unit_id, "name": name},
+    )
+
+
+def _unlocked(session: Session, day: date) -> None:
+    if is_locked(session, day.year, day.month):
+        raise Conflict(
+            M("%(month)s is locked; its TPP no longer changes", month=f"{day:%m/%Y}"),
+            {"day": "month locked"},
+        )
+
+
+def shifts_of(
+    session: Session, actor: Actor, unit_id: int, year: int, month: int
+) -> list[tuple[ShiftAssignment, Staff]]:
+    """The shifts of a unit's people in a month (a unit the actor manages)."""
+    require_unit(session, actor, unit_id)
+    rows = session.execute(
+        select(ShiftAssignment, Staff)
+        .join(Staff, Staff.id == ShiftAssignment.staff_id)
+        .where(
+            Staff.unit_id == unit_id,
+            ShiftAssignment.day.between(date(year, month, 1), month_end(year, month)),
+        )
+        .order_by(ShiftAssignment.day, Staff.name, ShiftAssignment.id)
+        .limit(5000)
+    )
+    return [(shift, person) for shift, person in rows]
+
+
+def remove_shift(session: Session, actor: Actor, shift_id: int) -> None:
+    """Remove a person's shift: that day follows the unit's office hours again."""
+    shift = session.get(ShiftAssignment, shift_id)
+    if shift is None:
+        raise NotFound(M("no shift %(shift_id)s", shift_id=shift_id), {"shift_id": "unknown"})
+    person = staff_or_404(session, shift.staff_id)
+    actor.require_unit(person.unit_id)
+    _unlocked(session, shift.day)
+    day = shift.day
+    session.execute(delete(ShiftAssignment).where(ShiftAssignment.id == shift.id))
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ekinerja.shift_remove",
+        entity="staff",
+        entity_id=person.id,
+        before={"day": day.isoformat()},
+    )
+
+
 def set_shift(
     session: Session, actor: Actor, *, staff_id: int, day: date, start: time, end: time
 ) -> ShiftAssignment:
+    """A person's shift on a day (an end before the start: it ends the next morning)."""
     person = staff_or_404(session, staff_id)
     actor.require_unit(person.unit_id)
     if start == end:
         raise InvalidInput(M("a shift needs different start and end times"), {"end": "differs"})
+    _unlocked(session, day)
     shift = session.query(ShiftAssignment).filter_by(staff_id=staff_id, day=day).one_or_none()
     if shift is None:
         shift = ShiftAssignment(staff_id=staff_id, day=day, start_time=start, end_time=end)
@@ -128,47 +327,3 @@ def set_shift(
         shift.start_time, shift.end_time = start, end
     session.flush()
     return shift
-
-
-def add_rule_set(
-    session: Session,
-    actor: Actor,
-    *,
-    name: str,
-    effective_from: date,
-    status: str,
-    rules: dict[str, Any],
-) -> RuleSet:
-    """A new rule version (rule sets are never edited: a new Perbup is a new version)."""
-    actor.require(REGENCY)
-    if status not in ("draft", "active"):
-        raise InvalidInput(M("the rule set cannot be saved"), {"status": "draft or active"})
-    if not name.strip() or len(name) > 200:
-        raise InvalidInput(M("the rule set cannot be saved"), {"name": "1 to 200 characters"})
-    if effective_from.day != 1:
-        raise InvalidInput(
-            M("the rule set cannot be saved"), {"effective_from": "the first of a month"}
-        )
-    try:
-        parsed = TppRules.model_validate(rules)
-    except ValidationError as error:
-        fields = {"rules." + ".".join(str(p) for p in e["loc"]): e["msg"] for e in error.errors()}
-        raise InvalidInput(M("the rule set cannot be saved"), fields) from error
-    rule_set = RuleSet(
-        name=name.strip(),
-        effective_from=effective_from,
-        status=status,
-        rules=parsed.model_dump(mode="json"),
-        created_by=actor.label,
-    )
-    session.add(rule_set)
-    session.flush()
-    record_audit(
-        session,
-        actor=actor.label,
-        action="ekinerja.rule_set",
-        entity="rule_set",
-        entity_id=rule_set.id,
-        after={"name": rule_set.name, "status": status},
-    )
-    return rule_set

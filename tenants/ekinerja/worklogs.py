@@ -3,17 +3,31 @@
 A log's minutes are the duty's standard minutes times the quantity of output,
 never more than the time between its start and end: nobody is credited with
 more time than they say they spent. Only approved minutes count for the TPP.
+
+Its evidence is a link or a file (``evidence.check``: PDF, or an image cleaned of
+its EXIF block), added with the log or later while it waits, never once the
+month is closed. The file goes to the person, their supervisor and the admins of
+their unit (BKPSDM's admin is one of every unit); to anyone else it does not exist.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from smartcity.toolkit import Conflict, Forbidden, InvalidInput, NotFound, Staff, record_audit
+from smartcity.toolkit import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    OrgUnit,
+    Staff,
+    record_audit,
+)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .access import APPROVE, Actor
+from .evidence import Evidence, Stored, check
 from .messages import M
 from .models import Duty, WorkLog
 from .people import is_supervisor_of, require_unit, staff_or_404
@@ -40,6 +54,7 @@ def submit(
     output: str,
     evidence_url: str | None,
     today: date,
+    evidence: Evidence | None = None,
 ) -> WorkLog:
     staff_id = actor.require_staff()
     person = staff_or_404(session, staff_id)
@@ -58,6 +73,11 @@ def submit(
         problems["evidence_url"] = "an https:// link of at most 500 characters"
     if day > today:
         problems["day"] = "not in the future"
+    stored: Stored | None = None
+    if evidence is not None:
+        stored, problem = check(evidence)
+        if problem is not None:
+            problems["evidence"] = problem
     if problems or duty is None:
         raise InvalidInput(M("the work log cannot be recorded"), problems)
     require_open(session, day, today)
@@ -73,8 +93,63 @@ def submit(
         evidence_url=evidence_url or None,
         status="submitted",
     )
+    if stored is not None:
+        _keep(log, stored)
     session.add(log)
     session.flush()
+    return log
+
+
+def _keep(log: WorkLog, stored: Stored) -> None:
+    log.evidence = stored.data
+    log.evidence_name = stored.name
+    log.evidence_type = stored.media_type
+
+
+def attach_evidence(
+    session: Session, actor: Actor, log_id: int, evidence: Evidence, *, today: date
+) -> WorkLog:
+    """Add (or replace) the evidence file of one's own log while it waits for a decision."""
+    staff_id = actor.require_staff()
+    log = session.scalar(select(WorkLog).where(WorkLog.id == log_id).with_for_update())
+    if log is None or log.staff_id != staff_id:
+        # Another person's log is as unknown as one that does not exist.
+        raise NotFound(M("no work log %(log_id)s", log_id=log_id), {"log_id": "unknown"})
+    if log.status != "submitted":
+        raise Conflict(M("work log %(log_id)s was already decided", log_id=log.id))
+    stored, problem = check(evidence)
+    if stored is None:
+        raise InvalidInput(M("the evidence file is refused"), {"evidence": problem or ""})
+    require_open(session, log.day, today)
+    _keep(log, stored)
+    session.flush()
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ekinerja.worklog_evidence",
+        entity="work_log",
+        entity_id=log.id,
+        after={"name": stored.name, "type": stored.media_type, "bytes": len(stored.data)},
+    )
+    return log
+
+
+def evidence_of(session: Session, actor: Actor, log_id: int) -> WorkLog:
+    """The log whose evidence file the actor may download: their own, their staff's,
+    or one of a unit they manage; NotFound for anyone else, as for an unknown id."""
+    log = session.get(WorkLog, log_id)
+    person = session.get(Staff, log.staff_id) if log is not None else None
+    if (
+        log is None
+        or person is None
+        or log.evidence_type is None
+        or not (
+            actor.staff_id == person.id
+            or is_supervisor_of(actor, person)
+            or actor.manages(person.unit_id)
+        )
+    ):
+        raise NotFound(M("no evidence file for work log %(log_id)s", log_id=log_id))
     return log
 
 
@@ -153,13 +228,7 @@ def add_duty(
 ) -> Duty:
     require_unit(session, actor, org_unit_id)
     name, output_unit = name.strip(), output_unit.strip()
-    problems: dict[str, str] = {}
-    if not name or len(name) > 300:
-        problems["name"] = "1 to 300 characters"
-    if not 1 <= standard_minutes <= 24 * 60:
-        problems["standard_minutes"] = "1 to 1440"
-    if not output_unit or len(output_unit) > 60:
-        problems["output_unit"] = "1 to 60 characters"
+    problems = _duty_problems(name, standard_minutes, output_unit)
     if problems:
         raise InvalidInput(M("the duty cannot be added"), problems)
     duty = Duty(
@@ -177,5 +246,67 @@ def add_duty(
         entity="duty",
         entity_id=duty.id,
         after={"name": name, "minutes": standard_minutes},
+    )
+    return duty
+
+
+def _duty_problems(name: str, standard_minutes: int, output_unit: str) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if not name or len(name) > 300:
+        problems["name"] = M("1 to %(count)s characters", count=300)
+    if not 1 <= standard_minutes <= 24 * 60:
+        problems["standard_minutes"] = M("1 to %(count)s minutes", count=24 * 60)
+    if not output_unit or len(output_unit) > 60:
+        problems["output_unit"] = M("1 to %(count)s characters", count=60)
+    return problems
+
+
+def duties_of(session: Session, actor: Actor, unit_id: int) -> list[Duty]:
+    """A unit's duty list: the active duties for its own people, every duty (retired
+    ones too) for whoever manages the unit; anyone else is refused."""
+    unit = session.get(OrgUnit, unit_id)
+    if unit is None:
+        raise NotFound(M("no org unit %(unit_id)s", unit_id=unit_id), {"org_unit_id": "unknown"})
+    query = select(Duty).where(Duty.org_unit_id == unit_id).order_by(Duty.name, Duty.id)
+    if not actor.manages(unit_id):
+        own = session.get(Staff, actor.staff_id) if actor.staff_id is not None else None
+        if own is None or own.unit_id != unit_id:
+            raise Forbidden(M("you do not manage this unit"), {"org_unit_id": "not yours"})
+        query = query.where(Duty.is_active.is_(True))
+    return list(session.scalars(query.limit(2000)))
+
+
+def update_duty(
+    session: Session,
+    actor: Actor,
+    duty_id: int,
+    *,
+    name: str,
+    standard_minutes: int,
+    output_unit: str,
+    is_active: bool,
+) -> Duty:
+    """Change a duty of a unit one manages, or retire it (``is_active`` False: no new log
+    names it). Logs already sent keep the minutes they were credited with."""
+    duty = session.get(Duty, duty_id)
+    if duty is None:
+        raise NotFound(M("no duty %(duty_id)s", duty_id=duty_id), {"duty_id": "unknown"})
+    actor.require_unit(duty.org_unit_id)
+    name, output_unit = name.strip(), output_unit.strip()
+    problems = _duty_problems(name, standard_minutes, output_unit)
+    if problems:
+        raise InvalidInput(M("the duty cannot be changed"), problems)
+    before = {"name": duty.name, "minutes": duty.standard_minutes, "active": duty.is_active}
+    duty.name, duty.standard_minutes, duty.output_unit = name, standard_minutes, output_unit
+    duty.is_active = is_active
+    session.flush()
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ekinerja.duty_edit",
+        entity="duty",
+        entity_id=duty.id,
+        before=before,
+        after={"name": name, "minutes": standard_minutes, "active": is_active},
     )
     return duty

@@ -49,6 +49,8 @@ def test_amounts_typed_the_indonesian_way(typed, value):
         True,
         None,
         "99999999999999999",  # beyond NUMERIC(18, 2)
+        "9" * 40,  # more digits than Decimal's precision: quantize itself refused (a 500)
+        "1." + "000." * 10 + "000",
     ],
 )
 def test_amounts_that_would_have_to_be_guessed_are_refused(typed):
@@ -83,3 +85,9 @@ def test_quantities_never_print_in_scientific_notation():
     assert number(Decimal("1.2E+2")) == "120"
     assert number(Decimal("2.50")) == "2,5"
     assert number(Decimal("1500")) == "1.500"
+
+
+def test_a_number_longer_than_decimals_precision_is_no_number():
+    assert parse_number("9" * 40, places=3) is None
+    assert parse_number("1" * 27, places=3) is None
+    assert parse_number("1" * 20, places=3) == Decimal("1" * 20)

@@ -13,6 +13,7 @@ from smartcity.toolkit import set_member_units
 
 from tenants.ekinerja import absences, attendance, runs, worklogs
 from tenants.ekinerja.access import GRANTS, Actor, system_actor
+from tenants.ekinerja.evidence import Evidence
 from tenants.ekinerja.models import Account, Duty
 from tests.conftest import PASSWORD
 
@@ -111,7 +112,7 @@ def build(session: Any) -> dict[str, int]:
         start_day=LEAVE[0],
         end_day=LEAVE[1],
         reason="Keperluan keluarga",
-        evidence=absences.Evidence("surat.pdf", b"%PDF-1.4\n"),
+        evidence=Evidence("surat.pdf", b"%PDF-1.4\n"),
         today=date(2026, 11, 3),
     )
     absences.decide(

@@ -80,6 +80,21 @@ Check = Callable[[Any], Mapping[str, str]]
 
 
 @dataclass(frozen=True, slots=True)
+class Requester:
+    """The user asking for a job, as a kind's ``authorize`` sees them."""
+
+    user_id: int | None
+    permissions: frozenset[str]
+
+
+#: Whether this user may have a job with these (parsed) parameters, beyond the kind's
+#: one permission: a report of one unit for that unit's admin only, say. Raises a
+#: ServiceError (Forbidden, InvalidInput naming the parameter) to refuse; reads the
+#: tenant's tables through ``session``. Not called for the system's own jobs.
+Authorize = Callable[[Session, Requester, Any], None]
+
+
+@dataclass(frozen=True, slots=True)
 class JobKind:
     """One kind of job. ``permission`` None means any user of the tenant may ask for it;
     ``app`` gates it on the tenant having that app enabled."""
@@ -91,6 +106,7 @@ class JobKind:
     permission: str | None = None
     app: str | None = None
     check: Check | None = None
+    authorize: Authorize | None = None
 
     def parse(self, raw: Mapping[str, Any] | None) -> BaseModel:
         """The parameters as this kind's model, or InvalidInput naming ``params.<field>``."""

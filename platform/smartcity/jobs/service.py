@@ -25,6 +25,7 @@ from smartcity.errors import Conflict, Forbidden, InvalidInput, Message, NotFoun
 from smartcity.jobs import catalog
 from smartcity.jobs.broker import broker
 from smartcity.jobs.dispatch import limits_of, reserve, send_after_commit
+from smartcity.jobs.kinds import Requester
 from smartcity.jobs.models import Job, JobStatus, StoredFile
 from smartcity.tenancy.cache import TenantInfo
 from smartcity.tenantcore import audit
@@ -68,7 +69,9 @@ def submit(
 
     ``permissions`` are the asking user's (None: the system, which may ask for
     any kind). An unknown kind, or one whose app the tenant has not enabled,
-    is invalid input; a kind the user may not ask for is forbidden.
+    is invalid input; a kind the user may not ask for is forbidden, and so are
+    parameters the kind's ``authorize`` refuses to this user (another unit's
+    report, say).
     """
     spec = catalog.job_kind(kind)
     if spec is None or not spec.available_to(tenant.apps, None):
@@ -79,6 +82,8 @@ def submit(
             {"kind": Message("requires %(permission)s", permission=spec.permission)},
         )
     parsed = spec.parse(params)
+    if spec.authorize is not None and permissions is not None:
+        spec.authorize(session, Requester(user_id, frozenset(permissions)), parsed)
     job = Job(
         kind=kind,
         params=parsed.model_dump(mode="json"),

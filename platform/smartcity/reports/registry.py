@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from smartcity.jobs.kinds import FileOutput, JobContext, JobKind, JobOutput
+from smartcity.jobs.kinds import Authorize, FileOutput, JobContext, JobKind, JobOutput
 from smartcity.reports.document import CONTENT_TYPES, Letterhead, ReportDocument, ReportFormat
 from smartcity.reports.pdf import render_pdf
 from smartcity.reports.tabular import render_csv
@@ -65,6 +65,10 @@ class Report(Generic[P]):
     #: The report's own renderer for some of its formats (a faster writer, a layout
     #: the core's does not draw); the others use the core's (``RENDERERS``).
     renderers: Mapping[ReportFormat, Renderer] = field(default_factory=dict)
+    #: Whether the asking user may have it with these parameters (beyond
+    #: ``permission``): checked when the job is asked for (``JobKind.authorize``).
+    #: The build runs later and checks again if the rule can change meanwhile.
+    authorize: Authorize | None = None
 
     @property
     def kind(self) -> str:
@@ -85,6 +89,7 @@ def job_kind(report: Report[Any]) -> JobKind:
         permission=report.permission,
         app=report.app,
         check=functools.partial(_check_format, report),
+        authorize=report.authorize,
     )
 
 

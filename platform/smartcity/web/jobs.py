@@ -166,11 +166,13 @@ def job_new() -> Response | tuple[str, int]:
     by_name = {r.name: r for r in reports}
     chosen = request.form.get("report") or request.args.get("report")
     errors: dict[str, str] = {}
+    status = 200
     submitted: dict[str, Any] | None = None
     if request.method == "POST":
         report = by_name.get(chosen or "")
         if report is None:
             errors = {"report": _("Choose one of the reports below.")}
+            status = 422
         else:
             submitted = read_params(report, request.form)
             principal = _principal()
@@ -184,8 +186,13 @@ def job_new() -> Response | tuple[str, int]:
                     user_id=principal.user.id,
                     permissions=principal.permissions,
                 )
-            except InvalidInput as exc:
+            except ServiceError as exc:
+                # InvalidInput names the parameters; a report's ``authorize`` may also
+                # refuse them to this user (Forbidden): say why above the form too.
                 errors = {k.removeprefix("params."): translate(v) for k, v in exc.fields.items()}
+                if not isinstance(exc, InvalidInput) or not errors:
+                    errors["report"] = translate(exc.message)
+                status = 422 if isinstance(exc, InvalidInput) else exc.status
             else:
                 flash(
                     _("Your report is being prepared; it appears below when it is ready."),
@@ -201,7 +208,7 @@ def job_new() -> Response | tuple[str, int]:
         for report in reports
     ]
     page = render_template("tenant_web/jobs_new.html", forms=forms, errors=errors)
-    return page, 422 if errors else 200
+    return page, status
 
 
 @blueprint.post("/jobs/<id:job_id>/cancel")

@@ -17,7 +17,12 @@ from typing import Any
 import openpyxl
 import pytest
 from PIL import Image
+from pydantic import Field
 from pypdf import PdfReader
+from smartcity.errors import Forbidden
+from smartcity.jobs.kinds import Requester
+from smartcity.reports import Report, ReportDocument, ReportParams
+from smartcity.reports.registry import job_kind
 from smartcity.tenantcore import orgunits, settings, staff
 from smartcity.tenantcore.models import AuditEntry, Staff
 from sqlalchemy import select
@@ -445,3 +450,34 @@ def test_the_staff_report_pdf_has_the_letterhead_and_the_signer(
 
     assert refused(signer_nip="19750101", signing_place="Soreang") == {"params.signer_nip"}
     assert refused(signer_nip="197501012000031001") == {"params.signing_place"}
+
+
+def test_a_reports_authorize_reaches_its_job_kind_and_sees_the_parsed_parameters():
+    """``Report.authorize`` is the job kind's: ``submit`` calls it with the asking user
+    and the parsed parameters (end to end: e-Kinerja's unit-scoped payroll tests)."""
+
+    class Params(ReportParams):
+        unit: int = Field(ge=1, le=100, title="Unit")
+
+    seen: list[tuple[Requester, int]] = []
+
+    def only_unit_one(_session: Any, requester: Requester, params: Params) -> None:
+        seen.append((requester, params.unit))
+        if params.unit != 1:
+            raise Forbidden("not yours", {"params.unit": "not yours"})
+
+    report = Report(
+        name="uji_unit",
+        title="Uji",
+        params=Params,
+        build=lambda _ctx, _params: ReportDocument(title="Uji"),
+        authorize=only_unit_one,
+    )
+    kind = job_kind(report)
+    assert kind.authorize is only_unit_one
+    asker = Requester(7, frozenset({"x"}))
+    assert kind.authorize is not None
+    kind.authorize(None, asker, kind.parse({"unit": "1", "format": "csv"}))
+    with pytest.raises(Forbidden):
+        kind.authorize(None, asker, kind.parse({"unit": 2}))
+    assert seen == [(asker, 1), (asker, 2)]

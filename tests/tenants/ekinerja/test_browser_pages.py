@@ -1,5 +1,6 @@
-"""My attendance and my TPP on a phone (390 x 844) in Chromium: nothing wider than the
-screen, and the deduction lines are there to read."""
+"""My attendance, my TPP and my work log with its photo on a phone (390 x 844) in
+Chromium: nothing wider than the screen, the deduction lines there to read, the
+evidence form usable."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 from tests.conftest import PASSWORD, watch_csp
 from tests.support.browser import PHONE, shot
 from tests.support.ekinerja_pages import build
+from tests.support.images import jpeg_with_gps
 
 pytestmark = pytest.mark.browser
 WIDER = "document.documentElement.scrollWidth <= window.innerWidth"
@@ -50,4 +52,52 @@ def test_my_attendance_and_my_tpp_fit_a_phone(server, chromium, provision, tenan
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     assert page.evaluate(WIDER), page.evaluate("document.documentElement.scrollWidth")
     shot(page, "ekinerja-tpp-phone")
+    assert refused == []
+
+
+def test_a_work_log_with_its_photo_is_sent_from_a_phone(server, chromium, provision, tenant_db):
+    slug = provision(apps=("ekinerja",))
+    with tenant_db(slug) as session:
+        build(session)
+    base = f"{server}/t/{slug}"
+    refused: list[str] = []
+    context = watch_csp(chromium.new_context(viewport=PHONE, locale="id-ID"), refused)
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.fill("#email", "pegawai@example.go.id")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+    page.goto(f"{base}/ekinerja/worklogs")
+    page.wait_for_selector("#ekn-log-form")
+    evidence = page.locator("#evidence")
+    assert evidence.get_attribute("accept") == "application/pdf,image/png,image/jpeg"
+    box = evidence.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    page.fill("#start", "08:00")
+    page.fill("#end", "10:00")
+    page.fill("#output", "Foto kegiatan posyandu")
+    page.set_input_files(
+        "#evidence",
+        files=[
+            {"name": "posyandu.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_gps(1600, 1200)}
+        ],
+    )
+    shot(page, "ekinerja-worklog-evidence-phone")
+    page.click("#ekn-log-form button[type=submit]")
+    page.wait_for_selector("#ekn-logs a.ekn-evidence")
+    link = page.locator("#ekn-logs a.ekn-evidence").first
+    assert "posyandu.jpg" in link.inner_text()
+    assert page.evaluate(WIDER), page.evaluate("document.documentElement.scrollWidth")
+    # The waiting log offers to replace its file, within the screen too.
+    page.locator("#ekn-logs details summary").first.click()
+    again = page.locator("#ekn-logs details input[type=file]").first
+    box = again.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= PHONE["width"]
+    assert page.evaluate(WIDER)
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "posyandu.jpg"
+    shot(page, "ekinerja-worklog-list-phone")
     assert refused == []

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from tenants.ekinerja.models import Punch, PunchPhoto
 from tests.support.ekinerja import OFFICE, make_regency
+from tests.support.images import MAKER, gif, jpeg_with_gps, png
 from tests.support.web import csrf_token, sign_in
 
 INSIDE = "10.20.3.4"
@@ -111,16 +112,6 @@ def test_web_checkin_needs_a_staff_account(kab, page_sign_in):
 # --------------------------------------------------------------------------- selfies
 
 
-def _jpeg_with_gps() -> bytes:
-    image = Image.new("RGB", (64, 48), (200, 120, 40))
-    exif = Image.Exif()
-    exif[0x010F] = "PhoneMaker"  # Make
-    exif[0x8825] = {1: "S", 2: (6.0, 55.0, 3.0)}  # GPSInfo: where the person lives
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif.tobytes())
-    return out.getvalue()
-
-
 def _checkin(client, kab, key, selfie: bytes | str | None, **extra):
     body = {
         "kind": "in",
@@ -138,8 +129,8 @@ def _checkin(client, kab, key, selfie: bytes | str | None, **extra):
 
 
 def test_a_selfie_is_kept_without_exif_for_the_reviewer_only(client, kab, tenant_db):
-    original = _jpeg_with_gps()
-    assert b"PhoneMaker" in original
+    original = jpeg_with_gps()
+    assert MAKER.encode() in original
     response = _checkin(client, kab, "s-1", original, mock_location=True)
     assert response.status_code == 201, response.get_json()
     punch = response.get_json()
@@ -149,7 +140,7 @@ def test_a_selfie_is_kept_without_exif_for_the_reviewer_only(client, kab, tenant
         assert stored.media_type == "image/jpeg"
         kept = Image.open(io.BytesIO(stored.content))
         assert kept.format == "JPEG" and kept.size == (64, 48)
-        assert not kept.getexif() and b"PhoneMaker" not in stored.content
+        assert not kept.getexif() and MAKER.encode() not in stored.content
     url = f"{kab.api}/punches/{punch['id']}/selfie"
     seen = client.get(url, headers=kab.tokens["kadis"])  # the supervisor
     assert seen.status_code == 200 and seen.mimetype == "image/jpeg"
@@ -168,7 +159,7 @@ def test_a_selfie_is_kept_without_exif_for_the_reviewer_only(client, kab, tenant
 
 
 def test_the_reviewers_queue_links_the_selfie(client, kab, page_sign_in):
-    punch = _checkin(client, kab, "s-2", _jpeg_with_gps(), mock_location=True).get_json()
+    punch = _checkin(client, kab, "s-2", jpeg_with_gps(), mock_location=True).get_json()
     supervisor = page_sign_in(kab.slug, "kadis@example.go.id")
     queue = supervisor.get(f"/t/{kab.slug}/ekinerja/queue").get_data(as_text=True)
     link = f"/t/{kab.slug}/ekinerja/punches/{punch['id']}/selfie"
@@ -179,19 +170,11 @@ def test_the_reviewers_queue_links_the_selfie(client, kab, page_sign_in):
     assert teacher.get(link).status_code == 403
 
 
-def _png(width: int, height: int) -> bytes:
-    out = io.BytesIO()
-    Image.new("1", (width, height)).save(out, "PNG", optimize=True)
-    return out.getvalue()
-
-
 def test_hostile_selfies_are_refused_and_nothing_is_recorded(client, kab, tenant_db):
-    gif = io.BytesIO()
-    Image.new("RGB", (4, 4)).save(gif, "GIF")
-    bomb = _png(6000, 6000)  # 36 megapixels in a few kilobytes
+    bomb = png(6000, 6000)  # 36 megapixels in a few kilobytes
     assert len(bomb) < 200_000
     cases = [
-        (gif.getvalue(), 422),
+        (gif(), 422),
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, 422),  # PNG magic, no image
         (b"\xff\xd8\xff" + b"<?php echo 1; ?>" * 10, 422),  # JPEG magic, a script
         (bomb, 422),
@@ -202,8 +185,7 @@ def test_hostile_selfies_are_refused_and_nothing_is_recorded(client, kab, tenant
         response = _checkin(client, kab, f"h-{n}", selfie)
         assert response.status_code == status, (n, response.get_json())
     assert punches(tenant_db, kab.slug) == 0
-    png = _png(300, 200)
-    response = _checkin(client, kab, "ok-png", png)
+    response = _checkin(client, kab, "ok-png", png(300, 200))
     assert response.status_code == 201 and response.get_json()["selfie"] is True
 
 

@@ -12,7 +12,9 @@ from typing import Any
 import openpyxl
 import pytest
 from pypdf import PdfReader
-from smartcity.tenantcore.models import Staff
+from smartcity.jobs.models import Job
+from smartcity.tenantcore.models import Staff, User
+from smartcity.toolkit import set_member_units
 from sqlalchemy import select
 
 from tenants.ekinerja import runs
@@ -22,6 +24,7 @@ from tenants.ekinerja.rules import TppRules
 from tests.conftest import bearer, tenant_token
 from tests.support.documents import pdf_text
 from tests.support.ekinerja_tpp import API, two_units, user
+from tests.support.web import csrf_token
 from tests.workers import ask, broker_of, redis_server, run_now
 
 
@@ -247,3 +250,126 @@ def test_the_what_if_page_in_indonesian(
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Simulasi" in html and "Dinas Kesehatan" in html and "Selisih" in html
+
+
+def test_a_unit_admin_asks_for_their_own_units_list_and_payroll_and_no_other(
+    app: Any, client: Any, kab: Any, tenant_db: Any, provision: Any
+) -> None:
+    state = app.extensions["smartcity"]
+    slug, ids, t, nets = kab
+    jobs = f"/t/{slug}/api/v1/jobs"
+    for kind, fmt in (
+        ("report:ekinerja_tpp_signed", "pdf"),
+        ("report:ekinerja_tpp_payroll", "csv"),
+    ):
+        for unit, status in ((ids["disdik"], 403), (None, 403), (999999, 422)):
+            params = {"year": 2026, "month": 3, "format": fmt, "org_unit_id": unit}
+            refused = client.post(
+                jobs, json={"kind": kind, "params": params}, headers=bearer(t["opd"])
+            )
+            assert refused.status_code == status, (kind, unit, refused.get_json())
+            assert "params.org_unit_id" in refused.get_json()["error"]["fields"]
+    signed = pdf_text(
+        _file(
+            app,
+            client,
+            state,
+            slug,
+            t["opd"],
+            "report:ekinerja_tpp_signed",
+            year=2026,
+            month=3,
+            format="pdf",
+            org_unit_id=ids["dinkes"],
+        )
+    )
+    assert "Dinas Kesehatan" in signed and "Dinas Pendidikan" not in signed
+    assert _rupiah(nets["worker"]) in signed and "Guru" not in signed
+    raw = _file(
+        app,
+        client,
+        state,
+        slug,
+        t["opd"],
+        "report:ekinerja_tpp_payroll",
+        year=2026,
+        month=3,
+        format="csv",
+        org_unit_id=ids["dinkes"],
+    )
+    units = {
+        r[3] for r in csv.reader(io.StringIO(raw.decode("utf-8-sig"))) if r and r[0].isdecimal()
+    }
+    assert units == {"1.02.01"}
+    # Asked while they managed the unit, run after they no longer do: refused when it runs.
+    job = ask(
+        client,
+        slug,
+        t["opd"],
+        "report:ekinerja_tpp_payroll",
+        year=2026,
+        month=3,
+        format="csv",
+        org_unit_id=ids["dinkes"],
+    )
+    with tenant_db(slug) as s:
+        opd = s.scalars(select(User).where(User.email == "opd@example.go.id")).one()
+        set_member_units(s, opd.id, "ekinerja", [], actor="test")
+    assert run_now(app, state, slug, job["id"]) == "failed"
+    failed = client.get(f"{jobs}/{job['id']}", headers=bearer(t["opd"])).get_json()
+    assert "do not manage" in failed["error"]
+    # Another regency: this regency's token is no credential there.
+    other = provision(apps=("ekinerja",))
+    elsewhere = client.post(
+        f"/t/{other}/api/v1/jobs",
+        json={"kind": "report:ekinerja_tpp_payroll", "params": {"year": 2026, "month": 3}},
+        headers=bearer(t["opd"]),
+    )
+    assert elsewhere.status_code == 401
+
+
+def test_the_tpp_lists_page_asks_for_a_units_list_through_the_jobs(
+    client: Any, kab: Any, page_sign_in: Any, tenant_db: Any
+) -> None:
+    slug, ids, _t, _nets = kab
+    page = f"/t/{slug}/ekinerja/tpp-lists"
+    admin = page_sign_in(slug, "opd@example.go.id")
+    html = admin.get(page).get_data(as_text=True)
+    assert "Dinas Kesehatan" in html and "Dinas Pendidikan" not in html and "Semua unit" not in html
+    form = {"year": "2026", "month": "3", "document": "signed"}
+    token = csrf_token(html)
+    refused = admin.post(
+        page, data={"csrf_token": token, **form, "org_unit_id": str(ids["disdik"])}
+    )
+    assert refused.status_code == 403 and "Anda tidak mengelola unit ini" in refused.get_data(
+        as_text=True
+    )
+    for bad in ({"month": "²"}, {"year": "99999"}, {"org_unit_id": "abc"}):
+        answer = admin.post(
+            page, data={"csrf_token": token, **form, "org_unit_id": str(ids["dinkes"]), **bad}
+        )
+        assert answer.status_code in (403, 422), bad
+    asked = admin.post(page, data={"csrf_token": token, **form, "org_unit_id": str(ids["dinkes"])})
+    assert asked.status_code == 303 and asked.location.endswith("/jobs")
+    with tenant_db(slug) as s:
+        job = s.scalars(select(Job).order_by(Job.id.desc())).first()
+        assert (
+            job.kind == "report:ekinerja_tpp_signed" and job.params["org_unit_id"] == ids["dinkes"]
+        )
+    # The core's own form says the same, beside the unit's field.
+    core = admin.post(
+        f"/t/{slug}/jobs/new",
+        data={
+            "csrf_token": csrf_token(admin.get(f"/t/{slug}/jobs/new").get_data(as_text=True)),
+            "report": "ekinerja_tpp_payroll",
+            "year": "2026",
+            "month": "3",
+            "format": "csv",
+            "org_unit_id": str(ids["disdik"]),
+        },
+    )
+    assert core.status_code == 403 and "Anda tidak mengelola unit ini" in core.get_data(
+        as_text=True
+    )
+    bkpsdm = page_sign_in(slug, "bkpsdm@example.go.id")
+    assert "Semua unit" in bkpsdm.get(page).get_data(as_text=True)

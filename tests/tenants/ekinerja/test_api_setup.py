@@ -1,0 +1,239 @@
+"""The set-up over JSON: offices, hours, shifts and duties listed, changed and removed by
+whoever manages their unit; rule versions from draft to Perbup by BKPSDM; refusals
+that name the field, and another unit's or regency's ids refused."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from smartcity.toolkit import set_member_units
+from sqlalchemy import select
+
+from tenants.ekinerja.models import Office, RuleSet, ScheduleRule, TppMonth
+from tests.conftest import bearer, tenant_token
+from tests.support.ekinerja_pages import build, user
+
+API = "/t/{slug}/api/v1/ekinerja"
+WHO = ("pegawai", "guru", "adminunit", "admindinkes", "bkpsdm", "viewer")
+
+
+@pytest.fixture
+def kab(provision: Any, tenant_db: Any, client: Any) -> tuple[str, dict[str, Any]]:
+    slug = provision(apps=("ekinerja",))
+    with tenant_db(slug) as s:
+        ids: dict[str, Any] = build(s)
+        admin = user(s, "admindinkes@example.go.id", "ekinerja.unit_admin")
+        set_member_units(s, admin.id, "ekinerja", [ids["dinkes"]], actor="test")
+        office = Office(
+            org_unit_id=ids["dinkes"], name="Dinkes", latitude=-6.9, longitude=107.6, radius_m=100
+        )
+        s.add(office)
+        s.flush()
+        ids["office"] = office.id
+    ids["t"] = {w: bearer(tenant_token(client, slug, f"{w}@example.go.id")) for w in WHO}
+    return slug, ids
+
+
+def test_offices_are_listed_changed_and_removed_within_ones_units(client: Any, kab: Any) -> None:
+    slug, ids = kab
+    api, t = API.format(slug=slug), ids["t"]
+    mine = client.get(f"{api}/offices", headers=t["admindinkes"]).get_json()["offices"]
+    assert [o["id"] for o in mine] == [ids["office"]]
+    assert client.get(f"{api}/offices", headers=t["adminunit"]).get_json()["offices"] == []
+    body = {
+        "org_unit_id": ids["dinkes"],
+        "name": "Dinkes baru",
+        "latitude": -6.91,
+        "longitude": 107.61,
+        "radius_m": 200,
+        "polygon": [[-6.91, 107.61], [-6.91, 107.62], [-6.92, 107.62]],
+    }
+    url = f"{api}/offices/{ids['office']}"
+    changed = client.put(url, json=body, headers=t["admindinkes"])
+    assert changed.status_code == 200 and changed.get_json()["polygon"][2] == [-6.92, 107.62]
+    assert client.put(url, json=body, headers=t["adminunit"]).status_code == 403
+    moved = client.put(url, json=body | {"org_unit_id": ids["disdik"]}, headers=t["admindinkes"])
+    assert moved.status_code == 403
+    bad = client.put(url, json=body | {"polygon": [[1, 2], [3, 4]]}, headers=t["admindinkes"])
+    assert bad.status_code == 422 and "polygon" in bad.get_json()["error"]["fields"]
+    assert client.put(f"{api}/offices/999999", json=body, headers=t["bkpsdm"]).status_code == 404
+    assert client.delete(url, headers=t["adminunit"]).status_code == 403
+    assert client.delete(url, headers=t["pegawai"]).status_code == 403
+    assert client.delete(url, headers=t["admindinkes"]).status_code == 200
+    assert client.delete(url, headers=t["admindinkes"]).status_code == 404
+
+
+def test_hours_shifts_and_duties_over_json(client: Any, kab: Any, tenant_db: Any) -> None:
+    slug, ids = kab
+    api, t = API.format(slug=slug), ids["t"]
+    listed = client.get(f"{api}/hours", headers=t["admindinkes"]).get_json()["hours"]
+    regency = next(h for h in listed if h["org_unit_id"] is None)
+    assert (
+        client.delete(f"{api}/hours/{regency['id']}", headers=t["admindinkes"]).status_code == 403
+    )
+    assert client.delete(f"{api}/hours/{regency['id']}", headers=t["bkpsdm"]).status_code == 409
+    added = client.post(
+        f"{api}/hours",
+        json={
+            "org_unit_id": ids["dinkes"],
+            "name": "Jumat",
+            "weekdays": [4],
+            "start": "07:30",
+            "end": "11:30",
+        },
+        headers=t["admindinkes"],
+    ).get_json()
+    assert client.delete(f"{api}/hours/{added['id']}", headers=t["adminunit"]).status_code == 403
+    assert client.delete(f"{api}/hours/{added['id']}", headers=t["admindinkes"]).status_code == 200
+    shift = client.put(
+        f"{api}/shifts",
+        json={"staff_id": ids["worker"], "day": "2026-11-20", "start": "21:00", "end": "07:00"},
+        headers=t["admindinkes"],
+    ).get_json()
+    shifts = f"{api}/units/{ids['dinkes']}/shifts/2026/11"
+    assert [s["id"] for s in client.get(shifts, headers=t["admindinkes"]).get_json()["shifts"]] == [
+        shift["id"]
+    ]
+    assert client.get(shifts, headers=t["adminunit"]).status_code == 403
+    assert (
+        client.get(f"{api}/units/{ids['dinkes']}/shifts/2026/13", headers=t["bkpsdm"]).status_code
+        == 422
+    )
+    assert client.get(f"{api}/units/999999/shifts/2026/11", headers=t["bkpsdm"]).status_code == 404
+    assert client.delete(f"{api}/shifts/{shift['id']}", headers=t["adminunit"]).status_code == 403
+    assert client.delete(f"{api}/shifts/{shift['id']}", headers=t["admindinkes"]).status_code == 200
+    # Duties: the unit's own people read the active list; its admins every duty.
+    duties = f"{api}/units/{ids['dinkes']}/duties"
+    assert [d["id"] for d in client.get(duties, headers=t["pegawai"]).get_json()["duties"]] == [
+        ids["duty"]
+    ]
+    assert client.get(duties, headers=t["guru"]).status_code == 403
+    assert client.get(duties, headers=t["adminunit"]).status_code == 403
+    update = {
+        "name": "Laporan",
+        "standard_minutes": 90,
+        "output_unit": "laporan",
+        "is_active": False,
+    }
+    url = f"{api}/duties/{ids['duty']}"
+    assert client.put(url, json=update, headers=t["adminunit"]).status_code == 403
+    assert (
+        client.put(url, json=update | {"standard_minutes": 0}, headers=t["admindinkes"]).status_code
+        == 422
+    )
+    assert client.put(url, json=update | {"x": 1}, headers=t["admindinkes"]).status_code == 422
+    done = client.put(url, json=update, headers=t["admindinkes"])
+    assert done.status_code == 200 and done.get_json()["is_active"] is False
+    assert client.get(duties, headers=t["pegawai"]).get_json()["duties"] == []
+    every = client.get(duties, headers=t["admindinkes"]).get_json()["duties"]
+    assert [d["standard_minutes"] for d in every] == [90]
+
+
+def test_a_rule_version_goes_from_draft_to_perbup_and_never_changes_after(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    slug, ids = kab
+    api, t = API.format(slug=slug), ids["t"]
+    listed = client.get(f"{api}/rule-sets", headers=t["bkpsdm"]).get_json()
+    assert listed["in_force_id"] == listed["rule_sets"][0]["id"]
+    assert client.get(f"{api}/rule-sets", headers=t["admindinkes"]).status_code == 403
+    draft = client.post(f"{api}/rule-sets/drafts", json={}, headers=t["bkpsdm"])
+    assert draft.status_code == 201
+    d = draft.get_json()
+    assert d["status"] == "draft" and d["rules"]["absent_percent"] == "4"
+    rules = d["rules"] | {"absent_percent": "3.5"}
+    url = f"{api}/rule-sets/{d['id']}"
+    gap = rules | {
+        "late_bands": [
+            {"from_minutes": 1, "to_minutes": 30, "percent": "0.5"},
+            {"from_minutes": 40, "percent": "1"},
+        ]
+    }
+    refused = client.put(
+        url, json={"name": "R", "effective_from": "2027-01-01", "rules": gap}, headers=t["bkpsdm"]
+    )
+    assert refused.status_code == 422
+    fields = refused.get_json()["error"]["fields"]
+    assert fields["rules.late_bands.1"] == "this band must start at 31 minutes"
+    for bad, key in (
+        ({"absent_percent": "101"}, "rules.absent_percent"),
+        ({"absent_percent": "²"}, "rules.absent_percent"),
+        ({"excused_percent": {"holiday": "1"}}, "rules.excused_percent"),
+        ({"base_by_class": {"99": "1"}}, "rules.base_by_class"),
+        ({"minutes_target": 10**40}, "rules.minutes_target"),
+        ({"nonsense": 1}, "rules.nonsense"),
+    ):
+        answer = client.put(
+            url,
+            json={"name": "R", "effective_from": "2027-01-01", "rules": rules | bad},
+            headers=t["bkpsdm"],
+        )
+        assert answer.status_code == 422 and key in answer.get_json()["error"]["fields"], bad
+    second = client.put(
+        url, json={"name": "R", "effective_from": "2027-01-15", "rules": rules}, headers=t["bkpsdm"]
+    )
+    assert second.status_code == 422 and "effective_from" in second.get_json()["error"]["fields"]
+    saved = client.put(
+        url,
+        json={"name": "Rancangan 2027", "effective_from": "2027-01-01", "rules": rules},
+        headers=t["bkpsdm"],
+    )
+    assert saved.status_code == 200 and saved.get_json()["rules"]["absent_percent"] == "3.5"
+    published = client.post(
+        f"{url}/publish",
+        json={"perbup": "Perbup Nomor 3 Tahun 2027", "effective_from": "2027-01-01"},
+        headers=t["bkpsdm"],
+    )
+    assert published.status_code == 200
+    assert published.get_json()["name"] == "Perbup Nomor 3 Tahun 2027"
+    again = client.put(
+        url, json={"name": "X", "effective_from": "2027-01-01", "rules": rules}, headers=t["bkpsdm"]
+    )
+    assert again.status_code == 409
+    assert client.delete(url, headers=t["bkpsdm"]).status_code == 409
+    assert (
+        client.post(
+            f"{url}/publish",
+            json={"perbup": "X", "effective_from": "2027-02-01"},
+            headers=t["bkpsdm"],
+        ).status_code
+        == 409
+    )
+    # A new version cannot take effect in a locked month (nor be entered as active there).
+    with tenant_db(slug) as s:
+        s.scalars(select(TppMonth)).one().locked_at = datetime(2026, 12, 6, tzinfo=ZoneInfo("UTC"))
+        assert s.get(RuleSet, d["id"]).effective_from == date(2027, 1, 1)
+    late = client.post(
+        f"{api}/rule-sets",
+        json={
+            "name": "Perbup lama",
+            "effective_from": "2026-11-01",
+            "status": "active",
+            "rules": {},
+        },
+        headers=t["bkpsdm"],
+    )
+    assert late.status_code == 409
+    other = client.post(
+        f"{api}/rule-sets/drafts", json={"from_id": d["id"]}, headers=t["bkpsdm"]
+    ).get_json()
+    assert other["rules"]["absent_percent"] == "3.5"
+    locked = client.post(
+        f"{api}/rule-sets/{other['id']}/publish",
+        json={"perbup": "Perbup 9", "effective_from": "2026-11-01"},
+        headers=t["bkpsdm"],
+    )
+    assert locked.status_code == 409 and "effective_from" in locked.get_json()["error"]["fields"]
+    assert client.delete(f"{api}/rule-sets/{other['id']}", headers=t["bkpsdm"]).status_code == 200
+    assert (
+        client.post(
+            f"{api}/rule-sets/drafts", json={"from_id": 999999}, headers=t["bkpsdm"]
+        ).status_code
+        == 404
+    )
+    with tenant_db(slug) as s:
+        assert s.get(RuleSet, other["id"]) is None
+        assert s.scalars(select(ScheduleRule)).first() is not None
