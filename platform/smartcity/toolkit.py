@@ -40,7 +40,9 @@ The names, by topic:
   ``access.signed_in``, ``access.public``), :func:`signed_in`, :func:`require_user`,
   :class:`TenantPrincipal`, :class:`ApiSpec`, public pages' spam guard
   (:func:`spam_fields`, :func:`check_spam`, :class:`SpamGuard`,
-  :class:`HoneypotGuard`) and their counter of wrong secrets typed in
+  :class:`HoneypotGuard`; the regency's optional proof of work for the API:
+  :func:`check_proof_of_work`, :func:`challenge_json`, :class:`ChallengeOut`) and
+  their counter of wrong secrets typed in
   (:class:`MissCounter`), money (:func:`parse_amount`, :func:`parse_number`,
   :func:`parse_quantity`, :func:`rupiah`, :func:`number`), bounded numbers
   (:func:`query_int`, :func:`query_year`, :func:`whole_number`, :data:`DbId`,
@@ -110,7 +112,16 @@ from smartcity.jobs.uploads import UploadCheck
 from smartcity.jobs.uploads import runs_as_job as upload_runs_as_job
 from smartcity.money import number, parse_amount, parse_number, parse_quantity, rupiah
 from smartcity.notices import RoleRecipients, notify
-from smartcity.public import HoneypotGuard, MissCounter, SpamGuard, check_spam, spam_fields
+from smartcity.public import (
+    ChallengeOut,
+    HoneypotGuard,
+    MissCounter,
+    SpamGuard,
+    challenge_json,
+    check_proof_of_work,
+    check_spam,
+    spam_fields,
+)
 from smartcity.reference import RegionRow, region_rows
 from smartcity.reports import (
     Column,
@@ -154,6 +165,7 @@ __all__ = [
     "Capability",
     "CapabilityNotDeclared",
     "CellValue",
+    "ChallengeOut",
     "Changes",
     "Column",
     "Conflict",
@@ -200,6 +212,8 @@ __all__ = [
     "WorkingCalendar",
     "access",
     "capability",
+    "challenge_json",
+    "check_proof_of_work",
     "check_spam",
     "current_tenant",
     "job_capability",

@@ -221,6 +221,20 @@ class SettingsForm(FlaskForm):  # type: ignore[misc]
     )
 
 
+class PublicPagesForm(FlaskForm):  # type: ignore[misc]
+    """The public forms' proof of work; the number is read by the service (text, bounded)."""
+
+    pow_bits = StringField(
+        _l("Proof-of-work difficulty (bits)"),
+        validators=[Optional(), at_most(3)],
+        description=_l(
+            "0 switches the check off. From 8 to 24: each bit doubles the work a browser "
+            "does before a public form goes. 18 takes well under a second in a phone's "
+            "browser and costs a script posting thousands of forms a lot."
+        ),
+    )
+
+
 # --------------------------------------------------------------------------- audit
 
 
