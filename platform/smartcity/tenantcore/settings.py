@@ -146,10 +146,13 @@ def remove_logo(session: Session, *, actor: str) -> TenantSettings:
 #: Where the public pages' own settings live in ``settings.values``.
 PUBLIC_KEY = "public"
 #: Proof-of-work difficulty in leading zero bits of SHA-256: 0 is off, else within these.
-#: Each bit doubles the expected work: 18 bits is about 260,000 hashes on average,
-#: a fraction of a second with ``crypto.subtle`` in a recent phone browser and
-#: still a real cost to a script posting thousands of forms; 24 bits is 64 times
-#: that, seconds on an old phone, the most a regency may ask of its citizens.
+#: Each bit doubles the expected work (2**bits hashes on average). Measured with
+#: ``js/pow.js`` (``crypto.subtle``, batches of 2048) in headless Chromium on a
+#: shared 2-core server: about 110,000 hashes a second, so 16 bits (65,536 hashes)
+#: took 0.7 s on average and 18 bits about 4 s; a phone is slower still. 16 is the
+#: sensible setting: the work starts when the page opens, so it is done long before
+#: a person has written their complaint, and it still costs a script posting
+#: thousands of forms a hash search per post. 24 is the most a regency may ask.
 POW_BITS = (8, 24)
 
 

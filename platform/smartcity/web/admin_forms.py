@@ -229,8 +229,9 @@ class PublicPagesForm(FlaskForm):  # type: ignore[misc]
         validators=[Optional(), at_most(3)],
         description=_l(
             "0 switches the check off. From 8 to 24: each bit doubles the work a browser "
-            "does before a public form goes. 18 takes well under a second in a phone's "
-            "browser and costs a script posting thousands of forms a lot."
+            "does before a public form goes. 16 takes about a second in a browser, done "
+            "while the person fills the form in; 18 takes a few seconds, 20 and more are "
+            "slow on phones."
         ),
     )
 
