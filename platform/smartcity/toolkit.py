@@ -43,9 +43,10 @@ The names, by topic:
   :func:`flash_unconfirmed`),
   :class:`TenantPrincipal`, :class:`ApiSpec`, public pages' spam guard
   (:func:`spam_fields`, :func:`check_spam`, :class:`SpamGuard`,
-  :class:`HoneypotGuard`), their counter of wrong secrets typed in
-  (:class:`MissCounter`) and their quota of repeats per address
-  (:class:`AddressQuota`), money (:func:`parse_amount`, :func:`parse_number`,
+  :class:`HoneypotGuard`; the regency's optional proof of work for the API:
+  :func:`check_proof_of_work`, :func:`challenge_json`, :class:`ChallengeOut`), their
+  counter of wrong secrets typed in (:class:`MissCounter`) and their quota of repeats
+  per address (:class:`AddressQuota`), money (:func:`parse_amount`, :func:`parse_number`,
   :func:`parse_quantity`, :func:`rupiah`, :func:`number`), bounded numbers
   (:func:`query_int`, :func:`query_year`, :func:`whole_number`, :data:`DbId`,
   :data:`BIGINT_MAX`, :data:`YEAR_MAX`), and
@@ -120,9 +121,12 @@ from smartcity.money import number, parse_amount, parse_number, parse_quantity, 
 from smartcity.notices import RoleRecipients, notify
 from smartcity.public import (
     AddressQuota,
+    ChallengeOut,
     HoneypotGuard,
     MissCounter,
     SpamGuard,
+    challenge_json,
+    check_proof_of_work,
     check_spam,
     spam_fields,
 )
@@ -171,6 +175,7 @@ __all__ = [
     "Capability",
     "CapabilityNotDeclared",
     "CellValue",
+    "ChallengeOut",
     "Changes",
     "Column",
     "Conflict",
@@ -219,6 +224,8 @@ __all__ = [
     "WorkingCalendar",
     "access",
     "capability",
+    "challenge_json",
+    "check_proof_of_work",
     "check_spam",
     "confirmed",
     "current_tenant",

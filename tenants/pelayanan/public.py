@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from smartcity.toolkit import (
     AddressQuota,
     ApiSpec,
+    ChallengeOut,
     DbId,
     InvalidInput,
     MissCounter,
@@ -25,6 +26,8 @@ from smartcity.toolkit import (
     ServiceError,
     TooManyRequests,
     access,
+    challenge_json,
+    check_proof_of_work,
     check_spam,
     current_tenant,
     number,
@@ -53,6 +56,13 @@ EVENT_WORDS = {
     "duplicate": N_("Handled under another report of the same matter"),
 }
 
+
+#: The public forms' names for the spam guard: a proof-of-work challenge issued for
+#: one (page or API) is good for that one only. The templates name them the same.
+COMPLAINT_FORM = "complaint"
+SURVEY_FORM = "survey"
+CONSULTATION_FORM = "consultation"
+API_FORMS = (COMPLAINT_FORM, SURVEY_FORM)
 
 #: Wrong tracking codes before look-ups stop: per address, and per regency from any
 #: address. A citizen with the right code is never counted; a guesser (80-bit codes)
@@ -277,7 +287,7 @@ def pages() -> Blueprint:
 
     @bp.post("/complaints")
     def submit_complaint() -> tuple[str, int]:
-        check_spam()
+        check_spam(COMPLAINT_FORM)
         files = [
             (f.read(), f.filename or "")
             for f in request.files.getlist("attachments")
@@ -403,7 +413,7 @@ def _consultation_pages(bp: Blueprint) -> None:
         found = standards.consultation_one(g.db, service_id)
         if found is None:
             abort(404)
-        check_spam()
+        check_spam(CONSULTATION_FORM)
         form = {
             "name": request.form.get("name", "")[: standards.MAX_NAME + 1],
             "body": request.form.get("body", "")[: standards.MAX_COMMENT + 1],
@@ -426,7 +436,7 @@ def _survey_pages(bp: Blueprint) -> None:
     @bp.post("/services/<id:service_id>/survey")
     def survey_submit(service_id: int) -> tuple[str, int]:
         found = survey.published_service(g.db, service_id)
-        check_spam()
+        check_spam(SURVEY_FORM)
         values = {k: request.form.get(k, "")[:20] for k in (*survey.ANSWER_FIELDS, *survey.PROFILE)}
         try:
             survey.submit(g.db, service_id, values, admit=admit_answer)
@@ -473,6 +483,13 @@ class ComplaintIn(BaseModel):
     service_id: DbId | None = None
     #: The honeypot: people leave it empty; bots that fill every field do not.
     website: str | None = Field(None, max_length=200)
+    #: The proof of work, when the regency asks for it: see ``GET /challenge``.
+    pow_challenge: str | None = Field(None, max_length=512)
+    pow_nonce: str | None = Field(None, max_length=20)
+
+
+#: The spam guard's fields of an API body: checked, never stored.
+GUARD_FIELDS = {"website", "pow_challenge", "pow_nonce"}
 
 
 class Submitted(BaseModel):
@@ -505,8 +522,10 @@ class SurveyIn(BaseModel):
     sex: str | None = Field(None, max_length=1)
     education: str | None = Field(None, max_length=10)
     occupation: str | None = Field(None, max_length=20)
-    #: The honeypot, as on the complaint form.
+    #: The honeypot and the proof of work, as on the complaint form.
     website: str | None = Field(None, max_length=200)
+    pow_challenge: str | None = Field(None, max_length=512)
+    pow_nonce: str | None = Field(None, max_length=20)
 
 
 class SurveyOut(BaseModel):
@@ -625,6 +644,23 @@ def api() -> Blueprint:
     spec = ApiSpec("Public services API", bp, default_access=access.PUBLIC)
 
     @spec.route(
+        "GET",
+        "/challenge",
+        "A proof-of-work challenge for ?form=complaint or ?form=survey: when `required`, "
+        "find a decimal `nonce` such that SHA-256(challenge + nonce) starts with "
+        "`difficulty` zero bits and send both as `pow_challenge` and `pow_nonce` in the "
+        "form's body; each challenge is good for one post of that form, in this regency, "
+        "for `expires_in` seconds",
+        response=ChallengeOut,
+        errors=(422,),
+    )
+    def challenge() -> Response:
+        form = request.args.get("form", "")
+        if form not in API_FORMS:
+            raise InvalidInput(M("no such form"), {"form": " or ".join(API_FORMS)})
+        return jsonify(challenge_json(form))
+
+    @spec.route(
         "POST",
         "/complaints",
         "Report a complaint (no account)",
@@ -636,7 +672,8 @@ def api() -> Blueprint:
     def submit_complaint(body: ComplaintIn) -> tuple[Response, int]:
         if body.website:
             raise InvalidInput(M("the form was not sent by a person"), {"form": "spam"})
-        form = Submission(**body.model_dump(exclude={"website"}))
+        check_proof_of_work(COMPLAINT_FORM, body.model_dump())
+        form = Submission(**body.model_dump(exclude=GUARD_FIELDS))
         complaint, code = complaints.submit(
             g.db, form, [], regency_code=current_tenant().region_code, channel="api"
         )
@@ -716,7 +753,8 @@ def api() -> Blueprint:
     def survey_submit(body: SurveyIn, service_id: int) -> tuple[Response, int]:
         if body.website:
             raise InvalidInput(M("the form was not sent by a person"), {"form": "spam"})
-        survey.submit(g.db, service_id, body.model_dump(exclude={"website"}), admit=admit_answer)
+        check_proof_of_work(SURVEY_FORM, body.model_dump())
+        survey.submit(g.db, service_id, body.model_dump(exclude=GUARD_FIELDS), admit=admit_answer)
         return jsonify(service_id=service_id, recorded=True), 201
 
     @spec.route(

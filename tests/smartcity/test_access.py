@@ -65,6 +65,7 @@ PUBLIC_ENDPOINTS = {
     "pelayanan_public_api.survey_submit",
     "pelayanan_public_api.skm",
     "pelayanan_public_api.board",
+    "pelayanan_public_api.challenge",  # a proof-of-work challenge to solve before posting
     "pelayanan_public.consultations",
     "pelayanan_public.consultation",
     "pelayanan_public.comment",

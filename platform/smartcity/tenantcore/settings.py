@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from smartcity.errors import InvalidInput
+from smartcity.errors import InvalidInput, Message
 from smartcity.tenantcore import audit
 from smartcity.tenantcore.models import TenantSettings
 
@@ -139,3 +139,67 @@ def remove_logo(session: Session, *, actor: str) -> TenantSettings:
         after=_public(settings),
     )
     return settings
+
+
+# --------------------------------------------------------------------------- public pages
+
+#: Where the public pages' own settings live in ``settings.values``.
+PUBLIC_KEY = "public"
+#: Proof-of-work difficulty in leading zero bits of SHA-256: 0 is off, else within these.
+#: Each bit doubles the expected work (2**bits hashes on average). Measured with
+#: ``js/pow.js`` (``crypto.subtle``, batches of 2048) in headless Chromium on a
+#: shared 2-core server: about 110,000 hashes a second, so 16 bits (65,536 hashes)
+#: took 0.7 s on average and 18 bits about 4 s; a phone is slower still. 16 is the
+#: sensible setting: the work starts when the page opens, so it is done long before
+#: a person has written their complaint, and it still costs a script posting
+#: thousands of forms a hash search per post. 24 is the most a regency may ask.
+POW_BITS = (8, 24)
+
+
+def proof_of_work_bits(session: Session) -> int:
+    """The regency's proof-of-work difficulty for its public forms; 0 when it is off."""
+    stored = ((get_settings(session).values or {}).get(PUBLIC_KEY) or {}).get("pow_bits", 0)
+    low, high = POW_BITS
+    if isinstance(stored, bool) or not isinstance(stored, int) or not low <= stored <= high:
+        return 0
+    return stored
+
+
+def read_pow_bits(value: object) -> int | None:
+    """``value`` (a number, or text typed in a form) as a difficulty, or None if it is not one.
+
+    Text must be ASCII digits ('²' passes ``isdigit`` but is no number to ``int``).
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if not text or len(text) > 3 or not (text.isascii() and text.isdecimal()):
+            return None
+        value = int(text)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    low, high = POW_BITS
+    return value if value == 0 or low <= value <= high else None
+
+
+def update_proof_of_work(session: Session, *, actor: str, bits: object) -> int:
+    """Switch the public forms' proof-of-work on (``bits`` of difficulty) or off (0)."""
+    chosen = read_pow_bits(bits)
+    if chosen is None:
+        low, high = POW_BITS
+        why = Message("0 (off) or a whole number from %(low)s to %(high)s", low=low, high=high)
+        raise InvalidInput("the settings are not valid", {"pow_bits": why})
+    settings = get_settings(session)
+    before = proof_of_work_bits(session)
+    public = {**((settings.values or {}).get(PUBLIC_KEY) or {}), "pow_bits": chosen}
+    settings.values = {**(settings.values or {}), PUBLIC_KEY: public}  # JSONB sees assignment
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="settings.update",
+        entity="settings",
+        entity_id=1,
+        before={"pow_bits": before},
+        after={"pow_bits": chosen},
+    )
+    return chosen

@@ -230,6 +230,21 @@ class SettingsForm(FlaskForm):  # type: ignore[misc]
     )
 
 
+class PublicPagesForm(FlaskForm):  # type: ignore[misc]
+    """The public forms' proof of work; the number is read by the service (text, bounded)."""
+
+    pow_bits = StringField(
+        _l("Proof-of-work difficulty (bits)"),
+        validators=[Optional(), at_most(3)],
+        description=_l(
+            "0 switches the check off. From 8 to 24: each bit doubles the work a browser "
+            "does before a public form goes. 16 takes about a second in a browser, done "
+            "while the person fills the form in; 18 takes a few seconds, 20 and more are "
+            "slow on phones."
+        ),
+    )
+
+
 # --------------------------------------------------------------------------- audit
 
 

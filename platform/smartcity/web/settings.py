@@ -19,10 +19,17 @@ from werkzeug.wrappers import Response
 from smartcity.access import public
 from smartcity.errors import ServiceError
 from smartcity.tenantcore.models import TenantSettings
-from smartcity.tenantcore.settings import TIMEZONES, get_settings, remove_logo, update_settings
+from smartcity.tenantcore.settings import (
+    TIMEZONES,
+    get_settings,
+    proof_of_work_bits,
+    remove_logo,
+    update_proof_of_work,
+    update_settings,
+)
 from smartcity.web import form_status
 from smartcity.web.access import TENANT_MANAGE, actor, blueprint, permitted
-from smartcity.web.admin_forms import SettingsForm
+from smartcity.web.admin_forms import PublicPagesForm, SettingsForm
 from smartcity.web.forms import attach_service_errors, confirmed, flash_unconfirmed, options
 
 LOGO_MAX_AGE = 24 * 3600
@@ -53,13 +60,47 @@ def settings_page() -> Response | tuple[str, int]:
         else:
             flash(_("The settings were saved."), "success")
             return redirect(url_for(".settings_page"), 303)
-    page = render_template(
+    page = _settings_page(form, refused, problems)
+    return page, refused.status if refused else form_status()
+
+
+def _settings_page(
+    form: SettingsForm,
+    error: ServiceError | None,
+    problems: list[str],
+    public_form: PublicPagesForm | None = None,
+) -> str:
+    current = get_settings(g.db)
+    if public_form is None:
+        public_form = PublicPagesForm(formdata=None, pow_bits=str(proof_of_work_bits(g.db)))
+    return render_template(
         "tenant_web/settings.html",
         form=form,
+        public_form=public_form,
         has_logo=current.logo_type is not None,
-        error=refused,
+        error=error,
         problems=problems,
     )
+
+
+@blueprint.post("/admin/settings/public")
+@permitted(TENANT_MANAGE)
+def settings_public() -> Response | tuple[str, int]:
+    """The public forms' proof of work: on at a difficulty, or off (0)."""
+    public_form = PublicPagesForm()
+    refused: ServiceError | None = None
+    if public_form.validate_on_submit():
+        try:
+            update_proof_of_work(g.db, actor=actor(), bits=public_form.pow_bits.data or "0")
+        except ServiceError as exc:
+            refused = exc
+            attach_service_errors(public_form, exc)
+        else:
+            flash(_("The settings were saved."), "success")
+            return redirect(url_for(".settings_page"), 303)
+    form = SettingsForm(formdata=None, obj=get_settings(g.db))
+    form.timezone.choices = options((zone, f"{name} ({zone})") for name, zone in TIMEZONES.items())
+    page = _settings_page(form, None, [], public_form)
     return page, refused.status if refused else form_status()
 
 
