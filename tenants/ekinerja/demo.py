@@ -77,7 +77,7 @@ def _habit(rng: random.Random) -> str:
 
 def _roots(session: Session) -> dict[int, int]:
     """Each unit's top-level unit (the OPD whose office its staff check in at)."""
-    parents = dict(session.execute(select(OrgUnit.id, OrgUnit.parent_id)).tuples().all())
+    parents = dict(session.execute(select(OrgUnit.id, OrgUnit.parent_id)).all())
     roots = {}
     for unit_id in parents:
         current = unit_id

@@ -180,9 +180,7 @@ def recap(
             )
             .join(TppMonth, TppMonth.id == TppStatement.month_id)
             .where(TppMonth.year == year, TppMonth.month == month, TppStatement.staff_id.in_(ids))
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     rows = []
     for person in people:
@@ -216,7 +214,7 @@ def unit_rates(session: Session, year: int, month: int, today: date) -> list[Uni
     """Each unit's lateness rate (late days per day present) in the month, to today."""
     as_of = min(month_end(year, month), today)
     facts = runs.facts_for_month(session, year, month, as_of)
-    unit_of = dict(session.execute(select(Staff.id, Staff.unit_id)).tuples().all())
+    unit_of = dict(session.execute(select(Staff.id, Staff.unit_id)).all())
     totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for staff_id, person_facts in facts.items():
         t = tally([_row(f, today, (), 0) for f in person_facts])

@@ -319,7 +319,7 @@ def _pending_absences(actor: Actor) -> list[tuple[Absence, Staff]]:
         .order_by(Absence.start_day, Absence.id)
         .limit(500)
     )
-    rows = g.db.execute(query).tuples().all()
+    rows = g.db.execute(query).all()
     return [
         (a, s)
         for a, s in rows
@@ -400,9 +400,7 @@ def worklogs_page() -> str:
                 WorkLog.day.between(date(year, month, 1), month_end(year, month)),
             )
             .order_by(WorkLog.day.desc(), WorkLog.start_time.desc())
-        )
-        .tuples()
-        .all()
+        ).all()
         if person is not None
         else []
     )

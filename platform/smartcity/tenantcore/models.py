@@ -184,7 +184,9 @@ class TenantSettings(TenantBase):
     timezone: Mapped[str] = mapped_column(String(40), default="Asia/Jakarta")
     primary_color: Mapped[str] = mapped_column(String(7), default="#0d6efd")
     accent_color: Mapped[str] = mapped_column(String(7), default="#198754")
-    logo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Up to 512 KB, wanted only by the logo's own URL and the reports' letterhead: every
+    # other reader of the row (each public form, each check-in) leaves it in the table.
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     logo_type: Mapped[str | None] = mapped_column(String(40))
     work_days: Mapped[list[int]] = mapped_column(
         ARRAY(SmallInteger), default=lambda: [0, 1, 2, 3, 4]
