@@ -121,7 +121,11 @@ def seed(session: Session, region_code: str) -> dict[str, int]:
         valid_from=None,
         valid_to=None,
     )
-    people = list(session.scalars(select(Staff).where(Staff.is_active.is_(True))))
+    # In id order: the habits, the demo users' places and every draw after them come
+    # from one seeded generator, so the same regency gets the same month every time.
+    people = list(
+        session.scalars(select(Staff).where(Staff.is_active.is_(True)).order_by(Staff.id))
+    )
     unit_ids = sorted({p.unit_id for p in people})
     duty_rows = [
         {"org_unit_id": u, "name": n, "standard_minutes": m, "output_unit": o, "is_active": True}
@@ -130,7 +134,7 @@ def seed(session: Session, region_code: str) -> dict[str, int]:
     ]
     session.execute(insert(Duty), duty_rows)
     duties: dict[int, list[Duty]] = defaultdict(list)
-    for duty in session.scalars(select(Duty)):
+    for duty in session.scalars(select(Duty).order_by(Duty.id)):
         duties[duty.org_unit_id].append(duty)
     habits = {p.id: _habit(rng) for p in people}
     demo_people = _link_demo_users(session, people, habits)
