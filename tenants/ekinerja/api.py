@@ -338,9 +338,10 @@ def _month(year: int, month: int) -> None:
     errors=(403, 409, 413, 422),
 )
 def punch(body: EknCheckinBody) -> tuple[Response, int]:
-    """The selfie is checked before anything is recorded, and kept only with a new
-    punch (a retry does not replace it)."""
-    staff_id = own_staff_id(g.db, require_user())
+    """The selfie is checked before anything is recorded (and before the person's
+    row is locked), and kept only with a new punch (a retry does not replace it).
+    The account lookup is the lock's own statement (the morning peak)."""
+    principal = require_user()
     selfie = None
     if body.selfie_base64:
         try:
@@ -350,7 +351,11 @@ def punch(body: EknCheckinBody) -> tuple[Response, int]:
                 M("the selfie is not valid base64"), {"selfie_base64": "base64"}
             ) from error
         selfie = photos.clean(raw)
-    stored, created = attendance.record_punch(g.db, staff_id, body.as_punch(), source="mobile")
+    person = attendance.lock_own(g.db, principal.user.id)
+    staff_id = person.staff_id if person is not None else own_staff_id(g.db, principal)
+    stored, created = attendance.record_punch(
+        g.db, staff_id, body.as_punch(), source="mobile", person=person
+    )
     out = punch_out(stored, created)
     if created and selfie is not None:
         photos.keep(g.db, stored, *selfie)
