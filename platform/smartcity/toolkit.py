@@ -29,7 +29,9 @@ The names, by topic:
   :data:`tenant_metadata` (the metadata of an app's models), :class:`OrgUnit`,
   :class:`User`, :class:`Staff` (the roster: NIP, unit, position class, supervisor),
   :func:`tenant_settings` (and :func:`tenant_timezone_subquery`, its time zone inside
-  a statement of the app's own), :func:`record_audit`, notices to people (:func:`notify`
+  a statement of the app's own), :class:`PlainStatement` (a frequent SELECT run below
+  SQLAlchemy's per-execution work, for a request thousands send at once),
+  :func:`record_audit`, notices to people (:func:`notify`
   to user ids or a :class:`RoleRecipients`: recorded on their Notices page and
   e-mailed after the COMMIT, in their language), org-unit memberships
   (:func:`member_units`, :func:`member_units_by_user`, :func:`set_member_units`),
@@ -91,7 +93,7 @@ from smartcity.apps import (
 from smartcity.apps import Row as DatasetRow
 from smartcity.auth.principal import TenantPrincipal
 from smartcity.bounds import BIGINT_MAX, YEAR_MAX, DbId, query_int, query_year, whole_number
-from smartcity.db import tenant_metadata
+from smartcity.db import PlainStatement, tenant_metadata
 from smartcity.errors import (
     Conflict,
     Forbidden,
@@ -175,6 +177,7 @@ __all__ = [
     "OrgUnit",
     "PerformanceIndicator",
     "Permission",
+    "PlainStatement",
     "RegionRow",
     "Report",
     "ReportDocument",

@@ -30,7 +30,7 @@ from . import absences, attendance, objections, periods, photos, runs, setup, wo
 from . import settings as ekn_settings
 from .access import APPROVE, REGENCY, SELF, UNIT, VIEW_ALL, Actor, actor_for, own_staff_id
 from .messages import M
-from .models import Absence, Punch, WorkLog
+from .models import Absence, WorkLog
 from .people import is_supervisor_of, link_account, staff_or_404
 
 blueprint = Blueprint("ekinerja_api", __name__)
@@ -278,7 +278,7 @@ class EknMonthOut(BaseModel):
 # --------------------------------------------------------------------------- converters
 
 
-def punch_out(punch: Punch, created: bool) -> EknPunchOut:
+def punch_out(punch: attendance.PunchRecord, created: bool) -> EknPunchOut:
     return EknPunchOut(
         id=punch.id,
         kind=punch.kind,
@@ -358,7 +358,7 @@ def punch(body: EknCheckinBody) -> tuple[Response, int]:
     )
     out = punch_out(stored, created)
     if created and selfie is not None:
-        photos.keep(g.db, stored, *selfie)
+        photos.keep(g.db, stored.id, *selfie)
         out.selfie = True
     return _json(out, 201 if created else 200)
 
@@ -440,7 +440,9 @@ def review(body: EknReviewIn) -> tuple[Response, int]:
         EknBatchOut(
             results=[
                 EknBatchItem(
-                    idempotency_key=p.idempotency_key, status=200, punch=punch_out(p, False)
+                    idempotency_key=p.idempotency_key,
+                    status=200,
+                    punch=punch_out(attendance.PunchRecord.of(p), False),
                 )
                 for p in done
             ]

@@ -26,6 +26,7 @@ from smartcity.toolkit import (
     InvalidInput,
     NotFound,
     OrgUnit,
+    PlainStatement,
     Staff,
     record_audit,
     tenant_settings,
@@ -35,7 +36,6 @@ from sqlalchemy import (
     BigInteger,
     Date,
     DateTime,
-    Select,
     and_,
     bindparam,
     case,
@@ -72,6 +72,35 @@ class PunchIn:
     device_id: str | None = None
     device_time: datetime | None = None
     mock_location: bool = False
+
+
+@dataclass(frozen=True)
+class PunchRecord:
+    """A punch as stored (read back from the statement that inserted it, or loaded)."""
+
+    id: int
+    staff_id: int
+    kind: str
+    source: str
+    at: datetime
+    day: date
+    office_id: int | None
+    flags: list[str]
+    review: str
+
+    @classmethod
+    def of(cls, punch: Punch) -> PunchRecord:
+        return cls(
+            punch.id,
+            punch.staff_id,
+            punch.kind,
+            punch.source,
+            punch.at,
+            punch.day,
+            punch.office_id,
+            list(punch.flags),
+            punch.review,
+        )
 
 
 def zone(session: Session) -> ZoneInfo:
@@ -222,8 +251,8 @@ def _before(session: Session, person: Locked, key: str, at: datetime, local_day:
     meanwhile is seen."""
 
     previous_day = local_day - timedelta(days=1)
-    row = session.execute(
-        _before_statement(),
+    existing_id, latitude, longitude, last_at, overnight, fences = _before_statement().rows(
+        session,
         {
             "staff_id": person.staff_id,
             "unit_id": person.unit_id,
@@ -231,24 +260,24 @@ def _before(session: Session, person: Locked, key: str, at: datetime, local_day:
             "at": at,
             "previous_day": previous_day,
         },
-    ).one()
+    )[0]
     previous = (
-        (row.latitude, row.longitude, row.at)
-        if row.at is not None and row.latitude is not None and row.longitude is not None
+        (latitude, longitude, last_at)
+        if last_at is not None and latitude is not None and longitude is not None
         else None
     )
     return _Before(
-        row.existing_id,
+        existing_id,
         previous,
-        frozenset({previous_day}) if row.overnight else frozenset(),
-        _nearest_fences(row.fences),
+        frozenset({previous_day}) if overnight else frozenset(),
+        _nearest_fences(fences),
     )
 
 
 @cache
-def _before_statement() -> Select[Any]:
-    """Built once, with bound parameters: a check-in is frequent, and building the
-    statement costs more than running it."""
+def _before_statement() -> PlainStatement:
+    """Built once, with bound parameters (a check-in is frequent, and building the
+    statement costs more than running it), and run as a :class:`PlainStatement`."""
     staff_id = bindparam("staff_id", type_=BigInteger)
 
     def last(column: Any) -> Any:
@@ -283,22 +312,24 @@ def _before_statement() -> Select[Any]:
         .join(chain, Office.org_unit_id == chain.c.unit_id)
         .scalar_subquery()
     )
-    return select(
-        select(Punch.id)
-        .where(Punch.staff_id == staff_id, Punch.idempotency_key == bindparam("key"))
-        .scalar_subquery()
-        .label("existing_id"),
-        last(Punch.latitude).label("latitude"),
-        last(Punch.longitude).label("longitude"),
-        last(Punch.at).label("at"),
-        exists()
-        .where(
-            ShiftAssignment.staff_id == staff_id,
-            ShiftAssignment.day == bindparam("previous_day", type_=Date),
-            ShiftAssignment.end_time <= ShiftAssignment.start_time,
+    return PlainStatement(
+        select(
+            select(Punch.id)
+            .where(Punch.staff_id == staff_id, Punch.idempotency_key == bindparam("key"))
+            .scalar_subquery()
+            .label("existing_id"),
+            last(Punch.latitude).label("latitude"),
+            last(Punch.longitude).label("longitude"),
+            last(Punch.at).label("at"),
+            exists()
+            .where(
+                ShiftAssignment.staff_id == staff_id,
+                ShiftAssignment.day == bindparam("previous_day", type_=Date),
+                ShiftAssignment.end_time <= ShiftAssignment.start_time,
+            )
+            .label("overnight"),
+            fences.label("fences"),
         )
-        .label("overnight"),
-        fences.label("fences"),
     )
 
 
@@ -329,17 +360,18 @@ def lock_own(session: Session, user_id: int) -> Locked | None:
     return _locked(session, _lock_statement(by_user=True), {"user_id": user_id})
 
 
-def _locked(session: Session, statement: Select[Any], params: dict[str, int]) -> Locked | None:
-    row = session.execute(statement, params).first()
+def _locked(session: Session, statement: PlainStatement, params: dict[str, int]) -> Locked | None:
+    row = statement.first(session, params)
     if row is None:
         return None
-    rules = EkinerjaSettings.model_validate(row.values if row.values is not None else {})
-    tz = ZoneInfo(row.timezone) if row.timezone is not None else zone(session)
-    return Locked(row.id, row.unit_id, rules, tz)
+    staff_id, unit_id, values, timezone = row
+    rules = EkinerjaSettings.model_validate(values if values is not None else {})
+    tz = ZoneInfo(timezone) if timezone is not None else zone(session)
+    return Locked(staff_id, unit_id, rules, tz)
 
 
 @cache
-def _lock_statement(*, by_user: bool) -> Select[Any]:
+def _lock_statement(*, by_user: bool) -> PlainStatement:
     """``FOR NO KEY UPDATE`` of the person's row only: the settings rows stay unlocked.
 
     Built once per variant (see :func:`_before_statement`)."""
@@ -354,10 +386,12 @@ def _lock_statement(*, by_user: bool) -> Select[Any]:
         .with_for_update(of=Staff, key_share=True)
     )
     if by_user:
-        return statement.join(Account, Account.staff_id == Staff.id).where(
-            Account.user_id == bindparam("user_id", type_=BigInteger)
+        return PlainStatement(
+            statement.join(Account, Account.staff_id == Staff.id).where(
+                Account.user_id == bindparam("user_id", type_=BigInteger)
+            )
         )
-    return statement.where(Staff.id == bindparam("staff_id", type_=BigInteger))
+    return PlainStatement(statement.where(Staff.id == bindparam("staff_id", type_=BigInteger)))
 
 
 def record_punch(
@@ -369,7 +403,7 @@ def record_punch(
     now: datetime | None = None,
     remote_addr: str | None = None,
     person: Locked | None = None,
-) -> tuple[Punch, bool]:
+) -> tuple[PunchRecord, bool]:
     """Record ``punch`` for ``staff_id``; returns it and whether it is new.
 
     A key seen before returns the first punch unchanged: the unique constraint on
@@ -407,7 +441,7 @@ def record_punch(
     if before.existing_id is not None:
         existing = session.get(Punch, before.existing_id)
         if existing is not None:
-            return existing, False
+            return PunchRecord.of(existing), False
     at, flags = _when(punch, source, now, rules)
     office_id = None
     if source == "web":
@@ -445,7 +479,7 @@ def record_punch(
         found = _by_key(session, staff_id, key)
         if found is None:
             raise Conflict(M("the punch could not be recorded; try again"))
-        return found, False
+        return PunchRecord.of(found), False
     return stored, True
 
 
@@ -469,7 +503,7 @@ _PUNCH_COLUMNS = (
 )
 
 
-def _insert_with_day(session: Session, values: dict[str, Any]) -> Punch | None:
+def _insert_with_day(session: Session, values: dict[str, Any]) -> PunchRecord | None:
     """Insert the punch and fold it into its day record, in one statement; None if the
     key was taken meanwhile (then nothing changes).
 
@@ -480,14 +514,14 @@ def _insert_with_day(session: Session, values: dict[str, Any]) -> Punch | None:
     lock keeps the day record and its punches in step.
     """
     params = {f"p_{name}": value for name, value in values.items()}
-    return session.scalars(
-        _insert_with_day_statement(), params, execution_options={"populate_existing": True}
-    ).first()
+    row = _insert_with_day_statement().first(session, params)
+    return None if row is None else PunchRecord(*row)
 
 
 @cache
-def _insert_with_day_statement() -> Any:
-    """Built once, with a bound parameter ``p_<column>`` per punch column."""
+def _insert_with_day_statement() -> PlainStatement:
+    """Built once, with a bound parameter ``p_<column>`` per punch column; returns the
+    new punch's :class:`PunchRecord` fields."""
     punch_table = Punch.__table__
     new = (
         insert(Punch)
@@ -498,7 +532,7 @@ def _insert_with_day_statement() -> Any:
             }
         )
         .on_conflict_do_nothing(index_elements=["staff_id", "idempotency_key"])
-        .returning(*punch_table.c)
+        .returning(*(punch_table.c[name] for name in _RETURNED))
         .cte("new_punch")
     )
     accepted = new.c.review == "accepted"
@@ -556,8 +590,11 @@ def _insert_with_day_statement() -> Any:
             "pending": days.c.pending + incoming.pending,
         },
     )
-    statement = select(Punch).from_statement(select(*new.c).add_cte(day_row.cte("new_day")))
-    return statement
+    return PlainStatement(select(*new.c).add_cte(day_row.cte("new_day")))
+
+
+#: What the insert returns: the fields of :class:`PunchRecord`, in order.
+_RETURNED = ("id", "staff_id", "kind", "source", "at", "day", "office_id", "flags", "review")
 
 
 def _suspect(flags: list[str]) -> bool:
