@@ -20,12 +20,13 @@ import sys
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
+import psycopg
 from _common import APPS, ROOT, bench_database, count_round_trips, create_bench_app, percentile
 from ekinerja_checkin import EKINERJA, OFFICE, set_up
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(ROOT))
 
@@ -101,17 +102,35 @@ def main() -> None:
             profile(lambda: [one(i) for i in punches], args.sort, cpu=args.cpu, rows=args.rows)
 
 
+@contextmanager
+def each_statement(before: Callable[[str], None], after: Callable[[str], None]) -> Iterator[None]:
+    """Call ``before`` and ``after`` around every statement psycopg's cursors send
+    (SQLAlchemy's and the PlainStatements', which SQLAlchemy's events do not see)."""
+    original = psycopg.Cursor.execute
+
+    def execute(self: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+        text = query if isinstance(query, str) else str(query)
+        before(text)
+        try:
+            return original(self, query, *args, **kwargs)
+        finally:
+            after(text)
+
+    psycopg.Cursor.execute = execute  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        psycopg.Cursor.execute = original  # type: ignore[method-assign]
+
+
 def show_statements(run: Callable[[], object]) -> None:
     """Print each statement ``run`` sends."""
 
-    def show(*args: object) -> None:
-        print("SQL:", " ".join(str(args[2]).split())[:300])
+    def show(sql: str) -> None:
+        print("SQL:", " ".join(sql.split())[:300])
 
-    event.listen(Engine, "before_cursor_execute", show)
-    try:
+    with each_statement(show, lambda _sql: None):
         run()
-    finally:
-        event.remove(Engine, "before_cursor_execute", show)
 
 
 def time_statements(run: Callable[[], object], per: int) -> None:
@@ -119,21 +138,13 @@ def time_statements(run: Callable[[], object], per: int) -> None:
     spent: dict[str, float] = defaultdict(float)
     began: list[float] = []
 
-    def before(*_args: object) -> None:
-        began.append(time.perf_counter())
-
-    def after(*args: object) -> None:
+    def after(sql: str) -> None:
         # Without the schema names, so one kind of statement adds up over the regencies.
-        words = re.sub(r"\bt_[a-z0-9_]+\.", "", str(args[2])).split()
+        words = re.sub(r"\bt_[a-z0-9_]+\.", "", sql).split()
         spent[" ".join(words[:4])[:90]] += time.perf_counter() - began.pop()
 
-    event.listen(Engine, "before_cursor_execute", before)
-    event.listen(Engine, "after_cursor_execute", after)
-    try:
+    with each_statement(lambda _sql: began.append(time.perf_counter()), after):
         run()
-    finally:
-        event.remove(Engine, "before_cursor_execute", before)
-        event.remove(Engine, "after_cursor_execute", after)
     print("time in the driver per check-in, by statement:")
     for label, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
         print(f"  {seconds / per * 1000:6.2f} ms  {label}")
