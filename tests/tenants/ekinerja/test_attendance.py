@@ -5,11 +5,17 @@ person linked to the caller's account."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
+import psycopg
 import pytest
+from psycopg.types.json import Jsonb
+from smartcity.bootstrap import libpq_url
+from smartcity.tenancy.names import schema_name
 from smartcity.tenantcore.models import OrgUnit
 from smartcity.tenantcore.settings import update_settings
 from smartcity.toolkit import NotFound
+from sqlalchemy import select
 
 from tenants.ekinerja import attendance
 from tenants.ekinerja.models import Office
@@ -139,3 +145,48 @@ def test_a_checkin_through_the_api_is_the_callers_own(client, provision, tree, t
         client.post(API.format(slug=other) + "/punches", json=body, headers=token).status_code
         == 401
     )
+
+
+def test_an_office_or_settings_change_made_elsewhere_counts_at_the_next_checkin(
+    client, tree, tenant_db, settings
+):
+    """Nothing of the regency is cached between check-ins: a new office added by
+    another session, and a policy changed over another connection altogether (as
+    another worker or process would), are both seen by the very next check-in."""
+    slug, _ids = tree
+    token = bearer(tenant_token(client, slug, "bidang@example.go.id"))
+    away = (-6.95, 107.65)  # ~5 km from the dinas
+
+    def check_in(key: str) -> Any:
+        body = {"kind": "in", "idempotency_key": key, "latitude": away[0], "longitude": away[1]}
+        return client.post(API.format(slug=slug) + "/punches", json=body, headers=token)
+
+    first = check_in("k-1")
+    assert first.status_code == 201 and "outside_geofence" in first.get_json()["flags"]
+    with tenant_db(slug) as s:
+        dinas = s.scalar(select(OrgUnit.id).where(OrgUnit.code == "1.02.01"))
+        s.add(
+            Office(
+                org_unit_id=dinas,
+                name="Puskesmas",
+                latitude=away[0],
+                longitude=away[1],
+                radius_m=100,
+            )
+        )
+    second = check_in("k-2")
+    assert second.status_code == 201 and second.get_json()["flags"] == []
+    with psycopg.connect(libpq_url(settings.DATABASE_URL), autocommit=True) as other:
+        # The office moves ~110 km away, and outside every fence is now refused.
+        other.execute(
+            f'UPDATE "{schema_name(slug)}".ekn_offices SET latitude = latitude + 1 WHERE name = %s',
+            ("Puskesmas",),
+        )
+        other.execute(
+            f'INSERT INTO "{schema_name(slug)}".ekn_settings (id, values) VALUES (1, %s) '
+            "ON CONFLICT (id) DO UPDATE SET values = excluded.values",
+            (Jsonb({"geofence_policy": "refuse"}),),
+        )
+    third = check_in("k-3")
+    assert third.status_code == 422, third.get_json()
+    assert "geofence" in third.get_json()["error"]["message"]
