@@ -165,7 +165,7 @@ class PlainStatement:
 
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
-        self._rendered: dict[tuple[str, str | None], _Rendered] = {}
+        self._rendered: dict[tuple[str, tuple[tuple[str, str], ...]], _Rendered] = {}
         self._lock = threading.Lock()
 
     def rows(self, session: Session, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
@@ -173,9 +173,10 @@ class PlainStatement:
             session.flush()
         conn = session.connection()
         schemas = conn.get_execution_options().get("schema_translate_map")
-        rendered = self._rendered.get((conn.dialect.name, (schemas or {}).get(None)))
+        key = _render_key(conn.dialect, schemas)
+        rendered = self._rendered.get(key)
         if rendered is None:
-            rendered = self._render(conn.dialect, schemas)
+            rendered = self._render(conn.dialect, schemas, key)
         values = rendered.compiled.construct_params(params)
         driver = conn.connection.driver_connection
         if not isinstance(driver, psycopg.Connection):  # pragma: no cover - one driver here
@@ -195,7 +196,12 @@ class PlainStatement:
         found = self.rows(session, params)
         return found[0] if found else None
 
-    def _render(self, dialect: Dialect, schemas: Mapping[str | None, str] | None) -> _Rendered:
+    def _render(
+        self,
+        dialect: Dialect,
+        schemas: Mapping[str | None, str] | None,
+        key: tuple[str, tuple[tuple[str, str], ...]],
+    ) -> _Rendered:
         compiled = self.statement.compile(
             dialect=dialect, schema_translate_map=schemas, render_schema_translate=True
         )
@@ -209,8 +215,18 @@ class PlainStatement:
                 raise TypeError(f"{column.key}: {column.type!r} needs SQLAlchemy's processing")
         rendered = _Rendered(compiled.string, compiled)
         with self._lock:
-            self._rendered[(dialect.name, (schemas or {}).get(None))] = rendered
+            self._rendered[key] = rendered
         return rendered
+
+
+def _render_key(
+    dialect: Dialect, schemas: Mapping[str | None, str] | None
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The whole schema map (SQLAlchemy adds a ``_none`` copy of ``None``'s entry to
+    the map it renders with; it changes nothing)."""
+    if not schemas:
+        return dialect.name, ()
+    return dialect.name, tuple(sorted((str(k), v) for k, v in schemas.items() if k != "_none"))
 
 
 @dataclass(frozen=True)
