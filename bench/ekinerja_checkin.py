@@ -23,19 +23,19 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import re
+import selectors
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from _common import (
     APPS,
@@ -124,77 +124,260 @@ def set_up(app, settings, regencies: int, staff: int) -> list[tuple[str, str]]:
     return people
 
 
-def client_loop(
-    port: int,
-    people: list[tuple[str, str]],
-    *,
-    offset: int,
-    stride: int,
-    stop_at: float,
-    latencies: list[float],
-    failures: dict[str, int],
-) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    i = offset
-    kinds = ("in", "out")
-    while time.monotonic() < stop_at:
-        slug, token = people[i % len(people)]
-        body = json.dumps(
-            {
-                "kind": kinds[(i // len(people)) % 2],
-                "idempotency_key": uuid.uuid4().hex,
-                "latitude": OFFICE[0] + 0.0001,
-                "longitude": OFFICE[1] - 0.0001,
-                "accuracy_m": 12,
-                "device_id": "bench",
-            }
-        )
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        started = time.perf_counter()
+class _Connection:
+    """One keep-alive connection of the load generator, at most one request in flight."""
+
+    def __init__(self, port: int, first: int) -> None:
+        self.port = port
+        self.next = first
+        self.sock = self._open()
+        self.buffer = bytearray()
+        self.started = 0.0
+
+    def _open(self) -> socket.socket:
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+
+    def reopen(self) -> None:
+        self.sock.close()
+        self.sock = self._open()
+        self.buffer.clear()
+
+
+def _request(person: tuple[str, bytes], kind: str) -> bytes:
+    """The bytes of one check-in: a fresh idempotency key, a point inside the fence."""
+    slug, headers = person
+    body = (
+        f'{{"kind": "{kind}", "idempotency_key": "{uuid.uuid4().hex}", '
+        f'"latitude": {OFFICE[0] + 0.0001}, "longitude": {OFFICE[1] - 0.0001}, '
+        f'"accuracy_m": 12, "device_id": "bench"}}'
+    ).encode()
+    return (
+        f"POST /t/{slug}/api/v1/ekinerja/punches HTTP/1.1\r\n".encode()
+        + headers
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+
+
+def _complete(buffer: bytearray) -> tuple[int, bool] | None:
+    """(status, server closes) once ``buffer`` holds a whole response, else None."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    head = bytes(buffer[:end]).decode("latin-1").lower()
+    lines = head.split("\r\n")
+    length = 0
+    closes = False
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name == "content-length":
+            length = int(value)
+        elif name == "connection" and "close" in value:
+            closes = True
+    if len(buffer) < end + 4 + length:
+        return None
+    return int(lines[0].split()[1]), closes
+
+
+class LoadGenerator:
+    """Check-ins from ``connections`` keep-alive connections driven by one thread.
+
+    A light client on purpose: it shares the 2 cores with the server and PostgreSQL,
+    so it sends prepared bytes and reads only the status line and Content-Length
+    (``http.client`` in 16 threads cost several times more CPU per request). Each
+    latency is from the request's first byte sent to its response's last byte read;
+    only answers that complete within the window count.
+    """
+
+    def __init__(self, port: int, people: list[tuple[str, str]], connections: int) -> None:
+        self.port = port
+        self.connections = connections
+        self.people = [
+            (
+                slug,
+                (
+                    f"Host: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
+                    "Content-Type: application/json\r\n"
+                ).encode(),
+            )
+            for slug, token in people
+        ]
+        self.latencies: list[float] = []
+        #: Answers that were not 2xx (by status) and connections lost (by why).
+        self.failures: dict[str, int] = {}
+        #: Connections the server closed after an answer (sync workers close every one).
+        self.reopened = 0
+        self.selector = selectors.DefaultSelector()
+        self.in_flight = 0
+        self.stop_at = 0.0
+        self.enough: int | None = None
+
+    def run(self, seconds: float, enough: int | None = None) -> None:
+        """For ``seconds``, or until ``enough`` 2xx answers came if that is sooner."""
+        self.enough = enough
+        self.stop_at = time.monotonic() + seconds
+        pool = [_Connection(self.port, n) for n in range(self.connections)]
+        for conn in pool:
+            self._send(conn)
+        give_up = self.stop_at + 30
+        while self.in_flight and time.monotonic() < give_up:
+            for key, _ in self.selector.select(timeout=1.0):
+                self._readable(key.data)
+        if self.in_flight:
+            self._count("unanswered at the end", self.in_flight)
+        for conn in pool:
+            conn.sock.close()
+        self.selector.close()
+
+    def _count(self, why: str, n: int = 1) -> None:
+        self.failures[why] = self.failures.get(why, 0) + n
+
+    def _send(self, conn: _Connection) -> None:
+        i = conn.next
+        conn.next += self.connections
+        kind = ("in", "out")[(i // len(self.people)) % 2]
+        conn.started = time.perf_counter()
+        conn.sock.sendall(_request(self.people[i % len(self.people)], kind))
+        self.selector.register(conn.sock, selectors.EVENT_READ, conn)
+        self.in_flight += 1
+
+    def _done(self, conn: _Connection) -> bool:
+        """The request on ``conn`` is over; True if another may be sent."""
+        self.selector.unregister(conn.sock)
+        self.in_flight -= 1
+        return time.monotonic() <= self.stop_at
+
+    def _readable(self, conn: _Connection) -> None:
         try:
-            conn.request("POST", f"/t/{slug}/api/v1/ekinerja/punches", body, headers)
-            response = conn.getresponse()
-            response.read()
-            status = response.status
-        except (OSError, http.client.HTTPException) as exc:
-            status = type(exc).__name__  # type: ignore[assignment]
-            conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        elapsed = time.perf_counter() - started
-        if isinstance(status, int) and 200 <= status < 300:
-            latencies.append(elapsed)
-        else:
-            failures[str(status)] = failures.get(str(status), 0) + 1
-        i += stride
-    conn.close()
+            data = conn.sock.recv(65536)
+        except OSError as exc:
+            self._count(type(exc).__name__)
+            data = b""
+        if not data:
+            self._count("connection closed before the answer")
+            again = self._done(conn)
+            conn.reopen()
+            if again:
+                self._send(conn)
+            return
+        conn.buffer += data
+        answer = _complete(conn.buffer)
+        if answer is None:
+            return
+        finished = time.perf_counter()
+        again = self._done(conn)
+        status, closes = answer
+        if again and 200 <= status < 300:
+            self.latencies.append(finished - conn.started)
+            if self.enough is not None and len(self.latencies) >= self.enough:
+                self.stop_at = 0.0  # no new requests; the ones in flight finish
+        elif again:
+            self._count(str(status))
+        conn.buffer.clear()
+        if closes:
+            conn.reopen()
+            self.reopened += 1
+        if again:
+            self._send(conn)
 
 
 def run_checkins(
-    port: int, people: list[tuple[str, str]], clients: int, seconds: float
-) -> tuple[list[float], dict[str, int], float]:
-    latencies: list[float] = []
-    failures: dict[str, int] = {}
-    started = time.monotonic()
-    stop_at = started + seconds
-    threads = [
-        threading.Thread(
-            target=client_loop,
-            args=(port, people),
-            kwargs={
-                "offset": n,
-                "stride": clients,
-                "stop_at": stop_at,
-                "latencies": latencies,
-                "failures": failures,
-            },
-        )
-        for n in range(clients)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return latencies, failures, time.monotonic() - started
+    port: int,
+    people: list[tuple[str, str]],
+    connections: int,
+    seconds: float,
+    enough: int | None = None,
+) -> LoadGenerator:
+    load = LoadGenerator(port, people, connections)
+    load.run(seconds, enough)
+    return load
+
+
+# -- CPU time, per process, from /proc ------------------------------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (all its threads), 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdecimal():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    values = [int(v) / _TICK for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    return sum(values) - idle, sum(values)
+
+
+class CpuMeter:
+    """CPU seconds spent by the load generator (this process), the gunicorn master and
+    workers, and the PostgreSQL backends connected to the bench database, between
+    :meth:`start` and :meth:`stop`. PostgreSQL's shared processes (WAL writer,
+    checkpointer) serve every database on the server and are not counted."""
+
+    def __init__(self, server_pid: int, database_url: str) -> None:
+        self.server_pid = server_pid
+        self.url = re.sub(r"^postgresql\+psycopg://", "postgresql://", database_url)
+
+    def _backends(self) -> list[int]:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+        return [int(pid) for (pid,) in rows]
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        server = [self.server_pid, *children_of(self.server_pid)]
+        return {
+            "server": {pid: cpu_seconds(pid) for pid in server},
+            "postgres": {pid: cpu_seconds(pid) for pid in self._backends()},
+        }
+
+    def start(self) -> None:
+        self.begin = self._sample()
+        self.client_begin = time.process_time()
+        self.machine_begin = machine_busy()
+        self.load_begin = os.getloadavg()
+
+    def stop(self) -> dict[str, float]:
+        client = time.process_time() - self.client_begin
+        busy, total = machine_busy()
+        end = self._sample()
+        spent = {
+            part: sum(seconds - self.begin[part].get(pid, 0.0) for pid, seconds in pids.items())
+            for part, pids in end.items()
+        }
+        return {
+            "client": client,
+            **spent,
+            "machine_busy": busy - self.machine_begin[0],
+            "machine_total": total - self.machine_begin[1],
+            "load_begin": self.load_begin[0],
+            "load_end": os.getloadavg()[0],
+        }
 
 
 def pgbench_rate(database_url: str, clients: int, seconds: int) -> tuple[float | None, str]:
@@ -244,15 +427,95 @@ def pgbench_rate(database_url: str, clients: int, seconds: int) -> tuple[float |
     return float(found.group(1)), f"pgbench -c {clients} -j 2 -T {seconds}"
 
 
+def synchronous_commit(database_url: str) -> str:
+    import psycopg
+
+    url = re.sub(r"^postgresql\+psycopg://", "postgresql://", database_url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SHOW synchronous_commit").fetchone()
+    return str(row[0]) if row else "?"
+
+
+def start_server(args: argparse.Namespace, settings: Any, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.DATABASE_URL,
+        "REDIS_URL": settings.REDIS_URL,
+        "SMARTCITY_SECRET_KEY": settings.SECRET_KEY,
+        "SMARTCITY_APPS": ",".join(settings.APPS),
+        "SMARTCITY_LOG_JSON": "false",
+        "SMARTCITY_LOG_LEVEL": "WARNING",
+        # Each worker thread holds at most one connection; the pool needs no more.
+        "SMARTCITY_DB_POOL_SIZE": str(max(2, args.threads)),
+        "SMARTCITY_DB_PREPARED_MAX": str(args.prepared_max),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)]),
+    }
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            args.worker_class,
+            "--threads",
+            str(args.threads),
+            "--timeout",
+            "60",
+            "--log-level",
+            "warning",
+            "smartcity.wsgi:app",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_for(port: int) -> None:
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            probe.request("GET", "/healthz")
+            probe.getresponse().read()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)  # the server is starting: nothing to wait on but its port
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--regencies", type=int, default=50)
     parser.add_argument("--staff", type=int, default=10, help="staff per regency")
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--clients", type=int, default=16, help="keep-alive connections")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--worker-class", default="gthread", choices=("sync", "gthread"))
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument(
+        "--prepared-max",
+        type=int,
+        default=None,
+        help="the server's SMARTCITY_DB_PREPARED_MAX (default: 8 per regency)",
+    )
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument(
+        "--warm-up-seconds",
+        type=float,
+        default=120,
+        help="at most this long before measuring (it stops at 6 check-ins per regency "
+        "and server connection)",
+    )
     parser.add_argument("--pgbench-seconds", type=int, default=20)
     args = parser.parse_args()
+    if args.prepared_max is None:
+        args.prepared_max = 8 * args.regencies
+    if args.worker_class == "sync":
+        args.threads = 1
     header(
         "e-Kinerja check-ins through the real API, many regencies at once, and pgbench INSERTs",
         f">= {GOAL_RATE:.0f} check-ins/s, p99 < {GOAL_P99_MS:.0f} ms, "
@@ -260,71 +523,77 @@ def main() -> None:
     )
     print(
         f"apps: the test apps and e-Kinerja; "
-        f"{args.regencies} regencies x {args.staff} staff, {args.clients} client threads, "
-        f"gunicorn {args.workers} sync workers, {args.seconds:.0f} s of check-ins; "
-        f"CPUs on this machine: {os.cpu_count()}"
+        f"{args.regencies} regencies x {args.staff} staff, {args.clients} keep-alive "
+        f"connections from one client thread, gunicorn {args.workers} {args.worker_class} "
+        f"workers x {args.threads} threads (DB_PREPARED_MAX {args.prepared_max}), "
+        f"{args.seconds:.0f} s of check-ins; "
+        f"CPUs on this machine: {os.cpu_count()}; load average at the start: "
+        + ", ".join(f"{x:.2f}" for x in os.getloadavg())
     )
     with bench_database(APPS=(*APPS, EKINERJA), DB_POOL_SIZE=2) as settings:
+        print(
+            f"PostgreSQL synchronous_commit = {synchronous_commit(settings.DATABASE_URL)} "
+            "(the server's own setting; the bench changes nothing)"
+        )
         app = create_bench_app(settings)
         started = time.monotonic()
         people = set_up(app, settings, args.regencies, args.staff)
         print(f"set-up: {time.monotonic() - started:.1f} s, {len(people)} people with tokens")
         port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": settings.DATABASE_URL,
-            "REDIS_URL": settings.REDIS_URL,
-            "SMARTCITY_SECRET_KEY": settings.SECRET_KEY,
-            "SMARTCITY_APPS": ",".join(settings.APPS),
-            "SMARTCITY_LOG_JSON": "false",
-            "SMARTCITY_LOG_LEVEL": "WARNING",
-            "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)]),
-        }
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(args.workers),
-                "--timeout",
-                "60",
-                "--log-level",
-                "warning",
-                "smartcity.wsgi:app",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        server = start_server(args, settings, port)
         try:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                    probe.request("GET", "/healthz")
-                    probe.getresponse().read()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.3)  # the server is starting: nothing to wait on but its port
-            # Warm every worker (imports, pools, the tenant cache) before measuring.
-            run_checkins(port, people, args.clients, 5)
-            latencies, failures, elapsed = run_checkins(port, people, args.clients, args.seconds)
+            wait_for(port)
+            # Warm every worker (imports, pools, the tenant cache) before measuring, and
+            # long enough for psycopg to prepare each regency's statements on each of
+            # the workers' connections (it does on a statement's fifth run there):
+            # what a morning peak reaches in its first minutes.
+            warm_up = 6 * args.regencies * args.workers * args.threads
+            started = time.monotonic()
+            warm = run_checkins(port, people, args.clients, args.warm_up_seconds, warm_up)
+            print(
+                f"warm-up: {len(warm.latencies):,} check-ins in "
+                f"{time.monotonic() - started:.0f} s (enough at {warm_up:,}, "
+                f"or {args.warm_up_seconds:.0f} s)"
+            )
+            meter = CpuMeter(server.pid, settings.DATABASE_URL)
+            meter.start()
+            load = run_checkins(port, people, args.clients, args.seconds)
+            cpu = meter.stop()
         finally:
             server.terminate()
             server.wait(timeout=30)
         rate_db, how = pgbench_rate(settings.DATABASE_URL, args.clients, args.pgbench_seconds)
-    rate = len(latencies) / elapsed
+    report(load, args.seconds, cpu, rate_db, how)
+
+
+def report(
+    load: LoadGenerator, elapsed: float, cpu: dict[str, float], rate_db: float | None, how: str
+) -> None:
+    latencies, failures, reopened = load.latencies, load.failures, load.reopened
+    done = len(latencies)
+    rate = done / elapsed
     p50, p90, p99 = (percentile(latencies, q) * 1000 for q in (50, 90, 99))
     print(
-        f"check-ins: {len(latencies):,} in {elapsed:.1f} s = {rate:.0f}/s sustained; "
+        f"check-ins: {done:,} in {elapsed:.1f} s = {rate:.0f}/s sustained; "
         f"p50 {p50:.0f} ms, p90 {p90:.0f} ms, p99 {p99:.0f} ms"
+        + (f"; the server closed {reopened:,} connections" if reopened else "")
     )
     if failures:
         print(f"non-2xx answers: {failures}")
+    per = 1e6 / max(done, 1)
+    print(
+        "CPU per check-in: "
+        f"server (gunicorn) {cpu['server'] * per:,.0f} us, "
+        f"PostgreSQL backends {cpu['postgres'] * per:,.0f} us, "
+        f"load generator {cpu['client'] * per:,.0f} us; "
+        f"sum {(cpu['server'] + cpu['postgres'] + cpu['client']) * per:,.0f} us"
+    )
+    others = cpu["machine_busy"] - cpu["server"] - cpu["postgres"] - cpu["client"]
+    print(
+        f"the machine meanwhile: {cpu['machine_busy'] / cpu['machine_total']:.0%} of its "
+        f"CPUs busy, {max(others, 0.0) / elapsed:.2f} CPUs on other work; load average "
+        f"{cpu['load_begin']:.2f} at the start, {cpu['load_end']:.2f} at the end"
+    )
     if rate_db is None:
         print(f"pgbench: {how}")
         share = None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -196,7 +195,7 @@ def is_api_request() -> bool:
 
 def _open_request() -> Response | None:
     g.request_started = time.perf_counter()
-    g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+    g.request_id = request.headers.get("X-Request-ID", "")[:64] or secrets.token_hex(16)
     state = platform_state()
     top = request.blueprints[-1] if request.blueprints else None
     kind = state.blueprint_kind.get(top) if top else None
@@ -289,7 +288,8 @@ def _finish_request(response: Response) -> Response:
         finally:
             session_.close()
     response.headers.setdefault("X-Request-ID", g.get("request_id", ""))
-    if "request_started" in g:
+    # The line's parts (the redacted URL above all) are built only when it is written.
+    if "request_started" in g and log.isEnabledFor(logging.INFO):
         tenant = g.get("tenant")
         log.info(
             "%s %s %s",

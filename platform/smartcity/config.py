@@ -45,6 +45,10 @@ class Settings:
     )
     DB_POOL_SIZE: int = _setting(10, "Connections kept in the one process-wide pool.")
     DB_MAX_OVERFLOW: int = _setting(10, "Connections the pool may open beyond DB_POOL_SIZE.")
+    DB_PREPARED_MAX: int = _setting(
+        100,
+        "Prepared statements kept per connection: ~hot statements x busy regencies (~100 KB each).",
+    )
     REDIS_URL: str = _setting(
         "redis://127.0.0.1:6379/0", "Redis for Celery, rate limits and caches.", env="REDIS_URL"
     )

@@ -9,13 +9,21 @@ the transaction: a pooled connection can never leak a tenant.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+import psycopg
 from sqlalchemy import BigInteger, Connection, Engine, MetaData, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import types as sa_types
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from smartcity.config import Settings
 from smartcity.tenancy.names import quote_ident
@@ -62,16 +70,28 @@ def sqlalchemy_url(url: str) -> str:
 
 
 def create_db_engine(
-    url: str, pool_size: int = 10, max_overflow: int = 10, *, pooled: bool = False
+    url: str,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    *,
+    pooled: bool = False,
+    prepared_max: int = 100,
 ) -> Engine:
     """The process's engine; ``pooled`` when ``url`` is a PgBouncer in transaction mode.
 
     psycopg prepares a statement server-side once it has run it five times
-    (``prepare_threshold``). Behind a transaction-mode PgBouncer (1.18, Debian's,
-    cannot track them) the next transaction may run on another server connection,
-    which lacks the statement ("prepared statement _pg3_0 does not exist") or
-    already has another client's under the same name ("... already exists").
-    ``prepare_threshold=None`` sends every statement unnamed through the pooler.
+    (``prepare_threshold``), and keeps the ``prepared_max`` most recently used per
+    connection. The SQL of a tenant's statement names its schema, so each regency
+    has its own copy of every statement: with 50 regencies checking in at once and
+    the default 100, the LRU forgets each statement before its fifth run and
+    nothing is ever prepared (PostgreSQL then parses and plans every statement
+    again: ~1.3 ms of its CPU per e-Kinerja check-in, measured).
+
+    Behind a transaction-mode PgBouncer (1.18, Debian's, cannot track them) the
+    next transaction may run on another server connection, which lacks the
+    statement ("prepared statement _pg3_0 does not exist") or already has another
+    client's under the same name ("... already exists"). ``prepare_threshold=None``
+    sends every statement unnamed through the pooler.
     """
     engine = create_engine(
         sqlalchemy_url(url),
@@ -82,6 +102,8 @@ def create_db_engine(
         connect_args={"prepare_threshold": None} if pooled else {},
     )
     event.listen(engine, "connect", _driver_autocommit)
+    if not pooled:
+        event.listen(engine, "connect", partial(_keep_prepared, prepared_max))
     event.listen(engine, "begin", _begin)
     return engine
 
@@ -89,6 +111,10 @@ def create_db_engine(
 def _driver_autocommit(dbapi_connection: Any, _record: Any) -> None:
     # We emit BEGIN ourselves (below), so the driver must not emit its own.
     dbapi_connection.autocommit = True
+
+
+def _keep_prepared(prepared_max: int, dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.prepared_max = prepared_max
 
 
 def _begin(conn: Connection) -> None:
@@ -116,6 +142,121 @@ def tenant_bind(engine: Engine, schema: str, role: str) -> Engine:
     return engine.execution_options(schema_translate_map={None: schema}, tenant_role=role)
 
 
+class PlainStatement:
+    """A frequent Core SELECT run straight on the session's psycopg connection.
+
+    For the few statements of a request that thousands of people send at once (an
+    e-Kinerja check-in at 7:30): SQLAlchemy's own work per execution (compiled-cache
+    lookup, rendering the schema into the SQL again, parameter and result
+    processing, events, the ORM's result machinery) cost ~0.2-0.3 ms of CPU per
+    statement, several times what psycopg itself spends (measured, bench/README.md).
+
+    Kept as SQLAlchemy does it: the session's transaction (``BEGIN; SET LOCAL ROLE``
+    of the tenant, any savepoint), pending ORM changes flushed first (autoflush),
+    the schema of the session's own bind rendered into the SQL (rendered once per
+    schema and kept here, never shared between schemas), psycopg's server-side
+    preparation, and errors raised as SQLAlchemy's (``IntegrityError``...).
+    Dropped: type processing, so the statement may only bind and return values
+    psycopg converts exactly as SQLAlchemy would (integers, text, floats, dates and
+    times, booleans, arrays of those, JSON results); anything else is refused when
+    the statement is first rendered. Rows are plain tuples in the order of the
+    statement's columns, and ORM objects in the session are not refreshed.
+    """
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self.statement = statement
+        self._rendered: dict[tuple[str, tuple[tuple[str, str], ...]], _Rendered] = {}
+        self._lock = threading.Lock()
+
+    def rows(self, session: Session, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        if session.autoflush:
+            session.flush()
+        conn = session.connection()
+        schemas = conn.get_execution_options().get("schema_translate_map")
+        key = _render_key(conn.dialect, schemas)
+        rendered = self._rendered.get(key)
+        if rendered is None:
+            rendered = self._render(conn.dialect, schemas, key)
+        values = rendered.compiled.construct_params(params)
+        driver = conn.connection.driver_connection
+        if not isinstance(driver, psycopg.Connection):  # pragma: no cover - one driver here
+            raise TypeError("PlainStatement runs on psycopg connections only")
+        try:
+            with driver.cursor() as cursor:
+                cursor.execute(rendered.sql, values)
+                return cursor.fetchall()
+        except psycopg.Error as error:
+            if driver.broken:
+                conn.invalidate(error)
+            raise sa_exc.DBAPIError.instance(
+                rendered.sql, values, error, psycopg.Error, dialect=conn.dialect
+            ) from error
+
+    def first(self, session: Session, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        found = self.rows(session, params)
+        return found[0] if found else None
+
+    def _render(
+        self,
+        dialect: Dialect,
+        schemas: Mapping[str | None, str] | None,
+        key: tuple[str, tuple[tuple[str, str], ...]],
+    ) -> _Rendered:
+        compiled = self.statement.compile(
+            dialect=dialect, schema_translate_map=schemas, render_schema_translate=True
+        )
+        if not isinstance(compiled, SQLCompiler):  # pragma: no cover
+            raise TypeError("not a SQL statement")
+        for bind in compiled.binds.values():
+            if not _plain(bind.type, result=False):
+                raise TypeError(f"{bind.key}: {bind.type!r} needs SQLAlchemy's processing")
+        for column in self.statement.selected_columns:
+            if not _plain(column.type, result=True):
+                raise TypeError(f"{column.key}: {column.type!r} needs SQLAlchemy's processing")
+        rendered = _Rendered(compiled.string, compiled)
+        with self._lock:
+            self._rendered[key] = rendered
+        return rendered
+
+
+def _render_key(
+    dialect: Dialect, schemas: Mapping[str | None, str] | None
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The whole schema map (SQLAlchemy adds a ``_none`` copy of ``None``'s entry to
+    the map it renders with; it changes nothing)."""
+    if not schemas:
+        return dialect.name, ()
+    return dialect.name, tuple(sorted((str(k), v) for k, v in schemas.items() if k != "_none"))
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    sql: str
+    compiled: SQLCompiler
+
+
+def _plain(type_: Any, *, result: bool) -> bool:
+    """Whether psycopg reads and writes values of ``type_`` as SQLAlchemy would."""
+    if isinstance(type_, sa_types.ARRAY):
+        return _plain(type_.item_type, result=result)
+    if isinstance(type_, sa_types.JSON):
+        return result  # psycopg parses JSON; binding one needs SQLAlchemy's serializer
+    if isinstance(type_, sa_types.Float):
+        return not type_.asdecimal
+    if isinstance(type_, sa_types.Numeric | sa_types.Enum | sa_types.Interval):
+        return False
+    return isinstance(
+        type_,
+        sa_types.Integer
+        | sa_types.String
+        | sa_types.Date
+        | sa_types.DateTime
+        | sa_types.Time
+        | sa_types.Boolean
+        | sa_types.NullType,
+    )
+
+
 class Database:
     """Owns the process-wide engine and hands out sessions."""
 
@@ -125,11 +266,19 @@ class Database:
         self.on_registry_change: list[Callable[[str], None]] = []
 
     def configure(
-        self, url: str, pool_size: int, max_overflow: int = 10, *, pooled: bool = False
+        self,
+        url: str,
+        pool_size: int,
+        max_overflow: int = 10,
+        *,
+        pooled: bool = False,
+        prepared_max: int = 100,
     ) -> None:
         if self._engine is not None:
             self._engine.dispose()
-        self._engine = create_db_engine(url, pool_size, max_overflow, pooled=pooled)
+        self._engine = create_db_engine(
+            url, pool_size, max_overflow, pooled=pooled, prepared_max=prepared_max
+        )
         self._factory = sessionmaker(bind=self._engine, expire_on_commit=False)
         event.listen(self._factory, "after_commit", self._after_commit)
 
@@ -140,6 +289,7 @@ class Database:
             settings.DB_POOL_SIZE,
             settings.DB_MAX_OVERFLOW,
             pooled=bool(settings.POOLED_DATABASE_URL),
+            prepared_max=settings.DB_PREPARED_MAX,
         )
 
     def _after_commit(self, session: Session) -> None:

@@ -28,7 +28,10 @@ The names, by topic:
 - the regency and its core data: :class:`TenantInfo`, :func:`current_tenant`,
   :data:`tenant_metadata` (the metadata of an app's models), :class:`OrgUnit`,
   :class:`User`, :class:`Staff` (the roster: NIP, unit, position class, supervisor),
-  :func:`tenant_settings`, :func:`record_audit`, notices to people (:func:`notify`
+  :func:`tenant_settings` (and :func:`tenant_timezone_subquery`, its time zone inside
+  a statement of the app's own), :class:`PlainStatement` (a frequent SELECT run below
+  SQLAlchemy's per-execution work, for a request thousands send at once),
+  :func:`record_audit`, notices to people (:func:`notify`
   to user ids or a :class:`RoleRecipients`: recorded on their Notices page and
   e-mailed after the COMMIT, in their language), org-unit memberships
   (:func:`member_units`, :func:`member_units_by_user`, :func:`set_member_units`),
@@ -98,7 +101,7 @@ from smartcity.apps import (
 from smartcity.apps import Row as DatasetRow
 from smartcity.auth.principal import TenantPrincipal
 from smartcity.bounds import BIGINT_MAX, YEAR_MAX, DbId, query_int, query_year, whole_number
-from smartcity.db import tenant_metadata
+from smartcity.db import PlainStatement, tenant_metadata
 from smartcity.errors import (
     Conflict,
     Forbidden,
@@ -157,6 +160,7 @@ from smartcity.tenantcore.memberships import units_by_user as member_units_by_us
 from smartcity.tenantcore.memberships import units_of as member_units
 from smartcity.tenantcore.models import OrgUnit, Staff, User
 from smartcity.tenantcore.settings import get_settings as tenant_settings
+from smartcity.tenantcore.settings import timezone_subquery as tenant_timezone_subquery
 from smartcity.uploads import Limits as UploadLimits
 from smartcity.uploads import TableReader, read_table
 from smartcity.web import N_, translate
@@ -196,6 +200,7 @@ __all__ = [
     "OrgUnit",
     "PerformanceIndicator",
     "Permission",
+    "PlainStatement",
     "RegionRow",
     "Report",
     "ReportDocument",
@@ -259,6 +264,7 @@ __all__ = [
     "submit_job",
     "tenant_metadata",
     "tenant_settings",
+    "tenant_timezone_subquery",
     "translate",
     "translations",
     "upload_runs_as_job",

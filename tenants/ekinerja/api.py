@@ -32,7 +32,7 @@ from . import settings as ekn_settings
 from .access import APPROVE, REGENCY, SELF, UNIT, VIEW_ALL, Actor, actor_for, own_staff_id
 from .evidence import MAX_IMAGE_BYTES, Evidence, clean_name
 from .messages import M
-from .models import Absence, Punch, WorkLog
+from .models import Absence, WorkLog
 from .people import is_supervisor_of, link_account, staff_or_404
 
 blueprint = Blueprint("ekinerja_api", __name__)
@@ -326,7 +326,7 @@ class EknMonthOut(BaseModel):
 # --------------------------------------------------------------------------- converters
 
 
-def punch_out(punch: Punch, created: bool) -> EknPunchOut:
+def punch_out(punch: attendance.PunchRecord, created: bool) -> EknPunchOut:
     return EknPunchOut(
         id=punch.id,
         kind=punch.kind,
@@ -388,9 +388,10 @@ def _month(year: int, month: int) -> None:
     errors=(403, 409, 413, 422),
 )
 def punch(body: EknCheckinBody) -> tuple[Response, int]:
-    """The selfie is checked before anything is recorded, and kept only with a new
-    punch (a retry does not replace it)."""
-    staff_id = own_staff_id(g.db, require_user())
+    """The selfie is checked before anything is recorded (and before the person's
+    row is locked), and kept only with a new punch (a retry does not replace it).
+    The account lookup is the lock's own statement (the morning peak)."""
+    principal = require_user()
     selfie = None
     if body.selfie_base64:
         try:
@@ -400,10 +401,14 @@ def punch(body: EknCheckinBody) -> tuple[Response, int]:
                 M("the selfie is not valid base64"), {"selfie_base64": "base64"}
             ) from error
         selfie = photos.clean(raw)
-    stored, created = attendance.record_punch(g.db, staff_id, body.as_punch(), source="mobile")
+    person = attendance.lock_own(g.db, principal.user.id)
+    staff_id = person.staff_id if person is not None else own_staff_id(g.db, principal)
+    stored, created = attendance.record_punch(
+        g.db, staff_id, body.as_punch(), source="mobile", person=person
+    )
     out = punch_out(stored, created)
     if created and selfie is not None:
-        photos.keep(g.db, stored, *selfie)
+        photos.keep(g.db, stored.id, *selfie)
         out.selfie = True
     return _json(out, 201 if created else 200)
 
@@ -485,7 +490,9 @@ def review(body: EknReviewIn) -> tuple[Response, int]:
         EknBatchOut(
             results=[
                 EknBatchItem(
-                    idempotency_key=p.idempotency_key, status=200, punch=punch_out(p, False)
+                    idempotency_key=p.idempotency_key,
+                    status=200,
+                    punch=punch_out(attendance.PunchRecord.of(p), False),
                 )
                 for p in done
             ]

@@ -24,36 +24,38 @@ from smartcity.toolkit import (
     Conflict,
     Forbidden,
     InvalidInput,
+    NotFound,
     OrgUnit,
+    PlainStatement,
     Staff,
     record_audit,
     tenant_settings,
+    tenant_timezone_subquery,
 )
 from sqlalchemy import (
     BigInteger,
     Date,
     DateTime,
-    Select,
     and_,
     bindparam,
     case,
     exists,
+    func,
     literal,
     or_,
     select,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSON, insert
 from sqlalchemy.orm import Session, aliased
 
 from . import geo
 from .access import Actor
 from .messages import M
-from .models import AttendanceDay, Office, Punch, Settings, ShiftAssignment
+from .models import Account, AttendanceDay, Office, Punch, Settings, ShiftAssignment
 from .people import is_supervisor_of, staff_or_404
 from .schedule import attendance_day
 from .settings import EkinerjaSettings
-from .settings import load as load_settings
 
 SOURCES = ("mobile", "offline", "web", "machine")
 
@@ -72,6 +74,35 @@ class PunchIn:
     mock_location: bool = False
 
 
+@dataclass(frozen=True)
+class PunchRecord:
+    """A punch as stored (read back from the statement that inserted it, or loaded)."""
+
+    id: int
+    staff_id: int
+    kind: str
+    source: str
+    at: datetime
+    day: date
+    office_id: int | None
+    flags: list[str]
+    review: str
+
+    @classmethod
+    def of(cls, punch: Punch) -> PunchRecord:
+        return cls(
+            punch.id,
+            punch.staff_id,
+            punch.kind,
+            punch.source,
+            punch.at,
+            punch.day,
+            punch.office_id,
+            list(punch.flags),
+            punch.review,
+        )
+
+
 def zone(session: Session) -> ZoneInfo:
     return ZoneInfo(tenant_settings(session).timezone)
 
@@ -84,26 +115,30 @@ def lock_person(session: Session, staff_id: int) -> Staff:
     return person if person is not None else staff_or_404(session, staff_id)
 
 
-def fences_for(session: Session, unit_id: int) -> list[tuple[Office, geo.Fence]]:
-    """The offices of the person's unit, else of the nearest ancestor that has some.
+@dataclass(frozen=True)
+class OfficeFence:
+    """An office as a check-in needs it: its id, its centre and its fence."""
 
-    One statement: the unit's chain of ancestors (a recursive query, nearest first)
-    joined to the offices; the nearest level that has any wins.
-    """
-    rows = session.execute(_fences_statement(), {"unit_id": unit_id}).all()
+    id: int
+    centre: geo.Point
+    fence: geo.Fence
+
+
+def _nearest_fences(rows: list[list[Any]] | None) -> list[OfficeFence]:
+    """``[id, latitude, longitude, radius_m, polygon, depth]`` rows (as
+    :func:`_before_statement` aggregates them) -> the nearest level's fences."""
     if not rows:
         return []
-    nearest = rows[0].depth
+    nearest = min(row[5] for row in rows)
     return [
-        (
-            o,
-            geo.Fence(
-                (o.latitude, o.longitude),
-                o.radius_m,
-                tuple((p[0], p[1]) for p in (o.polygon or [])),
-            ),
+        OfficeFence(
+            office_id,
+            (lat, lon),
+            geo.Fence((lat, lon), radius, tuple((p[0], p[1]) for p in (polygon or []))),
         )
-        for o, depth in rows
+        for office_id, lat, lon, radius, polygon, depth in sorted(
+            rows, key=lambda row: (row[5], row[0])
+        )
         if depth == nearest
     ]
 
@@ -112,24 +147,18 @@ def fences_for(session: Session, unit_id: int) -> list[tuple[Office, geo.Fence]]
 _MAX_DEPTH = 64
 
 
-@cache
-def _fences_statement() -> Select[Any]:
-    """Built once (a check-in is frequent; building costs more than running)."""
+def _unit_chain() -> Any:
+    """The unit ``:unit_id`` and its ancestors, nearest first (``depth`` 0 is the unit)."""
     chain = (
         select(OrgUnit.id.label("unit_id"), OrgUnit.parent_id, literal(0).label("depth"))
-        .where(OrgUnit.id == bindparam("unit_id"))
+        .where(OrgUnit.id == bindparam("unit_id", type_=BigInteger))
         .cte("chain", recursive=True)
     )
     parent = aliased(OrgUnit)
-    chain = chain.union_all(
+    return chain.union_all(
         select(parent.id, parent.parent_id, chain.c.depth + 1)
         .join(chain, parent.id == chain.c.parent_id)
         .where(chain.c.depth < _MAX_DEPTH)
-    )
-    return (
-        select(Office, chain.c.depth)
-        .join(chain, Office.org_unit_id == chain.c.unit_id)
-        .order_by(chain.c.depth, Office.id)
     )
 
 
@@ -162,12 +191,11 @@ def _when(
 
 
 def _place_flags(
-    session: Session,
-    person: Staff,
     punch: PunchIn,
     at: datetime,
     rules: EkinerjaSettings,
     *,
+    fences: list[OfficeFence],
     previous: tuple[float, float, datetime] | None,
 ) -> tuple[int | None, list[str]]:
     if punch.latitude is None or punch.longitude is None:
@@ -179,15 +207,14 @@ def _place_flags(
     if punch.accuracy_m is not None and punch.accuracy_m > rules.max_accuracy_m:
         flags.append("low_accuracy")
     office_id = None
-    fences = fences_for(session, person.unit_id)
     if not fences:
         flags.append("no_geofence")
     else:
-        inside = [o for o, fence in fences if fence.contains(point)]
+        inside = [o for o in fences if o.fence.contains(point)]
         if inside:
             office_id = inside[0].id
         elif rules.geofence_policy == "refuse":
-            nearest = min(geo.distance_m((o.latitude, o.longitude), point) for o, _ in fences)
+            nearest = min(geo.distance_m(o.centre, point) for o in fences)
             raise InvalidInput(
                 M(
                     "outside every office's geofence: %(count)s m from the nearest office",
@@ -213,32 +240,44 @@ class _Before:
     existing_id: int | None
     previous: tuple[float, float, datetime] | None
     overnight: frozenset[date]
+    fences: list[OfficeFence]
 
 
-def _before(session: Session, staff_id: int, key: str, at: datetime, local_day: date) -> _Before:
+def _before(session: Session, person: Locked, key: str, at: datetime, local_day: date) -> _Before:
     """In one statement: the punch this key already made, the person's last located
-    punch up to ``at`` (for the impossible-jump check) and whether yesterday's shift
-    runs overnight. Read after the person's row lock, so a punch committed meanwhile
-    is seen."""
+    punch up to ``at`` (for the impossible-jump check), whether yesterday's shift
+    runs overnight, and the offices of the person's unit (else of its nearest
+    ancestor that has some). Read after the person's row lock, so a punch committed
+    meanwhile is seen."""
 
     previous_day = local_day - timedelta(days=1)
-    row = session.execute(
-        _before_statement(),
-        {"staff_id": staff_id, "key": key, "at": at, "previous_day": previous_day},
-    ).one()
+    existing_id, latitude, longitude, last_at, overnight, fences = _before_statement().rows(
+        session,
+        {
+            "staff_id": person.staff_id,
+            "unit_id": person.unit_id,
+            "key": key,
+            "at": at,
+            "previous_day": previous_day,
+        },
+    )[0]
     previous = (
-        (row.latitude, row.longitude, row.at)
-        if row.at is not None and row.latitude is not None and row.longitude is not None
+        (latitude, longitude, last_at)
+        if last_at is not None and latitude is not None and longitude is not None
         else None
     )
     return _Before(
-        row.existing_id, previous, frozenset({previous_day}) if row.overnight else frozenset()
+        existing_id,
+        previous,
+        frozenset({previous_day}) if overnight else frozenset(),
+        _nearest_fences(fences),
     )
 
 
 @cache
-def _before_statement() -> Select[Any]:
-    """Built once, with bound parameters (see :func:`_fences_statement`)."""
+def _before_statement() -> PlainStatement:
+    """Built once, with bound parameters (a check-in is frequent, and building the
+    statement costs more than running it), and run as a :class:`PlainStatement`."""
     staff_id = bindparam("staff_id", type_=BigInteger)
 
     def last(column: Any) -> Any:
@@ -255,37 +294,104 @@ def _before_statement() -> Select[Any]:
             .scalar_subquery()
         )
 
-    return select(
-        select(Punch.id)
-        .where(Punch.staff_id == staff_id, Punch.idempotency_key == bindparam("key"))
-        .scalar_subquery()
-        .label("existing_id"),
-        last(Punch.latitude).label("latitude"),
-        last(Punch.longitude).label("longitude"),
-        last(Punch.at).label("at"),
-        exists()
-        .where(
-            ShiftAssignment.staff_id == staff_id,
-            ShiftAssignment.day == bindparam("previous_day", type_=Date),
-            ShiftAssignment.end_time <= ShiftAssignment.start_time,
+    chain = _unit_chain()
+    fences = (
+        select(
+            func.json_agg(
+                func.json_build_array(
+                    Office.id,
+                    Office.latitude,
+                    Office.longitude,
+                    Office.radius_m,
+                    Office.polygon,
+                    chain.c.depth,
+                ),
+                type_=JSON,
+            )
         )
-        .label("overnight"),
+        .join(chain, Office.org_unit_id == chain.c.unit_id)
+        .scalar_subquery()
+    )
+    return PlainStatement(
+        select(
+            select(Punch.id)
+            .where(Punch.staff_id == staff_id, Punch.idempotency_key == bindparam("key"))
+            .scalar_subquery()
+            .label("existing_id"),
+            last(Punch.latitude).label("latitude"),
+            last(Punch.longitude).label("longitude"),
+            last(Punch.at).label("at"),
+            exists()
+            .where(
+                ShiftAssignment.staff_id == staff_id,
+                ShiftAssignment.day == bindparam("previous_day", type_=Date),
+                ShiftAssignment.end_time <= ShiftAssignment.start_time,
+            )
+            .label("overnight"),
+            fences.label("fences"),
+        )
     )
 
 
-def lock_with_settings(session: Session, staff_id: int) -> tuple[Staff, EkinerjaSettings]:
-    """The person's row locked (as :func:`lock_person`) and the regency's e-Kinerja
-    settings, in one statement."""
-    row = session.execute(
-        select(Staff, Settings)
-        .outerjoin(Settings, Settings.id == 1)
-        .where(Staff.id == staff_id)
-        .with_for_update(of=Staff, key_share=True)
-    ).first()
+@dataclass(frozen=True)
+class Locked:
+    """A person whose row this transaction has locked, with what their punch is judged by."""
+
+    staff_id: int
+    unit_id: int
+    rules: EkinerjaSettings
+    tz: ZoneInfo
+
+
+def lock_staff(session: Session, staff_id: int) -> Locked:
+    """The person's row locked (as :func:`lock_person`), with the regency's e-Kinerja
+    settings and time zone, in one statement; 404 if there is no such person."""
+    locked = _locked(session, _lock_statement(by_user=False), {"staff_id": staff_id})
+    if locked is None:
+        raise NotFound(
+            M("no staff member %(staff_id)s", staff_id=staff_id), {"staff_id": "unknown"}
+        )
+    return locked
+
+
+def lock_own(session: Session, user_id: int) -> Locked | None:
+    """As :func:`lock_staff` for the staff member ``user_id`` is linked to (the
+    account lookup in the same statement); None if the user is linked to nobody."""
+    return _locked(session, _lock_statement(by_user=True), {"user_id": user_id})
+
+
+def _locked(session: Session, statement: PlainStatement, params: dict[str, int]) -> Locked | None:
+    row = statement.first(session, params)
     if row is None:
-        return staff_or_404(session, staff_id), load_settings(session)
-    person, stored = row
-    return person, EkinerjaSettings.model_validate(stored.values if stored is not None else {})
+        return None
+    staff_id, unit_id, values, timezone = row
+    rules = EkinerjaSettings.model_validate(values if values is not None else {})
+    tz = ZoneInfo(timezone) if timezone is not None else zone(session)
+    return Locked(staff_id, unit_id, rules, tz)
+
+
+@cache
+def _lock_statement(*, by_user: bool) -> PlainStatement:
+    """``FOR NO KEY UPDATE`` of the person's row only: the settings rows stay unlocked.
+
+    Built once per variant (see :func:`_before_statement`)."""
+    statement = (
+        select(
+            Staff.id,
+            Staff.unit_id,
+            select(Settings.values).where(Settings.id == 1).scalar_subquery().label("values"),
+            tenant_timezone_subquery().label("timezone"),
+        )
+        .select_from(Staff)
+        .with_for_update(of=Staff, key_share=True)
+    )
+    if by_user:
+        return PlainStatement(
+            statement.join(Account, Account.staff_id == Staff.id).where(
+                Account.user_id == bindparam("user_id", type_=BigInteger)
+            )
+        )
+    return PlainStatement(statement.where(Staff.id == bindparam("staff_id", type_=BigInteger)))
 
 
 def record_punch(
@@ -296,16 +402,19 @@ def record_punch(
     source: str,
     now: datetime | None = None,
     remote_addr: str | None = None,
-) -> tuple[Punch, bool]:
+    person: Locked | None = None,
+) -> tuple[PunchRecord, bool]:
     """Record ``punch`` for ``staff_id``; returns it and whether it is new.
 
     A key seen before returns the first punch unchanged: the unique constraint on
     (staff, key) decides, so two concurrent retries still make one punch.
+    ``person`` is the person already locked in this transaction (by
+    :func:`lock_own`), else their row is locked here.
 
-    The round trips are few on purpose (the morning peak): the lock with the
-    settings, the regency's time zone, one look at what came before (key, last
-    punch, overnight shift), the offices, and one statement that inserts the punch
-    and brings its day record up to date.
+    The round trips are few on purpose (the morning peak): the lock with both
+    settings rows, one look at what came before (key, last punch, overnight
+    shift, the offices), and one statement that inserts the punch and brings its
+    day record up to date.
     """
     if punch.kind not in ("in", "out"):
         raise InvalidInput(M("a punch is a check-in or a check-out"), {"kind": "in or out"})
@@ -315,9 +424,12 @@ def record_punch(
             M("an idempotency key of 1 to 80 characters is required"),
             {"idempotency_key": "required"},
         )
-    person, rules = lock_with_settings(session, staff_id)
+    if person is None:
+        person = lock_staff(session, staff_id)
+    elif person.staff_id != staff_id:
+        raise ValueError("the locked person is not the one punching")
+    rules, tz = person.rules, person.tz
     now = now or datetime.now(UTC)
-    tz = zone(session)
     device = punch.device_time
     # The moment the punch would count for (``_when`` decides, and refuses, below;
     # a refused punch never uses what was read for this guess).
@@ -325,11 +437,11 @@ def record_punch(
         device if source == "offline" and device is not None and device.tzinfo is not None else now
     )
     local_guess = guess.astimezone(tz)
-    before = _before(session, staff_id, key, guess, local_guess.date())
+    before = _before(session, person, key, guess, local_guess.date())
     if before.existing_id is not None:
         existing = session.get(Punch, before.existing_id)
         if existing is not None:
-            return existing, False
+            return PunchRecord.of(existing), False
     at, flags = _when(punch, source, now, rules)
     office_id = None
     if source == "web":
@@ -339,7 +451,9 @@ def record_punch(
                 {"address": "not allowed"},
             )
     elif source in ("mobile", "offline"):
-        office_id, place = _place_flags(session, person, punch, at, rules, previous=before.previous)
+        office_id, place = _place_flags(
+            punch, at, rules, fences=before.fences, previous=before.previous
+        )
         flags += place
     local = at.astimezone(tz)
     day = attendance_day(local, punch.kind, before.overnight)
@@ -365,7 +479,7 @@ def record_punch(
         found = _by_key(session, staff_id, key)
         if found is None:
             raise Conflict(M("the punch could not be recorded; try again"))
-        return found, False
+        return PunchRecord.of(found), False
     return stored, True
 
 
@@ -389,7 +503,7 @@ _PUNCH_COLUMNS = (
 )
 
 
-def _insert_with_day(session: Session, values: dict[str, Any]) -> Punch | None:
+def _insert_with_day(session: Session, values: dict[str, Any]) -> PunchRecord | None:
     """Insert the punch and fold it into its day record, in one statement; None if the
     key was taken meanwhile (then nothing changes).
 
@@ -400,14 +514,14 @@ def _insert_with_day(session: Session, values: dict[str, Any]) -> Punch | None:
     lock keeps the day record and its punches in step.
     """
     params = {f"p_{name}": value for name, value in values.items()}
-    return session.scalars(
-        _insert_with_day_statement(), params, execution_options={"populate_existing": True}
-    ).first()
+    row = _insert_with_day_statement().first(session, params)
+    return None if row is None else PunchRecord(*row)
 
 
 @cache
-def _insert_with_day_statement() -> Any:
-    """Built once, with a bound parameter ``p_<column>`` per punch column."""
+def _insert_with_day_statement() -> PlainStatement:
+    """Built once, with a bound parameter ``p_<column>`` per punch column; returns the
+    new punch's :class:`PunchRecord` fields."""
     punch_table = Punch.__table__
     new = (
         insert(Punch)
@@ -418,7 +532,7 @@ def _insert_with_day_statement() -> Any:
             }
         )
         .on_conflict_do_nothing(index_elements=["staff_id", "idempotency_key"])
-        .returning(*punch_table.c)
+        .returning(*(punch_table.c[name] for name in _RETURNED))
         .cte("new_punch")
     )
     accepted = new.c.review == "accepted"
@@ -476,8 +590,11 @@ def _insert_with_day_statement() -> Any:
             "pending": days.c.pending + incoming.pending,
         },
     )
-    statement = select(Punch).from_statement(select(*new.c).add_cte(day_row.cte("new_day")))
-    return statement
+    return PlainStatement(select(*new.c).add_cte(day_row.cte("new_day")))
+
+
+#: What the insert returns: the fields of :class:`PunchRecord`, in order.
+_RETURNED = ("id", "staff_id", "kind", "source", "at", "day", "office_id", "flags", "review")
 
 
 def _suspect(flags: list[str]) -> bool:

@@ -124,8 +124,8 @@ def clean(data: bytes) -> tuple[str, bytes]:
         ) from refused
 
 
-def keep(session: Session, punch: Punch, media_type: str, content: bytes) -> PunchPhoto:
-    photo = PunchPhoto(punch_id=punch.id, media_type=media_type, content=content)
+def keep(session: Session, punch_id: int, media_type: str, content: bytes) -> PunchPhoto:
+    photo = PunchPhoto(punch_id=punch_id, media_type=media_type, content=content)
     session.add(photo)
     session.flush()
     return photo

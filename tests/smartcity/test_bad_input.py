@@ -8,6 +8,7 @@ tests try that class on several routes at once.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -172,6 +173,33 @@ def test_nul_bytes_anywhere_in_a_request_are_refused(client, regency):
     _clear_4xx(payment)
     ops = bearer(operator_token(client))
     _clear_4xx(client.get("/platform/api/v1/tenants/a%00b", headers=ops))
+
+
+def test_a_nul_in_json_is_found_however_it_is_written(client, regency):
+    """The guard skips parsing a body that cannot hold a NUL (most API calls); a NUL
+    escaped in a key, or a body in UTF-16 (0 bytes everywhere), is still parsed and
+    refused, and the six characters "\\u0000" typed as text are not a NUL."""
+    tapd = bearer(tenant_token(client, regency, "tapd@example.go.id"))
+    url = f"/t/{regency}/api/v1/ebudgeting/catalogue"
+    proposal = {
+        "year": 2026,
+        "kind": "ssh",
+        "name": "Kertas",
+        "specification": "A4",
+        "unit": "rim",
+        "max_price": "50000",
+        "account_codes": ["5.1.02.01.01.0024"],
+    }
+    json_headers = {**tapd, "Content-Type": "application/json"}
+    for body in (
+        json.dumps({**proposal, "na\x00me": "x"}).encode(),
+        json.dumps({**proposal, "name": "Kertas\x00"}).encode("utf-16"),
+    ):
+        refused = client.post(url, data=body, headers=json_headers)
+        _clear_4xx(refused)
+        assert "NUL" in refused.get_json()["error"]["message"], body[:40]
+    typed = client.post(url, json={**proposal, "name": "Kertas \\u0000"}, headers=tapd)
+    assert "NUL" not in typed.get_data(as_text=True), typed.get_json()
 
 
 def test_nul_bytes_in_a_form_are_refused_on_a_page(app, regency):
