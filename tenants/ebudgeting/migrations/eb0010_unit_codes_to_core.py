@@ -47,8 +47,19 @@ def downgrade() -> None:
         sa.UniqueConstraint("skpd_code", name=op.f("uq_eb_unit_codes_skpd_code")),
     )
     # Only OPDs had a code in e-Budgeting; the core keeps its column (and sub-units').
-    op.execute(
-        "INSERT INTO eb_unit_codes (org_unit_id, skpd_code, updated_by) "
-        "SELECT id, sipd_code, 'migration eb0010' FROM org_units "
-        "WHERE parent_id IS NULL AND sipd_code IS NOT NULL"
-    )
+    # Read, then written row by row: Citus (schema-based sharding) failed to deparse
+    # this INSERT ... SELECT into the table just created ("syntax error at or near NOT").
+    conn = op.get_bind()
+    codes = conn.execute(
+        sa.text(
+            "SELECT id, sipd_code FROM org_units WHERE parent_id IS NULL AND sipd_code IS NOT NULL"
+        )
+    ).all()
+    if codes:
+        conn.execute(
+            sa.text(
+                "INSERT INTO eb_unit_codes (org_unit_id, skpd_code, updated_by)"
+                " VALUES (:id, :code, 'migration eb0010')"
+            ),
+            [{"id": unit_id, "code": code} for unit_id, code in codes],
+        )
