@@ -300,6 +300,7 @@ def update_unit(
 
 
 def _descendant_ids(session: Session, unit_id: int) -> set[int]:
+    """Every unit below ``unit_id`` (a walk of the tree read once; cycles cannot loop)."""
     children: dict[int, list[int]] = {}
     for child, parent in session.execute(
         select(OrgUnit.id, OrgUnit.parent_id).where(OrgUnit.parent_id.is_not(None))
@@ -307,12 +308,12 @@ def _descendant_ids(session: Session, unit_id: int) -> set[int]:
         if parent is not None:
             children.setdefault(parent, []).append(child)
     found: set[int] = set()
-    todo = [unit_id]
-    while todo:
-        for child in children.get(todo.pop(), []):
+    frontier = [unit_id]
+    while frontier:
+        for child in children.get(frontier.pop(), []):
             if child not in found:
                 found.add(child)
-                todo.append(child)
+                frontier.append(child)
     return found
 
 
