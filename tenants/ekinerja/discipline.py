@@ -30,7 +30,6 @@ from sqlalchemy import (
     and_,
     cast,
     column,
-    extract,
     func,
     literal,
     or_,
@@ -371,16 +370,14 @@ def _counts(
         .where(excused_days.c.staff_id == record.c.staff_id, excused_days.c.day == record.c.day)
         .exists()
     )
-    year = extract("year", record.c.day)
-    month = extract("month", record.c.day)
+    # Grouped by day, not by month: EXTRACT on half a million rows costs more than
+    # summing a few thousand (unit, day) rows here.
     rows = session.execute(
         select(
             units.c.unit_id,
-            year,
-            month,
+            record.c.day,
             func.count().filter(present),
             func.count().filter(and_(present, record.c.check_in > start)),
-            func.count().filter(and_(present, record.c.day < today)),
         )
         .select_from(record)
         .join(staff, and_(staff.c.id == record.c.staff_id, staff.c.is_active.is_(True)))
@@ -390,12 +387,15 @@ def _counts(
             and_(shift_days.c.staff_id == record.c.staff_id, shift_days.c.day == record.c.day),
         )
         .where(record.c.day.between(first, last), start < NEVER, ~excused_day)
-        .group_by(units.c.unit_id, year, month)
+        .group_by(units.c.unit_id, record.c.day)
     )
-    counted = {
-        (unit_id, int(y), int(m)): (present_days, late_days, present_before)
-        for unit_id, y, m, present_days, late_days, present_before in rows
-    }
+    counted: dict[tuple[int, int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for unit_id, day, present_days, late_days in rows:
+        entry = counted[(unit_id, day.year, day.month)]
+        entry[0] += present_days
+        entry[1] += late_days
+        if day < today:
+            entry[2] += present_days
     return {
         key: (present_days, late_days, owed[key] - present_before)
         for key in counted.keys() | owed.keys()
