@@ -17,6 +17,8 @@ In the same run, pgbench (from the PostgreSQL client package) measures the singl
 INSERT rate of the same PostgreSQL server: ``INSERT INTO bench_insert`` of a
 timestamp and a random number, ``--clients`` connections, ``--pgbench-seconds``
 seconds, in the bench's own throwaway database. That is the physical ceiling here.
+The machine's CPU per INSERT meanwhile, against PostgreSQL's own CPU per check-in,
+bounds the share from above: what it would be if the app server cost nothing.
 
 Goals (issue 13): >= 500 check-ins/s, p99 < 150 ms, >= 0.25 of the pgbench rate.
 """
@@ -35,6 +37,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -382,11 +385,21 @@ class CpuMeter:
         }
 
 
-def pgbench_rate(database_url: str, clients: int, seconds: int) -> tuple[float | None, str]:
-    """Single-row INSERTs per second on the same server, or None and why not."""
+@dataclass(frozen=True)
+class Pgbench:
+    """pgbench's single-row INSERTs: the rate, and the whole machine's CPU per INSERT
+    meanwhile (PostgreSQL and pgbench together, so an upper bound of PostgreSQL's own)."""
+
+    rate: float
+    cpu_per_insert: float
+    how: str
+
+
+def pgbench_rate(database_url: str, clients: int, seconds: int) -> Pgbench | str:
+    """Single-row INSERTs per second on the same server, or why there is no figure."""
     binary = shutil.which("pgbench")
     if binary is None:
-        return None, "pgbench is not installed (it comes with the PostgreSQL client package)"
+        return "pgbench is not installed (it comes with the PostgreSQL client package)"
     url = re.sub(r"^postgresql\+psycopg://", "postgresql://", database_url)
     subprocess.run(
         [
@@ -402,6 +415,7 @@ def pgbench_rate(database_url: str, clients: int, seconds: int) -> tuple[float |
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as handle:
         handle.write("INSERT INTO bench_insert (at, x) VALUES (now(), random());\n")
     script = Path(handle.name)
+    busy_before, _total = machine_busy()
     try:
         done = subprocess.run(
             [
@@ -423,10 +437,16 @@ def pgbench_rate(database_url: str, clients: int, seconds: int) -> tuple[float |
         )
     finally:
         script.unlink(missing_ok=True)
+    busy_after, _total = machine_busy()
     found = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", done.stdout)
-    if found is None:
-        return None, f"pgbench failed: {(done.stderr or done.stdout).strip()[-300:]}"
-    return float(found.group(1)), f"pgbench -c {clients} -j 2 -T {seconds}"
+    inserts = re.search(r"number of transactions actually processed: ([0-9]+)", done.stdout)
+    if found is None or inserts is None or not int(inserts.group(1)):
+        return f"pgbench failed: {(done.stderr or done.stdout).strip()[-300:]}"
+    return Pgbench(
+        rate=float(found.group(1)),
+        cpu_per_insert=(busy_after - busy_before) / int(inserts.group(1)),
+        how=f"pgbench -c {clients} -j 2 -T {seconds}",
+    )
 
 
 def synchronous_commit(database_url: str) -> str:
@@ -569,12 +589,12 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
-        rate_db, how = pgbench_rate(settings.DATABASE_URL, args.clients, args.pgbench_seconds)
-    report(load, args.seconds, cpu, rate_db, how)
+        pgbench = pgbench_rate(settings.DATABASE_URL, args.clients, args.pgbench_seconds)
+    report(load, args.seconds, cpu, pgbench)
 
 
 def report(
-    load: LoadGenerator, elapsed: float, cpu: dict[str, float], rate_db: float | None, how: str
+    load: LoadGenerator, elapsed: float, cpu: dict[str, float], pgbench: Pgbench | str
 ) -> None:
     latencies, failures, reopened = load.latencies, load.failures, load.reopened
     done = len(latencies)
@@ -601,14 +621,27 @@ def report(
         f"CPUs busy, {max(others, 0.0) / elapsed:.2f} CPUs on other work; load average "
         f"{cpu['load_begin']:.2f} at the start, {cpu['load_end']:.2f} at the end"
     )
-    if rate_db is None:
-        print(f"pgbench: {how}")
+    if isinstance(pgbench, str):
+        print(f"pgbench: {pgbench}")
         share = None
     else:
-        share = rate / rate_db
+        share = rate / pgbench.rate
         print(
-            f"pgbench single-row INSERT: {rate_db:.0f}/s ({how}); check-ins are {share:.2f} of it"
+            f"pgbench single-row INSERT: {pgbench.rate:.0f}/s ({pgbench.how}); "
+            f"check-ins are {share:.2f} of it"
         )
+        # What PostgreSQL alone spends on a check-in (its transaction and round trips)
+        # against the whole machine's CPU per pgbench INSERT: the share the check-ins
+        # could reach if the app server and the load generator cost nothing.
+        postgres = cpu["postgres"] / max(done, 1)
+        if postgres > 0:
+            print(
+                f"PostgreSQL's own CPU per check-in is {postgres * 1e6:,.0f} us, "
+                f"{postgres / pgbench.cpu_per_insert:.1f}x the machine's CPU per pgbench "
+                f"INSERT ({pgbench.cpu_per_insert * 1e6:,.0f} us, pgbench's own included): "
+                f"with a free app server the share could reach at most "
+                f"{pgbench.cpu_per_insert / postgres:.2f}"
+            )
     met = rate >= GOAL_RATE and p99 < GOAL_P99_MS and share is not None and share >= GOAL_SHARE
     print(f"RESULT: {verdict(met)}")
 
