@@ -416,6 +416,8 @@ def record_punch(
     shift, the offices), and one statement that inserts the punch and brings its
     day record up to date.
     """
+    if source not in SOURCES:  # set by the code that calls, never typed by a person
+        raise ValueError(f"unknown punch source {source!r}; one of {SOURCES}")
     if punch.kind not in ("in", "out"):
         raise InvalidInput(M("a punch is a check-in or a check-out"), {"kind": "in or out"})
     key = punch.idempotency_key.strip()

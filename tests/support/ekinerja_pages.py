@@ -101,7 +101,7 @@ def build(session: Any) -> dict[str, int]:
                 session,
                 worker.id,
                 attendance.PunchIn(kind=kind, idempotency_key=f"t-{day}-{kind}"),
-                source="fingerprint",
+                source="machine",
                 now=moment,
             )
     me = Actor("pegawai", GRANTS["staff"], worker.id, frozenset())

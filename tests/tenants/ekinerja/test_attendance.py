@@ -118,6 +118,9 @@ def test_locking_someone_who_is_not_there(tree, tenant_db):
             attendance.record_punch(
                 s, ids["bidang"], _punch("x", DINAS), source="mobile", person=locked
             )
+        # Nor under a source the day records and the recap do not know.
+        with pytest.raises(ValueError, match="unknown punch source 'fingerprint'"):
+            attendance.record_punch(s, ids["seksi"], _punch("y", DINAS), source="fingerprint")
 
 
 def test_a_checkin_through_the_api_is_the_callers_own(client, provision, tree, tenant_db):
