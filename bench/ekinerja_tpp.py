@@ -4,8 +4,9 @@ Set-up (not timed): one regency with e-Kinerja, 50 units, 5,000 active staff
 over position classes 5-12, March 2026's day records for every working day with
 realistic lateness (most on time, some 1-30, 31-60, 61-90 and over 90 minutes
 late, some leaving early, some missing a check-out, about 2 % of days absent),
-an approved absence for every 40th person, five approved work logs per person,
-and an SKP predicate per person, written in bulk.
+an approved absence for every 40th person, a disciplinary sanction running in March
+for every 50th (every 100th LHKPN), five approved work logs per person, and an SKP
+predicate per person, written in bulk.
 
 Timed: :func:`tenants.ekinerja.runs.compute_month` for March, the whole run as
 the job does it (read the facts, compute 5,000 statements with every line,
@@ -55,7 +56,7 @@ from tenants.ekinerja.models import (
     WorkLog,
 )
 from tenants.ekinerja.rules import PREDICATES, TppRules
-from tenants.ekinerja.tppmodels import Skp, SkpSyncRun
+from tenants.ekinerja.tppmodels import Sanction, Skp, SkpSyncRun
 
 BENCH_APPS = (*APPS, "tenants.ekinerja.manifest:manifest")
 SLUG = "bench-ekinerja"
@@ -152,6 +153,22 @@ def build_regency(session, staff: int, units: int) -> int:  # type: ignore[no-un
                 "status": "approved",
             }
             for sid in staff_ids[::40]
+        ],
+    )
+    session.execute(
+        insert(Sanction),
+        [
+            {
+                "staff_id": sid,
+                "org_unit_id": staff_rows[i * 50]["unit_id"],
+                "kind": "lhkpn" if i % 2 else "pemotongan_tunjangan",
+                "decree_number": f"800/{i}/BKPSDM/{YEAR}",
+                "decree_date": date(YEAR, 1, 15),
+                "first_month": date(YEAR, 2, 1),
+                "months": 6,
+                "recorded_by": "bench",
+            }
+            for i, sid in enumerate(staff_ids[::50])
         ],
     )
     unit_of = {sid: staff_rows[i]["unit_id"] for i, sid in enumerate(staff_ids)}
