@@ -15,7 +15,7 @@ from smartcity.tenancy.names import role_name, schema_name
 from smartcity.tenantcore.models import AuditEntry, Staff
 from sqlalchemy import func, inspect, select, text
 
-from tenants.ekinerja import rulesets, runs, sanctions
+from tenants.ekinerja import rulesets, runs, sanctions, whatif
 from tenants.ekinerja.access import system_actor
 from tenants.ekinerja.models import TppMonth, TppStatement
 from tenants.ekinerja.rules import TppRules
@@ -585,3 +585,38 @@ def test_the_sanctions_migration_goes_down_and_up(
         )
         run = s.scalars(select(TppMonth)).one()
         assert run.locked_at is None and run.computed_at < datetime.now(UTC)
+
+
+def test_the_what_if_prices_the_months_sanctions_under_the_drafts_percentages(
+    kab: Any, tenant_db: Any
+) -> None:
+    """The draft doubles the moderate sanction: the worker would lose what the other cuts
+    left (the cap keeps the net at zero or above), and the what-if says how much more."""
+    slug, ids, _t = kab
+    actor = system_actor("tests")
+    with tenant_db(slug) as s:
+        sanctions.record(
+            s,
+            actor,
+            staff_id=ids["worker"],
+            kind="pemotongan_tunjangan",
+            decree_number="SK/2",
+            decree_date="2026-02-20",
+            first_month="2026-03",
+            months=1,
+            today=TODAY,
+        )
+        draft = rulesets.add(
+            s,
+            actor,
+            name="Rancangan",
+            effective_from=date(2026, 5, 1),
+            status="draft",
+            rules=TppRules().model_dump(mode="json")
+            | {"sanction_percent": {"pemotongan_tunjangan": "50"}},
+        )
+        result = whatif.run(s, actor, draft.id, 2026, 3, today=date(2026, 3, 1))
+    # No day to cut yet and no approved minutes: the performance part (60 %) is cut whole,
+    # leaving the discipline part (1,400,000) for sanctions: 875,000 now, 1,400,000 capped.
+    assert result.current.deduction - result.draft.deduction == -(1_400_000 - BASE_8 // 4)
+    assert result.difference == -(1_400_000 - BASE_8 // 4)
