@@ -471,16 +471,12 @@ def long_running_commands(port: int) -> dict[str, list[str]]:
     return {
         "web": [
             tool("gunicorn"),
+            # workers, threads, keep-alive and the redacting access log, as in production
+            "--config",
+            "python:smartcity.gunicorn_config",
             "--bind",
             # all interfaces, so a phone on the same network can try the mobile pages
             f"0.0.0.0:{port}",
-            "--workers",
-            "2",
-            "--access-logfile",
-            "-",
-            # one-time tokens (invitation, reset, support hand-over) stay out of the log
-            "--logger-class",
-            "smartcity.gunicorn_logging.RedactingLogger",
             "smartcity.wsgi:app",
         ],
         "worker": [

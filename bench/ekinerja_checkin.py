@@ -1,6 +1,8 @@
 """The morning peak of e-Kinerja: check-ins through the real API from many regencies at once.
 
-The real app runs under gunicorn (``--workers``, sync); ``--regencies`` regencies with
+The real app runs under gunicorn with the deployment's settings
+(``smartcity.gunicorn_config``: threaded workers, keep-alive), sized by
+``--workers`` and ``--threads``, without the access log; ``--regencies`` regencies with
 e-Kinerja each get one office (a 150 m geofence) and ``--staff`` staff members, each
 with a user, an account link and a bearer token (minted with the platform's own
 ``issue_token`` for the set-up; the API still verifies every one). Then ``--clients``
@@ -449,10 +451,14 @@ def start_server(args: argparse.Namespace, settings: Any, port: int) -> subproce
         "SMARTCITY_DB_POOL_SIZE": str(max(2, args.threads)),
         "SMARTCITY_DB_PREPARED_MAX": str(args.prepared_max),
         "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)]),
+        "WEB_ACCESS_LOG": "",  # the app's own cost; a log line is the log shipper's concern
     }
     return subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
+            # The deployment's own settings (keep-alive...), then the bench's sizes.
+            "--config",
+            "python:smartcity.gunicorn_config",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
@@ -525,7 +531,8 @@ def main() -> None:
         f"apps: the test apps and e-Kinerja; "
         f"{args.regencies} regencies x {args.staff} staff, {args.clients} keep-alive "
         f"connections from one client thread, gunicorn {args.workers} {args.worker_class} "
-        f"workers x {args.threads} threads (DB_PREPARED_MAX {args.prepared_max}), "
+        f"workers x {args.threads} threads (smartcity.gunicorn_config, no access log; "
+        f"DB_PREPARED_MAX {args.prepared_max}), "
         f"{args.seconds:.0f} s of check-ins; "
         f"CPUs on this machine: {os.cpu_count()}; load average at the start: "
         + ", ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -2,7 +2,8 @@
 
 The same set-up as ``ekinerja_checkin.py`` (regencies with one office and staff with
 bearer tokens), then ``--punches`` check-ins through the real app in this process
-(Flask's test client: the whole request path, token auth to commit, without HTTP
+(the WSGI app called with the environ a server builds, or with ``--client test``
+Flask's test client: the whole request path, token auth to commit, without HTTP
 and gunicorn). Prints the mean and median time per check-in, what psycopg sent
 per check-in by statement kind, and with ``--profile`` the top of a cProfile
 sorted by cumulative time.
@@ -46,31 +47,47 @@ def main() -> None:
         help="profile this process's CPU time (time.process_time), not the wall clock",
     )
     parser.add_argument("--show", action="store_true", help="print one check-in's SQL")
+    parser.add_argument(
+        "--client",
+        choices=("wsgi", "test"),
+        default="wsgi",
+        help="call the WSGI app as a server would (default), or through Flask's test client",
+    )
     args = parser.parse_args()
     with bench_database(APPS=(*APPS, EKINERJA), DB_POOL_SIZE=2) as settings:
         app = create_bench_app(settings)
         people = set_up(app, settings, args.regencies, args.staff)
+        use_wsgi = args.client == "wsgi"
         client = app.test_client()
 
         def one(i: int) -> int:
             slug, token = people[i % len(people)]
-            response = client.post(
-                f"/t/{slug}/api/v1/ekinerja/punches",
-                data=json.dumps(
-                    {
-                        "kind": ("in", "out")[(i // len(people)) % 2],
-                        "idempotency_key": uuid.uuid4().hex,
-                        "latitude": OFFICE[0] + 0.0001,
-                        "longitude": OFFICE[1] - 0.0001,
-                        "accuracy_m": 12,
-                        "device_id": "bench",
-                    }
-                ),
-                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-            )
-            if response.status_code not in (200, 201):
-                raise SystemExit(f"check-in answered {response.status_code}: {response.data!r}")
-            return response.status_code
+            body = json.dumps(
+                {
+                    "kind": ("in", "out")[(i // len(people)) % 2],
+                    "idempotency_key": uuid.uuid4().hex,
+                    "latitude": OFFICE[0] + 0.0001,
+                    "longitude": OFFICE[1] - 0.0001,
+                    "accuracy_m": 12,
+                    "device_id": "bench",
+                }
+            ).encode()
+            path = f"/t/{slug}/api/v1/ekinerja/punches"
+            if use_wsgi:
+                status = call_wsgi(app, path, body, token)
+            else:
+                response = client.post(
+                    path,
+                    data=body,
+                    headers={
+                        "Authorization": f"Bearer {token}",
+                        "Content-Type": "application/json",
+                    },
+                )
+                status = response.status_code
+            if status not in (200, 201):
+                raise SystemExit(f"check-in answered {status}")
+            return status
 
         for i in range(len(people)):  # warm: imports, pools, caches
             one(i)
@@ -86,8 +103,9 @@ def main() -> None:
         p50, p99 = percentile(times, 50) * 1000, percentile(times, 99) * 1000
         print(
             f"{args.punches} check-ins in-process: mean {mean:.1f} ms, p50 {p50:.1f} ms, "
-            f"p99 {p99:.1f} ms; this process's CPU {cpu:.0f} us per check-in (the test "
-            "client's included; the rest is PostgreSQL and waiting)"
+            f"p99 {p99:.1f} ms; this process's CPU {cpu:.0f} us per check-in ("
+            + ("the test client's included; " if not use_wsgi else "")
+            + "the rest is PostgreSQL and waiting)"
         )
         total = sum(sent.values())
         print(f"round trips per check-in: {total / args.punches:g}")
@@ -121,6 +139,46 @@ def each_statement(before: Callable[[str], None], after: Callable[[str], None]) 
         yield
     finally:
         psycopg.Cursor.execute = original  # type: ignore[method-assign]
+
+
+def call_wsgi(app: Any, path: str, body: bytes, token: str) -> int:
+    """One POST straight into the WSGI app, with the environ a server builds: the
+    figures are then the app's own, without the test client's request building."""
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
+        "HTTP_HOST": "localhost",
+        "HTTP_AUTHORIZATION": f"Bearer {token}",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    status: list[str] = []
+
+    def start_response(line: str, _headers: object, _exc: object = None) -> None:
+        status.append(line)
+
+    answer = app(environ, start_response)
+    try:
+        for _chunk in answer:
+            pass
+    finally:
+        close = getattr(answer, "close", None)
+        if close is not None:
+            close()
+    return int(status[0].split(" ", 1)[0])
 
 
 def show_statements(run: Callable[[], object]) -> None:

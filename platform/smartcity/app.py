@@ -6,10 +6,11 @@ import logging
 import secrets
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import (
     Flask,
+    Request,
     Response,
     current_app,
     g,
@@ -20,7 +21,7 @@ from flask import (
     session,
     url_for,
 )
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import NullSession, SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -410,6 +411,16 @@ def _template_context() -> dict[str, Any]:
     }
 
 
+class NoApiSession(NullSession):
+    """The session of an API request: empty, and any write a programming error that
+    says so (Flask's own ``NullSession`` would blame a missing secret key)."""
+
+    def _fail(self, *args: object, **kwargs: object) -> NoReturn:
+        raise RuntimeError("API requests keep no session: authenticate each call with a token")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail
+
+
 class TenantCookieSessions(SecureCookieSessionInterface):
     """One session cookie per tenant (and one for the console) on the platform host.
 
@@ -424,7 +435,18 @@ class TenantCookieSessions(SecureCookieSessionInterface):
     is not a security boundary within one origin (same-origin scripts can still
     fetch the other pages), which is why the README recommends a host per regency
     in production; there the host is the tenant and the cookie keeps ``Path=/``.
+
+    The API keeps no session (a bearer token per call, see ``api.auth``): its
+    requests get a :class:`NoApiSession`, so a cookie sent along is never read nor
+    answered with another, and each call skips the cookie's signing work.
     """
+
+    null_session_class = NoApiSession
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith(API_PREFIXES):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
     def get_cookie_name(self, app: Flask) -> str:
         ref = request.environ.get(ENVIRON_KEY)

@@ -17,7 +17,7 @@ from smartcity.toolkit import DbId, access
 
 from . import rulesets, setup, worklogs
 from .access import REGENCY, SELF, UNIT
-from .api import EknIdOut, EknOfficeIn, _actor, _json, _month, _today, spec
+from .api import EknHoursIn, EknIdOut, EknOfficeIn, _actor, _json, _month, _today, spec
 from .models import Duty, Office, RuleSet, ScheduleRule, ShiftAssignment
 
 
@@ -235,6 +235,20 @@ def office_delete(office_id: int) -> tuple[Response, int]:
 def hours_list() -> tuple[Response, int]:
     rows = setup.hours_for(g.db, _actor())
     return _json(EknHoursList(hours=[hours_out(r) for r, _u in rows]))
+
+
+@spec.route(
+    "PUT",
+    "/hours/<id:rule_id>",
+    "Change office hours: their unit, name, days, times and dates (the whole rule)",
+    access=access.permission(UNIT),
+    body=EknHoursIn,
+    response=EknHoursOut,
+    errors=(403, 404, 409, 422),
+)
+def hours_update(body: EknHoursIn, rule_id: int) -> tuple[Response, int]:
+    rule = setup.update_schedule_rule(g.db, _actor(), rule_id, **body.model_dump())
+    return _json(hours_out(rule))
 
 
 @spec.route(

@@ -540,17 +540,13 @@ def dashboard() -> str:
     """The regency's discipline: each unit's lateness rate this month, and the trend."""
     year, month = _month()
     today = _today()
-    rates = discipline.unit_rates(g.db, year, month, today)
-    trend = []
-    for y, m in discipline.months_back(year, month, 6):
-        if date(y, m, 1) > today:
-            continue
-        rate = (
-            discipline.regency_rate(rates)
-            if (y, m) == (year, month)
-            else discipline.regency_rate(discipline.unit_rates(g.db, y, m, today))
-        )
-        trend.append((_day(date(y, m, 1), "MMM y"), rate))
+    # The six months in one statement: counted in PostgreSQL, not read into Python.
+    shown = [(y, m) for y, m in discipline.months_back(year, month, 6) if date(y, m, 1) <= today]
+    by_month = discipline.unit_rates_by_month(g.db, [*shown, (year, month)], today)
+    rates = by_month[(year, month)]
+    trend = [
+        (_day(date(y, m, 1), "MMM y"), discipline.regency_rate(by_month[(y, m)])) for y, m in shown
+    ]
     measured = [r for r in rates if r.rate is not None]
     chart = {
         "labels": [r.unit.name for r in measured],

@@ -45,6 +45,7 @@ from smartcity.toolkit import (
     translate,
 )
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from . import rulesets, setup, worklogs
@@ -53,7 +54,7 @@ from .access import REGENCY, UNIT, Actor
 from .attendance import zone
 from .blueprint import _actor, blueprint
 from .messages import M, _
-from .models import Office, RuleSet
+from .models import Office, RuleSet, ScheduleRule
 from .pages import _kind as kind_label
 from .periods import next_month
 from .rules import (
@@ -429,29 +430,85 @@ def setup_hours() -> tuple[str, int]:
     return _hours_page(_actor())
 
 
+def _hours_form() -> dict[str, Any]:
+    """The office-hours form as the service takes it: times typed ``07.30`` (or ``07:30``),
+    dates as the date picker sends them; refused here if not even that."""
+    raw_unit = _text("org_unit_id").strip()
+    days = request.form.getlist("weekdays")[:7]
+    return {
+        "org_unit_id": None if raw_unit in ("", "regency") else _whole("org_unit_id"),
+        "name": _text("name"),
+        "weekdays": [int(v) for v in days if v in WEEKDAY_VALUES],
+        "start": _clock("start"),
+        "end": _clock("end"),
+        "valid_from": _day("valid_from", required=False),
+        "valid_to": _day("valid_to", required=False),
+    }
+
+
 @blueprint.post("/setup/hours")
 @access.requires(UNIT)
 def setup_hours_add() -> Response | tuple[str, int]:
     actor = _actor()
-    raw_unit = _text("org_unit_id").strip()
     try:
-        days = request.form.getlist("weekdays")[:7]
-        weekdays = [int(v) for v in days if v in WEEKDAY_VALUES]
-        rule = setup.add_schedule_rule(
-            g.db,
-            actor,
-            org_unit_id=None if raw_unit in ("", "regency") else _whole("org_unit_id"),
-            name=_text("name"),
-            weekdays=weekdays,
-            start=_clock("start"),
-            end=_clock("end"),
-            valid_from=_day("valid_from", required=False),
-            valid_to=_day("valid_to", required=False),
-        )
+        rule = setup.add_schedule_rule(g.db, actor, **_hours_form())
     except ServiceError as error:
         g.db.rollback()
         return _hours_page(actor, errors=_errors(error), values=request.form, status=_status(error))
     flash(_("The office hours %(name)s are added.", name=rule.name), "success")
+    return redirect(url_for(".setup_hours"), 303)
+
+
+def _hours_edit_page(
+    actor: Actor,
+    rule: ScheduleRule,
+    *,
+    errors: Mapping[str, str] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    values: Any = (
+        request.form
+        if errors
+        else MultiDict(
+            [
+                ("org_unit_id", "regency" if rule.org_unit_id is None else str(rule.org_unit_id)),
+                ("name", rule.name),
+                ("start", rule.start_time.strftime("%H.%M")),
+                ("end", rule.end_time.strftime("%H.%M")),
+                ("valid_from", rule.valid_from.isoformat() if rule.valid_from else ""),
+                ("valid_to", rule.valid_to.isoformat() if rule.valid_to else ""),
+                *(("weekdays", str(d)) for d in rule.weekdays),
+            ]
+        )
+    )
+    page = render_template(
+        "ekinerja/setup_hours_edit.html",
+        rule=rule,
+        units=_managed_units(actor),
+        regency=actor.can(REGENCY),
+        weekdays=_weekdays(),
+        errors=errors or {},
+        values=values,
+        **_helpers(),
+    )
+    return page, status
+
+
+@blueprint.route("/setup/hours/<id:rule_id>", methods=["GET", "POST"])
+@access.requires(UNIT)
+def setup_hours_edit(rule_id: int) -> Response | tuple[str, int]:
+    """Change office hours in place: their unit, name, days, times and dates."""
+    actor = _actor()
+    rule = setup.schedule_rule_of(g.db, actor, rule_id)
+    if request.method == "GET":
+        return _hours_edit_page(actor, rule)
+    try:
+        rule = setup.update_schedule_rule(g.db, actor, rule_id, **_hours_form())
+    except ServiceError as error:
+        g.db.rollback()
+        rule = setup.schedule_rule_of(g.db, actor, rule_id)
+        return _hours_edit_page(actor, rule, errors=_errors(error), status=_status(error))
+    flash(_("The office hours %(name)s are saved.", name=rule.name), "success")
     return redirect(url_for(".setup_hours"), 303)
 
 

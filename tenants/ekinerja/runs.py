@@ -83,15 +83,68 @@ def _chains(session: Session) -> Callable[[int], list[int]]:
     return chain
 
 
+class ExpectedHours:
+    """The hours expected of each person on each day between two dates, as aware times in
+    the regency's zone: their shift that day, else their unit chain's office hours on the
+    working calendar (worked out once per unit and day, not once per person and day).
+    The run, the pages and the dashboard all read expected hours through this."""
+
+    def __init__(
+        self, session: Session, first: date, last: date, staff_ids: list[int] | None = None
+    ) -> None:
+        self.calendar = working_calendar(session, first, last)
+        self.rules = _schedule_rules(session)
+        self.chain = _chains(session)
+        self.tz = zone(session)
+        shifts_q = select(ShiftAssignment).where(ShiftAssignment.day.between(first, last))
+        if staff_ids is not None:
+            shifts_q = shifts_q.where(ShiftAssignment.staff_id.in_(staff_ids))
+        #: Each person's shifts, by (staff id, day).
+        self.shifts: dict[tuple[int, date], schedule.Shift] = {
+            (s.staff_id, s.day): schedule.Shift(s.day, s.start_time, s.end_time)
+            for s in session.scalars(shifts_q)
+        }
+        self._by_unit: dict[tuple[int, date], schedule.Expected | None] = {}
+
+    def _resolve(
+        self, unit_id: int, day: date, shift: schedule.Shift | None
+    ) -> schedule.Expected | None:
+        expected = schedule.expected_hours(
+            day,
+            unit_chain=self.chain(unit_id),
+            rules=self.rules,
+            calendar=self.calendar,
+            shift=shift,
+        )
+        if expected is None:
+            return None
+        # Expected hours are local wall-clock times: compare them in the regency's zone.
+        return schedule.Expected(
+            expected.start.replace(tzinfo=self.tz),
+            expected.end.replace(tzinfo=self.tz),
+            expected.source,
+        )
+
+    def of_unit(self, unit_id: int, day: date) -> schedule.Expected | None:
+        """The unit's hours on ``day`` (None: a day off), for anyone without a shift."""
+        key = (unit_id, day)
+        if key not in self._by_unit:
+            self._by_unit[key] = self._resolve(unit_id, day, None)
+        return self._by_unit[key]
+
+    def __call__(self, staff_id: int, unit_id: int, day: date) -> schedule.Expected | None:
+        shift = self.shifts.get((staff_id, day))
+        if shift is None:
+            return self.of_unit(unit_id, day)
+        return self._resolve(unit_id, day, shift)
+
+
 def facts_for_month(
     session: Session, year: int, month: int, as_of: date, staff_ids: list[int] | None = None
 ) -> dict[int, list[tpp.DayFact]]:
     """Every day fact of the month up to ``as_of``, per person."""
     first, last = date(year, month, 1), min(month_end(year, month), as_of)
-    calendar = working_calendar(session, first, last)
-    rules = _schedule_rules(session)
-    chain = _chains(session)
-    tz = zone(session)
+    expected_for = ExpectedHours(session, first, last, staff_ids)
     people_q = select(Staff.id, Staff.unit_id).where(Staff.is_active.is_(True))
     if staff_ids is not None:
         people_q = people_q.where(Staff.id.in_(staff_ids))
@@ -105,21 +158,15 @@ def facts_for_month(
         AttendanceDay.check_in,
         AttendanceDay.check_out,
     ).where(AttendanceDay.day.between(first, last))
-    shifts_q = select(ShiftAssignment).where(ShiftAssignment.day.between(first, last))
     absences_q = select(Absence).where(
         Absence.status == "approved", Absence.start_day <= last, Absence.end_day >= first
     )
     if staff_ids is not None:
         days_q = days_q.where(AttendanceDay.staff_id.in_(staff_ids))
-        shifts_q = shifts_q.where(ShiftAssignment.staff_id.in_(staff_ids))
         absences_q = absences_q.where(Absence.staff_id.in_(staff_ids))
     days: dict[tuple[int, date], tuple[int, datetime | None, datetime | None]] = {
         (staff_id, day): (record_id, check_in, check_out)
         for staff_id, day, record_id, check_in, check_out in session.execute(days_q)
-    }
-    shifts: dict[tuple[int, date], schedule.Shift] = {
-        (s.staff_id, s.day): schedule.Shift(s.day, s.start_time, s.end_time)
-        for s in session.scalars(shifts_q)
     }
     absences: dict[int, list[Absence]] = defaultdict(list)
     for a in session.scalars(absences_q):
@@ -128,26 +175,6 @@ def facts_for_month(
     span = (
         [first + timedelta(days=i) for i in range((last - first).days + 1)] if last >= first else []
     )
-    # Expected hours depend on the unit chain and the day alone (unless on a shift):
-    # computed once per unit and day, not once per person and day.
-    hours: dict[tuple[int, date], schedule.Expected | None] = {}
-
-    def expected_for(staff_id: int, unit_id: int, day: date) -> schedule.Expected | None:
-        shift = shifts.get((staff_id, day))
-        if shift is None and (unit_id, day) in hours:
-            return hours[(unit_id, day)]
-        expected = schedule.expected_hours(
-            day, unit_chain=chain(unit_id), rules=rules, calendar=calendar, shift=shift
-        )
-        if expected is not None:
-            # Expected hours are local wall-clock times: compare them in the regency's zone.
-            expected = schedule.Expected(
-                expected.start.replace(tzinfo=tz), expected.end.replace(tzinfo=tz), expected.source
-            )
-        if shift is None:
-            hours[(unit_id, day)] = expected
-        return expected
-
     for staff_id, unit_id in people:
         covered = approved_days(absences.get(staff_id, []))
         person_facts = []

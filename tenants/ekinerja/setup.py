@@ -162,6 +162,35 @@ def remove_office(session: Session, actor: Actor, office_id: int) -> None:
     )
 
 
+def _hours_owner(session: Session, actor: Actor, org_unit_id: int | None) -> None:
+    """The regency's own hours (no unit) need BKPSDM; a unit's, one who manages it."""
+    if org_unit_id is None:
+        actor.require(REGENCY)
+    else:
+        require_unit(session, actor, org_unit_id)
+
+
+def _hours_problems(
+    name: str,
+    *,
+    weekdays: list[int],
+    start: time,
+    end: time,
+    valid_from: date | None,
+    valid_to: date | None,
+) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if not weekdays or not set(weekdays) <= set(range(7)):
+        problems["weekdays"] = M("days from 0 (Monday) to 6 (Sunday)")
+    if end <= start:
+        problems["end"] = M("after the start")
+    if valid_from and valid_to and valid_to < valid_from:
+        problems["valid_to"] = M("on or after the first day")
+    if not name.strip() or len(name) > 200:
+        problems["name"] = M("1 to %(count)s characters", count=200)
+    return problems
+
+
 def add_schedule_rule(
     session: Session,
     actor: Actor,
@@ -175,19 +204,10 @@ def add_schedule_rule(
     valid_to: date | None,
 ) -> ScheduleRule:
     """Office hours; the regency's own (no unit), Ramadan hours for instance, need BKPSDM."""
-    if org_unit_id is None:
-        actor.require(REGENCY)
-    else:
-        require_unit(session, actor, org_unit_id)
-    problems: dict[str, str] = {}
-    if not weekdays or not set(weekdays) <= set(range(7)):
-        problems["weekdays"] = M("days from 0 (Monday) to 6 (Sunday)")
-    if end <= start:
-        problems["end"] = M("after the start")
-    if valid_from and valid_to and valid_to < valid_from:
-        problems["valid_to"] = M("on or after the first day")
-    if not name.strip() or len(name) > 200:
-        problems["name"] = M("1 to %(count)s characters", count=200)
+    _hours_owner(session, actor, org_unit_id)
+    problems = _hours_problems(
+        name, weekdays=weekdays, start=start, end=end, valid_from=valid_from, valid_to=valid_to
+    )
     if problems:
         raise InvalidInput(M("the office hours cannot be added"), problems)
     rule = ScheduleRule(
@@ -212,6 +232,92 @@ def add_schedule_rule(
     return rule
 
 
+def schedule_rule_of(session: Session, actor: Actor, rule_id: int) -> ScheduleRule:
+    """Office hours the actor may change: 404 if unknown, 403 if another unit's."""
+    rule = session.get(ScheduleRule, rule_id)
+    if rule is None:
+        raise NotFound(M("no office hours %(rule_id)s", rule_id=rule_id), {"rule_id": "unknown"})
+    if rule.org_unit_id is None:
+        actor.require(REGENCY)
+    else:
+        actor.require_unit(rule.org_unit_id)
+    return rule
+
+
+def _hours_summary(rule: ScheduleRule) -> dict[str, object]:
+    return {
+        "unit": rule.org_unit_id,
+        "name": rule.name,
+        "weekdays": list(rule.weekdays),
+        "start": rule.start_time.isoformat("minutes"),
+        "end": rule.end_time.isoformat("minutes"),
+        "valid_from": rule.valid_from.isoformat() if rule.valid_from else None,
+        "valid_to": rule.valid_to.isoformat() if rule.valid_to else None,
+    }
+
+
+def update_schedule_rule(
+    session: Session,
+    actor: Actor,
+    rule_id: int,
+    *,
+    org_unit_id: int | None,
+    name: str,
+    weekdays: list[int],
+    start: time,
+    end: time,
+    valid_from: date | None,
+    valid_to: date | None,
+) -> ScheduleRule:
+    """Change office hours in place (their days, times, dates, name, or the unit they are
+    for, among those one manages); the regency keeps at least one undated rule of its own.
+    The days they cover follow the new hours from the next computation on; a month
+    already locked keeps the statements it was paid on."""
+    rule = schedule_rule_of(session, actor, rule_id)
+    _hours_owner(session, actor, org_unit_id)
+    problems = _hours_problems(
+        name, weekdays=weekdays, start=start, end=end, valid_from=valid_from, valid_to=valid_to
+    )
+    if problems:
+        raise InvalidInput(M("the office hours cannot be changed"), problems)
+    regency_default = rule.org_unit_id is None and rule.valid_from is None and rule.valid_to is None
+    stays_default = org_unit_id is None and valid_from is None and valid_to is None
+    if regency_default and not stays_default and _last_regency_default(session, rule.id):
+        raise Conflict(
+            M("the regency keeps at least one rule of office hours without dates"),
+            {"valid_from" if org_unit_id is None else "org_unit_id": "last"},
+        )
+    before = _hours_summary(rule)
+    rule.org_unit_id, rule.name = org_unit_id, name.strip()
+    rule.weekdays = sorted(set(weekdays))
+    rule.start_time, rule.end_time = start, end
+    rule.valid_from, rule.valid_to = valid_from, valid_to
+    session.flush()
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ekinerja.hours_edit",
+        entity="schedule_rule",
+        entity_id=rule.id,
+        before=before,
+        after=_hours_summary(rule),
+    )
+    return rule
+
+
+def _last_regency_default(session: Session, rule_id: int) -> bool:
+    """Whether ``rule_id`` is the regency's only undated rule of its own."""
+    others = session.scalar(
+        select(ScheduleRule.id).where(
+            ScheduleRule.org_unit_id.is_(None),
+            ScheduleRule.valid_from.is_(None),
+            ScheduleRule.valid_to.is_(None),
+            ScheduleRule.id != rule_id,
+        )
+    )
+    return others is None
+
+
 def hours_for(session: Session, actor: Actor) -> list[tuple[ScheduleRule, OrgUnit | None]]:
     """The regency's own hours, then those of the units the actor manages."""
     query = (
@@ -231,27 +337,13 @@ def hours_for(session: Session, actor: Actor) -> list[tuple[ScheduleRule, OrgUni
 
 def remove_schedule_rule(session: Session, actor: Actor, rule_id: int) -> None:
     """Remove office hours; the regency keeps at least one undated rule of its own."""
-    rule = session.get(ScheduleRule, rule_id)
-    if rule is None:
-        raise NotFound(M("no office hours %(rule_id)s", rule_id=rule_id), {"rule_id": "unknown"})
-    if rule.org_unit_id is None:
-        actor.require(REGENCY)
-        if rule.valid_from is None and rule.valid_to is None:
-            others = session.scalar(
-                select(ScheduleRule.id).where(
-                    ScheduleRule.org_unit_id.is_(None),
-                    ScheduleRule.valid_from.is_(None),
-                    ScheduleRule.valid_to.is_(None),
-                    ScheduleRule.id != rule.id,
-                )
-            )
-            if others is None:
-                raise Conflict(
-                    M("the regency keeps at least one rule of office hours without dates"),
-                    {"rule_id": "last"},
-                )
-    else:
-        actor.require_unit(rule.org_unit_id)
+    rule = schedule_rule_of(session, actor, rule_id)
+    undated = rule.valid_from is None and rule.valid_to is None
+    if rule.org_unit_id is None and undated and _last_regency_default(session, rule.id):
+        raise Conflict(
+            M("the regency keeps at least one rule of office hours without dates"),
+            {"rule_id": "last"},
+        )
     name = rule.name
     session.execute(delete(ScheduleRule).where(ScheduleRule.id == rule.id))
     record_audit(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import OPERATOR_EMAIL, PASSWORD
+from tests.conftest import OPERATOR_EMAIL, PASSWORD, bearer, tenant_token
 from tests.support.web import csrf_token, sign_in
 
 
@@ -40,6 +40,27 @@ def test_a_session_cookie_is_anonymous_on_another_tenant(app, provision):
     # nor does it open the operator console
     thief.set_cookie("smartcity_platform", cookie.value)
     assert thief.get("/platform/").status_code == 302
+
+
+def test_the_api_neither_reads_nor_sets_the_session_cookie(app, provision):
+    slug = provision()
+    browser = app.test_client()
+    sign_in(browser, slug)
+    assert browser.get(f"/t/{slug}/admin/users").status_code == 200
+    # The signed-in browser's cookie goes along to the API: it counts for nothing.
+    refused = browser.get(f"/t/{slug}/api/v1/me")
+    assert refused.status_code == 401
+    assert "Set-Cookie" not in refused.headers
+    # With a token the call works, and its answer neither sets nor varies on a cookie,
+    # even when it asks for another language (pages keep that choice in the session).
+    token = tenant_token(app.test_client(), slug)
+    me = browser.get(f"/t/{slug}/api/v1/me?lang=en", headers=bearer(token))
+    assert me.status_code == 200
+    assert me.get_json()["user"]["email"] == "admin@example.go.id"
+    assert "Set-Cookie" not in me.headers
+    assert "Cookie" not in me.headers.get("Vary", "")
+    # and the browser's own session is untouched by all that
+    assert browser.get(f"/t/{slug}/admin/users").status_code == 200
 
 
 def test_forms_without_a_csrf_token_are_refused(app, provision):

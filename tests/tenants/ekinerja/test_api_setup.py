@@ -237,3 +237,76 @@ def test_a_rule_version_goes_from_draft_to_perbup_and_never_changes_after(
     with tenant_db(slug) as s:
         assert s.get(RuleSet, other["id"]) is None
         assert s.scalars(select(ScheduleRule)).first() is not None
+
+
+def test_office_hours_are_changed_in_place_over_json(client: Any, kab: Any, tenant_db: Any) -> None:
+    slug, ids = kab
+    api, t = API.format(slug=slug), ids["t"]
+    listed = client.get(f"{api}/hours", headers=t["bkpsdm"]).get_json()["hours"]
+    regency = next(h for h in listed if h["org_unit_id"] is None and h["valid_from"] is None)
+    friday = {
+        "org_unit_id": ids["dinkes"],
+        "name": "Jumat",
+        "weekdays": [4],
+        "start": "07:30",
+        "end": "11:30",
+    }
+    added = client.post(f"{api}/hours", json=friday, headers=t["admindinkes"]).get_json()
+    url = f"{api}/hours/{added['id']}"
+    changed = client.put(
+        url, json=friday | {"start": "07:00", "weekdays": [4, 4, 3]}, headers=t["admindinkes"]
+    )
+    assert changed.status_code == 200, changed.get_json()
+    body = changed.get_json()
+    assert body["id"] == added["id"] and body["start"] == "07:00:00" and body["weekdays"] == [3, 4]
+    with tenant_db(slug) as s:
+        rule = s.get(ScheduleRule, added["id"])
+        assert rule.start_time.hour == 7 and rule.start_time.minute == 0
+    # Refusals name the field, in the asker's language; never a 500.
+    for change, field in (
+        ({"end": "06:00"}, "end"),
+        ({"weekdays": [7]}, "weekdays"),
+        ({"weekdays": []}, "weekdays"),
+        ({"name": "  "}, "name"),
+        ({"valid_from": "2027-03-09", "valid_to": "2027-02-08"}, "valid_to"),
+        ({"start": "25:00"}, "start"),
+        ({"start": "07.30"}, "start"),
+        ({"org_unit_id": -1}, "org_unit_id"),
+        ({"org_unit_id": "1; DROP TABLE x"}, "org_unit_id"),
+        ({"name": "x" * 201}, "name"),
+        ({"valid_from": "2027-02-30"}, "valid_from"),
+    ):
+        bad = client.put(f"{url}?lang=id", json=friday | change, headers=t["admindinkes"])
+        assert bad.status_code == 422, (change, bad.status_code)
+        error = bad.get_json()["error"]
+        assert any(field in key for key in error["fields"]), (change, error)
+    late = client.put(f"{url}?lang=id", json=friday | {"end": "06:00"}, headers=t["admindinkes"])
+    assert late.get_json()["error"]["localized"] == "jam kerja tidak dapat diubah"
+    assert client.put(url, json=[1, 2], headers=t["admindinkes"]).status_code == 422
+    assert client.put(url, data="{", headers=t["admindinkes"]).status_code in (400, 415, 422)
+    # Only whoever manages the unit, and into units they manage.
+    assert client.put(url, json=friday, headers=t["adminunit"]).status_code == 403
+    assert client.put(url, json=friday, headers=t["pegawai"]).status_code == 403
+    assert client.put(url, json=friday, headers=t["viewer"]).status_code == 403
+    moved = client.put(url, json=friday | {"org_unit_id": ids["disdik"]}, headers=t["admindinkes"])
+    assert moved.status_code == 403
+    to_regency = client.put(url, json=friday | {"org_unit_id": None}, headers=t["admindinkes"])
+    assert to_regency.status_code == 403
+    assert client.put(f"{api}/hours/999999", json=friday, headers=t["bkpsdm"]).status_code == 404
+    assert client.put(f"{api}/hours/99999999999999999999", json=friday).status_code in (401, 404)
+    # The regency's own hours: BKPSDM only, and its last undated rule stays undated.
+    regency_body = {k: regency[k] for k in ("name", "weekdays", "start", "end")} | {
+        "org_unit_id": None
+    }
+    rurl = f"{api}/hours/{regency['id']}"
+    assert client.put(rurl, json=regency_body, headers=t["admindinkes"]).status_code == 403
+    dated = client.put(rurl, json=regency_body | {"valid_from": "2027-02-08"}, headers=t["bkpsdm"])
+    assert dated.status_code == 409
+    given = client.put(
+        rurl, json=regency_body | {"org_unit_id": ids["dinkes"]}, headers=t["bkpsdm"]
+    )
+    assert given.status_code == 409
+    kept = client.put(rurl, json=regency_body | {"start": "07:15"}, headers=t["bkpsdm"])
+    assert kept.status_code == 200 and kept.get_json()["start"] == "07:15:00"
+    with tenant_db(slug) as s:
+        assert s.get(ScheduleRule, regency["id"]).valid_from is None

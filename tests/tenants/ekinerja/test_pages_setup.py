@@ -609,3 +609,116 @@ def test_a_version_cannot_take_effect_in_a_locked_month_and_drafts_are_discarded
     assert bkpsdm.get(f"{base}/rules/99999999999999999999").status_code == 404
     with tenant_db(other) as s:
         assert s.get(RuleSet, theirs_id) is not None
+
+
+def test_office_hours_are_changed_on_their_form_with_times_typed_the_indonesian_way(
+    kab: Any, page_sign_in: Any, tenant_db: Any
+) -> None:
+    slug, ids = kab
+    base = BASE.format(slug=slug)
+    hours = f"{base}/setup/hours"
+    with tenant_db(slug) as s:
+        default = s.scalars(
+            select(ScheduleRule).where(
+                ScheduleRule.org_unit_id.is_(None), ScheduleRule.valid_from.is_(None)
+            )
+        ).first()
+        default_id = default.id
+        dinkes_rule = ScheduleRule(
+            org_unit_id=ids["dinkes"],
+            name="Jam Dinkes",
+            weekdays=[0, 1, 2, 3],
+            start_time=time(7, 30),
+            end_time=time(16, 0),
+        )
+        s.add(dinkes_rule)
+        s.flush()
+        rule_id = dinkes_rule.id
+    bkpsdm = page_sign_in(slug, "bkpsdm@example.go.id")
+    listing = bkpsdm.get(hours).get_data(as_text=True)
+    assert f'data-edit="{rule_id}"' in listing and "Ubah…" in listing
+    edit = f"{hours}/{rule_id}"
+    form_page = bkpsdm.get(edit)
+    assert form_page.status_code == 200
+    html = form_page.get_data(as_text=True)
+    # The form shows the rule as it is: times the Indonesian way, its days ticked.
+    assert 'value="07.30"' in html and 'value="16.00"' in html and "Jam Dinkes" in html
+    assert 'id="wd-3" checked' in html and 'id="wd-4" checked' not in html
+    assert f'<option value="{ids["dinkes"]}" selected' in html
+    form = {
+        "org_unit_id": str(ids["dinkes"]),
+        "name": "Jam Dinkes baru",
+        "weekdays": ["0", "1", "2", "3", "4"],
+        "start": "07.15",
+        "end": "15.45",
+        "valid_from": "",
+        "valid_to": "",
+    }
+    saved = _post(bkpsdm, edit, edit, form)
+    assert saved.status_code == 303
+    assert "Jam Dinkes baru" in bkpsdm.get(hours).get_data(as_text=True)
+    with tenant_db(slug) as s:
+        rule = s.get(ScheduleRule, rule_id)
+        assert (rule.name, rule.start_time, rule.end_time) == (
+            "Jam Dinkes baru",
+            time(7, 15),
+            time(15, 45),
+        )
+        assert rule.weekdays == [0, 1, 2, 3, 4]
+    # Whatever is typed: the refusal beside its field, the values as typed, 422.
+    for field, value in (
+        ("start", "25.00"),
+        ("start", "7"),
+        ("start", "07.30.00"),
+        ("start", "²"),
+        ("start", "<script>alert(1)</script>"),
+        ("end", "07.00"),
+        ("end", ""),
+        ("valid_from", "2027-13-01"),
+        ("valid_from", "1 Maret 2027"),
+        ("valid_to", "2027-01-01"),
+        ("weekdays", ["9"]),
+        ("weekdays", []),
+        ("name", ""),
+        ("name", "x" * 5000),
+        ("org_unit_id", "abc"),
+        ("org_unit_id", "99999999999999999999999"),
+        ("org_unit_id", "999999"),
+    ):
+        data = form | {"valid_from": "2027-02-01"} if field == "valid_to" else form
+        bad = _post(bkpsdm, edit, edit, data | {field: value})
+        expected = 404 if value == "999999" else 422
+        assert bad.status_code == expected, (field, value, bad.status_code)
+        html = bad.get_data(as_text=True)
+        assert 'id="ekn-form-errors"' in html, (field, value)
+        if expected == 422:
+            assert _error(html, field), (field, value)
+        assert "<script>alert(1)</script>" not in html
+    late = _post(bkpsdm, edit, edit, form | {"end": "07.00"}).get_data(as_text=True)
+    assert _error(late, "end") == "setelah jam mulai"
+    assert 'value="07.00"' in late  # what was typed stays
+    english = _post(bkpsdm, f"{edit}?lang=en", f"{edit}?lang=en", form | {"start": "25.00"})
+    assert _error(english.get_data(as_text=True), "start") == "a time like 07.30"
+    with tenant_db(slug) as s:
+        assert s.get(ScheduleRule, rule_id).start_time == time(7, 15)  # nothing half-saved
+    # The regency's own last undated rule stays undated; a unit admin cannot touch it.
+    regency_form = form | {"org_unit_id": "regency", "name": "Jam kabupaten"}
+    dated = _post(
+        bkpsdm, hours, f"{hours}/{default_id}", regency_form | {"valid_from": "2027-02-08"}
+    )
+    assert dated.status_code == 409 and 'id="ekn-form-errors"' in dated.get_data(as_text=True)
+    assert _post(bkpsdm, hours, f"{hours}/{default_id}", regency_form).status_code == 303
+    admin = page_sign_in(slug, "admindinkes@example.go.id")
+    assert admin.get(f"{hours}/{default_id}").status_code == 403
+    assert _post(admin, hours, f"{hours}/{default_id}", regency_form).status_code == 403
+    assert admin.get(edit).status_code == 200  # their own unit's hours
+    other = page_sign_in(slug, "adminunit@example.go.id")  # Disdik's admin
+    assert other.get(edit).status_code == 403
+    assert _post(other, hours, edit, form).status_code == 403
+    assert bkpsdm.get(f"{hours}/999999").status_code == 404
+    assert bkpsdm.get(f"{hours}/99999999999999999999999").status_code == 404
+    for who in ("pegawai", "viewer"):
+        assert page_sign_in(slug, f"{who}@example.go.id").get(edit).status_code == 403
+    with tenant_db(slug) as s:
+        assert s.get(ScheduleRule, default_id).name == "Jam kabupaten"
+        assert s.get(ScheduleRule, default_id).valid_from is None
