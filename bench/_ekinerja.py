@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from tenants.ekinerja.models import Absence, AttendanceDay, Duty, WorkLog
 from tenants.ekinerja.periods import month_end
 from tenants.ekinerja.rules import PREDICATES
-from tenants.ekinerja.tppmodels import Skp, SkpSyncRun
+from tenants.ekinerja.tppmodels import Sanction, Skp, SkpSyncRun
 
 EKINERJA = "tenants.ekinerja.manifest:manifest"
 BATCH = 20_000
@@ -54,9 +54,10 @@ def build_regency(
     """A regency of ``staff`` active people in ``units`` units with the day records of
     ``months`` (working days before ``before``) with realistic lateness and early
     leaving, about 2 % of days absent and 3 % without a check-out; an approved
-    absence (two days) for every 40th person, five approved work logs per person
-    and an SKP predicate per person, in the first month. Returns the number of day
-    records, the unit ids and the staff ids."""
+    absence (two days) for every 40th person, a sanction running from the first
+    month for six months for every 50th (every other one an LHKPN), five approved
+    work logs per person and an SKP predicate per person, in the first month.
+    Returns the number of day records, the unit ids and the staff ids."""
     rng = random.Random(2026)
     tz = ZoneInfo("Asia/Jakarta")
     year = months[0][0]
@@ -143,6 +144,22 @@ def build_regency(
                 "status": "approved",
             }
             for sid in staff_ids[::40]
+        ],
+    )
+    session.execute(
+        insert(Sanction),
+        [
+            {
+                "staff_id": sid,
+                "org_unit_id": staff_rows[i * 50]["unit_id"],
+                "kind": "lhkpn" if i % 2 else "pemotongan_tunjangan",
+                "decree_number": f"800/{i}/BKPSDM/{year}",
+                "decree_date": first_month[0] - timedelta(days=20),
+                "first_month": first_month[0].replace(day=1),
+                "months": 6,
+                "recorded_by": "bench",
+            }
+            for i, sid in enumerate(staff_ids[::50])
         ],
     )
     unit_of = {sid: staff_rows[i]["unit_id"] for i, sid in enumerate(staff_ids)}

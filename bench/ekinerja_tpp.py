@@ -93,8 +93,16 @@ def timed_runs(state, actor, count: int) -> list[float]:  # type: ignore[no-unty
             session.commit()
         with tenant_session(state, SLUG) as session:
             lines = session.scalar(select(func.count()).select_from(TppLine))
+            cut = session.scalar(
+                select(func.count())
+                .select_from(TppLine)
+                .where(TppLine.component.in_(("sanction", "lhkpn", "tptgr", "cap_sanction")))
+            )
         times.append(t.seconds)
-        print(f"run {n + 1} (minutes): {t.seconds:.2f} s, {lines:,} statement lines")
+        print(
+            f"run {n + 1} (minutes): {t.seconds:.2f} s, {lines:,} statement lines"
+            f" ({cut:,} of sanctions)"
+        )
     with tenant_session(state, SLUG) as session:
         rule_set = session.scalar(select(RuleSet))
         assert rule_set is not None

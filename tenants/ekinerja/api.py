@@ -311,6 +311,8 @@ class EknStatementOut(BaseModel):
     discipline_part: int
     performance_deduction: int
     discipline_deduction: int
+    #: Disciplinary sanctions and the other per-person deductions (LHKPN, TPTGR).
+    sanction_deduction: int
     net: int
     approved_minutes: int
     lines: list[EknLineOut]
@@ -779,6 +781,7 @@ def statement_out(staff_id: int, year: int, month: int) -> EknStatementOut:
         discipline_part=s.discipline_part,
         performance_deduction=s.performance_deduction,
         discipline_deduction=s.discipline_deduction,
+        sanction_deduction=s.sanction_deduction,
         net=s.net,
         approved_minutes=s.approved_minutes,
         lines=[

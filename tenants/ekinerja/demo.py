@@ -28,7 +28,7 @@ from sqlalchemy import ARRAY, BigInteger, and_, any_, func, insert, select, type
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
-from . import absences, runs, setup, tpp, worklogs
+from . import absences, runs, sanctions, setup, tpp, worklogs
 from .access import APP, GRANTS, ROLE_NAMES, Actor, system_actor
 from .evidence import Evidence
 from .models import Absence, Account, AttendanceDay, Duty, Office, Punch, TppStatement, WorkLog
@@ -141,6 +141,7 @@ def seed(session: Session, region_code: str) -> dict[str, int]:
     made_absences = _absences(session, rng, people, demo_people)
     session.flush()
     counts = _month(session, rng, people, habits, offices, roots, duties)
+    made_sanctions = _sanctions(session, admin, people, habits, demo_people)
     run = runs.compute_month(session, admin, YEAR, MONTH, today=TODAY)
     statements = session.scalar(
         select(func.count()).select_from(TppStatement).where(TppStatement.month_id == run.id)
@@ -151,8 +152,54 @@ def seed(session: Session, region_code: str) -> dict[str, int]:
         "punches": counts["punches"],
         "work logs": counts["logs"],
         "absences": made_absences,
+        "sanctions": made_sanctions,
         "TPP statements": statements or 0,
     }
+
+
+def _sanctions(
+    session: Session,
+    admin: Actor,
+    people: list[Staff],
+    habits: dict[int, str],
+    demo: dict[str, Staff],
+) -> int:
+    """Two decrees, so November's statements show sanction lines: the demo supervisor (a
+    head of unit, who must file an LHKPN) has not filed it, and the first person who is
+    often late got PP 94/2021's moderate sanction (the allowance cut 25 % for 6 months)
+    from October."""
+    made = 0
+    head = demo.get("supervisor")
+    if head is not None:
+        sanctions.record(
+            session,
+            admin,
+            staff_id=head.id,
+            kind="lhkpn",
+            decree_number="800/412/BKPSDM/2026",
+            decree_date=date(2026, 10, 20),
+            first_month="2026-11",
+            months=1,
+            note="LHKPN tahun 2025 belum disampaikan sampai batas waktu.",
+            today=TODAY,
+        )
+        made += 1
+    late = next((p for p in people if habits.get(p.id) == "often_late"), None)
+    if late is not None:
+        sanctions.record(
+            session,
+            admin,
+            staff_id=late.id,
+            kind="pemotongan_tunjangan",
+            decree_number="800.1.6.4/27/BKPSDM/2026",
+            decree_date=date(2026, 9, 25),
+            first_month="2026-10",
+            months=6,
+            note="Hukuman disiplin sedang: terlambat masuk kerja berulang.",
+            today=TODAY,
+        )
+        made += 1
+    return made
 
 
 def _link_demo_users(

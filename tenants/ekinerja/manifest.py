@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session
 
 from . import (
     api,
+    api_sanctions,
     api_setup,
     api_tpp,
     demo,
     pages,
+    pages_sanctions,
     pages_setup,
     pages_tpp,
     payroll,
@@ -30,7 +32,17 @@ from .rules import TppRules
 
 # Imported for their side effects: their tables on the app's metadata, their API
 # routes on ``api.spec`` and their pages on ``blueprint.blueprint``.
-_ = (api_setup, api_tpp, pages_setup, pages_tpp, sources_api, sources_views, tppmodels)
+_ = (
+    api_sanctions,
+    api_setup,
+    api_tpp,
+    pages_sanctions,
+    pages_setup,
+    pages_tpp,
+    sources_api,
+    sources_views,
+    tppmodels,
+)
 
 
 def _enable(session: Session) -> None:
@@ -83,6 +95,7 @@ manifest = AppManifest(
         MenuEntry(N_("TPP objections"), "ekinerja.objection_queue", UNIT),
         MenuEntry(N_("TPP lists for payment"), "ekinerja.tpp_lists", UNIT),
         MenuEntry(N_("TPP what-if"), "ekinerja.what_if", REGENCY),
+        MenuEntry(N_("Sanctions and deductions"), "ekinerja.sanctions_page", UNIT),
         # One entry for the set-up: its pages link each other (and the rule versions).
         MenuEntry(N_("Set-up"), "ekinerja.setup_offices", UNIT),
         MenuEntry(N_("Absence requests"), "ekinerja.absence_requests", APPROVE),

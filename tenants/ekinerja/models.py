@@ -279,6 +279,8 @@ class TppStatement(Base):
     discipline_part: Mapped[int] = mapped_column(BigInteger)
     performance_deduction: Mapped[int] = mapped_column(BigInteger)
     discipline_deduction: Mapped[int] = mapped_column(BigInteger)
+    #: Disciplinary sanctions and the other per-person deductions (LHKPN, TPTGR).
+    sanction_deduction: Mapped[int] = mapped_column(BigInteger, server_default="0")
     net: Mapped[int] = mapped_column(BigInteger)
     approved_minutes: Mapped[int] = mapped_column(Integer)
 

@@ -87,6 +87,7 @@ def totals(statement: TppStatement) -> dict[str, int]:
         "base": statement.base,
         "performance_deduction": statement.performance_deduction,
         "discipline_deduction": statement.discipline_deduction,
+        "sanction_deduction": statement.sanction_deduction,
         "net": statement.net,
     }
 

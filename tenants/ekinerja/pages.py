@@ -200,6 +200,8 @@ def _record_label(record: str | None) -> str:
         return _("attendance record #%(id)s", id=ident)
     if kind == "absence":
         return _("absence #%(id)s", id=ident)
+    if kind == "sanction":
+        return _("sanction decree #%(id)s", id=ident)
     return record
 
 

@@ -57,7 +57,16 @@ from .messages import M, _
 from .models import Office, RuleSet, ScheduleRule
 from .pages import _kind as kind_label
 from .periods import next_month
-from .rules import ABSENCE_KINDS, MAX_CLASS, PREDICATES, TppRules
+from .rules import (
+    ABSENCE_KINDS,
+    MAX_CLASS,
+    PREDICATES,
+    SANCTION_KINDS,
+    SANCTION_LABELS,
+    SANCTION_LEVEL_LABELS,
+    SANCTION_LEVELS,
+    TppRules,
+)
 
 #: Text fields are cut here before anything reads them (a form is not a file upload).
 LONG = 4000
@@ -79,6 +88,7 @@ PERCENT_FIELDS = (
     "daily_cap_percent",
     "monthly_cap_percent",
     "predicate_missing_percent",
+    "sanction_cap_percent",
 )
 
 
@@ -750,6 +760,7 @@ def _rules_values(rules: Mapping[str, Any]) -> dict[str, Any]:
         ]
     values["excused_percent"] = {k: fmt_percent(v) for k, v in parsed.excused_percent.items()}
     values["predicate_percent"] = {k: fmt_percent(v) for k, v in parsed.predicate_percent.items()}
+    values["sanction_percent"] = {k: fmt_percent(v) for k, v in parsed.sanction_percent.items()}
     values["base_by_class"] = {c: number(v) for c, v in parsed.base_by_class.items()}
     return values
 
@@ -783,6 +794,9 @@ def _typed_values() -> dict[str, Any]:
         for i, p in enumerate(PREDICATES)
         if (v := _text(f"predicate_percent.{i}").strip()[:40])
     }
+    values["sanction_percent"] = {
+        k: v for k in SANCTION_KINDS if (v := _text(f"sanction_percent.{k}").strip()[:40])
+    }
     values["base_by_class"] = {
         c: v for c in range(1, MAX_CLASS + 1) if (v := _text(f"base_by_class.{c}").strip()[:40])
     }
@@ -812,6 +826,7 @@ def _rules_of(values: Mapping[str, Any]) -> dict[str, Any]:
         ]
     rules["excused_percent"] = {k: _decimal(v) for k, v in values["excused_percent"].items()}
     rules["predicate_percent"] = {k: _decimal(v) for k, v in values["predicate_percent"].items()}
+    rules["sanction_percent"] = {k: _decimal(v) for k, v in values["sanction_percent"].items()}
     rules["base_by_class"] = {
         str(c): _decimal(v, places=0, currency=True) for c, v in values["base_by_class"].items()
     }
@@ -823,7 +838,7 @@ _BESIDE = re.compile(
     r"(name|effective_from|perbup|publish_from"
     r"|rules\.(" + "|".join(PERCENT_FIELDS) + r"|minutes_target|deduction_base|performance_basis)"
     r"|rules\.(late|early)_bands(\.[0-9]+(\.(from_minutes|to_minutes|percent))?)?"
-    r"|rules\.(excused_percent|predicate_percent|base_by_class)(\..+)?)"
+    r"|rules\.(excused_percent|predicate_percent|sanction_percent|base_by_class)(\..+)?)"
 )
 
 
@@ -887,6 +902,10 @@ def _version_page(
         placed=[k for k in errors or {} if _shown_beside(k)],
         kinds=ABSENCE_KINDS,
         predicates=list(enumerate(PREDICATES)),
+        sanction_kinds=[
+            (k, translate(SANCTION_LABELS[k]), translate(SANCTION_LEVEL_LABELS[SANCTION_LEVELS[k]]))
+            for k in SANCTION_KINDS
+        ],
         classes=range(1, MAX_CLASS + 1),
         spare=SPARE_BANDS,
         max_bands=MAX_BANDS,

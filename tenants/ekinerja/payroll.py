@@ -81,7 +81,7 @@ from .periods import month_end
 MARGIN = 12 * mm
 GRID = colors.HexColor("#9aa7b4")
 TOTAL_FILL = colors.HexColor("#eef2f6")
-MONEY_COLUMNS = (3, 4, 5, 6)
+MONEY_COLUMNS = (3, 4, 5, 6, 7)
 
 
 class PayrollParams(ReportParams):
@@ -185,6 +185,7 @@ def build_signed(ctx: JobContext, params: PayrollParams) -> ReportDocument:
         Column("TPP kotor", kind="int"),
         Column("Potongan kinerja", kind="int"),
         Column("Potongan disiplin", kind="int"),
+        Column("Hukuman disiplin dan potongan lain", kind="int"),
         Column("TPP diterima", kind="int"),
     ]
     sections: list[Section] = []
@@ -200,6 +201,7 @@ def build_signed(ctx: JobContext, params: PayrollParams) -> ReportDocument:
                 s.base,
                 s.performance_deduction,
                 s.discipline_deduction,
+                s.sanction_deduction,
                 s.net,
             ]
             for s, p, _ in unit_rows
@@ -207,6 +209,7 @@ def build_signed(ctx: JobContext, params: PayrollParams) -> ReportDocument:
         sums = [sum(st.base for st, _, _ in unit_rows)]
         sums += [sum(st.performance_deduction for st, _, _ in unit_rows)]
         sums += [sum(st.discipline_deduction for st, _, _ in unit_rows)]
+        sums += [sum(st.sanction_deduction for st, _, _ in unit_rows)]
         sums += [sum(st.net for st, _, _ in unit_rows)]
         total: list[CellValue] = ["", "Jumlah", "", *sums]
         sections.append(Section(f"{unit.code} {unit.name}", columns, table, total=total))
@@ -322,6 +325,7 @@ def build_payroll(ctx: JobContext, params: PayrollParams) -> ReportDocument:
         Column("TPP kotor", kind="int"),
         Column("Potongan disiplin", kind="int"),
         Column("Potongan kinerja", kind="int"),
+        Column("Hukuman disiplin dan potongan lain", kind="int"),
         Column("TPP bersih", kind="int"),
     ]
     table: list[list[CellValue]] = [
@@ -334,6 +338,7 @@ def build_payroll(ctx: JobContext, params: PayrollParams) -> ReportDocument:
             s.base,
             s.discipline_deduction,
             s.performance_deduction,
+            s.sanction_deduction,
             s.net,
         ]
         for s, p, u in rows

@@ -80,6 +80,7 @@ def build_tpp(ctx: JobContext, params: TppParams) -> ReportDocument:
             Column("TPP dasar", kind="int"),
             Column("Potongan kinerja", kind="int"),
             Column("Potongan disiplin", kind="int"),
+            Column("Hukuman disiplin dan potongan lain", kind="int"),
             Column("TPP diterima", kind="int"),
         ]
         for unit_rows in by_unit.values():
@@ -92,12 +93,13 @@ def build_tpp(ctx: JobContext, params: TppParams) -> ReportDocument:
                     s.base,
                     s.performance_deduction,
                     s.discipline_deduction,
+                    s.sanction_deduction,
                     s.net,
                 )
                 for s, p, _ in unit_rows
             ]
             total: list[CellValue] = ["", "Jumlah", ""]
-            total += [sum(int(r[i] or 0) for r in table) for i in range(3, 7)]
+            total += [sum(int(r[i] or 0) for r in table) for i in range(3, 8)]
             sections.append(Section(f"{unit.code} {unit.name}", columns, table, total=total))
             head = _head_of(session, unit.id)
             if head is not None:

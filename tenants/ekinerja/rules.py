@@ -36,6 +36,53 @@ DEFAULT_PREDICATE_PERCENT = {
 #: The leave and duty kinds an absence can have (see ``absences``).
 ABSENCE_KINDS = ("annual", "sick", "maternity", "important", "big", "travel", "field_duty")
 
+#: The per-person deductions a BKPSDM admin records (``sanctions``): the disciplinary
+#: sanctions of PP 94/2021 (light, moderate, heavy; dismissal ends the TPP altogether
+#: and is the roster's business, not a deduction), then the other deductions edison
+#: keeps beside them: LHKPN (the wealth report) not filed, and TPTGR (a treasury or
+#: damages claim) unsettled.
+SANCTION_KINDS = (
+    "teguran_lisan",
+    "teguran_tertulis",
+    "pernyataan_tidak_puas",
+    "pemotongan_tunjangan",
+    "penurunan_jabatan",
+    "pembebasan_jabatan",
+    "lhkpn",
+    "tptgr",
+)
+#: How heavy each kind is (PP 94/2021 Pasal 8); the other deductions are ``other``.
+SANCTION_LEVELS = {
+    "teguran_lisan": "ringan",
+    "teguran_tertulis": "ringan",
+    "pernyataan_tidak_puas": "ringan",
+    "pemotongan_tunjangan": "sedang",
+    "penurunan_jabatan": "berat",
+    "pembebasan_jabatan": "berat",
+    "lhkpn": "other",
+    "tptgr": "other",
+}
+#: Share of the whole TPP cut per month a sanction runs: UNVERIFIED illustrations
+#: (../shared/research/apps-anchors.md 2b: Permentan 68/2012's pattern from teguran
+#: lisan 20 % to pembebasan dari jabatan 80 %; PP 94/2021's moderate sanction is a
+#: 25 % cut of the tunjangan kinerja for 6, 9 or 12 months; the domain guide says
+#: 20-100 %). Each regency's Perbup sets its own; 0 or a kind left out cuts nothing.
+DEFAULT_SANCTION_PERCENT = {
+    "teguran_lisan": Decimal(20),
+    "teguran_tertulis": Decimal(25),
+    "pernyataan_tidak_puas": Decimal(30),
+    "pemotongan_tunjangan": Decimal(25),
+    "penurunan_jabatan": Decimal(70),
+    "pembebasan_jabatan": Decimal(80),
+    "lhkpn": Decimal(10),
+    "tptgr": Decimal(10),
+}
+
+
+def sanction_component(kind: str) -> str:
+    """The statement line's component of a sanction kind: ``lhkpn``, ``tptgr`` or ``sanction``."""
+    return kind if kind in ("lhkpn", "tptgr") else "sanction"
+
 
 class Band(BaseModel):
     """``percent`` for ``from_minutes`` up to ``to_minutes`` inclusive (None: no upper end)."""
@@ -102,6 +149,15 @@ class TppRules(BaseModel):
     #: Share paid when BKN has no predicate for the person's month (basis "predicate").
     predicate_missing_percent: Percent = Field(Decimal(0), ge=0, le=100, decimal_places=3)
     base_by_class: dict[int, Decimal] = Field(default_factory=lambda: dict(DEFAULT_BASES))
+    #: Cut of the whole TPP per month a recorded sanction (or LHKPN/TPTGR deduction)
+    #: runs, per kind (UNVERIFIED defaults, see ``DEFAULT_SANCTION_PERCENT``). A version
+    #: stored before sanctions existed reads these defaults.
+    sanction_percent: dict[str, Percent] = Field(
+        default_factory=lambda: dict(DEFAULT_SANCTION_PERCENT)
+    )
+    #: The most the month's sanctions together cut, as a share of the whole TPP
+    #: (edison: TPP awal x the sum of the percentages, at most 100 %).
+    sanction_cap_percent: Percent = Field(Decimal(100), ge=0, le=100, decimal_places=3)
 
     # Each check is on its own field, so a refusal names the field (``late_bands``) and
     # its error type says what is wrong (``rules.refusal`` turns both into words).
@@ -134,6 +190,17 @@ class TppRules(BaseModel):
                     {"key": predicate},
                 )
             _percent("predicate_percent", pct)
+        return value
+
+    @field_validator("sanction_percent")
+    @classmethod
+    def _sanctions(cls, value: dict[str, Percent]) -> dict[str, Percent]:
+        for kind, pct in value.items():
+            if kind not in SANCTION_KINDS:
+                raise PydanticCustomError(
+                    "unknown_key", "sanction_percent: unknown sanction kind '{key}'", {"key": kind}
+                )
+            _percent("sanction_percent", pct)
         return value
 
     @field_validator("base_by_class")
@@ -209,4 +276,27 @@ COMPONENT_LABELS = {
     "cap_monthly": N_("Monthly cap"),
     "performance": N_("Approved minutes below target"),
     "predicate": N_("SKP predicate"),
+    "sanction": N_("Disciplinary sanction"),
+    "lhkpn": N_("LHKPN not filed"),
+    "tptgr": N_("TPTGR claim unsettled"),
+    "cap_sanction": N_("Sanction cap"),
+}
+
+#: How each sanction kind is named (PP 94/2021's words, translated for the English reader).
+SANCTION_LABELS = {
+    "teguran_lisan": N_("Oral reprimand"),
+    "teguran_tertulis": N_("Written reprimand"),
+    "pernyataan_tidak_puas": N_("Written statement of dissatisfaction"),
+    "pemotongan_tunjangan": N_("Performance allowance cut by 25 %"),
+    "penurunan_jabatan": N_("Demotion one level lower"),
+    "pembebasan_jabatan": N_("Relieved of position, made an implementer"),
+    "lhkpn": N_("LHKPN not filed"),
+    "tptgr": N_("TPTGR claim unsettled"),
+}
+#: The heaviness of a sanction kind as the pages name it.
+SANCTION_LEVEL_LABELS = {
+    "ringan": N_("light"),
+    "sedang": N_("moderate"),
+    "berat": N_("heavy"),
+    "other": N_("other deduction"),
 }

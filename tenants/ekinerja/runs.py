@@ -36,7 +36,7 @@ from .models import (
 )
 from .periods import month_end
 from .rules import TppRules
-from .tppmodels import Skp
+from .tppmodels import Sanction, Skp
 from .worklogs import approved_minutes_by_staff
 
 
@@ -256,6 +256,7 @@ def compute_results(
     predicates = (
         predicates_for_month(session, year, month) if rules.performance_basis == "predicate" else {}
     )
+    sanctions = sanctions_for_month(session, year, month, staff_ids)
     results = {
         staff_id: tpp.statement(
             base=Decimal(rules.base_by_class[person.position_class or 0]),
@@ -263,6 +264,7 @@ def compute_results(
             facts=facts.get(staff_id, []),
             approved_minutes=minutes.get(staff_id, 0),
             predicate=predicates.get(staff_id),
+            sanctions=sanctions.get(staff_id, ()),
         )
         for staff_id, person in people.items()
     }
@@ -278,6 +280,38 @@ def predicates_for_month(session: Session, year: int, month: int) -> dict[int, t
         .order_by(Skp.synced_at, Skp.id)
     )
     return {staff_id: tpp.Predicate(skp_id, predicate) for staff_id, skp_id, predicate in rows}
+
+
+def add_months(first: date, count: int) -> date:
+    """The first day of the month ``count`` months after ``first``'s."""
+    index = first.year * 12 + first.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def sanction_runs_in(sanction: Sanction, month_first: date) -> bool:
+    """Whether the sanction cuts the month that starts on ``month_first``: inside its
+    months, and before the month its annulment took effect from."""
+    if not sanction.first_month <= month_first < add_months(sanction.first_month, sanction.months):
+        return False
+    return sanction.annulled_from is None or month_first < sanction.annulled_from
+
+
+def sanctions_for_month(
+    session: Session, year: int, month: int, staff_ids: list[int] | None = None
+) -> dict[int, list[tpp.Sanction]]:
+    """The sanctions running in the month, per person (one query; a sanction lasts at most
+    12 months, so only those that started in the 12 months up to this one are read)."""
+    first = date(year, month, 1)
+    query = select(Sanction).where(
+        Sanction.first_month <= first, Sanction.first_month > add_months(first, -12)
+    )
+    if staff_ids is not None:
+        query = query.where(Sanction.staff_id.in_(staff_ids))
+    out: dict[int, list[tpp.Sanction]] = defaultdict(list)
+    for sanction in session.scalars(query):
+        if sanction_runs_in(sanction, first):
+            out[sanction.staff_id].append(tpp.Sanction(sanction.id, sanction.kind))
+    return out
 
 
 def store_statements(
@@ -296,6 +330,7 @@ def store_statements(
             "discipline_part": s.discipline_part,
             "performance_deduction": s.performance_deduction,
             "discipline_deduction": s.discipline_deduction,
+            "sanction_deduction": s.sanction_deduction,
             "net": s.net,
             "approved_minutes": s.approved_minutes,
         }

@@ -7,6 +7,16 @@ by construction. Caps are lines too (negative amounts), so a capped day still
 shows what each lapse would have cost and how much the cap gave back.
 
 Amounts are whole rupiah, each line rounded half up on its own.
+
+Sanctions (a disciplinary sanction, LHKPN not filed, a TPTGR claim) are a third
+part of the cut beside performance and discipline, ``sanction_deduction``: each
+sanction running in the month is one line of its own percentage of the whole
+TPP (edison: TPP awal x the percentage), naming its record (``sanction:<id>``)
+and the rule field (``sanction_percent.<kind>``) of the month's version. The
+month's sanctions together cut at most ``sanction_cap_percent`` of the TPP, and
+never more than what the performance and discipline cuts left, so the net is
+never below zero: a ``cap_sanction`` line (negative) gives back the excess.
+``deduction`` and ``net`` include them.
 """
 
 from __future__ import annotations
@@ -16,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from .rules import TppRules, band_for
+from .rules import TppRules, band_for, sanction_component
 from .schedule import Expected
 
 HUNDRED = Decimal(100)
@@ -52,6 +62,14 @@ class Predicate:
 
 
 @dataclass(frozen=True)
+class Sanction:
+    """A recorded sanction (or other per-person deduction) running in the month."""
+
+    sanction_id: int
+    kind: str
+
+
+@dataclass(frozen=True)
 class Line:
     """One deduction (or cap refund, negative) traced to a day, a record and a rule."""
 
@@ -72,11 +90,12 @@ class Statement:
     performance_deduction: int
     discipline_deduction: int
     approved_minutes: int
+    sanction_deduction: int = 0
     lines: tuple[Line, ...] = field(default_factory=tuple)
 
     @property
     def deduction(self) -> int:
-        return self.performance_deduction + self.discipline_deduction
+        return self.performance_deduction + self.discipline_deduction + self.sanction_deduction
 
     @property
     def net(self) -> int:
@@ -162,11 +181,13 @@ def statement(
     facts: Iterable[DayFact],
     approved_minutes: int,
     predicate: Predicate | None = None,
+    sanctions: Iterable[Sanction] = (),
 ) -> Statement:
     """The month's statement for a person whose full TPP is ``base``.
 
     The performance part follows the approved minutes, or, when the rule version
     says ``performance_basis: predicate``, the SKP predicate (``predicate``).
+    ``sanctions`` are those running in the month (annulled ones left out by the caller).
     """
     base_rp = rupiah_of(base)
     performance_part = rupiah_of(base * rules.performance_share / HUNDRED)
@@ -210,6 +231,9 @@ def statement(
                     minutes=approved_minutes,
                 )
             )
+    room = base_rp - performance_deduction - discipline
+    sanction_lines = _sanction_lines(rules, base_rp, room, sanctions)
+    lines.extend(sanction_lines)
     return Statement(
         base=base_rp,
         performance_part=performance_part,
@@ -217,8 +241,39 @@ def statement(
         performance_deduction=performance_deduction,
         discipline_deduction=discipline,
         approved_minutes=approved_minutes,
+        sanction_deduction=sum(ln.amount for ln in sanction_lines),
         lines=tuple(lines),
     )
+
+
+def _sanction_lines(
+    rules: TppRules, base_rp: int, room: int, sanctions: Iterable[Sanction]
+) -> list[Line]:
+    """A line per sanction (a kind without a percentage cuts nothing), then the cap:
+    ``sanction_cap_percent`` of the TPP, and no more than ``room`` (what the other
+    cuts left), so the net is never below zero."""
+    lines: list[Line] = []
+    for sanction in sorted(sanctions, key=lambda s: s.sanction_id):
+        percent = rules.sanction_percent.get(sanction.kind, Decimal(0))
+        if not percent:
+            continue
+        lines.append(
+            Line(
+                sanction_component(sanction.kind),
+                f"sanction_percent.{sanction.kind}"[:60],
+                percent,
+                rupiah_of(Decimal(base_rp) * percent / HUNDRED),
+                record=f"sanction:{sanction.sanction_id}",
+            )
+        )
+    total = sum(ln.amount for ln in lines)
+    allowed = min(rupiah_of(Decimal(base_rp) * rules.sanction_cap_percent / HUNDRED), max(room, 0))
+    if total > allowed:
+        percent = (
+            Decimal(allowed - total) * HUNDRED / Decimal(base_rp) if base_rp else Decimal(0)
+        ).quantize(Decimal("0.0001"))
+        lines.append(Line("cap_sanction", "sanction_cap_percent", percent, allowed - total))
+    return lines
 
 
 def _predicate_lines(

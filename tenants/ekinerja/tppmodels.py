@@ -114,3 +114,43 @@ class Skp(Base):
     predicate: Mapped[str] = mapped_column(String(20))
     run_id: Mapped[int] = mapped_column(ForeignKey("ekn_skp_sync_runs.id"))
     synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Sanction(Base):
+    """A disciplinary sanction (PP 94/2021) or another per-person deduction (LHKPN not
+    filed, a TPTGR claim), as the decree (SK) imposed it, recorded by BKPSDM.
+
+    It runs ``months`` months from ``first_month`` (the first day of a month); each
+    of them the statement cuts the rule version's ``sanction_percent.<kind>``. It is
+    never deleted: annulled (after an appeal, or recorded by mistake) with who, when
+    and why, effective from ``annulled_from``, the first of its months not yet locked
+    for payment (a paid month keeps its cut). ``org_unit_id`` is the person's unit
+    when it was recorded.
+    """
+
+    __tablename__ = "ekn_sanctions"
+    __table_args__ = (
+        CheckConstraint("months BETWEEN 1 AND 12", name="months"),
+        CheckConstraint("EXTRACT(DAY FROM first_month) = 1", name="first_month"),
+    )
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey(STAFF_ID), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey(ORG_UNIT_ID), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    decree_number: Mapped[str] = mapped_column(String(100))
+    decree_date: Mapped[date] = mapped_column(Date)
+    first_month: Mapped[date] = mapped_column(Date, index=True)
+    months: Mapped[int] = mapped_column(SmallInteger)
+    note: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[bytes | None] = mapped_column(LargeBinary)
+    evidence_name: Mapped[str | None] = mapped_column(String(255))
+    evidence_type: Mapped[str | None] = mapped_column(String(40))
+    recorded_by: Mapped[str] = mapped_column(String(254))
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    annulled_by: Mapped[str | None] = mapped_column(String(254))
+    annulled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    annul_reason: Mapped[str | None] = mapped_column(Text)
+    annulled_from: Mapped[date | None] = mapped_column(Date)

@@ -1,7 +1,8 @@
 """ "What if": a draft rule set over a past month, against the rule set in force.
 
 Both are computed in memory from the same facts (attendance, absences, work
-logs, SKP), so the difference is the rules' alone; no statement is written.
+logs, SKP, the sanctions running that month), so the difference is the rules'
+alone (a draft's ``sanction_percent`` included); no statement is written.
 The answer is, per unit and in total, what the regency would pay (net TPP) and
 cut under each, and the difference: the budget impact of the new Perbup before
 it takes effect.

@@ -35,6 +35,7 @@ def test_a_demo_regency_gets_a_month_of_attendance_and_a_computed_tpp(
         made = seed(session, "17.09")
         assert made["offices"] >= 10 and made["punches"] > 1000
         assert made["TPP statements"] > 100 and made["absences"] == 12
+        assert made["sanctions"] == 2
         assert seed(session, "17.09") == {}  # idempotent
     with tenant_db(slug) as session:
         assert session.scalar(select(func.count()).select_from(Office)) == made["offices"]
@@ -56,6 +57,8 @@ def test_a_demo_regency_gets_a_month_of_attendance_and_a_computed_tpp(
             ).all()
         )
         assert components.get("late", 0) > 0 and components.get("absent", 0) > 0
+        # Two decrees: the supervisor's LHKPN and a moderate sanction, each a line.
+        assert components.get("lhkpn") == 1 and components.get("sanction") == 1
         rates = discipline.unit_rates(session, YEAR, MONTH, TODAY)
         overall = discipline.regency_rate(rates)
         assert overall is not None and 3 < overall < 30

@@ -142,12 +142,13 @@ def test_the_payroll_export_has_plain_numbers_in_csv_and_xlsx(
         "TPP kotor",
         "Potongan disiplin",
         "Potongan kinerja",
+        "Hukuman disiplin dan potongan lain",
         "TPP bersih",
     ]
     worker = next(r for r in rows if r and r[0] == "198609262015051001")
     assert worker[1] == "Budi Pegawai" and worker[2] == "8" and worker[3] == "1.02.01"
-    assert worker[8] == str(nets["worker"])
-    assert int(worker[5]) - int(worker[6]) - int(worker[7]) == int(worker[8])
+    assert worker[9] == str(nets["worker"])
+    assert int(worker[5]) - int(worker[6]) - int(worker[7]) - int(worker[8]) == int(worker[9])
     xlsx = _file(
         app,
         client,
@@ -163,7 +164,7 @@ def test_the_payroll_export_has_plain_numbers_in_csv_and_xlsx(
     values = [
         row for row in sheet.iter_rows(values_only=True) if row and row[0] == "198609262015051001"
     ]
-    assert values and values[0][8] == nets["worker"]
+    assert values and values[0][9] == nets["worker"]
     pdf = client.post(
         f"/t/{slug}/api/v1/jobs",
         json={
