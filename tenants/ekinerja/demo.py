@@ -140,7 +140,10 @@ def seed(session: Session, region_code: str) -> dict[str, int]:
     demo_people = _link_demo_users(session, people, habits)
     made_absences = _absences(session, rng, people, demo_people)
     session.flush()
-    counts = _month(session, rng, people, habits, offices, roots, duties)
+    shown = demo_people.get("staff")
+    counts = _month(
+        session, rng, people, habits, offices, roots, duties, shown.id if shown else None
+    )
     made_sanctions = _sanctions(session, admin, people, habits, demo_people)
     run = runs.compute_month(session, admin, YEAR, MONTH, today=TODAY)
     statements = session.scalar(
@@ -303,11 +306,14 @@ def _month(  # noqa: PLR0917 - one private step of seed()
     offices: dict[int, Office],
     roots: dict[int, int],
     duties: dict[int, list[Duty]],
+    shown: int | None = None,
 ) -> dict[str, int]:
     """November and December 1-3: punches, day records and work logs, in bulk.
 
     The demo's office hours are the regency's for everyone, so one person's day facts
     give every day's expected hours; each person's approved absences excuse theirs.
+    ``shown`` (the demo staff user's person) is late at least once in November
+    whatever the draws: their "my TPP" page is where the demo shows why a TPP is cut.
     """
     if not people:
         return {"punches": 0, "logs": 0}
@@ -332,15 +338,36 @@ def _month(  # noqa: PLR0917 - one private step of seed()
         _share, p_late, p_absent, (lo, hi) = HABITS[habit]
         office = offices[roots[person.unit_id]]
         unit_duties = duties[person.unit_id]
+        own: list[tuple[tpp.DayFact, list[dict[str, Any]]]] = []
         for fact in days:
             if (person.id, fact.day) in excused or rng.random() < p_absent:
                 continue
-            punches += _day_punches(rng, person.id, fact, p_late, office)
+            rows = _day_punches(rng, person.id, fact, p_late, office)
+            own.append((fact, rows))
+            punches += rows
             logs += _day_logs(rng, person.id, fact.day, unit_duties, rng.randint(lo, hi))
+        if person.id == shown:
+            _late_once(own)
     _copy(session, Punch, punches)
     _day_records(session)
     _copy(session, WorkLog, logs)
     return {"punches": len(punches), "logs": len(logs)}
+
+
+def _late_once(days: list[tuple[tpp.DayFact, list[dict[str, Any]]]]) -> None:
+    """Make the first November check-in 12 minutes late unless one already is."""
+
+    def check_in(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+        return next((row for row in rows if row["kind"] == "in"), None)
+
+    november = [(f, check_in(rows)) for f, rows in days if f.day.month == MONTH]
+    if any(row and f.expected and row["at"] > f.expected.start for f, row in november):
+        return
+    for fact, row in november:
+        if row is not None and fact.expected is not None:
+            late = (fact.expected.start + timedelta(minutes=12)).astimezone(UTC)
+            row.update(at=late, device_at=late, received_at=late)
+            return
 
 
 def _copy(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
