@@ -12,10 +12,10 @@ import base64
 import binascii
 import io
 from datetime import date, datetime, time
-from typing import Any
+from typing import Annotated, Any
 
 from flask import Blueprint, Response, g, jsonify, send_file
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from smartcity.toolkit import (
     ApiSpec,
     DbId,
@@ -247,12 +247,25 @@ class EknOfficeIn(BaseModel):
     polygon: list[list[float]] | None = Field(None, max_length=100)
 
 
+def _wall_clock(value: time) -> time:
+    """Office hours and shifts are wall-clock times in the regency's own zone: a time
+    with an offset (``08:00+07:00``) is refused, as mixing one with a plain time
+    cannot be compared."""
+    if value.tzinfo is not None:
+        raise ValueError("a time of day without a time zone (the regency's zone applies)")
+    return value
+
+
+#: A time of day as office hours and shifts have it (no offset).
+WallClock = Annotated[time, AfterValidator(_wall_clock)]
+
+
 class EknHoursIn(BaseModel):
     org_unit_id: DbId | None = None
     name: str = Field(max_length=200)
     weekdays: list[int] = Field(min_length=1, max_length=7)
-    start: time
-    end: time
+    start: WallClock
+    end: WallClock
     valid_from: date | None = None
     valid_to: date | None = None
 
@@ -260,8 +273,8 @@ class EknHoursIn(BaseModel):
 class EknShiftIn(BaseModel):
     staff_id: DbId
     day: date
-    start: time
-    end: time
+    start: WallClock
+    end: WallClock
 
 
 class EknRuleSetIn(BaseModel):

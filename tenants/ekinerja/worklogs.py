@@ -145,7 +145,7 @@ def evidence_of(session: Session, actor: Actor, log_id: int) -> WorkLog:
         or log.evidence_type is None
         or not (
             actor.staff_id == person.id
-            or is_supervisor_of(actor, person)
+            or (actor.can(APPROVE) and is_supervisor_of(actor, person))
             or actor.manages(person.unit_id)
         )
     ):

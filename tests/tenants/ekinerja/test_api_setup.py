@@ -275,11 +275,18 @@ def test_office_hours_are_changed_in_place_over_json(client: Any, kab: Any, tena
         ({"org_unit_id": "1; DROP TABLE x"}, "org_unit_id"),
         ({"name": "x" * 201}, "name"),
         ({"valid_from": "2027-02-30"}, "valid_from"),
+        # a time with an offset beside one without could not be compared (it was a 500)
+        ({"start": "08:00+07:00"}, "start"),
+        ({"end": "17:00Z"}, "end"),
     ):
         bad = client.put(f"{url}?lang=id", json=friday | change, headers=t["admindinkes"])
         assert bad.status_code == 422, (change, bad.status_code)
         error = bad.get_json()["error"]
         assert any(field in key for key in error["fields"]), (change, error)
+    offset = client.post(
+        f"{api}/hours", json=friday | {"start": "08:00+07:00"}, headers=t["bkpsdm"]
+    )
+    assert offset.status_code == 422
     late = client.put(f"{url}?lang=id", json=friday | {"end": "06:00"}, headers=t["admindinkes"])
     assert late.get_json()["error"]["localized"] == "jam kerja tidak dapat diubah"
     assert client.put(url, json=[1, 2], headers=t["admindinkes"]).status_code == 422

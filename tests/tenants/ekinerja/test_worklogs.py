@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
+from smartcity.tenantcore.models import User
 from smartcity.toolkit import set_member_units
 from sqlalchemy import func, select
 
@@ -104,6 +105,12 @@ def test_a_logs_photo_is_kept_without_its_gps_for_the_person_supervisor_and_unit
     assert client.get(url, headers=t["viewer"]).status_code == 403  # reads recaps, not files
     unknown = API.format(slug=slug) + "/work-logs/999999999/evidence"
     assert client.get(unknown, headers=t["pegawai"]).status_code == 404
+    # The roster still names the head as supervisor, but without the supervisor role
+    # they are staff like any other: no file.
+    with tenant_db(slug) as s:
+        head = s.scalar(select(User).where(User.email == "kadis@example.go.id"))
+        head.roles = ["member", "ekinerja.staff"]
+    assert client.get(url, headers=t["kadis"]).status_code == 404
 
     # Another regency: its own users find nothing under this id; this regency's token
     # is not a credential there.
