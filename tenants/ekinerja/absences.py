@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from .access import APPROVE, Actor
 from .evidence import Evidence, Stored, check
-from .messages import M
+from .messages import NOT_YOURS, M
 from .models import Absence
 from .people import is_supervisor_of, staff_or_404
 from .periods import require_open
@@ -102,7 +102,7 @@ def decide(
     if person.id == actor.staff_id:
         raise Forbidden(M("nobody decides on their own absence"), {"absence_id": "your own"})
     if not (is_supervisor_of(actor, person) or actor.manages(person.unit_id)):
-        raise Forbidden(M("you do not supervise this person"), {"absence_id": "not yours"})
+        raise Forbidden(M("you do not supervise this person"), {"absence_id": NOT_YOURS})
     if absence.status != "submitted":
         raise Conflict(M("this absence was already decided"), {"status": absence.status})
     note = note.strip()

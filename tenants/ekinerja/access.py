@@ -25,7 +25,7 @@ from smartcity.toolkit import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .messages import M
+from .messages import NOT_YOURS, M
 from .models import Account
 
 APP = "ekinerja"
@@ -109,7 +109,7 @@ class Actor:
 
     def require_unit(self, unit_id: int) -> None:
         if not self.manages(unit_id):
-            raise Forbidden(M("you do not manage this unit"), {"org_unit_id": "not yours"})
+            raise Forbidden(M("you do not manage this unit"), {"org_unit_id": NOT_YOURS})
 
 
 def own_staff_id(session: Session, principal: TenantPrincipal) -> int:

@@ -31,7 +31,7 @@ from . import absences, attendance, objections, periods, photos, rulesets, runs,
 from . import settings as ekn_settings
 from .access import APPROVE, REGENCY, SELF, UNIT, VIEW_ALL, Actor, actor_for, own_staff_id
 from .evidence import MAX_IMAGE_BYTES, Evidence, clean_name
-from .messages import M
+from .messages import NOT_YOURS, M
 from .models import Absence, WorkLog
 from .people import is_supervisor_of, link_account, staff_or_404
 
@@ -855,7 +855,7 @@ def staff_statement(year: int, month: int, staff_id: int) -> tuple[Response, int
         or is_supervisor_of(actor, person)
         or actor.staff_id == staff_id
     ):
-        raise Forbidden(M("you do not supervise this person"), {"staff_id": "not yours"})
+        raise Forbidden(M("you do not supervise this person"), {"staff_id": NOT_YOURS})
     return _json(statement_out(staff_id, year, month))
 
 

@@ -7,3 +7,11 @@ from smartcity.toolkit import messages_from, translations
 #: ``M("...", name=value)``: a refusal or notice, extracted with ``-k M``.
 M = messages_from(translations("ekinerja").gettext)
 _ = translations("ekinerja").gettext
+
+# What a refusal says beside the field at fault (the API's ``fields`` values; the
+# pages show them translated from this app's catalogue).
+NOT_YOURS = M("not yours")
+ALREADY_RECORDED = M("already recorded")
+IN_USE = M("in use")
+LAST_GENERAL_HOURS = M("the regency's last general hours")
+MONTH_LOCKED = M("month locked")

@@ -37,7 +37,7 @@ from .access import APPROVE, SELF, UNIT, VIEW_ALL, Actor
 from .api import file_response
 from .blueprint import _actor, blueprint, web
 from .evidence import MAX_BYTES, MAX_IMAGE_BYTES, MB, Evidence
-from .messages import M, _
+from .messages import NOT_YOURS, M, _
 from .models import Absence, Duty, WorkLog
 from .people import is_supervisor_of, staff_or_404
 from .periods import cutoff, is_locked, month_end
@@ -134,7 +134,7 @@ def _person(actor: Actor, staff_id: int | None) -> Staff | None:
         return None
     person = staff_or_404(g.db, staff_id)
     if not can_see(actor, person):
-        raise Forbidden(M("you do not supervise this person"), {"staff_id": "not yours"})
+        raise Forbidden(M("you do not supervise this person"), {"staff_id": NOT_YOURS})
     return person
 
 
@@ -514,7 +514,7 @@ def recap() -> str:
         if unit is None:
             raise NotFound(M("no org unit %(unit_id)s", unit_id=unit_id), {"unit": "unknown"})
         if not (VIEW_ALL in actor.permissions or actor.manages(unit_id)):
-            raise Forbidden(M("you do not manage this unit"), {"unit": "not yours"})
+            raise Forbidden(M("you do not manage this unit"), {"unit": NOT_YOURS})
         people_q = select(Staff).where(Staff.unit_id == unit_id)
     else:
         people_q = select(Staff).where(Staff.supervisor_id == (actor.staff_id or -1))

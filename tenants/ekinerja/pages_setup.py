@@ -53,7 +53,7 @@ from . import settings as ekn_settings
 from .access import REGENCY, UNIT, Actor
 from .attendance import zone
 from .blueprint import _actor, blueprint
-from .messages import M, _
+from .messages import NOT_YOURS, M, _
 from .models import Office, RuleSet, ScheduleRule
 from .pages import _kind as kind_label
 from .periods import next_month
@@ -250,7 +250,7 @@ def _chosen_unit(units: list[OrgUnit]) -> OrgUnit | None:
         return units[0] if units else None
     found = next((u for u in units if u.id == wanted), None)
     if found is None:
-        raise Forbidden(M("you do not manage this unit"), {"unit": "not yours"})
+        raise Forbidden(M("you do not manage this unit"), {"unit": NOT_YOURS})
     return found
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from .access import Actor
 from .machine import TooLarge
-from .messages import M
+from .messages import NOT_YOURS, M
 from .models import Punch, PunchPhoto
 from .people import is_supervisor_of, staff_or_404
 
@@ -148,5 +148,5 @@ def photo_for_reviewer(session: Session, actor: Actor, punch_id: int) -> PunchPh
         raise NotFound(M("no selfie with punch %(punch_id)s", punch_id=punch_id))
     person = staff_or_404(session, punch.staff_id)
     if not (is_supervisor_of(actor, person) or actor.manages(person.unit_id)):
-        raise Forbidden(M("you do not supervise this person"), {"punch_id": "not yours"})
+        raise Forbidden(M("you do not supervise this person"), {"punch_id": NOT_YOURS})
     return photo

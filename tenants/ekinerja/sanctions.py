@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from .access import REGENCY, UNIT, VIEW_ALL, Actor
 from .evidence import Evidence, Stored, check
-from .messages import M
+from .messages import ALREADY_RECORDED, M
 from .models import TppMonth
 from .objections import recompute_person
 from .rules import SANCTION_KINDS
@@ -224,7 +224,7 @@ def record(
     if duplicate is not None:
         raise Conflict(
             M("this decree is already recorded for this person (no. %(id)s)", id=duplicate),
-            {"decree_number": "recorded"},
+            {"decree_number": ALREADY_RECORDED},
         )
     sanction = Sanction(
         staff_id=person.id,

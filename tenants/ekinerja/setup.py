@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .access import REGENCY, Actor
-from .messages import M
+from .messages import IN_USE, LAST_GENERAL_HOURS, MONTH_LOCKED, M
 from .models import Office, Punch, ScheduleRule, ShiftAssignment
 from .people import require_unit, staff_or_404
 from .periods import is_locked, month_end
@@ -148,7 +148,7 @@ def remove_office(session: Session, actor: Actor, office_id: int) -> None:
     if used is not None:
         raise Conflict(
             M("punches were placed at this office; change its fence instead"),
-            {"office_id": "in use"},
+            {"office_id": IN_USE},
         )
     name = office.name
     session.execute(delete(Office).where(Office.id == office.id))
@@ -285,7 +285,7 @@ def update_schedule_rule(
     if regency_default and not stays_default and _last_regency_default(session, rule.id):
         raise Conflict(
             M("the regency keeps at least one rule of office hours without dates"),
-            {"valid_from" if org_unit_id is None else "org_unit_id": "last"},
+            {"valid_from" if org_unit_id is None else "org_unit_id": LAST_GENERAL_HOURS},
         )
     before = _hours_summary(rule)
     rule.org_unit_id, rule.name = org_unit_id, name.strip()
@@ -342,7 +342,7 @@ def remove_schedule_rule(session: Session, actor: Actor, rule_id: int) -> None:
     if rule.org_unit_id is None and undated and _last_regency_default(session, rule.id):
         raise Conflict(
             M("the regency keeps at least one rule of office hours without dates"),
-            {"rule_id": "last"},
+            {"rule_id": LAST_GENERAL_HOURS},
         )
     name = rule.name
     session.execute(delete(ScheduleRule).where(ScheduleRule.id == rule.id))
@@ -360,7 +360,7 @@ def _unlocked(session: Session, day: date) -> None:
     if is_locked(session, day.year, day.month):
         raise Conflict(
             M("%(month)s is locked; its TPP no longer changes", month=f"{day:%m/%Y}"),
-            {"day": "month locked"},
+            {"day": MONTH_LOCKED},
         )
 
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from .access import APPROVE, Actor
 from .evidence import Evidence, Stored, check
-from .messages import M
+from .messages import NOT_YOURS, M
 from .models import Duty, WorkLog
 from .people import is_supervisor_of, require_unit, staff_or_404
 from .periods import require_open
@@ -271,7 +271,7 @@ def duties_of(session: Session, actor: Actor, unit_id: int) -> list[Duty]:
     if not actor.manages(unit_id):
         own = session.get(Staff, actor.staff_id) if actor.staff_id is not None else None
         if own is None or own.unit_id != unit_id:
-            raise Forbidden(M("you do not manage this unit"), {"org_unit_id": "not yours"})
+            raise Forbidden(M("you do not manage this unit"), {"org_unit_id": NOT_YOURS})
         query = query.where(Duty.is_active.is_(True))
     return list(session.scalars(query.limit(2000)))
 

@@ -38,6 +38,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import format_date
 from smartcity.toolkit import (
     Conflict,
     InvalidInput,
@@ -385,5 +386,25 @@ def described(source: dict[str, Any] | None) -> str:
         "from Pelayanan Publik: %(measure)s, %(name)s, %(period)s",
         measure=_(label) if label else str(source.get("measure")),
         name=str(source.get("name", "")),
-        period=str(source.get("period", "")),
+        period=period_words(str(source.get("period", ""))),
     ).localized()
+
+
+_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
+
+
+def period_words(key: str) -> str:
+    """Pelayanan's period key (``2027``, ``2027-Q1``, ``2027-S2``, ``2027-03``) as the
+    reader says it: "triwulan I 2027", "Maret 2027"; an unknown key as it is."""
+    year, _sep, part = key.partition("-")
+    if not (len(year) == 4 and year.isascii() and year.isdigit()):
+        return key
+    if not part:
+        return year
+    if part[:1] == "Q" and part[1:] in _ROMAN:
+        return M("quarter %(n)s %(year)s", n=_ROMAN[part[1:]], year=year).localized()
+    if part in ("S1", "S2"):
+        return M("semester %(n)s %(year)s", n=_ROMAN[part[1:]], year=year).localized()
+    if len(part) == 2 and part.isascii() and part.isdigit() and 1 <= int(part) <= 12:
+        return str(format_date(date(int(year), int(part), 1), "MMMM y"))
+    return key

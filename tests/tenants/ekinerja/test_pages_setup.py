@@ -208,7 +208,10 @@ def test_a_unit_admin_sets_up_their_units_only_and_staff_none(
     admin = page_sign_in(slug, "adminunit@example.go.id")  # Disdik's admin
     offices = f"{base}/setup/offices"
     dinkes = str(ids["dinkes"])
-    assert _post(admin, offices, offices, OFFICE | {"org_unit_id": dinkes}).status_code == 403
+    refused = _post(admin, offices, offices, OFFICE | {"org_unit_id": dinkes})
+    assert refused.status_code == 403
+    # the word beside the unit field is in the page's language too
+    assert "bukan wewenang Anda" in refused.get_data(as_text=True)
     assert admin.get(f"{offices}/{ids['disdik_office']}").status_code == 200
     with tenant_db(slug) as s:
         theirs = Office(

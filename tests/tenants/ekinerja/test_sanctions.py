@@ -412,9 +412,11 @@ def test_bkpsdm_records_and_annuls_on_the_page_in_both_languages(
     assert "Budi Pegawai" in html and "800/7/BKPSDM/2026" in html
     assert "2 Maret 2026" in html and "Maret 2026" in html  # Indonesian dates
     assert "25% dari TPP sebulan" in html
+    assert "(1 bulan)" in html
     english = bkpsdm.get(f"{base}/sanctions?lang=en").get_data(as_text=True)
     assert "Sanctions and deductions" in english and "Written reprimand" in english
     assert "March 2026" in english
+    assert "(1 month)" in english and "(1 months)" not in english
     with tenant_db(slug) as s:
         sanction = s.scalars(select(Sanction)).one()
     # The statement names the cut, the decree and the rule version.

@@ -333,6 +333,10 @@ def test_pages_and_api_link_offer_and_take_in_both_languages(
     assert taken.status_code == 303
     page = web.get(page_url).get_data(as_text=True)
     assert "from Pelayanan Publik: Complaints finished, Surat Keterangan Sehat" in page
+    roman = {1: "I", 2: "II", 3: "III", 4: "IV"}[quarter]
+    assert f"Surat Keterangan Sehat, quarter {roman} {today.year}" in page, re.findall(
+        r"from Pelayanan Publik: [^<]*", page
+    )
     assert 'data-source="complaints_finished"' in page
     # The same through the API: the answer carries the source.
     again = client.post(
