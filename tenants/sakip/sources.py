@@ -32,6 +32,7 @@ and say their source is unavailable, figures already taken stay as recorded.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -397,7 +398,7 @@ def period_words(key: str) -> str:
     """Pelayanan's period key (``2027``, ``2027-Q1``, ``2027-S2``, ``2027-03``) as the
     reader says it: "triwulan I 2027", "Maret 2027"; an unknown key as it is."""
     year, _sep, part = key.partition("-")
-    if not (len(year) == 4 and year.isascii() and year.isdigit()):
+    if not re.fullmatch("[0-9]{4}", year):
         return key
     if not part:
         return year
@@ -405,6 +406,6 @@ def period_words(key: str) -> str:
         return M("quarter %(n)s %(year)s", n=_ROMAN[part[1:]], year=year).localized()
     if part in ("S1", "S2"):
         return M("semester %(n)s %(year)s", n=_ROMAN[part[1:]], year=year).localized()
-    if len(part) == 2 and part.isascii() and part.isdigit() and 1 <= int(part) <= 12:
+    if re.fullmatch("[0-9]{2}", part) and 1 <= int(part) <= 12:
         return str(format_date(date(int(year), int(part), 1), "MMMM y"))
     return key
