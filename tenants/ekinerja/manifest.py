@@ -11,11 +11,14 @@ from sqlalchemy.orm import Session
 
 from . import (
     api,
+    api_events,
     api_sanctions,
     api_setup,
     api_tpp,
     demo,
+    eventmodels,
     pages,
+    pages_events,
     pages_sanctions,
     pages_setup,
     pages_tpp,
@@ -33,7 +36,10 @@ from .rules import TppRules
 # Imported for their side effects: their tables on the app's metadata, their API
 # routes on ``api.spec`` and their pages on ``blueprint.blueprint``.
 _ = (
+    api_events,
     api_sanctions,
+    eventmodels,
+    pages_events,
     api_setup,
     api_tpp,
     pages_sanctions,
@@ -96,6 +102,7 @@ manifest = AppManifest(
         MenuEntry(N_("TPP lists for payment"), "ekinerja.tpp_lists", UNIT),
         MenuEntry(N_("TPP what-if"), "ekinerja.what_if", REGENCY),
         MenuEntry(N_("Sanctions and deductions"), "ekinerja.sanctions_page", UNIT),
+        MenuEntry(N_("Assemblies and ceremonies"), "ekinerja.events_page", UNIT),
         # One entry for the set-up: its pages link each other (and the rule versions).
         MenuEntry(N_("Set-up"), "ekinerja.setup_offices", UNIT),
         MenuEntry(N_("Absence requests"), "ekinerja.absence_requests", APPROVE),

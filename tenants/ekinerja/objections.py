@@ -282,24 +282,30 @@ def _apply(session: Session, actor: Actor, objection: Objection, fix: Correction
 
 def recompute_person(session: Session, run: TppMonth, staff_id: int) -> TppStatement | None:
     """The person's statement of ``run`` again, under the month's own rule version."""
-    rule_set = session.get(RuleSet, run.rule_set_id)
-    if rule_set is None:
-        raise NotFound(M("the rule set of this month is missing"))
-    rules = TppRules.model_validate(rule_set.rules)
-    people, results = runs.compute_results(
-        session, rules, run.year, run.month, run.as_of, staff_ids=[staff_id]
-    )
-    session.execute(
-        delete(TppStatement).where(
-            TppStatement.month_id == run.id, TppStatement.staff_id == staff_id
-        )
-    )
-    runs.store_statements(session, run.id, people, results)
+    recompute_people(session, run, [staff_id])
     return session.scalar(
         select(TppStatement).where(
             TppStatement.month_id == run.id, TppStatement.staff_id == staff_id
         )
     )
+
+
+def recompute_people(session: Session, run: TppMonth, staff_ids: list[int]) -> None:
+    """The statements of ``staff_ids`` in ``run`` again (one computation for them all),
+    under the month's own rule version."""
+    rule_set = session.get(RuleSet, run.rule_set_id)
+    if rule_set is None:
+        raise NotFound(M("the rule set of this month is missing"))
+    rules = TppRules.model_validate(rule_set.rules)
+    people, results = runs.compute_results(
+        session, rules, run.year, run.month, run.as_of, staff_ids=staff_ids
+    )
+    session.execute(
+        delete(TppStatement).where(
+            TppStatement.month_id == run.id, TppStatement.staff_id.in_(staff_ids)
+        )
+    )
+    runs.store_statements(session, run.id, people, results)
 
 
 def decide(

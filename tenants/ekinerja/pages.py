@@ -202,6 +202,8 @@ def _record_label(record: str | None) -> str:
         return _("absence #%(id)s", id=ident)
     if kind == "sanction":
         return _("sanction decree #%(id)s", id=ident)
+    if kind == "event_absence":
+        return _("roll mark #%(id)s", id=ident)
     return record
 
 

@@ -59,6 +59,8 @@ from .pages import _kind as kind_label
 from .periods import next_month
 from .rules import (
     ABSENCE_KINDS,
+    EVENT_KINDS,
+    EVENT_LABELS,
     MAX_CLASS,
     PREDICATES,
     SANCTION_KINDS,
@@ -761,6 +763,7 @@ def _rules_values(rules: Mapping[str, Any]) -> dict[str, Any]:
     values["excused_percent"] = {k: fmt_percent(v) for k, v in parsed.excused_percent.items()}
     values["predicate_percent"] = {k: fmt_percent(v) for k, v in parsed.predicate_percent.items()}
     values["sanction_percent"] = {k: fmt_percent(v) for k, v in parsed.sanction_percent.items()}
+    values["event_percent"] = {k: fmt_percent(v) for k, v in parsed.event_percent.items()}
     values["base_by_class"] = {c: number(v) for c, v in parsed.base_by_class.items()}
     return values
 
@@ -797,6 +800,9 @@ def _typed_values() -> dict[str, Any]:
     values["sanction_percent"] = {
         k: v for k in SANCTION_KINDS if (v := _text(f"sanction_percent.{k}").strip()[:40])
     }
+    values["event_percent"] = {
+        k: v for k in EVENT_KINDS if (v := _text(f"event_percent.{k}").strip()[:40])
+    }
     values["base_by_class"] = {
         c: v for c in range(1, MAX_CLASS + 1) if (v := _text(f"base_by_class.{c}").strip()[:40])
     }
@@ -827,6 +833,7 @@ def _rules_of(values: Mapping[str, Any]) -> dict[str, Any]:
     rules["excused_percent"] = {k: _decimal(v) for k, v in values["excused_percent"].items()}
     rules["predicate_percent"] = {k: _decimal(v) for k, v in values["predicate_percent"].items()}
     rules["sanction_percent"] = {k: _decimal(v) for k, v in values["sanction_percent"].items()}
+    rules["event_percent"] = {k: _decimal(v) for k, v in values["event_percent"].items()}
     rules["base_by_class"] = {
         str(c): _decimal(v, places=0, currency=True) for c, v in values["base_by_class"].items()
     }
@@ -838,7 +845,8 @@ _BESIDE = re.compile(
     r"(name|effective_from|perbup|publish_from"
     r"|rules\.(" + "|".join(PERCENT_FIELDS) + r"|minutes_target|deduction_base|performance_basis)"
     r"|rules\.(late|early)_bands(\.[0-9]+(\.(from_minutes|to_minutes|percent))?)?"
-    r"|rules\.(excused_percent|predicate_percent|sanction_percent|base_by_class)(\..+)?)"
+    r"|rules\.(excused_percent|predicate_percent|sanction_percent|event_percent|base_by_class)"
+    r"(\..+)?)"
 )
 
 
@@ -906,6 +914,7 @@ def _version_page(
             (k, translate(SANCTION_LABELS[k]), translate(SANCTION_LEVEL_LABELS[SANCTION_LEVELS[k]]))
             for k in SANCTION_KINDS
         ],
+        event_kinds=[(k, translate(EVENT_LABELS[k])) for k in EVENT_KINDS],
         classes=range(1, MAX_CLASS + 1),
         spare=SPARE_BANDS,
         max_bands=MAX_BANDS,

@@ -79,6 +79,15 @@ DEFAULT_SANCTION_PERCENT = {
 }
 
 
+#: The assemblies and ceremonies a unit admin takes the roll of (``events``): the
+#: morning and afternoon apel, the flag ceremony (upacara), the exercise (senam)
+#: and a surprise inspection (sidak), as edison's ``KetidakhadiranKegiatan`` has them.
+EVENT_KINDS = ("apel_pagi", "apel_sore", "upacara", "senam", "sidak")
+#: Cut per event missed without an approved absence: 4 % each, one Perbup's pattern
+#: (../shared/research/apps-anchors.md 2b, "Pattern B"; UNVERIFIED as a rule for all).
+DEFAULT_EVENT_PERCENT = {kind: Decimal(4) for kind in EVENT_KINDS}
+
+
 def sanction_component(kind: str) -> str:
     """The statement line's component of a sanction kind: ``lhkpn``, ``tptgr`` or ``sanction``."""
     return kind if kind in ("lhkpn", "tptgr") else "sanction"
@@ -158,6 +167,11 @@ class TppRules(BaseModel):
     #: The most the month's sanctions together cut, as a share of the whole TPP
     #: (edison: TPP awal x the sum of the percentages, at most 100 %).
     sanction_cap_percent: Percent = Field(Decimal(100), ge=0, le=100, decimal_places=3)
+    #: Cut per assembly or ceremony missed, per kind, of ``deduction_base`` (UNVERIFIED
+    #: defaults, see ``DEFAULT_EVENT_PERCENT``; a version stored before events existed
+    #: reads them, and no event predates them). Not under the daily cap, which is for
+    #: lapses of the working hours; under the monthly one like every discipline cut.
+    event_percent: dict[str, Percent] = Field(default_factory=lambda: dict(DEFAULT_EVENT_PERCENT))
 
     # Each check is on its own field, so a refusal names the field (``late_bands``) and
     # its error type says what is wrong (``rules.refusal`` turns both into words).
@@ -201,6 +215,17 @@ class TppRules(BaseModel):
                     "unknown_key", "sanction_percent: unknown sanction kind '{key}'", {"key": kind}
                 )
             _percent("sanction_percent", pct)
+        return value
+
+    @field_validator("event_percent")
+    @classmethod
+    def _events(cls, value: dict[str, Percent]) -> dict[str, Percent]:
+        for kind, pct in value.items():
+            if kind not in EVENT_KINDS:
+                raise PydanticCustomError(
+                    "unknown_key", "event_percent: unknown event kind '{key}'", {"key": kind}
+                )
+            _percent("event_percent", pct)
         return value
 
     @field_validator("base_by_class")
@@ -280,6 +305,16 @@ COMPONENT_LABELS = {
     "lhkpn": N_("LHKPN not filed"),
     "tptgr": N_("TPTGR claim unsettled"),
     "cap_sanction": N_("Sanction cap"),
+    "event": N_("Assembly or ceremony missed"),
+}
+
+#: How each kind of assembly or ceremony is named.
+EVENT_LABELS = {
+    "apel_pagi": N_("Morning assembly (apel pagi)"),
+    "apel_sore": N_("Afternoon assembly (apel sore)"),
+    "upacara": N_("Flag ceremony (upacara)"),
+    "senam": N_("Group exercise (senam)"),
+    "sidak": N_("Surprise inspection (sidak)"),
 }
 
 #: How each sanction kind is named (PP 94/2021's words, translated for the English reader).

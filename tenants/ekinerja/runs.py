@@ -23,6 +23,7 @@ from . import schedule, tpp
 from .absences import approved_days
 from .access import Actor
 from .attendance import zone
+from .eventmodels import Event, EventAbsence
 from .messages import M
 from .models import (
     Absence,
@@ -171,6 +172,7 @@ def facts_for_month(
     absences: dict[int, list[Absence]] = defaultdict(list)
     for a in session.scalars(absences_q):
         absences[a.staff_id].append(a)
+    missed = missed_events(session, first, last, staff_ids)
     facts: dict[int, list[tpp.DayFact]] = {}
     span = (
         [first + timedelta(days=i) for i in range((last - first).days + 1)] if last >= first else []
@@ -189,10 +191,29 @@ def facts_for_month(
                     check_out=record[2] if record else None,
                     record_id=record[0] if record else None,
                     excuse=tpp.Excuse(excuse.id, excuse.kind) if excuse else None,
+                    missed_events=tuple(missed.get((staff_id, day), ())),
                 )
             )
         facts[staff_id] = person_facts
     return facts
+
+
+def missed_events(
+    session: Session, first: date, last: date, staff_ids: list[int] | None = None
+) -> dict[tuple[int, date], list[tpp.MissedEvent]]:
+    """Who the roll marked absent from an event (not cancelled) of ``first``..``last``,
+    per person and day."""
+    query = (
+        select(EventAbsence.staff_id, Event.day, EventAbsence.id, Event.kind)
+        .join(Event, Event.id == EventAbsence.event_id)
+        .where(Event.day.between(first, last), Event.cancelled_at.is_(None))
+    )
+    if staff_ids is not None:
+        query = query.where(EventAbsence.staff_id.in_(staff_ids))
+    out: dict[tuple[int, date], list[tpp.MissedEvent]] = defaultdict(list)
+    for staff_id, day, absence_id, kind in session.execute(query):
+        out[(staff_id, day)].append(tpp.MissedEvent(absence_id, kind))
+    return out
 
 
 def compute_month(

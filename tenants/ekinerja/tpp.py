@@ -17,6 +17,13 @@ month's sanctions together cut at most ``sanction_cap_percent`` of the TPP, and
 never more than what the performance and discipline cuts left, so the net is
 never below zero: a ``cap_sanction`` line (negative) gives back the excess.
 ``deduction`` and ``net`` include them.
+
+An assembly or ceremony (apel, upacara...) the person was marked absent from
+is a line of the day, ``event_percent.<kind>`` naming ``event_absence:<id>``; an
+approved absence excuses it with the rest of the day, and a day already cut as
+absent without reason is not cut again for its events. It can fall on a day off
+(a ceremony on a holiday), and is not under the daily cap (the cap is for lapses
+of the working hours) but is under the monthly one.
 """
 
 from __future__ import annotations
@@ -41,9 +48,17 @@ class Excuse:
 
 
 @dataclass(frozen=True)
+class MissedEvent:
+    """An assembly or ceremony of the day the roll marked the person absent from."""
+
+    absence_id: int
+    kind: str
+
+
+@dataclass(frozen=True)
 class DayFact:
     """What happened on one day: expected hours (None: a day off), the punches kept
-    on the day's record, and an approved absence covering it."""
+    on the day's record, an approved absence covering it, and the events missed."""
 
     day: date
     expected: Expected | None
@@ -51,6 +66,7 @@ class DayFact:
     check_out: datetime | None = None
     record_id: int | None = None
     excuse: Excuse | None = None
+    missed_events: tuple[MissedEvent, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,6 +132,8 @@ def minutes_between(earlier: datetime, later: datetime) -> int:
 
 def day_lines(fact: DayFact, rules: TppRules, base: Decimal) -> list[Line]:
     """The lines of one day, before the daily cap; ``base`` is the amount percentages apply to."""
+    if fact.excuse is None and fact.expected is None:
+        return event_lines(fact, rules, base)
     if fact.expected is None:
         return []
     record = None if fact.record_id is None else f"attendance_day:{fact.record_id}"
@@ -142,7 +160,7 @@ def day_lines(fact: DayFact, rules: TppRules, base: Decimal) -> list[Line]:
         ]
     if fact.check_in is None and fact.check_out is None:
         return [line("absent", "absent_percent", rules.absent_percent)]
-    lines: list[Line] = []
+    lines = event_lines(fact, rules, base)
     if fact.check_in is None:
         lines.append(line("missing_in", "missing_check_in_percent", rules.missing_check_in_percent))
     else:
@@ -159,6 +177,26 @@ def day_lines(fact: DayFact, rules: TppRules, base: Decimal) -> list[Line]:
         if found := band_for(early, rules.early_bands):
             index, band = found
             lines.append(line("early", f"early_bands[{index}]", band.percent, early))
+    return lines
+
+
+def event_lines(fact: DayFact, rules: TppRules, base: Decimal) -> list[Line]:
+    """A line per event missed on the day (a kind without a percentage cuts nothing)."""
+    lines = []
+    for missed in sorted(fact.missed_events, key=lambda m: m.absence_id):
+        percent = rules.event_percent.get(missed.kind, Decimal(0))
+        if percent:
+            lines.append(
+                Line(
+                    "event",
+                    f"event_percent.{missed.kind}",
+                    percent,
+                    rupiah_of(base * percent / HUNDRED),
+                    fact.day,
+                    None,
+                    f"event_absence:{missed.absence_id}",
+                )
+            )
     return lines
 
 

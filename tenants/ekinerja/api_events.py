@@ -1,0 +1,215 @@
+"""Assemblies and ceremonies and their roll over JSON (``events``).
+
+Declared on the app's one ``ApiSpec`` (``api.spec``); the manifest imports it.
+Unit admins and BKPSDM schedule, call and cancel; viewers read.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from flask import Response, g, request
+from pydantic import BaseModel, ConfigDict, Field
+from smartcity.toolkit import DbId, InvalidInput, access, query_int
+
+from . import events
+from .access import UNIT, VIEW_ALL
+from .api import _actor, _json, _today, spec
+from .eventmodels import Event
+from .messages import M
+from .rules import EVENT_KINDS
+from .sanctions import parse_month
+
+READERS = access.permission(UNIT, VIEW_ALL)
+
+
+class EknEventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(max_length=12, description="one of " + ", ".join(EVENT_KINDS))
+    day: str = Field(max_length=10, description="YYYY-MM-DD")
+    starts_at: str = Field(max_length=8, description="HH:MM, the regency's local time")
+    title: str = Field("", max_length=200)
+    org_unit_id: DbId | None = Field(
+        None, description="the unit it is for (and the units under it); none: the whole regency"
+    )
+
+
+class EknRollIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    absent: list[DbId] = Field(
+        max_length=events.MAX_ABSENT,
+        description="the staff ids marked absent; everyone else on the caller's roll is present",
+    )
+
+
+class EknEventCancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(max_length=2000)
+
+
+class EknEventOut(BaseModel):
+    id: int
+    kind: str
+    day: date
+    starts_at: time
+    title: str | None
+    org_unit_id: int | None
+    absent_count: int
+    created_by: str
+    roll_taken_by: str | None
+    roll_taken_at: datetime | None
+    cancelled: bool
+    cancelled_by: str | None
+    cancel_reason: str | None
+
+
+class EknRollEntryOut(BaseModel):
+    staff_id: int
+    nip: str
+    name: str
+    org_unit_id: int
+    status: str = Field(description="present, absent or excused (an approved absence that day)")
+    absence_id: int | None
+
+
+class EknEventDetail(EknEventOut):
+    roll: list[EknRollEntryOut] = Field(
+        description="the people the caller calls (empty for a viewer)"
+    )
+
+
+class EknEventList(BaseModel):
+    events: list[EknEventOut]
+
+
+def event_out(event: Event, absent_count: int) -> EknEventOut:
+    return EknEventOut(
+        id=event.id,
+        kind=event.kind,
+        day=event.day,
+        starts_at=event.starts_at,
+        title=event.title,
+        org_unit_id=event.org_unit_id,
+        absent_count=absent_count,
+        created_by=event.created_by,
+        roll_taken_by=event.roll_taken_by,
+        roll_taken_at=event.roll_taken_at,
+        cancelled=event.cancelled_at is not None,
+        cancelled_by=event.cancelled_by,
+        cancel_reason=event.cancel_reason,
+    )
+
+
+def _detail(event: Event) -> EknEventDetail:
+    actor = _actor()
+    entries = events.roll(g.db, actor, event) if actor.can(UNIT) else []
+    out = event_out(event, events.absent_count(g.db, event.id))
+    return EknEventDetail(
+        **out.model_dump(),
+        roll=[
+            EknRollEntryOut(
+                staff_id=e.person.id,
+                nip=e.person.nip,
+                name=e.person.name,
+                org_unit_id=e.person.unit_id,
+                status=e.status,
+                absence_id=e.absence_id,
+            )
+            for e in entries
+        ],
+    )
+
+
+@spec.route(
+    "GET",
+    "/events",
+    "The month's assemblies and ceremonies I may read (month=YYYY-MM, default this one), "
+    "filtered by org_unit_id and kind",
+    access=READERS,
+    response=EknEventList,
+    errors=(403, 422),
+)
+def event_list() -> tuple[Response, int]:
+    actor = _actor()
+    raw_month = request.args.get("month") or None
+    kind = request.args.get("kind") or None
+    problems = {}
+    month = parse_month(raw_month) if raw_month else _today().replace(day=1)
+    if month is None:
+        problems["month"] = M("a month (YYYY-MM) of the years 2000 to 2100")
+    if kind is not None and kind not in EVENT_KINDS:
+        problems["kind"] = M("one of %(choices)s", choices=", ".join(EVENT_KINDS))
+    if problems or month is None:
+        raise InvalidInput(M("the filter is not valid"), problems)
+    rows = events.listing(g.db, actor, month=month, org_unit_id=query_int("org_unit_id"), kind=kind)
+    return _json(EknEventList(events=[event_out(e, n) for e, n in rows]))
+
+
+@spec.route(
+    "POST",
+    "/events",
+    "Schedule an assembly or ceremony for a unit I manage, or for the whole regency (BKPSDM)",
+    access=access.permission(UNIT),
+    body=EknEventIn,
+    response=EknEventOut,
+    status=201,
+    errors=(403, 404, 409, 422),
+)
+def event_create(body: EknEventIn) -> tuple[Response, int]:
+    event = events.schedule(
+        g.db,
+        _actor(),
+        kind=body.kind,
+        day=body.day,
+        starts_at=body.starts_at,
+        title=body.title,
+        org_unit_id=body.org_unit_id,
+        today=_today(),
+    )
+    return _json(event_out(event, 0), 201)
+
+
+@spec.route(
+    "GET",
+    "/events/<id:event_id>",
+    "One event I may read, with the roll of the people I call",
+    access=READERS,
+    response=EknEventDetail,
+    errors=(403, 404),
+)
+def event_get(event_id: int) -> tuple[Response, int]:
+    return _json(_detail(events.visible(g.db, _actor(), event_id)))
+
+
+@spec.route(
+    "PUT",
+    "/events/<id:event_id>/roll",
+    "Take the roll: the people listed are absent, everyone else I call is present; the "
+    "month's statements already computed are recalculated for those whose mark changed",
+    access=access.permission(UNIT),
+    body=EknRollIn,
+    response=EknEventDetail,
+    errors=(403, 404, 409, 422),
+)
+def event_roll(body: EknRollIn, event_id: int) -> tuple[Response, int]:
+    event, _changed = events.take_roll(
+        g.db, _actor(), event_id, absent=list(body.absent), today=_today()
+    )
+    return _json(_detail(event))
+
+
+@spec.route(
+    "POST",
+    "/events/<id:event_id>/cancellation",
+    "Cancel an event with a reason; its roll then cuts nobody",
+    access=access.permission(UNIT),
+    body=EknEventCancelIn,
+    response=EknEventOut,
+    errors=(403, 404, 409, 422),
+)
+def event_cancel(body: EknEventCancelIn, event_id: int) -> tuple[Response, int]:
+    event = events.cancel(g.db, _actor(), event_id, reason=body.reason, today=_today())
+    return _json(event_out(event, events.absent_count(g.db, event.id)))

@@ -1,0 +1,451 @@
+"""Assemblies and ceremonies (apel pagi and sore, upacara, senam, sidak) and their roll.
+
+Many Perbup cut the TPP of whoever misses the morning apel or the flag ceremony
+(apps-anchors 2b, edison's ``KetidakhadiranKegiatan``). A unit admin schedules an
+event for a unit they manage (it covers the unit and every unit under it); BKPSDM
+schedules one for the whole regency. Once the day has come the roll is taken:
+only those marked absent are stored. For a regency-wide event each unit admin
+takes the roll of their own units' people, and BKPSDM of everyone; a roll call
+replaces the earlier marks of the people it covers and nobody else's. Someone on
+an approved absence that day is excused and cannot be marked.
+
+Every change (schedule, roll, cancellation) is refused once the event's month is
+closed (``periods.require_open``: its cutoff passed or its TPP locked), and the
+people whose marks changed get their statements of the month recomputed if it
+was already computed. Nothing is deleted: a cancelled event keeps its roll and
+cuts nobody. All of it is in the audit log.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from smartcity.toolkit import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    Message,
+    NotFound,
+    OrgUnit,
+    Staff,
+    record_audit,
+)
+from sqlalchemy import BigInteger, Select, delete, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from .access import REGENCY, UNIT, VIEW_ALL, Actor
+from .eventmodels import Event, EventAbsence
+from .messages import ALREADY_RECORDED, NOT_YOURS, M
+from .models import Absence, TppMonth
+from .objections import recompute_people
+from .people import require_unit
+from .periods import require_open
+from .rules import EVENT_KINDS
+
+MAX_TITLE = 200
+MAX_REASON = 2000
+#: How far ahead an event may be scheduled.
+AHEAD = timedelta(days=366)
+#: The most people one roll call may mark absent (a regency is a few thousand).
+MAX_ABSENT = 20_000
+_TIME = re.compile(r"([0-9]{2}):([0-9]{2})(?::00)?")
+#: A unit tree deeper than this is a cycle in the data, not a hierarchy.
+_MAX_DEPTH = 64
+
+
+def _parse_day(raw: str | date | None) -> date | None:
+    if isinstance(raw, date):
+        return raw
+    text = (raw or "").strip()
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _parse_time(raw: str | time | None) -> time | None:
+    if isinstance(raw, time):
+        return raw.replace(second=0, microsecond=0, tzinfo=None)
+    found = _TIME.fullmatch((raw or "").strip())
+    if found is None or int(found[1]) > 23 or int(found[2]) > 59:
+        return None
+    return time(int(found[1]), int(found[2]))
+
+
+def _unknown(event_id: int) -> NotFound:
+    return NotFound(M("no event %(event_id)s", event_id=event_id), {"event_id": "unknown"})
+
+
+def _require_manages(session: Session, actor: Actor, org_unit_id: int | None) -> None:
+    """Only BKPSDM for the whole regency; a unit admin for a unit they manage."""
+    if org_unit_id is None:
+        actor.require(REGENCY)
+    else:
+        require_unit(session, actor, org_unit_id)
+
+
+def schedule(
+    session: Session,
+    actor: Actor,
+    *,
+    kind: str,
+    day: str | date | None,
+    starts_at: str | time | None,
+    title: str = "",
+    org_unit_id: int | None,
+    today: date,
+) -> Event:
+    """Schedule an event; refused whole, naming every field at fault."""
+    actor.require(UNIT)
+    problems: dict[str, Message] = {}
+    if kind not in EVENT_KINDS:
+        problems["kind"] = M("one of %(choices)s", choices=", ".join(EVENT_KINDS))
+    when = _parse_day(day)
+    if when is None or not date(2000, 1, 1) <= when <= today + AHEAD:
+        problems["day"] = M("a date (YYYY-MM-DD) up to a year ahead")
+    at = _parse_time(starts_at)
+    if at is None:
+        problems["starts_at"] = M("a time of day (HH:MM)")
+    title = (title or "").strip()
+    if len(title) > MAX_TITLE:
+        problems["title"] = M("at most %(count)s characters", count=MAX_TITLE)
+    if problems or when is None or at is None:
+        raise InvalidInput(M("the event cannot be scheduled"), problems)
+    _require_manages(session, actor, org_unit_id)
+    require_open(session, when, today)
+    same_unit = (
+        Event.org_unit_id.is_(None) if org_unit_id is None else Event.org_unit_id == org_unit_id
+    )
+    duplicate = session.scalar(
+        select(Event.id).where(
+            Event.kind == kind, Event.day == when, same_unit, Event.cancelled_at.is_(None)
+        )
+    )
+    if duplicate is not None:
+        raise Conflict(
+            M("this event is already scheduled (no. %(id)s)", id=duplicate),
+            {"kind": ALREADY_RECORDED},
+        )
+    event = Event(
+        kind=kind,
+        day=when,
+        starts_at=at,
+        title=title or None,
+        org_unit_id=org_unit_id,
+        created_by=actor.label,
+    )
+    session.add(event)
+    session.flush()
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ekinerja.event",
+        entity="event",
+        entity_id=event.id,
+        after={
+            "kind": kind,
+            "day": when.isoformat(),
+            "starts_at": at.isoformat("minutes"),
+            "org_unit_id": org_unit_id,
+        },
+    )
+    return event
+
+
+def _covered_units(org_unit_id: int) -> Select[int]:
+    """The unit and every unit under it (a recursive CTE, bounded against cycles)."""
+    tree = (
+        select(OrgUnit.id.label("unit_id"), literal(0).label("depth"))
+        .where(OrgUnit.id == literal(org_unit_id, BigInteger))
+        .cte("tree", recursive=True)
+    )
+    child = aliased(OrgUnit)
+    tree = tree.union_all(
+        select(child.id, tree.c.depth + 1)
+        .join(tree, child.parent_id == tree.c.unit_id)
+        .where(tree.c.depth < _MAX_DEPTH)
+    )
+    return select(tree.c.unit_id)
+
+
+def _callable_people(actor: Actor, event: Event) -> Select[Staff]:
+    """The active people whose roll the actor takes for ``event``: everyone it covers
+    if they manage its unit (or are BKPSDM); of a regency-wide event a unit admin
+    calls the people of their own units."""
+    query = select(Staff).where(Staff.is_active.is_(True))
+    if event.org_unit_id is not None:
+        query = query.where(Staff.unit_id.in_(_covered_units(event.org_unit_id)))
+    if actor.unit_ids is None or (
+        event.org_unit_id is not None and event.org_unit_id in actor.unit_ids
+    ):
+        return query
+    return query.where(Staff.unit_id.in_(sorted(actor.unit_ids)))
+
+
+def roll_access(actor: Actor, event: Event) -> None:
+    """Who takes an event's roll: BKPSDM; the admin of the event's unit; of a
+    regency-wide event, every unit admin (for their own units' people)."""
+    allowed = actor.can(UNIT) and (
+        actor.unit_ids is None
+        or (event.org_unit_id is None and bool(actor.unit_ids))
+        or (event.org_unit_id is not None and event.org_unit_id in actor.unit_ids)
+    )
+    if not allowed:
+        raise Forbidden(M("you do not manage this unit"), {"org_unit_id": NOT_YOURS})
+
+
+@dataclass(frozen=True)
+class RollEntry:
+    """One person on an event's roll, as its caller sees it."""
+
+    person: Staff
+    status: str  # "present", "absent" or "excused"
+    absence_id: int | None
+    """The approved absence that excuses them (``excused``)."""
+
+
+def roll(session: Session, actor: Actor, event: Event) -> list[RollEntry]:
+    """The people the actor calls for ``event``, with their marks, by unit and name."""
+    roll_access(actor, event)
+    people = list(session.scalars(_callable_people(actor, event).order_by(Staff.name, Staff.id)))
+    ids = [p.id for p in people]
+    absent = set(
+        session.scalars(
+            select(EventAbsence.staff_id).where(
+                EventAbsence.event_id == event.id, EventAbsence.staff_id.in_(ids)
+            )
+        )
+    )
+    excused = _excused(session, event.day, ids)
+    return [
+        RollEntry(
+            p,
+            "excused" if p.id in excused else "absent" if p.id in absent else "present",
+            excused.get(p.id),
+        )
+        for p in people
+    ]
+
+
+def _excused(session: Session, day: date, staff_ids: list[int]) -> dict[int, int]:
+    """Who among ``staff_ids`` has an approved absence covering ``day`` (-> its id)."""
+    if not staff_ids:
+        return {}
+    rows = session.execute(
+        select(Absence.staff_id, Absence.id).where(
+            Absence.status == "approved",
+            Absence.start_day <= day,
+            Absence.end_day >= day,
+            Absence.staff_id.in_(staff_ids),
+        )
+    )
+    return dict(rows.tuples().all())
+
+
+def _locked_event(session: Session, event_id: int) -> Event:
+    event = None
+    if 0 < event_id < 2**63:
+        event = session.scalar(select(Event).where(Event.id == event_id).with_for_update())
+    if event is None:
+        raise _unknown(event_id)
+    return event
+
+
+def take_roll(
+    session: Session, actor: Actor, event_id: int, *, absent: list[int], today: date
+) -> tuple[Event, list[int]]:
+    """Mark ``absent`` (staff ids) absent and everyone else the actor calls present.
+
+    Returns the event and the people whose mark changed. Refused whole if anyone
+    listed is not on the actor's roll or is excused, if the event is cancelled or
+    still to come, or if its month is closed.
+    """
+    event = _locked_event(session, event_id)
+    visible(session, actor, event.id)
+    roll_access(actor, event)
+    if event.cancelled_at is not None:
+        raise Conflict(M("this event is cancelled"), {"event_id": "cancelled"})
+    if event.day > today:
+        raise Conflict(
+            M("the roll is taken on the day of the event or later"), {"event_id": "not yet"}
+        )
+    require_open(session, event.day, today)
+    wanted = set(absent)
+    if len(wanted) > MAX_ABSENT:
+        raise InvalidInput(
+            M("the roll cannot be taken"),
+            {"absent": M("at most %(count)s people", count=MAX_ABSENT)},
+        )
+    on_roll = set(session.scalars(_callable_people(actor, event).with_only_columns(Staff.id)))
+    strangers = sorted(wanted - on_roll)
+    if strangers:
+        raise InvalidInput(
+            M("the roll cannot be taken"),
+            {
+                "absent": M(
+                    "not on this roll: %(ids)s", ids=", ".join(str(i) for i in strangers[:20])
+                )
+            },
+        )
+    excused = sorted(set(_excused(session, event.day, sorted(wanted))))
+    if excused:
+        raise InvalidInput(
+            M("the roll cannot be taken"),
+            {
+                "absent": M(
+                    "on approved leave that day: %(ids)s",
+                    ids=", ".join(str(i) for i in excused[:20]),
+                )
+            },
+        )
+    before = set(
+        session.scalars(
+            select(EventAbsence.staff_id).where(
+                EventAbsence.event_id == event.id, EventAbsence.staff_id.in_(sorted(on_roll))
+            )
+        )
+    )
+    cleared, added = before - wanted, wanted - before
+    if cleared:
+        session.execute(
+            delete(EventAbsence).where(
+                EventAbsence.event_id == event.id, EventAbsence.staff_id.in_(sorted(cleared))
+            )
+        )
+    session.add_all(
+        EventAbsence(event_id=event.id, staff_id=staff_id, recorded_by=actor.label)
+        for staff_id in sorted(added)
+    )
+    event.roll_taken_by, event.roll_taken_at = actor.label, datetime.now(UTC)
+    session.flush()
+    changed = sorted(cleared | added)
+    redone = _recompute(session, event.day, changed)
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ekinerja.event_roll",
+        entity="event",
+        entity_id=event.id,
+        after={
+            "called": len(on_roll),
+            "absent": len(wanted),
+            "marked_absent": sorted(added)[:200],
+            "marked_present": sorted(cleared)[:200],
+            "recomputed": redone,
+        },
+    )
+    return event, changed
+
+
+def cancel(session: Session, actor: Actor, event_id: int, *, reason: str, today: date) -> Event:
+    """Cancel an event with a reason (whoever may schedule it); its roll then cuts nobody."""
+    event = _locked_event(session, event_id)
+    visible(session, actor, event.id)
+    _require_manages(session, actor, event.org_unit_id)
+    reason = (reason or "").strip()
+    if not reason or len(reason) > MAX_REASON:
+        raise InvalidInput(
+            M("say why the event is cancelled"),
+            {"reason": M("1 to %(count)s characters", count=MAX_REASON)},
+        )
+    if event.cancelled_at is not None:
+        raise Conflict(M("this event is already cancelled"), {"event_id": "cancelled"})
+    require_open(session, event.day, today)
+    event.cancelled_by, event.cancelled_at = actor.label, datetime.now(UTC)
+    event.cancel_reason = reason
+    session.flush()
+    marked = list(
+        session.scalars(select(EventAbsence.staff_id).where(EventAbsence.event_id == event.id))
+    )
+    redone = _recompute(session, event.day, sorted(marked))
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ekinerja.event_cancel",
+        entity="event",
+        entity_id=event.id,
+        after={"reason": reason[:200], "recomputed": redone},
+    )
+    return event
+
+
+def _recompute(session: Session, day: date, staff_ids: list[int]) -> str | None:
+    """The statements of ``staff_ids`` in the event's month again, if it was computed
+    (the month is open: the caller checked); the month redone, if any."""
+    if not staff_ids:
+        return None
+    run = session.scalar(
+        select(TppMonth)
+        .where(TppMonth.year == day.year, TppMonth.month == day.month)
+        .with_for_update()
+    )
+    if run is None or run.locked_at is not None:
+        return None
+    recompute_people(session, run, staff_ids)
+    return f"{day.month:02d}/{day.year}"
+
+
+def _scoped(actor: Actor, query: Select[Event]) -> Select[Event]:
+    """What the actor may read: every event (BKPSDM, viewers), or a unit admin's
+    units' events and the regency-wide ones."""
+    if actor.can(VIEW_ALL) or actor.can(REGENCY) or actor.unit_ids is None:
+        return query
+    return query.where(
+        or_(Event.org_unit_id.is_(None), Event.org_unit_id.in_(sorted(actor.unit_ids)))
+    )
+
+
+def require_reader(actor: Actor) -> None:
+    if not (actor.can(UNIT) or actor.can(VIEW_ALL)):
+        raise Forbidden(M("requires the permission %(permission)s", permission=UNIT))
+
+
+def listing(
+    session: Session,
+    actor: Actor,
+    *,
+    month: date,
+    org_unit_id: int | None = None,
+    kind: str | None = None,
+) -> list[tuple[Event, int]]:
+    """The month's events the actor may read, by day and time, with how many were absent."""
+    require_reader(actor)
+    first = month.replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    query = _scoped(actor, select(Event).where(Event.day.between(first, last)))
+    if org_unit_id is not None:
+        query = query.where(Event.org_unit_id == org_unit_id)
+    if kind:
+        query = query.where(Event.kind == kind)
+    events = list(session.scalars(query.order_by(Event.day, Event.starts_at, Event.id)))
+    counts = dict(
+        session.execute(
+            select(EventAbsence.event_id, func.count(EventAbsence.id))
+            .where(EventAbsence.event_id.in_([e.id for e in events]))
+            .group_by(EventAbsence.event_id)
+        ).all()
+    )
+    return [(e, counts.get(e.id, 0)) for e in events]
+
+
+def visible(session: Session, actor: Actor, event_id: int) -> Event:
+    """One event the actor may read; any other is as unknown as one that does not exist."""
+    require_reader(actor)
+    if not 0 < event_id < 2**63:
+        raise _unknown(event_id)
+    event = session.scalar(_scoped(actor, select(Event).where(Event.id == event_id)))
+    if event is None:
+        raise _unknown(event_id)
+    return event
+
+
+def absent_count(session: Session, event_id: int) -> int:
+    """How many people the roll marked absent from the event."""
+    count = session.scalar(
+        select(func.count(EventAbsence.id)).where(EventAbsence.event_id == event_id)
+    )
+    return int(count or 0)

@@ -1,0 +1,256 @@
+"""The assemblies and ceremonies pages: a unit admin (BKPSDM for the whole regency)
+schedules an apel or upacara, takes its roll by ticking who was absent, and cancels
+it with a reason; a viewer reads them.
+
+Routes on the app's one blueprint; the manifest imports this module. The pages
+hand what was typed to ``events`` (the API's functions) and show a refusal beside
+its field with what was typed, never a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+
+from flask import flash, g, redirect, render_template, request, url_for
+from smartcity.toolkit import (
+    InvalidInput,
+    NotFound,
+    OrgUnit,
+    ServiceError,
+    access,
+    number,
+    translate,
+)
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from . import events
+from .access import REGENCY, UNIT, VIEW_ALL
+from .attendance import zone
+from .blueprint import _actor, blueprint
+from .eventmodels import Event
+from .messages import M, _
+from .pages import _day, _month, _month_nav
+from .rules import EVENT_KINDS, EVENT_LABELS, TppRules
+from .runs import rule_set_for
+
+#: The fields of the schedule form, as the service names them.
+FIELDS = ("kind", "day", "starts_at", "title", "org_unit_id")
+#: The most ticks a roll form is read for (more than any regency's staff).
+MAX_TICKS = events.MAX_ABSENT
+
+
+def _today() -> date:
+    return datetime.now(zone(g.db)).date()
+
+
+def _errors(error: ServiceError) -> dict[str, str]:
+    shown = {key: translate(value) for key, value in error.fields.items()}
+    shown["_"] = translate(error.message)
+    return shown
+
+
+def _status(error: ServiceError) -> int:
+    return error.status if 400 <= error.status < 500 else 422
+
+
+def _kind_labels() -> dict[str, str]:
+    return {k: translate(v) for k, v in EVENT_LABELS.items()}
+
+
+def _percents(day: date) -> dict[str, str]:
+    """The cut per kind under the rules of ``day``'s month, as the pages show it."""
+    try:
+        rules = TppRules.model_validate(rule_set_for(g.db, day.replace(day=1)).rules)
+    except ServiceError:
+        return {}
+    return {k: number(v) for k, v in rules.event_percent.items()}
+
+
+def _unit_names(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = g.db.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(sorted(ids))))
+    return dict(rows.tuples().all())
+
+
+def _list_page(
+    *,
+    errors: Mapping[str, str] | None = None,
+    values: Mapping[str, str] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    actor = _actor()
+    events.require_reader(actor)
+    year, month = _month()
+    first = date(year, month, 1)
+    rows = events.listing(g.db, actor, month=first)
+    manageable = select(OrgUnit).order_by(OrgUnit.code, OrgUnit.id)
+    if actor.unit_ids is not None:
+        manageable = manageable.where(OrgUnit.id.in_(sorted(actor.unit_ids)))
+    today = _today()
+    page = render_template(
+        "ekinerja/events.html",
+        rows=rows,
+        nav=_month_nav("ekinerja.events_page", year, month),
+        units=list(g.db.scalars(manageable.limit(2000))) if actor.can(UNIT) else [],
+        unit_names=_unit_names({e.org_unit_id for e, _n in rows if e.org_unit_id is not None}),
+        manage=actor.can(UNIT),
+        regency=actor.can(REGENCY),
+        kinds=EVENT_KINDS,
+        kind_labels=_kind_labels(),
+        percents=_percents(first),
+        fmt_day=lambda day: _day(day, "EEEE, d MMMM y"),
+        errors=errors or {},
+        values=values or {"day": today.isoformat(), "starts_at": "07:30"},
+        today=today,
+    )
+    return page, status
+
+
+@blueprint.get("/events")
+@access.requires(UNIT, VIEW_ALL)
+def events_page() -> tuple[str, int]:
+    """The month's events, and the form to schedule one."""
+    return _list_page()
+
+
+@blueprint.post("/events")
+@access.requires(UNIT)
+def event_schedule() -> Response | tuple[str, int]:
+    form = request.form
+    typed = {k: form.get(k, "")[:200] for k in FIELDS}
+    raw_unit = typed["org_unit_id"].strip()
+    try:
+        if raw_unit and not (raw_unit.isascii() and raw_unit.isdecimal() and len(raw_unit) < 19):
+            raise InvalidInput(
+                M("the event cannot be scheduled"), {"org_unit_id": M("choose a unit")}
+            )
+        event = events.schedule(
+            g.db,
+            _actor(),
+            kind=typed["kind"],
+            day=typed["day"],
+            starts_at=typed["starts_at"],
+            title=typed["title"],
+            org_unit_id=int(raw_unit) if raw_unit else None,
+            today=_today(),
+        )
+    except ServiceError as error:
+        g.db.rollback()
+        return _list_page(errors=_errors(error), values=typed, status=_status(error))
+    flash(_("The event no. %(id)s is scheduled.", id=event.id), "success")
+    return redirect(url_for(".event_page", event_id=event.id), 303)
+
+
+def _event_page(
+    event: Event,
+    *,
+    errors: Mapping[str, str] | None = None,
+    ticked: set[int] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    actor = _actor()
+    caller = actor.can(UNIT) and _calls(event)
+    entries = events.roll(g.db, actor, event) if caller else []
+    names = _unit_names({e.person.unit_id for e in entries} | {event.org_unit_id or 0})
+    page = render_template(
+        "ekinerja/event.html",
+        event=event,
+        entries=entries,
+        ticked=ticked,
+        absent_count=events.absent_count(g.db, event.id),
+        unit_names=names,
+        caller=caller,
+        may_cancel=_may_cancel(event),
+        kind_labels=_kind_labels(),
+        percents=_percents(event.day),
+        fmt_day=lambda day: _day(day, "EEEE, d MMMM y"),
+        errors=errors or {},
+        today=_today(),
+    )
+    return page, status
+
+
+def _calls(event: Event) -> bool:
+    try:
+        events.roll_access(_actor(), event)
+    except ServiceError:
+        return False
+    return True
+
+
+def _may_cancel(event: Event) -> bool:
+    actor = _actor()
+    if event.cancelled_at is not None:
+        return False
+    if event.org_unit_id is None:
+        return actor.can(REGENCY)
+    return actor.manages(event.org_unit_id)
+
+
+@blueprint.get("/events/<id:event_id>")
+@access.requires(UNIT, VIEW_ALL)
+def event_page(event_id: int) -> tuple[str, int]:
+    """One event: its roll (ticks for the absent) and its cancellation."""
+    return _event_page(events.visible(g.db, _actor(), event_id))
+
+
+def _ticks() -> list[int]:
+    """The ticked staff ids of the roll form; anything that is not one is a 422."""
+    raw = request.form.getlist("absent")[: MAX_TICKS + 1]
+    ids = []
+    for value in raw:
+        text = value.strip()
+        if not (text.isascii() and text.isdecimal() and 0 < len(text) < 19):
+            raise InvalidInput(M("the roll cannot be taken"), {"absent": M("not a staff member")})
+        ids.append(int(text))
+    return ids
+
+
+@blueprint.post("/events/<id:event_id>/roll")
+@access.requires(UNIT)
+def event_roll(event_id: int) -> Response | tuple[str, int]:
+    event = events.visible(g.db, _actor(), event_id)
+    ticked: list[int] = []
+    try:
+        ticked = _ticks()
+        _event, changed = events.take_roll(g.db, _actor(), event_id, absent=ticked, today=_today())
+    except NotFound:
+        raise
+    except ServiceError as error:
+        g.db.rollback()
+        event = events.visible(g.db, _actor(), event_id)
+        return _event_page(event, errors=_errors(error), ticked=set(ticked), status=_status(error))
+    flash(
+        _(
+            "The roll is saved: %(absent)s absent, %(changed)s marks changed.",
+            absent=number(len(set(ticked))),
+            changed=number(len(changed)),
+        ),
+        "success",
+    )
+    return redirect(url_for(".event_page", event_id=event.id), 303)
+
+
+@blueprint.post("/events/<id:event_id>/cancellation")
+@access.requires(UNIT)
+def event_cancel(event_id: int) -> Response | tuple[str, int]:
+    try:
+        if request.form.get("confirm") != "yes":
+            raise InvalidInput(
+                M("confirm the cancellation"), {"confirm": M("tick to confirm the cancellation")}
+            )
+        event = events.cancel(
+            g.db, _actor(), event_id, reason=request.form.get("reason", "")[:4000], today=_today()
+        )
+    except NotFound:
+        raise
+    except ServiceError as error:
+        g.db.rollback()
+        return _event_page(
+            events.visible(g.db, _actor(), event_id), errors=_errors(error), status=_status(error)
+        )
+    flash(_("The event no. %(id)s is cancelled.", id=event.id), "success")
+    return redirect(url_for(".event_page", event_id=event.id), 303)

@@ -1,0 +1,364 @@
+"""Assemblies and ceremonies: a unit admin schedules an apel and takes its roll, each
+absence becomes a line of the month's statement naming the roll mark; who may call
+whom, excused people, cancelled events, closed months, both languages on the pages,
+and what a hostile user of the regency would try (4xx, never a 500)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import pytest
+from smartcity.tenantcore.models import AuditEntry, Staff
+from sqlalchemy import func, select
+
+from tenants.ekinerja import runs
+from tenants.ekinerja.access import system_actor
+from tenants.ekinerja.attendance import zone
+from tenants.ekinerja.eventmodels import Event, EventAbsence
+from tenants.ekinerja.models import Absence, AttendanceDay, TppMonth
+from tests.conftest import bearer, tenant_token
+from tests.support.ekinerja_tpp import API, two_units, user
+from tests.support.web import csrf_token
+
+PAGES = "/t/{slug}/ekinerja"
+#: The class 8 worker's discipline part (40 % of 3,500,000) and 4 % of it.
+APEL_CUT = 1_400_000 * 4 // 100
+
+
+def _setup(provision: Any, tenant_db: Any, client: Any) -> tuple[str, dict[str, int], dict, date]:
+    slug = provision(apps=("ekinerja",))
+    with tenant_db(slug) as s:
+        ids = two_units(s)
+        staff = {k: s.get(Staff, v) for k, v in ids.items() if k not in ("dinkes", "disdik")}
+        user(s, "pegawai@example.go.id", "ekinerja.staff", staff["worker"])
+        user(s, "opd@example.go.id", "ekinerja.unit_admin", staff["admin"], (ids["dinkes"],))
+        user(s, "admdik@example.go.id", "ekinerja.unit_admin", staff["guru_head"], (ids["disdik"],))
+        user(s, "bkpsdm@example.go.id", "ekinerja.bkpsdm_admin")
+        user(s, "inspektorat@example.go.id", "ekinerja.viewer")
+        tz = zone(s)
+        today = datetime.now(tz).date()
+        # The worker came on time today (else the day is cut as absent, and its
+        # events with it)...
+        s.add(
+            AttendanceDay(
+                staff_id=ids["worker"],
+                day=today,
+                check_in=datetime.combine(today, time(7, 0), tz),
+                check_out=datetime.combine(today, time(17, 0), tz),
+            )
+        )
+        # ...and this month is computed already: a roll call recomputes the people it changes.
+        runs.compute_month(s, system_actor("tests"), today.year, today.month, today=today)
+    tokens = {
+        who: bearer(tenant_token(client, slug, f"{who}@example.go.id"))
+        for who in ("pegawai", "opd", "admdik", "bkpsdm", "inspektorat")
+    }
+    return slug, ids, tokens, today
+
+
+@pytest.fixture
+def kab(provision: Any, tenant_db: Any, client: Any) -> tuple[str, dict[str, int], dict, date]:
+    return _setup(provision, tenant_db, client)
+
+
+def _event(client: Any, slug: str, token: Any, **kw: Any) -> Any:
+    body = {"kind": "apel_pagi", "starts_at": "07:30", **kw}
+    return client.post(f"{API.format(slug=slug)}/events", json=body, headers=token)
+
+
+def _event_lines(client: Any, slug: str, token: Any, day: date) -> list[dict[str, Any]]:
+    got = client.get(f"{API.format(slug=slug)}/tpp/{day.year}/{day.month}", headers=token)
+    assert got.status_code == 200, got.get_json()
+    return [ln for ln in got.get_json()["lines"] if ln["component"] == "event"]
+
+
+def test_a_roll_call_cuts_the_absent_with_a_line_naming_the_mark(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    slug, ids, t, today = kab
+    url = API.format(slug=slug)
+    made = _event(
+        client, slug, t["opd"], day=today.isoformat(), title="Apel Senin", org_unit_id=ids["dinkes"]
+    )
+    assert made.status_code == 201, made.get_json()
+    event = made.get_json()
+    assert event["absent_count"] == 0 and event["roll_taken_at"] is None
+    detail = client.get(f"{url}/events/{event['id']}", headers=t["opd"]).get_json()
+    assert {e["name"] for e in detail["roll"]} == {"dr. Kadis", "Budi Pegawai", "Admin Dinkes"}
+    assert {e["status"] for e in detail["roll"]} == {"present"}
+    assert _event_lines(client, slug, t["pegawai"], today) == []
+
+    called = client.put(
+        f"{url}/events/{event['id']}/roll", json={"absent": [ids["worker"]]}, headers=t["opd"]
+    )
+    assert called.status_code == 200, called.get_json()
+    assert called.get_json()["absent_count"] == 1
+    assert {e["staff_id"]: e["status"] for e in called.get_json()["roll"]}[ids["worker"]] == (
+        "absent"
+    )
+    (line,) = _event_lines(client, slug, t["pegawai"], today)
+    with tenant_db(slug) as s:
+        mark = s.scalars(select(EventAbsence)).one()
+        audit = s.scalar(select(AuditEntry).where(AuditEntry.action == "ekinerja.event_roll"))
+        assert audit is not None and str(audit.entity_id) == str(event["id"])
+    assert line["record"] == f"event_absence:{mark.id}"
+    assert line["rule"] == "event_percent.apel_pagi" and line["day"] == today.isoformat()
+    assert line["amount"] == APEL_CUT
+
+    # Taking the roll again replaces it: present after all, the line goes.
+    again = client.put(f"{url}/events/{event['id']}/roll", json={"absent": []}, headers=t["opd"])
+    assert again.status_code == 200 and again.get_json()["absent_count"] == 0
+    assert _event_lines(client, slug, t["pegawai"], today) == []
+
+
+def test_who_schedules_and_calls_whom(
+    client: Any, kab: Any, provision: Any, tenant_db: Any
+) -> None:
+    slug, ids, t, today = kab
+    url = API.format(slug=slug)
+    day = today.isoformat()
+    # Only BKPSDM for the whole regency; a unit admin only for their own unit.
+    assert _event(client, slug, t["opd"], day=day).status_code == 403
+    assert _event(client, slug, t["opd"], day=day, org_unit_id=ids["disdik"]).status_code == 403
+    assert _event(client, slug, t["opd"], day=day, org_unit_id=987654).status_code == 404
+    for who in ("pegawai", "inspektorat"):
+        assert _event(client, slug, t[who], day=day).status_code == 403, who
+    wide = _event(client, slug, t["bkpsdm"], kind="upacara", day=day).get_json()
+    # A regency-wide event: each unit admin calls their own unit's people.
+    roll = client.get(f"{url}/events/{wide['id']}", headers=t["admdik"]).get_json()["roll"]
+    assert {e["name"] for e in roll} == {"Kadis Disdik", "Guru"}
+    assert (
+        client.put(
+            f"{url}/events/{wide['id']}/roll", json={"absent": [ids["worker"]]}, headers=t["admdik"]
+        ).status_code
+        == 422
+    )
+    opd = client.put(
+        f"{url}/events/{wide['id']}/roll", json={"absent": [ids["worker"]]}, headers=t["opd"]
+    )
+    assert opd.status_code == 200
+    # Disdik's roll (nobody absent) leaves Dinkes's mark alone.
+    dik = client.put(f"{url}/events/{wide['id']}/roll", json={"absent": []}, headers=t["admdik"])
+    assert dik.status_code == 200
+    bkpsdm_view = client.get(f"{url}/events/{wide['id']}", headers=t["bkpsdm"]).get_json()
+    assert bkpsdm_view["absent_count"] == 1 and len(bkpsdm_view["roll"]) == 5
+    # A viewer reads, calls nobody; a staff member reads nothing.
+    seen = client.get(f"{url}/events/{wide['id']}", headers=t["inspektorat"])
+    assert seen.status_code == 200 and seen.get_json()["roll"] == []
+    assert (
+        client.put(
+            f"{url}/events/{wide['id']}/roll", json={"absent": []}, headers=t["inspektorat"]
+        ).status_code
+        == 403
+    )
+    assert client.get(f"{url}/events", headers=t["pegawai"]).status_code == 403
+    # A unit's event is unknown to another unit's admin.
+    dinkes = _event(client, slug, t["opd"], day=day, org_unit_id=ids["dinkes"]).get_json()
+    assert client.get(f"{url}/events/{dinkes['id']}", headers=t["admdik"]).status_code == 404
+    listed = client.get(f"{url}/events?month={today:%Y-%m}", headers=t["admdik"]).get_json()
+    assert [e["id"] for e in listed["events"]] == [wide["id"]]
+    everything = client.get(f"{url}/events", headers=t["inspektorat"]).get_json()["events"]
+    assert sorted(e["id"] for e in everything) == sorted([wide["id"], dinkes["id"]])
+    # Another regency's admin is a stranger here, and their regency has no such event.
+    other = provision(apps=("ekinerja",))
+    with tenant_db(other) as s2:
+        user(s2, "bkpsdm@example.go.id", "ekinerja.bkpsdm_admin")
+    theirs = bearer(tenant_token(client, other, "bkpsdm@example.go.id"))
+    assert client.get(f"{url}/events/{wide['id']}", headers=theirs).status_code in (401, 403)
+    assert (
+        client.get(f"{API.format(slug=other)}/events/{wide['id']}", headers=theirs).status_code
+        == 404
+    )
+
+
+def test_excused_cancelled_future_and_closed_are_refused(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    slug, ids, t, today = kab
+    url = API.format(slug=slug)
+    event = _event(
+        client, slug, t["opd"], day=today.isoformat(), org_unit_id=ids["dinkes"]
+    ).get_json()
+    roll = f"{url}/events/{event['id']}/roll"
+    with tenant_db(slug) as s:
+        s.add(
+            Absence(
+                staff_id=ids["head"],
+                kind="travel",
+                start_day=today,
+                end_day=today,
+                reason="Dinas luar",
+                status="approved",
+            )
+        )
+    entries = client.get(f"{url}/events/{event['id']}", headers=t["opd"]).get_json()["roll"]
+    assert {e["staff_id"]: e["status"] for e in entries}[ids["head"]] == "excused"
+    excused = client.put(roll, json={"absent": [ids["head"]]}, headers=t["opd"])
+    assert excused.status_code == 422 and "absent" in excused.get_json()["error"]["fields"]
+    # Tomorrow's apel: scheduled now, its roll on the day.
+    later = _event(
+        client,
+        slug,
+        t["opd"],
+        kind="apel_sore",
+        day=(today + timedelta(days=1)).isoformat(),
+        org_unit_id=ids["dinkes"],
+    ).get_json()
+    assert (
+        client.put(
+            f"{url}/events/{later['id']}/roll", json={"absent": []}, headers=t["opd"]
+        ).status_code
+        == 409
+    )
+    # The same event twice is refused.
+    twice = _event(client, slug, t["opd"], day=today.isoformat(), org_unit_id=ids["dinkes"])
+    assert twice.status_code == 409
+    # Cancelled: its roll cuts nobody, and no roll is taken any more.
+    assert client.put(roll, json={"absent": [ids["worker"]]}, headers=t["opd"]).status_code == 200
+    assert len(_event_lines(client, slug, t["pegawai"], today)) == 1
+    cancel = f"{url}/events/{event['id']}/cancellation"
+    assert client.post(cancel, json={"reason": "  "}, headers=t["opd"]).status_code == 422
+    assert client.post(cancel, json={"reason": "x"}, headers=t["admdik"]).status_code == 404
+    done = client.post(cancel, json={"reason": "Hujan deras"}, headers=t["opd"])
+    assert done.status_code == 200 and done.get_json()["cancelled"] is True
+    assert _event_lines(client, slug, t["pegawai"], today) == []
+    assert client.post(cancel, json={"reason": "lagi"}, headers=t["opd"]).status_code == 409
+    assert client.put(roll, json={"absent": []}, headers=t["opd"]).status_code == 409
+    # A month locked for payment: nothing of it changes any more.
+    with tenant_db(slug) as s:
+        run = s.scalars(select(TppMonth)).one()
+        run.locked_at = datetime.now(UTC)
+    locked = _event(
+        client, slug, t["opd"], kind="senam", day=today.isoformat(), org_unit_id=ids["dinkes"]
+    )
+    assert locked.status_code == 409
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"kind": "apel_malam"},
+        {"kind": ""},
+        {"day": "2026-02-30"},
+        {"day": "besok"},
+        {"day": "2999-01-01"},
+        {"day": "1999-12-31"},
+        {"starts_at": "25:00"},
+        {"starts_at": "7.30"},
+        {"starts_at": "07:30+07:00"},
+        {"title": "x" * 201},
+        {"org_unit_id": -1},
+        {"org_unit_id": 2**63},
+        {"org_unit_id": "dinkes"},
+        {"extra": 1},
+    ],
+)
+def test_a_hostile_event_is_a_clear_4xx(
+    client: Any, kab: Any, tenant_db: Any, bad: dict[str, Any]
+) -> None:
+    slug, _ids, t, today = kab
+    body = {"kind": "apel_pagi", "day": today.isoformat(), "starts_at": "07:30", **bad}
+    answer = client.post(f"{API.format(slug=slug)}/events", json=body, headers=t["bkpsdm"])
+    assert answer.status_code == 422, (bad, answer.status_code, answer.get_json())
+    with tenant_db(slug) as s:
+        assert s.scalar(select(func.count()).select_from(Event)) == 0
+
+
+@pytest.mark.parametrize(
+    "absent", [[-1], [2**63], ["budi"], [None], [1.5], "semua", [10**30], list(range(1, 20_002))]
+)
+def test_a_hostile_roll_is_a_clear_4xx(client: Any, kab: Any, tenant_db: Any, absent: Any) -> None:
+    slug, _ids, t, today = kab
+    url = API.format(slug=slug)
+    event = _event(client, slug, t["bkpsdm"], day=today.isoformat()).get_json()
+    answer = client.put(
+        f"{url}/events/{event['id']}/roll", json={"absent": absent}, headers=t["bkpsdm"]
+    )
+    assert answer.status_code == 422, (answer.status_code, answer.get_json())
+    for bad_id in ("0", "99999999999999999999", "-3"):
+        assert client.get(f"{url}/events/{bad_id}", headers=t["bkpsdm"]).status_code == 404
+    with tenant_db(slug) as s:
+        assert s.scalar(select(func.count()).select_from(EventAbsence)) == 0
+
+
+def _post(client: Any, page: str, url: str, data: dict[str, Any]) -> Any:
+    token = csrf_token(client.get(page).get_data(as_text=True))
+    return client.post(url, data={"csrf_token": token, **data})
+
+
+def _error(html: str, key: str) -> str:
+    found = re.search(rf'data-error="{re.escape(key)}">([^<]*)<', html)
+    return found.group(1) if found else ""
+
+
+def test_the_pages_schedule_and_call_in_both_languages(
+    kab: Any, page_sign_in: Any, tenant_db: Any
+) -> None:
+    slug, ids, _t, today = kab
+    base = PAGES.format(slug=slug)
+    admin = page_sign_in(slug, "opd@example.go.id")
+    page = admin.get(f"{base}/events")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Apel dan upacara" in html and 'id="ekn-event-form"' in html
+    assert "seluruh kabupaten" not in html  # a unit admin schedules for their unit only
+    form = {
+        "kind": "apel_pagi",
+        "day": today.isoformat(),
+        "starts_at": "07:30",
+        "title": "Apel Senin",
+        "org_unit_id": str(ids["dinkes"]),
+    }
+    made = _post(admin, f"{base}/events", f"{base}/events", form)
+    assert made.status_code == 303, made.get_data(as_text=True)[:2000]
+    event_url = made.location
+    html = admin.get(event_url).get_data(as_text=True)
+    assert "Apel pagi" in html and "Apel Senin" in html and "07.30" in html
+    assert 'id="ekn-roll-form"' in html and "Budi Pegawai" in html
+    saved = _post(admin, event_url, f"{event_url}/roll", {"absent": str(ids["worker"])})
+    assert saved.status_code == 303
+    html = admin.get(event_url).get_data(as_text=True)
+    assert f'id="r-{ids["worker"]}" name="absent" value="{ids["worker"]}" checked' in html
+    english = admin.get(f"{event_url}?lang=en").get_data(as_text=True)
+    assert "Morning assembly (apel pagi)" in english and "Tick whoever was absent" in english
+    listed = admin.get(f"{base}/events?lang=id").get_data(as_text=True)
+    assert "1 tidak hadir" in listed
+    # Someone from another unit, or not a number, is a 422 naming the roll, never a 500.
+    stranger = _post(admin, event_url, f"{event_url}/roll", {"absent": str(ids["guru"])})
+    assert stranger.status_code == 422 and _error(stranger.get_data(as_text=True), "absent")
+    garbage = _post(admin, event_url, f"{event_url}/roll", {"absent": "¹²"})
+    assert garbage.status_code == 422
+    bad = _post(admin, f"{base}/events", f"{base}/events", form | {"starts_at": "jam 7"})
+    assert bad.status_code == 422 and _error(bad.get_data(as_text=True), "starts_at")
+    unit = _post(admin, f"{base}/events", f"{base}/events", form | {"org_unit_id": "x1"})
+    assert unit.status_code == 422 and _error(unit.get_data(as_text=True), "org_unit_id")
+    # The person's statement names the mark in their language.
+    me = page_sign_in(slug, "pegawai@example.go.id")
+    tpp = me.get(f"{base}/tpp?year={today.year}&month={today.month}").get_data(as_text=True)
+    assert 'data-component="event"' in tpp and "Tidak mengikuti apel atau upacara" in tpp
+    with tenant_db(slug) as s:
+        mark = s.scalars(select(EventAbsence)).one()
+    assert f"tanda presensi apel #{mark.id}" in tpp
+    # Cancelling asks to be confirmed.
+    cancel = f"{event_url}/cancellation"
+    unconfirmed = _post(admin, event_url, cancel, {"reason": "hujan"})
+    assert unconfirmed.status_code == 422 and _error(unconfirmed.get_data(as_text=True), "confirm")
+    done = _post(admin, event_url, cancel, {"reason": "hujan", "confirm": "yes"})
+    assert done.status_code == 303
+    assert "Dibatalkan oleh" in admin.get(event_url).get_data(as_text=True)
+    # A staff member has no such page.
+    assert me.get(f"{base}/events").status_code == 403
+
+
+def test_the_rule_version_form_edits_the_event_table(
+    kab: Any, page_sign_in: Any, tenant_db: Any
+) -> None:
+    slug, _ids, _t, _today = kab
+    base = PAGES.format(slug=slug)
+    bkpsdm = page_sign_in(slug, "bkpsdm@example.go.id")
+    draft_url = _post(bkpsdm, f"{base}/rules", f"{base}/rules/drafts", {}).location
+    page = bkpsdm.get(draft_url).get_data(as_text=True)
+    assert 'name="event_percent.apel_pagi"' in page and 'value="4"' in page
+    assert "Upacara bendera" in page
