@@ -28,7 +28,7 @@ from sqlalchemy import ARRAY, BigInteger, and_, any_, func, insert, select, type
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
-from . import absences, runs, sanctions, setup, tpp, worklogs
+from . import absences, events, runs, sanctions, setup, tpp, worklogs
 from .access import APP, GRANTS, ROLE_NAMES, Actor, system_actor
 from .evidence import Evidence
 from .models import Absence, Account, AttendanceDay, Duty, Office, Punch, TppStatement, WorkLog
@@ -145,6 +145,7 @@ def seed(session: Session, region_code: str) -> dict[str, int]:
         session, rng, people, habits, offices, roots, duties, shown.id if shown else None
     )
     made_sanctions = _sanctions(session, admin, people, habits, demo_people)
+    made_events = _events(session, rng, admin, people, habits)
     run = runs.compute_month(session, admin, YEAR, MONTH, today=TODAY)
     statements = session.scalar(
         select(func.count()).select_from(TppStatement).where(TppStatement.month_id == run.id)
@@ -156,6 +157,7 @@ def seed(session: Session, region_code: str) -> dict[str, int]:
         "work logs": counts["logs"],
         "absences": made_absences,
         "sanctions": made_sanctions,
+        "assemblies and ceremonies": made_events,
         "TPP statements": statements or 0,
     }
 
@@ -203,6 +205,45 @@ def _sanctions(
         )
         made += 1
     return made
+
+
+#: habit -> the chance of missing an apel or a ceremony.
+MISSES = {"punctual": 0.02, "sometimes_late": 0.08, "often_late": 0.25, "under_target": 0.1}
+
+
+def _events(
+    session: Session,
+    rng: random.Random,
+    admin: Actor,
+    people: list[Staff],
+    habits: dict[int, str],
+) -> int:
+    """November's regency-wide apel on Mondays and the Heroes' Day ceremony, each with its
+    roll taken: whoever is often late misses one now and then (those on approved leave
+    are excused and not called absent)."""
+    mondays = [date(YEAR, MONTH, d) for d in range(1, 31) if date(YEAR, MONTH, d).weekday() == 0]
+    plan = [("apel_pagi", day, time(7, 15), "") for day in mondays]
+    plan.append(("upacara", date(YEAR, MONTH, 10), time(7, 30), "Upacara Hari Pahlawan"))
+    ids = [p.id for p in people]
+    for kind, day, at, title in sorted(plan, key=lambda row: row[1]):
+        event = events.schedule(
+            session,
+            admin,
+            kind=kind,
+            day=day,
+            starts_at=at,
+            title=title,
+            org_unit_id=None,
+            today=TODAY,
+        )
+        excused = events.excused_on(session, day, ids)
+        absent = [
+            p.id
+            for p in people
+            if p.id not in excused and rng.random() < MISSES.get(habits.get(p.id, ""), 0.02)
+        ]
+        events.take_roll(session, admin, event.id, absent=absent, today=TODAY)
+    return len(plan)
 
 
 def _link_demo_users(

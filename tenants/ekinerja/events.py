@@ -220,7 +220,7 @@ def roll(session: Session, actor: Actor, event: Event) -> list[RollEntry]:
             )
         )
     )
-    excused = _excused(session, event.day, ids)
+    excused = excused_on(session, event.day, ids)
     return [
         RollEntry(
             p,
@@ -231,7 +231,7 @@ def roll(session: Session, actor: Actor, event: Event) -> list[RollEntry]:
     ]
 
 
-def _excused(session: Session, day: date, staff_ids: list[int]) -> dict[int, int]:
+def excused_on(session: Session, day: date, staff_ids: list[int]) -> dict[int, int]:
     """Who among ``staff_ids`` has an approved absence covering ``day`` (-> its id)."""
     if not staff_ids:
         return {}
@@ -291,7 +291,7 @@ def take_roll(
                 )
             },
         )
-    excused = sorted(set(_excused(session, event.day, sorted(wanted))))
+    excused = sorted(set(excused_on(session, event.day, sorted(wanted))))
     if excused:
         raise InvalidInput(
             M("the roll cannot be taken"),

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from tenants.ekinerja import discipline, runs
 from tenants.ekinerja.access import ROLE_NAMES
 from tenants.ekinerja.demo import MONTH, TODAY, YEAR, seed
+from tenants.ekinerja.eventmodels import EventAbsence
 from tenants.ekinerja.models import Absence, Account, Office, TppLine, WorkLog
 from tests.conftest import PASSWORD
 
@@ -36,6 +37,8 @@ def test_a_demo_regency_gets_a_month_of_attendance_and_a_computed_tpp(
         assert made["offices"] >= 10 and made["punches"] > 1000
         assert made["TPP statements"] > 100 and made["absences"] == 12
         assert made["sanctions"] == 2
+        # Five Monday apel and the Heroes' Day ceremony, each with its roll.
+        assert made["assemblies and ceremonies"] == 6
         assert seed(session, "17.09") == {}  # idempotent
     with tenant_db(slug) as session:
         assert session.scalar(select(func.count()).select_from(Office)) == made["offices"]
@@ -59,6 +62,9 @@ def test_a_demo_regency_gets_a_month_of_attendance_and_a_computed_tpp(
         assert components.get("late", 0) > 0 and components.get("absent", 0) > 0
         # Two decrees: the supervisor's LHKPN and a moderate sanction, each a line.
         assert components.get("lhkpn") == 1 and components.get("sanction") == 1
+        # Some missed an apel or the ceremony: a few lines, not most of the regency.
+        marks = session.scalar(select(func.count()).select_from(EventAbsence))
+        assert 0 < components.get("event", 0) <= marks < made["TPP statements"] * 6 // 4
         rates = discipline.unit_rates(session, YEAR, MONTH, TODAY)
         overall = discipline.regency_rate(rates)
         assert overall is not None and 3 < overall < 30

@@ -10,10 +10,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
+from smartcity.db import db, tenant_bind
+from smartcity.tenancy.names import role_name, schema_name
 from smartcity.tenantcore.models import AuditEntry, Staff
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, text
 
-from tenants.ekinerja import runs
+from tenants.ekinerja import events, runs
 from tenants.ekinerja.access import system_actor
 from tenants.ekinerja.attendance import zone
 from tenants.ekinerja.eventmodels import Event, EventAbsence
@@ -362,3 +364,30 @@ def test_the_rule_version_form_edits_the_event_table(
     page = bkpsdm.get(draft_url).get_data(as_text=True)
     assert 'name="event_percent.apel_pagi"' in page and 'value="4"' in page
     assert "Upacara bendera" in page
+
+
+def test_the_events_migration_goes_down_and_up(provision: Any, tenant_db: Any, state: Any) -> None:
+    slug = provision(apps=("ekinerja",))
+    with tenant_db(slug) as s:
+        two_units(s)
+    schema, role = schema_name(slug), role_name(state.settings.role_prefix, slug)
+    with tenant_bind(db.engine, schema, role).connect() as conn:
+        state.migrations.downgrade_tenant(conn, schema, "ekinerja", "ekn0005_eknsanctions")
+        conn.commit()
+        conn.execute(text(f'SET search_path TO "{schema}"'))
+        tables = set(inspect(conn).get_table_names())
+        assert not tables & {"ekn_events", "ekn_event_absences"}
+        state.migrations.upgrade_tenant(conn, schema, ["ekinerja"])
+        conn.commit()
+    with tenant_db(slug) as s:
+        today = datetime.now(zone(s)).date()
+        event = events.schedule(
+            s,
+            system_actor("tests"),
+            kind="upacara",
+            day=today,
+            starts_at="07:30",
+            org_unit_id=None,
+            today=today,
+        )
+        assert event.id and s.scalar(select(func.count()).select_from(Event)) == 1
