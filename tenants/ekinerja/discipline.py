@@ -71,6 +71,8 @@ class DayRow:
     excuse_id: int | None
     flags: tuple[str, ...]
     pending: int
+    #: The kinds of the assemblies or ceremonies the roll marked them absent from.
+    missed_events: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,7 @@ def _row(fact: tpp.DayFact, today: date, flags: tuple[str, ...], pending: int) -
         excuse_id=fact.excuse.absence_id if fact.excuse else None,
         flags=flags,
         pending=pending,
+        missed_events=tuple(m.kind for m in fact.missed_events),
     )
 
 

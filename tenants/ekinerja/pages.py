@@ -41,7 +41,7 @@ from .messages import NOT_YOURS, M, _
 from .models import Absence, Duty, WorkLog
 from .people import is_supervisor_of, staff_or_404
 from .periods import cutoff, is_locked, month_end
-from .rules import ABSENCE_KINDS, COMPONENT_LABELS
+from .rules import ABSENCE_KINDS, COMPONENT_LABELS, EVENT_LABELS
 from .settings import load as load_settings
 
 __all__ = ["web"]  # the manifest's blueprint: this module's routes are on it
@@ -87,6 +87,7 @@ def _helpers() -> dict[str, Any]:
         "hm": lambda moment: moment.astimezone(tz).strftime("%H.%M") if moment else "-",
         "kind_label": _kind,
         "flag_label": _flag,
+        "event_label": lambda kind: translate(EVENT_LABELS.get(kind, kind)),
     }
 
 

@@ -338,6 +338,8 @@ def test_the_pages_schedule_and_call_in_both_languages(
     assert unit.status_code == 422 and _error(unit.get_data(as_text=True), "org_unit_id")
     # The person's statement names the mark in their language.
     me = page_sign_in(slug, "pegawai@example.go.id")
+    days = me.get(f"{base}/?year={today.year}&month={today.month}").get_data(as_text=True)
+    assert 'data-missed="apel_pagi"' in days and "Tidak ikut: Apel pagi" in days
     tpp = me.get(f"{base}/tpp?year={today.year}&month={today.month}").get_data(as_text=True)
     assert 'data-component="event"' in tpp and "Tidak mengikuti apel atau upacara" in tpp
     with tenant_db(slug) as s:
