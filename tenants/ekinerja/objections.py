@@ -4,10 +4,10 @@ A person objects to one line of their statement, or to the whole of it, while
 the month is not locked, with a reason and maybe an evidence file. The admin of
 the unit the person belonged to when objecting decides: rejects with a note, or
 accepts with a correction of the facts (days excused as an approved absence, a
-check-in or check-out corrected) and the person's statement is recalculated
-under the month's rule version. The objection keeps the line it was about and
-the statement's totals before and after, so the person sees what changed; every
-step is in the audit log. Nobody decides their own objection.
+check-in or check-out corrected, a roll mark of an apel removed) and the person's
+statement is recalculated under the month's rule version. The objection keeps the
+line it was about and the statement's totals before and after, so the person sees
+what changed; every step is in the audit log. Nobody decides their own objection.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from . import runs
 from .access import Actor
 from .attendance import rebuild_day, zone
+from .eventmodels import Event, EventAbsence
 from .evidence import Evidence, Stored, check
 from .messages import M
 from .models import Absence, Punch, RuleSet, TppLine, TppMonth, TppStatement
@@ -51,7 +52,14 @@ class PunchFix:
     check_out: time | None = None
 
 
-Correction = Excuse | PunchFix | None
+@dataclass(frozen=True)
+class Presence:
+    """Accepting removes a roll mark: the person was at the apel or ceremony after all."""
+
+    event_absence_id: int
+
+
+Correction = Excuse | PunchFix | Presence | None
 
 
 def _label(year: int, month: int) -> str:
@@ -177,7 +185,14 @@ def parse_correction(data: dict[str, Any] | None, year: int, month: int) -> Corr
     if not data:
         return None
     first, last = date(year, month, 1), month_end(year, month)
-    kind: Literal["excuse", "punch"] | None = data.get("kind")
+    kind: Literal["excuse", "punch", "present"] | None = data.get("kind")
+    if kind == "present":
+        raw = str(data.get("event_absence_id", "")).strip()
+        if not (raw.isascii() and raw.isdecimal() and 0 < len(raw) < 19 and int(raw) > 0):
+            raise InvalidInput(
+                M("the correction is not valid"), {"correction.event_absence_id": "a roll mark"}
+            )
+        return Presence(int(raw))
     try:
         if kind == "excuse":
             absence_kind = str(data.get("absence_kind", ""))
@@ -216,7 +231,9 @@ def parse_correction(data: dict[str, Any] | None, year: int, month: int) -> Corr
         raise InvalidInput(
             M("the correction is not valid"), {"correction": "dates YYYY-MM-DD, times HH:MM"}
         ) from error
-    raise InvalidInput(M("the correction is not valid"), {"correction.kind": "excuse or punch"})
+    raise InvalidInput(
+        M("the correction is not valid"), {"correction.kind": "excuse, punch or present"}
+    )
 
 
 def _apply(session: Session, actor: Actor, objection: Objection, fix: Correction) -> dict[str, Any]:
@@ -277,7 +294,40 @@ def _apply(session: Session, actor: Actor, objection: Objection, fix: Correction
             out[f"punch_{kind}_id"] = punch.id
         rebuild_day(session, objection.staff_id, fix.day)
         return out
+    if isinstance(fix, Presence):
+        return _remove_mark(session, objection, fix)
     return {"kind": "none"}
+
+
+def _remove_mark(session: Session, objection: Objection, fix: Presence) -> dict[str, Any]:
+    """Delete the person's own roll mark of an event in the objection's month."""
+    first, last = (
+        date(objection.year, objection.month, 1),
+        month_end(objection.year, objection.month),
+    )
+    found = session.execute(
+        select(EventAbsence, Event)
+        .join(Event, Event.id == EventAbsence.event_id)
+        .where(
+            EventAbsence.id == fix.event_absence_id,
+            EventAbsence.staff_id == objection.staff_id,
+            Event.day.between(first, last),
+        )
+    ).first()
+    if found is None:
+        raise InvalidInput(
+            M("the correction is not valid"),
+            {"correction.event_absence_id": M("no such roll mark of this person this month")},
+        )
+    mark, event = found
+    session.delete(mark)
+    session.flush()
+    return {
+        "kind": "present",
+        "event_absence_id": fix.event_absence_id,
+        "event_id": event.id,
+        "day": event.day.isoformat(),
+    }
 
 
 def recompute_person(session: Session, run: TppMonth, staff_id: int) -> TppStatement | None:

@@ -131,6 +131,8 @@ def objection_decision(objection_id: int) -> Response:
             "start_day": form.get("start_day", ""),
             "end_day": form.get("end_day") or form.get("start_day", ""),
         }
+    elif form.get("correction") == "present":
+        correction = {"kind": "present", "event_absence_id": form.get("event_absence_id", "")[:40]}
     elif form.get("correction") == "punch":
         correction = {
             "kind": "punch",

@@ -393,3 +393,59 @@ def test_the_events_migration_goes_down_and_up(provision: Any, tenant_db: Any, s
             today=today,
         )
         assert event.id and s.scalar(select(func.count()).select_from(Event)) == 1
+
+
+def test_an_objection_to_a_roll_mark_removes_it_when_accepted(
+    client: Any, kab: Any, tenant_db: Any, page_sign_in: Any
+) -> None:
+    slug, ids, t, today = kab
+    url = API.format(slug=slug)
+    for who, unit, person in (("opd", "dinkes", "worker"), ("admdik", "disdik", "guru")):
+        event = _event(
+            client, slug, t[who], day=today.isoformat(), org_unit_id=ids[unit]
+        ).get_json()
+        marked = client.put(
+            f"{url}/events/{event['id']}/roll", json={"absent": [ids[person]]}, headers=t[who]
+        )
+        assert marked.status_code == 200
+    (line,) = _event_lines(client, slug, t["pegawai"], today)
+    sent = client.post(
+        f"{url}/tpp/{today.year}/{today.month}/objections",
+        json={"line_id": line["id"], "reason": "Saya ikut apel, berdiri di barisan belakang"},
+        headers=t["pegawai"],
+    )
+    assert sent.status_code == 201, sent.get_json()
+    objection = sent.get_json()
+    with tenant_db(slug) as s:
+        marks = {m.staff_id: m.id for m in s.scalars(select(EventAbsence))}
+    decision = f"{url}/objections/{objection['id']}/decision"
+    # Another person's mark, or no mark at all, is not a correction of this objection.
+    for bad in (marks[ids["guru"]], 0, -1, "x", 2**63):
+        refused = client.post(
+            decision,
+            json={"accept": True, "correction": {"kind": "present", "event_absence_id": bad}},
+            headers=t["opd"],
+        )
+        assert refused.status_code == 422, (bad, refused.get_json())
+    # The unit admin sees the choice on the queue page, with the mark behind the line.
+    queue = page_sign_in(slug, "opd@example.go.id").get(
+        f"{PAGES.format(slug=slug)}/objections/queue"
+    )
+    html = queue.get_data(as_text=True)
+    assert 'value="present"' in html and f'value="{marks[ids["worker"]]}"' in html
+    done = client.post(
+        decision,
+        json={
+            "accept": True,
+            "note": "Terlihat di foto apel",
+            "correction": {"kind": "present", "event_absence_id": marks[ids["worker"]]},
+        },
+        headers=t["opd"],
+    )
+    assert done.status_code == 200, done.get_json()
+    decided = done.get_json()
+    assert decided["correction"]["kind"] == "present"
+    assert decided["after"]["net"] - decided["before"]["net"] == APEL_CUT
+    assert _event_lines(client, slug, t["pegawai"], today) == []
+    with tenant_db(slug) as s:
+        assert {m.staff_id for m in s.scalars(select(EventAbsence))} == {ids["guru"]}
