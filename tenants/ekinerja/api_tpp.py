@@ -63,7 +63,14 @@ class EknObjectionDecisionIn(BaseModel):
 
     accept: bool
     note: str = Field("", max_length=2000)
-    correction: dict[str, Any] | None = None
+    correction: dict[str, Any] | None = Field(
+        None,
+        description=(
+            'with accept: {"kind": "excuse", "absence_kind", "start_day", "end_day"}, '
+            '{"kind": "punch", "day", "check_in", "check_out"} (HH:MM) or '
+            '{"kind": "present", "event_absence_id"} (an apel mark of the person removed)'
+        ),
+    )
 
 
 class EknBknConfigIn(BaseModel):
