@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from smartcity.db import db, tenant_bind
 from smartcity.tenancy.names import role_name, schema_name
-from smartcity.tenantcore.models import AuditEntry, Staff
+from smartcity.tenantcore.models import AuditEntry, OrgUnit, Staff
 from sqlalchemy import func, inspect, select, text
 
 from tenants.ekinerja import events, runs
@@ -21,7 +21,7 @@ from tenants.ekinerja.attendance import zone
 from tenants.ekinerja.eventmodels import Event, EventAbsence
 from tenants.ekinerja.models import Absence, AttendanceDay, TppMonth
 from tests.conftest import bearer, tenant_token
-from tests.support.ekinerja_tpp import API, two_units, user
+from tests.support.ekinerja_tpp import API, person, two_units, user
 from tests.support.web import csrf_token
 
 PAGES = "/t/{slug}/ekinerja"
@@ -173,6 +173,67 @@ def test_who_schedules_and_calls_whom(
         client.get(f"{API.format(slug=other)}/events/{wide['id']}", headers=theirs).status_code
         == 404
     )
+
+
+def test_a_unit_admin_calls_and_counts_only_the_people_of_their_own_units(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    slug, ids, t, today = kab
+    url = API.format(slug=slug)
+    with tenant_db(slug) as s:
+        # A health centre under Dinkes, with its own admin: Dinkes's admin does not manage it.
+        pusk = OrgUnit(
+            code="1.02.01.01", name="Puskesmas Kota", kind="uptd", parent_id=ids["dinkes"]
+        )
+        s.add(pusk)
+        s.flush()
+        nurse = person(s, "199001012015011001", "Perawat", pusk.id, 7)
+        user(s, "pusk@example.go.id", "ekinerja.unit_admin", nurse, (pusk.id,))
+        user(s, "tanpaunit@example.go.id", "ekinerja.unit_admin")
+        nurse_id = nurse.id
+    t["pusk"] = bearer(tenant_token(client, slug, "pusk@example.go.id"))
+    t["nounit"] = bearer(tenant_token(client, slug, "tanpaunit@example.go.id"))
+    dinkes = _event(
+        client, slug, t["opd"], day=today.isoformat(), org_unit_id=ids["dinkes"]
+    ).get_json()
+    roll = f"{url}/events/{dinkes['id']}/roll"
+    # Dinkes's admin neither reads nor marks the health centre's nurse...
+    seen = client.get(f"{url}/events/{dinkes['id']}", headers=t["opd"]).get_json()["roll"]
+    assert "Perawat" not in {e["name"] for e in seen}
+    refused = client.put(roll, json={"absent": [nurse_id]}, headers=t["opd"])
+    assert refused.status_code == 422 and "absent" in refused.get_json()["error"]["fields"]
+    # ...the health centre's admin does (the event covers their unit), and cancels nothing.
+    theirs = client.get(f"{url}/events/{dinkes['id']}", headers=t["pusk"])
+    assert theirs.status_code == 200
+    assert [e["name"] for e in theirs.get_json()["roll"]] == ["Perawat"]
+    listed = client.get(f"{url}/events", headers=t["pusk"]).get_json()["events"]
+    assert [e["id"] for e in listed] == [dinkes["id"]]
+    marked = client.put(roll, json={"absent": [nurse_id]}, headers=t["pusk"])
+    assert marked.status_code == 200 and marked.get_json()["absent_count"] == 1
+    cancel = f"{url}/events/{dinkes['id']}/cancellation"
+    assert client.post(cancel, json={"reason": "x"}, headers=t["pusk"]).status_code == 403
+    # Dinkes's roll keeps the nurse's mark, and its count is of Dinkes's people.
+    opd = client.put(roll, json={"absent": [ids["worker"]]}, headers=t["opd"])
+    assert opd.status_code == 200 and opd.get_json()["absent_count"] == 1
+    with tenant_db(slug) as s:
+        assert set(s.scalars(select(EventAbsence.staff_id))) == {nurse_id, ids["worker"]}
+    assert (
+        client.get(f"{url}/events/{dinkes['id']}", headers=t["bkpsdm"]).get_json()["absent_count"]
+        == 2
+    )
+    # A regency-wide event: another unit's admin counts none of Dinkes's absent.
+    wide = _event(client, slug, t["bkpsdm"], kind="upacara", day=today.isoformat()).get_json()
+    client.put(
+        f"{url}/events/{wide['id']}/roll", json={"absent": [ids["worker"]]}, headers=t["opd"]
+    )
+    dik = client.get(f"{url}/events/{wide['id']}", headers=t["admdik"]).get_json()
+    assert dik["absent_count"] == 0 and {e["status"] for e in dik["roll"]} == {"present"}
+    month = client.get(f"{url}/events", headers=t["admdik"]).get_json()["events"]
+    assert [e["absent_count"] for e in month] == [0]
+    # A unit admin without units reads the regency-wide event and calls nobody.
+    bare = client.get(f"{url}/events/{wide['id']}", headers=t["nounit"])
+    assert bare.status_code == 200 and bare.get_json()["roll"] == []
+    assert bare.get_json()["absent_count"] == 0
 
 
 def test_excused_cancelled_future_and_closed_are_refused(
