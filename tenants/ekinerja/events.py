@@ -298,10 +298,10 @@ def take_roll(
     visible(session, actor, event.id)
     roll_access(session, actor, event)
     if event.cancelled_at is not None:
-        raise Conflict(M("this event is cancelled"), {"event_id": "cancelled"})
+        raise Conflict(M("this event is cancelled"), {"event_id": M("cancelled")})
     if event.day > today:
         raise Conflict(
-            M("the roll is taken on the day of the event or later"), {"event_id": "not yet"}
+            M("the roll is taken on the day of the event or later"), {"event_id": M("not yet")}
         )
     require_open(session, event.day, today)
     wanted = set(absent)
@@ -383,7 +383,7 @@ def cancel(session: Session, actor: Actor, event_id: int, *, reason: str, today:
             {"reason": M("1 to %(count)s characters", count=MAX_REASON)},
         )
     if event.cancelled_at is not None:
-        raise Conflict(M("this event is already cancelled"), {"event_id": "cancelled"})
+        raise Conflict(M("this event is already cancelled"), {"event_id": M("cancelled")})
     require_open(session, event.day, today)
     event.cancelled_by, event.cancelled_at = actor.label, datetime.now(UTC)
     event.cancel_reason = reason

@@ -415,6 +415,37 @@ def test_the_pages_schedule_and_call_in_both_languages(
     assert me.get(f"{base}/events").status_code == 403
 
 
+def test_a_refusal_on_the_pages_says_every_word_in_indonesian(
+    kab: Any, page_sign_in: Any, client: Any
+) -> None:
+    slug, ids, t, today = kab
+    base = PAGES.format(slug=slug)
+    admin = page_sign_in(slug, "opd@example.go.id")
+    # A day of a month long closed: the day's field says so in the page's language.
+    form = {
+        "kind": "apel_pagi",
+        "day": (today.replace(day=1) - timedelta(days=40)).isoformat(),
+        "starts_at": "07:30",
+        "org_unit_id": str(ids["dinkes"]),
+    }
+    closed = _post(admin, f"{base}/events", f"{base}/events", form)
+    assert closed.status_code == 409
+    assert _error(closed.get_data(as_text=True), "day") == "bulan sudah ditutup"
+    # Tomorrow's apel has no roll yet: nothing in English beside the refusal.
+    later = _event(
+        client,
+        slug,
+        t["opd"],
+        day=(today + timedelta(days=1)).isoformat(),
+        org_unit_id=ids["dinkes"],
+    ).get_json()
+    event_url = f"{base}/events/{later['id']}"
+    early = _post(admin, event_url, f"{event_url}/roll", {"absent": str(ids["worker"])})
+    assert early.status_code == 409
+    html = early.get_data(as_text=True)
+    assert "belum waktunya" in html and "not yet" not in html
+
+
 def test_the_rule_version_form_edits_the_event_table(
     kab: Any, page_sign_in: Any, tenant_db: Any
 ) -> None:
