@@ -118,13 +118,23 @@ def schedule(
         raise InvalidInput(M("the event cannot be scheduled"), problems)
     _require_manages(session, actor, org_unit_id)
     require_open(session, when, today)
-    same_unit = (
-        Event.org_unit_id.is_(None) if org_unit_id is None else Event.org_unit_id == org_unit_id
+    # One apel of a kind a day for anyone: not the same event again for the unit, nor
+    # one for the whole regency, a unit above or a unit under it (the people it would
+    # cover would be called twice and cut twice for the same morning).
+    overlapping = (
+        literal(True)
+        if org_unit_id is None
+        else or_(
+            Event.org_unit_id.is_(None),
+            Event.org_unit_id.in_(_units_above(frozenset({org_unit_id}))),
+            Event.org_unit_id.in_(_covered_units(org_unit_id)),
+        )
     )
     duplicate = session.scalar(
-        select(Event.id).where(
-            Event.kind == kind, Event.day == when, same_unit, Event.cancelled_at.is_(None)
-        )
+        select(Event.id)
+        .where(Event.kind == kind, Event.day == when, overlapping, Event.cancelled_at.is_(None))
+        .order_by(Event.id)
+        .limit(1)
     )
     if duplicate is not None:
         raise Conflict(

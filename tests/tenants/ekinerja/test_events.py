@@ -236,6 +236,33 @@ def test_a_unit_admin_calls_and_counts_only_the_people_of_their_own_units(
     assert bare.get_json()["absent_count"] == 0
 
 
+def test_nobody_is_called_twice_for_the_same_ceremony_of_a_day(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    slug, ids, t, today = kab
+    url = API.format(slug=slug)
+    day = today.isoformat()
+    wide = _event(client, slug, t["bkpsdm"], kind="upacara", day=day).get_json()
+    # Dinkes's own flag ceremony that morning would call (and cut) its people twice.
+    again = _event(client, slug, t["opd"], kind="upacara", day=day, org_unit_id=ids["dinkes"])
+    assert again.status_code == 409, again.get_json()
+    assert again.get_json()["error"]["fields"] == {"kind": "already recorded"}
+    # Another kind is another event; and a unit's apel keeps the regency's away.
+    apel = _event(client, slug, t["opd"], day=day, org_unit_id=ids["dinkes"])
+    assert apel.status_code == 201
+    assert _event(client, slug, t["bkpsdm"], day=day).status_code == 409
+    put = client.put(
+        f"{url}/events/{wide['id']}/roll", json={"absent": [ids["worker"]]}, headers=t["opd"]
+    )
+    assert put.status_code == 200
+    assert len(_event_lines(client, slug, t["pegawai"], today)) == 1
+    # Once the regency's is cancelled, Dinkes holds its own.
+    cancel = f"{url}/events/{wide['id']}/cancellation"
+    assert client.post(cancel, json={"reason": "Hujan"}, headers=t["bkpsdm"]).status_code == 200
+    own = _event(client, slug, t["opd"], kind="upacara", day=day, org_unit_id=ids["dinkes"])
+    assert own.status_code == 201
+
+
 def test_excused_cancelled_future_and_closed_are_refused(
     client: Any, kab: Any, tenant_db: Any
 ) -> None:
