@@ -414,8 +414,8 @@ def cancel(session: Session, actor: Actor, event_id: int, *, reason: str, today:
 
 
 def _recompute(session: Session, day: date, staff_ids: list[int]) -> str | None:
-    """The statements of ``staff_ids`` in the event's month again, if it was computed
-    (the month is open: the caller checked); the month redone, if any."""
+    """The statements of ``staff_ids`` in the event's month again, if it was computed;
+    the month redone, if any. A Conflict if it was locked meanwhile."""
     if not staff_ids:
         return None
     run = session.scalar(
@@ -423,8 +423,18 @@ def _recompute(session: Session, day: date, staff_ids: list[int]) -> str | None:
         .where(TppMonth.year == day.year, TppMonth.month == day.month)
         .with_for_update()
     )
-    if run is None or run.locked_at is not None:
+    if run is None:
         return None
+    if run.locked_at is not None:
+        # Locked since the caller's check (a lock commits while the roll is written):
+        # refused whole, or the marks would stand in a paid month its statements lack.
+        raise Conflict(
+            M(
+                "%(month)s is locked; its TPP no longer changes",
+                month=f"{day.month:02d}/{day.year}",
+            ),
+            {"day": M("month closed")},
+        )
     recompute_people(session, run, staff_ids)
     return f"{day.month:02d}/{day.year}"
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from smartcity.db import db, tenant_bind
+from smartcity.errors import Conflict
 from smartcity.tenancy.names import role_name, schema_name
 from smartcity.tenantcore.models import AuditEntry, OrgUnit, Staff
 from sqlalchemy import func, inspect, select, text
@@ -324,6 +325,24 @@ def test_excused_cancelled_future_and_closed_are_refused(
         client, slug, t["opd"], kind="senam", day=today.isoformat(), org_unit_id=ids["dinkes"]
     )
     assert locked.status_code == 409
+
+
+def test_a_month_locked_while_the_roll_is_written_refuses_the_roll_whole(
+    client: Any, kab: Any, tenant_db: Any, monkeypatch: Any
+) -> None:
+    slug, ids, t, today = kab
+    event = _event(
+        client, slug, t["opd"], day=today.isoformat(), org_unit_id=ids["dinkes"]
+    ).get_json()
+    # BKPSDM's lock commits after the roll found the month open, before its marks are in.
+    monkeypatch.setattr(events, "require_open", lambda *_args: None)
+    with tenant_db(slug) as s:
+        s.scalars(select(TppMonth)).one().locked_at = datetime.now(UTC)
+    with pytest.raises(Conflict), tenant_db(slug) as s:
+        events.take_roll(s, system_actor("tests"), event["id"], absent=[ids["worker"]], today=today)
+    with tenant_db(slug) as s:
+        assert s.scalar(select(func.count()).select_from(EventAbsence)) == 0
+        assert s.get(Event, event["id"]).roll_taken_at is None
 
 
 @pytest.mark.parametrize(
