@@ -105,8 +105,8 @@ def event_out(event: Event, absent_count: int) -> EknEventOut:
 
 def _detail(event: Event) -> EknEventDetail:
     actor = _actor()
-    entries = events.roll(g.db, actor, event) if actor.can(UNIT) else []
-    out = event_out(event, events.absent_count(g.db, event.id))
+    entries = events.roll(g.db, actor, event) if events.calls(g.db, actor, event) else []
+    out = event_out(event, events.absent_count(g.db, actor, event.id))
     return EknEventDetail(
         **out.model_dump(),
         roll=[
@@ -212,4 +212,4 @@ def event_roll(body: EknRollIn, event_id: int) -> tuple[Response, int]:
 )
 def event_cancel(body: EknEventCancelIn, event_id: int) -> tuple[Response, int]:
     event = events.cancel(g.db, _actor(), event_id, reason=body.reason, today=_today())
-    return _json(event_out(event, events.absent_count(g.db, event.id)))
+    return _json(event_out(event, events.absent_count(g.db, _actor(), event.id)))

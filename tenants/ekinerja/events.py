@@ -4,8 +4,9 @@ Many Perbup cut the TPP of whoever misses the morning apel or the flag ceremony
 (apps-anchors 2b, edison's ``KetidakhadiranKegiatan``). A unit admin schedules an
 event for a unit they manage (it covers the unit and every unit under it); BKPSDM
 schedules one for the whole regency. Once the day has come the roll is taken:
-only those marked absent are stored. For a regency-wide event each unit admin
-takes the roll of their own units' people, and BKPSDM of everyone; a roll call
+only those marked absent are stored. Each unit admin takes the roll of the people
+of their own units the event covers (managing a unit is not managing the units
+under it), and reads and counts only theirs; BKPSDM calls everyone. A roll call
 replaces the earlier marks of the people it covers and nobody else's. Someone on
 an approved absence that day is excused and cannot be marked.
 
@@ -117,13 +118,23 @@ def schedule(
         raise InvalidInput(M("the event cannot be scheduled"), problems)
     _require_manages(session, actor, org_unit_id)
     require_open(session, when, today)
-    same_unit = (
-        Event.org_unit_id.is_(None) if org_unit_id is None else Event.org_unit_id == org_unit_id
+    # One apel of a kind a day for anyone: not the same event again for the unit, nor
+    # one for the whole regency, a unit above or a unit under it (the people it would
+    # cover would be called twice and cut twice for the same morning).
+    overlapping = (
+        literal(True)
+        if org_unit_id is None
+        else or_(
+            Event.org_unit_id.is_(None),
+            Event.org_unit_id.in_(_units_above(frozenset({org_unit_id}))),
+            Event.org_unit_id.in_(_covered_units(org_unit_id)),
+        )
     )
     duplicate = session.scalar(
-        select(Event.id).where(
-            Event.kind == kind, Event.day == when, same_unit, Event.cancelled_at.is_(None)
-        )
+        select(Event.id)
+        .where(Event.kind == kind, Event.day == when, overlapping, Event.cancelled_at.is_(None))
+        .order_by(Event.id)
+        .limit(1)
     )
     if duplicate is not None:
         raise Conflict(
@@ -172,29 +183,58 @@ def _covered_units(org_unit_id: int) -> Select[int]:
     return select(tree.c.unit_id)
 
 
+def _units_above(unit_ids: frozenset[int]) -> Select[int]:
+    """The units and every unit above them: the units whose events cover them."""
+    tree = (
+        select(
+            OrgUnit.id.label("unit_id"),
+            OrgUnit.parent_id.label("parent_id"),
+            literal(0).label("depth"),
+        )
+        .where(OrgUnit.id.in_(sorted(unit_ids)))
+        .cte("above", recursive=True)
+    )
+    parent = aliased(OrgUnit)
+    tree = tree.union_all(
+        select(parent.id, parent.parent_id, tree.c.depth + 1)
+        .join(tree, parent.id == tree.c.parent_id)
+        .where(tree.c.depth < _MAX_DEPTH)
+    )
+    return select(tree.c.unit_id)
+
+
 def _callable_people(actor: Actor, event: Event) -> Select[Staff]:
-    """The active people whose roll the actor takes for ``event``: everyone it covers
-    if they manage its unit (or are BKPSDM); of a regency-wide event a unit admin
-    calls the people of their own units."""
+    """The active people whose roll the actor takes for ``event``: those it covers
+    (the whole regency, or its unit and the units under it) in the units the actor
+    manages (every unit for BKPSDM). Managing a unit is not managing the units under
+    it: their own admins call their people."""
     query = select(Staff).where(Staff.is_active.is_(True))
     if event.org_unit_id is not None:
         query = query.where(Staff.unit_id.in_(_covered_units(event.org_unit_id)))
-    if actor.unit_ids is None or (
-        event.org_unit_id is not None and event.org_unit_id in actor.unit_ids
-    ):
-        return query
-    return query.where(Staff.unit_id.in_(sorted(actor.unit_ids)))
+    if actor.unit_ids is not None:
+        query = query.where(Staff.unit_id.in_(sorted(actor.unit_ids)))
+    return query
 
 
-def roll_access(actor: Actor, event: Event) -> None:
-    """Who takes an event's roll: BKPSDM; the admin of the event's unit; of a
-    regency-wide event, every unit admin (for their own units' people)."""
-    allowed = actor.can(UNIT) and (
-        actor.unit_ids is None
-        or (event.org_unit_id is None and bool(actor.unit_ids))
-        or (event.org_unit_id is not None and event.org_unit_id in actor.unit_ids)
-    )
-    if not allowed:
+def calls(session: Session, actor: Actor, event: Event) -> bool:
+    """Whether the actor takes (part of) the event's roll: BKPSDM; a unit admin whose
+    units the event covers (a regency-wide one, one of their units or of a unit above)."""
+    if not actor.can(UNIT):
+        return False
+    if actor.unit_ids is None:
+        return True
+    if not actor.unit_ids:
+        return False
+    if event.org_unit_id is None:
+        return True
+    covered = _covered_units(event.org_unit_id).subquery()
+    mine = select(covered.c.unit_id).where(covered.c.unit_id.in_(sorted(actor.unit_ids)))
+    return session.scalar(mine.limit(1)) is not None
+
+
+def roll_access(session: Session, actor: Actor, event: Event) -> None:
+    """Refused unless the actor takes (part of) the event's roll (:func:`calls`)."""
+    if not calls(session, actor, event):
         raise Forbidden(M("you do not manage this unit"), {"org_unit_id": NOT_YOURS})
 
 
@@ -210,7 +250,7 @@ class RollEntry:
 
 def roll(session: Session, actor: Actor, event: Event) -> list[RollEntry]:
     """The people the actor calls for ``event``, with their marks, by unit and name."""
-    roll_access(actor, event)
+    roll_access(session, actor, event)
     people = list(session.scalars(_callable_people(actor, event).order_by(Staff.name, Staff.id)))
     ids = [p.id for p in people]
     absent = set(
@@ -266,12 +306,12 @@ def take_roll(
     """
     event = _locked_event(session, event_id)
     visible(session, actor, event.id)
-    roll_access(actor, event)
+    roll_access(session, actor, event)
     if event.cancelled_at is not None:
-        raise Conflict(M("this event is cancelled"), {"event_id": "cancelled"})
+        raise Conflict(M("this event is cancelled"), {"event_id": M("cancelled")})
     if event.day > today:
         raise Conflict(
-            M("the roll is taken on the day of the event or later"), {"event_id": "not yet"}
+            M("the roll is taken on the day of the event or later"), {"event_id": M("not yet")}
         )
     require_open(session, event.day, today)
     wanted = set(absent)
@@ -353,7 +393,7 @@ def cancel(session: Session, actor: Actor, event_id: int, *, reason: str, today:
             {"reason": M("1 to %(count)s characters", count=MAX_REASON)},
         )
     if event.cancelled_at is not None:
-        raise Conflict(M("this event is already cancelled"), {"event_id": "cancelled"})
+        raise Conflict(M("this event is already cancelled"), {"event_id": M("cancelled")})
     require_open(session, event.day, today)
     event.cancelled_by, event.cancelled_at = actor.label, datetime.now(UTC)
     event.cancel_reason = reason
@@ -374,8 +414,8 @@ def cancel(session: Session, actor: Actor, event_id: int, *, reason: str, today:
 
 
 def _recompute(session: Session, day: date, staff_ids: list[int]) -> str | None:
-    """The statements of ``staff_ids`` in the event's month again, if it was computed
-    (the month is open: the caller checked); the month redone, if any."""
+    """The statements of ``staff_ids`` in the event's month again, if it was computed;
+    the month redone, if any. A Conflict if it was locked meanwhile."""
     if not staff_ids:
         return None
     run = session.scalar(
@@ -383,19 +423,29 @@ def _recompute(session: Session, day: date, staff_ids: list[int]) -> str | None:
         .where(TppMonth.year == day.year, TppMonth.month == day.month)
         .with_for_update()
     )
-    if run is None or run.locked_at is not None:
+    if run is None:
         return None
+    if run.locked_at is not None:
+        # Locked since the caller's check (a lock commits while the roll is written):
+        # refused whole, or the marks would stand in a paid month its statements lack.
+        raise Conflict(
+            M(
+                "%(month)s is locked; its TPP no longer changes",
+                month=f"{day.month:02d}/{day.year}",
+            ),
+            {"day": M("month closed")},
+        )
     recompute_people(session, run, staff_ids)
     return f"{day.month:02d}/{day.year}"
 
 
 def _scoped(actor: Actor, query: Select[Event]) -> Select[Event]:
-    """What the actor may read: every event (BKPSDM, viewers), or a unit admin's
-    units' events and the regency-wide ones."""
+    """What the actor may read: every event (BKPSDM, viewers), or those covering a unit
+    admin's units (the regency-wide ones, their units' and those of the units above)."""
     if actor.can(VIEW_ALL) or actor.can(REGENCY) or actor.unit_ids is None:
         return query
     return query.where(
-        or_(Event.org_unit_id.is_(None), Event.org_unit_id.in_(sorted(actor.unit_ids)))
+        or_(Event.org_unit_id.is_(None), Event.org_unit_id.in_(_units_above(actor.unit_ids)))
     )
 
 
@@ -412,7 +462,8 @@ def listing(
     org_unit_id: int | None = None,
     kind: str | None = None,
 ) -> list[tuple[Event, int]]:
-    """The month's events the actor may read, by day and time, with how many were absent."""
+    """The month's events the actor may read, by day and time, with how many of the
+    people they may see were absent."""
     require_reader(actor)
     first = month.replace(day=1)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
@@ -422,13 +473,9 @@ def listing(
     if kind:
         query = query.where(Event.kind == kind)
     events = list(session.scalars(query.order_by(Event.day, Event.starts_at, Event.id)))
-    counts = dict(
-        session.execute(
-            select(EventAbsence.event_id, func.count(EventAbsence.id))
-            .where(EventAbsence.event_id.in_([e.id for e in events]))
-            .group_by(EventAbsence.event_id)
-        ).all()
-    )
+    marks = _marks_seen(actor).where(EventAbsence.event_id.in_([e.id for e in events])).subquery()
+    counted = session.execute(select(marks.c.event_id, func.count()).group_by(marks.c.event_id))
+    counts: dict[int, int] = dict(counted.tuples().all())
     return [(e, counts.get(e.id, 0)) for e in events]
 
 
@@ -443,9 +490,19 @@ def visible(session: Session, actor: Actor, event_id: int) -> Event:
     return event
 
 
-def absent_count(session: Session, event_id: int) -> int:
-    """How many people the roll marked absent from the event."""
-    count = session.scalar(
-        select(func.count(EventAbsence.id)).where(EventAbsence.event_id == event_id)
+def _marks_seen(actor: Actor) -> Select[int, int]:
+    """The roll marks the actor may count: every one, or a unit admin's people's."""
+    query = select(EventAbsence.event_id, EventAbsence.staff_id)
+    if actor.unit_ids is None:
+        return query
+    return query.join(Staff, Staff.id == EventAbsence.staff_id).where(
+        Staff.unit_id.in_(sorted(actor.unit_ids))
     )
+
+
+def absent_count(session: Session, actor: Actor, event_id: int) -> int:
+    """How many people the roll marked absent from the event, of those the actor may
+    see (a unit admin: their units' people, not another unit's of a regency-wide event)."""
+    marks = _marks_seen(actor).where(EventAbsence.event_id == event_id).subquery()
+    count = session.scalar(select(func.count()).select_from(marks))
     return int(count or 0)

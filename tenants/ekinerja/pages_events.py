@@ -152,7 +152,7 @@ def _event_page(
     status: int = 200,
 ) -> tuple[str, int]:
     actor = _actor()
-    caller = actor.can(UNIT) and _calls(event)
+    caller = events.calls(g.db, actor, event)
     entries = events.roll(g.db, actor, event) if caller else []
     names = _unit_names({e.person.unit_id for e in entries} | {event.org_unit_id or 0})
     page = render_template(
@@ -160,7 +160,7 @@ def _event_page(
         event=event,
         entries=entries,
         ticked=ticked,
-        absent_count=events.absent_count(g.db, event.id),
+        absent_count=events.absent_count(g.db, actor, event.id),
         unit_names=names,
         caller=caller,
         may_cancel=_may_cancel(event),
@@ -171,14 +171,6 @@ def _event_page(
         today=_today(),
     )
     return page, status
-
-
-def _calls(event: Event) -> bool:
-    try:
-        events.roll_access(_actor(), event)
-    except ServiceError:
-        return False
-    return True
 
 
 def _may_cancel(event: Event) -> bool:

@@ -43,5 +43,5 @@ def require_open(session: Session, day: date, today: date) -> None:
     ):
         raise Conflict(
             M("%(month)s is closed: changes were due by its cutoff", month=f"{day:%m/%Y}"),
-            {"day": "month closed"},
+            {"day": M("month closed")},
         )

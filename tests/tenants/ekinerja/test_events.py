@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 from smartcity.db import db, tenant_bind
+from smartcity.errors import Conflict
 from smartcity.tenancy.names import role_name, schema_name
-from smartcity.tenantcore.models import AuditEntry, Staff
+from smartcity.tenantcore.models import AuditEntry, OrgUnit, Staff
 from sqlalchemy import func, inspect, select, text
 
 from tenants.ekinerja import events, runs
@@ -21,7 +22,7 @@ from tenants.ekinerja.attendance import zone
 from tenants.ekinerja.eventmodels import Event, EventAbsence
 from tenants.ekinerja.models import Absence, AttendanceDay, TppMonth
 from tests.conftest import bearer, tenant_token
-from tests.support.ekinerja_tpp import API, two_units, user
+from tests.support.ekinerja_tpp import API, person, two_units, user
 from tests.support.web import csrf_token
 
 PAGES = "/t/{slug}/ekinerja"
@@ -175,6 +176,94 @@ def test_who_schedules_and_calls_whom(
     )
 
 
+def test_a_unit_admin_calls_and_counts_only_the_people_of_their_own_units(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    slug, ids, t, today = kab
+    url = API.format(slug=slug)
+    with tenant_db(slug) as s:
+        # A health centre under Dinkes, with its own admin: Dinkes's admin does not manage it.
+        pusk = OrgUnit(
+            code="1.02.01.01", name="Puskesmas Kota", kind="uptd", parent_id=ids["dinkes"]
+        )
+        s.add(pusk)
+        s.flush()
+        nurse = person(s, "199001012015011001", "Perawat", pusk.id, 7)
+        user(s, "pusk@example.go.id", "ekinerja.unit_admin", nurse, (pusk.id,))
+        user(s, "tanpaunit@example.go.id", "ekinerja.unit_admin")
+        nurse_id = nurse.id
+    t["pusk"] = bearer(tenant_token(client, slug, "pusk@example.go.id"))
+    t["nounit"] = bearer(tenant_token(client, slug, "tanpaunit@example.go.id"))
+    dinkes = _event(
+        client, slug, t["opd"], day=today.isoformat(), org_unit_id=ids["dinkes"]
+    ).get_json()
+    roll = f"{url}/events/{dinkes['id']}/roll"
+    # Dinkes's admin neither reads nor marks the health centre's nurse...
+    seen = client.get(f"{url}/events/{dinkes['id']}", headers=t["opd"]).get_json()["roll"]
+    assert "Perawat" not in {e["name"] for e in seen}
+    refused = client.put(roll, json={"absent": [nurse_id]}, headers=t["opd"])
+    assert refused.status_code == 422 and "absent" in refused.get_json()["error"]["fields"]
+    # ...the health centre's admin does (the event covers their unit), and cancels nothing.
+    theirs = client.get(f"{url}/events/{dinkes['id']}", headers=t["pusk"])
+    assert theirs.status_code == 200
+    assert [e["name"] for e in theirs.get_json()["roll"]] == ["Perawat"]
+    listed = client.get(f"{url}/events", headers=t["pusk"]).get_json()["events"]
+    assert [e["id"] for e in listed] == [dinkes["id"]]
+    marked = client.put(roll, json={"absent": [nurse_id]}, headers=t["pusk"])
+    assert marked.status_code == 200 and marked.get_json()["absent_count"] == 1
+    cancel = f"{url}/events/{dinkes['id']}/cancellation"
+    assert client.post(cancel, json={"reason": "x"}, headers=t["pusk"]).status_code == 403
+    # Dinkes's roll keeps the nurse's mark, and its count is of Dinkes's people.
+    opd = client.put(roll, json={"absent": [ids["worker"]]}, headers=t["opd"])
+    assert opd.status_code == 200 and opd.get_json()["absent_count"] == 1
+    with tenant_db(slug) as s:
+        assert set(s.scalars(select(EventAbsence.staff_id))) == {nurse_id, ids["worker"]}
+    assert (
+        client.get(f"{url}/events/{dinkes['id']}", headers=t["bkpsdm"]).get_json()["absent_count"]
+        == 2
+    )
+    # A regency-wide event: another unit's admin counts none of Dinkes's absent.
+    wide = _event(client, slug, t["bkpsdm"], kind="upacara", day=today.isoformat()).get_json()
+    client.put(
+        f"{url}/events/{wide['id']}/roll", json={"absent": [ids["worker"]]}, headers=t["opd"]
+    )
+    dik = client.get(f"{url}/events/{wide['id']}", headers=t["admdik"]).get_json()
+    assert dik["absent_count"] == 0 and {e["status"] for e in dik["roll"]} == {"present"}
+    month = client.get(f"{url}/events", headers=t["admdik"]).get_json()["events"]
+    assert [e["absent_count"] for e in month] == [0]
+    # A unit admin without units reads the regency-wide event and calls nobody.
+    bare = client.get(f"{url}/events/{wide['id']}", headers=t["nounit"])
+    assert bare.status_code == 200 and bare.get_json()["roll"] == []
+    assert bare.get_json()["absent_count"] == 0
+
+
+def test_nobody_is_called_twice_for_the_same_ceremony_of_a_day(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    slug, ids, t, today = kab
+    url = API.format(slug=slug)
+    day = today.isoformat()
+    wide = _event(client, slug, t["bkpsdm"], kind="upacara", day=day).get_json()
+    # Dinkes's own flag ceremony that morning would call (and cut) its people twice.
+    again = _event(client, slug, t["opd"], kind="upacara", day=day, org_unit_id=ids["dinkes"])
+    assert again.status_code == 409, again.get_json()
+    assert again.get_json()["error"]["fields"] == {"kind": "already recorded"}
+    # Another kind is another event; and a unit's apel keeps the regency's away.
+    apel = _event(client, slug, t["opd"], day=day, org_unit_id=ids["dinkes"])
+    assert apel.status_code == 201
+    assert _event(client, slug, t["bkpsdm"], day=day).status_code == 409
+    put = client.put(
+        f"{url}/events/{wide['id']}/roll", json={"absent": [ids["worker"]]}, headers=t["opd"]
+    )
+    assert put.status_code == 200
+    assert len(_event_lines(client, slug, t["pegawai"], today)) == 1
+    # Once the regency's is cancelled, Dinkes holds its own.
+    cancel = f"{url}/events/{wide['id']}/cancellation"
+    assert client.post(cancel, json={"reason": "Hujan"}, headers=t["bkpsdm"]).status_code == 200
+    own = _event(client, slug, t["opd"], kind="upacara", day=day, org_unit_id=ids["dinkes"])
+    assert own.status_code == 201
+
+
 def test_excused_cancelled_future_and_closed_are_refused(
     client: Any, kab: Any, tenant_db: Any
 ) -> None:
@@ -236,6 +325,24 @@ def test_excused_cancelled_future_and_closed_are_refused(
         client, slug, t["opd"], kind="senam", day=today.isoformat(), org_unit_id=ids["dinkes"]
     )
     assert locked.status_code == 409
+
+
+def test_a_month_locked_while_the_roll_is_written_refuses_the_roll_whole(
+    client: Any, kab: Any, tenant_db: Any, monkeypatch: Any
+) -> None:
+    slug, ids, t, today = kab
+    event = _event(
+        client, slug, t["opd"], day=today.isoformat(), org_unit_id=ids["dinkes"]
+    ).get_json()
+    # BKPSDM's lock commits after the roll found the month open, before its marks are in.
+    monkeypatch.setattr(events, "require_open", lambda *_args: None)
+    with tenant_db(slug) as s:
+        s.scalars(select(TppMonth)).one().locked_at = datetime.now(UTC)
+    with pytest.raises(Conflict), tenant_db(slug) as s:
+        events.take_roll(s, system_actor("tests"), event["id"], absent=[ids["worker"]], today=today)
+    with tenant_db(slug) as s:
+        assert s.scalar(select(func.count()).select_from(EventAbsence)) == 0
+        assert s.get(Event, event["id"]).roll_taken_at is None
 
 
 @pytest.mark.parametrize(
@@ -354,6 +461,37 @@ def test_the_pages_schedule_and_call_in_both_languages(
     assert "Dibatalkan oleh" in admin.get(event_url).get_data(as_text=True)
     # A staff member has no such page.
     assert me.get(f"{base}/events").status_code == 403
+
+
+def test_a_refusal_on_the_pages_says_every_word_in_indonesian(
+    kab: Any, page_sign_in: Any, client: Any
+) -> None:
+    slug, ids, t, today = kab
+    base = PAGES.format(slug=slug)
+    admin = page_sign_in(slug, "opd@example.go.id")
+    # A day of a month long closed: the day's field says so in the page's language.
+    form = {
+        "kind": "apel_pagi",
+        "day": (today.replace(day=1) - timedelta(days=40)).isoformat(),
+        "starts_at": "07:30",
+        "org_unit_id": str(ids["dinkes"]),
+    }
+    closed = _post(admin, f"{base}/events", f"{base}/events", form)
+    assert closed.status_code == 409
+    assert _error(closed.get_data(as_text=True), "day") == "bulan sudah ditutup"
+    # Tomorrow's apel has no roll yet: nothing in English beside the refusal.
+    later = _event(
+        client,
+        slug,
+        t["opd"],
+        day=(today + timedelta(days=1)).isoformat(),
+        org_unit_id=ids["dinkes"],
+    ).get_json()
+    event_url = f"{base}/events/{later['id']}"
+    early = _post(admin, event_url, f"{event_url}/roll", {"absent": str(ids["worker"])})
+    assert early.status_code == 409
+    html = early.get_data(as_text=True)
+    assert "belum waktunya" in html and "not yet" not in html
 
 
 def test_the_rule_version_form_edits_the_event_table(
