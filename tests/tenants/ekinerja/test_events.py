@@ -538,12 +538,12 @@ def test_an_objection_to_a_roll_mark_removes_it_when_accepted(
 ) -> None:
     slug, ids, t, today = kab
     url = API.format(slug=slug)
-    for who, unit, person in (("opd", "dinkes", "worker"), ("admdik", "disdik", "guru")):
+    for who, unit, member in (("opd", "dinkes", "worker"), ("admdik", "disdik", "guru")):
         event = _event(
             client, slug, t[who], day=today.isoformat(), org_unit_id=ids[unit]
         ).get_json()
         marked = client.put(
-            f"{url}/events/{event['id']}/roll", json={"absent": [ids[person]]}, headers=t[who]
+            f"{url}/events/{event['id']}/roll", json={"absent": [ids[member]]}, headers=t[who]
         )
         assert marked.status_code == 200
     (line,) = _event_lines(client, slug, t["pegawai"], today)
