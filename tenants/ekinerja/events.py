@@ -33,7 +33,7 @@ from smartcity.toolkit import (
     Staff,
     record_audit,
 )
-from sqlalchemy import BigInteger, Select, delete, func, literal, or_, select
+from sqlalchemy import BigInteger, Select, delete, func, literal, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from .access import REGENCY, UNIT, VIEW_ALL, Actor
@@ -84,7 +84,11 @@ def _unknown(event_id: int) -> NotFound:
 def _require_manages(session: Session, actor: Actor, org_unit_id: int | None) -> None:
     """Only BKPSDM for the whole regency; a unit admin for a unit they manage."""
     if org_unit_id is None:
-        actor.require(REGENCY)
+        if not actor.can(REGENCY):
+            raise Forbidden(
+                M("only BKPSDM schedules or cancels an event for the whole regency"),
+                {"org_unit_id": M("choose a unit")},
+            )
     else:
         require_unit(session, actor, org_unit_id)
 
@@ -118,6 +122,12 @@ def schedule(
         raise InvalidInput(M("the event cannot be scheduled"), problems)
     _require_manages(session, actor, org_unit_id)
     require_open(session, when, today)
+    # One scheduling at a time in the regency (its role is the transaction's user):
+    # two admins at the same moment would each pass the check below.
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext(current_user || :name))"),
+        {"name": "/ekn_events"},
+    )
     # One apel of a kind a day for anyone: not the same event again for the unit, nor
     # one for the whole regency, a unit above or a unit under it (the people it would
     # cover would be called twice and cut twice for the same morning).

@@ -6,6 +6,7 @@ and what a hostile user of the regency would try (4xx, never a 500)."""
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -587,3 +588,38 @@ def test_an_objection_to_a_roll_mark_removes_it_when_accepted(
     assert _event_lines(client, slug, t["pegawai"], today) == []
     with tenant_db(slug) as s:
         assert {m.staff_id for m in s.scalars(select(EventAbsence))} == {ids["guru"]}
+
+
+def test_two_admins_scheduling_the_same_apel_at_once_make_one(kab: Any, tenant_db: Any) -> None:
+    slug, _ids, _t, today = kab
+    outcome: list[str] = []
+
+    def schedule(session: Any, who: str) -> None:
+        events.schedule(
+            session,
+            system_actor(who),
+            kind="apel_sore",
+            day=today,
+            starts_at="16:00",
+            org_unit_id=None,
+            today=today,
+        )
+
+    def second() -> None:
+        try:
+            with tenant_db(slug) as s2:
+                schedule(s2, "second")
+            outcome.append("made")
+        except Conflict:
+            outcome.append("refused")
+
+    with tenant_db(slug) as first:
+        schedule(first, "first")
+        late = threading.Thread(target=second)
+        late.start()
+        late.join(timeout=1.5)
+        assert late.is_alive()  # it waits for the first to commit...
+    late.join(timeout=30)
+    assert outcome == ["refused"]  # ...then sees its event
+    with tenant_db(slug) as s:
+        assert s.scalar(select(func.count()).select_from(Event)) == 1
