@@ -31,6 +31,18 @@ def web() -> Blueprint:
     return blueprint
 
 
+def refusal_fields(error: ServiceError) -> dict[str, str]:
+    """A refusal for a form: its fields in the reader's language, its sentence under ``_``."""
+    shown = {key: translate(value) for key, value in error.fields.items()}
+    shown["_"] = translate(error.message)
+    return shown
+
+
+def refusal_status(error: ServiceError) -> int:
+    """The page's status for a refusal: the service's own 4xx, else 422."""
+    return error.status if 400 <= error.status < 500 else 422
+
+
 def _actor() -> Actor:
     """The signed-in user as an actor (the gate has checked the page's rule)."""
     principal: TenantPrincipal = current_user

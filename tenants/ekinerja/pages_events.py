@@ -28,7 +28,7 @@ from werkzeug.wrappers import Response
 from . import events
 from .access import REGENCY, UNIT, VIEW_ALL
 from .attendance import zone
-from .blueprint import _actor, blueprint
+from .blueprint import _actor, blueprint, refusal_fields, refusal_status
 from .eventmodels import Event
 from .messages import M, _
 from .pages import _day, _month, _month_nav
@@ -43,16 +43,6 @@ MAX_TICKS = events.MAX_ABSENT
 
 def _today() -> date:
     return datetime.now(zone(g.db)).date()
-
-
-def _errors(error: ServiceError) -> dict[str, str]:
-    shown = {key: translate(value) for key, value in error.fields.items()}
-    shown["_"] = translate(error.message)
-    return shown
-
-
-def _status(error: ServiceError) -> int:
-    return error.status if 400 <= error.status < 500 else 422
 
 
 def _kind_labels() -> dict[str, str]:
@@ -139,7 +129,7 @@ def event_schedule() -> Response | tuple[str, int]:
         )
     except ServiceError as error:
         g.db.rollback()
-        return _list_page(errors=_errors(error), values=typed, status=_status(error))
+        return _list_page(errors=refusal_fields(error), values=typed, status=refusal_status(error))
     flash(_("The event no. %(id)s is scheduled.", id=event.id), "success")
     return redirect(url_for(".event_page", event_id=event.id), 303)
 
@@ -214,7 +204,9 @@ def event_roll(event_id: int) -> Response | tuple[str, int]:
     except ServiceError as error:
         g.db.rollback()
         event = events.visible(g.db, _actor(), event_id)
-        return _event_page(event, errors=_errors(error), ticked=set(ticked), status=_status(error))
+        return _event_page(
+            event, errors=refusal_fields(error), ticked=set(ticked), status=refusal_status(error)
+        )
     flash(
         _(
             "The roll is saved: %(absent)s absent, %(changed)s marks changed.",
@@ -242,7 +234,9 @@ def event_cancel(event_id: int) -> Response | tuple[str, int]:
     except ServiceError as error:
         g.db.rollback()
         return _event_page(
-            events.visible(g.db, _actor(), event_id), errors=_errors(error), status=_status(error)
+            events.visible(g.db, _actor(), event_id),
+            errors=refusal_fields(error),
+            status=refusal_status(error),
         )
     flash(_("The event no. %(id)s is cancelled.", id=event.id), "success")
     return redirect(url_for(".event_page", event_id=event.id), 303)

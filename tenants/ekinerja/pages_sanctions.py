@@ -35,7 +35,7 @@ from . import sanctions
 from .access import REGENCY, SELF, UNIT, VIEW_ALL
 from .api import file_response
 from .attendance import zone
-from .blueprint import _actor, blueprint
+from .blueprint import _actor, blueprint, refusal_fields, refusal_status
 from .messages import M, _
 from .pages import uploaded_evidence
 from .rules import (
@@ -125,16 +125,6 @@ def _page(
     return page, status
 
 
-def _errors(error: ServiceError) -> dict[str, str]:
-    shown = {key: translate(value) for key, value in error.fields.items()}
-    shown["_"] = translate(error.message)
-    return shown
-
-
-def _status(error: ServiceError) -> int:
-    return error.status if 400 <= error.status < 500 else 422
-
-
 @blueprint.get("/sanctions")
 @access.requires(SELF, UNIT, VIEW_ALL)
 def sanctions_page() -> tuple[str, int]:
@@ -174,10 +164,10 @@ def sanction_record() -> Response | tuple[str, int]:
         )
     except ServiceError as error:
         g.db.rollback()
-        errors = _errors(error)
+        errors = refusal_fields(error)
         if "staff_id" in errors:
             errors["nip"] = errors.pop("staff_id")
-        return _page(errors=errors, values=typed, status=_status(error))
+        return _page(errors=errors, values=typed, status=refusal_status(error))
     flash(
         _(
             "The sanction no. %(id)s of %(name)s is recorded.",
@@ -204,7 +194,9 @@ def sanction_annul(sanction_id: int) -> Response | tuple[str, int]:
         raise
     except ServiceError as error:
         g.db.rollback()
-        return _page(errors=_errors(error), annulling=sanction_id, status=_status(error))
+        return _page(
+            errors=refusal_fields(error), annulling=sanction_id, status=refusal_status(error)
+        )
     assert sanction.annulled_from is not None  # noqa: S101 - annul sets it
     flash(
         _(

@@ -52,7 +52,7 @@ from . import rulesets, setup, worklogs
 from . import settings as ekn_settings
 from .access import REGENCY, UNIT, Actor
 from .attendance import zone
-from .blueprint import _actor, blueprint
+from .blueprint import _actor, blueprint, refusal_fields, refusal_status
 from .messages import NOT_YOURS, M, _
 from .models import Office, RuleSet, ScheduleRule
 from .pages import _kind as kind_label
@@ -176,17 +176,6 @@ def _decimal(raw: str, *, places: int = 3, currency: bool = False) -> str:
     short) for the rules' own check to refuse in words."""
     value = parse_number(raw[:40], places=places, currency=currency)
     return raw.strip()[:40] if value is None else format(value.normalize(), "f")
-
-
-def _errors(error: ServiceError) -> dict[str, str]:
-    """The refusal's fields in the reader's language; its sentence under ``_``."""
-    shown = {key: translate(value) for key, value in error.fields.items()}
-    shown["_"] = translate(error.message)
-    return shown
-
-
-def _status(error: ServiceError) -> int:
-    return error.status if 400 <= error.status < 500 else 422
 
 
 # --------------------------------------------------------------------------- showing
@@ -315,7 +304,7 @@ def setup_office_add() -> Response | tuple[str, int]:
     except ServiceError as error:
         g.db.rollback()
         return _offices_page(
-            actor, errors=_errors(error), values=request.form, status=_status(error)
+            actor, errors=refusal_fields(error), values=request.form, status=refusal_status(error)
         )
     flash(_("The office %(name)s is added.", name=office.name), "success")
     return redirect(url_for(".setup_offices"), 303)
@@ -360,7 +349,9 @@ def setup_office(office_id: int) -> Response | tuple[str, int]:
     except ServiceError as error:
         g.db.rollback()
         office = setup.office_of(g.db, actor, office_id)
-        return _office_edit_page(actor, office, errors=_errors(error), status=_status(error))
+        return _office_edit_page(
+            actor, office, errors=refusal_fields(error), status=refusal_status(error)
+        )
     flash(_("The office is saved."), "success")
     return redirect(url_for(".setup_offices"), 303)
 
@@ -376,7 +367,7 @@ def setup_office_remove(office_id: int) -> Response | tuple[str, int]:
         setup.remove_office(g.db, actor, office_id)
     except ServiceError as error:
         g.db.rollback()
-        return _offices_page(actor, errors=_errors(error), status=_status(error))
+        return _offices_page(actor, errors=refusal_fields(error), status=refusal_status(error))
     flash(_("The office is removed."), "success")
     return redirect(url_for(".setup_offices"), 303)
 
@@ -397,7 +388,7 @@ def setup_networks() -> Response | tuple[str, int]:
             "web_networks": _("One address range a line, like 10.20.0.0/16 or 2001:db8::/32."),
             "_": translate(error.message),
         }
-        return _offices_page(actor, networks_errors=problem, status=_status(error))
+        return _offices_page(actor, networks_errors=problem, status=refusal_status(error))
     flash(_("The office networks are saved."), "success")
     return redirect(url_for(".setup_offices"), 303)
 
@@ -456,7 +447,9 @@ def setup_hours_add() -> Response | tuple[str, int]:
         rule = setup.add_schedule_rule(g.db, actor, **_hours_form())
     except ServiceError as error:
         g.db.rollback()
-        return _hours_page(actor, errors=_errors(error), values=request.form, status=_status(error))
+        return _hours_page(
+            actor, errors=refusal_fields(error), values=request.form, status=refusal_status(error)
+        )
     flash(_("The office hours %(name)s are added.", name=rule.name), "success")
     return redirect(url_for(".setup_hours"), 303)
 
@@ -509,7 +502,9 @@ def setup_hours_edit(rule_id: int) -> Response | tuple[str, int]:
     except ServiceError as error:
         g.db.rollback()
         rule = setup.schedule_rule_of(g.db, actor, rule_id)
-        return _hours_edit_page(actor, rule, errors=_errors(error), status=_status(error))
+        return _hours_edit_page(
+            actor, rule, errors=refusal_fields(error), status=refusal_status(error)
+        )
     flash(_("The office hours %(name)s are saved.", name=rule.name), "success")
     return redirect(url_for(".setup_hours"), 303)
 
@@ -525,7 +520,7 @@ def setup_hours_remove(rule_id: int) -> Response | tuple[str, int]:
         setup.remove_schedule_rule(g.db, actor, rule_id)
     except ServiceError as error:
         g.db.rollback()
-        return _hours_page(actor, errors=_errors(error), status=_status(error))
+        return _hours_page(actor, errors=refusal_fields(error), status=refusal_status(error))
     flash(_("The office hours are removed."), "success")
     return redirect(url_for(".setup_hours"), 303)
 
@@ -629,9 +624,9 @@ def setup_shift_set() -> Response | tuple[str, int]:
             unit,
             year,
             month,
-            errors=_errors(error),
+            errors=refusal_fields(error),
             values=request.form,
-            status=_status(error),
+            status=refusal_status(error),
         )
     flash(_("The shift is saved."), "success")
     return _back_to_shifts(unit.id if unit else None, day)
@@ -650,7 +645,9 @@ def setup_shift_remove(shift_id: int) -> Response | tuple[str, int]:
         setup.remove_shift(g.db, actor, shift_id)
     except ServiceError as error:
         g.db.rollback()
-        return _shifts_page(actor, unit, year, month, errors=_errors(error), status=_status(error))
+        return _shifts_page(
+            actor, unit, year, month, errors=refusal_fields(error), status=refusal_status(error)
+        )
     flash(_("The shift is removed."), "success")
     return _back_to_shifts(unit.id if unit else None, date(year, month, 1))
 
@@ -705,7 +702,11 @@ def setup_duty_add() -> Response | tuple[str, int]:
     except ServiceError as error:
         g.db.rollback()
         return _duties_page(
-            actor, unit, errors=_errors(error), values=request.form, status=_status(error)
+            actor,
+            unit,
+            errors=refusal_fields(error),
+            values=request.form,
+            status=refusal_status(error),
         )
     flash(_("The duty %(name)s is added.", name=duty.name), "success")
     return redirect(url_for(".setup_duties", unit=duty.org_unit_id), 303)
@@ -732,10 +733,10 @@ def setup_duty_edit(duty_id: int) -> Response | tuple[str, int]:
         return _duties_page(
             actor,
             unit,
-            errors=_errors(error),
+            errors=refusal_fields(error),
             values=request.form,
             editing=duty_id,
-            status=_status(error),
+            status=refusal_status(error),
         )
     flash(_("The duty %(name)s is saved.", name=duty.name), "success")
     return redirect(url_for(".setup_duties", unit=duty.org_unit_id), 303)
@@ -885,7 +886,7 @@ def rule_draft() -> Response | tuple[str, int]:
         draft = rulesets.draft_from(g.db, _actor(), source, today=_today())
     except ServiceError as error:
         g.db.rollback()
-        return _versions_page(errors=_errors(error), status=_status(error))
+        return _versions_page(errors=refusal_fields(error), status=refusal_status(error))
     flash(_("A draft is ready: change it, try it on last month, then publish it."), "success")
     return redirect(url_for(".rule_version", rule_set_id=draft.id), 303)
 
@@ -952,7 +953,11 @@ def rule_version_save(rule_set_id: int) -> Response | tuple[str, int]:
         g.db.rollback()
         rule_set = rulesets.get(g.db, rule_set_id)
         return _version_page(
-            rule_set, values=values, header=header, errors=_errors(error), status=_status(error)
+            rule_set,
+            values=values,
+            header=header,
+            errors=refusal_fields(error),
+            status=refusal_status(error),
         )
     flash(_("The draft is saved."), "success")
     return redirect(url_for(".rule_version", rule_set_id=rule_set.id), 303)
@@ -976,10 +981,12 @@ def rule_version_publish(rule_set_id: int) -> Response | tuple[str, int]:
         )
     except ServiceError as error:
         g.db.rollback()
-        errors = _errors(error)
+        errors = refusal_fields(error)
         if "effective_from" in errors:
             errors["publish_from"] = errors.pop("effective_from")
-        return _version_page(rulesets.get(g.db, rule_set_id), errors=errors, status=_status(error))
+        return _version_page(
+            rulesets.get(g.db, rule_set_id), errors=errors, status=refusal_status(error)
+        )
     flash(
         _(
             "%(name)s is published: it applies from %(month)s.",
@@ -1001,6 +1008,6 @@ def rule_version_discard(rule_set_id: int) -> Response | tuple[str, int]:
         rulesets.discard(g.db, _actor(), rule_set_id)
     except ServiceError as error:
         g.db.rollback()
-        return _versions_page(errors=_errors(error), status=_status(error))
+        return _versions_page(errors=refusal_fields(error), status=refusal_status(error))
     flash(_("The draft is discarded."), "success")
     return redirect(url_for(".rule_versions"), 303)
