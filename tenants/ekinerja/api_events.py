@@ -75,9 +75,22 @@ class EknRollEntryOut(BaseModel):
     absence_id: int | None
 
 
+class EknEventUnitOut(BaseModel):
+    org_unit_id: int
+    code: str
+    name: str
+    people: int
+    absent: int
+    taken_by: str | None = Field(description="who last took this unit's roll (none: not yet)")
+    taken_at: datetime | None
+
+
 class EknEventDetail(EknEventOut):
     roll: list[EknRollEntryOut] = Field(
         description="the people the caller calls (empty for a viewer)"
+    )
+    units: list[EknEventUnitOut] = Field(
+        description="each unit the event covers that the caller may see, with its roll's state"
     )
 
 
@@ -119,6 +132,18 @@ def _detail(event: Event) -> EknEventDetail:
                 absence_id=e.absence_id,
             )
             for e in entries
+        ],
+        units=[
+            EknEventUnitOut(
+                org_unit_id=u.unit.id,
+                code=u.unit.code,
+                name=u.unit.name,
+                people=u.people,
+                absent=u.absent,
+                taken_by=u.taken_by,
+                taken_at=u.taken_at,
+            )
+            for u in events.unit_rolls(g.db, actor, event)
         ],
     )
 

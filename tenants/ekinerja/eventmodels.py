@@ -65,3 +65,18 @@ class EventAbsence(Base):
     recorded_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+
+
+class EventRoll(Base):
+    """That a unit's people have had their roll taken for an event: by whom, and when
+    last. Of a regency-wide event each unit admin calls their own units, so BKPSDM
+    sees which units have called and which have not."""
+
+    __tablename__ = "ekn_event_rolls"
+    __table_args__ = (UniqueConstraint("event_id", "org_unit_id"),)
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("ekn_events.id", ondelete="CASCADE"))
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey(ORG_UNIT_ID), index=True)
+    taken_by: Mapped[str] = mapped_column(String(254))
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

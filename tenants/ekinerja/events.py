@@ -34,10 +34,11 @@ from smartcity.toolkit import (
     record_audit,
 )
 from sqlalchemy import BigInteger, Select, delete, func, literal, or_, select, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, aliased
 
 from .access import REGENCY, UNIT, VIEW_ALL, Actor
-from .eventmodels import Event, EventAbsence
+from .eventmodels import Event, EventAbsence, EventRoll
 from .messages import ALREADY_RECORDED, NOT_YOURS, M
 from .models import Absence, TppMonth
 from .objections import recompute_people
@@ -370,7 +371,24 @@ def take_roll(
         EventAbsence(event_id=event.id, staff_id=staff_id, recorded_by=actor.label)
         for staff_id in sorted(added)
     )
-    event.roll_taken_by, event.roll_taken_at = actor.label, datetime.now(UTC)
+    now = datetime.now(UTC)
+    event.roll_taken_by, event.roll_taken_at = actor.label, now
+    called_units = sorted(
+        set(session.scalars(select(Staff.unit_id).where(Staff.id.in_(sorted(on_roll))).distinct()))
+    )
+    if called_units:
+        upsert = insert(EventRoll).values(
+            [
+                {"event_id": event.id, "org_unit_id": u, "taken_by": actor.label, "taken_at": now}
+                for u in called_units
+            ]
+        )
+        session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=["event_id", "org_unit_id"],
+                set_={"taken_by": upsert.excluded.taken_by, "taken_at": upsert.excluded.taken_at},
+            )
+        )
     session.flush()
     changed = sorted(cleared | added)
     redone = _recompute(session, event.day, changed)
@@ -508,6 +526,62 @@ def _marks_seen(actor: Actor) -> Select[int, int]:
     return query.join(Staff, Staff.id == EventAbsence.staff_id).where(
         Staff.unit_id.in_(sorted(actor.unit_ids))
     )
+
+
+@dataclass(frozen=True)
+class UnitRoll:
+    """One unit's part of an event's roll: its people, those marked absent, and who
+    took it and when (None: not yet)."""
+
+    unit: OrgUnit
+    people: int
+    absent: int
+    taken_by: str | None
+    taken_at: datetime | None
+
+
+def unit_rolls(session: Session, actor: Actor, event: Event) -> list[UnitRoll]:
+    """The roll of each unit the event covers that the actor may see (a unit admin:
+    their own units; BKPSDM and viewers: every one), by unit code."""
+    people = select(Staff.unit_id, func.count().label("n")).where(Staff.is_active.is_(True))
+    if event.org_unit_id is not None:
+        people = people.where(Staff.unit_id.in_(_covered_units(event.org_unit_id)))
+    if actor.unit_ids is not None:
+        people = people.where(Staff.unit_id.in_(sorted(actor.unit_ids)))
+    counts = dict(session.execute(people.group_by(Staff.unit_id)).tuples().all())
+    if not counts:
+        return []
+    absent = dict(
+        session.execute(
+            select(Staff.unit_id, func.count())
+            .join(EventAbsence, EventAbsence.staff_id == Staff.id)
+            .where(EventAbsence.event_id == event.id, Staff.unit_id.in_(sorted(counts)))
+            .group_by(Staff.unit_id)
+        )
+        .tuples()
+        .all()
+    )
+    taken = {
+        r.org_unit_id: r
+        for r in session.scalars(
+            select(EventRoll).where(
+                EventRoll.event_id == event.id, EventRoll.org_unit_id.in_(sorted(counts))
+            )
+        )
+    }
+    units = session.scalars(
+        select(OrgUnit).where(OrgUnit.id.in_(sorted(counts))).order_by(OrgUnit.code, OrgUnit.id)
+    )
+    return [
+        UnitRoll(
+            u,
+            counts[u.id],
+            absent.get(u.id, 0),
+            taken[u.id].taken_by if u.id in taken else None,
+            taken[u.id].taken_at if u.id in taken else None,
+        )
+        for u in units
+    ]
 
 
 def absent_count(session: Session, actor: Actor, event_id: int) -> int:

@@ -45,6 +45,12 @@ def _today() -> date:
     return datetime.now(zone(g.db)).date()
 
 
+def _moment(at: datetime) -> str:
+    """A moment in the regency's time, the Indonesian way: ``Sen 7 Des 07.42``."""
+    local = at.astimezone(zone(g.db))
+    return f"{_day(local.date())} {local:%H.%M}"
+
+
 def _kind_labels() -> dict[str, str]:
     return {k: translate(v) for k, v in EVENT_LABELS.items()}
 
@@ -151,6 +157,9 @@ def _event_page(
         entries=entries,
         ticked=ticked,
         absent_count=events.absent_count(g.db, actor, event.id),
+        unit_rolls=events.unit_rolls(g.db, actor, event),
+        fmt_moment=_moment,
+        number=number,
         unit_names=names,
         caller=caller,
         may_cancel=_may_cancel(event),

@@ -1,4 +1,5 @@
-"""ekinerja: assemblies and ceremonies (apel, upacara, senam, sidak) and who missed them.
+"""ekinerja: assemblies and ceremonies (apel, upacara, senam, sidak), who missed them,
+and which units' roll has been taken.
 
 Revision ID: ekn0006_eknevents
 Revises: ekn0005_eknsanctions
@@ -71,9 +72,37 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_ekn_event_absences_staff_id"), "ekn_event_absences", ["staff_id"], unique=False
     )
+    op.create_table(
+        "ekn_event_rolls",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("event_id", sa.BigInteger(), nullable=False),
+        sa.Column("org_unit_id", sa.BigInteger(), nullable=False),
+        sa.Column("taken_by", sa.String(length=254), nullable=False),
+        sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_id"],
+            ["ekn_events.id"],
+            name=op.f("fk_ekn_event_rolls_event_id_ekn_events"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_unit_id"],
+            ["org_units.id"],
+            name=op.f("fk_ekn_event_rolls_org_unit_id_org_units"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ekn_event_rolls")),
+        sa.UniqueConstraint(
+            "event_id", "org_unit_id", name=op.f("uq_ekn_event_rolls_event_id_org_unit_id")
+        ),
+    )
+    op.create_index(
+        op.f("ix_ekn_event_rolls_org_unit_id"), "ekn_event_rolls", ["org_unit_id"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_ekn_event_rolls_org_unit_id"), table_name="ekn_event_rolls")
+    op.drop_table("ekn_event_rolls")
     op.drop_index(op.f("ix_ekn_event_absences_staff_id"), table_name="ekn_event_absences")
     op.drop_table("ekn_event_absences")
     op.drop_index(op.f("ix_ekn_events_org_unit_id"), table_name="ekn_events")

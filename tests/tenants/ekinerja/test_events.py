@@ -623,3 +623,36 @@ def test_two_admins_scheduling_the_same_apel_at_once_make_one(kab: Any, tenant_d
     assert outcome == ["refused"]  # ...then sees its event
     with tenant_db(slug) as s:
         assert s.scalar(select(func.count()).select_from(Event)) == 1
+
+
+def test_bkpsdm_sees_which_units_have_taken_the_roll_of_a_regency_wide_event(
+    client: Any, kab: Any, page_sign_in: Any
+) -> None:
+    slug, ids, t, today = kab
+    url = API.format(slug=slug)
+    wide = _event(client, slug, t["bkpsdm"], kind="upacara", day=today.isoformat()).get_json()
+    detail = f"{url}/events/{wide['id']}"
+
+    def units(who: str) -> dict[int, tuple[int, int, str | None]]:
+        got = client.get(detail, headers=t[who]).get_json()
+        return {u["org_unit_id"]: (u["people"], u["absent"], u["taken_by"]) for u in got["units"]}
+
+    assert units("bkpsdm") == {ids["dinkes"]: (3, 0, None), ids["disdik"]: (2, 0, None)}
+    called = client.put(f"{detail}/roll", json={"absent": [ids["worker"]]}, headers=t["opd"])
+    assert called.status_code == 200
+    assert units("bkpsdm") == {
+        ids["dinkes"]: (3, 1, "opd@example.go.id"),
+        ids["disdik"]: (2, 0, None),
+    }
+    assert units("inspektorat") == units("bkpsdm")
+    # A unit admin sees their own units only.
+    assert units("admdik") == {ids["disdik"]: (2, 0, None)}
+    # The page shows Disdik's roll still to be taken, Dinkes's taken, the Indonesian way.
+    html = (
+        page_sign_in(slug, "bkpsdm@example.go.id")
+        .get(f"{PAGES.format(slug=slug)}/events/{wide['id']}")
+        .get_data(as_text=True)
+    )
+    assert f'data-unit="{ids["disdik"]}" data-taken="no"' in html and "belum diambil" in html
+    assert f'data-unit="{ids["dinkes"]}" data-taken="yes"' in html
+    assert "diambil oleh opd@example.go.id" in html
