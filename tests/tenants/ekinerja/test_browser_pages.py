@@ -101,3 +101,40 @@ def test_a_work_log_with_its_photo_is_sent_from_a_phone(server, chromium, provis
     assert download.value.suggested_filename == "posyandu.jpg"
     shot(page, "ekinerja-worklog-list-phone")
     assert refused == []
+
+
+def test_a_unit_admin_takes_the_apel_roll_on_a_phone(server, chromium, provision, tenant_db):
+    slug = provision(apps=("ekinerja",))
+    with tenant_db(slug) as session:
+        build(session)
+    base = f"{server}/t/{slug}"
+    refused: list[str] = []
+    context = watch_csp(chromium.new_context(viewport=PHONE, locale="id-ID"), refused)
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.fill("#email", "adminunit@example.go.id")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+    # Scheduled for today at 07.30 (the form's defaults), for the admin's unit.
+    page.goto(f"{base}/ekinerja/events")
+    page.wait_for_selector("#ekn-event-form")
+    page.fill("#e-title", "Apel Senin")
+    page.click("#ekn-event-form button[type=submit]")
+    page.wait_for_selector("#ekn-roll-form")
+    assert "Apel pagi: Apel Senin" in page.inner_text("h1")
+    assert page.locator("#ekn-roll li[data-staff]").count() == 2  # Disdik's two people
+    page.check("#ekn-roll li:has-text('Guru Budi') input[type=checkbox]")
+    page.click("#ekn-roll-form button[type=submit]")
+    page.wait_for_selector(".alert-success")
+    assert "1 tidak hadir" in page.inner_text(".alert-success")
+    assert page.locator("#ekn-roll li:has-text('Guru Budi') input[type=checkbox]").is_checked()
+    assert page.locator("#ekn-unit-rolls li[data-taken='yes']").count() == 1
+    assert page.evaluate(WIDER), page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right"
+        " > window.innerWidth).slice(0, 5).map(e => e.tagName + '.' + e.className + ' '"
+        " + Math.round(e.getBoundingClientRect().right))"
+    )
+    shot(page, "ekinerja-apel-roll-phone")
+    assert refused == []
