@@ -11,7 +11,7 @@ seconds.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -106,13 +106,22 @@ class ExpectedHours:
             for s in session.scalars(shifts_q)
         }
         self._by_unit: dict[tuple[int, date], schedule.Expected | None] = {}
+        #: The units that have hours of their own: only they decide a unit's hours.
+        self._ruled = frozenset(r.org_unit_id for r in self.rules if r.org_unit_id is not None)
+        self._ruled_chain: dict[int, tuple[int, ...]] = {}
+        self._by_chain: dict[tuple[tuple[int, ...], date], schedule.Expected | None] = {}
 
     def _resolve(
         self, unit_id: int, day: date, shift: schedule.Shift | None
     ) -> schedule.Expected | None:
+        return self._resolve_chain(self.chain(unit_id), day, shift)
+
+    def _resolve_chain(
+        self, chain: Sequence[int], day: date, shift: schedule.Shift | None
+    ) -> schedule.Expected | None:
         expected = schedule.expected_hours(
             day,
-            unit_chain=self.chain(unit_id),
+            unit_chain=chain,
             rules=self.rules,
             calendar=self.calendar,
             shift=shift,
@@ -130,7 +139,16 @@ class ExpectedHours:
         """The unit's hours on ``day`` (None: a day off), for anyone without a shift."""
         key = (unit_id, day)
         if key not in self._by_unit:
-            self._by_unit[key] = self._resolve(unit_id, day, None)
+            # Units whose chains name the same units with hours of their own have the
+            # same hours (most units have none and keep the regency's): worked out once.
+            ruled = self._ruled_chain.get(unit_id)
+            if ruled is None:
+                ruled = tuple(u for u in self.chain(unit_id) if u in self._ruled)
+                self._ruled_chain[unit_id] = ruled
+            shared = (ruled, day)
+            if shared not in self._by_chain:
+                self._by_chain[shared] = self._resolve_chain(ruled, day, None)
+            self._by_unit[key] = self._by_chain[shared]
         return self._by_unit[key]
 
     def __call__(self, staff_id: int, unit_id: int, day: date) -> schedule.Expected | None:

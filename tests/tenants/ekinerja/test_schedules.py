@@ -9,10 +9,11 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from smartcity.tenantcore.models import OrgUnit
 from smartcity.toolkit import tenant_settings
 from sqlalchemy import select
 
-from tenants.ekinerja import runs, tpp
+from tenants.ekinerja import runs, schedule, tpp
 from tenants.ekinerja.machine import Line, record_lines
 from tenants.ekinerja.models import ScheduleRule
 from tenants.ekinerja.rules import TppRules
@@ -121,3 +122,64 @@ def test_shift_and_ramadan_hours_drive_the_day_evaluation(kab, tenant_db):
     assert [ln.minutes for ln in late_after] == [40]
     # The night shift was worked in full: no line at all for Sunday.
     assert tpp.day_lines(night, rules, base) == []
+
+
+def test_units_without_hours_of_their_own_share_their_nearest_ruled_ancestors(provision, tenant_db):
+    """The dashboard works a unit's hours out once per chain of units that have hours:
+    the same answer, day by day, as resolving each unit's whole chain."""
+    slug = provision(apps=("ekinerja",))
+    with tenant_db(slug) as s:
+        dinas = OrgUnit(code="1.02.01", name="Dinas Kesehatan", kind="dinas")
+        s.add(dinas)
+        s.flush()
+        pkm = OrgUnit(code="1.02.01.1", name="Puskesmas", kind="upt", parent_id=dinas.id)
+        bidang = OrgUnit(code="1.02.01.2", name="Bidang P2P", kind="bidang", parent_id=dinas.id)
+        s.add_all([pkm, bidang])
+        s.flush()
+        ward = OrgUnit(code="1.02.01.1.1", name="Rawat Inap", kind="seksi", parent_id=pkm.id)
+        s.add(ward)
+        s.add_all(
+            [
+                ScheduleRule(
+                    org_unit_id=pkm.id,
+                    name="Puskesmas",
+                    weekdays=[0, 1, 2, 3, 4, 5],
+                    start_time=time(7, 0),
+                    end_time=time(14, 0),
+                ),
+                ScheduleRule(
+                    org_unit_id=dinas.id,
+                    name="Ramadan Dinkes",
+                    weekdays=[0, 1, 2, 3, 4],
+                    start_time=time(8, 0),
+                    end_time=time(15, 0),
+                    valid_from=date(2026, 3, 1),
+                    valid_to=date(2026, 3, 19),
+                ),
+            ]
+        )
+        s.flush()
+        units = [dinas.id, pkm.id, bidang.id, ward.id]
+        first, last = date(2026, 3, 1), date(2026, 3, 31)
+        hours = runs.ExpectedHours(s, first, last)
+        tz = hours.tz
+        seen = set()
+        for unit in units:
+            for offset in range((last - first).days + 1):
+                day = date.fromordinal(first.toordinal() + offset)
+                whole = schedule.expected_hours(
+                    day, unit_chain=hours.chain(unit), rules=hours.rules, calendar=hours.calendar
+                )
+                got = hours.of_unit(unit, day)
+                if whole is None:
+                    assert got is None, (unit, day)
+                    continue
+                assert got is not None, (unit, day)
+                assert (got.start, got.end, got.source) == (
+                    whole.start.replace(tzinfo=tz),
+                    whole.end.replace(tzinfo=tz),
+                    whole.source,
+                ), (unit, day)
+                seen.add((unit, got.start.time()))
+        # The ward keeps the Puskesmas' Saturday hours; the bidang the Dinas' Ramadan hours.
+        assert (ward.id, time(7, 0)) in seen and (bidang.id, time(8, 0)) in seen
