@@ -94,8 +94,13 @@ class EknEventDetail(EknEventOut):
     )
 
 
+class EknEventListed(EknEventOut):
+    units_taken: int = Field(description="of the units I may see that it covers, those called")
+    units_total: int = Field(description="the units I may see that it covers, with people")
+
+
 class EknEventList(BaseModel):
-    events: list[EknEventOut]
+    events: list[EknEventListed]
 
 
 def event_out(event: Event, absent_count: int) -> EknEventOut:
@@ -170,7 +175,18 @@ def event_list() -> tuple[Response, int]:
     if problems or month is None:
         raise InvalidInput(M("the filter is not valid"), problems)
     rows = events.listing(g.db, actor, month=month, org_unit_id=query_int("org_unit_id"), kind=kind)
-    return _json(EknEventList(events=[event_out(e, n) for e, n in rows]))
+    return _json(
+        EknEventList(
+            events=[
+                EknEventListed(
+                    **event_out(r.event, r.absent).model_dump(),
+                    units_taken=r.units_taken,
+                    units_total=r.units_total,
+                )
+                for r in rows
+            ]
+        )
+    )
 
 
 @spec.route(

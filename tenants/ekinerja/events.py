@@ -20,6 +20,7 @@ cuts nobody. All of it is in the audit log.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -482,6 +483,18 @@ def require_reader(actor: Actor) -> None:
         raise Forbidden(M("requires the permission %(permission)s", permission=UNIT))
 
 
+@dataclass(frozen=True)
+class Listed:
+    """An event in the month's list, as its reader sees it: the absent among the people
+    they may see, and how many of the units they may see (that the event covers and
+    that have people) have had their roll taken."""
+
+    event: Event
+    absent: int
+    units_taken: int
+    units_total: int
+
+
 def listing(
     session: Session,
     actor: Actor,
@@ -489,9 +502,8 @@ def listing(
     month: date,
     org_unit_id: int | None = None,
     kind: str | None = None,
-) -> list[tuple[Event, int]]:
-    """The month's events the actor may read, by day and time, with how many of the
-    people they may see were absent."""
+) -> list[Listed]:
+    """The month's events the actor may read, by day and time."""
     require_reader(actor)
     first = month.replace(day=1)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
@@ -504,7 +516,47 @@ def listing(
     marks = _marks_seen(actor).where(EventAbsence.event_id.in_([e.id for e in events])).subquery()
     counted = session.execute(select(marks.c.event_id, func.count()).group_by(marks.c.event_id))
     counts: dict[int, int] = dict(counted.tuples().all())
-    return [(e, counts.get(e.id, 0)) for e in events]
+    progress = _roll_progress(session, actor, events)
+    return [Listed(e, counts.get(e.id, 0), *progress.get(e.id, (0, 0))) for e in events]
+
+
+def _roll_progress(
+    session: Session, actor: Actor, events: list[Event]
+) -> dict[int, tuple[int, int]]:
+    """Per event: (units whose roll is taken, units to call), of the units the actor may
+    see that the event covers and that have active people. Three queries for the list."""
+    if not events:
+        return {}
+    children: dict[int, list[int]] = defaultdict(list)
+    for unit_id, parent_id in session.execute(select(OrgUnit.id, OrgUnit.parent_id)).tuples():
+        if parent_id is not None:
+            children[parent_id].append(unit_id)
+    staffed = set(
+        session.scalars(select(Staff.unit_id).where(Staff.is_active.is_(True)).distinct())
+    )
+    if actor.unit_ids is not None:
+        staffed &= actor.unit_ids
+    taken: dict[int, set[int]] = defaultdict(set)
+    rolls = select(EventRoll.event_id, EventRoll.org_unit_id).where(
+        EventRoll.event_id.in_([e.id for e in events])
+    )
+    for event_id, unit_id in session.execute(rolls).tuples():
+        taken[event_id].add(unit_id)
+
+    def covered(unit_id: int) -> set[int]:
+        found, todo = {unit_id}, [unit_id]
+        while todo and len(found) < 100_000:
+            for child in children.get(todo.pop(), ()):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+        return found
+
+    out = {}
+    for e in events:
+        units = staffed if e.org_unit_id is None else staffed & covered(e.org_unit_id)
+        out[e.id] = (len(taken[e.id] & units), len(units))
+    return out
 
 
 def visible(session: Session, actor: Actor, event_id: int) -> Event:

@@ -91,7 +91,7 @@ def _list_page(
         rows=rows,
         nav=_month_nav("ekinerja.events_page", year, month),
         units=list(g.db.scalars(manageable.limit(2000))) if actor.can(UNIT) else [],
-        unit_names=_unit_names({e.org_unit_id for e, _n in rows if e.org_unit_id is not None}),
+        unit_names=_unit_names({r.event.org_unit_id or 0 for r in rows} - {0}),
         manage=actor.can(UNIT),
         regency=actor.can(REGENCY),
         kinds=EVENT_KINDS,

@@ -647,6 +647,17 @@ def test_bkpsdm_sees_which_units_have_taken_the_roll_of_a_regency_wide_event(
     assert units("inspektorat") == units("bkpsdm")
     # A unit admin sees their own units only.
     assert units("admdik") == {ids["disdik"]: (2, 0, None)}
+
+    # The month's list says how far the roll has got, for the units each reader sees.
+    def progress(who: str) -> tuple[int, int, int]:
+        (row,) = client.get(f"{url}/events", headers=t[who]).get_json()["events"]
+        return row["units_taken"], row["units_total"], row["absent_count"]
+
+    assert progress("bkpsdm") == (1, 2, 1)
+    assert progress("opd") == (1, 1, 1)
+    assert progress("admdik") == (0, 1, 0)
+    listed = page_sign_in(slug, "bkpsdm@example.go.id").get(f"{PAGES.format(slug=slug)}/events")
+    assert "1 dari 2 unit sudah presensi" in listed.get_data(as_text=True)
     # The page shows Disdik's roll still to be taken, Dinkes's taken, the Indonesian way.
     html = (
         page_sign_in(slug, "bkpsdm@example.go.id")
