@@ -16,6 +16,7 @@ from . import sanctions
 from .access import REGENCY, SELF, UNIT, VIEW_ALL
 from .api import EVIDENCE_BASE64, _actor, _json, _today, evidence_in, file_response, spec
 from .messages import M
+from .periods import parse_month
 from .rules import SANCTION_KINDS, SANCTION_LEVELS
 from .tppmodels import Sanction
 
@@ -123,7 +124,7 @@ def sanction_list() -> tuple[Response, int]:
         problems["kind"] = M("one of %(choices)s", choices=", ".join(SANCTION_KINDS))
     if status is not None and status not in sanctions.STATUSES:
         problems["status"] = M("one of %(choices)s", choices=", ".join(sanctions.STATUSES))
-    month = sanctions.parse_month(raw_month) if raw_month else None
+    month = parse_month(raw_month) if raw_month else None
     if raw_month and month is None:
         problems["month"] = M("a month (YYYY-MM) of the years 2000 to 2100")
     if problems:

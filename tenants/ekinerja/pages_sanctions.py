@@ -38,6 +38,7 @@ from .attendance import zone
 from .blueprint import _actor, blueprint, refusal_fields, refusal_status
 from .messages import M, _
 from .pages import uploaded_evidence
+from .periods import parse_month
 from .rules import (
     SANCTION_KINDS,
     SANCTION_LABELS,
@@ -69,7 +70,7 @@ def _filters() -> dict[str, Any]:
         "unit": query_int("unit"),
         "kind": kind if kind in SANCTION_KINDS else "",
         "status": status if status in (*sanctions.STATUSES, "all") else "running",
-        "month": raw_month if sanctions.parse_month(raw_month) else "",
+        "month": raw_month if parse_month(raw_month) else "",
         "q": args.get("q", "")[:100],
     }
 
@@ -90,7 +91,7 @@ def _page(
         org_unit_id=chosen["unit"],
         kind=chosen["kind"] or None,
         status=None if chosen["status"] == "all" else chosen["status"],
-        month=sanctions.parse_month(chosen["month"]) if chosen["month"] else None,
+        month=parse_month(chosen["month"]) if chosen["month"] else None,
         search=chosen["q"],
     )
     units_q = select(OrgUnit).order_by(OrgUnit.code, OrgUnit.id)

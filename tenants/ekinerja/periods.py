@@ -3,6 +3,7 @@ next month, or earlier when its TPP run is locked."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from smartcity.toolkit import Conflict
@@ -12,6 +13,37 @@ from sqlalchemy.orm import Session
 from .messages import M
 from .models import TppMonth
 from .settings import load as load_settings
+
+#: The years a typed day or month may be in (the rules and the calendar hold these).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})(?:-01)?")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_month(raw: str | date | None) -> date | None:
+    """``YYYY-MM`` (or the first day ``YYYY-MM-01``) as the month's first day; None if not one."""
+    if isinstance(raw, date):
+        return raw.replace(day=1)
+    found = _MONTH.fullmatch((raw or "").strip())
+    if found is None:
+        return None
+    year, month = int(found[1]), int(found[2])
+    if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12):
+        return None
+    return date(year, month, 1)
+
+
+def parse_day(raw: str | date | None) -> date | None:
+    """``YYYY-MM-DD`` in ASCII digits as a date; None if not one (no ISO week dates)."""
+    if isinstance(raw, date):
+        return raw
+    text = (raw or "").strip()
+    if not _DAY.fullmatch(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def next_month(year: int, month: int) -> tuple[int, int]:

@@ -19,7 +19,6 @@ months already computed and still open, and both are in the audit log.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -40,6 +39,7 @@ from .evidence import Evidence, Stored, check
 from .messages import ALREADY_RECORDED, M
 from .models import TppMonth
 from .objections import recompute_person
+from .periods import FIRST_YEAR, LAST_YEAR, parse_day, parse_month
 from .rules import SANCTION_KINDS
 from .runs import add_months, sanction_runs_in
 from .tppmodels import Sanction
@@ -47,39 +47,11 @@ from .tppmodels import Sanction
 MAX_DECREE = 100
 MAX_NOTE = 2000
 MAX_MONTHS = 12
-#: The years a decree or a first month may be in.
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 STATUSES = ("running", "annulled")
-_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})(?:-01)?")
 
 
 def _label(day: date) -> str:
     return f"{day.month:02d}/{day.year}"
-
-
-def parse_month(raw: str | date | None) -> date | None:
-    """``YYYY-MM`` (or the first day ``YYYY-MM-01``) as the month's first day; None if not one."""
-    if isinstance(raw, date):
-        return raw.replace(day=1)
-    found = _MONTH.fullmatch((raw or "").strip())
-    if found is None:
-        return None
-    year, month = int(found[1]), int(found[2])
-    if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12):
-        return None
-    return date(year, month, 1)
-
-
-def _parse_day(raw: str | date | None) -> date | None:
-    if isinstance(raw, date):
-        return raw
-    text = (raw or "").strip()
-    if len(text) != 10:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def span(sanction: Sanction) -> list[date]:
@@ -146,7 +118,7 @@ def _checked(
     decree_number = (decree_number or "").strip()
     if not decree_number or len(decree_number) > MAX_DECREE:
         problems["decree_number"] = M("1 to %(count)s characters", count=MAX_DECREE)
-    decreed = _parse_day(decree_date)
+    decreed = parse_day(decree_date)
     if decreed is None or not date(FIRST_YEAR, 1, 1) <= decreed <= today:
         problems["decree_date"] = M("a date (YYYY-MM-DD) from 2000 up to today")
     first = parse_month(first_month)

@@ -196,6 +196,7 @@ def test_only_bkpsdm_records_and_annuls_and_each_reads_only_what_they_may(
         {"decree_number": "x" * 101},
         {"decree_date": "2026-02-30"},
         {"decree_date": "kemarin"},
+        {"decree_date": "2026-W09-1"},
         {"decree_date": "2099-01-01"},
         {"decree_date": "1999-12-31"},
         {"first_month": "2026-13"},
