@@ -13,12 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from smartcity.toolkit import DbId, InvalidInput, access, query_int
 
 from . import events
-from .access import UNIT, VIEW_ALL
+from .access import UNIT, VIEW_ALL, Actor
 from .api import _actor, _json, _today, spec
 from .eventmodels import Event
 from .messages import M
+from .periods import parse_month
 from .rules import EVENT_KINDS
-from .sanctions import parse_month
 
 READERS = access.permission(UNIT, VIEW_ALL)
 
@@ -121,8 +121,7 @@ def event_out(event: Event, absent_count: int) -> EknEventOut:
     )
 
 
-def _detail(event: Event) -> EknEventDetail:
-    actor = _actor()
+def _detail(actor: Actor, event: Event) -> EknEventDetail:
     entries = events.roll(g.db, actor, event) if events.calls(g.db, actor, event) else []
     out = event_out(event, events.absent_count(g.db, actor, event.id))
     return EknEventDetail(
@@ -222,7 +221,8 @@ def event_create(body: EknEventIn) -> tuple[Response, int]:
     errors=(403, 404),
 )
 def event_get(event_id: int) -> tuple[Response, int]:
-    return _json(_detail(events.visible(g.db, _actor(), event_id)))
+    actor = _actor()
+    return _json(_detail(actor, events.visible(g.db, actor, event_id)))
 
 
 @spec.route(
@@ -236,10 +236,11 @@ def event_get(event_id: int) -> tuple[Response, int]:
     errors=(403, 404, 409, 422),
 )
 def event_roll(body: EknRollIn, event_id: int) -> tuple[Response, int]:
+    actor = _actor()
     event, _changed = events.take_roll(
-        g.db, _actor(), event_id, absent=list(body.absent), today=_today()
+        g.db, actor, event_id, absent=list(body.absent), today=_today()
     )
-    return _json(_detail(event))
+    return _json(_detail(actor, event))
 
 
 @spec.route(
@@ -252,5 +253,6 @@ def event_roll(body: EknRollIn, event_id: int) -> tuple[Response, int]:
     errors=(403, 404, 409, 422),
 )
 def event_cancel(body: EknEventCancelIn, event_id: int) -> tuple[Response, int]:
-    event = events.cancel(g.db, _actor(), event_id, reason=body.reason, today=_today())
-    return _json(event_out(event, events.absent_count(g.db, _actor(), event.id)))
+    actor = _actor()
+    event = events.cancel(g.db, actor, event_id, reason=body.reason, today=_today())
+    return _json(event_out(event, events.absent_count(g.db, actor, event.id)))

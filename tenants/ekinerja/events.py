@@ -34,7 +34,7 @@ from smartcity.toolkit import (
     Staff,
     record_audit,
 )
-from sqlalchemy import BigInteger, Select, delete, func, literal, or_, select, text
+from sqlalchemy import Select, delete, func, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, aliased
 
@@ -44,7 +44,7 @@ from .messages import ALREADY_RECORDED, NOT_YOURS, M
 from .models import Absence, TppMonth
 from .objections import recompute_people
 from .people import require_unit
-from .periods import require_open
+from .periods import parse_day, require_open
 from .rules import EVENT_KINDS
 
 MAX_TITLE = 200
@@ -56,18 +56,6 @@ MAX_ABSENT = 20_000
 _TIME = re.compile(r"([0-9]{2}):([0-9]{2})(?::00)?")
 #: A unit tree deeper than this is a cycle in the data, not a hierarchy.
 _MAX_DEPTH = 64
-
-
-def _parse_day(raw: str | date | None) -> date | None:
-    if isinstance(raw, date):
-        return raw
-    text = (raw or "").strip()
-    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def _parse_time(raw: str | time | None) -> time | None:
@@ -83,10 +71,15 @@ def _unknown(event_id: int) -> NotFound:
     return NotFound(M("no event %(event_id)s", event_id=event_id), {"event_id": "unknown"})
 
 
+def may_manage(actor: Actor, org_unit_id: int | None) -> bool:
+    """Who schedules and cancels: BKPSDM for the whole regency; a unit's admin for it."""
+    return actor.can(REGENCY) if org_unit_id is None else actor.manages(org_unit_id)
+
+
 def _require_manages(session: Session, actor: Actor, org_unit_id: int | None) -> None:
-    """Only BKPSDM for the whole regency; a unit admin for a unit they manage."""
+    """:func:`may_manage`, refused with words (and a 404 for a unit that does not exist)."""
     if org_unit_id is None:
-        if not actor.can(REGENCY):
+        if not may_manage(actor, None):
             raise Forbidden(
                 M("only BKPSDM schedules or cancels an event for the whole regency"),
                 {"org_unit_id": M("choose a unit")},
@@ -111,7 +104,7 @@ def schedule(
     problems: dict[str, Message] = {}
     if kind not in EVENT_KINDS:
         problems["kind"] = M("one of %(choices)s", choices=", ".join(EVENT_KINDS))
-    when = _parse_day(day)
+    when = parse_day(day)
     if when is None or not date(2000, 1, 1) <= when <= today + AHEAD:
         problems["day"] = M("a date (YYYY-MM-DD) up to a year ahead")
     at = _parse_time(starts_at)
@@ -179,19 +172,26 @@ def schedule(
     return event
 
 
-def _covered_units(org_unit_id: int) -> Select[int]:
-    """The unit and every unit under it (a recursive CTE, bounded against cycles)."""
+def _subtrees(roots: list[int]) -> Select[int, int]:
+    """``(root, unit_id)`` for each of ``roots`` and every unit under it (a recursive
+    CTE, bounded against cycles in the data)."""
     tree = (
-        select(OrgUnit.id.label("unit_id"), literal(0).label("depth"))
-        .where(OrgUnit.id == literal(org_unit_id, BigInteger))
+        select(OrgUnit.id.label("root"), OrgUnit.id.label("unit_id"), literal(0).label("depth"))
+        .where(OrgUnit.id.in_(roots))
         .cte("tree", recursive=True)
     )
     child = aliased(OrgUnit)
     tree = tree.union_all(
-        select(child.id, tree.c.depth + 1)
+        select(tree.c.root, child.id, tree.c.depth + 1)
         .join(tree, child.parent_id == tree.c.unit_id)
         .where(tree.c.depth < _MAX_DEPTH)
     )
+    return select(tree.c.root, tree.c.unit_id)
+
+
+def _covered_units(org_unit_id: int) -> Select[int]:
+    """The unit and every unit under it."""
+    tree = _subtrees([org_unit_id]).subquery()
     return select(tree.c.unit_id)
 
 
@@ -524,13 +524,14 @@ def _roll_progress(
     session: Session, actor: Actor, events: list[Event]
 ) -> dict[int, tuple[int, int]]:
     """Per event: (units whose roll is taken, units to call), of the units the actor may
-    see that the event covers and that have active people. Three queries for the list."""
+    see that the event covers and that have active people. Four queries for the list."""
     if not events:
         return {}
-    children: dict[int, list[int]] = defaultdict(list)
-    for unit_id, parent_id in session.execute(select(OrgUnit.id, OrgUnit.parent_id)).tuples():
-        if parent_id is not None:
-            children[parent_id].append(unit_id)
+    roots = sorted({e.org_unit_id for e in events if e.org_unit_id is not None})
+    covered: dict[int, set[int]] = defaultdict(set)
+    if roots:
+        for root, unit_id in session.execute(_subtrees(roots)).tuples():
+            covered[root].add(unit_id)
     staffed = set(
         session.scalars(select(Staff.unit_id).where(Staff.is_active.is_(True)).distinct())
     )
@@ -542,19 +543,9 @@ def _roll_progress(
     )
     for event_id, unit_id in session.execute(rolls).tuples():
         taken[event_id].add(unit_id)
-
-    def covered(unit_id: int) -> set[int]:
-        found, todo = {unit_id}, [unit_id]
-        while todo and len(found) < 100_000:
-            for child in children.get(todo.pop(), ()):
-                if child not in found:
-                    found.add(child)
-                    todo.append(child)
-        return found
-
     out = {}
     for e in events:
-        units = staffed if e.org_unit_id is None else staffed & covered(e.org_unit_id)
+        units = staffed if e.org_unit_id is None else staffed & covered[e.org_unit_id]
         out[e.id] = (len(taken[e.id] & units), len(units))
     return out
 

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from . import events
-from .access import REGENCY, UNIT, VIEW_ALL
+from .access import REGENCY, UNIT, VIEW_ALL, Actor
 from .attendance import zone
 from .blueprint import _actor, blueprint, refusal_fields, refusal_status
 from .eventmodels import Event
@@ -72,12 +72,12 @@ def _unit_names(ids: set[int]) -> dict[int, str]:
 
 
 def _list_page(
+    actor: Actor,
     *,
     errors: Mapping[str, str] | None = None,
     values: Mapping[str, str] | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    actor = _actor()
     events.require_reader(actor)
     year, month = _month()
     first = date(year, month, 1)
@@ -109,7 +109,7 @@ def _list_page(
 @access.requires(UNIT, VIEW_ALL)
 def events_page() -> tuple[str, int]:
     """The month's events, and the form to schedule one."""
-    return _list_page()
+    return _list_page(_actor())
 
 
 @blueprint.post("/events")
@@ -118,6 +118,7 @@ def event_schedule() -> Response | tuple[str, int]:
     form = request.form
     typed = {k: form.get(k, "")[:200] for k in FIELDS}
     raw_unit = typed["org_unit_id"].strip()
+    actor = _actor()
     try:
         if raw_unit and not (raw_unit.isascii() and raw_unit.isdecimal() and len(raw_unit) < 19):
             raise InvalidInput(
@@ -125,7 +126,7 @@ def event_schedule() -> Response | tuple[str, int]:
             )
         event = events.schedule(
             g.db,
-            _actor(),
+            actor,
             kind=typed["kind"],
             day=typed["day"],
             starts_at=typed["starts_at"],
@@ -135,19 +136,21 @@ def event_schedule() -> Response | tuple[str, int]:
         )
     except ServiceError as error:
         g.db.rollback()
-        return _list_page(errors=refusal_fields(error), values=typed, status=refusal_status(error))
+        return _list_page(
+            actor, errors=refusal_fields(error), values=typed, status=refusal_status(error)
+        )
     flash(_("The event no. %(id)s is scheduled.", id=event.id), "success")
     return redirect(url_for(".event_page", event_id=event.id), 303)
 
 
 def _event_page(
+    actor: Actor,
     event: Event,
     *,
     errors: Mapping[str, str] | None = None,
     ticked: set[int] | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    actor = _actor()
     caller = events.calls(g.db, actor, event)
     entries = events.roll(g.db, actor, event) if caller else []
     names = _unit_names({e.person.unit_id for e in entries} | {event.org_unit_id or 0})
@@ -162,7 +165,7 @@ def _event_page(
         number=number,
         unit_names=names,
         caller=caller,
-        may_cancel=_may_cancel(event),
+        may_cancel=event.cancelled_at is None and events.may_manage(actor, event.org_unit_id),
         kind_labels=_kind_labels(),
         percents=_percents(event.day),
         fmt_day=lambda day: _day(day, "EEEE, d MMMM y"),
@@ -172,20 +175,12 @@ def _event_page(
     return page, status
 
 
-def _may_cancel(event: Event) -> bool:
-    actor = _actor()
-    if event.cancelled_at is not None:
-        return False
-    if event.org_unit_id is None:
-        return actor.can(REGENCY)
-    return actor.manages(event.org_unit_id)
-
-
 @blueprint.get("/events/<id:event_id>")
 @access.requires(UNIT, VIEW_ALL)
 def event_page(event_id: int) -> tuple[str, int]:
     """One event: its roll (ticks for the absent) and its cancellation."""
-    return _event_page(events.visible(g.db, _actor(), event_id))
+    actor = _actor()
+    return _event_page(actor, events.visible(g.db, actor, event_id))
 
 
 def _ticks() -> list[int]:
@@ -203,18 +198,21 @@ def _ticks() -> list[int]:
 @blueprint.post("/events/<id:event_id>/roll")
 @access.requires(UNIT)
 def event_roll(event_id: int) -> Response | tuple[str, int]:
-    event = events.visible(g.db, _actor(), event_id)
+    actor = _actor()
     ticked: list[int] = []
     try:
         ticked = _ticks()
-        _event, changed = events.take_roll(g.db, _actor(), event_id, absent=ticked, today=_today())
+        _event, changed = events.take_roll(g.db, actor, event_id, absent=ticked, today=_today())
     except NotFound:
         raise
     except ServiceError as error:
         g.db.rollback()
-        event = events.visible(g.db, _actor(), event_id)
         return _event_page(
-            event, errors=refusal_fields(error), ticked=set(ticked), status=refusal_status(error)
+            actor,
+            events.visible(g.db, actor, event_id),
+            errors=refusal_fields(error),
+            ticked=set(ticked),
+            status=refusal_status(error),
         )
     flash(
         _(
@@ -224,26 +222,28 @@ def event_roll(event_id: int) -> Response | tuple[str, int]:
         ),
         "success",
     )
-    return redirect(url_for(".event_page", event_id=event.id), 303)
+    return redirect(url_for(".event_page", event_id=event_id), 303)
 
 
 @blueprint.post("/events/<id:event_id>/cancellation")
 @access.requires(UNIT)
 def event_cancel(event_id: int) -> Response | tuple[str, int]:
+    actor = _actor()
     try:
         if request.form.get("confirm") != "yes":
             raise InvalidInput(
                 M("confirm the cancellation"), {"confirm": M("tick to confirm the cancellation")}
             )
         event = events.cancel(
-            g.db, _actor(), event_id, reason=request.form.get("reason", "")[:4000], today=_today()
+            g.db, actor, event_id, reason=request.form.get("reason", "")[:4000], today=_today()
         )
     except NotFound:
         raise
     except ServiceError as error:
         g.db.rollback()
         return _event_page(
-            events.visible(g.db, _actor(), event_id),
+            actor,
+            events.visible(g.db, actor, event_id),
             errors=refusal_fields(error),
             status=refusal_status(error),
         )

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.browser
 WIDER = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
-def test_my_attendance_and_my_tpp_fit_a_phone(server, chromium, provision, tenant_db):
+def _signed_in_phone(server, chromium, provision, tenant_db, email):
+    """A new regency (``build``), and a phone in Chromium signed in as ``email``: the
+    tenant's base URL, the page, and the list the CSP's refusals are collected in."""
     slug = provision(apps=("ekinerja",))
     with tenant_db(slug) as session:
         build(session)
@@ -24,10 +26,17 @@ def test_my_attendance_and_my_tpp_fit_a_phone(server, chromium, provision, tenan
     context = watch_csp(chromium.new_context(viewport=PHONE, locale="id-ID"), refused)
     page = context.new_page()
     page.goto(f"{base}/login")
-    page.fill("#email", "pegawai@example.go.id")
+    page.fill("#email", email)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+    return base, page, refused
+
+
+def test_my_attendance_and_my_tpp_fit_a_phone(server, chromium, provision, tenant_db):
+    base, page, refused = _signed_in_phone(
+        server, chromium, provision, tenant_db, "pegawai@example.go.id"
+    )
 
     page.goto(f"{base}/ekinerja/?year=2026&month=11")
     page.wait_for_selector("#ekn-days")
@@ -56,18 +65,9 @@ def test_my_attendance_and_my_tpp_fit_a_phone(server, chromium, provision, tenan
 
 
 def test_a_work_log_with_its_photo_is_sent_from_a_phone(server, chromium, provision, tenant_db):
-    slug = provision(apps=("ekinerja",))
-    with tenant_db(slug) as session:
-        build(session)
-    base = f"{server}/t/{slug}"
-    refused: list[str] = []
-    context = watch_csp(chromium.new_context(viewport=PHONE, locale="id-ID"), refused)
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("#email", "pegawai@example.go.id")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    base, page, refused = _signed_in_phone(
+        server, chromium, provision, tenant_db, "pegawai@example.go.id"
+    )
 
     page.goto(f"{base}/ekinerja/worklogs")
     page.wait_for_selector("#ekn-log-form")
@@ -104,18 +104,9 @@ def test_a_work_log_with_its_photo_is_sent_from_a_phone(server, chromium, provis
 
 
 def test_a_unit_admin_takes_the_apel_roll_on_a_phone(server, chromium, provision, tenant_db):
-    slug = provision(apps=("ekinerja",))
-    with tenant_db(slug) as session:
-        build(session)
-    base = f"{server}/t/{slug}"
-    refused: list[str] = []
-    context = watch_csp(chromium.new_context(viewport=PHONE, locale="id-ID"), refused)
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("#email", "adminunit@example.go.id")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    base, page, refused = _signed_in_phone(
+        server, chromium, provision, tenant_db, "adminunit@example.go.id"
+    )
 
     # Scheduled for today at 07.30 (the form's defaults), for the admin's unit.
     page.goto(f"{base}/ekinerja/events")

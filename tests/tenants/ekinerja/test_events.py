@@ -353,6 +353,8 @@ def test_a_month_locked_while_the_roll_is_written_refuses_the_roll_whole(
         {"kind": ""},
         {"day": "2026-02-30"},
         {"day": "besok"},
+        {"day": "2026-W50-1"},
+        {"day": "２０２６-１２-０７"},
         {"day": "2999-01-01"},
         {"day": "1999-12-31"},
         {"starts_at": "25:00"},
