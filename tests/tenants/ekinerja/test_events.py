@@ -354,7 +354,7 @@ def test_a_month_locked_while_the_roll_is_written_refuses_the_roll_whole(
         {"day": "2026-02-30"},
         {"day": "besok"},
         {"day": "2026-W50-1"},
-        {"day": "２０２６-１２-０７"},
+        {"day": "\uff12\uff10\uff12\uff16-\uff11\uff12-\uff10\uff17"},  # full-width digits
         {"day": "2999-01-01"},
         {"day": "1999-12-31"},
         {"starts_at": "25:00"},
