@@ -47,6 +47,7 @@ def main() -> None:
         help="profile this process's CPU time (time.process_time), not the wall clock",
     )
     parser.add_argument("--show", action="store_true", help="print one check-in's SQL")
+    parser.add_argument("--dump", metavar="FILE", help="also write the profile for pstats")
     parser.add_argument(
         "--client",
         choices=("wsgi", "test"),
@@ -117,7 +118,13 @@ def main() -> None:
             time_statements(lambda: [one(i) for i in range(args.punches)], args.punches)
         if args.profile:
             punches = range(args.punches)
-            profile(lambda: [one(i) for i in punches], args.sort, cpu=args.cpu, rows=args.rows)
+            profile(
+                lambda: [one(i) for i in punches],
+                args.sort,
+                cpu=args.cpu,
+                rows=args.rows,
+                dump=args.dump,
+            )
 
 
 @contextmanager
@@ -208,13 +215,17 @@ def time_statements(run: Callable[[], object], per: int) -> None:
         print(f"  {seconds / per * 1000:6.2f} ms  {label}")
 
 
-def profile(run: Callable[[], object], sort: str, *, cpu: bool, rows: int) -> None:
+def profile(
+    run: Callable[[], object], sort: str, *, cpu: bool, rows: int, dump: str | None = None
+) -> None:
     """A cProfile of ``run``; on the wall clock the waits for PostgreSQL dominate
     (psycopg's ``wait``), with ``cpu`` only what this process computes."""
     profiler = cProfile.Profile(time.process_time) if cpu else cProfile.Profile()
     profiler.enable()
     run()
     profiler.disable()
+    if dump:
+        profiler.dump_stats(dump)
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats(sort).print_stats(rows)
     print(out.getvalue())

@@ -70,9 +70,15 @@ class EknRollEntryOut(BaseModel):
     staff_id: int
     nip: str
     name: str
-    org_unit_id: int
+    org_unit_id: int = Field(
+        description="the unit they are called in: where they were marked absent, else their own"
+    )
     status: str = Field(description="present, absent or excused (an approved absence that day)")
     absence_id: int | None
+    moved: bool = Field(
+        description="marked absent in a unit they have left since (or they left the service); "
+        "leaving them out of the absent list clears the mark"
+    )
 
 
 class EknEventUnitOut(BaseModel):
@@ -131,9 +137,10 @@ def _detail(actor: Actor, event: Event) -> EknEventDetail:
                 staff_id=e.person.id,
                 nip=e.person.nip,
                 name=e.person.name,
-                org_unit_id=e.person.unit_id,
+                org_unit_id=e.unit_id,
                 status=e.status,
                 absence_id=e.absence_id,
+                moved=e.moved,
             )
             for e in entries
         ],

@@ -61,6 +61,8 @@ class EventAbsence(Base):
     id: Mapped[int] = mapped_column(Identity(), primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("ekn_events.id", ondelete="CASCADE"))
     staff_id: Mapped[int] = mapped_column(ForeignKey(STAFF_ID), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey(ORG_UNIT_ID), index=True)
+    """The unit the person was called in: their roll stays there if they move."""
     recorded_by: Mapped[str] = mapped_column(String(254))
     recorded_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from smartcity.toolkit import (
     Conflict,
@@ -34,7 +36,7 @@ from smartcity.toolkit import (
     Staff,
     record_audit,
 )
-from sqlalchemy import Select, delete, func, literal, or_, select, text
+from sqlalchemy import ColumnElement, Select, delete, func, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, aliased
 
@@ -215,17 +217,41 @@ def _units_above(unit_ids: frozenset[int]) -> Select[int]:
     return select(tree.c.unit_id)
 
 
+def _callable_units(actor: Actor, event: Event) -> Callable[[Any], list[ColumnElement[bool]]]:
+    """Conditions on a unit column: a unit ``event`` covers (the whole regency, or its
+    unit and the units under it) that the actor manages (every unit for BKPSDM).
+    Managing a unit is not managing the units under it: their own admins call their
+    people. One covering tree for every column a statement filters with it."""
+    covered = None if event.org_unit_id is None else _covered_units(event.org_unit_id)
+    mine = None if actor.unit_ids is None else sorted(actor.unit_ids)
+
+    def conditions(unit: Any) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if covered is not None:
+            found.append(unit.in_(covered))
+        if mine is not None:
+            found.append(unit.in_(mine))
+        return found
+
+    return conditions
+
+
+def _called_now(actor: Actor, event: Event) -> Select[Staff]:
+    """The active people now in the units whose roll the actor takes for ``event``."""
+    in_units = _callable_units(actor, event)
+    return select(Staff).where(Staff.is_active.is_(True), *in_units(Staff.unit_id))
+
+
 def _callable_people(actor: Actor, event: Event) -> Select[Staff]:
-    """The active people whose roll the actor takes for ``event``: those it covers
-    (the whole regency, or its unit and the units under it) in the units the actor
-    manages (every unit for BKPSDM). Managing a unit is not managing the units under
-    it: their own admins call their people."""
-    query = select(Staff).where(Staff.is_active.is_(True))
-    if event.org_unit_id is not None:
-        query = query.where(Staff.unit_id.in_(_covered_units(event.org_unit_id)))
-    if actor.unit_ids is not None:
-        query = query.where(Staff.unit_id.in_(sorted(actor.unit_ids)))
-    return query
+    """The people on the actor's roll for ``event``: those now in the units it calls,
+    and anyone marked absent from one of those units who has moved or left since, so
+    the mark can still be cleared where it was made."""
+    in_units = _callable_units(actor, event)
+    now = select(Staff.id).where(Staff.is_active.is_(True), *in_units(Staff.unit_id))
+    marked_here = select(EventAbsence.staff_id).where(
+        EventAbsence.event_id == event.id, *in_units(EventAbsence.org_unit_id)
+    )
+    return select(Staff).where(or_(Staff.id.in_(now), Staff.id.in_(marked_here)))
 
 
 def calls(session: Session, actor: Actor, event: Event) -> bool:
@@ -255,28 +281,36 @@ class RollEntry:
     """One person on an event's roll, as its caller sees it."""
 
     person: Staff
+    unit_id: int
+    """The unit they are called in: where they were marked absent, else where they are."""
     status: str  # "present", "absent" or "excused"
     absence_id: int | None
     """The approved absence that excuses them (``excused``)."""
 
+    @property
+    def moved(self) -> bool:
+        """Marked absent in a unit they have left since (or they left the service)."""
+        return self.person.unit_id != self.unit_id or not self.person.is_active
+
 
 def roll(session: Session, actor: Actor, event: Event) -> list[RollEntry]:
-    """The people the actor calls for ``event``, with their marks, by unit and name."""
+    """The people the actor calls for ``event``, with their marks, by name."""
     roll_access(session, actor, event)
     people = list(session.scalars(_callable_people(actor, event).order_by(Staff.name, Staff.id)))
     ids = [p.id for p in people]
-    absent = set(
-        session.scalars(
-            select(EventAbsence.staff_id).where(
+    marked = dict(
+        session.execute(
+            select(EventAbsence.staff_id, EventAbsence.org_unit_id).where(
                 EventAbsence.event_id == event.id, EventAbsence.staff_id.in_(ids)
             )
-        )
+        ).all()
     )
     excused = excused_on(session, event.day, ids)
     return [
         RollEntry(
             p,
-            "excused" if p.id in excused else "absent" if p.id in absent else "present",
+            marked.get(p.id, p.unit_id),
+            "excused" if p.id in excused else "absent" if p.id in marked else "present",
             excused.get(p.id),
         )
         for p in people
@@ -295,7 +329,7 @@ def excused_on(session: Session, day: date, staff_ids: list[int]) -> dict[int, i
             Absence.staff_id.in_(staff_ids),
         )
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def _locked_event(session: Session, event_id: int) -> Event:
@@ -332,6 +366,9 @@ def take_roll(
             M("the roll cannot be taken"),
             {"absent": M("at most %(count)s people", count=MAX_ABSENT)},
         )
+    units_now = dict(
+        session.execute(_called_now(actor, event).with_only_columns(Staff.id, Staff.unit_id)).all()
+    )
     on_roll = set(session.scalars(_callable_people(actor, event).with_only_columns(Staff.id)))
     strangers = sorted(wanted - on_roll)
     if strangers:
@@ -368,15 +405,19 @@ def take_roll(
                 EventAbsence.event_id == event.id, EventAbsence.staff_id.in_(sorted(cleared))
             )
         )
+    # Someone added is on the roll without a mark, so they are in a unit it calls now.
     session.add_all(
-        EventAbsence(event_id=event.id, staff_id=staff_id, recorded_by=actor.label)
+        EventAbsence(
+            event_id=event.id,
+            staff_id=staff_id,
+            org_unit_id=units_now[staff_id],
+            recorded_by=actor.label,
+        )
         for staff_id in sorted(added)
     )
     now = datetime.now(UTC)
     event.roll_taken_by, event.roll_taken_at = actor.label, now
-    called_units = sorted(
-        set(session.scalars(select(Staff.unit_id).where(Staff.id.in_(sorted(on_roll))).distinct()))
-    )
+    called_units = sorted(set(units_now.values()))
     if called_units:
         upsert = insert(EventRoll).values(
             [
@@ -515,7 +556,7 @@ def listing(
     events = list(session.scalars(query.order_by(Event.day, Event.starts_at, Event.id)))
     marks = _marks_seen(actor).where(EventAbsence.event_id.in_([e.id for e in events])).subquery()
     counted = session.execute(select(marks.c.event_id, func.count()).group_by(marks.c.event_id))
-    counts: dict[int, int] = dict(counted.tuples().all())
+    counts: dict[int, int] = dict(counted.all())
     progress = _roll_progress(session, actor, events)
     return [Listed(e, counts.get(e.id, 0), *progress.get(e.id, (0, 0))) for e in events]
 
@@ -530,7 +571,7 @@ def _roll_progress(
     roots = sorted({e.org_unit_id for e in events if e.org_unit_id is not None})
     covered: dict[int, set[int]] = defaultdict(set)
     if roots:
-        for root, unit_id in session.execute(_subtrees(roots)).tuples():
+        for root, unit_id in session.execute(_subtrees(roots)):
             covered[root].add(unit_id)
     staffed = set(
         session.scalars(select(Staff.unit_id).where(Staff.is_active.is_(True)).distinct())
@@ -541,7 +582,7 @@ def _roll_progress(
     rolls = select(EventRoll.event_id, EventRoll.org_unit_id).where(
         EventRoll.event_id.in_([e.id for e in events])
     )
-    for event_id, unit_id in session.execute(rolls).tuples():
+    for event_id, unit_id in session.execute(rolls):
         taken[event_id].add(unit_id)
     out = {}
     for e in events:
@@ -566,9 +607,7 @@ def _marks_seen(actor: Actor) -> Select[int, int]:
     query = select(EventAbsence.event_id, EventAbsence.staff_id)
     if actor.unit_ids is None:
         return query
-    return query.join(Staff, Staff.id == EventAbsence.staff_id).where(
-        Staff.unit_id.in_(sorted(actor.unit_ids))
-    )
+    return query.where(EventAbsence.org_unit_id.in_(sorted(actor.unit_ids)))
 
 
 @dataclass(frozen=True)
@@ -591,18 +630,15 @@ def unit_rolls(session: Session, actor: Actor, event: Event) -> list[UnitRoll]:
         people = people.where(Staff.unit_id.in_(_covered_units(event.org_unit_id)))
     if actor.unit_ids is not None:
         people = people.where(Staff.unit_id.in_(sorted(actor.unit_ids)))
-    counts = dict(session.execute(people.group_by(Staff.unit_id)).tuples().all())
+    counts = dict(session.execute(people.group_by(Staff.unit_id)).all())
     if not counts:
         return []
     absent = dict(
         session.execute(
-            select(Staff.unit_id, func.count())
-            .join(EventAbsence, EventAbsence.staff_id == Staff.id)
-            .where(EventAbsence.event_id == event.id, Staff.unit_id.in_(sorted(counts)))
-            .group_by(Staff.unit_id)
-        )
-        .tuples()
-        .all()
+            select(EventAbsence.org_unit_id, func.count())
+            .where(EventAbsence.event_id == event.id, EventAbsence.org_unit_id.in_(sorted(counts)))
+            .group_by(EventAbsence.org_unit_id)
+        ).all()
     )
     taken = {
         r.org_unit_id: r

@@ -68,7 +68,7 @@ def _unit_names(ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     rows = g.db.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(sorted(ids))))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def _list_page(
@@ -153,7 +153,8 @@ def _event_page(
 ) -> tuple[str, int]:
     caller = events.calls(g.db, actor, event)
     entries = events.roll(g.db, actor, event) if caller else []
-    names = _unit_names({e.person.unit_id for e in entries} | {event.org_unit_id or 0})
+    units = {e.person.unit_id for e in entries} | {e.unit_id for e in entries}
+    names = _unit_names(units | {event.org_unit_id or 0})
     page = render_template(
         "ekinerja/event.html",
         event=event,

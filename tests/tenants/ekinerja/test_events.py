@@ -669,3 +669,105 @@ def test_bkpsdm_sees_which_units_have_taken_the_roll_of_a_regency_wide_event(
     assert f'data-unit="{ids["disdik"]}" data-taken="no"' in html and "belum diambil" in html
     assert f'data-unit="{ids["dinkes"]}" data-taken="yes"' in html
     assert "diambil oleh opd@example.go.id" in html
+
+
+def test_a_mark_stays_on_the_roll_it_was_made_in_when_its_person_moves(
+    client: Any, kab: Any, tenant_db: Any, page_sign_in: Any
+) -> None:
+    slug, ids, t, today = kab
+    url = API.format(slug=slug)
+    dinkes = _event(
+        client, slug, t["opd"], day=today.isoformat(), org_unit_id=ids["dinkes"]
+    ).get_json()
+    detail, roll = f"{url}/events/{dinkes['id']}", f"{url}/events/{dinkes['id']}/roll"
+    assert client.put(roll, json={"absent": [ids["worker"]]}, headers=t["opd"]).status_code == 200
+    # The worker moves to Disdik, and the Dinkes event does not cover Disdik.
+    with tenant_db(slug) as s:
+        s.get(Staff, ids["worker"]).unit_id = ids["disdik"]
+
+    def on_roll(who: str) -> dict[int, tuple[str, int, bool]]:
+        got = client.get(detail, headers=t[who]).get_json()
+        return {e["staff_id"]: (e["status"], e["org_unit_id"], e["moved"]) for e in got["roll"]}
+
+    # Dinkes's admin still sees the mark they made, where they made it, and counts it.
+    assert on_roll("opd")[ids["worker"]] == ("absent", ids["dinkes"], True)
+    assert client.get(detail, headers=t["opd"]).get_json()["absent_count"] == 1
+    units = client.get(detail, headers=t["bkpsdm"]).get_json()["units"]
+    assert {u["org_unit_id"]: u["absent"] for u in units} == {ids["dinkes"]: 1}
+    # Disdik's admin, the worker's admin now, does not see a Dinkes event.
+    assert client.get(detail, headers=t["admdik"]).status_code == 404
+    # The page says where the person has gone, in Indonesian.
+    html = page_sign_in(slug, "opd@example.go.id").get(
+        f"{PAGES.format(slug=slug)}/events/{dinkes['id']}"
+    )
+    assert "sejak itu pindah ke Dinas Pendidikan" in html.get_data(as_text=True)
+    english = page_sign_in(slug, "opd@example.go.id").get(
+        f"{PAGES.format(slug=slug)}/events/{dinkes['id']}?lang=en"
+    )
+    assert "moved to Dinas Pendidikan since" in english.get_data(as_text=True)
+    assert len(_event_lines(client, slug, t["pegawai"], today)) == 1
+    # Keeping the mark keeps it; leaving the person out clears it and their cut.
+    kept = client.put(roll, json={"absent": [ids["worker"]]}, headers=t["opd"])
+    assert kept.status_code == 200 and kept.get_json()["absent_count"] == 1
+    cleared = client.put(roll, json={"absent": []}, headers=t["opd"])
+    assert cleared.status_code == 200 and cleared.get_json()["absent_count"] == 0
+    assert _event_lines(client, slug, t["pegawai"], today) == []
+    # Once cleared, they are off Dinkes's roll: no new mark for someone gone.
+    assert ids["worker"] not in on_roll("opd")
+    again = client.put(roll, json={"absent": [ids["worker"]]}, headers=t["opd"])
+    assert again.status_code == 422 and "absent" in again.get_json()["error"]["fields"]
+
+
+def test_a_mark_of_someone_who_left_the_service_can_still_be_cleared(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    slug, ids, t, today = kab
+    url = API.format(slug=slug)
+    wide = _event(client, slug, t["bkpsdm"], kind="upacara", day=today.isoformat()).get_json()
+    roll = f"{url}/events/{wide['id']}/roll"
+    assert client.put(roll, json={"absent": [ids["guru"]]}, headers=t["admdik"]).status_code == 200
+    with tenant_db(slug) as s:
+        s.get(Staff, ids["guru"]).is_active = False
+    got = client.get(f"{url}/events/{wide['id']}", headers=t["admdik"]).get_json()
+    entry = {e["staff_id"]: e for e in got["roll"]}[ids["guru"]]
+    assert entry["status"] == "absent" and entry["moved"] is True
+    assert client.put(roll, json={"absent": []}, headers=t["admdik"]).status_code == 200
+    with tenant_db(slug) as s:
+        assert s.scalar(select(func.count()).select_from(EventAbsence)) == 0
+
+
+def test_marks_made_before_they_kept_their_unit_take_the_person_unit(
+    provision: Any, tenant_db: Any, state: Any
+) -> None:
+    slug = provision(apps=("ekinerja",))
+    with tenant_db(slug) as s:
+        ids = two_units(s)
+        today = datetime.now(zone(s)).date()
+        event = events.schedule(
+            s,
+            system_actor("tests"),
+            kind="upacara",
+            day=today,
+            starts_at="07:30",
+            org_unit_id=None,
+            today=today,
+        )
+        event_id = event.id
+    schema, role = schema_name(slug), role_name(state.settings.role_prefix, slug)
+    with tenant_bind(db.engine, schema, role).connect() as conn:
+        state.migrations.downgrade_tenant(conn, schema, "ekinerja", "ekn0006_eknevents")
+        conn.commit()
+        conn.execute(text(f'SET search_path TO "{schema}"'))
+        conn.execute(
+            text(
+                "INSERT INTO ekn_event_absences (event_id, staff_id, recorded_by)"
+                " VALUES (:e, :s, 'opd@example.go.id')"
+            ),
+            {"e": event_id, "s": ids["guru"]},
+        )
+        conn.commit()
+        state.migrations.upgrade_tenant(conn, schema, ["ekinerja"])
+        conn.commit()
+    with tenant_db(slug) as s:
+        mark = s.scalars(select(EventAbsence)).one()
+        assert (mark.staff_id, mark.org_unit_id) == (ids["guru"], ids["disdik"])
