@@ -6,18 +6,18 @@ Unit admins and BKPSDM schedule, call and cancel; viewers read.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from flask import Response, g, request
 from pydantic import BaseModel, ConfigDict, Field
-from smartcity.toolkit import DbId, InvalidInput, access, query_int
+from smartcity.toolkit import DbId, InvalidInput, access, query_int, require_user
 
-from . import events
-from .access import UNIT, VIEW_ALL, Actor
+from . import eventcheckin, events
+from .access import UNIT, VIEW_ALL, Actor, own_staff_id
 from .api import _actor, _json, _today, spec
 from .eventmodels import Event
 from .messages import M
-from .periods import parse_month
+from .periods import parse_day, parse_month
 from .rules import EVENT_KINDS
 
 READERS = access.permission(UNIT, VIEW_ALL)
@@ -32,6 +32,11 @@ class EknEventIn(BaseModel):
     title: str = Field("", max_length=200)
     org_unit_id: DbId | None = Field(
         None, description="the unit it is for (and the units under it); none: the whole regency"
+    )
+    office_id: DbId | None = Field(
+        None,
+        description="where it is held (an office); then the people it covers check in to it "
+        "by phone, inside that office's geofence, from 30 minutes before its start to 30 after",
     )
 
 
@@ -56,6 +61,7 @@ class EknEventOut(BaseModel):
     day: date
     starts_at: time
     title: str | None
+    office_id: int | None = Field(description="where it is held; none: no check-in by phone")
     org_unit_id: int | None
     absent_count: int
     created_by: str
@@ -75,6 +81,12 @@ class EknRollEntryOut(BaseModel):
     )
     status: str = Field(description="present, absent or excused (an approved absence that day)")
     absence_id: int | None
+    checked_in_at: datetime | None = Field(
+        description="when they checked in to the event by phone (none: they did not)"
+    )
+    check_in_flags: list[str] = Field(
+        description="what was odd about that check-in: mock_location, low_accuracy"
+    )
     moved: bool = Field(
         description="marked absent in a unit they have left since (or they left the service); "
         "leaving them out of the absent list clears the mark"
@@ -117,6 +129,7 @@ def event_out(event: Event, absent_count: int) -> EknEventOut:
         starts_at=event.starts_at,
         title=event.title,
         org_unit_id=event.org_unit_id,
+        office_id=event.office_id,
         absent_count=absent_count,
         created_by=event.created_by,
         roll_taken_by=event.roll_taken_by,
@@ -140,6 +153,8 @@ def _detail(actor: Actor, event: Event) -> EknEventDetail:
                 org_unit_id=e.unit_id,
                 status=e.status,
                 absence_id=e.absence_id,
+                checked_in_at=e.checked_in.at if e.checked_in else None,
+                check_in_flags=list(e.checked_in.flags) if e.checked_in else [],
                 moved=e.moved,
             )
             for e in entries
@@ -214,6 +229,7 @@ def event_create(body: EknEventIn) -> tuple[Response, int]:
         starts_at=body.starts_at,
         title=body.title,
         org_unit_id=body.org_unit_id,
+        office_id=body.office_id,
         today=_today(),
     )
     return _json(event_out(event, 0), 201)
@@ -263,3 +279,101 @@ def event_cancel(body: EknEventCancelIn, event_id: int) -> tuple[Response, int]:
     actor = _actor()
     event = events.cancel(g.db, actor, event_id, reason=body.reason, today=_today())
     return _json(event_out(event, events.absent_count(g.db, actor, event.id)))
+
+
+# --------------------------------------------------------------------------- by phone
+
+
+class EknEventCheckInBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    accuracy_m: float | None = Field(None, ge=0, le=100_000)
+    device_id: str | None = Field(None, max_length=120)
+    mock_location: bool = False
+
+
+class EknEventCheckInOut(BaseModel):
+    event_id: int
+    at: datetime
+    flags: list[str] = Field(description="mock_location, low_accuracy: shown to the roll's caller")
+    created: bool = Field(description="false: checked in before; this is that check-in")
+
+
+class EknMyEvent(BaseModel):
+    id: int
+    kind: str
+    day: date
+    starts_at: time
+    title: str | None
+    office_id: int | None = Field(description="where it is held; none: no check-in by phone")
+    cancelled: bool
+    check_in_opens: datetime | None = Field(description="none: no check-in by phone")
+    check_in_closes: datetime | None
+    checked_in_at: datetime | None
+
+
+class EknMyEvents(BaseModel):
+    events: list[EknMyEvent]
+
+
+@spec.route(
+    "GET",
+    "/events/mine",
+    "The assemblies and ceremonies that cover me on a day (day=YYYY-MM-DD, default today), "
+    "with my check-in",
+    response=EknMyEvents,
+    errors=(403, 422),
+)
+def my_events() -> tuple[Response, int]:
+    staff_id = own_staff_id(g.db, require_user())
+    raw = request.args.get("day") or None
+    day = parse_day(raw) if raw else _today()
+    if day is None:
+        raise InvalidInput(M("the filter is not valid"), {"day": M("a date (YYYY-MM-DD)")})
+    out = []
+    for event, checked in eventcheckin.mine(g.db, staff_id, day):
+        opens, closes = (
+            eventcheckin.window(g.db, event) if event.office_id is not None else (None, None)
+        )
+        out.append(
+            EknMyEvent(
+                id=event.id,
+                kind=event.kind,
+                day=event.day,
+                starts_at=event.starts_at,
+                title=event.title,
+                office_id=event.office_id,
+                cancelled=event.cancelled_at is not None,
+                check_in_opens=opens,
+                check_in_closes=closes,
+                checked_in_at=checked.at if checked is not None else None,
+            )
+        )
+    return _json(EknMyEvents(events=out))
+
+
+@spec.route(
+    "POST",
+    "/events/<id:event_id>/check-in",
+    "Check in to an assembly or ceremony held at a place, from the phone, inside its geofence "
+    "around its start; a second check-in returns the first",
+    body=EknEventCheckInBody,
+    response=EknEventCheckInOut,
+    status=201,
+    errors=(403, 404, 409, 422),
+)
+def event_check_in(body: EknEventCheckInBody, event_id: int) -> tuple[Response, int]:
+    staff_id = own_staff_id(g.db, require_user())
+    checked, created = eventcheckin.check_in(
+        g.db,
+        staff_id,
+        event_id,
+        eventcheckin.CheckInAt(**body.model_dump()),
+        now=datetime.now(UTC),
+    )
+    out = EknEventCheckInOut(
+        event_id=checked.event_id, at=checked.at, flags=list(checked.flags), created=created
+    )
+    return _json(out, 201 if created else 200)

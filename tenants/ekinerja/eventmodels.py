@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from sqlalchemy import (
+    ARRAY,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Identity,
     String,
@@ -42,6 +44,10 @@ class Event(Base):
     starts_at: Mapped[time] = mapped_column(Time)
     title: Mapped[str | None] = mapped_column(String(200))
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey(ORG_UNIT_ID), index=True)
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("ekn_offices.id"))
+    """Where it is held: with a place, the people it covers check in to it by phone
+    (:class:`EventCheckIn`) inside that office's geofence, and the roll starts from
+    who did."""
     created_by: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     roll_taken_by: Mapped[str | None] = mapped_column(String(254))
@@ -82,3 +88,23 @@ class EventRoll(Base):
     org_unit_id: Mapped[int] = mapped_column(ForeignKey(ORG_UNIT_ID), index=True)
     taken_by: Mapped[str] = mapped_column(String(254))
     taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EventCheckIn(Base):
+    """That a person checked in to an event by phone, inside its place's geofence,
+    around its start. Evidence for whoever takes the roll, not a mark: the roll
+    (:class:`EventAbsence`) decides who is cut."""
+
+    __tablename__ = "ekn_event_checkins"
+    __table_args__ = (UniqueConstraint("event_id", "staff_id"),)
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("ekn_events.id", ondelete="CASCADE"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey(STAFF_ID), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    device_id: Mapped[str | None] = mapped_column(String(120))
+    flags: Mapped[list[str]] = mapped_column(ARRAY(String(30)), default=list)
+    """``mock_location`` or ``low_accuracy``: shown to whoever takes the roll."""

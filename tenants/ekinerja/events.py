@@ -41,9 +41,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, aliased
 
 from .access import REGENCY, UNIT, VIEW_ALL, Actor
-from .eventmodels import Event, EventAbsence, EventRoll
+from .eventmodels import Event, EventAbsence, EventCheckIn, EventRoll
 from .messages import ALREADY_RECORDED, NOT_YOURS, M
-from .models import Absence, TppMonth
+from .models import Absence, Office, TppMonth
 from .objections import recompute_people
 from .people import require_unit
 from .periods import parse_day, require_open
@@ -99,9 +99,12 @@ def schedule(
     starts_at: str | time | None,
     title: str = "",
     org_unit_id: int | None,
+    office_id: int | None = None,
     today: date,
 ) -> Event:
-    """Schedule an event; refused whole, naming every field at fault."""
+    """Schedule an event; refused whole, naming every field at fault. With an
+    ``office_id`` (where it is held) its people may check in to it by phone
+    (:mod:`.eventcheckin`)."""
     actor.require(UNIT)
     problems: dict[str, Message] = {}
     if kind not in EVENT_KINDS:
@@ -115,6 +118,10 @@ def schedule(
     title = (title or "").strip()
     if len(title) > MAX_TITLE:
         problems["title"] = M("at most %(count)s characters", count=MAX_TITLE)
+    if office_id is not None and (
+        not 0 < office_id < 2**63 or session.get(Office, office_id) is None
+    ):
+        problems["office_id"] = M("no such office")
     if problems or when is None or at is None:
         raise InvalidInput(M("the event cannot be scheduled"), problems)
     _require_manages(session, actor, org_unit_id)
@@ -133,7 +140,7 @@ def schedule(
         if org_unit_id is None
         else or_(
             Event.org_unit_id.is_(None),
-            Event.org_unit_id.in_(_units_above(frozenset({org_unit_id}))),
+            Event.org_unit_id.in_(units_above(frozenset({org_unit_id}))),
             Event.org_unit_id.in_(_covered_units(org_unit_id)),
         )
     )
@@ -154,6 +161,7 @@ def schedule(
         starts_at=at,
         title=title or None,
         org_unit_id=org_unit_id,
+        office_id=office_id,
         created_by=actor.label,
     )
     session.add(event)
@@ -169,6 +177,7 @@ def schedule(
             "day": when.isoformat(),
             "starts_at": at.isoformat("minutes"),
             "org_unit_id": org_unit_id,
+            "office_id": office_id,
         },
     )
     return event
@@ -197,7 +206,7 @@ def _covered_units(org_unit_id: int) -> Select[int]:
     return select(tree.c.unit_id)
 
 
-def _units_above(unit_ids: frozenset[int]) -> Select[int]:
+def units_above(unit_ids: frozenset[int]) -> Select[int]:
     """The units and every unit above them: the units whose events cover them."""
     tree = (
         select(
@@ -286,6 +295,8 @@ class RollEntry:
     status: str  # "present", "absent" or "excused"
     absence_id: int | None
     """The approved absence that excuses them (``excused``)."""
+    checked_in: EventCheckIn | None = None
+    """Their check-in by phone (an event held at a place), evidence for the roll."""
 
     @property
     def moved(self) -> bool:
@@ -306,12 +317,21 @@ def roll(session: Session, actor: Actor, event: Event) -> list[RollEntry]:
         ).all()
     )
     excused = excused_on(session, event.day, ids)
+    checked_in = {
+        c.staff_id: c
+        for c in session.scalars(
+            select(EventCheckIn).where(
+                EventCheckIn.event_id == event.id, EventCheckIn.staff_id.in_(ids)
+            )
+        )
+    }
     return [
         RollEntry(
             p,
             marked.get(p.id, p.unit_id),
             "excused" if p.id in excused else "absent" if p.id in marked else "present",
             excused.get(p.id),
+            checked_in.get(p.id),
         )
         for p in people
     ]
@@ -515,7 +535,7 @@ def _scoped(actor: Actor, query: Select[Event]) -> Select[Event]:
     if actor.can(VIEW_ALL) or actor.can(REGENCY) or actor.unit_ids is None:
         return query
     return query.where(
-        or_(Event.org_unit_id.is_(None), Event.org_unit_id.in_(_units_above(actor.unit_ids)))
+        or_(Event.org_unit_id.is_(None), Event.org_unit_id.in_(units_above(actor.unit_ids)))
     )
 
 

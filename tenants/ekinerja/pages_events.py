@@ -25,18 +25,19 @@ from smartcity.toolkit import (
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from . import events
+from . import eventcheckin, events
 from .access import REGENCY, UNIT, VIEW_ALL, Actor
 from .attendance import zone
 from .blueprint import _actor, blueprint, refusal_fields, refusal_status
 from .eventmodels import Event
 from .messages import M, _
-from .pages import _day, _month, _month_nav
+from .models import Office
+from .pages import FLAG_LABELS, _day, _month, _month_nav
 from .rules import EVENT_KINDS, EVENT_LABELS, TppRules
 from .runs import rule_set_for
 
 #: The fields of the schedule form, as the service names them.
-FIELDS = ("kind", "day", "starts_at", "title", "org_unit_id")
+FIELDS = ("kind", "day", "starts_at", "title", "org_unit_id", "office_id")
 #: The most ticks a roll form is read for (more than any regency's staff).
 MAX_TICKS = events.MAX_ABSENT
 
@@ -71,6 +72,11 @@ def _unit_names(ids: set[int]) -> dict[int, str]:
     return dict(rows.all())
 
 
+def _an_id(text: str) -> bool:
+    """Whether a form's field holds a row id (ASCII digits that fit a bigint)."""
+    return text.isascii() and text.isdecimal() and len(text) < 19
+
+
 def _list_page(
     actor: Actor,
     *,
@@ -91,6 +97,11 @@ def _list_page(
         rows=rows,
         nav=_month_nav("ekinerja.events_page", year, month),
         units=list(g.db.scalars(manageable.limit(2000))) if actor.can(UNIT) else [],
+        offices=(
+            list(g.db.scalars(select(Office).order_by(Office.name, Office.id).limit(2000)))
+            if actor.can(UNIT)
+            else []
+        ),
         unit_names=_unit_names({r.event.org_unit_id or 0 for r in rows} - {0}),
         manage=actor.can(UNIT),
         regency=actor.can(REGENCY),
@@ -117,12 +128,16 @@ def events_page() -> tuple[str, int]:
 def event_schedule() -> Response | tuple[str, int]:
     form = request.form
     typed = {k: form.get(k, "")[:200] for k in FIELDS}
-    raw_unit = typed["org_unit_id"].strip()
+    raw_unit, raw_office = typed["org_unit_id"].strip(), typed["office_id"].strip()
     actor = _actor()
     try:
-        if raw_unit and not (raw_unit.isascii() and raw_unit.isdecimal() and len(raw_unit) < 19):
+        if raw_unit and not _an_id(raw_unit):
             raise InvalidInput(
                 M("the event cannot be scheduled"), {"org_unit_id": M("choose a unit")}
+            )
+        if raw_office and not _an_id(raw_office):
+            raise InvalidInput(
+                M("the event cannot be scheduled"), {"office_id": M("no such office")}
             )
         event = events.schedule(
             g.db,
@@ -132,6 +147,7 @@ def event_schedule() -> Response | tuple[str, int]:
             starts_at=typed["starts_at"],
             title=typed["title"],
             org_unit_id=int(raw_unit) if raw_unit else None,
+            office_id=int(raw_office) if raw_office else None,
             today=_today(),
         )
     except ServiceError as error:
@@ -155,13 +171,34 @@ def _event_page(
     entries = events.roll(g.db, actor, event) if caller else []
     units = {e.person.unit_id for e in entries} | {e.unit_id for e in entries}
     names = _unit_names(units | {event.org_unit_id or 0})
+    unit_rolls = events.unit_rolls(g.db, actor, event)
+    office = g.db.get(Office, event.office_id) if event.office_id is not None else None
+    opens, closes = eventcheckin.window(g.db, event)
+    suggested = False
+    if ticked is None and office is not None:
+        # A roll not yet taken starts from the check-ins: whoever did not check in
+        # is ticked, for the caller to look over before saving.
+        taken = {u.unit.id for u in unit_rolls if u.taken_at is not None}
+        fresh = {
+            e.person.id
+            for e in entries
+            if e.unit_id not in taken and e.status == "present" and e.checked_in is None
+        }
+        ticked = {e.person.id for e in entries if e.status == "absent"} | fresh
+        suggested = bool(fresh)
     page = render_template(
         "ekinerja/event.html",
         event=event,
         entries=entries,
         ticked=ticked,
+        suggested=suggested,
+        office_name=office.name if office is not None else None,
+        opens=f"{opens:%H.%M}",
+        closes=f"{closes:%H.%M}",
+        fmt_time=lambda at: f"{at.astimezone(zone(g.db)):%H.%M}",
+        flag_labels={k: translate(v) for k, v in FLAG_LABELS.items()},
         absent_count=events.absent_count(g.db, actor, event.id),
-        unit_rolls=events.unit_rolls(g.db, actor, event),
+        unit_rolls=unit_rolls,
         fmt_moment=_moment,
         number=number,
         unit_names=names,

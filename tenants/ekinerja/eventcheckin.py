@@ -1,0 +1,177 @@
+"""Checking in to an assembly or ceremony by phone.
+
+An event held at a place (one of the regency's offices, ``Event.office_id``) takes
+check-ins from the people it covers, inside that office's geofence, from
+:data:`OPENS_BEFORE` before its start to :data:`CLOSES_AFTER` after it. A check-in
+is evidence, not a mark: whoever takes the roll sees who checked in (and any
+flag), and the roll page starts from it, but only the roll cuts anybody. So a
+phone that lies about its place is flagged and shown, never trusted alone.
+
+Refusals name what is wrong in the reader's language; a person never learns of an
+event that does not cover them (it is as unknown as one that does not exist).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from smartcity.toolkit import Conflict, InvalidInput, NotFound, Staff
+from sqlalchemy import Select, or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from . import geo
+from .attendance import zone
+from .eventmodels import Event, EventCheckIn
+from .events import units_above
+from .messages import M
+from .models import Office
+from .periods import require_open
+from .settings import load as load_settings
+
+#: A check-in is taken from this long before the event starts...
+OPENS_BEFORE = timedelta(minutes=30)
+#: ...to this long after (someone arriving later missed it; the roll may still
+#: say otherwise).
+CLOSES_AFTER = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class CheckInAt:
+    """Where and how a phone says its holder is."""
+
+    latitude: float
+    longitude: float
+    accuracy_m: float | None = None
+    device_id: str | None = None
+    mock_location: bool = False
+
+
+def _unknown(event_id: int) -> NotFound:
+    return NotFound(M("no event %(event_id)s", event_id=event_id), {"event_id": "unknown"})
+
+
+def _covering(person: Staff) -> Select[Event]:
+    """The events that cover ``person``: the regency's, and their unit's or a unit
+    above it."""
+    return select(Event).where(
+        or_(
+            Event.org_unit_id.is_(None),
+            Event.org_unit_id.in_(units_above(frozenset({person.unit_id}))),
+        )
+    )
+
+
+def window(session: Session, event: Event) -> tuple[datetime, datetime]:
+    """When ``event`` takes check-ins, in the regency's time."""
+    start = datetime.combine(event.day, event.starts_at, zone(session))
+    return start - OPENS_BEFORE, start + CLOSES_AFTER
+
+
+def check_in(
+    session: Session, staff_id: int, event_id: int, at: CheckInAt, *, now: datetime
+) -> tuple[EventCheckIn, bool]:
+    """Check ``staff_id`` in to ``event_id``; returns the check-in and whether it is new.
+
+    A second check-in to the same event (a retry, or the phone asking twice)
+    returns the first unchanged: the unique constraint on (event, person) decides,
+    so two at once still make one.
+    """
+    person = session.get(Staff, staff_id)
+    event = None
+    if person is not None and person.is_active and 0 < event_id < 2**63:
+        event = session.scalar(_covering(person).where(Event.id == event_id))
+    if event is None:
+        raise _unknown(event_id)
+    if event.cancelled_at is not None:
+        raise Conflict(M("this event is cancelled"), {"event_id": M("cancelled")})
+    if event.office_id is None:
+        raise Conflict(
+            M("this event takes no check-in by phone: its roll is taken by the admin"),
+            {"event_id": M("no check-in")},
+        )
+    found = _existing(session, event.id, staff_id)
+    if found is not None:
+        return found, False
+    opens, closes = window(session, event)
+    if not opens <= now <= closes:
+        local = opens if now < opens else closes
+        message = (
+            M("check-in opens at %(time)s", time=f"{local:%H.%M}")
+            if now < opens
+            else M("check-in closed at %(time)s", time=f"{local:%H.%M}")
+        )
+        raise Conflict(message, {"event_id": M("not now")})
+    require_open(session, event.day, now.astimezone(zone(session)).date())
+    office = session.get(Office, event.office_id)
+    if office is None:  # the foreign key keeps it; a defensive 404, never a 500
+        raise _unknown(event_id)
+    point = (at.latitude, at.longitude)
+    fence = geo.Fence(
+        (office.latitude, office.longitude),
+        office.radius_m,
+        tuple((p[0], p[1]) for p in (office.polygon or [])),
+    )
+    if not fence.contains(point):
+        raise InvalidInput(
+            M(
+                "outside the place of the event: %(count)s m from %(office)s",
+                count=round(geo.distance_m((office.latitude, office.longitude), point)),
+                office=office.name,
+            ),
+            {"latitude": M("outside the geofence")},
+        )
+    flags = []
+    if at.mock_location:
+        flags.append("mock_location")
+    if at.accuracy_m is not None and at.accuracy_m > load_settings(session).max_accuracy_m:
+        flags.append("low_accuracy")
+    made = session.scalar(
+        insert(EventCheckIn)
+        .values(
+            event_id=event.id,
+            staff_id=staff_id,
+            at=now,
+            latitude=at.latitude,
+            longitude=at.longitude,
+            accuracy_m=at.accuracy_m,
+            device_id=at.device_id,
+            flags=flags,
+        )
+        .on_conflict_do_nothing(index_elements=["event_id", "staff_id"])
+        .returning(EventCheckIn)
+    )
+    if made is None:  # a concurrent retry won the race
+        found = _existing(session, event.id, staff_id)
+        if found is None:
+            raise Conflict(M("the check-in could not be recorded; try again"))
+        return found, False
+    return made, True
+
+
+def _existing(session: Session, event_id: int, staff_id: int) -> EventCheckIn | None:
+    return session.scalar(
+        select(EventCheckIn).where(
+            EventCheckIn.event_id == event_id, EventCheckIn.staff_id == staff_id
+        )
+    )
+
+
+def mine(session: Session, staff_id: int, day: date) -> list[tuple[Event, EventCheckIn | None]]:
+    """The events of ``day`` that cover the person, by start, each with their
+    check-in (None: not checked in); cancelled ones too, so the phone can say so."""
+    person = session.get(Staff, staff_id)
+    if person is None or not person.is_active:
+        return []
+    rows = session.execute(
+        _covering(person)
+        .add_columns(EventCheckIn)
+        .outerjoin(
+            EventCheckIn,
+            (EventCheckIn.event_id == Event.id) & (EventCheckIn.staff_id == staff_id),
+        )
+        .where(Event.day == day)
+        .order_by(Event.starts_at, Event.id)
+    )
+    return [(event, checked) for event, checked in rows]

@@ -1,0 +1,247 @@
+"""Checking in to an apel by phone: an event held at an office takes check-ins from
+the people it covers, inside that office's geofence, around its start; the roll
+shows who did and starts from it. What a hostile staff member would try is a
+clear 4xx, never a 500 and never a check-in to an event that is not theirs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+import pytest
+from smartcity.errors import Conflict
+from smartcity.tenantcore.models import Staff
+from sqlalchemy import func, select
+
+from tenants.ekinerja import eventcheckin, events
+from tenants.ekinerja.access import system_actor
+from tenants.ekinerja.attendance import zone
+from tenants.ekinerja.eventmodels import EventCheckIn
+from tenants.ekinerja.models import Office
+from tests.conftest import bearer, tenant_token
+from tests.support.ekinerja_tpp import API, two_units, user
+from tests.support.web import csrf_token
+
+PAGES = "/t/{slug}/ekinerja"
+#: The Bandung city hall, and a point 40 m and one 2 km from it.
+HALL = (-6.9114, 107.6094)
+INSIDE = {"latitude": HALL[0] + 0.0003, "longitude": HALL[1], "accuracy_m": 8}
+FAR = {"latitude": HALL[0] + 0.018, "longitude": HALL[1], "accuracy_m": 8}
+
+
+@pytest.fixture
+def kab(provision: Any, tenant_db: Any, client: Any) -> dict[str, Any]:
+    """Dinkes and Disdik, an office (the hall), and an apel of Dinkes held there now."""
+    slug = provision(apps=("ekinerja",))
+    with tenant_db(slug) as s:
+        ids = two_units(s)
+        staff = {k: s.get(Staff, v) for k, v in ids.items() if k not in ("dinkes", "disdik")}
+        user(s, "pegawai@example.go.id", "ekinerja.staff", staff["worker"])
+        user(s, "guru@example.go.id", "ekinerja.staff", staff["guru"])
+        user(s, "opd@example.go.id", "ekinerja.unit_admin", staff["admin"], (ids["dinkes"],))
+        user(s, "bkpsdm@example.go.id", "ekinerja.bkpsdm_admin")
+        hall = Office(
+            org_unit_id=ids["dinkes"],
+            name="Balai Kota",
+            latitude=HALL[0],
+            longitude=HALL[1],
+            radius_m=150,
+        )
+        s.add(hall)
+        s.flush()
+        ids["hall"] = hall.id
+        now = datetime.now(zone(s))
+    tokens = {
+        who: bearer(tenant_token(client, slug, f"{who}@example.go.id"))
+        for who in ("pegawai", "guru", "opd", "bkpsdm")
+    }
+    body = {
+        "kind": "apel_pagi",
+        "day": now.date().isoformat(),
+        "starts_at": f"{now:%H:%M}",
+        "org_unit_id": ids["dinkes"],
+        "office_id": ids["hall"],
+    }
+    made = client.post(f"{API.format(slug=slug)}/events", json=body, headers=tokens["opd"])
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json()["office_id"] == ids["hall"]
+    return {"slug": slug, "ids": ids, "t": tokens, "event": made.get_json(), "today": now.date()}
+
+
+def _check_in(client: Any, kab: dict[str, Any], who: str, event_id: int, **body: Any) -> Any:
+    url = f"{API.format(slug=kab['slug'])}/events/{event_id}/check-in"
+    return client.post(url, json=body or INSIDE, headers=kab["t"][who])
+
+
+def test_a_check_in_at_the_apel_shows_on_the_roll_and_starts_it(
+    client: Any, kab: dict[str, Any], page_sign_in: Any
+) -> None:
+    url, event, ids = API.format(slug=kab["slug"]), kab["event"], kab["ids"]
+    mine = client.get(f"{url}/events/mine", headers=kab["t"]["pegawai"])
+    assert mine.status_code == 200
+    (listed,) = mine.get_json()["events"]
+    assert listed["id"] == event["id"] and listed["checked_in_at"] is None
+    assert listed["check_in_opens"] < listed["check_in_closes"]
+    # The teacher of Disdik is not covered by Dinkes's apel: nothing to see or do.
+    assert client.get(f"{url}/events/mine", headers=kab["t"]["guru"]).get_json()["events"] == []
+    assert _check_in(client, kab, "guru", event["id"]).status_code == 404
+
+    first = _check_in(client, kab, "pegawai", event["id"])
+    assert first.status_code == 201, first.get_json()
+    assert first.get_json()["created"] is True and first.get_json()["flags"] == []
+    # The phone asking again gets the first check-in back, not a second one.
+    again = _check_in(client, kab, "pegawai", event["id"], **FAR)
+    assert again.status_code == 200 and again.get_json()["at"] == first.get_json()["at"]
+    (listed,) = client.get(f"{url}/events/mine", headers=kab["t"]["pegawai"]).get_json()["events"]
+    assert listed["checked_in_at"] == first.get_json()["at"]
+
+    roll = client.get(f"{url}/events/{event['id']}", headers=kab["t"]["opd"]).get_json()["roll"]
+    by_id = {e["staff_id"]: e for e in roll}
+    assert by_id[ids["worker"]]["checked_in_at"] == first.get_json()["at"]
+    assert by_id[ids["head"]]["checked_in_at"] is None
+    # Nobody is cut by a check-in or its absence: only the roll cuts.
+    assert {e["status"] for e in roll} == {"present"}
+
+    # The roll page ticks whoever did not check in, and says so, in Indonesian.
+    admin = page_sign_in(kab["slug"], "opd@example.go.id")
+    html = admin.get(f"{PAGES.format(slug=kab['slug'])}/events/{event['id']}").get_data(
+        as_text=True
+    )
+    assert "Bertempat di Balai Kota" in html and 'id="ekn-roll-suggested"' in html
+    assert f'id="r-{ids["worker"]}" name="absent" value="{ids["worker"]}">' in html
+    assert f'id="r-{ids["head"]}" name="absent" value="{ids["head"]}" checked' in html
+    assert "tidak presensi" in html and "presensi pukul" in html
+    english = admin.get(f"{PAGES.format(slug=kab['slug'])}/events/{event['id']}?lang=en")
+    assert "did not check in" in english.get_data(as_text=True)
+    # Once the unit's roll is taken, the page shows the roll as taken, not the suggestion.
+    taken = client.put(
+        f"{url}/events/{event['id']}/roll", json={"absent": []}, headers=kab["t"]["opd"]
+    )
+    assert taken.status_code == 200
+    html = admin.get(f"{PAGES.format(slug=kab['slug'])}/events/{event['id']}").get_data(
+        as_text=True
+    )
+    assert 'id="ekn-roll-suggested"' not in html
+    assert f'id="r-{ids["head"]}" name="absent" value="{ids["head"]}">' in html
+
+
+def test_a_check_in_away_from_the_place_or_the_hour_is_refused(
+    client: Any, kab: dict[str, Any], tenant_db: Any
+) -> None:
+    url, event, ids = API.format(slug=kab["slug"]), kab["event"], kab["ids"]
+    far = _check_in(client, kab, "pegawai", event["id"], **FAR)
+    assert far.status_code == 422
+    error = far.get_json()["error"]
+    assert "latitude" in error["fields"] and "Balai Kota" in error["message"]
+    # A mock location inside the fence is taken, flagged for whoever calls the roll.
+    mocked = _check_in(client, kab, "pegawai", event["id"], **INSIDE, mock_location=True)
+    assert mocked.status_code == 201 and mocked.get_json()["flags"] == ["mock_location"]
+    roll = client.get(f"{url}/events/{event['id']}", headers=kab["t"]["opd"]).get_json()["roll"]
+    flagged = {e["staff_id"]: e["check_in_flags"] for e in roll}
+    assert flagged[ids["worker"]] == ["mock_location"]
+    with tenant_db(kab["slug"]) as s:
+        start = datetime.combine(kab["today"], time(7, 30), zone(s))
+        apel = events.schedule(
+            s,
+            system_actor("tests"),
+            kind="upacara",
+            day=kab["today"],
+            starts_at="07:30",
+            org_unit_id=None,
+            office_id=ids["hall"],
+            today=kab["today"],
+        )
+        for moment, words in (
+            (start - timedelta(minutes=31), "opens at 07.00"),
+            (start + timedelta(minutes=31), "closed at 08.00"),
+        ):
+            with pytest.raises(Conflict) as refused:
+                eventcheckin.check_in(
+                    s,
+                    ids["guru"],
+                    apel.id,
+                    eventcheckin.CheckInAt(*HALL),
+                    now=moment.astimezone(UTC),
+                )
+            assert words in refused.value.message
+        made, created = eventcheckin.check_in(
+            s, ids["guru"], apel.id, eventcheckin.CheckInAt(*HALL), now=start.astimezone(UTC)
+        )
+        assert created and made.flags == []
+        s.rollback()
+
+
+def test_what_a_hostile_staff_member_tries_is_a_clear_4xx(
+    client: Any, kab: dict[str, Any], tenant_db: Any
+) -> None:
+    url, event = API.format(slug=kab["slug"]), kab["event"]
+    # An event without a place takes no check-in; a cancelled one neither.
+    plain = client.post(
+        f"{url}/events",
+        json={"kind": "senam", "day": kab["today"].isoformat(), "starts_at": "08:00"},
+        headers=kab["t"]["bkpsdm"],
+    ).get_json()
+    assert _check_in(client, kab, "pegawai", plain["id"]).status_code == 409
+    cancelled = client.post(
+        f"{url}/events/{event['id']}/cancellation",
+        json={"reason": "hujan"},
+        headers=kab["t"]["opd"],
+    )
+    assert cancelled.status_code == 200
+    assert _check_in(client, kab, "pegawai", event["id"]).status_code == 409
+    for bad_id in ("0", "99999999999999999999", "-1", "x"):
+        got = client.post(
+            f"{url}/events/{bad_id}/check-in", json=INSIDE, headers=kab["t"]["pegawai"]
+        )
+        assert got.status_code == 404, (bad_id, got.status_code)
+    for body in (
+        {},
+        {"latitude": 91, "longitude": 0},
+        {"latitude": "x", "longitude": 0},
+        {**INSIDE, "at": "2026-01-01T07:00:00Z"},
+        {**INSIDE, "device_id": "x" * 500},
+        [1, 2],
+    ):
+        got = client.post(
+            f"{url}/events/{plain['id']}/check-in", json=body, headers=kab["t"]["pegawai"]
+        )
+        assert got.status_code == 422, (body, got.status_code)
+    # An account linked to no staff member has no events of its own.
+    assert client.get(f"{url}/events/mine", headers=kab["t"]["bkpsdm"]).status_code == 403
+    assert _check_in(client, kab, "bkpsdm", plain["id"]).status_code == 403
+    bad_day = client.get(f"{url}/events/mine?day=2026-13-01", headers=kab["t"]["pegawai"])
+    assert bad_day.status_code == 422 and "day" in bad_day.get_json()["error"]["fields"]
+    # Scheduling at an office that does not exist names the field.
+    nowhere = client.post(
+        f"{url}/events",
+        json={
+            "kind": "sidak",
+            "day": kab["today"].isoformat(),
+            "starts_at": "09:00",
+            "office_id": 987654,
+        },
+        headers=kab["t"]["bkpsdm"],
+    )
+    assert nowhere.status_code == 422 and "office_id" in nowhere.get_json()["error"]["fields"]
+    with tenant_db(kab["slug"]) as s:
+        assert s.scalar(select(func.count()).select_from(EventCheckIn)) == 0
+
+
+def test_the_schedule_form_offers_the_places(kab: dict[str, Any], page_sign_in: Any) -> None:
+    base = PAGES.format(slug=kab["slug"])
+    admin = page_sign_in(kab["slug"], "bkpsdm@example.go.id")
+    html = admin.get(f"{base}/events").get_data(as_text=True)
+    assert f'<option value="{kab["ids"]["hall"]}">Balai Kota</option>' in html
+    assert "tanpa presensi lewat ponsel" in html
+    token = csrf_token(html)
+    form = {
+        "csrf_token": token,
+        "kind": "senam",
+        "day": kab["today"].isoformat(),
+        "starts_at": "06:30",
+    }
+    for office, status in (("x1", 422), ("987654", 422), (str(kab["ids"]["hall"]), 303)):
+        got = admin.post(f"{base}/events", data={**form, "office_id": office})
+        assert got.status_code == status, (office, got.status_code)
+        if status == 422:
+            assert 'data-error="office_id">kantor tidak ditemukan<' in got.get_data(as_text=True)
