@@ -50,10 +50,6 @@ MAX_MONTHS = 12
 STATUSES = ("running", "annulled")
 
 
-def _label(day: date) -> str:
-    return f"{day.month:02d}/{day.year}"
-
-
 def span(sanction: Sanction) -> list[date]:
     """The first day of each month the sanction covers (annulled or not)."""
     return [add_months(sanction.first_month, i) for i in range(sanction.months)]
@@ -180,7 +176,7 @@ def record(
     computed = _months_of(session, covered)
     locked = [r for r in computed if r.locked_at is not None]
     if locked:
-        month = f"{locked[0].month:02d}/{locked[0].year}"
+        month = date(locked[0].year, locked[0].month, 1)
         raise Conflict(
             M("%(month)s is locked for payment: a sanction can no longer change it", month=month),
             {"first_month": M("after %(month)s", month=month)},
