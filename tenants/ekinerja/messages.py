@@ -8,6 +8,9 @@ from smartcity.toolkit import messages_from, translations
 M = messages_from(translations("ekinerja").gettext)
 _ = translations("ekinerja").gettext
 
+#: The language of the app's documents of record (the TPP lists): Indonesian, whoever asks.
+DOCUMENT_LOCALE = "id"
+
 # What a refusal says beside the field at fault (the API's ``fields`` values; the
 # pages show them translated from this app's catalogue).
 NOT_YOURS = M("not yours")
