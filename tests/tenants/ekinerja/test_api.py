@@ -370,7 +370,7 @@ def test_tpp_statement_traces_each_rupiah_and_a_locked_month_stays(client, kab, 
     assert client.get(url + "/tpp/2026/3", headers=t["pegawai"]).get_json()["locked"] is True
     with tenant_db(slug) as s:
         actor = system_actor("tests")
-        with pytest.raises(Conflict, match="^March 2026 is locked"):
+        with pytest.raises(Conflict, match=r"^March 2026 is locked"):
             runs.compute_month(s, actor, 2026, 3, today=date(2026, 4, 10))
 
 
