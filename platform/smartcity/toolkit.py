@@ -23,8 +23,10 @@ The names, by topic:
   :class:`ServiceError`, :class:`InvalidInput`, :class:`NotFound`,
   :class:`Conflict`, :class:`Forbidden`, :class:`Unauthorized`,
   :class:`TooManyRequests`, each with a :class:`Message` (a msgid and its values,
-  translated where it is shown); an app makes its own with :func:`messages_from`
-  over its translation domain's ``gettext``;
+  translated where it is shown: a ``month`` given as a date reads "Maret 2027" or
+  "March 2027"); an app makes its own with :func:`messages_from` over its
+  translation domain's ``gettext``, and says a month elsewhere (a page, a document
+  in Indonesian) with :func:`month_name`;
 - the regency and its core data: :class:`TenantInfo`, :func:`current_tenant`,
   :data:`tenant_metadata` (the metadata of an app's models), :class:`OrgUnit`,
   :class:`User`, :class:`Staff` (the roster: NIP, unit, position class, supervisor),
@@ -112,6 +114,7 @@ from smartcity.errors import (
     TooManyRequests,
     Unauthorized,
     messages_from,
+    month_name,
 )
 from smartcity.i18n import AppTranslations
 from smartcity.jobs.kinds import JobContext
@@ -240,6 +243,7 @@ __all__ = [
     "member_units",
     "member_units_by_user",
     "messages_from",
+    "month_name",
     "notify",
     "number",
     "parse_amount",

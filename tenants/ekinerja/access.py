@@ -25,7 +25,7 @@ from smartcity.toolkit import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .messages import NOT_YOURS, M
+from .messages import NOT_LINKED, NOT_YOURS, M
 from .models import Account
 
 APP = "ekinerja"
@@ -98,7 +98,7 @@ class Actor:
         if self.staff_id is None:
             raise Forbidden(
                 M("your user is not linked to a staff member; ask your unit admin"),
-                {"account": "not linked"},
+                {"account": NOT_LINKED},
             )
         return self.staff_id
 

@@ -779,7 +779,7 @@ def settings_patch(body: EknSettingsOut) -> tuple[Response, int]:
 def statement_out(staff_id: int, year: int, month: int) -> EknStatementOut:
     found = runs.statement_of(g.db, staff_id, year, month)
     if found is None:
-        raise NotFound(M("no TPP statement for %(month)s yet", month=f"{month:02d}/{year}"))
+        raise NotFound(M("no TPP statement for %(month)s yet", month=date(year, month, 1)))
     run, s, lines, rule_set = found
     return EknStatementOut(
         year=year,

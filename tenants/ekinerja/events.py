@@ -519,10 +519,7 @@ def _recompute(session: Session, day: date, staff_ids: list[int]) -> str | None:
         # Locked since the caller's check (a lock commits while the roll is written):
         # refused whole, or the marks would stand in a paid month its statements lack.
         raise Conflict(
-            M(
-                "%(month)s is locked; its TPP no longer changes",
-                month=f"{day.month:02d}/{day.year}",
-            ),
+            M("%(month)s is locked; its TPP no longer changes", month=day),
             {"day": M("month closed")},
         )
     recompute_people(session, run, staff_ids)

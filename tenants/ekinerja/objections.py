@@ -62,19 +62,15 @@ class Presence:
 Correction = Excuse | PunchFix | Presence | None
 
 
-def _label(year: int, month: int) -> str:
-    return f"{month:02d}/{year}"
-
-
 def _open_month(session: Session, year: int, month: int, *, lock: bool = False) -> TppMonth:
     query = select(TppMonth).where(TppMonth.year == year, TppMonth.month == month)
     run = session.scalar(query.with_for_update() if lock else query)
     if run is None:
-        raise NotFound(M("no TPP statement for %(month)s yet", month=_label(year, month)))
+        raise NotFound(M("no TPP statement for %(month)s yet", month=date(year, month, 1)))
     if run.locked_at is not None:
         raise Conflict(
-            M("%(month)s is locked; its TPP no longer changes", month=_label(year, month)),
-            {"month": "locked"},
+            M("%(month)s is locked; its TPP no longer changes", month=date(year, month, 1)),
+            {"month": M("locked")},
         )
     return run
 
@@ -86,7 +82,7 @@ def _statement(session: Session, run: TppMonth, staff_id: int) -> TppStatement:
         )
     )
     if found is None:
-        raise NotFound(M("no TPP statement for %(month)s yet", month=_label(run.year, run.month)))
+        raise NotFound(M("no TPP statement for %(month)s yet", month=date(run.year, run.month, 1)))
     return found
 
 

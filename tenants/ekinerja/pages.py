@@ -24,6 +24,7 @@ from smartcity.toolkit import (
     ServiceError,
     Staff,
     access,
+    month_name,
     number,
     query_int,
     rupiah,
@@ -143,7 +144,7 @@ def _month_nav(endpoint: str, year: int, month: int, **kw: Any) -> dict[str, str
     prev = discipline.months_back(year, month, 2)[0]
     nxt = (year + 1, 1) if month == 12 else (year, month + 1)
     return {
-        "label": _day(date(year, month, 1), "MMMM y"),
+        "label": month_name(date(year, month, 1)),
         "prev": url_for(endpoint, year=prev[0], month=prev[1], **kw),
         "next": url_for(endpoint, year=nxt[0], month=nxt[1], **kw),
     }

@@ -23,6 +23,7 @@ from smartcity.toolkit import (
     ServiceError,
     Staff,
     access,
+    month_name,
     number,
     query_int,
     rupiah,
@@ -54,10 +55,6 @@ FIELDS = ("nip", "kind", "decree_number", "decree_date", "first_month", "months"
 
 def _today() -> date:
     return datetime.now(zone(g.db)).date()
-
-
-def _month_label(day: date) -> str:
-    return format_date(day, "MMMM y", locale=str(get_locale() or "id"))
 
 
 def _filters() -> dict[str, Any]:
@@ -115,7 +112,7 @@ def _page(
         level_of=lambda k: translate(SANCTION_LEVEL_LABELS[SANCTION_LEVELS.get(k, "other")]),
         percent_of=shown.get,
         span=sanctions.span,
-        month_label=_month_label,
+        month_label=month_name,
         fmt_day=lambda day: format_date(day, "d MMMM y", locale=str(get_locale() or "id")),
         errors=errors or {},
         values=values or {"months": "1", "first_month": f"{today.year:04d}-{today.month:02d}"},
@@ -203,7 +200,7 @@ def sanction_annul(sanction_id: int) -> Response | tuple[str, int]:
         _(
             "The sanction no. %(id)s is annulled from %(month)s.",
             id=sanction.id,
-            month=_month_label(sanction.annulled_from),
+            month=month_name(sanction.annulled_from),
         ),
         "success",
     )

@@ -38,6 +38,7 @@ from smartcity.toolkit import (
     access,
     confirmed,
     flash_unconfirmed,
+    month_name,
     number,
     parse_number,
     query_int,
@@ -189,10 +190,6 @@ def fmt_date(value: date | None) -> str:
     return format_date(value, "d MMMM y", locale=_locale()) if value else ""
 
 
-def fmt_month(value: date) -> str:
-    return format_date(value, "MMMM y", locale=_locale())
-
-
 def fmt_coordinate(value: float) -> str:
     return number(Decimal(repr(value)))
 
@@ -215,7 +212,7 @@ def _weekdays() -> list[tuple[int, str]]:
 def _helpers() -> dict[str, Any]:
     return {
         "fmt_date": fmt_date,
-        "fmt_month": fmt_month,
+        "fmt_month": month_name,
         "fmt_coordinate": fmt_coordinate,
         "fmt_percent": fmt_percent,
         "fmt_corners": fmt_corners,
@@ -572,7 +569,7 @@ def _shifts_page(
         errors=errors or {},
         values=values,
         nav={
-            "label": fmt_month(date(year, month, 1)),
+            "label": month_name(date(year, month, 1)),
             "prev": url_for(".setup_shifts", year=prev[0], month=prev[1], **kw),
             "next": url_for(".setup_shifts", year=nxt[0], month=nxt[1], **kw),
         },
@@ -991,7 +988,7 @@ def rule_version_publish(rule_set_id: int) -> Response | tuple[str, int]:
         _(
             "%(name)s is published: it applies from %(month)s.",
             name=published.name,
-            month=fmt_month(published.effective_from),
+            month=month_name(published.effective_from),
         ),
         "success",
     )

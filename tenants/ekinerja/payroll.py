@@ -25,6 +25,7 @@ since their units may have changed meanwhile).
 
 from __future__ import annotations
 
+from datetime import date
 from io import BytesIO
 from typing import Any
 from xml.sax.saxutils import escape
@@ -65,6 +66,7 @@ from smartcity.toolkit import (
     User,
     letterhead_block,
     member_units,
+    month_name,
     pdf_fonts,
     permissions_for,
     rupiah,
@@ -74,7 +76,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .access import APP, REGENCY, UNIT
-from .messages import M
+from .messages import DOCUMENT_LOCALE, M
 from .models import TppMonth, TppStatement
 from .periods import month_end
 
@@ -161,6 +163,11 @@ def _rows(
     return run, [(s, p, u) for s, p, u in session.execute(query)]
 
 
+def _month(params: PayrollParams) -> str:
+    """The month as the document says it: "Maret 2027"."""
+    return month_name(date(params.year, params.month, 1), DOCUMENT_LOCALE)
+
+
 def _notes(run: TppMonth | None) -> list[str]:
     if run is None:
         return ["TPP bulan ini belum dihitung."]
@@ -223,10 +230,11 @@ def build_signed(ctx: JobContext, params: PayrollParams) -> ReportDocument:
                 day=day,
             )
         )
+    month = _month(params)
     return ReportDocument(
-        title=f"Daftar TPP per unit {params.month:02d}/{params.year}",
+        title=f"Daftar TPP per unit {month}",
         sections=sections,
-        parameters=[("Bulan", f"{params.month:02d}/{params.year}")],
+        parameters=[("Bulan", month)],
         notes=_notes(run),
         signatures=signatures,
     )
@@ -343,10 +351,11 @@ def build_payroll(ctx: JobContext, params: PayrollParams) -> ReportDocument:
         ]
         for s, p, u in rows
     ]
+    month = _month(params)
     return ReportDocument(
-        title=f"Ekspor pembayaran TPP {params.month:02d}/{params.year}",
+        title=f"Ekspor pembayaran TPP {month}",
         sections=[Section("TPP", columns, table)],
-        parameters=[("Bulan", f"{params.month:02d}/{params.year}")],
+        parameters=[("Bulan", month)],
         notes=_notes(run),
     )
 

@@ -74,6 +74,6 @@ def require_open(session: Session, day: date, today: date) -> None:
         session, day.year, day.month
     ):
         raise Conflict(
-            M("%(month)s is closed: changes were due by its cutoff", month=f"{day:%m/%Y}"),
+            M("%(month)s is closed: changes were due by its cutoff", month=day),
             {"day": M("month closed")},
         )

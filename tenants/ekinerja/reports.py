@@ -7,6 +7,8 @@ person's TPP per unit, closed by the head of the unit's signature block.
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import Field
 from smartcity.toolkit import (
     CellValue,
@@ -19,12 +21,14 @@ from smartcity.toolkit import (
     Section,
     SignatureBlock,
     Staff,
+    month_name,
 )
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import runs
 from .access import REGENCY, system_actor
+from .messages import DOCUMENT_LOCALE
 from .models import TppMonth, TppStatement
 from .periods import month_end
 
@@ -112,10 +116,11 @@ def build_tpp(ctx: JobContext, params: TppParams) -> ReportDocument:
                         day=month_end(params.year, params.month),
                     )
                 )
+    month = month_name(date(params.year, params.month, 1), DOCUMENT_LOCALE)
     return ReportDocument(
-        title=f"Daftar TPP {params.month:02d}/{params.year}",
+        title=f"Daftar TPP {month}",
         sections=sections,
-        parameters=[("Bulan", f"{params.month:02d}/{params.year}")],
+        parameters=[("Bulan", month)],
         notes=[]
         if run is None
         else [f"Dihitung per {run.as_of:%d-%m-%Y}" + (" (dikunci)" if run.locked_at else "")],

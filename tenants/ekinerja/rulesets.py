@@ -197,13 +197,10 @@ def _after_locked(session: Session, effective_from: date) -> None:
         .order_by(TppMonth.year.desc(), TppMonth.month.desc())
         .limit(1)
     ).first()
-    if locked is not None and effective_from <= date(locked.year, locked.month, 1):
+    if locked is not None and effective_from <= (month := date(locked.year, locked.month, 1)):
         raise Conflict(
-            M(
-                "%(month)s is locked for payment: a new version takes effect after it",
-                month=f"{locked.month:02d}/{locked.year}",
-            ),
-            {"effective_from": M("after %(month)s", month=f"{locked.month:02d}/{locked.year}")},
+            M("%(month)s is locked for payment: a new version takes effect after it", month=month),
+            {"effective_from": M("after %(month)s", month=month)},
         )
 
 

@@ -246,9 +246,7 @@ def compute_month(
         select(TppMonth).where(TppMonth.year == year, TppMonth.month == month).with_for_update()
     )
     if existing is not None and existing.locked_at is not None:
-        raise Conflict(
-            M("%(month)s is locked; its TPP no longer changes", month=f"{month:02d}/{year}")
-        )
+        raise Conflict(M("%(month)s is locked; its TPP no longer changes", month=first))
     rule_set = rule_set_for(session, first)
     rules = TppRules.model_validate(rule_set.rules)
     as_of = min(month_end(year, month), today)
@@ -407,12 +405,11 @@ def lock_month(session: Session, actor: Actor, year: int, month: int) -> TppMont
     run = session.scalar(
         select(TppMonth).where(TppMonth.year == year, TppMonth.month == month).with_for_update()
     )
+    first = date(year, month, 1)
     if run is None:
-        raise NotFound(M("%(month)s has not been computed", month=f"{month:02d}/{year}"))
+        raise NotFound(M("%(month)s has not been computed", month=first))
     if run.locked_at is not None:
-        raise Conflict(
-            M("%(month)s is locked; its TPP no longer changes", month=f"{month:02d}/{year}")
-        )
+        raise Conflict(M("%(month)s is locked; its TPP no longer changes", month=first))
     run.locked_at, run.locked_by = datetime.now(UTC), actor.label
     record_audit(
         session, actor=actor.label, action="ekinerja.tpp_lock", entity="tpp_month", entity_id=run.id

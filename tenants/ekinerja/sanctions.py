@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from .access import REGENCY, UNIT, VIEW_ALL, Actor
 from .evidence import Evidence, Stored, check
-from .messages import ALREADY_RECORDED, M
+from .messages import ALREADY_RECORDED, NOT_LINKED, M
 from .models import TppMonth
 from .objections import recompute_person
 from .periods import FIRST_YEAR, LAST_YEAR, parse_day, parse_month
@@ -48,10 +48,6 @@ MAX_DECREE = 100
 MAX_NOTE = 2000
 MAX_MONTHS = 12
 STATUSES = ("running", "annulled")
-
-
-def _label(day: date) -> str:
-    return f"{day.month:02d}/{day.year}"
 
 
 def span(sanction: Sanction) -> list[date]:
@@ -180,7 +176,7 @@ def record(
     computed = _months_of(session, covered)
     locked = [r for r in computed if r.locked_at is not None]
     if locked:
-        month = f"{locked[0].month:02d}/{locked[0].year}"
+        month = date(locked[0].year, locked[0].month, 1)
         raise Conflict(
             M("%(month)s is locked for payment: a sanction can no longer change it", month=month),
             {"first_month": M("after %(month)s", month=month)},
@@ -253,7 +249,7 @@ def annul(session: Session, actor: Actor, sanction_id: int, *, reason: str) -> S
             M("no sanction %(sanction_id)s", sanction_id=sanction_id), {"sanction_id": "unknown"}
         )
     if sanction.annulled_at is not None:
-        raise Conflict(M("this sanction is already annulled"), {"sanction_id": "annulled"})
+        raise Conflict(M("this sanction is already annulled"), {"sanction_id": M("annulled")})
     covered = span(sanction)
     computed = _months_of(session, covered)
     locked = {(r.year, r.month) for r in computed if r.locked_at is not None}
@@ -261,7 +257,7 @@ def annul(session: Session, actor: Actor, sanction_id: int, *, reason: str) -> S
     if not open_months:
         raise Conflict(
             M("every month of this sanction is locked for payment: it can no longer be annulled"),
-            {"sanction_id": "locked"},
+            {"sanction_id": M("locked")},
         )
     # Months are locked in order, so the open ones follow the paid ones.
     sanction.annulled_from = open_months[0]
@@ -369,5 +365,5 @@ def require_reader(actor: Actor) -> None:
     if actor.staff_id is None and not (actor.can(UNIT) or actor.can(VIEW_ALL)):
         raise Forbidden(
             M("your user is not linked to a staff member; ask your unit admin"),
-            {"account": "not linked"},
+            {"account": NOT_LINKED},
         )

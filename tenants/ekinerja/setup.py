@@ -359,7 +359,7 @@ def remove_schedule_rule(session: Session, actor: Actor, rule_id: int) -> None:
 def _unlocked(session: Session, day: date) -> None:
     if is_locked(session, day.year, day.month):
         raise Conflict(
-            M("%(month)s is locked; its TPP no longer changes", month=f"{day:%m/%Y}"),
+            M("%(month)s is locked; its TPP no longer changes", month=day),
             {"day": MONTH_LOCKED},
         )
 

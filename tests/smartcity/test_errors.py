@@ -9,6 +9,7 @@ to take such sentences apart again).
 from __future__ import annotations
 
 import ast
+from datetime import date
 from pathlib import Path
 
 import smartcity
@@ -106,3 +107,26 @@ def test_an_app_raises_messages_from_its_own_catalogue(app) -> None:
     with app.test_request_context("/?lang=id"):
         assert message.localized() == "pagu Dinas terlampaui"
     assert looked_up == [("pagu of %(opd)s exceeded", {"opd": "Dinas"})]
+
+
+def test_a_month_reads_by_its_name_in_the_language_it_is_shown_in(app) -> None:
+    """Raised once (in whatever request), a month says "Maret 2027" to an Indonesian
+    reader and "March 2027" to an English one, never ``03/2027``."""
+    message = errors.Message("%(month)s is locked", month=date(2027, 3, 1))
+    assert str(message) == "March 2027 is locked"
+    assert message.json_params() == {"month": "2027-03"}
+    with app.test_request_context("/?lang=id"):
+        assert errors.month_name(date(2027, 3, 1)) == "Maret 2027"
+        later = errors.Message("after %(month_first)s", month_first=date(2027, 12, 1))
+        assert later.localized() == "after Desember 2027"
+    with app.test_request_context("/?lang=en"):
+        assert message.localized() == "March 2027 is locked"
+    # The document's own language, whoever reads; and a month stored as JSON comes back.
+    assert errors.month_name(date(2027, 3, 1), "id") == "Maret 2027"
+    stored = errors.Message(message.msgid, **message.json_params())
+    assert str(stored) == "March 2027 is locked"
+    with app.test_request_context("/?lang=id"):
+        # No Indonesian msgid here, but the month is Indonesian all the same.
+        assert stored.localized() == "Maret 2027 is locked"
+    # Other parameters as before: a code shaped like a month but not named one stays.
+    assert str(errors.Message("code %(code)s", code="2027-03")) == "code 2027-03"

@@ -370,8 +370,41 @@ def test_tpp_statement_traces_each_rupiah_and_a_locked_month_stays(client, kab, 
     assert client.get(url + "/tpp/2026/3", headers=t["pegawai"]).get_json()["locked"] is True
     with tenant_db(slug) as s:
         actor = system_actor("tests")
-        with pytest.raises(Conflict, match="locked"):
+        with pytest.raises(Conflict, match=r"^March 2026 is locked"):
             runs.compute_month(s, actor, 2026, 3, today=date(2026, 4, 10))
+
+
+def test_a_month_is_named_in_the_readers_language(client, kab, tenant_db):
+    """Maret 2026 to an Indonesian reader, March 2026 to an English one; never 03/2026."""
+    slug, _ids, t = kab
+    with tenant_db(slug) as s:
+        runs.compute_month(s, system_actor("tests"), 2026, 3, today=date(2026, 4, 10))
+    url = API.format(slug=slug)
+    assert client.post(url + "/tpp/2026/3/lock", headers=t["bkpsdm"]).status_code == 200
+    for lang, missing, uncomputed, locked in (
+        (
+            "id",
+            "belum ada rincian TPP untuk Februari 2026",
+            "Februari 2026 belum dihitung",
+            "Maret 2026 sudah dikunci; TPP-nya tidak berubah lagi",
+        ),
+        (
+            "en",
+            "no TPP statement for February 2026 yet",
+            "February 2026 has not been computed",
+            "March 2026 is locked; its TPP no longer changes",
+        ),
+    ):
+        got = client.get(url + f"/tpp/2026/2?lang={lang}", headers=t["pegawai"])
+        assert got.status_code == 404
+        error = got.get_json()["error"]
+        assert error["localized"] == missing
+        assert error["message"] == "no TPP statement for February 2026 yet"
+        assert error["params"] == {"month": "2026-02"}
+        got = client.post(url + f"/tpp/2026/2/lock?lang={lang}", headers=t["bkpsdm"])
+        assert got.status_code == 404 and got.get_json()["error"]["localized"] == uncomputed
+        got = client.post(url + f"/tpp/2026/3/lock?lang={lang}", headers=t["bkpsdm"])
+        assert got.status_code == 409 and got.get_json()["error"]["localized"] == locked
 
 
 def test_tokens_of_another_regency_and_accounts_without_staff(client, kab, provision):

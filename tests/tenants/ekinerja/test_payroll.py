@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -92,6 +93,8 @@ def test_the_signed_list_puts_each_unit_on_its_pages_under_its_heads_signature(
     assert "dr. Kadis" in dinkes and "19700110 199201 1 001" in dinkes
     assert "Kadis Disdik" in disdik and "dr. Kadis" not in disdik
     assert "PPh 21 tidak dihitung" in pdf_text(data)
+    # The month by its Indonesian name, whoever asked: the document is Indonesian.
+    assert "DAFTAR TPP PER UNIT MARET 2026" in dinkes and "03/2026" not in pdf_text(data)
     # One unit only, on request; a unit admin may not ask for the regency's payroll.
     one = pdf_text(
         _file(
@@ -165,6 +168,8 @@ def test_the_payroll_export_has_plain_numbers_in_csv_and_xlsx(
         row for row in sheet.iter_rows(values_only=True) if row and row[0] == "198609262015051001"
     ]
     assert values and values[0][9] == nets["worker"]
+    heading = [row[0] for row in sheet.iter_rows(max_row=6, values_only=True) if row]
+    assert "Ekspor pembayaran TPP Maret 2026" in heading and "Bulan: Maret 2026" in heading
     pdf = client.post(
         f"/t/{slug}/api/v1/jobs",
         json={
@@ -174,6 +179,28 @@ def test_the_payroll_export_has_plain_numbers_in_csv_and_xlsx(
         headers=bearer(t["bkpsdm"]),
     )
     assert pdf.status_code == 422
+
+
+def test_the_tpp_run_lists_the_month_by_its_indonesian_name(
+    app: Any, client: Any, state: Any, kab: Any
+) -> None:
+    slug, _ids, t, _nets = kab
+    text = pdf_text(
+        _file(
+            app,
+            client,
+            state,
+            slug,
+            t["bkpsdm"],
+            "report:ekinerja_tpp",
+            year=2026,
+            month=3,
+            recompute=False,
+            format="pdf",
+        )
+    )
+    assert "Daftar TPP Maret 2026" in text and "03/2026" not in text
+    assert re.search(r"Bulan\s*Maret 2026", text), text[:400]
 
 
 def test_what_if_a_draft_rule_set_changes_the_budget_per_unit(

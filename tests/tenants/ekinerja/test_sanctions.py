@@ -181,6 +181,25 @@ def test_only_bkpsdm_records_and_annuls_and_each_reads_only_what_they_may(
     )
 
 
+def test_the_apis_refusals_name_the_fields_fault_in_the_readers_language(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    slug, _ids, t = kab
+    url = API.format(slug=slug)
+    with tenant_db(slug) as s:
+        user(s, "lost@example.go.id", "ekinerja.staff")  # no staff member linked
+    lost = bearer(tenant_token(client, slug, "lost@example.go.id"))
+    for lang, word in (("id", "belum terhubung"), ("en", "not linked")):
+        refused = client.get(f"{url}/sanctions?lang={lang}", headers=lost)
+        assert refused.status_code == 403
+        error = refused.get_json()["error"]
+        assert error["fields"] == {"account": "not linked"}
+        assert error["localized_fields"] == {"account": word}
+    unknown = client.get(f"{url}/sanctions/424242?lang=id", headers=t["bkpsdm"])
+    assert unknown.status_code == 404
+    assert unknown.get_json()["error"]["localized_fields"] == {"sanction_id": "tidak dikenal"}
+
+
 @pytest.mark.parametrize(
     "bad",
     [
@@ -247,7 +266,21 @@ def test_a_locked_month_is_never_changed_by_a_sanction(
             headers=t["bkpsdm"],
         )
         assert refused.status_code == 409, (first, months)
-        assert "03/2026" in refused.get_json()["error"]["message"]
+        error = refused.get_json()["error"]
+        assert error["message"].startswith("March 2026 is locked for payment"), error
+        assert error["params"] == {"month": "2026-03"}
+    # The month by its name in the reader's language, in the sentence and beside the field.
+    for lang, sentence, field in (
+        ("id", "Maret 2026 sudah dikunci untuk pembayaran", "setelah Maret 2026"),
+        ("en", "March 2026 is locked for payment", "after March 2026"),
+    ):
+        error = client.post(
+            f"{url}/sanctions?lang={lang}",
+            json=_body(ids["worker"], first_month="2026-03", months=1, decree_number="B/2"),
+            headers=t["bkpsdm"],
+        ).get_json()["error"]
+        assert error["localized"].startswith(sentence), error
+        assert error["localized_fields"] == {"first_month": field}
     later = client.post(
         f"{url}/sanctions",
         json=_body(ids["worker"], first_month="2026-04", months=1, decree_number="B/3"),
@@ -261,6 +294,13 @@ def test_a_locked_month_is_never_changed_by_a_sanction(
         headers=t["bkpsdm"],
     )
     assert all_paid.status_code == 409
+    assert all_paid.get_json()["error"]["fields"] == {"sanction_id": "locked"}
+    in_indonesian = client.post(
+        f"{url}/sanctions/{only_march['id']}/annulment?lang=id",
+        json={"reason": "banding"},
+        headers=t["bkpsdm"],
+    ).get_json()["error"]
+    assert in_indonesian["localized_fields"] == {"sanction_id": "dikunci"}
     partly = client.post(
         f"{url}/sanctions/{spanning['id']}/annulment",
         json={"reason": "Dibatalkan oleh putusan banding administratif"},
@@ -295,7 +335,10 @@ def test_an_annulled_sanction_no_longer_cuts_and_is_kept(
     got = done.get_json()
     assert got["annulled"] is True and got["annulled_from"] == "2026-03"
     assert got["annul_reason"] == "Salah catat"
-    assert client.post(annul, json={"reason": "lagi"}, headers=t["bkpsdm"]).status_code == 409
+    again = client.post(annul + "?lang=id", json={"reason": "lagi"}, headers=t["bkpsdm"])
+    assert again.status_code == 409
+    assert again.get_json()["error"]["fields"] == {"sanction_id": "annulled"}
+    assert again.get_json()["error"]["localized_fields"] == {"sanction_id": "dibatalkan"}
     after = _statement(client, slug, t["pegawai"])
     assert after["sanction_deduction"] == 0 and _sanction_lines(after) == []
     listed = client.get(f"{url}/sanctions?status=annulled", headers=t["bkpsdm"]).get_json()
