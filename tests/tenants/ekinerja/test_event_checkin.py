@@ -5,6 +5,7 @@ clear 4xx, never a 500 and never a check-in to an event that is not theirs."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -245,3 +246,29 @@ def test_the_schedule_form_offers_the_places(kab: dict[str, Any], page_sign_in: 
         assert got.status_code == status, (office, got.status_code)
         if status == 422:
             assert 'data-error="office_id">kantor tidak ditemukan<' in got.get_data(as_text=True)
+
+
+def test_two_check_ins_at_once_make_one(kab: dict[str, Any], tenant_db: Any) -> None:
+    ids, event_id = kab["ids"], kab["event"]["id"]
+    outcome: list[bool] = []
+
+    def second() -> None:
+        with tenant_db(kab["slug"]) as s2:
+            _made, created = eventcheckin.check_in(
+                s2, ids["worker"], event_id, eventcheckin.CheckInAt(*HALL), now=datetime.now(UTC)
+            )
+            outcome.append(created)
+
+    with tenant_db(kab["slug"]) as first:
+        _made, created = eventcheckin.check_in(
+            first, ids["worker"], event_id, eventcheckin.CheckInAt(*HALL), now=datetime.now(UTC)
+        )
+        assert created
+        late = threading.Thread(target=second)
+        late.start()
+        late.join(timeout=1.5)
+        assert late.is_alive()  # it waits on the first's row...
+    late.join(timeout=30)
+    assert outcome == [False]  # ...then returns it
+    with tenant_db(kab["slug"]) as s:
+        assert s.scalar(select(func.count()).select_from(EventCheckIn)) == 1
