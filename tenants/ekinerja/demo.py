@@ -30,6 +30,8 @@ from sqlalchemy.orm import Session
 
 from . import absences, events, runs, sanctions, setup, tpp, worklogs
 from .access import APP, GRANTS, ROLE_NAMES, Actor, system_actor
+from .attendance import zone
+from .eventmodels import EventCheckIn
 from .evidence import Evidence
 from .models import Absence, Account, AttendanceDay, Duty, Office, Punch, TppStatement, WorkLog
 from .periods import month_end
@@ -145,7 +147,7 @@ def seed(session: Session, region_code: str) -> dict[str, int]:
         session, rng, people, habits, offices, roots, duties, shown.id if shown else None
     )
     made_sanctions = _sanctions(session, admin, people, habits, demo_people)
-    made_events = _events(session, rng, admin, people, habits)
+    made_events = _events(session, rng, admin, people, habits, place=next(iter(offices.values())))
     run = runs.compute_month(session, admin, YEAR, MONTH, today=TODAY)
     statements = session.scalar(
         select(func.count()).select_from(TppStatement).where(TppStatement.month_id == run.id)
@@ -217,14 +219,18 @@ def _events(
     admin: Actor,
     people: list[Staff],
     habits: dict[int, str],
+    *,
+    place: Office,
 ) -> int:
     """November's regency-wide apel on Mondays and the Heroes' Day ceremony, each with its
     roll taken: whoever is often late misses one now and then (those on approved leave
-    are excused and not called absent)."""
+    are excused and not called absent). The ceremony is held at ``place``: everyone
+    who came checked in by phone, a few minutes before it started."""
     mondays = [date(YEAR, MONTH, d) for d in range(1, 31) if date(YEAR, MONTH, d).weekday() == 0]
     plan = [("apel_pagi", day, time(7, 15), "") for day in mondays]
     plan.append(("upacara", date(YEAR, MONTH, 10), time(7, 30), "Upacara Hari Pahlawan"))
     ids = [p.id for p in people]
+    tz = zone(session)
     for kind, day, at, title in sorted(plan, key=lambda row: row[1]):
         event = events.schedule(
             session,
@@ -234,6 +240,7 @@ def _events(
             starts_at=at,
             title=title,
             org_unit_id=None,
+            office_id=place.id if kind == "upacara" else None,
             today=TODAY,
         )
         excused = events.excused_on(session, day, ids)
@@ -242,6 +249,22 @@ def _events(
             for p in people
             if p.id not in excused and rng.random() < MISSES.get(habits.get(p.id, ""), 0.02)
         ]
+        if event.office_id is not None:
+            start = datetime.combine(day, at, tz)
+            session.add_all(
+                EventCheckIn(
+                    event_id=event.id,
+                    staff_id=p.id,
+                    at=start - timedelta(minutes=rng.randint(1, 25)),
+                    latitude=place.latitude + rng.uniform(-0.0004, 0.0004),
+                    longitude=place.longitude + rng.uniform(-0.0004, 0.0004),
+                    accuracy_m=rng.choice((5.0, 8.0, 12.0, 20.0)),
+                    device_id="demo",
+                    flags=[],
+                )
+                for p in people
+                if p.id not in excused and p.id not in absent
+            )
         events.take_roll(session, admin, event.id, absent=absent, today=TODAY)
     return len(plan)
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from tenants.ekinerja import discipline, runs
 from tenants.ekinerja.access import ROLE_NAMES
 from tenants.ekinerja.demo import MONTH, TODAY, YEAR, seed
-from tenants.ekinerja.eventmodels import EventAbsence
+from tenants.ekinerja.eventmodels import Event, EventAbsence, EventCheckIn
 from tenants.ekinerja.models import Absence, Account, Office, TppLine, WorkLog
 from tests.conftest import PASSWORD
 
@@ -65,6 +65,16 @@ def test_a_demo_regency_gets_a_month_of_attendance_and_a_computed_tpp(
         # Some missed an apel or the ceremony: a few lines, not most of the regency.
         marks = session.scalar(select(func.count()).select_from(EventAbsence))
         assert 0 < components.get("event", 0) <= marks < made["TPP statements"] * 6 // 4
+        # The ceremony was held at an office: who came checked in, who missed it did not.
+        checked = set(session.scalars(select(EventCheckIn.staff_id)))
+        missed = set(
+            session.scalars(
+                select(EventAbsence.staff_id)
+                .join(Event, Event.id == EventAbsence.event_id)
+                .where(Event.office_id.is_not(None))
+            )
+        )
+        assert len(checked) > made["TPP statements"] // 2 and not checked & missed
         rates = discipline.unit_rates(session, YEAR, MONTH, TODAY)
         overall = discipline.regency_rate(rates)
         assert overall is not None and 3 < overall < 30
