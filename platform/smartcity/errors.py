@@ -53,7 +53,7 @@ def _shown(key: str, value: object, locale: str | None) -> object:
         return value.localized() if locale is None else str(value)
     if _is_month(key) and (month := _as_month(value)) is not None:
         return month_name(month, locale)
-    if locale is None and key.startswith("count") and isinstance(value, int):
+    if locale is None and key.startswith("count") and isinstance(value, int | float):
         return format_decimal(value)
     return value
 
@@ -62,7 +62,8 @@ class Message(str):
     """A msgid with its parameters; as a ``str``, the English sentence.
 
     A parameter named ``count`` or ``count_<x>`` is a number a person compares and
-    is shown with the reader's digit grouping (100.000 in Indonesian); one named
+    is shown with the reader's digit grouping and decimal mark (100.000 and 0,5 in
+    Indonesian); one named
     ``month`` or ``month_<x>`` given as a date (its first day) is shown by the
     month's name and year in the reader's language ("Maret 2027", "March 2027",
     see :func:`month_name`), and as ``YYYY-MM`` in :meth:`json_params`; others (a

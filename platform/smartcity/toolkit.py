@@ -166,6 +166,7 @@ from smartcity.tenantcore.settings import get_settings as tenant_settings
 from smartcity.tenantcore.settings import timezone_subquery as tenant_timezone_subquery
 from smartcity.uploads import Limits as UploadLimits
 from smartcity.uploads import TableReader, read_table
+from smartcity.validation import field_problems
 from smartcity.web import N_, translate
 from smartcity.web.access import signed_in
 from smartcity.web.forms import confirmed, flash_unconfirmed
@@ -237,6 +238,7 @@ __all__ = [
     "check_spam",
     "confirmed",
     "current_tenant",
+    "field_problems",
     "flash_unconfirmed",
     "job_capability",
     "letterhead_block",

@@ -11,9 +11,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from smartcity.toolkit import InvalidInput, record_audit
+from smartcity.toolkit import InvalidInput, field_problems, record_audit
 from sqlalchemy.orm import Session
 
+from .messages import M
 from .models import Settings
 
 
@@ -64,10 +65,9 @@ def update(session: Session, changes: dict[str, Any], *, actor: str) -> Ekinerja
     try:
         new = EkinerjaSettings.model_validate(before | changes)
     except ValidationError as error:
-        fields = {
-            ".".join(str(p) for p in e["loc"]) or "settings": e["msg"] for e in error.errors()
-        }
-        raise InvalidInput("invalid e-Kinerja settings", fields) from error
+        raise InvalidInput(
+            M("invalid e-Kinerja settings"), field_problems(error, whole="settings")
+        ) from error
     values = new.model_dump(mode="json")
     if row is None:
         session.add(Settings(id=1, values=values, updated_at=datetime.now().astimezone()))

@@ -28,6 +28,7 @@ from smartcity.access import PUBLIC, Rule, Who, declare
 from smartcity.bounds import CONVERTER_SCHEMAS
 from smartcity.errors import InvalidInput, Message
 from smartcity.request_guard import loads_bounded
+from smartcity.validation import field_problems
 
 F = TypeVar("F", bound=Callable[..., Any])
 # ``<name>``, ``<converter:name>`` or ``<converter(args):name>``, as Werkzeug reads a rule.
@@ -307,14 +308,16 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
         except ValueError as exc:
             raise InvalidInput(
                 Message("the request body is not JSON this API reads: %(exc)s", exc=exc),
-                {"body": "not JSON"},
+                {"body": Message("not JSON")},
             ) from None
     if not isinstance(payload, dict):
-        raise InvalidInput("the request body must be a JSON object", {"body": "not a JSON object"})
+        raise InvalidInput(
+            Message("the request body must be a JSON object"),
+            {"body": Message("not a JSON object")},
+        )
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
-        fields = {
-            ".".join(str(p) for p in err["loc"]) or "body": err["msg"] for err in exc.errors()
-        }
-        raise InvalidInput("the request body has invalid fields", fields) from None
+        raise InvalidInput(
+            Message("the request body has invalid fields"), field_problems(exc)
+        ) from None

@@ -16,8 +16,9 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
-from smartcity.errors import InvalidInput, ServiceError
+from smartcity.errors import InvalidInput, Message, ServiceError
 from smartcity.tenancy.cache import TenantInfo
+from smartcity.validation import field_problems
 
 KIND_NAME = re.compile(r"^[a-z][a-z0-9_]*(:[a-z][a-z0-9_]*)?$")
 
@@ -113,15 +114,14 @@ class JobKind:
         try:
             parsed = self.params.model_validate(dict(raw or {}))
         except ValidationError as exc:
-            fields = {
-                ".".join(("params", *(str(p) for p in err["loc"]))): _message(err["msg"])
-                for err in exc.errors()
-            }
-            raise InvalidInput("the job's parameters are not valid", fields) from None
+            raise InvalidInput(
+                Message("the job's parameters are not valid"),
+                field_problems(exc, prefix=("params",), whole="params"),
+            ) from None
         problems = dict(self.check(parsed)) if self.check is not None else {}
         if problems:
             raise InvalidInput(
-                "the job's parameters are not valid",
+                Message("the job's parameters are not valid"),
                 {f"params.{key}": value for key, value in problems.items()},
             )
         return parsed
@@ -132,11 +132,6 @@ class JobKind:
         if self.app is not None and self.app not in set(apps):
             return False
         return permissions is None or self.permission is None or self.permission in permissions
-
-
-def _message(text: str) -> str:
-    """Pydantic's message without its "Value error, " prefix (our validators' own text)."""
-    return text.removeprefix("Value error, ")
 
 
 class JobKindRegistry:
