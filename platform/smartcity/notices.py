@@ -113,10 +113,14 @@ def notify(
     Returns the ids of the notices written.
     """
     if link is not None and (not link.startswith("/") or link.startswith("//") or len(link) > 500):
-        raise InvalidInput(Message("a notice links to a path within the regency"), {"link": link})
+        raise InvalidInput(
+            Message("a notice links to a path within the regency"),
+            {"link": Message("a path like /news/1")},
+        )
     if dedup_key is not None and not 0 < len(dedup_key) <= 200:
         raise InvalidInput(
-            Message("a notice's key has 1 to 200 characters"), {"dedup_key": "length"}
+            Message("a notice's key has 1 to 200 characters"),
+            {"dedup_key": Message("1 to 200 characters")},
         )
     slug = slug_of(session)
     users = recipient_ids(session, recipients)
@@ -343,6 +347,6 @@ def own_notice(session: Session, user_id: int, notice_id: int) -> Notice | None:
 
 def set_preferences(user: User, *, locale: str | None, muted: bool) -> None:
     if locale is not None and locale not in LOCALES:
-        raise InvalidInput(Message("choose Indonesian or English"), {"locale": "id or en"})
+        raise InvalidInput(Message("choose Indonesian or English"), {"locale": Message("id or en")})
     user.locale = locale
     user.notices_muted = muted

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from smartcity.auth import totp
 from smartcity.auth.models import Operator
 from smartcity.auth.passwords import hash_password, password_problem, verify_password
-from smartcity.errors import Conflict, InvalidInput, Message, as_message
+from smartcity.errors import Conflict, InvalidInput, Message
 from smartcity.tenantcore.audit import record_platform
 from smartcity.tenantcore.users import normalize_email
 
@@ -21,9 +21,7 @@ def upsert_operator(
     """Create the operator, or reset its password; True when created."""
     email = normalize_email(email)
     if (problem := password_problem(password)) is not None:
-        raise InvalidInput(
-            Message("password %(problem)s", problem=as_message(problem)), {"password": problem}
-        )
+        raise InvalidInput(Message("password %(problem)s", problem=problem), {"password": problem})
     operator = session.scalar(select(Operator).where(Operator.email == email))
     created = operator is None
     if operator is None:
@@ -111,7 +109,7 @@ def start_totp_enrolment(session: Session, operator: Operator) -> str:
     shown on a screen someone else saw can be thrown away.
     """
     if requires_second_factor(operator):
-        raise Conflict("two-factor sign-in is already on", {"totp": "already on"})
+        raise Conflict("two-factor sign-in is already on", {"totp": Message("already on")})
     operator.totp_secret = totp.new_secret()
     operator.totp_enabled_at = None
     operator.totp_last_step = None
@@ -126,9 +124,9 @@ def confirm_totp(session: Session, operator: Operator, code: str | None, *, acto
     the password alone) stop working; the caller signs the operator in again.
     """
     if requires_second_factor(operator):
-        raise Conflict("two-factor sign-in is already on", {"totp": "already on"})
+        raise Conflict("two-factor sign-in is already on", {"totp": Message("already on")})
     if operator.totp_secret is None:
-        raise Conflict("start the enrolment first", {"totp": "not started"})
+        raise Conflict("start the enrolment first", {"totp": Message("not started")})
     step = totp.matching_step(operator.totp_secret, code, after=operator.totp_last_step)
     if not _consume(session, operator, step):
         raise InvalidInput("the code is not valid", {"code": "not valid"})
@@ -143,7 +141,7 @@ def confirm_totp(session: Session, operator: Operator, code: str | None, *, acto
 def disable_totp(session: Session, operator: Operator, code: str | None, *, actor: str) -> None:
     """Turn the second factor off; only with a valid code, so a stolen session cannot."""
     if not requires_second_factor(operator):
-        raise Conflict("two-factor sign-in is not on", {"totp": "not on"})
+        raise Conflict("two-factor sign-in is not on", {"totp": Message("not on")})
     if not check_second_factor(session, operator, code):
         raise InvalidInput("the code is not valid", {"code": "not valid"})
     operator.totp_secret = None
@@ -163,9 +161,7 @@ def change_operator_password(
 ) -> None:
     """A new password; every session and reset link issued before it stops working."""
     if (problem := password_problem(password)) is not None:
-        raise InvalidInput(
-            Message("password %(problem)s", problem=Message(problem)), {"password": problem}
-        )
+        raise InvalidInput(Message("password %(problem)s", problem=problem), {"password": problem})
     operator.password_hash = hash_password(password)
     operator.credential_version += 1
     session.flush()

@@ -19,7 +19,7 @@ from smartcity.access import SIGNED_IN
 from smartcity.api.auth import require_user
 from smartcity.api.tenant_blueprint import spec
 from smartcity.auth.principal import TenantPrincipal
-from smartcity.errors import InvalidInput
+from smartcity.errors import InvalidInput, Message
 from smartcity.jobs import catalog, service
 from smartcity.jobs.http import file_response
 from smartcity.jobs.models import Job, JobStatus, StoredFile
@@ -144,11 +144,11 @@ def list_jobs() -> Response:
     raw_limit = request.args.get("limit", "50")
     problems = {}
     if status is not None and status not in set(JobStatus):
-        problems["status"] = "one of " + ", ".join(JobStatus)
+        problems["status"] = Message("one of %(names)s", names=", ".join(JobStatus))
     if not raw_limit.isdecimal() or not 1 <= int(raw_limit) <= MAX_LIST:
-        problems["limit"] = f"a number from 1 to {MAX_LIST}"
+        problems["limit"] = Message("a number from 1 to %(count)s", count=MAX_LIST)
     if problems:
-        raise InvalidInput("the query has invalid fields", problems)
+        raise InvalidInput(Message("the query has invalid fields"), problems)
     query = service.visible_jobs(viewer_of(principal)).limit(int(raw_limit))
     if status is not None:
         query = query.where(Job.status == status)

@@ -35,7 +35,7 @@ from smartcity.auth.throttle import (
     throttled_sign_in,
 )
 from smartcity.auth.tokens import issue_token
-from smartcity.errors import TooManyRequests, Unauthorized
+from smartcity.errors import Message, TooManyRequests, Unauthorized
 from smartcity.operators import (
     authenticate_operator,
     check_second_factor,
@@ -82,17 +82,19 @@ def issue_operator_token(body: Credentials) -> Response:
     operator = authenticate_operator(g.db, body.email, body.password)
     if operator is None:
         note_failed_sign_in()
-        raise Unauthorized("wrong email or password")
+        raise Unauthorized(Message("wrong email or password"))
     if requires_second_factor(operator):
         if second_factor_locked(operator.id):
-            raise TooManyRequests(TOO_MANY_CODES, {"otp": "locked"})
+            raise TooManyRequests(TOO_MANY_CODES, {"otp": Message("locked")})
         if not check_second_factor(g.db, operator, body.otp):
             # The same answer with no code and a wrong one; it counts against the
             # sign-in limit and the operator's code tries, so codes cannot be guessed.
             note_failed_sign_in()
             if body.otp:
                 count_wrong_code(operator.id)
-            raise Unauthorized("a valid one-time code (otp) is required", {"otp": "required"})
+            raise Unauthorized(
+                Message("a valid one-time code (otp) is required"), {"otp": Message("required")}
+            )
         clear_wrong_codes(operator.id)
     record_sign_in(operator)
     settings = platform_state().settings

@@ -26,7 +26,7 @@ from smartcity.api.tenant_blueprint import spec
 from smartcity.auth.principal import TenantPrincipal
 from smartcity.auth.throttle import json_email, note_failed_sign_in, throttled_sign_in
 from smartcity.auth.tokens import issue_token
-from smartcity.errors import ServiceError, Unauthorized
+from smartcity.errors import Message, ServiceError, Unauthorized
 from smartcity.state import platform_state
 from smartcity.tenancy.resolver import current_tenant
 from smartcity.tenantcore import users
@@ -62,7 +62,7 @@ def issue_user_token(body: Credentials) -> Response:
     user = users.authenticate(g.db, body.email, body.password)
     if user is None:
         note_failed_sign_in()
-        raise Unauthorized("wrong email or password")
+        raise Unauthorized(Message("wrong email or password"))
     state = platform_state()
     principal = TenantPrincipal(user, tenant, frozenset())
     token = issue_token(state.settings.SECRET_KEY, principal.get_id())
@@ -173,5 +173,5 @@ def deactivate_user(user_id: int) -> Response:
     principal = require_user()
     user = users.get_user(g.db, user_id)
     if user.id == principal.user.id:
-        raise ServiceError("you cannot deactivate yourself", {"id": "yourself"})
+        raise ServiceError(Message("you cannot deactivate yourself"), {"id": Message("yourself")})
     return jsonify(user_out(users.deactivate_user(g.db, user, actor=principal.label)))

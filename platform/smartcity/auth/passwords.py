@@ -7,6 +7,8 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from smartcity.errors import Message
+
 _hasher = PasswordHasher()
 
 MIN_LENGTH = 12
@@ -31,12 +33,12 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
         return False
 
 
-def password_problem(password: str) -> str | None:
+def password_problem(password: str) -> Message | None:
     """Why a new password is refused, or None."""
     if len(password) < MIN_LENGTH:
-        return f"must be at least {MIN_LENGTH} characters"
+        return Message("must be at least %(count)s characters", count=MIN_LENGTH)
     if len(password) > 256:
-        return "must be at most 256 characters"
+        return Message("must be at most 256 characters")
     if password.isdecimal() or (password.lower() == password and password.isalpha()):
-        return "is too easy to guess: mix letters with digits or symbols"
+        return Message("is too easy to guess: mix letters with digits or symbols")
     return None

@@ -22,7 +22,7 @@ from typing import Any
 from flask import g, request
 from limits import RateLimitItemPerMinute
 
-from smartcity.errors import InvalidInput
+from smartcity.errors import InvalidInput, Message
 from smartcity.extensions import limiter
 from smartcity.state import platform_state
 from smartcity.tenantcore.users import normalize_email
@@ -32,7 +32,9 @@ TOTP_LOCK_MINUTES = 15
 _TOTP_LIMIT = RateLimitItemPerMinute(TOTP_TRIES, TOTP_LOCK_MINUTES)
 _FAILED = "sign_in_failed"
 #: What an operator is told while their code tries are locked (translated on the web).
-TOO_MANY_CODES = f"Too many wrong codes. Try again in {TOTP_LOCK_MINUTES} minutes."
+TOO_MANY_CODES = Message(
+    "Too many wrong codes. Try again in %(minutes)s minutes.", minutes=TOTP_LOCK_MINUTES
+)
 
 
 def account_key(email: object) -> str:

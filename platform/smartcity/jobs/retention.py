@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from smartcity.errors import InvalidInput
+from smartcity.errors import InvalidInput, Message
 from smartcity.jobs.models import Job, JobStatus, StoredFile
 from smartcity.tenantcore import audit
 from smartcity.tenantcore.models import TenantSettings
@@ -58,11 +58,11 @@ def update_job_preferences(
     """Change either setting (None keeps it)."""
     problems = {}
     if result_days is not None and result_days not in RESULT_DAYS_RANGE:
-        problems["result_days"] = "between 1 and 365 days"
+        problems["result_days"] = Message("between 1 and 365 days")
     if monthly_report_day is not None and monthly_report_day not in MONTHLY_DAY_RANGE:
-        problems["monthly_report_day"] = "a day between 1 and 28"
+        problems["monthly_report_day"] = Message("a day between 1 and 28")
     if problems:
-        raise InvalidInput("the job settings are not valid", problems)
+        raise InvalidInput(Message("the job settings are not valid"), problems)
     before = job_preferences(session)
     row = get_settings(session)
     values = dict(row.values or {})

@@ -97,12 +97,12 @@ def archive_path(slug: str, out: Path | None, export_dir: str, at: datetime) -> 
         if not target.parent.is_dir():
             raise InvalidInput(
                 Message("folder %(parent)s does not exist", parent=target.parent),
-                {"out": "no such folder"},
+                {"out": Message("no such folder")},
             )
     if target.exists():
         raise Conflict(
             Message("%(target)s already exists; an export never overwrites", target=target),
-            {"out": "exists"},
+            {"out": Message("already exists")},
         )
     return target.resolve()
 
@@ -127,7 +127,7 @@ def export_tenant(
                 slug=tenant.slug,
                 day=tenant.purged_at.date().isoformat(),
             ),
-            {"slug": "purged"},
+            {"slug": Message("purged")},
         )
     now = datetime.now(UTC)
     target = archive_path(tenant.slug, out, export_dir, now)
@@ -231,7 +231,9 @@ def _snapshot(schema: str, role: str, spool_dir: Path) -> tuple[list[str], list[
             conn.execute(text(f"LOCK TABLE {qualified} IN ACCESS SHARE MODE"))
             stable_output(conn)
             if tbl.schema_tables(conn, schema) != names:
-                raise Conflict("the tenant's tables changed during the export: run it again")
+                raise Conflict(
+                    Message("the tenant's tables changed during the export: run it again")
+                )
             versions = sorted(
                 conn.execute(
                     text(f"SELECT version_num FROM {quote_ident(schema)}.{tbl.VERSION_TABLE}")  # noqa: S608 - quote_ident identifiers only; values are bound

@@ -36,7 +36,7 @@ from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from smartcity.apps import AppRegistry
-from smartcity.errors import InvalidInput
+from smartcity.errors import InvalidInput, Message
 from smartcity.migrating import Migrations
 from smartcity.offboarding import tables as tbl
 from smartcity.offboarding.archive_format import (
@@ -72,7 +72,7 @@ class CheckedArchive:
 
 
 def _refuse(message: str, field: str = "archive") -> InvalidInput:
-    return InvalidInput(message, {field: "refused"})
+    return InvalidInput(message, {field: Message("refused")})
 
 
 @contextmanager
@@ -294,7 +294,7 @@ def restore_tenant(
     p = Provisioning(request, registry, migrations, role_prefix, actor)
     problems = provisioning.tenant_problems(session, p)
     if problems:
-        raise InvalidInput("the tenant cannot be restored as asked", problems)
+        raise InvalidInput(Message("the tenant cannot be restored as asked"), problems)
     provisioning.ensure_slug_free(session, slug)
     provisioning.ensure_region_free(session, p)
     try:

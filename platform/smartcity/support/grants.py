@@ -72,9 +72,9 @@ def start_support(
     reason = reason.strip()
     problems: dict[str, str] = {}
     if not reason or len(reason) > MAX_REASON:
-        problems["reason"] = f"required, at most {MAX_REASON} characters"
+        problems["reason"] = Message("required, at most %(count)s characters", count=MAX_REASON)
     if not 1 <= minutes <= MAX_MINUTES:
-        problems["minutes"] = f"between 1 and {MAX_MINUTES} minutes"
+        problems["minutes"] = Message("between 1 and %(count)s minutes", count=MAX_MINUTES)
     if problems:
         raise InvalidInput("the support session cannot start as asked", problems)
     if tenant.status is not TenantStatus.ACTIVE or tenant.maintenance:
@@ -172,7 +172,7 @@ def issue_handover(session: Session, grant: SupportGrant, operator: Operator, se
     if grant.operator_id != operator.id:
         raise Conflict(
             "only the operator who started a support session can enter with it",
-            {"grant": "another operator's"},
+            {"grant": Message("another operator's")},
         )
     if not is_open(grant):
         raise Conflict("this support session has ended", {"grant": "ended"})

@@ -64,16 +64,20 @@ def normalize_holidays(rows: Iterable[Row]) -> list[Row]:
         try:
             day = date.fromisoformat(raw_day).isoformat()
         except ValueError:
-            problems[f"row {number}"] = f"day {raw_day!r} is not a date like 2026-08-17"
+            problems[f"row {number}"] = Message(
+                "day '%(day)s' is not a date like 2026-08-17", day=raw_day
+            )
             continue
         if not name or len(name) > 200:
-            problems[f"row {number}"] = "name: required, at most 200 characters"
+            problems[f"row {number}"] = Message("name: required, at most 200 characters")
         elif day in by_day:
-            problems[f"row {number}"] = f"{day} is listed twice (one national holiday a day)"
+            problems[f"row {number}"] = Message(
+                "%(day)s is listed twice (one national holiday a day)", day=day
+            )
         else:
             by_day[day] = name
     if problems:
-        raise InvalidInput("the national holidays are not valid", problems)
+        raise InvalidInput(Message("the national holidays are not valid"), problems)
     return [{"day": day, "name": by_day[day]} for day in sorted(by_day)]
 
 
@@ -131,15 +135,19 @@ def normalize_regions(rows: Iterable[Row]) -> list[Row]:
         level = str(row.get("level") or "").strip()
         parts = code.split(".")
         if not code or not all(p.isascii() and p.isdecimal() for p in parts) or len(code) > 13:
-            problems[f"row {number}"] = f"code {code!r} is not a kode wilayah like 33.18.01"
+            problems[f"row {number}"] = Message(
+                "code '%(code)s' is not a kode wilayah like 33.18.01", code=code
+            )
         elif not name or level not in ("provinsi", "kab_kota", "kecamatan", "desa"):
-            problems[f"row {number}"] = "needs a name and a level (provinsi, kab_kota, kecamatan)"
+            problems[f"row {number}"] = Message(
+                "needs a name and a level (provinsi, kab_kota, kecamatan)"
+            )
         elif code in by_code:
-            problems[f"row {number}"] = f"code {code} is listed twice"
+            problems[f"row {number}"] = Message("code %(code)s is listed twice", code=code)
         else:
             by_code[code] = {"code": code, "name": name, "level": level}
     if problems:
-        raise InvalidInput("the region codes are not valid", problems)
+        raise InvalidInput(Message("the region codes are not valid"), problems)
     return [by_code[code] for code in sorted(by_code)]
 
 

@@ -78,7 +78,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartcity.errors import InvalidInput
+from smartcity.errors import InvalidInput, Message
 from smartcity.sync.models import StaffSyncRun
 from smartcity.tenantcore import audit
 from smartcity.tenantcore.models import OrgUnit, Staff, TenantSettings
@@ -130,27 +130,27 @@ class SiasnConfig:
 # -- configuration -------------------------------------------------------------------
 
 
-def url_problem(url: str, *, allow_http_loopback: bool) -> str | None:
+def url_problem(url: str, *, allow_http_loopback: bool) -> Message | None:
     """Why ``url`` may not be used as the SIASN base address (None: it may)."""
     parts = urllib.parse.urlsplit(url)
     if parts.username or parts.password:
-        return "must not carry credentials; set siasn_client_id and siasn_client_secret"
+        return Message("must not carry credentials; set siasn_client_id and siasn_client_secret")
     if parts.scheme == "https" and parts.hostname:
         return None
     if parts.scheme == "http" and parts.hostname == "127.0.0.1" and allow_http_loopback:
         return None
-    return "must be an https:// address (credentials never travel in clear text)"
+    return Message("must be an https:// address (credentials never travel in clear text)")
 
 
 def load_config(session: Session) -> SiasnConfig:
     """The tenant's SIASN settings; ``InvalidInput`` names what is missing."""
     values = get_settings(session).values or {}
-    problems = {key: "required" for key in SETTING_KEYS[:3] if not values.get(key)}
+    problems = {key: Message("required") for key in SETTING_KEYS[:3] if not values.get(key)}
     unit_map = values.get("siasn_unit_map") or {}
     if not isinstance(unit_map, dict):
-        problems["siasn_unit_map"] = "an object: SIASN unor id -> org unit code"
+        problems["siasn_unit_map"] = Message("an object: SIASN unor id -> org unit code")
     if problems:
-        raise InvalidInput("SIASN is not configured for this regency", problems)
+        raise InvalidInput(Message("SIASN is not configured for this regency"), problems)
     return SiasnConfig(
         base_url=str(values["siasn_base_url"]),
         client_id=str(values["siasn_client_id"]),
@@ -182,17 +182,19 @@ def configure(
     if problem := url_problem(base_url, allow_http_loopback=allow_http_loopback):
         problems["siasn_base_url"] = problem
     if not client_id.strip():
-        problems["siasn_client_id"] = "required"
+        problems["siasn_client_id"] = Message("required")
     if client_secret is None and not values.get("siasn_client_secret"):
-        problems["siasn_client_secret"] = "required"  # noqa: S105 - a message
+        problems["siasn_client_secret"] = Message("required")
     elif client_secret is not None and not client_secret:
-        problems["siasn_client_secret"] = "must not be empty"  # noqa: S105 - a message
+        problems["siasn_client_secret"] = Message("must not be empty")
     codes = set(session.scalars(select(OrgUnit.code).where(OrgUnit.is_active)))
     unknown = sorted({code for code in unit_map.values() if code not in codes})
     if unknown:
-        problems["siasn_unit_map"] = f"no active org unit with code {', '.join(unknown)}"
+        problems["siasn_unit_map"] = Message(
+            "no active org unit with code %(code)s", code=", ".join(unknown)
+        )
     if problems:
-        raise InvalidInput("the SIASN settings are not valid", problems)
+        raise InvalidInput(Message("the SIASN settings are not valid"), problems)
     before = _public_config(values)
     values.update(
         siasn_base_url=base_url,
@@ -420,7 +422,7 @@ def _check(
 ) -> tuple[_Checked | None, dict[str, str]]:
     """A record as staff values, or the reasons it is rejected (keyed by SIASN field)."""
     if not isinstance(record, dict):
-        return None, {"record": "not an object"}
+        return None, {"record": Message("not an object")}
     status = _text(record, "statusPegawai").upper()
     echelon = _text(record, "eselon")
     values: dict[str, Any] = {
@@ -437,7 +439,7 @@ def _check(
         try:
             nip = parse_nip(values["nip"], status)
         except InvalidNipError as exc:
-            return None, {"nipBaru": str(exc)}
+            return None, {"nipBaru": exc.message}
         return _Checked(nip.value, values, active=False), {}
     problems = {SIASN_FIELD[k]: v for k, v in staff_problems(values).items()}
     if "nipBaru" not in problems:
@@ -445,21 +447,31 @@ def _check(
         values["nip"] = nip.value
         sex = _text(record, "jenisKelamin").upper()
         if sex and {"M": "L", "F": "P"}.get(sex, sex) != nip.sex:
-            problems["jenisKelamin"] = f"{sex} disagrees with the NIP's sex digit ({nip.sex})"
+            problems["jenisKelamin"] = Message(
+                "%(sex)s disagrees with the NIP's sex digit (%(digit)s)", sex=sex, digit=nip.sex
+            )
         born = _text(record, "tanggalLahir")
         if born and _birth_date(born) != nip.birth_date:
-            problems["tanggalLahir"] = (
-                f"{born} disagrees with the NIP's birth date {nip.birth_date.isoformat()}"
+            problems["tanggalLahir"] = Message(
+                "%(born)s disagrees with the NIP's birth date %(day)s",
+                born=born,
+                day=nip.birth_date.isoformat(),
             )
     unor, induk = _text(record, "unorId"), _text(record, "unorIndukId")
     code = unit_map.get(unor) or unit_map.get(induk)
     if code is None:
-        problems["unorId"] = (
-            f"unor {unor or '-'} ({_text(record, 'unorNama') or 'no name'}) and its induk "
-            f"{induk or '-'} are not in siasn_unit_map"
+        problems["unorId"] = Message(
+            "unor %(unor)s (%(name)s) and its induk %(induk)s are not in siasn_unit_map",
+            unor=unor or "-",
+            name=_text(record, "unorNama") or Message("no name"),
+            induk=induk or "-",
         )
     elif code not in unit_ids:
-        problems["unorId"] = f"siasn_unit_map sends unor {unor} to {code}: no active org unit"
+        problems["unorId"] = Message(
+            "siasn_unit_map sends unor %(unor)s to %(code)s: no active org unit",
+            unor=unor,
+            code=code,
+        )
     else:
         values["unit_id"] = unit_ids[code]
     if problems:
@@ -497,7 +509,7 @@ def apply(session: Session, config: SiasnConfig, fetched: Fetched, *, actor: str
     for number, record in enumerate(fetched.records, start=1):
         checked, problems = _check(record, unit_ids, config.unit_map)
         if checked is not None and checked.nip in seen:
-            checked, problems = None, {"nipBaru": "listed twice by SIASN"}
+            checked, problems = None, {"nipBaru": Message("listed twice by SIASN")}
         if checked is None:
             rejected.append(_rejection(number, record, problems))
             continue

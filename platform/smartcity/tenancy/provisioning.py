@@ -91,13 +91,15 @@ def tenant_problems(session: Session, p: Provisioning) -> dict[str, str]:
     except InvalidSlugError as exc:
         problems["slug"] = str(exc)
     if not req.name.strip() or len(req.name) > 200:
-        problems["name"] = "required, at most 200 characters"
+        problems["name"] = Message("required, at most 200 characters")
     region = session.get(Region, req.region_code) if isinstance(req.region_code, str) else None
     if region is None or region.level != "kab_kota":
-        problems["region_code"] = f"unknown regency code {req.region_code!r} (e.g. 33.18)"
+        problems["region_code"] = Message(
+            "unknown regency code '%(code)s' (e.g. 33.18)", code=req.region_code
+        )
     unknown = [a for a in req.apps if a not in p.registry]
     if unknown:
-        problems["apps"] = f"unknown app(s): {', '.join(map(str, unknown))}"
+        problems["apps"] = Message("unknown app(s): %(apps)s", apps=", ".join(map(str, unknown)))
     else:
         p.apps = p.registry.closure(req.apps)
     return problems
@@ -155,7 +157,7 @@ def validate_request(session: Session, p: Provisioning) -> None:
     if req.admin_password and (problem := password_problem(req.admin_password)) is not None:
         problems["admin.password"] = problem
     if problems:
-        raise InvalidInput("the tenant cannot be provisioned as asked", problems)
+        raise InvalidInput(Message("the tenant cannot be provisioned as asked"), problems)
     ensure_slug_free(session, req.slug)
     ensure_region_free(session, p)
 

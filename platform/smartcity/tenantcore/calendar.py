@@ -41,7 +41,9 @@ class WorkingCalendar:
         while left:
             current += step
             if abs(current - start) > MAX_SPAN:
-                raise InvalidInput("no working day in ten years", {"work_days": "none"})
+                raise InvalidInput(
+                    Message("no working day in ten years"), {"work_days": Message("none")}
+                )
             if self.is_working_day(current):
                 left -= 1
         return current

@@ -94,27 +94,27 @@ def _validate(
     """
     problems: dict[str, str] = {}
     if not CODE.fullmatch(code):
-        problems["code"] = "digits in dotted groups, e.g. 4.01 or 4.01.02"
+        problems["code"] = Message("digits in dotted groups, e.g. 4.01 or 4.01.02")
     elif parent is not None and not code.startswith(parent.code + "."):
-        problems["code"] = f"must start with its parent's code {parent.code}."
+        problems["code"] = Message("must start with its parent's code %(code)s.", code=parent.code)
     elif parent is None and "." in code and kind not in TOP_KINDS:
-        problems["parent"] = "a sub-unit needs its parent unit"
+        problems["parent"] = Message("a sub-unit needs its parent unit")
     if not name.strip() or len(name) > 200:
-        problems["name"] = "required, at most 200 characters"
+        problems["name"] = Message("required, at most 200 characters")
     if kind not in KINDS:
-        problems["kind"] = f"one of: {', '.join(KINDS)}"
+        problems["kind"] = Message("one of %(names)s", names=", ".join(KINDS))
     if wrong_region := _region_problem(kind, region_code, regency_code):
         problems["region_code"] = wrong_region
     if sipd_code is not None and (wrong := _sipd_problem(sipd_code, parent)):
         problems["sipd_code"] = wrong
     if problems:
-        raise InvalidInput("the org unit is not valid", problems)
+        raise InvalidInput(Message("the org unit is not valid"), problems)
     clash = select(OrgUnit.id).where(OrgUnit.code == code)
     if exclude_id is not None:
         clash = clash.where(OrgUnit.id != exclude_id)
     if session.scalar(clash) is not None:
         raise Conflict(
-            Message("code %(code)s is already used", code=code), {"code": "already used"}
+            Message("code %(code)s is already used", code=code), {"code": Message("already used")}
         )
     if sipd_code is not None:
         _refuse_sipd_clash(session, sipd_code, exclude_id)

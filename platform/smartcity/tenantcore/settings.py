@@ -81,20 +81,22 @@ def settings_problems(
     """Field -> why the new value is refused (None means unchanged)."""
     problems: dict[str, str] = {}
     if display_name is not None and len(display_name) > 200:
-        problems["display_name"] = "at most 200 characters"
+        problems["display_name"] = Message("at most 200 characters")
     if timezone is not None and timezone not in TIMEZONES.values():
-        problems["timezone"] = "WIB (Asia/Jakarta), WITA (Asia/Makassar) or WIT (Asia/Jayapura)"
+        problems["timezone"] = Message(
+            "WIB (Asia/Jakarta), WITA (Asia/Makassar) or WIT (Asia/Jayapura)"
+        )
     for key, value in (("primary_color", primary_color), ("accent_color", accent_color)):
         if value is not None and not COLOR.fullmatch(value):
-            problems[key] = "a colour like #0d6efd"
+            problems[key] = Message("a colour like #0d6efd")
     if work_days is not None and (not work_days or not set(work_days) <= set(WEEKDAYS)):
-        problems["work_days"] = "at least one weekday"
+        problems["work_days"] = Message("at least one weekday")
     if weekly_hours is not None and not 1 <= weekly_hours <= 60:
-        problems["weekly_hours"] = "between 1 and 60 hours"
+        problems["weekly_hours"] = Message("between 1 and 60 hours")
     if logo is not None and len(logo) > MAX_LOGO_BYTES:
-        problems["logo"] = f"at most {MAX_LOGO_BYTES // 1024} KB"
+        problems["logo"] = Message("at most %(n)s KB", n=MAX_LOGO_BYTES // 1024)
     elif logo is not None and logo_type(logo) is None:
-        problems["logo"] = "a PNG or JPEG image"
+        problems["logo"] = Message("a PNG or JPEG image")
     return problems
 
 
@@ -103,7 +105,7 @@ def update_settings(session: Session, *, actor: str, **changes: Any) -> TenantSe
     weekly_hours, logo); the others stay as they are."""
     problems = settings_problems(**changes)
     if problems:
-        raise InvalidInput("the settings are not valid", problems)
+        raise InvalidInput(Message("the settings are not valid"), problems)
     settings = get_settings(session)
     before = _public(settings)
     for key, value in changes.items():

@@ -45,15 +45,15 @@ ECHELONS = ("I.a", "I.b", "II.a", "II.b", "III.a", "III.b", "IV.a", "IV.b", "V.a
 POSITION_CLASSES = range(4, 16)
 
 
-def golongan_problem(status: str, golongan: str | None) -> str | None:
+def golongan_problem(status: str, golongan: str | None) -> Message | None:
     if status == "PPPK":
         if golongan and golongan not in GOLONGAN_PPPK:
-            return "PPPK golongan is I ... XVII"
+            return Message("PPPK golongan is I ... XVII")
         return None
     if not golongan:
-        return f"required for {status} (I/a ... IV/e)"
+        return Message("required for %(status)s (I/a ... IV/e)", status=status)
     if golongan not in GOLONGAN:
-        return f"{golongan!r} is not a golongan (I/a ... IV/e)"
+        return Message("%(g)s is not a golongan (I/a ... IV/e)", g=repr(golongan))
     return None
 
 
@@ -62,27 +62,29 @@ def staff_problems(values: dict[str, Any]) -> dict[str, str]:
     problems: dict[str, str] = {}
     status = str(values.get("status") or "").upper()
     if status not in STATUSES:
-        problems["status"] = "one of PNS, CPNS, PPPK"
+        problems["status"] = Message("one of PNS, CPNS, PPPK")
     try:
         parse_nip(values.get("nip"), status)
     except InvalidNipError as exc:
-        problems["nip"] = str(exc)
+        problems["nip"] = exc.message
     name = str(values.get("name") or "").strip()
     if not name or len(name) > 200:
-        problems["name"] = "required, at most 200 characters"
+        problems["name"] = Message("required, at most 200 characters")
     if status in STATUSES and (problem := golongan_problem(status, values.get("golongan"))):
         problems["golongan"] = problem
     position = str(values.get("position") or "").strip()
     if not position or len(position) > 200:
-        problems["position"] = "required, at most 200 characters"
+        problems["position"] = Message("required, at most 200 characters")
     position_class = values.get("position_class")
     if position_class not in (None, "") and position_class not in POSITION_CLASSES:
-        problems["position_class"] = (
-            f"kelas jabatan {POSITION_CLASSES.start}-{POSITION_CLASSES.stop - 1}"
+        problems["position_class"] = Message(
+            "kelas jabatan %(low)s-%(high)s",
+            low=POSITION_CLASSES.start,
+            high=POSITION_CLASSES.stop - 1,
         )
     echelon = values.get("echelon")
     if echelon and echelon not in ECHELONS:
-        problems["echelon"] = f"one of {', '.join(ECHELONS)} or empty"
+        problems["echelon"] = Message("one of %(choices)s or empty", choices=", ".join(ECHELONS))
     return problems
 
 
@@ -114,29 +116,29 @@ def _check_links(
     problems: dict[str, str] = {}
     unit = session.get(OrgUnit, unit_id) if unit_id is not None else None
     if unit is None or not unit.is_active:
-        problems["unit_id"] = "an active org unit of this regency"
+        problems["unit_id"] = Message("an active org unit of this regency")
     if supervisor_id is not None:
         chain: set[int] = set()
         current: int | None = supervisor_id
         while current is not None and current not in chain:
             if current == self_id:
-                problems["supervisor_id"] = "would make a supervision cycle"
+                problems["supervisor_id"] = Message("would make a supervision cycle")
                 break
             chain.add(current)
             supervisor = session.get(Staff, current)
             if supervisor is None:
-                problems["supervisor_id"] = "no such staff"
+                problems["supervisor_id"] = Message("no such staff")
                 break
             current = supervisor.supervisor_id
     if problems:
-        raise InvalidInput("the staff record is not valid", problems)
+        raise InvalidInput(Message("the staff record is not valid"), problems)
 
 
 def create_staff(session: Session, *, actor: str, **values: Any) -> Staff:
     values["status"] = str(values.get("status") or "").upper()
     problems = staff_problems(values)
     if problems:
-        raise InvalidInput("the staff record is not valid", problems)
+        raise InvalidInput(Message("the staff record is not valid"), problems)
     nip = parse_nip(values["nip"], values["status"])
     if session.scalar(select(Staff.id).where(Staff.nip == nip.value)) is not None:
         raise Conflict(
@@ -178,7 +180,7 @@ def update_staff(session: Session, staff: Staff, *, actor: str, **values: Any) -
     merged["status"] = str(merged.get("status") or "").upper()
     problems = staff_problems(merged)
     if problems:
-        raise InvalidInput("the staff record is not valid", problems)
+        raise InvalidInput(Message("the staff record is not valid"), problems)
     _check_links(session, merged.get("unit_id"), merged.get("supervisor_id"), staff.id)
     for key in (
         "name",

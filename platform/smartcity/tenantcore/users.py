@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from smartcity.apps.manifest import RoleConflict
 from smartcity.auth.passwords import hash_password, password_problem, verify_password
-from smartcity.errors import Conflict, InvalidInput, Message, NotFound, as_message
+from smartcity.errors import Conflict, InvalidInput, Message, NotFound
 from smartcity.tenantcore import audit
 from smartcity.tenantcore.models import User
 
@@ -24,7 +24,9 @@ def normalize_email(email: str, field: str = "email") -> str:
     try:
         return validate_email(email, check_deliverability=False).normalized.lower()
     except (EmailNotValidError, TypeError) as exc:
-        raise InvalidInput("invalid email address", {field: str(exc)}) from exc
+        raise InvalidInput(
+            Message("invalid email address"), {field: Message("an address like nama@example.go.id")}
+        ) from exc
 
 
 def _public(user: User) -> dict[str, Any]:
@@ -96,9 +98,7 @@ def create_user(
         raise InvalidInput("name is required (at most 200 characters)", {"name": "required"})
     problem = password_problem(password)
     if problem:
-        raise InvalidInput(
-            Message("password %(problem)s", problem=as_message(problem)), {"password": problem}
-        )
+        raise InvalidInput(Message("password %(problem)s", problem=problem), {"password": problem})
     checked_roles = _check_roles(roles, allowed_roles, role_conflicts)
     if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
         raise Conflict(
@@ -160,7 +160,7 @@ def update_user(
         problem = password_problem(password)
         if problem:
             raise InvalidInput(
-                Message("password %(problem)s", problem=as_message(problem)), {"password": problem}
+                Message("password %(problem)s", problem=problem), {"password": problem}
             )
         user.password_hash = hash_password(password)
         user.credential_version += 1
