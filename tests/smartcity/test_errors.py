@@ -85,6 +85,123 @@ def test_every_core_message_has_its_indonesian_text() -> None:
     assert untranslated == []
 
 
+def _module_constants(modules: list[tuple[Path, ast.Module]]) -> dict[str, tuple[Path, ast.expr]]:
+    """Module-level ``NAME = value`` of the core (a message kept in a constant)."""
+    return {
+        target.id: (path, node.value)
+        for path, tree in modules
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name) and target.id.isupper()
+    }
+
+
+def _argument(call: ast.Call, index: int, name: str) -> ast.expr | None:
+    if len(call.args) > index:
+        return call.args[index]
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _filled_into(
+    modules: list[tuple[Path, ast.Module]], names: set[str]
+) -> list[tuple[Path, ast.expr]]:
+    """The values put into a dict of one of ``names``: by key, or as a literal or comprehension."""
+    values: list[tuple[Path, ast.expr]] = []
+    for path, tree in modules:
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+                continue
+            target = node.targets[0]
+            if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                if target.value.id in names:
+                    values.append((path, node.value))
+            elif isinstance(target, ast.Name) and target.id in names:
+                if isinstance(node.value, ast.Dict):
+                    values += [(path, value) for value in node.value.values]
+                elif isinstance(node.value, ast.DictComp):
+                    values.append((path, node.value.value))
+    return values
+
+
+def _refusal_texts(modules: list[tuple[Path, ast.Module]]) -> list[tuple[str, ast.expr]]:
+    """What a person reads of a core refusal, as written: ``(where, expression)``.
+
+    The message of each ServiceError (or a module constant it names), the values of
+    a literal ``fields`` dict, and every value put into a dict passed as ``fields``
+    by name: ``problems["x"] = ...`` and ``problems = {...}`` wherever a dict of that
+    name is filled (the helpers that build one, such as ``staff_problems``, use the
+    same name). A conditional expression counts by both its branches.
+    """
+    classes = _error_classes(modules)
+    constants = _module_constants(modules)
+    calls = [
+        (path, node)
+        for path, tree in modules
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in classes
+    ]
+    texts: list[tuple[Path, ast.expr]] = []
+    sinks: set[str] = set()
+    for path, call in calls:
+        message = _argument(call, 0, "message")
+        if isinstance(message, ast.Name) and message.id in constants:
+            texts.append(constants[message.id])
+        elif message is not None:
+            texts.append((path, message))
+        fields = _argument(call, 1, "fields")
+        if isinstance(fields, ast.Dict):
+            texts += [(path, value) for value in fields.values]
+        elif isinstance(fields, ast.Name):
+            sinks.add(fields.id)
+    texts += _filled_into(modules, sinks)
+    found: list[tuple[str, ast.expr]] = []
+    while texts:
+        path, text = texts.pop()
+        if isinstance(text, ast.IfExp):
+            texts += [(path, text.body), (path, text.orelse)]
+        else:
+            found.append((f"{path.relative_to(CORE)}:{text.lineno}", text))
+    return found
+
+
+def _is_built(text: ast.expr) -> bool:
+    """A sentence put together in English: an f-string, ``+``, ``%`` or ``.format``."""
+    return (
+        isinstance(text, ast.JoinedStr)
+        or (
+            isinstance(text, ast.BinOp)
+            and any(isinstance(n, ast.Constant | ast.JoinedStr) for n in (text.left, text.right))
+        )
+        or (
+            isinstance(text, ast.Call)
+            and isinstance(text.func, ast.Attribute)
+            and text.func.attr == "format"
+        )
+    )
+
+
+def test_every_core_refusal_text_is_a_message_with_its_indonesian_text() -> None:
+    """Plain strings given to a ServiceError are msgids too (``as_message``): each one
+    needs its Indonesian text; a sentence built in English can never have one."""
+    with CATALOGUE.open("rb") as po:
+        catalogue = read_po(po)
+    texts = _refusal_texts(_core_modules())
+    assert len(texts) > 100
+    built = sorted(where for where, text in texts if _is_built(text))
+    assert built == []
+    untranslated = sorted(
+        f"{where} {text.value!r}"
+        for where, text in texts
+        if isinstance(text, ast.Constant)
+        and isinstance(text.value, str)
+        and not (catalogue.get(text.value) and catalogue.get(text.value).string)
+    )
+    assert untranslated == []
+
+
 def test_a_message_is_english_as_text_and_keeps_its_id_and_values() -> None:
     message = errors.Message("code %(code)s is already used", code="4.01")
     assert message == "code 4.01 is already used"

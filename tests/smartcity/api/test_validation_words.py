@@ -68,3 +68,33 @@ def test_each_pydantic_error_has_words_in_both_languages(
     assert isinstance(words, Message) and str(words) == english
     with app.test_request_context("/?lang=id"):
         assert words.localized() == indonesian
+
+
+def test_a_refused_job_list_query_names_its_fields_in_indonesian(
+    client: Any, provision: Any
+) -> None:
+    slug = provision()
+    got = client.get(
+        f"/t/{slug}/api/v1/jobs?limit=0&status=lost&lang=id",
+        headers=bearer(tenant_token(client, slug)),
+    )
+    assert got.status_code == 422
+    error = got.get_json()["error"]
+    assert error["message"] == "the query has invalid fields"
+    assert error["fields"]["limit"] == "a number from 1 to 200"
+    assert error["localized"] == "ada parameter kueri yang tidak valid"
+    assert error["localized_fields"] == {
+        "limit": "angka dari 1 sampai 200",
+        "status": "salah satu dari queued, running, succeeded, failed, cancelled, expired",
+    }
+
+
+def test_a_wrong_password_for_a_token_is_refused_in_the_readers_language(
+    client: Any, provision: Any
+) -> None:
+    slug = provision()
+    wrong = {"email": "admin@example.go.id", "password": "salah-salah-123"}
+    for lang, text in (("id", "email atau kata sandi salah"), ("en", "wrong email or password")):
+        got = client.post(f"/t/{slug}/api/v1/auth/token?lang={lang}", json=wrong)
+        assert got.status_code == 401
+        assert got.get_json()["error"]["localized"] == text
