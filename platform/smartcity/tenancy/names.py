@@ -13,7 +13,17 @@ RESERVED_SLUGS = frozenset({"platform", "public", "www", "api", "admin", "static
 
 
 class InvalidSlugError(ValueError):
-    """The slug cannot name a tenant; the message says why."""
+    """The slug cannot name a tenant; the message says why.
+
+    ``msgid`` and ``params`` are the parts of its ``smartcity.errors.Message`` (this
+    module sits beside ``smartcity.errors`` and may not import it), so the reason can
+    be shown in the reader's language.
+    """
+
+    def __init__(self, msgid: str, /, **params: str) -> None:
+        super().__init__(msgid % params if params else msgid)
+        self.msgid = msgid
+        self.params = params
 
 
 def validate_slug(slug: str) -> str:
@@ -25,7 +35,7 @@ def validate_slug(slug: str) -> str:
     if "--" in slug:
         raise InvalidSlugError("must not contain two hyphens in a row")
     if slug in RESERVED_SLUGS or slug.startswith("pg"):
-        raise InvalidSlugError(f"'{slug}' is reserved")
+        raise InvalidSlugError("'%(slug)s' is reserved", slug=slug)
     return slug
 
 

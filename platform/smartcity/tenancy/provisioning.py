@@ -89,7 +89,7 @@ def tenant_problems(session: Session, p: Provisioning) -> dict[str, str]:
     try:
         validate_slug(req.slug)
     except InvalidSlugError as exc:
-        problems["slug"] = str(exc)
+        problems["slug"] = Message(exc.msgid, **exc.params)
     if not req.name.strip() or len(req.name) > 200:
         problems["name"] = Message("required, at most 200 characters")
     region = session.get(Region, req.region_code) if isinstance(req.region_code, str) else None
