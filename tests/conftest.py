@@ -19,10 +19,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 import psycopg
 import pytest
+from argon2 import PasswordHasher, profiles
 from flask import Flask
 from flask.testing import FlaskClient
 from psycopg import sql
 from smartcity.app import create_app
+from smartcity.auth import passwords
 from smartcity.bootstrap import bootstrap_database, drop_deployment_roles, libpq_url
 from smartcity.config import Settings
 from smartcity.db import db
@@ -91,6 +93,24 @@ OPERATOR_EMAIL = "ops@bandung.go.id"
 def _url_for_db(name: str) -> str:
     # make_url keeps a Unix-socket ``?host=`` query (embedded PostgreSQL) intact.
     return libpq_url(make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """argon2id at argon2-cffi's CHEAPEST cost, in this process, for the whole session.
+
+    Each hash or check at the deployment's cost (RFC 9106 low-memory: 64 MiB, 3
+    passes, 4 lanes) takes ~0.2 s, and the tests make thousands: every test user
+    and every sign-in. What the tests check stays as it is: real argon2id hashes,
+    right passwords accepted, wrong ones refused. A check reads the cost from the
+    hash, so a Celery worker or gunicorn subprocess (at full cost) still accepts
+    the users made here.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
+        passwords._dummy_hash.cache_clear()
+        yield
+    passwords._dummy_hash.cache_clear()
 
 
 @pytest.fixture(scope="session")
