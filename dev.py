@@ -44,6 +44,17 @@ DEFAULT_DATABASE = "smartcity"
 #: Tests get their own logical Redis database on a shared server, so a test run
 #: beside `dev.py up` cannot flush the queues of the running worker.
 TEST_REDIS_DB = 1
+#: The main pytest pass runs on pytest-xdist workers, one per CPU up to this many
+#: (or $SMARTCITY_TEST_WORKERS; 1 runs serially). Each worker is a pytest session
+#: of its own: its own database and role prefix, and Redis database TEST_REDIS_DB
+#: plus its index (tests/conftest.py), so at most 15 - TEST_REDIS_DB.
+MAX_TEST_WORKERS = 8
+TEST_WORKERS_ENV = "SMARTCITY_TEST_WORKERS"
+#: pytest options after which `test` starts no workers of its own: the caller chose
+#: them, or asked for what needs one process (a debugger, output not captured).
+SERIAL_PYTEST_OPTIONS = frozenset(
+    {"-n", "--numprocesses", "--dist", "--pdb", "--trace", "-s", "--capture=no"}
+)
 STOP_TIMEOUT_S = 10.0
 MIN_PYTHON = (3, 11)
 PYTEST_NO_TESTS_COLLECTED = 5
@@ -85,6 +96,9 @@ environment (all optional):
                      the demo's operator login (default: generated and printed)
   SMARTCITY_TEST_DATABASE_URL, SMARTCITY_TEST_REDIS_URL
                      what `test` hands to pytest (default: chosen as above)
+  SMARTCITY_TEST_WORKERS
+                     pytest-xdist workers of `test`'s main pass (default: one per CPU,
+                     at most 8; 1 runs it serially; pytest's own -n wins)
   SMARTCITY_CITUS_PORT
                      `test --citus`: the coordinator's port (workers on the next two;
                      default 5440)
@@ -161,9 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="run ruff, mypy, import-linter, compose validation and pytest",
         usage="python3 dev.py test [--fast] [--pgbouncer] [--citus] [PYTEST_ARGS ...]",
         description=(
-            "Run the linters, then pytest against a real PostgreSQL and Redis; without "
-            "pytest arguments, then the isolation, web and job tests again through a "
-            "private PgBouncer in transaction mode. "
+            "Run the linters, then pytest against a real PostgreSQL and Redis, on one "
+            "pytest-xdist worker per CPU (at most 8; $SMARTCITY_TEST_WORKERS or pytest's "
+            "-n chooses); without pytest arguments, then the isolation, web and job tests "
+            "again through a private PgBouncer in transaction mode. "
             "Every argument that dev.py does not know goes to pytest "
             "(e.g. `python3 dev.py test -k tenancy -x`); put pytest's own -h after `--`."
         ),
@@ -618,7 +633,7 @@ def cmd_test(fast: bool, pytest_args: list[str], pgbouncer_only: bool = False) -
         )
         env.pop("SMARTCITY_TEST_PGBOUNCER_URL", None)
         if not pgbouncer_only:
-            run_pytest("pytest", pytest_args, env)
+            run_pytest("pytest", [*parallel_args(pytest_args), *pytest_args], env)
         if pgbouncer_only or not pytest_args:
             pooled_args = pytest_args
             if not any(names_tests(arg) for arg in pytest_args):
@@ -683,6 +698,48 @@ def cmd_test_citus(pytest_args: list[str]) -> int:
 def names_tests(arg: str) -> bool:
     """True if a pytest argument names a test file or folder (`tests/x.py::test_y`)."""
     return not arg.startswith("-") and (ROOT / arg.split("::", 1)[0]).exists()
+
+
+def test_workers() -> int:
+    """How many pytest-xdist workers the main pass starts (1: none, serial).
+
+    $SMARTCITY_TEST_WORKERS if set, else one per CPU this process may run on, at
+    most MAX_TEST_WORKERS: the tests wait on PostgreSQL, Redis, Celery and
+    Chromium as much as they compute, and each worker is a whole session.
+    """
+    wanted = os.environ.get(TEST_WORKERS_ENV, "").strip()
+    if wanted:
+        if not wanted.isdigit():
+            die(f"{TEST_WORKERS_ENV} must be a whole number of workers, not {wanted!r}")
+        return max(1, int(wanted))
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_TEST_WORKERS))
+
+
+def parallel_args(pytest_args: Sequence[str]) -> list[str]:
+    """`-n N --dist loadfile` for the main pass, unless it should run in one process.
+
+    Serial when there is one worker, when the arguments pick single tests
+    (`file.py::test`), name worker options themselves (-n, --dist), turn xdist off
+    (`-p no:xdist`) or need one process (--pdb, -s). `loadfile` keeps a file's tests
+    on one worker, so a module's fixtures (a private Redis, a Celery worker, one
+    real export) are set up once per file, not once per worker.
+    """
+    workers = test_workers()
+    if workers < 2:
+        return []
+    for arg in pytest_args:
+        option = arg if arg == "--capture=no" else arg.split("=", 1)[0]
+        if option in SERIAL_PYTEST_OPTIONS or arg in ("no:xdist", "-pno:xdist"):
+            return []
+        if arg.startswith("-n") and not arg.startswith("--"):  # -n2, -nauto
+            return []
+        if "::" in arg and names_tests(arg):
+            return []
+    return ["-n", str(workers), "--dist", "loadfile"]
 
 
 def run_pytest(title: str, pytest_args: list[str], env: dict[str, str]) -> None:

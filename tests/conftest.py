@@ -15,18 +15,22 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import psycopg
 import pytest
+from argon2 import PasswordHasher, profiles
 from flask import Flask
 from flask.testing import FlaskClient
 from psycopg import sql
 from smartcity.app import create_app
+from smartcity.auth import passwords
 from smartcity.bootstrap import bootstrap_database, drop_deployment_roles, libpq_url
 from smartcity.config import Settings
 from smartcity.db import db
 from smartcity.demo import DEMO_REGENCIES
 from smartcity.devmail import MailCatcher
+from smartcity.devservices import with_redis_db
 from smartcity.fleet import migrate_platform
 from smartcity.operators import upsert_operator
 from smartcity.state import PlatformState
@@ -40,7 +44,37 @@ from tests import citus_support
 ADMIN_URL = os.environ.get(
     "SMARTCITY_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-REDIS_URL = os.environ.get("SMARTCITY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+#: Logical databases a stock Redis server has (`databases 16`).
+REDIS_DATABASES = 16
+
+
+def worker_redis_url(url: str, worker: str) -> str:
+    """The Redis URL of one pytest-xdist worker: its own logical database.
+
+    Worker ``gwN`` takes the URL's database plus N (dev.py's 1 gives gw0 1, gw1 2),
+    so workers never count each other's rate limits or queued messages, and a
+    test that empties its database empties only its own. Outside xdist
+    (``worker`` empty) the URL stays as it is.
+    """
+    if not worker.startswith("gw"):
+        return url
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    base = int(query.get("db") or parts.path.lstrip("/") or 0)
+    db = base + int(worker[2:])
+    if db >= REDIS_DATABASES:
+        raise RuntimeError(
+            f"pytest-xdist worker {worker} would use Redis database {db} of {url}, past the"
+            f" {REDIS_DATABASES} a Redis server has; start from a lower database or run"
+            " fewer workers (-n)"
+        )
+    return with_redis_db(url, db)
+
+
+REDIS_URL = worker_redis_url(
+    os.environ.get("SMARTCITY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+    os.environ.get("PYTEST_XDIST_WORKER", ""),
+)
 #: A PgBouncer in transaction mode (postgresql://host:port) that `dev.py test`
 #: starts for its pooled pass; the app's engine then goes through it.
 PGBOUNCER_URL = os.environ.get("SMARTCITY_TEST_PGBOUNCER_URL", "")
@@ -59,6 +93,24 @@ OPERATOR_EMAIL = "ops@bandung.go.id"
 def _url_for_db(name: str) -> str:
     # make_url keeps a Unix-socket ``?host=`` query (embedded PostgreSQL) intact.
     return libpq_url(make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """argon2id at argon2-cffi's CHEAPEST cost, in this process, for the whole session.
+
+    Each hash or check at the deployment's cost (RFC 9106 low-memory: 64 MiB, 3
+    passes, 4 lanes) takes ~0.2 s, and the tests make thousands: every test user
+    and every sign-in. What the tests check stays as it is: real argon2id hashes,
+    right passwords accepted, wrong ones refused. A check reads the cost from the
+    hash, so a Celery worker or gunicorn subprocess (at full cost) still accepts
+    the users made here.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
+        passwords._dummy_hash.cache_clear()
+        yield
+    passwords._dummy_hash.cache_clear()
 
 
 @pytest.fixture(scope="session")
