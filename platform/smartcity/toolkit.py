@@ -54,7 +54,8 @@ The names, by topic:
   per address (:class:`AddressQuota`), money (:func:`parse_amount`, :func:`parse_number`,
   :func:`parse_quantity`, :func:`rupiah`, :func:`number`), bounded numbers
   (:func:`query_int`, :func:`query_year`, :func:`whole_number`, :data:`DbId`,
-  :data:`BIGINT_MAX`, :data:`YEAR_MAX`), and
+  :data:`BIGINT_MAX`, :data:`YEAR_MAX`), what a pydantic model refused as field words
+  in either language (:func:`field_problems`), and
   :func:`N_` and :func:`translate` for messages;
 - uploads: :func:`read_table` within :class:`UploadLimits` (or :class:`TableReader`,
   which says how far it has read), and for an importer whose big files a job checks
