@@ -245,22 +245,30 @@ def _callable_units(actor: Actor, event: Event) -> Callable[[Any], list[ColumnEl
     return conditions
 
 
-def _called_now(actor: Actor, event: Event) -> Select[Staff]:
-    """The active people now in the units whose roll the actor takes for ``event``."""
-    in_units = _callable_units(actor, event)
-    return select(Staff).where(Staff.is_active.is_(True), *in_units(Staff.unit_id))
+#: The unit a person is called in for an event (with :func:`_roll_of`'s join): where
+#: their mark was made, else the unit they are in now.
+_ROLL_UNIT = func.coalesce(EventAbsence.org_unit_id, Staff.unit_id)
+#: Whether the person is marked absent from the event (with :func:`_roll_of`'s join).
+_MARKED = EventAbsence.id.is_not(None)
 
 
-def _callable_people(actor: Actor, event: Event) -> Select[Staff]:
-    """The people on the actor's roll for ``event``: those now in the units it calls,
-    and anyone marked absent from one of those units who has moved or left since, so
-    the mark can still be cleared where it was made."""
+def _roll_of(actor: Actor, event: Event, *columns: Any) -> Select[Any]:
+    """``columns`` of everyone on the actor's roll of ``event`` (with :data:`_ROLL_UNIT`
+    and :data:`_MARKED` at hand). A person marked absent who has moved or left since
+    stays on the roll of the unit the mark was made in, so it can be cleared there,
+    and is on no other (their new unit's admin neither sees nor clears it); everyone
+    else is called in the unit they are in, if active. One definition for the roll,
+    its check and its counts."""
     in_units = _callable_units(actor, event)
-    now = select(Staff.id).where(Staff.is_active.is_(True), *in_units(Staff.unit_id))
-    marked_here = select(EventAbsence.staff_id).where(
-        EventAbsence.event_id == event.id, *in_units(EventAbsence.org_unit_id)
+    return (
+        select(*columns)
+        .select_from(Staff)
+        .outerjoin(
+            EventAbsence,
+            (EventAbsence.event_id == event.id) & (EventAbsence.staff_id == Staff.id),
+        )
+        .where(or_(Staff.is_active.is_(True), _MARKED), *in_units(_ROLL_UNIT))
     )
-    return select(Staff).where(or_(Staff.id.in_(now), Staff.id.in_(marked_here)))
 
 
 def calls(session: Session, actor: Actor, event: Event) -> bool:
@@ -307,15 +315,10 @@ class RollEntry:
 def roll(session: Session, actor: Actor, event: Event) -> list[RollEntry]:
     """The people the actor calls for ``event``, with their marks, by name."""
     roll_access(session, actor, event)
-    people = list(session.scalars(_callable_people(actor, event).order_by(Staff.name, Staff.id)))
-    ids = [p.id for p in people]
-    marked = dict(
-        session.execute(
-            select(EventAbsence.staff_id, EventAbsence.org_unit_id).where(
-                EventAbsence.event_id == event.id, EventAbsence.staff_id.in_(ids)
-            )
-        ).all()
-    )
+    rows = session.execute(
+        _roll_of(actor, event, Staff, _ROLL_UNIT, _MARKED).order_by(Staff.name, Staff.id)
+    ).all()
+    ids = [p.id for p, _unit, _marked in rows]
     excused = excused_on(session, event.day, ids)
     checked_in = {
         c.staff_id: c
@@ -328,12 +331,12 @@ def roll(session: Session, actor: Actor, event: Event) -> list[RollEntry]:
     return [
         RollEntry(
             p,
-            marked.get(p.id, p.unit_id),
-            "excused" if p.id in excused else "absent" if p.id in marked else "present",
+            unit,
+            "excused" if p.id in excused else "absent" if marked else "present",
             excused.get(p.id),
             checked_in.get(p.id),
         )
-        for p in people
+        for p, unit, marked in rows
     ]
 
 
@@ -386,11 +389,10 @@ def take_roll(
             M("the roll cannot be taken"),
             {"absent": M("at most %(count)s people", count=MAX_ABSENT)},
         )
-    units_now = dict(
-        session.execute(_called_now(actor, event).with_only_columns(Staff.id, Staff.unit_id)).all()
-    )
-    on_roll = set(session.scalars(_callable_people(actor, event).with_only_columns(Staff.id)))
-    strangers = sorted(wanted - on_roll)
+    rows = session.execute(_roll_of(actor, event, Staff.id, _ROLL_UNIT, _MARKED)).all()
+    # The person's unit on this roll; a mark added below is made in it.
+    on_roll: dict[int, int] = {staff_id: unit for staff_id, unit, _marked in rows}
+    strangers = sorted(wanted - on_roll.keys())
     if strangers:
         raise InvalidInput(
             M("the roll cannot be taken"),
@@ -411,13 +413,7 @@ def take_roll(
                 )
             },
         )
-    before = set(
-        session.scalars(
-            select(EventAbsence.staff_id).where(
-                EventAbsence.event_id == event.id, EventAbsence.staff_id.in_(sorted(on_roll))
-            )
-        )
-    )
+    before = {staff_id for staff_id, _unit, marked in rows if marked}
     cleared, added = before - wanted, wanted - before
     if cleared:
         session.execute(
@@ -425,19 +421,18 @@ def take_roll(
                 EventAbsence.event_id == event.id, EventAbsence.staff_id.in_(sorted(cleared))
             )
         )
-    # Someone added is on the roll without a mark, so they are in a unit it calls now.
     session.add_all(
         EventAbsence(
             event_id=event.id,
             staff_id=staff_id,
-            org_unit_id=units_now[staff_id],
+            org_unit_id=on_roll[staff_id],
             recorded_by=actor.label,
         )
         for staff_id in sorted(added)
     )
     now = datetime.now(UTC)
     event.roll_taken_by, event.roll_taken_at = actor.label, now
-    called_units = sorted(set(units_now.values()))
+    called_units = sorted(set(on_roll.values()))
     if called_units:
         upsert = insert(EventRoll).values(
             [
@@ -582,7 +577,8 @@ def _roll_progress(
     session: Session, actor: Actor, events: list[Event]
 ) -> dict[int, tuple[int, int]]:
     """Per event: (units whose roll is taken, units to call), of the units the actor may
-    see that the event covers and that have active people. Four queries for the list."""
+    see that the event covers and that have a roll (active people, or a mark). Five
+    queries for the list."""
     if not events:
         return {}
     roots = sorted({e.org_unit_id for e in events if e.org_unit_id is not None})
@@ -601,9 +597,21 @@ def _roll_progress(
     )
     for event_id, unit_id in session.execute(rolls):
         taken[event_id].add(unit_id)
+    # A unit whose marked people have all moved or left since still has a roll
+    # (:func:`unit_rolls`): it counts here too.
+    marked: dict[int, set[int]] = defaultdict(set)
+    marks = (
+        select(EventAbsence.event_id, EventAbsence.org_unit_id)
+        .where(EventAbsence.event_id.in_([e.id for e in events]))
+        .distinct()
+    )
+    for event_id, unit_id in session.execute(marks):
+        if actor.unit_ids is None or unit_id in actor.unit_ids:
+            marked[event_id].add(unit_id)
     out = {}
     for e in events:
-        units = staffed if e.org_unit_id is None else staffed & covered[e.org_unit_id]
+        with_people = staffed | marked[e.id]
+        units = with_people if e.org_unit_id is None else with_people & covered[e.org_unit_id]
         out[e.id] = (len(taken[e.id] & units), len(units))
     return out
 
@@ -641,22 +649,14 @@ class UnitRoll:
 
 def unit_rolls(session: Session, actor: Actor, event: Event) -> list[UnitRoll]:
     """The roll of each unit the event covers that the actor may see (a unit admin:
-    their own units; BKPSDM and viewers: every one), by unit code."""
-    people = select(Staff.unit_id, func.count().label("n")).where(Staff.is_active.is_(True))
-    if event.org_unit_id is not None:
-        people = people.where(Staff.unit_id.in_(_covered_units(event.org_unit_id)))
-    if actor.unit_ids is not None:
-        people = people.where(Staff.unit_id.in_(sorted(actor.unit_ids)))
-    counts = dict(session.execute(people.group_by(Staff.unit_id)).all())
+    their own units; BKPSDM and viewers: every one), by unit code: the people on it
+    (:func:`_roll_of`, so a moved person counts where their mark is) and the absent."""
+    people = _roll_of(actor, event, _ROLL_UNIT, func.count(), func.count().filter(_MARKED))
+    counts = {
+        unit: (n, absent) for unit, n, absent in session.execute(people.group_by(_ROLL_UNIT)).all()
+    }
     if not counts:
         return []
-    absent = dict(
-        session.execute(
-            select(EventAbsence.org_unit_id, func.count())
-            .where(EventAbsence.event_id == event.id, EventAbsence.org_unit_id.in_(sorted(counts)))
-            .group_by(EventAbsence.org_unit_id)
-        ).all()
-    )
     taken = {
         r.org_unit_id: r
         for r in session.scalars(
@@ -671,8 +671,7 @@ def unit_rolls(session: Session, actor: Actor, event: Event) -> list[UnitRoll]:
     return [
         UnitRoll(
             u,
-            counts[u.id],
-            absent.get(u.id, 0),
+            *counts[u.id],
             taken[u.id].taken_by if u.id in taken else None,
             taken[u.id].taken_at if u.id in taken else None,
         )
