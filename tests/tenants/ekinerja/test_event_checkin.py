@@ -272,3 +272,17 @@ def test_two_check_ins_at_once_make_one(kab: dict[str, Any], tenant_db: Any) -> 
     assert outcome == [False]  # ...then returns it
     with tenant_db(kab["slug"]) as s:
         assert s.scalar(select(func.count()).select_from(EventCheckIn)) == 1
+
+
+def test_an_office_an_event_is_held_at_is_not_removed(
+    client: Any, kab: dict[str, Any], tenant_db: Any
+) -> None:
+    url, hall = API.format(slug=kab["slug"]), kab["ids"]["hall"]
+    got = client.delete(f"{url}/offices/{hall}", headers=kab["t"]["bkpsdm"])
+    assert got.status_code == 409, got.get_data(as_text=True)
+    error = got.get_json()["error"]
+    assert error["fields"] == {"office_id": "in use"}
+    assert f"no. {kab['event']['id']}" in error["message"]
+    assert "apel atau upacara diadakan di kantor ini" in error["localized"]
+    with tenant_db(kab["slug"]) as s:
+        assert s.get(Office, hall) is not None
