@@ -35,8 +35,10 @@ class EknEventIn(BaseModel):
     )
     office_id: DbId | None = Field(
         None,
-        description="where it is held (an office); then the people it covers check in to it "
-        "by phone, inside that office's geofence, from 30 minutes before its start to 30 after",
+        description="where it is held: an office of the unit, of a unit above it or of one "
+        "under it (any office for the whole regency); then the people it covers check in to "
+        "it by phone, inside that office's geofence, from 30 minutes before its start to 30 "
+        "after",
     )
 
 

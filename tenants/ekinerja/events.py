@@ -36,7 +36,17 @@ from smartcity.toolkit import (
     Staff,
     record_audit,
 )
-from sqlalchemy import ColumnElement, Select, delete, func, literal, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    union,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, aliased
 
@@ -118,10 +128,10 @@ def schedule(
     title = (title or "").strip()
     if len(title) > MAX_TITLE:
         problems["title"] = M("at most %(count)s characters", count=MAX_TITLE)
-    if office_id is not None and (
-        not 0 < office_id < 2**63 or session.get(Office, office_id) is None
-    ):
-        problems["office_id"] = M("no such office")
+    if office_id is not None:
+        office_problem = _place_problem(session, office_id, org_unit_id)
+        if office_problem is not None:
+            problems["office_id"] = office_problem
     if problems or when is None or at is None:
         raise InvalidInput(M("the event cannot be scheduled"), problems)
     _require_manages(session, actor, org_unit_id)
@@ -181,6 +191,43 @@ def schedule(
         },
     )
     return event
+
+
+def _place_problem(session: Session, office_id: int, org_unit_id: int | None) -> Message | None:
+    """Why ``office_id`` cannot be where an event of ``org_unit_id`` is held, or None.
+
+    A regency-wide event may be held at any office; a unit's at an office of its own
+    line (the unit, a unit above it, as a section at its dinas's hall, or one under
+    it, as a dinas at a health centre): not at another dinas's office, which its
+    admin does not manage and its people have no business checking in at."""
+    office = session.get(Office, office_id) if 0 < office_id < 2**63 else None
+    if office is None:
+        return M("no such office")
+    if org_unit_id is None:
+        return None
+    line = union(units_above(frozenset({org_unit_id})), _covered_units(org_unit_id)).subquery()
+    if session.scalar(select(line.c.unit_id).where(line.c.unit_id == office.org_unit_id)) is None:
+        return M("an office of the unit, of a unit above it or of one under it")
+    return None
+
+
+def places(session: Session, actor: Actor) -> list[Office]:
+    """The offices the actor may hold an event at (the schedule form's choices): every
+    office for BKPSDM; for a unit admin, those of the line of each unit they manage
+    (:func:`_place_problem`)."""
+    if not actor.can(UNIT):
+        return []
+    query = select(Office).order_by(Office.name, Office.id).limit(2000)
+    if actor.unit_ids is not None:
+        mine = frozenset(actor.unit_ids)
+        under = _subtrees(sorted(mine)).subquery()
+        query = query.where(
+            or_(
+                Office.org_unit_id.in_(units_above(mine)),
+                Office.org_unit_id.in_(select(under.c.unit_id)),
+            )
+        )
+    return list(session.scalars(query))
 
 
 def _subtrees(roots: list[int]) -> Select[int, int]:

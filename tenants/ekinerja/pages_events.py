@@ -97,11 +97,7 @@ def _list_page(
         rows=rows,
         nav=_month_nav("ekinerja.events_page", year, month),
         units=list(g.db.scalars(manageable.limit(2000))) if actor.can(UNIT) else [],
-        offices=(
-            list(g.db.scalars(select(Office).order_by(Office.name, Office.id).limit(2000)))
-            if actor.can(UNIT)
-            else []
-        ),
+        offices=events.places(g.db, actor),
         unit_names=_unit_names({r.event.org_unit_id or 0 for r in rows} - {0}),
         manage=actor.can(UNIT),
         regency=actor.can(REGENCY),

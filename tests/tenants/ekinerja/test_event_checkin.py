@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from smartcity.errors import Conflict
-from smartcity.tenantcore.models import Staff
+from smartcity.tenantcore.models import OrgUnit, Staff
 from sqlalchemy import func, select
 
 from tenants.ekinerja import eventcheckin, events
@@ -28,6 +28,8 @@ PAGES = "/t/{slug}/ekinerja"
 HALL = (-6.9114, 107.6094)
 INSIDE = {"latitude": HALL[0] + 0.0003, "longitude": HALL[1], "accuracy_m": 8}
 FAR = {"latitude": HALL[0] + 0.018, "longitude": HALL[1], "accuracy_m": 8}
+#: A fence of 150 m around the hall.
+FENCE = {"latitude": HALL[0], "longitude": HALL[1], "radius_m": 150}
 
 
 @pytest.fixture
@@ -286,3 +288,40 @@ def test_an_office_an_event_is_held_at_is_not_removed(
     assert "apel atau upacara diadakan di kantor ini" in error["localized"]
     with tenant_db(kab["slug"]) as s:
         assert s.get(Office, hall) is not None
+
+
+def test_a_unit_event_is_held_at_an_office_of_its_own_line(
+    client: Any, kab: dict[str, Any], tenant_db: Any, page_sign_in: Any
+) -> None:
+    url, ids = API.format(slug=kab["slug"]), kab["ids"]
+    with tenant_db(kab["slug"]) as s:
+        pkm = OrgUnit(code="1.02.01.01", name="Puskesmas Kota", kind="upt", parent_id=ids["dinkes"])
+        s.add(pkm)
+        s.flush()
+        offices = {
+            "sekolah": Office(org_unit_id=ids["disdik"], name="SD Negeri 1", **FENCE),
+            "pkm": Office(org_unit_id=pkm.id, name="Puskesmas Kota", **FENCE),
+        }
+        s.add_all(offices.values())
+        s.flush()
+        places = {k: o.id for k, o in offices.items()}
+    body = {"day": kab["today"].isoformat(), "starts_at": "09:00"}
+
+    def schedule(who: str, kind: str, office: str, **more: Any) -> Any:
+        made = {**body, "kind": kind, "office_id": places[office], **more}
+        return client.post(f"{url}/events", json=made, headers=kab["t"][who])
+
+    # Dinkes's admin may not hold Dinkes's apel at a school of Disdik...
+    refused = schedule("opd", "senam", "sekolah", org_unit_id=ids["dinkes"])
+    assert refused.status_code == 422, refused.get_json()
+    assert "kantor unit ini" in refused.get_json()["error"]["localized_fields"]["office_id"]
+    # ...but at its health centre (a unit under it), and BKPSDM anywhere for the regency.
+    assert schedule("opd", "senam", "pkm", org_unit_id=ids["dinkes"]).status_code == 201
+    assert schedule("bkpsdm", "sidak", "sekolah").status_code == 201
+    # The form offers a unit admin the offices of their line only.
+    html = page_sign_in(kab["slug"], "opd@example.go.id").get(
+        f"{PAGES.format(slug=kab['slug'])}/events"
+    )
+    page = html.get_data(as_text=True)
+    assert ">Puskesmas Kota</option>" in page and ">Balai Kota</option>" in page
+    assert "SD Negeri 1" not in page
