@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from tenants.ekinerja import eventcheckin, events
 from tenants.ekinerja.access import system_actor
 from tenants.ekinerja.attendance import zone
-from tenants.ekinerja.eventmodels import EventCheckIn
+from tenants.ekinerja.eventmodels import Event, EventCheckIn
 from tenants.ekinerja.models import Office
 from tests.conftest import bearer, tenant_token
 from tests.support.ekinerja_tpp import API, two_units, user
@@ -77,7 +77,7 @@ def _check_in(client: Any, kab: dict[str, Any], who: str, event_id: int, **body:
 
 
 def test_a_check_in_at_the_apel_shows_on_the_roll_and_starts_it(
-    client: Any, kab: dict[str, Any], page_sign_in: Any
+    client: Any, kab: dict[str, Any], page_sign_in: Any, tenant_db: Any
 ) -> None:
     url, event, ids = API.format(slug=kab["slug"]), kab["event"], kab["ids"]
     mine = client.get(f"{url}/events/mine", headers=kab["t"]["pegawai"])
@@ -105,8 +105,19 @@ def test_a_check_in_at_the_apel_shows_on_the_roll_and_starts_it(
     # Nobody is cut by a check-in or its absence: only the roll cuts.
     assert {e["status"] for e in roll} == {"present"}
 
-    # The roll page ticks whoever did not check in, and says so, in Indonesian.
+    # While check-in is open, the roll page ticks nobody for not having checked in yet.
     admin = page_sign_in(kab["slug"], "opd@example.go.id")
+    html = admin.get(f"{PAGES.format(slug=kab['slug'])}/events/{event['id']}").get_data(
+        as_text=True
+    )
+    assert 'id="ekn-roll-suggested"' not in html and 'id="ekn-roll-checking-in"' in html
+    assert f'id="r-{ids["head"]}" name="absent" value="{ids["head"]}">' in html
+    assert "Presensi lewat ponsel dibuka sampai pukul" in html
+    # Once it has closed, the page ticks whoever did not check in, and says so.
+    with tenant_db(kab["slug"]) as s:
+        start = datetime.now(zone(s)) - eventcheckin.CLOSES_AFTER - timedelta(minutes=5)
+        moved = s.get(Event, event["id"])
+        moved.day, moved.starts_at = start.date(), start.time().replace(second=0, microsecond=0)
     html = admin.get(f"{PAGES.format(slug=kab['slug'])}/events/{event['id']}").get_data(
         as_text=True
     )
