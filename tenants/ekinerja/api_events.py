@@ -323,8 +323,9 @@ class EknMyEvents(BaseModel):
 @spec.route(
     "GET",
     "/events/mine",
-    "The assemblies and ceremonies that cover me on a day (day=YYYY-MM-DD, default today), "
-    "with my check-in",
+    "The assemblies and ceremonies that cover me on a day (day=YYYY-MM-DD, the regency's "
+    "date, default today), with my check-in; also one of the day before or after whose "
+    "check-in is open that day (a ceremony at 00.15 opens at 23.45)",
     response=EknMyEvents,
     errors=(403, 422),
 )

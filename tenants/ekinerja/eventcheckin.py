@@ -14,7 +14,7 @@ event that does not cover them (it is as unknown as one that does not exist).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from smartcity.toolkit import Conflict, InvalidInput, NotFound, Staff
 from sqlalchemy import Select, or_, select
@@ -159,8 +159,11 @@ def _existing(session: Session, event_id: int, staff_id: int) -> EventCheckIn | 
 
 
 def mine(session: Session, staff_id: int, day: date) -> list[tuple[Event, EventCheckIn | None]]:
-    """The events of ``day`` that cover the person, by start, each with their
-    check-in (None: not checked in); cancelled ones too, so the phone can say so."""
+    """The events that cover the person on ``day`` (the regency's date), by start, each
+    with their check-in (None: not checked in); cancelled ones too, so the phone can say
+    so. An event whose check-in is open on ``day`` counts too though it falls on the
+    day before or after (a 00.15 ceremony opens at 23.45): the phone asking at 23.50
+    for today's events must find it."""
     person = session.get(Staff, staff_id)
     if person is None or not person.is_active:
         return []
@@ -171,7 +174,18 @@ def mine(session: Session, staff_id: int, day: date) -> list[tuple[Event, EventC
             EventCheckIn,
             (EventCheckIn.event_id == Event.id) & (EventCheckIn.staff_id == staff_id),
         )
-        .where(Event.day == day)
-        .order_by(Event.starts_at, Event.id)
+        .where(Event.day.between(day - timedelta(days=1), day + timedelta(days=1)))
+        .order_by(Event.day, Event.starts_at, Event.id)
     )
-    return [(event, checked) for event, checked in rows]
+    tz = zone(session)
+    starts, ends = datetime.combine(day, time(), tz), datetime.combine(day, time.max, tz)
+
+    def on_day(event: Event) -> bool:
+        if event.day == day:
+            return True
+        if event.office_id is None:
+            return False
+        opens, closes = window(session, event)
+        return opens <= ends and closes >= starts
+
+    return [(event, checked) for event, checked in rows if on_day(event)]

@@ -336,3 +336,44 @@ def test_a_unit_event_is_held_at_an_office_of_its_own_line(
     page = html.get_data(as_text=True)
     assert ">Puskesmas Kota</option>" in page and ">Balai Kota</option>" in page
     assert "SD Negeri 1" not in page
+
+
+def test_an_event_near_midnight_is_listed_on_the_day_its_check_in_is_open(
+    kab: dict[str, Any], tenant_db: Any
+) -> None:
+    ids, today = kab["ids"], kab["today"]
+    with tenant_db(kab["slug"]) as s:
+        plan = (
+            ("upacara", today + timedelta(days=1), "00:15"),  # opens at 23.45 today
+            ("sidak", today - timedelta(days=1), "23:50"),  # closes at 00.20 today
+            ("senam", today + timedelta(days=1), "07:00"),  # tomorrow's business
+            ("apel_sore", today - timedelta(days=1), "16:00"),  # yesterday's, closed
+        )
+        made = {
+            kind: events.schedule(
+                s,
+                system_actor("tests"),
+                kind=kind,
+                day=day,
+                starts_at=at,
+                org_unit_id=None,
+                office_id=ids["hall"],
+                today=today,
+            ).id
+            for kind, day, at in plan
+        }
+        listed = [e.id for e, _checked in eventcheckin.mine(s, ids["worker"], today)]
+        # Yesterday's 23.50 sidak, today's apel (the fixture's), then tonight's ceremony.
+        assert listed == [made["sidak"], kab["event"]["id"], made["upacara"]]
+        # An event without a place takes no check-in: listed on its own day only.
+        plain = events.schedule(
+            s,
+            system_actor("tests"),
+            kind="apel_pagi",
+            day=today + timedelta(days=1),
+            starts_at="00:05",
+            org_unit_id=None,
+            today=today,
+        )
+        assert plain.id not in [e.id for e, _c in eventcheckin.mine(s, ids["worker"], today)]
+        s.rollback()
