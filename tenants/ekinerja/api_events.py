@@ -17,7 +17,7 @@ from .access import UNIT, VIEW_ALL, Actor, own_staff_id
 from .api import _actor, _json, _today, spec
 from .eventmodels import Event
 from .messages import M
-from .periods import parse_day, parse_month
+from .periods import FIRST_YEAR, LAST_YEAR, parse_day, parse_month
 from .rules import EVENT_KINDS
 
 READERS = access.permission(UNIT, VIEW_ALL)
@@ -333,8 +333,11 @@ def my_events() -> tuple[Response, int]:
     staff_id = own_staff_id(g.db, require_user())
     raw = request.args.get("day") or None
     day = parse_day(raw) if raw else _today()
-    if day is None:
-        raise InvalidInput(M("the filter is not valid"), {"day": M("a date (YYYY-MM-DD)")})
+    if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InvalidInput(
+            M("the filter is not valid"),
+            {"day": M("a date (YYYY-MM-DD) of the years 2000 to 2100")},
+        )
     out = []
     for event, checked in eventcheckin.mine(g.db, staff_id, day):
         opens, closes = (

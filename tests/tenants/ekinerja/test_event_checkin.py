@@ -223,8 +223,10 @@ def test_what_a_hostile_staff_member_tries_is_a_clear_4xx(
     # An account linked to no staff member has no events of its own.
     assert client.get(f"{url}/events/mine", headers=kab["t"]["bkpsdm"]).status_code == 403
     assert _check_in(client, kab, "bkpsdm", plain["id"]).status_code == 403
-    bad_day = client.get(f"{url}/events/mine?day=2026-13-01", headers=kab["t"]["pegawai"])
-    assert bad_day.status_code == 422 and "day" in bad_day.get_json()["error"]["fields"]
+    for day in ("2026-13-01", "0001-01-01", "9999-12-31", "1999-12-31"):
+        bad_day = client.get(f"{url}/events/mine?day={day}", headers=kab["t"]["pegawai"])
+        assert bad_day.status_code == 422, (day, bad_day.status_code)
+        assert "day" in bad_day.get_json()["error"]["fields"]
     # Scheduling at an office that does not exist names the field.
     nowhere = client.post(
         f"{url}/events",
