@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from smartcity.toolkit import Conflict, InvalidInput, NotFound, Staff
+from smartcity.toolkit import Conflict, InvalidInput, Staff
 from sqlalchemy import Select, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from . import geo
 from .attendance import zone
 from .eventmodels import Event, EventCheckIn
-from .events import units_above
+from .events import units_above, unknown_event
 from .messages import M
 from .models import Office
 from .periods import require_open
@@ -46,10 +46,6 @@ class CheckInAt:
     accuracy_m: float | None = None
     device_id: str | None = None
     mock_location: bool = False
-
-
-def _unknown(event_id: int) -> NotFound:
-    return NotFound(M("no event %(event_id)s", event_id=event_id), {"event_id": "unknown"})
 
 
 def _covering(person: Staff) -> Select[Event]:
@@ -83,7 +79,7 @@ def check_in(
     if person is not None and person.is_active and 0 < event_id < 2**63:
         event = session.scalar(_covering(person).where(Event.id == event_id))
     if event is None:
-        raise _unknown(event_id)
+        raise unknown_event(event_id)
     if event.cancelled_at is not None:
         raise Conflict(M("this event is cancelled"), {"event_id": M("cancelled")})
     if event.office_id is None:
@@ -106,7 +102,7 @@ def check_in(
     require_open(session, event.day, now.astimezone(zone(session)).date())
     office = session.get(Office, event.office_id)
     if office is None:  # the foreign key keeps it; a defensive 404, never a 500
-        raise _unknown(event_id)
+        raise unknown_event(event_id)
     point = (at.latitude, at.longitude)
     fence = geo.Fence(
         (office.latitude, office.longitude),

@@ -79,7 +79,9 @@ def _parse_time(raw: str | time | None) -> time | None:
     return time(int(found[1]), int(found[2]))
 
 
-def _unknown(event_id: int) -> NotFound:
+def unknown_event(event_id: int) -> NotFound:
+    """The refusal of an event that does not exist or that the caller may not know of:
+    the same words for both, so an id tells nobody what it is not theirs to know."""
     return NotFound(M("no event %(event_id)s", event_id=event_id), {"event_id": "unknown"})
 
 
@@ -407,7 +409,7 @@ def _locked_event(session: Session, event_id: int) -> Event:
     if 0 < event_id < 2**63:
         event = session.scalar(select(Event).where(Event.id == event_id).with_for_update())
     if event is None:
-        raise _unknown(event_id)
+        raise unknown_event(event_id)
     return event
 
 
@@ -667,10 +669,10 @@ def visible(session: Session, actor: Actor, event_id: int) -> Event:
     """One event the actor may read; any other is as unknown as one that does not exist."""
     require_reader(actor)
     if not 0 < event_id < 2**63:
-        raise _unknown(event_id)
+        raise unknown_event(event_id)
     event = session.scalar(_scoped(actor, select(Event).where(Event.id == event_id)))
     if event is None:
-        raise _unknown(event_id)
+        raise unknown_event(event_id)
     return event
 
 
