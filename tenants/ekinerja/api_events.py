@@ -364,7 +364,8 @@ def my_events() -> tuple[Response, int]:
     "POST",
     "/events/<id:event_id>/check-in",
     "Check in to an assembly or ceremony held at a place, from the phone, inside its geofence "
-    "around its start; a second check-in returns the first",
+    "around its start (201); a second check-in returns the first (200, created false). An "
+    "event that does not cover me is a 404, as if it did not exist",
     body=EknEventCheckInBody,
     response=EknEventCheckInOut,
     status=201,
