@@ -40,6 +40,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     delete,
+    exists,
     func,
     literal,
     or_,
@@ -676,9 +677,27 @@ def visible(session: Session, actor: Actor, event_id: int) -> Event:
     return event
 
 
+def _excused_on(day: Any) -> ColumnElement[bool]:
+    """Whether the person of a mark (``EventAbsence``, from the enclosing query) has an
+    approved absence covering ``day`` (a date or a column). Such a mark (the absence
+    approved after the roll) cuts nobody and the roll shows them excused, so no count
+    of the absent includes it."""
+    return exists().where(
+        Absence.staff_id == EventAbsence.staff_id,
+        Absence.status == "approved",
+        Absence.start_day <= day,
+        Absence.end_day >= day,
+    )
+
+
 def _marks_seen(actor: Actor) -> Select[int, int]:
-    """The roll marks the actor may count: every one, or a unit admin's people's."""
-    query = select(EventAbsence.event_id, EventAbsence.staff_id)
+    """The roll marks the actor may count: every one, or a unit admin's people's; not
+    those of the excused (:func:`_excused_on`)."""
+    query = (
+        select(EventAbsence.event_id, EventAbsence.staff_id)
+        .join(Event, Event.id == EventAbsence.event_id)
+        .where(~_excused_on(Event.day))
+    )
     if actor.unit_ids is None:
         return query
     return query.where(EventAbsence.org_unit_id.in_(sorted(actor.unit_ids)))
@@ -699,8 +718,10 @@ class UnitRoll:
 def unit_rolls(session: Session, actor: Actor, event: Event) -> list[UnitRoll]:
     """The roll of each unit the event covers that the actor may see (a unit admin:
     their own units; BKPSDM and viewers: every one), by unit code: the people on it
-    (:func:`_roll_of`, so a moved person counts where their mark is) and the absent."""
-    people = _roll_of(actor, event, _ROLL_UNIT, func.count(), func.count().filter(_MARKED))
+    (:func:`_roll_of`, so a moved person counts where their mark is) and the absent
+    (not the excused, as on the roll)."""
+    absent = func.count().filter(_MARKED, ~_excused_on(event.day))
+    people = _roll_of(actor, event, _ROLL_UNIT, func.count(), absent)
     counts = {
         unit: (n, absent) for unit, n, absent in session.execute(people.group_by(_ROLL_UNIT)).all()
     }

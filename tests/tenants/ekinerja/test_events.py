@@ -825,3 +825,35 @@ def test_a_unit_whose_marked_people_all_moved_still_counts_in_the_list(
         ids["disdik"]: (1, 1),
     }
     assert (row["units_taken"], row["units_total"], row["absent_count"]) == (1, 2, 1)
+
+
+def test_a_mark_excused_afterwards_is_not_counted_absent(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    slug, ids, t, today = kab
+    url = API.format(slug=slug)
+    event = _event(
+        client, slug, t["opd"], day=today.isoformat(), org_unit_id=ids["dinkes"]
+    ).get_json()
+    detail = f"{url}/events/{event['id']}"
+    marked = client.put(f"{detail}/roll", json={"absent": [ids["head"]]}, headers=t["opd"])
+    assert marked.status_code == 200 and marked.get_json()["absent_count"] == 1
+    # The head's duty travel that day is approved after the roll: excused, not cut.
+    with tenant_db(slug) as s:
+        s.add(
+            Absence(
+                staff_id=ids["head"],
+                kind="travel",
+                start_day=today,
+                end_day=today,
+                reason="Dinas luar",
+                status="approved",
+            )
+        )
+    got = client.get(detail, headers=t["opd"]).get_json()
+    assert {e["staff_id"]: e["status"] for e in got["roll"]}[ids["head"]] == "excused"
+    # Every count agrees with the roll: nobody absent.
+    assert got["absent_count"] == 0
+    assert {u["org_unit_id"]: u["absent"] for u in got["units"]} == {ids["dinkes"]: 0}
+    (row,) = client.get(f"{url}/events", headers=t["bkpsdm"]).get_json()["events"]
+    assert row["absent_count"] == 0
