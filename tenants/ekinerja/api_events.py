@@ -289,11 +289,19 @@ def event_cancel(body: EknEventCancelIn, event_id: int) -> tuple[Response, int]:
 class EknEventCheckInBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    latitude: float = Field(ge=-90, le=90)
+    latitude: float = Field(ge=-90, le=90, description="where the phone is (WGS 84)")
     longitude: float = Field(ge=-180, le=180)
-    accuracy_m: float | None = Field(None, ge=0, le=100_000)
+    accuracy_m: float | None = Field(
+        None,
+        ge=0,
+        le=100_000,
+        description="the fix's accuracy in metres; beyond the regency's max_accuracy_m the "
+        "check-in is taken and flagged low_accuracy",
+    )
     device_id: str | None = Field(None, max_length=120)
-    mock_location: bool = False
+    mock_location: bool = Field(
+        False, description="the phone reports a mock location: taken and flagged mock_location"
+    )
 
 
 class EknEventCheckInOut(BaseModel):
