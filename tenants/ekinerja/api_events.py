@@ -17,7 +17,7 @@ from .access import UNIT, VIEW_ALL, Actor, own_staff_id
 from .api import _actor, _json, _today, spec
 from .eventmodels import Event
 from .messages import M
-from .periods import parse_day, parse_month
+from .periods import FIRST_YEAR, LAST_YEAR, parse_day, parse_month
 from .rules import EVENT_KINDS
 
 READERS = access.permission(UNIT, VIEW_ALL)
@@ -35,8 +35,10 @@ class EknEventIn(BaseModel):
     )
     office_id: DbId | None = Field(
         None,
-        description="where it is held (an office); then the people it covers check in to it "
-        "by phone, inside that office's geofence, from 30 minutes before its start to 30 after",
+        description="where it is held: an office of the unit, of a unit above it or of one "
+        "under it (any office for the whole regency); then the people it covers check in to "
+        "it by phone, inside that office's geofence, from 30 minutes before its start to 30 "
+        "after",
     )
 
 
@@ -287,11 +289,19 @@ def event_cancel(body: EknEventCancelIn, event_id: int) -> tuple[Response, int]:
 class EknEventCheckInBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    latitude: float = Field(ge=-90, le=90)
+    latitude: float = Field(ge=-90, le=90, description="where the phone is (WGS 84)")
     longitude: float = Field(ge=-180, le=180)
-    accuracy_m: float | None = Field(None, ge=0, le=100_000)
+    accuracy_m: float | None = Field(
+        None,
+        ge=0,
+        le=100_000,
+        description="the fix's accuracy in metres; beyond the regency's max_accuracy_m the "
+        "check-in is taken and flagged low_accuracy",
+    )
     device_id: str | None = Field(None, max_length=120)
-    mock_location: bool = False
+    mock_location: bool = Field(
+        False, description="the phone reports a mock location: taken and flagged mock_location"
+    )
 
 
 class EknEventCheckInOut(BaseModel):
@@ -321,8 +331,9 @@ class EknMyEvents(BaseModel):
 @spec.route(
     "GET",
     "/events/mine",
-    "The assemblies and ceremonies that cover me on a day (day=YYYY-MM-DD, default today), "
-    "with my check-in",
+    "The assemblies and ceremonies that cover me on a day (day=YYYY-MM-DD, the regency's "
+    "date, default today), with my check-in; also one of the day before or after whose "
+    "check-in is open that day (a ceremony at 00.15 opens at 23.45)",
     response=EknMyEvents,
     errors=(403, 422),
 )
@@ -330,8 +341,11 @@ def my_events() -> tuple[Response, int]:
     staff_id = own_staff_id(g.db, require_user())
     raw = request.args.get("day") or None
     day = parse_day(raw) if raw else _today()
-    if day is None:
-        raise InvalidInput(M("the filter is not valid"), {"day": M("a date (YYYY-MM-DD)")})
+    if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InvalidInput(
+            M("the filter is not valid"),
+            {"day": M("a date (YYYY-MM-DD) of the years 2000 to 2100")},
+        )
     out = []
     for event, checked in eventcheckin.mine(g.db, staff_id, day):
         opens, closes = (
@@ -358,7 +372,8 @@ def my_events() -> tuple[Response, int]:
     "POST",
     "/events/<id:event_id>/check-in",
     "Check in to an assembly or ceremony held at a place, from the phone, inside its geofence "
-    "around its start; a second check-in returns the first",
+    "around its start (201); a second check-in returns the first (200, created false). An "
+    "event that does not cover me is a 404, as if it did not exist",
     body=EknEventCheckInBody,
     response=EknEventCheckInOut,
     status=201,

@@ -14,9 +14,9 @@ event that does not cover them (it is as unknown as one that does not exist).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
-from smartcity.toolkit import Conflict, InvalidInput, NotFound, Staff
+from smartcity.toolkit import Conflict, InvalidInput, Staff
 from sqlalchemy import Select, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from . import geo
 from .attendance import zone
 from .eventmodels import Event, EventCheckIn
-from .events import units_above
+from .events import units_above, unknown_event
 from .messages import M
 from .models import Office
 from .periods import require_open
@@ -46,10 +46,6 @@ class CheckInAt:
     accuracy_m: float | None = None
     device_id: str | None = None
     mock_location: bool = False
-
-
-def _unknown(event_id: int) -> NotFound:
-    return NotFound(M("no event %(event_id)s", event_id=event_id), {"event_id": "unknown"})
 
 
 def _covering(person: Staff) -> Select[Event]:
@@ -83,7 +79,7 @@ def check_in(
     if person is not None and person.is_active and 0 < event_id < 2**63:
         event = session.scalar(_covering(person).where(Event.id == event_id))
     if event is None:
-        raise _unknown(event_id)
+        raise unknown_event(event_id)
     if event.cancelled_at is not None:
         raise Conflict(M("this event is cancelled"), {"event_id": M("cancelled")})
     if event.office_id is None:
@@ -106,7 +102,7 @@ def check_in(
     require_open(session, event.day, now.astimezone(zone(session)).date())
     office = session.get(Office, event.office_id)
     if office is None:  # the foreign key keeps it; a defensive 404, never a 500
-        raise _unknown(event_id)
+        raise unknown_event(event_id)
     point = (at.latitude, at.longitude)
     fence = geo.Fence(
         (office.latitude, office.longitude),
@@ -159,8 +155,11 @@ def _existing(session: Session, event_id: int, staff_id: int) -> EventCheckIn | 
 
 
 def mine(session: Session, staff_id: int, day: date) -> list[tuple[Event, EventCheckIn | None]]:
-    """The events of ``day`` that cover the person, by start, each with their
-    check-in (None: not checked in); cancelled ones too, so the phone can say so."""
+    """The events that cover the person on ``day`` (the regency's date), by start, each
+    with their check-in (None: not checked in); cancelled ones too, so the phone can say
+    so. An event whose check-in is open on ``day`` counts too though it falls on the
+    day before or after (a 00.15 ceremony opens at 23.45): the phone asking at 23.50
+    for today's events must find it."""
     person = session.get(Staff, staff_id)
     if person is None or not person.is_active:
         return []
@@ -171,7 +170,18 @@ def mine(session: Session, staff_id: int, day: date) -> list[tuple[Event, EventC
             EventCheckIn,
             (EventCheckIn.event_id == Event.id) & (EventCheckIn.staff_id == staff_id),
         )
-        .where(Event.day == day)
-        .order_by(Event.starts_at, Event.id)
+        .where(Event.day.between(day - timedelta(days=1), day + timedelta(days=1)))
+        .order_by(Event.day, Event.starts_at, Event.id)
     )
-    return [(event, checked) for event, checked in rows]
+    tz = zone(session)
+    starts, ends = datetime.combine(day, time(), tz), datetime.combine(day, time.max, tz)
+
+    def on_day(event: Event) -> bool:
+        if event.day == day:
+            return True
+        if event.office_id is None:
+            return False
+        opens, closes = window(session, event)
+        return opens <= ends and closes >= starts
+
+    return [(event, checked) for event, checked in rows if on_day(event)]

@@ -36,7 +36,18 @@ from smartcity.toolkit import (
     Staff,
     record_audit,
 )
-from sqlalchemy import ColumnElement, Select, delete, func, literal, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    union,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, aliased
 
@@ -69,7 +80,9 @@ def _parse_time(raw: str | time | None) -> time | None:
     return time(int(found[1]), int(found[2]))
 
 
-def _unknown(event_id: int) -> NotFound:
+def unknown_event(event_id: int) -> NotFound:
+    """The refusal of an event that does not exist or that the caller may not know of:
+    the same words for both, so an id tells nobody what it is not theirs to know."""
     return NotFound(M("no event %(event_id)s", event_id=event_id), {"event_id": "unknown"})
 
 
@@ -118,10 +131,10 @@ def schedule(
     title = (title or "").strip()
     if len(title) > MAX_TITLE:
         problems["title"] = M("at most %(count)s characters", count=MAX_TITLE)
-    if office_id is not None and (
-        not 0 < office_id < 2**63 or session.get(Office, office_id) is None
-    ):
-        problems["office_id"] = M("no such office")
+    if office_id is not None:
+        office_problem = _place_problem(session, office_id, org_unit_id)
+        if office_problem is not None:
+            problems["office_id"] = office_problem
     if problems or when is None or at is None:
         raise InvalidInput(M("the event cannot be scheduled"), problems)
     _require_manages(session, actor, org_unit_id)
@@ -181,6 +194,43 @@ def schedule(
         },
     )
     return event
+
+
+def _place_problem(session: Session, office_id: int, org_unit_id: int | None) -> Message | None:
+    """Why ``office_id`` cannot be where an event of ``org_unit_id`` is held, or None.
+
+    A regency-wide event may be held at any office; a unit's at an office of its own
+    line (the unit, a unit above it, as a section at its dinas's hall, or one under
+    it, as a dinas at a health centre): not at another dinas's office, which its
+    admin does not manage and its people have no business checking in at."""
+    office = session.get(Office, office_id) if 0 < office_id < 2**63 else None
+    if office is None:
+        return M("no such office")
+    if org_unit_id is None:
+        return None
+    line = union(units_above(frozenset({org_unit_id})), _covered_units(org_unit_id)).subquery()
+    if session.scalar(select(line.c.unit_id).where(line.c.unit_id == office.org_unit_id)) is None:
+        return M("an office of the unit, of a unit above it or of one under it")
+    return None
+
+
+def places(session: Session, actor: Actor) -> list[Office]:
+    """The offices the actor may hold an event at (the schedule form's choices): every
+    office for BKPSDM; for a unit admin, those of the line of each unit they manage
+    (:func:`_place_problem`)."""
+    if not actor.can(UNIT):
+        return []
+    query = select(Office).order_by(Office.name, Office.id).limit(2000)
+    if actor.unit_ids is not None:
+        mine = frozenset(actor.unit_ids)
+        under = _subtrees(sorted(mine)).subquery()
+        query = query.where(
+            or_(
+                Office.org_unit_id.in_(units_above(mine)),
+                Office.org_unit_id.in_(select(under.c.unit_id)),
+            )
+        )
+    return list(session.scalars(query))
 
 
 def _subtrees(roots: list[int]) -> Select[int, int]:
@@ -245,22 +295,30 @@ def _callable_units(actor: Actor, event: Event) -> Callable[[Any], list[ColumnEl
     return conditions
 
 
-def _called_now(actor: Actor, event: Event) -> Select[Staff]:
-    """The active people now in the units whose roll the actor takes for ``event``."""
-    in_units = _callable_units(actor, event)
-    return select(Staff).where(Staff.is_active.is_(True), *in_units(Staff.unit_id))
+#: The unit a person is called in for an event (with :func:`_roll_of`'s join): where
+#: their mark was made, else the unit they are in now.
+_ROLL_UNIT = func.coalesce(EventAbsence.org_unit_id, Staff.unit_id)
+#: Whether the person is marked absent from the event (with :func:`_roll_of`'s join).
+_MARKED = EventAbsence.id.is_not(None)
 
 
-def _callable_people(actor: Actor, event: Event) -> Select[Staff]:
-    """The people on the actor's roll for ``event``: those now in the units it calls,
-    and anyone marked absent from one of those units who has moved or left since, so
-    the mark can still be cleared where it was made."""
+def _roll_of(actor: Actor, event: Event, *columns: Any) -> Select[Any]:
+    """``columns`` of everyone on the actor's roll of ``event`` (with :data:`_ROLL_UNIT`
+    and :data:`_MARKED` at hand). A person marked absent who has moved or left since
+    stays on the roll of the unit the mark was made in, so it can be cleared there,
+    and is on no other (their new unit's admin neither sees nor clears it); everyone
+    else is called in the unit they are in, if active. One definition for the roll,
+    its check and its counts."""
     in_units = _callable_units(actor, event)
-    now = select(Staff.id).where(Staff.is_active.is_(True), *in_units(Staff.unit_id))
-    marked_here = select(EventAbsence.staff_id).where(
-        EventAbsence.event_id == event.id, *in_units(EventAbsence.org_unit_id)
+    return (
+        select(*columns)
+        .select_from(Staff)
+        .outerjoin(
+            EventAbsence,
+            (EventAbsence.event_id == event.id) & (EventAbsence.staff_id == Staff.id),
+        )
+        .where(or_(Staff.is_active.is_(True), _MARKED), *in_units(_ROLL_UNIT))
     )
-    return select(Staff).where(or_(Staff.id.in_(now), Staff.id.in_(marked_here)))
 
 
 def calls(session: Session, actor: Actor, event: Event) -> bool:
@@ -307,15 +365,10 @@ class RollEntry:
 def roll(session: Session, actor: Actor, event: Event) -> list[RollEntry]:
     """The people the actor calls for ``event``, with their marks, by name."""
     roll_access(session, actor, event)
-    people = list(session.scalars(_callable_people(actor, event).order_by(Staff.name, Staff.id)))
-    ids = [p.id for p in people]
-    marked = dict(
-        session.execute(
-            select(EventAbsence.staff_id, EventAbsence.org_unit_id).where(
-                EventAbsence.event_id == event.id, EventAbsence.staff_id.in_(ids)
-            )
-        ).all()
-    )
+    rows = session.execute(
+        _roll_of(actor, event, Staff, _ROLL_UNIT, _MARKED).order_by(Staff.name, Staff.id)
+    ).all()
+    ids = [p.id for p, _unit, _marked in rows]
     excused = excused_on(session, event.day, ids)
     checked_in = {
         c.staff_id: c
@@ -328,12 +381,12 @@ def roll(session: Session, actor: Actor, event: Event) -> list[RollEntry]:
     return [
         RollEntry(
             p,
-            marked.get(p.id, p.unit_id),
-            "excused" if p.id in excused else "absent" if p.id in marked else "present",
+            unit,
+            "excused" if p.id in excused else "absent" if marked else "present",
             excused.get(p.id),
             checked_in.get(p.id),
         )
-        for p in people
+        for p, unit, marked in rows
     ]
 
 
@@ -357,7 +410,7 @@ def _locked_event(session: Session, event_id: int) -> Event:
     if 0 < event_id < 2**63:
         event = session.scalar(select(Event).where(Event.id == event_id).with_for_update())
     if event is None:
-        raise _unknown(event_id)
+        raise unknown_event(event_id)
     return event
 
 
@@ -386,11 +439,10 @@ def take_roll(
             M("the roll cannot be taken"),
             {"absent": M("at most %(count)s people", count=MAX_ABSENT)},
         )
-    units_now = dict(
-        session.execute(_called_now(actor, event).with_only_columns(Staff.id, Staff.unit_id)).all()
-    )
-    on_roll = set(session.scalars(_callable_people(actor, event).with_only_columns(Staff.id)))
-    strangers = sorted(wanted - on_roll)
+    rows = session.execute(_roll_of(actor, event, Staff.id, _ROLL_UNIT, _MARKED)).all()
+    # The person's unit on this roll; a mark added below is made in it.
+    on_roll: dict[int, int] = {staff_id: unit for staff_id, unit, _marked in rows}
+    strangers = sorted(wanted - on_roll.keys())
     if strangers:
         raise InvalidInput(
             M("the roll cannot be taken"),
@@ -411,13 +463,7 @@ def take_roll(
                 )
             },
         )
-    before = set(
-        session.scalars(
-            select(EventAbsence.staff_id).where(
-                EventAbsence.event_id == event.id, EventAbsence.staff_id.in_(sorted(on_roll))
-            )
-        )
-    )
+    before = {staff_id for staff_id, _unit, marked in rows if marked}
     cleared, added = before - wanted, wanted - before
     if cleared:
         session.execute(
@@ -425,19 +471,18 @@ def take_roll(
                 EventAbsence.event_id == event.id, EventAbsence.staff_id.in_(sorted(cleared))
             )
         )
-    # Someone added is on the roll without a mark, so they are in a unit it calls now.
     session.add_all(
         EventAbsence(
             event_id=event.id,
             staff_id=staff_id,
-            org_unit_id=units_now[staff_id],
+            org_unit_id=on_roll[staff_id],
             recorded_by=actor.label,
         )
         for staff_id in sorted(added)
     )
     now = datetime.now(UTC)
     event.roll_taken_by, event.roll_taken_at = actor.label, now
-    called_units = sorted(set(units_now.values()))
+    called_units = sorted(set(on_roll.values()))
     if called_units:
         upsert = insert(EventRoll).values(
             [
@@ -582,7 +627,8 @@ def _roll_progress(
     session: Session, actor: Actor, events: list[Event]
 ) -> dict[int, tuple[int, int]]:
     """Per event: (units whose roll is taken, units to call), of the units the actor may
-    see that the event covers and that have active people. Four queries for the list."""
+    see that the event covers and that have a roll (active people, or a mark). Five
+    queries for the list."""
     if not events:
         return {}
     roots = sorted({e.org_unit_id for e in events if e.org_unit_id is not None})
@@ -601,9 +647,21 @@ def _roll_progress(
     )
     for event_id, unit_id in session.execute(rolls):
         taken[event_id].add(unit_id)
+    # A unit whose marked people have all moved or left since still has a roll
+    # (:func:`unit_rolls`): it counts here too.
+    marked: dict[int, set[int]] = defaultdict(set)
+    marks = (
+        select(EventAbsence.event_id, EventAbsence.org_unit_id)
+        .where(EventAbsence.event_id.in_([e.id for e in events]))
+        .distinct()
+    )
+    for event_id, unit_id in session.execute(marks):
+        if actor.unit_ids is None or unit_id in actor.unit_ids:
+            marked[event_id].add(unit_id)
     out = {}
     for e in events:
-        units = staffed if e.org_unit_id is None else staffed & covered[e.org_unit_id]
+        with_people = staffed | marked[e.id]
+        units = with_people if e.org_unit_id is None else with_people & covered[e.org_unit_id]
         out[e.id] = (len(taken[e.id] & units), len(units))
     return out
 
@@ -612,16 +670,34 @@ def visible(session: Session, actor: Actor, event_id: int) -> Event:
     """One event the actor may read; any other is as unknown as one that does not exist."""
     require_reader(actor)
     if not 0 < event_id < 2**63:
-        raise _unknown(event_id)
+        raise unknown_event(event_id)
     event = session.scalar(_scoped(actor, select(Event).where(Event.id == event_id)))
     if event is None:
-        raise _unknown(event_id)
+        raise unknown_event(event_id)
     return event
 
 
+def _excused_on(day: Any) -> ColumnElement[bool]:
+    """Whether the person of a mark (``EventAbsence``, from the enclosing query) has an
+    approved absence covering ``day`` (a date or a column). Such a mark (the absence
+    approved after the roll) cuts nobody and the roll shows them excused, so no count
+    of the absent includes it."""
+    return exists().where(
+        Absence.staff_id == EventAbsence.staff_id,
+        Absence.status == "approved",
+        Absence.start_day <= day,
+        Absence.end_day >= day,
+    )
+
+
 def _marks_seen(actor: Actor) -> Select[int, int]:
-    """The roll marks the actor may count: every one, or a unit admin's people's."""
-    query = select(EventAbsence.event_id, EventAbsence.staff_id)
+    """The roll marks the actor may count: every one, or a unit admin's people's; not
+    those of the excused (:func:`_excused_on`)."""
+    query = (
+        select(EventAbsence.event_id, EventAbsence.staff_id)
+        .join(Event, Event.id == EventAbsence.event_id)
+        .where(~_excused_on(Event.day))
+    )
     if actor.unit_ids is None:
         return query
     return query.where(EventAbsence.org_unit_id.in_(sorted(actor.unit_ids)))
@@ -641,22 +717,16 @@ class UnitRoll:
 
 def unit_rolls(session: Session, actor: Actor, event: Event) -> list[UnitRoll]:
     """The roll of each unit the event covers that the actor may see (a unit admin:
-    their own units; BKPSDM and viewers: every one), by unit code."""
-    people = select(Staff.unit_id, func.count().label("n")).where(Staff.is_active.is_(True))
-    if event.org_unit_id is not None:
-        people = people.where(Staff.unit_id.in_(_covered_units(event.org_unit_id)))
-    if actor.unit_ids is not None:
-        people = people.where(Staff.unit_id.in_(sorted(actor.unit_ids)))
-    counts = dict(session.execute(people.group_by(Staff.unit_id)).all())
+    their own units; BKPSDM and viewers: every one), by unit code: the people on it
+    (:func:`_roll_of`, so a moved person counts where their mark is) and the absent
+    (not the excused, as on the roll)."""
+    absent = func.count().filter(_MARKED, ~_excused_on(event.day))
+    people = _roll_of(actor, event, _ROLL_UNIT, func.count(), absent)
+    counts = {
+        unit: (n, absent) for unit, n, absent in session.execute(people.group_by(_ROLL_UNIT)).all()
+    }
     if not counts:
         return []
-    absent = dict(
-        session.execute(
-            select(EventAbsence.org_unit_id, func.count())
-            .where(EventAbsence.event_id == event.id, EventAbsence.org_unit_id.in_(sorted(counts)))
-            .group_by(EventAbsence.org_unit_id)
-        ).all()
-    )
     taken = {
         r.org_unit_id: r
         for r in session.scalars(
@@ -671,8 +741,7 @@ def unit_rolls(session: Session, actor: Actor, event: Event) -> list[UnitRoll]:
     return [
         UnitRoll(
             u,
-            counts[u.id],
-            absent.get(u.id, 0),
+            *counts[u.id],
             taken[u.id].taken_by if u.id in taken else None,
             taken[u.id].taken_at if u.id in taken else None,
         )

@@ -10,7 +10,7 @@ its field with what was typed, never a 500.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from flask import flash, g, redirect, render_template, request, url_for
 from smartcity.toolkit import (
@@ -97,11 +97,7 @@ def _list_page(
         rows=rows,
         nav=_month_nav("ekinerja.events_page", year, month),
         units=list(g.db.scalars(manageable.limit(2000))) if actor.can(UNIT) else [],
-        offices=(
-            list(g.db.scalars(select(Office).order_by(Office.name, Office.id).limit(2000)))
-            if actor.can(UNIT)
-            else []
-        ),
+        offices=events.places(g.db, actor),
         unit_names=_unit_names({r.event.org_unit_id or 0 for r in rows} - {0}),
         manage=actor.can(UNIT),
         regency=actor.can(REGENCY),
@@ -174,8 +170,10 @@ def _event_page(
     unit_rolls = events.unit_rolls(g.db, actor, event)
     office = g.db.get(Office, event.office_id) if event.office_id is not None else None
     opens, closes = eventcheckin.window(g.db, event)
+    # While check-in is open, not having checked in says nothing yet.
+    checking_in = office is not None and datetime.now(UTC) < closes
     suggested = False
-    if ticked is None and office is not None:
+    if ticked is None and office is not None and not checking_in:
         # A roll not yet taken starts from the check-ins: whoever did not check in
         # is ticked, for the caller to look over before saving.
         taken = {u.unit.id for u in unit_rolls if u.taken_at is not None}
@@ -192,6 +190,7 @@ def _event_page(
         entries=entries,
         ticked=ticked,
         suggested=suggested,
+        checking_in=checking_in,
         office_name=office.name if office is not None else None,
         opens=f"{opens:%H.%M}",
         closes=f"{closes:%H.%M}",

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .access import REGENCY, Actor
+from .eventmodels import Event
 from .messages import IN_USE, LAST_GENERAL_HOURS, MONTH_LOCKED, M
 from .models import Office, Punch, ScheduleRule, ShiftAssignment
 from .people import require_unit, staff_or_404
@@ -142,12 +143,23 @@ def update_office(
 
 
 def remove_office(session: Session, actor: Actor, office_id: int) -> None:
-    """Remove an office no punch was placed at (the punches keep pointing at theirs)."""
+    """Remove an office no punch was placed at and no event is held at (the punches and
+    the events, with their check-ins, keep pointing at theirs)."""
     office = office_of(session, actor, office_id)
     used = session.scalar(select(Punch.id).where(Punch.office_id == office.id).limit(1))
     if used is not None:
         raise Conflict(
             M("punches were placed at this office; change its fence instead"),
+            {"office_id": IN_USE},
+        )
+    held = session.scalar(select(Event.id).where(Event.office_id == office.id).limit(1))
+    if held is not None:
+        raise Conflict(
+            M(
+                "an assembly or ceremony is held at this office (no. %(id)s); "
+                "change its fence instead",
+                id=held,
+            ),
             {"office_id": IN_USE},
         )
     name = office.name

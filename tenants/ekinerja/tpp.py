@@ -21,7 +21,8 @@ never below zero: a ``cap_sanction`` line (negative) gives back the excess.
 An assembly or ceremony (apel, upacara...) the person was marked absent from
 is a line of the day, ``event_percent.<kind>`` naming ``event_absence:<id>``; an
 approved absence excuses it with the rest of the day, and a day already cut as
-absent without reason is not cut again for its events. It can fall on a day off
+absent without reason is not cut again for its events, nor a kind missed twice the
+same day (someone moved mid-day, called by both units). It can fall on a day off
 (a ceremony on a holiday), and is not under the daily cap (the cap is for lapses
 of the working hours) but is under the monthly one.
 """
@@ -181,11 +182,17 @@ def day_lines(fact: DayFact, rules: TppRules, base: Decimal) -> list[Line]:
 
 
 def event_lines(fact: DayFact, rules: TppRules, base: Decimal) -> list[Line]:
-    """A line per event missed on the day (a kind without a percentage cuts nothing)."""
+    """A line per kind of event missed on the day (a kind without a percentage cuts
+    nothing). One morning's apel is one duty: scheduling keeps a kind to one event a
+    day over the same people, but someone marked absent in one unit who moves the same
+    day can be marked again by their new unit's event of that kind; the first mark
+    cuts, the second is not charged again."""
     lines = []
+    charged: set[str] = set()
     for missed in sorted(fact.missed_events, key=lambda m: m.absence_id):
         percent = rules.event_percent.get(missed.kind, Decimal(0))
-        if percent:
+        if percent and missed.kind not in charged:
+            charged.add(missed.kind)
             lines.append(
                 Line(
                     "event",

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 from smartcity.errors import Conflict
-from smartcity.tenantcore.models import Staff
+from smartcity.tenantcore.models import OrgUnit, Staff
 from sqlalchemy import func, select
 
 from tenants.ekinerja import eventcheckin, events
 from tenants.ekinerja.access import system_actor
 from tenants.ekinerja.attendance import zone
-from tenants.ekinerja.eventmodels import EventCheckIn
+from tenants.ekinerja.eventmodels import Event, EventCheckIn
 from tenants.ekinerja.models import Office
 from tests.conftest import bearer, tenant_token
 from tests.support.ekinerja_tpp import API, two_units, user
@@ -28,6 +28,8 @@ PAGES = "/t/{slug}/ekinerja"
 HALL = (-6.9114, 107.6094)
 INSIDE = {"latitude": HALL[0] + 0.0003, "longitude": HALL[1], "accuracy_m": 8}
 FAR = {"latitude": HALL[0] + 0.018, "longitude": HALL[1], "accuracy_m": 8}
+#: A fence of 150 m around the hall.
+FENCE = {"latitude": HALL[0], "longitude": HALL[1], "radius_m": 150}
 
 
 @pytest.fixture
@@ -75,7 +77,7 @@ def _check_in(client: Any, kab: dict[str, Any], who: str, event_id: int, **body:
 
 
 def test_a_check_in_at_the_apel_shows_on_the_roll_and_starts_it(
-    client: Any, kab: dict[str, Any], page_sign_in: Any
+    client: Any, kab: dict[str, Any], page_sign_in: Any, tenant_db: Any
 ) -> None:
     url, event, ids = API.format(slug=kab["slug"]), kab["event"], kab["ids"]
     mine = client.get(f"{url}/events/mine", headers=kab["t"]["pegawai"])
@@ -103,8 +105,19 @@ def test_a_check_in_at_the_apel_shows_on_the_roll_and_starts_it(
     # Nobody is cut by a check-in or its absence: only the roll cuts.
     assert {e["status"] for e in roll} == {"present"}
 
-    # The roll page ticks whoever did not check in, and says so, in Indonesian.
+    # While check-in is open, the roll page ticks nobody for not having checked in yet.
     admin = page_sign_in(kab["slug"], "opd@example.go.id")
+    html = admin.get(f"{PAGES.format(slug=kab['slug'])}/events/{event['id']}").get_data(
+        as_text=True
+    )
+    assert 'id="ekn-roll-suggested"' not in html and 'id="ekn-roll-checking-in"' in html
+    assert f'id="r-{ids["head"]}" name="absent" value="{ids["head"]}">' in html
+    assert "Presensi lewat ponsel dibuka sampai pukul" in html
+    # Once it has closed, the page ticks whoever did not check in, and says so.
+    with tenant_db(kab["slug"]) as s:
+        start = datetime.now(zone(s)) - eventcheckin.CLOSES_AFTER - timedelta(minutes=5)
+        moved = s.get(Event, event["id"])
+        moved.day, moved.starts_at = start.date(), start.time().replace(second=0, microsecond=0)
     html = admin.get(f"{PAGES.format(slug=kab['slug'])}/events/{event['id']}").get_data(
         as_text=True
     )
@@ -210,8 +223,10 @@ def test_what_a_hostile_staff_member_tries_is_a_clear_4xx(
     # An account linked to no staff member has no events of its own.
     assert client.get(f"{url}/events/mine", headers=kab["t"]["bkpsdm"]).status_code == 403
     assert _check_in(client, kab, "bkpsdm", plain["id"]).status_code == 403
-    bad_day = client.get(f"{url}/events/mine?day=2026-13-01", headers=kab["t"]["pegawai"])
-    assert bad_day.status_code == 422 and "day" in bad_day.get_json()["error"]["fields"]
+    for day in ("2026-13-01", "0001-01-01", "9999-12-31", "1999-12-31"):
+        bad_day = client.get(f"{url}/events/mine?day={day}", headers=kab["t"]["pegawai"])
+        assert bad_day.status_code == 422, (day, bad_day.status_code)
+        assert "day" in bad_day.get_json()["error"]["fields"]
     # Scheduling at an office that does not exist names the field.
     nowhere = client.post(
         f"{url}/events",
@@ -272,3 +287,95 @@ def test_two_check_ins_at_once_make_one(kab: dict[str, Any], tenant_db: Any) -> 
     assert outcome == [False]  # ...then returns it
     with tenant_db(kab["slug"]) as s:
         assert s.scalar(select(func.count()).select_from(EventCheckIn)) == 1
+
+
+def test_an_office_an_event_is_held_at_is_not_removed(
+    client: Any, kab: dict[str, Any], tenant_db: Any
+) -> None:
+    url, hall = API.format(slug=kab["slug"]), kab["ids"]["hall"]
+    got = client.delete(f"{url}/offices/{hall}", headers=kab["t"]["bkpsdm"])
+    assert got.status_code == 409, got.get_data(as_text=True)
+    error = got.get_json()["error"]
+    assert error["fields"] == {"office_id": "in use"}
+    assert f"no. {kab['event']['id']}" in error["message"]
+    assert "apel atau upacara diadakan di kantor ini" in error["localized"]
+    with tenant_db(kab["slug"]) as s:
+        assert s.get(Office, hall) is not None
+
+
+def test_a_unit_event_is_held_at_an_office_of_its_own_line(
+    client: Any, kab: dict[str, Any], tenant_db: Any, page_sign_in: Any
+) -> None:
+    url, ids = API.format(slug=kab["slug"]), kab["ids"]
+    with tenant_db(kab["slug"]) as s:
+        pkm = OrgUnit(code="1.02.01.01", name="Puskesmas Kota", kind="upt", parent_id=ids["dinkes"])
+        s.add(pkm)
+        s.flush()
+        offices = {
+            "sekolah": Office(org_unit_id=ids["disdik"], name="SD Negeri 1", **FENCE),
+            "pkm": Office(org_unit_id=pkm.id, name="Puskesmas Kota", **FENCE),
+        }
+        s.add_all(offices.values())
+        s.flush()
+        places = {k: o.id for k, o in offices.items()}
+    body = {"day": kab["today"].isoformat(), "starts_at": "09:00"}
+
+    def schedule(who: str, kind: str, office: str, **more: Any) -> Any:
+        made = {**body, "kind": kind, "office_id": places[office], **more}
+        return client.post(f"{url}/events", json=made, headers=kab["t"][who])
+
+    # Dinkes's admin may not hold Dinkes's apel at a school of Disdik...
+    refused = schedule("opd", "senam", "sekolah", org_unit_id=ids["dinkes"])
+    assert refused.status_code == 422, refused.get_json()
+    assert "kantor unit ini" in refused.get_json()["error"]["localized_fields"]["office_id"]
+    # ...but at its health centre (a unit under it), and BKPSDM anywhere for the regency.
+    assert schedule("opd", "senam", "pkm", org_unit_id=ids["dinkes"]).status_code == 201
+    assert schedule("bkpsdm", "sidak", "sekolah").status_code == 201
+    # The form offers a unit admin the offices of their line only.
+    html = page_sign_in(kab["slug"], "opd@example.go.id").get(
+        f"{PAGES.format(slug=kab['slug'])}/events"
+    )
+    page = html.get_data(as_text=True)
+    assert ">Puskesmas Kota</option>" in page and ">Balai Kota</option>" in page
+    assert "SD Negeri 1" not in page
+
+
+def test_an_event_near_midnight_is_listed_on_the_day_its_check_in_is_open(
+    kab: dict[str, Any], tenant_db: Any
+) -> None:
+    ids, today = kab["ids"], kab["today"]
+    with tenant_db(kab["slug"]) as s:
+        plan = (
+            ("upacara", today + timedelta(days=1), "00:15"),  # opens at 23.45 today
+            ("sidak", today - timedelta(days=1), "23:50"),  # closes at 00.20 today
+            ("senam", today + timedelta(days=1), "07:00"),  # tomorrow's business
+            ("apel_sore", today - timedelta(days=1), "16:00"),  # yesterday's, closed
+        )
+        made = {
+            kind: events.schedule(
+                s,
+                system_actor("tests"),
+                kind=kind,
+                day=day,
+                starts_at=at,
+                org_unit_id=None,
+                office_id=ids["hall"],
+                today=today,
+            ).id
+            for kind, day, at in plan
+        }
+        listed = [e.id for e, _checked in eventcheckin.mine(s, ids["worker"], today)]
+        # Yesterday's 23.50 sidak, today's apel (the fixture's), then tonight's ceremony.
+        assert listed == [made["sidak"], kab["event"]["id"], made["upacara"]]
+        # An event without a place takes no check-in: listed on its own day only.
+        plain = events.schedule(
+            s,
+            system_actor("tests"),
+            kind="apel_pagi",
+            day=today + timedelta(days=1),
+            starts_at="00:05",
+            org_unit_id=None,
+            today=today,
+        )
+        assert plain.id not in [e.id for e, _c in eventcheckin.mine(s, ids["worker"], today)]
+        s.rollback()

@@ -112,3 +112,14 @@ def test_the_defaults_and_the_rule_version_check() -> None:
         with pytest.raises(ValidationError) as refused:
             TppRules.model_validate(stored | {"event_percent": bad})
         assert refused.value.errors()[0]["loc"][0] == "event_percent"
+
+
+def test_two_marks_of_one_kind_on_a_day_cut_once() -> None:
+    # Marked absent from Dinkes's apel, moved to Disdik the same morning and marked
+    # absent from Disdik's apel too: one apel missed that morning, one cut.
+    missed = (tpp.MissedEvent(7, "apel_pagi"), tpp.MissedEvent(5, "apel_pagi"))
+    st = _statement(TppRules(), _worked(MONDAY, missed_events=missed))
+    assert [(ln.rule, ln.record) for ln in st.lines] == [
+        ("event_percent.apel_pagi", "event_absence:5")
+    ]
+    assert st.discipline_deduction == DISCIPLINE * 4 // 100

@@ -771,3 +771,89 @@ def test_marks_made_before_they_kept_their_unit_take_the_person_unit(
     with tenant_db(slug) as s:
         mark = s.scalars(select(EventAbsence)).one()
         assert (mark.staff_id, mark.org_unit_id) == (ids["guru"], ids["disdik"])
+
+
+def test_a_moved_person_marked_elsewhere_is_not_on_their_new_unit_roll(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    slug, ids, t, today = kab
+    url = API.format(slug=slug)
+    wide = _event(client, slug, t["bkpsdm"], kind="upacara", day=today.isoformat()).get_json()
+    detail, roll = f"{url}/events/{wide['id']}", f"{url}/events/{wide['id']}/roll"
+    assert client.put(roll, json={"absent": [ids["worker"]]}, headers=t["opd"]).status_code == 200
+    # The worker moves to Disdik, which the regency-wide ceremony covers too.
+    with tenant_db(slug) as s:
+        s.get(Staff, ids["worker"]).unit_id = ids["disdik"]
+
+    def on_roll(who: str) -> set[int]:
+        return {e["staff_id"] for e in client.get(detail, headers=t[who]).get_json()["roll"]}
+
+    # The mark is Dinkes's: on Dinkes's roll only, not on Disdik's as well.
+    assert ids["worker"] in on_roll("opd") and ids["worker"] not in on_roll("admdik")
+    # Disdik's admin saving their roll does not clear Dinkes's mark, nor can they mark it.
+    assert client.put(roll, json={"absent": []}, headers=t["admdik"]).status_code == 200
+    assert client.get(detail, headers=t["opd"]).get_json()["absent_count"] == 1
+    again = client.put(roll, json={"absent": [ids["worker"]]}, headers=t["admdik"])
+    assert again.status_code == 422 and "absent" in again.get_json()["error"]["fields"]
+    # Each unit counts the people on its roll: the worker in Dinkes, where the mark is.
+    units = client.get(detail, headers=t["bkpsdm"]).get_json()["units"]
+    assert {u["org_unit_id"]: (u["people"], u["absent"]) for u in units} == {
+        ids["dinkes"]: (3, 1),
+        ids["disdik"]: (2, 0),
+    }
+    with tenant_db(slug) as s:
+        mark = s.scalars(select(EventAbsence)).one()
+        assert (mark.staff_id, mark.org_unit_id) == (ids["worker"], ids["dinkes"])
+
+
+def test_a_unit_whose_marked_people_all_moved_still_counts_in_the_list(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    slug, ids, t, today = kab
+    url = API.format(slug=slug)
+    wide = _event(client, slug, t["bkpsdm"], kind="upacara", day=today.isoformat()).get_json()
+    roll = f"{url}/events/{wide['id']}/roll"
+    assert client.put(roll, json={"absent": [ids["guru"]]}, headers=t["admdik"]).status_code == 200
+    # Everyone of Disdik moves to Dinkes: Disdik's roll is the teacher's mark alone.
+    with tenant_db(slug) as s:
+        for who in ("guru", "guru_head"):
+            s.get(Staff, ids[who]).unit_id = ids["dinkes"]
+    (row,) = client.get(f"{url}/events", headers=t["bkpsdm"]).get_json()["events"]
+    units = client.get(f"{url}/events/{wide['id']}", headers=t["bkpsdm"]).get_json()["units"]
+    assert {u["org_unit_id"]: (u["people"], u["absent"]) for u in units} == {
+        ids["dinkes"]: (4, 0),
+        ids["disdik"]: (1, 1),
+    }
+    assert (row["units_taken"], row["units_total"], row["absent_count"]) == (1, 2, 1)
+
+
+def test_a_mark_excused_afterwards_is_not_counted_absent(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    slug, ids, t, today = kab
+    url = API.format(slug=slug)
+    event = _event(
+        client, slug, t["opd"], day=today.isoformat(), org_unit_id=ids["dinkes"]
+    ).get_json()
+    detail = f"{url}/events/{event['id']}"
+    marked = client.put(f"{detail}/roll", json={"absent": [ids["head"]]}, headers=t["opd"])
+    assert marked.status_code == 200 and marked.get_json()["absent_count"] == 1
+    # The head's duty travel that day is approved after the roll: excused, not cut.
+    with tenant_db(slug) as s:
+        s.add(
+            Absence(
+                staff_id=ids["head"],
+                kind="travel",
+                start_day=today,
+                end_day=today,
+                reason="Dinas luar",
+                status="approved",
+            )
+        )
+    got = client.get(detail, headers=t["opd"]).get_json()
+    assert {e["staff_id"]: e["status"] for e in got["roll"]}[ids["head"]] == "excused"
+    # Every count agrees with the roll: nobody absent.
+    assert got["absent_count"] == 0
+    assert {u["org_unit_id"]: u["absent"] for u in got["units"]} == {ids["dinkes"]: 0}
+    (row,) = client.get(f"{url}/events", headers=t["bkpsdm"]).get_json()["events"]
+    assert row["absent_count"] == 0
