@@ -163,12 +163,15 @@ def settings(mailbox: MailCatcher) -> Iterator[Settings]:
 
 
 @pytest.fixture(scope="session")
-def app(settings: Settings) -> Flask:
+def app(settings: Settings) -> Iterator[Flask]:
     app = create_app(settings)
     migrate_platform(app.extensions["smartcity"].migrations)
     with db.platform_transaction() as session:
         upsert_operator(session, email=OPERATOR_EMAIL, name="Ops", password=PASSWORD, actor="tests")
-    return app
+    yield app
+    # An xdist worker lives on after its session until the last worker is done: its
+    # tenant cache must not keep reconnecting to the database dropped below.
+    app.extensions["smartcity"].cache.close()
 
 
 @pytest.fixture
@@ -179,9 +182,17 @@ def app_with(app: Flask, settings: Settings) -> Iterator[Callable[..., Flask]]:
     ``create_app`` points the process-wide engine at the new settings, so the session's
     app gets its engine and its tenant cache's hook back afterwards.
     """
+    made: list[Flask] = []
+
+    def make(**changes: Any) -> Flask:
+        made.append(create_app(settings.replace(**changes)))
+        return made[-1]
+
     try:
-        yield lambda **changes: create_app(settings.replace(**changes))
+        yield make
     finally:
+        for other in made:
+            other.extensions["smartcity"].cache.close()
         db.configure_from(settings)
         db.on_registry_change[:] = [app.extensions["smartcity"].cache.invalidate]
         app.extensions["smartcity"].cache.invalidate()

@@ -82,6 +82,7 @@ class TenantCache:
         self._by_domain: dict[str, str] = {}
         self._lock = threading.Lock()
         self._listener_pid: int | None = None
+        self._closed = threading.Event()
 
     def by_slug(self, slug: str) -> TenantInfo | None:
         self._ensure_listener()
@@ -130,6 +131,12 @@ class TenantCache:
                 self._by_slug.pop(slug, None)
                 self._by_domain = {d: s for d, s in self._by_domain.items() if s != slug}
 
+    def close(self) -> None:
+        """Stop listening for good: the listener leaves at its next wake-up (a lost
+        connection, or a notice) instead of reconnecting. For a process that outlives
+        its database, such as a test worker after its session."""
+        self._closed.set()
+
     def _ensure_listener(self) -> None:
         # Started lazily, per process: a thread does not survive a fork, and
         # gunicorn forks its workers after importing the app.
@@ -145,7 +152,7 @@ class TenantCache:
 
     def _listen(self) -> None:
         backoff = 1.0
-        while True:
+        while not self._closed.is_set():
             try:
                 with psycopg.connect(self._listen_url, autocommit=True) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
@@ -153,11 +160,15 @@ class TenantCache:
                     self.invalidate()
                     backoff = 1.0
                     for notice in conn.notifies():
+                        if self._closed.is_set():
+                            return
                         self.invalidate(notice.payload or ALL)
             except psycopg.Error as exc:
-                log.warning("tenant cache listener lost its connection: %s", exc)
                 self.invalidate()
-                time.sleep(backoff)
+                if self._closed.is_set():
+                    return
+                log.warning("tenant cache listener lost its connection: %s", exc)
+                self._closed.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
 
 
