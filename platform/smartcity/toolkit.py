@@ -55,7 +55,7 @@ The names, by topic:
   :func:`parse_quantity`, :func:`rupiah`, :func:`number`), bounded numbers
   (:func:`query_int`, :func:`query_year`, :func:`whole_number`, :data:`DbId`,
   :data:`BIGINT_MAX`, :data:`YEAR_MAX`), what a pydantic model refused as field words
-  in either language (:func:`field_problems`), and
+  in either language (:func:`field_problems`; one error: :func:`field_problem`), and
   :func:`N_` and :func:`translate` for messages;
 - uploads: :func:`read_table` within :class:`UploadLimits` (or :class:`TableReader`,
   which says how far it has read), and for an importer whose big files a job checks
@@ -167,7 +167,7 @@ from smartcity.tenantcore.settings import get_settings as tenant_settings
 from smartcity.tenantcore.settings import timezone_subquery as tenant_timezone_subquery
 from smartcity.uploads import Limits as UploadLimits
 from smartcity.uploads import TableReader, read_table
-from smartcity.validation import field_problems
+from smartcity.validation import field_problem, field_problems
 from smartcity.web import N_, translate
 from smartcity.web.access import signed_in
 from smartcity.web.forms import confirmed, flash_unconfirmed
@@ -239,6 +239,7 @@ __all__ = [
     "check_spam",
     "confirmed",
     "current_tenant",
+    "field_problem",
     "field_problems",
     "flash_unconfirmed",
     "job_capability",

@@ -86,7 +86,7 @@ _WORDS: dict[str, Callable[[Mapping[str, Any]], Message]] = {
 }
 
 
-def problem(error: Mapping[str, Any]) -> Message:
+def field_problem(error: Mapping[str, Any]) -> Message:
     """One pydantic error (an item of ``ValidationError.errors()``) in words."""
     kind, ctx = str(error.get("type", "")), error.get("ctx") or {}
     words = _WORDS.get(kind)
@@ -107,5 +107,5 @@ def field_problems(
     fields: dict[str, Message] = {}
     for item in error.errors():
         path = ".".join((*prefix, *(str(p) for p in item["loc"]))) or whole
-        fields.setdefault(path, problem(item))
+        fields.setdefault(path, field_problem(item))
     return fields

@@ -24,6 +24,7 @@ from smartcity.toolkit import (
     InvalidInput,
     Message,
     NotFound,
+    field_problem,
     record_audit,
 )
 from sqlalchemy import delete, select
@@ -43,20 +44,15 @@ def _bound(ctx: dict[str, Any], *keys: str) -> str:
     return next((str(ctx[k]) for k in keys if k in ctx), "")
 
 
-#: What each pydantic error type (ours included) says, from its context.
+#: What the rules' own error types, and the generic ones whose words differ for the
+#: rules (rows, not items), say from their context; any other is the core's
+#: :func:`field_problem`.
 _WORDS: dict[str, Callable[[dict[str, Any]], Message]] = {
-    "greater_than_equal": lambda c: M("at least %(limit)s", limit=_bound(c, "ge")),
-    "greater_than": lambda c: M("more than %(limit)s", limit=_bound(c, "gt")),
-    "less_than_equal": lambda c: M("at most %(limit)s", limit=_bound(c, "le")),
-    "less_than": lambda c: M("less than %(limit)s", limit=_bound(c, "lt")),
     "decimal_max_places": lambda c: M("a number with fewer digits"),
     "decimal_max_digits": lambda c: M("a number with fewer digits"),
     "decimal_whole_digits": lambda c: M("a number with fewer digits"),
-    "int_from_float": lambda c: M("a whole number"),
-    "literal_error": lambda c: M("one of %(choices)s", choices=_bound(c, "expected")),
     "too_long": lambda c: M("at most %(count)s rows", count=int(c.get("max_length", 0))),
     "extra_forbidden": lambda c: M("not a field of the rules"),
-    "missing": lambda c: M("required"),
     "bands_start": lambda c: M(
         "this band must start at %(count)s minutes", count=int(c.get("minutes", 0))
     ),
@@ -75,9 +71,7 @@ def _problem(error: Any) -> Message:
     kind, ctx = str(error["type"]), error.get("ctx") or {}
     if kind in _WORDS:
         return _WORDS[kind](ctx)
-    if kind.startswith(("int_", "decimal_", "float_", "finite_")):
-        return M("a number")
-    return M("not valid (%(detail)s)", detail=str(error.get("msg", "")))
+    return field_problem(error)
 
 
 def refusal(error: ValidationError) -> dict[str, Message]:
