@@ -87,7 +87,8 @@ class EknRollEntryOut(BaseModel):
         description="when they checked in to the event by phone (none: they did not)"
     )
     check_in_flags: list[str] = Field(
-        description="what was odd about that check-in: mock_location, low_accuracy"
+        description="what was odd about that check-in: mock_location, low_accuracy, "
+        "shared_device (the same device checked in someone else too)"
     )
     moved: bool = Field(
         description="marked absent in a unit they have left since (or they left the service); "
@@ -307,7 +308,9 @@ class EknEventCheckInBody(BaseModel):
 class EknEventCheckInOut(BaseModel):
     event_id: int
     at: datetime
-    flags: list[str] = Field(description="mock_location, low_accuracy: shown to the roll's caller")
+    flags: list[str] = Field(
+        description="mock_location, low_accuracy, shared_device: shown to the roll's caller"
+    )
     created: bool = Field(description="false: checked in before; this is that check-in")
 
 

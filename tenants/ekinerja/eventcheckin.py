@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from smartcity.toolkit import Conflict, InvalidInput, Staff
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, any_, case, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,8 @@ OPENS_BEFORE = timedelta(minutes=30)
 #: ...to this long after (someone arriving later missed it; the roll may still
 #: say otherwise).
 CLOSES_AFTER = timedelta(minutes=30)
+#: The flag of check-ins made from one device for more than one person.
+SHARED_DEVICE = "shared_device"
 
 
 @dataclass(frozen=True)
@@ -118,11 +120,7 @@ def check_in(
             ),
             {"latitude": M("outside the geofence")},
         )
-    flags = []
-    if at.mock_location:
-        flags.append("mock_location")
-    if at.accuracy_m is not None and at.accuracy_m > load_settings(session).max_accuracy_m:
-        flags.append("low_accuracy")
+    flags = _flags(session, event.id, staff_id, at)
     made = session.scalar(
         insert(EventCheckIn)
         .values(
@@ -144,6 +142,43 @@ def check_in(
             raise Conflict(M("the check-in could not be recorded; try again"))
         return found, False
     return made, True
+
+
+def _flags(session: Session, event_id: int, staff_id: int, at: CheckInAt) -> list[str]:
+    """What is odd about a check-in, for whoever takes the roll (never a refusal)."""
+    flags = []
+    if at.mock_location:
+        flags.append("mock_location")
+    if at.accuracy_m is not None and at.accuracy_m > load_settings(session).max_accuracy_m:
+        flags.append("low_accuracy")
+    if at.device_id and _mark_shared_device(session, event_id, staff_id, at.device_id):
+        flags.append(SHARED_DEVICE)
+    return flags
+
+
+def _mark_shared_device(session: Session, event_id: int, staff_id: int, device_id: str) -> bool:
+    """Whether someone else checked in to the event from ``device_id``; if so, their
+    check-ins are flagged too. One phone checking in a row of colleagues ("titip
+    absen") is the trick a roll by phone invites: the caller sees both sides."""
+    others = session.scalars(
+        update(EventCheckIn)
+        .where(
+            EventCheckIn.event_id == event_id,
+            EventCheckIn.device_id == device_id,
+            EventCheckIn.staff_id != staff_id,
+        )
+        .values(
+            flags=case(
+                (
+                    literal(SHARED_DEVICE) == any_(EventCheckIn.flags),
+                    EventCheckIn.flags,
+                ),
+                else_=func.array_append(EventCheckIn.flags, SHARED_DEVICE),
+            )
+        )
+        .returning(EventCheckIn.id)
+    ).all()
+    return bool(others)
 
 
 def _existing(session: Session, event_id: int, staff_id: int) -> EventCheckIn | None:

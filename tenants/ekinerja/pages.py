@@ -63,6 +63,7 @@ FLAG_LABELS = {
     "low_accuracy": N_("low accuracy"),
     "clock_skew": N_("device clock off"),
     "no_geofence": N_("no geofence"),
+    "shared_device": N_("one phone for several people"),
 }
 
 

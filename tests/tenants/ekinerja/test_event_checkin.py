@@ -41,6 +41,7 @@ def kab(provision: Any, tenant_db: Any, client: Any) -> dict[str, Any]:
         staff = {k: s.get(Staff, v) for k, v in ids.items() if k not in ("dinkes", "disdik")}
         user(s, "pegawai@example.go.id", "ekinerja.staff", staff["worker"])
         user(s, "guru@example.go.id", "ekinerja.staff", staff["guru"])
+        user(s, "kadis@example.go.id", "ekinerja.staff", staff["head"])
         user(s, "opd@example.go.id", "ekinerja.unit_admin", staff["admin"], (ids["dinkes"],))
         user(s, "bkpsdm@example.go.id", "ekinerja.bkpsdm_admin")
         hall = Office(
@@ -379,3 +380,33 @@ def test_an_event_near_midnight_is_listed_on_the_day_its_check_in_is_open(
         )
         assert plain.id not in [e.id for e, _c in eventcheckin.mine(s, ids["worker"], today)]
         s.rollback()
+
+
+def test_one_phone_checking_in_two_people_flags_both(
+    client: Any, kab: dict[str, Any], page_sign_in: Any
+) -> None:
+    url, event, ids = API.format(slug=kab["slug"]), kab["event"], kab["ids"]
+    with_phone = {**INSIDE, "device_id": "hp-budi"}
+    alone = _check_in(client, kab, "pegawai", event["id"], **with_phone)
+    assert alone.status_code == 201 and alone.get_json()["flags"] == []
+    # The head's check-in comes from the worker's phone: both are flagged.
+    head = bearer(tenant_token(client, kab["slug"], "kadis@example.go.id"))
+    second = client.post(f"{url}/events/{event['id']}/check-in", json=with_phone, headers=head)
+    assert second.status_code == 201 and second.get_json()["flags"] == ["shared_device"]
+    roll = client.get(f"{url}/events/{event['id']}", headers=kab["t"]["opd"]).get_json()["roll"]
+    flags = {e["staff_id"]: e["check_in_flags"] for e in roll}
+    assert flags[ids["worker"]] == ["shared_device"] and flags[ids["head"]] == ["shared_device"]
+    # A retry from the same phone changes nothing; another phone is not flagged.
+    assert _check_in(client, kab, "pegawai", event["id"], **with_phone).status_code == 200
+    admin = client.post(
+        f"{url}/events/{event['id']}/check-in",
+        json={**INSIDE, "device_id": "hp-admin"},
+        headers=kab["t"]["opd"],
+    )
+    assert admin.status_code == 201 and admin.get_json()["flags"] == []
+    roll = client.get(f"{url}/events/{event['id']}", headers=kab["t"]["opd"]).get_json()["roll"]
+    assert {e["staff_id"]: e["check_in_flags"] for e in roll}[ids["worker"]] == ["shared_device"]
+    page = page_sign_in(kab["slug"], "opd@example.go.id").get(
+        f"{PAGES.format(slug=kab['slug'])}/events/{event['id']}"
+    )
+    assert "satu ponsel untuk beberapa orang" in page.get_data(as_text=True)
