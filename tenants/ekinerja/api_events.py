@@ -11,12 +11,15 @@ from datetime import UTC, date, datetime, time
 from flask import Response, g, request
 from pydantic import BaseModel, ConfigDict, Field
 from smartcity.toolkit import DbId, InvalidInput, access, query_int, require_user
+from sqlalchemy import select
 
 from . import eventcheckin, events
 from .access import UNIT, VIEW_ALL, Actor, own_staff_id
 from .api import _actor, _json, _today, spec
+from .api_setup import EknOfficeOut, office_out
 from .eventmodels import Event
 from .messages import M
+from .models import Office
 from .periods import FIRST_YEAR, LAST_YEAR, parse_day, parse_month
 from .rules import EVENT_KINDS
 
@@ -321,6 +324,9 @@ class EknMyEvent(BaseModel):
     starts_at: time
     title: str | None
     office_id: int | None = Field(description="where it is held; none: no check-in by phone")
+    place: EknOfficeOut | None = Field(
+        description="that office, with its fence: where to go, and where the phone may check in"
+    )
     cancelled: bool
     check_in_opens: datetime | None = Field(description="none: no check-in by phone")
     check_in_closes: datetime | None
@@ -350,7 +356,13 @@ def my_events() -> tuple[Response, int]:
             {"day": M("a date (YYYY-MM-DD) of the years 2000 to 2100")},
         )
     out = []
-    for event, checked in eventcheckin.mine(g.db, staff_id, day):
+    mine = eventcheckin.mine(g.db, staff_id, day)
+    held_at = {e.office_id for e, _ in mine if e.office_id is not None}
+    places = {
+        o.id: office_out(o)
+        for o in (g.db.scalars(select(Office).where(Office.id.in_(held_at))) if held_at else [])
+    }
+    for event, checked in mine:
         opens, closes = (
             eventcheckin.window(g.db, event) if event.office_id is not None else (None, None)
         )
@@ -362,6 +374,7 @@ def my_events() -> tuple[Response, int]:
                 starts_at=event.starts_at,
                 title=event.title,
                 office_id=event.office_id,
+                place=places.get(event.office_id) if event.office_id is not None else None,
                 cancelled=event.cancelled_at is not None,
                 check_in_opens=opens,
                 check_in_closes=closes,

@@ -85,6 +85,9 @@ def test_a_check_in_at_the_apel_shows_on_the_roll_and_starts_it(
     assert mine.status_code == 200
     (listed,) = mine.get_json()["events"]
     assert listed["id"] == event["id"] and listed["checked_in_at"] is None
+    place = listed["place"]
+    assert (place["id"], place["name"], place["radius_m"]) == (ids["hall"], "Balai Kota", 150)
+    assert (place["latitude"], place["longitude"]) == HALL
     assert listed["check_in_opens"] < listed["check_in_closes"]
     # The teacher of Disdik is not covered by Dinkes's apel: nothing to see or do.
     assert client.get(f"{url}/events/mine", headers=kab["t"]["guru"]).get_json()["events"] == []
