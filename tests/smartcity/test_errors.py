@@ -202,6 +202,53 @@ def test_every_core_refusal_text_is_a_message_with_its_indonesian_text() -> None
     assert untranslated == []
 
 
+def _refusal_helpers(modules: list[tuple[Path, ast.Module]]) -> set[str]:
+    """Functions of the core that build a ServiceError for their caller to raise: named
+    ``_refuse...`` or annotated to return one of the error classes (``-> InvalidInput``)."""
+    classes = _error_classes(modules)
+    return {
+        node.name
+        for _path, tree in modules
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and (
+            node.name.startswith("_refuse")
+            or (isinstance(node.returns, ast.Name) and node.returns.id in classes)
+        )
+    }
+
+
+def test_refusal_helpers_are_given_messages_not_english_sentences() -> None:
+    """A helper such as ``_refuse(message, field)`` passes its first argument on as the
+    ServiceError's message: an f-string or a string without Indonesian text given to it
+    reaches the operator in English only, as directly given to the error would."""
+    with CATALOGUE.open("rb") as po:
+        catalogue = read_po(po)
+    modules = _core_modules()
+    helpers = _refusal_helpers(modules)
+    assert "_refuse" in helpers
+    calls = [
+        (path, node)
+        for path, tree in modules
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in helpers
+    ]
+    assert len(calls) > 20
+    found = []
+    for path, call in calls:
+        first = _argument(call, 0, "message")
+        untranslated = (
+            isinstance(first, ast.Constant)
+            and isinstance(first.value, str)
+            and not (catalogue.get(first.value) and catalogue.get(first.value).string)
+        )
+        if first is not None and (_is_built(first) or untranslated):
+            found.append(f"{path.relative_to(CORE)}:{call.lineno}")
+    assert found == []
+
+
 def test_a_message_is_english_as_text_and_keeps_its_id_and_values() -> None:
     message = errors.Message("code %(code)s is already used", code="4.01")
     assert message == "code 4.01 is already used"

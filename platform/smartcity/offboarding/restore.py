@@ -71,7 +71,9 @@ class CheckedArchive:
     tables: list[TableEntry]  # in restore order
 
 
-def _refuse(message: str, field: str = "archive") -> InvalidInput:
+def _refuse(message: Message, field: str = "archive") -> InvalidInput:
+    """The archive refused: ``message`` says why (a msgid with its values, for the operator
+    in either language), ``field`` names the part at fault."""
     return InvalidInput(message, {field: Message("refused")})
 
 
@@ -82,8 +84,12 @@ def _open(path: Path) -> Iterator[tarfile.TarFile]:
             yield tar
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         raise _refuse(
-            f"{path.name} is not a readable tenant export (a .tar.gz written by "
-            f"`smartcity tenants export`): {exc}"
+            Message(
+                "%(file)s is not a readable tenant export (a .tar.gz written by "
+                "`smartcity tenants export`): %(detail)s",
+                file=path.name,
+                detail=str(exc),
+            )
         ) from exc
 
 
@@ -97,7 +103,7 @@ def _safe_name(name: str) -> bool:
 def _stream(tar: tarfile.TarFile, member: tarfile.TarInfo) -> IO[bytes]:
     file = tar.extractfile(member)
     if file is None:  # pragma: no cover - only regular files get here
-        raise _refuse(f"member {member.name} has no content")
+        raise _refuse(Message("member %(member)s has no content", member=member.name))
     return file
 
 
@@ -112,22 +118,45 @@ def _hash_member(tar: tarfile.TarFile, member: tarfile.TarInfo) -> str:
 def _read_manifest(tar: tarfile.TarFile) -> tuple[Manifest, tarfile.TarInfo]:
     first = tar.next()
     if first is None or first.name != MANIFEST or not first.isreg():
-        raise _refuse(f"the archive does not start with {MANIFEST}: not a tenant export")
+        raise _refuse(
+            Message(
+                "the archive does not start with %(manifest)s: not a tenant export",
+                manifest=MANIFEST,
+            )
+        )
     if first.size > MAX_MANIFEST_BYTES:
-        raise _refuse(f"{MANIFEST} is {first.size} bytes, more than a manifest can be")
+        raise _refuse(
+            Message(
+                "%(manifest)s is %(count_bytes)s bytes, more than a manifest can be",
+                manifest=MANIFEST,
+                count_bytes=first.size,
+            )
+        )
     with _stream(tar, first) as file:
         raw = file.read(MAX_MANIFEST_BYTES + 1)
     try:
         # Bounded depth: a manifest nested thousands deep is refused, not a RecursionError.
         document = loads_bounded(raw)
     except ValueError as exc:
-        raise _refuse(f"{MANIFEST} is not JSON: {exc}") from exc
+        raise _refuse(
+            Message("%(manifest)s is not JSON: %(detail)s", manifest=MANIFEST, detail=str(exc))
+        ) from exc
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise _refuse(f"{MANIFEST} does not describe a {FORMAT} archive")
+        raise _refuse(
+            Message(
+                "%(manifest)s does not describe a %(format)s archive",
+                manifest=MANIFEST,
+                format=FORMAT,
+            )
+        )
     if document.get("format_version") != FORMAT_VERSION:
         raise _refuse(
-            f"the archive is format version {document.get('format_version')!r}; this deployment "
-            f"reads version {FORMAT_VERSION}"
+            Message(
+                "the archive is format version %(version)s; this deployment reads version "
+                "%(supported)s",
+                version=repr(document.get("format_version")),
+                supported=FORMAT_VERSION,
+            )
         )
     try:
         manifest = Manifest.model_validate(document)
@@ -135,7 +164,9 @@ def _read_manifest(tar: tarfile.TarFile) -> tuple[Manifest, tarfile.TarInfo]:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5]
         )
-        raise _refuse(f"{MANIFEST} is not valid: {problems}") from exc
+        raise _refuse(
+            Message("%(manifest)s is not valid: %(problems)s", manifest=MANIFEST, problems=problems)
+        ) from exc
     return manifest, first
 
 
@@ -146,15 +177,25 @@ def _check_members(
     expected: dict[str, TableEntry] = {}
     for entry in manifest.tables:
         if entry.member != member_name(entry.name):
-            raise _refuse(f"table {entry.name} is stored as {entry.member!r}, not where it belongs")
+            raise _refuse(
+                Message(
+                    "table %(table)s is stored as '%(member)s', not where it belongs",
+                    table=entry.name,
+                    member=entry.member,
+                )
+            )
         if entry.member in expected:
-            raise _refuse(f"table {entry.name} is listed twice")
+            raise _refuse(Message("table %(table)s is listed twice", table=entry.name))
         expected[entry.member] = entry
     declared = sum(e.size for e in manifest.tables)
     if declared > max_bytes:
         raise _refuse(
-            f"the archive declares {declared} bytes of data, more than IMPORT_MAX_BYTES "
-            f"({max_bytes})"
+            Message(
+                "the archive declares %(count_bytes)s bytes of data, more than the "
+                "%(count_limit)s bytes IMPORT_MAX_BYTES allows",
+                count_bytes=declared,
+                count_limit=max_bytes,
+            )
         )
     seen: set[str] = set()
     total = 0
@@ -165,14 +206,26 @@ def _check_members(
         total += member.size
         if member.size != entry.size or total > max_bytes:
             raise _refuse(
-                f"member {member.name!r} is {member.size} bytes; the manifest says {entry.size}"
-                f" (limit for the whole archive: IMPORT_MAX_BYTES={max_bytes})"
+                Message(
+                    "member '%(member)s' is %(count_bytes)s bytes; the manifest says "
+                    "%(count_listed)s (the whole archive may hold %(count_limit)s bytes, "
+                    "IMPORT_MAX_BYTES)",
+                    member=member.name,
+                    count_bytes=member.size,
+                    count_listed=entry.size,
+                    count_limit=max_bytes,
+                )
             )
         if _hash_member(tar, member) != entry.sha256:
-            raise _refuse(f"member {member.name!r} does not match its sha256: damaged or edited")
+            raise _refuse(
+                Message(
+                    "member '%(member)s' does not match its sha256: damaged or edited",
+                    member=member.name,
+                )
+            )
     missing = sorted(set(expected) - seen)
     if missing:
-        raise _refuse(f"the archive lacks {', '.join(missing)}")
+        raise _refuse(Message("the archive lacks %(members)s", members=", ".join(missing)))
 
 
 def _listed_entry(
@@ -180,16 +233,29 @@ def _listed_entry(
 ) -> TableEntry:
     """The manifest entry of a member that is safe to read, else a refusal saying why."""
     if len(seen) >= MAX_TABLES:
-        raise _refuse("the archive has more members than any tenant has tables")
+        raise _refuse(Message("the archive has more members than any tenant has tables"))
     if not _safe_name(member.name):
-        raise _refuse(f"member {member.name!r} has an unsafe name (absolute or '..')")
+        raise _refuse(
+            Message("member '%(member)s' has an unsafe name (absolute or '..')", member=member.name)
+        )
     if not member.isreg():
-        raise _refuse(f"member {member.name!r} is not a regular file (link or device)")
+        raise _refuse(
+            Message(
+                "member '%(member)s' is not a regular file (a link or a device)",
+                member=member.name,
+            )
+        )
     entry = expected.get(member.name)
     if entry is None:
-        raise _refuse(f"member {member.name!r} is not listed in {MANIFEST}")
+        raise _refuse(
+            Message(
+                "member '%(member)s' is not listed in %(manifest)s",
+                member=member.name,
+                manifest=MANIFEST,
+            )
+        )
     if member.name in seen:
-        raise _refuse(f"member {member.name!r} appears twice")
+        raise _refuse(Message("member '%(member)s' appears twice", member=member.name))
     seen.add(member.name)
     return entry
 
@@ -201,33 +267,51 @@ def _check_schema(
     apps = [a.app for a in manifest.apps]
     unknown = sorted(a for a in apps if a not in registry)
     if unknown:
-        raise _refuse(f"the archive uses app(s) this deployment lacks: {', '.join(unknown)}")
+        raise _refuse(
+            Message(
+                "the archive uses app(s) this deployment lacks: %(apps)s", apps=", ".join(unknown)
+            )
+        )
     installed = registry.closure(apps)
     if set(installed) != set(apps):
         missing = ", ".join(sorted(set(installed) - set(apps)))
-        raise _refuse(f"the archive's apps lack what they require: {missing}")
+        raise _refuse(
+            Message("the archive's apps lack the apps they require: %(apps)s", apps=missing)
+        )
     branches: dict[str, str] = {}
     for version in manifest.versions:
         branch = migrations.branch_of.get(version)
         if branch is None:
             raise _refuse(
-                f"schema revision {version!r} is unknown here: the export comes from a newer or "
-                "different deployment; upgrade this deployment first",
+                Message(
+                    "schema revision '%(revision)s' is unknown here: the export comes from a "
+                    "newer or different deployment; upgrade this deployment first",
+                    revision=version,
+                ),
                 "versions",
             )
         head = migrations.head_of[branch]
         if version != head:
             raise _refuse(
-                f"the export's {branch} is at revision {version}, but this deployment's head is "
-                f"{head}: migrate the source tenant (`smartcity migrate`) and export it again",
+                Message(
+                    "the export's %(branch)s is at revision %(revision)s, but this deployment's "
+                    "head is %(head)s: migrate the source tenant (`smartcity migrate`) and "
+                    "export it again",
+                    branch=branch,
+                    revision=version,
+                    head=head,
+                ),
                 "versions",
             )
         branches[branch] = version
     wanted = set(migrations.tenant_branches(installed))
     if set(branches) != wanted or len(branches) != len(manifest.versions):
         raise _refuse(
-            f"the archive's versions ({', '.join(sorted(branches))}) do not match its apps "
-            f"({', '.join(sorted(wanted))})",
+            Message(
+                "the archive's versions (%(versions)s) do not match its apps (%(apps)s)",
+                versions=", ".join(sorted(branches)),
+                apps=", ".join(sorted(wanted)),
+            ),
             "versions",
         )
     by_name = {e.name: e for e in manifest.tables}
@@ -235,17 +319,27 @@ def _check_schema(
     known = {t.name for t in order}
     strange = sorted(set(by_name) - known)
     if strange:
-        raise _refuse(f"the archive holds unknown table(s): {', '.join(strange)}", "tables")
+        raise _refuse(
+            Message("the archive holds unknown table(s): %(tables)s", tables=", ".join(strange)),
+            "tables",
+        )
     absent = sorted(known - set(by_name))
     if absent:
-        raise _refuse(f"the archive lacks table(s): {', '.join(absent)}", "tables")
+        raise _refuse(
+            Message("the archive lacks table(s): %(tables)s", tables=", ".join(absent)),
+            "tables",
+        )
     for table in order:
         entry = by_name[table.name]
         columns = {c.name for c in table.columns if c.computed is None}
         if set(entry.columns) != columns:
             raise _refuse(
-                f"table {table.name}: the archive's columns differ from this deployment's "
-                f"({', '.join(sorted(set(entry.columns) ^ columns))})",
+                Message(
+                    "table %(table)s: the archive's columns differ from this deployment's "
+                    "(%(columns)s)",
+                    table=table.name,
+                    columns=", ".join(sorted(set(entry.columns) ^ columns)),
+                ),
                 "tables",
             )
     return installed, [by_name[t.name] for t in order]
@@ -256,7 +350,7 @@ def check_archive(
 ) -> CheckedArchive:
     """Read the whole archive once and refuse it, with the reason, unless all of it is sound."""
     if not path.is_file():
-        raise _refuse(f"{path} is not a file")
+        raise _refuse(Message("%(path)s is not a file", path=str(path)))
     with path.open("rb") as file:
         sha = hashlib.sha256()
         while chunk := file.read(CHUNK):
@@ -353,8 +447,16 @@ def _load(conn: Connection, archive: CheckedArchive, schema: str) -> None:
         got = tbl.digest(conn, schema, shape)
         if (got.rows, got.checksum) != (entry.rows, entry.checksum):
             raise _refuse(
-                f"table {entry.name}: {got.rows} rows restored with checksum {got.checksum}; "
-                f"the export recorded {entry.rows} rows with {entry.checksum}. Nothing restored.",
+                Message(
+                    "table %(table)s: %(count_rows)s rows restored with checksum %(checksum)s; "
+                    "the export recorded %(count_recorded)s rows with checksum "
+                    "%(checksum_recorded)s. Nothing was restored.",
+                    table=entry.name,
+                    count_rows=got.rows,
+                    checksum=got.checksum,
+                    count_recorded=entry.rows,
+                    checksum_recorded=entry.checksum,
+                ),
                 "tables",
             )
     tbl.reset_identity_sequences(conn, schema)
@@ -366,7 +468,9 @@ def _copy_in(conn: Connection, tar: tarfile.TarFile, entry: TableEntry, schema: 
     try:
         member = tar.getmember(entry.member)
     except KeyError:
-        raise _refuse(f"the archive lost {entry.member} since it was checked") from None
+        raise _refuse(
+            Message("the archive lost %(member)s since it was checked", member=entry.member)
+        ) from None
     sha = hashlib.sha256()
     try:
         with (
@@ -378,6 +482,14 @@ def _copy_in(conn: Connection, tar: tarfile.TarFile, entry: TableEntry, schema: 
                 sha.update(chunk)
                 copy.write(chunk)
     except psycopg.Error as exc:
-        raise _refuse(f"table {entry.name} could not be loaded: {exc}", "tables") from exc
+        raise _refuse(
+            Message(
+                "table %(table)s could not be loaded: %(detail)s", table=entry.name, detail=str(exc)
+            ),
+            "tables",
+        ) from exc
     if sha.hexdigest() != entry.sha256:
-        raise _refuse(f"{entry.member} changed since the archive was checked", "archive")
+        raise _refuse(
+            Message("%(member)s changed since the archive was checked", member=entry.member),
+            "archive",
+        )

@@ -22,6 +22,7 @@ from smartcity.tenancy.models import Tenant, TenantStatus
 from smartcity.tenancy.names import quote_ident, role_name, schema_name
 from smartcity.tenantcore import calendar, orgunits, staff, users
 from smartcity.tenantcore.models import Activity, AuditEntry, TenantSettings
+from smartcity.web import translate
 from sqlalchemy import select, text
 
 from tests.apps.noticeboard.models import Notice
@@ -439,6 +440,35 @@ def test_a_hostile_or_damaged_archive_is_refused_and_leaves_nothing(
     assert message in result.output, result.output
     assert _leftovers(settings, slug) == {"role": 0, "schema": 0, "tenant": 0}
     assert not (tmp_path.parent / "escape.csv").exists()
+
+
+def test_a_refused_archive_reads_in_indonesian_where_the_console_and_api_show_it(
+    app, genuine, tmp_path, state
+):
+    """The operator reads why in their language: the console and the API's ``localized``
+    both show a refusal through ``translate``; sizes have Indonesian digit grouping."""
+    manifest, data = _members(genuine)
+    _traversal(manifest, data, state)
+    crafted = _rewrite(tmp_path, manifest, data)
+    with pytest.raises(InvalidInput) as hostile:
+        restore.check_archive(
+            crafted, registry=state.registry, migrations=state.migrations, max_bytes=10**9
+        )
+    with pytest.raises(InvalidInput) as large:
+        restore.check_archive(
+            genuine, registry=state.registry, migrations=state.migrations, max_bytes=1000
+        )
+    assert str(hostile.value.message) == (
+        "member '../../escape.csv' has an unsafe name (absolute or '..')"
+    )
+    with app.test_request_context("/?lang=id"):
+        assert translate(hostile.value.message) == (
+            "berkas '../../escape.csv' bernama tidak aman (jalur absolut atau '..')"
+        )
+        assert translate(hostile.value.fields["archive"]) == "ditolak"
+        assert translate(large.value.message).endswith(
+            "melebihi 1.000 byte yang diizinkan IMPORT_MAX_BYTES"
+        )
 
 
 def test_archives_larger_than_the_limit_or_not_archives_are_refused(genuine, tmp_path, state):
