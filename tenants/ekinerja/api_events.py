@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from smartcity.toolkit import DbId, InvalidInput, access, query_int, require_user
 from sqlalchemy import select
 
-from . import eventcheckin, events
+from . import attendance, eventcheckin, events
 from .access import UNIT, VIEW_ALL, Actor, own_staff_id
 from .api import _actor, _json, _today, spec
 from .api_setup import EknOfficeOut, office_out
@@ -357,6 +357,7 @@ def my_events() -> tuple[Response, int]:
         )
     out = []
     mine = eventcheckin.mine(g.db, staff_id, day)
+    tz = attendance.zone(g.db)
     held_at = {e.office_id for e, _ in mine if e.office_id is not None}
     places = {
         o.id: office_out(o)
@@ -364,7 +365,7 @@ def my_events() -> tuple[Response, int]:
     }
     for event, checked in mine:
         opens, closes = (
-            eventcheckin.window(g.db, event) if event.office_id is not None else (None, None)
+            eventcheckin.window(event, tz) if event.office_id is not None else (None, None)
         )
         out.append(
             EknMyEvent(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from smartcity.toolkit import Conflict, InvalidInput, Staff
 from sqlalchemy import Select, any_, case, func, literal, or_, select, update
@@ -61,9 +62,10 @@ def _covering(person: Staff) -> Select[Event]:
     )
 
 
-def window(session: Session, event: Event) -> tuple[datetime, datetime]:
-    """When ``event`` takes check-ins, in the regency's time."""
-    start = datetime.combine(event.day, event.starts_at, zone(session))
+def window(event: Event, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """When ``event`` takes check-ins; ``tz`` is the regency's zone (:func:`zone`,
+    read once by the caller: it is a query)."""
+    start = datetime.combine(event.day, event.starts_at, tz)
     return start - OPENS_BEFORE, start + CLOSES_AFTER
 
 
@@ -92,7 +94,8 @@ def check_in(
     found = _existing(session, event.id, staff_id)
     if found is not None:
         return found, False
-    opens, closes = window(session, event)
+    tz = zone(session)
+    opens, closes = window(event, tz)
     if not opens <= now <= closes:
         local = opens if now < opens else closes
         message = (
@@ -101,7 +104,7 @@ def check_in(
             else M("check-in closed at %(time)s", time=f"{local:%H.%M}")
         )
         raise Conflict(message, {"event_id": M("not now")})
-    require_open(session, event.day, now.astimezone(zone(session)).date())
+    require_open(session, event.day, now.astimezone(tz).date())
     office = session.get(Office, event.office_id)
     if office is None:  # the foreign key keeps it; a defensive 404, never a 500
         raise unknown_event(event_id)
@@ -216,7 +219,7 @@ def mine(session: Session, staff_id: int, day: date) -> list[tuple[Event, EventC
             return True
         if event.office_id is None:
             return False
-        opens, closes = window(session, event)
+        opens, closes = window(event, tz)
         return opens <= ends and closes >= starts
 
     return [(event, checked) for event, checked in rows if on_day(event)]

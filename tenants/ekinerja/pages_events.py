@@ -169,7 +169,8 @@ def _event_page(
     names = _unit_names(units | {event.org_unit_id or 0})
     unit_rolls = events.unit_rolls(g.db, actor, event)
     office = g.db.get(Office, event.office_id) if event.office_id is not None else None
-    opens, closes = eventcheckin.window(g.db, event)
+    tz = zone(g.db)
+    opens, closes = eventcheckin.window(event, tz)
     # While check-in is open, not having checked in says nothing yet.
     checking_in = office is not None and datetime.now(UTC) < closes
     suggested = False
@@ -194,7 +195,7 @@ def _event_page(
         office_name=office.name if office is not None else None,
         opens=f"{opens:%H.%M}",
         closes=f"{closes:%H.%M}",
-        fmt_time=lambda at: f"{at.astimezone(zone(g.db)):%H.%M}",
+        fmt_time=lambda at: f"{at.astimezone(tz):%H.%M}",
         flag_labels={k: translate(v) for k, v in FLAG_LABELS.items()},
         absent_count=events.absent_count(g.db, actor, event.id),
         unit_rolls=unit_rolls,
