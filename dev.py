@@ -709,7 +709,7 @@ def test_workers() -> int:
     """
     wanted = os.environ.get(TEST_WORKERS_ENV, "").strip()
     if wanted:
-        if not wanted.isdigit():
+        if not (wanted.isascii() and wanted.isdecimal()):
             die(f"{TEST_WORKERS_ENV} must be a whole number of workers, not {wanted!r}")
         return max(1, int(wanted))
     try:
