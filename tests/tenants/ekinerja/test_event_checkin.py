@@ -413,3 +413,30 @@ def test_one_phone_checking_in_two_people_flags_both(
         f"{PAGES.format(slug=kab['slug'])}/events/{event['id']}"
     )
     assert "satu ponsel untuk beberapa orang" in page.get_data(as_text=True)
+
+
+def test_another_regency_neither_sees_nor_checks_in_to_the_event(
+    client: Any, kab: dict[str, Any], provision: Any, tenant_db: Any
+) -> None:
+    """The event's id at another regency's address, and a token of that regency at this
+    one: nothing crosses the wall."""
+    other = provision(apps=("ekinerja",))
+    with tenant_db(other) as s:
+        ids = two_units(s)
+        user(s, "pegawai@example.go.id", "ekinerja.staff", s.get(Staff, ids["worker"]))
+    theirs = bearer(tenant_token(client, other, "pegawai@example.go.id"))
+    event_id = kab["event"]["id"]
+    # Their staff member, at their own address, does not find this regency's event...
+    at_home = f"{API.format(slug=other)}/events/{event_id}/check-in"
+    assert client.post(at_home, json=INSIDE, headers=theirs).status_code == 404
+    assert client.get(f"{API.format(slug=other)}/events/mine", headers=theirs).get_json() == {
+        "events": []
+    }
+    # ...and their token is not taken at this regency's address.
+    here = f"{API.format(slug=kab['slug'])}/events/{event_id}/check-in"
+    assert client.post(here, json=INSIDE, headers=theirs).status_code == 401
+    assert (
+        client.get(f"{API.format(slug=kab['slug'])}/events/mine", headers=theirs).status_code == 401
+    )
+    with tenant_db(kab["slug"]) as s:
+        assert s.scalar(select(func.count()).select_from(EventCheckIn)) == 0
