@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import smartcity
 from babel.messages.pofile import read_po
@@ -54,34 +55,52 @@ def _f_strings(arg: ast.expr) -> list[ast.JoinedStr]:
 
 def test_no_core_service_error_is_built_from_an_f_string() -> None:
     modules = _core_modules()
-    classes = _error_classes(modules)
     found = [
         f"{path.relative_to(CORE)}:{node.lineno}"
-        for path, tree in modules
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id in classes
-        and any(_f_strings(arg) for arg in [*node.args, *(k.value for k in node.keywords)])
+        for path, node in _calls_to(modules, _error_classes(modules))
+        if any(_f_strings(arg) for arg in [*node.args, *(k.value for k in node.keywords)])
     ]
     assert found == []
 
 
-def test_every_core_message_has_its_indonesian_text() -> None:
+def _catalogue() -> Any:
     with CATALOGUE.open("rb") as po:
-        catalogue = read_po(po)
-    msgids = {
-        node.args[0].value
-        for _path, tree in _core_modules()
+        return read_po(po)
+
+
+def _untranslated(catalogue: Any, text: object) -> bool:
+    """Whether ``text`` (an AST node or a msgid) is a plain string without Indonesian text."""
+    if isinstance(text, ast.Constant):
+        text = text.value
+    if not isinstance(text, str):
+        return False
+    found = catalogue.get(text)
+    return not (found and found.string)
+
+
+def _calls_to(
+    modules: list[tuple[Path, ast.Module]], names: set[str]
+) -> list[tuple[Path, ast.Call]]:
+    """Every call, by its plain name, of one of ``names`` in the core."""
+    return [
+        (path, node)
+        for path, tree in modules
         for node in ast.walk(tree)
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
-        and node.func.id == "Message"
-        and node.args
-        and isinstance(node.args[0], ast.Constant)
+        and node.func.id in names
+    ]
+
+
+def test_every_core_message_has_its_indonesian_text() -> None:
+    catalogue = _catalogue()
+    msgids = {
+        call.args[0].value
+        for _path, call in _calls_to(_core_modules(), {"Message"})
+        if call.args and isinstance(call.args[0], ast.Constant)
     }
     assert len(msgids) > 50
-    untranslated = sorted(m for m in msgids if not (catalogue.get(m) and catalogue.get(m).string))
+    untranslated = sorted(m for m in msgids if _untranslated(catalogue, m))
     assert untranslated == []
 
 
@@ -133,16 +152,8 @@ def _refusal_texts(modules: list[tuple[Path, ast.Module]]) -> list[tuple[str, as
     name is filled (the helpers that build one, such as ``staff_problems``, use the
     same name). A conditional expression counts by both its branches.
     """
-    classes = _error_classes(modules)
     constants = _module_constants(modules)
-    calls = [
-        (path, node)
-        for path, tree in modules
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id in classes
-    ]
+    calls = _calls_to(modules, _error_classes(modules))
     texts: list[tuple[Path, ast.expr]] = []
     sinks: set[str] = set()
     for path, call in calls:
@@ -186,18 +197,13 @@ def _is_built(text: ast.expr) -> bool:
 def test_every_core_refusal_text_is_a_message_with_its_indonesian_text() -> None:
     """Plain strings given to a ServiceError are msgids too (``as_message``): each one
     needs its Indonesian text; a sentence built in English can never have one."""
-    with CATALOGUE.open("rb") as po:
-        catalogue = read_po(po)
+    catalogue = _catalogue()
     texts = _refusal_texts(_core_modules())
     assert len(texts) > 100
     built = sorted(where for where, text in texts if _is_built(text))
     assert built == []
     untranslated = sorted(
-        f"{where} {text.value!r}"
-        for where, text in texts
-        if isinstance(text, ast.Constant)
-        and isinstance(text.value, str)
-        and not (catalogue.get(text.value) and catalogue.get(text.value).string)
+        f"{where} {ast.unparse(text)}" for where, text in texts if _untranslated(catalogue, text)
     )
     assert untranslated == []
 
@@ -222,30 +228,18 @@ def test_refusal_helpers_are_given_messages_not_english_sentences() -> None:
     """A helper such as ``_refuse(message, field)`` passes its first argument on as the
     ServiceError's message: an f-string or a string without Indonesian text given to it
     reaches the operator in English only, as directly given to the error would."""
-    with CATALOGUE.open("rb") as po:
-        catalogue = read_po(po)
+    catalogue = _catalogue()
     modules = _core_modules()
     helpers = _refusal_helpers(modules)
     assert "_refuse" in helpers
-    calls = [
-        (path, node)
-        for path, tree in modules
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id in helpers
-    ]
+    calls = _calls_to(modules, helpers)
     assert len(calls) > 20
-    found = []
-    for path, call in calls:
-        first = _argument(call, 0, "message")
-        untranslated = (
-            isinstance(first, ast.Constant)
-            and isinstance(first.value, str)
-            and not (catalogue.get(first.value) and catalogue.get(first.value).string)
-        )
-        if first is not None and (_is_built(first) or untranslated):
-            found.append(f"{path.relative_to(CORE)}:{call.lineno}")
+    found = [
+        f"{path.relative_to(CORE)}:{call.lineno}"
+        for path, call in calls
+        if (first := _argument(call, 0, "message")) is not None
+        and (_is_built(first) or _untranslated(catalogue, first))
+    ]
     assert found == []
 
 
