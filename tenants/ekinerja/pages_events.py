@@ -227,7 +227,7 @@ def _ticks() -> list[int]:
     ids = []
     for value in raw:
         text = value.strip()
-        if not (text.isascii() and text.isdecimal() and 0 < len(text) < 19):
+        if not _an_id(text):
             raise InvalidInput(M("the roll cannot be taken"), {"absent": M("not a staff member")})
         ids.append(int(text))
     return ids
