@@ -150,13 +150,14 @@ class _Connection:
         self.buffer.clear()
 
 
-def _request(person: tuple[str, bytes], kind: str) -> bytes:
-    """The bytes of one check-in: a fresh idempotency key, a point inside the fence."""
-    slug, headers = person
+def _request(person: tuple[str, bytes, str], kind: str) -> bytes:
+    """The bytes of one check-in: a fresh idempotency key, a point inside the fence,
+    the person's own phone (one phone for several people is flagged, and costs more)."""
+    slug, headers, phone = person
     body = (
         f'{{"kind": "{kind}", "idempotency_key": "{uuid.uuid4().hex}", '
         f'"latitude": {OFFICE[0] + 0.0001}, "longitude": {OFFICE[1] - 0.0001}, '
-        f'"accuracy_m": 12, "device_id": "bench"}}'
+        f'"accuracy_m": 12, "device_id": "{phone}"}}'
     ).encode()
     return (
         f"POST /t/{slug}/api/v1/ekinerja/punches HTTP/1.1\r\n".encode()
@@ -206,8 +207,9 @@ class LoadGenerator:
                     f"Host: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
                     "Content-Type: application/json\r\n"
                 ).encode(),
+                f"hp-{n}",
             )
-            for slug, token in people
+            for n, (slug, token) in enumerate(people)
         ]
         self.latencies: list[float] = []
         #: Answers that were not 2xx (by status) and connections lost (by why).

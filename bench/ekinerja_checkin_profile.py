@@ -70,7 +70,7 @@ def main() -> None:
                     "latitude": OFFICE[0] + 0.0001,
                     "longitude": OFFICE[1] - 0.0001,
                     "accuracy_m": 12,
-                    "device_id": "bench",
+                    "device_id": f"hp-{i % len(people)}",  # each their own phone
                 }
             ).encode()
             path = f"/t/{slug}/api/v1/ekinerja/punches"

@@ -24,6 +24,7 @@ from flask import (
 from flask.sessions import NullSession, SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import get_locale
 from flask_login import current_user
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -37,7 +38,7 @@ from smartcity.auth.principal import Anonymous
 from smartcity.bounds import CONVERTERS
 from smartcity.config import Settings
 from smartcity.db import db, sqlalchemy_url
-from smartcity.errors import ServiceError, as_message
+from smartcity.errors import Message, ServiceError, as_message
 from smartcity.extensions import csrf, limiter, login_manager
 from smartcity.landing import landing_page, wants_landing_page
 from smartcity.logconfig import redact_url
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.teardown_request(_close_request)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(ServiceError, _service_error)
+    app.register_error_handler(OperationalError, _lost_a_race)
     app.context_processor(_template_context)
 
     app.wsgi_app = TenantPathMiddleware(  # type: ignore[method-assign]
@@ -358,6 +360,26 @@ def _http_error(exc: HTTPException) -> Response:
 
 def _service_error(exc: ServiceError) -> Response:
     return _error_response(exc.status, exc.code, exc.message, exc.fields)
+
+
+#: The SQLSTATEs of a request that lost a race for rows another transaction holds:
+#: deadlock_detected, serialization_failure, lock_not_available.
+LOST_A_RACE = frozenset({"40P01", "40001", "55P03"})
+BUSY = Message("another request was changing the same records; nothing was saved, try again")
+
+
+def _lost_a_race(exc: OperationalError) -> Response:
+    """503 with Retry-After for a deadlock PostgreSQL broke (or a lock not had):
+    the transaction was rolled back whole, so the same request again goes through.
+    Any other operational error (the database gone, say) stays a 500."""
+    if getattr(exc.orig, "sqlstate", None) not in LOST_A_RACE:
+        raise exc
+    if (session_ := g.get("db")) is not None:
+        session_.rollback()
+    log.warning("%s %s lost a race for a lock: %s", request.method, request.path, exc.orig)
+    response = _error_response(503, "busy", BUSY)
+    response.headers["Retry-After"] = "1"
+    return response
 
 
 def _select_locale() -> str:

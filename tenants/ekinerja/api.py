@@ -95,7 +95,11 @@ class EknPunchBody(BaseModel):
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
     accuracy_m: float | None = Field(None, ge=0, le=100_000)
-    device_id: str | None = Field(None, max_length=120)
+    device_id: str | None = Field(
+        None,
+        max_length=120,
+        description="the phone's own id: another person punching from it that day flags both",
+    )
     device_time: datetime | None = None
     mock_location: bool = False
 
@@ -115,7 +119,13 @@ class EknPunchOut(BaseModel):
     at: datetime
     day: date
     source: str
-    flags: list[str]
+    flags: list[str] = Field(
+        description=(
+            "outside_geofence, no_geofence, mock_location, impossible_jump, low_accuracy, "
+            "clock_skew, shared_device (another person punched from this phone that day), "
+            "offline: any but offline makes the punch wait for the supervisor"
+        )
+    )
     review: str
     created: bool
     selfie: bool = False

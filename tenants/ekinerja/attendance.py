@@ -15,7 +15,7 @@ same record.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,7 +36,9 @@ from sqlalchemy import (
     BigInteger,
     Date,
     DateTime,
+    String,
     and_,
+    any_,
     bindparam,
     case,
     exists,
@@ -45,6 +47,7 @@ from sqlalchemy import (
     or_,
     select,
     tuple_,
+    update,
 )
 from sqlalchemy.dialects.postgresql import JSON, insert
 from sqlalchemy.orm import Session, aliased
@@ -58,6 +61,9 @@ from .schedule import attendance_day
 from .settings import EkinerjaSettings
 
 SOURCES = ("mobile", "offline", "web", "machine")
+#: One phone punching for several people on a day ("titip absen", a colleague's
+#: check-in done for them): every one of those punches waits for the supervisor.
+SHARED_DEVICE = "shared_device"
 
 
 @dataclass(frozen=True)
@@ -241,17 +247,23 @@ class _Before:
     previous: tuple[float, float, datetime] | None
     overnight: frozenset[date]
     fences: list[OfficeFence]
+    #: Someone else punched from this phone on the same day (see :func:`_shared_phone`).
+    shared_device: bool
 
 
-def _before(session: Session, person: Locked, key: str, at: datetime, local_day: date) -> _Before:
+def _before(
+    session: Session, person: Locked, key: str, at: datetime, device_id: str | None
+) -> _Before:
     """In one statement: the punch this key already made, the person's last located
     punch up to ``at`` (for the impossible-jump check), whether yesterday's shift
-    runs overnight, and the offices of the person's unit (else of its nearest
-    ancestor that has some). Read after the person's row lock, so a punch committed
+    runs overnight, the offices of the person's unit (else of its nearest ancestor
+    that has some), and whether someone else punched from ``device_id`` that day
+    (None: not asked). Read after the person's row lock, so a punch committed
     meanwhile is seen."""
-
+    local_day = at.astimezone(person.tz).date()
     previous_day = local_day - timedelta(days=1)
-    existing_id, latitude, longitude, last_at, overnight, fences = _before_statement().rows(
+    start, end = _day_bounds(local_day, person.tz)
+    existing_id, latitude, longitude, last_at, overnight, fences, shared = _before_statement().rows(
         session,
         {
             "staff_id": person.staff_id,
@@ -259,6 +271,9 @@ def _before(session: Session, person: Locked, key: str, at: datetime, local_day:
             "key": key,
             "at": at,
             "previous_day": previous_day,
+            "device_id": device_id,
+            "day_start": start,
+            "day_end": end,
         },
     )[0]
     previous = (
@@ -271,6 +286,35 @@ def _before(session: Session, person: Locked, key: str, at: datetime, local_day:
         previous,
         frozenset({previous_day}) if overnight else frozenset(),
         _nearest_fences(fences),
+        bool(shared),
+    )
+
+
+def _day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The regency's calendar ``day`` as an instant range [start, end)."""
+    return (
+        datetime.combine(day, time.min, tz),
+        datetime.combine(day + timedelta(days=1), time.min, tz),
+    )
+
+
+#: Punches a phone makes for its owner; a fingerprint machine or the office's web
+#: page is shared by design.
+_PHONE_SOURCES = ("mobile", "offline")
+
+
+def _same_phone_that_day(staff_id: Any, device_id: Any, start: Any, end: Any) -> Any:
+    """The condition on :class:`Punch` for someone other than ``staff_id`` punching
+    from ``device_id`` within ``[start, end)``; values or bound parameters. Rejected
+    punches no longer count: the supervisor has decided them."""
+    return and_(
+        Punch.device_id == device_id,
+        Punch.staff_id != staff_id,
+        # Not IN (...): the statement is run prepared, with no list to expand.
+        or_(*(Punch.source == source for source in _PHONE_SOURCES)),
+        Punch.review != "rejected",
+        Punch.at >= start,
+        Punch.at < end,
     )
 
 
@@ -329,6 +373,16 @@ def _before_statement() -> PlainStatement:
             )
             .label("overnight"),
             fences.label("fences"),
+            exists()
+            .where(
+                _same_phone_that_day(
+                    staff_id,
+                    bindparam("device_id", type_=String),
+                    bindparam("day_start", type_=DateTime(timezone=True)),
+                    bindparam("day_end", type_=DateTime(timezone=True)),
+                )
+            )
+            .label("shared"),
         )
     )
 
@@ -413,19 +467,13 @@ def record_punch(
 
     The round trips are few on purpose (the morning peak): the lock with both
     settings rows, one look at what came before (key, last punch, overnight
-    shift, the offices), and one statement that inserts the punch and brings its
-    day record up to date.
+    shift, the offices, another person on this phone today), and one statement
+    that inserts the punch and brings its day record up to date. Only a phone
+    found shared costs more (:func:`_flag_companions`).
     """
     if source not in SOURCES:  # set by the code that calls, never typed by a person
         raise ValueError(f"unknown punch source {source!r}; one of {SOURCES}")
-    if punch.kind not in ("in", "out"):
-        raise InvalidInput(M("a punch is a check-in or a check-out"), {"kind": "in or out"})
-    key = punch.idempotency_key.strip()
-    if not key or len(key) > 80:
-        raise InvalidInput(
-            M("an idempotency key of 1 to 80 characters is required"),
-            {"idempotency_key": "required"},
-        )
+    key = _checked_key(punch)
     if person is None:
         person = lock_staff(session, staff_id)
     elif person.staff_id != staff_id:
@@ -438,8 +486,12 @@ def record_punch(
     guess = (
         device if source == "offline" and device is not None and device.tzinfo is not None else now
     )
-    local_guess = guess.astimezone(tz)
-    before = _before(session, person, key, guess, local_guess.date())
+    phone = (
+        punch.device_id
+        if source in _PHONE_SOURCES and punch.device_id and rules.flag_shared_device
+        else None
+    )
+    before = _before(session, person, key, guess, phone)
     if before.existing_id is not None:
         existing = session.get(Punch, before.existing_id)
         if existing is not None:
@@ -457,6 +509,8 @@ def record_punch(
             punch, at, rules, fences=before.fences, previous=before.previous
         )
         flags += place
+        if before.shared_device:
+            flags.append(SHARED_DEVICE)
     local = at.astimezone(tz)
     day = attendance_day(local, punch.kind, before.overnight)
     values = {
@@ -482,7 +536,22 @@ def record_punch(
         if found is None:
             raise Conflict(M("the punch could not be recorded; try again"))
         return PunchRecord.of(found), False
+    if before.shared_device and phone is not None:
+        _flag_companions(session, staff_id, phone, guess.astimezone(tz).date(), tz)
     return stored, True
+
+
+def _checked_key(punch: PunchIn) -> str:
+    """The punch's idempotency key, once its kind and key are known to be sound."""
+    if punch.kind not in ("in", "out"):
+        raise InvalidInput(M("a punch is a check-in or a check-out"), {"kind": "in or out"})
+    key = punch.idempotency_key.strip()
+    if not key or len(key) > 80:
+        raise InvalidInput(
+            M("an idempotency key of 1 to 80 characters is required"),
+            {"idempotency_key": "required"},
+        )
+    return key
 
 
 #: The columns a new punch is inserted with.
@@ -599,6 +668,41 @@ def _insert_with_day_statement() -> PlainStatement:
 _RETURNED = ("id", "staff_id", "kind", "source", "at", "day", "office_id", "flags", "review")
 
 
+def _flag_companions(
+    session: Session, staff_id: int, device_id: str, day: date, tz: ZoneInfo
+) -> None:
+    """Flag the punches others made from ``device_id`` on ``day``; those that counted
+    wait for their supervisor again, and their days are rebuilt.
+
+    Whoever punched first on a borrowed phone is as suspect as whoever punched
+    second, so both sides are flagged, whatever the order. Each person's row is
+    locked first (in id order) because their day record changes. The punch that
+    found them is already flagged by its own insert.
+    """
+    same_phone = _same_phone_that_day(staff_id, device_id, *_day_bounds(day, tz))
+    others = session.scalars(select(Punch.staff_id).distinct().where(same_phone)).all()
+    if not others:
+        return
+    session.execute(
+        select(Staff.id)
+        .where(Staff.id.in_(sorted(others)))
+        .order_by(Staff.id)
+        .with_for_update(key_share=True)
+    ).all()
+    changed = session.execute(
+        update(Punch)
+        # A punch already flagged so has been seen (or decided) as shared.
+        .where(same_phone, ~(literal(SHARED_DEVICE) == any_(Punch.flags)))
+        .values(
+            flags=func.array_append(Punch.flags, SHARED_DEVICE),
+            review=case((Punch.review == "accepted", "pending"), else_=Punch.review),
+        )
+        .returning(Punch.staff_id, Punch.day)
+    ).all()
+    for other, other_day in sorted(set(changed)):
+        rebuild_day(session, other, other_day)
+
+
 def _suspect(flags: list[str]) -> bool:
     """Flags the supervisor must look at ("offline" alone is only information)."""
     return any(flag != "offline" for flag in flags)
@@ -656,8 +760,10 @@ def review_punches(
             raise Forbidden(M("you do not supervise this person"), {"punch_ids": str(punch.id)})
         if punch.review != "pending":
             raise Conflict(M("punch %(punch_id)s was already reviewed", punch_id=punch.id))
+    # Everyone's row first, in id order: two reviews of the same people never deadlock.
+    for staff_id in sorted({punch.staff_id for punch in punches}):
+        lock_person(session, staff_id)
     for punch in punches:
-        lock_person(session, punch.staff_id)
         punch.review = "accepted" if accept else "rejected"
         punch.reviewed_by = actor.label
         rebuild_day(session, punch.staff_id, punch.day)
@@ -670,6 +776,46 @@ def review_punches(
             after={"review": punch.review, "flags": list(punch.flags)},
         )
     return list(punches)
+
+
+@dataclass(frozen=True)
+class Companion:
+    """Someone else who punched from the same phone on the same day."""
+
+    name: str
+    kind: str
+    at: datetime
+
+
+def phone_companions(session: Session, punches: list[Punch]) -> dict[int, list[Companion]]:
+    """For each punch flagged as from a shared phone, the others who punched from
+    that phone that day (by time): what the supervisor weighs before deciding."""
+    shared = [p for p in punches if SHARED_DEVICE in p.flags and p.device_id]
+    if not shared:
+        return {}
+    tz = zone(session)
+    bounds = {p.id: _day_bounds(p.at.astimezone(tz).date(), tz) for p in shared}
+    rows = session.execute(
+        select(Punch.staff_id, Punch.device_id, Punch.kind, Punch.at, Staff.name)
+        .join(Staff, Staff.id == Punch.staff_id)
+        .where(
+            Punch.device_id.in_({p.device_id for p in shared}),
+            Punch.source.in_(_PHONE_SOURCES),
+            Punch.at >= min(start for start, _end in bounds.values()),
+            Punch.at < max(end for _start, end in bounds.values()),
+        )
+        .order_by(Punch.at, Punch.id)
+    ).all()
+    return {
+        p.id: [
+            Companion(name, kind, at)
+            for staff_id, device_id, kind, at, name in rows
+            if device_id == p.device_id
+            and staff_id != p.staff_id
+            and bounds[p.id][0] <= at < bounds[p.id][1]
+        ]
+        for p in shared
+    }
 
 
 def days_of(session: Session, staff_id: int, start: date, end: date) -> list[AttendanceDay]:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from babel.dates import format_date
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from smartcity.toolkit import (
+    N_,
     InvalidInput,
     ServiceError,
     TenantPrincipal,
     access,
+    month_name,
     number,
     translate,
 )
@@ -25,6 +27,23 @@ from .periods import cutoff
 from .settings import load as load_settings
 
 blueprint = Blueprint("ekinerja", __name__, template_folder="templates", static_folder="static")
+
+
+#: What a punch's or check-in's flag means, for whoever reviews it.
+FLAG_LABELS = {
+    "outside_geofence": N_("outside the geofence"),
+    "mock_location": N_("mock location"),
+    "impossible_jump": N_("impossible jump"),
+    "low_accuracy": N_("low accuracy"),
+    "clock_skew": N_("device clock off"),
+    "no_geofence": N_("no geofence"),
+    "offline": N_("sent later (offline)"),
+    "shared_device": N_("one phone for several people"),
+}
+
+
+def flag_label(flag: str) -> str:
+    return translate(FLAG_LABELS[flag]) if flag in FLAG_LABELS else flag
 
 
 def web() -> Blueprint:
@@ -69,10 +88,13 @@ def queue() -> str:
         punches=punches,
         tz=attendance.zone(g.db),
         photo_ids=photos.with_photo(g.db, [punch.id for punch, _person in punches]),
+        flag_label=flag_label,
+        companions=attendance.phone_companions(g.db, [punch for punch, _person in punches]),
         cutoffs={(y, m): cutoff(y, m, cutoff_day) for y, m in months},
         today=datetime.now(attendance.zone(g.db)).date(),
         fmt_day=lambda day: format_date(day, "EEE d MMM y", locale=str(get_locale() or "id")),
         number=number,
+        fmt_month=lambda year, month: month_name(date(year, month, 1)),
     )
 
 

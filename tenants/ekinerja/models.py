@@ -23,6 +23,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Identity,
+    Index,
     Integer,
     LargeBinary,
     Numeric,
@@ -32,6 +33,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -125,6 +127,13 @@ class Punch(Base):
         UniqueConstraint("staff_id", "idempotency_key"),
         CheckConstraint("kind IN ('in', 'out')", name="kind"),
         CheckConstraint("review IN ('accepted', 'pending', 'rejected')", name="review"),
+        # "Who else punched from this phone today?" is asked at every check-in.
+        Index(
+            "ix_ekn_punches_device_id_at",
+            "device_id",
+            "at",
+            postgresql_where=text("device_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Identity(), primary_key=True)

@@ -36,7 +36,7 @@ from werkzeug.wrappers import Response
 from . import absences, attendance, discipline, runs, worklogs
 from .access import APPROVE, SELF, UNIT, VIEW_ALL, Actor
 from .api import file_response
-from .blueprint import _actor, blueprint, web
+from .blueprint import _actor, blueprint, flag_label, web
 from .evidence import MAX_BYTES, MAX_IMAGE_BYTES, MB, Evidence
 from .messages import NOT_YOURS, M, _
 from .models import Absence, Duty, WorkLog
@@ -56,23 +56,10 @@ KIND_LABELS = {
     "travel": N_("Official travel"),
     "field_duty": N_("Field duty"),
 }
-FLAG_LABELS = {
-    "outside_geofence": N_("outside the geofence"),
-    "mock_location": N_("mock location"),
-    "impossible_jump": N_("impossible jump"),
-    "low_accuracy": N_("low accuracy"),
-    "clock_skew": N_("device clock off"),
-    "no_geofence": N_("no geofence"),
-    "shared_device": N_("one phone for several people"),
-}
 
 
 def _kind(kind: str) -> str:
     return translate(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
-
-
-def _flag(flag: str) -> str:
-    return translate(FLAG_LABELS[flag]) if flag in FLAG_LABELS else flag
 
 
 def _day(value: date, pattern: str = "EEE d MMM") -> str:
@@ -88,7 +75,7 @@ def _helpers() -> dict[str, Any]:
         "fmt_day": _day,
         "hm": lambda moment: moment.astimezone(tz).strftime("%H.%M") if moment else "-",
         "kind_label": _kind,
-        "flag_label": _flag,
+        "flag_label": flag_label,
         "event_label": lambda kind: translate(EVENT_LABELS.get(kind, kind)),
     }
 

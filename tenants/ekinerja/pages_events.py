@@ -28,11 +28,11 @@ from werkzeug.wrappers import Response
 from . import eventcheckin, events
 from .access import REGENCY, UNIT, VIEW_ALL, Actor
 from .attendance import zone
-from .blueprint import _actor, blueprint, refusal_fields, refusal_status
+from .blueprint import FLAG_LABELS, _actor, blueprint, refusal_fields, refusal_status
 from .eventmodels import Event
 from .messages import M, _
 from .models import Office
-from .pages import FLAG_LABELS, _day, _month, _month_nav
+from .pages import _day, _month, _month_nav
 from .rules import EVENT_KINDS, EVENT_LABELS, TppRules
 from .runs import rule_set_for
 

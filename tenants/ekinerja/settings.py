@@ -31,6 +31,9 @@ class EkinerjaSettings(BaseModel):
     max_accuracy_m: int = Field(100, ge=5, le=10_000)
     #: Faster travel between two punches than this is an impossible jump.
     max_speed_kmh: int = Field(250, ge=10, le=2000)
+    #: One phone punching for several people on a day flags all their punches
+    #: ("titip absen"). Off where staff share phones by arrangement.
+    flag_shared_device: bool = True
     #: Address ranges of the office networks allowed to check in from the web.
     web_networks: list[str] = Field(default_factory=list, max_length=100)
     #: Day of the next month after which a month's work logs and absences are locked.

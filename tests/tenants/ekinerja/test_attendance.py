@@ -72,7 +72,8 @@ def tree(provision, tenant_db):
 
 
 def _punch(key: str, where: tuple[float, float], kind: str = "in") -> attendance.PunchIn:
-    return attendance.PunchIn(kind, key, where[0], where[1], 10, "hp", None)
+    """A punch from a phone of its own (one phone for two people is flagged)."""
+    return attendance.PunchIn(kind, key, where[0], where[1], 10, f"hp-{key}", None)
 
 
 def test_the_nearest_unit_with_offices_fences_the_checkin(tree, tenant_db):
