@@ -780,16 +780,16 @@ def review_punches(
 
 @dataclass(frozen=True)
 class Companion:
-    """Someone else who punched from the same phone on the same day."""
+    """Someone else who punched from the same phone on the same day, and when."""
 
     name: str
-    kind: str
-    at: datetime
+    punches: tuple[tuple[str, datetime], ...]  # (kind, at), by time
 
 
 def phone_companions(session: Session, punches: list[Punch]) -> dict[int, list[Companion]]:
     """For each punch flagged as from a shared phone, the others who punched from
-    that phone that day (by time): what the supervisor weighs before deciding."""
+    that phone that day (in the order they first did): what the supervisor weighs
+    before deciding."""
     shared = [p for p in punches if SHARED_DEVICE in p.flags and p.device_id]
     if not shared:
         return {}
@@ -800,22 +800,21 @@ def phone_companions(session: Session, punches: list[Punch]) -> dict[int, list[C
         .join(Staff, Staff.id == Punch.staff_id)
         .where(
             Punch.device_id.in_({p.device_id for p in shared}),
-            Punch.source.in_(_PHONE_SOURCES),
+            or_(*(Punch.source == source for source in _PHONE_SOURCES)),
             Punch.at >= min(start for start, _end in bounds.values()),
             Punch.at < max(end for _start, end in bounds.values()),
         )
         .order_by(Punch.at, Punch.id)
     ).all()
-    return {
-        p.id: [
-            Companion(name, kind, at)
-            for staff_id, device_id, kind, at, name in rows
-            if device_id == p.device_id
-            and staff_id != p.staff_id
-            and bounds[p.id][0] <= at < bounds[p.id][1]
-        ]
-        for p in shared
-    }
+    found: dict[int, list[Companion]] = {}
+    for punch in shared:
+        start, end = bounds[punch.id]
+        by_person: dict[int, tuple[str, list[tuple[str, datetime]]]] = {}
+        for staff_id, device_id, kind, at, name in rows:
+            if device_id == punch.device_id and staff_id != punch.staff_id and start <= at < end:
+                by_person.setdefault(staff_id, (name, []))[1].append((kind, at))
+        found[punch.id] = [Companion(name, tuple(times)) for name, times in by_person.values()]
+    return found
 
 
 def days_of(session: Session, staff_id: int, start: date, end: date) -> list[AttendanceDay]:

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from . import absences, events, runs, sanctions, setup, tpp, worklogs
 from .access import APP, GRANTS, ROLE_NAMES, Actor, system_actor
-from .attendance import zone
+from .attendance import SHARED_DEVICE, zone
 from .eventmodels import EventCheckIn
 from .evidence import Evidence
 from .models import Absence, Account, AttendanceDay, Duty, Office, Punch, TppStatement, WorkLog
@@ -144,7 +144,15 @@ def seed(session: Session, region_code: str) -> dict[str, int]:
     session.flush()
     shown = demo_people.get("staff")
     counts = _month(
-        session, rng, people, habits, offices, roots, duties, shown.id if shown else None
+        session,
+        rng,
+        people,
+        habits,
+        offices,
+        roots,
+        duties,
+        shown.id if shown else None,
+        _sharers(people, demo_people),
     )
     made_sanctions = _sanctions(session, admin, people, habits, demo_people)
     made_events = _events(session, rng, admin, people, habits, place=next(iter(offices.values())))
@@ -371,6 +379,7 @@ def _month(  # noqa: PLR0917 - one private step of seed()
     roots: dict[int, int],
     duties: dict[int, list[Duty]],
     shown: int | None = None,
+    sharers: tuple[int, int] | None = None,
 ) -> dict[str, int]:
     """November and December 1-3: punches, day records and work logs, in bulk.
 
@@ -412,6 +421,8 @@ def _month(  # noqa: PLR0917 - one private step of seed()
             logs += _day_logs(rng, person.id, fact.day, unit_duties, rng.randint(lo, hi))
         if person.id == shown:
             _late_once(own)
+    if sharers is not None:
+        _borrowed_phone(punches, sharers, TODAY)
     _copy(session, Punch, punches)
     _day_records(session)
     _copy(session, WorkLog, logs)
@@ -432,6 +443,46 @@ def _late_once(days: list[tuple[tpp.DayFact, list[dict[str, Any]]]]) -> None:
             late = (fact.expected.start + timedelta(minutes=12)).astimezone(UTC)
             row.update(at=late, device_at=late, received_at=late)
             return
+
+
+def _sharers(people: list[Staff], demo: dict[str, Staff]) -> tuple[int, int] | None:
+    """Two of the demo supervisor's people (not the demo staff user, whose page tells
+    another story) for :func:`_borrowed_phone`."""
+    head, shown = demo.get("supervisor"), demo.get("staff")
+    if head is None:
+        return None
+    team = [
+        p.id
+        for p in people
+        if p.supervisor_id == head.id and p.echelon is None and (shown is None or p.id != shown.id)
+    ]
+    return (team[0], team[1]) if len(team) > 1 else None
+
+
+def _borrowed_phone(rows: list[dict[str, Any]], sharers: tuple[int, int], day: date) -> None:
+    """Titip absen once, on the demo's last day: the second sharer's check-in comes from
+    the first's phone a minute after the first's own, so both wait in the supervisor's
+    queue, flagged as the check-in would have flagged them."""
+    check_ins = {
+        row["staff_id"]: row
+        for row in rows
+        if row["staff_id"] in sharers and row["day"] == day and row["kind"] == "in"
+    }
+    if len(check_ins) < 2:
+        return
+    owner, borrower = check_ins[sharers[0]], check_ins[sharers[1]]
+    at = owner["at"] + timedelta(seconds=50)
+    borrower.update(
+        at=at,
+        device_at=at,
+        received_at=at,
+        device_id=owner["device_id"],
+        latitude=owner["latitude"],
+        longitude=owner["longitude"],
+        office_id=owner["office_id"],
+    )
+    for row in (owner, borrower):
+        row.update(flags=[*row["flags"], SHARED_DEVICE], review="pending")
 
 
 def _copy(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:

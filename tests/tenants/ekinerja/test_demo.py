@@ -6,10 +6,10 @@ from typing import Any
 
 from smartcity.auth.passwords import hash_password
 from smartcity.demo_data import seed_regency
-from smartcity.tenantcore.models import User
+from smartcity.tenantcore.models import Staff, User
 from sqlalchemy import func, select
 
-from tenants.ekinerja import discipline, runs
+from tenants.ekinerja import attendance, discipline, runs
 from tenants.ekinerja.access import ROLE_NAMES
 from tenants.ekinerja.demo import MONTH, TODAY, YEAR, seed
 from tenants.ekinerja.eventmodels import Event, EventAbsence, EventCheckIn
@@ -75,6 +75,27 @@ def test_a_demo_regency_gets_a_month_of_attendance_and_a_computed_tpp(
             )
         )
         assert len(checked) > made["TPP statements"] // 2 and not checked & missed
+        # One titip absen on the last day: two of the supervisor's people on one phone,
+        # both waiting in the supervisor's queue, each naming the other.
+        supervisor = session.scalar(
+            select(Account.staff_id)
+            .join(User, User.id == Account.user_id)
+            .where(User.email == f"supervisor@{slug}.go.id")
+        )
+        shared = [
+            punch
+            for punch, _person in attendance.pending_punches(session, supervisor)
+            if attendance.SHARED_DEVICE in punch.flags
+        ]
+        assert len(shared) == 2 and {p.day for p in shared} == {TODAY}
+        assert len({p.device_id for p in shared}) == 1
+        companions = attendance.phone_companions(session, shared)
+        first, second = shared
+        name = {p.id: session.get(Staff, p.staff_id).name for p in shared}
+        # Each names the other once, with every punch the other made from the phone.
+        assert [c.name for c in companions[first.id]] == [name[second.id]]
+        assert [c.name for c in companions[second.id]] == [name[first.id]]
+        assert ("in", second.at) in companions[first.id][0].punches
         rates = discipline.unit_rates(session, YEAR, MONTH, TODAY)
         overall = discipline.regency_rate(rates)
         assert overall is not None and 3 < overall < 30
