@@ -678,21 +678,30 @@ def _flag_companions(
     second, so both sides are flagged, whatever the order. Each person's row is
     locked first (in id order) because their day record changes. The punch that
     found them is already flagged by its own insert.
+
+    Only the people with a punch still to flag are locked, and only their punches
+    change: this transaction already holds its own person's row, so every other
+    row it waits for is out of id order, and a later punch on the phone that day
+    (a check-out) would otherwise wait, and deadlock, for rows it leaves as they are.
     """
-    same_phone = _same_phone_that_day(staff_id, device_id, *_day_bounds(day, tz))
-    others = session.scalars(select(Punch.staff_id).distinct().where(same_phone)).all()
+    same_phone = and_(
+        _same_phone_that_day(staff_id, device_id, *_day_bounds(day, tz)),
+        # A punch already flagged so has been seen (or decided) as shared.
+        ~(literal(SHARED_DEVICE) == any_(Punch.flags)),
+    )
+    others = sorted(session.scalars(select(Punch.staff_id).distinct().where(same_phone)))
     if not others:
         return
     session.execute(
         select(Staff.id)
-        .where(Staff.id.in_(sorted(others)))
+        .where(Staff.id.in_(others))
         .order_by(Staff.id)
         .with_for_update(key_share=True)
     ).all()
     changed = session.execute(
         update(Punch)
-        # A punch already flagged so has been seen (or decided) as shared.
-        .where(same_phone, ~(literal(SHARED_DEVICE) == any_(Punch.flags)))
+        # Not a punch of someone whose row was not locked above (one committed meanwhile).
+        .where(same_phone, Punch.staff_id.in_(others))
         .values(
             flags=func.array_append(Punch.flags, SHARED_DEVICE),
             review=case((Punch.review == "accepted", "pending"), else_=Punch.review),
