@@ -46,6 +46,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     tuple_,
     update,
 )
@@ -466,10 +467,11 @@ def record_punch(
     :func:`lock_own`), else their row is locked here.
 
     The round trips are few on purpose (the morning peak): the lock with both
-    settings rows, one look at what came before (key, last punch, overnight
-    shift, the offices, another person on this phone today), and one statement
-    that inserts the punch and brings its day record up to date. Only a phone
-    found shared costs more (:func:`_flag_companions`).
+    settings rows, a punch from a phone its turn on the phone
+    (:func:`_take_turns_on`), one look at what came before (key, last punch,
+    overnight shift, the offices, another person on this phone today), and one
+    statement that inserts the punch and brings its day record up to date. Only a
+    phone found shared costs more (:func:`_flag_companions`).
     """
     if source not in SOURCES:  # set by the code that calls, never typed by a person
         raise ValueError(f"unknown punch source {source!r}; one of {SOURCES}")
@@ -486,11 +488,7 @@ def record_punch(
     guess = (
         device if source == "offline" and device is not None and device.tzinfo is not None else now
     )
-    phone = (
-        punch.device_id
-        if source in _PHONE_SOURCES and punch.device_id and rules.flag_shared_device
-        else None
-    )
+    phone = _phone_to_check(session, punch, source, rules)
     before = _before(session, person, key, guess, phone)
     if before.existing_id is not None:
         existing = session.get(Punch, before.existing_id)
@@ -539,6 +537,30 @@ def record_punch(
     if before.shared_device and phone is not None:
         _flag_companions(session, staff_id, phone, guess.astimezone(tz).date(), tz)
     return stored, True
+
+
+def _phone_to_check(
+    session: Session, punch: PunchIn, source: str, rules: EkinerjaSettings
+) -> str | None:
+    """The phone whose other users the punch is checked against (None: not checked),
+    its turn on it taken (:func:`_take_turns_on`)."""
+    if source not in _PHONE_SOURCES or not punch.device_id or not rules.flag_shared_device:
+        return None
+    _take_turns_on(session, punch.device_id)
+    return punch.device_id
+
+
+def _take_turns_on(session: Session, device_id: str) -> None:
+    """Wait for any other transaction punching from ``device_id`` in this regency
+    (its role is the transaction's user) to finish.
+
+    The look-back sees only committed punches: two people's punches from one phone
+    at once (each one's offline batch, uploaded together) would each find nobody
+    else and neither be flagged. Taken after the person's row, before the look-back."""
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext(current_user || '/ekn_phone/' || :device))"),
+        {"device": device_id},
+    )
 
 
 def _checked_key(punch: PunchIn) -> str:

@@ -263,3 +263,33 @@ def test_a_later_punch_on_a_shared_phone_waits_for_nobody_it_does_not_change(
     assert out.status_code == 201, out.get_json()
     assert out.get_json()["flags"] == ["shared_device"]
     assert _punches_of(tenant_db, slug, guru) == [("g-in", "pending", ["shared_device"])]
+
+
+def test_two_people_punching_from_one_phone_at_once_are_both_flagged(kab, tenant_db):
+    """Sari's punch from the phone comes while Guru's from it is not yet committed (an
+    offline batch of each, uploaded together): at READ COMMITTED neither look-back
+    sees the other's punch, so one of them must wait for the other to finish."""
+    slug, ids, _t = kab
+    guru, sari = ids["Guru Budi"], ids["Sari Pegawai"]
+    now = datetime.now(UTC)
+
+    def phone(key, where):
+        return attendance.PunchIn("in", key, where[0], where[1], 8, "hp-w")
+
+    made: dict[str, attendance.PunchRecord] = {}
+
+    def sari_punches() -> None:
+        with tenant_db(slug) as second:
+            made["sari"], _ = attendance.record_punch(
+                second, sari, phone("s-in", DINKES), source="mobile", now=now
+            )
+
+    with tenant_db(slug) as first:
+        attendance.record_punch(first, guru, phone("g-in", DISDIK), source="mobile", now=now)
+        waiter = threading.Thread(target=sari_punches)
+        waiter.start()
+        waiter.join(timeout=1)  # Sari's punch waits for Guru's to be committed
+    waiter.join(timeout=30)
+    assert made["sari"].flags == ["shared_device"] and made["sari"].review == "pending"
+    assert _punches_of(tenant_db, slug, guru) == [("g-in", "pending", ["shared_device"])]
+    assert _day_of(tenant_db, slug, guru) == (False, 1)
