@@ -46,6 +46,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     tuple_,
     update,
 )
@@ -466,10 +467,11 @@ def record_punch(
     :func:`lock_own`), else their row is locked here.
 
     The round trips are few on purpose (the morning peak): the lock with both
-    settings rows, one look at what came before (key, last punch, overnight
-    shift, the offices, another person on this phone today), and one statement
-    that inserts the punch and brings its day record up to date. Only a phone
-    found shared costs more (:func:`_flag_companions`).
+    settings rows, a punch from a phone its turn on the phone
+    (:func:`_take_turns_on`), one look at what came before (key, last punch,
+    overnight shift, the offices, another person on this phone today), and one
+    statement that inserts the punch and brings its day record up to date. Only a
+    phone found shared costs more (:func:`_flag_companions`).
     """
     if source not in SOURCES:  # set by the code that calls, never typed by a person
         raise ValueError(f"unknown punch source {source!r}; one of {SOURCES}")
@@ -486,11 +488,7 @@ def record_punch(
     guess = (
         device if source == "offline" and device is not None and device.tzinfo is not None else now
     )
-    phone = (
-        punch.device_id
-        if source in _PHONE_SOURCES and punch.device_id and rules.flag_shared_device
-        else None
-    )
+    phone = _phone_to_check(session, punch, source, rules)
     before = _before(session, person, key, guess, phone)
     if before.existing_id is not None:
         existing = session.get(Punch, before.existing_id)
@@ -539,6 +537,30 @@ def record_punch(
     if before.shared_device and phone is not None:
         _flag_companions(session, staff_id, phone, guess.astimezone(tz).date(), tz)
     return stored, True
+
+
+def _phone_to_check(
+    session: Session, punch: PunchIn, source: str, rules: EkinerjaSettings
+) -> str | None:
+    """The phone whose other users the punch is checked against (None: not checked),
+    its turn on it taken (:func:`_take_turns_on`)."""
+    if source not in _PHONE_SOURCES or not punch.device_id or not rules.flag_shared_device:
+        return None
+    _take_turns_on(session, punch.device_id)
+    return punch.device_id
+
+
+def _take_turns_on(session: Session, device_id: str) -> None:
+    """Wait for any other transaction punching from ``device_id`` in this regency
+    (its role is the transaction's user) to finish.
+
+    The look-back sees only committed punches: two people's punches from one phone
+    at once (each one's offline batch, uploaded together) would each find nobody
+    else and neither be flagged. Taken after the person's row, before the look-back."""
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext(current_user || '/ekn_phone/' || :device))"),
+        {"device": device_id},
+    )
 
 
 def _checked_key(punch: PunchIn) -> str:
@@ -678,21 +700,30 @@ def _flag_companions(
     second, so both sides are flagged, whatever the order. Each person's row is
     locked first (in id order) because their day record changes. The punch that
     found them is already flagged by its own insert.
+
+    Only the people with a punch still to flag are locked, and only their punches
+    change: this transaction already holds its own person's row, so every other
+    row it waits for is out of id order, and a later punch on the phone that day
+    (a check-out) would otherwise wait, and deadlock, for rows it leaves as they are.
     """
-    same_phone = _same_phone_that_day(staff_id, device_id, *_day_bounds(day, tz))
-    others = session.scalars(select(Punch.staff_id).distinct().where(same_phone)).all()
+    same_phone = and_(
+        _same_phone_that_day(staff_id, device_id, *_day_bounds(day, tz)),
+        # A punch already flagged so has been seen (or decided) as shared.
+        ~(literal(SHARED_DEVICE) == any_(Punch.flags)),
+    )
+    others = sorted(session.scalars(select(Punch.staff_id).distinct().where(same_phone)))
     if not others:
         return
     session.execute(
         select(Staff.id)
-        .where(Staff.id.in_(sorted(others)))
+        .where(Staff.id.in_(others))
         .order_by(Staff.id)
         .with_for_update(key_share=True)
     ).all()
     changed = session.execute(
         update(Punch)
-        # A punch already flagged so has been seen (or decided) as shared.
-        .where(same_phone, ~(literal(SHARED_DEVICE) == any_(Punch.flags)))
+        # Not a punch of someone whose row was not locked above (one committed meanwhile).
+        .where(same_phone, Punch.staff_id.in_(others))
         .values(
             flags=func.array_append(Punch.flags, SHARED_DEVICE),
             review=case((Punch.review == "accepted", "pending"), else_=Punch.review),

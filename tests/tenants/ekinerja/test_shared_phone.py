@@ -229,3 +229,67 @@ def test_a_check_in_that_deadlocks_is_a_503_to_retry_and_writes_nothing(
     retried = client.post(url, json=_punch("s-in", "hp-x"), headers=t["pegawai"])
     assert retried.status_code == 201 and retried.get_json()["flags"] == ["shared_device"]
     assert _punches_of(tenant_db, slug, guru) == [("g-in", "pending", ["shared_device"])]
+
+
+def test_a_later_punch_on_a_shared_phone_waits_for_nobody_it_does_not_change(
+    client, kab, tenant_db, settings
+):
+    """Guru's and Sari's check-ins from one phone are both flagged already. Sari's
+    check-out from it changes nothing of Guru's, so it must not wait for Guru's row:
+    holding her own row while it waits for his is out of id order, and a review (or
+    Guru's own punch) that holds his and wants hers deadlocks with it."""
+    slug, ids, t = kab
+    url = API.format(slug=slug) + "/punches"
+    guru, sari = ids["Guru Budi"], ids["Sari Pegawai"]
+    assert (
+        client.post(url, json=_punch("g-in", "hp-x", where=DISDIK), headers=t["guru"]).status_code
+        == 201
+    )
+    assert client.post(url, json=_punch("s-in", "hp-x"), headers=t["pegawai"]).status_code == 201
+    assert _punches_of(tenant_db, slug, guru) == [("g-in", "pending", ["shared_device"])]
+    staff = f'"{schema_name(slug)}".staff'
+    with psycopg.connect(libpq_url(settings.DATABASE_URL)) as other:
+        other.execute(f"SELECT id FROM {staff} WHERE id = %s FOR UPDATE", (guru,))
+
+        def then_want_sari() -> None:
+            time.sleep(0.4)  # a check-out that wanted Guru's row would be waiting by now
+            other.execute(f"SELECT id FROM {staff} WHERE id = %s FOR UPDATE", (sari,))
+
+        waiter = threading.Thread(target=then_want_sari)
+        waiter.start()
+        out = client.post(url, json=_punch("s-out", "hp-x", kind="out"), headers=t["pegawai"])
+        waiter.join(timeout=30)
+        other.rollback()
+    assert out.status_code == 201, out.get_json()
+    assert out.get_json()["flags"] == ["shared_device"]
+    assert _punches_of(tenant_db, slug, guru) == [("g-in", "pending", ["shared_device"])]
+
+
+def test_two_people_punching_from_one_phone_at_once_are_both_flagged(kab, tenant_db):
+    """Sari's punch from the phone comes while Guru's from it is not yet committed (an
+    offline batch of each, uploaded together): at READ COMMITTED neither look-back
+    sees the other's punch, so one of them must wait for the other to finish."""
+    slug, ids, _t = kab
+    guru, sari = ids["Guru Budi"], ids["Sari Pegawai"]
+    now = datetime.now(UTC)
+
+    def phone(key, where):
+        return attendance.PunchIn("in", key, where[0], where[1], 8, "hp-w")
+
+    made: dict[str, attendance.PunchRecord] = {}
+
+    def sari_punches() -> None:
+        with tenant_db(slug) as second:
+            made["sari"], _ = attendance.record_punch(
+                second, sari, phone("s-in", DINKES), source="mobile", now=now
+            )
+
+    with tenant_db(slug) as first:
+        attendance.record_punch(first, guru, phone("g-in", DISDIK), source="mobile", now=now)
+        waiter = threading.Thread(target=sari_punches)
+        waiter.start()
+        waiter.join(timeout=1)  # Sari's punch waits for Guru's to be committed
+    waiter.join(timeout=30)
+    assert made["sari"].flags == ["shared_device"] and made["sari"].review == "pending"
+    assert _punches_of(tenant_db, slug, guru) == [("g-in", "pending", ["shared_device"])]
+    assert _day_of(tenant_db, slug, guru) == (False, 1)
