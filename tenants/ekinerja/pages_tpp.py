@@ -7,7 +7,7 @@ module; the manifest imports it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -18,6 +18,7 @@ from smartcity.toolkit import (
     TenantPrincipal,
     access,
     current_tenant,
+    month_name,
     query_int,
     query_year,
     rupiah,
@@ -34,7 +35,7 @@ from .attendance import zone
 from .blueprint import _actor, blueprint
 from .messages import _
 from .models import RuleSet
-from .pages import uploaded_evidence
+from .pages import KIND_LABELS, uploaded_evidence
 from .rules import ABSENCE_KINDS, COMPONENT_LABELS
 
 
@@ -69,6 +70,7 @@ def objections_mine() -> str:
         mine=mine,
         labels={k: translate(v) for k, v in COMPONENT_LABELS.items()},
         rupiah=rupiah,
+        fmt_month=lambda year, month: month_name(date(year, month, 1)),
     )
 
 
@@ -114,8 +116,9 @@ def objection_queue() -> str:
         "ekinerja/objection_queue.html",
         rows=objections.for_units(g.db, actor),
         labels={k: translate(v) for k, v in COMPONENT_LABELS.items()},
-        kinds=ABSENCE_KINDS,
+        kinds=[(kind, translate(KIND_LABELS[kind])) for kind in ABSENCE_KINDS],
         rupiah=rupiah,
+        fmt_month=lambda year, month: month_name(date(year, month, 1)),
     )
 
 

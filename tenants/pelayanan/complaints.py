@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from smartcity.toolkit import (
     Conflict,
     InvalidInput,
+    Message,
     NotFound,
     OrgUnit,
     RoleRecipients,
@@ -77,6 +78,14 @@ DISPATCH_STATUSES = {
     "in_progress": N_("In progress"),
     "responded": N_("Answered"),
 }
+
+
+def status_words(status: str) -> Message:
+    """A complaint's status as its reader sees it in a message ("Verified", "Terverifikasi"),
+    never the stored code."""
+    return M(STATUSES.get(status, status))
+
+
 #: What the coordinator may decide from each status.
 DECISIONS = {
     "verify": ({"new", "on_hold"}, "verified"),
@@ -323,7 +332,10 @@ def decide(
     allowed, target = DECISIONS[decision]
     if complaint.status not in allowed:
         raise Conflict(
-            M("a complaint that is %(status)s cannot be changed so", status=complaint.status),
+            M(
+                'a complaint with the status "%(status)s" cannot be changed so',
+                status=status_words(complaint.status),
+            ),
             {"status": complaint.status},
         )
     text = _note(note, required=decision != "verify")
@@ -348,7 +360,10 @@ def dispatch(
     actor.require(COORDINATE)
     if complaint.status not in DISPATCHABLE:
         raise Conflict(
-            M("a complaint that is %(status)s cannot be dispatched", status=complaint.status),
+            M(
+                'a complaint with the status "%(status)s" cannot be dispatched',
+                status=status_words(complaint.status),
+            ),
             {"status": complaint.status},
         )
     wanted = sorted(set(unit_ids))

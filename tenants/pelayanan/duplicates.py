@@ -27,6 +27,7 @@ from smartcity.toolkit import Conflict, InvalidInput, NotFound, record_audit
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from . import complaints
 from .access import COORDINATE, Actor
 from .messages import M
 from .models import Complaint, Event
@@ -168,8 +169,8 @@ def mark(session: Session, actor: Actor, complaint: Complaint, original_id: int)
     if complaint.duplicate_of_id is not None or complaint.status not in MARKABLE:
         raise Conflict(
             M(
-                "a complaint that is %(status)s cannot be marked a duplicate",
-                status=complaint.status,
+                'a complaint with the status "%(status)s" cannot be marked a duplicate',
+                status=complaints.status_words(complaint.status),
             ),
             {"status": complaint.status},
         )

@@ -390,6 +390,13 @@ def save_lapor() -> tuple[str, int] | Response:
 
 # --------------------------------------------------------------------------- LAPOR
 
+#: How a sync run ended, in words: the page never shows the stored code.
+RUN_STATUS_LABELS = {
+    "ok": N_("completed"),
+    "partial": N_("partly failed"),
+    "failed": N_("failed"),
+}
+
 
 @blueprint.get("/lapor")
 @access.requires(COORDINATE)
@@ -398,6 +405,7 @@ def lapor_page() -> str:
     return render_template(
         "pelayanan/lapor.html",
         runs=runs,
+        run_status={code: _(label) for code, label in RUN_STATUS_LABELS.items()},
         lapor=lapor.settings(g.db),
         formats=lapor.FORMATS,
     )

@@ -43,7 +43,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from . import agreements, evaluation, lkjip, planning, realization, sources
-from .access import APP, ROLE_NAMES, SETTINGS, USERS_MANAGE, VIEW, Actor, actor_for
+from .access import APP, ROLE_NAMES, ROLES, SETTINGS, USERS_MANAGE, VIEW, Actor, actor_for
 from .capaian import band
 from .messages import N_, M, _
 from .models import Agreement, Evaluation, Evidence, Plan
@@ -92,7 +92,16 @@ def _helpers() -> dict[str, Any]:
         "why": lambda a: _(REASONS[a.reason]) if a.reason in REASONS else (a.reason or ""),
         "sk": g.get("sakip_actor"),
         "tr": translate,
-        "role_names": list(ROLE_NAMES.values()),
+        "role_titles": {ROLE_NAMES[role.key]: _(role.title) for role in ROLES},
+        "plan_kind": lambda kind: planning.PLAN_KIND_NAMES.get(kind, kind),
+        "plan_status": lambda status: (
+            _(planning.PLAN_STATUS_LABELS[status])
+            if status in planning.PLAN_STATUS_LABELS
+            else status
+        ),
+        "sheet_status": lambda status: (
+            _(evaluation.STATUS_LABELS[status]) if status in evaluation.STATUS_LABELS else status
+        ),
     }
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .access import EVALUATE, PLAN, Actor
-from .messages import M
+from .messages import N_, M
 from .models import (
     Evaluation,
     LkeAnswer,
@@ -627,6 +627,13 @@ def answer_evaluator(
     return row
 
 
+#: Where a worksheet is, in words: pages and messages never show the stored code.
+STATUS_LABELS = {
+    "self": N_("with the OPD"),
+    "review": N_("with the evaluator"),
+    "returned": N_("returned with notes"),
+    "final": N_("final"),
+}
 TRANSITIONS = {
     "submit": ({"self", "returned"}, "review", PLAN),
     "return": ({"review"}, "returned", EVALUATE),
@@ -644,7 +651,10 @@ def transition(session: Session, actor: Actor, evaluation: Evaluation, action: s
         _subject_ok(actor, evaluation.org_unit_id)
     if evaluation.status not in sources:
         raise Conflict(
-            M("the worksheet is %(status)s", status=evaluation.status),
+            M(
+                "the worksheet is %(status)s",
+                status=M(STATUS_LABELS.get(evaluation.status, evaluation.status)),
+            ),
             {"status": M("not allowed now")},
         )
     evaluation.status = target

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from .access import APPROVE, PLAN, REGENCY_PLAN, Actor
 from .capaian import Aggregation, Polarity
-from .messages import M
+from .messages import N_, M
 from .models import Element, Indicator, IndicatorTarget, Plan
 
 #: Which elements each plan holds, top down.
@@ -28,6 +28,14 @@ ELEMENT_KINDS = {
     "rpjmd": ("misi", "tujuan", "sasaran"),
     "renstra": ("tujuan", "sasaran", "program"),
     "renja": ("program", "kegiatan"),
+}
+#: A plan's kind as the regulations spell it, on pages and in messages.
+PLAN_KIND_NAMES = {"rpjmd": "RPJMD", "renstra": "Renstra", "renja": "Renja"}
+#: A plan's status in words: pages and messages never show the stored code.
+PLAN_STATUS_LABELS = {
+    "draft": N_("draft"),
+    "approved": N_("approved"),
+    "superseded": N_("superseded"),
 }
 #: The plan a plan's elements serve (cascading), by kind.
 SERVES = {"renstra": "rpjmd", "renja": "renstra"}
@@ -107,7 +115,10 @@ def require_editable(actor: Actor, plan: Plan) -> None:
 def _require_draft(plan: Plan) -> None:
     if plan.status != "draft":
         raise Conflict(
-            M("this plan is %(status)s: revise it to change it", status=plan.status),
+            M(
+                "this plan is %(status)s: revise it to change it",
+                status=M(PLAN_STATUS_LABELS.get(plan.status, plan.status)),
+            ),
             {"plan": M("not a draft")},
         )
 

@@ -130,4 +130,5 @@ def admin_home() -> str:
         app_count=len(current_tenant().apps),
         last_import=last_import,
         recent=recent,
+        words=_audit.vocabulary(),
     )

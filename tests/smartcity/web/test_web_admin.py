@@ -895,6 +895,9 @@ def test_the_audit_log_reads_in_words_not_codes(app, regency):
     assert '<option value="org_unit.create">Unit organisasi dibuat</option>' in indonesian
     english = admin.get(f"{base}?lang=en").get_data(as_text=True)
     assert "Org unit created" in english and ">Accent colour</th>" in english
+    # The start page's recent changes too: in words, not "<code>settings.update</code>".
+    home = admin.get(f"/t/{regency}/admin/?lang=id").get_data(as_text=True)
+    assert "Pengaturan diubah" in home and "<code>settings.update</code>" not in home
 
 
 LANGUAGE_CHECKS = (

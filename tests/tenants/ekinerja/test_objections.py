@@ -283,6 +283,14 @@ def test_the_pages_to_object_and_to_decide(
     admin = page_sign_in(slug, "opd@example.go.id")
     queue = admin.get(f"/t/{slug}/ekinerja/objections/queue")
     assert queue.status_code == 200 and "Mohon ditinjau" in queue.get_data(as_text=True)
+    # The month in words, the absence kinds by their names: not "03/2026" nor "field_duty".
+    queue_html = queue.get_data(as_text=True)
+    assert "Maret 2026" in queue_html and "03/2026" not in queue_html
+    assert '<option value="field_duty">Tugas lapangan</option>' in queue_html
+    assert "<option>field_duty</option>" not in queue_html
+    mine = worker.get(f"/t/{slug}/ekinerja/objections?year=2026&month=3")
+    mine_html = mine.get_data(as_text=True)
+    assert "Maret 2026" in mine_html and "03/2026" not in mine_html
     # The evidence file: to the person and their unit's admin, to nobody else.
     path = f"/t/{slug}/ekinerja/objections/{sent['id']}/evidence"
     got = admin.get(path)

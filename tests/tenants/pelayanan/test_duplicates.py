@@ -162,8 +162,17 @@ def test_marking_a_duplicate_archives_it_and_its_reporter_follows_the_other_repo
             final=False,
         )
         # Once a duplicate, always the same answer: it cannot be marked again.
-        with pytest.raises(Conflict):
+        with pytest.raises(Conflict) as refused:
             duplicates.mark(session, COORDINATOR, marked, first_id)
+        # The refusal names the status in words, not its code ("archived").
+        assert str(refused.value.message) == (
+            'a complaint with the status "Archived" cannot be marked a duplicate'
+        )
+        with pytest.raises(Conflict) as not_now:
+            complaints.dispatch(session, COORDINATOR, marked, [regency.dinkes], None)
+        assert str(not_now.value.message) == (
+            'a complaint with the status "Archived" cannot be dispatched'
+        )
     # The second reporter's status page follows the first report, without its reporter.
     visitor = app.test_client()
     url = f"/t/{regency.slug}/api/v1/public/pelayanan/complaints/lookup"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -189,7 +190,7 @@ def test_status_changes_at_lapor_reach_the_staff_history_once(regency, tenant_db
 
 
 def test_failures_are_recorded_retried_and_a_refused_record_waits_for_the_next_run(
-    regency, tenant_db, fake
+    app, regency, tenant_db, fake
 ):
     with tenant_db(regency.slug) as session:
         named, anonymous, _confidential = _three(session)
@@ -222,6 +223,15 @@ def test_failures_are_recorded_retried_and_a_refused_record_waits_for_the_next_r
         refused = lapor.run_sync(session, region_code=REGENCY, actor="t")
         assert refused is not None and refused.status == "failed"
         assert "token" in refused.errors[0]["error"] and "salah" not in json.dumps(refused.errors)
+        started = refused.started_at.astimezone(ZoneInfo("Asia/Jakarta"))
+    # The runs page says how each ended in words and when in the regency's time.
+    client = app.test_client()
+    sign_in(client, regency.slug, "koordinator@pati.go.id")
+    page = client.get(f"/t/{regency.slug}/pelayanan/lapor").get_data(as_text=True)
+    assert "<td>sebagian gagal</td>" in page and "<td>selesai</td>" in page
+    assert "<td>gagal</td>" in page
+    assert "<td>partial</td>" not in page and "<td>ok</td>" not in page
+    assert f"{started:%H.%M}" in page
 
 
 def test_the_celery_task_syncs_the_regency_in_its_header_and_skips_one_with_it_off(

@@ -92,6 +92,9 @@ def test_scores_review_loop_and_what_moves_the_grade(provision: Any, tenant_db: 
         with pytest.raises(Forbidden):  # the OPD does not evaluate itself
             evaluation.transition(session, officer, sheet, "finalize")
         evaluation.transition(session, officer, sheet, "submit")
+        with pytest.raises(Conflict) as twice:  # the refusal says where it is, not "review"
+            evaluation.transition(session, officer, sheet, "submit")
+        assert str(twice.value.message) == "the worksheet is with the evaluator"
         with pytest.raises(Conflict):  # with the evaluator: the OPD's answers are locked
             evaluation.answer_self(
                 session,

@@ -54,6 +54,9 @@ def test_an_officer_drafts_a_revision_on_pages(
     # An approved version shows no edit forms; it says to revise.
     assert "/indicators/new" not in approved
     assert "Rencana yang telah disahkan tidak diubah" in approved
+    # Its kind and status in words, not the stored codes ("RENSTRA", "approved").
+    assert re.search(r"Renstra · .*v1 disahkan", approved, re.S)
+    assert "RENSTRA" not in approved and "approved</span>" not in approved
     token = _csrf(approved)
     # Editing the approved version directly is refused, whatever the page shows.
     with tenant_db(slug) as session:
@@ -70,7 +73,9 @@ def test_an_officer_drafts_a_revision_on_pages(
         data={"csrf_token": token, "statement": "Diubah langsung"},
         follow_redirects=True,
     )
-    assert "buat perubahan untuk mengubahnya" in refused.get_data(as_text=True)
+    assert "rencana ini sudah disahkan: buat perubahan untuk mengubahnya" in refused.get_data(
+        as_text=True
+    )
     assert web.get(f"{base}/indicators/{indicator_id}/edit").status_code == 409
     assert (
         web.post(f"{base}/indicators/{indicator_id}", data=_indicator_form(token)).status_code

@@ -68,6 +68,12 @@ def test_pages_for_an_opd_user(
     assert index.status_code == 200
     text = index.get_data(as_text=True)
     assert "Dinas Kesehatan" in text and "Dinas Pendidikan" not in text  # only their OPD
+    # The tab's title is the app's name, not the page's links and scripts.
+    title = text.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.startswith("SAKIP") and "<" not in title and "href" not in title
+    assert '<span class="badge text-bg-light border">disahkan</span>' in text  # the RPJMD
+    plans = web.get(f"{base}/opd/{regency.dinkes}/plans").get_data(as_text=True)
+    assert "v1 disahkan" in plans and "approved" not in plans
     # Without e-Budgeting the page says so, in Indonesian by default.
     page = web.get(f"{base}/agreements/{draft.id}").get_data(as_text=True)
     assert "e-Budgeting tidak diaktifkan" in page
@@ -266,6 +272,9 @@ def test_admin_page_assigns_opds_and_sets_the_rules(
     admin = page_sign_in(slug, "admin@example.go.id")  # the regency's admin, no SAKIP role
     page = admin.get(f"/t/{slug}/sakip/admin")
     assert page.status_code == 200
+    # Each user's SAKIP roles by their names, not the codes they carry ("sakip.operator").
+    assert "Operator OPD" in page.get_data(as_text=True)
+    assert "sakip.operator" not in page.get_data(as_text=True)
     token = _csrf(page.get_data(as_text=True))
     user = ids["operator@dinkes.go.id"]
     moved = admin.post(
