@@ -426,7 +426,7 @@ def punch(body: EknCheckinBody) -> tuple[Response, int]:
                 M("the selfie is not valid base64"), {"selfie_base64": "base64"}
             ) from error
         selfie = photos.clean(raw)
-    person = attendance.lock_own(g.db, principal.user.id)
+    person = attendance.lock_own(g.db, principal.user.id, phone=body.device_id)
     staff_id = person.staff_id if person is not None else own_staff_id(g.db, principal)
     stored, created = attendance.record_punch(
         g.db, staff_id, body.as_punch(), source="mobile", person=person

@@ -46,7 +46,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    text,
     tuple_,
     update,
 )
@@ -396,12 +395,16 @@ class Locked:
     unit_id: int
     rules: EkinerjaSettings
     tz: ZoneInfo
+    #: The phone whose turn this transaction took with the lock (:func:`_phone_turn`).
+    phone: str | None = None
 
 
-def lock_staff(session: Session, staff_id: int) -> Locked:
+def lock_staff(session: Session, staff_id: int, *, phone: str | None = None) -> Locked:
     """The person's row locked (as :func:`lock_person`), with the regency's e-Kinerja
-    settings and time zone, in one statement; 404 if there is no such person."""
-    locked = _locked(session, _lock_statement(by_user=False), {"staff_id": staff_id})
+    settings and time zone, and ``phone``'s turn taken, in one statement; 404 if there
+    is no such person."""
+    statement = _lock_statement(by_user=False, phone=phone is not None)
+    locked = _locked(session, statement, {"staff_id": staff_id}, phone)
     if locked is None:
         raise NotFound(
             M("no staff member %(staff_id)s", staff_id=staff_id), {"staff_id": "unknown"}
@@ -409,37 +412,55 @@ def lock_staff(session: Session, staff_id: int) -> Locked:
     return locked
 
 
-def lock_own(session: Session, user_id: int) -> Locked | None:
+def lock_own(session: Session, user_id: int, *, phone: str | None = None) -> Locked | None:
     """As :func:`lock_staff` for the staff member ``user_id`` is linked to (the
     account lookup in the same statement); None if the user is linked to nobody."""
-    return _locked(session, _lock_statement(by_user=True), {"user_id": user_id})
+    statement = _lock_statement(by_user=True, phone=phone is not None)
+    return _locked(session, statement, {"user_id": user_id}, phone)
 
 
-def _locked(session: Session, statement: PlainStatement, params: dict[str, int]) -> Locked | None:
-    row = statement.first(session, params)
+def _locked(
+    session: Session, statement: PlainStatement, params: dict[str, int], phone: str | None
+) -> Locked | None:
+    row = statement.first(session, params if phone is None else {**params, "phone": phone})
     if row is None:
         return None
-    staff_id, unit_id, values, timezone = row
+    staff_id, unit_id, values, timezone = row[:4]
     rules = EkinerjaSettings.model_validate(values if values is not None else {})
     tz = ZoneInfo(timezone) if timezone is not None else zone(session)
-    return Locked(staff_id, unit_id, rules, tz)
+    return Locked(staff_id, unit_id, rules, tz, phone)
+
+
+def _phone_turn(phone: Any) -> Any:
+    """Waiting for any other transaction of this regency punching from ``phone`` to
+    finish (an advisory lock until this one ends; the regency's role is the
+    transaction's user, so regencies never wait for each other).
+
+    The look-back sees only committed punches: two people's punches from one phone
+    at once (each one's offline batch, uploaded together) would each find nobody
+    else, and neither be flagged. In the lock's own statement, to cost no round
+    trip at the morning peak; the look-back after it is a statement of its own, so
+    its snapshot sees what the other committed."""
+    return func.pg_advisory_xact_lock(
+        func.hashtext(func.concat(func.current_user(), "/ekn_phone/", phone))
+    )
 
 
 @cache
-def _lock_statement(*, by_user: bool) -> PlainStatement:
+def _lock_statement(*, by_user: bool, phone: bool) -> PlainStatement:
     """``FOR NO KEY UPDATE`` of the person's row only: the settings rows stay unlocked.
+    With ``phone``, the turn on ``:phone`` too (:func:`_phone_turn`).
 
     Built once per variant (see :func:`_before_statement`)."""
-    statement = (
-        select(
-            Staff.id,
-            Staff.unit_id,
-            select(Settings.values).where(Settings.id == 1).scalar_subquery().label("values"),
-            tenant_timezone_subquery().label("timezone"),
-        )
-        .select_from(Staff)
-        .with_for_update(of=Staff, key_share=True)
-    )
+    columns = [
+        Staff.id,
+        Staff.unit_id,
+        select(Settings.values).where(Settings.id == 1).scalar_subquery().label("values"),
+        tenant_timezone_subquery().label("timezone"),
+    ]
+    if phone:
+        columns.append(_phone_turn(bindparam("phone", type_=String)).label("turn"))
+    statement = select(*columns).select_from(Staff).with_for_update(of=Staff, key_share=True)
     if by_user:
         return PlainStatement(
             statement.join(Account, Account.staff_id == Staff.id).where(
@@ -464,20 +485,21 @@ def record_punch(
     A key seen before returns the first punch unchanged: the unique constraint on
     (staff, key) decides, so two concurrent retries still make one punch.
     ``person`` is the person already locked in this transaction (by
-    :func:`lock_own`), else their row is locked here.
+    :func:`lock_own`, given the punch's phone), else their row is locked here.
 
     The round trips are few on purpose (the morning peak): the lock with both
-    settings rows, a punch from a phone its turn on the phone
-    (:func:`_take_turns_on`), one look at what came before (key, last punch,
-    overnight shift, the offices, another person on this phone today), and one
-    statement that inserts the punch and brings its day record up to date. Only a
-    phone found shared costs more (:func:`_flag_companions`).
+    settings rows and the turn on the phone (:func:`_phone_turn`), one look at
+    what came before (key, last punch, overnight shift, the offices, another
+    person on this phone today), and one statement that inserts the punch and
+    brings its day record up to date. Only a phone found shared costs more
+    (:func:`_flag_companions`).
     """
     if source not in SOURCES:  # set by the code that calls, never typed by a person
         raise ValueError(f"unknown punch source {source!r}; one of {SOURCES}")
     key = _checked_key(punch)
+    phone = punch.device_id if source in _PHONE_SOURCES and punch.device_id else None
     if person is None:
-        person = lock_staff(session, staff_id)
+        person = lock_staff(session, staff_id, phone=phone)
     elif person.staff_id != staff_id:
         raise ValueError("the locked person is not the one punching")
     rules, tz = person.rules, person.tz
@@ -488,7 +510,7 @@ def record_punch(
     guess = (
         device if source == "offline" and device is not None and device.tzinfo is not None else now
     )
-    phone = _phone_to_check(session, punch, source, rules)
+    phone = _phone_to_check(session, person, phone)
     before = _before(session, person, key, guess, phone)
     if before.existing_id is not None:
         existing = session.get(Punch, before.existing_id)
@@ -539,28 +561,15 @@ def record_punch(
     return stored, True
 
 
-def _phone_to_check(
-    session: Session, punch: PunchIn, source: str, rules: EkinerjaSettings
-) -> str | None:
+def _phone_to_check(session: Session, person: Locked, phone: str | None) -> str | None:
     """The phone whose other users the punch is checked against (None: not checked),
-    its turn on it taken (:func:`_take_turns_on`)."""
-    if source not in _PHONE_SOURCES or not punch.device_id or not rules.flag_shared_device:
+    its turn taken (:func:`_phone_turn`): with the person's lock, unless whoever
+    locked them did not know the phone."""
+    if phone is None:
         return None
-    _take_turns_on(session, punch.device_id)
-    return punch.device_id
-
-
-def _take_turns_on(session: Session, device_id: str) -> None:
-    """Wait for any other transaction punching from ``device_id`` in this regency
-    (its role is the transaction's user) to finish.
-
-    The look-back sees only committed punches: two people's punches from one phone
-    at once (each one's offline batch, uploaded together) would each find nobody
-    else and neither be flagged. Taken after the person's row, before the look-back."""
-    session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtext(current_user || '/ekn_phone/' || :device))"),
-        {"device": device_id},
-    )
+    if person.phone != phone:
+        session.execute(select(_phone_turn(phone)))
+    return phone if person.rules.flag_shared_device else None
 
 
 def _checked_key(punch: PunchIn) -> str:

@@ -16,10 +16,10 @@ import pytest
 from smartcity.bootstrap import libpq_url
 from smartcity.tenancy.names import schema_name
 from smartcity.tenantcore.models import Staff
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from tenants.ekinerja import attendance
-from tenants.ekinerja.models import Office, Punch
+from tenants.ekinerja.models import Account, Office, Punch
 from tests.conftest import bearer, tenant_token
 from tests.support.ekinerja_pages import build
 
@@ -293,3 +293,32 @@ def test_two_people_punching_from_one_phone_at_once_are_both_flagged(kab, tenant
     assert made["sari"].flags == ["shared_device"] and made["sari"].review == "pending"
     assert _punches_of(tenant_db, slug, guru) == [("g-in", "pending", ["shared_device"])]
     assert _day_of(tenant_db, slug, guru) == (False, 1)
+
+
+def test_the_phone_turn_comes_with_the_persons_lock(kab, tenant_db):
+    """The check-in's first statement takes the person's row and the phone's turn
+    together (the morning peak pays no round trip for it); the punch then takes no
+    second turn, and punches without a phone take none."""
+    slug, ids, _t = kab
+    advisory = text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+    )
+    with tenant_db(slug) as s:
+        user_id = s.scalar(select(Account.user_id).where(Account.staff_id == ids["Sari Pegawai"]))
+        person = attendance.lock_own(s, user_id, phone="hp-q")
+        assert person is not None and person.phone == "hp-q"
+        assert s.scalar(advisory) == 1
+        attendance.record_punch(
+            s,
+            person.staff_id,
+            attendance.PunchIn("in", "q-1", *DINKES, 8, "hp-q"),
+            source="mobile",
+            person=person,
+        )
+        assert s.scalar(advisory) == 1
+    with tenant_db(slug) as s:
+        attendance.lock_staff(s, ids["Guru Budi"])
+        attendance.record_punch(
+            s, ids["Guru Budi"], attendance.PunchIn("out", "m-1"), source="machine"
+        )
+        assert s.scalar(advisory) == 0
