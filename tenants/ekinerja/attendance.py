@@ -57,6 +57,7 @@ from .access import Actor
 from .messages import M
 from .models import Account, AttendanceDay, Office, Punch, Settings, ShiftAssignment
 from .people import is_supervisor_of, staff_or_404
+from .periods import require_open
 from .schedule import attendance_day
 from .settings import EkinerjaSettings
 
@@ -197,13 +198,10 @@ def _when(
 
 
 def _place_flags(
-    punch: PunchIn,
-    at: datetime,
-    rules: EkinerjaSettings,
-    *,
-    fences: list[OfficeFence],
-    previous: tuple[float, float, datetime] | None,
+    punch: PunchIn, at: datetime, rules: EkinerjaSettings, before: _Before
 ) -> tuple[int | None, list[str]]:
+    """The office a phone's punch was made at, and what is odd about where and how."""
+    fences, previous = before.fences, before.previous
     if punch.latitude is None or punch.longitude is None:
         raise InvalidInput(M("a mobile punch needs its location"), {"latitude": "required"})
     point = (punch.latitude, punch.longitude)
@@ -236,6 +234,8 @@ def _place_flags(
         )
         if speed > rules.max_speed_kmh:
             flags.append("impossible_jump")
+    if before.shared_device:
+        flags.append(SHARED_DEVICE)
     return office_id, flags
 
 
@@ -525,14 +525,15 @@ def record_punch(
                 {"address": "not allowed"},
             )
     elif source in ("mobile", "offline"):
-        office_id, place = _place_flags(
-            punch, at, rules, fences=before.fences, previous=before.previous
-        )
+        office_id, place = _place_flags(punch, at, rules, before)
         flags += place
-        if before.shared_device:
-            flags.append(SHARED_DEVICE)
     local = at.astimezone(tz)
     day = attendance_day(local, punch.kind, before.overnight)
+    if source == "offline":
+        # Uploaded late: its month may have closed meanwhile (a punch now is always
+        # in an open month). Refused, as a fingerprint file's punch is skipped: a
+        # closed month's days, and its TPP, no longer change.
+        require_open(session, day, now.astimezone(tz).date(), cutoff_day=rules.cutoff_day)
     values = {
         "staff_id": staff_id,
         "idempotency_key": key,

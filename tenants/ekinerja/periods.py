@@ -67,12 +67,14 @@ def is_locked(session: Session, year: int, month: int) -> bool:
     return locked is not None
 
 
-def require_open(session: Session, day: date, today: date) -> None:
-    """Refuse a change to ``day`` once its month is past the cutoff or locked."""
-    rules = load_settings(session)
-    if today > cutoff(day.year, day.month, rules.cutoff_day) or is_locked(
-        session, day.year, day.month
-    ):
+def require_open(
+    session: Session, day: date, today: date, *, cutoff_day: int | None = None
+) -> None:
+    """Refuse a change to ``day`` once its month is past the cutoff or locked
+    (``cutoff_day``: the regency's, when the caller has its settings already)."""
+    if cutoff_day is None:
+        cutoff_day = load_settings(session).cutoff_day
+    if today > cutoff(day.year, day.month, cutoff_day) or is_locked(session, day.year, day.month):
         raise Conflict(
             M("%(month)s is closed: changes were due by its cutoff", month=day),
             {"day": M("month closed")},

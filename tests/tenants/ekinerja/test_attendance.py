@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -14,11 +15,12 @@ from smartcity.bootstrap import libpq_url
 from smartcity.tenancy.names import schema_name
 from smartcity.tenantcore.models import OrgUnit
 from smartcity.tenantcore.settings import update_settings
-from smartcity.toolkit import NotFound
+from smartcity.toolkit import Conflict, NotFound
 from sqlalchemy import select
 
 from tenants.ekinerja import attendance
-from tenants.ekinerja.models import Office
+from tenants.ekinerja import settings as ekn_settings
+from tenants.ekinerja.models import Office, Punch
 from tests.conftest import bearer, tenant_token
 from tests.support.ekinerja_pages import person, user
 
@@ -194,3 +196,40 @@ def test_an_office_or_settings_change_made_elsewhere_counts_at_the_next_checkin(
     third = check_in("k-3")
     assert third.status_code == 422, third.get_json()
     assert "geofence" in third.get_json()["error"]["message"]
+
+
+def test_an_offline_punch_for_a_closed_month_is_refused(tree, tenant_db):
+    """A phone may hold punches for weeks where the regency allows it; once the
+    punch's month has closed (past its cutoff day, or its TPP locked) it is refused,
+    as a fingerprint file's punch is skipped, and nothing is written. A punch of the
+    open month in the same upload still counts."""
+    slug, ids = tree
+    wib = ZoneInfo("Asia/Jakarta")
+    now = datetime(2026, 3, 10, 10, 0, tzinfo=wib)
+
+    def offline(key: str, when: datetime) -> attendance.PunchIn:
+        return attendance.PunchIn("in", key, DINAS[0], DINAS[1], 10, "hp-off", device_time=when)
+
+    with tenant_db(slug) as s:
+        ekn_settings.update(s, {"offline_window_hours": 24 * 31, "cutoff_day": 5}, actor="t")
+    with tenant_db(slug) as s:
+        with pytest.raises(Conflict) as refused:
+            attendance.record_punch(
+                s,
+                ids["bidang"],
+                offline("feb", datetime(2026, 2, 27, 7, 20, tzinfo=wib)),
+                source="offline",
+                now=now,
+            )
+        assert refused.value.fields == {"day": "month closed"}
+        made, created = attendance.record_punch(
+            s,
+            ids["bidang"],
+            offline("mar", datetime(2026, 3, 9, 7, 20, tzinfo=wib)),
+            source="offline",
+            now=now,
+        )
+        assert created and made.day == date(2026, 3, 9)
+    with tenant_db(slug) as s:
+        keys = s.scalars(select(Punch.idempotency_key).where(Punch.staff_id == ids["bidang"]))
+        assert list(keys) == ["mar"]
