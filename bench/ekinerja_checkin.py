@@ -20,6 +20,12 @@ seconds, in the bench's own throwaway database. That is the physical ceiling her
 The machine's CPU per INSERT meanwhile, against PostgreSQL's own CPU per check-in,
 bounds the share from above: what it would be if the app server cost nothing.
 
+Then, for the same ceiling of the check-in's own transaction, pgbench replays the SQL
+of one check-in per person made through the app in this process
+(``_checkin_replay.py``: prepared, a fresh key each, ``--clients`` connections,
+``--pgbench-seconds``); check-ins through the app over that rate is how close the
+app comes to PostgreSQL's limit for the same work (not a goal of the issue).
+
 Goals (issue 13): >= 500 check-ins/s, p99 < 150 ms, >= 0.25 of the pgbench rate.
 """
 
@@ -42,6 +48,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from _checkin_replay import replay_scripts
 from _common import (
     APPS,
     ROOT,
@@ -399,10 +406,9 @@ class Pgbench:
 
 def pgbench_rate(database_url: str, clients: int, seconds: int) -> Pgbench | str:
     """Single-row INSERTs per second on the same server, or why there is no figure."""
-    binary = shutil.which("pgbench")
-    if binary is None:
-        return "pgbench is not installed (it comes with the PostgreSQL client package)"
     url = re.sub(r"^postgresql\+psycopg://", "postgresql://", database_url)
+    if shutil.which("pgbench") is None:
+        return "pgbench is not installed (it comes with the PostgreSQL client package)"
     subprocess.run(
         [
             "psql",
@@ -414,40 +420,40 @@ def pgbench_rate(database_url: str, clients: int, seconds: int) -> Pgbench | str
         check=True,
         capture_output=True,
     )
-    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as handle:
-        handle.write("INSERT INTO bench_insert (at, x) VALUES (now(), random());\n")
-    script = Path(handle.name)
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "insert.sql"
+        script.write_text("INSERT INTO bench_insert (at, x) VALUES (now(), random());\n")
+        return run_pgbench(url, [script], clients, seconds)
+
+
+def run_pgbench(
+    url: str, scripts: list[Path], clients: int, seconds: int, *options: str
+) -> Pgbench | str:
+    """pgbench over ``scripts`` (each transaction picks one at random): its rate, and
+    the whole machine's CPU per transaction meanwhile; or why there is no figure."""
+    binary = shutil.which("pgbench")
+    if binary is None:
+        return "pgbench is not installed (it comes with the PostgreSQL client package)"
+    files = [arg for script in scripts for arg in ("-f", str(script))]
+    command = [binary, "-n", *options, *files, "-c", str(clients), "-j", "2", "-T", str(seconds)]
     busy_before, _total = machine_busy()
-    try:
-        done = subprocess.run(
-            [
-                binary,
-                "-n",
-                "-f",
-                str(script),
-                "-c",
-                str(clients),
-                "-j",
-                "2",
-                "-T",
-                str(seconds),
-                url,
-            ],
-            check=False,
-            capture_output=True,
-            text=True,
-        )
-    finally:
-        script.unlink(missing_ok=True)
+    done = subprocess.run([*command, url], check=False, capture_output=True, text=True)
     busy_after, _total = machine_busy()
     found = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", done.stdout)
-    inserts = re.search(r"number of transactions actually processed: ([0-9]+)", done.stdout)
-    if found is None or inserts is None or not int(inserts.group(1)):
+    made = re.search(r"number of transactions actually processed: ([0-9]+)", done.stdout)
+    failed = re.search(r"number of failed transactions: ([1-9][0-9]*)", done.stdout)
+    if (
+        done.returncode != 0
+        or found is None
+        or made is None
+        or not int(made.group(1))
+        or failed is not None
+    ):
         return f"pgbench failed: {(done.stderr or done.stdout).strip()[-300:]}"
     return Pgbench(
         rate=float(found.group(1)),
-        cpu_per_insert=(busy_after - busy_before) / int(inserts.group(1)),
-        how=f"pgbench -c {clients} -j 2 -T {seconds}",
+        cpu_per_insert=(busy_after - busy_before) / int(made.group(1)),
+        how=f"pgbench {' '.join(options)} -c {clients} -j 2 -T {seconds}".replace("  ", " "),
     )
 
 
@@ -591,12 +597,19 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
+        url = re.sub(r"^postgresql\+psycopg://", "postgresql://", settings.DATABASE_URL)
+        with replay_scripts(app, people) as scripts:
+            replay = run_pgbench(url, scripts, args.clients, args.pgbench_seconds, "-M", "prepared")
         pgbench = pgbench_rate(settings.DATABASE_URL, args.clients, args.pgbench_seconds)
-    report(load, args.seconds, cpu, pgbench)
+    report(load, args.seconds, cpu, pgbench, replay)
 
 
 def report(
-    load: LoadGenerator, elapsed: float, cpu: dict[str, float], pgbench: Pgbench | str
+    load: LoadGenerator,
+    elapsed: float,
+    cpu: dict[str, float],
+    pgbench: Pgbench | str,
+    replay: Pgbench | str,
 ) -> None:
     latencies, failures, reopened = load.latencies, load.failures, load.reopened
     done = len(latencies)
@@ -643,6 +656,21 @@ def report(
                 f"INSERT ({pgbench.cpu_per_insert * 1e6:,.0f} us, pgbench's own included): "
                 f"with a free app server the share could reach at most "
                 f"{pgbench.cpu_per_insert / postgres:.2f}"
+            )
+    if isinstance(replay, str):
+        print(f"replay of the check-in's own SQL: {replay}")
+    else:
+        # Not a goal of the issue: PostgreSQL's ceiling for this very transaction, so
+        # the rest of the gap is the app server's (bench/_checkin_replay.py).
+        print(
+            f"pgbench replaying the check-ins' own SQL: {replay.rate:.0f}/s ({replay.how}; "
+            f"the machine's CPU {replay.cpu_per_insert * 1e6:,.0f} us a check-in); "
+            f"check-ins through the app are {rate / replay.rate:.2f} of it"
+        )
+        if not isinstance(pgbench, str):
+            print(
+                f"one replayed check-in costs the server {pgbench.rate / replay.rate:.1f} "
+                "pgbench INSERTs"
             )
     met = rate >= GOAL_RATE and p99 < GOAL_P99_MS and share is not None and share >= GOAL_SHARE
     print(f"RESULT: {verdict(met)}")
