@@ -32,7 +32,7 @@ from . import settings as ekn_settings
 from .access import APPROVE, REGENCY, SELF, UNIT, VIEW_ALL, Actor, actor_for, own_staff_id
 from .evidence import MAX_IMAGE_BYTES, Evidence, clean_name
 from .messages import NOT_YOURS, M
-from .models import Absence, WorkLog
+from .models import Absence, Device, WorkLog
 from .people import is_supervisor_of, link_account, staff_or_404
 
 blueprint = Blueprint("ekinerja_api", __name__)
@@ -98,7 +98,10 @@ class EknPunchBody(BaseModel):
     device_id: str | None = Field(
         None,
         max_length=120,
-        description="the phone's own id: another person punching from it that day flags both",
+        description=(
+            "the phone's own id: the account's first phone punch ties it to the account "
+            "(device_binding); another person punching from it that day flags both"
+        ),
     )
     device_time: datetime | None = None
     mock_location: bool = False
@@ -123,6 +126,7 @@ class EknPunchOut(BaseModel):
         description=(
             "outside_geofence, no_geofence, mock_location, impossible_jump, low_accuracy, "
             "clock_skew, shared_device (another person punched from this phone that day), "
+            "other_device (not the phone the account is tied to), no_device_id, "
             "offline: any but offline makes the punch wait for the supervisor"
         )
     )
@@ -523,6 +527,46 @@ def review(body: EknReviewIn) -> tuple[Response, int]:
             ]
         )
     )
+
+
+class EknPhoneOut(BaseModel):
+    """The phone a person's account is tied to (``device_binding``), if any."""
+
+    staff_id: int
+    device_id: str | None = Field(description="None: no phone tied yet; the next punch ties one")
+    bound_at: datetime | None
+    released_at: datetime | None = Field(
+        None, description="set in the answer to a release: the tie just undone"
+    )
+
+
+def phone_out(staff_id: int, device: Device | None) -> EknPhoneOut:
+    if device is None:
+        return EknPhoneOut(staff_id=staff_id, device_id=None, bound_at=None)
+    return EknPhoneOut(
+        staff_id=staff_id,
+        device_id=device.device_id,
+        bound_at=device.bound_at,
+        released_at=device.released_at,
+    )
+
+
+@spec.route("GET", "/phone", "The phone my account is tied to", response=EknPhoneOut)
+def my_phone() -> tuple[Response, int]:
+    staff_id = own_staff_id(g.db, require_user())
+    return _json(phone_out(staff_id, attendance.tied_phone(g.db, staff_id)))
+
+
+@spec.route(
+    "POST",
+    "/people/<id:staff_id>/phone/release",
+    "Untie a person's account from its phone (a new or lost phone); the next punch ties again",
+    access=access.permission(UNIT),
+    response=EknPhoneOut,
+    errors=(403, 404, 409),
+)
+def phone_release(staff_id: int) -> tuple[Response, int]:
+    return _json(phone_out(staff_id, attendance.release_phone(g.db, _actor(), staff_id)))
 
 
 # --------------------------------------------------------------------------- absences

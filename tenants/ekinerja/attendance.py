@@ -55,7 +55,7 @@ from sqlalchemy.orm import Session, aliased
 from . import geo
 from .access import Actor
 from .messages import M
-from .models import Account, AttendanceDay, Office, Punch, Settings, ShiftAssignment
+from .models import Account, AttendanceDay, Device, Office, Punch, Settings, ShiftAssignment
 from .people import is_supervisor_of, staff_or_404
 from .periods import require_open
 from .schedule import attendance_day
@@ -397,6 +397,8 @@ class Locked:
     tz: ZoneInfo
     #: The phone whose turn this transaction took with the lock (:func:`_phone_turn`).
     phone: str | None = None
+    #: The phone the person's account is tied to, as the lock read it (None: none yet).
+    tied_phone: str | None = None
 
 
 def lock_staff(session: Session, staff_id: int, *, phone: str | None = None) -> Locked:
@@ -425,10 +427,10 @@ def _locked(
     row = statement.first(session, params if phone is None else {**params, "phone": phone})
     if row is None:
         return None
-    staff_id, unit_id, values, timezone = row[:4]
+    staff_id, unit_id, values, timezone, tied = row[:5]
     rules = EkinerjaSettings.model_validate(values if values is not None else {})
     tz = ZoneInfo(timezone) if timezone is not None else zone(session)
-    return Locked(staff_id, unit_id, rules, tz, phone)
+    return Locked(staff_id, unit_id, rules, tz, phone, tied)
 
 
 def _phone_turn(phone: Any) -> Any:
@@ -457,6 +459,10 @@ def _lock_statement(*, by_user: bool, phone: bool) -> PlainStatement:
         Staff.unit_id,
         select(Settings.values).where(Settings.id == 1).scalar_subquery().label("values"),
         tenant_timezone_subquery().label("timezone"),
+        select(Device.device_id)
+        .where(Device.staff_id == Staff.id, Device.released_at.is_(None))
+        .scalar_subquery()
+        .label("tied_phone"),
     ]
     if phone:
         columns.append(_phone_turn(bindparam("phone", type_=String)).label("turn"))
@@ -524,9 +530,9 @@ def record_punch(
                 M("web check-in is allowed only from the office network"),
                 {"address": "not allowed"},
             )
-    elif source in ("mobile", "offline"):
+    elif source in _PHONE_SOURCES:
         office_id, place = _place_flags(punch, at, rules, before)
-        flags += place
+        flags += place + _device_flags(session, person, punch.device_id, now)
     local = at.astimezone(tz)
     day = attendance_day(local, punch.kind, before.overnight)
     if source == "offline":
@@ -571,6 +577,82 @@ def _phone_to_check(session: Session, person: Locked, phone: str | None) -> str 
     if person.phone != phone:
         session.execute(select(_phone_turn(phone)))
     return phone if person.rules.flag_shared_device else None
+
+
+#: Flags of a punch from a phone other than the account's own (``device_binding``).
+OTHER_DEVICE, NO_DEVICE_ID = "other_device", "no_device_id"
+
+
+def _device_flags(session: Session, person: Locked, phone: str | None, now: datetime) -> list[str]:
+    """Whether the punch comes from the phone the person's account is tied to; the
+    first phone punch ties it. Flagged or refused as the regency's ``device_binding``
+    says. Judged only once the punch is otherwise taken (a refused punch ties nothing:
+    its transaction, or the batch item's savepoint, is rolled back)."""
+    mode = person.rules.device_binding
+    if mode == "off":
+        return []
+    if not phone:
+        if mode == "refuse":
+            raise InvalidInput(
+                M("a punch from a phone needs the phone's device id"), {"device_id": "required"}
+            )
+        return [NO_DEVICE_ID]
+    tied = person.tied_phone or _tie(session, person.staff_id, phone, now)
+    if tied == phone:
+        return []
+    if mode == "refuse":
+        raise Forbidden(
+            M("this account is tied to another phone; ask an admin of your unit to release it"),
+            {"device_id": M("another phone")},
+        )
+    return [OTHER_DEVICE]
+
+
+def _tie(session: Session, staff_id: int, phone: str, now: datetime) -> str:
+    """Tie the person's account to ``phone``; the phone it is tied to (another one if
+    a punch from it tied it first: the lock's read may predate that commit)."""
+    tied: str | None = session.scalar(
+        insert(Device)
+        .values(staff_id=staff_id, device_id=phone, bound_at=now)
+        .on_conflict_do_nothing(
+            index_elements=["staff_id"], index_where=Device.released_at.is_(None)
+        )
+        .returning(Device.device_id)
+    )
+    if tied is not None:
+        return tied
+    current = tied_phone(session, staff_id)
+    return current.device_id if current is not None else phone
+
+
+def tied_phone(session: Session, staff_id: int) -> Device | None:
+    """The phone the person's account is tied to now, if any."""
+    return session.scalar(
+        select(Device).where(Device.staff_id == staff_id, Device.released_at.is_(None))
+    )
+
+
+def release_phone(session: Session, actor: Actor, staff_id: int) -> Device:
+    """Untie the person's account from its phone (a new phone, a lost one): the next
+    phone punch ties again. For an admin of the person's unit (or the regency's);
+    audited, and the tie is kept as released."""
+    person = lock_person(session, staff_id)
+    actor.require_unit(person.unit_id)
+    device = tied_phone(session, staff_id)
+    if device is None:
+        raise Conflict(M("no phone is tied to this account"), {"staff_id": "no phone"})
+    device.released_at = datetime.now(UTC)
+    device.released_by = actor.label
+    session.flush()
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ekinerja.phone_release",
+        entity="staff",
+        entity_id=staff_id,
+        before={"device_id": device.device_id, "bound_at": device.bound_at.isoformat()},
+    )
+    return device
 
 
 def _checked_key(punch: PunchIn) -> str:

@@ -38,6 +38,8 @@ FLAG_LABELS = {
     "clock_skew": N_("device clock off"),
     "no_geofence": N_("no geofence"),
     "offline": N_("sent later (offline)"),
+    "other_device": N_("another phone than the account's"),
+    "no_device_id": N_("no phone id sent"),
     "shared_device": N_("one phone for several people"),
 }
 

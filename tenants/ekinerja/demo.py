@@ -30,10 +30,20 @@ from sqlalchemy.orm import Session
 
 from . import absences, events, runs, sanctions, setup, tpp, worklogs
 from .access import APP, GRANTS, ROLE_NAMES, Actor, system_actor
-from .attendance import SHARED_DEVICE, zone
+from .attendance import OTHER_DEVICE, SHARED_DEVICE, zone
 from .eventmodels import EventCheckIn
 from .evidence import Evidence
-from .models import Absence, Account, AttendanceDay, Duty, Office, Punch, TppStatement, WorkLog
+from .models import (
+    Absence,
+    Account,
+    AttendanceDay,
+    Device,
+    Duty,
+    Office,
+    Punch,
+    TppStatement,
+    WorkLog,
+)
 from .periods import month_end
 
 YEAR, MONTH = 2026, 11
@@ -424,6 +434,7 @@ def _month(  # noqa: PLR0917 - one private step of seed()
     if sharers is not None:
         _borrowed_phone(punches, sharers, TODAY)
     _copy(session, Punch, punches)
+    _tie_phones(session, punches)
     _day_records(session)
     _copy(session, WorkLog, logs)
     return {"punches": len(punches), "logs": len(logs)}
@@ -483,6 +494,25 @@ def _borrowed_phone(rows: list[dict[str, Any]], sharers: tuple[int, int], day: d
     )
     for row in (owner, borrower):
         row.update(flags=[*row["flags"], SHARED_DEVICE], review="pending")
+    borrower["flags"].append(OTHER_DEVICE)  # not the phone the borrower's account is tied to
+
+
+def _tie_phones(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Each person's account tied to their own phone since their first punch from it,
+    as that punch would have tied it."""
+    first: dict[int, tuple[datetime, str]] = {}
+    for row in rows:
+        own = row["device_id"] == f"demo-hp-{row['staff_id']}"
+        if own and (row["staff_id"] not in first or row["at"] < first[row["staff_id"]][0]):
+            first[row["staff_id"]] = (row["at"], row["device_id"])
+    if first:
+        session.execute(
+            insert(Device),
+            [
+                {"staff_id": staff_id, "device_id": phone, "bound_at": at}
+                for staff_id, (at, phone) in sorted(first.items())
+            ],
+        )
 
 
 def _copy(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:

@@ -155,6 +155,33 @@ class Punch(Base):
     reviewed_by: Mapped[str | None] = mapped_column(String(254))
 
 
+class Device(Base):
+    """The phone a person's account is tied to ("satu akun satu perangkat").
+
+    The first punch from a phone ties it; a punch from another phone is flagged or
+    refused (the regency's ``device_binding``) until an admin of the person's unit
+    releases the tie (a new phone, a lost one), after which the next phone punch ties
+    again. Released ties are kept: they say which phone a past punch was judged by.
+    """
+
+    __tablename__ = "ekn_devices"
+    __table_args__ = (
+        Index(
+            "uq_ekn_devices_staff_id_current",
+            "staff_id",
+            unique=True,
+            postgresql_where=text("released_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey(STAFF_ID))
+    device_id: Mapped[str] = mapped_column(String(120))
+    bound_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    released_by: Mapped[str | None] = mapped_column(String(254))
+
+
 class AttendanceDay(Base):
     """The one record per person per day: first accepted check-in, last accepted check-out."""
 

@@ -17,6 +17,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from smartcity.toolkit import (
     N_,
+    Conflict,
     Forbidden,
     InvalidInput,
     NotFound,
@@ -165,8 +166,27 @@ def _attendance(staff_id: int | None) -> str:
         tpp_url=url_for("ekinerja.my_tpp", year=year, month=month)
         if staff_id is None
         else url_for("ekinerja.person_tpp", staff_id=staff_id, year=year, month=month),
+        phone=attendance.tied_phone(g.db, person.id) if person is not None else None,
+        binding=load_settings(g.db).device_binding,
+        may_release=person is not None and actor.manages(person.unit_id),
+        tz=attendance.zone(g.db),
         **_helpers(),
     )
+
+
+@blueprint.post("/people/<id:staff_id>/phone/release")
+@access.requires(UNIT)
+def release_phone(staff_id: int) -> Response:
+    """An admin of the person's unit unties their account from its phone. Someone
+    else's person, or nobody, is the 403 or 404 page; nothing to release is said
+    on the person's page."""
+    try:
+        attendance.release_phone(g.db, _actor(), staff_id)
+    except Conflict as error:
+        _refused(error)
+    else:
+        flash(_("The phone is released: the next check-in from a phone ties it."), "success")
+    return redirect(url_for(".person_attendance", staff_id=staff_id), 303)
 
 
 @blueprint.get("/")

@@ -31,6 +31,10 @@ class EkinerjaSettings(BaseModel):
     max_accuracy_m: int = Field(100, ge=5, le=10_000)
     #: Faster travel between two punches than this is an impossible jump.
     max_speed_kmh: int = Field(250, ge=10, le=2000)
+    #: A person's account tied to the first phone it punches from: a punch from
+    #: another phone (or one that sends no device id) is flagged for the supervisor,
+    #: or refused, until an admin of their unit releases the tie; or off.
+    device_binding: Literal["off", "flag", "refuse"] = "flag"
     #: One phone punching for several people on a day flags all their punches
     #: ("titip absen"). Off where staff share phones by arrangement.
     flag_shared_device: bool = True

@@ -136,6 +136,7 @@ def test_a_checkin_through_the_api_is_the_callers_own(client, provision, tree, t
         "idempotency_key": "api-1",
         "latitude": IN_SEKSI[0],
         "longitude": IN_SEKSI[1],
+        "device_id": "hp-seksi",
         "staff_id": ids["bidang"],  # not a field of a check-in: ignored
     }
     made = client.post(API.format(slug=slug) + "/punches", json=body, headers=token)
@@ -164,7 +165,13 @@ def test_an_office_or_settings_change_made_elsewhere_counts_at_the_next_checkin(
     away = (-6.95, 107.65)  # ~5 km from the dinas
 
     def check_in(key: str) -> Any:
-        body = {"kind": "in", "idempotency_key": key, "latitude": away[0], "longitude": away[1]}
+        body = {
+            "kind": "in",
+            "idempotency_key": key,
+            "latitude": away[0],
+            "longitude": away[1],
+            "device_id": "hp-bidang",
+        }
         return client.post(API.format(slug=slug) + "/punches", json=body, headers=token)
 
     first = check_in("k-1")

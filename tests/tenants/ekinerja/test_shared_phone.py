@@ -19,6 +19,7 @@ from smartcity.tenantcore.models import Staff
 from sqlalchemy import select, text
 
 from tenants.ekinerja import attendance
+from tenants.ekinerja import settings as ekn_settings
 from tenants.ekinerja.models import Account, Office, Punch
 from tests.conftest import bearer, tenant_token
 from tests.support.ekinerja_pages import build
@@ -46,6 +47,9 @@ def kab(provision, tenant_db, client):
                 )
             )
         ids = {name: p.id for name, p in people.items()}
+        # Each account tied to one phone is another check (test_phone_tie.py): here
+        # people borrow phones on purpose.
+        ekn_settings.update(s, {"device_binding": "off"}, actor="test")
     tokens = {
         who: bearer(tenant_token(client, slug, f"{who}@example.go.id"))
         for who in ("kadis", "pegawai", "kadisdik", "guru", "bkpsdm")

@@ -1,0 +1,201 @@
+"""One account, one phone ("satu akun satu perangkat"): the first phone a person
+punches from is tied to their account; a punch from another phone waits for the
+supervisor (or is refused, as the regency chooses) until an admin of their unit
+releases the tie."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from smartcity.tenantcore.models import AuditEntry, Staff
+from sqlalchemy import func, select
+
+from tenants.ekinerja import attendance
+from tenants.ekinerja.models import Device, Office, Punch
+from tests.conftest import bearer, tenant_token
+from tests.support.ekinerja_pages import build
+from tests.support.web import csrf_token
+
+API = "/t/{slug}/api/v1/ekinerja"
+DINKES = (-6.9175, 107.6191)
+
+
+@pytest.fixture
+def kab(provision, tenant_db, client):
+    """``build``'s regency with an office for the Dinas Kesehatan, and tokens."""
+    slug = provision(apps=("ekinerja",))
+    with tenant_db(slug) as s:
+        build(s)
+        people = {p.name: p for p in s.scalars(select(Staff))}
+        s.add(
+            Office(
+                org_unit_id=people["Sari Pegawai"].unit_id,
+                name="Kantor Dinkes",
+                latitude=DINKES[0],
+                longitude=DINKES[1],
+                radius_m=300,
+            )
+        )
+        ids = {name: p.id for name, p in people.items()}
+    tokens = {
+        who: bearer(tenant_token(client, slug, f"{who}@example.go.id"))
+        for who in ("kadis", "pegawai", "guru", "adminunit", "bkpsdm")
+    }
+    return slug, ids, tokens
+
+
+def _punch(key, phone, kind="in"):
+    body = {"kind": kind, "idempotency_key": key, "latitude": DINKES[0], "longitude": DINKES[1]}
+    return body if phone is None else {**body, "device_id": phone}
+
+
+def _phone_punches(tenant_db, slug, staff_id):
+    with tenant_db(slug) as s:
+        return s.scalar(
+            select(func.count())
+            .select_from(Punch)
+            .where(Punch.staff_id == staff_id, Punch.source == "mobile")
+        )
+
+
+def test_the_first_phone_ties_the_account_and_another_waits_for_the_supervisor(
+    client, kab, tenant_db
+):
+    slug, ids, t = kab
+    api = API.format(slug=slug)
+    sari = ids["Sari Pegawai"]
+    assert client.get(api + "/phone", headers=t["pegawai"]).get_json()["device_id"] is None
+    first = client.post(api + "/punches", json=_punch("a", "hp-sari"), headers=t["pegawai"])
+    assert first.status_code == 201 and first.get_json()["flags"] == []
+    assert client.get(api + "/phone", headers=t["pegawai"]).get_json()["device_id"] == "hp-sari"
+    # Another phone: taken, but waits for the supervisor; so does a punch with no phone id.
+    other = client.post(api + "/punches", json=_punch("b", "hp-baru", "out"), headers=t["pegawai"])
+    assert other.get_json()["flags"] == ["other_device"]
+    assert other.get_json()["review"] == "pending"
+    blind = client.post(api + "/punches", json=_punch("c", None, "out"), headers=t["pegawai"])
+    assert blind.get_json()["flags"] == ["no_device_id"]
+    again = client.post(api + "/punches", json=_punch("b", "hp-baru", "out"), headers=t["pegawai"])
+    assert again.status_code == 200 and again.get_json()["id"] == other.get_json()["id"]
+
+    # Only an admin of Sari's unit (or the regency's) may release the tie.
+    release = api + f"/people/{sari}/phone/release"
+    for who in ("adminunit", "pegawai", "guru", "kadis"):  # another unit's admin, staff
+        assert client.post(release, headers=t[who]).status_code == 403, who
+    assert client.post(api + "/people/999999/phone/release", headers=t["bkpsdm"]).status_code == 404
+    done = client.post(release, headers=t["bkpsdm"])
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["device_id"] == "hp-sari" and done.get_json()["released_at"]
+    assert client.post(release, headers=t["bkpsdm"]).status_code == 409
+    # The next phone punch ties the new phone; the old tie is kept, released.
+    new = client.post(api + "/punches", json=_punch("d", "hp-baru"), headers=t["pegawai"])
+    assert new.get_json()["flags"] == []
+    with tenant_db(slug) as s:
+        ties = s.execute(
+            select(Device.device_id, Device.released_by)
+            .where(Device.staff_id == sari)
+            .order_by(Device.id)
+        ).all()
+        assert ties == [("hp-sari", "bkpsdm@example.go.id"), ("hp-baru", None)]
+        entry = s.scalar(select(AuditEntry).where(AuditEntry.action == "ekinerja.phone_release"))
+        assert entry is not None and entry.before["device_id"] == "hp-sari"
+
+
+def test_a_regency_that_refuses_other_phones(client, kab, tenant_db):
+    slug, ids, t = kab
+    api = API.format(slug=slug)
+    sari = ids["Sari Pegawai"]
+    settings = client.patch(
+        api + "/settings", json={"settings": {"device_binding": "refuse"}}, headers=t["bkpsdm"]
+    )
+    assert settings.status_code == 200, settings.get_json()
+    assert (
+        client.post(api + "/punches", json=_punch("a", "hp-sari"), headers=t["pegawai"]).status_code
+        == 201
+    )
+    refused = client.post(
+        api + "/punches?lang=id", json=_punch("b", "hp-lain", "out"), headers=t["pegawai"]
+    )
+    assert refused.status_code == 403
+    assert "terikat pada ponsel lain" in refused.get_json()["error"]["localized"]
+    blind = client.post(api + "/punches", json=_punch("c", None, "out"), headers=t["pegawai"])
+    assert blind.status_code == 422 and set(blind.get_json()["error"]["fields"]) == {"device_id"}
+    # An offline batch: the other phone's item is refused, its own phone's is taken.
+    hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    batch = client.post(
+        api + "/punches/batch",
+        json={
+            "punches": [
+                _punch("d", "hp-lain", "out") | {"device_time": hour_ago},
+                _punch("e", "hp-sari", "out") | {"device_time": hour_ago},
+            ]
+        },
+        headers=t["pegawai"],
+    )
+    assert [r["status"] for r in batch.get_json()["results"]] == [403, 201]
+    assert _phone_punches(tenant_db, slug, sari) == 1  # online; the batch's is "offline"
+    wrong = client.patch(
+        api + "/settings", json={"settings": {"device_binding": "always"}}, headers=t["bkpsdm"]
+    )
+    assert wrong.status_code == 422 and "device_binding" in wrong.get_json()["error"]["fields"]
+    client.patch(
+        api + "/settings", json={"settings": {"device_binding": "off"}}, headers=t["bkpsdm"]
+    )
+    free = client.post(api + "/punches", json=_punch("f", "hp-lain", "out"), headers=t["pegawai"])
+    assert free.status_code == 201 and free.get_json()["flags"] == []
+
+
+def test_two_first_punches_from_two_phones_tie_one(kab, tenant_db):
+    """Sari's first punch from phone A is not yet committed when one from phone B
+    takes her row lock: B's read of the tie predates A's commit, yet B is judged by
+    the tie A made."""
+    slug, ids, _t = kab
+    sari = ids["Sari Pegawai"]
+    found = {}
+
+    def from_phone_b() -> None:
+        with tenant_db(slug) as s:
+            found["b"], _ = attendance.record_punch(
+                s, sari, attendance.PunchIn("out", "b", *DINKES, 8, "hp-b"), source="mobile"
+            )
+
+    with tenant_db(slug) as s:
+        first, _ = attendance.record_punch(
+            s, sari, attendance.PunchIn("in", "a", *DINKES, 8, "hp-a"), source="mobile"
+        )
+        assert first.flags == []
+        racer = threading.Thread(target=from_phone_b)
+        racer.start()
+        time.sleep(0.5)  # B reads the tie and waits for Sari's row
+    racer.join(timeout=30)
+    assert found["b"].flags == ["other_device"]
+    with tenant_db(slug) as s:
+        assert list(s.scalars(select(Device.device_id).where(Device.staff_id == sari))) == ["hp-a"]
+
+
+def test_the_phone_on_the_attendance_pages(client, kab, page_sign_in):
+    slug, ids, t = kab
+    sari = ids["Sari Pegawai"]
+    client.post(
+        API.format(slug=slug) + "/punches", json=_punch("a", "hp-sari"), headers=t["pegawai"]
+    )
+    own = page_sign_in(slug, "pegawai@example.go.id").get(f"/t/{slug}/ekinerja/")
+    html = own.get_data(as_text=True)
+    assert "Akun ini terikat pada ponsel hp-sari sejak" in html
+    assert "Ganti ponsel? Mintalah admin unit Anda melepaskan ponsel ini." in html
+    assert "Lepaskan ponsel" not in html
+    page = f"/t/{slug}/ekinerja/people/{sari}/attendance"
+    release = f"/t/{slug}/ekinerja/people/{sari}/phone/release"
+    # Another unit's admin may not release it, by the page either.
+    stranger = page_sign_in(slug, "adminunit@example.go.id")
+    token = csrf_token(stranger.get(f"/t/{slug}/ekinerja/queue").get_data(as_text=True))
+    assert stranger.post(release, data={"csrf_token": token}).status_code == 403
+    admin = page_sign_in(slug, "bkpsdm@example.go.id")
+    html = admin.get(page).get_data(as_text=True)
+    assert 'data-phone="hp-sari"' in html and "Lepaskan ponsel (ponsel baru atau hilang)" in html
+    done = admin.post(release, data={"csrf_token": csrf_token(html)}, follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert done.status_code == 200 and "Ponsel telah dilepas" in text
+    assert 'data-phone=""' in text and "Belum ada ponsel yang terikat" in text
