@@ -232,6 +232,7 @@ def test_failures_are_recorded_retried_and_a_refused_record_waits_for_the_next_r
     assert "<td>gagal</td>" in page
     assert "<td>partial</td>" not in page and "<td>ok</td>" not in page
     assert f"{started:%H.%M}" in page
+    assert '<nav aria-label="Jejak navigasi">' in page and 'aria-label="breadcrumb"' not in page
 
 
 def test_the_celery_task_syncs_the_regency_in_its_header_and_skips_one_with_it_off(
