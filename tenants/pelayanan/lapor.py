@@ -18,10 +18,11 @@ Each regency sets it up (enabled, base URL, token) in its ``settings.values``
 under ``pelayanan_lapor``; the token is kept there and never shown back. A sync
 pushes what is new or changed since its last push (a hash of the record), pulls
 the status changes into the complaint's staff history, and writes a
-:class:`~.models.SyncRun` with every error; a complaint that failed is pushed
-again by the next run, and a request that fails for the network or a 5xx is
-tried again :data:`TRIES` times first. Anonymous and confidential reporters
-never leave the regency: their records carry no reporter.
+:class:`~.models.SyncRun` with every error (its English sentence for logs, and
+its msgid and values so the page reads it in the staff member's language); a
+complaint that failed is pushed again by the next run, and a request that fails
+for the network or a 5xx is tried again :data:`TRIES` times first. Anonymous and
+confidential reporters never leave the regency: their records carry no reporter.
 
 The export gives the same records as CSV, XLSX or JSON.
 """
@@ -33,7 +34,9 @@ import hashlib
 import io
 import ipaddress
 import json
+import logging
 import os
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -47,6 +50,7 @@ from typing import Any
 from openpyxl import Workbook
 from smartcity.toolkit import (
     InvalidInput,
+    Message,
     OrgUnit,
     record_audit,
     regions_under,
@@ -56,8 +60,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import complaints
-from .messages import M
+from .messages import N_, M
 from .models import Complaint, Dispatch, Event, LaporLink, SyncRun
+
+log = logging.getLogger(__name__)
 
 KEY = "pelayanan_lapor"
 TRIES = 3
@@ -132,11 +138,16 @@ def _token(session: Session) -> str:
     return str(_stored(session).get("token") or "")
 
 
+#: Why an address cannot be LAPOR's base address (a settings field's hint, in English).
+NOT_PLAIN = "a plain address, without query, fragment or credentials"
+NOT_HTTPS = "an https:// address (the token never travels in clear text)"
+
+
 def url_problem(url: str) -> str | None:
-    """Why ``url`` cannot be LAPOR's base address, or None."""
+    """Why ``url`` cannot be LAPOR's base address (:data:`NOT_PLAIN` or :data:`NOT_HTTPS`)."""
     parts = urllib.parse.urlsplit(url)
     if parts.query or parts.fragment or parts.username or parts.password:
-        return "a plain address, without query, fragment or credentials"
+        return NOT_PLAIN
     if parts.scheme == "https" and parts.hostname:
         return None
     if parts.scheme == "http" and parts.hostname and os.environ.get(ALLOW_LOOPBACK_ENV) == "1":
@@ -145,7 +156,7 @@ def url_problem(url: str) -> str | None:
                 return None
         except ValueError:
             pass
-    return "an https:// address (the token never travels in clear text)"
+    return NOT_HTTPS
 
 
 def update_settings(
@@ -336,6 +347,69 @@ def _safe_cell(value: Any) -> Any:
 class SyncFailed(Exception):
     """The LAPOR server could not be reached or refused the token: the run stops."""
 
+    def __init__(self, reason: Message) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+
+
+class RecordRefused(ValueError):
+    """LAPOR refused one complaint's record (or answered it oddly): the next run retries it."""
+
+    def __init__(self, reason: Message) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+
+
+#: The sync's reasons as a staff member reads them (msgids of the app's catalogue).
+#: A run stores each as its msgid and values (see :func:`_error`) and the page
+#: translates it; ``error`` keeps the English sentence for logs and older readers.
+TOKEN_REFUSED = N_("LAPOR refused the token (HTTP %(status)s)")
+RECORD_REFUSED = N_("LAPOR refused the record (HTTP %(status)s)")
+SERVER_ERROR = N_("LAPOR answered HTTP %(status)s (after %(count)s tries)")
+UNREACHABLE = N_("LAPOR could not be reached (after %(count)s tries)")
+NOT_JSON = N_("LAPOR answered something that is not JSON")
+NO_ID = N_("LAPOR answered without an id")
+NO_UPDATES = N_("LAPOR's status answer has no list of updates")
+BASE_URL_NOT_PLAIN = N_(
+    "the base URL must be a plain address, without query, fragment or credentials"
+)
+BASE_URL_NOT_HTTPS = N_(
+    "the base URL must be an https:// address (the token never travels in clear text)"
+)
+_BASE_URL_REASONS = {NOT_PLAIN: BASE_URL_NOT_PLAIN, NOT_HTTPS: BASE_URL_NOT_HTTPS}
+#: Reasons as runs stored them before they kept a msgid: English sentences, read
+#: back into the message they meant so an old run reads in the page's language too.
+_LEGACY_REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"LAPOR refused the token \((?P<status>\d+)\)"), TOKEN_REFUSED),
+    (re.compile(r"LAPOR refused the record \((?P<status>\d+)\)"), RECORD_REFUSED),
+    (re.compile(r"LAPOR answered (?P<status>\d+) \(after (?P<count>\d+) tries\)"), SERVER_ERROR),
+    (re.compile(r"LAPOR cannot be reached: .* \(after (?P<count>\d+) tries\)", re.S), UNREACHABLE),
+    (re.compile(re.escape(NOT_JSON)), NOT_JSON),
+    (re.compile(re.escape(NO_ID)), NO_ID),
+    (re.compile(re.escape(NO_UPDATES)), NO_UPDATES),
+    (re.compile(re.escape(f"the base URL must be {NOT_PLAIN}")), BASE_URL_NOT_PLAIN),
+    (re.compile(re.escape(f"the base URL must be {NOT_HTTPS}")), BASE_URL_NOT_HTTPS),
+)
+
+
+def _error(why: Message, complaint_id: int | None = None) -> dict[str, Any]:
+    """A run's error as stored: the English sentence, and the msgid and values to show it."""
+    entry: dict[str, Any] = {} if complaint_id is None else {"complaint_id": complaint_id}
+    return {**entry, "error": str(why), "msgid": why.msgid, "params": why.json_params()}
+
+
+def reason(entry: dict[str, Any]) -> str:
+    """A stored error as a person reads it: a Message of the app's catalogue, shown
+    translated; an old run's English sentence read back the same way; anything else as is."""
+    if isinstance(entry.get("msgid"), str):
+        return M(entry["msgid"], **dict(entry.get("params") or {}))
+    text = str(entry.get("error") or "")
+    for pattern, msgid in _LEGACY_REASONS:
+        if match := pattern.fullmatch(text):
+            values = {k: int(v) for k, v in match.groupdict().items()}
+            return M(msgid, **values)
+    return text
+
 
 def _digest(record: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
@@ -350,7 +424,7 @@ class _Client:
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """One request, tried again on the network or a 5xx; a 4xx is the record's fault."""
         data = None if body is None else json.dumps(body).encode()
-        last = ""
+        last: Message = M(UNREACHABLE, count=TRIES)
         for attempt in range(TRIES):
             request = urllib.request.Request(  # noqa: S310 - url_problem allows https only
                 self.base_url + path,
@@ -367,17 +441,24 @@ class _Client:
                     return json.loads(response.read(2_000_000) or b"null")
             except urllib.error.HTTPError as exc:
                 if exc.code in (401, 403):
-                    raise SyncFailed(f"LAPOR refused the token ({exc.code})") from None
+                    raise SyncFailed(M(TOKEN_REFUSED, status=exc.code)) from None
                 if exc.code < 500 and exc.code != 429:
-                    raise ValueError(f"LAPOR refused the record ({exc.code})") from None
-                last = f"LAPOR answered {exc.code}"
+                    raise RecordRefused(M(RECORD_REFUSED, status=exc.code)) from None
+                last = M(SERVER_ERROR, status=exc.code, count=TRIES)
             except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
-                last = f"LAPOR cannot be reached: {getattr(exc, 'reason', exc)}"
+                # The system's reason (in English, technical) goes to the log, not the page.
+                log.warning(
+                    "LAPOR cannot be reached: %s %s: %s",
+                    method,
+                    path.split("?", maxsplit=1)[0],
+                    getattr(exc, "reason", exc),
+                )
+                last = M(UNREACHABLE, count=TRIES)
             except json.JSONDecodeError:
-                raise ValueError("LAPOR answered something that is not JSON") from None
+                raise RecordRefused(M(NOT_JSON)) from None
             if attempt + 1 < TRIES:
                 time.sleep(0.2 * 2**attempt)
-        raise SyncFailed(f"{last} (after {TRIES} tries)")
+        raise SyncFailed(last)
 
 
 def run_sync(
@@ -397,13 +478,14 @@ def run_sync(
     problem = url_problem(config.base_url)
     try:
         if problem:
-            raise SyncFailed(f"the base URL must be {problem}")
+            raise SyncFailed(M(_BASE_URL_REASONS[problem]))
         client = _Client(config.base_url, _token(session), timeout)
         _push(session, client, run, errors, Records(session, region_code))
         _pull(session, client, run)
         run.status = "partial" if run.failed else "ok"
     except SyncFailed as exc:
-        errors.append({"error": str(exc)})
+        log.warning("SP4N-LAPOR! sync run %s failed: %s", run.id, exc)
+        errors.append(_error(exc.reason))
         run.status = "failed"
     run.errors = errors[:200]
     run.finished_at = complaints.now(session)
@@ -437,7 +519,7 @@ def _push(
                 answer = client.call("POST", "/complaints", record)
                 lapor_id = str((answer or {}).get("id") or "")[:64]
                 if not lapor_id:
-                    raise ValueError("LAPOR answered without an id")
+                    raise RecordRefused(M(NO_ID))
                 link = LaporLink(
                     complaint_id=complaint.id,
                     lapor_id=lapor_id,
@@ -450,9 +532,9 @@ def _push(
                 client.call("PUT", f"/complaints/{urllib.parse.quote(link.lapor_id)}", record)
                 link.pushed_hash = digest
                 link.pushed_at = complaints.now(session)
-        except ValueError as exc:
+        except RecordRefused as exc:
             run.failed += 1
-            errors.append({"complaint_id": complaint.id, "error": str(exc)})
+            errors.append(_error(exc.reason, complaint.id))
             continue
         run.pushed += 1
     session.flush()
@@ -468,11 +550,11 @@ def _pull(session: Session, client: _Client, run: SyncRun) -> None:
     query = f"?since={urllib.parse.quote(last.isoformat())}" if last else ""
     try:
         answer = client.call("GET", f"/complaints/status{query}")
-    except ValueError as exc:
-        raise SyncFailed(str(exc)) from None
+    except RecordRefused as exc:
+        raise SyncFailed(exc.reason) from None
     updates = (answer or {}).get("updates") if isinstance(answer, dict) else None
     if not isinstance(updates, list):
-        raise SyncFailed("LAPOR's status answer has no list of updates")
+        raise SyncFailed(M(NO_UPDATES))
     by_lapor = {link.lapor_id: link for link in session.scalars(select(LaporLink))}
     for update in updates[:10_000]:
         if not isinstance(update, dict):

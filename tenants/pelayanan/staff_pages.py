@@ -408,6 +408,7 @@ def lapor_page() -> str:
         run_status={code: _(label) for code, label in RUN_STATUS_LABELS.items()},
         lapor=lapor.settings(g.db),
         formats=lapor.FORMATS,
+        reason=lapor.reason,
     )
 
 

@@ -48,6 +48,7 @@ from smartcity.web import (
     requires_titles,
     translate,
 )
+from smartcity.web.audit import vocabulary
 from smartcity.web.forms import attach_service_errors, options
 
 TENANTS_PER_PAGE = 20
@@ -227,6 +228,7 @@ def detail_page(
         grant_open=support.is_open,
         operator_id=current_user.operator.id,
         audit=audit,
+        audit_words=vocabulary(),
         domain_form=domain_form or DomainForm(),
         support_form=support_form or SupportForm(),
         archive_form=archive_form or ArchiveForm(),

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 
+import smartcity
+from babel.messages.pofile import read_po
 from smartcity.db import db
 from smartcity.jobs.models import Job
-from smartcity.tenancy.models import Tenant, TenantMigration, TenantStatus
+from smartcity.tenancy import lifecycle
+from smartcity.tenancy.models import PlatformAuditEntry, Tenant, TenantMigration, TenantStatus
+from smartcity.web.audit_words import ACTIONS
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
@@ -215,3 +221,64 @@ def test_a_refusal_with_values_is_shown_in_indonesian_or_english(app, provision)
     assert "&#39;digest&#39; requires noticeboard: enable it first" in english.get_data(
         as_text=True
     )
+
+
+def test_recent_activity_names_each_event_in_the_readers_language(app, provision):
+    """The tenant page reads "Domain ditambahkan", not ``domain.add``; only a code nobody
+    named (an older or newer deployment's) is shown as it is stored."""
+    slug = provision()
+    client = signed_in_console(app)
+    detail = f"/platform/tenants/{slug}"
+    added = client.post(
+        f"{detail}/domains",
+        data={"csrf_token": page_token(client, detail), "domain": f"{slug}.example.go.id"},
+    )
+    assert added.status_code == 303
+    with db.platform_transaction() as session:
+        session.add(
+            PlatformAuditEntry(
+                actor="t", action="tenant.teleport", tenant_id=tenant_row(slug), detail={}
+            )
+        )
+
+    def activity(lang: str) -> str:
+        page = client.get(f"{detail}?lang={lang}").get_data(as_text=True)
+        return page[page.index('<ul class="list-group list-group-flush small">') :]
+
+    indonesian = activity("id")
+    assert "Pemerintah daerah disiapkan" in indonesian and "Domain ditambahkan" in indonesian
+    assert "tenant.provision" not in indonesian and "domain.add" not in indonesian
+    assert "<code>tenant.teleport</code>" in indonesian
+    english = activity("en")
+    assert "Regency provisioned" in english and "Domain added" in english
+    assert "tenant.provision" not in english
+
+
+def _recorded_platform_actions() -> set[str]:
+    """Every code the core passes to ``record_platform``, read from its source."""
+    codes: set[str] = set()
+    for path in Path(smartcity.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            name = getattr(node, "func", None)
+            called = getattr(name, "attr", None) or getattr(name, "id", None)
+            if not isinstance(node, ast.Call) or called != "record_platform":
+                continue
+            action = next(k.value for k in node.keywords if k.arg == "action")
+            if isinstance(action, ast.JoinedStr):  # lifecycle: f"tenant.{action}"
+                codes |= {f"tenant.{a}" for a in lifecycle._TRANSITIONS}
+            elif isinstance(action, ast.IfExp):
+                codes |= {action.body.value, action.orelse.value}  # type: ignore[attr-defined]
+            else:
+                codes.add(action.value)  # type: ignore[attr-defined]
+    return codes
+
+
+def test_every_platform_event_has_words_in_both_languages():
+    """The console shows a code only when nobody named it: the core names all of its own."""
+    codes = _recorded_platform_actions()
+    assert {"tenant.provision", "tenant.suspend", "operator.password_link"} <= codes
+    assert sorted(codes - set(ACTIONS)) == []
+    po = Path(smartcity.__file__).parent / "translations" / "id" / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as catalogue:
+        indonesian = read_po(catalogue)
+    assert [ACTIONS[c] for c in sorted(codes) if not indonesian.get(ACTIONS[c]).string] == []

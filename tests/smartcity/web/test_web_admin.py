@@ -6,6 +6,7 @@ import html
 import io
 import re
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -918,6 +919,40 @@ def test_admin_pages_speak_indonesian_and_english_on_request(app, regency):
         assert indonesian in page and english not in page, path
         page = admin.get(f"/t/{regency}{path}?lang=en").get_data(as_text=True)
         assert english in page and indonesian not in page, path
+
+
+def test_a_screen_reader_names_the_breadcrumb_in_the_pages_language(app, regency):
+    """The trail above a form is announced by its aria-label, which a person hears."""
+    admin = admin_client(app, regency)
+    for path in ("/admin/users/new", "/admin/units/new", "/admin/staff/new"):
+        page = admin.get(f"/t/{regency}{path}?lang=id").get_data(as_text=True)
+        assert '<nav aria-label="Jejak navigasi">' in page, path
+        assert 'aria-label="breadcrumb"' not in page.lower(), path
+        english = admin.get(f"/t/{regency}{path}?lang=en").get_data(as_text=True)
+        assert '<nav aria-label="Breadcrumb">' in english, path
+
+
+#: Attribute values that are examples of a format, not words: the same in every language.
+NOT_WORDS = {"https://", "XXXX-XXXX-XXXX-XXXX", "smartcity.example.go.id"}
+_READ_ATTRIBUTE = re.compile(r'\b(aria-label|title|placeholder|alt)="([^"{]*[A-Za-z][^"{]*)"')
+
+
+def test_no_template_hard_codes_an_attribute_a_person_reads():
+    """aria-label, title, placeholder and alt are read (or heard) like the page's text,
+    so they go through the catalogue as the text does; a literal stays in one language."""
+    root = Path(__file__).resolve().parents[3]
+    templates = [
+        *(root / "platform" / "smartcity" / "templates").rglob("*.html"),
+        *(root / "tenants").glob("*/templates/**/*.html"),
+    ]
+    assert len(templates) > 50
+    literal = [
+        f"{path.relative_to(root)}: {match.group(0)}"
+        for path in templates
+        for match in _READ_ATTRIBUTE.finditer(path.read_text())
+        if match.group(2) not in NOT_WORDS
+    ]
+    assert literal == []
 
 
 def test_audit_values_read_the_indonesian_way(app):

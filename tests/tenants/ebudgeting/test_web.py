@@ -97,6 +97,13 @@ def test_an_opd_drafts_on_the_pages_and_reads_refusals_in_indonesian(app, regenc
     page = text(operator.get(rka_page))
     assert "Pengelolaan Pelayanan Kesehatan Ibu Hamil" in page and "Draf" in page
     assert "1.200 Orang" in page
+    # The trail and the coefficient's example are read (or heard) in the page's language.
+    assert '<nav aria-label="Jejak navigasi">' in html(operator.get(rka_page))
+    assert 'placeholder="mis. 2 orang x 3 hari"' in html(operator.get(rka_page))
+    english = html(operator.get(f"{rka_page}?lang=en"))
+    assert '<nav aria-label="Breadcrumb">' in english and 'aria-label="breadcrumb"' not in english
+    assert 'placeholder="e.g. 2 people x 3 days"' in english
+    operator.get(f"{rka_page}?lang=id")
     # The edit form offers the target as it is typed in Indonesia, never 1.2E+3.
     assert 'name="target" value="1.200" inputmode="decimal"' in html(operator.get(rka_page))
 

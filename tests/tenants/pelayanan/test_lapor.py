@@ -201,8 +201,14 @@ def test_failures_are_recorded_retried_and_a_refused_record_waits_for_the_next_r
         fake.fail_next = 2
         run = lapor.run_sync(session, region_code=REGENCY, actor="t")
         assert run is not None and (run.status, run.pushed, run.failed) == ("partial", 2, 1)
+        # The English sentence for logs, and the msgid and values the page translates.
         assert run.errors == [
-            {"complaint_id": anonymous.id, "error": "LAPOR refused the record (422)"}
+            {
+                "complaint_id": anonymous.id,
+                "error": "LAPOR refused the record (HTTP 422)",
+                "msgid": "LAPOR refused the record (HTTP %(status)s)",
+                "params": {"status": 422},
+            }
         ]
         fake.refuse = set()
         retry = lapor.run_sync(session, region_code=REGENCY, actor="t")
@@ -224,6 +230,20 @@ def test_failures_are_recorded_retried_and_a_refused_record_waits_for_the_next_r
         assert refused is not None and refused.status == "failed"
         assert "token" in refused.errors[0]["error"] and "salah" not in json.dumps(refused.errors)
         started = refused.started_at.astimezone(ZoneInfo("Asia/Jakarta"))
+        # A run recorded before errors kept their msgid: its English reads back in words.
+        session.add(
+            SyncRun(
+                started_at=refused.started_at,
+                finished_at=refused.started_at,
+                status="failed",
+                errors=[
+                    {"error": "LAPOR cannot be reached: [Errno 111] Refused (after 3 tries)"},
+                    {"complaint_id": anonymous.id, "error": "LAPOR answered without an id"},
+                    {"error": "Something nobody wrote a message for"},
+                ],
+                actor="t",
+            )
+        )
     # The runs page says how each ended in words and when in the regency's time.
     client = app.test_client()
     sign_in(client, regency.slug, "koordinator@pati.go.id")
@@ -232,6 +252,19 @@ def test_failures_are_recorded_retried_and_a_refused_record_waits_for_the_next_r
     assert "<td>gagal</td>" in page
     assert "<td>partial</td>" not in page and "<td>ok</td>" not in page
     assert f"{started:%H.%M}" in page
+    assert '<nav aria-label="Jejak navigasi">' in page and 'aria-label="breadcrumb"' not in page
+    # Why a run failed, in the reader's language: never LAPOR's English sentence.
+    assert f"#{anonymous.id}: LAPOR menolak data pengaduan ini (HTTP 422)" in page
+    assert "LAPOR menjawab HTTP 503 (setelah 3 kali percobaan)" in page
+    assert "LAPOR menolak token (HTTP 401)" in page
+    assert "LAPOR tidak dapat dihubungi (setelah 3 kali percobaan)" in page
+    assert f"#{anonymous.id}: jawaban LAPOR tidak memuat id" in page
+    assert "Something nobody wrote a message for" in page  # unknown: shown as stored
+    for english in ("refused the", "LAPOR answered", "cannot be reached", "Errno", "tries"):
+        assert english not in page, english
+    english_page = client.get(f"/t/{regency.slug}/pelayanan/lapor?lang=en").get_data(as_text=True)
+    assert "LAPOR refused the token (HTTP 401)" in english_page
+    assert "LAPOR could not be reached (after 3 tries)" in english_page
 
 
 def test_the_celery_task_syncs_the_regency_in_its_header_and_skips_one_with_it_off(
