@@ -249,6 +249,10 @@ class _Before:
     fences: list[OfficeFence]
     #: Someone else punched from this phone on the same day (see :func:`_shared_phone`).
     shared_device: bool
+    #: The phone the person's account is tied to (None: none yet). Read here, after
+    #: the lock, not in the lock's statement: that one's snapshot predates whatever
+    #: the transaction it waited for (a release, a first punch) committed.
+    tied_phone: str | None = None
 
 
 def _before(
@@ -258,24 +262,26 @@ def _before(
     punch up to ``at`` (for the impossible-jump check), whether yesterday's shift
     runs overnight, the offices of the person's unit (else of its nearest ancestor
     that has some), and whether someone else punched from ``device_id`` that day
-    (None: not asked). Read after the person's row lock, so a punch committed
-    meanwhile is seen."""
+    (None: not asked), and the phone the account is tied to. Read after the person's
+    row lock, so a punch or a release committed meanwhile is seen."""
     local_day = at.astimezone(person.tz).date()
     previous_day = local_day - timedelta(days=1)
     start, end = _day_bounds(local_day, person.tz)
-    existing_id, latitude, longitude, last_at, overnight, fences, shared = _before_statement().rows(
-        session,
-        {
-            "staff_id": person.staff_id,
-            "unit_id": person.unit_id,
-            "key": key,
-            "at": at,
-            "previous_day": previous_day,
-            "device_id": device_id,
-            "day_start": start,
-            "day_end": end,
-        },
-    )[0]
+    existing_id, latitude, longitude, last_at, overnight, fences, shared, tied = (
+        _before_statement().rows(
+            session,
+            {
+                "staff_id": person.staff_id,
+                "unit_id": person.unit_id,
+                "key": key,
+                "at": at,
+                "previous_day": previous_day,
+                "device_id": device_id,
+                "day_start": start,
+                "day_end": end,
+            },
+        )[0]
+    )
     previous = (
         (latitude, longitude, last_at)
         if last_at is not None and latitude is not None and longitude is not None
@@ -287,6 +293,7 @@ def _before(
         frozenset({previous_day}) if overnight else frozenset(),
         _nearest_fences(fences),
         bool(shared),
+        tied,
     )
 
 
@@ -383,6 +390,10 @@ def _before_statement() -> PlainStatement:
                 )
             )
             .label("shared"),
+            select(Device.device_id)
+            .where(Device.staff_id == staff_id, Device.released_at.is_(None))
+            .scalar_subquery()
+            .label("tied_phone"),
         )
     )
 
@@ -397,8 +408,6 @@ class Locked:
     tz: ZoneInfo
     #: The phone whose turn this transaction took with the lock (:func:`_phone_turn`).
     phone: str | None = None
-    #: The phone the person's account is tied to, as the lock read it (None: none yet).
-    tied_phone: str | None = None
 
 
 def lock_staff(session: Session, staff_id: int, *, phone: str | None = None) -> Locked:
@@ -427,10 +436,10 @@ def _locked(
     row = statement.first(session, params if phone is None else {**params, "phone": phone})
     if row is None:
         return None
-    staff_id, unit_id, values, timezone, tied = row[:5]
+    staff_id, unit_id, values, timezone = row[:4]
     rules = EkinerjaSettings.model_validate(values if values is not None else {})
     tz = ZoneInfo(timezone) if timezone is not None else zone(session)
-    return Locked(staff_id, unit_id, rules, tz, phone, tied)
+    return Locked(staff_id, unit_id, rules, tz, phone)
 
 
 def _phone_turn(phone: Any) -> Any:
@@ -459,10 +468,6 @@ def _lock_statement(*, by_user: bool, phone: bool) -> PlainStatement:
         Staff.unit_id,
         select(Settings.values).where(Settings.id == 1).scalar_subquery().label("values"),
         tenant_timezone_subquery().label("timezone"),
-        select(Device.device_id)
-        .where(Device.staff_id == Staff.id, Device.released_at.is_(None))
-        .scalar_subquery()
-        .label("tied_phone"),
     ]
     if phone:
         columns.append(_phone_turn(bindparam("phone", type_=String)).label("turn"))
@@ -532,7 +537,7 @@ def record_punch(
             )
     elif source in _PHONE_SOURCES:
         office_id, place = _place_flags(punch, at, rules, before)
-        flags += place + _device_flags(session, person, punch.device_id, now)
+        flags += place + _device_flags(session, person, before.tied_phone, punch.device_id, now)
     local = at.astimezone(tz)
     day = attendance_day(local, punch.kind, before.overnight)
     if source == "offline":
@@ -583,11 +588,14 @@ def _phone_to_check(session: Session, person: Locked, phone: str | None) -> str 
 OTHER_DEVICE, NO_DEVICE_ID = "other_device", "no_device_id"
 
 
-def _device_flags(session: Session, person: Locked, phone: str | None, now: datetime) -> list[str]:
-    """Whether the punch comes from the phone the person's account is tied to; the
-    first phone punch ties it. Flagged or refused as the regency's ``device_binding``
-    says. Judged only once the punch is otherwise taken (a refused punch ties nothing:
-    its transaction, or the batch item's savepoint, is rolled back)."""
+def _device_flags(
+    session: Session, person: Locked, tied: str | None, phone: str | None, now: datetime
+) -> list[str]:
+    """Whether the punch comes from ``tied``, the phone the person's account is tied
+    to (read after the lock, :class:`_Before`); the first phone punch ties it. Flagged
+    or refused as the regency's ``device_binding`` says. Judged only once the punch is
+    otherwise taken (a refused punch ties nothing: its transaction, or the batch
+    item's savepoint, is rolled back)."""
     mode = person.rules.device_binding
     if mode == "off":
         return []
@@ -597,7 +605,7 @@ def _device_flags(session: Session, person: Locked, phone: str | None, now: date
                 M("a punch from a phone needs the phone's device id"), {"device_id": "required"}
             )
         return [NO_DEVICE_ID]
-    tied = person.tied_phone or _tie(session, person.staff_id, phone, now)
+    tied = tied or _tie(session, person.staff_id, phone, now)
     if tied == phone:
         return []
     if mode == "refuse":
@@ -610,7 +618,7 @@ def _device_flags(session: Session, person: Locked, phone: str | None, now: date
 
 def _tie(session: Session, staff_id: int, phone: str, now: datetime) -> str:
     """Tie the person's account to ``phone``; the phone it is tied to (another one if
-    a punch from it tied it first: the lock's read may predate that commit)."""
+    a transaction that did not take the person's lock tied it meanwhile)."""
     tied: str | None = session.scalar(
         insert(Device)
         .values(staff_id=staff_id, device_id=phone, bound_at=now)

@@ -14,6 +14,7 @@ from smartcity.tenantcore.models import AuditEntry, Staff
 from sqlalchemy import func, select
 
 from tenants.ekinerja import attendance
+from tenants.ekinerja.access import system_actor
 from tenants.ekinerja.models import Device, Office, Punch
 from tests.conftest import bearer, tenant_token
 from tests.support.ekinerja_pages import build
@@ -149,8 +150,7 @@ def test_a_regency_that_refuses_other_phones(client, kab, tenant_db):
 
 def test_two_first_punches_from_two_phones_tie_one(kab, tenant_db):
     """Sari's first punch from phone A is not yet committed when one from phone B
-    takes her row lock: B's read of the tie predates A's commit, yet B is judged by
-    the tie A made."""
+    asks for her row lock: B waits for A, and is judged by the tie A made."""
     slug, ids, _t = kab
     sari = ids["Sari Pegawai"]
     found = {}
@@ -199,3 +199,37 @@ def test_the_phone_on_the_attendance_pages(client, kab, page_sign_in):
     text = done.get_data(as_text=True)
     assert done.status_code == 200 and "Ponsel telah dilepas" in text
     assert 'data-phone=""' in text and "Belum ada ponsel yang terikat" in text
+
+
+@pytest.mark.parametrize("phone", ["hp-baru", "hp-a"])
+def test_a_punch_waiting_on_a_release_is_judged_after_it(kab, tenant_db, phone):
+    """An admin releases Sari's phone while her punch waits for her row lock: the
+    punch comes after the release, so it finds no tie and ties its own phone (the
+    new one, or the old one again), unflagged. Judged by a read of the tie from
+    before the release commits, the new phone was flagged 'other_device' (refused
+    where the regency refuses) and nothing was tied."""
+    slug, ids, _t = kab
+    sari = ids["Sari Pegawai"]
+    found = {}
+    with tenant_db(slug) as s:
+        first, _ = attendance.record_punch(
+            s, sari, attendance.PunchIn("in", "a", *DINKES, 8, "hp-a"), source="mobile"
+        )
+        assert first.flags == []
+
+    def punch() -> None:
+        with tenant_db(slug) as s:
+            found["punch"], _ = attendance.record_punch(
+                s, sari, attendance.PunchIn("out", "b", *DINKES, 8, phone), source="mobile"
+            )
+
+    with tenant_db(slug) as s:
+        attendance.release_phone(s, system_actor("bkpsdm@example.go.id"), sari)
+        racer = threading.Thread(target=punch)
+        racer.start()
+        time.sleep(0.5)  # the punch waits for Sari's row, which the release holds
+    racer.join(timeout=30)
+    assert found["punch"].flags == []
+    with tenant_db(slug) as s:
+        current = attendance.tied_phone(s, sari)
+        assert current is not None and current.device_id == phone
