@@ -648,7 +648,7 @@ def release_phone(session: Session, actor: Actor, staff_id: int) -> Device:
     actor.require_unit(person.unit_id)
     device = tied_phone(session, staff_id)
     if device is None:
-        raise Conflict(M("no phone is tied to this account"), {"staff_id": "no phone"})
+        raise Conflict(M("no phone is tied to this account"), {"staff_id": M("no phone")})
     device.released_at = datetime.now(UTC)
     device.released_by = actor.label
     session.flush()

@@ -233,3 +233,23 @@ def test_a_punch_waiting_on_a_release_is_judged_after_it(kab, tenant_db, phone):
     with tenant_db(slug) as s:
         current = attendance.tied_phone(s, sari)
         assert current is not None and current.device_id == phone
+
+
+def test_nothing_to_release_is_said_once_in_the_readers_language(client, kab, page_sign_in):
+    """A second release from the same page (a double click, two admins at once) is
+    told there is nothing to release, in Indonesian, and only that: the field's
+    plain 'no phone' used to follow it in English ("staff_id: no phone")."""
+    slug, ids, t = kab
+    sari = ids["Sari Pegawai"]
+    client.post(
+        API.format(slug=slug) + "/punches", json=_punch("a", "hp-sari"), headers=t["pegawai"]
+    )
+    admin = page_sign_in(slug, "bkpsdm@example.go.id")
+    page = admin.get(f"/t/{slug}/ekinerja/people/{sari}/attendance").get_data(as_text=True)
+    release = f"/t/{slug}/ekinerja/people/{sari}/phone/release"
+    admin.post(release, data={"csrf_token": csrf_token(page)})
+    again = admin.post(release, data={"csrf_token": csrf_token(page)}, follow_redirects=True)
+    text = again.get_data(as_text=True)
+    assert again.status_code == 200
+    assert "belum ada ponsel yang terikat pada akun ini" in text
+    assert "no phone" not in text and "staff_id" not in text
