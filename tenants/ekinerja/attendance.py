@@ -642,10 +642,17 @@ def tied_phone(session: Session, staff_id: int) -> Device | None:
 
 def release_phone(session: Session, actor: Actor, staff_id: int) -> Device:
     """Untie the person's account from its phone (a new phone, a lost one): the next
-    phone punch ties again. For an admin of the person's unit (or the regency's);
-    audited, and the tie is kept as released."""
+    phone punch ties again. For an admin of the person's unit (or the regency's) other
+    than the person: the tie checks their own check-ins, and an admin who could undo
+    it for themselves would not be checked (as nobody decides their own absence).
+    Audited, and the tie is kept as released."""
     person = lock_person(session, staff_id)
     actor.require_unit(person.unit_id)
+    if actor.staff_id == staff_id:
+        raise Forbidden(
+            M("nobody releases their own phone; ask another admin of your unit"),
+            {"staff_id": "your own"},
+        )
     device = tied_phone(session, staff_id)
     if device is None:
         raise Conflict(M("no phone is tied to this account"), {"staff_id": M("no phone")})

@@ -168,7 +168,9 @@ def _attendance(staff_id: int | None) -> str:
         else url_for("ekinerja.person_tpp", staff_id=staff_id, year=year, month=month),
         phone=attendance.tied_phone(g.db, person.id) if person is not None else None,
         binding=load_settings(g.db).device_binding,
-        may_release=person is not None and actor.manages(person.unit_id),
+        may_release=person is not None
+        and actor.manages(person.unit_id)
+        and person.id != actor.staff_id,
         tz=attendance.zone(g.db),
         **_helpers(),
     )
@@ -178,8 +180,8 @@ def _attendance(staff_id: int | None) -> str:
 @access.requires(UNIT)
 def release_phone(staff_id: int) -> Response:
     """An admin of the person's unit unties their account from its phone. Someone
-    else's person, or nobody, is the 403 or 404 page; nothing to release is said
-    on the person's page."""
+    else's person, their own phone, or nobody is the 403 or 404 page; nothing to
+    release is said on the person's page."""
     try:
         attendance.release_phone(g.db, _actor(), staff_id)
     except Conflict as error:

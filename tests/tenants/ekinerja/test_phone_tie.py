@@ -11,13 +11,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from smartcity.tenantcore.models import AuditEntry, Staff
+from smartcity.toolkit import set_member_units
 from sqlalchemy import func, select
 
 from tenants.ekinerja import attendance
 from tenants.ekinerja.access import system_actor
 from tenants.ekinerja.models import Device, Office, Punch
 from tests.conftest import bearer, tenant_token
-from tests.support.ekinerja_pages import build
+from tests.support.ekinerja_pages import build, person, user
 from tests.support.web import csrf_token
 
 API = "/t/{slug}/api/v1/ekinerja"
@@ -253,3 +254,40 @@ def test_nothing_to_release_is_said_once_in_the_readers_language(client, kab, pa
     assert again.status_code == 200
     assert "belum ada ponsel yang terikat pada akun ini" in text
     assert "no phone" not in text and "staff_id" not in text
+
+
+def test_nobody_releases_their_own_phone(client, kab, tenant_db, page_sign_in):
+    """An admin of a unit is also someone on its roster: releasing their own tie would
+    undo the check on their own check-ins (as nobody decides their own absence or
+    objection). Another admin of the unit, or BKPSDM, releases it; the admin's own
+    page shows no release button."""
+    slug, ids, t = kab
+    api = API.format(slug=slug)
+    with tenant_db(slug) as s:
+        dinkes = s.get(Staff, ids["Sari Pegawai"]).unit_id
+        staff = person(s, "199001012019011003", "Admin Sehat", dinkes, 8)
+        made = user(s, "adminsehat@example.go.id", "ekinerja.unit_admin", staff)
+        set_member_units(s, made.id, "ekinerja", [dinkes], actor="test")
+        admin_id = staff.id
+    token = bearer(tenant_token(client, slug, "adminsehat@example.go.id"))
+    tied = client.post(api + "/punches", json=_punch("a", "hp-admin"), headers=token)
+    assert tied.status_code == 201 and tied.get_json()["flags"] == []
+    # The same admin may release a colleague's tie in the unit...
+    client.post(api + "/punches", json=_punch("a", "hp-sari"), headers=t["pegawai"])
+    sari = client.post(api + f"/people/{ids['Sari Pegawai']}/phone/release", headers=token)
+    assert sari.status_code == 200, sari.get_json()
+    # ...but not their own, by the API or the page.
+    own = client.post(api + f"/people/{admin_id}/phone/release", headers=token)
+    assert own.status_code == 403, own.get_json()
+    pages = page_sign_in(slug, "adminsehat@example.go.id")
+    html = pages.get(f"/t/{slug}/ekinerja/").get_data(as_text=True)
+    assert "Lepaskan ponsel" not in html and "Mintalah admin unit Anda" in html
+    release = f"/t/{slug}/ekinerja/people/{admin_id}/phone/release"
+    assert pages.post(release, data={"csrf_token": csrf_token(html)}).status_code == 403
+    with tenant_db(slug) as s:
+        current = attendance.tied_phone(s, admin_id)
+        assert current is not None and current.device_id == "hp-admin"
+    assert (
+        client.post(api + f"/people/{admin_id}/phone/release", headers=t["bkpsdm"]).status_code
+        == 200
+    )
