@@ -29,6 +29,7 @@ from . import (
     tppmodels,
 )
 from .access import APPROVE, PERMISSIONS, REGENCY, ROLES, SELF, UNIT, VIEW_ALL
+from .audit_labels import AUDIT_LABELS
 from .machine import MACHINE_UPLOADS
 from .models import Base, RuleSet, ScheduleRule
 from .rules import TppRules
@@ -118,4 +119,6 @@ manifest = AppManifest(
     beat=(BeatEntry("skp_sync", "ekinerja.skp_sync", 24 * 3600, jitter=3600),),
     demo=demo.seed,
     translations=TranslationCatalogue(Path(__file__).parent / "translations", "ekinerja"),
+    # The regency's audit log shows e-Kinerja's events, records and fields in words.
+    audit_labels=AUDIT_LABELS,
 )

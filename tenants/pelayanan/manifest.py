@@ -9,6 +9,7 @@ from smartcity.toolkit import AppManifest, BeatEntry, Capability, MenuEntry, Tra
 # staff_pages adds the editing pages to the staff blueprint when imported.
 from . import api, blueprint, demo, performance, public, reports, staff_pages  # noqa: F401
 from .access import PERMISSIONS, ROLES, VIEW
+from .audit_labels import AUDIT_LABELS
 from .messages import N_
 from .models import Base
 
@@ -39,6 +40,8 @@ manifest = AppManifest(
     demo=demo.seed,
     tasks="tenants.pelayanan.periodic",
     translations=TranslationCatalogue(Path(__file__).parent / "translations", "pelayanan"),
+    # The regency's audit log shows the app's events, records and fields in words.
+    audit_labels=AUDIT_LABELS,
     # SAKIP (or any app) reads a service's or an OPD's complaint and SKM figures of a
     # period here, to fill performance indicators with them.
     provides=(

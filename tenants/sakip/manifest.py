@@ -8,6 +8,7 @@ from smartcity.toolkit import AppManifest, BeatEntry, MenuEntry, TranslationCata
 
 from . import api, blueprint, demo, evaluation, reports
 from .access import PERMISSIONS, ROLE_CONFLICTS, ROLES, VIEW
+from .audit_labels import AUDIT_LABELS
 from .messages import N_
 from .models import Base
 
@@ -44,4 +45,6 @@ manifest = AppManifest(
     # Indicators linked to public services take their figures from Pelayanan Publik.
     uses=("ebudgeting.sub_activities", "pelayanan.service_performance"),
     translations=TranslationCatalogue(Path(__file__).parent / "translations", "sakip"),
+    # The regency's audit log shows SAKIP's events, records and fields in words.
+    audit_labels=AUDIT_LABELS,
 )
