@@ -100,6 +100,7 @@ AUDIT_LABELS = {
     "first_day": N_("First day"),
     "first_month": N_("First month"),
     "flag_shared_device": N_("Flag one phone punching for several people"),
+    "device_binding": N_("A punch from a phone other than the account's"),
     "flags": N_("Flags"),
     "from": N_("Copied from version"),
     "geofence_policy": N_("Check-in outside every office"),
