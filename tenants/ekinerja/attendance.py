@@ -893,6 +893,10 @@ def review_punches(
     if len(punches) != len(set(punch_ids)):
         raise InvalidInput(M("some punches do not exist"), {"punch_ids": "unknown"})
     for punch in punches:
+        if punch.staff_id == actor.staff_id:
+            # An admin of their own unit would otherwise accept their own flagged punch
+            # (another phone, a mock location): the flag would guard nothing.
+            raise Forbidden(M("nobody reviews their own punches"), {"punch_ids": str(punch.id)})
         person = staff_or_404(session, punch.staff_id)
         if not (is_supervisor_of(actor, person) or actor.manages(person.unit_id)):
             raise Forbidden(M("you do not supervise this person"), {"punch_ids": str(punch.id)})

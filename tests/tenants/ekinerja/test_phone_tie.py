@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from smartcity.tenantcore.models import AuditEntry, Staff
-from smartcity.toolkit import set_member_units
+from smartcity.toolkit import Forbidden, set_member_units
 from sqlalchemy import func, select
 
 from tenants.ekinerja import attendance
-from tenants.ekinerja.access import system_actor
+from tenants.ekinerja.access import GRANTS, Actor, system_actor
 from tenants.ekinerja.models import Device, Office, Punch
 from tests.conftest import bearer, tenant_token
 from tests.support.ekinerja_pages import build, person, user
@@ -291,3 +291,30 @@ def test_nobody_releases_their_own_phone(client, kab, tenant_db, page_sign_in):
         client.post(api + f"/people/{admin_id}/phone/release", headers=t["bkpsdm"]).status_code
         == 200
     )
+
+
+def test_nobody_accepts_their_own_flagged_punch(kab, tenant_db):
+    """A unit admin who is on their own unit's roster would otherwise accept their
+    own punch from another phone, and the tie would guard nothing; another admin of
+    the unit may."""
+    slug, ids, _t = kab
+    head = ids["Kadis Sehat"]
+    with tenant_db(slug) as s:
+        unit = s.get(Staff, head).unit_id
+        tied, _ = attendance.record_punch(
+            s, head, attendance.PunchIn("in", "a", *DINKES, 8, "hp-kadis"), source="mobile"
+        )
+        other, _ = attendance.record_punch(
+            s, head, attendance.PunchIn("out", "b", *DINKES, 8, "hp-lain"), source="mobile"
+        )
+        assert tied.flags == [] and other.flags == ["other_device"]
+    himself = Actor("kadis", GRANTS["unit_admin"], head, frozenset({unit}))
+    colleague = Actor("admin", GRANTS["unit_admin"], None, frozenset({unit}))
+    with tenant_db(slug) as s:
+        with pytest.raises(Forbidden) as refused:
+            attendance.review_punches(s, himself, [other.id], accept=True)
+        assert refused.value.fields == {"punch_ids": str(other.id)}
+    with tenant_db(slug) as s:
+        assert s.get(Punch, other.id).review == "pending"
+        done = attendance.review_punches(s, colleague, [other.id], accept=True)
+        assert [p.review for p in done] == ["accepted"]
