@@ -123,9 +123,14 @@ def audit_changes(
     return [c for c in changes if c.changed]
 
 
+def _fields_of(words: AuditVocabulary, action: str) -> Callable[[str], str]:
+    """The snapshot fields of an entry recorded as ``action``, in the reader's words."""
+    return lambda code: translate(words.field(code, action))
+
+
 def vocabulary() -> AuditVocabulary:
     """The core's audit words and those of every app this deployment installs."""
-    return AuditVocabulary(m.audit_labels for m in platform_state().registry)
+    return AuditVocabulary({m.name: m.audit_labels for m in platform_state().registry})
 
 
 @blueprint.get("/admin/audit")
@@ -160,8 +165,7 @@ def audit_log() -> str:
         form=form,
         page=page,
         changes={
-            e.id: audit_changes(e.before, e.after, lambda f: translate(words.field(f)))
-            for e in page.items
+            e.id: audit_changes(e.before, e.after, _fields_of(words, e.action)) for e in page.items
         },
         words=words,
         filtered=valid

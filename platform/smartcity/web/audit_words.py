@@ -11,7 +11,7 @@ than raw, so a missing label is ugly but never unreadable.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from smartcity.web import N_
 
@@ -121,12 +121,25 @@ def humanise(code: str) -> str:
 
 
 class AuditVocabulary:
-    """The core's words plus those of every installed app, looked up by code."""
+    """The core's words plus those of every installed app, looked up by code.
 
-    def __init__(self, app_labels: Iterable[Mapping[str, str]] = ()) -> None:
+    ``app_labels`` is each app's words by the app's name, the prefix of its action
+    codes (``ekinerja.office``). Two apps may use one snapshot key for different
+    things (SAKIP's ``unit`` is a unit of measure, e-Kinerja's an org unit), so an
+    entry's entity and fields are named by its own app's words first.
+    """
+
+    def __init__(self, app_labels: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self._labels: dict[str, str] = {**ACTIONS, **ENTITIES, **FIELDS}
-        for labels in app_labels:
+        self._by_app = dict(app_labels or {})
+        for labels in self._by_app.values():
             self._labels.update(labels)
+
+    def _own(self, code: str, action: str | None) -> str | None:
+        """``code`` in the words of the app that recorded ``action``, if it names it."""
+        if not action:
+            return None
+        return self._by_app.get(action.partition(".")[0], {}).get(code)
 
     def label(self, code: str) -> str | None:
         """The untranslated msgid naming ``code``, or None if nobody named it."""
@@ -140,8 +153,8 @@ class AuditVocabulary:
             return N_("Org units of a user set")
         return humanise(code)
 
-    def entity(self, code: str) -> str:
-        return self._labels.get(code) or humanise(code)
+    def entity(self, code: str, action: str | None = None) -> str:
+        return self._own(code, action) or self._labels.get(code) or humanise(code)
 
-    def field(self, code: str) -> str:
-        return self._labels.get(code) or humanise(code)
+    def field(self, code: str, action: str | None = None) -> str:
+        return self._own(code, action) or self._labels.get(code) or humanise(code)
