@@ -127,17 +127,21 @@ class Punch(Base):
         UniqueConstraint("staff_id", "idempotency_key"),
         CheckConstraint("kind IN ('in', 'out')", name="kind"),
         CheckConstraint("review IN ('accepted', 'pending', 'rejected')", name="review"),
-        # "Who else punched from this phone today?" is asked at every check-in.
+        # "Who else punched from this phone today?" is asked at every check-in, as
+        # ranges of staff_id either side of the one punching (attendance.py).
         Index(
-            "ix_ekn_punches_device_id_at",
+            "ix_ekn_punches_device_id_staff_id_at",
             "device_id",
+            "staff_id",
             "at",
             postgresql_where=text("device_id IS NOT NULL"),
         ),
+        # A check-in's look-back: the person's last punch up to now, by (at, id).
+        Index("ix_ekn_punches_staff_id_at_id", "staff_id", "at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Identity(), primary_key=True)
-    staff_id: Mapped[int] = mapped_column(ForeignKey(STAFF_ID), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey(STAFF_ID))
     idempotency_key: Mapped[str] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(3))
     source: Mapped[str] = mapped_column(String(12))  # mobile | offline | web | machine
