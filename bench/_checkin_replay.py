@@ -44,17 +44,15 @@ class _BasicTimestamp(Dumper):
 
 
 @contextmanager
-def _recording(into: list[str]) -> Iterator[None]:
-    """Every statement psycopg's cursors send, rendered with its values."""
+def _recording(into: list[tuple[str, dict[str, Any]]]) -> Iterator[None]:
+    """Every statement psycopg's cursors send, with its parameters."""
     original = psycopg.Cursor.execute
 
     def execute(self: psycopg.Cursor[Any], query: Any, params: Any = None, **kwargs: Any) -> Any:
         text = query if isinstance(query, str) else query.as_string(self.connection)
-        if params:
-            literal = psycopg.ClientCursor(self.connection)
-            literal.adapters.register_dumper(datetime, _BasicTimestamp)
-            text = literal.mogrify(text, params)
-        into.append(text)
+        if params is not None and not isinstance(params, dict):
+            raise RuntimeError(f"positional parameters are not replayed: {text[:80]}")
+        into.append((text, dict(params or {})))
         return original(self, query, params, **kwargs)
 
     psycopg.Cursor.execute = execute  # type: ignore[method-assign]
@@ -64,33 +62,24 @@ def _recording(into: list[str]) -> Iterator[None]:
         psycopg.Cursor.execute = original  # type: ignore[method-assign]
 
 
-def _commands(sent: list[str], key: str) -> list[str]:
-    """The transaction as pgbench commands: the combined ``BEGIN; SET LOCAL ROLE``
-    split in two, the idempotency key made the variable ``:key``, ``COMMIT`` last."""
-    commands: list[str] = []
-    for text in sent:
-        if text.startswith("BEGIN;"):
-            commands += [part.strip() for part in text.split(";") if part.strip()]
-        else:
-            commands.append(" ".join(text.split()).replace(f"'{key}'", ":key"))
-    return [*commands, "COMMIT"]
+#: One person's check-in: each statement's text (``%(name)s`` placeholders) and values.
+Sent = list[tuple[str, dict[str, Any]]]
 
 
-def capture(app: Any, people: list[tuple[str, str]]) -> dict[str, list[list[str]]]:
-    """Per regency, each person's check-in transaction as pgbench commands."""
+def capture(app: Any, people: list[tuple[str, str]]) -> dict[str, list[tuple[int, Sent]]]:
+    """Per regency, each person's check-in as sent (with their phone's number)."""
     client = app.test_client()
-    scripts: dict[str, list[list[str]]] = {}
+    found: dict[str, list[tuple[int, Sent]]] = {}
     for n, (slug, token) in enumerate(people):
-        key = uuid.uuid4().hex
         body = {
             "kind": "in",
-            "idempotency_key": key,
+            "idempotency_key": uuid.uuid4().hex,
             "latitude": OFFICE_POINT[0],
             "longitude": OFFICE_POINT[1],
             "accuracy_m": 12,
             "device_id": f"hp-{n}",
         }
-        sent: list[str] = []
+        sent: Sent = []
         with _recording(sent):
             answer = client.post(
                 f"/t/{slug}/api/v1/ekinerja/punches",
@@ -99,30 +88,93 @@ def capture(app: Any, people: list[tuple[str, str]]) -> dict[str, list[list[str]
             )
         if answer.status_code != 201:
             raise RuntimeError(f"the check-in to replay failed: {answer.status_code}")
-        scripts.setdefault(slug, []).append(_commands(sent, key))
-    return scripts
+        found.setdefault(slug, []).append((n, sent))
+    return found
 
 
-def write_scripts(scripts: dict[str, list[list[str]]], folder: Path) -> list[Path]:
-    """One pgbench script per regency: a fresh key, then one person's transaction."""
+def _is_key(name: str) -> bool:
+    return name.endswith("idempotency_key") or name == "key"
+
+
+def _people_block(alike: list[tuple[int, Sent]]) -> tuple[list[str], dict[str, str]]:
+    """The ``\\if`` block that picks a person and sets their values, and what each
+    varying parameter (``<statement>:<name>``) is written as: a number that differs
+    between people (an id) as a variable, their phone ``hp-<n>`` as ``'hp-' || :phone``.
+    Other values that differ (the moment of the check-in) are the first person's."""
+    lines: list[str] = []
+    varying: dict[str, str] = {}
+    for i, (n, sent) in enumerate(alike, start=1):
+        lines.append(f"\\if :p = {i}" if i == 1 else f"\\elif :p = {i}")
+        lines.append(f"\\set phone {n}")
+        for s, (_text, params) in enumerate(sent):
+            for name, value in params.items():
+                if _is_key(name) or len({repr(o[s][1].get(name)) for _m, o in alike}) == 1:
+                    continue
+                if isinstance(value, int) and not isinstance(value, bool):
+                    varying[f"{s}:{name}"] = f":v{s}_{name}"
+                    lines.append(f"\\set v{s}_{name} {value}")
+                elif value == f"hp-{n}":
+                    varying[f"{s}:{name}"] = "('hp-' || :phone)"
+    lines.append("\\endif")
+    return lines, varying
+
+
+def _script(conn: psycopg.Connection[Any], people: list[tuple[int, Sent]]) -> str:
+    """One regency's pgbench script: pick a person, set their values, send the statements.
+
+    Each statement is one prepared statement for all the regency's people, as the
+    app's are (its values that differ by person are pgbench variables, see
+    :func:`_people_block`; the idempotency key a fresh number each time); a value
+    they share is written in. People whose check-in sent other statements than the
+    first's (an activity row, say) are left out."""
+    shape = [text for text, _ in people[0][1]]
+    alike = [(n, sent) for n, sent in people if [text for text, _ in sent] == shape]
+    literal = psycopg.ClientCursor(conn)
+    literal.adapters.register_dumper(datetime, _BasicTimestamp)
+    block, varying = _people_block(alike)
+    lines = [
+        "\\set key random(1, 1000000000000000)",
+        f"\\set p random(1, {len(alike)})",
+        *block,
+    ]
+    for s, (text, params) in enumerate(alike[0][1]):
+        if text.startswith("BEGIN;"):
+            lines += [f"{part.strip()};" for part in text.split(";") if part.strip()]
+            continue
+        rendered = text
+        for name, value in params.items():
+            shown = (
+                "(:key)::text"
+                if _is_key(name)
+                else varying.get(f"{s}:{name}") or literal.mogrify("%s", [value])
+            )
+            rendered = rendered.replace(f"%({name})s", shown)
+        if params:
+            rendered = rendered.replace("%%", "%")
+        lines.append(" ".join(rendered.split()) + ";")
+    lines.append("COMMIT;")
+    return "\n".join(lines) + "\n"
+
+
+def write_scripts(
+    conn: psycopg.Connection[Any], captured: dict[str, list[tuple[int, Sent]]], folder: Path
+) -> list[Path]:
     paths = []
-    for n, transactions in enumerate(scripts.values()):
-        lines = [
-            "\\set key random(1, 1000000000000000)",
-            f"\\set p random(1, {len(transactions)})",
-        ]
-        for i, commands in enumerate(transactions, start=1):
-            lines.append(f"\\if :p = {i}" if i == 1 else f"\\elif :p = {i}")
-            lines += [f"{command};" for command in commands]
-        lines.append("\\endif")
+    for n, people in enumerate(captured.values()):
         path = folder / f"regency-{n:03d}.sql"
-        path.write_text("\n".join(lines) + "\n")
+        path.write_text(_script(conn, people))
         paths.append(path)
     return paths
 
 
 @contextmanager
-def replay_scripts(app: Any, people: list[tuple[str, str]]) -> Iterator[list[Path]]:
+def replay_scripts(
+    app: Any, people: list[tuple[str, str]], database_url: str
+) -> Iterator[list[Path]]:
     """The scripts, in a folder that is removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix="ekn-replay-") as folder:
-        yield write_scripts(capture(app, people), Path(folder))
+    captured = capture(app, people)
+    with (
+        psycopg.connect(database_url) as conn,
+        tempfile.TemporaryDirectory(prefix="ekn-replay-") as folder,
+    ):
+        yield write_scripts(conn, captured, Path(folder))

@@ -598,7 +598,7 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
         url = re.sub(r"^postgresql\+psycopg://", "postgresql://", settings.DATABASE_URL)
-        with replay_scripts(app, people) as scripts:
+        with replay_scripts(app, people, url) as scripts:
             replay = run_pgbench(url, scripts, args.clients, args.pgbench_seconds, "-M", "prepared")
         pgbench = pgbench_rate(settings.DATABASE_URL, args.clients, args.pgbench_seconds)
     report(load, args.seconds, cpu, pgbench, replay)
