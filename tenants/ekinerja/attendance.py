@@ -543,7 +543,10 @@ def record_punch(
             )
     elif source in _PHONE_SOURCES:
         office_id, place = _place_flags(punch, at, rules, before)
-        flags += place + _device_flags(session, person, before.tied_phone, punch.device_id, now)
+        made_at = at if source == "offline" else None
+        flags += place + _device_flags(
+            session, person, before.tied_phone, punch.device_id, now, made_at=made_at
+        )
     local = at.astimezone(tz)
     day = attendance_day(local, punch.kind, before.overnight)
     if source == "offline":
@@ -595,13 +598,24 @@ OTHER_DEVICE, NO_DEVICE_ID = "other_device", "no_device_id"
 
 
 def _device_flags(
-    session: Session, person: Locked, tied: str | None, phone: str | None, now: datetime
+    session: Session,
+    person: Locked,
+    tied: str | None,
+    phone: str | None,
+    now: datetime,
+    *,
+    made_at: datetime | None = None,
 ) -> list[str]:
     """Whether the punch comes from ``tied``, the phone the person's account is tied
     to (read after the lock, :class:`_Before`); the first phone punch ties it. Flagged
     or refused as the regency's ``device_binding`` says. Judged only once the punch is
     otherwise taken (a refused punch ties nothing: its transaction, or the batch
-    item's savepoint, is rolled back)."""
+    item's savepoint, is rolled back).
+
+    An offline punch (``made_at``, its own moment) is judged by the tie in force when
+    it was made: a phone's queue uploaded after its tie was released for a new phone
+    neither ties the account back nor is flagged for what was then the right phone.
+    It ties only an account that had no phone then and has none now."""
     mode = person.rules.device_binding
     if mode == "off":
         return []
@@ -611,6 +625,9 @@ def _device_flags(
                 M("a punch from a phone needs the phone's device id"), {"device_id": "required"}
             )
         return [NO_DEVICE_ID]
+    if made_at is not None:  # one more look-up, for punches uploaded late only
+        then = _tie_at(session, person.staff_id, made_at)
+        tied = then.device_id if then is not None else tied
     tied = tied or _tie(session, person.staff_id, phone, now)
     if tied == phone:
         return []
@@ -637,6 +654,20 @@ def _tie(session: Session, staff_id: int, phone: str, now: datetime) -> str:
         return tied
     current = tied_phone(session, staff_id)
     return current.device_id if current is not None else phone
+
+
+def _tie_at(session: Session, staff_id: int, at: datetime) -> Device | None:
+    """The tie in force at ``at`` (released since, or still current), if any."""
+    return session.scalar(
+        select(Device)
+        .where(
+            Device.staff_id == staff_id,
+            Device.bound_at <= at,
+            or_(Device.released_at.is_(None), Device.released_at > at),
+        )
+        .order_by(Device.bound_at.desc(), Device.id.desc())
+        .limit(1)
+    )
 
 
 def tied_phone(session: Session, staff_id: int) -> Device | None:

@@ -318,3 +318,39 @@ def test_nobody_accepts_their_own_flagged_punch(kab, tenant_db):
         assert s.get(Punch, other.id).review == "pending"
         done = attendance.review_punches(s, colleague, [other.id], accept=True)
         assert [p.review for p in done] == ["accepted"]
+
+
+def test_an_offline_punch_is_judged_by_the_tie_of_its_own_moment(kab, tenant_db):
+    """A phone's queue uploaded after its tie was released (the person got a new
+    phone) was made while that phone was the account's: it is taken, and does not tie
+    the account back; a punch the new phone made while the old was tied is flagged."""
+    slug, ids, _t = kab
+    sari = ids["Sari Pegawai"]
+    now = datetime.now(UTC)
+    start = now - timedelta(hours=3)
+
+    def punch(key, phone, made, source="offline"):
+        return attendance.record_punch(
+            s,
+            sari,
+            attendance.PunchIn("in", key, *DINKES, 8, phone, device_time=made),
+            source=source,
+            now=start if source == "mobile" else now,
+        )[0]
+
+    with tenant_db(slug) as s:
+        assert punch("a", "hp-lama", start, source="mobile").flags == []
+    with tenant_db(slug) as s:
+        attendance.release_phone(s, system_actor("bkpsdm"), sari)
+    with tenant_db(slug) as s:
+        queued = punch("b", "hp-lama", start + timedelta(hours=1))
+        assert queued.flags == ["offline"] and queued.review == "accepted"
+        assert attendance.tied_phone(s, sari) is None  # not tied back to the old phone
+    with tenant_db(slug) as s:
+        online = attendance.record_punch(
+            s, sari, attendance.PunchIn("out", "c", *DINKES, 8, "hp-baru"), source="mobile"
+        )[0]
+        assert online.flags == [] and attendance.tied_phone(s, sari).device_id == "hp-baru"
+        assert punch("d", "hp-lama", start + timedelta(hours=2)).flags == ["offline"]
+        early = punch("e", "hp-baru", start + timedelta(minutes=90))
+        assert early.flags == ["offline", "other_device"]
