@@ -91,7 +91,8 @@ class EknRollEntryOut(BaseModel):
     )
     check_in_flags: list[str] = Field(
         description="what was odd about that check-in: mock_location, low_accuracy, "
-        "shared_device (the same device checked in someone else too)"
+        "shared_device (the same device checked in someone else too), other_device (not "
+        "the phone the account is tied to), no_device_id"
     )
     moved: bool = Field(
         description="marked absent in a unit they have left since (or they left the service); "
@@ -312,7 +313,8 @@ class EknEventCheckInOut(BaseModel):
     event_id: int
     at: datetime
     flags: list[str] = Field(
-        description="mock_location, low_accuracy, shared_device: shown to the roll's caller"
+        description="mock_location, low_accuracy, shared_device, other_device, no_device_id: "
+        "shown to the roll's caller"
     )
     created: bool = Field(description="false: checked in before; this is that check-in")
 

@@ -617,21 +617,28 @@ def _device_flags(
     neither ties the account back nor is flagged for what was then the right phone.
     It ties only an account that had no phone then and has none now."""
     mode = person.rules.device_binding
-    if mode == "off":
+    if mode == "off" or not phone:
+        return judge_phone(mode, phone, None)
+    if made_at is not None:  # one more look-up, for punches uploaded late only
+        then = _tie_at(session, person.staff_id, made_at)
+        tied = then.device_id if then is not None else tied
+    return judge_phone(mode, phone, tied or _tie(session, person.staff_id, phone, now))
+
+
+def judge_phone(binding: str, phone: str | None, tied: str | None) -> list[str]:
+    """The flags of a punch (or a check-in) from ``phone`` on an account tied to
+    ``tied`` (None: to no phone, any goes), or its refusal, as ``device_binding`` says."""
+    if binding == "off":
         return []
     if not phone:
-        if mode == "refuse":
+        if binding == "refuse":
             raise InvalidInput(
                 M("a punch from a phone needs the phone's device id"), {"device_id": "required"}
             )
         return [NO_DEVICE_ID]
-    if made_at is not None:  # one more look-up, for punches uploaded late only
-        then = _tie_at(session, person.staff_id, made_at)
-        tied = then.device_id if then is not None else tied
-    tied = tied or _tie(session, person.staff_id, phone, now)
-    if tied == phone:
+    if tied is None or tied == phone:
         return []
-    if mode == "refuse":
+    if binding == "refuse":
         raise Forbidden(
             M("this account is tied to another phone; ask an admin of your unit to release it"),
             {"device_id": M("another phone")},

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from . import geo
-from .attendance import zone
+from .attendance import judge_phone, tied_phone, zone
 from .eventmodels import Event, EventCheckIn
 from .events import units_above, unknown_event
 from .messages import M
@@ -148,15 +148,25 @@ def check_in(
 
 
 def _flags(session: Session, event_id: int, staff_id: int, at: CheckInAt) -> list[str]:
-    """What is odd about a check-in, for whoever takes the roll (never a refusal)."""
-    flags = []
+    """What is odd about a check-in, for whoever takes the roll (a refusal only where
+    the regency refuses punches from another phone than the account's)."""
+    rules = load_settings(session)
+    flags = _phone_flags(session, staff_id, at.device_id, rules.device_binding)
     if at.mock_location:
         flags.append("mock_location")
-    if at.accuracy_m is not None and at.accuracy_m > load_settings(session).max_accuracy_m:
+    if at.accuracy_m is not None and at.accuracy_m > rules.max_accuracy_m:
         flags.append("low_accuracy")
     if at.device_id and _mark_shared_device(session, event_id, staff_id, at.device_id):
         flags.append(SHARED_DEVICE)
     return flags
+
+
+def _phone_flags(session: Session, staff_id: int, phone: str | None, binding: str) -> list[str]:
+    """The person's tied phone (``device_binding``) judges an apel check-in as it does a
+    punch: one colleague checking in the whole row from their phone is the apel's
+    titip absen. A check-in judges only: the tie is made by the first punch."""
+    tied = tied_phone(session, staff_id) if binding != "off" and phone else None
+    return judge_phone(binding, phone, tied.device_id if tied is not None else None)
 
 
 def _mark_shared_device(session: Session, event_id: int, staff_id: int, device_id: str) -> bool:

@@ -14,7 +14,7 @@ from smartcity.errors import Conflict
 from smartcity.tenantcore.models import OrgUnit, Staff
 from sqlalchemy import func, select
 
-from tenants.ekinerja import eventcheckin, events
+from tenants.ekinerja import attendance, eventcheckin, events
 from tenants.ekinerja.access import system_actor
 from tenants.ekinerja.attendance import zone
 from tenants.ekinerja.eventmodels import Event, EventCheckIn
@@ -73,8 +73,10 @@ def kab(provision: Any, tenant_db: Any, client: Any) -> dict[str, Any]:
 
 
 def _check_in(client: Any, kab: dict[str, Any], who: str, event_id: int, **body: Any) -> Any:
+    """From the person's own phone unless ``body`` says otherwise."""
     url = f"{API.format(slug=kab['slug'])}/events/{event_id}/check-in"
-    return client.post(url, json=body or INSIDE, headers=kab["t"][who])
+    sent = {"device_id": f"hp-{who}", **(body or INSIDE)}
+    return client.post(url, json=sent, headers=kab["t"][who])
 
 
 def test_a_check_in_at_the_apel_shows_on_the_roll_and_starts_it(
@@ -182,8 +184,9 @@ def test_a_check_in_away_from_the_place_or_the_hour_is_refused(
                     now=moment.astimezone(UTC),
                 )
             assert words in refused.value.message
+        phone = eventcheckin.CheckInAt(*HALL, device_id="hp-guru")
         made, created = eventcheckin.check_in(
-            s, ids["guru"], apel.id, eventcheckin.CheckInAt(*HALL), now=start.astimezone(UTC)
+            s, ids["guru"], apel.id, phone, now=start.astimezone(UTC)
         )
         assert created and made.flags == []
         s.rollback()
@@ -440,3 +443,29 @@ def test_another_regency_neither_sees_nor_checks_in_to_the_event(
     )
     with tenant_db(kab["slug"]) as s:
         assert s.scalar(select(func.count()).select_from(EventCheckIn)) == 0
+
+
+def test_the_phone_tied_to_the_account_judges_an_apel_check_in(
+    client: Any, kab: dict[str, Any], tenant_db: Any
+) -> None:
+    """One colleague checking the whole row in from their phone is the apel's titip
+    absen: a check-in from another phone than the account's is flagged (refused where
+    the regency refuses), one without a phone id flagged; a check-in ties nothing."""
+    url, event, ids = API.format(slug=kab["slug"]), kab["event"], kab["ids"]
+    with tenant_db(kab["slug"]) as s:
+        attendance.record_punch(
+            s,
+            ids["worker"],
+            attendance.PunchIn("in", "k-1", *HALL, 8, "hp-pegawai"),
+            source="mobile",
+        )
+    borrowed = _check_in(client, kab, "pegawai", event["id"], **INSIDE, device_id="hp-teman")
+    assert borrowed.status_code == 201 and borrowed.get_json()["flags"] == ["other_device"]
+    with tenant_db(kab["slug"]) as s:
+        assert attendance.tied_phone(s, ids["worker"]).device_id == "hp-pegawai"
+    blind = client.post(
+        f"{url}/events/{event['id']}/check-in", json=INSIDE, headers=kab["t"]["opd"]
+    )
+    assert blind.status_code == 201 and blind.get_json()["flags"] == ["no_device_id"]
+    with tenant_db(kab["slug"]) as s:
+        assert attendance.tied_phone(s, ids["admin"]) is None  # judged, not tied
