@@ -89,13 +89,24 @@ def file_response(data: bytes, media_type: str | None, name: str | None) -> Resp
 # --------------------------------------------------------------------------- schemas
 
 
+def _phone_id(value: str | None) -> str | None:
+    """A phone id as the tie and the shared-phone check compare it: without the
+    spaces around it, and blank as none (``"  "`` would tie an account to nothing)."""
+    cleaned = value.strip() if value is not None else ""
+    return cleaned or None
+
+
+#: The id a phone sends for itself.
+PhoneId = Annotated[str | None, AfterValidator(_phone_id)]
+
+
 class EknPunchBody(BaseModel):
     kind: str = Field(pattern="^(in|out)$")
     idempotency_key: str = Field(min_length=1, max_length=80)
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
     accuracy_m: float | None = Field(None, ge=0, le=100_000)
-    device_id: str | None = Field(
+    device_id: PhoneId = Field(
         None,
         max_length=120,
         description=(

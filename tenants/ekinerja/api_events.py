@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from . import attendance, eventcheckin, events
 from .access import UNIT, VIEW_ALL, Actor, own_staff_id
-from .api import _actor, _json, _today, spec
+from .api import PhoneId, _actor, _json, _today, spec
 from .api_setup import EknOfficeOut, office_out
 from .eventmodels import Event
 from .messages import M
@@ -303,7 +303,7 @@ class EknEventCheckInBody(BaseModel):
         description="the fix's accuracy in metres; beyond the regency's max_accuracy_m the "
         "check-in is taken and flagged low_accuracy",
     )
-    device_id: str | None = Field(None, max_length=120)
+    device_id: PhoneId = Field(None, max_length=120)
     mock_location: bool = Field(
         False, description="the phone reports a mock location: taken and flagged mock_location"
     )

@@ -354,3 +354,19 @@ def test_an_offline_punch_is_judged_by_the_tie_of_its_own_moment(kab, tenant_db)
         assert punch("d", "hp-lama", start + timedelta(hours=2)).flags == ["offline"]
         early = punch("e", "hp-baru", start + timedelta(minutes=90))
         assert early.flags == ["offline", "other_device"]
+
+
+def test_a_blank_phone_id_is_no_phone_id(client, kab, tenant_db):
+    """Spaces around a phone id are not part of it, and spaces alone are no id: they
+    tie the account to nothing."""
+    slug, ids, t = kab
+    api = API.format(slug=slug)
+    blank = client.post(api + "/punches", json=_punch("a", "   "), headers=t["pegawai"])
+    assert blank.status_code == 201 and blank.get_json()["flags"] == ["no_device_id"]
+    with tenant_db(slug) as s:
+        assert attendance.tied_phone(s, ids["Sari Pegawai"]) is None
+    tied = client.post(api + "/punches", json=_punch("b", " hp-sari "), headers=t["pegawai"])
+    again = client.post(api + "/punches", json=_punch("c", "hp-sari", "out"), headers=t["pegawai"])
+    assert tied.get_json()["flags"] == [] and again.get_json()["flags"] == []
+    with tenant_db(slug) as s:
+        assert attendance.tied_phone(s, ids["Sari Pegawai"]).device_id == "hp-sari"
