@@ -247,7 +247,8 @@ class _Before:
     previous: tuple[float, float, datetime] | None
     overnight: frozenset[date]
     fences: list[OfficeFence]
-    #: Someone else punched from this phone on the same day (see :func:`_shared_phone`).
+    #: Someone else punched from this phone on the same day
+    #: (:func:`_someone_else_on_the_phone`).
     shared_device: bool
     #: The phone the person's account is tied to (None: none yet). Read here, after
     #: the lock, not in the lock's statement: that one's snapshot predates whatever
@@ -308,6 +309,9 @@ def _day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
 #: Punches a phone makes for its owner; a fingerprint machine or the office's web
 #: page is shared by design.
 _PHONE_SOURCES = ("mobile", "offline")
+#: A punch made by a phone, as SQL. Not IN (...): the statements are run prepared,
+#: with no list to expand.
+_FROM_A_PHONE = or_(*(Punch.source == source for source in _PHONE_SOURCES))
 
 
 def _same_phone_that_day(others: Any, device_id: Any, start: Any, end: Any) -> Any:
@@ -318,8 +322,7 @@ def _same_phone_that_day(others: Any, device_id: Any, start: Any, end: Any) -> A
     return and_(
         Punch.device_id == device_id,
         others,
-        # Not IN (...): the statement is run prepared, with no list to expand.
-        or_(*(Punch.source == source for source in _PHONE_SOURCES)),
+        _FROM_A_PHONE,
         Punch.review != "rejected",
         Punch.at >= start,
         Punch.at < end,
@@ -684,6 +687,11 @@ def tied_phone(session: Session, staff_id: int) -> Device | None:
     )
 
 
+def may_release_phone(actor: Actor, person: Staff) -> bool:
+    """Whether ``actor`` may untie ``person``'s phone (:func:`release_phone`)."""
+    return actor.manages(person.unit_id) and actor.staff_id != person.id
+
+
 def release_phone(session: Session, actor: Actor, staff_id: int) -> Device:
     """Untie the person's account from its phone (a new phone, a lost one): the next
     phone punch ties again. For an admin of the person's unit (or the regency's) other
@@ -986,7 +994,7 @@ def phone_companions(session: Session, punches: list[Punch]) -> dict[int, list[C
         .join(Staff, Staff.id == Punch.staff_id)
         .where(
             Punch.device_id.in_({p.device_id for p in shared}),
-            or_(*(Punch.source == source for source in _PHONE_SOURCES)),
+            _FROM_A_PHONE,
             Punch.at >= min(start for start, _end in bounds.values()),
             Punch.at < max(end for _start, end in bounds.values()),
         )

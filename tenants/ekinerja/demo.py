@@ -497,12 +497,17 @@ def _borrowed_phone(rows: list[dict[str, Any]], sharers: tuple[int, int], day: d
     borrower["flags"].append(OTHER_DEVICE)  # not the phone the borrower's account is tied to
 
 
+def _phone_of(staff_id: int) -> str:
+    """The demo person's own phone id."""
+    return f"demo-hp-{staff_id}"
+
+
 def _tie_phones(session: Session, rows: list[dict[str, Any]]) -> None:
     """Each person's account tied to their own phone since their first punch from it,
     as that punch would have tied it."""
     first: dict[int, tuple[datetime, str]] = {}
     for row in rows:
-        own = row["device_id"] == f"demo-hp-{row['staff_id']}"
+        own = row["device_id"] == _phone_of(row["staff_id"])
         if own and (row["staff_id"] not in first or row["at"] < first[row["staff_id"]][0]):
             first[row["staff_id"]] = (row["at"], row["device_id"])
     if first:
@@ -580,7 +585,7 @@ def _day_punches(
                 "latitude": round(office.latitude + rng.uniform(-jitter, jitter), 6),
                 "longitude": round(office.longitude + rng.uniform(-jitter, jitter), 6),
                 "accuracy_m": float(rng.randint(6, 35)),
-                "device_id": f"demo-hp-{staff_id}",
+                "device_id": _phone_of(staff_id),
                 "office_id": None if outside else office.id,
                 "flags": ["outside_geofence"] if outside else [],
                 "review": "pending" if outside else "accepted",

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from . import geo
-from .attendance import judge_phone, tied_phone, zone
+from .attendance import SHARED_DEVICE, judge_phone, tied_phone, zone
 from .eventmodels import Event, EventCheckIn
 from .events import units_above, unknown_event
 from .messages import M
@@ -36,8 +36,6 @@ OPENS_BEFORE = timedelta(minutes=30)
 #: ...to this long after (someone arriving later missed it; the roll may still
 #: say otherwise).
 CLOSES_AFTER = timedelta(minutes=30)
-#: The flag of check-ins made from one device for more than one person.
-SHARED_DEVICE = "shared_device"
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,7 @@ def _helpers() -> dict[str, Any]:
         "rupiah": rupiah,
         "number": number,
         "fmt_day": _day,
+        "tz": tz,
         "hm": lambda moment: moment.astimezone(tz).strftime("%H.%M") if moment else "-",
         "kind_label": _kind,
         "flag_label": flag_label,
@@ -168,10 +169,7 @@ def _attendance(staff_id: int | None) -> str:
         else url_for("ekinerja.person_tpp", staff_id=staff_id, year=year, month=month),
         phone=attendance.tied_phone(g.db, person.id) if person is not None else None,
         binding=load_settings(g.db).device_binding,
-        may_release=person is not None
-        and actor.manages(person.unit_id)
-        and person.id != actor.staff_id,
-        tz=attendance.zone(g.db),
+        may_release=person is not None and attendance.may_release_phone(actor, person),
         **_helpers(),
     )
 

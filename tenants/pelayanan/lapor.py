@@ -380,10 +380,16 @@ _BASE_URL_REASONS = {NOT_PLAIN: BASE_URL_NOT_PLAIN, NOT_HTTPS: BASE_URL_NOT_HTTP
 #: Reasons as runs stored them before they kept a msgid: English sentences, read
 #: back into the message they meant so an old run reads in the page's language too.
 _LEGACY_REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"LAPOR refused the token \((?P<status>\d+)\)"), TOKEN_REFUSED),
-    (re.compile(r"LAPOR refused the record \((?P<status>\d+)\)"), RECORD_REFUSED),
-    (re.compile(r"LAPOR answered (?P<status>\d+) \(after (?P<count>\d+) tries\)"), SERVER_ERROR),
-    (re.compile(r"LAPOR cannot be reached: .* \(after (?P<count>\d+) tries\)", re.S), UNREACHABLE),
+    (re.compile(r"LAPOR refused the token \((?P<status>[0-9]+)\)"), TOKEN_REFUSED),
+    (re.compile(r"LAPOR refused the record \((?P<status>[0-9]+)\)"), RECORD_REFUSED),
+    (
+        re.compile(r"LAPOR answered (?P<status>[0-9]+) \(after (?P<count>[0-9]+) tries\)"),
+        SERVER_ERROR,
+    ),
+    (
+        re.compile(r"LAPOR cannot be reached: .* \(after (?P<count>[0-9]+) tries\)", re.S),
+        UNREACHABLE,
+    ),
     (re.compile(re.escape(NOT_JSON)), NOT_JSON),
     (re.compile(re.escape(NO_ID)), NO_ID),
     (re.compile(re.escape(NO_UPDATES)), NO_UPDATES),

@@ -370,3 +370,22 @@ def test_a_blank_phone_id_is_no_phone_id(client, kab, tenant_db):
     assert tied.get_json()["flags"] == [] and again.get_json()["flags"] == []
     with tenant_db(slug) as s:
         assert attendance.tied_phone(s, ids["Sari Pegawai"]).device_id == "hp-sari"
+
+
+def test_another_regencys_token_reaches_no_phone_here(client, kab, provision, tenant_db):
+    """A BKPSDM admin of another regency, with a valid token there, neither reads nor
+    releases a phone tie here; the tie stays."""
+    slug, ids, t = kab
+    sari = ids["Sari Pegawai"]
+    client.post(
+        API.format(slug=slug) + "/punches", json=_punch("a", "hp-sari"), headers=t["pegawai"]
+    )
+    other = provision(apps=("ekinerja",))
+    with tenant_db(other) as s:
+        user(s, "bkpsdm@example.go.id", "ekinerja.bkpsdm_admin")
+    stranger = bearer(tenant_token(client, other, "bkpsdm@example.go.id"))
+    api = API.format(slug=slug)
+    assert client.post(api + f"/people/{sari}/phone/release", headers=stranger).status_code == 401
+    assert client.get(api + "/phone", headers=stranger).status_code == 401
+    with tenant_db(slug) as s:
+        assert attendance.tied_phone(s, sari).device_id == "hp-sari"
