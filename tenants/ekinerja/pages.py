@@ -220,10 +220,19 @@ def _record_label(record: str | None) -> str:
 def _tpp(staff_id: int | None) -> str:
     actor = _actor()
     person = _person(actor, staff_id if staff_id is not None else actor.staff_id)
-    year, month = _month()
+    latest = runs.latest_statement_month(g.db, person.id) if person is not None else None
+    if latest is not None and "year" not in request.args and "month" not in request.args:
+        year, month = latest  # the page opens on the statement last paid
+    else:
+        year, month = _month()
     found = runs.statement_of(g.db, person.id, year, month) if person is not None else None
     endpoint = "ekinerja.my_tpp" if staff_id is None else "ekinerja.person_tpp"
-    kw = {} if staff_id is None else {"staff_id": staff_id}
+    kw: dict[str, Any] = {} if staff_id is None else {"staff_id": staff_id}
+    latest_url = (
+        url_for(endpoint, year=latest[0], month=latest[1], **kw)
+        if latest is not None and found is None
+        else None
+    )
     return render_template(
         "ekinerja/tpp.html",
         actor=actor,
@@ -235,6 +244,8 @@ def _tpp(staff_id: int | None) -> str:
         nav=_month_nav(endpoint, year, month, **kw),
         labels={k: translate(v) for k, v in COMPONENT_LABELS.items()},
         record_label=_record_label,
+        latest=date(*latest, 1) if latest is not None else None,
+        latest_url=latest_url,
         **_helpers(),
     )
 

@@ -417,6 +417,20 @@ def lock_month(session: Session, actor: Actor, year: int, month: int) -> TppMont
     return run
 
 
+def latest_statement_month(session: Session, staff_id: int) -> tuple[int, int] | None:
+    """The last month the person has a statement for. TPP is computed after a month ends,
+    so in the first days of a month "this month" has none yet, and the person opening
+    their TPP wants the one they were just paid."""
+    row = session.execute(
+        select(TppMonth.year, TppMonth.month)
+        .join(TppStatement, TppStatement.month_id == TppMonth.id)
+        .where(TppStatement.staff_id == staff_id)
+        .order_by(TppMonth.year.desc(), TppMonth.month.desc())
+        .limit(1)
+    ).first()
+    return (row.year, row.month) if row is not None else None
+
+
 def statement_of(
     session: Session, staff_id: int, year: int, month: int
 ) -> tuple[TppMonth, TppStatement, list[TppLine], RuleSet] | None:

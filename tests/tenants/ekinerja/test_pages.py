@@ -81,6 +81,28 @@ def test_my_tpp_names_the_day_the_record_and_the_rule_version_of_every_cut(kab, 
     assert "attendance record #" in english and "Rp " in english
 
 
+def test_my_tpp_opens_on_the_last_statement_and_leads_to_its_objection_form(kab, as_user):
+    slug, _ids = kab
+    base = BASE.format(slug=slug)
+    me = as_user(slug, "pegawai")
+    # TPP is computed after a month ends: the page opens on November's statement, not on
+    # an empty month.
+    page = me.get(f"{base}/tpp").get_data(as_text=True)
+    assert "November 2026" in page and 'data-component="late"' in page
+    link = re.search(r'href="([^"]+)" id="ekn-object">Tidak setuju dengan potongan', page)
+    assert link and "year=2026" in link.group(1) and "month=11" in link.group(1)
+    form = me.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert 'name="line_id"' in form and "Terlambat masuk" in form
+    # A month without a statement says so and points at the latest one.
+    empty = me.get(f"{base}/tpp?year=2026&month=10").get_data(as_text=True)
+    assert "Belum ada rincian TPP untuk bulan ini." in empty and 'id="ekn-object"' not in empty
+    latest = re.search(r'href="([^"]+)" id="ekn-latest">Rincian terakhir: November 2026', empty)
+    assert latest and "month=11" in latest.group(1)
+    # Someone with no statement at all is told so, with nowhere else to go.
+    nobody = as_user(slug, "viewer").get(f"{base}/tpp").get_data(as_text=True)
+    assert 'id="ekn-latest"' not in nobody and 'id="ekn-object"' not in nobody
+
+
 def test_another_persons_pages_are_refused_to_anyone_not_over_them(kab, as_user):
     slug, ids = kab
     base = BASE.format(slug=slug)
