@@ -3,7 +3,8 @@ attendance and work logs, a few absences, and November's TPP run.
 
 The demo's "today" is 3 December 2026 (as in the other apps' demos): November is
 complete and computed, its cutoff (the 5th) not yet passed; December's first days
-are logged and wait in the supervisors' queues. Each person has a habit: most
+(up to the day before the demo is seeded, see ``logged_until``) are logged and wait in
+the supervisors' queues. Each person has a habit: most
 arrive on time, some are often late, a few are late most days, and a few log
 fewer minutes than the target, so the recap and the dashboard show green, amber
 and red, and the statements have lines to explain.
@@ -48,6 +49,15 @@ from .periods import month_end
 
 YEAR, MONTH = 2026, 11
 TODAY = date(2026, 12, 3)
+
+
+def logged_until(today: date) -> date:
+    """The last December day with punches and logs: the day before the demo is seeded,
+    within 3 and 31 December. Seeded on the 7th, a demo logged only to the 3rd showed
+    everyone absent without reason on the 4th."""
+    return min(max(TODAY, today - timedelta(days=1)), date(2026, 12, 31))
+
+
 #: Approximate centres of the demo regencies' seats (the geofences sit around them).
 CENTRES = {
     "32.73": (-6.9147, 107.6098),
@@ -391,7 +401,7 @@ def _month(  # noqa: PLR0917 - one private step of seed()
     shown: int | None = None,
     sharers: tuple[int, int] | None = None,
 ) -> dict[str, int]:
-    """November and December 1-3: punches, day records and work logs, in bulk.
+    """November and December's first days: punches, day records and work logs, in bulk.
 
     The demo's office hours are the regency's for everyone, so one person's day facts
     give every day's expected hours; each person's approved absences excuse theirs.
@@ -401,11 +411,12 @@ def _month(  # noqa: PLR0917 - one private step of seed()
     if not people:
         return {"punches": 0, "logs": 0}
     sample = people[0].id
+    december = logged_until(datetime.now(zone(session)).date())
     days = [
         f
         for f in [
             *runs.facts_for_month(session, YEAR, MONTH, month_end(YEAR, MONTH), [sample])[sample],
-            *runs.facts_for_month(session, 2026, 12, TODAY, [sample])[sample],
+            *runs.facts_for_month(session, 2026, 12, december, [sample])[sample],
         ]
         if f.expected is not None
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from smartcity.auth.passwords import hash_password
@@ -11,9 +12,9 @@ from sqlalchemy import func, select
 
 from tenants.ekinerja import attendance, discipline, runs
 from tenants.ekinerja.access import ROLE_NAMES
-from tenants.ekinerja.demo import MONTH, TODAY, YEAR, seed
+from tenants.ekinerja.demo import MONTH, TODAY, YEAR, logged_until, seed
 from tenants.ekinerja.eventmodels import Event, EventAbsence, EventCheckIn
-from tenants.ekinerja.models import Absence, Account, Office, TppLine, WorkLog
+from tenants.ekinerja.models import Absence, Account, AttendanceDay, Office, TppLine, WorkLog
 from tests.conftest import PASSWORD
 
 
@@ -96,6 +97,21 @@ def test_a_demo_regency_gets_a_month_of_attendance_and_a_computed_tpp(
         assert [c.name for c in companions[first.id]] == [name[second.id]]
         assert [c.name for c in companions[second.id]] == [name[first.id]]
         assert ("in", second.at) in companions[first.id][0].punches
+        # December is logged up to the day before the seeding, so the days between the
+        # demo's "today" and the real one do not show everyone absent without reason.
+        until = logged_until(datetime.now(attendance.zone(session)).date())
+        worked = {
+            f.day
+            for f in runs.facts_for_month(session, 2026, 12, until, [supervisor])[supervisor]
+            if f.expected is not None
+        }
+        present = session.scalars(
+            select(AttendanceDay.day)
+            .where(AttendanceDay.day >= date(2026, 12, 1), AttendanceDay.check_in.is_not(None))
+            .group_by(AttendanceDay.day)
+            .having(func.count() > made["TPP statements"] // 2)
+        )
+        assert worked and worked == set(present)
         rates = discipline.unit_rates(session, YEAR, MONTH, TODAY)
         overall = discipline.regency_rate(rates)
         assert overall is not None and 3 < overall < 30
@@ -108,3 +124,9 @@ def test_a_demo_regency_gets_a_month_of_attendance_and_a_computed_tpp(
             session.execute(select(Absence.status, func.count()).group_by(Absence.status)).all()
         )
         assert absences == {"approved": 9, "rejected": 1, "submitted": 2}
+
+
+def test_the_demo_logs_december_up_to_the_day_before_it_is_seeded() -> None:
+    assert logged_until(date(2026, 12, 1)) == TODAY  # never before the demo's "today"
+    assert logged_until(date(2026, 12, 7)) == date(2026, 12, 6)
+    assert logged_until(date(2027, 3, 1)) == date(2026, 12, 31)  # December at the most
