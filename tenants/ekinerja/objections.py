@@ -12,6 +12,7 @@ what changed; every step is in the audit log. Nobody decides their own objection
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, Literal
@@ -206,13 +207,7 @@ def parse_correction(data: dict[str, Any] | None, year: int, month: int) -> Corr
             return Excuse(absence_kind, start, end)
         if kind == "punch":
             day = date.fromisoformat(str(data.get("day")))
-            check_in = data.get("check_in")
-            check_out = data.get("check_out")
-            fix = PunchFix(
-                day,
-                time.fromisoformat(str(check_in)) if check_in else None,
-                time.fromisoformat(str(check_out)) if check_out else None,
-            )
+            fix = PunchFix(day, _clock(data.get("check_in")), _clock(data.get("check_out")))
             if not first <= day <= last:
                 raise InvalidInput(
                     M("the correction is not valid"), {"correction.day": "within the month"}
@@ -222,6 +217,8 @@ def parse_correction(data: dict[str, Any] | None, year: int, month: int) -> Corr
                     M("the correction is not valid"),
                     {"correction.check_in": "a check-in, a check-out or both"},
                 )
+            if fix.check_in is not None and fix.check_out is not None:
+                _in_before_out(fix.check_in < fix.check_out)
             return fix
     except ValueError as error:
         raise InvalidInput(
@@ -230,6 +227,30 @@ def parse_correction(data: dict[str, Any] | None, year: int, month: int) -> Corr
     raise InvalidInput(
         M("the correction is not valid"), {"correction.kind": "excuse, punch or present"}
     )
+
+
+#: A corrected time as the page's time input and the API send it: ``07:25``. Anything
+#: more (seconds, a UTC offset, ``0725``) would be read silently otherwise.
+_HH_MM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+
+
+def _clock(raw: object) -> time | None:
+    if raw is None or raw == "":
+        return None
+    match = _HH_MM.fullmatch(raw) if isinstance(raw, str) else None
+    if match is None:
+        raise ValueError(raw)
+    return time(int(match[1]), int(match[2]))
+
+
+def _in_before_out(in_first: bool) -> None:
+    """An accepted objection that put the check-out before the check-in would cut the day
+    as late and early at once (a typo of the admin lowering the TPP it was to restore)."""
+    if not in_first:
+        raise InvalidInput(
+            M("the correction is not valid"),
+            {"correction.check_out": M("after the check-in")},
+        )
 
 
 def _apply(session: Session, actor: Actor, objection: Objection, fix: Correction) -> dict[str, Any]:
@@ -288,7 +309,10 @@ def _apply(session: Session, actor: Actor, objection: Objection, fix: Correction
             session.flush()
             out["check_" + kind] = at.strftime("%H:%M")
             out[f"punch_{kind}_id"] = punch.id
-        rebuild_day(session, objection.staff_id, fix.day)
+        record = rebuild_day(session, objection.staff_id, fix.day)
+        # One side corrected: against the day's other punch as it stands.
+        if record.check_in is not None and record.check_out is not None:
+            _in_before_out(record.check_in < record.check_out)
         return out
     if isinstance(fix, Presence):
         return _remove_mark(session, objection, fix)

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from tenants.ekinerja import attendance, runs
 from tenants.ekinerja.access import system_actor
-from tenants.ekinerja.models import Absence, Office
+from tenants.ekinerja.models import Absence, Office, Punch
+from tenants.ekinerja.tppmodels import Objection
 from tests.conftest import bearer, tenant_token
 from tests.support.ekinerja_tpp import API, b64, two_units, user
 from tests.support.images import png
@@ -301,3 +302,52 @@ def test_the_pages_to_object_and_to_decide(
     assert worker.get(path).status_code == 200
     assert page_sign_in(slug, "guru@example.go.id").get(path).status_code == 404
     assert page_sign_in(slug, "admdik@example.go.id").get(path).status_code == 404
+
+
+def test_a_corrected_check_out_before_the_check_in_is_refused_and_nothing_changes(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    """An admin's typo (17:00 in, 07:00 out) once turned an accepted objection into a
+    bigger cut; a time with seconds or an offset was read silently."""
+    slug, ids, t = kab
+    url = API.format(slug=slug)
+    before = _statement(client, slug, t["pegawai"])
+    late = _line(before, MONDAY, "late")
+    sent = client.post(
+        url + "/tpp/2026/3/objections",
+        json={"line_id": late["id"], "reason": "Saya hadir 07.25"},
+        headers=t["pegawai"],
+    ).get_json()
+    decision = f"{url}/objections/{sent['id']}/decision"
+    monday = MONDAY.isoformat()
+    for fix, field in (
+        ({"check_in": "17:00", "check_out": "07:00"}, "correction.check_out"),
+        # Only the check-in, after the day's own check-out (16:05).
+        ({"check_in": "17:00"}, "correction.check_out"),
+        ({"check_in": "07:25+09:00"}, "correction"),
+        ({"check_in": "0725"}, "correction"),
+        ({"check_in": "07:25:30"}, "correction"),
+        ({"check_in": 725}, "correction"),
+    ):
+        refused = client.post(
+            decision,
+            json={"accept": True, "correction": {"kind": "punch", "day": monday, **fix}},
+            headers={**t["opd"], "Accept-Language": "id"},
+        )
+        assert refused.status_code == 422, (fix, refused.get_json())
+        assert field in refused.get_json()["error"]["fields"], fix
+    assert refused.get_json()["error"]["localized"] == "koreksi tidak sah"
+    # Nothing half-written: the objection waits, the day and the statement are as they were.
+    assert _statement(client, slug, t["pegawai"])["net"] == before["net"]
+    with tenant_db(slug) as s:
+        assert s.get(Objection, sent["id"]).status == "submitted"
+        day = attendance.days_of(s, ids["worker"], MONDAY, MONDAY)[0]
+        assert day.check_in.astimezone(attendance.zone(s)).time() == time(8, 15)
+        assert not s.scalars(select(Punch).where(Punch.source == "correction")).all()
+    done = client.post(
+        decision,
+        json={"accept": True, "correction": {"kind": "punch", "day": monday, "check_in": "07:25"}},
+        headers=t["opd"],
+    )
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["after"]["net"] == before["net"] + late["amount"]
