@@ -17,7 +17,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, Literal
 
-from smartcity.toolkit import Conflict, Forbidden, InvalidInput, NotFound, Staff, record_audit
+from smartcity.toolkit import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    Message,
+    NotFound,
+    Staff,
+    record_audit,
+)
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
@@ -110,9 +118,9 @@ def submit(
     """The signed-in person's objection to their own statement (a line of it, or all)."""
     staff_id = actor.require_staff()
     reason = reason.strip()
-    problems: dict[str, str] = {}
+    problems: dict[str, str | Message] = {}
     if not reason or len(reason) > MAX_REASON:
-        problems["reason"] = f"1 to {MAX_REASON} characters"
+        problems["reason"] = M("1 to %(count)s characters", count=MAX_REASON)
     stored: Stored | None = None
     if evidence is not None:
         stored, problem = check(evidence)
@@ -144,7 +152,8 @@ def submit(
     )
     if duplicate is not None:
         raise Conflict(
-            M("you already objected to this and await the decision"), {"objection": "open"}
+            M("you already objected to this and await the decision"),
+            {"objection": M("awaiting its decision")},
         )
     person = session.get(Staff, staff_id)
     objection = Objection(
@@ -187,7 +196,7 @@ def parse_correction(data: dict[str, Any] | None, year: int, month: int) -> Corr
         raw = str(data.get("event_absence_id", "")).strip()
         if not (raw.isascii() and raw.isdecimal() and 0 < len(raw) < 19 and int(raw) > 0):
             raise InvalidInput(
-                M("the correction is not valid"), {"correction.event_absence_id": "a roll mark"}
+                M("the correction is not valid"), {"correction.event_absence_id": M("a roll mark")}
             )
         return Presence(int(raw))
     try:
@@ -202,7 +211,7 @@ def parse_correction(data: dict[str, Any] | None, year: int, month: int) -> Corr
                 )
             if not first <= start <= end <= last:
                 raise InvalidInput(
-                    M("the correction is not valid"), {"correction.day": "within the month"}
+                    M("the correction is not valid"), {"correction.day": M("within the month")}
                 )
             return Excuse(absence_kind, start, end)
         if kind == "punch":
@@ -210,22 +219,22 @@ def parse_correction(data: dict[str, Any] | None, year: int, month: int) -> Corr
             fix = PunchFix(day, _clock(data.get("check_in")), _clock(data.get("check_out")))
             if not first <= day <= last:
                 raise InvalidInput(
-                    M("the correction is not valid"), {"correction.day": "within the month"}
+                    M("the correction is not valid"), {"correction.day": M("within the month")}
                 )
             if fix.check_in is None and fix.check_out is None:
                 raise InvalidInput(
                     M("the correction is not valid"),
-                    {"correction.check_in": "a check-in, a check-out or both"},
+                    {"correction.check_in": M("a check-in, a check-out or both")},
                 )
             if fix.check_in is not None and fix.check_out is not None:
                 _in_before_out(fix.check_in < fix.check_out)
             return fix
     except ValueError as error:
         raise InvalidInput(
-            M("the correction is not valid"), {"correction": "dates YYYY-MM-DD, times HH:MM"}
+            M("the correction is not valid"), {"correction": M("dates YYYY-MM-DD, times HH:MM")}
         ) from error
     raise InvalidInput(
-        M("the correction is not valid"), {"correction.kind": "excuse, punch or present"}
+        M("the correction is not valid"), {"correction.kind": M("excuse, punch or present")}
     )
 
 
@@ -396,12 +405,14 @@ def decide(
         )
     actor.require_unit(objection.org_unit_id)
     if actor.staff_id is not None and actor.staff_id == objection.staff_id:
-        raise Forbidden(M("nobody decides their own objection"), {"objection_id": "your own"})
+        raise Forbidden(M("nobody decides their own objection"), {"objection_id": M("your own")})
     if objection.status != "submitted":
         raise Conflict(M("this objection has been decided"), {"status": objection.status})
     note = note.strip()
     if len(note) > MAX_REASON:
-        raise InvalidInput(M("the note is too long"), {"note": f"at most {MAX_REASON}"})
+        raise InvalidInput(
+            M("the note is too long"), {"note": M("at most %(count)s characters", count=MAX_REASON)}
+        )
     if not accept and not note:
         raise InvalidInput(M("say why the objection is rejected"), {"note": "required"})
     run = _open_month(session, objection.year, objection.month, lock=True)

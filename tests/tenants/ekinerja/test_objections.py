@@ -17,6 +17,7 @@ from tenants.ekinerja.tppmodels import Objection
 from tests.conftest import bearer, tenant_token
 from tests.support.ekinerja_tpp import API, b64, two_units, user
 from tests.support.images import png
+from tests.support.web import csrf_token
 
 OFFICE = (-6.9175, 107.6191)
 MONDAY = date(2026, 3, 2)
@@ -351,3 +352,79 @@ def test_a_corrected_check_out_before_the_check_in_is_refused_and_nothing_change
     )
     assert done.status_code == 200, done.get_json()
     assert done.get_json()["after"]["net"] == before["net"] + late["amount"]
+
+
+def test_a_refusal_says_what_is_wrong_in_indonesian_on_the_api_and_the_pages(
+    client: Any, kab: Any, page_sign_in: Any, tenant_db: Any
+) -> None:
+    """The fields of a refused objection or decision were English only ("within the
+    month", "1 to 2000 characters"), and the pages flashed "the correction is not
+    valid" without saying why; a tampered line id became an objection to everything."""
+    slug, _ids, t = kab
+    url = API.format(slug=slug)
+    indonesian = {**t["pegawai"], "Accept-Language": "id"}
+    empty = client.post(url + "/tpp/2026/3/objections", json={"reason": " "}, headers=indonesian)
+    assert empty.status_code == 422
+    assert empty.get_json()["error"]["localized_fields"] == {"reason": "1 sampai 2.000 karakter"}
+    sent = client.post(
+        url + "/tpp/2026/3/objections", json={"reason": "Mohon ditinjau"}, headers=t["pegawai"]
+    ).get_json()
+    again = client.post(url + "/tpp/2026/3/objections", json={"reason": "lagi"}, headers=indonesian)
+    assert again.status_code == 409
+    assert again.get_json()["error"]["localized_fields"] == {"objection": "menunggu keputusan"}
+    decision = f"{url}/objections/{sent['id']}/decision"
+    for correction, field, words in (
+        (
+            {"kind": "excuse", "absence_kind": "sick", "start_day": "2026-04-01"},
+            "correction.day",
+            "di dalam bulan itu",
+        ),
+        ({"kind": "punch", "day": "2026-03-02"}, "correction.check_in", "jam masuk, jam pulang"),
+        ({"kind": "punch", "day": "kemarin"}, "correction", "tanggal TTTT-BB-HH"),
+        ({"kind": "hapus"}, "correction.kind", "izin, koreksi presensi, atau hadir"),
+    ):
+        refused = client.post(
+            decision,
+            json={"accept": True, "correction": correction},
+            headers={**t["opd"], "Accept-Language": "id"},
+        )
+        assert refused.status_code == 422, correction
+        assert words in refused.get_json()["error"]["localized_fields"][field], correction
+    own = client.post(url + "/tpp/2026/3/objections", json={"reason": "x"}, headers=t["opd"])
+    mine = client.post(
+        f"{url}/objections/{own.get_json()['id']}/decision",
+        json={"accept": False, "note": "tidak"},
+        headers={**t["opd"], "Accept-Language": "id"},
+    )
+    assert mine.status_code == 403
+    assert mine.get_json()["error"]["localized_fields"] == {"objection_id": "milik Anda sendiri"}
+    # The page tells the admin why, beside the refusal.
+    admin = page_sign_in(slug, "opd@example.go.id")
+    queue = admin.get(f"/t/{slug}/ekinerja/objections/queue").get_data(as_text=True)
+    token = csrf_token(queue)
+    swapped = admin.post(
+        f"/t/{slug}/ekinerja/objections/{sent['id']}/decision",
+        data={
+            "csrf_token": token,
+            "action": "accept",
+            "correction": "punch",
+            "day": "2026-03-02",
+            "check_in": "17:00",
+            "check_out": "07:00",
+        },
+        follow_redirects=True,
+    )
+    html = swapped.get_data(as_text=True)
+    assert "koreksi tidak sah; sesudah jam masuk" in html
+    # A line id in other digits, or text, is no line of the statement, not all of it.
+    worker = page_sign_in(slug, "pegawai@example.go.id")
+    form = worker.get(f"/t/{slug}/ekinerja/objections?year=2026&month=3").get_data(as_text=True)
+    for tampered in ("\u0661\u0662", "semua"):
+        answer = worker.post(
+            f"/t/{slug}/ekinerja/objections?year=2026&month=3",
+            data={"csrf_token": csrf_token(form), "line_id": tampered, "reason": "Mohon"},
+            follow_redirects=True,
+        )
+        assert "tidak ada baris 0 pada rincian TPP Anda" in answer.get_data(as_text=True)
+    with tenant_db(slug) as s:
+        assert len(s.scalars(select(Objection)).all()) == 2
