@@ -84,12 +84,13 @@ def _open_month(session: Session, year: int, month: int, *, lock: bool = False) 
     return run
 
 
-def _statement(session: Session, run: TppMonth, staff_id: int) -> TppStatement:
-    found = session.scalar(
-        select(TppStatement).where(
-            TppStatement.month_id == run.id, TppStatement.staff_id == staff_id
-        )
+def _statement(
+    session: Session, run: TppMonth, staff_id: int, *, lock: bool = False
+) -> TppStatement:
+    query = select(TppStatement).where(
+        TppStatement.month_id == run.id, TppStatement.staff_id == staff_id
     )
+    found = session.scalar(query.with_for_update(key_share=True) if lock else query)
     if found is None:
         raise NotFound(M("no TPP statement for %(month)s yet", month=date(run.year, run.month, 1)))
     return found
@@ -129,7 +130,10 @@ def submit(
     if problems:
         raise InvalidInput(M("the objection is incomplete"), problems)
     run = _open_month(session, year, month)
-    statement = _statement(session, run, staff_id)
+    # Locked until the objection is committed: the same objection sent twice at once
+    # (a double tap) waits here and then finds the first, instead of both passing the
+    # check below.
+    statement = _statement(session, run, staff_id, lock=True)
     line = None
     if line_id is not None:
         line = session.get(TppLine, line_id)

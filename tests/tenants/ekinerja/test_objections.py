@@ -3,15 +3,17 @@ statement is recalculated; and what a hostile user of the regency would try."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, time
 from typing import Any
 
 import pytest
 from smartcity.tenantcore.models import AuditEntry
+from smartcity.toolkit import Conflict
 from sqlalchemy import select
 
-from tenants.ekinerja import attendance, runs
-from tenants.ekinerja.access import system_actor
+from tenants.ekinerja import attendance, objections, runs
+from tenants.ekinerja.access import SELF, Actor, system_actor
 from tenants.ekinerja.models import Absence, Office, Punch
 from tenants.ekinerja.tppmodels import Objection
 from tests.conftest import bearer, tenant_token
@@ -428,3 +430,33 @@ def test_a_refusal_says_what_is_wrong_in_indonesian_on_the_api_and_the_pages(
         assert "tidak ada baris 0 pada rincian TPP Anda" in answer.get_data(as_text=True)
     with tenant_db(slug) as s:
         assert len(s.scalars(select(Objection)).all()) == 2
+
+
+def test_the_same_objection_sent_twice_at_once_is_stored_once(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    """A double tap on a phone: both requests passed the "already objected" check before
+    either was committed, and the admin got the same objection twice to decide."""
+    slug, ids, _t = kab
+    person = Actor("pegawai@example.go.id", frozenset({SELF}), ids["worker"], None)
+    second: list[object] = []
+
+    def send_again() -> None:
+        with tenant_db(slug) as other:
+            try:
+                objections.submit(other, person, year=2026, month=3, line_id=None, reason="dua")
+            except Conflict as refused:
+                second.append(refused.fields)
+            else:
+                second.append("stored")
+
+    with tenant_db(slug) as first:
+        objections.submit(first, person, year=2026, month=3, line_id=None, reason="satu")
+        racer = threading.Thread(target=send_again)
+        racer.start()
+        racer.join(timeout=1)
+        assert racer.is_alive()  # it waits for the first to be committed
+    racer.join(timeout=10)
+    assert second == [{"objection": "awaiting its decision"}]
+    with tenant_db(slug) as s:
+        assert [o.reason for o in s.scalars(select(Objection))] == ["satu"]
