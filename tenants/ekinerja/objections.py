@@ -12,11 +12,20 @@ what changed; every step is in the audit log. Nobody decides their own objection
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, Literal
 
-from smartcity.toolkit import Conflict, Forbidden, InvalidInput, NotFound, Staff, record_audit
+from smartcity.toolkit import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    Message,
+    NotFound,
+    Staff,
+    record_audit,
+)
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
@@ -75,12 +84,13 @@ def _open_month(session: Session, year: int, month: int, *, lock: bool = False) 
     return run
 
 
-def _statement(session: Session, run: TppMonth, staff_id: int) -> TppStatement:
-    found = session.scalar(
-        select(TppStatement).where(
-            TppStatement.month_id == run.id, TppStatement.staff_id == staff_id
-        )
+def _statement(
+    session: Session, run: TppMonth, staff_id: int, *, lock: bool = False
+) -> TppStatement:
+    query = select(TppStatement).where(
+        TppStatement.month_id == run.id, TppStatement.staff_id == staff_id
     )
+    found = session.scalar(query.with_for_update(key_share=True) if lock else query)
     if found is None:
         raise NotFound(M("no TPP statement for %(month)s yet", month=date(run.year, run.month, 1)))
     return found
@@ -109,9 +119,9 @@ def submit(
     """The signed-in person's objection to their own statement (a line of it, or all)."""
     staff_id = actor.require_staff()
     reason = reason.strip()
-    problems: dict[str, str] = {}
+    problems: dict[str, str | Message] = {}
     if not reason or len(reason) > MAX_REASON:
-        problems["reason"] = f"1 to {MAX_REASON} characters"
+        problems["reason"] = M("1 to %(count)s characters", count=MAX_REASON)
     stored: Stored | None = None
     if evidence is not None:
         stored, problem = check(evidence)
@@ -120,7 +130,10 @@ def submit(
     if problems:
         raise InvalidInput(M("the objection is incomplete"), problems)
     run = _open_month(session, year, month)
-    statement = _statement(session, run, staff_id)
+    # Locked until the objection is committed: the same objection sent twice at once
+    # (a double tap) waits here and then finds the first, instead of both passing the
+    # check below.
+    statement = _statement(session, run, staff_id, lock=True)
     line = None
     if line_id is not None:
         line = session.get(TppLine, line_id)
@@ -143,7 +156,8 @@ def submit(
     )
     if duplicate is not None:
         raise Conflict(
-            M("you already objected to this and await the decision"), {"objection": "open"}
+            M("you already objected to this and await the decision"),
+            {"objection": M("awaiting its decision")},
         )
     person = session.get(Staff, staff_id)
     objection = Objection(
@@ -186,7 +200,7 @@ def parse_correction(data: dict[str, Any] | None, year: int, month: int) -> Corr
         raw = str(data.get("event_absence_id", "")).strip()
         if not (raw.isascii() and raw.isdecimal() and 0 < len(raw) < 19 and int(raw) > 0):
             raise InvalidInput(
-                M("the correction is not valid"), {"correction.event_absence_id": "a roll mark"}
+                M("the correction is not valid"), {"correction.event_absence_id": M("a roll mark")}
             )
         return Presence(int(raw))
     try:
@@ -201,35 +215,55 @@ def parse_correction(data: dict[str, Any] | None, year: int, month: int) -> Corr
                 )
             if not first <= start <= end <= last:
                 raise InvalidInput(
-                    M("the correction is not valid"), {"correction.day": "within the month"}
+                    M("the correction is not valid"), {"correction.day": M("within the month")}
                 )
             return Excuse(absence_kind, start, end)
         if kind == "punch":
             day = date.fromisoformat(str(data.get("day")))
-            check_in = data.get("check_in")
-            check_out = data.get("check_out")
-            fix = PunchFix(
-                day,
-                time.fromisoformat(str(check_in)) if check_in else None,
-                time.fromisoformat(str(check_out)) if check_out else None,
-            )
+            fix = PunchFix(day, _clock(data.get("check_in")), _clock(data.get("check_out")))
             if not first <= day <= last:
                 raise InvalidInput(
-                    M("the correction is not valid"), {"correction.day": "within the month"}
+                    M("the correction is not valid"), {"correction.day": M("within the month")}
                 )
             if fix.check_in is None and fix.check_out is None:
                 raise InvalidInput(
                     M("the correction is not valid"),
-                    {"correction.check_in": "a check-in, a check-out or both"},
+                    {"correction.check_in": M("a check-in, a check-out or both")},
                 )
+            if fix.check_in is not None and fix.check_out is not None:
+                _in_before_out(fix.check_in < fix.check_out)
             return fix
     except ValueError as error:
         raise InvalidInput(
-            M("the correction is not valid"), {"correction": "dates YYYY-MM-DD, times HH:MM"}
+            M("the correction is not valid"), {"correction": M("dates YYYY-MM-DD, times HH:MM")}
         ) from error
     raise InvalidInput(
-        M("the correction is not valid"), {"correction.kind": "excuse, punch or present"}
+        M("the correction is not valid"), {"correction.kind": M("excuse, punch or present")}
     )
+
+
+#: A corrected time as the page's time input and the API send it: ``07:25``. Anything
+#: more (seconds, a UTC offset, ``0725``) would be read silently otherwise.
+_HH_MM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+
+
+def _clock(raw: object) -> time | None:
+    if raw is None or raw == "":
+        return None
+    match = _HH_MM.fullmatch(raw) if isinstance(raw, str) else None
+    if match is None:
+        raise ValueError(raw)
+    return time(int(match[1]), int(match[2]))
+
+
+def _in_before_out(in_first: bool) -> None:
+    """An accepted objection that put the check-out before the check-in would cut the day
+    as late and early at once (a typo of the admin lowering the TPP it was to restore)."""
+    if not in_first:
+        raise InvalidInput(
+            M("the correction is not valid"),
+            {"correction.check_out": M("after the check-in")},
+        )
 
 
 def _apply(session: Session, actor: Actor, objection: Objection, fix: Correction) -> dict[str, Any]:
@@ -288,7 +322,10 @@ def _apply(session: Session, actor: Actor, objection: Objection, fix: Correction
             session.flush()
             out["check_" + kind] = at.strftime("%H:%M")
             out[f"punch_{kind}_id"] = punch.id
-        rebuild_day(session, objection.staff_id, fix.day)
+        record = rebuild_day(session, objection.staff_id, fix.day)
+        # One side corrected: against the day's other punch as it stands.
+        if record.check_in is not None and record.check_out is not None:
+            _in_before_out(record.check_in < record.check_out)
         return out
     if isinstance(fix, Presence):
         return _remove_mark(session, objection, fix)
@@ -372,12 +409,14 @@ def decide(
         )
     actor.require_unit(objection.org_unit_id)
     if actor.staff_id is not None and actor.staff_id == objection.staff_id:
-        raise Forbidden(M("nobody decides their own objection"), {"objection_id": "your own"})
+        raise Forbidden(M("nobody decides their own objection"), {"objection_id": M("your own")})
     if objection.status != "submitted":
         raise Conflict(M("this objection has been decided"), {"status": objection.status})
     note = note.strip()
     if len(note) > MAX_REASON:
-        raise InvalidInput(M("the note is too long"), {"note": f"at most {MAX_REASON}"})
+        raise InvalidInput(
+            M("the note is too long"), {"note": M("at most %(count)s characters", count=MAX_REASON)}
+        )
     if not accept and not note:
         raise InvalidInput(M("say why the objection is rejected"), {"note": "required"})
     run = _open_month(session, objection.year, objection.month, lock=True)

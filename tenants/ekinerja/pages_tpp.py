@@ -50,6 +50,12 @@ def _month_args() -> tuple[int, int]:
     return year, month if 1 <= month <= 12 else today.month
 
 
+def _refusal(error: ServiceError) -> str:
+    """The refusal and what is wrong with each field: "the correction is not valid"
+    alone does not tell the admin that the check-out came before the check-in."""
+    return "; ".join([translate(error.message), *(translate(v) for v in error.fields.values())])
+
+
 @blueprint.get("/objections")
 @access.requires(SELF)
 def objections_mine() -> str:
@@ -79,20 +85,26 @@ def objections_mine() -> str:
 def objection_submit() -> Response:
     actor = _actor()
     year, month = _month_args()
-    raw_line = request.form.get("line_id", "")
+    raw_line = request.form.get("line_id", "").strip()
+    line_id = None
+    if raw_line:
+        # The select's value: anything but an id (digits in another script, text) names
+        # a line that does not exist; it is not "the whole statement".
+        ok = raw_line.isascii() and raw_line.isdecimal() and len(raw_line) < 19
+        line_id = int(raw_line) if ok else 0
     try:
         objections.submit(
             g.db,
             actor,
             year=year,
             month=month,
-            line_id=int(raw_line) if raw_line.isdecimal() and len(raw_line) < 19 else None,
+            line_id=line_id,
             reason=request.form.get("reason", "")[:4000],
             evidence=uploaded_evidence(),
         )
     except ServiceError as error:
         g.db.rollback()
-        flash(translate(error.message), "danger")
+        flash(_refusal(error), "danger")
     else:
         flash(_("Your objection was sent to your unit's admin."), "success")
     return redirect(url_for(".objections_mine", year=year, month=month), 303)
@@ -154,7 +166,7 @@ def objection_decision(objection_id: int) -> Response:
         )
     except ServiceError as error:
         g.db.rollback()
-        flash(translate(error.message), "danger")
+        flash(_refusal(error), "danger")
     else:
         flash(_("The objection is decided."), "success")
     return redirect(url_for(".objection_queue"), 303)

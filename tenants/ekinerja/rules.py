@@ -13,13 +13,57 @@ class (kelas jabatan).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 from smartcity.toolkit import N_
 
-Percent = Decimal
+#: The validation context of rules as someone typed them (the API's body, the page's
+#: form): stricter than reading a stored version, which was checked when it was saved
+#: (a version saved before a check existed must still be read).
+TYPED = {"typed": True}
+
+
+def _ascii(value: object) -> object:
+    """``Decimal("١٢")`` is 12: a number in other digits is refused, not guessed at."""
+    if isinstance(value, str) and not value.isascii():
+        raise PydanticCustomError("ascii_number", "a number written with the digits 0-9")
+    return value
+
+
+def _typed(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get("typed"))
+
+
+def _table_places(value: Decimal, info: ValidationInfo) -> Decimal:
+    """A percentage of a table (per absence kind, sanction...) has the 3 decimals the
+    single fields have: a line shows its percentage to 4, and must be what was applied."""
+    exponent = value.normalize().as_tuple().exponent
+    if _typed(info) and isinstance(exponent, int) and exponent < -3:
+        raise PydanticCustomError("decimal_max_places", "at most 3 decimals", {"decimal_places": 3})
+    return value
+
+
+def _whole_rupiah(value: Decimal, info: ValidationInfo) -> Decimal:
+    """A base is paid in whole rupiah: ``1000.5`` or ``1e-400`` is no amount of a Perbup."""
+    if _typed(info) and value != value.to_integral_value():
+        raise PydanticCustomError("rupiah_whole", "whole rupiah")
+    return value
+
+
+Percent = Annotated[Decimal, BeforeValidator(_ascii)]
+#: A percentage in a table of the rules (see ``_table_places``).
+TablePercent = Annotated[Decimal, BeforeValidator(_ascii), AfterValidator(_table_places)]
+Rupiah = Annotated[Decimal, BeforeValidator(_ascii), AfterValidator(_whole_rupiah)]
 
 #: The five SKP predicates of PermenPANRB 6/2022, best first.
 PREDICATES = ("Sangat Baik", "Baik", "Butuh Perbaikan", "Kurang", "Sangat Kurang")
@@ -145,23 +189,23 @@ class TppRules(BaseModel):
     missing_check_out_percent: Percent = Field(Decimal("2.5"), ge=0, le=100, decimal_places=3)
     absent_percent: Percent = Field(Decimal(4), ge=0, le=100, decimal_places=3)
     #: Cut per day of an approved absence of a kind (none by default; some Perbup cut sick days).
-    excused_percent: dict[str, Percent] = Field(default_factory=dict)
+    excused_percent: dict[str, TablePercent] = Field(default_factory=dict)
     daily_cap_percent: Percent = Field(Decimal("2.5"), ge=0, le=100, decimal_places=3)
     monthly_cap_percent: Percent = Field(Decimal(100), ge=0, le=100, decimal_places=3)
     minutes_target: int = Field(6000, ge=1, le=100_000)
     #: What the performance part follows: approved work-log minutes, or the SKP predicate.
     performance_basis: Literal["minutes", "predicate"] = "minutes"
     #: Share of the performance part paid per predicate (basis "predicate").
-    predicate_percent: dict[str, Percent] = Field(
+    predicate_percent: dict[str, TablePercent] = Field(
         default_factory=lambda: dict(DEFAULT_PREDICATE_PERCENT)
     )
     #: Share paid when BKN has no predicate for the person's month (basis "predicate").
     predicate_missing_percent: Percent = Field(Decimal(0), ge=0, le=100, decimal_places=3)
-    base_by_class: dict[int, Decimal] = Field(default_factory=lambda: dict(DEFAULT_BASES))
+    base_by_class: dict[int, Rupiah] = Field(default_factory=lambda: dict(DEFAULT_BASES))
     #: Cut of the whole TPP per month a recorded sanction (or LHKPN/TPTGR deduction)
     #: runs, per kind (UNVERIFIED defaults, see ``DEFAULT_SANCTION_PERCENT``). A version
     #: stored before sanctions existed reads these defaults.
-    sanction_percent: dict[str, Percent] = Field(
+    sanction_percent: dict[str, TablePercent] = Field(
         default_factory=lambda: dict(DEFAULT_SANCTION_PERCENT)
     )
     #: The most the month's sanctions together cut, as a share of the whole TPP
@@ -171,7 +215,9 @@ class TppRules(BaseModel):
     #: defaults, see ``DEFAULT_EVENT_PERCENT``; a version stored before events existed
     #: reads them, and no event predates them). Not under the daily cap, which is for
     #: lapses of the working hours; under the monthly one like every discipline cut.
-    event_percent: dict[str, Percent] = Field(default_factory=lambda: dict(DEFAULT_EVENT_PERCENT))
+    event_percent: dict[str, TablePercent] = Field(
+        default_factory=lambda: dict(DEFAULT_EVENT_PERCENT)
+    )
 
     # Each check is on its own field, so a refusal names the field (``late_bands``) and
     # its error type says what is wrong (``rules.refusal`` turns both into words).

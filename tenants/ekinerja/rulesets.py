@@ -35,7 +35,7 @@ from .access import REGENCY, Actor
 from .messages import M
 from .models import RuleSet, TppMonth
 from .periods import next_month
-from .rules import MAX_CLASS, TppRules
+from .rules import MAX_CLASS, TYPED, TppRules
 
 MAX_NAME = 200
 
@@ -60,6 +60,8 @@ _WORDS: dict[str, Callable[[dict[str, Any]], Message]] = {
     "bands_order": lambda c: M("this band ends before it starts"),
     "unknown_key": lambda c: M("%(key)s is not one of the choices", key=_bound(c, "key")),
     "percent_range": lambda c: M("a percentage from 0 to 100"),
+    "ascii_number": lambda c: M("a number written with the digits 0-9"),
+    "rupiah_whole": lambda c: M("whole rupiah"),
     "base_range": lambda c: M(
         "class 1 to %(classes)s, amounts from 0 to 1.000.000.000", classes=MAX_CLASS
     ),
@@ -99,7 +101,7 @@ def checked(name: str, effective_from: date, rules: dict[str, Any]) -> tuple[str
         problems["effective_from"] = M("the first day of a month")
     parsed = None
     try:
-        parsed = TppRules.model_validate(rules)
+        parsed = TppRules.model_validate(rules, context=TYPED)
     except ValidationError as error:
         problems |= refusal(error)
     if problems or parsed is None:

@@ -5,6 +5,7 @@ that name the field, and another unit's or regency's ids refused."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -237,6 +238,45 @@ def test_a_rule_version_goes_from_draft_to_perbup_and_never_changes_after(
     with tenant_db(slug) as s:
         assert s.get(RuleSet, other["id"]) is None
         assert s.scalars(select(ScheduleRule)).first() is not None
+
+
+def test_a_rule_version_refuses_numbers_it_would_have_guessed_at(client: Any, kab: Any) -> None:
+    """Arabic-Indic digits were read as 12, a per-kind percentage of 0.00001 stored and
+    applied beyond the 4 decimals a line shows, a base of Rp 1000,5 or 1e-400 kept: each
+    is now refused beside its field, in both languages, and the draft stays as it was."""
+    slug, ids = kab
+    api, t = API.format(slug=slug), ids["t"]
+    d = client.post(f"{api}/rule-sets/drafts", json={}, headers=t["bkpsdm"]).get_json()
+    url = f"{api}/rule-sets/{d['id']}"
+    for bad, key, words in (
+        ({"performance_share": "\u0661\u0662"}, "rules.performance_share", "digit 0-9"),
+        ({"sanction_percent": {"lhkpn": "\u0661\u0660"}}, "rules.sanction_percent.lhkpn", "0-9"),
+        ({"base_by_class": {"4": "\u0664\u0660\u0660"}}, "rules.base_by_class.4", "0-9"),
+        ({"excused_percent": {"sick": "0.00001"}}, "rules.excused_percent.sick", "digit"),
+        ({"event_percent": {"senam": "1e-30"}}, "rules.event_percent.senam", "digit"),
+        ({"base_by_class": {"4": "1000.5"}}, "rules.base_by_class.4", "rupiah utuh"),
+        ({"base_by_class": {"4": "1e-400"}}, "rules.base_by_class.4", "rupiah utuh"),
+    ):
+        answer = client.put(
+            url,
+            json={"name": "R", "effective_from": "2027-01-01", "rules": d["rules"] | bad},
+            headers={**t["bkpsdm"], "Accept-Language": "id"},
+        )
+        assert answer.status_code == 422, (bad, answer.get_json())
+        error = answer.get_json()["error"]
+        assert key in error["fields"], (bad, error["fields"])
+        assert words in error["localized_fields"][key], (bad, error["localized_fields"])
+    # Whole rupiah written with an exponent and percentages to 3 decimals are numbers.
+    fine = d["rules"] | {
+        "base_by_class": {"4": "2E+6"},
+        "excused_percent": {"sick": "0.125", "annual": "1.500"},
+    }
+    saved = client.put(
+        url, json={"name": "R", "effective_from": "2027-01-01", "rules": fine}, headers=t["bkpsdm"]
+    )
+    assert saved.status_code == 200, saved.get_json()
+    assert saved.get_json()["rules"]["excused_percent"]["sick"] == "0.125"
+    assert Decimal(saved.get_json()["rules"]["base_by_class"]["4"]) == 2_000_000
 
 
 def test_office_hours_are_changed_in_place_over_json(client: Any, kab: Any, tenant_db: Any) -> None:

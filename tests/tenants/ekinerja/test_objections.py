@@ -3,19 +3,23 @@ statement is recalculated; and what a hostile user of the regency would try."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, time
 from typing import Any
 
 import pytest
 from smartcity.tenantcore.models import AuditEntry
+from smartcity.toolkit import Conflict
 from sqlalchemy import select
 
-from tenants.ekinerja import attendance, runs
-from tenants.ekinerja.access import system_actor
-from tenants.ekinerja.models import Absence, Office
+from tenants.ekinerja import attendance, objections, runs
+from tenants.ekinerja.access import SELF, Actor, system_actor
+from tenants.ekinerja.models import Absence, Office, Punch
+from tenants.ekinerja.tppmodels import Objection
 from tests.conftest import bearer, tenant_token
 from tests.support.ekinerja_tpp import API, b64, two_units, user
 from tests.support.images import png
+from tests.support.web import csrf_token
 
 OFFICE = (-6.9175, 107.6191)
 MONDAY = date(2026, 3, 2)
@@ -301,3 +305,158 @@ def test_the_pages_to_object_and_to_decide(
     assert worker.get(path).status_code == 200
     assert page_sign_in(slug, "guru@example.go.id").get(path).status_code == 404
     assert page_sign_in(slug, "admdik@example.go.id").get(path).status_code == 404
+
+
+def test_a_corrected_check_out_before_the_check_in_is_refused_and_nothing_changes(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    """An admin's typo (17:00 in, 07:00 out) once turned an accepted objection into a
+    bigger cut; a time with seconds or an offset was read silently."""
+    slug, ids, t = kab
+    url = API.format(slug=slug)
+    before = _statement(client, slug, t["pegawai"])
+    late = _line(before, MONDAY, "late")
+    sent = client.post(
+        url + "/tpp/2026/3/objections",
+        json={"line_id": late["id"], "reason": "Saya hadir 07.25"},
+        headers=t["pegawai"],
+    ).get_json()
+    decision = f"{url}/objections/{sent['id']}/decision"
+    monday = MONDAY.isoformat()
+    for fix, field in (
+        ({"check_in": "17:00", "check_out": "07:00"}, "correction.check_out"),
+        # Only the check-in, after the day's own check-out (16:05).
+        ({"check_in": "17:00"}, "correction.check_out"),
+        ({"check_in": "07:25+09:00"}, "correction"),
+        ({"check_in": "0725"}, "correction"),
+        ({"check_in": "07:25:30"}, "correction"),
+        ({"check_in": 725}, "correction"),
+    ):
+        refused = client.post(
+            decision,
+            json={"accept": True, "correction": {"kind": "punch", "day": monday, **fix}},
+            headers={**t["opd"], "Accept-Language": "id"},
+        )
+        assert refused.status_code == 422, (fix, refused.get_json())
+        assert field in refused.get_json()["error"]["fields"], fix
+    assert refused.get_json()["error"]["localized"] == "koreksi tidak sah"
+    # Nothing half-written: the objection waits, the day and the statement are as they were.
+    assert _statement(client, slug, t["pegawai"])["net"] == before["net"]
+    with tenant_db(slug) as s:
+        assert s.get(Objection, sent["id"]).status == "submitted"
+        day = attendance.days_of(s, ids["worker"], MONDAY, MONDAY)[0]
+        assert day.check_in.astimezone(attendance.zone(s)).time() == time(8, 15)
+        assert not s.scalars(select(Punch).where(Punch.source == "correction")).all()
+    done = client.post(
+        decision,
+        json={"accept": True, "correction": {"kind": "punch", "day": monday, "check_in": "07:25"}},
+        headers=t["opd"],
+    )
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["after"]["net"] == before["net"] + late["amount"]
+
+
+def test_a_refusal_says_what_is_wrong_in_indonesian_on_the_api_and_the_pages(
+    client: Any, kab: Any, page_sign_in: Any, tenant_db: Any
+) -> None:
+    """The fields of a refused objection or decision were English only ("within the
+    month", "1 to 2000 characters"), and the pages flashed "the correction is not
+    valid" without saying why; a tampered line id became an objection to everything."""
+    slug, _ids, t = kab
+    url = API.format(slug=slug)
+    indonesian = {**t["pegawai"], "Accept-Language": "id"}
+    empty = client.post(url + "/tpp/2026/3/objections", json={"reason": " "}, headers=indonesian)
+    assert empty.status_code == 422
+    assert empty.get_json()["error"]["localized_fields"] == {"reason": "1 sampai 2.000 karakter"}
+    sent = client.post(
+        url + "/tpp/2026/3/objections", json={"reason": "Mohon ditinjau"}, headers=t["pegawai"]
+    ).get_json()
+    again = client.post(url + "/tpp/2026/3/objections", json={"reason": "lagi"}, headers=indonesian)
+    assert again.status_code == 409
+    assert again.get_json()["error"]["localized_fields"] == {"objection": "menunggu keputusan"}
+    decision = f"{url}/objections/{sent['id']}/decision"
+    for correction, field, words in (
+        (
+            {"kind": "excuse", "absence_kind": "sick", "start_day": "2026-04-01"},
+            "correction.day",
+            "di dalam bulan itu",
+        ),
+        ({"kind": "punch", "day": "2026-03-02"}, "correction.check_in", "jam masuk, jam pulang"),
+        ({"kind": "punch", "day": "kemarin"}, "correction", "tanggal TTTT-BB-HH"),
+        ({"kind": "hapus"}, "correction.kind", "izin, koreksi presensi, atau hadir"),
+    ):
+        refused = client.post(
+            decision,
+            json={"accept": True, "correction": correction},
+            headers={**t["opd"], "Accept-Language": "id"},
+        )
+        assert refused.status_code == 422, correction
+        assert words in refused.get_json()["error"]["localized_fields"][field], correction
+    own = client.post(url + "/tpp/2026/3/objections", json={"reason": "x"}, headers=t["opd"])
+    mine = client.post(
+        f"{url}/objections/{own.get_json()['id']}/decision",
+        json={"accept": False, "note": "tidak"},
+        headers={**t["opd"], "Accept-Language": "id"},
+    )
+    assert mine.status_code == 403
+    assert mine.get_json()["error"]["localized_fields"] == {"objection_id": "milik Anda sendiri"}
+    # The page tells the admin why, beside the refusal.
+    admin = page_sign_in(slug, "opd@example.go.id")
+    queue = admin.get(f"/t/{slug}/ekinerja/objections/queue").get_data(as_text=True)
+    token = csrf_token(queue)
+    swapped = admin.post(
+        f"/t/{slug}/ekinerja/objections/{sent['id']}/decision",
+        data={
+            "csrf_token": token,
+            "action": "accept",
+            "correction": "punch",
+            "day": "2026-03-02",
+            "check_in": "17:00",
+            "check_out": "07:00",
+        },
+        follow_redirects=True,
+    )
+    html = swapped.get_data(as_text=True)
+    assert "koreksi tidak sah; sesudah jam masuk" in html
+    # A line id in other digits, or text, is no line of the statement, not all of it.
+    worker = page_sign_in(slug, "pegawai@example.go.id")
+    form = worker.get(f"/t/{slug}/ekinerja/objections?year=2026&month=3").get_data(as_text=True)
+    for tampered in ("\u0661\u0662", "semua"):
+        answer = worker.post(
+            f"/t/{slug}/ekinerja/objections?year=2026&month=3",
+            data={"csrf_token": csrf_token(form), "line_id": tampered, "reason": "Mohon"},
+            follow_redirects=True,
+        )
+        assert "tidak ada baris 0 pada rincian TPP Anda" in answer.get_data(as_text=True)
+    with tenant_db(slug) as s:
+        assert len(s.scalars(select(Objection)).all()) == 2
+
+
+def test_the_same_objection_sent_twice_at_once_is_stored_once(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    """A double tap on a phone: both requests passed the "already objected" check before
+    either was committed, and the admin got the same objection twice to decide."""
+    slug, ids, _t = kab
+    person = Actor("pegawai@example.go.id", frozenset({SELF}), ids["worker"], None)
+    second: list[object] = []
+
+    def send_again() -> None:
+        with tenant_db(slug) as other:
+            try:
+                objections.submit(other, person, year=2026, month=3, line_id=None, reason="dua")
+            except Conflict as refused:
+                second.append(refused.fields)
+            else:
+                second.append("stored")
+
+    with tenant_db(slug) as first:
+        objections.submit(first, person, year=2026, month=3, line_id=None, reason="satu")
+        racer = threading.Thread(target=send_again)
+        racer.start()
+        racer.join(timeout=1)
+        assert racer.is_alive()  # it waits for the first to be committed
+    racer.join(timeout=10)
+    assert second == [{"objection": "awaiting its decision"}]
+    with tenant_db(slug) as s:
+        assert [o.reason for o in s.scalars(select(Objection))] == ["satu"]
