@@ -280,6 +280,23 @@ def test_hostile_files_are_refused_and_nothing_is_recorded(
         headers=ids["tokens"]["pegawai"],
     )
     assert got.status_code == 200 and "\n" not in got.headers["Content-Disposition"]
+    # A PDF named to run as a script on the supervisor's computer downloads as a PDF.
+    hta = _log(
+        client,
+        slug,
+        ids,
+        start="10:00",
+        end="11:00",
+        evidence_name="surat.hta",
+        evidence_base64=_b64(PDF + b"<script>alert(1)</script>"),
+    )
+    assert hta.status_code == 201, hta.get_json()
+    got = client.get(
+        API.format(slug=slug) + f"/work-logs/{hta.get_json()['id']}/evidence",
+        headers=ids["tokens"]["kadis"],
+    )
+    assert got.status_code == 200 and got.mimetype == "application/pdf"
+    assert got.headers["Content-Disposition"] == "attachment; filename=surat.hta.pdf"
     # The page says why and keeps nothing.
     me = page_sign_in(slug, "pegawai@example.go.id")
     base = PAGES.format(slug=slug)
@@ -300,4 +317,4 @@ def test_hostile_files_are_refused_and_nothing_is_recorded(
     )
     assert sent.status_code == 200
     assert "berkas PDF, PNG atau JPEG" in sent.get_data(as_text=True)
-    assert _count(tenant_db, slug) == before + 1
+    assert _count(tenant_db, slug) == before + 2
