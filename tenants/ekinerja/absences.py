@@ -15,11 +15,21 @@ from .evidence import Evidence, Stored, check
 from .messages import NOT_YOURS, M
 from .models import Absence
 from .people import is_supervisor_of, staff_or_404
-from .periods import require_open
+from .periods import FIRST_YEAR, LAST_YEAR, require_open
 from .rules import ABSENCE_KINDS
 
 #: The longest single absence (big leave is up to three months).
 MAX_DAYS = 92
+#: The longest note a decision keeps, and the longest reason.
+MAX_NOTE = 2000
+
+
+def _lock_person(session: Session, staff_id: int) -> None:
+    """The person's row, locked for this transaction (``FOR NO KEY UPDATE``, as a punch
+    takes it): two requests sent at once are checked for overlap one after the other."""
+    locked = select(Staff.id).where(Staff.id == staff_id).with_for_update(key_share=True)
+    if session.scalar(locked) is None:
+        staff_or_404(session, staff_id)
 
 
 def submit(
@@ -37,12 +47,22 @@ def submit(
     problems: dict[str, str] = {}
     if kind not in ABSENCE_KINDS:
         problems["kind"] = ", ".join(ABSENCE_KINDS)
-    if end_day < start_day:
+    # A year the calendar and the cutoff can hold (9999-12 has no next month's cutoff).
+    outside = [
+        field
+        for field, day in (("start_day", start_day), ("end_day", end_day))
+        if not FIRST_YEAR <= day.year <= LAST_YEAR
+    ]
+    for field in outside:
+        problems[field] = M("a year from %(first)s to %(last)s", first=FIRST_YEAR, last=LAST_YEAR)
+    if outside:
+        pass  # the length of a span outside the calendar says nothing more
+    elif end_day < start_day:
         problems["end_day"] = "on or after the start"
     elif (end_day - start_day).days + 1 > MAX_DAYS:
         problems["end_day"] = f"at most {MAX_DAYS} days"
     reason = reason.strip()
-    if not reason or len(reason) > 2000:
+    if not reason or len(reason) > MAX_NOTE:
         problems["reason"] = "1 to 2000 characters"
     stored: Stored | None = None
     if evidence is not None:
@@ -52,6 +72,7 @@ def submit(
     if problems:
         raise InvalidInput(M("the absence cannot be recorded"), problems)
     require_open(session, start_day, today)
+    _lock_person(session, staff_id)
     overlap = session.scalar(
         select(Absence.id).where(
             Absence.staff_id == staff_id,
@@ -93,7 +114,9 @@ def decide(
     session: Session, actor: Actor, absence_id: int, *, approve: bool, note: str, today: date
 ) -> Absence:
     actor.require(APPROVE)
-    absence = session.get(Absence, absence_id)
+    # Locked: a supervisor and a unit admin deciding at once are decided one after the
+    # other, and the second is told it was already decided.
+    absence = session.get(Absence, absence_id, with_for_update=True)
     if absence is None:
         raise NotFound(
             M("no absence %(absence_id)s", absence_id=absence_id), {"absence_id": "unknown"}
@@ -108,11 +131,15 @@ def decide(
     note = note.strip()
     if not approve and not note:
         raise InvalidInput(M("a refusal needs a note"), {"note": "required"})
+    if len(note) > MAX_NOTE:
+        raise InvalidInput(
+            M("a note of at most %(count)s characters", count=MAX_NOTE), {"note": "too long"}
+        )
     require_open(session, absence.start_day, today)
     absence.status = "approved" if approve else "rejected"
     absence.decided_by = actor.label
     absence.decided_at = datetime.now(UTC)
-    absence.decision_note = note[:2000] or None
+    absence.decision_note = note or None
     record_audit(
         session,
         actor=actor.label,

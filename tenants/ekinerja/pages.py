@@ -363,7 +363,7 @@ def absence_decision(absence_id: int) -> Response:
             actor,
             absence_id,
             approve=request.form.get("action") == "approve",
-            note=request.form.get("note", "")[:2000],
+            note=request.form.get("note", "")[:4000],  # past 2000: refused, not cut
             today=_today(),
         )
     except ServiceError as error:
