@@ -412,7 +412,7 @@ def test_a_return_note_past_the_limit_is_refused_not_cut(
     with tenant_db(slug) as s:
         assert s.get(WorkLog, log["id"]).status == "submitted"
     # An id that is not one (Arabic-Indic digits, a word) refuses the lot, not just itself.
-    for bad in ("١٢", "abc"):
+    for bad in ("\u0661\u0662", "abc"):
         mixed = head.post(
             queue,
             data={
@@ -425,3 +425,30 @@ def test_a_return_note_past_the_limit_is_refused_not_cut(
         assert mixed.status_code == 200
         with tenant_db(slug) as s:
             assert s.get(WorkLog, log["id"]).status == "submitted", bad
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["0001-01-01", "2026-W49-1", "20261201", "\u0662\u0660\u0662\u0666-\u0661\u0662-\u0660\u0661"],
+)
+def test_a_typed_day_no_calendar_holds_is_refused_on_the_page_that_asked(
+    kab: Any, tenant_db: Any, page_sign_in: Any, typed: str
+) -> None:
+    """The work log page redirected to ``?year=1``, an error page instead of its form."""
+    slug, _ids = kab
+    before = _count(tenant_db, slug)
+    me = page_sign_in(slug, "pegawai@example.go.id")
+    base = PAGES.format(slug=slug)
+    for page, form in (
+        ("/worklogs", {"duty_id": "1", "day": typed, "start": "08:00", "end": "09:00"}),
+        ("/absences", {"kind": "sick", "start_day": typed, "end_day": typed, "reason": "Demam"}),
+    ):
+        token = csrf_token(me.get(base + page).get_data(as_text=True))
+        sent = me.post(
+            base + page,
+            data={"csrf_token": token, "quantity": "1", "output": "x", **form},
+            follow_redirects=True,
+        )
+        assert sent.status_code == 200, (page, typed)
+        assert "YYYY-MM-DD" in sent.get_data(as_text=True), (page, typed)
+    assert _count(tenant_db, slug) == before
