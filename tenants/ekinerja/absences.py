@@ -4,9 +4,18 @@ Its evidence file is checked (and an image cleaned) by ``evidence.check``."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
-from smartcity.toolkit import Conflict, Forbidden, InvalidInput, NotFound, Staff, record_audit
+from smartcity.toolkit import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Staff,
+    record_audit,
+    working_calendar,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,6 +31,11 @@ from .rules import ABSENCE_KINDS
 MAX_DAYS = 92
 #: The longest note a decision keeps, and the longest reason.
 MAX_NOTE = 2000
+#: Annual leave (PP 11/2017, art. 310-313): 12 working days a year; days not taken carry
+#: over, up to 18 with the year's own, and up to 24 after two years with none taken.
+ANNUAL_DAYS, CARRIED_MAX, UNTAKEN_TWO_YEARS_MAX = 12, 18, 24
+#: What counts against it: asked for (still waiting) or approved.
+COUNTED = ("submitted", "approved")
 
 
 def _lock_person(session: Session, staff_id: int) -> None:
@@ -86,6 +100,8 @@ def submit(
             M("these days overlap absence %(absence_id)s", absence_id=overlap),
             {"start_day": "overlaps"},
         )
+    if kind == "annual":
+        _require_annual_days_left(session, staff_id, start_day, end_day)
     absence = Absence(
         staff_id=staff_id,
         kind=kind,
@@ -149,6 +165,53 @@ def decide(
         after={"status": absence.status, "note": absence.decision_note},
     )
     return absence
+
+
+def annual_allowance(taken: Counter[int], year: int) -> int:
+    """The annual leave ``year`` allows, in working days, from what was taken the two
+    years before (the app's own records: none before it is the most that can carry)."""
+    if taken[year - 1] == 0 and taken[year - 2] == 0:
+        return UNTAKEN_TWO_YEARS_MAX
+    return min(CARRIED_MAX, ANNUAL_DAYS + max(0, ANNUAL_DAYS - taken[year - 1]))
+
+
+def _require_annual_days_left(session: Session, staff_id: int, start: date, end: date) -> None:
+    """Refuse annual leave past the year's allowance, counted in working days over the
+    requests waiting and approved, so it cannot be had by splitting it into pieces
+    (the caller holds the person's lock: two pieces sent at once are counted in turn)."""
+    first, last = date(start.year - 2, 1, 1), date(end.year, 12, 31)
+    calendar = working_calendar(session, first, last)
+    spans = [
+        (a.start_day, a.end_day)
+        for a in session.scalars(
+            select(Absence).where(
+                Absence.staff_id == staff_id,
+                Absence.kind == "annual",
+                Absence.status.in_(COUNTED),
+                Absence.start_day <= last,
+                Absence.end_day >= first,
+            )
+        )
+    ]
+    taken: Counter[int] = Counter()
+    for span_start, span_end in [*spans, (start, end)]:
+        for offset in range((span_end - span_start).days + 1):
+            day = span_start + timedelta(days=offset)
+            if first <= day <= last and calendar.is_working_day(day):
+                taken[day.year] += 1
+    for year in range(start.year, end.year + 1):
+        allowed = annual_allowance(taken, year)
+        if taken[year] > allowed:
+            raise Conflict(
+                M(
+                    "annual leave in %(year)s is at most %(count)s working days; "
+                    "with this request it would be %(count_asked)s",
+                    year=year,
+                    count=allowed,
+                    count_asked=taken[year],
+                ),
+                {"end_day": M("past the annual leave left")},
+            )
 
 
 def approved_days(absences: list[Absence]) -> dict[date, Absence]:

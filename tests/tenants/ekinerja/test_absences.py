@@ -10,8 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from smartcity.toolkit import Conflict, set_member_units
-from sqlalchemy import func, select
+from smartcity.toolkit import Conflict, set_member_units, working_calendar
+from sqlalchemy import delete, func, select
 
 from tenants.ekinerja import absences
 from tenants.ekinerja.access import GRANTS, Actor
@@ -171,3 +171,66 @@ def test_a_note_past_the_limit_is_refused_not_cut(client: Any, kab: Any, tenant_
         assert s.get(Absence, made["id"]).status == "submitted"
     done = client.post(url, json={"approve": False, "note": "y" * 2000}, headers=head)
     assert done.status_code == 200 and done.get_json()["decision_note"] == "y" * 2000
+
+
+def test_annual_leave_stops_at_the_years_allowance_however_it_is_split(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    """5 working days taken last year leave 7 to carry: 18 this year (the most that
+    carries), counted in the regency's working days over pieces waiting or approved."""
+    slug, ids = kab
+    year = _today().year + 1
+    with tenant_db(slug) as s:
+        s.execute(delete(Absence).where(Absence.staff_id == ids["worker"]))
+        calendar = working_calendar(s, date(year - 1, 1, 1), date(year, 12, 31))
+        last_year = [d for d in _days(date(year - 1, 3, 1), 60) if calendar.is_working_day(d)][:5]
+        s.add(
+            Absence(
+                staff_id=ids["worker"],
+                kind="annual",
+                start_day=last_year[0],
+                end_day=last_year[-1],
+                reason="Keperluan keluarga",
+                status="approved",
+            )
+        )
+        work = [d for d in _days(date(year, 2, 1), 90) if calendar.is_working_day(d)]
+
+    def annual(first: int, last: int) -> Any:
+        return _ask(
+            client,
+            slug,
+            ids,
+            kind="annual",
+            start_day=work[first].isoformat(),
+            end_day=work[last].isoformat(),
+        )
+
+    assert annual(0, 9).status_code == 201  # 10 working days
+    second = annual(10, 17)  # 8 more: 18
+    assert second.status_code == 201
+    over = annual(18, 18)
+    assert over.status_code == 409, over.get_json()
+    assert over.get_json()["error"]["localized"] == (
+        f"cuti tahunan {year} paling banyak 18 hari kerja; dengan permintaan ini menjadi 19"
+    )
+    # Another kind of leave is not annual leave.
+    assert (
+        _ask(
+            client, slug, ids, start_day=work[18].isoformat(), end_day=work[18].isoformat()
+        ).status_code
+        == 201
+    )
+    # A refused piece gives its days back.
+    refused = client.post(
+        API.format(slug=slug) + f"/absences/{second.get_json()['id']}/decision",
+        json={"approve": False, "note": "Sedang akhir tahun anggaran"},
+        headers=ids["tokens"]["kadis"],
+    )
+    assert refused.status_code == 200
+    assert annual(19, 26).status_code == 201  # 10 + 8 = 18 again
+    assert annual(27, 27).status_code == 409
+
+
+def _days(first: date, count: int) -> list[date]:
+    return [first + timedelta(days=n) for n in range(count)]
