@@ -4,9 +4,18 @@ Its evidence file is checked (and an image cleaned) by ``evidence.check``."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
-from smartcity.toolkit import Conflict, Forbidden, InvalidInput, NotFound, Staff, record_audit
+from smartcity.toolkit import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Staff,
+    record_audit,
+    working_calendar,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,11 +24,26 @@ from .evidence import Evidence, Stored, check
 from .messages import NOT_YOURS, M
 from .models import Absence
 from .people import is_supervisor_of, staff_or_404
-from .periods import require_open
+from .periods import FIRST_YEAR, LAST_YEAR, require_open
 from .rules import ABSENCE_KINDS
 
 #: The longest single absence (big leave is up to three months).
 MAX_DAYS = 92
+#: The longest note a decision keeps, and the longest reason.
+MAX_NOTE = 2000
+#: Annual leave (PP 11/2017, art. 310-313): 12 working days a year; days not taken carry
+#: over, up to 18 with the year's own, and up to 24 after two years with none taken.
+ANNUAL_DAYS, CARRIED_MAX, UNTAKEN_TWO_YEARS_MAX = 12, 18, 24
+#: What counts against it: asked for (still waiting) or approved.
+COUNTED = ("submitted", "approved")
+
+
+def _lock_person(session: Session, staff_id: int) -> None:
+    """The person's row, locked for this transaction (``FOR NO KEY UPDATE``, as a punch
+    takes it): two requests sent at once are checked for overlap one after the other."""
+    locked = select(Staff.id).where(Staff.id == staff_id).with_for_update(key_share=True)
+    if session.scalar(locked) is None:
+        staff_or_404(session, staff_id)
 
 
 def submit(
@@ -37,12 +61,22 @@ def submit(
     problems: dict[str, str] = {}
     if kind not in ABSENCE_KINDS:
         problems["kind"] = ", ".join(ABSENCE_KINDS)
-    if end_day < start_day:
+    # A year the calendar and the cutoff can hold (9999-12 has no next month's cutoff).
+    outside = [
+        field
+        for field, day in (("start_day", start_day), ("end_day", end_day))
+        if not FIRST_YEAR <= day.year <= LAST_YEAR
+    ]
+    for field in outside:
+        problems[field] = M("a year from %(first)s to %(last)s", first=FIRST_YEAR, last=LAST_YEAR)
+    if outside:
+        pass  # the length of a span outside the calendar says nothing more
+    elif end_day < start_day:
         problems["end_day"] = "on or after the start"
     elif (end_day - start_day).days + 1 > MAX_DAYS:
         problems["end_day"] = f"at most {MAX_DAYS} days"
     reason = reason.strip()
-    if not reason or len(reason) > 2000:
+    if not reason or len(reason) > MAX_NOTE:
         problems["reason"] = "1 to 2000 characters"
     stored: Stored | None = None
     if evidence is not None:
@@ -52,6 +86,7 @@ def submit(
     if problems:
         raise InvalidInput(M("the absence cannot be recorded"), problems)
     require_open(session, start_day, today)
+    _lock_person(session, staff_id)
     overlap = session.scalar(
         select(Absence.id).where(
             Absence.staff_id == staff_id,
@@ -65,6 +100,8 @@ def submit(
             M("these days overlap absence %(absence_id)s", absence_id=overlap),
             {"start_day": "overlaps"},
         )
+    if kind == "annual":
+        _require_annual_days_left(session, staff_id, start_day, end_day)
     absence = Absence(
         staff_id=staff_id,
         kind=kind,
@@ -93,7 +130,9 @@ def decide(
     session: Session, actor: Actor, absence_id: int, *, approve: bool, note: str, today: date
 ) -> Absence:
     actor.require(APPROVE)
-    absence = session.get(Absence, absence_id)
+    # Locked: a supervisor and a unit admin deciding at once are decided one after the
+    # other, and the second is told it was already decided.
+    absence = session.get(Absence, absence_id, with_for_update=True)
     if absence is None:
         raise NotFound(
             M("no absence %(absence_id)s", absence_id=absence_id), {"absence_id": "unknown"}
@@ -108,11 +147,15 @@ def decide(
     note = note.strip()
     if not approve and not note:
         raise InvalidInput(M("a refusal needs a note"), {"note": "required"})
+    if len(note) > MAX_NOTE:
+        raise InvalidInput(
+            M("a note of at most %(count)s characters", count=MAX_NOTE), {"note": "too long"}
+        )
     require_open(session, absence.start_day, today)
     absence.status = "approved" if approve else "rejected"
     absence.decided_by = actor.label
     absence.decided_at = datetime.now(UTC)
-    absence.decision_note = note[:2000] or None
+    absence.decision_note = note or None
     record_audit(
         session,
         actor=actor.label,
@@ -122,6 +165,53 @@ def decide(
         after={"status": absence.status, "note": absence.decision_note},
     )
     return absence
+
+
+def annual_allowance(taken: Counter[int], year: int) -> int:
+    """The annual leave ``year`` allows, in working days, from what was taken the two
+    years before (the app's own records: none before it is the most that can carry)."""
+    if taken[year - 1] == 0 and taken[year - 2] == 0:
+        return UNTAKEN_TWO_YEARS_MAX
+    return min(CARRIED_MAX, ANNUAL_DAYS + max(0, ANNUAL_DAYS - taken[year - 1]))
+
+
+def _require_annual_days_left(session: Session, staff_id: int, start: date, end: date) -> None:
+    """Refuse annual leave past the year's allowance, counted in working days over the
+    requests waiting and approved, so it cannot be had by splitting it into pieces
+    (the caller holds the person's lock: two pieces sent at once are counted in turn)."""
+    first, last = date(start.year - 2, 1, 1), date(end.year, 12, 31)
+    calendar = working_calendar(session, first, last)
+    spans = [
+        (a.start_day, a.end_day)
+        for a in session.scalars(
+            select(Absence).where(
+                Absence.staff_id == staff_id,
+                Absence.kind == "annual",
+                Absence.status.in_(COUNTED),
+                Absence.start_day <= last,
+                Absence.end_day >= first,
+            )
+        )
+    ]
+    taken: Counter[int] = Counter()
+    for span_start, span_end in [*spans, (start, end)]:
+        for offset in range((span_end - span_start).days + 1):
+            day = span_start + timedelta(days=offset)
+            if first <= day <= last and calendar.is_working_day(day):
+                taken[day.year] += 1
+    for year in range(start.year, end.year + 1):
+        allowed = annual_allowance(taken, year)
+        if taken[year] > allowed:
+            raise Conflict(
+                M(
+                    "annual leave in %(year)s is at most %(count)s working days; "
+                    "with this request it would be %(count_asked)s",
+                    year=year,
+                    count=allowed,
+                    count_asked=taken[year],
+                ),
+                {"end_day": M("past the annual leave left")},
+            )
 
 
 def approved_days(absences: list[Absence]) -> dict[date, Absence]:

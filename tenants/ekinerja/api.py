@@ -72,13 +72,13 @@ def file_response(data: bytes, media_type: str | None, name: str | None) -> Resp
     """An evidence file as a download: never shown inline, never sniffed, never cached.
 
     The name is cleaned again here: rows kept before names were cleaned may hold a
-    line break, which no header can carry.
+    line break, which no header can carry, or an extension other than their type's.
     """
     response = send_file(
         io.BytesIO(data),
         mimetype=media_type or "application/octet-stream",
         as_attachment=True,
-        download_name=clean_name(name or ""),
+        download_name=clean_name(name or "", media_type),
         etag=False,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"

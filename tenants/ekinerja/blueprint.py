@@ -105,15 +105,19 @@ def queue() -> str:
 def decide() -> Response:
     """Bulk approve, or return with a note, the ticked logs."""
     actor = _actor()
-    ids = [int(v) for v in request.form.getlist("log_id") if v.isdecimal() and len(v) < 19]
+    ticked = request.form.getlist("log_id")
+    ids = [int(v) for v in ticked if v.isascii() and v.isdecimal() and len(v) < 19]
     approve = request.form.get("action") == "approve"
     try:
+        if len(ids) != len(ticked):
+            # A list with something else in it is refused whole, as the API refuses it.
+            raise InvalidInput(M("choose work logs by their numbers"), {"log_ids": "ids"})
         done = worklogs.decide(
             g.db,
             actor,
             ids,
             approve=approve,
-            note=request.form.get("note", "")[:2000],
+            note=request.form.get("note", "")[:4000],  # past 2000: refused, not cut
             today=datetime.now(attendance.zone(g.db)).date(),
         )
     except ServiceError as error:
@@ -129,7 +133,11 @@ def decide() -> Response:
 def review_punches() -> Response:
     """Accept or reject the ticked flagged punches (all of them or none)."""
     actor = _actor()
-    ids = [int(v) for v in request.form.getlist("punch_id") if v.isdecimal() and len(v) < 19]
+    ids = [
+        int(v)
+        for v in request.form.getlist("punch_id")
+        if v.isascii() and v.isdecimal() and len(v) < 19
+    ]
     try:
         if not ids:
             raise InvalidInput(M("choose the punches to review"), {"punch_id": "required"})

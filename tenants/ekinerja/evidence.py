@@ -8,7 +8,10 @@ kept as sent: it is decoded and written again by :func:`photos.reencode`, the
 code that cleans check-in selfies, so its EXIF block (the phone's GPS position,
 its serial number) is gone, and it is shrunk to :data:`MAX_SIDE` pixels, still
 enough to read a scanned page. The name is kept only for the download, without
-its folders and control characters (a header cannot carry a line break).
+its folders and control characters (a header cannot carry a line break), and
+ending in the extension of what the file is: a PDF sent as ``surat.hta`` would
+otherwise be saved by the supervisor's browser under that name, and Windows runs
+an HTA (script after any leading junk) when it is opened from the downloads.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ PDF = "application/pdf"
 #: Every type accepted, by its first bytes.
 TYPES = {b"%PDF-": PDF, **{magic: media for magic, (_f, media) in photos.IMAGE_MAGIC.items()}}
 DEFAULT_NAME = "bukti"
+#: The extensions a kept file's name may end in, by its type (the first is added).
+EXTENSIONS = {PDF: (".pdf",), "image/png": (".png",), "image/jpeg": (".jpg", ".jpeg")}
 
 
 @dataclass(frozen=True)
@@ -56,11 +61,18 @@ def media_type(data: bytes) -> str | None:
     return next((kind for magic, kind in TYPES.items() if data.startswith(magic)), None)
 
 
-def clean_name(name: str) -> str:
-    """The last part of ``name``, without control or format characters, at most 255."""
+def clean_name(name: str, media_type: str | None = None) -> str:
+    """The last part of ``name``, without control or format characters, at most 255;
+    given the file's ``media_type``, ending in one of its :data:`EXTENSIONS`."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     kept = "".join(c for c in base if not unicodedata.category(c).startswith("C")).strip()
-    return kept[:255] or DEFAULT_NAME
+    kept = kept or DEFAULT_NAME
+    extensions = EXTENSIONS.get(media_type or "")
+    if extensions is None:
+        return kept[:255]
+    ending = next((e for e in extensions if kept.lower().endswith(e)), None)
+    stem, ending = (kept[: -len(ending)], kept[-len(ending) :]) if ending else (kept, extensions[0])
+    return (stem or DEFAULT_NAME)[: 255 - len(ending)] + ending
 
 
 def check(evidence: Evidence) -> tuple[Stored | None, Message | None]:
@@ -91,4 +103,4 @@ def check(evidence: Evidence) -> tuple[Stored | None, Message | None]:
             return None, M("an image that can be read")
         if len(data) > MAX_BYTES:  # a noisy PNG can grow when written again
             return None, M("a smaller image")
-    return Stored(clean_name(evidence.name), kind, data), None
+    return Stored(clean_name(evidence.name, kind), kind, data), None

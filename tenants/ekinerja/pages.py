@@ -42,7 +42,7 @@ from .evidence import MAX_BYTES, MAX_IMAGE_BYTES, MB, Evidence
 from .messages import NOT_YOURS, M, _
 from .models import Absence, Duty, WorkLog
 from .people import is_supervisor_of, staff_or_404
-from .periods import cutoff, is_locked, month_end
+from .periods import FIRST_YEAR, LAST_YEAR, cutoff, is_locked, month_end, parse_day
 from .rules import ABSENCE_KINDS, COMPONENT_LABELS, EVENT_LABELS
 from .settings import load as load_settings
 
@@ -265,12 +265,17 @@ def person_tpp(staff_id: int) -> str:
 
 # --------------------------------------------------------------------------- absences
 
+ABSENCE_REFUSED = M("the absence cannot be recorded")
 
-def _parse_day(raw: str | None, field: str) -> date:
-    try:
-        return date.fromisoformat((raw or "").strip())
-    except ValueError:
-        raise InvalidInput(M("the absence cannot be recorded"), {field: "YYYY-MM-DD"}) from None
+
+def _parse_day(raw: str | None, field: str, refusal: str) -> date:
+    """A typed ``YYYY-MM-DD`` of a year the calendar holds (the API's days): a week date,
+    a compact form or the year 1 is refused by its field, and the page it would
+    redirect to (``?year=1``) is never asked for."""
+    day = parse_day(raw)
+    if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InvalidInput(refusal, {field: "YYYY-MM-DD"})
+    return day
 
 
 @blueprint.get("/absences")
@@ -306,8 +311,8 @@ def absence_submit() -> Response:
             g.db,
             actor,
             kind=request.form.get("kind", ""),
-            start_day=_parse_day(request.form.get("start_day"), "start_day"),
-            end_day=_parse_day(request.form.get("end_day"), "end_day"),
+            start_day=_parse_day(request.form.get("start_day"), "start_day", ABSENCE_REFUSED),
+            end_day=_parse_day(request.form.get("end_day"), "end_day", ABSENCE_REFUSED),
             reason=request.form.get("reason", "")[:4000],
             evidence=uploaded_evidence(),
             today=_today(),
@@ -374,7 +379,7 @@ def absence_decision(absence_id: int) -> Response:
             actor,
             absence_id,
             approve=request.form.get("action") == "approve",
-            note=request.form.get("note", "")[:2000],
+            note=request.form.get("note", "")[:4000],  # past 2000: refused, not cut
             today=_today(),
         )
     except ServiceError as error:
@@ -396,7 +401,7 @@ def _parse_time(raw: str | None, field: str) -> time:
 
 def _parse_int(raw: str | None, field: str, high: int) -> int:
     text = (raw or "").strip()
-    if not text.isdecimal() or len(text) > 9 or int(text) > high:
+    if not (text.isascii() and text.isdecimal()) or len(text) > 9 or int(text) > high:
         raise InvalidInput(M("the work log cannot be recorded"), {field: f"1 to {high}"})
     return int(text)
 
@@ -456,7 +461,7 @@ def worklog_submit() -> Response:
     form = request.form
     day = None
     try:
-        day = _parse_day(form.get("day"), "day")
+        day = _parse_day(form.get("day"), "day", M("the work log cannot be recorded"))
         worklogs.submit(
             g.db,
             actor,

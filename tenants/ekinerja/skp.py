@@ -37,9 +37,11 @@ are not followed (one would carry the token elsewhere).
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import os
 import ssl
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -54,6 +56,7 @@ from sqlalchemy.orm import Session
 
 from .access import Actor
 from .messages import M
+from .periods import parse_day
 from .rules import PREDICATES
 from .tppmodels import BknConfig, Skp, SkpSyncRun
 
@@ -76,6 +79,11 @@ class _HttpStatus(Exception):
     def __init__(self, code: int) -> None:
         super().__init__(code)
         self.code = code
+
+
+class _Garbled(Exception):
+    """The answer is not HTTP (no status line, cut short) or not read in time: the
+    server is failing, as an HTTP 5xx says, and it counts towards stopping the run."""
 
 
 def allow_http_loopback() -> bool:
@@ -182,18 +190,35 @@ class BknClient:
         return f"{url}?{urllib.parse.urlencode(query)}" if query else url
 
     def _call(self, request: urllib.request.Request) -> Any:
+        # ``timeout`` bounds each wait on the socket; the whole answer has the same time,
+        # or a server sending a byte every few seconds would hold the run for days.
+        deadline = time.monotonic() + self.timeout
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
-                body = response.read(MAX_RESPONSE_BYTES + 1)
+                body = b""
+                while len(body) <= MAX_RESPONSE_BYTES:
+                    chunk = response.read1(MAX_RESPONSE_BYTES + 1 - len(body))
+                    if not chunk:
+                        break
+                    body += chunk
+                    if time.monotonic() > deadline:
+                        raise _Garbled(f"no whole answer in {self.timeout:g} s")
+                if len(body) <= MAX_RESPONSE_BYTES and response.length:
+                    raise _Garbled("answer cut short")  # fewer bytes than its Content-Length
         except urllib.error.HTTPError as exc:
             exc.close()
             raise _HttpStatus(exc.code) from None
+        except http.client.HTTPException as exc:  # no status line, cut short, bad headers
+            raise _Garbled(f"not an HTTP answer ({type(exc).__name__})") from None
         except (TimeoutError, urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise BknError(f"cannot reach BKN: {reason}") from None
         if len(body) > MAX_RESPONSE_BYTES:
             raise ValueError("answer too large")
-        return json.loads(body)
+        try:
+            return json.loads(body)
+        except RecursionError:  # "[[[[...": valid JSON nested past the parser's depth
+            raise ValueError("answer nested too deep") from None
 
     def token(self) -> str:
         credentials = f"{self.client_id}:{self.client_secret}".encode()
@@ -218,6 +243,8 @@ class BknClient:
             raise BknError(f"BKN's token endpoint answered HTTP {exc.code}") from None
         except ValueError:
             raise BknError("BKN's token answer is not JSON") from None
+        except _Garbled as exc:
+            raise BknError(f"BKN's token answer is broken: {exc}") from None
         token = answer.get("access_token") if isinstance(answer, dict) else None
         if not isinstance(token, str) or not token:
             raise BknError("BKN's token answer has no access_token")
@@ -225,7 +252,8 @@ class BknClient:
         return token
 
     def skp(self, nip: str, year: int) -> Any:
-        """The JSON answer for ``nip``; raises _HttpStatus, ValueError (not JSON) or BknError."""
+        """The JSON answer for ``nip``; raises _HttpStatus, _Garbled, ValueError (not JSON)
+        or BknError."""
         for attempt in (1, 2):
             if self._token is None:
                 self.token()
@@ -254,8 +282,9 @@ class SkpRecord:
     predicate: str
 
 
-def parse_record(answer: Any, nip: str) -> SkpRecord:
-    """The record in a BKN answer for ``nip``; ValueError says what is wrong."""
+def parse_record(answer: Any, nip: str, year: int) -> SkpRecord:
+    """The record in a BKN answer for ``nip``'s SKP of ``year``; ValueError says what is
+    wrong (a period of another year would be stored, and paid, as this year's)."""
     data = answer.get("data") if isinstance(answer, dict) else None
     if not isinstance(data, dict):
         raise ValueError("no data object")
@@ -264,14 +293,24 @@ def parse_record(answer: Any, nip: str) -> SkpRecord:
     period = data.get("periode")
     if not isinstance(period, dict):
         raise ValueError("no periode")
-    start = date.fromisoformat(str(period.get("awal")))
-    end = date.fromisoformat(str(period.get("akhir")))
+    start, end = _day(period.get("awal")), _day(period.get("akhir"))
     if end < start:
         raise ValueError("periode ends before it starts")
+    if start.year != year or end.year != year:
+        raise ValueError(f"periode is not within {year}")
     predicate = data.get("predikat")
     if predicate not in PREDICATES:
         raise ValueError(f"predikat must be one of {', '.join(PREDICATES)}")
     return SkpRecord(nip, start, end, str(predicate))
+
+
+def _day(value: Any) -> date:
+    """``YYYY-MM-DD`` in ASCII digits (not the week dates or compact forms
+    ``date.fromisoformat`` also reads); ValueError otherwise."""
+    found = parse_day(value) if isinstance(value, str) else None
+    if found is None:
+        raise ValueError(f"not a day: {str(value)[:40]!r}")
+    return found
 
 
 def _note(problems: dict[str, Any], kind: str, nip: str, text: str) -> None:
@@ -302,7 +341,7 @@ def _fetch(
     for staff_id, nip in people:
         run.asked += 1
         try:
-            records[staff_id] = parse_record(client.skp(nip, year), nip)
+            records[staff_id] = parse_record(client.skp(nip, year), nip, year)
             failures = 0
         except _HttpStatus as exc:
             if exc.code == 404:
@@ -310,6 +349,9 @@ def _fetch(
                 failures = 0
                 continue
             _note(problems, "errors", nip, f"HTTP {exc.code}")
+            failures += 1
+        except _Garbled as exc:
+            _note(problems, "errors", nip, str(exc)[:200])
             failures += 1
         except ValueError as exc:
             _note(problems, "malformed", nip, str(exc)[:200])

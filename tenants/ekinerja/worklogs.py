@@ -35,6 +35,8 @@ from .periods import require_open
 
 #: The most logs one bulk decision takes (one request, one transaction).
 MAX_BULK = 200
+#: The longest note a return keeps.
+MAX_NOTE = 2000
 
 
 def credited_minutes(standard_minutes: int, quantity: int, start: time, end: time) -> int:
@@ -81,6 +83,32 @@ def submit(
     if problems or duty is None:
         raise InvalidInput(M("the work log cannot be recorded"), problems)
     require_open(session, day, today)
+    # One person's hours are spent once: a log over the time of another of the same day
+    # (not returned) would credit them twice, up to more than 24 hours a day. The
+    # person's row is locked first, so two logs sent at once are checked in turn.
+    session.scalar(select(Staff.id).where(Staff.id == staff_id).with_for_update(key_share=True))
+    clash = session.scalar(
+        select(WorkLog)
+        .where(
+            WorkLog.staff_id == staff_id,
+            WorkLog.day == day,
+            WorkLog.status != "returned",
+            WorkLog.start_time < end,
+            WorkLog.end_time > start,
+        )
+        .order_by(WorkLog.start_time)
+        .limit(1)
+    )
+    if clash is not None:
+        raise Conflict(
+            M(
+                "this time overlaps work log %(log_id)s (%(start)s-%(end)s)",
+                log_id=clash.id,
+                start=f"{clash.start_time:%H.%M}",
+                end=f"{clash.end_time:%H.%M}",
+            ),
+            {"start": M("overlaps")},
+        )
     log = WorkLog(
         staff_id=staff_id,
         day=day,
@@ -170,11 +198,22 @@ def decide(
     note = note.strip()
     if not approve and not note:
         raise InvalidInput(M("returning a log needs a note"), {"note": "required"})
-    logs = session.scalars(select(WorkLog).where(WorkLog.id.in_(wanted)).with_for_update()).all()
+    if len(note) > MAX_NOTE:
+        raise InvalidInput(
+            M("a note of at most %(count)s characters", count=MAX_NOTE), {"note": "too long"}
+        )
+    # Locked in id order, so two decisions over some of the same logs wait for each
+    # other instead of deadlocking.
+    logs = session.scalars(
+        select(WorkLog).where(WorkLog.id.in_(wanted)).order_by(WorkLog.id).with_for_update()
+    ).all()
     if len(logs) != len(wanted):
         raise NotFound(M("some work logs do not exist"), {"log_ids": "unknown"})
     for log in logs:
         person = staff_or_404(session, log.staff_id)
+        if person.id == actor.staff_id:
+            # Even where the roster names someone their own supervisor (a sync's slip).
+            raise Forbidden(M("nobody decides on their own work log"), {"log_ids": str(log.id)})
         if not is_supervisor_of(actor, person):
             raise Forbidden(M("you do not supervise this person"), {"log_ids": str(log.id)})
         if log.status != "submitted":
@@ -183,7 +222,7 @@ def decide(
     now = datetime.now(UTC)
     for log in logs:
         log.status = "approved" if approve else "returned"
-        log.note = note[:2000] or None
+        log.note = note or None
         log.decided_by = actor.label
         log.decided_at = now
     record_audit(

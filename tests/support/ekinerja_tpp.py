@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -110,6 +111,10 @@ class FakeBkn:
     #: NIP -> a body that is not JSON.
     garbage: set[str] = field(default_factory=set)
     token_status: int = 200
+    #: NIP -> bytes written to the socket as they are, instead of an HTTP answer.
+    raw: dict[str, bytes] = field(default_factory=dict)
+    #: NIPs whose answer comes a byte every 0.3 s.
+    drip: set[str] = field(default_factory=set)
     calls: list[str] = field(default_factory=list)
     url: str = ""
 
@@ -162,6 +167,19 @@ def fake_bkn(fake: FakeBkn) -> Iterator[FakeBkn]:
                 self._send(400, b"{}")
             elif nip in fake.failing:
                 self._send(fake.failing[nip], b'{"message": "error"}')
+            elif nip in fake.raw:
+                self.close_connection = True
+                self.wfile.write(fake.raw[nip])
+            elif nip in fake.drip:
+                self.close_connection = True
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+                try:
+                    for _ in range(100):
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(0.3)
+                except OSError:
+                    return  # the client gave up, as it should
             elif nip in fake.garbage:
                 self._send(200, b"<html>maintenance</html>")
             elif nip in fake.records:

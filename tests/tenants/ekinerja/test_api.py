@@ -288,7 +288,8 @@ def test_work_logs_bulk_decisions_all_or_nothing(client, kab, tenant_db):
         "output": "2 laporan",
     }
     made = [
-        client.post(url + "/work-logs", json=log, headers=t["pegawai"]).get_json() for _ in range(2)
+        client.post(url + "/work-logs", json=log | times, headers=t["pegawai"]).get_json()
+        for times in ({}, {"start": "09:30", "end": "11:00"})
     ]
     assert [m["minutes"] for m in made] == [90, 90]  # 2 x 60 standard minutes, capped by 90 spent
     assert (

@@ -81,3 +81,30 @@ def test_what_is_not_a_pdf_or_a_readable_image_within_the_limits_is_refused(data
 )
 def test_the_name_is_kept_without_folders_or_control_characters(sent: str, kept: str) -> None:
     assert clean_name(sent) == kept
+
+
+@pytest.mark.parametrize(
+    ("sent", "media_type", "kept"),
+    [
+        ("surat.hta", "application/pdf", "surat.hta.pdf"),  # Windows would run it
+        ("surat.exe", "image/png", "surat.exe.png"),
+        ("foto.JPEG", "image/jpeg", "foto.JPEG"),
+        ("foto.png", "image/jpeg", "foto.png.jpg"),
+        ("surat", "application/pdf", "surat.pdf"),
+        ("../.pdf", "application/pdf", "bukti.pdf"),
+        ("a" * 400 + ".pdf", "application/pdf", "a" * 251 + ".pdf"),
+        ("a" * 400 + ".html", "application/pdf", "a" * 251 + ".pdf"),
+    ],
+)
+def test_a_kept_name_ends_in_the_extension_of_what_the_file_is(
+    sent: str, media_type: str, kept: str
+) -> None:
+    assert clean_name(sent, media_type) == kept
+
+
+def test_a_pdf_renamed_to_run_as_a_script_is_kept_as_a_pdf() -> None:
+    """An HTA runs whatever junk precedes its script: PDF magic, then HTML."""
+    polyglot = b"%PDF-1.4\n<hta:application><script>new ActiveXObject('WScript.Shell')</script>"
+    stored, problem = check(Evidence("surat tugas.hta", polyglot))
+    assert problem is None and stored is not None
+    assert stored.name == "surat tugas.hta.pdf" and stored.media_type == "application/pdf"

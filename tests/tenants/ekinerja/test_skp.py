@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from datetime import date
 from typing import Any
 
@@ -185,3 +188,72 @@ def test_many_failures_in_a_row_stop_the_run(tenant_db: Any, kab: Any, monkeypat
         assert run.status == "failed" and "2 answers in a row" in (run.error or "")
         assert run.asked == 2
     assert fake.calls.count("token") == 1
+
+
+def test_answers_that_are_not_http_or_json_or_this_year_are_each_a_problem_not_a_crash(
+    tenant_db: Any, kab: Any
+) -> None:
+    """Each of these crashed the pull (a 500 on demand, a dead task at night) or stored
+    another year's predicate as this one's."""
+    slug, _ids, _t = kab
+    fake = FakeBkn(
+        raw={
+            NIPS["head"]: b"SSH-2.0-OpenSSH_9.6\r\n",  # no HTTP status line
+            NIPS["worker"]: b'HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{"data": {',  # cut
+            NIPS["admin"]: (
+                b"HTTP/1.1 200 OK\r\nContent-Length: 200000\r\n\r\n" + b"[" * 200_000
+            ),  # nested past the parser's depth
+        },
+        drip={NIPS["guru_head"]},  # a byte every 0.3 s: 30 s for the answer
+    )
+    fake.record(NIPS["guru"], "Baik", year=2019)
+    with fake_bkn(fake), tenant_db(slug) as s:
+        client = skp.BknClient(fake.url, fake.client_id, fake.client_secret, timeout=1.5)
+        started = time.monotonic()
+        run = skp.sync(s, system_actor("tests"), 2026, client=client)
+        took = time.monotonic() - started
+        assert run.status == "partial" and run.asked == 5 and run.stored == 0, run.error
+        errors, malformed = run.problems["errors"], run.problems["malformed"]
+        assert errors[NIPS["head"]] == "not an HTTP answer (BadStatusLine)"
+        assert errors[NIPS["worker"]] == "answer cut short"
+        assert errors[NIPS["guru_head"]] == "no whole answer in 1.5 s"
+        assert malformed == {
+            NIPS["admin"]: "answer nested too deep",
+            NIPS["guru"]: "periode is not within 2026",
+        }
+        assert s.scalars(select(Skp)).all() == []
+    assert took < 10
+
+
+def test_a_token_answer_that_is_not_http_fails_the_run_of_record(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    slug, _ids, t = kab
+    fake = FakeBkn()
+    with fake_bkn(fake) as live:
+        _configure(client, slug, t["bkpsdm"], live, "rahasia")
+    # Whatever listens there now answers every request with a line that is not HTTP.
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def answer() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"220 smtp.example ESMTP\r\n")
+
+    threading.Thread(target=answer, daemon=True).start()
+    try:
+        _configure(client, slug, t["bkpsdm"], FakeBkn(url=f"http://127.0.0.1:{port}"), None)
+        ran = client.post(
+            API.format(slug=slug) + "/skp/sync", json={"year": 2026}, headers=t["bkpsdm"]
+        )
+    finally:
+        listener.close()
+    assert ran.status_code == 201, ran.get_json()
+    run = ran.get_json()
+    assert run["status"] == "failed" and "token answer is broken" in run["error"]

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
-from smartcity.tenantcore.models import User
+from smartcity.tenantcore.models import Staff, User
 from smartcity.toolkit import set_member_units
 from sqlalchemy import func, select
 
@@ -280,6 +280,23 @@ def test_hostile_files_are_refused_and_nothing_is_recorded(
         headers=ids["tokens"]["pegawai"],
     )
     assert got.status_code == 200 and "\n" not in got.headers["Content-Disposition"]
+    # A PDF named to run as a script on the supervisor's computer downloads as a PDF.
+    hta = _log(
+        client,
+        slug,
+        ids,
+        start="10:00",
+        end="11:00",
+        evidence_name="surat.hta",
+        evidence_base64=_b64(PDF + b"<script>alert(1)</script>"),
+    )
+    assert hta.status_code == 201, hta.get_json()
+    got = client.get(
+        API.format(slug=slug) + f"/work-logs/{hta.get_json()['id']}/evidence",
+        headers=ids["tokens"]["kadis"],
+    )
+    assert got.status_code == 200 and got.mimetype == "application/pdf"
+    assert got.headers["Content-Disposition"] == "attachment; filename=surat.hta.pdf"
     # The page says why and keeps nothing.
     me = page_sign_in(slug, "pegawai@example.go.id")
     base = PAGES.format(slug=slug)
@@ -300,4 +317,138 @@ def test_hostile_files_are_refused_and_nothing_is_recorded(
     )
     assert sent.status_code == 200
     assert "berkas PDF, PNG atau JPEG" in sent.get_data(as_text=True)
+    assert _count(tenant_db, slug) == before + 2
+
+
+def test_the_same_hours_are_logged_once_and_a_day_holds_no_more_than_its_hours(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    """Ten logs of 08.00-16.00 on one day would credit 80 hours; the second is refused."""
+    slug, ids = kab
+    before = _count(tenant_db, slug)
+    first = _log(client, slug, ids, start="08:00", end="16:00", quantity=10)
+    assert first.status_code == 201 and first.get_json()["minutes"] == 480
+    for start, end in (
+        ("08:00", "16:00"),
+        ("15:59", "17:00"),
+        ("07:00", "08:01"),
+        ("09:00", "10:00"),
+    ):
+        again = _log(client, slug, ids, start=start, end=end, quantity=10)
+        assert again.status_code == 409, (start, end, again.get_json())
+        error = again.get_json()["error"]
+        assert error["localized"] == (
+            f"waktu ini bertumpang tindih dengan catatan kerja {first.get_json()['id']} "
+            "(08.00-16.00)"
+        )
     assert _count(tenant_db, slug) == before + 1
+    # Right before and right after are other hours.
+    assert _log(client, slug, ids, start="07:00", end="08:00").status_code == 201
+    assert _log(client, slug, ids, start="16:00", end="17:30").status_code == 201
+    # A returned log's hours are free again for the log that replaces it.
+    returned = client.post(
+        API.format(slug=slug) + "/work-logs/decisions",
+        json={"log_ids": [first.get_json()["id"]], "approve": False, "note": "Rinci per kegiatan"},
+        headers=ids["tokens"]["kadis"],
+    )
+    assert returned.status_code == 200, returned.get_json()
+    assert _log(client, slug, ids, start="08:00", end="12:00", quantity=4).status_code == 201
+
+
+def test_nobody_approves_their_own_log_even_as_their_own_supervisor(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    """The roster refuses someone supervising themselves; a row that says so anyway
+    (a sync's slip) still gives no one their own logs to approve."""
+    slug, ids = kab
+    head = ids["tokens"]["kadis"]
+    with tenant_db(slug) as s:
+        s.execute(
+            Staff.__table__.update()
+            .where(Staff.id == ids["head"])
+            .values(supervisor_id=ids["head"])
+        )
+    own = client.post(
+        API.format(slug=slug) + "/work-logs",
+        json={
+            "day": _today().isoformat(),
+            "duty_id": ids["duty"],
+            "start": "08:00",
+            "end": "09:00",
+            "quantity": 1,
+            "output": "Rapat pimpinan",
+        },
+        headers=head,
+    ).get_json()
+    theirs = _log(client, slug, ids).get_json()
+    mixed = client.post(
+        API.format(slug=slug) + "/work-logs/decisions",
+        json={"log_ids": [theirs["id"], own["id"]], "approve": True},
+        headers=head,
+    )
+    assert mixed.status_code == 403, mixed.get_json()
+    with tenant_db(slug) as s:
+        assert {s.get(WorkLog, i).status for i in (own["id"], theirs["id"])} == {"submitted"}
+
+
+def test_a_return_note_past_the_limit_is_refused_not_cut(
+    client: Any, kab: Any, tenant_db: Any, page_sign_in: Any
+) -> None:
+    slug, ids = kab
+    log = _log(client, slug, ids).get_json()
+    head = page_sign_in(slug, "kadis@example.go.id")
+    queue = PAGES.format(slug=slug) + "/queue"
+    sent = head.post(
+        queue,
+        data={
+            "csrf_token": csrf_token(head.get(queue).get_data(as_text=True)),
+            "log_id": [str(log["id"])],
+            "action": "return",
+            "note": "x" * 2001,
+        },
+        follow_redirects=True,
+    )
+    assert "catatan paling banyak 2.000 karakter" in sent.get_data(as_text=True)
+    with tenant_db(slug) as s:
+        assert s.get(WorkLog, log["id"]).status == "submitted"
+    # An id that is not one (Arabic-Indic digits, a word) refuses the lot, not just itself.
+    for bad in ("\u0661\u0662", "abc"):
+        mixed = head.post(
+            queue,
+            data={
+                "csrf_token": csrf_token(head.get(queue).get_data(as_text=True)),
+                "log_id": [str(log["id"]), bad],
+                "action": "approve",
+            },
+            follow_redirects=True,
+        )
+        assert mixed.status_code == 200
+        with tenant_db(slug) as s:
+            assert s.get(WorkLog, log["id"]).status == "submitted", bad
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["0001-01-01", "2026-W49-1", "20261201", "\u0662\u0660\u0662\u0666-\u0661\u0662-\u0660\u0661"],
+)
+def test_a_typed_day_no_calendar_holds_is_refused_on_the_page_that_asked(
+    kab: Any, tenant_db: Any, page_sign_in: Any, typed: str
+) -> None:
+    """The work log page redirected to ``?year=1``, an error page instead of its form."""
+    slug, _ids = kab
+    before = _count(tenant_db, slug)
+    me = page_sign_in(slug, "pegawai@example.go.id")
+    base = PAGES.format(slug=slug)
+    for page, form in (
+        ("/worklogs", {"duty_id": "1", "day": typed, "start": "08:00", "end": "09:00"}),
+        ("/absences", {"kind": "sick", "start_day": typed, "end_day": typed, "reason": "Demam"}),
+    ):
+        token = csrf_token(me.get(base + page).get_data(as_text=True))
+        sent = me.post(
+            base + page,
+            data={"csrf_token": token, "quantity": "1", "output": "x", **form},
+            follow_redirects=True,
+        )
+        assert sent.status_code == 200, (page, typed)
+        assert "YYYY-MM-DD" in sent.get_data(as_text=True), (page, typed)
+    assert _count(tenant_db, slug) == before
