@@ -21,6 +21,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from psycopg import sql
@@ -29,7 +30,7 @@ from sqlalchemy import ARRAY, BigInteger, and_, any_, func, insert, select, type
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
-from . import absences, events, runs, sanctions, setup, tpp, worklogs
+from . import absences, events, rulesets, runs, sanctions, setup, tpp, worklogs
 from .access import APP, GRANTS, ROLE_NAMES, Actor, system_actor
 from .attendance import OTHER_DEVICE, SHARED_DEVICE, zone
 from .eventmodels import EventCheckIn
@@ -177,6 +178,7 @@ def seed(session: Session, region_code: str) -> dict[str, int]:
     made_sanctions = _sanctions(session, admin, people, habits, demo_people)
     made_events = _events(session, rng, admin, people, habits, place=next(iter(offices.values())))
     run = runs.compute_month(session, admin, YEAR, MONTH, today=TODAY)
+    _draft_rules(session, admin)
     statements = session.scalar(
         select(func.count()).select_from(TppStatement).where(TppStatement.month_id == run.id)
     )
@@ -190,6 +192,24 @@ def seed(session: Session, region_code: str) -> dict[str, int]:
         "assemblies and ceremonies": made_events,
         "TPP statements": statements or 0,
     }
+
+
+def _draft_rules(session: Session, admin: Actor) -> None:
+    """A draft Perbup for next year that doubles the lateness cuts, so BKPSDM's what-if
+    shows what it would have cost November before anyone signs it."""
+    draft = rulesets.draft_from(session, admin, None, today=TODAY)
+    rules = dict(draft.rules)
+    rules["late_bands"] = [
+        {**band, "percent": str(Decimal(band["percent"]) * 2)} for band in rules["late_bands"]
+    ]
+    rulesets.update_draft(
+        session,
+        admin,
+        draft.id,
+        name="Rancangan Perbup TPP 2027: potongan terlambat dua kali lipat",
+        effective_from=draft.effective_from,
+        rules=rules,
+    )
 
 
 def _sanctions(

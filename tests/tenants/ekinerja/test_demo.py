@@ -10,8 +10,8 @@ from smartcity.demo_data import seed_regency
 from smartcity.tenantcore.models import Staff, User
 from sqlalchemy import func, select
 
-from tenants.ekinerja import attendance, discipline, runs
-from tenants.ekinerja.access import ROLE_NAMES
+from tenants.ekinerja import attendance, discipline, rulesets, runs, whatif
+from tenants.ekinerja.access import ROLE_NAMES, system_actor
 from tenants.ekinerja.demo import MONTH, TODAY, YEAR, logged_until, seed
 from tenants.ekinerja.eventmodels import Event, EventAbsence, EventCheckIn
 from tenants.ekinerja.models import Absence, Account, AttendanceDay, Office, TppLine, WorkLog
@@ -112,6 +112,11 @@ def test_a_demo_regency_gets_a_month_of_attendance_and_a_computed_tpp(
             .having(func.count() > made["TPP statements"] // 2)
         )
         assert worked and worked == set(present)
+        # A draft Perbup doubling the lateness cuts: the what-if shows November costing less.
+        (draft,) = [v for v in rulesets.versions(session) if v.status == "draft"]
+        impact = whatif.run(session, system_actor("test"), draft.id, YEAR, MONTH, today=TODAY)
+        assert impact.current.people == made["TPP statements"]
+        assert impact.draft.deduction > impact.current.deduction and impact.difference < 0
         rates = discipline.unit_rates(session, YEAR, MONTH, TODAY)
         overall = discipline.regency_rate(rates)
         assert overall is not None and 3 < overall < 30

@@ -433,6 +433,9 @@ def test_a_draft_is_made_from_the_version_in_force_edited_tried_and_published(
     bkpsdm = page_sign_in(slug, "bkpsdm@example.go.id")
     listing = bkpsdm.get(f"{base}/rules").get_data(as_text=True)
     assert "berlaku" in listing and "Aturan bawaan" in listing
+    # With no draft, the what-if says so and offers no empty choice of drafts.
+    empty = bkpsdm.get(f"{base}/what-if").get_data(as_text=True)
+    assert "Belum ada rancangan aturan untuk dicoba." in empty and 'name="rule_set_id"' not in empty
     made = _post(bkpsdm, f"{base}/rules", f"{base}/rules/drafts", {})
     assert made.status_code == 303
     draft_url = made.location
