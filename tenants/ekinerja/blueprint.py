@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import NamedTuple
 
 from babel.dates import format_date
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -12,6 +15,7 @@ from smartcity.toolkit import (
     N_,
     InvalidInput,
     ServiceError,
+    Staff,
     TenantPrincipal,
     access,
     month_name,
@@ -23,6 +27,7 @@ from werkzeug.wrappers import Response
 from . import attendance, photos, worklogs
 from .access import APPROVE, Actor, actor_for
 from .messages import M, _
+from .models import Duty, WorkLog
 from .periods import cutoff
 from .settings import load as load_settings
 
@@ -70,6 +75,28 @@ def _actor() -> Actor:
     return actor_for(g.db, principal)
 
 
+class QueueGroup(NamedTuple):
+    """One person's waiting logs on the queue page, oldest first, and their minutes."""
+
+    person: Staff
+    logs: list[tuple[WorkLog, Duty]]
+    minutes: int
+
+
+def _by_person(rows: Sequence[tuple[WorkLog, Staff, Duty]]) -> list[QueueGroup]:
+    """The queue by person, in name order: a supervisor reads one person's days together
+    and approves them at once, rather than hunting a name through a list of hundreds."""
+    people: dict[int, Staff] = {}
+    logs: dict[int, list[tuple[WorkLog, Duty]]] = defaultdict(list)
+    for log, person, duty in rows:
+        people[person.id] = person
+        logs[person.id].append((log, duty))
+    return [
+        QueueGroup(person, logs[pid], sum(log.minutes for log, _d in logs[pid]))
+        for pid, person in sorted(people.items(), key=lambda item: (item[1].name, item[0]))
+    ]
+
+
 @blueprint.get("/queue")
 @access.requires(APPROVE)
 def queue() -> str:
@@ -87,6 +114,8 @@ def queue() -> str:
         "ekinerja/queue.html",
         actor=actor,
         rows=rows,
+        groups=_by_person(rows),
+        limit=worklogs.QUEUE_LIMIT,
         punches=punches,
         tz=attendance.zone(g.db),
         photo_ids=photos.with_photo(g.db, [punch.id for punch, _person in punches]),

@@ -235,6 +235,10 @@ def decide(
     return list(logs)
 
 
+#: The queue page shows at most this many logs, the oldest first; it says when there are more.
+QUEUE_LIMIT = 500
+
+
 def queue(session: Session, supervisor_staff_id: int) -> list[tuple[WorkLog, Staff, Duty]]:
     rows = session.execute(
         select(WorkLog, Staff, Duty)
@@ -242,7 +246,7 @@ def queue(session: Session, supervisor_staff_id: int) -> list[tuple[WorkLog, Sta
         .join(Duty, Duty.id == WorkLog.duty_id)
         .where(Staff.supervisor_id == supervisor_staff_id, WorkLog.status == "submitted")
         .order_by(WorkLog.day, WorkLog.id)
-        .limit(500)
+        .limit(QUEUE_LIMIT)
     ).all()
     return [(w, s, d) for w, s, d in rows]
 

@@ -148,3 +148,27 @@ def build(session: Any) -> dict[str, int]:
         "duty": duty.id,
         "leave": leave.id,
     }
+
+
+def queue_of_two(session: Any, ids: dict[str, int], day: date) -> int:
+    """Two of the head's people with two logs each waiting on ``day``: the worker and a
+    nurse whose name sorts first. Returns the nurse's id."""
+    nurse = person(
+        session, "199001012015012003", "Ani Perawat", ids["dinkes"], 7, supervisor_id=ids["head"]
+    )
+    for who, staff_id in (("pegawai", ids["worker"]), ("perawat", nurse.id)):
+        actor = Actor(who, GRANTS["staff"], staff_id, frozenset())
+        for start, end, quantity in ((time(8, 0), time(9, 0), 1), (time(9, 30), time(11, 30), 2)):
+            worklogs.submit(
+                session,
+                actor,
+                day=day,
+                duty_id=ids["duty"],
+                start=start,
+                end=end,
+                quantity=quantity,
+                output="Laporan",
+                evidence_url=None,
+                today=day,
+            )
+    return nurse.id

@@ -4,23 +4,29 @@ evidence form usable."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from tests.conftest import PASSWORD, watch_csp
 from tests.support.browser import PHONE, shot
-from tests.support.ekinerja_pages import build
+from tests.support.ekinerja_pages import build, queue_of_two
 from tests.support.images import jpeg_with_gps
 
 pytestmark = pytest.mark.browser
 WIDER = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
-def _signed_in_phone(server, chromium, provision, tenant_db, email):
-    """A new regency (``build``), and a phone in Chromium signed in as ``email``: the
-    tenant's base URL, the page, and the list the CSP's refusals are collected in."""
+def _signed_in_phone(server, chromium, provision, tenant_db, email, *, then=None):
+    """A new regency (``build``, then ``then(session, ids)`` if given), and a phone in
+    Chromium signed in as ``email``: the tenant's base URL, the page, and the list the
+    CSP's refusals are collected in."""
     slug = provision(apps=("ekinerja",))
     with tenant_db(slug) as session:
-        build(session)
+        ids = build(session)
+        if then is not None:
+            then(session, ids)
     base = f"{server}/t/{slug}"
     refused: list[str] = []
     context = watch_csp(chromium.new_context(viewport=PHONE, locale="id-ID"), refused)
@@ -128,4 +134,37 @@ def test_a_unit_admin_takes_the_apel_roll_on_a_phone(server, chromium, provision
         " + Math.round(e.getBoundingClientRect().right))"
     )
     shot(page, "ekinerja-apel-roll-phone")
+    assert refused == []
+
+
+def test_a_supervisor_ticks_one_persons_logs_at_once_and_approves_them(
+    server, chromium, provision, tenant_db
+):
+    made: dict[str, int] = {}
+
+    def waiting(session, ids):
+        day = datetime.now(ZoneInfo("Asia/Jakarta")).date()
+        made.update(ids, nurse=queue_of_two(session, ids, day))
+
+    base, page, refused = _signed_in_phone(
+        server, chromium, provision, tenant_db, "kadis@example.go.id", then=waiting
+    )
+    page.goto(f"{base}/ekinerja/queue")
+    page.wait_for_selector("#ekn-tick-all")
+    nurse, worker = made["nurse"], made["worker"]
+    page.check(f"#ekn-tick-{nurse}")
+    ticked = page.locator("input[name=log_id]:checked")
+    assert ticked.count() == 2
+    assert {ticked.nth(i).get_attribute("data-ekn-group") for i in range(2)} == {str(nurse)}
+    # The whole list's box shows half ticked; unticking one log unticks its person's box.
+    assert page.evaluate("document.getElementById('ekn-tick-all').indeterminate")
+    page.locator(f"input[data-ekn-group='{nurse}']").first.uncheck()
+    assert not page.is_checked(f"#ekn-tick-{nurse}")
+    page.check(f"#ekn-tick-{nurse}")
+    shot(page, "ekinerja-queue-phone")
+    page.click("button[value=approve]")
+    page.wait_for_selector(".alert-success")
+    assert page.locator(f"section[data-person='{nurse}']").count() == 0
+    assert page.locator(f"section[data-person='{worker}'] li[data-log]").count() == 2
+    assert page.evaluate(WIDER), page.evaluate("document.documentElement.scrollWidth")
     assert refused == []

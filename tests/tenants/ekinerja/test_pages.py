@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from tenants.ekinerja.models import Absence, WorkLog
-from tests.support.ekinerja_pages import build
+from tests.support.ekinerja_pages import build, queue_of_two
 from tests.support.web import csrf_token, sign_in
 
 BASE = "/t/{slug}/ekinerja"
@@ -273,6 +273,23 @@ def test_work_logs_go_through_the_supervisors_queue_in_bulk(kab, as_user, tenant
             w.id: w.status for w in session.scalars(select(WorkLog).where(WorkLog.day == day))
         }
         assert sorted(statuses.values()) == ["approved", "returned"]
+
+
+def test_the_queue_shows_each_persons_logs_together(kab, as_user, tenant_db):
+    slug, ids = kab
+    base = BASE.format(slug=slug)
+    with tenant_db(slug) as session:
+        nurse = queue_of_two(session, ids, _today())
+    page = as_user(slug, "kadis").get(f"{base}/queue").get_data(as_text=True)
+    assert "Laporan kerja harian: <strong>4</strong>" in page
+    sections = re.findall(r'<section class="mb-3" data-person="(\d+)">(.*?)</section>', page, re.S)
+    # By name: Ani before Sari, each with their two logs, their minutes and their own box.
+    assert [int(pid) for pid, _body in sections] == [nurse, ids["worker"]]
+    for pid, body in sections:
+        assert body.count("data-log=") == 2 and body.count(f'data-ekn-group="{pid}"') == 2
+        assert "2 laporan · 180 menit" in body and f'data-ekn-ticks="{pid}"' in body
+    # The tick-all boxes wait for the script; without it every log keeps its own box.
+    assert page.count("data-ekn-tick hidden") == 3 and 'id="ekn-queue-more"' not in page
 
 
 def test_the_unit_recap_and_the_regency_dashboard(kab, as_user):
