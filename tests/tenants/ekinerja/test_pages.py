@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from tenants.ekinerja.models import Absence, WorkLog
+from tenants.ekinerja.worklogs import QUEUE_LIMIT
 from tests.support.ekinerja_pages import build, queue_of_two
 from tests.support.web import csrf_token, sign_in
 
@@ -290,6 +291,30 @@ def test_the_queue_shows_each_persons_logs_together(kab, as_user, tenant_db):
         assert "2 laporan · 180 menit" in body and f'data-ekn-ticks="{pid}"' in body
     # The tick-all boxes wait for the script; without it every log keeps its own box.
     assert page.count("data-ekn-tick hidden") == 3 and 'id="ekn-queue-more"' not in page
+
+
+def test_a_queue_longer_than_the_page_says_the_oldest_are_shown(kab, as_user, tenant_db):
+    slug, ids = kab
+    day = _today()
+    rows = [
+        {
+            "staff_id": ids["worker"],
+            "day": day - timedelta(days=n // 10),
+            "duty_id": ids["duty"],
+            "start_time": time(8, 0),
+            "end_time": time(9, 0),
+            "quantity": 1,
+            "minutes": 60,
+            "output": f"Laporan {n}",
+            "status": "submitted",
+        }
+        for n in range(QUEUE_LIMIT + 1)
+    ]
+    with tenant_db(slug) as session:
+        session.execute(insert(WorkLog), rows)
+    page = as_user(slug, "kadis").get(f"{BASE.format(slug=slug)}/queue").get_data(as_text=True)
+    assert page.count("data-log=") == QUEUE_LIMIT
+    assert 'id="ekn-queue-more"' in page and "Yang ditampilkan 500 laporan kerja tertua" in page
 
 
 def test_the_unit_recap_and_the_regency_dashboard(kab, as_user):
