@@ -16,14 +16,14 @@ from smartcity.toolkit import (
     record_audit,
     working_calendar,
 )
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from .access import APPROVE, Actor
 from .evidence import Evidence, Stored, check
 from .messages import NOT_YOURS, M
 from .models import Absence
-from .people import is_supervisor_of, staff_or_404
+from .people import in_managed_units, is_supervisor_of, not_self, staff_or_404, supervised_by
 from .periods import FIRST_YEAR, LAST_YEAR, require_open
 from .rules import ABSENCE_KINDS
 
@@ -36,6 +36,8 @@ MAX_NOTE = 2000
 ANNUAL_DAYS, CARRIED_MAX, UNTAKEN_TWO_YEARS_MAX = 12, 18, 24
 #: What counts against it: asked for (still waiting) or approved.
 COUNTED = ("submitted", "approved")
+#: The most requests the approver's list shows at once (the oldest days first).
+WAITING_LIMIT = 500
 
 
 def _lock_person(session: Session, staff_id: int) -> None:
@@ -225,13 +227,22 @@ def approved_days(absences: list[Absence]) -> dict[date, Absence]:
     return covered
 
 
-def pending_for(session: Session, supervisor_staff_id: int) -> list[Absence]:
-    return list(
-        session.scalars(
-            select(Absence)
-            .join(Staff, Staff.id == Absence.staff_id)
-            .where(Staff.supervisor_id == supervisor_staff_id, Absence.status == "submitted")
-            .order_by(Absence.start_day)
-            .limit(500)
+def waiting_for(session: Session, actor: Actor) -> list[tuple[Absence, Staff]]:
+    """The requests waiting that this actor may decide (``decide``'s rule: their staff's,
+    their units' for an admin, never their own), the earliest days first. Chosen in SQL:
+    read from the whole regency and filtered afterwards, a supervisor's few requests
+    fell behind the limit of everyone else's and their list showed empty."""
+    if not actor.can(APPROVE):
+        return []
+    rows = session.execute(
+        select(Absence, Staff)
+        .join(Staff, Staff.id == Absence.staff_id)
+        .where(
+            Absence.status == "submitted",
+            not_self(actor),
+            or_(supervised_by(actor), in_managed_units(actor)),
         )
-    )
+        .order_by(Absence.start_day, Absence.id)
+        .limit(WAITING_LIMIT)
+    ).all()
+    return [(absence, person) for absence, person in rows]

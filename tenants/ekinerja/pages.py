@@ -340,23 +340,6 @@ def absence_evidence(absence_id: int) -> Response:
     )
 
 
-def _pending_absences(actor: Actor) -> list[tuple[Absence, Staff]]:
-    """Requests waiting for this approver: their staff's, and their units' (for an admin)."""
-    query = (
-        select(Absence, Staff)
-        .join(Staff, Staff.id == Absence.staff_id)
-        .where(Absence.status == "submitted")
-        .order_by(Absence.start_day, Absence.id)
-        .limit(500)
-    )
-    rows = g.db.execute(query).all()
-    return [
-        (a, s)
-        for a, s in rows
-        if s.id != actor.staff_id and (is_supervisor_of(actor, s) or actor.manages(s.unit_id))
-    ]
-
-
 @blueprint.get("/absences/decide")
 @access.requires(APPROVE)
 def absence_requests() -> str:
@@ -364,7 +347,7 @@ def absence_requests() -> str:
     return render_template(
         "ekinerja/absence_requests.html",
         actor=actor,
-        rows=_pending_absences(actor),
+        rows=absences.waiting_for(g.db, actor),
         **_helpers(),
     )
 

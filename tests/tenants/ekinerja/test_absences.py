@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from smartcity.toolkit import Conflict, set_member_units, working_calendar
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 
 from tenants.ekinerja import absences
 from tenants.ekinerja.access import GRANTS, Actor
@@ -20,6 +20,9 @@ from tests.conftest import bearer, tenant_token
 from tests.support.ekinerja_pages import build, user
 
 API = "/t/{slug}/api/v1/ekinerja"
+PAGES = "/t/{slug}/ekinerja"
+#: The approver's list shows this many requests (``absences.WAITING_LIMIT``).
+LIST_LIMIT = 500
 WHO = ("pegawai", "kadis", "admindinkes", "bkpsdm")
 
 
@@ -234,3 +237,39 @@ def test_annual_leave_stops_at_the_years_allowance_however_it_is_split(
 
 def _days(first: date, count: int) -> list[date]:
     return [first + timedelta(days=n) for n in range(count)]
+
+
+def test_an_approvers_list_holds_their_requests_behind_a_regencys_worth_of_others(
+    client: Any, kab: Any, tenant_db: Any, page_sign_in: Any
+) -> None:
+    """More than the list's limit of the other unit's requests, all of earlier days,
+    wait before the worker's: their supervisor and their unit's admin still see it (and
+    nothing they may not decide); the other unit's head sees the limit of their own."""
+    slug, ids = kab
+    first = _today() - timedelta(days=LIST_LIMIT + 30)
+    with tenant_db(slug) as s:
+        s.execute(
+            insert(Absence),
+            [
+                {
+                    "staff_id": ids["teacher"],
+                    "kind": "sick",
+                    "start_day": first + timedelta(days=n),
+                    "end_day": first + timedelta(days=n),
+                    "reason": "Demam",
+                    "status": "submitted",
+                }
+                for n in range(LIST_LIMIT + 20)
+            ],
+        )
+    made = _ask(client, slug, ids)
+    assert made.status_code == 201, made.get_json()
+    mine = f'data-absence="{made.get_json()["id"]}"'
+    page = PAGES.format(slug=slug) + "/absences/decide"
+    for who in ("kadis", "admindinkes"):
+        shown = page_sign_in(slug, f"{who}@example.go.id").get(page).get_data(as_text=True)
+        assert mine in shown, who
+        assert shown.count("data-absence=") == 1, who
+    theirs = page_sign_in(slug, "kadisdik@example.go.id").get(page).get_data(as_text=True)
+    assert mine not in theirs
+    assert theirs.count("data-absence=") == LIST_LIMIT
