@@ -34,7 +34,8 @@ MAX_NOTE = 2000
 #: Annual leave (PP 11/2017, art. 310-313): 12 working days a year; days not taken carry
 #: over, up to 18 with the year's own, and up to 24 after two years with none taken.
 ANNUAL_DAYS, CARRIED_MAX, UNTAKEN_TWO_YEARS_MAX = 12, 18, 24
-#: What counts against it: asked for (still waiting) or approved.
+#: What counts against it, and what no other request may overlap: asked for (still
+#: waiting) or approved; a refused or withdrawn request gives its days back.
 COUNTED = ("submitted", "approved")
 #: The most requests the approver's list shows at once (the oldest days first).
 WAITING_LIMIT = 500
@@ -92,7 +93,7 @@ def submit(
     overlap = session.scalar(
         select(Absence.id).where(
             Absence.staff_id == staff_id,
-            Absence.status != "rejected",
+            Absence.status.in_(COUNTED),
             Absence.start_day <= end_day,
             Absence.end_day >= start_day,
         )
@@ -144,6 +145,8 @@ def decide(
         raise Forbidden(M("nobody decides on their own absence"), {"absence_id": "your own"})
     if not (is_supervisor_of(actor, person) or actor.manages(person.unit_id)):
         raise Forbidden(M("you do not supervise this person"), {"absence_id": NOT_YOURS})
+    if absence.status == "withdrawn":
+        raise Conflict(M("this absence was withdrawn by its person"), {"status": absence.status})
     if absence.status != "submitted":
         raise Conflict(M("this absence was already decided"), {"status": absence.status})
     note = note.strip()
@@ -165,6 +168,41 @@ def decide(
         entity="absence",
         entity_id=absence.id,
         after={"status": absence.status, "note": absence.decision_note},
+    )
+    return absence
+
+
+def withdraw(session: Session, actor: Actor, absence_id: int) -> Absence:
+    """The person takes back their own request while it still waits (plans changed), so
+    its days are free again for another request and the annual leave. A decided request
+    stays as decided: an approval may already have excused days a statement paid.
+
+    Locked like a decision, so a withdrawal and a decision at once are one after the
+    other and the second is told. Another person's request is as unknown as one that
+    does not exist (the evidence download answers the same way).
+    """
+    staff_id = actor.require_staff()
+    absence = session.get(Absence, absence_id, with_for_update=True)
+    if absence is None or absence.staff_id != staff_id:
+        raise NotFound(
+            M("no absence %(absence_id)s", absence_id=absence_id), {"absence_id": "unknown"}
+        )
+    if absence.status != "submitted":
+        raise Conflict(
+            M("only a request still waiting can be withdrawn"), {"status": absence.status}
+        )
+    absence.status = "withdrawn"
+    # Who closed the request and when, as for a decision (here the person themselves).
+    absence.decided_by = actor.label
+    absence.decided_at = datetime.now(UTC)
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ekinerja.absence_withdraw",
+        entity="absence",
+        entity_id=absence.id,
+        before={"status": "submitted"},
+        after={"status": "withdrawn"},
     )
     return absence
 

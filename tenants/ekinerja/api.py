@@ -635,6 +635,17 @@ def absence_decide(body: EknDecisionIn, absence_id: int) -> tuple[Response, int]
     return _json(absence_out(absence))
 
 
+@spec.route(
+    "POST",
+    "/absences/<id:absence_id>/withdrawal",
+    "Withdraw my absence request while it waits for a decision",
+    response=EknAbsenceOut,
+    errors=(403, 404, 409),
+)
+def absence_withdraw(absence_id: int) -> tuple[Response, int]:
+    return _json(absence_out(absences.withdraw(g.db, _actor(), absence_id)))
+
+
 # --------------------------------------------------------------------------- work logs
 
 

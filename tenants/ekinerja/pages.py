@@ -324,6 +324,19 @@ def absence_submit() -> Response:
     return redirect(url_for(".absences_page"), 303)
 
 
+@blueprint.post("/absences/<id:absence_id>/withdrawal")
+@access.requires(SELF)
+def absence_withdraw(absence_id: int) -> Response:
+    """Withdraw one's own request while it waits; someone else's is the 404 page."""
+    try:
+        absences.withdraw(g.db, _actor(), absence_id)
+    except Conflict as error:
+        _refused(error)
+    else:
+        flash(_("Your request is withdrawn."), "success")
+    return redirect(url_for(".absences_page"), 303)
+
+
 @blueprint.get("/absences/<id:absence_id>/evidence")
 @access.requires(SELF, APPROVE, VIEW_ALL)
 def absence_evidence(absence_id: int) -> Response:
