@@ -706,13 +706,16 @@ def worklog_evidence_get(log_id: int) -> Response:
 @spec.route(
     "GET",
     "/work-logs/queue",
-    "Work logs waiting for my decision",
+    "Work logs waiting for my decision (a unit admin's also hold those of their units' "
+    "people with no supervisor)",
     access=access.permission(APPROVE),
     response=EknWorkLogList,
 )
 def worklog_queue() -> tuple[Response, int]:
     actor = _actor()
-    rows = worklogs.queue(g.db, actor.require_staff())
+    if not actor.can(UNIT):
+        actor.require_staff()  # a supervisor is one by their staff record
+    rows = worklogs.queue(g.db, actor)
     return _json(EknWorkLogList(work_logs=[log_out(w) for w, _, _ in rows]))
 
 

@@ -23,14 +23,21 @@ from smartcity.toolkit import (
     Staff,
     record_audit,
 )
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from .access import APPROVE, Actor
 from .evidence import Evidence, Stored, check
 from .messages import NOT_YOURS, M
 from .models import Duty, WorkLog
-from .people import is_supervisor_of, require_unit, staff_or_404
+from .people import (
+    in_managed_units,
+    is_supervisor_of,
+    not_self,
+    require_unit,
+    staff_or_404,
+    supervised_by,
+)
 from .periods import require_open
 
 #: The most logs one bulk decision takes (one request, one transaction).
@@ -214,7 +221,7 @@ def decide(
         if person.id == actor.staff_id:
             # Even where the roster names someone their own supervisor (a sync's slip).
             raise Forbidden(M("nobody decides on their own work log"), {"log_ids": str(log.id)})
-        if not is_supervisor_of(actor, person):
+        if not may_decide(actor, person):
             raise Forbidden(M("you do not supervise this person"), {"log_ids": str(log.id)})
         if log.status != "submitted":
             raise Conflict(M("work log %(log_id)s was already decided", log_id=log.id))
@@ -235,12 +242,28 @@ def decide(
     return list(logs)
 
 
-def queue(session: Session, supervisor_staff_id: int) -> list[tuple[WorkLog, Staff, Duty]]:
+def may_decide(actor: Actor, person: Staff) -> bool:
+    """The person's supervisor decides their logs; where the roster names none (the head
+    of a top unit), an admin of the person's unit does, or the logs would wait in no
+    queue. Only there: a unit admin does not overrule a supervisor the roster names.
+    Nobody decides their own (``decide`` refuses that first)."""
+    if person.supervisor_id is None:
+        return actor.manages(person.unit_id)
+    return is_supervisor_of(actor, person)
+
+
+def queue(session: Session, actor: Actor) -> list[tuple[WorkLog, Staff, Duty]]:
+    """The logs waiting that this actor may decide (``may_decide``, in SQL), oldest first."""
+    unsupervised = and_(Staff.supervisor_id.is_(None), in_managed_units(actor))
     rows = session.execute(
         select(WorkLog, Staff, Duty)
         .join(Staff, Staff.id == WorkLog.staff_id)
         .join(Duty, Duty.id == WorkLog.duty_id)
-        .where(Staff.supervisor_id == supervisor_staff_id, WorkLog.status == "submitted")
+        .where(
+            WorkLog.status == "submitted",
+            not_self(actor),
+            or_(supervised_by(actor), unsupervised),
+        )
         .order_by(WorkLog.day, WorkLog.id)
         .limit(500)
     ).all()
