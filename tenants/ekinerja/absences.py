@@ -23,7 +23,14 @@ from .access import APPROVE, Actor
 from .evidence import Evidence, Stored, check
 from .messages import NOT_YOURS, M
 from .models import Absence
-from .people import in_managed_units, is_supervisor_of, not_self, staff_or_404, supervised_by
+from .people import (
+    in_managed_units,
+    is_supervisor_of,
+    may_read_evidence,
+    not_self,
+    staff_or_404,
+    supervised_by,
+)
 from .periods import FIRST_YEAR, LAST_YEAR, require_open
 from .rules import ABSENCE_KINDS
 
@@ -204,6 +211,24 @@ def withdraw(session: Session, actor: Actor, absence_id: int) -> Absence:
         before={"status": "submitted"},
         after={"status": "withdrawn"},
     )
+    return absence
+
+
+def evidence_of(session: Session, actor: Actor, absence_id: int) -> Absence:
+    """The absence whose evidence file the actor may download (``may_read_evidence``, the
+    work logs' rule). Anyone else is told it does not exist, as for an unknown id or an
+    absence without a file: a 403 would tell them which ids name someone's absence."""
+    absence = session.get(Absence, absence_id)
+    person = session.get(Staff, absence.staff_id) if absence is not None else None
+    if (
+        absence is None
+        or person is None
+        or absence.evidence is None
+        or not may_read_evidence(actor, person)
+    ):
+        raise NotFound(
+            M("no absence %(absence_id)s", absence_id=absence_id), {"absence_id": "unknown"}
+        )
     return absence
 
 

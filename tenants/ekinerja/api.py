@@ -693,9 +693,9 @@ def worklog_evidence_put(body: EknEvidenceIn, log_id: int) -> tuple[Response, in
 @spec.route(
     "GET",
     "/work-logs/<id:log_id>/evidence",
-    "The evidence file of a work log (PDF, PNG or JPEG): to the person, their supervisor "
-    "and their unit's admins",
-    access=access.permission(SELF, APPROVE, UNIT),
+    "The evidence file of a work log (PDF, PNG or JPEG): to the person, their supervisor, "
+    "their unit's admins and the regency-wide readers",
+    access=access.permission(SELF, APPROVE, UNIT, VIEW_ALL),
     errors=(403, 404),
 )
 def worklog_evidence_get(log_id: int) -> Response:

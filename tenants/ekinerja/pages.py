@@ -340,16 +340,13 @@ def absence_withdraw(absence_id: int) -> Response:
 @blueprint.get("/absences/<id:absence_id>/evidence")
 @access.requires(SELF, APPROVE, VIEW_ALL)
 def absence_evidence(absence_id: int) -> Response:
-    """The evidence file: to its owner, their supervisor, their unit's admin or a reader."""
-    actor = _actor()
-    absence = g.db.get(Absence, absence_id)
-    if absence is None or absence.evidence is None:
-        raise NotFound(
-            M("no absence %(absence_id)s", absence_id=absence_id), {"absence_id": "unknown"}
-        )
-    _person(actor, absence.staff_id)
+    """The evidence file: to its owner, their supervisor, their unit's admin or a
+    regency-wide reader; the 404 page to anyone else (``absences.evidence_of``)."""
+    absence = absences.evidence_of(g.db, _actor(), absence_id)
     return file_response(
-        absence.evidence, absence.evidence_type, absence.evidence_name or f"bukti-{absence_id}"
+        absence.evidence or b"",
+        absence.evidence_type,
+        absence.evidence_name or f"bukti-{absence_id}",
     )
 
 
@@ -500,9 +497,10 @@ def worklog_attach(log_id: int) -> Response:
 
 
 @blueprint.get("/worklogs/<id:log_id>/evidence")
-@access.requires(SELF, APPROVE, UNIT)
+@access.requires(SELF, APPROVE, UNIT, VIEW_ALL)
 def worklog_evidence(log_id: int) -> Response:
-    """The file: to the person, their supervisor and their unit's admins (404 to others)."""
+    """The file: to the person, their supervisor, their unit's admins and the
+    regency-wide readers (404 to others)."""
     log = worklogs.evidence_of(g.db, _actor(), log_id)
     return file_response(log.evidence or b"", log.evidence_type, log.evidence_name)
 

@@ -6,7 +6,7 @@ from smartcity.toolkit import NotFound, OrgUnit, Staff, User, record_audit
 from sqlalchemy import ColumnElement, delete, false, select, true
 from sqlalchemy.orm import Session
 
-from .access import UNIT, Actor
+from .access import APPROVE, UNIT, VIEW_ALL, Actor
 from .messages import M
 from .models import Account
 
@@ -45,6 +45,20 @@ def require_unit(session: Session, actor: Actor, unit_id: int) -> OrgUnit:
 
 def is_supervisor_of(actor: Actor, person: Staff) -> bool:
     return actor.staff_id is not None and person.supervisor_id == actor.staff_id
+
+
+def may_read_evidence(actor: Actor, person: Staff) -> bool:
+    """Who may download the evidence file of a person's absence or work log: the person,
+    their supervisor (acting as one), an admin of their unit, and a regency-wide reader
+    (BKPSDM, viewers such as the inspectorate: the role reads every person's records,
+    and a file is what an approval rested on). One rule for both kinds of file;
+    everyone else is answered as for an id that names nothing."""
+    return (
+        actor.staff_id == person.id
+        or (actor.can(APPROVE) and is_supervisor_of(actor, person))
+        or actor.manages(person.unit_id)
+        or actor.can(VIEW_ALL)
+    )
 
 
 def supervised_by(actor: Actor) -> ColumnElement[bool]:

@@ -6,8 +6,9 @@ more time than they say they spent. Only approved minutes count for the TPP.
 
 Its evidence is a link or a file (``evidence.check``: PDF, or an image cleaned of
 its EXIF block), added with the log or later while it waits, never once the
-month is closed. The file goes to the person, their supervisor and the admins of
-their unit (BKPSDM's admin is one of every unit); to anyone else it does not exist.
+month is closed. The file goes to the person, their supervisor, the admins of
+their unit and the regency-wide readers (BKPSDM, viewers), as an absence's file
+does; to anyone else it does not exist.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from .models import Duty, WorkLog
 from .people import (
     in_managed_units,
     is_supervisor_of,
+    may_read_evidence,
     not_self,
     require_unit,
     staff_or_404,
@@ -170,19 +172,16 @@ def attach_evidence(
 
 
 def evidence_of(session: Session, actor: Actor, log_id: int) -> WorkLog:
-    """The log whose evidence file the actor may download: their own, their staff's,
-    or one of a unit they manage; NotFound for anyone else, as for an unknown id."""
+    """The log whose evidence file the actor may download (``may_read_evidence``: their
+    own, their staff's, their units', or any for a regency-wide reader); NotFound for
+    anyone else, as for an unknown id."""
     log = session.get(WorkLog, log_id)
     person = session.get(Staff, log.staff_id) if log is not None else None
     if (
         log is None
         or person is None
         or log.evidence_type is None
-        or not (
-            actor.staff_id == person.id
-            or (actor.can(APPROVE) and is_supervisor_of(actor, person))
-            or actor.manages(person.unit_id)
-        )
+        or not may_read_evidence(actor, person)
     ):
         raise NotFound(M("no evidence file for work log %(log_id)s", log_id=log_id))
     return log
