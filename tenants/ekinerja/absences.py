@@ -16,14 +16,21 @@ from smartcity.toolkit import (
     record_audit,
     working_calendar,
 )
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from .access import APPROVE, Actor
 from .evidence import Evidence, Stored, check
 from .messages import NOT_YOURS, M
 from .models import Absence
-from .people import is_supervisor_of, staff_or_404
+from .people import (
+    in_managed_units,
+    is_supervisor_of,
+    may_read_evidence,
+    not_self,
+    staff_or_404,
+    supervised_by,
+)
 from .periods import FIRST_YEAR, LAST_YEAR, require_open
 from .rules import ABSENCE_KINDS
 
@@ -34,8 +41,11 @@ MAX_NOTE = 2000
 #: Annual leave (PP 11/2017, art. 310-313): 12 working days a year; days not taken carry
 #: over, up to 18 with the year's own, and up to 24 after two years with none taken.
 ANNUAL_DAYS, CARRIED_MAX, UNTAKEN_TWO_YEARS_MAX = 12, 18, 24
-#: What counts against it: asked for (still waiting) or approved.
+#: What counts against it, and what no other request may overlap: asked for (still
+#: waiting) or approved; a refused or withdrawn request gives its days back.
 COUNTED = ("submitted", "approved")
+#: The most requests the approver's list shows at once (the oldest days first).
+WAITING_LIMIT = 500
 
 
 def _lock_person(session: Session, staff_id: int) -> None:
@@ -90,7 +100,7 @@ def submit(
     overlap = session.scalar(
         select(Absence.id).where(
             Absence.staff_id == staff_id,
-            Absence.status != "rejected",
+            Absence.status.in_(COUNTED),
             Absence.start_day <= end_day,
             Absence.end_day >= start_day,
         )
@@ -142,6 +152,8 @@ def decide(
         raise Forbidden(M("nobody decides on their own absence"), {"absence_id": "your own"})
     if not (is_supervisor_of(actor, person) or actor.manages(person.unit_id)):
         raise Forbidden(M("you do not supervise this person"), {"absence_id": NOT_YOURS})
+    if absence.status == "withdrawn":
+        raise Conflict(M("this absence was withdrawn by its person"), {"status": absence.status})
     if absence.status != "submitted":
         raise Conflict(M("this absence was already decided"), {"status": absence.status})
     note = note.strip()
@@ -164,6 +176,59 @@ def decide(
         entity_id=absence.id,
         after={"status": absence.status, "note": absence.decision_note},
     )
+    return absence
+
+
+def withdraw(session: Session, actor: Actor, absence_id: int) -> Absence:
+    """The person takes back their own request while it still waits (plans changed), so
+    its days are free again for another request and the annual leave. A decided request
+    stays as decided: an approval may already have excused days a statement paid.
+
+    Locked like a decision, so a withdrawal and a decision at once are one after the
+    other and the second is told. Another person's request is as unknown as one that
+    does not exist (the evidence download answers the same way).
+    """
+    staff_id = actor.require_staff()
+    absence = session.get(Absence, absence_id, with_for_update=True)
+    if absence is None or absence.staff_id != staff_id:
+        raise NotFound(
+            M("no absence %(absence_id)s", absence_id=absence_id), {"absence_id": "unknown"}
+        )
+    if absence.status != "submitted":
+        raise Conflict(
+            M("only a request still waiting can be withdrawn"), {"status": absence.status}
+        )
+    absence.status = "withdrawn"
+    # Who closed the request and when, as for a decision (here the person themselves).
+    absence.decided_by = actor.label
+    absence.decided_at = datetime.now(UTC)
+    record_audit(
+        session,
+        actor=actor.label,
+        action="ekinerja.absence_withdraw",
+        entity="absence",
+        entity_id=absence.id,
+        before={"status": "submitted"},
+        after={"status": "withdrawn"},
+    )
+    return absence
+
+
+def evidence_of(session: Session, actor: Actor, absence_id: int) -> Absence:
+    """The absence whose evidence file the actor may download (``may_read_evidence``, the
+    work logs' rule). Anyone else is told it does not exist, as for an unknown id or an
+    absence without a file: a 403 would tell them which ids name someone's absence."""
+    absence = session.get(Absence, absence_id)
+    person = session.get(Staff, absence.staff_id) if absence is not None else None
+    if (
+        absence is None
+        or person is None
+        or absence.evidence is None
+        or not may_read_evidence(actor, person)
+    ):
+        raise NotFound(
+            M("no absence %(absence_id)s", absence_id=absence_id), {"absence_id": "unknown"}
+        )
     return absence
 
 
@@ -225,13 +290,22 @@ def approved_days(absences: list[Absence]) -> dict[date, Absence]:
     return covered
 
 
-def pending_for(session: Session, supervisor_staff_id: int) -> list[Absence]:
-    return list(
-        session.scalars(
-            select(Absence)
-            .join(Staff, Staff.id == Absence.staff_id)
-            .where(Staff.supervisor_id == supervisor_staff_id, Absence.status == "submitted")
-            .order_by(Absence.start_day)
-            .limit(500)
+def waiting_for(session: Session, actor: Actor) -> list[tuple[Absence, Staff]]:
+    """The requests waiting that this actor may decide (``decide``'s rule: their staff's,
+    their units' for an admin, never their own), the earliest days first. Chosen in SQL:
+    read from the whole regency and filtered afterwards, a supervisor's few requests
+    fell behind the limit of everyone else's and their list showed empty."""
+    if not actor.can(APPROVE):
+        return []
+    rows = session.execute(
+        select(Absence, Staff)
+        .join(Staff, Staff.id == Absence.staff_id)
+        .where(
+            Absence.status == "submitted",
+            not_self(actor),
+            or_(supervised_by(actor), in_managed_units(actor)),
         )
-    )
+        .order_by(Absence.start_day, Absence.id)
+        .limit(WAITING_LIMIT)
+    ).all()
+    return [(absence, person) for absence, person in rows]

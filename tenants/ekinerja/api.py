@@ -635,6 +635,17 @@ def absence_decide(body: EknDecisionIn, absence_id: int) -> tuple[Response, int]
     return _json(absence_out(absence))
 
 
+@spec.route(
+    "POST",
+    "/absences/<id:absence_id>/withdrawal",
+    "Withdraw my absence request while it waits for a decision",
+    response=EknAbsenceOut,
+    errors=(403, 404, 409),
+)
+def absence_withdraw(absence_id: int) -> tuple[Response, int]:
+    return _json(absence_out(absences.withdraw(g.db, _actor(), absence_id)))
+
+
 # --------------------------------------------------------------------------- work logs
 
 
@@ -682,9 +693,9 @@ def worklog_evidence_put(body: EknEvidenceIn, log_id: int) -> tuple[Response, in
 @spec.route(
     "GET",
     "/work-logs/<id:log_id>/evidence",
-    "The evidence file of a work log (PDF, PNG or JPEG): to the person, their supervisor "
-    "and their unit's admins",
-    access=access.permission(SELF, APPROVE, UNIT),
+    "The evidence file of a work log (PDF, PNG or JPEG): to the person, their supervisor, "
+    "their unit's admins and the regency-wide readers",
+    access=access.permission(SELF, APPROVE, UNIT, VIEW_ALL),
     errors=(403, 404),
 )
 def worklog_evidence_get(log_id: int) -> Response:
@@ -695,13 +706,16 @@ def worklog_evidence_get(log_id: int) -> Response:
 @spec.route(
     "GET",
     "/work-logs/queue",
-    "Work logs waiting for my decision",
+    "Work logs waiting for my decision (a unit admin's also hold those of their units' "
+    "people with no supervisor)",
     access=access.permission(APPROVE),
     response=EknWorkLogList,
 )
 def worklog_queue() -> tuple[Response, int]:
     actor = _actor()
-    rows = worklogs.queue(g.db, actor.require_staff())
+    if not actor.can(UNIT):
+        actor.require_staff()  # a supervisor is one by their staff record
+    rows = worklogs.queue(g.db, actor)
     return _json(EknWorkLogList(work_logs=[log_out(w) for w, _, _ in rows]))
 
 

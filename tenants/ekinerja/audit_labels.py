@@ -19,6 +19,7 @@ AUDIT_LABELS = {
     "ekinerja.skp_sync": N_("SKP synced from BKN"),
     "ekinerja.absence": N_("Absence requested"),
     "ekinerja.absence_decision": N_("Absence decided"),
+    "ekinerja.absence_withdraw": N_("Absence request withdrawn"),
     "ekinerja.worklog_evidence": N_("Work log evidence uploaded"),
     "ekinerja.worklog_decision": N_("Work logs decided"),
     "ekinerja.duty": N_("Duty added"),

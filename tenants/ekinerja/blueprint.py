@@ -101,12 +101,14 @@ def _by_person(rows: Sequence[tuple[WorkLog, Staff, Duty]]) -> list[QueueGroup]:
 @access.requires(APPROVE)
 def queue() -> str:
     """The supervisor's queue: work logs to approve or return, flagged punches to review.
+    A unit admin's also holds the logs of their units' people the roster gives no
+    supervisor (``worklogs.may_decide``).
 
     Each month's cutoff is shown: after it (or once the month's TPP is locked) a
     log can no longer be decided.
     """
     actor = _actor()
-    rows = worklogs.queue(g.db, actor.staff_id) if actor.staff_id is not None else []
+    rows = worklogs.queue(g.db, actor)
     punches = attendance.pending_punches(g.db, actor.staff_id) if actor.staff_id is not None else []
     cutoff_day = load_settings(g.db).cutoff_day
     months = sorted({(log.day.year, log.day.month) for log, _p, _d in rows})

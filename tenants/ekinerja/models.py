@@ -203,12 +203,15 @@ class AttendanceDay(Base):
 
 
 class Absence(Base):
-    """Leave, official travel or field duty over days, with its evidence and decision."""
+    """Leave, official travel or field duty over days, with its evidence and decision
+    (or its withdrawal by the person while it waited)."""
 
     __tablename__ = "ekn_absences"
     __table_args__ = (
         CheckConstraint("end_day >= start_day", name="span"),
-        CheckConstraint("status IN ('submitted', 'approved', 'rejected')", name="status"),
+        CheckConstraint(
+            "status IN ('submitted', 'approved', 'rejected', 'withdrawn')", name="status"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Identity(), primary_key=True)

@@ -324,37 +324,30 @@ def absence_submit() -> Response:
     return redirect(url_for(".absences_page"), 303)
 
 
+@blueprint.post("/absences/<id:absence_id>/withdrawal")
+@access.requires(SELF)
+def absence_withdraw(absence_id: int) -> Response:
+    """Withdraw one's own request while it waits; someone else's is the 404 page."""
+    try:
+        absences.withdraw(g.db, _actor(), absence_id)
+    except Conflict as error:
+        _refused(error)
+    else:
+        flash(_("Your request is withdrawn."), "success")
+    return redirect(url_for(".absences_page"), 303)
+
+
 @blueprint.get("/absences/<id:absence_id>/evidence")
 @access.requires(SELF, APPROVE, VIEW_ALL)
 def absence_evidence(absence_id: int) -> Response:
-    """The evidence file: to its owner, their supervisor, their unit's admin or a reader."""
-    actor = _actor()
-    absence = g.db.get(Absence, absence_id)
-    if absence is None or absence.evidence is None:
-        raise NotFound(
-            M("no absence %(absence_id)s", absence_id=absence_id), {"absence_id": "unknown"}
-        )
-    _person(actor, absence.staff_id)
+    """The evidence file: to its owner, their supervisor, their unit's admin or a
+    regency-wide reader; the 404 page to anyone else (``absences.evidence_of``)."""
+    absence = absences.evidence_of(g.db, _actor(), absence_id)
     return file_response(
-        absence.evidence, absence.evidence_type, absence.evidence_name or f"bukti-{absence_id}"
+        absence.evidence or b"",
+        absence.evidence_type,
+        absence.evidence_name or f"bukti-{absence_id}",
     )
-
-
-def _pending_absences(actor: Actor) -> list[tuple[Absence, Staff]]:
-    """Requests waiting for this approver: their staff's, and their units' (for an admin)."""
-    query = (
-        select(Absence, Staff)
-        .join(Staff, Staff.id == Absence.staff_id)
-        .where(Absence.status == "submitted")
-        .order_by(Absence.start_day, Absence.id)
-        .limit(500)
-    )
-    rows = g.db.execute(query).all()
-    return [
-        (a, s)
-        for a, s in rows
-        if s.id != actor.staff_id and (is_supervisor_of(actor, s) or actor.manages(s.unit_id))
-    ]
 
 
 @blueprint.get("/absences/decide")
@@ -364,7 +357,7 @@ def absence_requests() -> str:
     return render_template(
         "ekinerja/absence_requests.html",
         actor=actor,
-        rows=_pending_absences(actor),
+        rows=absences.waiting_for(g.db, actor),
         **_helpers(),
     )
 
@@ -504,9 +497,10 @@ def worklog_attach(log_id: int) -> Response:
 
 
 @blueprint.get("/worklogs/<id:log_id>/evidence")
-@access.requires(SELF, APPROVE, UNIT)
+@access.requires(SELF, APPROVE, UNIT, VIEW_ALL)
 def worklog_evidence(log_id: int) -> Response:
-    """The file: to the person, their supervisor and their unit's admins (404 to others)."""
+    """The file: to the person, their supervisor, their unit's admins and the
+    regency-wide readers (404 to others)."""
     log = worklogs.evidence_of(g.db, _actor(), log_id)
     return file_response(log.evidence or b"", log.evidence_type, log.evidence_name)
 

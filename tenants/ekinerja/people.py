@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from smartcity.toolkit import NotFound, OrgUnit, Staff, User, record_audit
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, false, select, true
 from sqlalchemy.orm import Session
 
-from .access import Actor
+from .access import APPROVE, UNIT, VIEW_ALL, Actor
 from .messages import M
 from .models import Account
 
@@ -45,6 +45,44 @@ def require_unit(session: Session, actor: Actor, unit_id: int) -> OrgUnit:
 
 def is_supervisor_of(actor: Actor, person: Staff) -> bool:
     return actor.staff_id is not None and person.supervisor_id == actor.staff_id
+
+
+def may_read_evidence(actor: Actor, person: Staff) -> bool:
+    """Who may download the evidence file of a person's absence or work log: the person,
+    their supervisor (acting as one), an admin of their unit, and a regency-wide reader
+    (BKPSDM, viewers such as the inspectorate: the role reads every person's records,
+    and a file is what an approval rested on). One rule for both kinds of file;
+    everyone else is answered as for an id that names nothing."""
+    return (
+        actor.staff_id == person.id
+        or (actor.can(APPROVE) and is_supervisor_of(actor, person))
+        or actor.manages(person.unit_id)
+        or actor.can(VIEW_ALL)
+    )
+
+
+def supervised_by(actor: Actor) -> ColumnElement[bool]:
+    """``is_supervisor_of`` as SQL over ``Staff``: a queue asks PostgreSQL for exactly
+    the people it may show instead of reading a regency's rows and filtering them."""
+    if actor.staff_id is None:
+        return false()
+    return Staff.supervisor_id == actor.staff_id
+
+
+def in_managed_units(actor: Actor) -> ColumnElement[bool]:
+    """``actor.manages(Staff.unit_id)`` as SQL over ``Staff`` (see ``supervised_by``)."""
+    if not actor.can(UNIT):
+        return false()
+    if actor.unit_ids is None:
+        return true()
+    return Staff.unit_id.in_(sorted(actor.unit_ids))
+
+
+def not_self(actor: Actor) -> ColumnElement[bool]:
+    """Everyone but the actor: nobody decides on their own request, whatever the roster says."""
+    if actor.staff_id is None:
+        return true()
+    return Staff.id != actor.staff_id
 
 
 def link_account(session: Session, actor: Actor, *, user_id: int, staff_id: int) -> Account:

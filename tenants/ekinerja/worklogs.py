@@ -6,8 +6,9 @@ more time than they say they spent. Only approved minutes count for the TPP.
 
 Its evidence is a link or a file (``evidence.check``: PDF, or an image cleaned of
 its EXIF block), added with the log or later while it waits, never once the
-month is closed. The file goes to the person, their supervisor and the admins of
-their unit (BKPSDM's admin is one of every unit); to anyone else it does not exist.
+month is closed. The file goes to the person, their supervisor, the admins of
+their unit and the regency-wide readers (BKPSDM, viewers), as an absence's file
+does; to anyone else it does not exist.
 """
 
 from __future__ import annotations
@@ -23,14 +24,22 @@ from smartcity.toolkit import (
     Staff,
     record_audit,
 )
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from .access import APPROVE, Actor
 from .evidence import Evidence, Stored, check
 from .messages import NOT_YOURS, M
 from .models import Duty, WorkLog
-from .people import is_supervisor_of, require_unit, staff_or_404
+from .people import (
+    in_managed_units,
+    is_supervisor_of,
+    may_read_evidence,
+    not_self,
+    require_unit,
+    staff_or_404,
+    supervised_by,
+)
 from .periods import require_open
 
 #: The most logs one bulk decision takes (one request, one transaction).
@@ -163,19 +172,16 @@ def attach_evidence(
 
 
 def evidence_of(session: Session, actor: Actor, log_id: int) -> WorkLog:
-    """The log whose evidence file the actor may download: their own, their staff's,
-    or one of a unit they manage; NotFound for anyone else, as for an unknown id."""
+    """The log whose evidence file the actor may download (``may_read_evidence``: their
+    own, their staff's, their units', or any for a regency-wide reader); NotFound for
+    anyone else, as for an unknown id."""
     log = session.get(WorkLog, log_id)
     person = session.get(Staff, log.staff_id) if log is not None else None
     if (
         log is None
         or person is None
         or log.evidence_type is None
-        or not (
-            actor.staff_id == person.id
-            or (actor.can(APPROVE) and is_supervisor_of(actor, person))
-            or actor.manages(person.unit_id)
-        )
+        or not may_read_evidence(actor, person)
     ):
         raise NotFound(M("no evidence file for work log %(log_id)s", log_id=log_id))
     return log
@@ -214,7 +220,7 @@ def decide(
         if person.id == actor.staff_id:
             # Even where the roster names someone their own supervisor (a sync's slip).
             raise Forbidden(M("nobody decides on their own work log"), {"log_ids": str(log.id)})
-        if not is_supervisor_of(actor, person):
+        if not may_decide(actor, person):
             raise Forbidden(M("you do not supervise this person"), {"log_ids": str(log.id)})
         if log.status != "submitted":
             raise Conflict(M("work log %(log_id)s was already decided", log_id=log.id))
@@ -239,12 +245,28 @@ def decide(
 QUEUE_LIMIT = 500
 
 
-def queue(session: Session, supervisor_staff_id: int) -> list[tuple[WorkLog, Staff, Duty]]:
+def may_decide(actor: Actor, person: Staff) -> bool:
+    """The person's supervisor decides their logs; where the roster names none (the head
+    of a top unit), an admin of the person's unit does, or the logs would wait in no
+    queue. Only there: a unit admin does not overrule a supervisor the roster names.
+    Nobody decides their own (``decide`` refuses that first)."""
+    if person.supervisor_id is None:
+        return actor.manages(person.unit_id)
+    return is_supervisor_of(actor, person)
+
+
+def queue(session: Session, actor: Actor) -> list[tuple[WorkLog, Staff, Duty]]:
+    """The logs waiting that this actor may decide (``may_decide``, in SQL), oldest first."""
+    unsupervised = and_(Staff.supervisor_id.is_(None), in_managed_units(actor))
     rows = session.execute(
         select(WorkLog, Staff, Duty)
         .join(Staff, Staff.id == WorkLog.staff_id)
         .join(Duty, Duty.id == WorkLog.duty_id)
-        .where(Staff.supervisor_id == supervisor_staff_id, WorkLog.status == "submitted")
+        .where(
+            WorkLog.status == "submitted",
+            not_self(actor),
+            or_(supervised_by(actor), unsupervised),
+        )
         .order_by(WorkLog.day, WorkLog.id)
         .limit(QUEUE_LIMIT)
     ).all()

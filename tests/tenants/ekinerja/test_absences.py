@@ -10,17 +10,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from smartcity.tenantcore.models import AuditEntry
 from smartcity.toolkit import Conflict, set_member_units, working_calendar
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 
 from tenants.ekinerja import absences
 from tenants.ekinerja.access import GRANTS, Actor
 from tenants.ekinerja.models import Absence
 from tests.conftest import bearer, tenant_token
 from tests.support.ekinerja_pages import build, user
+from tests.support.web import csrf_token
 
 API = "/t/{slug}/api/v1/ekinerja"
-WHO = ("pegawai", "kadis", "admindinkes", "bkpsdm")
+PAGES = "/t/{slug}/ekinerja"
+#: The approver's list shows this many requests (``absences.WAITING_LIMIT``).
+LIST_LIMIT = 500
+WHO = ("pegawai", "kadis", "admindinkes", "bkpsdm", "guru")
 
 
 def _today() -> date:
@@ -234,3 +239,138 @@ def test_annual_leave_stops_at_the_years_allowance_however_it_is_split(
 
 def _days(first: date, count: int) -> list[date]:
     return [first + timedelta(days=n) for n in range(count)]
+
+
+def test_an_approvers_list_holds_their_requests_behind_a_regencys_worth_of_others(
+    client: Any, kab: Any, tenant_db: Any, page_sign_in: Any
+) -> None:
+    """More than the list's limit of the other unit's requests, all of earlier days,
+    wait before the worker's: their supervisor and their unit's admin still see it (and
+    nothing they may not decide); the other unit's head sees the limit of their own."""
+    slug, ids = kab
+    first = _today() - timedelta(days=LIST_LIMIT + 30)
+    with tenant_db(slug) as s:
+        s.execute(
+            insert(Absence),
+            [
+                {
+                    "staff_id": ids["teacher"],
+                    "kind": "sick",
+                    "start_day": first + timedelta(days=n),
+                    "end_day": first + timedelta(days=n),
+                    "reason": "Demam",
+                    "status": "submitted",
+                }
+                for n in range(LIST_LIMIT + 20)
+            ],
+        )
+    made = _ask(client, slug, ids)
+    assert made.status_code == 201, made.get_json()
+    mine = f'data-absence="{made.get_json()["id"]}"'
+    page = PAGES.format(slug=slug) + "/absences/decide"
+    for who in ("kadis", "admindinkes"):
+        shown = page_sign_in(slug, f"{who}@example.go.id").get(page).get_data(as_text=True)
+        assert mine in shown, who
+        assert shown.count("data-absence=") == 1, who
+    theirs = page_sign_in(slug, "kadisdik@example.go.id").get(page).get_data(as_text=True)
+    assert mine not in theirs
+    assert theirs.count("data-absence=") == LIST_LIMIT
+
+
+def test_a_person_withdraws_their_own_waiting_request_and_gets_its_days_back(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    """Withdrawn while it waits: audited, never decided afterwards, and its days free
+    again for another request and for the year's annual leave. Someone else's request
+    is not found; a decided one stays decided."""
+    slug, ids = kab
+    api, t = API.format(slug=slug), ids["tokens"]
+    year = _today().year + 1
+    with tenant_db(slug) as s:
+        s.execute(delete(Absence).where(Absence.staff_id == ids["worker"]))
+        calendar = working_calendar(s, date(year - 2, 1, 1), date(year, 12, 31))
+        work = [d for d in _days(date(year, 3, 2), 60) if calendar.is_working_day(d)]
+
+    def annual(first: int, last: int) -> Any:
+        return _ask(
+            client,
+            slug,
+            ids,
+            kind="annual",
+            start_day=work[first].isoformat(),
+            end_day=work[last].isoformat(),
+        )
+
+    made = annual(0, 23)  # 24 working days: all two untaken years allow
+    assert made.status_code == 201, made.get_json()
+    absence_id = made.get_json()["id"]
+    assert annual(24, 24).status_code == 409  # the allowance is spent
+    url = f"{api}/absences/{absence_id}/withdrawal"
+    # Not the person's: their supervisor or another unit's staff find nothing; an
+    # admin with no staff record of their own is told to have one linked first.
+    for who in ("kadis", "guru"):
+        assert client.post(url, headers=t[who]).status_code == 404, who
+    for who in ("admindinkes", "bkpsdm"):
+        assert client.post(url, headers=t[who]).status_code == 403, who
+    assert (
+        client.post(f"{api}/absences/999999999/withdrawal", headers=t["pegawai"]).status_code == 404
+    )
+    done = client.post(url, headers=t["pegawai"])
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["status"] == "withdrawn"
+    again = client.post(url, headers=t["pegawai"])
+    assert again.status_code == 409
+    decided = client.post(
+        f"{api}/absences/{absence_id}/decision", json={"approve": True}, headers=t["kadis"]
+    )
+    assert decided.status_code == 409
+    assert decided.get_json()["error"]["localized"] == (
+        "permohonan ketidakhadiran ini sudah ditarik oleh pegawainya"
+    )
+    with tenant_db(slug) as s:
+        assert s.get(Absence, absence_id).status == "withdrawn"
+        audit = s.scalar(
+            select(AuditEntry).where(
+                AuditEntry.action == "ekinerja.absence_withdraw",
+                AuditEntry.entity_id == str(absence_id),
+            )
+        )
+        assert audit is not None and audit.actor == "pegawai@example.go.id"
+    # The same days, the whole allowance, can be asked for again.
+    asked_again = annual(0, 23)
+    assert asked_again.status_code == 201, asked_again.get_json()
+    # Approved, it stays approved: withdrawing it is a conflict.
+    approved_id = asked_again.get_json()["id"]
+    assert (
+        client.post(
+            f"{api}/absences/{approved_id}/decision", json={"approve": True}, headers=t["kadis"]
+        ).status_code
+        == 200
+    )
+    late = client.post(f"{api}/absences/{approved_id}/withdrawal", headers=t["pegawai"])
+    assert late.status_code == 409
+    with tenant_db(slug) as s:
+        assert s.get(Absence, approved_id).status == "approved"
+
+
+def test_the_leave_page_withdraws_a_waiting_request(
+    client: Any, kab: Any, tenant_db: Any, page_sign_in: Any
+) -> None:
+    slug, ids = kab
+    made = _ask(client, slug, ids).get_json()
+    page = PAGES.format(slug=slug) + "/absences"
+    action = f"{page}/{made['id']}/withdrawal"
+    me = page_sign_in(slug, "pegawai@example.go.id")
+    shown = me.get(page).get_data(as_text=True)
+    assert action in shown and "Tarik permohonan" in shown
+    # Another person posting the form finds nothing to withdraw.
+    other = page_sign_in(slug, "guru@example.go.id")
+    token = csrf_token(other.get(page).get_data(as_text=True))
+    assert other.post(action, data={"csrf_token": token}).status_code == 404
+    token = csrf_token(shown)
+    assert me.post(action, data={"csrf_token": token}).status_code == 303
+    after = me.get(page).get_data(as_text=True)
+    assert "Permohonan Anda ditarik." in after and "Ditarik" in after
+    assert action not in after
+    with tenant_db(slug) as s:
+        assert s.get(Absence, made["id"]).status == "withdrawn"

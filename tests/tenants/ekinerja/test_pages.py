@@ -122,7 +122,7 @@ def test_another_persons_pages_are_refused_to_anyone_not_over_them(kab, as_user)
         other = as_user(slug, who)
         assert other.get(f"{base}/people/{worker}/attendance?{NOV}").status_code == 403
         assert other.get(f"{base}/people/{worker}/tpp?{NOV}").status_code == 403
-        assert other.get(f"{base}/absences/{ids['leave']}/evidence").status_code == 403
+        assert other.get(f"{base}/absences/{ids['leave']}/evidence").status_code == 404
         assert other.get(f"{base}/recap?unit={ids['dinkes']}").status_code == 403
         assert other.get(f"{base}/people/999999999/tpp").status_code == 404
     # The admin of the other unit reads their own unit, the guru's teacher included.
@@ -135,6 +135,50 @@ def test_another_persons_pages_are_refused_to_anyone_not_over_them(kab, as_user)
         page = reader.get(f"{base}/people/{worker}/tpp?{NOV}")
         assert page.status_code == 200 and 'data-component="late"' in page.get_data(as_text=True)
         assert reader.get(f"{base}/absences/{ids['leave']}/evidence").status_code == 200
+
+
+def test_an_absence_file_nobody_may_see_is_answered_as_one_that_does_not_exist(
+    kab, as_user, tenant_db
+):
+    """Trying ids tells an outsider nothing: someone else's absence file, an absence
+    without a file and an id that names none are the same 404. A viewer, who reads
+    every person regency-wide, reads both kinds of evidence file."""
+    slug, ids = kab
+    base = BASE.format(slug=slug)
+    leave = f"{base}/absences/{ids['leave']}/evidence"
+    with tenant_db(slug) as session:
+        bare = Absence(
+            staff_id=ids["teacher"],
+            kind="sick",
+            start_day=_today(),
+            end_day=_today(),
+            reason="Demam",
+            status="submitted",
+        )
+        session.add(bare)
+        session.flush()
+        bare_id = bare.id
+        log_id = session.scalar(select(WorkLog.id).where(WorkLog.staff_id == ids["worker"]))
+        session.get(WorkLog, log_id).evidence = b"%PDF-1.4\nlaporan"
+        session.get(WorkLog, log_id).evidence_type = "application/pdf"
+        session.get(WorkLog, log_id).evidence_name = "laporan.pdf"
+    for who in ("guru", "kadisdik", "adminunit"):
+        other = as_user(slug, who)
+        answers = [
+            other.get(url)
+            for url in (
+                leave,
+                f"{base}/absences/999999999/evidence",
+                f"{base}/absences/{bare_id}/evidence",
+            )
+        ]
+        assert [a.status_code for a in answers] == [404, 404, 404], who
+        assert b"surat.pdf" not in answers[0].data
+    viewer = as_user(slug, "viewer")
+    got = viewer.get(leave)
+    assert got.status_code == 200 and got.data == b"%PDF-1.4\n"
+    log_file = viewer.get(f"{base}/worklogs/{log_id}/evidence")
+    assert log_file.status_code == 200 and log_file.data == b"%PDF-1.4\nlaporan"
 
 
 def test_an_absence_with_evidence_is_approved_or_returned_only_by_its_supervisor(

@@ -102,7 +102,8 @@ def test_a_logs_photo_is_kept_without_its_gps_for_the_person_supervisor_and_unit
     # Another unit's staff, its head and its admin: no such file, as for an unknown id.
     for who in ("guru", "kadisdik", "adminunit"):
         assert client.get(url, headers=t[who]).status_code == 404, who
-    assert client.get(url, headers=t["viewer"]).status_code == 403  # reads recaps, not files
+    # A viewer reads every person's records regency-wide, an absence's file included.
+    assert client.get(url, headers=t["viewer"]).status_code == 200
     unknown = API.format(slug=slug) + "/work-logs/999999999/evidence"
     assert client.get(unknown, headers=t["pegawai"]).status_code == 404
     # The roster still names the head as supervisor, but without the supervisor role
@@ -138,7 +139,7 @@ def test_the_pages_link_the_file_to_whoever_may_see_it(
         assert got.status_code == 200 and got.data == PDF, who
     for who in ("guru", "adminunit"):
         assert page_sign_in(slug, f"{who}@example.go.id").get(link).status_code == 404, who
-    assert page_sign_in(slug, "viewer@example.go.id").get(link).status_code == 403
+    assert page_sign_in(slug, "viewer@example.go.id").get(link).status_code == 200
 
 
 def test_a_file_is_sent_with_the_form_or_added_later_while_the_log_waits(
@@ -452,3 +453,62 @@ def test_a_typed_day_no_calendar_holds_is_refused_on_the_page_that_asked(
         assert sent.status_code == 200, (page, typed)
         assert "YYYY-MM-DD" in sent.get_data(as_text=True), (page, typed)
     assert _count(tenant_db, slug) == before
+
+
+def test_the_logs_of_a_head_with_no_supervisor_wait_in_their_unit_admins_queue(
+    client: Any, kab: Any, tenant_db: Any, page_sign_in: Any
+) -> None:
+    """The head of Dinkes has no supervisor on the roster: Dinkes's admin decides their
+    logs (and only theirs: the worker's stay with the head); another unit's admin does
+    not, and the head, made an admin of their own unit, still not their own."""
+    slug, ids = kab
+    api, t = API.format(slug=slug), ids["tokens"]
+    with tenant_db(slug) as s:
+        assert s.get(Staff, ids["head"]).supervisor_id is None
+    body = {
+        "day": _today().isoformat(),
+        "duty_id": ids["duty"],
+        "start": "13:00",
+        "end": "14:00",
+        "quantity": 1,
+        "output": "Rapat pimpinan",
+    }
+    heads = client.post(f"{api}/work-logs", json=body, headers=t["kadis"]).get_json()
+    workers = _log(client, slug, ids).get_json()
+    page = PAGES.format(slug=slug) + "/queue"
+
+    def queued(who: str) -> set[int]:
+        answer = client.get(f"{api}/work-logs/queue", headers=t[who])
+        assert answer.status_code == 200, (who, answer.get_json())
+        shown = page_sign_in(slug, f"{who}@example.go.id").get(page).get_data(as_text=True)
+        ids_api = {w["id"] for w in answer.get_json()["work_logs"]}
+        assert ids_api == {i for i in (heads["id"], workers["id"]) if f'data-log="{i}"' in shown}
+        return ids_api
+
+    assert queued("admindinkes") == {heads["id"]}
+    assert queued("kadis") == {workers["id"]}
+    assert queued("adminunit") == set()
+
+    def decide(who: str, log_id: int) -> int:
+        return int(
+            client.post(
+                f"{api}/work-logs/decisions",
+                json={"log_ids": [log_id], "approve": True},
+                headers=t[who],
+            ).status_code
+        )
+
+    assert decide("adminunit", heads["id"]) == 403
+    assert decide("admindinkes", workers["id"]) == 403  # the worker has a supervisor
+    # The head as an admin of their own unit: their own log is not theirs to decide.
+    with tenant_db(slug) as s:
+        head_user = s.scalar(select(User).where(User.email == "kadis@example.go.id"))
+        head_user.roles = ["member", "ekinerja.unit_admin"]
+        set_member_units(s, head_user.id, "ekinerja", [ids["dinkes"]], actor="test")
+    assert queued("kadis") == {workers["id"]}
+    assert decide("kadis", heads["id"]) == 403
+    assert decide("admindinkes", heads["id"]) == 200
+    with tenant_db(slug) as s:
+        decided = s.get(WorkLog, heads["id"])
+        assert decided.status == "approved" and decided.decided_by == "admindinkes@example.go.id"
+        assert s.get(WorkLog, workers["id"]).status == "submitted"
