@@ -18,10 +18,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .access import REGENCY, Actor
+from .attendance import lock_person, redate_after_shift
 from .eventmodels import Event
 from .messages import IN_USE, LAST_GENERAL_HOURS, MONTH_LOCKED, M
 from .models import Office, Punch, ScheduleRule, ShiftAssignment
-from .people import require_unit, staff_or_404
+from .people import require_unit
 from .periods import is_locked, month_end
 
 #: The most corners a drawn geofence may have.
@@ -395,15 +396,17 @@ def shifts_of(
 
 
 def remove_shift(session: Session, actor: Actor, shift_id: int) -> None:
-    """Remove a person's shift: that day follows the unit's office hours again."""
+    """Remove a person's shift: that day follows the unit's office hours again (and a
+    check-out of the morning after is that morning's own again)."""
     shift = session.get(ShiftAssignment, shift_id)
     if shift is None:
         raise NotFound(M("no shift %(shift_id)s", shift_id=shift_id), {"shift_id": "unknown"})
-    person = staff_or_404(session, shift.staff_id)
+    person = lock_person(session, shift.staff_id)
     actor.require_unit(person.unit_id)
     _unlocked(session, shift.day)
     day = shift.day
     session.execute(delete(ShiftAssignment).where(ShiftAssignment.id == shift.id))
+    redate_after_shift(session, person.id, day)
     record_audit(
         session,
         actor=actor.label,
@@ -417,8 +420,11 @@ def remove_shift(session: Session, actor: Actor, shift_id: int) -> None:
 def set_shift(
     session: Session, actor: Actor, *, staff_id: int, day: date, start: time, end: time
 ) -> ShiftAssignment:
-    """A person's shift on a day (an end before the start: it ends the next morning)."""
-    person = staff_or_404(session, staff_id)
+    """A person's shift on a day (an end before the start: it ends the next morning).
+
+    Under the person's row lock, as their punches are: the night's check-out already
+    recorded is moved to the night's day (:func:`~.attendance.redate_after_shift`)."""
+    person = lock_person(session, staff_id)
     actor.require_unit(person.unit_id)
     if start == end:
         raise InvalidInput(M("a shift needs different start and end times"), {"end": "differs"})
@@ -430,4 +436,5 @@ def set_shift(
     else:
         shift.start_time, shift.end_time = start, end
     session.flush()
+    redate_after_shift(session, staff_id, day)
     return shift
