@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from smartcity.tenantcore.settings import update_settings
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tenants.ekinerja import attendance, runs, tpp
 from tenants.ekinerja.models import AttendanceDay, Punch, ShiftAssignment
@@ -113,3 +113,63 @@ def test_a_roster_entered_after_the_night_moves_its_check_out_to_the_night(clien
             s.scalar(select(AttendanceDay.check_out_punch_id).where(AttendanceDay.day == NEXT))
             == out.id
         )
+
+
+def test_a_fire_brigades_24_hour_shift_is_one_day(client, kab, tenant_db):
+    """08.00 to 08.00 the next morning: the day on duty of a Damkar crew."""
+    saved = put_shift(client, kab, D, "08:00", "08:00")
+    assert saved.status_code == 200, saved.get_json()
+    with tenant_db(kab.slug) as s:
+        attendance.record_punch(
+            s, kab.ids["worker"], phone("in", "a"), source="mobile", now=at(D, 7, 55)
+        )
+    with tenant_db(kab.slug) as s:
+        attendance.record_punch(
+            s, kab.ids["worker"], phone("out", "b"), source="mobile", now=at(NEXT, 7, 30)
+        )
+    duty = fact(tenant_db, kab, D)
+    assert duty.expected.end == at(NEXT, 8, 0)
+    assert cut(duty) == {("early", 30)}
+
+
+def test_a_night_then_a_day_shift_but_never_two_at_once(client, kab, tenant_db):
+    assert put_shift(client, kab, D, "21:00", "07:00").status_code == 200
+    clash = put_shift(client, kab, NEXT, "06:00", "14:00")
+    assert clash.status_code == 409
+    error = clash.get_json()["error"]
+    assert error["fields"] == {"start": "overlaps"}
+    assert "21.00-07.00" in error["message"] and "bertumpang tindih" in error["localized"]
+    # The day before, too: 24 hours from 22.00 on the 9th run into the 10th's night.
+    assert put_shift(client, kab, D - timedelta(days=1), "20:00", "22:00").status_code == 200
+    assert put_shift(client, kab, D - timedelta(days=1), "22:00", "22:00").status_code == 409
+    # Straight from the night into the day shift: the check-out at 07.05 ends the night,
+    # the check-in at 06.58 starts the day.
+    assert put_shift(client, kab, NEXT, "07:00", "14:00").status_code == 200
+    with tenant_db(kab.slug) as s:
+        for kind, key, when in (
+            ("in", "a", at(D, 20, 55)),
+            ("in", "b", at(NEXT, 6, 58)),
+            ("out", "c", at(NEXT, 7, 5)),
+            ("out", "d", at(NEXT, 14, 2)),
+        ):
+            attendance.record_punch(
+                s, kab.ids["worker"], phone(kind, key), source="mobile", now=when
+            )
+    assert cut(fact(tenant_db, kab, D)) == set()
+    assert cut(fact(tenant_db, kab, NEXT)) == set()
+
+
+def test_shift_days_the_calendar_holds(client, kab, tenant_db):
+    """A leap day's night ends on 1 March; a year the calendar cannot hold is refused
+    (422), not a server error."""
+    leap = date(2028, 2, 29)
+    assert put_shift(client, kab, leap, "21:00", "07:00").status_code == 200
+    with tenant_db(kab.slug) as s:
+        hours = runs.ExpectedHours(s, leap, leap, [kab.ids["worker"]])
+        assert hours(kab.ids["worker"], kab.ids["dinkes"], leap).end == at(date(2028, 3, 1), 7, 0)
+    for day in ("9999-12-31", "0001-01-01", "1999-12-31"):
+        refused = put_shift(client, kab, day, "21:00", "07:00")
+        assert refused.status_code == 422, (day, refused.get_json())
+        assert refused.get_json()["error"]["fields"] == {"day": "a year from 2000 to 2100"}
+    with tenant_db(kab.slug) as s:
+        assert s.scalar(select(func.count()).select_from(ShiftAssignment)) == 1
