@@ -12,7 +12,8 @@ import pytest
 from smartcity.tenantcore.settings import update_settings
 from sqlalchemy import func, select
 
-from tenants.ekinerja import attendance, runs, tpp
+from tenants.ekinerja import attendance, machine, runs, tpp
+from tenants.ekinerja.machine import Line, record_lines
 from tenants.ekinerja.models import AttendanceDay, Punch, ShiftAssignment
 from tenants.ekinerja.rules import TppRules
 from tests.support.ekinerja import OFFICE, make_regency
@@ -173,3 +174,30 @@ def test_shift_days_the_calendar_holds(client, kab, tenant_db):
         assert refused.get_json()["error"]["fields"] == {"day": "a year from 2000 to 2100"}
     with tenant_db(kab.slug) as s:
         assert s.scalar(select(func.count()).select_from(ShiftAssignment)) == 1
+
+
+def test_a_machine_without_state_keys_reads_a_night_shift_by_the_roster(client, kab, tenant_db):
+    """The puskesmas' machine writes 255 for every punch: its 20.55 is the night's
+    check-in and 07.05 the next morning its check-out (not the other way round by the
+    time of day), while a day worker's punches keep the noon rule."""
+    assert put_shift(client, kab, D, "21:00", "07:00").status_code == 200
+    content = (
+        f"101\t{D} 20:55:00\t1\t255\t0\n"
+        f"101\t{NEXT} 07:05:00\t1\t255\t0\n"
+        f"102\t{D} 07:25:00\t1\t255\t0\n"
+        f"102\t{D} 16:05:00\t1\t255\t0\n"
+    ).encode()
+    lines = [ln for ln in machine.read("attlog.dat", content) if isinstance(ln, Line)]
+    who = {"101": kab.ids["worker"], "102": kab.ids["head"]}
+    with tenant_db(kab.slug) as s:
+        assert record_lines(s, [(ln, who[ln.user_id]) for ln in lines], now=at(NEXT, 9, 0)) == 4
+        kinds = dict(
+            s.execute(select(Punch.at, Punch.kind).where(Punch.staff_id == who["101"])).all()
+        )
+        assert kinds == {at(D, 20, 55): "in", at(NEXT, 7, 5): "out"}
+    assert cut(fact(tenant_db, kab, D)) == set()
+    head = fact(tenant_db, kab, D, who="head")
+    assert head.check_in == at(D, 7, 25) and head.check_out == at(D, 16, 5)
+    # Applied again (the same file, or the next week's overlapping it): nothing new.
+    with tenant_db(kab.slug) as s:
+        assert record_lines(s, [(ln, who[ln.user_id]) for ln in lines], now=at(NEXT, 9, 0)) == 0
