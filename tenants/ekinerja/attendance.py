@@ -936,6 +936,43 @@ def rebuild_day(session: Session, staff_id: int, day: date) -> AttendanceDay:
     ).one()
 
 
+def redate_after_shift(session: Session, staff_id: int, day: date) -> None:
+    """Move the check-outs of the morning after ``day`` to the day they now belong to,
+    once the person's shift of ``day`` was set, changed or removed; both days rebuilt.
+
+    A punch's day is decided when it arrives (:func:`~.schedule.attendance_day`), but a
+    puskesmas often enters its roster after the nights were worked (or imports the
+    fingerprint file first): without this, the night's check-out stayed a stray punch
+    of the next day and the night itself read as missing its check-out. Only those
+    check-outs depend on the shift of ``day``; the caller holds the person's row lock.
+    """
+    session.flush()
+    tz = zone(session)
+    overnight = session.scalar(
+        select(
+            exists().where(
+                ShiftAssignment.staff_id == staff_id,
+                ShiftAssignment.day == day,
+                ShiftAssignment.end_time <= ShiftAssignment.start_time,
+            )
+        )
+    )
+    overnight_days = frozenset({day}) if overnight else frozenset()
+    start, end = _day_bounds(day + timedelta(days=1), tz)
+    moved: set[date] = set()
+    for punch in session.scalars(
+        select(Punch).where(
+            Punch.staff_id == staff_id, Punch.kind == "out", Punch.at >= start, Punch.at < end
+        )
+    ):
+        belongs = attendance_day(punch.at.astimezone(tz), punch.kind, overnight_days)
+        if belongs != punch.day:
+            moved.update((punch.day, belongs))
+            punch.day = belongs
+    for changed in sorted(moved):
+        rebuild_day(session, staff_id, changed)
+
+
 def review_punches(
     session: Session, actor: Actor, punch_ids: list[int], *, accept: bool
 ) -> list[Punch]:

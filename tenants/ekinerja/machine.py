@@ -22,7 +22,9 @@ punch. A file above the job threshold is checked by the job
 In/out state: 0 check-in, 1 check-out, 2 break-out, 3 break-in, 4 overtime-in,
 5 overtime-out; a machine without state keys writes 255 (or nothing): such a
 punch is a check-in before noon and a check-out from noon (UNVERIFIED as a
-rule of any regency; the machine's state keys are the better source).
+rule of any regency; the machine's state keys are the better source), unless the
+person has a shift around it: then it is the nearer of the shift's start or end
+(a night shift's 20.55 is its check-in, 07.05 the next morning its check-out).
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ from .messages import M
 from .models import AttendanceDay, MachineId, MachineImport, Punch, ShiftAssignment
 from .people import staff_or_404
 from .periods import cutoff, is_locked
-from .schedule import attendance_day
+from .schedule import Shift, attendance_day, kind_by_shifts
 from .settings import load as load_settings
 
 #: Below the platform's 16 MB request bound, so the refusal names this limit.
@@ -144,12 +146,15 @@ _STATE_HEADERS = ("status", "state", "inout", "checktype", "keterangan")
 @dataclass(frozen=True)
 class Line:
     """One punch as the file has it: its line (row) number, the machine's user id,
-    the local wall-clock time and the kind."""
+    the local wall-clock time and the kind (``stated``: from the machine's state key;
+    else the time of day's guess, which the person's shifts may overrule when applied,
+    while the punch's key keeps the guess so a file applied again is still the same)."""
 
     number: int
     user_id: str
     local: datetime
     kind: str
+    stated: bool = True
 
 
 @dataclass(frozen=True)
@@ -201,6 +206,11 @@ def _kind(state: str, local: datetime) -> str | None:
     return found
 
 
+def _has_state(state: str) -> bool:
+    """Whether the machine wrote an in/out state key (255 or nothing: it has none)."""
+    return bool(_STATES.get(re.sub(r"[^a-z0-9]", "", state.lower())))
+
+
 def _parse_time(value: str) -> datetime | None:
     value = " ".join(value.split())
     for fmt in _TIME_FORMATS:
@@ -250,7 +260,8 @@ def _attlog(content: bytes, progress: Progress | None) -> Iterator[Line | Proble
         if local is None or kind is None or not _USER_ID.match(user_id):
             yield Problem(number, "unparseable", raw.strip()[:120])
             continue
-        yield Line(number, user_id.lstrip("0") or "0", local, kind)
+        state = fields[3] if len(fields) >= 4 else ""
+        yield Line(number, user_id.lstrip("0") or "0", local, kind, _has_state(state))
 
 
 def _key(header: object) -> str:
@@ -353,7 +364,8 @@ def _table(filename: str, content: bytes, progress: Progress | None) -> Iterator
             shown = " | ".join(_cell_text(v) for v in row.values)
             yield Problem(row.number, "unparseable", shown[:120])
             continue
-        yield Line(row.number, user_id.lstrip("0") or "0", local, kind)
+        state = _cell_text(cell(row.values, state_col))
+        yield Line(row.number, user_id.lstrip("0") or "0", local, kind, _has_state(state))
 
 
 def read(
@@ -664,21 +676,29 @@ def record_lines(session: Session, good: list[tuple[Line, int]], *, now: datetim
     first = min(line.local.date() for line, _ in good) - timedelta(days=1)
     last = max(line.local.date() for line, _ in good)
     overnight: dict[int, set[date]] = {}
+    shifts: dict[int, list[Shift]] = {}
     for shift in session.scalars(
         select(ShiftAssignment).where(
-            ShiftAssignment.staff_id.in_(staff_ids), ShiftAssignment.day.between(first, last)
+            ShiftAssignment.staff_id.in_(staff_ids),
+            ShiftAssignment.day.between(first, last + timedelta(days=1)),
         )
     ):
         if shift.end_time <= shift.start_time:
             overnight.setdefault(shift.staff_id, set()).add(shift.day)
+        shifts.setdefault(shift.staff_id, []).append(
+            Shift(shift.day, shift.start_time, shift.end_time)
+        )
     rows = []
     for line, staff_id in good:
-        day = attendance_day(line.local, line.kind, frozenset(overnight.get(staff_id, ())))
+        kind = line.kind
+        if not line.stated:
+            kind = kind_by_shifts(line.local, shifts.get(staff_id, ())) or kind
+        day = attendance_day(line.local, kind, frozenset(overnight.get(staff_id, ())))
         rows.append(
             {
                 "staff_id": staff_id,
                 "idempotency_key": punch_key(line),
-                "kind": line.kind,
+                "kind": kind,
                 "source": "machine",
                 "at": line.local.replace(tzinfo=tz),
                 "day": day,

@@ -73,10 +73,7 @@ def expected_hours(
     ``unit_chain`` is the person's unit then its ancestors, nearest first.
     """
     if shift is not None:
-        end_day = day + timedelta(days=1) if shift.end <= shift.start else day
-        return Expected(
-            datetime.combine(day, shift.start), datetime.combine(end_day, shift.end), "shift"
-        )
+        return Expected(*shift_span(shift), "shift")
     if not calendar.is_working_day(day):
         return None
     levels: list[int | None] = [*unit_chain, None]
@@ -102,3 +99,25 @@ def attendance_day(local: datetime, kind: str, overnight_shift_days: frozenset[d
     if kind == "out" and local.time() < time(12, 0) and previous in overnight_shift_days:
         return previous
     return local.date()
+
+
+def shift_span(shift: Shift) -> tuple[datetime, datetime]:
+    """The shift as wall-clock moments: one ending at or before its start ends the next
+    day (an end equal to the start: 24 hours)."""
+    end_day = shift.day + timedelta(days=1) if shift.end <= shift.start else shift.day
+    return datetime.combine(shift.day, shift.start), datetime.combine(end_day, shift.end)
+
+
+def kind_by_shifts(local: datetime, shifts: Sequence[Shift]) -> str | None:
+    """Whether a punch with no in/out of its own (a fingerprint machine without state
+    keys) checks in or out, by the person's shifts around it: the nearer of a shift's
+    start (in) and end (out). None without a shift from the day before to the day
+    after: then the time of day decides (:mod:`.machine`). Without this, a night
+    shift's 20.55 read as a check-out (after noon) and its 07.05 as a check-in."""
+    near = [shift for shift in shifts if abs((shift.day - local.date()).days) <= 1]
+    moments = [
+        (abs(local - moment), kind)
+        for shift in near
+        for moment, kind in zip(shift_span(shift), ("in", "out"), strict=True)
+    ]
+    return min(moments)[1] if moments else None

@@ -11,18 +11,19 @@ measured against. A shift of a month locked for payment no longer changes.
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 
 from smartcity.toolkit import Conflict, InvalidInput, NotFound, OrgUnit, Staff, record_audit
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .access import REGENCY, Actor
+from .attendance import lock_person, redate_after_shift
 from .eventmodels import Event
 from .messages import IN_USE, LAST_GENERAL_HOURS, MONTH_LOCKED, M
 from .models import Office, Punch, ScheduleRule, ShiftAssignment
-from .people import require_unit, staff_or_404
-from .periods import is_locked, month_end
+from .people import require_unit
+from .periods import FIRST_YEAR, LAST_YEAR, is_locked, month_end
 
 #: The most corners a drawn geofence may have.
 MAX_CORNERS = 100
@@ -395,15 +396,17 @@ def shifts_of(
 
 
 def remove_shift(session: Session, actor: Actor, shift_id: int) -> None:
-    """Remove a person's shift: that day follows the unit's office hours again."""
+    """Remove a person's shift: that day follows the unit's office hours again (and a
+    check-out of the morning after is that morning's own again)."""
     shift = session.get(ShiftAssignment, shift_id)
     if shift is None:
         raise NotFound(M("no shift %(shift_id)s", shift_id=shift_id), {"shift_id": "unknown"})
-    person = staff_or_404(session, shift.staff_id)
+    person = lock_person(session, shift.staff_id)
     actor.require_unit(person.unit_id)
     _unlocked(session, shift.day)
     day = shift.day
     session.execute(delete(ShiftAssignment).where(ShiftAssignment.id == shift.id))
+    redate_after_shift(session, person.id, day)
     record_audit(
         session,
         actor=actor.label,
@@ -414,15 +417,53 @@ def remove_shift(session: Session, actor: Actor, shift_id: int) -> None:
     )
 
 
+def _span(day: date, start: time, end: time) -> tuple[datetime, datetime]:
+    """A shift as wall-clock moments: one ending at or before its start ends the next day."""
+    end_day = day + timedelta(days=1) if end <= start else day
+    return datetime.combine(day, start), datetime.combine(end_day, end)
+
+
+def _no_overlap(session: Session, staff_id: int, day: date, start: time, end: time) -> None:
+    """Refuse a shift that overlaps the person's shift of the day before (a night still
+    running) or of the day after: nobody works two shifts at once, and the punches
+    between could not tell which one they were for (409, naming the other shift)."""
+    begins, ends = _span(day, start, end)
+    for other in session.scalars(
+        select(ShiftAssignment).where(
+            ShiftAssignment.staff_id == staff_id,
+            ShiftAssignment.day.in_([day - timedelta(days=1), day + timedelta(days=1)]),
+        )
+    ):
+        other_begins, other_ends = _span(other.day, other.start_time, other.end_time)
+        if begins < other_ends and other_begins < ends:
+            raise Conflict(
+                M(
+                    "this shift overlaps the shift of %(day)s (%(start)s-%(end)s)",
+                    day=other.day,
+                    start=other.start_time.strftime("%H.%M"),
+                    end=other.end_time.strftime("%H.%M"),
+                ),
+                {"start": M("overlaps")},
+            )
+
+
 def set_shift(
     session: Session, actor: Actor, *, staff_id: int, day: date, start: time, end: time
 ) -> ShiftAssignment:
-    """A person's shift on a day (an end before the start: it ends the next morning)."""
-    person = staff_or_404(session, staff_id)
+    """A person's shift on a day (an end before the start: it ends the next morning; an
+    end equal to the start: 24 hours, the fire brigade's day on duty).
+
+    Under the person's row lock, as their punches are: the night's check-out already
+    recorded is moved to the night's day (:func:`~.attendance.redate_after_shift`)."""
+    person = lock_person(session, staff_id)
     actor.require_unit(person.unit_id)
-    if start == end:
-        raise InvalidInput(M("a shift needs different start and end times"), {"end": "differs"})
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:  # the calendar and the cutoff end there
+        raise InvalidInput(
+            M("the shift cannot be saved"),
+            {"day": M("a year from %(first)s to %(last)s", first=FIRST_YEAR, last=LAST_YEAR)},
+        )
     _unlocked(session, day)
+    _no_overlap(session, staff_id, day, start, end)
     shift = session.query(ShiftAssignment).filter_by(staff_id=staff_id, day=day).one_or_none()
     if shift is None:
         shift = ShiftAssignment(staff_id=staff_id, day=day, start_time=start, end_time=end)
@@ -430,4 +471,5 @@ def set_shift(
     else:
         shift.start_time, shift.end_time = start, end
     session.flush()
+    redate_after_shift(session, staff_id, day)
     return shift

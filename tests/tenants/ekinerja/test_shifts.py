@@ -1,0 +1,203 @@
+"""Shifts as a puskesmas or a fire brigade works them, on the real database, in a
+regency of central Indonesia (WITA): a night shift's check-in and check-out make one
+day record, whichever way the punches and the roster arrive."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from smartcity.tenantcore.settings import update_settings
+from sqlalchemy import func, select
+
+from tenants.ekinerja import attendance, machine, runs, tpp
+from tenants.ekinerja.machine import Line, record_lines
+from tenants.ekinerja.models import AttendanceDay, Punch, ShiftAssignment
+from tenants.ekinerja.rules import TppRules
+from tests.support.ekinerja import OFFICE, make_regency
+
+WITA = ZoneInfo("Asia/Makassar")
+D = date(2026, 11, 10)  # a Tuesday
+NEXT = D + timedelta(days=1)
+
+
+@pytest.fixture
+def kab(provision, tenant_db, client):
+    regency = make_regency(provision, tenant_db, client)
+    with tenant_db(regency.slug) as s:
+        update_settings(s, actor="tests", timezone="Asia/Makassar")
+    return regency
+
+
+def put_shift(client, kab, day, start, end):
+    return client.put(
+        f"{kab.api}/shifts",
+        json={"staff_id": kab.ids["worker"], "day": str(day), "start": start, "end": end},
+        headers=kab.tokens["admin-dinkes"],
+    )
+
+
+def at(day: date, hour: int, minute: int) -> datetime:
+    return datetime.combine(day, time(hour, minute), WITA)
+
+
+def phone(kind: str, key: str, when: datetime | None = None) -> attendance.PunchIn:
+    return attendance.PunchIn(kind, key, OFFICE[0], OFFICE[1], 10, "hp-1", when)
+
+
+def fact(tenant_db, kab, day, who="worker"):
+    with tenant_db(kab.slug) as s:
+        staff = kab.ids[who]
+        facts = runs.facts_for_month(s, day.year, day.month, day, [staff])[staff]
+        return {f.day: f for f in facts}[day]
+
+
+def cut(f):
+    return {(ln.component, ln.minutes) for ln in tpp.day_lines(f, TppRules(), Decimal(1_000_000))}
+
+
+def test_a_night_shift_by_phone_is_one_day_measured_against_its_own_hours(client, kab, tenant_db):
+    assert put_shift(client, kab, D, "21:00", "07:00").status_code == 200
+    with tenant_db(kab.slug) as s:
+        attendance.record_punch(
+            s, kab.ids["worker"], phone("in", "a"), source="mobile", now=at(D, 21, 40)
+        )
+    with tenant_db(kab.slug) as s:
+        attendance.record_punch(
+            s, kab.ids["worker"], phone("out", "b"), source="mobile", now=at(NEXT, 6, 30)
+        )
+    assert cut(fact(tenant_db, kab, D)) == {("late", 40), ("early", 30)}
+    with tenant_db(kab.slug) as s:  # no stray punch on the morning after
+        assert s.scalar(select(AttendanceDay).where(AttendanceDay.day == NEXT)) is None
+
+
+def test_an_offline_night_shift_uploaded_next_morning_is_on_time(client, kab, tenant_db):
+    assert put_shift(client, kab, D, "21:00", "07:00").status_code == 200
+    with tenant_db(kab.slug) as s:
+        for kind, key, when in (("in", "a", at(D, 20, 55)), ("out", "b", at(NEXT, 7, 5))):
+            attendance.record_punch(
+                s,
+                kab.ids["worker"],
+                phone(kind, key, when),
+                source="offline",
+                now=at(NEXT, 9, 0),
+            )
+    assert cut(fact(tenant_db, kab, D)) == set()
+
+
+def test_a_roster_entered_after_the_night_moves_its_check_out_to_the_night(client, kab, tenant_db):
+    """The puskesmas enters the week's roster on Friday: the nights already worked
+    are whole, not a missing check-out and a stray punch of the morning after."""
+    with tenant_db(kab.slug) as s:
+        attendance.record_punch(
+            s, kab.ids["worker"], phone("in", "a"), source="mobile", now=at(D, 20, 55)
+        )
+    with tenant_db(kab.slug) as s:
+        attendance.record_punch(
+            s, kab.ids["worker"], phone("out", "b"), source="mobile", now=at(NEXT, 7, 5)
+        )
+    assert put_shift(client, kab, D, "21:00", "07:00").status_code == 200
+    assert cut(fact(tenant_db, kab, D)) == set()
+    with tenant_db(kab.slug) as s:
+        after = s.scalar(select(AttendanceDay).where(AttendanceDay.day == NEXT))
+        assert after is None or (after.check_in, after.check_out) == (None, None)
+        shift_id = s.scalar(select(ShiftAssignment.id))
+    # Removed again (entered for the wrong person): the check-out is the morning's again.
+    removed = client.delete(f"{kab.api}/shifts/{shift_id}", headers=kab.tokens["admin-dinkes"])
+    assert removed.status_code == 200
+    with tenant_db(kab.slug) as s:
+        out = s.scalar(select(Punch).where(Punch.kind == "out"))
+        assert out.day == NEXT
+        assert (
+            s.scalar(select(AttendanceDay.check_out_punch_id).where(AttendanceDay.day == NEXT))
+            == out.id
+        )
+
+
+def test_a_fire_brigades_24_hour_shift_is_one_day(client, kab, tenant_db):
+    """08.00 to 08.00 the next morning: the day on duty of a Damkar crew."""
+    saved = put_shift(client, kab, D, "08:00", "08:00")
+    assert saved.status_code == 200, saved.get_json()
+    with tenant_db(kab.slug) as s:
+        attendance.record_punch(
+            s, kab.ids["worker"], phone("in", "a"), source="mobile", now=at(D, 7, 55)
+        )
+    with tenant_db(kab.slug) as s:
+        attendance.record_punch(
+            s, kab.ids["worker"], phone("out", "b"), source="mobile", now=at(NEXT, 7, 30)
+        )
+    duty = fact(tenant_db, kab, D)
+    assert duty.expected.end == at(NEXT, 8, 0)
+    assert cut(duty) == {("early", 30)}
+
+
+def test_a_night_then_a_day_shift_but_never_two_at_once(client, kab, tenant_db):
+    assert put_shift(client, kab, D, "21:00", "07:00").status_code == 200
+    clash = put_shift(client, kab, NEXT, "06:00", "14:00")
+    assert clash.status_code == 409
+    error = clash.get_json()["error"]
+    assert error["fields"] == {"start": "overlaps"}
+    assert "21.00-07.00" in error["message"] and "bertumpang tindih" in error["localized"]
+    # The day before, too: 24 hours from 22.00 on the 9th run into the 10th's night.
+    assert put_shift(client, kab, D - timedelta(days=1), "20:00", "22:00").status_code == 200
+    assert put_shift(client, kab, D - timedelta(days=1), "22:00", "22:00").status_code == 409
+    # Straight from the night into the day shift: the check-out at 07.05 ends the night,
+    # the check-in at 06.58 starts the day.
+    assert put_shift(client, kab, NEXT, "07:00", "14:00").status_code == 200
+    with tenant_db(kab.slug) as s:
+        for kind, key, when in (
+            ("in", "a", at(D, 20, 55)),
+            ("in", "b", at(NEXT, 6, 58)),
+            ("out", "c", at(NEXT, 7, 5)),
+            ("out", "d", at(NEXT, 14, 2)),
+        ):
+            attendance.record_punch(
+                s, kab.ids["worker"], phone(kind, key), source="mobile", now=when
+            )
+    assert cut(fact(tenant_db, kab, D)) == set()
+    assert cut(fact(tenant_db, kab, NEXT)) == set()
+
+
+def test_shift_days_the_calendar_holds(client, kab, tenant_db):
+    """A leap day's night ends on 1 March; a year the calendar cannot hold is refused
+    (422), not a server error."""
+    leap = date(2028, 2, 29)
+    assert put_shift(client, kab, leap, "21:00", "07:00").status_code == 200
+    with tenant_db(kab.slug) as s:
+        hours = runs.ExpectedHours(s, leap, leap, [kab.ids["worker"]])
+        assert hours(kab.ids["worker"], kab.ids["dinkes"], leap).end == at(date(2028, 3, 1), 7, 0)
+    for day in ("9999-12-31", "0001-01-01", "1999-12-31"):
+        refused = put_shift(client, kab, day, "21:00", "07:00")
+        assert refused.status_code == 422, (day, refused.get_json())
+        assert refused.get_json()["error"]["fields"] == {"day": "a year from 2000 to 2100"}
+    with tenant_db(kab.slug) as s:
+        assert s.scalar(select(func.count()).select_from(ShiftAssignment)) == 1
+
+
+def test_a_machine_without_state_keys_reads_a_night_shift_by_the_roster(client, kab, tenant_db):
+    """The puskesmas' machine writes 255 for every punch: its 20.55 is the night's
+    check-in and 07.05 the next morning its check-out (not the other way round by the
+    time of day), while a day worker's punches keep the noon rule."""
+    assert put_shift(client, kab, D, "21:00", "07:00").status_code == 200
+    content = (
+        f"101\t{D} 20:55:00\t1\t255\t0\n"
+        f"101\t{NEXT} 07:05:00\t1\t255\t0\n"
+        f"102\t{D} 07:25:00\t1\t255\t0\n"
+        f"102\t{D} 16:05:00\t1\t255\t0\n"
+    ).encode()
+    lines = [ln for ln in machine.read("attlog.dat", content) if isinstance(ln, Line)]
+    who = {"101": kab.ids["worker"], "102": kab.ids["head"]}
+    with tenant_db(kab.slug) as s:
+        assert record_lines(s, [(ln, who[ln.user_id]) for ln in lines], now=at(NEXT, 9, 0)) == 4
+        kinds = dict(
+            s.execute(select(Punch.at, Punch.kind).where(Punch.staff_id == who["101"])).all()
+        )
+        assert kinds == {at(D, 20, 55): "in", at(NEXT, 7, 5): "out"}
+    assert cut(fact(tenant_db, kab, D)) == set()
+    head = fact(tenant_db, kab, D, who="head")
+    assert head.check_in == at(D, 7, 25) and head.check_out == at(D, 16, 5)
+    # Applied again (the same file, or the next week's overlapping it): nothing new.
+    with tenant_db(kab.slug) as s:
+        assert record_lines(s, [(ln, who[ln.user_id]) for ln in lines], now=at(NEXT, 9, 0)) == 0
