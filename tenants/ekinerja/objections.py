@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from . import runs
 from .access import Actor
-from .attendance import rebuild_day, zone
+from .attendance import lock_person, rebuild_day, zone
 from .eventmodels import Event, EventAbsence
 from .evidence import Evidence, Stored, check
 from .messages import M
@@ -424,6 +424,10 @@ def decide(
     objection.decision_note = note or None
     objection.decided_by, objection.decided_at = actor.label, datetime.now(UTC)
     if accept:
+        # The person's row, as a check-in and a punch review take it: a check-in arriving
+        # meanwhile would otherwise be left out of the day this rebuilds from what it read
+        # before that check-in was committed. One person only, so no order to keep.
+        lock_person(session, objection.staff_id)
         objection.status = "accepted"
         objection.correction = _apply(session, actor, objection, fix)
         objection.before = totals(_statement(session, run, objection.staff_id))

@@ -460,3 +460,53 @@ def test_the_same_objection_sent_twice_at_once_is_stored_once(
     assert second == [{"objection": "awaiting its decision"}]
     with tenant_db(slug) as s:
         assert [o.reason for o in s.scalars(select(Objection))] == ["satu"]
+
+
+def test_a_punch_correction_waits_for_a_check_in_of_the_same_person_and_keeps_it(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    """Accepting a corrected check-in rebuilt the day from the punches it read without
+    the person's lock: a check-out being recorded meanwhile was committed under it and
+    then overwritten, so the day lost a check-out its punches still had."""
+    slug, ids, t = kab
+    url = API.format(slug=slug)
+    late = _line(_statement(client, slug, t["pegawai"]), MONDAY, "late")
+    sent = client.post(
+        url + "/tpp/2026/3/objections",
+        json={"line_id": late["id"], "reason": "Saya hadir 07.25"},
+        headers=t["pegawai"],
+    ).get_json()
+    decided: list[str] = []
+
+    def decide() -> None:
+        with tenant_db(slug) as other:
+            done = objections.decide(
+                other,
+                system_actor("tests"),
+                sent["id"],
+                accept=True,
+                note="mesin rusak",
+                correction={"kind": "punch", "day": MONDAY.isoformat(), "check_in": "07:25"},
+            )
+            decided.append(done.status)
+
+    with tenant_db(slug) as checking_out:
+        tz = attendance.zone(checking_out)
+        attendance.record_punch(
+            checking_out,
+            ids["worker"],
+            attendance.PunchIn("out", "out-late", OFFICE[0], OFFICE[1], 10, "hp", None),
+            source="mobile",
+            now=datetime.combine(MONDAY, time(17, 30), tz),
+        )
+        racer = threading.Thread(target=decide)
+        racer.start()
+        racer.join(timeout=1)
+        assert racer.is_alive()  # the decision waits for the check-out to be committed
+    racer.join(timeout=10)
+    assert decided == ["accepted"]
+    with tenant_db(slug) as s:
+        day = attendance.days_of(s, ids["worker"], MONDAY, MONDAY)[0]
+        local = attendance.zone(s)
+        assert day.check_in.astimezone(local).time() == time(7, 25)
+        assert day.check_out.astimezone(local).time() == time(17, 30)
