@@ -115,8 +115,16 @@ def submit(
     line_id: int | None,
     reason: str,
     evidence: Evidence | None = None,
+    statement_id: int | None = None,
 ) -> Objection:
-    """The signed-in person's objection to their own statement (a line of it, or all)."""
+    """The signed-in person's objection to their own statement (a line of it, or all).
+
+    ``statement_id`` is the statement the person was reading (the form sends it). A
+    recalculation replaces the statement and its lines with new ones, so the line they
+    chose is gone: they are told the statement changed (409) rather than that the line
+    never existed, whatever the line id, so the answer says nothing of anyone's lines.
+    Without it (older API clients) an unknown line is 404 as before.
+    """
     staff_id = actor.require_staff()
     reason = reason.strip()
     problems: dict[str, str | Message] = {}
@@ -134,6 +142,11 @@ def submit(
     # (a double tap) waits here and then finds the first, instead of both passing the
     # check below.
     statement = _statement(session, run, staff_id, lock=True)
+    if statement_id is not None and statement_id != statement.id:
+        raise Conflict(
+            M("your statement was recalculated after you opened it; reload it and object again"),
+            {"statement_id": M("recalculated since you opened it")},
+        )
     line = None
     if line_id is not None:
         line = session.get(TppLine, line_id)

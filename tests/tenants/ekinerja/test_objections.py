@@ -510,3 +510,74 @@ def test_a_punch_correction_waits_for_a_check_in_of_the_same_person_and_keeps_it
         local = attendance.zone(s)
         assert day.check_in.astimezone(local).time() == time(7, 25)
         assert day.check_out.astimezone(local).time() == time(17, 30)
+
+
+def _recompute(tenant_db: Any, slug: str) -> None:
+    with tenant_db(slug) as s:
+        runs.compute_month(s, system_actor("tests"), 2026, 3, today=date(2026, 4, 10))
+
+
+def test_a_statement_recalculated_while_the_form_was_open_says_so(
+    client: Any, kab: Any, tenant_db: Any, page_sign_in: Any
+) -> None:
+    """The month was recalculated while the person filled in the form: their line was
+    replaced by a new one and they were told it was not on their statement (404), as if
+    they had tampered with it."""
+    slug, _ids, t = kab
+    url = API.format(slug=slug) + "/tpp/2026/3/objections"
+    opened = _statement(client, slug, t["pegawai"])
+    late = _line(opened, MONDAY, "late")
+    theirs = _statement(client, slug, t["guru"])["lines"][0]
+    worker = page_sign_in(slug, "pegawai@example.go.id")
+    form = worker.get(f"/t/{slug}/ekinerja/objections?year=2026&month=3").get_data(as_text=True)
+    assert f'name="statement_id" value="{opened["statement_id"]}"' in form
+    _recompute(tenant_db, slug)
+    for language, words in (
+        ("id", "rincian TPP Anda dihitung ulang setelah Anda membukanya"),
+        ("en", "your statement was recalculated after you opened it"),
+    ):
+        stale = client.post(
+            url,
+            json={"line_id": late["id"], "statement_id": opened["statement_id"], "reason": "x"},
+            headers={**t["pegawai"], "Accept-Language": language},
+        )
+        assert stale.status_code == 409, stale.get_json()
+        assert words in stale.get_json()["error"]["localized"]
+    assert stale.get_json()["error"]["fields"] == {
+        "statement_id": "recalculated since you opened it"
+    }
+    answer = worker.post(
+        f"/t/{slug}/ekinerja/objections?year=2026&month=3",
+        data={
+            "csrf_token": csrf_token(form),
+            "statement_id": str(opened["statement_id"]),
+            "line_id": str(late["id"]),
+            "reason": "Mohon",
+        },
+        follow_redirects=True,
+    )
+    assert "dihitung ulang setelah Anda membukanya" in answer.get_data(as_text=True)
+    # Someone else's line on the statement as it is now: as unknown as before.
+    now = _statement(client, slug, t["pegawai"])
+    assert now["statement_id"] != opened["statement_id"]
+    stolen = client.post(
+        url,
+        json={"line_id": theirs["id"], "statement_id": now["statement_id"], "reason": "x"},
+        headers=t["pegawai"],
+    )
+    assert stolen.status_code == 404 and stolen.get_json()["error"]["fields"] == {
+        "line_id": "unknown"
+    }
+    # Reloaded, the same cut is objected to on its new line.
+    again = client.post(
+        url,
+        json={
+            "line_id": _line(now, MONDAY, "late")["id"],
+            "statement_id": now["statement_id"],
+            "reason": "Saya hadir 07.25",
+        },
+        headers=t["pegawai"],
+    )
+    assert again.status_code == 201, again.get_json()
+    with tenant_db(slug) as s:
+        assert [o.reason for o in s.scalars(select(Objection))] == ["Saya hadir 07.25"]
