@@ -124,6 +124,9 @@ def submit(
     chose is gone: they are told the statement changed (409) rather than that the line
     never existed, whatever the line id, so the answer says nothing of anyone's lines.
     Without it (older API clients) an unknown line is 404 as before.
+
+    A decided objection is final for its statement: the same line (or the whole
+    statement) is refused until the statement is recalculated (new figures, new lines).
     """
     staff_id = actor.require_staff()
     reason = reason.strip()
@@ -155,22 +158,37 @@ def submit(
             raise NotFound(
                 M("no line %(line_id)s on your statement", line_id=line_id), {"line_id": "unknown"}
             )
-    duplicate = session.scalar(
-        select(Objection.id).where(
-            Objection.staff_id == staff_id,
-            Objection.year == year,
-            Objection.month == month,
-            Objection.status == "submitted",
-            Objection.line_day.is_(None)
-            if line is None or line.day is None
-            else Objection.line_day == line.day,
-            Objection.line_rule.is_(None) if line is None else Objection.line_rule == line.rule,
-        )
+    same_line = (
+        Objection.staff_id == staff_id,
+        Objection.year == year,
+        Objection.month == month,
+        Objection.line_day.is_(None)
+        if line is None or line.day is None
+        else Objection.line_day == line.day,
+        Objection.line_rule.is_(None) if line is None else Objection.line_rule == line.rule,
     )
-    if duplicate is not None:
+    earlier = session.execute(
+        select(Objection.status)
+        .where(
+            *same_line,
+            # Waiting, whatever statement it was made on; decided, on this very statement.
+            (Objection.status == "submitted") | (Objection.statement_id == statement.id),
+        )
+        .order_by(Objection.status != "submitted")
+        .limit(1)
+    ).scalar()
+    if earlier == "submitted":
         raise Conflict(
             M("you already objected to this and await the decision"),
             {"objection": M("awaiting its decision")},
+        )
+    if earlier is not None:
+        raise Conflict(
+            M(
+                "your objection to this was decided; you may object again once your "
+                "statement is recalculated"
+            ),
+            {"objection": M("already decided")},
         )
     person = session.get(Staff, staff_id)
     objection = Objection(
@@ -188,6 +206,7 @@ def submit(
         evidence_name=stored.name if stored else None,
         evidence_type=stored.media_type if stored else None,
         status="submitted",
+        statement_id=statement.id,
         before=totals(statement),
     )
     session.add(objection)

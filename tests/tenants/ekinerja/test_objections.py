@@ -581,3 +581,45 @@ def test_a_statement_recalculated_while_the_form_was_open_says_so(
     assert again.status_code == 201, again.get_json()
     with tenant_db(slug) as s:
         assert [o.reason for o in s.scalars(select(Objection))] == ["Saya hadir 07.25"]
+
+
+def test_a_decided_objection_is_final_until_the_statement_is_recalculated(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    """A person whose objection was rejected sent it again, and again: each one another
+    item in the admin's queue about the same figures."""
+    slug, _ids, t = kab
+    url = API.format(slug=slug)
+    before = _statement(client, slug, t["pegawai"])
+    late, absent = _line(before, MONDAY, "late"), _line(before, TUESDAY, "absent")
+
+    def object_to(line_id: int | None, **headers: str) -> Any:
+        body = {"line_id": line_id, "reason": "Mohon ditinjau"}
+        return client.post(
+            url + "/tpp/2026/3/objections", json=body, headers={**t["pegawai"], **headers}
+        )
+
+    for line_id in (late["id"], None):
+        sent = object_to(line_id)
+        assert sent.status_code == 201, sent.get_json()
+        rejected = client.post(
+            f"{url}/objections/{sent.get_json()['id']}/decision",
+            json={"accept": False, "note": "Tidak ada bukti"},
+            headers=t["opd"],
+        )
+        assert rejected.status_code == 200
+        again = object_to(line_id, **{"Accept-Language": "id"})
+        assert again.status_code == 409, again.get_json()
+        error = again.get_json()["error"]
+        assert error["fields"] == {"objection": "already decided"}
+        assert error["localized_fields"] == {"objection": "sudah diputuskan"}
+        assert "dihitung ulang" in error["localized"]
+    # Another line of the same statement is still open to an objection.
+    assert object_to(absent["id"]).status_code == 201
+    # Recalculated: new figures, new lines, and the rejected line may be objected to again.
+    _recompute(tenant_db, slug)
+    now = _statement(client, slug, t["pegawai"])
+    assert object_to(_line(now, MONDAY, "late")["id"]).status_code == 201
+    assert object_to(None).status_code == 201
+    with tenant_db(slug) as s:
+        assert len(s.scalars(select(Objection)).all()) == 5
