@@ -86,6 +86,11 @@ class _Garbled(Exception):
     server is failing, as an HTTP 5xx says, and it counts towards stopping the run."""
 
 
+def _timed_out(exc: BaseException) -> bool:
+    """A socket timeout, as it comes from reading (itself) or from urllib (its reason)."""
+    return isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None), TimeoutError)
+
+
 def allow_http_loopback() -> bool:
     return os.environ.get(LOOPBACK_ENV) == "1"
 
@@ -211,6 +216,10 @@ class BknClient:
         except http.client.HTTPException as exc:  # no status line, cut short, bad headers
             raise _Garbled(f"not an HTTP answer ({type(exc).__name__})") from None
         except (TimeoutError, urllib.error.URLError, OSError) as exc:
+            if _timed_out(exc):
+                # This answer's problem (one NIP's), as a 5xx is, counting towards
+                # stopping the run; a server that cannot be reached at all stops it.
+                raise _Garbled(f"no whole answer in {self.timeout:g} s") from None
             reason = getattr(exc, "reason", exc)
             raise BknError(f"cannot reach BKN: {reason}") from None
         if len(body) > MAX_RESPONSE_BYTES:
