@@ -274,6 +274,27 @@ def test_a_nip_not_answered_in_time_is_that_nips_problem(tenant_db: Any, kab: An
         assert ids["head"] not in set(s.scalars(select(Skp.staff_id)))
 
 
+def test_headers_sent_a_byte_at_a_time_get_the_answers_time_not_more(
+    tenant_db: Any, kab: Any
+) -> None:
+    """The timeout bounded each wait on the socket, and the whole answer only once its
+    body was being read: a status line and headers sent a byte every 0.3 s were waited
+    for as long as they took."""
+    slug, ids, _t = kab
+    fake = FakeBkn(drip_headers={NIPS["worker"]})
+    for nip in NIPS.values():
+        fake.record(nip, "Baik")
+    with fake_bkn(fake), tenant_db(slug) as s:
+        client = skp.BknClient(fake.url, fake.client_id, fake.client_secret, timeout=1.5)
+        started = time.monotonic()
+        run = skp.sync(s, system_actor("tests"), 2026, client=client)
+        took = time.monotonic() - started
+        assert run.status == "partial" and run.stored == 4, run.error
+        assert run.problems["errors"] == {NIPS["worker"]: "no whole answer in 1.5 s"}
+        assert ids["worker"] not in set(s.scalars(select(Skp.staff_id)))
+    assert took < 8  # the headers alone take some 17 s
+
+
 def test_timeouts_in_a_row_stop_the_run_as_other_failures_do(
     tenant_db: Any, kab: Any, monkeypatch: Any
 ) -> None:
