@@ -337,6 +337,9 @@ class EknStatementObjection(BaseModel):
 
 
 class EknStatementOut(BaseModel):
+    #: A new one each time the statement is recalculated (its lines too): sent back
+    #: with an objection, it says which figures were objected to.
+    statement_id: int
     year: int
     month: int
     staff_id: int
@@ -861,6 +864,7 @@ def statement_out(staff_id: int, year: int, month: int) -> EknStatementOut:
         raise NotFound(M("no TPP statement for %(month)s yet", month=date(year, month, 1)))
     run, s, lines, rule_set = found
     return EknStatementOut(
+        statement_id=s.id,
         year=year,
         month=month,
         staff_id=staff_id,

@@ -23,6 +23,9 @@ class EknObjectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     line_id: DbId | None = None
+    #: The ``statement_id`` of the statement read (``GET /tpp/{year}/{month}``): if it
+    #: was recalculated since, the objection is refused (409) to be made again on it.
+    statement_id: DbId | None = None
     reason: str = Field(max_length=2000)
     evidence_name: str | None = Field(None, max_length=255)
     evidence_base64: str | None = Field(None, max_length=EVIDENCE_BASE64)
@@ -208,6 +211,7 @@ def objection_create(body: EknObjectionIn, year: int, month: int) -> tuple[Respo
         line_id=body.line_id,
         reason=body.reason,
         evidence=evidence_in(body.evidence_name, body.evidence_base64),
+        statement_id=body.statement_id,
     )
     return _json(objection_out(objection), 201)
 

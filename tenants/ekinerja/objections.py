@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from . import runs
 from .access import Actor
-from .attendance import rebuild_day, zone
+from .attendance import lock_person, rebuild_day, zone
 from .eventmodels import Event, EventAbsence
 from .evidence import Evidence, Stored, check
 from .messages import M
@@ -115,8 +115,19 @@ def submit(
     line_id: int | None,
     reason: str,
     evidence: Evidence | None = None,
+    statement_id: int | None = None,
 ) -> Objection:
-    """The signed-in person's objection to their own statement (a line of it, or all)."""
+    """The signed-in person's objection to their own statement (a line of it, or all).
+
+    ``statement_id`` is the statement the person was reading (the form sends it). A
+    recalculation replaces the statement and its lines with new ones, so the line they
+    chose is gone: they are told the statement changed (409) rather than that the line
+    never existed, whatever the line id, so the answer says nothing of anyone's lines.
+    Without it (older API clients) an unknown line is 404 as before.
+
+    A decided objection is final for its statement: the same line (or the whole
+    statement) is refused until the statement is recalculated (new figures, new lines).
+    """
     staff_id = actor.require_staff()
     reason = reason.strip()
     problems: dict[str, str | Message] = {}
@@ -134,6 +145,11 @@ def submit(
     # (a double tap) waits here and then finds the first, instead of both passing the
     # check below.
     statement = _statement(session, run, staff_id, lock=True)
+    if statement_id is not None and statement_id != statement.id:
+        raise Conflict(
+            M("your statement was recalculated after you opened it; reload it and object again"),
+            {"statement_id": M("recalculated since you opened it")},
+        )
     line = None
     if line_id is not None:
         line = session.get(TppLine, line_id)
@@ -142,22 +158,37 @@ def submit(
             raise NotFound(
                 M("no line %(line_id)s on your statement", line_id=line_id), {"line_id": "unknown"}
             )
-    duplicate = session.scalar(
-        select(Objection.id).where(
-            Objection.staff_id == staff_id,
-            Objection.year == year,
-            Objection.month == month,
-            Objection.status == "submitted",
-            Objection.line_day.is_(None)
-            if line is None or line.day is None
-            else Objection.line_day == line.day,
-            Objection.line_rule.is_(None) if line is None else Objection.line_rule == line.rule,
-        )
+    same_line = (
+        Objection.staff_id == staff_id,
+        Objection.year == year,
+        Objection.month == month,
+        Objection.line_day.is_(None)
+        if line is None or line.day is None
+        else Objection.line_day == line.day,
+        Objection.line_rule.is_(None) if line is None else Objection.line_rule == line.rule,
     )
-    if duplicate is not None:
+    earlier = session.execute(
+        select(Objection.status)
+        .where(
+            *same_line,
+            # Waiting, whatever statement it was made on; decided, on this very statement.
+            (Objection.status == "submitted") | (Objection.statement_id == statement.id),
+        )
+        .order_by(Objection.status != "submitted")
+        .limit(1)
+    ).scalar()
+    if earlier == "submitted":
         raise Conflict(
             M("you already objected to this and await the decision"),
             {"objection": M("awaiting its decision")},
+        )
+    if earlier is not None:
+        raise Conflict(
+            M(
+                "your objection to this was decided; you may object again once your "
+                "statement is recalculated"
+            ),
+            {"objection": M("already decided")},
         )
     person = session.get(Staff, staff_id)
     objection = Objection(
@@ -175,6 +206,7 @@ def submit(
         evidence_name=stored.name if stored else None,
         evidence_type=stored.media_type if stored else None,
         status="submitted",
+        statement_id=statement.id,
         before=totals(statement),
     )
     session.add(objection)
@@ -424,6 +456,10 @@ def decide(
     objection.decision_note = note or None
     objection.decided_by, objection.decided_at = actor.label, datetime.now(UTC)
     if accept:
+        # The person's row, as a check-in and a punch review take it: a check-in arriving
+        # meanwhile would otherwise be left out of the day this rebuilds from what it read
+        # before that check-in was committed. One person only, so no order to keep.
+        lock_person(session, objection.staff_id)
         objection.status = "accepted"
         objection.correction = _apply(session, actor, objection, fix)
         objection.before = totals(_statement(session, run, objection.staff_id))

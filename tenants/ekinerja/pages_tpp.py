@@ -80,27 +80,33 @@ def objections_mine() -> str:
     )
 
 
+def _form_id(field: str) -> int | None:
+    """An id the form sent (a select's value, a hidden field); None if left empty.
+
+    Anything but an id (digits in another script, text) names nothing that exists,
+    0: a tampered line is not "the whole statement", nor a tampered statement id none.
+    """
+    raw = request.form.get(field, "").strip()
+    if not raw:
+        return None
+    return int(raw) if raw.isascii() and raw.isdecimal() and len(raw) < 19 else 0
+
+
 @blueprint.post("/objections")
 @access.requires(SELF)
 def objection_submit() -> Response:
     actor = _actor()
     year, month = _month_args()
-    raw_line = request.form.get("line_id", "").strip()
-    line_id = None
-    if raw_line:
-        # The select's value: anything but an id (digits in another script, text) names
-        # a line that does not exist; it is not "the whole statement".
-        ok = raw_line.isascii() and raw_line.isdecimal() and len(raw_line) < 19
-        line_id = int(raw_line) if ok else 0
     try:
         objections.submit(
             g.db,
             actor,
             year=year,
             month=month,
-            line_id=line_id,
+            line_id=_form_id("line_id"),
             reason=request.form.get("reason", "")[:4000],
             evidence=uploaded_evidence(),
+            statement_id=_form_id("statement_id"),
         )
     except ServiceError as error:
         g.db.rollback()

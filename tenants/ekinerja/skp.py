@@ -26,18 +26,22 @@ The predicate must be one of the five (Sangat Baik, Baik, Butuh Perbaikan,
 Kurang, Sangat Kurang); anything else is a problem of that NIP, not a value.
 
 Every pull is a :class:`~.tppmodels.SkpSyncRun` of record: ``ok``, ``partial``
-(some NIPs unknown, refused or malformed: listed under ``problems``) or
-``failed`` (no token, the server unreachable or failing for many NIPs in a row,
-and then nothing is stored). The client secret is stored for the calls and
-never shown back, logged or audited. Plain HTTP is refused except to 127.0.0.1
-when ``EKINERJA_BKN_ALLOW_HTTP_LOOPBACK=1`` (the tests' fake server); redirects
-are not followed (one would carry the token elsewhere).
+(some NIPs unknown, refused, malformed or not answered in time: listed under
+``problems``) or ``failed`` (no token, the server unreachable or failing for many
+NIPs in a row, and then nothing is stored). Each answer, from connecting to its
+last byte of headers and body, has ``TIMEOUT_SECONDS`` in all. The client
+secret is stored for the calls and never shown back, logged or audited. Plain
+HTTP is refused except to 127.0.0.1 when ``EKINERJA_BKN_ALLOW_HTTP_LOOPBACK=1``
+(the tests' fake server); redirects are not followed (one would carry the token
+elsewhere).
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import http.client
+import io
 import json
 import os
 import ssl
@@ -47,7 +51,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from smartcity.toolkit import InvalidInput, Staff, record_audit
 from sqlalchemy import select
@@ -84,6 +88,11 @@ class _HttpStatus(Exception):
 class _Garbled(Exception):
     """The answer is not HTTP (no status line, cut short) or not read in time: the
     server is failing, as an HTTP 5xx says, and it counts towards stopping the run."""
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """A socket timeout, as it comes from reading (itself) or from urllib (its reason)."""
+    return isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None), TimeoutError)
 
 
 def allow_http_loopback() -> bool:
@@ -172,6 +181,76 @@ class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
+class _UntilDeadline(io.RawIOBase):
+    """The answer's socket, each read waiting at most what is left of the answer's time.
+
+    A socket timeout bounds each wait, not the answer: a server sending its status
+    line and headers a byte every few seconds held the run as long as it liked
+    (http.client reads them before the caller sees any of it), and a body so sent
+    was only noticed between reads. Here every read of headers and body alike gets
+    the time left, and none is left after the deadline (a ``TimeoutError``).
+    """
+
+    def __init__(self, raw: io.RawIOBase, sock: Any, deadline: float) -> None:
+        super().__init__()
+        self._raw, self._sock, self._deadline = raw, sock, deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the answer's time is up")
+        self._sock.settimeout(left)
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _AnswerUntilDeadline(http.client.HTTPResponse):
+    """An HTTP answer read through :class:`_UntilDeadline`."""
+
+    def __init__(self, sock: Any, *args: Any, deadline: float, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        self.fp = io.BufferedReader(_UntilDeadline(self.fp.detach(), sock, deadline))
+
+
+def _until_deadline(
+    connection_class: type[http.client.HTTPConnection], request: urllib.request.Request
+) -> Any:
+    """``connection_class`` for ``request`` whose answer must be whole within the
+    request's timeout, counted from now (the connection included)."""
+    deadline = time.monotonic() + (request.timeout or TIMEOUT_SECONDS)
+
+    def connect(host: str, **kwargs: Any) -> http.client.HTTPConnection:
+        connection = connection_class(host, **kwargs)
+        connection.response_class = cast(
+            "type[http.client.HTTPResponse]",
+            functools.partial(_AnswerUntilDeadline, deadline=deadline),
+        )
+        return connection
+
+    return connect
+
+
+class _HttpUntilDeadline(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_until_deadline(http.client.HTTPConnection, req), req)
+
+
+class _HttpsUntilDeadline(urllib.request.HTTPSHandler):
+    def __init__(self) -> None:
+        self._tls = ssl.create_default_context()
+        super().__init__(context=self._tls)
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        connect = _until_deadline(http.client.HTTPSConnection, req)
+        return self.do_open(connect, req, context=self._tls)
+
+
 @dataclass
 class BknClient:
     base_url: str
@@ -182,7 +261,7 @@ class BknClient:
 
     def __post_init__(self) -> None:
         self._opener = urllib.request.build_opener(
-            _RefuseRedirects(), urllib.request.HTTPSHandler(context=ssl.create_default_context())
+            _RefuseRedirects(), _HttpUntilDeadline(), _HttpsUntilDeadline()
         )
 
     def _url(self, path: str, query: dict[str, Any] | None = None) -> str:
@@ -190,9 +269,10 @@ class BknClient:
         return f"{url}?{urllib.parse.urlencode(query)}" if query else url
 
     def _call(self, request: urllib.request.Request) -> Any:
-        # ``timeout`` bounds each wait on the socket; the whole answer has the same time,
-        # or a server sending a byte every few seconds would hold the run for days.
-        deadline = time.monotonic() + self.timeout
+        # The whole answer, connection, headers and body, has ``timeout`` (the opener's
+        # handlers), or a server sending a byte every few seconds would hold the run for
+        # days. Running out of it is this answer's problem (one NIP's), as a 5xx is; a
+        # server that cannot be reached at all stops the run.
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
                 body = b""
@@ -201,8 +281,6 @@ class BknClient:
                     if not chunk:
                         break
                     body += chunk
-                    if time.monotonic() > deadline:
-                        raise _Garbled(f"no whole answer in {self.timeout:g} s")
                 if len(body) <= MAX_RESPONSE_BYTES and response.length:
                     raise _Garbled("answer cut short")  # fewer bytes than its Content-Length
         except urllib.error.HTTPError as exc:
@@ -211,6 +289,8 @@ class BknClient:
         except http.client.HTTPException as exc:  # no status line, cut short, bad headers
             raise _Garbled(f"not an HTTP answer ({type(exc).__name__})") from None
         except (TimeoutError, urllib.error.URLError, OSError) as exc:
+            if _timed_out(exc):
+                raise _Garbled(f"no whole answer in {self.timeout:g} s") from None
             reason = getattr(exc, "reason", exc)
             raise BknError(f"cannot reach BKN: {reason}") from None
         if len(body) > MAX_RESPONSE_BYTES:

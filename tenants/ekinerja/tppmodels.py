@@ -37,6 +37,9 @@ class Objection(Base):
     the person's unit when they objected: that unit's admin decides. ``correction``
     is what the admin changed when accepting (an excused day, a corrected punch);
     ``before``/``after`` the statement's totals around the recalculation.
+    ``statement_id`` is the statement objected to: statements are replaced, with new
+    ids, by every recalculation, so a decided objection with this statement's id makes
+    the next objection to the same line final (no foreign key: the old statement goes).
     """
 
     __tablename__ = "ekn_objections"
@@ -55,6 +58,7 @@ class Objection(Base):
     line_rule: Mapped[str | None] = mapped_column(String(60))
     line_amount: Mapped[int | None] = mapped_column(Integer)
     line_record: Mapped[str | None] = mapped_column(String(40))
+    statement_id: Mapped[int | None] = mapped_column()
     reason: Mapped[str] = mapped_column(Text)
     evidence: Mapped[bytes | None] = mapped_column(LargeBinary)
     evidence_name: Mapped[str | None] = mapped_column(String(255))

@@ -115,6 +115,10 @@ class FakeBkn:
     raw: dict[str, bytes] = field(default_factory=dict)
     #: NIPs whose answer comes a byte every 0.3 s.
     drip: set[str] = field(default_factory=set)
+    #: NIPs whose status line and headers come a byte every 0.3 s (then the record).
+    drip_headers: set[str] = field(default_factory=set)
+    #: NIPs whose request is read and never answered (the connection stays open 5 s).
+    silent: set[str] = field(default_factory=set)
     calls: list[str] = field(default_factory=list)
     url: str = ""
 
@@ -157,6 +161,27 @@ def fake_bkn(fake: FakeBkn) -> Iterator[FakeBkn]:
             else:
                 self._send(200, json.dumps({"access_token": token, "expires_in": 3600}).encode())
 
+        def _slowly(self, nip: str) -> None:
+            """The answer a byte every 0.3 s (or its headers so, or nothing for 5 s)."""
+            if nip in fake.silent:
+                time.sleep(5)
+                return
+            body = b" " * 100 if nip in fake.drip else json.dumps(fake.records[nip]).encode()
+            head = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n" % len(body)
+            if nip in fake.drip:  # the body slowly
+                before, slow, after = head + b"\r\n", body, b""
+            else:  # the status line and headers slowly
+                before, slow, after = b"", head + b"X-Padding: " + b"x" * 40 + b"\r\n\r\n", body
+            try:
+                self.wfile.write(before)
+                for byte in slow:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.3)
+                self.wfile.write(after)
+            except OSError:
+                return  # the client gave up, as it should
+
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
             nip = parts.path.rsplit("/", 1)[-1]
@@ -170,16 +195,9 @@ def fake_bkn(fake: FakeBkn) -> Iterator[FakeBkn]:
             elif nip in fake.raw:
                 self.close_connection = True
                 self.wfile.write(fake.raw[nip])
-            elif nip in fake.drip:
+            elif nip in fake.drip | fake.drip_headers | fake.silent:
                 self.close_connection = True
-                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
-                try:
-                    for _ in range(100):
-                        self.wfile.write(b" ")
-                        self.wfile.flush()
-                        time.sleep(0.3)
-                except OSError:
-                    return  # the client gave up, as it should
+                self._slowly(nip)
             elif nip in fake.garbage:
                 self._send(200, b"<html>maintenance</html>")
             elif nip in fake.records:

@@ -460,3 +460,166 @@ def test_the_same_objection_sent_twice_at_once_is_stored_once(
     assert second == [{"objection": "awaiting its decision"}]
     with tenant_db(slug) as s:
         assert [o.reason for o in s.scalars(select(Objection))] == ["satu"]
+
+
+def test_a_punch_correction_waits_for_a_check_in_of_the_same_person_and_keeps_it(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    """Accepting a corrected check-in rebuilt the day from the punches it read without
+    the person's lock: a check-out being recorded meanwhile was committed under it and
+    then overwritten, so the day lost a check-out its punches still had."""
+    slug, ids, t = kab
+    url = API.format(slug=slug)
+    late = _line(_statement(client, slug, t["pegawai"]), MONDAY, "late")
+    sent = client.post(
+        url + "/tpp/2026/3/objections",
+        json={"line_id": late["id"], "reason": "Saya hadir 07.25"},
+        headers=t["pegawai"],
+    ).get_json()
+    decided: list[str] = []
+
+    def decide() -> None:
+        with tenant_db(slug) as other:
+            done = objections.decide(
+                other,
+                system_actor("tests"),
+                sent["id"],
+                accept=True,
+                note="mesin rusak",
+                correction={"kind": "punch", "day": MONDAY.isoformat(), "check_in": "07:25"},
+            )
+            decided.append(done.status)
+
+    with tenant_db(slug) as checking_out:
+        tz = attendance.zone(checking_out)
+        attendance.record_punch(
+            checking_out,
+            ids["worker"],
+            attendance.PunchIn("out", "out-late", OFFICE[0], OFFICE[1], 10, "hp", None),
+            source="mobile",
+            now=datetime.combine(MONDAY, time(17, 30), tz),
+        )
+        racer = threading.Thread(target=decide)
+        racer.start()
+        racer.join(timeout=1)
+        assert racer.is_alive()  # the decision waits for the check-out to be committed
+    racer.join(timeout=10)
+    assert decided == ["accepted"]
+    with tenant_db(slug) as s:
+        day = attendance.days_of(s, ids["worker"], MONDAY, MONDAY)[0]
+        local = attendance.zone(s)
+        assert day.check_in.astimezone(local).time() == time(7, 25)
+        assert day.check_out.astimezone(local).time() == time(17, 30)
+
+
+def _recompute(tenant_db: Any, slug: str) -> None:
+    with tenant_db(slug) as s:
+        runs.compute_month(s, system_actor("tests"), 2026, 3, today=date(2026, 4, 10))
+
+
+def test_a_statement_recalculated_while_the_form_was_open_says_so(
+    client: Any, kab: Any, tenant_db: Any, page_sign_in: Any
+) -> None:
+    """The month was recalculated while the person filled in the form: their line was
+    replaced by a new one and they were told it was not on their statement (404), as if
+    they had tampered with it."""
+    slug, _ids, t = kab
+    url = API.format(slug=slug) + "/tpp/2026/3/objections"
+    opened = _statement(client, slug, t["pegawai"])
+    late = _line(opened, MONDAY, "late")
+    theirs = _statement(client, slug, t["guru"])["lines"][0]
+    worker = page_sign_in(slug, "pegawai@example.go.id")
+    form = worker.get(f"/t/{slug}/ekinerja/objections?year=2026&month=3").get_data(as_text=True)
+    assert f'name="statement_id" value="{opened["statement_id"]}"' in form
+    _recompute(tenant_db, slug)
+    for language, words in (
+        ("id", "rincian TPP Anda dihitung ulang setelah Anda membukanya"),
+        ("en", "your statement was recalculated after you opened it"),
+    ):
+        stale = client.post(
+            url,
+            json={"line_id": late["id"], "statement_id": opened["statement_id"], "reason": "x"},
+            headers={**t["pegawai"], "Accept-Language": language},
+        )
+        assert stale.status_code == 409, stale.get_json()
+        assert words in stale.get_json()["error"]["localized"]
+    assert stale.get_json()["error"]["fields"] == {
+        "statement_id": "recalculated since you opened it"
+    }
+    answer = worker.post(
+        f"/t/{slug}/ekinerja/objections?year=2026&month=3",
+        data={
+            "csrf_token": csrf_token(form),
+            "statement_id": str(opened["statement_id"]),
+            "line_id": str(late["id"]),
+            "reason": "Mohon",
+        },
+        follow_redirects=True,
+    )
+    assert "dihitung ulang setelah Anda membukanya" in answer.get_data(as_text=True)
+    # Someone else's line on the statement as it is now: as unknown as before.
+    now = _statement(client, slug, t["pegawai"])
+    assert now["statement_id"] != opened["statement_id"]
+    stolen = client.post(
+        url,
+        json={"line_id": theirs["id"], "statement_id": now["statement_id"], "reason": "x"},
+        headers=t["pegawai"],
+    )
+    assert stolen.status_code == 404 and stolen.get_json()["error"]["fields"] == {
+        "line_id": "unknown"
+    }
+    # Reloaded, the same cut is objected to on its new line.
+    again = client.post(
+        url,
+        json={
+            "line_id": _line(now, MONDAY, "late")["id"],
+            "statement_id": now["statement_id"],
+            "reason": "Saya hadir 07.25",
+        },
+        headers=t["pegawai"],
+    )
+    assert again.status_code == 201, again.get_json()
+    with tenant_db(slug) as s:
+        assert [o.reason for o in s.scalars(select(Objection))] == ["Saya hadir 07.25"]
+
+
+def test_a_decided_objection_is_final_until_the_statement_is_recalculated(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    """A person whose objection was rejected sent it again, and again: each one another
+    item in the admin's queue about the same figures."""
+    slug, _ids, t = kab
+    url = API.format(slug=slug)
+    before = _statement(client, slug, t["pegawai"])
+    late, absent = _line(before, MONDAY, "late"), _line(before, TUESDAY, "absent")
+
+    def object_to(line_id: int | None, **headers: str) -> Any:
+        body = {"line_id": line_id, "reason": "Mohon ditinjau"}
+        return client.post(
+            url + "/tpp/2026/3/objections", json=body, headers={**t["pegawai"], **headers}
+        )
+
+    for line_id in (late["id"], None):
+        sent = object_to(line_id)
+        assert sent.status_code == 201, sent.get_json()
+        rejected = client.post(
+            f"{url}/objections/{sent.get_json()['id']}/decision",
+            json={"accept": False, "note": "Tidak ada bukti"},
+            headers=t["opd"],
+        )
+        assert rejected.status_code == 200
+        again = object_to(line_id, **{"Accept-Language": "id"})
+        assert again.status_code == 409, again.get_json()
+        error = again.get_json()["error"]
+        assert error["fields"] == {"objection": "already decided"}
+        assert error["localized_fields"] == {"objection": "sudah diputuskan"}
+        assert "dihitung ulang" in error["localized"]
+    # Another line of the same statement is still open to an objection.
+    assert object_to(absent["id"]).status_code == 201
+    # Recalculated: new figures, new lines, and the rejected line may be objected to again.
+    _recompute(tenant_db, slug)
+    now = _statement(client, slug, t["pegawai"])
+    assert object_to(_line(now, MONDAY, "late")["id"]).status_code == 201
+    assert object_to(None).status_code == 201
+    with tenant_db(slug) as s:
+        assert len(s.scalars(select(Objection)).all()) == 5

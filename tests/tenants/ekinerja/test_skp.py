@@ -257,3 +257,52 @@ def test_a_token_answer_that_is_not_http_fails_the_run_of_record(
     assert ran.status_code == 201, ran.get_json()
     run = ran.get_json()
     assert run["status"] == "failed" and "token answer is broken" in run["error"]
+
+
+def test_a_nip_not_answered_in_time_is_that_nips_problem(tenant_db: Any, kab: Any) -> None:
+    """A socket timeout on one NIP (BKN slow for one person) failed the whole run as
+    "cannot reach BKN", storing nobody's predicate."""
+    slug, ids, _t = kab
+    fake = FakeBkn(silent={NIPS["head"]})
+    for nip in NIPS.values():
+        fake.record(nip, "Baik")
+    with fake_bkn(fake), tenant_db(slug) as s:
+        client = skp.BknClient(fake.url, fake.client_id, fake.client_secret, timeout=1.5)
+        run = skp.sync(s, system_actor("tests"), 2026, client=client)
+        assert run.status == "partial" and run.asked == 5 and run.stored == 4, run.error
+        assert run.problems["errors"] == {NIPS["head"]: "no whole answer in 1.5 s"}
+        assert ids["head"] not in set(s.scalars(select(Skp.staff_id)))
+
+
+def test_headers_sent_a_byte_at_a_time_get_the_answers_time_not_more(
+    tenant_db: Any, kab: Any
+) -> None:
+    """The timeout bounded each wait on the socket, and the whole answer only once its
+    body was being read: a status line and headers sent a byte every 0.3 s were waited
+    for as long as they took."""
+    slug, ids, _t = kab
+    fake = FakeBkn(drip_headers={NIPS["worker"]})
+    for nip in NIPS.values():
+        fake.record(nip, "Baik")
+    with fake_bkn(fake), tenant_db(slug) as s:
+        client = skp.BknClient(fake.url, fake.client_id, fake.client_secret, timeout=1.5)
+        started = time.monotonic()
+        run = skp.sync(s, system_actor("tests"), 2026, client=client)
+        took = time.monotonic() - started
+        assert run.status == "partial" and run.stored == 4, run.error
+        assert run.problems["errors"] == {NIPS["worker"]: "no whole answer in 1.5 s"}
+        assert ids["worker"] not in set(s.scalars(select(Skp.staff_id)))
+    assert took < 8  # the headers alone take some 17 s
+
+
+def test_timeouts_in_a_row_stop_the_run_as_other_failures_do(
+    tenant_db: Any, kab: Any, monkeypatch: Any
+) -> None:
+    slug, _ids, _t = kab
+    monkeypatch.setattr(skp, "MAX_FAILURES_IN_A_ROW", 2)
+    fake = FakeBkn(silent=set(NIPS.values()))
+    with fake_bkn(fake), tenant_db(slug) as s:
+        client = skp.BknClient(fake.url, fake.client_id, fake.client_secret, timeout=0.5)
+        run = skp.sync(s, system_actor("tests"), 2026, client=client)
+        assert run.status == "failed" and "2 answers in a row" in (run.error or "")
+        assert run.asked == 2 and s.scalars(select(Skp)).all() == []
