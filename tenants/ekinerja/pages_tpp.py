@@ -62,6 +62,11 @@ def objections_mine() -> str:
     """My objections with their decisions, and the form to object to a line of a month."""
     actor = _actor()
     year, month = _month_args()
+    latest = (
+        runs.latest_statement_month(g.db, actor.staff_id) if actor.staff_id is not None else None
+    )
+    if latest is not None and "year" not in request.args and "month" not in request.args:
+        year, month = latest  # as "My TPP": the statement last computed, not an empty month
     found = None
     mine = []
     if actor.staff_id is not None:

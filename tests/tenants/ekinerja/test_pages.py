@@ -94,6 +94,8 @@ def test_my_tpp_opens_on_the_last_statement_and_leads_to_its_objection_form(kab,
     assert link and "year=2026" in link.group(1) and "month=11" in link.group(1)
     form = me.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert 'name="line_id"' in form and "Terlambat masuk" in form
+    # The objections page opened from the menu is on that month too.
+    assert 'name="line_id"' in me.get(f"{base}/objections").get_data(as_text=True)
     # A month without a statement says so and points at the latest one.
     empty = me.get(f"{base}/tpp?year=2026&month=10").get_data(as_text=True)
     assert "Belum ada rincian TPP untuk bulan ini." in empty and 'id="ekn-object"' not in empty
