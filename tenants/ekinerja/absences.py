@@ -26,6 +26,7 @@ from .models import Absence
 from .people import (
     in_managed_units,
     is_supervisor_of,
+    lock_person,
     may_read_evidence,
     not_self,
     staff_or_404,
@@ -48,14 +49,6 @@ COUNTED = ("submitted", "approved")
 WAITING_LIMIT = 500
 
 
-def _lock_person(session: Session, staff_id: int) -> None:
-    """The person's row, locked for this transaction (``FOR NO KEY UPDATE``, as a punch
-    takes it): two requests sent at once are checked for overlap one after the other."""
-    locked = select(Staff.id).where(Staff.id == staff_id).with_for_update(key_share=True)
-    if session.scalar(locked) is None:
-        staff_or_404(session, staff_id)
-
-
 def submit(
     session: Session,
     actor: Actor,
@@ -70,7 +63,7 @@ def submit(
     staff_id = actor.require_staff()
     problems: dict[str, str] = {}
     if kind not in ABSENCE_KINDS:
-        problems["kind"] = ", ".join(ABSENCE_KINDS)
+        problems["kind"] = M("one of %(choices)s", choices=", ".join(ABSENCE_KINDS))
     # A year the calendar and the cutoff can hold (9999-12 has no next month's cutoff).
     outside = [
         field
@@ -79,15 +72,14 @@ def submit(
     ]
     for field in outside:
         problems[field] = M("a year from %(first)s to %(last)s", first=FIRST_YEAR, last=LAST_YEAR)
-    if outside:
-        pass  # the length of a span outside the calendar says nothing more
-    elif end_day < start_day:
-        problems["end_day"] = "on or after the start"
-    elif (end_day - start_day).days + 1 > MAX_DAYS:
-        problems["end_day"] = f"at most {MAX_DAYS} days"
+    # The length of a span outside the calendar says nothing more.
+    if not outside and end_day < start_day:
+        problems["end_day"] = M("on or after the start")
+    elif not outside and (end_day - start_day).days + 1 > MAX_DAYS:
+        problems["end_day"] = M("at most %(count)s days", count=MAX_DAYS)
     reason = reason.strip()
     if not reason or len(reason) > MAX_NOTE:
-        problems["reason"] = "1 to 2000 characters"
+        problems["reason"] = M("1 to %(count)s characters", count=MAX_NOTE)
     stored: Stored | None = None
     if evidence is not None:
         stored, problem = check(evidence)
@@ -96,7 +88,7 @@ def submit(
     if problems:
         raise InvalidInput(M("the absence cannot be recorded"), problems)
     require_open(session, start_day, today)
-    _lock_person(session, staff_id)
+    lock_person(session, staff_id)  # two requests sent at once are checked in turn
     overlap = session.scalar(
         select(Absence.id).where(
             Absence.staff_id == staff_id,

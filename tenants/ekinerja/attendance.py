@@ -56,7 +56,7 @@ from . import geo
 from .access import Actor
 from .messages import M
 from .models import Account, AttendanceDay, Device, Office, Punch, Settings, ShiftAssignment
-from .people import is_supervisor_of, staff_or_404
+from .people import is_supervisor_of, lock_person, staff_or_404
 from .periods import require_open
 from .schedule import attendance_day
 from .settings import EkinerjaSettings
@@ -112,14 +112,6 @@ class PunchRecord:
 
 def zone(session: Session) -> ZoneInfo:
     return ZoneInfo(tenant_settings(session).timezone)
-
-
-def lock_person(session: Session, staff_id: int) -> Staff:
-    """The person's row, locked for this transaction: their punches are taken one at a time."""
-    person = session.scalar(
-        select(Staff).where(Staff.id == staff_id).with_for_update(key_share=True)
-    )
-    return person if person is not None else staff_or_404(session, staff_id)
 
 
 @dataclass(frozen=True)

@@ -57,10 +57,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from .access import APP, UNIT, VIEW_ALL, Actor
-from .attendance import lock_person, zone
+from .attendance import zone
 from .messages import M
 from .models import AttendanceDay, MachineId, MachineImport, Punch, ShiftAssignment
-from .people import staff_or_404
+from .people import lock_person, staff_or_404
 from .periods import cutoff, is_locked
 from .schedule import Shift, attendance_day, kind_by_shifts
 from .settings import load as load_settings

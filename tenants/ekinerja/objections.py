@@ -31,11 +31,12 @@ from sqlalchemy.orm import Session
 
 from . import runs
 from .access import Actor
-from .attendance import lock_person, rebuild_day, zone
+from .attendance import rebuild_day, zone
 from .eventmodels import Event, EventAbsence
 from .evidence import Evidence, Stored, check
 from .messages import M
 from .models import Absence, Punch, RuleSet, TppLine, TppMonth, TppStatement
+from .people import lock_person
 from .periods import month_end
 from .rules import ABSENCE_KINDS, TppRules
 from .tppmodels import Objection

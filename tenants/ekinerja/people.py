@@ -43,6 +43,16 @@ def require_unit(session: Session, actor: Actor, unit_id: int) -> OrgUnit:
     return unit
 
 
+def lock_person(session: Session, staff_id: int) -> Staff:
+    """The person's row, locked for this transaction (``FOR NO KEY UPDATE``): their
+    punches, requests and logs are checked one at a time, so two sent at once cannot
+    both pass a check (an overlap, an allowance) the other would have failed."""
+    person = session.scalar(
+        select(Staff).where(Staff.id == staff_id).with_for_update(key_share=True)
+    )
+    return person if person is not None else staff_or_404(session, staff_id)
+
+
 def is_supervisor_of(actor: Actor, person: Staff) -> bool:
     return actor.staff_id is not None and person.supervisor_id == actor.staff_id
 

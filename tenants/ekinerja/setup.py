@@ -18,11 +18,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .access import REGENCY, Actor
-from .attendance import lock_person, redate_after_shift
+from .attendance import redate_after_shift
 from .eventmodels import Event
 from .messages import IN_USE, LAST_GENERAL_HOURS, MONTH_LOCKED, M
 from .models import Office, Punch, ScheduleRule, ShiftAssignment
-from .people import require_unit
+from .people import lock_person, require_unit
 from .periods import FIRST_YEAR, LAST_YEAR, is_locked, month_end
 
 #: The most corners a drawn geofence may have.

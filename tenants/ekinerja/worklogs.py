@@ -34,6 +34,7 @@ from .models import Duty, WorkLog
 from .people import (
     in_managed_units,
     is_supervisor_of,
+    lock_person,
     may_read_evidence,
     not_self,
     require_unit,
@@ -44,7 +45,7 @@ from .periods import require_open
 
 #: The most logs one bulk decision takes (one request, one transaction).
 MAX_BULK = 200
-#: The longest note a return keeps.
+#: The longest note a return keeps, and the longest output a log names.
 MAX_NOTE = 2000
 
 
@@ -72,18 +73,18 @@ def submit(
     problems: dict[str, str] = {}
     duty = session.get(Duty, duty_id)
     if duty is None or not duty.is_active or duty.org_unit_id != person.unit_id:
-        problems["duty_id"] = "a duty of your unit's list"
+        problems["duty_id"] = M("a duty of your unit's list")
     if end <= start:
-        problems["end"] = "after the start"
+        problems["end"] = M("after the start")
     if not 1 <= quantity <= 1000:
-        problems["quantity"] = "1 to 1000"
+        problems["quantity"] = M("a whole number from %(low)s to %(high)s", low=1, high=1000)
     output = output.strip()
-    if not output or len(output) > 2000:
-        problems["output"] = "1 to 2000 characters"
+    if not output or len(output) > MAX_NOTE:
+        problems["output"] = M("1 to %(count)s characters", count=MAX_NOTE)
     if evidence_url and (len(evidence_url) > 500 or not evidence_url.startswith("https://")):
-        problems["evidence_url"] = "an https:// link of at most 500 characters"
+        problems["evidence_url"] = M("an https:// link of at most %(count)s characters", count=500)
     if day > today:
-        problems["day"] = "not in the future"
+        problems["day"] = M("not in the future")
     stored: Stored | None = None
     if evidence is not None:
         stored, problem = check(evidence)
@@ -95,7 +96,7 @@ def submit(
     # One person's hours are spent once: a log over the time of another of the same day
     # (not returned) would credit them twice, up to more than 24 hours a day. The
     # person's row is locked first, so two logs sent at once are checked in turn.
-    session.scalar(select(Staff.id).where(Staff.id == staff_id).with_for_update(key_share=True))
+    lock_person(session, staff_id)
     clash = session.scalar(
         select(WorkLog)
         .where(

@@ -363,6 +363,25 @@ def test_a_queue_longer_than_the_page_says_the_oldest_are_shown(kab, as_user, te
     assert 'id="ekn-queue-more"' in page and "Yang ditampilkan 500 laporan kerja tertua" in page
 
 
+def test_a_refused_absence_or_work_log_says_each_field_in_indonesian(kab, as_user):
+    slug, _ids = kab
+    base = BASE.format(slug=slug)
+    me = as_user(slug, "pegawai")
+    day = _today().isoformat()
+    absence = {"kind": "holiday", "start_day": day, "end_day": "2020-01-01", "reason": ""}
+    page = _post(
+        me, f"{base}/absences", f"{base}/absences", absence, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "pada atau setelah hari mulai" in page and "1 sampai 2.000 karakter" in page
+    assert "on or after" not in page
+    log = {"day": day, "duty_id": "999999", "start": "09:00", "end": "08:00", "quantity": "0"}
+    page = _post(
+        me, f"{base}/worklogs", f"{base}/worklogs", {**log, "output": ""}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "tugas dari daftar tugas unit Anda" in page and "bilangan bulat dari 1 sampai" in page
+    assert "a duty of your unit" not in page and "characters" not in page
+
+
 def test_the_unit_recap_and_the_regency_dashboard(kab, as_user):
     slug, ids = kab
     base = BASE.format(slug=slug)
