@@ -11,7 +11,7 @@ measured against. A shift of a month locked for payment no longer changes.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from smartcity.toolkit import Conflict, InvalidInput, NotFound, OrgUnit, Staff, record_audit
 from sqlalchemy import delete, select
@@ -24,6 +24,7 @@ from .messages import IN_USE, LAST_GENERAL_HOURS, MONTH_LOCKED, M
 from .models import Office, Punch, ScheduleRule, ShiftAssignment
 from .people import lock_person, require_unit
 from .periods import FIRST_YEAR, LAST_YEAR, is_locked, month_end
+from .schedule import Shift, shift_span
 
 #: The most corners a drawn geofence may have.
 MAX_CORNERS = 100
@@ -417,24 +418,18 @@ def remove_shift(session: Session, actor: Actor, shift_id: int) -> None:
     )
 
 
-def _span(day: date, start: time, end: time) -> tuple[datetime, datetime]:
-    """A shift as wall-clock moments: one ending at or before its start ends the next day."""
-    end_day = day + timedelta(days=1) if end <= start else day
-    return datetime.combine(day, start), datetime.combine(end_day, end)
-
-
 def _no_overlap(session: Session, staff_id: int, day: date, start: time, end: time) -> None:
     """Refuse a shift that overlaps the person's shift of the day before (a night still
     running) or of the day after: nobody works two shifts at once, and the punches
     between could not tell which one they were for (409, naming the other shift)."""
-    begins, ends = _span(day, start, end)
+    begins, ends = shift_span(Shift(day, start, end))
     for other in session.scalars(
         select(ShiftAssignment).where(
             ShiftAssignment.staff_id == staff_id,
             ShiftAssignment.day.in_([day - timedelta(days=1), day + timedelta(days=1)]),
         )
     ):
-        other_begins, other_ends = _span(other.day, other.start_time, other.end_time)
+        other_begins, other_ends = shift_span(Shift(other.day, other.start_time, other.end_time))
         if begins < other_ends and other_begins < ends:
             raise Conflict(
                 M(
