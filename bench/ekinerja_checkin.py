@@ -26,6 +26,13 @@ of one check-in per person made through the app in this process
 ``--pgbench-seconds``); check-ins through the app over that rate is how close the
 app comes to PostgreSQL's limit for the same work (not a goal of the issue).
 
+Last, the floor under any Flask check-in (``_floor_app.py``): a bare Flask app under
+the same gunicorn settings, driven by the same load generator for
+``--floor-seconds``, once answering without touching the database and once with the
+one single-row INSERT pgbench measures, through an SQLAlchemy pool. Its share of the
+pgbench rate is the most a check-in written in this stack could reach on this
+machine, however little the app did.
+
 Goals (issue 13): >= 500 check-ins/s, p99 < 150 ms, >= 0.25 of the pgbench rate.
 """
 
@@ -404,22 +411,24 @@ class Pgbench:
     how: str
 
 
+def create_insert_table(database_url: str) -> None:
+    """The table of pgbench's single-row INSERT, which the floor's check-ins write too."""
+    import psycopg
+
+    url = re.sub(r"^postgresql\+psycopg://", "postgresql://", database_url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS bench_insert (id bigserial PRIMARY KEY, "
+            "at timestamptz NOT NULL, x double precision NOT NULL)"
+        )
+
+
 def pgbench_rate(database_url: str, clients: int, seconds: int) -> Pgbench | str:
     """Single-row INSERTs per second on the same server, or why there is no figure."""
     url = re.sub(r"^postgresql\+psycopg://", "postgresql://", database_url)
     if shutil.which("pgbench") is None:
         return "pgbench is not installed (it comes with the PostgreSQL client package)"
-    subprocess.run(
-        [
-            "psql",
-            url,
-            "-qc",
-            "CREATE TABLE bench_insert (id bigserial PRIMARY KEY, "
-            "at timestamptz NOT NULL, x double precision NOT NULL)",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    create_insert_table(database_url)
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "insert.sql"
         script.write_text("INSERT INTO bench_insert (at, x) VALUES (now(), random());\n")
@@ -466,21 +475,9 @@ def synchronous_commit(database_url: str) -> str:
     return str(row[0]) if row else "?"
 
 
-def start_server(args: argparse.Namespace, settings: Any, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.DATABASE_URL,
-        "REDIS_URL": settings.REDIS_URL,
-        "SMARTCITY_SECRET_KEY": settings.SECRET_KEY,
-        "SMARTCITY_APPS": ",".join(settings.APPS),
-        "SMARTCITY_LOG_JSON": "false",
-        "SMARTCITY_LOG_LEVEL": "WARNING",
-        # Each worker thread holds at most one connection; the pool needs no more.
-        "SMARTCITY_DB_POOL_SIZE": str(max(2, args.threads)),
-        "SMARTCITY_DB_PREPARED_MAX": str(args.prepared_max),
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)]),
-        "WEB_ACCESS_LOG": "",  # the app's own cost; a log line is the log shipper's concern
-    }
+def _gunicorn(
+    args: argparse.Namespace, env: dict[str, str], port: int, app: str
+) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -499,12 +496,75 @@ def start_server(args: argparse.Namespace, settings: Any, port: int) -> subproce
             "60",
             "--log-level",
             "warning",
-            "smartcity.wsgi:app",
+            app,
         ],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+    )
+
+
+def start_server(args: argparse.Namespace, settings: Any, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.DATABASE_URL,
+        "REDIS_URL": settings.REDIS_URL,
+        "SMARTCITY_SECRET_KEY": settings.SECRET_KEY,
+        "SMARTCITY_APPS": ",".join(settings.APPS),
+        "SMARTCITY_LOG_JSON": "false",
+        "SMARTCITY_LOG_LEVEL": "WARNING",
+        # Each worker thread holds at most one connection; the pool needs no more.
+        "SMARTCITY_DB_POOL_SIZE": str(max(2, args.threads)),
+        "SMARTCITY_DB_PREPARED_MAX": str(args.prepared_max),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)]),
+        "WEB_ACCESS_LOG": "",  # the app's own cost; a log line is the log shipper's concern
+    }
+    return _gunicorn(args, env, port, "smartcity.wsgi:app")
+
+
+@dataclass(frozen=True)
+class Floor:
+    """The bare Flask check-in's run: what it wrote, its rate, p99 and CPU per answer."""
+
+    writes: bool
+    rate: float
+    p99_ms: float
+    failures: dict[str, int]
+    cpu_us: dict[str, float]
+
+
+def run_floor(
+    args: argparse.Namespace, settings: Any, people: list[tuple[str, str]], writes: bool
+) -> Floor:
+    """The same load against ``_floor_app.py`` under the same gunicorn settings."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "FLOOR_DATABASE_URL": settings.DATABASE_URL,
+        "FLOOR_POOL_SIZE": str(max(2, args.threads)),
+        "FLOOR_WRITES": "1" if writes else "0",
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT / "platform"), str(ROOT)]),
+        "WEB_ACCESS_LOG": "",
+    }
+    server = _gunicorn(args, env, port, "_floor_app:app")
+    try:
+        wait_for(port)
+        run_checkins(port, people, args.clients, 10, 2000)  # imports, pools, first connects
+        meter = CpuMeter(server.pid, settings.DATABASE_URL)
+        meter.start()
+        load = run_checkins(port, people, args.clients, args.floor_seconds)
+        cpu = meter.stop()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    done = max(len(load.latencies), 1)
+    return Floor(
+        writes=writes,
+        rate=len(load.latencies) / args.floor_seconds,
+        p99_ms=percentile(load.latencies, 99) * 1000 if load.latencies else 0.0,
+        failures=load.failures,
+        cpu_us={part: cpu[part] * 1e6 / done for part in ("server", "postgres", "client")},
     )
 
 
@@ -545,6 +605,12 @@ def main() -> None:
         "and server connection)",
     )
     parser.add_argument("--pgbench-seconds", type=int, default=20)
+    parser.add_argument(
+        "--floor-seconds",
+        type=float,
+        default=20,
+        help="each run of the bare Flask check-in (_floor_app.py); 0 skips them",
+    )
     args = parser.parse_args()
     if args.prepared_max is None:
         args.prepared_max = 8 * args.regencies
@@ -597,11 +663,15 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
+        floors = []
+        if args.floor_seconds > 0:
+            create_insert_table(settings.DATABASE_URL)
+            floors = [run_floor(args, settings, people, writes) for writes in (False, True)]
         url = re.sub(r"^postgresql\+psycopg://", "postgresql://", settings.DATABASE_URL)
         with replay_scripts(app, people, url) as scripts:
             replay = run_pgbench(url, scripts, args.clients, args.pgbench_seconds, "-M", "prepared")
         pgbench = pgbench_rate(settings.DATABASE_URL, args.clients, args.pgbench_seconds)
-    report(load, args.seconds, cpu, pgbench, replay)
+    report(load, args.seconds, cpu, pgbench, replay, floors=floors)
 
 
 def report(
@@ -610,6 +680,8 @@ def report(
     cpu: dict[str, float],
     pgbench: Pgbench | str,
     replay: Pgbench | str,
+    *,
+    floors: list[Floor],
 ) -> None:
     latencies, failures, reopened = load.latencies, load.failures, load.reopened
     done = len(latencies)
@@ -672,6 +744,21 @@ def report(
                 f"one replayed check-in costs the server {pgbench.rate / replay.rate:.1f} "
                 "pgbench INSERTs"
             )
+    for floor in floors:
+        what = "one single-row INSERT through SQLAlchemy" if floor.writes else "no database"
+        print(
+            f"bare Flask check-in ({what}; same gunicorn settings and load): "
+            f"{floor.rate:.0f}/s, p99 {floor.p99_ms:.0f} ms"
+            + (
+                f", {floor.rate / pgbench.rate:.2f} of pgbench's INSERT rate"
+                if not isinstance(pgbench, str)
+                else ""
+            )
+            + "; CPU per answer: server "
+            f"{floor.cpu_us['server']:,.0f} us, PostgreSQL {floor.cpu_us['postgres']:,.0f} us, "
+            f"load generator {floor.cpu_us['client']:,.0f} us"
+            + (f"; non-2xx {floor.failures}" if floor.failures else "")
+        )
     met = rate >= GOAL_RATE and p99 < GOAL_P99_MS and share is not None and share >= GOAL_SHARE
     print(f"RESULT: {verdict(met)}")
 
