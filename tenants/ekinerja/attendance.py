@@ -981,11 +981,20 @@ def review_punches(
         person = staff_or_404(session, punch.staff_id)
         if not (is_supervisor_of(actor, person) or actor.manages(person.unit_id)):
             raise Forbidden(M("you do not supervise this person"), {"punch_ids": str(punch.id)})
-        if punch.review != "pending":
-            raise Conflict(M("punch %(punch_id)s was already reviewed", punch_id=punch.id))
     # Everyone's row first, in id order: two reviews of the same people never deadlock.
+    # Only then is "still pending" read again: a supervisor and a unit admin deciding
+    # the same punch at once both saw it pending; the second waited here for the first.
     for staff_id in sorted({punch.staff_id for punch in punches}):
         lock_person(session, staff_id)
+    punches = session.scalars(
+        select(Punch)
+        .where(Punch.id.in_(punch_ids))
+        .order_by(Punch.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    for punch in punches:
+        if punch.review != "pending":
+            raise Conflict(M("punch %(punch_id)s was already reviewed", punch_id=punch.id))
     for punch in punches:
         punch.review = "accepted" if accept else "rejected"
         punch.reviewed_by = actor.label

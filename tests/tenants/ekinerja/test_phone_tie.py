@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from smartcity.tenantcore.models import AuditEntry, Staff
-from smartcity.toolkit import Forbidden, set_member_units
+from smartcity.toolkit import Conflict, Forbidden, set_member_units
 from sqlalchemy import func, select
 
 from tenants.ekinerja import attendance
@@ -318,6 +318,48 @@ def test_nobody_accepts_their_own_flagged_punch(kab, tenant_db):
         assert s.get(Punch, other.id).review == "pending"
         done = attendance.review_punches(s, colleague, [other.id], accept=True)
         assert [p.review for p in done] == ["accepted"]
+
+
+def test_a_supervisor_and_a_unit_admin_reviewing_at_once_decide_once(kab, tenant_db):
+    """Both saw the punch pending; the admin's rejection waited for the supervisor's
+    acceptance and must not overwrite it (nor be audited as a second decision)."""
+    slug, ids, _t = kab
+    sari = ids["Sari Pegawai"]
+    with tenant_db(slug) as s:
+        unit = s.get(Staff, sari).unit_id
+        attendance.record_punch(
+            s, sari, attendance.PunchIn("in", "a", *DINKES, 8, "hp-sari"), source="mobile"
+        )
+        other, _ = attendance.record_punch(
+            s, sari, attendance.PunchIn("out", "b", *DINKES, 8, "hp-lain"), source="mobile"
+        )
+        assert other.review == "pending"
+    head = Actor("kadis", GRANTS["supervisor"], ids["Kadis Sehat"], frozenset())
+    found = {}
+
+    def admin_rejects():
+        admin = Actor("admin", GRANTS["unit_admin"], None, frozenset({unit}))
+        with tenant_db(slug) as racing:
+            try:
+                attendance.review_punches(racing, admin, [other.id], accept=False)
+            except Conflict as refused:
+                found["refused"] = refused
+
+    with tenant_db(slug) as s:
+        attendance.review_punches(s, head, [other.id], accept=True)
+        racer = threading.Thread(target=admin_rejects)
+        racer.start()
+        time.sleep(0.5)  # the admin's review waits for Sari's row
+    racer.join(timeout=30)
+    assert "refused" in found
+    with tenant_db(slug) as s:
+        assert s.get(Punch, other.id).review == "accepted"
+        reviews = s.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "ekinerja.punch_review")
+        )
+        assert reviews == 1
 
 
 def test_an_offline_punch_is_judged_by_the_tie_of_its_own_moment(kab, tenant_db):
