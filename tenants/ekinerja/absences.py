@@ -49,6 +49,37 @@ COUNTED = ("submitted", "approved")
 WAITING_LIMIT = 500
 
 
+def require_room(
+    session: Session,
+    staff_id: int,
+    kind: str,
+    start_day: date,
+    end_day: date,
+    *,
+    field: str = "",
+) -> None:
+    """Refuse days another request already asks for or holds, and annual leave past what
+    is left. Every way an absence comes to be (a request, an objection excused by an
+    admin) passes here, so no day is counted twice against the quota or the TPP.
+    The caller holds the person's row (``lock_person``): checks of the same person run
+    in turn. ``field`` prefixes the field names of a refusal (``correction.``)."""
+    overlap = session.scalar(
+        select(Absence.id).where(
+            Absence.staff_id == staff_id,
+            Absence.status.in_(COUNTED),
+            Absence.start_day <= end_day,
+            Absence.end_day >= start_day,
+        )
+    )
+    if overlap is not None:
+        raise Conflict(
+            M("these days overlap absence %(absence_id)s", absence_id=overlap),
+            {field + "start_day": "overlaps"},
+        )
+    if kind == "annual":
+        _require_annual_days_left(session, staff_id, start_day, end_day, field=field)
+
+
 def submit(
     session: Session,
     actor: Actor,
@@ -89,21 +120,7 @@ def submit(
         raise InvalidInput(M("the absence cannot be recorded"), problems)
     require_open(session, start_day, today)
     lock_person(session, staff_id)  # two requests sent at once are checked in turn
-    overlap = session.scalar(
-        select(Absence.id).where(
-            Absence.staff_id == staff_id,
-            Absence.status.in_(COUNTED),
-            Absence.start_day <= end_day,
-            Absence.end_day >= start_day,
-        )
-    )
-    if overlap is not None:
-        raise Conflict(
-            M("these days overlap absence %(absence_id)s", absence_id=overlap),
-            {"start_day": "overlaps"},
-        )
-    if kind == "annual":
-        _require_annual_days_left(session, staff_id, start_day, end_day)
+    require_room(session, staff_id, kind, start_day, end_day)
     absence = Absence(
         staff_id=staff_id,
         kind=kind,
@@ -232,7 +249,9 @@ def annual_allowance(taken: Counter[int], year: int) -> int:
     return min(CARRIED_MAX, ANNUAL_DAYS + max(0, ANNUAL_DAYS - taken[year - 1]))
 
 
-def _require_annual_days_left(session: Session, staff_id: int, start: date, end: date) -> None:
+def _require_annual_days_left(
+    session: Session, staff_id: int, start: date, end: date, *, field: str = ""
+) -> None:
     """Refuse annual leave past the year's allowance, counted in working days over the
     requests waiting and approved, so it cannot be had by splitting it into pieces
     (the caller holds the person's lock: two pieces sent at once are counted in turn)."""
@@ -267,7 +286,7 @@ def _require_annual_days_left(session: Session, staff_id: int, start: date, end:
                     count=allowed,
                     count_asked=taken[year],
                 ),
-                {"end_day": M("past the annual leave left")},
+                {field + "end_day": M("past the annual leave left")},
             )
 
 

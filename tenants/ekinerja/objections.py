@@ -30,6 +30,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from . import runs
+from .absences import require_room
 from .access import Actor
 from .attendance import rebuild_day, zone
 from .eventmodels import Event, EventAbsence
@@ -302,6 +303,16 @@ def _in_before_out(in_first: bool) -> None:
 def _apply(session: Session, actor: Actor, objection: Objection, fix: Correction) -> dict[str, Any]:
     now = datetime.now(UTC)
     if isinstance(fix, Excuse):
+        # Days another request asks for or holds are the admin's to decide there; a
+        # second absence over them would count annual leave twice.
+        require_room(
+            session,
+            objection.staff_id,
+            fix.kind,
+            fix.start_day,
+            fix.end_day,
+            field="correction.",
+        )
         absence = Absence(
             staff_id=objection.staff_id,
             kind=fix.kind,

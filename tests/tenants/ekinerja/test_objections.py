@@ -209,6 +209,55 @@ def test_an_excused_day_and_a_rejection_with_its_note(
     assert _statement(client, slug, t["pegawai"])["net"] == after["net"]
 
 
+def test_an_excuse_over_days_another_request_holds_is_refused_whole(
+    client: Any, kab: Any, tenant_db: Any
+) -> None:
+    """The person also asked for sick leave on Tuesday and it still waits: excusing the
+    day through the objection would make a second absence over it (annual leave would
+    count twice). The admin decides that request instead; nothing is written here."""
+    slug, ids, t = kab
+    url = API.format(slug=slug)
+    absent = _line(_statement(client, slug, t["pegawai"]), TUESDAY, "absent")
+    objection = client.post(
+        url + "/tpp/2026/3/objections",
+        json={"line_id": absent["id"], "reason": "Sakit, sudah mengajukan cuti"},
+        headers=t["pegawai"],
+    ).get_json()
+    with tenant_db(slug) as s:
+        waiting = Absence(
+            staff_id=ids["worker"],
+            kind="sick",
+            start_day=TUESDAY,
+            end_day=TUESDAY,
+            reason="Demam",
+            status="submitted",
+        )
+        s.add(waiting)
+        s.flush()
+        waiting_id = waiting.id
+    excuse = {
+        "accept": True,
+        "correction": {
+            "kind": "excuse",
+            "absence_kind": "annual",
+            "start_day": TUESDAY.isoformat(),
+            "end_day": TUESDAY.isoformat(),
+        },
+    }
+    refused = client.post(
+        f"{url}/objections/{objection['id']}/decision", json=excuse, headers=t["opd"]
+    )
+    assert refused.status_code == 409, refused.get_json()
+    error = refused.get_json()["error"]
+    overlap = f"hari-hari ini bertumpang tindih dengan ketidakhadiran {waiting_id}"
+    assert error["localized"] == overlap
+    assert "correction.start_day" in error["fields"]
+    with tenant_db(slug) as s:
+        assert s.get(Objection, objection["id"]).status == "submitted"
+        held = s.scalars(select(Absence.id).where(Absence.staff_id == ids["worker"])).all()
+        assert held == [waiting_id]
+
+
 def test_what_an_attacker_in_the_regency_tries(client: Any, kab: Any, tenant_db: Any) -> None:
     slug, ids, t = kab
     url = API.format(slug=slug)
