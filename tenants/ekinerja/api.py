@@ -710,7 +710,7 @@ def worklog_evidence_get(log_id: int) -> Response:
     "GET",
     "/work-logs/queue",
     "Work logs waiting for my decision (a unit admin's also hold those of their units' "
-    "people with no supervisor)",
+    "people with no supervisor, or one who has left)",
     access=access.permission(APPROVE),
     response=EknWorkLogList,
 )

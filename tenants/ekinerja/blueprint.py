@@ -102,7 +102,7 @@ def _by_person(rows: Sequence[tuple[WorkLog, Staff, Duty]]) -> list[QueueGroup]:
 def queue() -> str:
     """The supervisor's queue: work logs to approve or return, flagged punches to review.
     A unit admin's also holds the logs of their units' people the roster gives no
-    supervisor (``worklogs.may_decide``).
+    supervisor, or one who has left (``worklogs.may_decide``).
 
     Each month's cutoff is shown: after it (or once the month's TPP is locked) a
     log can no longer be decided.

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from smartcity.toolkit import NotFound, OrgUnit, Staff, User, record_audit
-from sqlalchemy import ColumnElement, delete, false, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, delete, exists, false, or_, select, true
+from sqlalchemy.orm import Session, aliased
 
 from .access import APPROVE, UNIT, VIEW_ALL, Actor
 from .messages import M
@@ -77,6 +77,22 @@ def supervised_by(actor: Actor) -> ColumnElement[bool]:
     if actor.staff_id is None:
         return false()
     return Staff.supervisor_id == actor.staff_id
+
+
+def without_supervisor() -> ColumnElement[bool]:
+    """Over ``Staff``: the roster names no supervisor, or one who has left
+    (``is_active`` false). Either way nobody is there to decide the person's logs."""
+    boss = aliased(Staff)
+    present = exists().where(boss.id == Staff.supervisor_id, boss.is_active.is_(True))
+    return or_(Staff.supervisor_id.is_(None), ~present)
+
+
+def has_supervisor(session: Session, person: Staff) -> bool:
+    """``without_supervisor``'s opposite for one person already loaded."""
+    if person.supervisor_id is None:
+        return False
+    boss = session.get(Staff, person.supervisor_id)
+    return boss is not None and boss.is_active
 
 
 def in_managed_units(actor: Actor) -> ColumnElement[bool]:

@@ -32,6 +32,7 @@ from .evidence import Evidence, Stored, check
 from .messages import NOT_YOURS, M
 from .models import Duty, WorkLog
 from .people import (
+    has_supervisor,
     in_managed_units,
     is_supervisor_of,
     lock_person,
@@ -40,6 +41,7 @@ from .people import (
     require_unit,
     staff_or_404,
     supervised_by,
+    without_supervisor,
 )
 from .periods import require_open
 
@@ -221,7 +223,7 @@ def decide(
         if person.id == actor.staff_id:
             # Even where the roster names someone their own supervisor (a sync's slip).
             raise Forbidden(M("nobody decides on their own work log"), {"log_ids": str(log.id)})
-        if not may_decide(actor, person):
+        if not may_decide(session, actor, person):
             raise Forbidden(M("you do not supervise this person"), {"log_ids": str(log.id)})
         if log.status != "submitted":
             raise Conflict(M("work log %(log_id)s was already decided", log_id=log.id))
@@ -246,19 +248,21 @@ def decide(
 QUEUE_LIMIT = 500
 
 
-def may_decide(actor: Actor, person: Staff) -> bool:
+def may_decide(session: Session, actor: Actor, person: Staff) -> bool:
     """The person's supervisor decides their logs; where the roster names none (the head
-    of a top unit), an admin of the person's unit does, or the logs would wait in no
-    queue. Only there: a unit admin does not overrule a supervisor the roster names.
-    Nobody decides their own (``decide`` refuses that first)."""
-    if person.supervisor_id is None:
+    of a top unit) or names one who has left, an admin of the person's unit does, or the
+    logs would wait in no queue until the roster is mended. Only there: a unit admin
+    does not overrule a supervisor who is there. Nobody decides their own (``decide``
+    refuses that first)."""
+    if not has_supervisor(session, person):
         return actor.manages(person.unit_id)
     return is_supervisor_of(actor, person)
 
 
 def queue(session: Session, actor: Actor) -> list[tuple[WorkLog, Staff, Duty]]:
     """The logs waiting that this actor may decide (``may_decide``, in SQL), oldest first."""
-    unsupervised = and_(Staff.supervisor_id.is_(None), in_managed_units(actor))
+    unsupervised = and_(without_supervisor(), in_managed_units(actor))
+    supervised = and_(supervised_by(actor), ~without_supervisor())
     rows = session.execute(
         select(WorkLog, Staff, Duty)
         .join(Staff, Staff.id == WorkLog.staff_id)
@@ -266,7 +270,7 @@ def queue(session: Session, actor: Actor) -> list[tuple[WorkLog, Staff, Duty]]:
         .where(
             WorkLog.status == "submitted",
             not_self(actor),
-            or_(supervised_by(actor), unsupervised),
+            or_(supervised, unsupervised),
         )
         .order_by(WorkLog.day, WorkLog.id)
         .limit(QUEUE_LIMIT)

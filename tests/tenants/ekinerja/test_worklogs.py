@@ -512,3 +512,28 @@ def test_the_logs_of_a_head_with_no_supervisor_wait_in_their_unit_admins_queue(
         decided = s.get(WorkLog, heads["id"])
         assert decided.status == "approved" and decided.decided_by == "admindinkes@example.go.id"
         assert s.get(WorkLog, workers["id"]).status == "submitted"
+
+
+def test_when_the_supervisor_has_left_the_unit_admin_decides_the_logs(
+    client: Any, kab: Any, tenant_db: Any, page_sign_in: Any
+) -> None:
+    """The roster still names the head who has left (``is_active`` false) as the worker's
+    supervisor: the worker's logs go to Dinkes's admin instead of waiting in nobody's
+    queue, and the head who left no longer decides them."""
+    slug, ids = kab
+    api, t = API.format(slug=slug), ids["tokens"]
+    log = _log(client, slug, ids).get_json()
+    with tenant_db(slug) as s:
+        s.get(Staff, ids["head"]).is_active = False
+    answer = client.get(f"{api}/work-logs/queue", headers=t["admindinkes"])
+    assert [w["id"] for w in answer.get_json()["work_logs"]] == [log["id"]]
+    page = page_sign_in(slug, "admindinkes@example.go.id").get(PAGES.format(slug=slug) + "/queue")
+    assert f'data-log="{log["id"]}"' in page.get_data(as_text=True)
+    assert client.get(f"{api}/work-logs/queue", headers=t["kadis"]).get_json()["work_logs"] == []
+    decision = {"log_ids": [log["id"]], "approve": True}
+    refused = client.post(f"{api}/work-logs/decisions", json=decision, headers=t["kadis"])
+    assert refused.status_code == 403
+    done = client.post(f"{api}/work-logs/decisions", json=decision, headers=t["admindinkes"])
+    assert done.status_code == 200, done.get_json()
+    with tenant_db(slug) as s:
+        assert s.get(WorkLog, log["id"]).decided_by == "admindinkes@example.go.id"
