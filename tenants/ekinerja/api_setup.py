@@ -18,7 +18,7 @@ from smartcity.toolkit import DbId, access
 from . import rulesets, setup, worklogs
 from .access import REGENCY, SELF, UNIT
 from .api import EknHoursIn, EknIdOut, EknOfficeIn, _actor, _json, _month, _today, spec
-from .models import Duty, Office, RuleSet, ScheduleRule, ShiftAssignment
+from .models import Duty, Office, RuleSet, ScheduleRule, ScheduleRuleVersion, ShiftAssignment
 
 
 class EknOfficeOut(BaseModel):
@@ -35,6 +35,15 @@ class EknOfficeList(BaseModel):
     offices: list[EknOfficeOut]
 
 
+class EknHoursEarlier(BaseModel):
+    """What the rule read on the days before ``until`` (a change made from that day)."""
+
+    until: date
+    weekdays: list[int]
+    start: time
+    end: time
+
+
 class EknHoursOut(BaseModel):
     id: int
     org_unit_id: int | None
@@ -44,6 +53,13 @@ class EknHoursOut(BaseModel):
     end: time
     valid_from: date | None
     valid_to: date | None
+    earlier: list[EknHoursEarlier] = []
+
+
+class EknHoursChange(EknHoursIn):
+    #: From this day on the new days and times hold; the days before keep theirs.
+    #: Absent: the change corrects every day the rule covers.
+    effective_from: date | None = None
 
 
 class EknHoursList(BaseModel):
@@ -137,8 +153,14 @@ def office_out(o: Office) -> EknOfficeOut:
     )
 
 
-def hours_out(r: ScheduleRule) -> EknHoursOut:
+def hours_out(r: ScheduleRule, earlier: list[ScheduleRuleVersion] | None = None) -> EknHoursOut:
     return EknHoursOut(
+        earlier=[
+            EknHoursEarlier(
+                until=v.until, weekdays=list(v.weekdays), start=v.start_time, end=v.end_time
+            )
+            for v in earlier or []
+        ],
         id=r.id,
         org_unit_id=r.org_unit_id,
         name=r.name,
@@ -234,21 +256,23 @@ def office_delete(office_id: int) -> tuple[Response, int]:
 )
 def hours_list() -> tuple[Response, int]:
     rows = setup.hours_for(g.db, _actor())
-    return _json(EknHoursList(hours=[hours_out(r) for r, _u in rows]))
+    earlier = setup.hours_histories(g.db, [r.id for r, _u in rows])
+    return _json(EknHoursList(hours=[hours_out(r, earlier.get(r.id)) for r, _u in rows]))
 
 
 @spec.route(
     "PUT",
     "/hours/<id:rule_id>",
-    "Change office hours: their unit, name, days, times and dates (the whole rule)",
+    "Change office hours: their unit, name, days, times and dates (the whole rule); with "
+    "effective_from, new days and times hold from that day and the days before keep theirs",
     access=access.permission(UNIT),
-    body=EknHoursIn,
+    body=EknHoursChange,
     response=EknHoursOut,
     errors=(403, 404, 409, 422),
 )
-def hours_update(body: EknHoursIn, rule_id: int) -> tuple[Response, int]:
+def hours_update(body: EknHoursChange, rule_id: int) -> tuple[Response, int]:
     rule = setup.update_schedule_rule(g.db, _actor(), rule_id, **body.model_dump())
-    return _json(hours_out(rule))
+    return _json(hours_out(rule, setup.hours_history(g.db, rule.id)))
 
 
 @spec.route(

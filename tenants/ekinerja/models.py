@@ -100,6 +100,24 @@ class ScheduleRule(Base):
     valid_to: Mapped[date | None] = mapped_column(Date)
 
 
+class ScheduleRuleVersion(Base):
+    """What a rule of office hours read before a change that took effect on ``until``:
+    the days before it keep the hours (and weekdays) they were worked under, so a month
+    recomputed after the change is cut as it was lived, not by today's hours."""
+
+    __tablename__ = "ekn_schedule_rule_versions"
+    __table_args__ = (UniqueConstraint("rule_id", "until"),)
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    rule_id: Mapped[int] = mapped_column(
+        ForeignKey("ekn_schedule_rules.id", ondelete="CASCADE"), index=True
+    )
+    until: Mapped[date] = mapped_column(Date)
+    weekdays: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger))
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+
+
 class ShiftAssignment(Base):
     """A person's shift on a day (health centres, fire brigade)."""
 

@@ -469,6 +469,7 @@ def _hours_edit_page(
                 ("end", rule.end_time.strftime("%H.%M")),
                 ("valid_from", rule.valid_from.isoformat() if rule.valid_from else ""),
                 ("valid_to", rule.valid_to.isoformat() if rule.valid_to else ""),
+                ("effective_from", _today().isoformat()),
                 *(("weekdays", str(d)) for d in rule.weekdays),
             ]
         )
@@ -476,6 +477,7 @@ def _hours_edit_page(
     page = render_template(
         "ekinerja/setup_hours_edit.html",
         rule=rule,
+        earlier=setup.hours_history(g.db, rule.id),
         units=_managed_units(actor),
         regency=actor.can(REGENCY),
         weekdays=_weekdays(),
@@ -489,13 +491,20 @@ def _hours_edit_page(
 @blueprint.route("/setup/hours/<id:rule_id>", methods=["GET", "POST"])
 @access.requires(UNIT)
 def setup_hours_edit(rule_id: int) -> Response | tuple[str, int]:
-    """Change office hours in place: their unit, name, days, times and dates."""
+    """Change office hours: their unit, name, days and dates, and their times from a day on
+    (today's date is offered; emptied, the change corrects every day they cover)."""
     actor = _actor()
     rule = setup.schedule_rule_of(g.db, actor, rule_id)
     if request.method == "GET":
         return _hours_edit_page(actor, rule)
     try:
-        rule = setup.update_schedule_rule(g.db, actor, rule_id, **_hours_form())
+        rule = setup.update_schedule_rule(
+            g.db,
+            actor,
+            rule_id,
+            **_hours_form(),
+            effective_from=_day("effective_from", required=False),
+        )
     except ServiceError as error:
         g.db.rollback()
         rule = setup.schedule_rule_of(g.db, actor, rule_id)

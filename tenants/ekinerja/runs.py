@@ -30,6 +30,7 @@ from .models import (
     AttendanceDay,
     RuleSet,
     ScheduleRule,
+    ScheduleRuleVersion,
     ShiftAssignment,
     TppLine,
     TppMonth,
@@ -54,6 +55,11 @@ def rule_set_for(session: Session, first_day: date) -> RuleSet:
 
 
 def _schedule_rules(session: Session) -> list[schedule.ScheduleRule]:
+    earlier: dict[int, list[schedule.Earlier]] = {}
+    for v in session.scalars(select(ScheduleRuleVersion).order_by(ScheduleRuleVersion.until)):
+        earlier.setdefault(v.rule_id, []).append(
+            schedule.Earlier(v.until, frozenset(v.weekdays), v.start_time, v.end_time)
+        )
     return [
         schedule.ScheduleRule(
             r.id,
@@ -63,6 +69,7 @@ def _schedule_rules(session: Session) -> list[schedule.ScheduleRule]:
             r.end_time,
             r.valid_from,
             r.valid_to,
+            tuple(earlier.get(r.id, ())),
         )
         for r in session.scalars(select(ScheduleRule))
     ]

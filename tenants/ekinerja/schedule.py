@@ -12,10 +12,20 @@ the day is worked at all.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from smartcity.toolkit import WorkingCalendar
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """What a rule read on the days before ``until`` (a change made "from" that day)."""
+
+    until: date
+    weekdays: frozenset[int]
+    start: time
+    end: time
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,18 @@ class ScheduleRule:
     end: time
     valid_from: date | None = None
     valid_to: date | None = None
+    #: What it read before each change, by ``until`` ascending.
+    earlier: tuple[Earlier, ...] = ()
+
+    def on(self, day: date) -> ScheduleRule:
+        """The rule as it read on ``day``: the first earlier reading still ahead of the
+        day, else as it reads now."""
+        for then in self.earlier:
+            if day < then.until:
+                return replace(
+                    self, weekdays=then.weekdays, start=then.start, end=then.end, earlier=()
+                )
+        return self
 
     def applies(self, day: date) -> bool:
         if day.weekday() not in self.weekdays:
@@ -77,6 +99,7 @@ def expected_hours(
     if not calendar.is_working_day(day):
         return None
     levels: list[int | None] = [*unit_chain, None]
+    rules = [r.on(day) for r in rules]
     for dated in (True, False):
         for level in levels:
             found = [

@@ -21,7 +21,7 @@ from .access import REGENCY, Actor
 from .attendance import redate_after_shift
 from .eventmodels import Event
 from .messages import IN_USE, LAST_GENERAL_HOURS, MONTH_LOCKED, M
-from .models import Office, Punch, ScheduleRule, ShiftAssignment
+from .models import Office, Punch, ScheduleRule, ScheduleRuleVersion, ShiftAssignment
 from .people import lock_person, require_unit
 from .periods import FIRST_YEAR, LAST_YEAR, is_locked, month_end
 from .schedule import Shift, shift_span
@@ -282,16 +282,26 @@ def update_schedule_rule(
     end: time,
     valid_from: date | None,
     valid_to: date | None,
+    effective_from: date | None = None,
 ) -> ScheduleRule:
-    """Change office hours in place (their days, times, dates, name, or the unit they are
-    for, among those one manages); the regency keeps at least one undated rule of its own.
-    The days they cover follow the new hours from the next computation on; a month
-    already locked keeps the statements it was paid on."""
+    """Change office hours (their days, times, dates, name, or the unit they are for,
+    among those one manages); the regency keeps at least one undated rule of its own.
+
+    With ``effective_from``, new days or times hold from that day on and the days
+    before it keep the ones they were worked under (``ScheduleRuleVersion``): a new
+    Perbup's hours from next month, or a change an open month is recomputed after.
+    Without it the change corrects the rule for every day it covers (a typo), from the
+    next computation on. Either way a month locked for payment keeps its statements.
+    The unit, the name and the rule's own dates always change for every day."""
     rule = schedule_rule_of(session, actor, rule_id)
     _hours_owner(session, actor, org_unit_id)
     problems = _hours_problems(
         name, weekdays=weekdays, start=start, end=end, valid_from=valid_from, valid_to=valid_to
     )
+    if effective_from is not None and not FIRST_YEAR <= effective_from.year <= LAST_YEAR:
+        problems["effective_from"] = M(
+            "a year from %(first)s to %(last)s", first=FIRST_YEAR, last=LAST_YEAR
+        )
     if problems:
         raise InvalidInput(M("the office hours cannot be changed"), problems)
     regency_default = rule.org_unit_id is None and rule.valid_from is None and rule.valid_to is None
@@ -302,11 +312,18 @@ def update_schedule_rule(
             {"valid_from" if org_unit_id is None else "org_unit_id": LAST_GENERAL_HOURS},
         )
     before = _hours_summary(rule)
+    new_days = sorted(set(weekdays))
+    changed = (list(rule.weekdays), rule.start_time, rule.end_time) != (new_days, start, end)
+    if changed and effective_from is not None:
+        _keep_earlier_hours(session, rule, effective_from)
     rule.org_unit_id, rule.name = org_unit_id, name.strip()
-    rule.weekdays = sorted(set(weekdays))
+    rule.weekdays = new_days
     rule.start_time, rule.end_time = start, end
     rule.valid_from, rule.valid_to = valid_from, valid_to
     session.flush()
+    after = _hours_summary(rule)
+    if changed and effective_from is not None:
+        after["effective_from"] = effective_from.isoformat()
     record_audit(
         session,
         actor=actor.label,
@@ -314,9 +331,62 @@ def update_schedule_rule(
         entity="schedule_rule",
         entity_id=rule.id,
         before=before,
-        after=_hours_summary(rule),
+        after=after,
     )
     return rule
+
+
+def _keep_earlier_hours(session: Session, rule: ScheduleRule, effective_from: date) -> None:
+    """Before ``rule`` changes from ``effective_from`` on, keep what the days before it
+    read: what the day before read stays theirs up to ``effective_from``; a reading
+    kept for later days by an earlier change "from" a later day is overtaken by this one."""
+    kept = list(
+        session.scalars(
+            select(ScheduleRuleVersion)
+            .where(ScheduleRuleVersion.rule_id == rule.id)
+            .order_by(ScheduleRuleVersion.until)
+        )
+    )
+    held = next((v for v in kept if effective_from <= v.until), None)
+    reading = (
+        (list(held.weekdays), held.start_time, held.end_time)
+        if held is not None
+        else (list(rule.weekdays), rule.start_time, rule.end_time)
+    )
+    already = held is not None and held.until == effective_from
+    session.execute(
+        delete(ScheduleRuleVersion).where(
+            ScheduleRuleVersion.rule_id == rule.id, ScheduleRuleVersion.until > effective_from
+        )
+    )
+    if already or (rule.valid_from is not None and effective_from <= rule.valid_from):
+        return  # the days before keep their own reading, or none is the rule's
+    days, start, end = reading
+    session.add(
+        ScheduleRuleVersion(
+            rule_id=rule.id, until=effective_from, weekdays=days, start_time=start, end_time=end
+        )
+    )
+    session.flush()
+
+
+def hours_histories(session: Session, rule_ids: list[int]) -> dict[int, list[ScheduleRuleVersion]]:
+    """What each rule read before its changes, the oldest first."""
+    found: dict[int, list[ScheduleRuleVersion]] = {}
+    if not rule_ids:
+        return found
+    for v in session.scalars(
+        select(ScheduleRuleVersion)
+        .where(ScheduleRuleVersion.rule_id.in_(rule_ids))
+        .order_by(ScheduleRuleVersion.until)
+    ):
+        found.setdefault(v.rule_id, []).append(v)
+    return found
+
+
+def hours_history(session: Session, rule_id: int) -> list[ScheduleRuleVersion]:
+    """What a rule read before its changes, the oldest first (its page shows it)."""
+    return hours_histories(session, [rule_id]).get(rule_id, [])
 
 
 def _last_regency_default(session: Session, rule_id: int) -> bool:

@@ -21,6 +21,7 @@ from tenants.ekinerja.models import (
     Punch,
     RuleSet,
     ScheduleRule,
+    ScheduleRuleVersion,
     ShiftAssignment,
     TppMonth,
 )
@@ -728,3 +729,53 @@ def test_office_hours_are_changed_on_their_form_with_times_typed_the_indonesian_
     with tenant_db(slug) as s:
         assert s.get(ScheduleRule, default_id).name == "Jam kabupaten"
         assert s.get(ScheduleRule, default_id).valid_from is None
+
+
+def test_office_hours_changed_on_their_form_from_a_day_keep_the_earlier_hours(
+    kab: Any, page_sign_in: Any, tenant_db: Any
+) -> None:
+    """The form offers today as the day the new times hold from; the days before keep
+    the old ones, listed under the form. A day no calendar holds is refused beside it."""
+    slug, ids = kab
+    hours = f"{BASE.format(slug=slug)}/setup/hours"
+    with tenant_db(slug) as s:
+        rule = ScheduleRule(
+            org_unit_id=ids["dinkes"],
+            name="Jam Dinkes",
+            weekdays=[0, 1, 2, 3, 4],
+            start_time=time(7, 30),
+            end_time=time(16, 0),
+        )
+        s.add(rule)
+        s.flush()
+        edit = f"{hours}/{rule.id}"
+        rule_id = rule.id
+    admin = page_sign_in(slug, "admindinkes@example.go.id")
+    html = admin.get(edit).get_data(as_text=True)
+    today = datetime.now(ZoneInfo("Asia/Jakarta")).date().isoformat()
+    assert f'name="effective_from" aria-describedby="hours-effective-help" value="{today}"' in html
+    assert "Hari dan jam baru berlaku mulai" in html and "Jam kerja sebelumnya" not in html
+    form = {
+        "org_unit_id": str(ids["dinkes"]),
+        "name": "Jam Dinkes",
+        "weekdays": ["0", "1", "2", "3", "4"],
+        "start": "08.00",
+        "end": "16.00",
+        "valid_from": "",
+        "valid_to": "",
+        "effective_from": "2026-04-01",
+    }
+    arabic_indic = "".join(chr(0x0660 + int(c)) if c in "0123456789" else c for c in "2026-04-01")
+    for bad in ("2026-02-30", "1 April 2026", arabic_indic):
+        refused = _post(admin, edit, edit, form | {"effective_from": bad})
+        assert refused.status_code == 422, bad
+        assert _error(refused.get_data(as_text=True), "effective_from"), bad
+    assert _post(admin, edit, edit, form).status_code == 303
+    html = admin.get(edit).get_data(as_text=True)
+    assert "Sebelum 1 April 2026: 07.30\u201316.00, Senin, Selasa" in html
+    with tenant_db(slug) as s:
+        assert s.get(ScheduleRule, rule_id).start_time == time(8, 0)
+        (kept,) = s.scalars(
+            select(ScheduleRuleVersion).where(ScheduleRuleVersion.rule_id == rule_id)
+        ).all()
+        assert (kept.until, kept.start_time) == (date(2026, 4, 1), time(7, 30))

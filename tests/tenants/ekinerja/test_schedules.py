@@ -183,3 +183,74 @@ def test_units_without_hours_of_their_own_share_their_nearest_ruled_ancestors(pr
                 seen.add((unit, got.start.time()))
         # The ward keeps the Puskesmas' Saturday hours; the bidang the Dinas' Ramadan hours.
         assert (ward.id, time(7, 0)) in seen and (bidang.id, time(8, 0)) in seen
+
+
+def test_hours_changed_from_a_day_leave_the_days_before_as_they_were_worked(kab, tenant_db, client):
+    """A new Perbup moves the regency's start from 07.30 to 08.00 from 1 April. March,
+    recomputed after the change, is still cut against 07.30; April against 08.00. A later
+    change "from" an earlier day overtakes the first; one without a day corrects the
+    current reading only (a typo), never the days an earlier change kept."""
+    admin = kab.tokens["bkpsdm"]
+    worker = kab.ids["worker"]
+    april = date(2026, 4, 6)  # a Monday
+    with tenant_db(kab.slug) as s:
+        lines = [
+            Line(1, "101", wall(AFTER, 8, 10), "in"),
+            Line(2, "101", wall(AFTER, 16, 0), "out"),
+            Line(3, "101", wall(april, 8, 10), "in"),
+            Line(4, "101", wall(april, 16, 0), "out"),
+        ]
+        assert record_lines(s, [(line, worker) for line in lines], now=datetime.now(UTC)) == 4
+        rule = s.scalars(
+            select(ScheduleRule).where(
+                ScheduleRule.org_unit_id.is_(None), ScheduleRule.valid_from.is_(None)
+            )
+        ).one()
+        body = {
+            "org_unit_id": None,
+            "name": rule.name,
+            "weekdays": list(rule.weekdays),
+            "start": "08:00",
+            "end": "16:00",
+        }
+        url = f"{kab.api}/hours/{rule.id}"
+
+    def starts() -> tuple[time, time]:
+        with tenant_db(kab.slug) as s:
+            march = runs.facts_for_month(s, 2026, 3, date(2026, 4, 30), [worker])[worker]
+            april_facts = runs.facts_for_month(s, 2026, 4, date(2026, 4, 30), [worker])[worker]
+        found = {f.day: f for f in [*march, *april_facts]}
+        return found[AFTER].expected.start.time(), found[april].expected.start.time()
+
+    assert starts() == (time(7, 30), time(7, 30))
+    changed = client.put(url, json=body | {"effective_from": "2026-04-01"}, headers=admin)
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.get_json()["start"] == "08:00:00"
+    assert changed.get_json()["earlier"] == [
+        {"until": "2026-04-01", "weekdays": [0, 1, 2, 3, 4], "start": "07:30:00", "end": "16:00:00"}
+    ]
+    assert starts() == (time(7, 30), time(8, 0))
+    with tenant_db(kab.slug) as s:
+        monday = {f.day: f for f in runs.facts_for_month(s, 2026, 3, AFTER, [worker])[worker]}
+    late = tpp.day_lines(monday[AFTER], TppRules(), Decimal(1_000_000))
+    assert [ln.minutes for ln in late if ln.component == "late"] == [40]  # against 07.30
+    # Moved earlier: from 25 March 08.15; the reading kept until 1 April is overtaken.
+    sooner = client.put(
+        url, json=body | {"start": "08:15", "effective_from": "2026-03-25"}, headers=admin
+    )
+    assert [e["until"] for e in sooner.get_json()["earlier"]] == ["2026-03-25"]
+    assert starts() == (time(8, 15), time(8, 15))
+    # A correction without a day: the current reading only; February (before Ramadan's
+    # dated hours) keeps 07.30.
+    fixed = client.put(url, json=body | {"start": "08:05"}, headers=admin)
+    assert fixed.status_code == 200 and fixed.get_json()["earlier"][0]["start"] == "07:30:00"
+    assert starts() == (time(8, 5), time(8, 5))
+    with tenant_db(kab.slug) as s:
+        february = runs.facts_for_month(s, 2026, 2, date(2026, 2, 28), [worker])[worker]
+    early = {f.day: f for f in february}
+    assert early[date(2026, 2, 2)].expected.start.time() == time(7, 30)
+    # Days no calendar holds, or past the years the app keeps: 422, nothing changed.
+    for bad in ("2026-02-30", "9999-01-01", "1 April 2026", "2026-4-1"):
+        refused = client.put(url, json=body | {"effective_from": bad}, headers=admin)
+        assert refused.status_code == 422, (bad, refused.get_json())
+    assert starts() == (time(8, 5), time(8, 5))
