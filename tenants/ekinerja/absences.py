@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 from smartcity.toolkit import (
     Conflict,
@@ -16,7 +17,7 @@ from smartcity.toolkit import (
     record_audit,
     working_calendar,
 )
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from .access import APPROVE, Actor
@@ -45,8 +46,27 @@ ANNUAL_DAYS, CARRIED_MAX, UNTAKEN_TWO_YEARS_MAX = 12, 18, 24
 #: What counts against it, and what no other request may overlap: asked for (still
 #: waiting) or approved; a refused or withdrawn request gives its days back.
 COUNTED = ("submitted", "approved")
-#: The most requests the approver's list shows at once (the oldest days first).
+#: The most requests the approver's list shows at once (the oldest days first); the
+#: list says when more wait behind them.
 WAITING_LIMIT = 500
+#: The most of a person's own requests one answer holds (the latest days first); the
+#: answer says when older ones remain, and how to ask for them.
+MINE_LIMIT = 200
+
+
+class Waiting(NamedTuple):
+    """The approver's list, and whether more requests wait past ``WAITING_LIMIT``: an
+    approver told nothing would take the list for everything and leave the rest."""
+
+    rows: list[tuple[Absence, Staff]]
+    more: bool
+
+
+class Mine(NamedTuple):
+    """A page of a person's own requests, and whether older ones remain."""
+
+    absences: list[Absence]
+    more: bool
 
 
 def require_room(
@@ -301,13 +321,14 @@ def approved_days(absences: list[Absence]) -> dict[date, Absence]:
     return covered
 
 
-def waiting_for(session: Session, actor: Actor) -> list[tuple[Absence, Staff]]:
+def waiting_for(session: Session, actor: Actor) -> Waiting:
     """The requests waiting that this actor may decide (``decide``'s rule: their staff's,
-    their units' for an admin, never their own), the earliest days first. Chosen in SQL:
+    their units' for an admin, never their own), the earliest days first, at most
+    ``WAITING_LIMIT`` (one more is read to know whether others wait). Chosen in SQL:
     read from the whole regency and filtered afterwards, a supervisor's few requests
     fell behind the limit of everyone else's and their list showed empty."""
     if not actor.can(APPROVE):
-        return []
+        return Waiting([], more=False)
     rows = session.execute(
         select(Absence, Staff)
         .join(Staff, Staff.id == Absence.staff_id)
@@ -317,6 +338,31 @@ def waiting_for(session: Session, actor: Actor) -> list[tuple[Absence, Staff]]:
             or_(supervised_by(actor), in_managed_units(actor)),
         )
         .order_by(Absence.start_day, Absence.id)
-        .limit(WAITING_LIMIT)
+        .limit(WAITING_LIMIT + 1)
     ).all()
-    return [(absence, person) for absence, person in rows]
+    found = [(absence, person) for absence, person in rows]
+    return Waiting(found[:WAITING_LIMIT], more=len(found) > WAITING_LIMIT)
+
+
+def of_person(
+    session: Session, actor: Actor, *, before: date | None = None, before_id: int | None = None
+) -> Mine:
+    """The actor's own requests, the latest days first, ``MINE_LIMIT`` at a time.
+
+    The next page is asked for with the last one shown: ``before`` its first day and
+    ``before_id`` its id. Both, because requests may share a first day (one withdrawn
+    and asked for again): a page ending between them, continued by the day alone,
+    would skip the rest of that day. ``before`` alone starts at the days before it.
+    """
+    staff_id = actor.require_staff()
+    query = select(Absence).where(Absence.staff_id == staff_id)
+    if before is not None and before_id is not None:
+        query = query.where(tuple_(Absence.start_day, Absence.id) < tuple_(before, before_id))
+    elif before is not None:
+        query = query.where(Absence.start_day < before)
+    rows = list(
+        session.scalars(
+            query.order_by(Absence.start_day.desc(), Absence.id.desc()).limit(MINE_LIMIT + 1)
+        )
+    )
+    return Mine(rows[:MINE_LIMIT], more=len(rows) > MINE_LIMIT)

@@ -14,7 +14,7 @@ import io
 from datetime import date, datetime, time
 from typing import Annotated, Any
 
-from flask import Blueprint, Response, g, jsonify, send_file
+from flask import Blueprint, Response, g, jsonify, request, send_file
 from pydantic import AfterValidator, BaseModel, Field
 from smartcity.toolkit import (
     ApiSpec,
@@ -24,6 +24,7 @@ from smartcity.toolkit import (
     NotFound,
     ServiceError,
     access,
+    query_int,
     require_user,
 )
 
@@ -34,6 +35,7 @@ from .evidence import MAX_IMAGE_BYTES, Evidence, clean_name
 from .messages import NOT_YOURS, M
 from .models import Absence, Device, WorkLog
 from .people import is_supervisor_of, link_account, staff_or_404
+from .periods import FIRST_YEAR, LAST_YEAR, parse_day
 
 blueprint = Blueprint("ekinerja_api", __name__)
 spec = ApiSpec("e-Kinerja API", blueprint, default_access=access.permission(SELF))
@@ -199,6 +201,29 @@ class EknAbsenceOut(BaseModel):
 
 class EknAbsenceList(BaseModel):
     absences: list[EknAbsenceOut]
+    more: bool = Field(
+        description=(
+            "older requests remain: ask again with before and before_id, the start_day "
+            "and id of the last one here"
+        )
+    )
+
+
+class EknAbsenceWaiting(EknAbsenceOut):
+    """A request waiting for the caller's decision, with who asked and why."""
+
+    staff_name: str
+    nip: str = Field(description="the requester's NIP (civil servant number)")
+    reason: str
+    evidence_name: str | None
+
+
+class EknAbsenceQueue(BaseModel):
+    absences: list[EknAbsenceWaiting]
+    more: bool = Field(
+        description="more requests wait behind these (the earliest days come first): "
+        "decide these to see the rest"
+    )
 
 
 class EknDecisionIn(BaseModel):
@@ -610,16 +635,83 @@ def absence_create(body: EknAbsenceIn) -> tuple[Response, int]:
     return _json(absence_out(absence), 201)
 
 
-@spec.route("GET", "/absences", "My absences", response=EknAbsenceList)
+@spec.route(
+    "GET",
+    "/absences",
+    "My absences, the latest days first, 200 at a time (more: older ones remain; ask "
+    "for them with before=YYYY-MM-DD and before_id, the start_day and id of the last one)",
+    response=EknAbsenceList,
+    errors=(403, 422),
+)
 def absence_list() -> tuple[Response, int]:
-    staff_id = _actor().require_staff()
-    rows = (
-        g.db.query(Absence)
-        .filter_by(staff_id=staff_id)
-        .order_by(Absence.start_day.desc())
-        .limit(200)
+    """The page is continued from the last request shown (see ``absences.of_person``);
+    a filter that is not a date or an id is refused, never read as none."""
+    actor = _actor()
+    raw = request.args.get("before") or None
+    before = parse_day(raw) if raw else None
+    if raw and (before is None or not FIRST_YEAR <= before.year <= LAST_YEAR):
+        raise InvalidInput(
+            M("the filter is not valid"),
+            {"before": M("a date (YYYY-MM-DD) of the years 2000 to 2100")},
+        )
+    before_id = query_int("before_id")
+    if before_id is not None and before is None:
+        raise InvalidInput(
+            M("the filter is not valid"), {"before_id": M("only together with before")}
+        )
+    mine = absences.of_person(g.db, actor, before=before, before_id=before_id)
+    return _json(EknAbsenceList(absences=[absence_out(a) for a in mine.absences], more=mine.more))
+
+
+@spec.route(
+    "GET",
+    "/absences/queue",
+    "Absence requests waiting for my decision (my staff's; a unit admin's also those of "
+    "their units' people), the earliest days first, with who asked and why; more: others "
+    "wait behind these",
+    access=access.permission(APPROVE),
+    response=EknAbsenceQueue,
+    errors=(403,),
+)
+def absence_queue() -> tuple[Response, int]:
+    actor = _actor()
+    if not actor.can(UNIT):
+        actor.require_staff()  # a supervisor is one by their staff record
+    waiting = absences.waiting_for(g.db, actor)
+    return _json(
+        EknAbsenceQueue(
+            absences=[
+                EknAbsenceWaiting(
+                    **absence_out(a).model_dump(),
+                    staff_name=person.name,
+                    nip=person.nip,
+                    reason=a.reason,
+                    evidence_name=a.evidence_name,
+                )
+                for a, person in waiting.rows
+            ],
+            more=waiting.more,
+        )
     )
-    return _json(EknAbsenceList(absences=[absence_out(a) for a in rows]))
+
+
+@spec.route(
+    "GET",
+    "/absences/<id:absence_id>/evidence",
+    "The evidence file of an absence (PDF, PNG or JPEG): to the person, their supervisor, "
+    "their unit's admins and the regency-wide readers",
+    access=access.permission(SELF, APPROVE, UNIT, VIEW_ALL),
+    errors=(403, 404),
+)
+def absence_evidence_get(absence_id: int) -> Response:
+    """Anyone else, and an absence without a file, get the 404 of an unknown id
+    (``absences.evidence_of``)."""
+    absence = absences.evidence_of(g.db, _actor(), absence_id)
+    return file_response(
+        absence.evidence or b"",
+        absence.evidence_type,
+        absence.evidence_name or f"bukti-{absence_id}",
+    )
 
 
 @spec.route(

@@ -353,11 +353,16 @@ def absence_evidence(absence_id: int) -> Response:
 @blueprint.get("/absences/decide")
 @access.requires(APPROVE)
 def absence_requests() -> str:
+    """The requests this approver may decide, the earliest days first; past
+    ``absences.WAITING_LIMIT`` the page says the rest wait behind them."""
     actor = _actor()
+    waiting = absences.waiting_for(g.db, actor)
     return render_template(
         "ekinerja/absence_requests.html",
         actor=actor,
-        rows=absences.waiting_for(g.db, actor),
+        rows=waiting.rows,
+        more=waiting.more,
+        limit=absences.WAITING_LIMIT,
         **_helpers(),
     )
 
