@@ -36,13 +36,15 @@ Year = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
 def _at_most(limit: int) -> str:
     """A regex of the decimal numbers from 0 to ``limit`` (no sign, no leading zeros
     beyond the width of ``limit``): shorter numbers, then each digit of ``limit``
-    with a smaller one after the same prefix, then ``limit`` itself."""
+    with a smaller one after the same prefix, then ``limit`` itself. ``[0-9]``, not
+    ``\\d``: Python's ``\\d`` also matches other scripts' digits, which ``int`` reads."""
     digits = str(limit)
-    choices = [rf"\d{{1,{len(digits) - 1}}}"]
+    choices = [rf"[0-9]{{1,{len(digits) - 1}}}"]
     for i, digit in enumerate(digits):
         if digit != "0":
             rest = len(digits) - i - 1
-            choices.append(f"{digits[:i]}[0-{int(digit) - 1}]" + (rf"\d{{{rest}}}" if rest else ""))
+            tail = rf"[0-9]{{{rest}}}" if rest else ""
+            choices.append(f"{digits[:i]}[0-{int(digit) - 1}]{tail}")
     choices.append(digits)
     return "(?:" + "|".join(choices) + ")"
 
@@ -64,7 +66,7 @@ class IdConverter(IntegerConverter):
 class YearConverter(IntegerConverter):
     """``<year:name>``: a calendar year, 1-9999; anything else matches nothing (404)."""
 
-    regex = r"[1-9]\d{0,3}"
+    regex = r"[1-9][0-9]{0,3}"
 
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
         super().__init__(url_map, min=YEAR_MIN, max=YEAR_MAX)

@@ -80,6 +80,21 @@ def test_ids_beyond_bigint_are_not_found_on_every_api_route(client, regency):
         assert response.status_code == 404, (url, response.status_code)
 
 
+def test_ids_in_other_scripts_digits_are_not_found(client, regency):
+    """Python's ``\\d`` and ``int`` read Arabic-Indic digits: ``/users/<1 in them>``
+    answered as user 1. A path names a row only in the digits 0-9."""
+    slug = regency
+    admin = bearer(tenant_token(client, slug))
+    users = f"/t/{slug}/api/v1/users"
+    first = client.get(f"{users}/1", headers=admin)
+    assert first.status_code == 200, first.get_json()
+    assert client.get(f"{users}/{chr(0x0661)}", headers=admin).status_code == 404
+    year = "".join(chr(0x0660 + int(c)) for c in "2026")
+    tapd = bearer(tenant_token(client, slug, "tapd@example.go.id"))
+    ceilings = f"/t/{slug}/api/v1/ebudgeting/years/{year}/ceilings"
+    assert client.get(ceilings, headers=tapd).status_code == 404
+
+
 def test_numbers_beyond_bigint_in_queries_and_bodies_are_refused(client, regency):
     slug = regency
     tapd = bearer(tenant_token(client, slug, "tapd@example.go.id"))
