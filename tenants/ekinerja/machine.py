@@ -675,7 +675,6 @@ def record_lines(session: Session, good: list[tuple[Line, int]], *, now: datetim
         lock_person(session, staff_id)
     first = min(line.local.date() for line, _ in good) - timedelta(days=1)
     last = max(line.local.date() for line, _ in good)
-    overnight: dict[int, set[date]] = {}
     shifts: dict[int, list[Shift]] = {}
     for shift in session.scalars(
         select(ShiftAssignment).where(
@@ -683,8 +682,6 @@ def record_lines(session: Session, good: list[tuple[Line, int]], *, now: datetim
             ShiftAssignment.day.between(first, last + timedelta(days=1)),
         )
     ):
-        if shift.end_time <= shift.start_time:
-            overnight.setdefault(shift.staff_id, set()).add(shift.day)
         shifts.setdefault(shift.staff_id, []).append(
             Shift(shift.day, shift.start_time, shift.end_time)
         )
@@ -693,7 +690,7 @@ def record_lines(session: Session, good: list[tuple[Line, int]], *, now: datetim
         kind = line.kind
         if not line.stated:
             kind = kind_by_shifts(line.local, shifts.get(staff_id, ())) or kind
-        day = attendance_day(line.local, kind, frozenset(overnight.get(staff_id, ())))
+        day = attendance_day(line.local, kind, shifts.get(staff_id, ()))
         rows.append(
             {
                 "staff_id": staff_id,
