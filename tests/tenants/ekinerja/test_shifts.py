@@ -9,6 +9,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from smartcity.tenantcore.models import AuditEntry
 from smartcity.tenantcore.settings import update_settings
 from sqlalchemy import func, select
 
@@ -17,6 +18,7 @@ from tenants.ekinerja.access import system_actor
 from tenants.ekinerja.machine import Line, record_lines
 from tenants.ekinerja.models import AttendanceDay, Punch, ShiftAssignment
 from tenants.ekinerja.rules import TppRules
+from tests.support.audit_words import audit_page, humanised_on
 from tests.support.ekinerja import OFFICE, make_regency
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -283,3 +285,37 @@ def test_a_roster_entered_after_a_late_night_moves_its_check_in_to_the_night(
         after = s.scalar(select(AttendanceDay).where(AttendanceDay.day == SATURDAY))
         assert after is None or (after.check_in, after.check_out) == (None, None)
     assert cut(fact(tenant_db, kab, FRIDAY)) == {("late", 140)}
+
+
+def test_setting_changing_and_removing_a_shift_are_each_audited(
+    client, kab, tenant_db, page_sign_in
+):
+    """A shift decides what lateness is measured against, so the log says who set
+    which hours and what they were before, in Indonesian on the regency's log."""
+    assert put_shift(client, kab, D, "22:00", "07:00").status_code == 200
+    assert put_shift(client, kab, D, "22:00", "07:00").status_code == 200  # saved again
+    assert put_shift(client, kab, D, "21:00", "07:00").status_code == 200
+    with tenant_db(kab.slug) as s:
+        shift_id = s.scalar(select(ShiftAssignment.id))
+    removed = client.delete(f"{kab.api}/shifts/{shift_id}", headers=kab.tokens["admin-dinkes"])
+    assert removed.status_code == 200
+    with tenant_db(kab.slug) as s:
+        entries = s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action.like("ekinerja.shift%"))
+            .order_by(AuditEntry.id)
+        ).all()
+        assert [(e.action, e.actor, e.entity_id) for e in entries] == [
+            (action, "admin-dinkes@example.go.id", str(kab.ids["worker"]))
+            for action in ("ekinerja.shift", "ekinerja.shift_edit", "ekinerja.shift_remove")
+        ]
+        night = {"day": str(D), "start": "22:00", "end": "07:00"}
+        earlier = {"day": str(D), "start": "21:00", "end": "07:00"}
+        assert [(e.before, e.after) for e in entries] == [
+            (None, night),
+            (night, earlier),
+            (earlier, None),
+        ]
+    page = audit_page(page_sign_in(kab.slug), kab.slug)
+    assert "Jadwal sif ditetapkan" in page and "Jadwal sif diubah" in page
+    assert humanised_on(page, "ekinerja.shift", "ekinerja.shift_edit") == []
