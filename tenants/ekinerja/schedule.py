@@ -149,3 +149,35 @@ def kind_by_shifts(local: datetime, shifts: Sequence[Shift]) -> str | None:
         for moment, kind in zip(shift_span(shift), ("in", "out"), strict=True)
     ]
     return min(moments)[1] if moments else None
+
+
+#: How near a handover (one shift's end that is the next shift's start) a fingerprint
+#: punch without in/out state is read as part of it: a crew hands over within the hour.
+HANDOVER = timedelta(hours=1)
+
+
+def handover_kinds(
+    moments: Sequence[datetime], shifts: Sequence[Shift]
+) -> dict[datetime, tuple[str, ...]]:
+    """The kinds that the stateless punches ``moments`` (naive local times) near a
+    handover record, for a person whose shifts run back to back (a fire crew's 24
+    hours twice running, 08.00 to 08.00; a night straight into a day shift).
+
+    There the end of one shift is the start of the next, so the nearer of the two
+    (:func:`kind_by_shifts`) cannot choose, and read every such punch as a check-in:
+    the shift ending kept no check-out and was cut for it. The rule: within
+    ``HANDOVER`` of the moment, the first punch closes the ending shift and any later
+    one opens the next (its first counts); a single punch does both, since the person
+    was there for the end of one and the start of the other. Punches not near a
+    handover are left out (the caller reads them by :func:`kind_by_shifts`)."""
+    spans = [shift_span(shift) for shift in shifts]
+    handovers = sorted({ends for _, ends in spans} & {begins for begins, _ in spans})
+    kinds: dict[datetime, tuple[str, ...]] = {}
+    for moment in handovers:
+        near = sorted({at for at in moments if abs(at - moment) <= HANDOVER})
+        if len(near) == 1:
+            kinds[near[0]] = ("out", "in")
+        elif near:
+            kinds[near[0]] = ("out",)
+            kinds.update(dict.fromkeys(near[1:], ("in",)))
+    return kinds

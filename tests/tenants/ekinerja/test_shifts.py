@@ -319,3 +319,36 @@ def test_setting_changing_and_removing_a_shift_are_each_audited(
     page = audit_page(page_sign_in(kab.slug), kab.slug)
     assert "Jadwal sif ditetapkan" in page and "Jadwal sif diubah" in page
     assert humanised_on(page, "ekinerja.shift", "ekinerja.shift_edit") == []
+
+
+@pytest.mark.parametrize(
+    ("handover", "cuts"),
+    [
+        # One punch at the handover: the end of the first duty and the start of the next.
+        (["08:03"], (set(), {("late", 3)})),
+        # Two: the first closes the first duty, the second opens the next.
+        (["07:58", "08:04"], ({("early", 2)}, {("late", 4)})),
+    ],
+)
+def test_back_to_back_24_hour_duties_on_a_machine_without_state_keys(
+    client, kab, tenant_db, handover, cuts
+):
+    """A Damkar crew member on duty 08.00 to 08.00 two days running, on a machine that
+    writes 255 for every punch: the punch at 08.00 is both the end of one duty and the
+    start of the next, and neither duty is cut for a missing check-in or check-out."""
+    third = NEXT + timedelta(days=1)
+    first_day, second_day = cuts
+    assert put_shift(client, kab, D, "08:00", "08:00").status_code == 200
+    assert put_shift(client, kab, NEXT, "08:00", "08:00").status_code == 200
+    clocks = [f"{D} 07:55", *(f"{NEXT} {clock}" for clock in handover), f"{third} 08:02"]
+    content = "".join(f"101\t{clock}:00\t1\t255\t0\n" for clock in clocks).encode()
+    lines = [(ln, kab.ids["worker"]) for ln in machine.read("attlog.dat", content)]
+    with tenant_db(kab.slug) as s:
+        assert record_lines(s, lines, now=at(third, 9, 0)) == len(clocks)
+    assert cut(fact(tenant_db, kab, D)) == first_day
+    assert cut(fact(tenant_db, kab, NEXT)) == second_day
+    # Applied again (or a later file overlapping it): nothing new, nothing moves.
+    with tenant_db(kab.slug) as s:
+        assert record_lines(s, lines, now=at(third, 9, 0)) == 0
+        assert s.scalar(select(func.count()).select_from(Punch)) == 4
+    assert cut(fact(tenant_db, kab, NEXT)) == second_day
