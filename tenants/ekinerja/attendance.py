@@ -255,8 +255,8 @@ def _before(
 ) -> _Before:
     """In one statement: the punch this key already made, the person's last located
     punch up to ``at`` (for the impossible-jump check), the person's shifts from the
-    day before to the day after, the offices of the person's unit (else of its nearest ancestor
-    that has some), and whether someone else punched from ``device_id`` that day
+    day before to the day after, the offices of the person's unit (else of its
+    nearest ancestor that has some), and whether someone else punched from ``device_id`` that day
     (None: not asked), and the phone the account is tied to. Read after the person's
     row lock, so a punch or a release committed meanwhile is seen."""
     local_day = at.astimezone(person.tz).date()
@@ -515,8 +515,8 @@ def record_punch(
 
     The round trips are few on purpose (the morning peak): the lock with both
     settings rows and the turn on the phone (:func:`_phone_turn`), one look at
-    what came before (key, last punch, the shifts around the day, the offices, another
-    person on this phone today), and one statement that inserts the punch and
+    what came before (key, last punch, the shifts around the day, the offices,
+    another person on this phone today), and one statement that inserts the punch and
     brings its day record up to date. Only a phone found shared costs more
     (:func:`_flag_companions`).
     """
@@ -957,8 +957,7 @@ def redate_after_shift(session: Session, staff_id: int, day: date) -> None:
     they would be if they arrived now. A correction keeps the day the admin who
     decided the objection gave it, and a punch never leaves or joins a day of a month
     locked for payment (a shift starting at midnight on the 1st claims the check-in
-    made the evening before). The
-    caller holds the person's row lock.
+    made the evening before). The caller holds the person's row lock.
     """
     session.flush()
     tz = zone(session)
