@@ -57,8 +57,8 @@ from .access import Actor
 from .messages import M
 from .models import Account, AttendanceDay, Device, Office, Punch, Settings, ShiftAssignment
 from .people import is_supervisor_of, lock_person, staff_or_404
-from .periods import require_open
-from .schedule import attendance_day
+from .periods import is_locked, require_open
+from .schedule import Shift, attendance_day
 from .settings import EkinerjaSettings
 
 SOURCES = ("mobile", "offline", "web", "machine")
@@ -237,7 +237,9 @@ class _Before:
 
     existing_id: int | None
     previous: tuple[float, float, datetime] | None
-    overnight: frozenset[date]
+    #: The person's shifts of the day before, the day and the day after: they decide
+    #: which day the punch counts for (:func:`~.schedule.attendance_day`).
+    shifts: tuple[Shift, ...]
     fences: list[OfficeFence]
     #: Someone else punched from this phone on the same day
     #: (:func:`_someone_else_on_the_phone`).
@@ -252,15 +254,14 @@ def _before(
     session: Session, person: Locked, key: str, at: datetime, device_id: str | None
 ) -> _Before:
     """In one statement: the punch this key already made, the person's last located
-    punch up to ``at`` (for the impossible-jump check), whether yesterday's shift
-    runs overnight, the offices of the person's unit (else of its nearest ancestor
-    that has some), and whether someone else punched from ``device_id`` that day
+    punch up to ``at`` (for the impossible-jump check), the person's shifts from the
+    day before to the day after, the offices of the person's unit (else of its
+    nearest ancestor that has some), and whether someone else punched from ``device_id`` that day
     (None: not asked), and the phone the account is tied to. Read after the person's
     row lock, so a punch or a release committed meanwhile is seen."""
     local_day = at.astimezone(person.tz).date()
-    previous_day = local_day - timedelta(days=1)
     start, end = _day_bounds(local_day, person.tz)
-    existing_id, latitude, longitude, last_at, overnight, fences, shared, tied = (
+    existing_id, latitude, longitude, last_at, shifts, fences, shared, tied = (
         _before_statement().rows(
             session,
             {
@@ -268,7 +269,8 @@ def _before(
                 "unit_id": person.unit_id,
                 "key": key,
                 "at": at,
-                "previous_day": previous_day,
+                "previous_day": local_day - timedelta(days=1),
+                "next_day": local_day + timedelta(days=1),
                 "device_id": device_id,
                 "day_start": start,
                 "day_end": end,
@@ -283,7 +285,10 @@ def _before(
     return _Before(
         existing_id,
         previous,
-        frozenset({previous_day}) if overnight else frozenset(),
+        tuple(
+            Shift(date.fromisoformat(day), time.fromisoformat(begins), time.fromisoformat(ends))
+            for day, begins, ends in shifts or ()
+        ),
         _nearest_fences(fences),
         bool(shared),
         tied,
@@ -382,13 +387,22 @@ def _before_statement() -> PlainStatement:
             last(Punch.latitude).label("latitude"),
             last(Punch.longitude).label("longitude"),
             last(Punch.at).label("at"),
-            exists()
+            select(
+                func.json_agg(
+                    func.json_build_array(
+                        ShiftAssignment.day, ShiftAssignment.start_time, ShiftAssignment.end_time
+                    ),
+                    type_=JSON,
+                )
+            )
             .where(
                 ShiftAssignment.staff_id == staff_id,
-                ShiftAssignment.day == bindparam("previous_day", type_=Date),
-                ShiftAssignment.end_time <= ShiftAssignment.start_time,
+                ShiftAssignment.day.between(
+                    bindparam("previous_day", type_=Date), bindparam("next_day", type_=Date)
+                ),
             )
-            .label("overnight"),
+            .scalar_subquery()
+            .label("shifts"),
             fences.label("fences"),
             _someone_else_on_the_phone(staff_id).label("shared"),
             select(Device.device_id)
@@ -501,8 +515,8 @@ def record_punch(
 
     The round trips are few on purpose (the morning peak): the lock with both
     settings rows and the turn on the phone (:func:`_phone_turn`), one look at
-    what came before (key, last punch, overnight shift, the offices, another
-    person on this phone today), and one statement that inserts the punch and
+    what came before (key, last punch, the shifts around the day, the offices,
+    another person on this phone today), and one statement that inserts the punch and
     brings its day record up to date. Only a phone found shared costs more
     (:func:`_flag_companions`).
     """
@@ -543,7 +557,7 @@ def record_punch(
             session, person, before.tied_phone, punch.device_id, now, made_at=made_at
         )
     local = at.astimezone(tz)
-    day = attendance_day(local, punch.kind, before.overnight)
+    day = attendance_day(local, punch.kind, before.shifts)
     if source == "offline":
         # Uploaded late: its month may have closed meanwhile (a punch now is always
         # in an open month). Refused, as a fingerprint file's punch is skipped: a
@@ -929,36 +943,48 @@ def rebuild_day(session: Session, staff_id: int, day: date) -> AttendanceDay:
 
 
 def redate_after_shift(session: Session, staff_id: int, day: date) -> None:
-    """Move the check-outs of the morning after ``day`` to the day they now belong to,
-    once the person's shift of ``day`` was set, changed or removed; both days rebuilt.
+    """Give the punches around ``day`` the day they now belong to, once the person's
+    shift of ``day`` was set, changed or removed; every day a punch left or joined is
+    rebuilt.
 
     A punch's day is decided when it arrives (:func:`~.schedule.attendance_day`), but a
     puskesmas often enters its roster after the nights were worked (or imports the
-    fingerprint file first): without this, the night's check-out stayed a stray punch
-    of the next day and the night itself read as missing its check-out. Only those
-    check-outs depend on the shift of ``day``; the caller holds the person's row lock.
+    fingerprint file first): without this, the night's late check-in (00.20) and its
+    check-out stayed stray punches of the next day and the night itself read as
+    missing both. A shift of ``day`` can claim punches of the day before (a check-in
+    ahead of a shift starting at midnight) to the day after (a night's check-in and
+    check-out), so those are decided again, by every shift around them, exactly as
+    they would be if they arrived now. A correction keeps the day the admin who
+    decided the objection gave it, and a punch never leaves or joins a day of a month
+    locked for payment (a shift starting at midnight on the 1st claims the check-in
+    made the evening before). The caller holds the person's row lock.
     """
     session.flush()
     tz = zone(session)
-    overnight = session.scalar(
-        select(
-            exists().where(
+    shifts = [
+        Shift(found.day, found.start_time, found.end_time)
+        for found in session.scalars(
+            select(ShiftAssignment).where(
                 ShiftAssignment.staff_id == staff_id,
-                ShiftAssignment.day == day,
-                ShiftAssignment.end_time <= ShiftAssignment.start_time,
+                ShiftAssignment.day.between(day - timedelta(days=2), day + timedelta(days=2)),
             )
         )
-    )
-    overnight_days = frozenset({day}) if overnight else frozenset()
-    start, end = _day_bounds(day + timedelta(days=1), tz)
+    ]
+    start = _day_bounds(day - timedelta(days=1), tz)[0]
+    end = _day_bounds(day + timedelta(days=1), tz)[1]
     moved: set[date] = set()
     for punch in session.scalars(
         select(Punch).where(
-            Punch.staff_id == staff_id, Punch.kind == "out", Punch.at >= start, Punch.at < end
+            Punch.staff_id == staff_id,
+            Punch.source != "correction",
+            Punch.at >= start,
+            Punch.at < end,
         )
     ):
-        belongs = attendance_day(punch.at.astimezone(tz), punch.kind, overnight_days)
-        if belongs != punch.day:
+        belongs = attendance_day(punch.at.astimezone(tz), punch.kind, shifts)
+        if belongs != punch.day and not any(
+            is_locked(session, d.year, d.month) for d in (punch.day, belongs)
+        ):
             moved.update((punch.day, belongs))
             punch.day = belongs
     for changed in sorted(moved):

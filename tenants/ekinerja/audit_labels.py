@@ -35,6 +35,8 @@ AUDIT_LABELS = {
     "ekinerja.hours": N_("Office hours added"),
     "ekinerja.hours_edit": N_("Office hours changed"),
     "ekinerja.hours_remove": N_("Office hours removed"),
+    "ekinerja.shift": N_("Shift set"),
+    "ekinerja.shift_edit": N_("Shift changed"),
     "ekinerja.shift_remove": N_("Shift removed"),
     "ekinerja.tpp_run": N_("TPP calculated"),
     "ekinerja.tpp_lock": N_("TPP month locked for payment"),

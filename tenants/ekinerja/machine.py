@@ -24,7 +24,12 @@ In/out state: 0 check-in, 1 check-out, 2 break-out, 3 break-in, 4 overtime-in,
 punch is a check-in before noon and a check-out from noon (UNVERIFIED as a
 rule of any regency; the machine's state keys are the better source), unless the
 person has a shift around it: then it is the nearer of the shift's start or end
-(a night shift's 20.55 is its check-in, 07.05 the next morning its check-out).
+(a night shift's 20.55 is its check-in, 07.05 the next morning its check-out). Where
+two shifts run back to back (a fire crew's 08.00 to 08.00 twice running), the punches
+within the hour of the handover are read in order: the first closes the ending shift,
+the later ones open the next, and a single one does both
+(:func:`~.schedule.handover_kinds`; only the punches of the same file are seen
+together).
 """
 
 from __future__ import annotations
@@ -62,7 +67,7 @@ from .messages import M
 from .models import AttendanceDay, MachineId, MachineImport, Punch, ShiftAssignment
 from .people import lock_person, staff_or_404
 from .periods import cutoff, is_locked
-from .schedule import Shift, attendance_day, kind_by_shifts
+from .schedule import Shift, attendance_day, handover_kinds, kind_by_shifts
 from .settings import load as load_settings
 
 #: Below the platform's 16 MB request bound, so the refusal names this limit.
@@ -392,6 +397,11 @@ def _too_large() -> TooLarge:
     )
 
 
+#: The end of a handover's single punch's key that makes it the next shift's check-in
+#: (:func:`~.schedule.handover_kinds`).
+HANDOVER_IN = "handover-in"
+
+
 def punch_key(line: Line) -> str:
     """The punch's idempotency key: the same minute and kind is the same punch."""
     return f"machine:{line.local:%Y%m%d%H%M}:{line.kind}"
@@ -675,7 +685,6 @@ def record_lines(session: Session, good: list[tuple[Line, int]], *, now: datetim
         lock_person(session, staff_id)
     first = min(line.local.date() for line, _ in good) - timedelta(days=1)
     last = max(line.local.date() for line, _ in good)
-    overnight: dict[int, set[date]] = {}
     shifts: dict[int, list[Shift]] = {}
     for shift in session.scalars(
         select(ShiftAssignment).where(
@@ -683,30 +692,42 @@ def record_lines(session: Session, good: list[tuple[Line, int]], *, now: datetim
             ShiftAssignment.day.between(first, last + timedelta(days=1)),
         )
     ):
-        if shift.end_time <= shift.start_time:
-            overnight.setdefault(shift.staff_id, set()).add(shift.day)
         shifts.setdefault(shift.staff_id, []).append(
             Shift(shift.day, shift.start_time, shift.end_time)
         )
+    stateless: dict[int, list[datetime]] = {}
+    for line, staff_id in good:
+        if not line.stated:
+            stateless.setdefault(staff_id, []).append(line.local)
+    handovers = {
+        staff_id: handover_kinds(moments, shifts.get(staff_id, ()))
+        for staff_id, moments in stateless.items()
+    }
     rows = []
     for line, staff_id in good:
-        kind = line.kind
+        around = shifts.get(staff_id, ())
+        kinds: tuple[str, ...] = (line.kind,)
         if not line.stated:
-            kind = kind_by_shifts(line.local, shifts.get(staff_id, ())) or kind
-        day = attendance_day(line.local, kind, frozenset(overnight.get(staff_id, ())))
-        rows.append(
-            {
-                "staff_id": staff_id,
-                "idempotency_key": punch_key(line),
-                "kind": kind,
-                "source": "machine",
-                "at": line.local.replace(tzinfo=tz),
-                "day": day,
-                "received_at": now,
-                "flags": [],
-                "review": "accepted",
-            }
-        )
+            kinds = handovers[staff_id].get(line.local) or (
+                kind_by_shifts(line.local, around) or line.kind,
+            )
+        # A handover's single punch is two: the first keeps the line's key (as every
+        # punch does), the second has its own, so a file applied again adds neither.
+        keys = (punch_key(line), f"{punch_key(line)}:{HANDOVER_IN}")[: len(kinds)]
+        for key, kind in zip(keys, kinds, strict=True):
+            rows.append(
+                {
+                    "staff_id": staff_id,
+                    "idempotency_key": key,
+                    "kind": kind,
+                    "source": "machine",
+                    "at": line.local.replace(tzinfo=tz),
+                    "day": attendance_day(line.local, kind, around),
+                    "received_at": now,
+                    "flags": [],
+                    "review": "accepted",
+                }
+            )
     touched: set[tuple[int, date]] = set()
     added = 0
     for i in range(0, len(rows), _CHUNK):
@@ -714,10 +735,11 @@ def record_lines(session: Session, good: list[tuple[Line, int]], *, now: datetim
             insert(Punch)
             .values(rows[i : i + _CHUNK])
             .on_conflict_do_nothing(index_elements=["staff_id", "idempotency_key"])
-            .returning(Punch.staff_id, Punch.day)
+            .returning(Punch.staff_id, Punch.day, Punch.idempotency_key)
         ).all()
-        added += len(inserted)
-        touched.update((s, d) for s, d in inserted)
+        # Lines, not rows: a handover's second punch is the same line.
+        added += sum(not key.endswith(HANDOVER_IN) for _, _, key in inserted)
+        touched.update((s, d) for s, d, _ in inserted)
     if touched:
         rebuild_days(session, sorted(touched))
     session.expire_all()

@@ -115,13 +115,41 @@ def expected_hours(
     return None
 
 
-def attendance_day(local: datetime, kind: str, overnight_shift_days: frozenset[date]) -> date:
-    """The day a punch belongs to: a check-out before noon after an overnight shift
-    belongs to the day the shift started."""
-    previous = local.date() - timedelta(days=1)
-    if kind == "out" and local.time() < time(12, 0) and previous in overnight_shift_days:
+#: How long before a shift's start a check-in already counts for it: a nurse who
+#: comes in at 23.10 for a shift starting at midnight checks in for that shift's day,
+#: and a check-in at 06.50 for a day shift at 07.00 is that shift's even straight
+#: after a night shift still running until 07.00. The regency keeps no setting for
+#: this (UNVERIFIED as any regency's rule); two hours covers an early arrival
+#: without reaching back over a whole rest period.
+CHECK_IN_AHEAD = timedelta(hours=2)
+
+
+def attendance_day(local: datetime, kind: str, shifts: Sequence[Shift]) -> date:
+    """The day a punch belongs to, from its local wall-clock time and the person's
+    shifts around it (those of the day before, the day itself and the day after;
+    others are ignored). Without a shift around it, the calendar day.
+
+    A check-in belongs to the shift it falls in (from ``CHECK_IN_AHEAD`` before its
+    start to its end), the one whose start is nearest when two would take it: a
+    night shift's late check-in at 00.20 is that night's, 140 minutes late, not a
+    stray check-in of the morning after. A check-out before noon after an overnight
+    shift belongs to the day the shift started."""
+    wall = local.replace(tzinfo=None)
+    today = wall.date()
+    near = [shift for shift in shifts if abs((shift.day - today).days) <= 1]
+    if kind == "in":
+        taking = [
+            (abs(wall - begins), shift.day)
+            for shift in near
+            for begins, ends in [shift_span(shift)]
+            if begins - CHECK_IN_AHEAD <= wall < ends
+        ]
+        return min(taking)[1] if taking else today
+    previous = today - timedelta(days=1)
+    overnight = any(shift.day == previous and shift.end <= shift.start for shift in near)
+    if kind == "out" and wall.time() < time(12, 0) and overnight:
         return previous
-    return local.date()
+    return today
 
 
 def shift_span(shift: Shift) -> tuple[datetime, datetime]:
@@ -144,3 +172,35 @@ def kind_by_shifts(local: datetime, shifts: Sequence[Shift]) -> str | None:
         for moment, kind in zip(shift_span(shift), ("in", "out"), strict=True)
     ]
     return min(moments)[1] if moments else None
+
+
+#: How near a handover (one shift's end that is the next shift's start) a fingerprint
+#: punch without in/out state is read as part of it: a crew hands over within the hour.
+HANDOVER = timedelta(hours=1)
+
+
+def handover_kinds(
+    moments: Sequence[datetime], shifts: Sequence[Shift]
+) -> dict[datetime, tuple[str, ...]]:
+    """The kinds that the stateless punches ``moments`` (naive local times) near a
+    handover record, for a person whose shifts run back to back (a fire crew's 24
+    hours twice running, 08.00 to 08.00; a night straight into a day shift).
+
+    There the end of one shift is the start of the next, so the nearer of the two
+    (:func:`kind_by_shifts`) cannot choose, and read every such punch as a check-in:
+    the shift ending kept no check-out and was cut for it. The rule: within
+    ``HANDOVER`` of the moment, the first punch closes the ending shift and any later
+    one opens the next (its first counts); a single punch does both, since the person
+    was there for the end of one and the start of the other. Punches not near a
+    handover are left out (the caller reads them by :func:`kind_by_shifts`)."""
+    spans = [shift_span(shift) for shift in shifts]
+    handovers = sorted({ends for _, ends in spans} & {begins for begins, _ in spans})
+    kinds: dict[datetime, tuple[str, ...]] = {}
+    for moment in handovers:
+        near = sorted({at for at in moments if abs(at - moment) <= HANDOVER})
+        if len(near) == 1:
+            kinds[near[0]] = ("out", "in")
+        elif near:
+            kinds[near[0]] = ("out",)
+            kinds.update(dict.fromkeys(near[1:], ("in",)))
+    return kinds

@@ -475,7 +475,7 @@ def remove_shift(session: Session, actor: Actor, shift_id: int) -> None:
     person = lock_person(session, shift.staff_id)
     actor.require_unit(person.unit_id)
     _unlocked(session, shift.day)
-    day = shift.day
+    day, before = shift.day, _shift_summary(shift)
     session.execute(delete(ShiftAssignment).where(ShiftAssignment.id == shift.id))
     redate_after_shift(session, person.id, day)
     record_audit(
@@ -484,7 +484,7 @@ def remove_shift(session: Session, actor: Actor, shift_id: int) -> None:
         action="ekinerja.shift_remove",
         entity="staff",
         entity_id=person.id,
-        before={"day": day.isoformat()},
+        before=before,
     )
 
 
@@ -530,6 +530,7 @@ def set_shift(
     _unlocked(session, day)
     _no_overlap(session, staff_id, day, start, end)
     shift = session.query(ShiftAssignment).filter_by(staff_id=staff_id, day=day).one_or_none()
+    before = None if shift is None else _shift_summary(shift)
     if shift is None:
         shift = ShiftAssignment(staff_id=staff_id, day=day, start_time=start, end_time=end)
         session.add(shift)
@@ -537,4 +538,26 @@ def set_shift(
         shift.start_time, shift.end_time = start, end
     session.flush()
     redate_after_shift(session, staff_id, day)
+    after = _shift_summary(shift)
+    if before != after:  # the same hours saved again change nothing worth a line
+        record_audit(
+            session,
+            actor=actor.label,
+            action="ekinerja.shift" if before is None else "ekinerja.shift_edit",
+            entity="staff",
+            entity_id=person.id,
+            before=before,
+            after=after,
+        )
     return shift
+
+
+def _shift_summary(shift: ShiftAssignment) -> dict[str, object]:
+    """A shift as its audit line shows it: the day and its hours. A shift decides
+    which day a punch counts for and what lateness is measured against, so who set
+    which hours, and what they were before, is part of every cut it explains."""
+    return {
+        "day": shift.day.isoformat(),
+        "start": shift.start_time.strftime("%H:%M"),
+        "end": shift.end_time.strftime("%H:%M"),
+    }

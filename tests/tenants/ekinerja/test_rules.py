@@ -99,8 +99,39 @@ def test_nearest_unit_wins_and_holidays_are_off_unless_on_shift():
 
 def test_checkout_after_an_overnight_shift_belongs_to_the_shift_day():
     morning = datetime.combine(MONDAY + timedelta(days=1), time(7, 5))
-    assert schedule.attendance_day(morning, "out", frozenset({MONDAY})) == MONDAY
-    assert schedule.attendance_day(morning, "in", frozenset({MONDAY})) == MONDAY + timedelta(days=1)
+    night = [schedule.Shift(MONDAY, time(21), time(7))]
+    assert schedule.attendance_day(morning, "out", night) == MONDAY
+    assert schedule.attendance_day(morning, "in", night) == MONDAY + timedelta(days=1)
+
+
+TUESDAY = MONDAY + timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("shifts", "clock", "day"),
+    [
+        # A night shift's late check-in after midnight is the night's.
+        ([(MONDAY, time(22), time(7))], datetime.combine(TUESDAY, time(0, 20)), MONDAY),
+        # Nobody on shift: the calendar day, as ever.
+        ([], datetime.combine(TUESDAY, time(0, 20)), TUESDAY),
+        # A day shift at 07.00 straight after the night: 06.50 opens the day shift.
+        (
+            [(MONDAY, time(22), time(7)), (TUESDAY, time(7), time(14))],
+            datetime.combine(TUESDAY, time(6, 50)),
+            TUESDAY,
+        ),
+        ([(TUESDAY, time(7), time(14))], datetime.combine(TUESDAY, time(6, 50)), TUESDAY),
+        # After the night has ended it is no longer the night's.
+        ([(MONDAY, time(22), time(7))], datetime.combine(TUESDAY, time(7, 20)), TUESDAY),
+        # A 24-hour duty's check-in in the small hours is the duty's.
+        ([(MONDAY, time(8), time(8))], datetime.combine(TUESDAY, time(3)), MONDAY),
+        # Early for a shift starting at midnight: the shift's day.
+        ([(TUESDAY, time(0), time(8))], datetime.combine(MONDAY, time(23, 10)), TUESDAY),
+    ],
+)
+def test_a_check_in_counts_for_the_shift_it_falls_in(shifts, clock, day):
+    found = [schedule.Shift(*shift) for shift in shifts]
+    assert schedule.attendance_day(clock, "in", found) == day
 
 
 # --------------------------------------------------------------------------- rules

@@ -9,13 +9,16 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from smartcity.tenantcore.models import AuditEntry
 from smartcity.tenantcore.settings import update_settings
 from sqlalchemy import func, select
 
 from tenants.ekinerja import attendance, machine, runs, tpp
+from tenants.ekinerja.access import system_actor
 from tenants.ekinerja.machine import Line, record_lines
 from tenants.ekinerja.models import AttendanceDay, Punch, ShiftAssignment
 from tenants.ekinerja.rules import TppRules
+from tests.support.audit_words import audit_page, humanised_on
 from tests.support.ekinerja import OFFICE, make_regency
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -201,3 +204,151 @@ def test_a_machine_without_state_keys_reads_a_night_shift_by_the_roster(client, 
     # Applied again (the same file, or the next week's overlapping it): nothing new.
     with tenant_db(kab.slug) as s:
         assert record_lines(s, [(ln, who[ln.user_id]) for ln in lines], now=at(NEXT, 9, 0)) == 0
+
+
+FRIDAY = date(2026, 11, 13)
+SATURDAY = FRIDAY + timedelta(days=1)  # a day off for the unit's office hours
+WEB_ADDRESS = "10.20.3.4"
+
+
+def night_punch(kab, tenant_db, source, kind, when):
+    """A punch of the worker's by ``source``, as the phone, the office's web page or
+    the fingerprint machine's file (with its in/out state) records it."""
+    with tenant_db(kab.slug) as s:
+        if source == "machine":
+            state = "0" if kind == "in" else "1"
+            content = f"101\t{when:%Y-%m-%d %H:%M}:00\t1\t{state}\t0\n".encode()
+            (line,) = [ln for ln in machine.read("attlog.dat", content) if isinstance(ln, Line)]
+            record_lines(s, [(line, kab.ids["worker"])], now=when + timedelta(hours=3))
+        elif source == "web":
+            attendance.record_punch(
+                s,
+                kab.ids["worker"],
+                attendance.PunchIn(kind, f"web-{kind}"),
+                source="web",
+                now=when,
+                remote_addr=WEB_ADDRESS,
+            )
+        else:
+            attendance.record_punch(
+                s, kab.ids["worker"], phone(kind, f"hp-{kind}"), source="mobile", now=when
+            )
+
+
+@pytest.mark.parametrize("source", ["mobile", "web", "machine"])
+def test_a_night_shifts_late_check_in_after_midnight_is_the_nights(client, kab, tenant_db, source):
+    """Friday's night shift from 22.00; the nurse checks in late at 00.20 on Saturday:
+    Friday's shift is 140 minutes late (not missing its check-in), Saturday gets no
+    stray check-in, and the TPP statement charges the lateness to Friday."""
+    assert (
+        client.patch(
+            f"{kab.api}/settings",
+            json={"settings": {"web_networks": ["10.20.0.0/16"]}},
+            headers=kab.tokens["bkpsdm"],
+        ).status_code
+        == 200
+    )
+    assert put_shift(client, kab, FRIDAY, "22:00", "07:00").status_code == 200
+    night_punch(kab, tenant_db, source, "in", at(SATURDAY, 0, 20))
+    night_punch(kab, tenant_db, source, "out", at(SATURDAY, 7, 5))
+    with tenant_db(kab.slug) as s:
+        assert set(s.scalars(select(Punch.day))) == {FRIDAY}
+        assert s.scalar(select(AttendanceDay).where(AttendanceDay.day == SATURDAY)) is None
+    night = fact(tenant_db, kab, FRIDAY)
+    assert night.check_in == at(SATURDAY, 0, 20)
+    assert cut(night) == {("late", 140)}
+    with tenant_db(kab.slug) as s:
+        runs.compute_month(s, system_actor("tests"), 2026, 11, today=date(2026, 12, 10))
+    got = client.get(
+        f"{kab.api}/tpp/2026/11/staff/{kab.ids['worker']}", headers=kab.tokens["admin-dinkes"]
+    )
+    assert got.status_code == 200, got.get_json()
+    lines = got.get_json()["lines"]
+    (late,) = [ln for ln in lines if ln["day"] == str(FRIDAY)]
+    assert (late["component"], late["minutes"]) == ("late", 140)
+    assert not [ln for ln in lines if ln["day"] == str(SATURDAY)]
+
+
+def test_a_roster_entered_after_a_late_night_moves_its_check_in_to_the_night(
+    client, kab, tenant_db
+):
+    """The punches came first (00.20 read as Saturday's check-in), the roster after:
+    setting Friday's night moves both punches to Friday; a day worker's Saturday
+    punches, with no shift around them, stay where they were."""
+    night_punch(kab, tenant_db, "mobile", "in", at(SATURDAY, 0, 20))
+    night_punch(kab, tenant_db, "mobile", "out", at(SATURDAY, 7, 5))
+    with tenant_db(kab.slug) as s:
+        assert set(s.scalars(select(Punch.day))) == {SATURDAY}
+    assert put_shift(client, kab, FRIDAY, "22:00", "07:00").status_code == 200
+    with tenant_db(kab.slug) as s:
+        assert set(s.scalars(select(Punch.day))) == {FRIDAY}
+        after = s.scalar(select(AttendanceDay).where(AttendanceDay.day == SATURDAY))
+        assert after is None or (after.check_in, after.check_out) == (None, None)
+    assert cut(fact(tenant_db, kab, FRIDAY)) == {("late", 140)}
+
+
+def test_setting_changing_and_removing_a_shift_are_each_audited(
+    client, kab, tenant_db, page_sign_in
+):
+    """A shift decides what lateness is measured against, so the log says who set
+    which hours and what they were before, in Indonesian on the regency's log."""
+    assert put_shift(client, kab, D, "22:00", "07:00").status_code == 200
+    assert put_shift(client, kab, D, "22:00", "07:00").status_code == 200  # saved again
+    assert put_shift(client, kab, D, "21:00", "07:00").status_code == 200
+    with tenant_db(kab.slug) as s:
+        shift_id = s.scalar(select(ShiftAssignment.id))
+    removed = client.delete(f"{kab.api}/shifts/{shift_id}", headers=kab.tokens["admin-dinkes"])
+    assert removed.status_code == 200
+    with tenant_db(kab.slug) as s:
+        entries = s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action.like("ekinerja.shift%"))
+            .order_by(AuditEntry.id)
+        ).all()
+        assert [(e.action, e.actor, e.entity_id) for e in entries] == [
+            (action, "admin-dinkes@example.go.id", str(kab.ids["worker"]))
+            for action in ("ekinerja.shift", "ekinerja.shift_edit", "ekinerja.shift_remove")
+        ]
+        night = {"day": str(D), "start": "22:00", "end": "07:00"}
+        earlier = {"day": str(D), "start": "21:00", "end": "07:00"}
+        assert [(e.before, e.after) for e in entries] == [
+            (None, night),
+            (night, earlier),
+            (earlier, None),
+        ]
+    page = audit_page(page_sign_in(kab.slug), kab.slug)
+    assert "Jadwal sif ditetapkan" in page and "Jadwal sif diubah" in page
+    assert humanised_on(page, "ekinerja.shift", "ekinerja.shift_edit") == []
+
+
+@pytest.mark.parametrize(
+    ("handover", "cuts"),
+    [
+        # One punch at the handover: the end of the first duty and the start of the next.
+        (["08:03"], (set(), {("late", 3)})),
+        # Two: the first closes the first duty, the second opens the next.
+        (["07:58", "08:04"], ({("early", 2)}, {("late", 4)})),
+    ],
+)
+def test_back_to_back_24_hour_duties_on_a_machine_without_state_keys(
+    client, kab, tenant_db, handover, cuts
+):
+    """A Damkar crew member on duty 08.00 to 08.00 two days running, on a machine that
+    writes 255 for every punch: the punch at 08.00 is both the end of one duty and the
+    start of the next, and neither duty is cut for a missing check-in or check-out."""
+    third = NEXT + timedelta(days=1)
+    first_day, second_day = cuts
+    assert put_shift(client, kab, D, "08:00", "08:00").status_code == 200
+    assert put_shift(client, kab, NEXT, "08:00", "08:00").status_code == 200
+    clocks = [f"{D} 07:55", *(f"{NEXT} {clock}" for clock in handover), f"{third} 08:02"]
+    content = "".join(f"101\t{clock}:00\t1\t255\t0\n" for clock in clocks).encode()
+    lines = [(ln, kab.ids["worker"]) for ln in machine.read("attlog.dat", content)]
+    with tenant_db(kab.slug) as s:
+        assert record_lines(s, lines, now=at(third, 9, 0)) == len(clocks)
+    assert cut(fact(tenant_db, kab, D)) == first_day
+    assert cut(fact(tenant_db, kab, NEXT)) == second_day
+    # Applied again (or a later file overlapping it): nothing new, nothing moves.
+    with tenant_db(kab.slug) as s:
+        assert record_lines(s, lines, now=at(third, 9, 0)) == 0
+        assert s.scalar(select(func.count()).select_from(Punch)) == 4
+    assert cut(fact(tenant_db, kab, NEXT)) == second_day
