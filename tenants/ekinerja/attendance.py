@@ -942,6 +942,20 @@ def rebuild_day(session: Session, staff_id: int, day: date) -> AttendanceDay:
     ).one()
 
 
+def shifts_around(session: Session, staff_id: int, day: date, *, days: int = 1) -> list[Shift]:
+    """The person's shifts from ``days`` before ``day`` to ``days`` after: what
+    ``attendance_day`` needs to date a punch of that day."""
+    return [
+        Shift(found.day, found.start_time, found.end_time)
+        for found in session.scalars(
+            select(ShiftAssignment).where(
+                ShiftAssignment.staff_id == staff_id,
+                ShiftAssignment.day.between(day - timedelta(days=days), day + timedelta(days=days)),
+            )
+        )
+    ]
+
+
 def redate_after_shift(session: Session, staff_id: int, day: date) -> None:
     """Give the punches around ``day`` the day they now belong to, once the person's
     shift of ``day`` was set, changed or removed; every day a punch left or joined is
@@ -961,15 +975,7 @@ def redate_after_shift(session: Session, staff_id: int, day: date) -> None:
     """
     session.flush()
     tz = zone(session)
-    shifts = [
-        Shift(found.day, found.start_time, found.end_time)
-        for found in session.scalars(
-            select(ShiftAssignment).where(
-                ShiftAssignment.staff_id == staff_id,
-                ShiftAssignment.day.between(day - timedelta(days=2), day + timedelta(days=2)),
-            )
-        )
-    ]
+    shifts = shifts_around(session, staff_id, day, days=2)
     start = _day_bounds(day - timedelta(days=1), tz)[0]
     end = _day_bounds(day + timedelta(days=1), tz)[1]
     moved: set[date] = set()

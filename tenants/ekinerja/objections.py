@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from smartcity.toolkit import (
     Conflict,
@@ -32,7 +33,7 @@ from sqlalchemy.orm import Session
 from . import runs
 from .absences import require_room
 from .access import Actor
-from .attendance import rebuild_day, zone
+from .attendance import rebuild_day, shifts_around, zone
 from .eventmodels import Event, EventAbsence
 from .evidence import Evidence, Stored, check
 from .messages import M
@@ -40,6 +41,7 @@ from .models import Absence, Punch, RuleSet, TppLine, TppMonth, TppStatement
 from .people import lock_person
 from .periods import month_end
 from .rules import ABSENCE_KINDS, TppRules
+from .schedule import Shift, shift_span
 from .tppmodels import Objection
 
 MAX_REASON = 2000
@@ -335,6 +337,7 @@ def _apply(session: Session, actor: Actor, objection: Objection, fix: Correction
         }
     if isinstance(fix, PunchFix):
         tz = zone(session)
+        shifts = shifts_around(session, objection.staff_id, fix.day)
         out: dict[str, Any] = {"kind": "punch", "day": fix.day.isoformat()}
         for kind, at in (("in", fix.check_in), ("out", fix.check_out)):
             if at is None:
@@ -355,7 +358,7 @@ def _apply(session: Session, actor: Actor, objection: Objection, fix: Correction
                 idempotency_key=f"objection:{objection.id}:{kind}",
                 kind=kind,
                 source="correction",
-                at=datetime.combine(fix.day, at, tz),
+                at=_corrected_at(fix.day, at, shifts, tz),
                 day=fix.day,
                 received_at=now,
                 flags=["correction"],
@@ -374,6 +377,22 @@ def _apply(session: Session, actor: Actor, objection: Objection, fix: Correction
     if isinstance(fix, Presence):
         return _remove_mark(session, objection, fix)
     return {"kind": "none"}
+
+
+def _corrected_at(day: date, clock: time, shifts: list[Shift], tz: ZoneInfo) -> datetime:
+    """The moment a corrected time names: on ``day``, or the morning after where the
+    person's shift of ``day`` runs past midnight and that morning's time is the nearer
+    to it (a night's 00.20 check-in or 07.05 check-out; 21.55 stays the evening's)."""
+    shift = next((s for s in shifts if s.day == day), None)
+    moments = [datetime.combine(day, clock), datetime.combine(day + timedelta(days=1), clock)]
+    if shift is None:
+        return moments[0].replace(tzinfo=tz)
+    begins, ends = shift_span(shift)
+
+    def away(moment: datetime) -> timedelta:
+        return max(begins - moment, moment - ends, timedelta(0))
+
+    return min(moments, key=away).replace(tzinfo=tz)  # a tie keeps the day itself
 
 
 def _remove_mark(session: Session, objection: Objection, fix: Presence) -> dict[str, Any]:

@@ -352,3 +352,45 @@ def test_back_to_back_24_hour_duties_on_a_machine_without_state_keys(
         assert record_lines(s, lines, now=at(third, 9, 0)) == 0
         assert s.scalar(select(func.count()).select_from(Punch)) == 4
     assert cut(fact(tenant_db, kab, NEXT)) == second_day
+
+
+@pytest.mark.parametrize(("kind", "clock"), [("out", "07:05"), ("in", "00:20")])
+def test_an_objection_corrects_a_night_shifts_morning_punch_on_the_morning(
+    client, kab, tenant_db, kind, clock
+):
+    """Friday's night shift, one of its punches missed. The unit admin accepts the
+    nurse's objection with the time she really punched: 07.05 (or 00.20) is Saturday
+    morning's, not Friday's. Put on Friday, the check-out came before the check-in
+    (refused as a typo) and the 00.20 check-in read as 22 hours early."""
+    assert put_shift(client, kab, FRIDAY, "22:00", "07:00").status_code == 200
+    other = "in" if kind == "out" else "out"
+    night_punch(
+        kab, tenant_db, "mobile", other, at(FRIDAY, 21, 55) if other == "in" else at(SATURDAY, 7, 5)
+    )
+    with tenant_db(kab.slug) as s:
+        runs.compute_month(s, system_actor("tests"), 2026, 11, today=date(2026, 12, 1))
+    api, tokens = kab.api, kab.tokens
+    statement = client.get(f"{api}/tpp/2026/11", headers=tokens["pegawai"]).get_json()
+    (missing,) = [ln for ln in statement["lines"] if ln["day"] == str(FRIDAY)]
+    assert missing["component"] == f"missing_{kind}"
+    objection = client.post(
+        f"{api}/tpp/2026/11/objections",
+        json={"line_id": missing["id"], "reason": "Ponsel mati, saya hadir"},
+        headers=tokens["pegawai"],
+    )
+    assert objection.status_code == 201, objection.get_json()
+    decision = client.post(
+        f"{api}/objections/{objection.get_json()['id']}/decision",
+        json={
+            "accept": True,
+            "note": "Sesuai laporan jaga",
+            "correction": {"kind": "punch", "day": str(FRIDAY), f"check_{kind}": clock},
+        },
+        headers=tokens["admin-dinkes"],
+    )
+    assert decision.status_code == 200, decision.get_json()
+    hour, minute = (int(part) for part in clock.split(":"))
+    night = fact(tenant_db, kab, FRIDAY)
+    assert getattr(night, f"check_{kind}") == at(SATURDAY, hour, minute)
+    expected = {("late", 140)} if kind == "in" else set()
+    assert cut(night) == expected
