@@ -58,7 +58,7 @@ class EknHoursOut(BaseModel):
 
 class EknHoursChange(EknHoursIn):
     #: From this day on the new days and times hold; the days before keep theirs.
-    #: Absent: the change corrects every day the rule covers.
+    #: Absent: the change corrects the current hours, on every day no earlier change kept.
     effective_from: date | None = None
 
 

@@ -30,7 +30,6 @@ from .models import (
     AttendanceDay,
     RuleSet,
     ScheduleRule,
-    ScheduleRuleVersion,
     ShiftAssignment,
     TppLine,
     TppMonth,
@@ -38,6 +37,7 @@ from .models import (
 )
 from .periods import month_end
 from .rules import TppRules
+from .setup import hours_histories
 from .tppmodels import Sanction, Skp
 from .worklogs import approved_minutes_by_staff
 
@@ -55,11 +55,8 @@ def rule_set_for(session: Session, first_day: date) -> RuleSet:
 
 
 def _schedule_rules(session: Session) -> list[schedule.ScheduleRule]:
-    earlier: dict[int, list[schedule.Earlier]] = {}
-    for v in session.scalars(select(ScheduleRuleVersion).order_by(ScheduleRuleVersion.until)):
-        earlier.setdefault(v.rule_id, []).append(
-            schedule.Earlier(v.until, frozenset(v.weekdays), v.start_time, v.end_time)
-        )
+    stored = list(session.scalars(select(ScheduleRule)))
+    kept = hours_histories(session, [r.id for r in stored])
     return [
         schedule.ScheduleRule(
             r.id,
@@ -69,9 +66,12 @@ def _schedule_rules(session: Session) -> list[schedule.ScheduleRule]:
             r.end_time,
             r.valid_from,
             r.valid_to,
-            tuple(earlier.get(r.id, ())),
+            tuple(
+                schedule.Earlier(v.until, frozenset(v.weekdays), v.start_time, v.end_time)
+                for v in kept.get(r.id, ())
+            ),
         )
-        for r in session.scalars(select(ScheduleRule))
+        for r in stored
     ]
 
 

@@ -290,8 +290,9 @@ def update_schedule_rule(
     With ``effective_from``, new days or times hold from that day on and the days
     before it keep the ones they were worked under (``ScheduleRuleVersion``): a new
     Perbup's hours from next month, or a change an open month is recomputed after.
-    Without it the change corrects the rule for every day it covers (a typo), from the
-    next computation on. Either way a month locked for payment keeps its statements.
+    Without it the change corrects the current hours (a typo): every day no earlier
+    change kept follows them from the next computation on. Either way a month locked
+    for payment keeps its statements.
     The unit, the name and the rule's own dates always change for every day."""
     rule = schedule_rule_of(session, actor, rule_id)
     _hours_owner(session, actor, org_unit_id)
@@ -340,14 +341,12 @@ def _keep_earlier_hours(session: Session, rule: ScheduleRule, effective_from: da
     """Before ``rule`` changes from ``effective_from`` on, keep what the days before it
     read: what the day before read stays theirs up to ``effective_from``; a reading
     kept for later days by an earlier change "from" a later day is overtaken by this one."""
-    kept = list(
-        session.scalars(
-            select(ScheduleRuleVersion)
-            .where(ScheduleRuleVersion.rule_id == rule.id)
-            .order_by(ScheduleRuleVersion.until)
-        )
-    )
-    held = next((v for v in kept if effective_from <= v.until), None)
+    held = session.scalars(
+        select(ScheduleRuleVersion)
+        .where(ScheduleRuleVersion.rule_id == rule.id, ScheduleRuleVersion.until >= effective_from)
+        .order_by(ScheduleRuleVersion.until)
+        .limit(1)
+    ).first()
     reading = (
         (list(held.weekdays), held.start_time, held.end_time)
         if held is not None
